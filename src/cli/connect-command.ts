@@ -1,0 +1,49 @@
+// `tui-chat connect HOST:PORT`: loads (or creates) the identity, then runs the --json line mode
+// or the full-screen TUI over one ChatSession.
+import { ChatSession } from '../client/chat-session.js';
+import { defaultIdentityPath, defaultKnownPeersPath } from '../client/config-paths.js';
+import { loadOrCreateIdentity } from '../client/identity-store.js';
+import { runJsonLineMode } from '../client/json-line-mode.js';
+import { KnownPeers } from '../client/known-peers.js';
+import { UsageError } from '../core/errors.js';
+import { formatFingerprint } from '../core/fingerprint.js';
+import { NAME_RULE, isValidName } from '../core/names.js';
+import { DEFAULT_PORT } from '../server/chat-server.js';
+import { parseHostPort } from './address.js';
+import { type FlagSpec, parseArgs } from './arg-parser.js';
+import type { CliIo } from './cli-io.js';
+
+export const CONNECT_SYNOPSIS = 'tui-chat connect HOST[:PORT] [options]';
+export const CONNECT_SUMMARY = `Join a server (default port ${DEFAULT_PORT}) in the full-screen TUI, or as JSON lines with --json.`;
+
+export const CONNECT_FLAGS: readonly FlagSpec[] = [
+  { name: 'name', kind: 'string', value: 'NAME', default: '$USER', description: `name to join as (${NAME_RULE})` },
+  { name: 'json', kind: 'boolean', description: 'no TUI: commands on stdin, one JSON event per line on stdout' },
+  { name: 'identity', kind: 'string', value: 'FILE', default: '$XDG_CONFIG_HOME/tui-chat/identity.pem', description: 'identity key (created, mode 0600, if missing)' },
+  { name: 'known-peers', kind: 'string', value: 'FILE', default: '$XDG_CONFIG_HOME/tui-chat/known_peers.json', description: 'first-seen peer fingerprints (trust on first use)' },
+  { name: 'help', kind: 'boolean', description: 'show this help' },
+];
+
+export async function runConnect(argv: readonly string[], io: CliIo): Promise<number> {
+  const { flags, positionals } = parseArgs(argv, CONNECT_FLAGS);
+  if (positionals.length !== 1) throw new UsageError('connect needs exactly one HOST:PORT');
+  const { host, port } = parseHostPort(positionals[0]!, DEFAULT_PORT);
+  const nameFlag = flags['name'] as string;
+  const name = nameFlag === '$USER' ? (io.env['USER'] ?? 'user') : nameFlag;
+  if (!isValidName(name)) throw new UsageError(`"${name}" is not a valid name: use ${NAME_RULE}`);
+  if (flags['json'] !== true) {
+    throw new UsageError('the full-screen TUI is not built yet: use --json for the line mode');
+  }
+
+  const identityFlag = flags['identity'] as string;
+  const identityPath = identityFlag.startsWith('$') ? defaultIdentityPath(io.env) : identityFlag;
+  const knownFlag = flags['known-peers'] as string;
+  const knownPath = knownFlag.startsWith('$') ? defaultKnownPeersPath(io.env) : knownFlag;
+
+  const loaded = await loadOrCreateIdentity(identityPath);
+  if (loaded.created) {
+    io.stderr.write(`created identity ${loaded.path}\nfingerprint ${formatFingerprint(loaded.identity.fingerprint)}\n`);
+  }
+  const session = new ChatSession({ host, port, name, identity: loaded.identity, knownPeers: await KnownPeers.load(knownPath) });
+  return runJsonLineMode(session, io.stdin, io.stdout);
+}

@@ -1,0 +1,74 @@
+// `tui-chat serve`: runs the relay daemon in the foreground until SIGINT/SIGTERM.
+import { ChatError } from '../core/errors.js';
+import { type LogLevel, createLineLogger } from '../core/logger.js';
+import { ChatServer, DEFAULT_HOST, DEFAULT_PORT } from '../server/chat-server.js';
+import { DEFAULT_SERVER_LIMITS } from '../server/server-limits.js';
+import { resolveFfmpeg } from '../video/ffmpeg-path.js';
+import { type FlagSpec, parseArgs } from './arg-parser.js';
+import type { CliIo } from './cli-io.js';
+import { UsageError } from '../core/errors.js';
+
+export const SERVE_SYNOPSIS = 'tui-chat serve [options]';
+export const SERVE_SUMMARY = 'Run the relay daemon (headless; logs to stderr).';
+
+const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
+const L = DEFAULT_SERVER_LIMITS;
+
+export const SERVE_FLAGS: readonly FlagSpec[] = [
+  { name: 'host', kind: 'string', value: 'HOST', default: DEFAULT_HOST, description: 'interface to listen on (0.0.0.0 for every interface)' },
+  { name: 'port', kind: 'integer', value: 'PORT', default: DEFAULT_PORT, description: 'TCP port (0 picks a free one)' },
+  { name: 'videos', kind: 'string', value: 'DIR', default: 'videos', description: 'folder of videos clients may play' },
+  { name: 'ffmpeg', kind: 'string', value: 'PATH', description: 'ffmpeg binary (else $TUI_CHAT_FFMPEG, ffmpeg-static, @ffmpeg-installer/ffmpeg, PATH)' },
+  { name: 'max-frame-bytes', kind: 'integer', value: 'N', min: 1024, default: L.maxControlFrameBytes, description: 'largest control frame a client may send' },
+  { name: 'max-media-frame-bytes', kind: 'integer', value: 'N', min: 1024, default: L.maxMediaFrameBytes, description: 'largest media frame sent to a client' },
+  { name: 'handshake-timeout-ms', kind: 'integer', value: 'MS', min: 1, default: L.handshakeTimeoutMs, description: 'time allowed from connect to joined' },
+  { name: 'max-queue-bytes', kind: 'integer', value: 'N', min: 1024, default: L.maxQueueBytes, description: 'unsent bytes per client before it is dropped as a slow reader' },
+  { name: 'max-clients', kind: 'integer', value: 'N', min: 1, default: L.maxClients, description: 'connections at once' },
+  { name: 'log-level', kind: 'string', value: 'LEVEL', default: 'info', description: 'debug, info, warn or error' },
+  { name: 'help', kind: 'boolean', description: 'show this help' },
+];
+
+export async function runServe(argv: readonly string[], io: CliIo): Promise<number> {
+  const { flags, positionals } = parseArgs(argv, SERVE_FLAGS);
+  if (positionals.length > 0) throw new UsageError(`serve takes no arguments (got "${positionals[0]}")`);
+  const level = flags['log-level'] as LogLevel;
+  if (!LOG_LEVELS.includes(level)) throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(', ')}`);
+  const logger = createLineLogger((line) => io.stderr.write(line), level);
+
+  try {
+    const ffmpeg = resolveFfmpeg({ explicitPath: flags['ffmpeg'] as string | undefined, env: io.env });
+    logger.log('info', 'ffmpeg.found', { path: ffmpeg.path, source: ffmpeg.source });
+  } catch (error) {
+    // Chat works without ffmpeg; only video needs it, so say so and carry on.
+    if (!(error instanceof ChatError)) throw error;
+    logger.log('warn', 'ffmpeg.missing', { reason: error.message });
+  }
+
+  const server = new ChatServer({
+    host: flags['host'] as string,
+    port: flags['port'] as number,
+    videosDir: flags['videos'] as string,
+    logger,
+    limits: {
+      maxControlFrameBytes: flags['max-frame-bytes'] as number,
+      maxMediaFrameBytes: flags['max-media-frame-bytes'] as number,
+      handshakeTimeoutMs: flags['handshake-timeout-ms'] as number,
+      maxQueueBytes: flags['max-queue-bytes'] as number,
+      maxClients: flags['max-clients'] as number,
+    },
+  });
+  const address = await server.listen();
+  const shown = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+  io.stdout.write(`tui-chat listening on ${shown}:${address.port}\n`);
+
+  const signal = await new Promise<string>((resolve) => {
+    const remove = io.onShutdownSignal((name) => {
+      remove();
+      resolve(name);
+    });
+  });
+  logger.log('info', 'server.signal', { signal });
+  await server.close('the server is shutting down');
+  logger.log('info', 'server.stopped');
+  return 0;
+}

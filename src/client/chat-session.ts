@@ -1,0 +1,455 @@
+// The headless client: connects, joins with a proof of key possession, mirrors the peer list,
+// seals and opens envelopes, and reports everything as typed events. The TUI, the --json line
+// mode, bots and tests are all views over this one object.
+import { Socket, connect as connectTcp } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { ChatError, CryptoError, ErrorCode, FrameError, ProtocolError } from '../core/errors.js';
+import { openEnvelope, sealEnvelope } from '../core/envelope.js';
+import { FrameDecoder } from '../core/frame-decoder.js';
+import { FrameType } from '../core/frame-types.js';
+import { type Identity, type PublicIdentity, parsePeerPublicKey } from '../core/identity.js';
+import { signJoinChallenge } from '../core/join-proof.js';
+import { decodeServerMessage, encodeMessage } from '../core/message-codec.js';
+import {
+  type AnnouncedLimits,
+  type ClientMessage,
+  type DeliverMessage,
+  PROTOCOL_VERSION,
+  type PeerSummary,
+  type ServerMessage,
+} from '../core/messages.js';
+import { isValidName, stripControlCharacters } from '../core/names.js';
+import { PeerRegistry, type PeerRecord } from '../core/peer-registry.js';
+import { ReplayGuard, type ReplayGuardOptions } from '../core/replay-guard.js';
+import { TypedEmitter } from '../core/typed-emitter.js';
+import { KnownPeers, type TrustState } from './known-peers.js';
+
+/** Longest message text accepted for sending, in characters. Longer text is refused, not split. */
+export const MAX_MESSAGE_CHARS = 8000;
+/** Client-side ceiling for incoming frames until the server announces its limits. */
+const DEFAULT_INCOMING_LIMITS = { control: 1024 * 1024, media: 4 * 1024 * 1024 } as const;
+
+export interface PeerView {
+  readonly name: string;
+  readonly fingerprint: string;
+  readonly joinedAt: number;
+  readonly trust: TrustState;
+  readonly isSelf: boolean;
+}
+
+export interface ChatMessageEvent {
+  readonly id: string;
+  readonly from: string;
+  /** null for the room, else the recipient (you). */
+  readonly to: string | null;
+  /** Control characters and escape sequences already removed. */
+  readonly text: string;
+  /** Sender's timestamp (ms). */
+  readonly ts: number;
+  /** Signature checked and the sender's key matches the one pinned for that name. */
+  readonly verified: boolean;
+}
+
+export interface SentMessage {
+  readonly id: string;
+  readonly to: string | null;
+  /** Peers left out because their key changed since first use and the user has not accepted it. */
+  readonly withheld: readonly string[];
+}
+
+export interface SessionErrorEvent {
+  readonly code: string;
+  readonly message: string;
+  readonly fatal: boolean;
+  readonly ref?: string;
+  /** The peer a message-level error is about, if any. */
+  readonly peer?: string;
+}
+
+export interface SessionEvents {
+  [event: string]: unknown;
+  ready: { readonly name: string; readonly fingerprint: string; readonly peers: readonly PeerView[] };
+  peers: readonly PeerView[];
+  join: PeerView;
+  leave: { readonly name: string };
+  message: ChatMessageEvent;
+  sent: SentMessage;
+  ack: { readonly id: string; readonly delivered: number; readonly missing: readonly string[]; readonly unkeyed: readonly string[] };
+  'key-changed': { readonly name: string; readonly pinned: string; readonly announced: string };
+  error: SessionErrorEvent;
+  disconnected: { readonly reason: string };
+}
+
+export interface ChatSessionOptions {
+  readonly host: string;
+  readonly port: number;
+  readonly name: string;
+  readonly identity: Identity;
+  /** TOFU store; default: in memory only. */
+  readonly knownPeers?: KnownPeers;
+  readonly replay?: ReplayGuardOptions;
+  /** Opens the byte stream to the server; default plain TCP. TLS plugs in here. */
+  readonly openStream?: (host: string, port: number) => Duplex;
+}
+
+type SessionState = 'idle' | 'connecting' | 'joining' | 'ready' | 'closed';
+
+interface SessionPeer extends PeerRecord {
+  readonly key: PublicIdentity;
+  trust: TrustState;
+}
+
+export class ChatSession extends TypedEmitter<SessionEvents> {
+  readonly identity: Identity;
+  private readonly options: ChatSessionOptions;
+  private readonly knownPeers: KnownPeers;
+  private readonly replay: ReplayGuard;
+  private readonly registry = new PeerRegistry<SessionPeer>();
+  private stream: Duplex | undefined;
+  private decoder = new FrameDecoder({
+    [FrameType.CONTROL]: DEFAULT_INCOMING_LIMITS.control,
+    [FrameType.MEDIA]: DEFAULT_INCOMING_LIMITS.media,
+  });
+  private state: SessionState = 'idle';
+  private joinName: string;
+  private limits: AnnouncedLimits | undefined;
+  private joinWaiter: { resolve: () => void; reject: (error: ChatError) => void } | undefined;
+  private closeReason: string | undefined;
+
+  constructor(options: ChatSessionOptions) {
+    super();
+    this.options = options;
+    this.identity = options.identity;
+    this.joinName = options.name;
+    this.knownPeers = options.knownPeers ?? KnownPeers.inMemory();
+    this.replay = new ReplayGuard(options.replay);
+  }
+
+  /** The name we joined with (or are trying to join with). */
+  get name(): string {
+    return this.joinName;
+  }
+
+  get isReady(): boolean {
+    return this.state === 'ready';
+  }
+
+  get connectionState(): SessionState {
+    return this.state;
+  }
+
+  /** Opens the connection and joins. Rejects with the server's error (e.g. NAME_TAKEN) or on disconnect. */
+  connect(): Promise<void> {
+    if (this.state !== 'idle') throw new Error('connect() called twice');
+    this.state = 'connecting';
+    const stream = (this.options.openStream ?? openTcp)(this.options.host, this.options.port);
+    this.stream = stream;
+    stream.on('data', (chunk: Buffer) => this.onData(chunk));
+    stream.on('error', (error) => this.onStreamClosed(`connection error: ${error.message}`));
+    stream.on('close', () => this.onStreamClosed(this.closeReason ?? 'connection closed'));
+    const connected = stream instanceof Socket && stream.connecting ? 'connect' : undefined;
+    if (connected) stream.once(connected, () => this.sendHello());
+    else this.sendHello();
+    return this.waitForJoin();
+  }
+
+  /** After a NAME_TAKEN or NAME_INVALID refusal the connection stays open: try another name. */
+  rejoin(name: string): Promise<void> {
+    if (this.state !== 'connecting' || this.joinWaiter !== undefined) throw new Error('rejoin() is only for a refused name');
+    this.joinName = name;
+    this.sendHello();
+    return this.waitForJoin();
+  }
+
+  peers(): PeerView[] {
+    return this.registry.list().map((peer) => this.toView(peer));
+  }
+
+  peer(name: string): PeerView | undefined {
+    const peer = this.registry.get(name);
+    return peer === undefined ? undefined : this.toView(peer);
+  }
+
+  /** Sends to everyone online. Peers whose key changed are left out until trusted again. */
+  sendRoom(text: string): SentMessage {
+    const recipients = this.registry.list().filter((peer) => !this.isSelf(peer.name));
+    const withheld = recipients.filter((peer) => peer.trust === 'changed').map((peer) => peer.name);
+    return this.seal(null, text, recipients.filter((peer) => peer.trust !== 'changed'), withheld);
+  }
+
+  /** Sends to one peer. Refused for a peer whose key changed until the user trusts the new key. */
+  sendDirect(name: string, text: string): SentMessage {
+    const peer = this.registry.get(name);
+    if (peer === undefined) throw new ChatError(ErrorCode.NO_SUCH_PEER, `${name} is not online`);
+    if (peer.trust === 'changed') {
+      throw new ChatError(ErrorCode.ENVELOPE_INVALID, `${peer.name}'s key changed since you first saw it; check it, then :trust ${peer.name}`);
+    }
+    return this.seal(peer.name, text, [peer], []);
+  }
+
+  /** Accepts the key a peer now announces (after the user compared fingerprints). */
+  trust(name: string): PeerView {
+    const peer = this.registry.get(name);
+    if (peer === undefined) throw new ChatError(ErrorCode.NO_SUCH_PEER, `${name} is not online`);
+    this.knownPeers.trust(peer.name, peer.fingerprint);
+    peer.trust = 'known';
+    return this.toView(peer);
+  }
+
+  /** Says goodbye and resolves once the connection is closed. */
+  async close(reason = 'bye'): Promise<void> {
+    const stream = this.stream;
+    if (this.state === 'closed' || stream === undefined) {
+      this.state = 'closed';
+      return;
+    }
+    this.closeReason = reason;
+    const closed = new Promise<void>((resolve) => stream.once('close', () => resolve()));
+    if (this.state === 'ready') this.write({ type: 'bye' });
+    stream.end();
+    const timer = setTimeout(() => stream.destroy(), 2000);
+    await closed;
+    clearTimeout(timer);
+    await this.knownPeers.flush();
+  }
+
+  // ---- sending -------------------------------------------------------------------------------
+
+  private seal(to: string | null, text: string, recipients: readonly SessionPeer[], withheld: string[]): SentMessage {
+    if (this.state !== 'ready') throw new ChatError(ErrorCode.NOT_CONNECTED, 'not connected');
+    if (text.length > MAX_MESSAGE_CHARS) {
+      throw new ChatError(ErrorCode.MESSAGE_TOO_LARGE, `messages are limited to ${MAX_MESSAGE_CHARS} characters (this one has ${text.length})`);
+    }
+    const sealed = sealEnvelope({
+      senderName: this.joinName,
+      senderKey: this.identity.privateKey,
+      to,
+      recipients: recipients.map((peer) => ({ name: peer.name, publicKey: peer.key.publicKey })),
+      plaintext: Buffer.from(JSON.stringify({ text }), 'utf8'),
+    });
+    const frame = encodeMessage({ type: 'send', to, envelope: sealed.envelope, keys: sealed.keys });
+    if (this.limits !== undefined && frame.length - 5 > this.limits.maxControlFrameBytes) {
+      throw new ChatError(ErrorCode.MESSAGE_TOO_LARGE, `the sealed message (${frame.length} bytes) is over the server's frame limit`);
+    }
+    this.stream!.write(frame);
+    const sent: SentMessage = { id: sealed.envelope.id, to, withheld };
+    this.emit('sent', sent);
+    return sent;
+  }
+
+  private sendHello(): void {
+    this.state = 'connecting';
+    this.write({ type: 'hello', version: PROTOCOL_VERSION, name: this.joinName, publicKey: this.identity.publicKeyBase64 });
+  }
+
+  private write(message: ClientMessage): void {
+    this.stream?.write(encodeMessage(message));
+  }
+
+  private waitForJoin(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.joinWaiter = { resolve, reject };
+    });
+  }
+
+  private settleJoin(error?: ChatError): void {
+    const waiter = this.joinWaiter;
+    this.joinWaiter = undefined;
+    if (waiter === undefined) return;
+    if (error === undefined) waiter.resolve();
+    else waiter.reject(error);
+  }
+
+  // ---- receiving -----------------------------------------------------------------------------
+
+  private onData(chunk: Buffer): void {
+    if (this.state === 'closed') return;
+    try {
+      for (const frame of this.decoder.push(chunk)) {
+        // MEDIA frames are the video issue's; until a consumer exists they are ignored.
+        if (frame.type === FrameType.CONTROL) this.handle(decodeServerMessage(frame.body));
+      }
+    } catch (error) {
+      if (error instanceof FrameError || error instanceof ProtocolError) {
+        // The server's stream cannot be trusted any more: report and hang up.
+        this.closeReason = `protocol error from server: ${error.message}`;
+        this.emit('error', { code: error.code, message: error.message, fatal: true });
+        this.stream?.destroy();
+        return;
+      }
+      throw error;
+    }
+  }
+
+  private handle(message: ServerMessage): void {
+    switch (message.type) {
+      case 'challenge': {
+        this.state = 'joining';
+        const signature = signJoinChallenge(
+          this.identity.privateKey,
+          Buffer.from(message.nonce, 'base64'),
+          this.joinName,
+          this.identity.publicKeyDer,
+        );
+        this.write({ type: 'auth', signature: signature.toString('base64') });
+        return;
+      }
+      case 'welcome':
+        return this.onWelcome(message.name, message.peers, message.limits);
+      case 'peers':
+        this.replacePeers(message.peers);
+        this.emit('peers', this.peers());
+        return;
+      case 'join': {
+        const peer = this.addPeer(message.peer);
+        if (peer !== undefined) this.emit('join', this.toView(peer));
+        return;
+      }
+      case 'leave':
+        if (this.registry.remove(message.name) !== undefined) this.emit('leave', { name: message.name });
+        return;
+      case 'message':
+        return this.onMessage(message);
+      case 'ack':
+        this.emit('ack', { id: message.id, delivered: message.delivered, missing: message.missing, unkeyed: message.unkeyed });
+        return;
+      case 'error':
+        return this.onServerError(message.code, message.message, message.fatal, message.ref);
+      case 'pong':
+        return;
+      case 'shutdown':
+        this.closeReason = `server shut down: ${stripControlCharacters(message.reason)}`;
+        return;
+    }
+  }
+
+  private onWelcome(name: string, peers: readonly PeerSummary[], limits: AnnouncedLimits): void {
+    this.state = 'ready';
+    this.joinName = name;
+    this.limits = limits;
+    this.replacePeers(peers);
+    this.emit('ready', { name, fingerprint: this.identity.fingerprint, peers: this.peers() });
+    this.settleJoin();
+  }
+
+  private onServerError(code: string, text: string, fatal: boolean, ref?: string): void {
+    const message = stripControlCharacters(text);
+    if (fatal) this.closeReason = `${code}: ${message}`;
+    this.emit('error', { code, message, fatal, ...(ref === undefined ? {} : { ref }) });
+    if (this.state !== 'ready' && this.state !== 'closed') {
+      // A refused join leaves the connection open for rejoin() unless the server said it is closing.
+      this.state = fatal ? this.state : 'connecting';
+      this.settleJoin(new ChatError(asErrorCode(code), message));
+    }
+  }
+
+  private onMessage(message: DeliverMessage): void {
+    const sender = this.registry.get(message.from);
+    const ref = message.envelope.id;
+    if (sender === undefined) {
+      this.emit('error', { code: ErrorCode.ENVELOPE_INVALID, message: 'message from a peer who is not online', fatal: false, ref });
+      return;
+    }
+    const addressedToUs = message.to === null || this.isSelf(message.to);
+    let text: string;
+    try {
+      if (!addressedToUs) throw new CryptoError(ErrorCode.ENVELOPE_INVALID, 'message failed verification');
+      const plaintext = openEnvelope({
+        from: sender.name,
+        to: message.to,
+        envelope: message.envelope,
+        wrappedKey: message.key,
+        senderPublicKey: sender.key.publicKey,
+        recipientKey: this.identity.privateKey,
+      });
+      // Replay check only after the signature held, so forged ids cannot fill the table.
+      this.replay.check(message.envelope.id, message.envelope.ts);
+      text = parsePlaintext(plaintext);
+    } catch (error) {
+      if (!(error instanceof ChatError)) throw error;
+      this.emit('error', { code: error.code, message: `dropped a message from ${sender.name}: ${error.message}`, fatal: false, ref, peer: sender.name });
+      return;
+    }
+    this.emit('message', {
+      id: message.envelope.id,
+      from: sender.name,
+      to: message.to,
+      text: stripControlCharacters(text),
+      ts: message.envelope.ts,
+      verified: sender.trust !== 'changed',
+    });
+  }
+
+  private onStreamClosed(reason: string): void {
+    if (this.state === 'closed') return;
+    const wasJoining = this.state !== 'ready';
+    this.state = 'closed';
+    this.registry.clear();
+    if (wasJoining) this.settleJoin(new ChatError(ErrorCode.NOT_CONNECTED, reason));
+    this.emit('disconnected', { reason });
+  }
+
+  // ---- peers ---------------------------------------------------------------------------------
+
+  private replacePeers(peers: readonly PeerSummary[]): void {
+    this.registry.clear();
+    for (const peer of peers) this.addPeer(peer);
+  }
+
+  /** Validates what the server announced; a malformed peer is skipped, never trusted. */
+  private addPeer(summary: PeerSummary): SessionPeer | undefined {
+    if (!isValidName(summary.name)) return undefined;
+    let key: PublicIdentity;
+    try {
+      key = parsePeerPublicKey(summary.publicKey);
+    } catch {
+      return undefined;
+    }
+    const self = this.isSelf(summary.name);
+    // Our fingerprint is computed here, never taken from the server's word.
+    const trust = self ? 'known' : this.knownPeers.observe(summary.name, key.fingerprint);
+    const peer: SessionPeer = {
+      name: summary.name,
+      publicKeyBase64: key.publicKeyBase64,
+      fingerprint: key.fingerprint,
+      joinedAt: summary.joinedAt,
+      key,
+      trust,
+    };
+    this.registry.upsert(peer);
+    if (trust === 'changed') {
+      this.emit('key-changed', { name: peer.name, pinned: this.knownPeers.get(peer.name)!.fingerprint, announced: key.fingerprint });
+    }
+    return peer;
+  }
+
+  private isSelf(name: string): boolean {
+    return name.toLowerCase() === this.joinName.toLowerCase();
+  }
+
+  private toView(peer: SessionPeer): PeerView {
+    return { name: peer.name, fingerprint: peer.fingerprint, joinedAt: peer.joinedAt, trust: peer.trust, isSelf: this.isSelf(peer.name) };
+  }
+}
+
+function openTcp(host: string, port: number): Duplex {
+  const socket = connectTcp({ host, port });
+  socket.setNoDelay(true);
+  return socket;
+}
+
+function parsePlaintext(plaintext: Buffer): string {
+  let body: unknown;
+  try {
+    body = JSON.parse(plaintext.toString('utf8'));
+  } catch {
+    throw new CryptoError(ErrorCode.ENVELOPE_INVALID, 'message failed verification');
+  }
+  const text = (body as { text?: unknown } | null)?.text;
+  if (typeof text !== 'string') throw new CryptoError(ErrorCode.ENVELOPE_INVALID, 'message failed verification');
+  return text;
+}
+
+function asErrorCode(code: string): ErrorCode {
+  return (Object.values(ErrorCode) as string[]).includes(code) ? (code as ErrorCode) : ErrorCode.UNEXPECTED_MESSAGE;
+}

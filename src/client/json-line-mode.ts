@@ -1,0 +1,100 @@
+// `tui-chat connect --json`: commands in on stdin, one per line; events out on stdout, one JSON
+// object per line, each with a "type". For bots, scripts and the end-to-end tests.
+import { createInterface } from 'node:readline';
+import type { Readable, Writable } from 'node:stream';
+import { ChatError, ErrorCode } from '../core/errors.js';
+import type { ChatSession, PeerView } from './chat-session.js';
+import { LINE_COMMANDS, parseLine } from './line-command.js';
+
+/** Exit codes: 0 left on purpose, 1 refused at join or lost the server. */
+export const EXIT_OK = 0;
+export const EXIT_DISCONNECTED = 1;
+
+function peerJson(peer: PeerView): Record<string, unknown> {
+  return { name: peer.name, fingerprint: peer.fingerprint, trust: peer.trust, self: peer.isSelf };
+}
+
+export async function runJsonLineMode(session: ChatSession, input: Readable, output: Writable): Promise<number> {
+  const print = (event: Record<string, unknown>): void => {
+    output.write(JSON.stringify(event) + '\n');
+  };
+
+  session.on('ready', (e) => print({ type: 'ready', name: e.name, fingerprint: e.fingerprint, peers: e.peers.map(peerJson) }));
+  session.on('peers', (peers) => print({ type: 'peers', peers: peers.map(peerJson) }));
+  session.on('join', (peer) => print({ type: 'join', ...peerJson(peer) }));
+  session.on('leave', (e) => print({ type: 'leave', name: e.name }));
+  session.on('message', (m) => print({ type: 'message', from: m.from, to: m.to, text: m.text, verified: m.verified, id: m.id, ts: m.ts }));
+  session.on('sent', (s) => print({ type: 'sent', id: s.id, to: s.to, withheld: s.withheld }));
+  session.on('ack', (a) => print({ type: 'ack', id: a.id, delivered: a.delivered, missing: a.missing, unkeyed: a.unkeyed }));
+  session.on('key-changed', (k) =>
+    print({ type: 'key-changed', name: k.name, pinned: k.pinned, announced: k.announced, warning: `the key for ${k.name} changed: messages from it are unverified` }),
+  );
+  session.on('error', (e) => print({ type: 'error', ...e }));
+
+  let quitting = false;
+  const disconnected = new Promise<string>((resolve) => session.once('disconnected', (e) => resolve(e.reason)));
+  disconnected.then((reason) => print({ type: 'disconnected', reason, expected: quitting }));
+
+  try {
+    await session.connect();
+  } catch {
+    // The error event has been printed already; a refused join ends the run.
+    await session.close('join refused');
+    await disconnected;
+    return EXIT_DISCONNECTED;
+  }
+
+  const lines = createInterface({ input, crlfDelay: Infinity });
+  const lost = disconnected.then(() => 'lost' as const);
+  const iterator = lines[Symbol.asyncIterator]();
+  for (;;) {
+    const next = await Promise.race([iterator.next(), lost]);
+    if (next === 'lost') {
+      lines.close();
+      return quitting ? EXIT_OK : EXIT_DISCONNECTED;
+    }
+    if (next.done === true) break;
+    const command = parseLine(next.value);
+    if (command.kind === 'quit') break;
+    runCommand(session, command, print);
+  }
+  quitting = true;
+  lines.close();
+  await session.close('bye');
+  await disconnected;
+  return EXIT_OK;
+}
+
+function runCommand(session: ChatSession, command: ReturnType<typeof parseLine>, print: (event: Record<string, unknown>) => void): void {
+  try {
+    switch (command.kind) {
+      case 'empty':
+      case 'room':
+      case 'quit':
+        return;
+      case 'say':
+        session.sendRoom(command.text);
+        return;
+      case 'dm':
+        if (command.text === null) throw new ChatError(ErrorCode.USAGE, 'usage: :dm NAME TEXT');
+        session.sendDirect(command.to, command.text);
+        return;
+      case 'peers':
+        print({ type: 'peers', peers: session.peers().map(peerJson) });
+        return;
+      case 'trust': {
+        const peer = session.trust(command.name);
+        print({ type: 'trusted', name: peer.name, fingerprint: peer.fingerprint });
+        return;
+      }
+      case 'help':
+        print({ type: 'help', commands: Object.entries(LINE_COMMANDS).map(([name, usage]) => `:${name} ${usage.trim()}`) });
+        return;
+      case 'invalid':
+        throw new ChatError(ErrorCode.USAGE, command.message);
+    }
+  } catch (error) {
+    if (!(error instanceof ChatError)) throw error;
+    print({ type: 'error', code: error.code, message: error.message, fatal: false });
+  }
+}

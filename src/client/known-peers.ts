@@ -1,0 +1,96 @@
+// Trust on first use: the fingerprint first seen for each peer name is remembered, and a different
+// key under that name later is reported as a change, never accepted silently (like ssh known_hosts).
+import { readFile } from 'node:fs/promises';
+import { nameKey } from '../core/names.js';
+import { writePrivateFile } from './secret-file.js';
+
+export type TrustState =
+  /** Seen for the first time now; pinned from here on. */
+  | 'new'
+  /** Matches the pinned fingerprint. */
+  | 'known'
+  /** Differs from the pinned fingerprint: possibly an impostor or a server swapping keys. */
+  | 'changed';
+
+export interface KnownPeer {
+  readonly name: string;
+  readonly fingerprint: string;
+  readonly firstSeen: number;
+}
+
+interface KnownPeersFile {
+  readonly version: 1;
+  readonly peers: Record<string, KnownPeer>;
+}
+
+export class KnownPeers {
+  private readonly peers = new Map<string, KnownPeer>();
+  /** Writes are chained so two quick pins never interleave on disk. */
+  private saving: Promise<void> = Promise.resolve();
+
+  private constructor(private readonly path: string | null) {}
+
+  /** A store that lives only in memory (bots, tests that do not care about persistence). */
+  static inMemory(): KnownPeers {
+    return new KnownPeers(null);
+  }
+
+  static async load(path: string): Promise<KnownPeers> {
+    const store = new KnownPeers(path);
+    let text: string;
+    try {
+      text = await readFile(path, 'utf8');
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return store;
+      throw error;
+    }
+    const parsed = JSON.parse(text) as Partial<KnownPeersFile>;
+    for (const peer of Object.values(parsed.peers ?? {})) {
+      if (typeof peer?.name === 'string' && typeof peer.fingerprint === 'string') {
+        store.peers.set(nameKey(peer.name), { name: peer.name, fingerprint: peer.fingerprint, firstSeen: Number(peer.firstSeen) || 0 });
+      }
+    }
+    return store;
+  }
+
+  get(name: string): KnownPeer | undefined {
+    return this.peers.get(nameKey(name));
+  }
+
+  /** Compares without changing anything. */
+  check(name: string, fingerprint: string): TrustState {
+    const known = this.get(name);
+    if (known === undefined) return 'new';
+    return known.fingerprint === fingerprint ? 'known' : 'changed';
+  }
+
+  /**
+   * Checks and, for a name never seen, pins the fingerprint. A changed key is left unpinned:
+   * only an explicit `trust()` by the user replaces the old fingerprint.
+   */
+  observe(name: string, fingerprint: string, now: number = Date.now()): TrustState {
+    const state = this.check(name, fingerprint);
+    if (state === 'new') this.pin(name, fingerprint, now);
+    return state;
+  }
+
+  /** The user accepts this fingerprint for the name (after checking it out of band). */
+  trust(name: string, fingerprint: string, now: number = Date.now()): void {
+    this.pin(name, fingerprint, now);
+  }
+
+  /** Resolves when every change so far is on disk. */
+  flush(): Promise<void> {
+    return this.saving;
+  }
+
+  private pin(name: string, fingerprint: string, now: number): void {
+    this.peers.set(nameKey(name), { name, fingerprint, firstSeen: now });
+    if (this.path === null) return;
+    const path = this.path;
+    const file: KnownPeersFile = { version: 1, peers: Object.fromEntries(this.peers) };
+    this.saving = this.saving.then(() => writePrivateFile(path, JSON.stringify(file, null, 2) + '\n')).catch(() => {
+      // A full disk must not stop the chat; the pin still holds in memory for this run.
+    });
+  }
+}

@@ -1,0 +1,36 @@
+// Files that must stay private to the user: created 0600 inside a 0700 folder, written atomically.
+import { chmod, mkdir, open, rename, stat } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { ChatError, ErrorCode } from '../core/errors.js';
+
+export const PRIVATE_FILE_MODE = 0o600;
+export const PRIVATE_DIR_MODE = 0o700;
+
+/** Writes via a temporary file and rename, so a crash never leaves half a key behind. */
+export async function writePrivateFile(path: string, contents: string): Promise<void> {
+  await mkdir(dirname(path), { recursive: true, mode: PRIVATE_DIR_MODE });
+  const temporary = `${path}.${process.pid}.tmp`;
+  // 'wx' refuses to follow a planted symlink or reuse a file someone else made readable.
+  const handle = await open(temporary, 'wx', PRIVATE_FILE_MODE);
+  try {
+    await handle.writeFile(contents, 'utf8');
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  // The umask may have narrowed the mode further, never widened it; make it exact.
+  await chmod(temporary, PRIVATE_FILE_MODE);
+  await rename(temporary, path);
+}
+
+/** Like ssh, refuse a private key that others can read rather than use it silently. */
+export async function assertPrivateFileMode(path: string): Promise<void> {
+  const info = await stat(path);
+  if ((info.mode & 0o077) !== 0) {
+    const mode = (info.mode & 0o777).toString(8).padStart(4, '0');
+    throw new ChatError(
+      ErrorCode.KEY_FILE,
+      `permissions ${mode} on ${path} are too open: a private key must be readable by you alone (chmod 600 '${path}')`,
+    );
+  }
+}

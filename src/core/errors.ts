@@ -1,0 +1,65 @@
+// Typed errors with stable codes. Tests assert the code, never the message text.
+
+export const ErrorCode = {
+  // Framing: the byte stream itself is broken. Always fatal for the connection.
+  FRAME_TOO_LARGE: 'CHAT_ERR_FRAME_TOO_LARGE',
+  UNKNOWN_FRAME_TYPE: 'CHAT_ERR_UNKNOWN_FRAME_TYPE',
+  TRUNCATED_FRAME: 'CHAT_ERR_TRUNCATED_FRAME',
+  // Protocol: frames are fine but the message inside is not.
+  INVALID_JSON: 'CHAT_ERR_INVALID_JSON',
+  UNKNOWN_MESSAGE: 'CHAT_ERR_UNKNOWN_MESSAGE',
+  INVALID_MESSAGE: 'CHAT_ERR_INVALID_MESSAGE',
+  UNEXPECTED_MESSAGE: 'CHAT_ERR_UNEXPECTED_MESSAGE',
+  VERSION_MISMATCH: 'CHAT_ERR_VERSION_MISMATCH',
+  // Joining.
+  NAME_INVALID: 'CHAT_ERR_NAME_INVALID',
+  NAME_TAKEN: 'CHAT_ERR_NAME_TAKEN',
+  AUTH_FAILED: 'CHAT_ERR_AUTH_FAILED',
+  HANDSHAKE_TIMEOUT: 'CHAT_ERR_HANDSHAKE_TIMEOUT',
+  SERVER_FULL: 'CHAT_ERR_SERVER_FULL',
+  // Routing and delivery.
+  NO_SUCH_PEER: 'CHAT_ERR_NO_SUCH_PEER',
+  MESSAGE_TOO_LARGE: 'CHAT_ERR_MESSAGE_TOO_LARGE',
+  SLOW_READER: 'CHAT_ERR_SLOW_READER',
+  SHUTDOWN: 'CHAT_ERR_SHUTDOWN',
+  NOT_CONNECTED: 'CHAT_ERR_NOT_CONNECTED',
+  // End-to-end crypto. Every way an envelope can be bad maps to ENVELOPE_INVALID so that
+  // a forger learns nothing from which check failed; replays are reported separately
+  // because they are not secret and the user wants to know.
+  ENVELOPE_INVALID: 'CHAT_ERR_ENVELOPE_INVALID',
+  REPLAY: 'CHAT_ERR_REPLAY',
+  KEY_FILE: 'CHAT_ERR_KEY_FILE',
+  // Command line.
+  USAGE: 'CHAT_ERR_USAGE',
+  FFMPEG_NOT_FOUND: 'CHAT_ERR_FFMPEG_NOT_FOUND',
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+export class ChatError extends Error {
+  readonly code: ErrorCode;
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+    this.name = new.target.name;
+  }
+}
+
+/** The byte stream could not be split into frames. The connection is unusable after this. */
+export class FrameError extends ChatError {}
+
+/** A frame decoded, but the message it carries is malformed, unknown or out of place. */
+export class ProtocolError extends ChatError {}
+
+/** An envelope failed to open or verify. The message is deliberately uninformative. */
+export class CryptoError extends ChatError {}
+
+/** Bad command-line input: the CLI prints the message and the usage and exits 2. */
+export class UsageError extends ChatError {
+  constructor(message: string) {
+    super(ErrorCode.USAGE, message);
+  }
+}
+
+export function isChatError(value: unknown): value is ChatError {
+  return value instanceof ChatError;
+}

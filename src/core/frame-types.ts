@@ -1,0 +1,25 @@
+// The frame types on the wire and the header layout. The format is documented in docs/PROTOCOL.md.
+
+export const FrameType = {
+  /** UTF-8 JSON control message (handshake, chat envelopes, peer lists, errors). */
+  CONTROL: 0x01,
+  /** Binary media payload (video frames); server to client only. */
+  MEDIA: 0x02,
+} as const;
+export type FrameType = (typeof FrameType)[keyof typeof FrameType];
+
+/** 4-byte big-endian body length followed by a 1-byte frame type. */
+export const FRAME_HEADER_BYTES = 5;
+
+export interface Frame {
+  readonly type: FrameType;
+  readonly body: Buffer;
+}
+
+/** Largest body accepted per frame type. A type missing from the table is refused. */
+export type FrameLimits = Partial<Record<FrameType, number>>;
+
+export function frameTypeName(type: number): string {
+  for (const [name, value] of Object.entries(FrameType)) if (value === type) return name;
+  return `0x${type.toString(16).padStart(2, '0')}`;
+}

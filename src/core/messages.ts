@@ -1,0 +1,135 @@
+// The typed control messages carried in CONTROL frames. docs/PROTOCOL.md describes each one.
+
+/** Bumped on any incompatible change; a peer speaking another version is refused at hello. */
+export const PROTOCOL_VERSION = 1;
+
+/** Sealed message as the sender built it. The server relays it without being able to read it. */
+export interface Envelope {
+  /** 16 random bytes, base64url: the replay-detection id. */
+  readonly id: string;
+  /** Sender's clock, ms since the epoch; checked against the recipient's replay window. */
+  readonly ts: number;
+  /** AES-256-GCM nonce, base64. */
+  readonly iv: string;
+  /** AES-256-GCM ciphertext followed by its 16-byte tag, base64. */
+  readonly ct: string;
+  /** RSA-PSS-SHA256 signature by the sender over the envelope header and ciphertext, base64. */
+  readonly sig: string;
+}
+
+export interface PeerSummary {
+  readonly name: string;
+  /** SPKI DER, base64. */
+  readonly publicKey: string;
+  /** SHA-256 of the SPKI DER, lowercase hex. */
+  readonly fingerprint: string;
+  readonly joinedAt: number;
+}
+
+/** Server limits a client needs to build messages the server will accept. */
+export interface AnnouncedLimits {
+  readonly maxControlFrameBytes: number;
+  readonly maxMediaFrameBytes: number;
+}
+
+// ---- client -> server -------------------------------------------------------------------------
+
+export interface HelloMessage {
+  readonly type: 'hello';
+  readonly version: number;
+  readonly name: string;
+  readonly publicKey: string;
+}
+export interface AuthMessage {
+  readonly type: 'auth';
+  readonly signature: string;
+}
+/** to: null for the room. keys: recipient name -> that recipient's wrapped message key. */
+export interface SendMessage {
+  readonly type: 'send';
+  readonly to: string | null;
+  readonly envelope: Envelope;
+  readonly keys: Readonly<Record<string, string>>;
+}
+export interface PingMessage {
+  readonly type: 'ping';
+  readonly nonce: number;
+}
+export interface ByeMessage {
+  readonly type: 'bye';
+}
+
+export type ClientMessage = HelloMessage | AuthMessage | SendMessage | PingMessage | ByeMessage;
+
+// ---- server -> client -------------------------------------------------------------------------
+
+export interface ChallengeMessage {
+  readonly type: 'challenge';
+  /** 32 random bytes, base64: the client signs it to prove it holds its private key. */
+  readonly nonce: string;
+}
+export interface WelcomeMessage {
+  readonly type: 'welcome';
+  readonly name: string;
+  readonly peers: readonly PeerSummary[];
+  readonly limits: AnnouncedLimits;
+}
+export interface PeersMessage {
+  readonly type: 'peers';
+  readonly peers: readonly PeerSummary[];
+}
+export interface JoinMessage {
+  readonly type: 'join';
+  readonly peer: PeerSummary;
+}
+export interface LeaveMessage {
+  readonly type: 'leave';
+  readonly name: string;
+}
+/** One delivery: the shared envelope plus only the key wrapped for this recipient. */
+export interface DeliverMessage {
+  readonly type: 'message';
+  readonly from: string;
+  readonly to: string | null;
+  readonly envelope: Envelope;
+  readonly key: string;
+}
+/** Tells the sender where its message went, so nothing is lost silently. */
+export interface AckMessage {
+  readonly type: 'ack';
+  readonly id: string;
+  readonly delivered: number;
+  /** Named recipients that were not online when the message arrived. */
+  readonly missing: readonly string[];
+  /** Room members online that the sender had no key for (they joined while it was sealing). */
+  readonly unkeyed: readonly string[];
+}
+export interface ErrorMessage {
+  readonly type: 'error';
+  readonly code: string;
+  readonly message: string;
+  /** True when the server closes the connection right after. */
+  readonly fatal: boolean;
+  /** The envelope id the error is about, when it is about one. */
+  readonly ref?: string;
+}
+export interface PongMessage {
+  readonly type: 'pong';
+  readonly nonce: number;
+}
+export interface ShutdownMessage {
+  readonly type: 'shutdown';
+  readonly reason: string;
+}
+
+export type ServerMessage =
+  | ChallengeMessage
+  | WelcomeMessage
+  | PeersMessage
+  | JoinMessage
+  | LeaveMessage
+  | DeliverMessage
+  | AckMessage
+  | ErrorMessage
+  | PongMessage
+  | ShutdownMessage;

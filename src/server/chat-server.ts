@@ -1,0 +1,216 @@
+// The relay daemon: accepts sockets, keeps the registry of joined clients, routes envelopes it
+// cannot read, and announces joins and leaves. One event loop serves every client.
+import { type AddressInfo, type Server, type Socket, createServer } from 'node:net';
+import { ChatError, ErrorCode } from '../core/errors.js';
+import { encodeTextFrame } from '../core/frame-encoder.js';
+import { FrameType } from '../core/frame-types.js';
+import { type Logger, silentLogger } from '../core/logger.js';
+import { encodeMessage } from '../core/message-codec.js';
+import type { PeerSummary, SendMessage } from '../core/messages.js';
+import { PeerRegistry, type PeerRecord } from '../core/peer-registry.js';
+import { shortFingerprint } from '../core/fingerprint.js';
+import { ClientConnection, type ConnectionHost } from './client-connection.js';
+import { DEFAULT_SERVER_LIMITS, type ServerLimits } from './server-limits.js';
+
+export interface ChatServerOptions {
+  /** Interface to listen on. Default 127.0.0.1: exposing the server is a deliberate choice. */
+  readonly host?: string;
+  /** TCP port. Default 7373; 0 picks a free port (tests). */
+  readonly port?: number;
+  /** Overrides for individual limits; the rest keep DEFAULT_SERVER_LIMITS. */
+  readonly limits?: Partial<ServerLimits>;
+  readonly logger?: Logger;
+  /** Folder of playable videos (used by the video streams). Default ./videos. */
+  readonly videosDir?: string;
+}
+
+export const DEFAULT_HOST = '127.0.0.1';
+export const DEFAULT_PORT = 7373;
+
+interface JoinedPeer extends PeerRecord {
+  readonly connection: ClientConnection;
+}
+
+/** How long close() waits for clients to hang up after the shutdown notice before cutting them off. */
+const SHUTDOWN_GRACE_MS = 2000;
+
+export class ChatServer implements ConnectionHost {
+  readonly limits: ServerLimits;
+  readonly logger: Logger;
+  readonly videosDir: string;
+  private readonly host: string;
+  private readonly port: number;
+  private readonly server: Server;
+  private readonly connections = new Set<ClientConnection>();
+  private readonly registry = new PeerRegistry<JoinedPeer>();
+  private closing = false;
+
+  constructor(options: ChatServerOptions = {}) {
+    this.host = options.host ?? DEFAULT_HOST;
+    this.port = options.port ?? DEFAULT_PORT;
+    this.limits = { ...DEFAULT_SERVER_LIMITS, ...options.limits };
+    this.logger = options.logger ?? silentLogger;
+    this.videosDir = options.videosDir ?? 'videos';
+    this.server = createServer((socket) => this.onSocket(socket));
+  }
+
+  /** Resolves with the bound address once listening. */
+  listen(): Promise<AddressInfo> {
+    return new Promise((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(this.port, this.host, () => {
+        this.server.off('error', reject);
+        this.server.on('error', (error) => this.logger.log('error', 'server.error', { error: error.message }));
+        const address = this.address;
+        this.logger.log('info', 'server.listening', { host: address.address, port: address.port });
+        resolve(address);
+      });
+    });
+  }
+
+  get address(): AddressInfo {
+    return this.server.address() as AddressInfo;
+  }
+
+  /** Names of joined clients, in join order. */
+  get peerNames(): string[] {
+    return this.registry.list().map((peer) => peer.name);
+  }
+
+  get connectionCount(): number {
+    return this.connections.size;
+  }
+
+  /** Tells every client, stops accepting, and resolves when all sockets are gone. */
+  async close(reason = 'server shutting down'): Promise<void> {
+    if (this.closing) return;
+    this.closing = true;
+    this.logger.log('info', 'server.closing', { clients: this.connections.size });
+    const stopped = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    for (const connection of this.connections) {
+      connection.send({ type: 'shutdown', reason });
+      connection.close(ErrorCode.SHUTDOWN);
+    }
+    const cutOff = setTimeout(() => {
+      for (const connection of this.connections) connection.destroy(ErrorCode.SHUTDOWN);
+    }, SHUTDOWN_GRACE_MS);
+    await stopped;
+    clearTimeout(cutOff);
+  }
+
+  // ---- ConnectionHost ------------------------------------------------------------------------
+
+  checkNameAvailable(name: string): void {
+    this.registry.checkAvailable(name);
+  }
+
+  admit(connection: ClientConnection): void {
+    const peer = connection.peer;
+    if (peer === undefined) throw new Error('admit() before the connection authenticated');
+    const record: JoinedPeer = {
+      name: peer.name,
+      publicKeyBase64: peer.key.publicKeyBase64,
+      fingerprint: peer.key.fingerprint,
+      joinedAt: peer.joinedAt,
+      connection,
+    };
+    this.registry.add(record);
+    this.logger.log('info', 'client.joined', {
+      name: peer.name,
+      fingerprint: shortFingerprint(peer.key.fingerprint),
+      addr: connection.remoteAddress,
+      online: this.registry.size,
+    });
+    connection.send({
+      type: 'welcome',
+      name: peer.name,
+      peers: this.registry.list().map(toSummary),
+      limits: { maxControlFrameBytes: this.limits.maxControlFrameBytes, maxMediaFrameBytes: this.limits.maxMediaFrameBytes },
+    });
+    this.broadcast(encodeMessage({ type: 'join', peer: toSummary(record) }), connection);
+  }
+
+  route(sender: ClientConnection, message: SendMessage): void {
+    const from = sender.peer!.name;
+    const { envelope, keys } = message;
+    // The envelope is the same for every recipient: serialize it once and splice in each key.
+    const head = `{"type":"message","from":${JSON.stringify(from)},"to":${JSON.stringify(message.to)},"envelope":${JSON.stringify(envelope)},"key":"`;
+    const deliver = (recipient: JoinedPeer, wrappedKey: string): boolean =>
+      recipient.connection.sendFrame(encodeTextFrame(FrameType.CONTROL, `${head}${wrappedKey}"}`));
+
+    if (message.to !== null) {
+      const recipient = this.registry.get(message.to);
+      const wrappedKey = recipient === undefined ? undefined : keys[recipient.name];
+      if (recipient === undefined) {
+        sender.reject(new ChatError(ErrorCode.NO_SUCH_PEER, `${message.to} is not online`), false, envelope.id);
+        return;
+      }
+      if (wrappedKey === undefined) {
+        sender.reject(new ChatError(ErrorCode.NO_SUCH_PEER, `the message has no key for ${recipient.name}`), false, envelope.id);
+        return;
+      }
+      const delivered = deliver(recipient, wrappedKey) ? 1 : 0;
+      sender.send({ type: 'ack', id: envelope.id, delivered, missing: delivered ? [] : [recipient.name], unkeyed: [] });
+      return;
+    }
+
+    let delivered = 0;
+    const missing: string[] = [];
+    // Names are case-insensitive: "bob" and "BOB" in one key table must not deliver twice.
+    const reached = new Set<ClientConnection>([sender]);
+    for (const [name, wrappedKey] of Object.entries(keys)) {
+      const recipient = this.registry.get(name);
+      if (recipient === undefined) {
+        missing.push(name);
+      } else if (!reached.has(recipient.connection)) {
+        reached.add(recipient.connection);
+        if (deliver(recipient, wrappedKey)) delivered++;
+        else missing.push(recipient.name);
+      }
+    }
+    const unkeyed = this.registry
+      .list()
+      .filter((peer) => peer.connection !== sender && keys[peer.name] === undefined)
+      .map((peer) => peer.name);
+    sender.send({ type: 'ack', id: envelope.id, delivered, missing, unkeyed });
+  }
+
+  onClosed(connection: ClientConnection): void {
+    this.connections.delete(connection);
+    const peer = connection.peer;
+    if (peer === undefined || this.registry.get(peer.name)?.connection !== connection) return;
+    this.registry.remove(peer.name);
+    this.logger.log('info', 'client.left', { name: peer.name, online: this.registry.size });
+    if (!this.closing) this.broadcast(encodeMessage({ type: 'leave', name: peer.name }), connection);
+  }
+
+  // ---- internals -----------------------------------------------------------------------------
+
+  private onSocket(socket: Socket): void {
+    // Every socket gets an error listener from birth: an unhandled 'error' would crash the daemon.
+    socket.on('error', () => {});
+    if (this.closing) {
+      socket.destroy();
+      return;
+    }
+    const connection = new ClientConnection(socket, this);
+    if (this.connections.size >= this.limits.maxClients) {
+      this.logger.log('warn', 'client.refused_full', { addr: connection.remoteAddress, max: this.limits.maxClients });
+      connection.reject(new ChatError(ErrorCode.SERVER_FULL, `the server is full (${this.limits.maxClients} clients)`), true);
+      return;
+    }
+    this.connections.add(connection);
+    this.logger.log('debug', 'client.connected', { addr: connection.remoteAddress });
+  }
+
+  /** Sends one pre-encoded frame to every joined client except `except`. */
+  private broadcast(frame: Buffer, except?: ClientConnection): void {
+    for (const peer of this.registry.list()) {
+      if (peer.connection !== except) peer.connection.sendFrame(frame);
+    }
+  }
+}
+
+function toSummary(peer: PeerRecord): PeerSummary {
+  return { name: peer.name, publicKey: peer.publicKeyBase64, fingerprint: peer.fingerprint, joinedAt: peer.joinedAt };
+}

@@ -1,0 +1,256 @@
+// One object per accepted socket: framing, the join handshake, and the try/catch boundary.
+//
+// Nothing a peer sends may escape this class as an exception. Framing and protocol errors become
+// an error message to this peer and, when the stream can no longer be trusted, a disconnect of this
+// peer alone; the rest of the server never sees them.
+import { randomBytes } from 'node:crypto';
+import type { Socket } from 'node:net';
+import { ChatError, ErrorCode, FrameError, ProtocolError } from '../core/errors.js';
+import { FrameDecoder } from '../core/frame-decoder.js';
+import { FrameType } from '../core/frame-types.js';
+import { type PublicIdentity, parsePeerPublicKey } from '../core/identity.js';
+import { verifyJoinProof } from '../core/join-proof.js';
+import type { Logger } from '../core/logger.js';
+import { decodeClientMessage, encodeMessage } from '../core/message-codec.js';
+import { type ClientMessage, type HelloMessage, PROTOCOL_VERSION, type SendMessage, type ServerMessage } from '../core/messages.js';
+import { OutboundQueue } from './outbound-queue.js';
+import type { ServerLimits } from './server-limits.js';
+
+/** What a connection needs from the server around it. */
+export interface ConnectionHost {
+  readonly limits: ServerLimits;
+  readonly logger: Logger;
+  /** Throws InvalidNameError / NameTakenError. */
+  checkNameAvailable(name: string): void;
+  /** Adds a fully authenticated client to the registry and announces it. Throws NameTakenError. */
+  admit(connection: ClientConnection): void;
+  route(connection: ClientConnection, message: SendMessage): void;
+  /** Called once per connection when its socket has closed, joined or not. */
+  onClosed(connection: ClientConnection): void;
+}
+
+type ConnectionState = 'awaiting-hello' | 'awaiting-auth' | 'joined' | 'closing' | 'closed';
+
+/** After a fatal error we send the reason and close; a peer that will not read gets this long. */
+const CLOSE_GRACE_MS = 1000;
+const NONCE_BYTES = 32;
+
+interface PendingJoin {
+  readonly name: string;
+  readonly key: PublicIdentity;
+  readonly nonce: Buffer;
+}
+
+export class ClientConnection {
+  readonly remoteAddress: string;
+  readonly connectedAt = Date.now();
+  private state: ConnectionState = 'awaiting-hello';
+  private readonly decoder: FrameDecoder;
+  private readonly outbound: OutboundQueue;
+  private handshakeTimer: NodeJS.Timeout | undefined;
+  private pending: PendingJoin | undefined;
+  private joined: { readonly name: string; readonly key: PublicIdentity; readonly joinedAt: number } | undefined;
+
+  constructor(
+    private readonly socket: Socket,
+    private readonly host: ConnectionHost,
+  ) {
+    this.remoteAddress = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
+    // Clients never send MEDIA frames, so the decoder refuses that type outright.
+    this.decoder = new FrameDecoder({ [FrameType.CONTROL]: host.limits.maxControlFrameBytes });
+    this.outbound = new OutboundQueue(socket, host.limits.maxQueueBytes, (pending) => this.onSlowReader(pending));
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('end', () => this.onEnd());
+    socket.on('error', (error) => this.host.logger.log('debug', 'socket.error', { addr: this.remoteAddress, error: error.message }));
+    socket.on('close', () => this.onClose());
+    this.handshakeTimer = setTimeout(() => this.onHandshakeTimeout(), host.limits.handshakeTimeoutMs);
+    this.handshakeTimer.unref();
+  }
+
+  /** False once closing has begun: further input from this peer is ignored. */
+  private get isOpen(): boolean {
+    return this.state !== 'closing' && this.state !== 'closed';
+  }
+
+  get isJoined(): boolean {
+    return this.state === 'joined';
+  }
+
+  /** Set once joined; undefined before. */
+  get peer(): { readonly name: string; readonly key: PublicIdentity; readonly joinedAt: number } | undefined {
+    return this.joined;
+  }
+
+  /** Bytes waiting to be written to this client. */
+  get pendingBytes(): number {
+    return this.outbound.pendingBytes;
+  }
+
+  send(message: ServerMessage): boolean {
+    return this.sendFrame(encodeMessage(message));
+  }
+
+  /** Sends an already-encoded frame (the server encodes a broadcast once for everyone). */
+  sendFrame(frame: Buffer): boolean {
+    if (!this.isOpen) return false;
+    return this.outbound.send(frame);
+  }
+
+  /** Sends the error and, when fatal, closes this connection. */
+  reject(error: ChatError, fatal: boolean, ref?: string): void {
+    this.send({ type: 'error', code: error.code, message: error.message, fatal, ...(ref === undefined ? {} : { ref }) });
+    if (fatal) this.close(error.code);
+  }
+
+  /** Graceful close: flush what is queued, then FIN; destroy if the peer does not finish in time. */
+  close(reason: string): void {
+    if (!this.isOpen) return;
+    this.state = 'closing';
+    this.clearHandshakeTimer();
+    this.host.logger.log('info', 'client.closing', { addr: this.remoteAddress, name: this.joined?.name ?? null, reason });
+    this.socket.end();
+    setTimeout(() => this.socket.destroy(), CLOSE_GRACE_MS).unref();
+  }
+
+  /** Immediate close, for a peer we cannot even send to. */
+  destroy(reason: string): void {
+    if (this.state === 'closed') return;
+    this.host.logger.log('warn', 'client.dropped', { addr: this.remoteAddress, name: this.joined?.name ?? null, reason });
+    this.state = 'closing';
+    this.socket.destroy();
+  }
+
+  private onData(chunk: Buffer): void {
+    if (!this.isOpen) return;
+    try {
+      for (const frame of this.decoder.push(chunk)) {
+        this.handle(decodeClientMessage(frame.body));
+        if (!this.isOpen) return;
+      }
+    } catch (error) {
+      this.onPeerError(error);
+    }
+  }
+
+  private onPeerError(error: unknown): void {
+    if (error instanceof FrameError || error instanceof ProtocolError) {
+      this.host.logger.log('warn', 'client.protocol_error', { addr: this.remoteAddress, code: error.code });
+      this.reject(error, true);
+      return;
+    }
+    if (error instanceof ChatError) {
+      this.reject(error, true);
+      return;
+    }
+    // A bug of ours, not the peer's: log it, drop this client, keep the server up.
+    this.host.logger.log('error', 'client.internal_error', {
+      addr: this.remoteAddress,
+      error: error instanceof Error ? (error.stack ?? error.message) : String(error),
+    });
+    this.destroy('internal error');
+  }
+
+  private handle(message: ClientMessage): void {
+    switch (message.type) {
+      case 'hello':
+        return this.onHello(message);
+      case 'auth':
+        return this.onAuth(message.signature);
+      case 'send':
+        if (this.state !== 'joined') throw unexpected('send before joining');
+        return this.host.route(this, message);
+      case 'ping':
+        this.send({ type: 'pong', nonce: message.nonce });
+        return;
+      case 'bye':
+        return this.close('bye');
+    }
+  }
+
+  private onHello(hello: HelloMessage): void {
+    if (this.state !== 'awaiting-hello') throw unexpected('hello after the handshake started');
+    if (hello.version !== PROTOCOL_VERSION) {
+      throw new ProtocolError(
+        ErrorCode.VERSION_MISMATCH,
+        `this server speaks protocol version ${PROTOCOL_VERSION} and the client speaks ${hello.version}; use matching tui-chat versions`,
+      );
+    }
+    let key: PublicIdentity;
+    try {
+      key = parsePeerPublicKey(hello.publicKey);
+    } catch (cause) {
+      throw new ProtocolError(ErrorCode.INVALID_MESSAGE, cause instanceof Error ? cause.message : 'bad public key', { cause });
+    }
+    try {
+      this.host.checkNameAvailable(hello.name);
+    } catch (error) {
+      // Not fatal: the client may say hello again with another name.
+      if (error instanceof ChatError) return this.reject(error, false);
+      throw error;
+    }
+    const nonce = randomBytes(NONCE_BYTES);
+    this.pending = { name: hello.name, key, nonce };
+    this.state = 'awaiting-auth';
+    this.send({ type: 'challenge', nonce: nonce.toString('base64') });
+  }
+
+  private onAuth(signatureBase64: string): void {
+    const pending = this.pending;
+    if (this.state !== 'awaiting-auth' || pending === undefined) throw unexpected('auth without a challenge');
+    const publicKeyDer = Buffer.from(pending.key.publicKeyBase64, 'base64');
+    const signature = Buffer.from(signatureBase64, 'base64');
+    if (!verifyJoinProof(pending.key.publicKey, pending.nonce, pending.name, publicKeyDer, signature)) {
+      throw new ChatError(ErrorCode.AUTH_FAILED, 'the challenge signature does not match the public key');
+    }
+    this.pending = undefined;
+    this.joined = { name: pending.name, key: pending.key, joinedAt: Date.now() };
+    try {
+      this.host.admit(this);
+    } catch (error) {
+      // Someone took the name between our hello check and now; let the client pick again.
+      this.joined = undefined;
+      this.state = 'awaiting-hello';
+      if (error instanceof ChatError) return this.reject(error, false);
+      throw error;
+    }
+    this.state = 'joined';
+    this.clearHandshakeTimer();
+  }
+
+  private onHandshakeTimeout(): void {
+    if (this.state === 'awaiting-hello' || this.state === 'awaiting-auth') {
+      this.reject(new ChatError(ErrorCode.HANDSHAKE_TIMEOUT, `no completed join within ${this.host.limits.handshakeTimeoutMs} ms`), true);
+    }
+  }
+
+  private onSlowReader(pendingBytes: number): void {
+    // It is not reading, so an error frame would never arrive: drop it and free its buffers now.
+    this.host.logger.log('warn', 'client.slow_reader', { addr: this.remoteAddress, name: this.joined?.name ?? null, pendingBytes });
+    this.destroy(ErrorCode.SLOW_READER);
+  }
+
+  private onEnd(): void {
+    try {
+      this.decoder.finish();
+    } catch (error) {
+      if (error instanceof FrameError) this.host.logger.log('warn', 'client.truncated', { addr: this.remoteAddress });
+    }
+    this.close('peer closed');
+  }
+
+  private onClose(): void {
+    this.state = 'closed';
+    this.clearHandshakeTimer();
+    this.host.onClosed(this);
+  }
+
+  private clearHandshakeTimer(): void {
+    if (this.handshakeTimer !== undefined) clearTimeout(this.handshakeTimer);
+    this.handshakeTimer = undefined;
+  }
+}
+
+function unexpected(what: string): ProtocolError {
+  return new ProtocolError(ErrorCode.UNEXPECTED_MESSAGE, what);
+}

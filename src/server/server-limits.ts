@@ -1,0 +1,30 @@
+// Every limit a peer can push against, with its default and the reason for it. Each has a flag on
+// `tui-chat serve` (see src/cli/serve-command.ts); docs/PROTOCOL.md lists them too.
+
+export interface ServerLimits {
+  /**
+   * Largest CONTROL frame body a client may send. Default 256 KiB: a room message carries one
+   * wrapped key per member (~550 bytes with 3072-bit keys), so this fits a room of ~470, above
+   * maxClients. Checked on the 5-byte header, before any of the body is buffered.
+   */
+  readonly maxControlFrameBytes: number;
+  /** Largest MEDIA frame the server will send (video). Default 1 MiB: a 240x134 raw RGB frame is 96 KiB. */
+  readonly maxMediaFrameBytes: number;
+  /** Time from TCP accept to a completed join. Default 10 s: a join is two round trips and one RSA signature. */
+  readonly handshakeTimeoutMs: number;
+  /**
+   * Bytes waiting to go out to one client (socket buffer plus our queue) before it is dropped as a
+   * slow reader. Default 4 MiB: about 4,000 room messages, far beyond any reader that is keeping up.
+   */
+  readonly maxQueueBytes: number;
+  /** Connections at once, joined or still handshaking. Default 400 (see maxControlFrameBytes). */
+  readonly maxClients: number;
+}
+
+export const DEFAULT_SERVER_LIMITS: ServerLimits = {
+  maxControlFrameBytes: 256 * 1024,
+  maxMediaFrameBytes: 1024 * 1024,
+  handshakeTimeoutMs: 10_000,
+  maxQueueBytes: 4 * 1024 * 1024,
+  maxClients: 400,
+};
