@@ -1,0 +1,179 @@
+// The whole product as a user runs it: a real `tui-chat serve` and real `tui-chat connect --json`
+// processes talking over TCP on 127.0.0.1.
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { type Server, type Socket, connect, createServer } from 'node:net';
+import { describe, it, type TestContext } from 'node:test';
+import { waitUntil } from '../helpers/events.js';
+import { writeTestIdentity } from '../helpers/identities.js';
+import { CliProcess, startServeProcess } from '../helpers/cli-process.js';
+import { makeTempDir } from '../helpers/temp-dir.js';
+
+const isType = (type: string) => (event: Record<string, unknown>) => event['type'] === type;
+
+async function connectClient(t: TestContext, dir: string, port: number, name: string, index: number, extra: readonly string[] = []): Promise<CliProcess> {
+  const identity = await writeTestIdentity(dir, index);
+  const client = CliProcess.spawn(t, [
+    'connect', `127.0.0.1:${port}`, '--json', '--name', name,
+    '--identity', identity, '--known-peers', `${dir}/${name}-known.json`, ...extra,
+  ]);
+  await client.waitForEvent(isType('ready'), `${name} to be ready`);
+  return client;
+}
+
+function messages(client: CliProcess): Array<Record<string, unknown>> {
+  return client.events.filter(isType('message'));
+}
+
+describe('tui-chat end to end', () => {
+  it('a room message reaches everyone, a DM only its recipient, and joins and leaves are announced', async (t) => {
+    const dir = makeTempDir(t);
+    const { server, port } = await startServeProcess(t);
+    const alice = await connectClient(t, dir, port, 'alice', 0);
+    const bob = await connectClient(t, dir, port, 'bob', 1);
+    const carol = await connectClient(t, dir, port, 'carol', 2);
+    await alice.waitForEvent((e) => e['type'] === 'join' && e['name'] === 'carol', 'alice to see carol join');
+
+    alice.writeLine('hello everyone');
+    await bob.waitForEvent((e) => e['type'] === 'message' && e['text'] === 'hello everyone', 'bob to get the room message');
+    await carol.waitForEvent((e) => e['type'] === 'message' && e['text'] === 'hello everyone', 'carol to get the room message');
+    const roomMessage = messages(bob)[0]!;
+    assert.equal(roomMessage['from'], 'alice');
+    assert.equal(roomMessage['to'], null);
+    assert.equal(roomMessage['verified'], true);
+
+    alice.writeLine(':dm bob for your eyes only');
+    await bob.waitForEvent((e) => e['type'] === 'message' && e['to'] === 'bob', 'bob to get the DM');
+    assert.equal(messages(bob)[1]!['text'], 'for your eyes only');
+    // A later room message proves carol has caught up, and that the DM never reached her.
+    alice.writeLine('marker');
+    await carol.waitForEvent((e) => e['type'] === 'message' && e['text'] === 'marker', 'carol to get the marker');
+    assert.deepEqual(messages(carol).map((m) => m['text']), ['hello everyone', 'marker']);
+
+    carol.writeLine(':peers');
+    const peers = await carol.waitForEvent(isType('peers'), 'the peer list');
+    assert.deepEqual((peers['peers'] as Array<{ name: string }>).map((p) => p.name), ['alice', 'bob', 'carol']);
+
+    carol.endInput();
+    assert.equal(await carol.waitExit(), 0, 'a client whose input ends leaves cleanly');
+    await alice.waitForEvent((e) => e['type'] === 'leave' && e['name'] === 'carol', 'alice to see carol leave');
+    bob.writeLine(':quit');
+    assert.equal(await bob.waitExit(), 0);
+    await alice.waitForEvent((e) => e['type'] === 'leave' && e['name'] === 'bob', 'alice to see bob leave');
+    alice.endInput();
+    await alice.waitExit();
+    server.child.kill('SIGTERM');
+    assert.equal(await server.waitExit(), 0);
+  });
+
+  it('refuses a duplicate name with a clear error and exit code 1', async (t) => {
+    const dir = makeTempDir(t);
+    const { port } = await startServeProcess(t);
+    await connectClient(t, dir, port, 'alice', 0);
+    const identity = await writeTestIdentity(dir, 1);
+    const second = CliProcess.spawn(t, ['connect', `127.0.0.1:${port}`, '--json', '--name', 'alice', '--identity', identity, '--known-peers', `${dir}/x.json`]);
+    const error = await second.waitForEvent(isType('error'), 'the name-taken error');
+    assert.equal(error['code'], 'CHAT_ERR_NAME_TAKEN');
+    assert.match(String(error['message']), /alice.*taken/);
+    assert.equal(await second.waitExit(), 1);
+  });
+
+  it('carries no message text through the network: a relay in the middle sees only ciphertext', async (t) => {
+    const dir = makeTempDir(t);
+    const { port } = await startServeProcess(t);
+    const seen: Buffer[] = [];
+    const relay = await startRecordingRelay(t, port, seen);
+    const alice = await connectClient(t, dir, relay, 'alice', 0);
+    const bob = await connectClient(t, dir, relay, 'bob', 1);
+    await alice.waitForEvent((e) => e['type'] === 'join' && e['name'] === 'bob', 'alice to see bob');
+    const roomText = 'PLAINTEXT-ROOM-7f3a';
+    const dmText = 'PLAINTEXT-DM-91c2';
+    alice.writeLine(roomText);
+    alice.writeLine(`:dm bob ${dmText}`);
+    await bob.waitForEvent((e) => e['text'] === dmText, 'bob to receive the DM');
+    assert.ok(messages(bob).some((m) => m['text'] === roomText), 'bob received the room text through the relay');
+    const wire = Buffer.concat(seen);
+    assert.ok(wire.length > 2000, 'the relay carried the traffic');
+    for (const text of [roomText, dmText]) {
+      assert.equal(wire.indexOf(text), -1, `"${text}" crossed the wire in the clear`);
+      assert.equal(wire.indexOf(Buffer.from(text).toString('base64').slice(0, 12)), -1, `"${text}" crossed the wire as base64`);
+    }
+  });
+
+  it('drops a client spewing garbage while the others go on chatting', async (t) => {
+    const dir = makeTempDir(t);
+    const { server, port } = await startServeProcess(t);
+    const alice = await connectClient(t, dir, port, 'alice', 0);
+    const bob = await connectClient(t, dir, port, 'bob', 1);
+    await alice.waitForEvent((e) => e['type'] === 'join' && e['name'] === 'bob', 'alice to see bob');
+
+    const garbage = connect({ host: '127.0.0.1', port });
+    garbage.on('error', () => {});
+    let closed = false;
+    garbage.on('close', () => (closed = true));
+    garbage.resume(); // read (and discard) the server's answer, so its hang-up is noticed
+    await new Promise((resolve) => garbage.once('connect', resolve));
+    for (let i = 0; i < 50 && !garbage.destroyed; i++) garbage.write(randomBytes(1024));
+    await waitUntil(() => closed, 'the server to drop the garbage client');
+
+    alice.writeLine('still here?');
+    await bob.waitForEvent((e) => e['text'] === 'still here?', 'bob to get a message after the garbage');
+    bob.writeLine('yes');
+    await alice.waitForEvent((e) => e['text'] === 'yes', 'alice to get the reply');
+    assert.match(server.stderr, /client\.protocol_error/);
+    assert.equal(server.exitCode, null, 'the server is still running');
+  });
+
+  it('on SIGTERM tells every client, closes, and exits 0', async (t) => {
+    const dir = makeTempDir(t);
+    const { server, port } = await startServeProcess(t);
+    const alice = await connectClient(t, dir, port, 'alice', 0);
+    server.child.kill('SIGTERM');
+    assert.equal(await server.waitExit(), 0);
+    const gone = await alice.waitForEvent(isType('disconnected'), 'alice to hear the server go');
+    assert.match(String(gone['reason']), /shut/);
+    assert.equal(await alice.waitExit(), 1, 'losing the server is not a clean exit');
+  });
+
+  it('keeps plaintext and keys out of the server log', async (t) => {
+    const dir = makeTempDir(t);
+    const { server, port } = await startServeProcess(t, ['--log-level', 'debug']);
+    const alice = await connectClient(t, dir, port, 'alice', 0);
+    const bob = await connectClient(t, dir, port, 'bob', 1);
+    await alice.waitForEvent((e) => e['type'] === 'join' && e['name'] === 'bob', 'alice to see bob');
+    alice.writeLine('LOG-SECRET-5511');
+    await bob.waitForEvent((e) => e['text'] === 'LOG-SECRET-5511', 'delivery');
+    server.child.kill('SIGTERM');
+    await server.waitExit();
+    assert.match(server.stderr, /client\.joined name=alice/);
+    assert.doesNotMatch(server.stderr, /LOG-SECRET|PRIVATE KEY|MII/);
+  });
+});
+
+/** A TCP relay between clients and the server that records every byte it forwards. */
+async function startRecordingRelay(t: TestContext, targetPort: number, seen: Buffer[]): Promise<number> {
+  const sockets = new Set<Socket>();
+  const relay: Server = createServer((client) => {
+    const upstream = connect({ host: '127.0.0.1', port: targetPort });
+    for (const socket of [client, upstream]) {
+      sockets.add(socket);
+      socket.on('error', () => {});
+    }
+    client.on('data', (chunk: Buffer) => {
+      seen.push(chunk);
+      upstream.write(chunk);
+    });
+    upstream.on('data', (chunk: Buffer) => {
+      seen.push(chunk);
+      client.write(chunk);
+    });
+    client.on('close', () => upstream.destroy());
+    upstream.on('close', () => client.destroy());
+  });
+  await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', resolve));
+  t.after(() => {
+    for (const socket of sockets) socket.destroy();
+    relay.close();
+  });
+  return (relay.address() as { port: number }).port;
+}

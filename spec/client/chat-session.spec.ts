@@ -1,0 +1,127 @@
+import assert from 'node:assert/strict';
+import { before, describe, it, type TestContext } from 'node:test';
+import { type ChatMessageEvent, ChatSession, MAX_MESSAGE_CHARS, type SessionEvents } from '../../src/client/chat-session.js';
+import { KnownPeers } from '../../src/client/known-peers.js';
+import { ErrorCode } from '../../src/core/errors.js';
+import type { Identity } from '../../src/core/identity.js';
+import { ChatServer } from '../../src/server/chat-server.js';
+import { waitUntil } from '../helpers/events.js';
+import { testIdentity } from '../helpers/identities.js';
+
+let ids: Identity[];
+
+before(async () => {
+  ids = await Promise.all([0, 1, 2, 3].map(testIdentity));
+});
+
+async function startServer(t: TestContext): Promise<number> {
+  const server = new ChatServer({ port: 0 });
+  const { port } = await server.listen();
+  t.after(() => server.close());
+  return port;
+}
+
+/** A session that records every event it emits. */
+async function join(t: TestContext, port: number, name: string, identity: Identity, knownPeers = KnownPeers.inMemory()) {
+  const session = new ChatSession({ host: '127.0.0.1', port, name, identity, knownPeers });
+  const events: Array<{ type: string; payload: unknown }> = [];
+  for (const type of ['ready', 'join', 'leave', 'message', 'ack', 'key-changed', 'error', 'disconnected'] as const) {
+    session.on(type, (payload: SessionEvents[typeof type]) => events.push({ type, payload }));
+  }
+  await session.connect();
+  t.after(() => session.close());
+  const messages = () => events.filter((e) => e.type === 'message').map((e) => e.payload as ChatMessageEvent);
+  return { session, events, messages };
+}
+
+describe('ChatSession', () => {
+  it('joins and sees who is online with their fingerprints', async (t) => {
+    const port = await startServer(t);
+    const alice = await join(t, port, 'alice', ids[0]!);
+    const bob = await join(t, port, 'bob', ids[1]!);
+    assert.deepEqual(bob.session.peers().map((p) => [p.name, p.isSelf]), [['alice', false], ['bob', true]]);
+    assert.equal(bob.session.peer('alice')?.fingerprint, ids[0]!.fingerprint);
+    await waitUntil(() => alice.session.peer('bob') !== undefined, 'alice to see bob join');
+  });
+
+  it('exchanges room and direct messages end to end', async (t) => {
+    const port = await startServer(t);
+    const alice = await join(t, port, 'alice', ids[0]!);
+    const bob = await join(t, port, 'bob', ids[1]!);
+    const carol = await join(t, port, 'carol', ids[2]!);
+    await waitUntil(() => alice.session.peers().length === 3, 'alice to see everyone');
+    alice.session.sendRoom('hello all');
+    alice.session.sendDirect('bob', 'just you');
+    await waitUntil(() => bob.messages().length === 2 && carol.messages().length === 1, 'deliveries');
+    assert.deepEqual(bob.messages().map((m) => [m.from, m.to, m.text, m.verified]), [['alice', null, 'hello all', true], ['alice', 'bob', 'just you', true]]);
+    assert.deepEqual(carol.messages().map((m) => m.text), ['hello all']);
+  });
+
+  it('strips escape sequences from the text it reports', async (t) => {
+    const port = await startServer(t);
+    const alice = await join(t, port, 'alice', ids[0]!);
+    const bob = await join(t, port, 'bob', ids[1]!);
+    await waitUntil(() => alice.session.peer('bob') !== undefined, 'alice to see bob');
+    alice.session.sendRoom('\u001b[2J\u001b]0;owned\u0007hi');
+    await waitUntil(() => bob.messages().length === 1, 'the message');
+    assert.equal(bob.messages()[0]!.text, 'hi');
+  });
+
+  it('rejects the join promise with NAME_TAKEN and can rejoin under another name', async (t) => {
+    const port = await startServer(t);
+    await join(t, port, 'alice', ids[0]!);
+    const session = new ChatSession({ host: '127.0.0.1', port, name: 'alice', identity: ids[1]! });
+    t.after(() => session.close());
+    await assert.rejects(session.connect(), { code: ErrorCode.NAME_TAKEN });
+    await session.rejoin('alice2');
+    assert.equal(session.name, 'alice2');
+    assert.ok(session.isReady);
+  });
+
+  it('warns loudly when a known name comes back with another key, and marks its messages unverified', async (t) => {
+    const port = await startServer(t);
+    const known = KnownPeers.inMemory();
+    const bob = await join(t, port, 'bob', ids[1]!, known);
+    const alice = await join(t, port, 'alice', ids[0]!);
+    await waitUntil(() => bob.session.peer('alice') !== undefined, 'bob to see alice');
+    await alice.session.close();
+    await waitUntil(() => bob.session.peer('alice') === undefined, 'alice to leave');
+
+    const impostor = await join(t, port, 'alice', ids[3]!);
+    await waitUntil(() => bob.events.some((e) => e.type === 'key-changed'), 'the key-changed warning');
+    const warning = bob.events.find((e) => e.type === 'key-changed')!.payload as SessionEvents['key-changed'];
+    assert.deepEqual(warning, { name: 'alice', pinned: ids[0]!.fingerprint, announced: ids[3]!.fingerprint });
+    assert.equal(bob.session.peer('alice')?.trust, 'changed');
+
+    impostor.session.sendRoom('trust me');
+    await waitUntil(() => bob.messages().length === 1, 'the impostor message');
+    assert.equal(bob.messages()[0]!.verified, false);
+
+    assert.throws(() => bob.session.sendDirect('alice', 'secret'), /key changed/);
+    assert.deepEqual(bob.session.sendRoom('room secret').withheld, ['alice']);
+    bob.session.trust('alice');
+    assert.equal(bob.session.peer('alice')?.trust, 'known');
+  });
+
+  it('refuses to send a message over the length limit', async (t) => {
+    const port = await startServer(t);
+    const alice = await join(t, port, 'alice', ids[0]!);
+    assert.throws(() => alice.session.sendRoom('x'.repeat(MAX_MESSAGE_CHARS + 1)), { code: ErrorCode.MESSAGE_TOO_LARGE });
+  });
+
+  it('reports a DM to someone offline', async (t) => {
+    const port = await startServer(t);
+    const alice = await join(t, port, 'alice', ids[0]!);
+    assert.throws(() => alice.session.sendDirect('ghost', 'hi'), { code: ErrorCode.NO_SUCH_PEER });
+  });
+
+  it('reports the server going away', async (t) => {
+    const server = new ChatServer({ port: 0 });
+    const { port } = await server.listen();
+    const alice = await join(t, port, 'alice', ids[0]!);
+    await server.close('maintenance');
+    await waitUntil(() => alice.events.some((e) => e.type === 'disconnected'), 'the disconnect');
+    const event = alice.events.find((e) => e.type === 'disconnected')!.payload as { reason: string };
+    assert.match(event.reason, /maintenance/);
+  });
+});

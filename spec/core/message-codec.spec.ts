@@ -1,0 +1,112 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import fc from 'fast-check';
+import { ErrorCode, ProtocolError } from '../../src/core/errors.js';
+import { FRAME_HEADER_BYTES } from '../../src/core/frame-types.js';
+import { decodeClientMessage, decodeServerMessage, encodeMessage } from '../../src/core/message-codec.js';
+import type { ClientMessage, ServerMessage } from '../../src/core/messages.js';
+
+const ENVELOPE = { id: 'AAAAAAAAAAAAAAAAAAAAAA', ts: 1_700_000_000_000, iv: 'AAAAAAAAAAAAAAAA', ct: 'YWJj', sig: 'c2ln' };
+
+const CLIENT_MESSAGES: ClientMessage[] = [
+  { type: 'hello', version: 1, name: 'alice', publicKey: 'AAAA' },
+  { type: 'auth', signature: 'c2ln' },
+  { type: 'send', to: null, envelope: ENVELOPE, keys: { bob: 'a2V5', carol: 'a2V5' } },
+  { type: 'send', to: 'bob', envelope: ENVELOPE, keys: { bob: 'a2V5' } },
+  { type: 'ping', nonce: 7 },
+  { type: 'bye' },
+];
+
+const SERVER_MESSAGES: ServerMessage[] = [
+  { type: 'challenge', nonce: 'bm9uY2U=' },
+  { type: 'welcome', name: 'alice', peers: [{ name: 'alice', publicKey: 'AAAA', fingerprint: 'ab', joinedAt: 1 }], limits: { maxControlFrameBytes: 10, maxMediaFrameBytes: 20 } },
+  { type: 'join', peer: { name: 'bob', publicKey: 'AAAA', fingerprint: 'cd', joinedAt: 2 } },
+  { type: 'leave', name: 'bob' },
+  { type: 'message', from: 'bob', to: null, envelope: ENVELOPE, key: 'a2V5' },
+  { type: 'ack', id: 'abc', delivered: 2, missing: ['x'], unkeyed: [] },
+  { type: 'error', code: 'CHAT_ERR_NAME_TAKEN', message: 'taken', fatal: false },
+  { type: 'error', code: 'CHAT_ERR_NO_SUCH_PEER', message: 'gone', fatal: false, ref: 'abc' },
+  { type: 'pong', nonce: 7 },
+  { type: 'shutdown', reason: 'bye' },
+];
+
+function body(message: ClientMessage | ServerMessage): Buffer {
+  return encodeMessage(message).subarray(FRAME_HEADER_BYTES);
+}
+
+function json(value: unknown): Buffer {
+  return Buffer.from(JSON.stringify(value));
+}
+
+describe('message codec', () => {
+  for (const message of CLIENT_MESSAGES) {
+    it(`round-trips the client message ${message.type}${'to' in message ? ` to ${message.to}` : ''}`, () => {
+      assert.deepEqual(JSON.parse(JSON.stringify(decodeClientMessage(body(message)))), message);
+    });
+  }
+  for (const message of SERVER_MESSAGES) {
+    it(`round-trips the server message ${message.type}`, () => {
+      assert.deepEqual(JSON.parse(JSON.stringify(decodeServerMessage(body(message)))), message);
+    });
+  }
+
+  const BAD: ReadonlyArray<[string, Buffer, ErrorCode]> = [
+    ['invalid JSON', Buffer.from('{"type":'), ErrorCode.INVALID_JSON],
+    ['bytes that are not UTF-8 JSON', Buffer.from([0xff, 0xfe, 0x00]), ErrorCode.INVALID_JSON],
+    ['a JSON array', json([1, 2]), ErrorCode.INVALID_MESSAGE],
+    ['a JSON string', json('hello'), ErrorCode.INVALID_MESSAGE],
+    ['null', json(null), ErrorCode.INVALID_MESSAGE],
+    ['an unknown type', json({ type: 'launch-missiles' }), ErrorCode.UNKNOWN_MESSAGE],
+    ['no type at all', json({ name: 'x' }), ErrorCode.UNKNOWN_MESSAGE],
+    ['a hello without a name', json({ type: 'hello', version: 1, publicKey: 'AAAA' }), ErrorCode.INVALID_MESSAGE],
+    ['a hello with a fractional version', json({ type: 'hello', version: 1.5, name: 'a', publicKey: 'AAAA' }), ErrorCode.INVALID_MESSAGE],
+    ['a hello with a 10,000-character name', json({ type: 'hello', version: 1, name: 'a'.repeat(10_000), publicKey: 'AAAA' }), ErrorCode.INVALID_MESSAGE],
+    ['a key that is not base64', json({ type: 'hello', version: 1, name: 'a', publicKey: '<script>' }), ErrorCode.INVALID_MESSAGE],
+    ['a send without an envelope', json({ type: 'send', to: null, keys: {} }), ErrorCode.INVALID_MESSAGE],
+    ['a send with a negative timestamp', json({ type: 'send', to: null, envelope: { ...ENVELOPE, ts: -1 }, keys: {} }), ErrorCode.INVALID_MESSAGE],
+    ['a send whose keys are a list', json({ type: 'send', to: null, envelope: ENVELOPE, keys: ['a'] }), ErrorCode.INVALID_MESSAGE],
+    ['a send with a numeric wrapped key', json({ type: 'send', to: null, envelope: ENVELOPE, keys: { bob: 5 } }), ErrorCode.INVALID_MESSAGE],
+  ];
+  for (const [what, bytes, code] of BAD) {
+    it(`rejects ${what} with ${code}`, () => {
+      assert.throws(() => decodeClientMessage(bytes), (error: unknown) => error instanceof ProtocolError && error.code === code);
+    });
+  }
+
+  it('keeps a "__proto__" recipient as plain data, not as a prototype', () => {
+    const message = decodeClientMessage(Buffer.from(`{"type":"send","to":null,"envelope":${JSON.stringify(ENVELOPE)},"keys":{"__proto__":"a2V5"}}`));
+    assert.equal(message.type, 'send');
+    if (message.type === 'send') assert.deepEqual(Object.keys(message.keys), ['__proto__']);
+  });
+
+  it('throws only ProtocolError for arbitrary JSON values', () => {
+    fc.assert(
+      fc.property(fc.jsonValue(), (value) => {
+        for (const decode of [decodeClientMessage, decodeServerMessage]) {
+          try {
+            decode(json(value));
+          } catch (error) {
+            assert.ok(error instanceof ProtocolError, String(error));
+          }
+        }
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  it('throws only ProtocolError for arbitrary objects with a known type', () => {
+    const types = [...CLIENT_MESSAGES, ...SERVER_MESSAGES].map((m) => m.type);
+    fc.assert(
+      fc.property(fc.constantFrom(...types), fc.dictionary(fc.string(), fc.jsonValue()), (type, fields) => {
+        for (const decode of [decodeClientMessage, decodeServerMessage]) {
+          try {
+            decode(json({ ...fields, type }));
+          } catch (error) {
+            assert.ok(error instanceof ProtocolError, String(error));
+          }
+        }
+      }),
+      { numRuns: 1000 },
+    );
+  });
+});

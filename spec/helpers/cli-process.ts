@@ -1,0 +1,84 @@
+// Runs the real bin/tui-chat as a child process and reads its output line by line.
+import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { TestContext } from 'node:test';
+import { waitUntil, withTimeout } from './events.js';
+
+export const BIN = fileURLToPath(new URL('../../../bin/tui-chat', import.meta.url));
+export const PROJECT_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+
+export class CliProcess {
+  readonly stdoutLines: string[] = [];
+  stderr = '';
+  exitCode: number | null = null;
+  private readonly exited: Promise<number>;
+
+  constructor(readonly child: ChildProcessWithoutNullStreams) {
+    let pending = '';
+    child.stdout.setEncoding('utf8');
+    child.stdout.on('data', (text: string) => {
+      pending += text;
+      const parts = pending.split('\n');
+      pending = parts.pop()!;
+      this.stdoutLines.push(...parts);
+    });
+    child.stderr.setEncoding('utf8');
+    child.stderr.on('data', (text: string) => (this.stderr += text));
+    child.stdin.on('error', () => {});
+    this.exited = new Promise((resolve) =>
+      child.on('close', (code, signal) => {
+        this.exitCode = code ?? (signal === null ? -1 : 128);
+        resolve(this.exitCode);
+      }),
+    );
+  }
+
+  static spawn(t: TestContext, args: readonly string[], env: NodeJS.ProcessEnv = {}): CliProcess {
+    const child = spawn(process.execPath, [BIN, ...args], {
+      cwd: PROJECT_ROOT,
+      env: { ...process.env, ...env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    const proc = new CliProcess(child);
+    t.after(() => {
+      if (proc.exitCode === null) child.kill('SIGKILL');
+    });
+    return proc;
+  }
+
+  /** stdout lines parsed as JSON (the --json mode's events). */
+  get events(): Array<Record<string, unknown>> {
+    return this.stdoutLines.filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as Record<string, unknown>);
+  }
+
+  async waitForEvent(predicate: (event: Record<string, unknown>) => boolean, what: string, timeoutMs = 15_000): Promise<Record<string, unknown>> {
+    let found: Record<string, unknown> | undefined;
+    await waitUntil(() => (found = this.events.find(predicate)) !== undefined, `${what} (stderr: ${this.stderr.slice(-300)})`, timeoutMs);
+    return found!;
+  }
+
+  async waitForLine(pattern: RegExp, timeoutMs = 15_000): Promise<RegExpMatchArray> {
+    let match: RegExpMatchArray | null = null;
+    await waitUntil(() => this.stdoutLines.some((line) => (match = pattern.exec(line)) !== null), `a line matching ${pattern}`, timeoutMs);
+    return match!;
+  }
+
+  writeLine(line: string): void {
+    this.child.stdin.write(line + '\n');
+  }
+
+  endInput(): void {
+    this.child.stdin.end();
+  }
+
+  waitExit(timeoutMs = 15_000): Promise<number> {
+    return withTimeout(this.exited, 'the process to exit', timeoutMs);
+  }
+}
+
+/** Starts `tui-chat serve` on a free port and waits for its listening line. */
+export async function startServeProcess(t: TestContext, args: readonly string[] = []): Promise<{ server: CliProcess; port: number }> {
+  const server = CliProcess.spawn(t, ['serve', '--host', '127.0.0.1', '--port', '0', ...args]);
+  const match = await server.waitForLine(/^tui-chat listening on 127\.0\.0\.1:(\d+)$/);
+  return { server, port: Number(match[1]) };
+}

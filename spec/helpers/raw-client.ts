@@ -1,0 +1,74 @@
+// A protocol-level test client over a real TCP socket: sends any bytes (well-formed or hostile)
+// and records every message the server sends back, plus how the connection ended.
+import { type Socket, connect } from 'node:net';
+import { FrameDecoder } from '../../src/core/frame-decoder.js';
+import { FrameType } from '../../src/core/frame-types.js';
+import type { Identity } from '../../src/core/identity.js';
+import { signJoinChallenge } from '../../src/core/join-proof.js';
+import { decodeServerMessage, encodeMessage } from '../../src/core/message-codec.js';
+import { type ClientMessage, PROTOCOL_VERSION, type ServerMessage } from '../../src/core/messages.js';
+import { waitUntil, withTimeout } from './events.js';
+
+export class RawClient {
+  readonly received: ServerMessage[] = [];
+  closed = false;
+  private readonly decoder = new FrameDecoder({ [FrameType.CONTROL]: 16 << 20, [FrameType.MEDIA]: 16 << 20 });
+  private readonly closedPromise: Promise<void>;
+
+  private constructor(readonly socket: Socket) {
+    socket.on('data', (chunk: Buffer) => {
+      for (const frame of this.decoder.push(chunk)) {
+        if (frame.type === FrameType.CONTROL) this.received.push(decodeServerMessage(frame.body));
+      }
+    });
+    socket.on('error', () => {});
+    this.closedPromise = new Promise((resolve) => socket.on('close', () => {
+      this.closed = true;
+      resolve();
+    }));
+  }
+
+  static async open(port: number): Promise<RawClient> {
+    const socket = connect({ host: '127.0.0.1', port });
+    await new Promise<void>((resolve, reject) => {
+      socket.once('connect', resolve);
+      socket.once('error', reject);
+    });
+    return new RawClient(socket);
+  }
+
+  /** Opens a connection and completes the real join handshake. */
+  static async join(port: number, name: string, identity: Identity): Promise<RawClient> {
+    const client = await RawClient.open(port);
+    client.send({ type: 'hello', version: PROTOCOL_VERSION, name, publicKey: identity.publicKeyBase64 });
+    const challenge = await client.next('challenge');
+    const signature = signJoinChallenge(identity.privateKey, Buffer.from(challenge.nonce, 'base64'), name, identity.publicKeyDer);
+    client.send({ type: 'auth', signature: signature.toString('base64') });
+    await client.next('welcome');
+    return client;
+  }
+
+  send(message: ClientMessage): void {
+    this.socket.write(encodeMessage(message));
+  }
+
+  sendBytes(bytes: Buffer): void {
+    this.socket.write(bytes);
+  }
+
+  /** Waits for the first message of this type not yet taken, and returns it. */
+  async next<T extends ServerMessage['type']>(type: T, timeoutMs = 10_000): Promise<Extract<ServerMessage, { type: T }>> {
+    let found: ServerMessage | undefined;
+    await waitUntil(() => (found = this.received.find((m) => m.type === type)) !== undefined, `a "${type}" message`, timeoutMs);
+    this.received.splice(this.received.indexOf(found!), 1);
+    return found as Extract<ServerMessage, { type: T }>;
+  }
+
+  waitClosed(timeoutMs = 10_000): Promise<void> {
+    return withTimeout(this.closedPromise, 'the server to close the connection', timeoutMs);
+  }
+
+  close(): void {
+    this.socket.destroy();
+  }
+}

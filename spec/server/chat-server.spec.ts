@@ -1,0 +1,315 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { before, describe, it, type TestContext } from 'node:test';
+import { ErrorCode } from '../../src/core/errors.js';
+import { encodeFrame } from '../../src/core/frame-encoder.js';
+import { FrameType } from '../../src/core/frame-types.js';
+import type { Identity } from '../../src/core/identity.js';
+import { createLineLogger } from '../../src/core/logger.js';
+import { PROTOCOL_VERSION } from '../../src/core/messages.js';
+import { ChatServer } from '../../src/server/chat-server.js';
+import type { ServerLimits } from '../../src/server/server-limits.js';
+import { waitUntil } from '../helpers/events.js';
+import { testIdentity } from '../helpers/identities.js';
+import { RawClient } from '../helpers/raw-client.js';
+
+let alice: Identity;
+let bob: Identity;
+let carol: Identity;
+
+before(async () => {
+  [alice, bob, carol] = await Promise.all([testIdentity(0), testIdentity(1), testIdentity(2)]);
+});
+
+async function startServer(t: TestContext, limits: Partial<ServerLimits> = {}): Promise<{ server: ChatServer; port: number; logs: string[] }> {
+  const logs: string[] = [];
+  const server = new ChatServer({ port: 0, limits, logger: createLineLogger((line) => logs.push(line), 'debug') });
+  const { port } = await server.listen();
+  t.after(() => server.close());
+  return { server, port, logs };
+}
+
+/** A fake envelope: the server cannot read envelopes, so routing tests need no real crypto. */
+function envelope(id: string) {
+  return { id, ts: Date.now(), iv: 'AAAAAAAAAAAAAAAA', ct: randomBytes(24).toString('base64'), sig: 'c2ln' };
+}
+
+/** Proves the room still works: alice's room message reaches bob. */
+async function assertRoomStillWorks(port: number, id: string): Promise<void> {
+  const a = await RawClient.join(port, `ok-a-${id}`, alice);
+  const b = await RawClient.join(port, `ok-b-${id}`, bob);
+  a.send({ type: 'send', to: null, envelope: envelope(id), keys: { [`ok-b-${id}`]: 'a2V5' } });
+  const delivered = await b.next('message');
+  assert.equal(delivered.envelope.id, id);
+  a.close();
+  b.close();
+}
+
+describe('ChatServer join handshake', () => {
+  it('welcomes a client that signs the challenge and announces it to the others', async (t) => {
+    const { port } = await startServer(t);
+    const a = await RawClient.join(port, 'alice', alice);
+    const b = await RawClient.join(port, 'bob', bob);
+    const join = await a.next('join');
+    assert.equal(join.peer.name, 'bob');
+    assert.equal(join.peer.fingerprint, bob.fingerprint);
+    b.close();
+    assert.equal((await a.next('leave')).name, 'bob');
+    a.close();
+  });
+
+  it('lists everyone online in the welcome', async (t) => {
+    const { port } = await startServer(t);
+    const a = await RawClient.join(port, 'alice', alice);
+    const c = await RawClient.open(port);
+    c.send({ type: 'hello', version: PROTOCOL_VERSION, name: 'carol', publicKey: carol.publicKeyBase64 });
+    const { nonce } = await c.next('challenge');
+    const { signJoinChallenge } = await import('../../src/core/join-proof.js');
+    c.send({ type: 'auth', signature: signJoinChallenge(carol.privateKey, Buffer.from(nonce, 'base64'), 'carol', carol.publicKeyDer).toString('base64') });
+    const welcome = await c.next('welcome');
+    assert.deepEqual(welcome.peers.map((p) => p.name), ['alice', 'carol']);
+    a.close();
+    c.close();
+  });
+
+  it('refuses a client that signs with a key other than the one it announced', async (t) => {
+    const { port, server } = await startServer(t);
+    const c = await RawClient.open(port);
+    c.send({ type: 'hello', version: PROTOCOL_VERSION, name: 'mallory', publicKey: alice.publicKeyBase64 });
+    const { nonce } = await c.next('challenge');
+    const { signJoinChallenge } = await import('../../src/core/join-proof.js');
+    c.send({ type: 'auth', signature: signJoinChallenge(bob.privateKey, Buffer.from(nonce, 'base64'), 'mallory', alice.publicKeyDer).toString('base64') });
+    const error = await c.next('error');
+    assert.equal(error.code, ErrorCode.AUTH_FAILED);
+    assert.equal(error.fatal, true);
+    await c.waitClosed();
+    assert.deepEqual(server.peerNames, []);
+  });
+
+  it('refuses a taken name without dropping the connection, so the client can pick another', async (t) => {
+    const { port } = await startServer(t);
+    const a = await RawClient.join(port, 'alice', alice);
+    const c = await RawClient.open(port);
+    c.send({ type: 'hello', version: PROTOCOL_VERSION, name: 'ALICE', publicKey: bob.publicKeyBase64 });
+    const error = await c.next('error');
+    assert.equal(error.code, ErrorCode.NAME_TAKEN);
+    assert.equal(error.fatal, false);
+    c.send({ type: 'hello', version: PROTOCOL_VERSION, name: 'bob', publicKey: bob.publicKeyBase64 });
+    await c.next('challenge');
+    a.close();
+    c.close();
+  });
+
+  it('refuses an invalid name with a clear reason', async (t) => {
+    const { port } = await startServer(t);
+    const c = await RawClient.open(port);
+    c.send({ type: 'hello', version: PROTOCOL_VERSION, name: 'evil\u001b[2J', publicKey: bob.publicKeyBase64 });
+    const error = await c.next('error');
+    assert.equal(error.code, ErrorCode.NAME_INVALID);
+    assert.match(error.message, /1-32 characters/);
+    c.close();
+  });
+
+  it('refuses another protocol version with an error that names both versions', async (t) => {
+    const { port } = await startServer(t);
+    const c = await RawClient.open(port);
+    c.send({ type: 'hello', version: PROTOCOL_VERSION + 1, name: 'future', publicKey: bob.publicKeyBase64 });
+    const error = await c.next('error');
+    assert.equal(error.code, ErrorCode.VERSION_MISMATCH);
+    assert.match(error.message, new RegExp(`${PROTOCOL_VERSION}.*${PROTOCOL_VERSION + 1}`));
+    await c.waitClosed();
+  });
+
+  it('refuses a public key that is not a usable RSA key', async (t) => {
+    const { port } = await startServer(t);
+    const c = await RawClient.open(port);
+    c.send({ type: 'hello', version: PROTOCOL_VERSION, name: 'x', publicKey: Buffer.from('not a key').toString('base64') });
+    assert.equal((await c.next('error')).code, ErrorCode.INVALID_MESSAGE);
+    await c.waitClosed();
+  });
+
+  it('drops a client that does not finish joining within the handshake timeout', async (t) => {
+    const { port } = await startServer(t, { handshakeTimeoutMs: 200 });
+    const c = await RawClient.open(port);
+    assert.equal((await c.next('error')).code, ErrorCode.HANDSHAKE_TIMEOUT);
+    await c.waitClosed();
+  });
+
+  it('refuses connections over the client limit and serves again once one leaves', async (t) => {
+    const { port } = await startServer(t, { maxClients: 2 });
+    const a = await RawClient.join(port, 'alice', alice);
+    const b = await RawClient.join(port, 'bob', bob);
+    const c = await RawClient.open(port);
+    assert.equal((await c.next('error')).code, ErrorCode.SERVER_FULL);
+    await c.waitClosed();
+    b.close();
+    await a.next('leave');
+    const again = await RawClient.join(port, 'carol', carol);
+    again.close();
+    a.close();
+  });
+});
+
+describe('ChatServer routing', () => {
+  it('forwards a room message to each member with only that member\'s wrapped key, and acks the sender', async (t) => {
+    const { port } = await startServer(t);
+    const a = await RawClient.join(port, 'alice', alice);
+    const b = await RawClient.join(port, 'bob', bob);
+    const c = await RawClient.join(port, 'carol', carol);
+    a.send({ type: 'send', to: null, envelope: envelope('room1'), keys: { bob: 'Ym9i', carol: 'Y2Fyb2w=', ghost: 'Z2hvc3Q=' } });
+    const forBob = await b.next('message');
+    const forCarol = await c.next('message');
+    assert.equal(forBob.key, 'Ym9i');
+    assert.equal(forCarol.key, 'Y2Fyb2w=');
+    assert.equal(forBob.from, 'alice');
+    assert.equal(forBob.to, null);
+    const ack = await a.next('ack');
+    assert.deepEqual({ delivered: ack.delivered, missing: ack.missing, unkeyed: ack.unkeyed }, { delivered: 2, missing: ['ghost'], unkeyed: [] });
+    for (const client of [a, b, c]) client.close();
+  });
+
+  it('reports room members the sender had no key for', async (t) => {
+    const { port } = await startServer(t);
+    const a = await RawClient.join(port, 'alice', alice);
+    const b = await RawClient.join(port, 'bob', bob);
+    a.send({ type: 'send', to: null, envelope: envelope('room2'), keys: {} });
+    assert.deepEqual((await a.next('ack')).unkeyed, ['bob']);
+    a.close();
+    b.close();
+  });
+
+  it('delivers a DM to its recipient only', async (t) => {
+    const { port } = await startServer(t);
+    const a = await RawClient.join(port, 'alice', alice);
+    const b = await RawClient.join(port, 'bob', bob);
+    const c = await RawClient.join(port, 'carol', carol);
+    a.send({ type: 'send', to: 'bob', envelope: envelope('dm1'), keys: { bob: 'Ym9i' } });
+    assert.equal((await b.next('message')).to, 'bob');
+    assert.equal((await a.next('ack')).delivered, 1);
+    a.send({ type: 'send', to: null, envelope: envelope('marker'), keys: { carol: 'Y2Fyb2w=' } });
+    assert.equal((await c.next('message')).envelope.id, 'marker', 'carol saw the later room message and nothing before it');
+    for (const client of [a, b, c]) client.close();
+  });
+
+  it('answers a DM to someone offline with an error that names the message', async (t) => {
+    const { port } = await startServer(t);
+    const a = await RawClient.join(port, 'alice', alice);
+    a.send({ type: 'send', to: 'nobody', envelope: envelope('dm2'), keys: { nobody: 'a2V5' } });
+    const error = await a.next('error');
+    assert.equal(error.code, ErrorCode.NO_SUCH_PEER);
+    assert.equal(error.ref, 'dm2');
+    assert.equal(error.fatal, false);
+    a.close();
+  });
+
+  it('refuses to route for a client that has not joined', async (t) => {
+    const { port } = await startServer(t);
+    const c = await RawClient.open(port);
+    c.send({ type: 'send', to: null, envelope: envelope('x'), keys: {} });
+    assert.equal((await c.next('error')).code, ErrorCode.UNEXPECTED_MESSAGE);
+    await c.waitClosed();
+  });
+
+  it('answers ping with pong', async (t) => {
+    const { port } = await startServer(t);
+    const a = await RawClient.join(port, 'alice', alice);
+    a.send({ type: 'ping', nonce: 42 });
+    assert.equal((await a.next('pong')).nonce, 42);
+    a.close();
+  });
+});
+
+describe('ChatServer under hostile input', () => {
+  const HOSTILE: ReadonlyArray<[string, () => Buffer, ErrorCode]> = [
+    ['announces a frame over the limit', () => Buffer.from([0x7f, 0xff, 0xff, 0xff, FrameType.CONTROL]), ErrorCode.FRAME_TOO_LARGE],
+    ['sends a media frame, which clients may not', () => encodeFrame(FrameType.MEDIA, Buffer.alloc(4)), ErrorCode.UNKNOWN_FRAME_TYPE],
+    ['sends an unknown frame type', () => Buffer.from([0, 0, 0, 2, 0x42, 0x7b, 0x7d]), ErrorCode.UNKNOWN_FRAME_TYPE],
+    ['sends invalid JSON', () => encodeFrame(FrameType.CONTROL, Buffer.from('{"type": hello')), ErrorCode.INVALID_JSON],
+    ['sends an unknown message type', () => encodeFrame(FrameType.CONTROL, Buffer.from('{"type":"rm -rf"}')), ErrorCode.UNKNOWN_MESSAGE],
+    ['sends a message with wrong field types', () => encodeFrame(FrameType.CONTROL, Buffer.from('{"type":"hello","version":"1"}')), ErrorCode.INVALID_MESSAGE],
+    ['sends garbage bytes', () => Buffer.from('GET / HTTP/1.1\r\nHost: x\r\n\r\n'), ErrorCode.UNKNOWN_FRAME_TYPE],
+  ];
+  for (const [what, bytes, code] of HOSTILE) {
+    it(`drops a client that ${what}, with ${code}, while others carry on`, async (t) => {
+      const { port, server } = await startServer(t, { maxControlFrameBytes: 64 * 1024 });
+      const a = await RawClient.join(port, 'alice', alice);
+      const hostile = await RawClient.open(port);
+      hostile.sendBytes(bytes());
+      const error = await hostile.next('error');
+      assert.equal(error.code, code);
+      assert.equal(error.fatal, true);
+      await hostile.waitClosed();
+      assert.deepEqual(server.peerNames, ['alice']);
+      await assertRoomStillWorks(port, 'after-hostile');
+      a.close();
+    });
+  }
+
+  it('drops a joined client that turns hostile and tells the others it left', async (t) => {
+    const { port } = await startServer(t);
+    const a = await RawClient.join(port, 'alice', alice);
+    const m = await RawClient.join(port, 'mallory', bob);
+    m.sendBytes(randomBytes(64));
+    await m.waitClosed();
+    assert.equal((await a.next('leave')).name, 'mallory');
+    a.close();
+  });
+
+  it('forgets a client that vanishes mid-frame and tells the others', async (t) => {
+    const { port } = await startServer(t);
+    const a = await RawClient.join(port, 'alice', alice);
+    const b = await RawClient.join(port, 'bob', bob);
+    b.sendBytes(encodeFrame(FrameType.CONTROL, Buffer.from('{"type":"ping","nonce":1}')).subarray(0, 9));
+    b.socket.destroy();
+    assert.equal((await a.next('leave')).name, 'bob');
+    await assertRoomStillWorks(port, 'after-vanish');
+    a.close();
+  });
+
+  it('drops a client that stops reading instead of queueing for it without bound', async (t) => {
+    const maxQueueBytes = 256 * 1024;
+    const { port, logs } = await startServer(t, { maxQueueBytes });
+    const sender = await RawClient.join(port, 'alice', alice);
+    const slow = await RawClient.join(port, 'slow', bob);
+    const reader = await RawClient.join(port, 'reader', carol);
+    slow.socket.pause(); // stops reading: its kernel buffers fill, then the server's queue
+    const big = randomBytes(30_000).toString('base64');
+    let sent = 0;
+    // Keep sending until the server gives up on the slow reader (bounded: at most 2,000 messages).
+    while (!logs.some((line) => line.includes('client.slow_reader')) && sent < 2000) {
+      sender.send({ type: 'send', to: null, envelope: { ...envelope(`flood${sent}`), ct: big }, keys: { slow: 'a2V5', reader: 'a2V5' } });
+      sent++;
+      if (sent % 20 === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    await waitUntil(() => logs.some((line) => line.includes('client.slow_reader')), 'the slow reader to be dropped');
+    assert.ok(sent < 2000, 'the slow reader was dropped before the flood ended');
+    await waitUntil(() => reader.received.filter((m) => m.type === 'message').length === sent, 'the reader to get every message');
+    await waitUntil(() => reader.received.some((m) => m.type === 'leave' && m.name === 'slow'), 'the others to hear the slow reader left');
+    for (const client of [sender, slow, reader]) client.close();
+  });
+
+  it('sends every client a shutdown notice when closed', async (t) => {
+    const server = new ChatServer({ port: 0 });
+    const { port } = await server.listen();
+    const a = await RawClient.join(port, 'alice', alice);
+    await server.close('maintenance');
+    assert.equal((await a.next('shutdown')).reason, 'maintenance');
+    await a.waitClosed();
+    t.diagnostic('server closed cleanly');
+  });
+
+  it('never writes envelope contents or keys to its log', async (t) => {
+    const { port, logs } = await startServer(t);
+    const a = await RawClient.join(port, 'alice', alice);
+    const b = await RawClient.join(port, 'bob', bob);
+    const env = envelope('secretid');
+    a.send({ type: 'send', to: 'bob', envelope: env, keys: { bob: 'd3JhcHBlZGtleQ==' } });
+    await b.next('message');
+    a.sendBytes(Buffer.from('garbage!'));
+    await a.waitClosed();
+    const all = logs.join('');
+    assert.ok(all.includes('client.joined'), 'the log is being written');
+    for (const secret of [env.ct, 'd3JhcHBlZGtleQ==', alice.publicKeyBase64, 'garbage!']) assert.ok(!all.includes(secret));
+    b.close();
+  });
+});
