@@ -10,6 +10,7 @@ export class OutboundQueue {
   private readonly held: Buffer[] = [];
   private heldBytes = 0;
   private overflowed = false;
+  private corked = false;
 
   constructor(
     private readonly socket: Socket,
@@ -38,16 +39,32 @@ export class OutboundQueue {
       this.held.push(frame);
       this.heldBytes += frame.length;
     } else {
-      this.socket.write(frame);
+      this.writeCorked(frame);
     }
     return true;
+  }
+
+  /**
+   * Frames written in one tick (a room broadcast, a burst of DMs read in one chunk) go out as one
+   * writev instead of one syscall each: the first write of a tick corks, the next tick uncorks.
+   */
+  private writeCorked(frame: Buffer): void {
+    if (!this.corked) {
+      this.corked = true;
+      this.socket.cork();
+      process.nextTick(() => {
+        this.corked = false;
+        this.socket.uncork();
+      });
+    }
+    this.socket.write(frame);
   }
 
   private flush(): void {
     while (this.held.length > 0 && !this.socket.writableNeedDrain) {
       const frame = this.held.shift()!;
       this.heldBytes -= frame.length;
-      this.socket.write(frame);
+      this.writeCorked(frame);
     }
   }
 }

@@ -1,0 +1,288 @@
+// Deliveries per second and delivery latency through one tui-chat server, beside a bare
+// length-prefixed relay on the same machine as the ceiling. Both run as child processes; this
+// process is the load generator for both, with the same window and the same bookkeeping.
+//
+// A "delivery" is one message arriving at one recipient: a room message among N clients is N-1
+// deliveries, a DM is one. Latency is from the sender's write to the recipient's read.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { type Socket, connect } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { FrameDecoder } from '../src/core/frame-decoder.js';
+import { encodeTextFrame } from '../src/core/frame-encoder.js';
+import { FrameType } from '../src/core/frame-types.js';
+import { type Identity, generateIdentity } from '../src/core/identity.js';
+import { signJoinChallenge } from '../src/core/join-proof.js';
+import { decodeServerMessage, encodeMessage } from '../src/core/message-codec.js';
+import { PROTOCOL_VERSION } from '../src/core/messages.js';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const BROADCAST = 0xffff;
+/** Payload bytes per message in the bare relay, as in the reference figure (100-byte frames). */
+const BARE_PAYLOAD_BYTES = 100;
+/** Chat text per message: the ciphertext of a ~100-character line. */
+const CHAT_CIPHERTEXT_BYTES = 116;
+/** A 3072-bit RSA block (wrapped key) in base64. */
+const WRAPPED_KEY = randomBytes(384).toString('base64');
+
+export type Mode = 'room' | 'dm';
+
+export interface BenchResult {
+  readonly target: 'tui-chat' | 'bare relay';
+  readonly clients: number;
+  readonly mode: Mode;
+  readonly deliveries: number;
+  readonly seconds: number;
+  readonly perSecond: number;
+  readonly p50ms: number;
+  readonly p99ms: number;
+}
+
+interface BenchClient {
+  send(messageId: number, target: number | null): void;
+  close(): void;
+}
+
+type OnDelivery = (messageId: number) => void;
+
+// ---- processes -----------------------------------------------------------------------------------
+
+async function startProcess(args: string[], ready: RegExp): Promise<{ child: ChildProcess; port: number }> {
+  const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'ignore'] });
+  let out = '';
+  const port = await new Promise<number>((resolve, reject) => {
+    child.stdout!.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      const match = ready.exec(out);
+      if (match) resolve(Number(match[1]));
+    });
+    child.once('exit', (code) => reject(new Error(`process exited early (${code})`)));
+  });
+  return { child, port };
+}
+
+async function stopProcess(child: ChildProcess): Promise<void> {
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  await exited;
+}
+
+function openSocket(port: number): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: '127.0.0.1', port });
+    socket.setNoDelay(true);
+    socket.once('connect', () => resolve(socket));
+    socket.once('error', reject);
+  });
+}
+
+// ---- tui-chat clients ----------------------------------------------------------------------------
+
+async function joinChatClient(port: number, index: number, clientCount: number, identity: Identity, onDelivery: OnDelivery): Promise<BenchClient> {
+  const socket = await openSocket(port);
+  const name = `c${index}`;
+  const decoder = new FrameDecoder({ [FrameType.CONTROL]: 16 << 20 });
+  let joined: () => void;
+  const welcomed = new Promise<void>((resolve) => (joined = resolve));
+  let ready = false;
+  socket.on('data', (chunk: Buffer) => {
+    for (const frame of decoder.push(chunk)) {
+      if (ready) {
+        // Hot path: find the id without parsing the whole JSON (the bare relay parses nothing).
+        const text = frame.body.toString('latin1');
+        if (!text.startsWith('{"type":"message"')) continue;
+        const at = text.indexOf('"id":"m') + 7;
+        onDelivery(Number(text.slice(at, text.indexOf('"', at))));
+        continue;
+      }
+      const message = decodeServerMessage(frame.body);
+      if (message.type === 'challenge') {
+        const signature = signJoinChallenge(identity.privateKey, Buffer.from(message.nonce, 'base64'), name, identity.publicKeyDer);
+        socket.write(encodeMessage({ type: 'auth', signature: signature.toString('base64') }));
+      } else if (message.type === 'welcome') {
+        ready = true;
+        joined!();
+      }
+    }
+  });
+  socket.write(encodeMessage({ type: 'hello', version: PROTOCOL_VERSION, name, publicKey: identity.publicKeyBase64 }));
+  await welcomed;
+  const ct = randomBytes(CHAT_CIPHERTEXT_BYTES).toString('base64');
+  const sig = randomBytes(384).toString('base64');
+  // A room message carries a wrapped key for every other member, as a real client's does.
+  const roomKeys = `{${Array.from({ length: clientCount }, (_, i) => i)
+    .filter((i) => i !== index)
+    .map((i) => `"c${i}":"${WRAPPED_KEY}"`)
+    .join(',')}}`;
+  return {
+    send(messageId, target) {
+      const envelope = `{"id":"m${messageId}","ts":${Date.now()},"iv":"AAAAAAAAAAAAAAAA","ct":"${ct}","sig":"${sig}"}`;
+      const keys = target === null ? roomKeys : `{"c${target}":"${WRAPPED_KEY}"}`;
+      socket.write(encodeTextFrame(FrameType.CONTROL, `{"type":"send","to":${target === null ? 'null' : `"c${target}"`},"envelope":${envelope},"keys":${keys}}`));
+    },
+    close: () => socket.destroy(),
+  };
+}
+
+// ---- bare relay clients --------------------------------------------------------------------------
+
+async function joinBareClient(port: number, index: number, onDelivery: OnDelivery): Promise<BenchClient> {
+  const socket = await openSocket(port);
+  let pending: Buffer = Buffer.alloc(0);
+  socket.on('data', (chunk: Buffer) => {
+    pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
+    let offset = 0;
+    while (pending.length - offset >= 4) {
+      const length = pending.readUInt32BE(offset);
+      if (pending.length - offset - 4 < length) break;
+      onDelivery(pending.readUInt32BE(offset + 4));
+      offset += 4 + length;
+    }
+    pending = pending.subarray(offset);
+  });
+  const hello = Buffer.alloc(6);
+  hello.writeUInt32BE(2, 0);
+  hello.writeUInt16BE(index, 4);
+  socket.write(hello);
+  return {
+    send(messageId, target) {
+      const frame = Buffer.alloc(4 + 2 + BARE_PAYLOAD_BYTES);
+      frame.writeUInt32BE(2 + BARE_PAYLOAD_BYTES, 0);
+      frame.writeUInt16BE(target ?? BROADCAST, 4);
+      frame.writeUInt32BE(messageId, 6);
+      socket.write(frame);
+    },
+    close: () => socket.destroy(),
+  };
+}
+
+// ---- the load loop -------------------------------------------------------------------------------
+
+interface RunOptions {
+  readonly clients: BenchClient[];
+  readonly mode: Mode;
+  readonly seconds: number;
+  /** Deliveries allowed in flight at once: enough to keep the pipe full, not so many that queues explode. */
+  readonly windowDeliveries: number;
+}
+
+interface Tracker {
+  onDelivery: OnDelivery;
+  run(options: RunOptions): Promise<{ deliveries: number; seconds: number; latencies: Float64Array }>;
+}
+
+function createTracker(): Tracker {
+  const sentAt = new Map<number, number>();
+  const remaining = new Map<number, number>();
+  let latencies = new Float64Array(1 << 20);
+  let recorded = 0;
+  let deliveries = 0;
+  let inFlight = 0;
+  let pump: () => void = () => {};
+  return {
+    onDelivery(messageId) {
+      const start = sentAt.get(messageId);
+      if (start === undefined) return;
+      const now = performance.now();
+      if (recorded === latencies.length) {
+        const bigger = new Float64Array(latencies.length * 2);
+        bigger.set(latencies);
+        latencies = bigger;
+      }
+      latencies[recorded++] = now - start;
+      deliveries++;
+      inFlight--;
+      const left = remaining.get(messageId)! - 1;
+      if (left === 0) {
+        remaining.delete(messageId);
+        sentAt.delete(messageId);
+      } else {
+        remaining.set(messageId, left);
+      }
+      pump();
+    },
+    async run({ clients, mode, seconds, windowDeliveries }) {
+      const perMessage = mode === 'room' ? clients.length - 1 : 1;
+      let nextId = 1;
+      let stopping = false;
+      const started = performance.now();
+      const deadline = started + seconds * 1000;
+      let scheduled = false;
+      pump = () => {
+        if (scheduled || stopping) return;
+        scheduled = true;
+        // Batch refills per tick: many deliveries arrive per read, one refill serves them all.
+        setImmediate(() => {
+          scheduled = false;
+          if (performance.now() > deadline) {
+            stopping = true;
+            return;
+          }
+          while (inFlight + perMessage <= windowDeliveries) {
+            const id = nextId++;
+            const from = id % clients.length;
+            const to = mode === 'room' ? null : (from + 1 + (id % (clients.length - 1))) % clients.length;
+            sentAt.set(id, performance.now());
+            remaining.set(id, perMessage);
+            inFlight += perMessage;
+            clients[from]!.send(id, to);
+          }
+        });
+      };
+      pump();
+      while (performance.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+      stopping = true;
+      const elapsed = (performance.now() - started) / 1000;
+      // Let what is in flight land so the next run starts clean (not counted).
+      const drainDeadline = performance.now() + 5000;
+      while (inFlight > 0 && performance.now() < drainDeadline) await new Promise((resolve) => setTimeout(resolve, 20));
+      return { deliveries, seconds: elapsed, latencies: latencies.subarray(0, recorded) };
+    },
+  };
+}
+
+function percentile(sorted: Float64Array, p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+export async function benchTarget(target: BenchResult['target'], clientCount: number, mode: Mode, seconds: number, identity: Identity): Promise<BenchResult> {
+  const tracker = createTracker();
+  const { child, port } =
+    target === 'tui-chat'
+      ? await startProcess(['bin/tui-chat', 'serve', '--port', '0', '--log-level', 'warn', '--max-clients', '1000', '--max-queue-bytes', String(64 << 20)], /listening on [\d.]+:(\d+)/)
+      : await startProcess(['dist/bench/bare-relay.js'], /listening (\d+)/);
+  try {
+    const clients: BenchClient[] = [];
+    for (let i = 0; i < clientCount; i++) {
+      clients.push(
+        target === 'tui-chat'
+          ? await joinChatClient(port, i, clientCount, identity, tracker.onDelivery)
+          : await joinBareClient(port, i, tracker.onDelivery),
+      );
+    }
+    // The bare relay learns who is who from each hello; give it a moment to read them all.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    // Room: a few messages in flight at once; DM: many small ones. Both keep a few thousand deliveries queued.
+    const windowDeliveries = mode === 'room' ? Math.max(4000, (clientCount - 1) * 8) : 2000;
+    const { deliveries, seconds: elapsed, latencies } = await tracker.run({ clients, mode, seconds, windowDeliveries });
+    const sorted = Float64Array.from(latencies).sort();
+    for (const client of clients) client.close();
+    return { target, clients: clientCount, mode, deliveries, seconds: elapsed, perSecond: deliveries / elapsed, p50ms: percentile(sorted, 50), p99ms: percentile(sorted, 99) };
+  } finally {
+    await stopProcess(child);
+  }
+}
+
+export async function runRelayBench(seconds: number): Promise<BenchResult[]> {
+  const identity = await generateIdentity();
+  const results: BenchResult[] = [];
+  for (const clients of [10, 200]) {
+    for (const mode of ['room', 'dm'] as const) {
+      for (const target of ['bare relay', 'tui-chat'] as const) {
+        results.push(await benchTarget(target, clients, mode, seconds, identity));
+      }
+    }
+  }
+  return results;
+}
