@@ -5,6 +5,12 @@ import { KnownPeers } from '../../src/client/known-peers.js';
 import { ErrorCode } from '../../src/core/errors.js';
 import type { Identity } from '../../src/core/identity.js';
 import { ChatServer } from '../../src/server/chat-server.js';
+import { createServer } from 'node:net';
+import { sealEnvelope } from '../../src/core/envelope.js';
+import { FrameDecoder } from '../../src/core/frame-decoder.js';
+import { FrameType } from '../../src/core/frame-types.js';
+import { decodeClientMessage, encodeMessage } from '../../src/core/message-codec.js';
+import type { ServerMessage } from '../../src/core/messages.js';
 import { waitUntil } from '../helpers/events.js';
 import { testIdentity } from '../helpers/identities.js';
 
@@ -123,5 +129,36 @@ describe('ChatSession', () => {
     await waitUntil(() => alice.events.some((e) => e.type === 'disconnected'), 'the disconnect');
     const event = alice.events.find((e) => e.type === 'disconnected')!.payload as { reason: string };
     assert.match(event.reason, /maintenance/);
+  });
+
+  it('refuses an envelope a malicious server delivers twice, or re-addresses', async (t) => {
+    const [alice, bob, carol] = [ids[0]!, ids[1]!, ids[2]!];
+    const summary = (name: string, id: Identity) => ({ name, publicKey: id.publicKeyBase64, fingerprint: id.fingerprint, joinedAt: 1 });
+    const dm = sealEnvelope({ senderName: 'alice', senderKey: alice.privateKey, to: 'bob', recipients: [{ name: 'bob', publicKey: bob.publicKey }], plaintext: Buffer.from('{"text":"once"}') });
+    const toCarol = sealEnvelope({ senderName: 'alice', senderKey: alice.privateKey, to: 'carol', recipients: [{ name: 'bob', publicKey: bob.publicKey }], plaintext: Buffer.from('{"text":"not yours"}') });
+    // A server that follows the handshake, then replays one DM and forwards one meant for carol.
+    const evil = createServer((socket) => {
+      const decoder = new FrameDecoder({ [FrameType.CONTROL]: 1 << 20 });
+      const send = (message: ServerMessage) => socket.write(encodeMessage(message));
+      socket.on('data', (chunk: Buffer) => {
+        for (const frame of decoder.push(chunk)) {
+          const message = decodeClientMessage(frame.body);
+          if (message.type === 'hello') send({ type: 'challenge', nonce: 'AAAA' });
+          if (message.type === 'auth') {
+            send({ type: 'welcome', name: 'bob', peers: [summary('alice', alice), summary('bob', bob), summary('carol', carol)], limits: { maxControlFrameBytes: 1 << 18, maxMediaFrameBytes: 1 << 20 } });
+            for (let i = 0; i < 2; i++) send({ type: 'message', from: 'alice', to: 'bob', envelope: dm.envelope, key: dm.keys['bob']! });
+            send({ type: 'message', from: 'alice', to: 'bob', envelope: toCarol.envelope, key: toCarol.keys['bob']! });
+          }
+        }
+      });
+      socket.on('error', () => {});
+    });
+    await new Promise<void>((resolve) => evil.listen(0, '127.0.0.1', resolve));
+    t.after(() => evil.close());
+    const bobSession = await join(t, (evil.address() as { port: number }).port, 'bob', bob);
+    await waitUntil(() => bobSession.events.filter((e) => e.type === 'error').length === 2, 'two refusals');
+    assert.deepEqual(bobSession.messages().map((m) => m.text), ['once']);
+    const codes = bobSession.events.filter((e) => e.type === 'error').map((e) => (e.payload as { code: string }).code);
+    assert.deepEqual(codes, [ErrorCode.REPLAY, ErrorCode.ENVELOPE_INVALID]);
   });
 });
