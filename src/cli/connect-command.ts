@@ -1,5 +1,6 @@
 // `tui-chat connect HOST:PORT`: loads (or creates) the identity, then runs the --json line mode
 // or the full-screen TUI over one ChatSession.
+import { ChatClient } from '../client/chat-client.js';
 import { ChatSession } from '../client/chat-session.js';
 import { defaultIdentityPath, defaultKnownPeersPath } from '../client/config-paths.js';
 import { loadOrCreateIdentity } from '../client/identity-store.js';
@@ -31,9 +32,6 @@ export async function runConnect(argv: readonly string[], io: CliIo): Promise<nu
   const nameFlag = flags['name'] as string;
   const name = nameFlag === '$USER' ? (io.env['USER'] ?? 'user') : nameFlag;
   if (!isValidName(name)) throw new UsageError(`"${name}" is not a valid name: use ${NAME_RULE}`);
-  if (flags['json'] !== true) {
-    throw new UsageError('the full-screen TUI is not built yet: use --json for the line mode');
-  }
 
   const identityFlag = flags['identity'] as string;
   const identityPath = identityFlag.startsWith('$') ? defaultIdentityPath(io.env) : identityFlag;
@@ -44,6 +42,12 @@ export async function runConnect(argv: readonly string[], io: CliIo): Promise<nu
   if (loaded.created) {
     io.stderr.write(`created identity ${loaded.path}\nfingerprint ${formatFingerprint(loaded.identity.fingerprint)}\n`);
   }
-  const session = new ChatSession({ host, port, name, identity: loaded.identity, knownPeers: await KnownPeers.load(knownPath) });
-  return runJsonLineMode(session, io.stdin, io.stdout);
+  const knownPeers = await KnownPeers.load(knownPath);
+  if (flags['json'] === true) {
+    return runJsonLineMode(new ChatSession({ host, port, name, identity: loaded.identity, knownPeers }), io.stdin, io.stdout);
+  }
+  // Loaded only here: blessed must never be imported by the daemon or the line mode.
+  const { runTui } = await import('../tui/tui-app.js');
+  const client = new ChatClient({ host, port, name, identity: loaded.identity, knownPeers });
+  return runTui({ client, serverLabel: `${host}:${port}` });
 }

@@ -34,6 +34,10 @@ export interface PeerView {
   readonly fingerprint: string;
   readonly joinedAt: number;
   readonly trust: TrustState;
+  /** The user verified this key out of band (`:verify`); false for a changed key. */
+  readonly verified: boolean;
+  /** When this name's pinned key was first seen (ms), if it is pinned. */
+  readonly firstSeen: number | undefined;
   readonly isSelf: boolean;
 }
 
@@ -187,11 +191,22 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
     return this.seal(peer.name, text, [peer], []);
   }
 
-  /** Accepts the key a peer now announces (after the user compared fingerprints). */
+  /** Accepts the key a peer now announces, unverified. */
   trust(name: string): PeerView {
+    return this.acceptKey(name, false);
+  }
+
+  /** The user compared the peer's fingerprint out of band: accept and mark it verified. */
+  verify(name: string): PeerView {
+    return this.acceptKey(name, true);
+  }
+
+  private acceptKey(name: string, verified: boolean): PeerView {
     const peer = this.registry.get(name);
     if (peer === undefined) throw new ChatError(ErrorCode.NO_SUCH_PEER, `${name} is not online`);
-    this.knownPeers.trust(peer.name, peer.fingerprint);
+    if (this.isSelf(peer.name)) throw new ChatError(ErrorCode.NO_SUCH_PEER, 'that is you');
+    if (verified) this.knownPeers.verify(peer.name, peer.fingerprint);
+    else this.knownPeers.trust(peer.name, peer.fingerprint);
     peer.trust = 'known';
     return this.toView(peer);
   }
@@ -428,7 +443,15 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
   }
 
   private toView(peer: SessionPeer): PeerView {
-    return { name: peer.name, fingerprint: peer.fingerprint, joinedAt: peer.joinedAt, trust: peer.trust, isSelf: this.isSelf(peer.name) };
+    return {
+      name: peer.name,
+      fingerprint: peer.fingerprint,
+      joinedAt: peer.joinedAt,
+      trust: peer.trust,
+      verified: this.knownPeers.isVerified(peer.name, peer.fingerprint),
+      firstSeen: this.knownPeers.get(peer.name)?.firstSeen,
+      isSelf: this.isSelf(peer.name),
+    };
   }
 }
 

@@ -4,14 +4,14 @@ import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import { ChatError, ErrorCode } from '../core/errors.js';
 import type { ChatSession, PeerView } from './chat-session.js';
-import { LINE_COMMANDS, parseLine } from './line-command.js';
+import { describeCommands, parseLine } from './line-command.js';
 
 /** Exit codes: 0 left on purpose, 1 refused at join or lost the server. */
 export const EXIT_OK = 0;
 export const EXIT_DISCONNECTED = 1;
 
 function peerJson(peer: PeerView): Record<string, unknown> {
-  return { name: peer.name, fingerprint: peer.fingerprint, trust: peer.trust, self: peer.isSelf };
+  return { name: peer.name, fingerprint: peer.fingerprint, trust: peer.trust, verified: peer.verified, self: peer.isSelf };
 }
 
 export async function runJsonLineMode(session: ChatSession, input: Readable, output: Writable): Promise<number> {
@@ -88,8 +88,25 @@ function runCommand(session: ChatSession, command: ReturnType<typeof parseLine>,
         return;
       }
       case 'help':
-        print({ type: 'help', commands: Object.entries(LINE_COMMANDS).map(([name, usage]) => `:${name} ${usage.trim()}`) });
+        print({ type: 'help', commands: describeCommands() });
         return;
+      case 'verify': {
+        const peer = session.verify(command.name);
+        print({ type: 'verified', name: peer.name, fingerprint: peer.fingerprint });
+        return;
+      }
+      case 'whois': {
+        const peer = session.peer(command.name);
+        if (peer === undefined) throw new ChatError(ErrorCode.NO_SUCH_PEER, `${command.name} is not online`);
+        print({ type: 'whois', ...peerJson(peer), firstSeen: peer.firstSeen ?? null });
+        return;
+      }
+      case 'clear':
+        return;
+      case 'videos':
+      case 'play':
+      case 'stop':
+        throw new ChatError(ErrorCode.USAGE, 'video is not available in this version yet');
       case 'invalid':
         throw new ChatError(ErrorCode.USAGE, command.message);
     }

@@ -16,6 +16,8 @@ export interface KnownPeer {
   readonly name: string;
   readonly fingerprint: string;
   readonly firstSeen: number;
+  /** The user compared this fingerprint out of band and said so (`:verify`). */
+  readonly verified: boolean;
 }
 
 interface KnownPeersFile {
@@ -47,7 +49,12 @@ export class KnownPeers {
     const parsed = JSON.parse(text) as Partial<KnownPeersFile>;
     for (const peer of Object.values(parsed.peers ?? {})) {
       if (typeof peer?.name === 'string' && typeof peer.fingerprint === 'string') {
-        store.peers.set(nameKey(peer.name), { name: peer.name, fingerprint: peer.fingerprint, firstSeen: Number(peer.firstSeen) || 0 });
+        store.peers.set(nameKey(peer.name), {
+          name: peer.name,
+          fingerprint: peer.fingerprint,
+          firstSeen: Number(peer.firstSeen) || 0,
+          verified: peer.verified === true,
+        });
       }
     }
     return store;
@@ -74,9 +81,21 @@ export class KnownPeers {
     return state;
   }
 
-  /** The user accepts this fingerprint for the name (after checking it out of band). */
+  /** The user accepts this fingerprint for the name without having verified it. */
   trust(name: string, fingerprint: string, now: number = Date.now()): void {
     this.pin(name, fingerprint, now);
+  }
+
+  /** The user compared this fingerprint out of band: pin it and mark it verified. */
+  verify(name: string, fingerprint: string, now: number = Date.now()): void {
+    const known = this.get(name);
+    const firstSeen = known?.fingerprint === fingerprint ? known.firstSeen : now;
+    this.pin(name, fingerprint, firstSeen, true);
+  }
+
+  isVerified(name: string, fingerprint: string): boolean {
+    const known = this.get(name);
+    return known !== undefined && known.verified && known.fingerprint === fingerprint;
   }
 
   /** Resolves when every change so far is on disk. */
@@ -84,8 +103,8 @@ export class KnownPeers {
     return this.saving;
   }
 
-  private pin(name: string, fingerprint: string, now: number): void {
-    this.peers.set(nameKey(name), { name, fingerprint, firstSeen: now });
+  private pin(name: string, fingerprint: string, firstSeen: number, verified = false): void {
+    this.peers.set(nameKey(name), { name, fingerprint, firstSeen, verified });
     if (this.path === null) return;
     const path = this.path;
     const file: KnownPeersFile = { version: 1, peers: Object.fromEntries(this.peers) };

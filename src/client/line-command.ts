@@ -1,27 +1,42 @@
 // Parses one line the user typed: plain text is a message to the current conversation, a line
 // starting with ':' is a command, and '::' escapes a message that starts with ':'.
+// Shared by the TUI and the --json line mode, so both accept the same commands.
 
 export type LineCommand =
   | { readonly kind: 'say'; readonly text: string }
   | { readonly kind: 'dm'; readonly to: string; readonly text: string | null }
   | { readonly kind: 'room' }
   | { readonly kind: 'peers' }
+  | { readonly kind: 'whois'; readonly name: string }
+  | { readonly kind: 'verify'; readonly name: string }
   | { readonly kind: 'trust'; readonly name: string }
+  | { readonly kind: 'videos' }
+  | { readonly kind: 'play'; readonly video: string; readonly ffplay: boolean }
+  | { readonly kind: 'stop' }
+  | { readonly kind: 'clear' }
   | { readonly kind: 'help' }
   | { readonly kind: 'quit' }
   | { readonly kind: 'empty' }
   | { readonly kind: 'invalid'; readonly message: string };
 
-/** Commands with their argument synopsis, for help text and completion. */
+/** Every command with its argument synopsis and what it does: drives :help and completion. */
 export const LINE_COMMANDS = {
-  dm: 'NAME [TEXT]   send TEXT to NAME only (without TEXT: switch to that conversation)',
-  room: '             switch back to the room',
-  peers: '             list who is online',
-  trust: 'NAME         accept NAME\'s new key after checking its fingerprint out of band',
-  help: '             list commands',
-  quit: '             leave',
-} as const;
+  dm: ['NAME [TEXT]', 'send TEXT to NAME only; without TEXT, open the conversation with NAME'],
+  room: ['', 'go back to the room'],
+  peers: ['', 'list who is online'],
+  whois: ['NAME', 'show NAME\'s full fingerprint and when it was first seen'],
+  verify: ['NAME', 'mark NAME verified, after comparing fingerprints out of band'],
+  trust: ['NAME', 'accept NAME\'s changed key without verifying it'],
+  videos: ['', 'list the videos the server offers'],
+  play: ['VIDEO [--ffplay]', 'play a video here, or in ffplay'],
+  stop: ['', 'stop the video'],
+  clear: ['', 'clear this conversation\'s log'],
+  help: ['', 'list keys and commands'],
+  quit: ['', 'leave'],
+} as const satisfies Record<string, readonly [string, string]>;
 export type LineCommandName = keyof typeof LINE_COMMANDS;
+
+const ALIASES: Readonly<Record<string, LineCommandName>> = { msg: 'dm', who: 'peers', q: 'quit', exit: 'quit' };
 
 export function parseLine(line: string): LineCommand {
   const trimmed = line.replace(/\r$/, '');
@@ -30,29 +45,48 @@ export function parseLine(line: string): LineCommand {
   if (!trimmed.startsWith(':')) return { kind: 'say', text: trimmed };
 
   const match = /^:(\S+)\s*(.*)$/s.exec(trimmed)!;
-  const command = match[1]!;
-  const rest = match[2]!;
+  const word = match[1]!;
+  const rest = match[2]!.trim();
+  const command = ALIASES[word] ?? word;
+  const needsName = (kind: 'whois' | 'verify' | 'trust'): LineCommand =>
+    /^\S+$/.test(rest) ? { kind, name: rest } : usage(kind);
   switch (command) {
-    case 'dm':
-    case 'msg': {
+    case 'dm': {
       const dm = /^(\S+)(?:\s+(.*))?$/s.exec(rest);
-      if (dm === null) return { kind: 'invalid', message: 'usage: :dm NAME [TEXT]' };
+      if (dm === null) return usage('dm');
       const text = dm[2] ?? '';
       return { kind: 'dm', to: dm[1]!, text: text === '' ? null : text };
     }
-    case 'room':
-      return { kind: 'room' };
-    case 'peers':
-    case 'who':
-      return { kind: 'peers' };
+    case 'whois':
+    case 'verify':
     case 'trust':
-      return rest.trim() === '' ? { kind: 'invalid', message: 'usage: :trust NAME' } : { kind: 'trust', name: rest.trim() };
+      return needsName(command);
+    case 'play': {
+      const words = rest.split(/\s+/).filter((w) => w !== '');
+      const ffplay = words.includes('--ffplay');
+      const names = words.filter((w) => w !== '--ffplay');
+      if (names.length !== 1) return usage('play');
+      return { kind: 'play', video: names[0]!, ffplay };
+    }
+    case 'room':
+    case 'peers':
+    case 'videos':
+    case 'stop':
+    case 'clear':
     case 'help':
-      return { kind: 'help' };
     case 'quit':
-    case 'q':
-      return { kind: 'quit' };
+      return rest === '' ? { kind: command } : usage(command);
     default:
-      return { kind: 'invalid', message: `unknown command :${command.slice(0, 32)} (try :help)` };
+      return { kind: 'invalid', message: `unknown command :${word.slice(0, 32)} (try :help)` };
   }
+}
+
+function usage(command: LineCommandName): LineCommand {
+  const [args] = LINE_COMMANDS[command];
+  return { kind: 'invalid', message: `usage: :${command}${args === '' ? '' : ` ${args}`}` };
+}
+
+/** ":name args  what it does" lines for help screens. */
+export function describeCommands(): string[] {
+  return Object.entries(LINE_COMMANDS).map(([name, [args, what]]) => `:${name}${args === '' ? '' : ` ${args}`} - ${what}`);
 }

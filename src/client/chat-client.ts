@@ -1,0 +1,211 @@
+// A ChatSession that survives the network: reconnects with backoff, re-joins with the same
+// identity, offers another name when its own is taken, and queues what the user sends while
+// offline (up to a limit) instead of dropping it. The TUI is a view over this.
+import { ChatError, ErrorCode } from '../core/errors.js';
+import { TypedEmitter } from '../core/typed-emitter.js';
+import { ChatSession, type ChatSessionOptions, type PeerView, type SentMessage, type SessionEvents } from './chat-session.js';
+import { KnownPeers } from './known-peers.js';
+
+export type LinkState = 'connecting' | 'online' | 'offline' | 'stopped';
+
+export interface ClientEvents extends SessionEvents {
+  state: { readonly state: LinkState; readonly reason?: string; readonly retryInMs?: number };
+  renamed: { readonly wanted: string; readonly got: string };
+  queued: { readonly to: string | null; readonly text: string; readonly queueLength: number };
+  /** Messages queued while offline were handed to the new connection (failures come as errors). */
+  flushed: { readonly count: number };
+}
+
+export interface BackoffOptions {
+  /** First retry delay. Default 500 ms. */
+  readonly initialMs?: number;
+  /** Longest delay between attempts. Default 30 s. */
+  readonly maxMs?: number;
+}
+
+export interface ChatClientOptions extends Omit<ChatSessionOptions, 'knownPeers'> {
+  readonly knownPeers?: KnownPeers;
+  readonly backoff?: BackoffOptions;
+  /** Most messages held while offline. Default 100; more are refused with an error. */
+  readonly maxQueued?: number;
+}
+
+export type SendOutcome = { readonly status: 'sent'; readonly sent: SentMessage } | { readonly status: 'queued' };
+
+/** Join refusals that retrying cannot fix. */
+const PERMANENT_REFUSALS: ReadonlySet<string> = new Set([ErrorCode.VERSION_MISMATCH, ErrorCode.AUTH_FAILED, ErrorCode.NAME_INVALID]);
+const FORWARDED_EVENTS = ['ready', 'peers', 'join', 'leave', 'message', 'sent', 'ack', 'key-changed', 'error'] as const;
+/** How many numbered alternatives to try (alice2 .. alice9) before a random suffix. */
+const NUMBERED_ALTERNATIVES = 8;
+
+export class ChatClient extends TypedEmitter<ClientEvents> {
+  private readonly options: ChatClientOptions;
+  private readonly knownPeers: KnownPeers;
+  private readonly wantedName: string;
+  private session: ChatSession | undefined;
+  private linkState: LinkState = 'offline';
+  private attempt = 0;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private readonly outbox: Array<{ readonly to: string | null; readonly text: string }> = [];
+  private lastName: string;
+
+  constructor(options: ChatClientOptions) {
+    super();
+    this.options = options;
+    this.knownPeers = options.knownPeers ?? KnownPeers.inMemory();
+    this.wantedName = options.name;
+    this.lastName = options.name;
+  }
+
+  get state(): LinkState {
+    return this.linkState;
+  }
+
+  get name(): string {
+    return this.session?.name ?? this.lastName;
+  }
+
+  get fingerprint(): string {
+    return this.options.identity.fingerprint;
+  }
+
+  get queuedCount(): number {
+    return this.outbox.length;
+  }
+
+  peers(): PeerView[] {
+    return this.session?.isReady === true ? this.session.peers() : [];
+  }
+
+  peer(name: string): PeerView | undefined {
+    return this.session?.isReady === true ? this.session.peer(name) : undefined;
+  }
+
+  /** Starts connecting; keeps trying until stop(). */
+  start(): void {
+    if (this.linkState !== 'offline' || this.session !== undefined) return;
+    void this.connectOnce();
+  }
+
+  async stop(): Promise<void> {
+    this.setState('stopped');
+    clearTimeout(this.retryTimer);
+    await this.session?.close('bye');
+  }
+
+  sendRoom(text: string): SendOutcome {
+    return this.sendOrQueue(null, text);
+  }
+
+  sendDirect(name: string, text: string): SendOutcome {
+    return this.sendOrQueue(name, text);
+  }
+
+  trust(name: string): PeerView {
+    return this.requireSession().trust(name);
+  }
+
+  verify(name: string): PeerView {
+    return this.requireSession().verify(name);
+  }
+
+  // ---- internals -----------------------------------------------------------------------------
+
+  private requireSession(): ChatSession {
+    if (this.session?.isReady !== true) throw new ChatError(ErrorCode.NOT_CONNECTED, 'not connected');
+    return this.session;
+  }
+
+  private sendOrQueue(to: string | null, text: string): SendOutcome {
+    if (this.session?.isReady === true && this.outbox.length === 0) {
+      const sent = to === null ? this.session.sendRoom(text) : this.session.sendDirect(to, text);
+      return { status: 'sent', sent };
+    }
+    if (this.linkState === 'stopped') throw new ChatError(ErrorCode.NOT_CONNECTED, 'the client has stopped');
+    const max = this.options.maxQueued ?? 100;
+    if (this.outbox.length >= max) {
+      throw new ChatError(ErrorCode.NOT_CONNECTED, `offline, and ${max} messages are already waiting: this one was not queued`);
+    }
+    this.outbox.push({ to, text });
+    this.emit('queued', { to, text, queueLength: this.outbox.length });
+    return { status: 'queued' };
+  }
+
+  private async connectOnce(): Promise<void> {
+    this.setState('connecting');
+    const session = new ChatSession({ ...this.options, name: this.lastName, knownPeers: this.knownPeers });
+    this.session = session;
+    for (const event of FORWARDED_EVENTS) {
+      session.on(event, (payload: SessionEvents[typeof event]) => this.emit(event, payload as ClientEvents[typeof event]));
+    }
+    session.once('disconnected', ({ reason }) => this.onDisconnected(session, reason));
+    try {
+      await session.connect();
+    } catch (error) {
+      if (!(error instanceof ChatError) || session !== this.session) return;
+      if (error.code === ErrorCode.NAME_TAKEN && session.connectionState === 'connecting') {
+        if (await this.joinUnderAnotherName(session)) this.onJoined(session);
+        return;
+      }
+      if (PERMANENT_REFUSALS.has(error.code)) {
+        this.setState('stopped', error.message);
+        await session.close('refused');
+      }
+      return; // otherwise the disconnect handler schedules a retry
+    }
+    this.onJoined(session);
+  }
+
+  private async joinUnderAnotherName(session: ChatSession): Promise<boolean> {
+    for (let i = 0; i <= NUMBERED_ALTERNATIVES; i++) {
+      const candidate = i < NUMBERED_ALTERNATIVES ? `${this.wantedName.slice(0, 31)}${i + 2}` : `${this.wantedName.slice(0, 26)}_${Math.random().toString(36).slice(2, 7)}`;
+      try {
+        await session.rejoin(candidate);
+        this.lastName = candidate;
+        this.emit('renamed', { wanted: this.wantedName, got: candidate });
+        return true;
+      } catch (error) {
+        if (!(error instanceof ChatError) || error.code !== ErrorCode.NAME_TAKEN || session.connectionState !== 'connecting') return false;
+      }
+    }
+    return false;
+  }
+
+  private onJoined(session: ChatSession): void {
+    this.attempt = 0;
+    this.setState('online');
+    // Deliver what was typed while offline, in order; a DM whose peer is gone is reported, not lost silently.
+    const count = this.outbox.length;
+    while (this.outbox.length > 0 && session.isReady) {
+      const { to, text } = this.outbox.shift()!;
+      try {
+        if (to === null) session.sendRoom(text);
+        else session.sendDirect(to, text);
+      } catch (error) {
+        if (!(error instanceof ChatError)) throw error;
+        this.emit('error', { code: error.code, message: `a message queued while offline was not sent: ${error.message}`, fatal: false });
+      }
+    }
+    if (count > 0) this.emit('flushed', { count });
+  }
+
+  private onDisconnected(session: ChatSession, reason: string): void {
+    if (session !== this.session) return;
+    this.session = undefined;
+    if (this.linkState === 'stopped') return;
+    const { initialMs = 500, maxMs = 30_000 } = this.options.backoff ?? {};
+    // Exponential backoff with +-20% jitter, so a restarted server is not hit by everyone at once.
+    const base = Math.min(maxMs, initialMs * 2 ** this.attempt);
+    const retryInMs = Math.round(base * (0.8 + Math.random() * 0.4));
+    this.attempt++;
+    this.setState('offline', reason, retryInMs);
+    this.retryTimer = setTimeout(() => void this.connectOnce(), retryInMs);
+    this.retryTimer.unref?.();
+  }
+
+  private setState(state: LinkState, reason?: string, retryInMs?: number): void {
+    if (this.linkState === 'stopped' && state !== 'stopped') return;
+    this.linkState = state;
+    this.emit('state', { state, ...(reason === undefined ? {} : { reason }), ...(retryInMs === undefined ? {} : { retryInMs }) });
+  }
+}

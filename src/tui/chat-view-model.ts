@@ -1,0 +1,199 @@
+// Everything the TUI shows, as plain data: conversations (the room and one per DM peer) with their
+// logs, unread counts and unread markers, the peer list and its cursor, focus, and the status line.
+// Pure and synchronous; tui-app.ts feeds it session events and draws it.
+import type { ChatMessageEvent, PeerView } from '../client/chat-session.js';
+import type { LinkState } from '../client/chat-client.js';
+
+export const ROOM_ID = 'room';
+/** Log lines kept per conversation; older ones scroll away for good. */
+export const MAX_LOG_ENTRIES = 5000;
+
+export type ConversationId = string;
+
+export type LogEntry =
+  | {
+      readonly kind: 'message';
+      readonly ts: number;
+      readonly from: string;
+      readonly text: string;
+      readonly isOwn: boolean;
+      readonly verified: boolean;
+      readonly isDirect: boolean;
+      readonly isQueued?: boolean;
+    }
+  | { readonly kind: 'system' | 'error' | 'warning'; readonly ts: number; readonly text: string };
+
+export interface Conversation {
+  readonly id: ConversationId;
+  /** "room", or the peer's name as last seen. */
+  title: string;
+  readonly entries: LogEntry[];
+  unread: number;
+  /** Index of the first entry not yet seen, shown as a marker while the conversation is open. */
+  unreadMarker: number | null;
+}
+
+export type Focus = 'input' | 'peers';
+
+export interface LinkStatus {
+  readonly state: LinkState;
+  readonly reason?: string;
+  readonly retryInMs?: number;
+}
+
+export function dmId(name: string): ConversationId {
+  return `dm:${name.toLowerCase()}`;
+}
+
+export class ChatViewModel {
+  readonly conversations = new Map<ConversationId, Conversation>();
+  /** Conversation order for Alt+1..9 and Ctrl+N/P: the room first, then DMs as they opened. */
+  readonly order: ConversationId[] = [];
+  current: ConversationId = ROOM_ID;
+  focus: Focus = 'input';
+  peers: PeerView[] = [];
+  peerCursor = 0;
+  link: LinkStatus = { state: 'connecting' };
+  playing: string | null = null;
+  helpVisible = false;
+
+  constructor(
+    public selfName: string,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.ensure(ROOM_ID, 'room');
+  }
+
+  get currentConversation(): Conversation {
+    return this.conversations.get(this.current)!;
+  }
+
+  /** The DM peer of the current conversation, or null in the room. */
+  get currentPeer(): string | null {
+    return this.current === ROOM_ID ? null : this.currentConversation.title;
+  }
+
+  // ---- incoming ------------------------------------------------------------------------------
+
+  addIncoming(message: ChatMessageEvent): void {
+    const id = message.to === null ? ROOM_ID : dmId(message.from);
+    const conversation = this.ensure(id, message.to === null ? 'room' : message.from);
+    this.append(conversation, {
+      kind: 'message',
+      ts: message.ts,
+      from: message.from,
+      text: message.text,
+      isOwn: false,
+      verified: message.verified,
+      isDirect: message.to !== null,
+    }, true);
+  }
+
+  addOutgoing(to: string | null, text: string, isQueued: boolean): void {
+    const conversation = this.ensure(to === null ? ROOM_ID : dmId(to), to ?? 'room');
+    this.append(conversation, { kind: 'message', ts: this.now(), from: this.selfName, text, isOwn: true, verified: true, isDirect: to !== null, ...(isQueued ? { isQueued } : {}) }, false);
+  }
+
+  /** A line about the chat itself (join, leave, state); goes to the given or current conversation. */
+  addSystem(text: string, kind: 'system' | 'error' | 'warning' = 'system', conversation: ConversationId = this.current): void {
+    this.append(this.ensure(conversation, conversation === ROOM_ID ? 'room' : conversation.slice(3)), { kind, ts: this.now(), text }, false);
+  }
+
+  setPeers(peers: PeerView[]): void {
+    this.peers = [...peers].sort((a, b) => Number(b.isSelf) - Number(a.isSelf) || a.name.localeCompare(b.name));
+    this.peerCursor = Math.min(this.peerCursor, Math.max(0, this.peers.length - 1));
+    for (const peer of peers) {
+      const dm = this.conversations.get(dmId(peer.name));
+      if (dm !== undefined) dm.title = peer.name;
+    }
+  }
+
+  unreadFor(name: string): number {
+    return this.conversations.get(dmId(name))?.unread ?? 0;
+  }
+
+  // ---- navigation ----------------------------------------------------------------------------
+
+  openDirect(name: string): void {
+    this.switchTo(this.ensure(dmId(name), name).id);
+  }
+
+  openRoom(): void {
+    this.switchTo(ROOM_ID);
+  }
+
+  /** Alt+1..9: the n-th conversation (1-based). Returns false if there is none. */
+  switchToIndex(n: number): boolean {
+    const id = this.order[n - 1];
+    if (id === undefined) return false;
+    this.switchTo(id);
+    return true;
+  }
+
+  cycle(step: 1 | -1): void {
+    const index = this.order.indexOf(this.current);
+    this.switchTo(this.order[(index + step + this.order.length) % this.order.length]!);
+  }
+
+  movePeerCursor(step: number): void {
+    if (this.peers.length === 0) return;
+    this.peerCursor = (this.peerCursor + step + this.peers.length) % this.peers.length;
+  }
+
+  /** Enter on the peer list: open the DM with the selected peer (or the room, for yourself). */
+  openSelectedPeer(): void {
+    const peer = this.peers[this.peerCursor];
+    if (peer === undefined) return;
+    if (peer.isSelf) this.openRoom();
+    else this.openDirect(peer.name);
+    this.focus = 'input';
+  }
+
+  /** The client sent everything queued while offline: drop the "queued" marks. */
+  markQueuedSent(): void {
+    for (const conversation of this.conversations.values()) {
+      conversation.entries.forEach((entry, index) => {
+        if (entry.kind === 'message' && entry.isQueued === true) conversation.entries[index] = { ...entry, isQueued: false };
+      });
+    }
+  }
+
+  clearCurrent(): void {
+    const conversation = this.currentConversation;
+    conversation.entries.length = 0;
+    conversation.unreadMarker = null;
+  }
+
+  private switchTo(id: ConversationId): void {
+    if (id === this.current) return;
+    // Leaving a conversation means its unread marker has been seen.
+    this.currentConversation.unreadMarker = null;
+    this.current = id;
+    const next = this.currentConversation;
+    next.unread = 0;
+  }
+
+  // ---- storage -------------------------------------------------------------------------------
+
+  private ensure(id: ConversationId, title: string): Conversation {
+    let conversation = this.conversations.get(id);
+    if (conversation === undefined) {
+      conversation = { id, title, entries: [], unread: 0, unreadMarker: null };
+      this.conversations.set(id, conversation);
+      this.order.push(id);
+    }
+    return conversation;
+  }
+
+  private append(conversation: Conversation, entry: LogEntry, countsAsUnread: boolean): void {
+    conversation.entries.push(entry);
+    if (conversation.entries.length > MAX_LOG_ENTRIES) {
+      conversation.entries.shift();
+      if (conversation.unreadMarker !== null) conversation.unreadMarker = Math.max(0, conversation.unreadMarker - 1);
+    }
+    if (countsAsUnread && conversation.id !== this.current) {
+      if (conversation.unread === 0) conversation.unreadMarker = conversation.entries.length - 1;
+      conversation.unread++;
+    }
+  }
+}

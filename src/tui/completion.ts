@@ -1,0 +1,45 @@
+// Tab completion of peer names and ':' commands, cycling through matches on repeated Tab.
+import type { InputLine } from './input-line.js';
+
+export interface CompletionSource {
+  readonly peers: readonly string[];
+  readonly commands: readonly string[];
+}
+
+interface Cycle {
+  readonly start: number;
+  readonly candidates: readonly string[];
+  index: number;
+  /** The text the last completion produced: any other edit ends the cycle. */
+  produced: string;
+}
+
+export class Completer {
+  private cycle: Cycle | undefined;
+
+  /** Completes the word before the cursor; returns false when nothing matches. */
+  complete(input: InputLine, source: CompletionSource): boolean {
+    if (this.cycle !== undefined && this.cycle.produced === input.text) {
+      const cycle = this.cycle;
+      cycle.index = (cycle.index + 1) % cycle.candidates.length;
+      input.replaceBeforeCursor(cycle.start, cycle.candidates[cycle.index]!);
+      cycle.produced = input.text;
+      return true;
+    }
+    const { word, start } = input.wordBeforeCursor();
+    const isCommand = start === 0 && word.startsWith(':');
+    const pool = isCommand ? source.commands.map((c) => `:${c}`) : source.peers;
+    const prefix = word.toLowerCase();
+    const matches = pool.filter((candidate) => candidate.toLowerCase().startsWith(prefix)).sort();
+    if (matches.length === 0 || word === '') return false;
+    const candidates = matches.map((m) => `${m} `);
+    input.replaceBeforeCursor(start, candidates[0]!);
+    this.cycle = { start, candidates, index: 0, produced: input.text };
+    return true;
+  }
+
+  /** Any key other than Tab ends the cycle. */
+  reset(): void {
+    this.cycle = undefined;
+  }
+}

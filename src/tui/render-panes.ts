@@ -1,0 +1,123 @@
+// Turns the view model into blessed-tagged text for each pane. Pure string building: every piece of
+// peer-controlled text goes through escapeTags here, and nowhere else builds markup from it.
+import { shortFingerprint } from '../core/fingerprint.js';
+import type { ChatViewModel, Conversation, LogEntry } from './chat-view-model.js';
+import type { InputLine } from './input-line.js';
+import { coloredName, escapeTags } from './markup.js';
+
+export const UNREAD_MARKER = '──── new messages ────';
+
+function clock(ts: number): string {
+  const date = new Date(ts);
+  return `${String(date.getHours()).padStart(2, '0')}:${String(date.getMinutes()).padStart(2, '0')}`;
+}
+
+export function renderLogEntry(entry: LogEntry): string {
+  const time = `{gray-fg}${clock(entry.ts)}{/gray-fg}`;
+  // Continuation lines of a multi-line message are indented under the text, not the timestamp.
+  const indent = (text: string) => escapeTags(text).replace(/\n/g, '\n      ');
+  switch (entry.kind) {
+    case 'message': {
+      const name = entry.isOwn ? `{bold}${coloredName(entry.from)}{/bold}` : coloredName(entry.from);
+      const unverified = entry.verified ? '' : '{red-fg}{bold}[unverified]{/bold}{/red-fg} ';
+      const queued = entry.isQueued === true ? ' {yellow-fg}(queued: offline){/yellow-fg}' : '';
+      // Room lines read <name>, DM lines *name* in magenta: the two never look alike.
+      const speaker = entry.isDirect ? `{magenta-fg}*{/magenta-fg}${name}{magenta-fg}*{/magenta-fg}` : `<${name}>`;
+      return `${time} ${unverified}${speaker} ${indent(entry.text)}${queued}`;
+    }
+    case 'system':
+      return `${time} {gray-fg}-!- ${indent(entry.text)}{/gray-fg}`;
+    case 'warning':
+      return `${time} {yellow-fg}{bold}!!! ${indent(entry.text)}{/bold}{/yellow-fg}`;
+    case 'error':
+      return `${time} {red-fg}error: ${indent(entry.text)}{/red-fg}`;
+  }
+}
+
+export function renderLog(conversation: Conversation): string {
+  const lines: string[] = [];
+  conversation.entries.forEach((entry, index) => {
+    if (index === conversation.unreadMarker) lines.push(`{yellow-fg}${UNREAD_MARKER}{/yellow-fg}`);
+    lines.push(renderLogEntry(entry));
+  });
+  return lines.join('\n');
+}
+
+export function logLabel(model: ChatViewModel): string {
+  const peer = model.currentPeer;
+  return peer === null ? ' #room ' : ` DM ${escapeTags(peer)} `;
+}
+
+/** One row per peer: cursor, marks, name, unread count. */
+export function renderPeerList(model: ChatViewModel): string {
+  return model.peers
+    .map((peer, index) => {
+      const mark = peer.trust === 'changed'
+        ? '{white-fg}{red-bg}{bold}!KEY{/bold}{/red-bg}{/white-fg}'
+        : peer.verified
+          ? '{green-fg}✓{/green-fg}'
+          : ' ';
+      const unread = model.unreadFor(peer.name);
+      const count = unread > 0 ? ` {yellow-fg}{bold}(${unread}){/bold}{/yellow-fg}` : '';
+      const self = peer.isSelf ? ' {gray-fg}(you){/gray-fg}' : '';
+      const isOpen = !peer.isSelf && model.currentPeer?.toLowerCase() === peer.name.toLowerCase();
+      const pointer = isOpen ? '{cyan-fg}▸{/cyan-fg}' : ' ';
+      const row = `${pointer}${mark} ${coloredName(peer.name)}${self}${count}`;
+      const selected = model.focus === 'peers' && index === model.peerCursor;
+      return selected ? `{inverse}${row}{/inverse}` : row;
+    })
+    .join('\n');
+}
+
+export interface StatusInfo {
+  readonly server: string;
+  readonly fingerprint: string;
+}
+
+export function renderStatus(model: ChatViewModel, info: StatusInfo): string {
+  const link = model.link;
+  const state =
+    link.state === 'online'
+      ? '{green-fg}online{/green-fg}'
+      : link.state === 'connecting'
+        ? '{yellow-fg}connecting…{/yellow-fg}'
+        : link.state === 'offline'
+          ? `{red-fg}{bold}offline{/bold}${link.retryInMs === undefined ? '' : ` (retry in ${Math.ceil(link.retryInMs / 1000)}s)`}{/red-fg}`
+          : '{red-fg}{bold}disconnected{/bold}{/red-fg}';
+  const where = model.currentPeer === null ? '#room' : `DM ${escapeTags(model.currentPeer)}`;
+  const playing = model.playing === null ? '' : ` │ ▶ ${escapeTags(model.playing)}`;
+  return ` ${escapeTags(info.server)} │ ${escapeTags(model.selfName)} ${shortFingerprint(info.fingerprint)} │ ${state} │ ${where}${playing} │ F1 help`;
+}
+
+export interface RenderedInput {
+  readonly content: string;
+  readonly rows: number;
+}
+
+/**
+ * The prompt and the text, wrapped to the width, with the cursor drawn as an inverse cell.
+ * At most maxRows rows are shown: the ones around the cursor.
+ */
+export function renderInput(input: InputLine, prompt: string, width: number, maxRows: number): RenderedInput {
+  const usable = Math.max(1, width);
+  const chars = [...prompt, ...input.text, ' '];
+  const cursorAt = [...prompt].length + input.cursor;
+  const rows: string[] = [];
+  let cursorRow = 0;
+  for (let start = 0; start < chars.length; start += usable) {
+    const slice = chars.slice(start, start + usable);
+    const row = slice
+      .map((char, offset) => {
+        const index = start + offset;
+        const text = escapeTags(char);
+        if (index === cursorAt) return `{inverse}${text}{/inverse}`;
+        return index < [...prompt].length ? `{cyan-fg}${text}{/cyan-fg}` : text;
+      })
+      .join('');
+    if (cursorAt >= start && cursorAt < start + usable) cursorRow = rows.length;
+    rows.push(row);
+  }
+  const first = Math.max(0, Math.min(cursorRow - maxRows + 1, rows.length - maxRows));
+  const shown = rows.slice(first, first + maxRows);
+  return { content: shown.join('\n'), rows: shown.length };
+}

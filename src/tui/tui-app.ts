@@ -1,0 +1,448 @@
+// The full-screen client: a thin blessed view over ChatClient. Keys go to the pure InputLine and
+// ChatViewModel; client events go to the view model; a throttled render draws both. No protocol or
+// crypto code lives here.
+import blessed from 'blessed';
+import contrib from 'blessed-contrib';
+import type { ChatClient } from '../client/chat-client.js';
+import { LINE_COMMANDS, type LineCommand, describeCommands, parseLine } from '../client/line-command.js';
+import { ChatError } from '../core/errors.js';
+import { formatFingerprint, shortFingerprint } from '../core/fingerprint.js';
+import { ChatViewModel, ROOM_ID, dmId } from './chat-view-model.js';
+import { Completer } from './completion.js';
+import { InputLine } from './input-line.js';
+import { GLOBAL_KEYS, INPUT_KEYS, KEY_HELP, PEER_LIST_KEYS, conversationNumberFor } from './key-map.js';
+import { escapeTags } from './markup.js';
+import { logLabel, renderInput, renderLog, renderPeerList, renderStatus } from './render-panes.js';
+
+export const MIN_COLUMNS = 80;
+export const MIN_ROWS = 24;
+/** Redraws at most this often: bursts of messages coalesce into one frame (ink uses 30 fps too). */
+const RENDER_INTERVAL_MS = 33;
+const MAX_INPUT_ROWS = 4;
+
+export interface TuiOptions {
+  readonly client: ChatClient;
+  /** Shown in the status bar, e.g. "chat.example.org:7373". */
+  readonly serverLabel: string;
+}
+
+/** Runs until the user quits; resolves with the exit code after the terminal is restored. */
+export function runTui(options: TuiOptions): Promise<number> {
+  return new Promise((resolve) => new TuiApp(options, resolve).start());
+}
+
+class TuiApp {
+  private readonly client: ChatClient;
+  private readonly model: ChatViewModel;
+  private readonly input = new InputLine();
+  private readonly completer = new Completer();
+  private readonly screen: blessed.Widgets.Screen;
+  private readonly main: blessed.Widgets.BoxElement;
+  private readonly peerBox: blessed.Widgets.BoxElement;
+  private readonly logBox: blessed.Widgets.BoxElement;
+  private readonly inputBox: blessed.Widgets.BoxElement;
+  private readonly statusBox: blessed.Widgets.BoxElement;
+  private readonly helpBox: blessed.Widgets.BoxElement;
+  private readonly tooSmallBox: blessed.Widgets.BoxElement;
+  private renderTimer: NodeJS.Timeout | undefined;
+  private stickToBottom = true;
+  private renderedConversation = '';
+  private quitting = false;
+
+  constructor(
+    private readonly options: TuiOptions,
+    private readonly done: (code: number) => void,
+  ) {
+    this.client = options.client;
+    this.model = new ChatViewModel(this.client.name);
+    this.screen = blessed.screen({
+      smartCSR: true,
+      fullUnicode: true,
+      title: 'tui-chat',
+      warnings: false,
+    });
+    // On a UTF-8 terminal draw borders with Unicode box characters rather than the DEC special
+    // graphics set (ACS): same look, but copy/paste and `tmux capture-pane` get real lines, not "qqqx".
+    const tput = (this.screen as unknown as { tput: { unicode: boolean; brokenACS: boolean } }).tput;
+    if (tput.unicode) tput.brokenACS = true;
+    // blessed installs process-wide handlers that exit on uncaught errors; this is the TUI process,
+    // where that is acceptable, and the daemon never loads this file (spec/architecture.spec.ts).
+    this.main = blessed.box({ parent: this.screen, top: 0, left: 0, width: '100%', height: this.mainHeight(1) });
+    // blessed-contrib's grid splits the main area: peers a quarter, the log the rest.
+    const grid = new contrib.grid({ rows: 1, cols: 4, screen: this.main as unknown as blessed.Widgets.Screen });
+    this.peerBox = grid.set(0, 0, 1, 1, blessed.box, { label: ' peers ', tags: true }) as blessed.Widgets.BoxElement;
+    this.logBox = grid.set(0, 1, 1, 3, blessed.box, {
+      label: ' #room ',
+      tags: true,
+      scrollable: true,
+      alwaysScroll: true,
+      mouse: true,
+      scrollbar: { ch: ' ', style: { bg: 'gray' } },
+    }) as blessed.Widgets.BoxElement;
+    this.inputBox = blessed.box({ parent: this.screen, bottom: 1, left: 0, width: '100%', height: 1, tags: true });
+    this.statusBox = blessed.box({ parent: this.screen, bottom: 0, left: 0, width: '100%', height: 1, tags: true, style: { bg: 'blue', fg: 'white' } });
+    this.helpBox = blessed.box({
+      parent: this.screen,
+      hidden: true,
+      top: 'center',
+      left: 'center',
+      width: '90%',
+      height: '90%',
+      label: ' help (Esc closes) ',
+      border: { type: 'line' },
+      tags: true,
+      scrollable: true,
+      style: { border: { fg: 'cyan' } },
+      content: helpText(),
+    });
+    this.tooSmallBox = blessed.box({ parent: this.screen, hidden: true, top: 0, left: 0, width: '100%', height: '100%', tags: true });
+  }
+
+  start(): void {
+    this.screen.on('keypress', (ch: string | undefined, key: blessed.Widgets.Events.IKeyEventArg) => this.onKey(ch, key));
+    this.screen.on('resize', () => this.render(true));
+    this.logBox.on('scroll', () => {
+      this.stickToBottom = this.logBox.getScrollPerc() >= 100 || this.logBox.getScrollHeight() <= (this.logBox.height as number);
+    });
+    this.bindClient();
+    this.model.addSystem(`connecting to ${this.options.serverLabel} as ${this.client.name}…`, 'system', ROOM_ID);
+    this.client.start();
+    this.render(true);
+  }
+
+  // ---- client events -------------------------------------------------------------------------
+
+  private bindClient(): void {
+    const client = this.client;
+    let everJoined = false;
+    client.on('ready', (ready) => {
+      this.model.selfName = ready.name;
+      this.model.setPeers(client.peers());
+      const others = ready.peers.filter((p) => !p.isSelf).map((p) => p.name);
+      this.model.addSystem(
+        `${everJoined ? 'reconnected' : 'joined'} as ${ready.name} (key ${shortFingerprint(ready.fingerprint)}); online: ${others.length === 0 ? 'nobody else yet' : others.join(', ')}`,
+        'system',
+        ROOM_ID,
+      );
+      everJoined = true;
+      this.scheduleRender();
+    });
+    client.on('join', (peer) => {
+      this.model.setPeers(client.peers());
+      const first = peer.trust === 'new' ? `, first seen: key ${shortFingerprint(peer.fingerprint)}` : '';
+      this.model.addSystem(`${peer.name} joined${first}`, 'system', ROOM_ID);
+      this.scheduleRender();
+    });
+    client.on('leave', ({ name }) => {
+      this.model.setPeers(client.peers());
+      this.model.addSystem(`${name} left`, 'system', ROOM_ID);
+      if (this.model.conversations.has(dmId(name))) this.model.addSystem(`${name} left`, 'system', dmId(name));
+      this.scheduleRender();
+    });
+    client.on('message', (message) => {
+      this.model.addIncoming(message);
+      this.scheduleRender();
+    });
+    client.on('key-changed', ({ name, pinned, announced }) => {
+      this.model.setPeers(client.peers());
+      const text =
+        `${name}'s KEY CHANGED: first seen ${shortFingerprint(pinned)}, now ${shortFingerprint(announced)}. ` +
+        `This may be an impostor or a server swapping keys. Messages from ${name} are marked unverified and nothing is encrypted to ${name} ` +
+        `until you compare fingerprints (:whois ${name}) and then :verify ${name}, or :trust ${name}.`;
+      this.model.addSystem(text, 'warning', ROOM_ID);
+      if (this.model.current !== ROOM_ID) this.model.addSystem(text, 'warning');
+      this.scheduleRender();
+    });
+    client.on('error', (error) => {
+      this.model.addSystem(error.message, 'error');
+      this.scheduleRender();
+    });
+    client.on('ack', (ack) => {
+      const lost = [...ack.missing, ...ack.unkeyed];
+      if (lost.length > 0) this.model.addSystem(`not delivered to ${lost.join(', ')} (offline or just joined)`, 'warning');
+      this.scheduleRender();
+    });
+    client.on('renamed', ({ wanted, got }) => {
+      this.model.selfName = got;
+      this.model.addSystem(`the name ${wanted} is taken on this server; you joined as ${got}`, 'warning', ROOM_ID);
+      this.scheduleRender();
+    });
+    let announcedOffline = false;
+    client.on('flushed', ({ count }) => {
+      this.model.markQueuedSent();
+      this.model.addSystem(`sent ${count} message${count === 1 ? '' : 's'} queued while offline`, 'system', ROOM_ID);
+      this.scheduleRender();
+    });
+    client.on('state', (state) => {
+      this.model.link = state;
+      if (state.state === 'online') announcedOffline = false;
+      if (state.state === 'offline' && !announcedOffline) {
+        // Said once per outage; the status bar counts down the retries.
+        announcedOffline = true;
+        this.model.setPeers([]);
+        this.model.addSystem(`connection lost (${state.reason ?? 'unknown'}); reconnecting. Messages you send now are queued.`, 'warning', ROOM_ID);
+      }
+      if (state.state === 'stopped' && state.reason !== undefined) this.model.addSystem(`cannot join: ${state.reason}`, 'error', ROOM_ID);
+      this.scheduleRender();
+    });
+  }
+
+  // ---- keys ----------------------------------------------------------------------------------
+
+  private onKey(ch: string | undefined, key: blessed.Widgets.Events.IKeyEventArg): void {
+    const name = key.full;
+    if (this.model.helpVisible) {
+      if (name === 'escape' || name === 'f1' || name === 'q' || name === 'C-c') this.toggleHelp(false);
+      else if (name === 'up' || name === 'down' || name === 'pageup' || name === 'pagedown') this.helpBox.scroll(name.endsWith('up') ? -5 : 5);
+      this.scheduleRender();
+      return;
+    }
+    const global = GLOBAL_KEYS[name];
+    if (global !== undefined) return this.onGlobal(global);
+    const conversation = conversationNumberFor(name);
+    if (conversation !== undefined) {
+      this.model.switchToIndex(conversation);
+      return this.scheduleRender();
+    }
+    if (this.model.focus === 'peers') return this.onPeerListKey(name);
+    this.onInputKey(ch, name);
+  }
+
+  private onGlobal(action: (typeof GLOBAL_KEYS)[string]): void {
+    switch (action) {
+      case 'quit':
+        return void this.quit();
+      case 'help':
+        return this.toggleHelp(true);
+      case 'next-conversation':
+        this.model.cycle(1);
+        break;
+      case 'previous-conversation':
+        this.model.cycle(-1);
+        break;
+      case 'scroll-up':
+      case 'scroll-down': {
+        const page = Math.max(1, (this.logBox.height as number) - 3);
+        this.logBox.scroll(action === 'scroll-up' ? -page : page);
+        this.stickToBottom = this.logBox.getScrollPerc() >= 100;
+        break;
+      }
+      case 'redraw':
+        this.screen.realloc();
+        this.render(true);
+        return;
+    }
+    this.scheduleRender();
+  }
+
+  private onPeerListKey(name: string): void {
+    switch (PEER_LIST_KEYS[name]) {
+      case 'peer-up':
+        this.model.movePeerCursor(-1);
+        break;
+      case 'peer-down':
+        this.model.movePeerCursor(1);
+        break;
+      case 'open-peer':
+        this.model.openSelectedPeer();
+        break;
+      case 'back-to-input':
+        this.model.focus = 'input';
+        break;
+      default:
+        return;
+    }
+    this.scheduleRender();
+  }
+
+  private onInputKey(ch: string | undefined, name: string): void {
+    const action = INPUT_KEYS[name];
+    if (action !== 'complete-or-focus-peers') this.completer.reset();
+    switch (action) {
+      case 'submit':
+        this.onLine(this.input.submit());
+        break;
+      case 'complete-or-focus-peers':
+        if (this.input.isEmpty) this.model.focus = 'peers';
+        else this.completer.complete(this.input, { peers: this.model.peers.map((p) => p.name), commands: Object.keys(LINE_COMMANDS) });
+        break;
+      case 'history-previous':
+        this.input.historyPrevious();
+        break;
+      case 'history-next':
+        this.input.historyNext();
+        break;
+      case 'left':
+        this.input.left();
+        break;
+      case 'right':
+        this.input.right();
+        break;
+      case 'home':
+        this.input.home();
+        break;
+      case 'end':
+        this.input.end();
+        break;
+      case 'kill-to-start':
+        this.input.killToStart();
+        break;
+      case 'kill-to-end':
+        this.input.killToEnd();
+        break;
+      case 'kill-word':
+        this.input.killWordBack();
+        break;
+      case 'backspace':
+        this.input.backspace();
+        break;
+      case 'delete':
+        this.input.deleteForward();
+        break;
+      default:
+        if (name === 'escape') break;
+        if (ch === '?' && this.input.isEmpty) return this.toggleHelp(true);
+        if (ch !== undefined && ch.length > 0 && !name.startsWith('C-') && !name.startsWith('M-')) this.input.insert(ch);
+        else return;
+    }
+    this.scheduleRender();
+  }
+
+  // ---- commands ------------------------------------------------------------------------------
+
+  private onLine(line: string): void {
+    const command = parseLine(line);
+    try {
+      this.runCommand(command);
+    } catch (error) {
+      if (!(error instanceof ChatError)) throw error;
+      this.model.addSystem(error.message, 'error');
+    }
+    this.stickToBottom = true;
+  }
+
+  private runCommand(command: LineCommand): void {
+    switch (command.kind) {
+      case 'empty':
+        return;
+      case 'say':
+        return this.send(this.model.currentPeer, command.text);
+      case 'dm': {
+        const peer = this.model.peers.find((p) => p.name.toLowerCase() === command.to.toLowerCase());
+        const name = peer?.name ?? command.to;
+        if (peer === undefined && command.text === null) throw new ChatError('CHAT_ERR_NO_SUCH_PEER', `${command.to} is not online`);
+        this.model.openDirect(name);
+        if (command.text !== null) this.send(name, command.text);
+        return;
+      }
+      case 'room':
+        return this.model.openRoom();
+      case 'peers': {
+        const list = this.model.peers.map((p) => `${p.name}${p.isSelf ? ' (you)' : ''}${p.trust === 'changed' ? ' [KEY CHANGED]' : p.verified ? ' [verified]' : ''}`);
+        return this.model.addSystem(`online (${list.length}): ${list.join(', ')}`);
+      }
+      case 'whois': {
+        const peer = this.client.peer(command.name);
+        if (peer === undefined) throw new ChatError('CHAT_ERR_NO_SUCH_PEER', `${command.name} is not online`);
+        const state = peer.isSelf ? 'this is you' : peer.trust === 'changed' ? 'KEY CHANGED since first seen' : peer.verified ? 'verified by you' : 'not verified (trusted on first use)';
+        const seen = peer.firstSeen === undefined ? 'now' : new Date(peer.firstSeen).toISOString().replace('T', ' ').slice(0, 16) + ' UTC';
+        this.model.addSystem(`${peer.name}: ${state}; key first seen ${seen}\nfingerprint ${formatFingerprint(peer.fingerprint)}`);
+        return;
+      }
+      case 'verify': {
+        const peer = this.client.verify(command.name);
+        this.model.setPeers(this.client.peers());
+        return this.model.addSystem(`${peer.name} is now verified (fingerprint ${formatFingerprint(peer.fingerprint)})`);
+      }
+      case 'trust': {
+        const peer = this.client.trust(command.name);
+        this.model.setPeers(this.client.peers());
+        return this.model.addSystem(`accepted ${peer.name}'s current key (${shortFingerprint(peer.fingerprint)}), unverified`);
+      }
+      case 'videos':
+      case 'play':
+      case 'stop':
+        throw new ChatError('CHAT_ERR_USAGE', 'video is not available in this version yet');
+      case 'clear':
+        return this.model.clearCurrent();
+      case 'help':
+        return this.toggleHelp(true);
+      case 'quit':
+        return void this.quit();
+      case 'invalid':
+        throw new ChatError('CHAT_ERR_USAGE', command.message);
+    }
+  }
+
+  private send(to: string | null, text: string): void {
+    const outcome = to === null ? this.client.sendRoom(text) : this.client.sendDirect(to, text);
+    this.model.addOutgoing(to, text, outcome.status === 'queued');
+  }
+
+  private toggleHelp(visible: boolean): void {
+    this.model.helpVisible = visible;
+    this.render(true);
+  }
+
+  private async quit(): Promise<void> {
+    if (this.quitting) return;
+    this.quitting = true;
+    clearTimeout(this.renderTimer);
+    // Restore the terminal first (cursor, modes, alternate screen), then say goodbye.
+    this.screen.destroy();
+    await this.client.stop();
+    this.done(0);
+  }
+
+  // ---- drawing -------------------------------------------------------------------------------
+
+  private scheduleRender(): void {
+    if (this.renderTimer !== undefined || this.quitting) return;
+    this.renderTimer = setTimeout(() => {
+      this.renderTimer = undefined;
+      this.render(false);
+    }, RENDER_INTERVAL_MS);
+  }
+
+  private mainHeight(inputRows: number): number {
+    return Math.max(1, (this.screen.height as number) - inputRows - 1);
+  }
+
+  private render(force: boolean): void {
+    if (this.quitting) return;
+    const width = this.screen.width as number;
+    const height = this.screen.height as number;
+    const tooSmall = width < MIN_COLUMNS || height < MIN_ROWS;
+    this.tooSmallBox.hidden = !tooSmall;
+    if (tooSmall) {
+      this.tooSmallBox.setContent(`\n  tui-chat needs a terminal of at least ${MIN_COLUMNS}x${MIN_ROWS}.\n  This one is ${width}x${height}: please make it larger.`);
+      this.tooSmallBox.setFront();
+      this.screen.render();
+      return;
+    }
+    const prompt = this.model.currentPeer === null ? '[#room] ' : `[${this.model.currentPeer}] `;
+    const inputView = renderInput(this.input, prompt, width, MAX_INPUT_ROWS);
+    this.inputBox.height = inputView.rows;
+    this.inputBox.setContent(inputView.content);
+    this.main.height = this.mainHeight(inputView.rows);
+
+    this.peerBox.setContent(renderPeerList(this.model));
+    this.peerBox.style.border = { fg: this.model.focus === 'peers' ? 'cyan' : 'gray' };
+    const conversation = this.model.currentConversation;
+    this.logBox.setLabel(logLabel(this.model));
+    const switched = this.renderedConversation !== conversation.id;
+    this.renderedConversation = conversation.id;
+    this.logBox.setContent(renderLog(conversation));
+    if (this.stickToBottom || switched || force) this.logBox.setScrollPerc(100);
+    this.statusBox.setContent(renderStatus(this.model, { server: this.options.serverLabel, fingerprint: this.client.fingerprint }));
+    this.helpBox.hidden = !this.model.helpVisible;
+    if (this.model.helpVisible) this.helpBox.setFront();
+    this.screen.render();
+  }
+}
+
+function helpText(): string {
+  const keys = KEY_HELP.map(([key, what]) => `  {cyan-fg}${escapeTags(key.padEnd(28))}{/cyan-fg} ${escapeTags(what)}`);
+  const commands = describeCommands().map((line) => `  ${escapeTags(line)}`);
+  return ['{bold}Keys{/bold}', ...keys, '', '{bold}Commands{/bold} (type them on the input line)', ...commands, '', 'Text without a leading ":" goes to the current conversation; "::" sends a leading ":".'].join('\n');
+}
