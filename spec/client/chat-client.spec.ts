@@ -1,0 +1,80 @@
+import assert from 'node:assert/strict';
+import { before, describe, it, type TestContext } from 'node:test';
+import { ChatClient, type ClientEvents } from '../../src/client/chat-client.js';
+import type { ChatMessageEvent } from '../../src/client/chat-session.js';
+import type { Identity } from '../../src/core/identity.js';
+import { ChatServer } from '../../src/server/chat-server.js';
+import { waitUntil } from '../helpers/events.js';
+import { testIdentity } from '../helpers/identities.js';
+
+let ids: Identity[];
+before(async () => {
+  ids = await Promise.all([0, 1, 2].map(testIdentity));
+});
+
+async function startServer(t: TestContext, port = 0): Promise<ChatServer> {
+  const server = new ChatServer({ port });
+  await server.listen();
+  t.after(() => server.close());
+  return server;
+}
+
+function startClient(t: TestContext, port: number, name: string, identity: Identity) {
+  const client = new ChatClient({ host: '127.0.0.1', port, name, identity, backoff: { initialMs: 50, maxMs: 200 } });
+  const messages: ChatMessageEvent[] = [];
+  const states: Array<ClientEvents['state']['state']> = [];
+  const renames: Array<ClientEvents['renamed']> = [];
+  client.on('message', (m) => messages.push(m));
+  client.on('state', (s) => states.push(s.state));
+  client.on('renamed', (r) => renames.push(r));
+  client.start();
+  t.after(() => client.stop());
+  return { client, messages, states, renames };
+}
+
+describe('ChatClient', () => {
+  it('joins under another name when its own is taken, and says so', async (t) => {
+    const server = await startServer(t);
+    const first = startClient(t, server.address.port, 'alice', ids[0]!);
+    await waitUntil(() => first.client.state === 'online', 'the first alice');
+    const second = startClient(t, server.address.port, 'alice', ids[1]!);
+    await waitUntil(() => second.client.state === 'online', 'the second client');
+    assert.equal(second.client.name, 'alice2');
+    assert.deepEqual(second.renames, [{ wanted: 'alice', got: 'alice2' }]);
+  });
+
+  it('reconnects after the server comes back, and delivers what was typed while offline', async (t) => {
+    const server = await startServer(t);
+    const port = server.address.port;
+    const alice = startClient(t, port, 'alice', ids[0]!);
+    const bob = startClient(t, port, 'bob', ids[1]!);
+    await waitUntil(() => alice.client.peers().length === 2 && bob.client.peers().length === 2, 'both online');
+    await server.close();
+    await waitUntil(() => alice.client.state !== 'online' && bob.client.state !== 'online', 'both offline');
+    assert.equal(alice.client.sendRoom('sent while offline').status, 'queued');
+    assert.equal(alice.client.queuedCount, 1);
+
+    let flushed = 0;
+    alice.client.on('flushed', ({ count }) => (flushed += count));
+    const again = await startServer(t, port);
+    await waitUntil(() => alice.client.state === 'online' && bob.client.state === 'online', 'both back', 15_000);
+    assert.equal(again.peerNames.length, 2, 're-joined under the same names');
+    assert.equal(bob.client.name, 'bob');
+    await waitUntil(() => flushed === 1, 'the queued message to be sent');
+    assert.equal(alice.client.queuedCount, 0);
+    await waitUntil(() => alice.client.peer('bob') !== undefined, 'alice to see bob again');
+    alice.client.sendRoom('after the restart');
+    await waitUntil(() => bob.messages.some((m) => m.text === 'after the restart'), 'bob to receive after the restart');
+    assert.ok(alice.states.includes('offline'));
+  });
+
+  it('refuses to queue without bound while offline', async (t) => {
+    const client = new ChatClient({ host: '127.0.0.1', port: 1, name: 'alone', identity: ids[2]!, maxQueued: 2, backoff: { initialMs: 10_000 } });
+    client.on('error', () => {});
+    client.start();
+    t.after(() => client.stop());
+    client.sendRoom('1');
+    client.sendRoom('2');
+    assert.throws(() => client.sendRoom('3'), /already waiting/);
+  });
+});

@@ -1,0 +1,72 @@
+// Drives a real terminal: tmux runs the program in a detached session of a fixed size; tests type
+// with send-keys and read the screen with capture-pane (-e keeps colors and attributes).
+import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { TestContext } from 'node:test';
+import { waitUntil } from './events.js';
+
+let counter = 0;
+
+export class TmuxSession {
+  private constructor(
+    private readonly socket: string,
+    readonly name: string,
+  ) {}
+
+  /** Starts `command` (a shell command line) in a new detached session of width x height. */
+  static start(t: TestContext, dir: string, command: string, width = 100, height = 30, env: Record<string, string> = {}): TmuxSession {
+    const socket = `tui-chat-spec-${process.pid}-${counter}`;
+    const name = `s${counter++}`;
+    const script = join(dir, `${name}.sh`);
+    const exports = Object.entries({ LANG: 'C.UTF-8', ...env }).map(([k, v]) => `export ${k}='${v}'`).join('\n');
+    writeFileSync(script, `#!/bin/sh\n${exports}\n${command}\n`, { mode: 0o755 });
+    execFileSync('tmux', ['-L', socket, '-f', '/dev/null', 'new-session', '-d', '-s', name, '-x', String(width), '-y', String(height), script]);
+    // Keep the pane (and its last screen) after the program exits, so tests can read it.
+    execFileSync('tmux', ['-L', socket, 'set-option', '-g', 'remain-on-exit', 'on']);
+    const session = new TmuxSession(socket, name);
+    t.after(() => session.kill());
+    return session;
+  }
+
+  private tmux(...args: string[]): string {
+    return execFileSync('tmux', ['-L', this.socket, ...args], { encoding: 'utf8' });
+  }
+
+  /** Named keys (Enter, Tab, Escape, F1, M-2, C-c ...). */
+  keys(...keys: string[]): void {
+    this.tmux('send-keys', '-t', this.name, ...keys);
+  }
+
+  /** Literal text, typed as is. */
+  type(text: string): void {
+    this.tmux('send-keys', '-t', this.name, '-l', text);
+  }
+
+  /** The visible screen; with escapes: true, including SGR color codes. */
+  capture(escapes = false): string {
+    return this.tmux('capture-pane', '-p', ...(escapes ? ['-e'] : []), '-t', this.name);
+  }
+
+  async waitForScreen(pattern: RegExp, what: string, timeoutMs = 15_000): Promise<string> {
+    let screen = '';
+    try {
+      await waitUntil(() => pattern.test((screen = this.capture())), what, timeoutMs);
+    } catch (error) {
+      throw new Error(`${(error as Error).message}; the screen was:\n${screen}`);
+    }
+    return screen;
+  }
+
+  resize(width: number, height: number): void {
+    this.tmux('resize-window', '-t', this.name, '-x', String(width), '-y', String(height));
+  }
+
+  kill(): void {
+    try {
+      this.tmux('kill-server');
+    } catch {
+      // already gone
+    }
+  }
+}

@@ -1,0 +1,87 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { ChatMessageEvent, PeerView } from '../../src/client/chat-session.js';
+import { ChatViewModel, ROOM_ID, dmId } from '../../src/tui/chat-view-model.js';
+
+const peer = (name: string, extra: Partial<PeerView> = {}): PeerView => ({
+  name, fingerprint: 'ab'.repeat(32), joinedAt: 0, trust: 'known', verified: false, firstSeen: 0, isSelf: false, ...extra,
+});
+
+let n = 0;
+const incoming = (from: string, to: string | null, text: string): ChatMessageEvent => ({ id: String(n++), from, to, text, ts: 0, verified: true });
+
+describe('ChatViewModel', () => {
+  it('puts room messages in the room and DMs in a conversation per peer', () => {
+    const model = new ChatViewModel('me');
+    model.addIncoming(incoming('alice', null, 'to all'));
+    model.addIncoming(incoming('alice', 'me', 'to me'));
+    assert.equal(model.conversations.get(ROOM_ID)!.entries.length, 1);
+    assert.equal(model.conversations.get(dmId('alice'))!.entries.length, 1);
+    assert.deepEqual(model.order, [ROOM_ID, dmId('alice')]);
+  });
+
+  it('counts unread messages in conversations that are not open, and clears them on opening', () => {
+    const model = new ChatViewModel('me');
+    model.addIncoming(incoming('bob', 'me', 'one'));
+    model.addIncoming(incoming('bob', 'me', 'two'));
+    model.addIncoming(incoming('carol', null, 'room line'));
+    assert.equal(model.unreadFor('bob'), 2);
+    assert.equal(model.conversations.get(ROOM_ID)!.unread, 0, 'the open conversation has nothing unread');
+    model.openDirect('bob');
+    assert.equal(model.unreadFor('bob'), 0);
+  });
+
+  it('marks where unread messages start while the conversation is open, and drops the mark on leaving', () => {
+    const model = new ChatViewModel('me');
+    model.openDirect('bob');
+    model.addIncoming(incoming('bob', 'me', 'seen'));
+    model.openRoom();
+    model.addIncoming(incoming('bob', 'me', 'new 1'));
+    model.addIncoming(incoming('bob', 'me', 'new 2'));
+    const dm = model.conversations.get(dmId('bob'))!;
+    assert.equal(dm.unreadMarker, 1);
+    model.openDirect('bob');
+    assert.equal(dm.unreadMarker, 1, 'still shown while reading');
+    model.openRoom();
+    assert.equal(dm.unreadMarker, null);
+  });
+
+  it('switches conversations by number and cycles through them', () => {
+    const model = new ChatViewModel('me');
+    model.addIncoming(incoming('bob', 'me', 'x'));
+    model.addIncoming(incoming('carol', 'me', 'y'));
+    assert.ok(model.switchToIndex(3));
+    assert.equal(model.currentPeer, 'carol');
+    assert.equal(model.switchToIndex(9), false);
+    model.cycle(1);
+    assert.equal(model.current, ROOM_ID);
+    model.cycle(-1);
+    assert.equal(model.currentPeer, 'carol');
+  });
+
+  it('opens a DM from the peer list with Enter, and the room for yourself', () => {
+    const model = new ChatViewModel('me');
+    model.setPeers([peer('zed'), peer('me', { isSelf: true }), peer('amy')]);
+    assert.deepEqual(model.peers.map((p) => p.name), ['me', 'amy', 'zed'], 'you first, then by name');
+    model.focus = 'peers';
+    model.movePeerCursor(1);
+    model.openSelectedPeer();
+    assert.equal(model.currentPeer, 'amy');
+    assert.equal(model.focus, 'input');
+    model.movePeerCursor(-1);
+    model.openSelectedPeer();
+    assert.equal(model.current, ROOM_ID);
+  });
+
+  it('records own messages, marking those queued while offline until they are sent', () => {
+    const model = new ChatViewModel('me');
+    model.addOutgoing(null, 'later', true);
+    const isQueued = () => {
+      const entry = model.conversations.get(ROOM_ID)!.entries[0]!;
+      return entry.kind === 'message' && entry.isQueued === true;
+    };
+    assert.equal(isQueued(), true);
+    model.markQueuedSent();
+    assert.equal(isQueued(), false);
+  });
+});

@@ -1,0 +1,51 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { Completer } from '../../src/tui/completion.js';
+import { InputLine } from '../../src/tui/input-line.js';
+
+const SOURCE = { peers: ['alice', 'albert', 'bob'], commands: ['dm', 'room', 'peers', 'play'] };
+
+function typed(text: string): InputLine {
+  const input = new InputLine();
+  input.insert(text);
+  return input;
+}
+
+describe('Completer', () => {
+  it('completes a peer name from a prefix, whatever its case', () => {
+    const input = typed('hi BO');
+    assert.ok(new Completer().complete(input, SOURCE));
+    assert.equal(input.text, 'hi bob ');
+  });
+
+  it('cycles through several matches on repeated Tab', () => {
+    const input = typed('al');
+    const completer = new Completer();
+    completer.complete(input, SOURCE);
+    assert.equal(input.text, 'albert ');
+    completer.complete(input, SOURCE);
+    assert.equal(input.text, 'alice ');
+    completer.complete(input, SOURCE);
+    assert.equal(input.text, 'albert ');
+  });
+
+  it('completes :commands at the start of the line only', () => {
+    const input = typed(':pl');
+    new Completer().complete(input, SOURCE);
+    assert.equal(input.text, ':play ');
+    const notFirst = typed('see :pl');
+    assert.equal(new Completer().complete(notFirst, SOURCE), false);
+  });
+
+  it('completes the argument of a command with peer names', () => {
+    const input = typed(':dm b');
+    new Completer().complete(input, SOURCE);
+    assert.equal(input.text, ':dm bob ');
+  });
+
+  it('leaves the line alone when nothing matches', () => {
+    const input = typed('zz');
+    assert.equal(new Completer().complete(input, SOURCE), false);
+    assert.equal(input.text, 'zz');
+  });
+});

@@ -1,0 +1,71 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { PeerView } from '../../src/client/chat-session.js';
+import { ChatViewModel } from '../../src/tui/chat-view-model.js';
+import { InputLine } from '../../src/tui/input-line.js';
+import { escapeTags, nameColor } from '../../src/tui/markup.js';
+import { UNREAD_MARKER, renderInput, renderLog, renderLogEntry, renderPeerList, renderStatus } from '../../src/tui/render-panes.js';
+
+const peer = (name: string, extra: Partial<PeerView> = {}): PeerView => ({
+  name, fingerprint: 'cd'.repeat(32), joinedAt: 0, trust: 'known', verified: false, firstSeen: 0, isSelf: false, ...extra,
+});
+
+/** What blessed would display: tags resolved, {open}/{close} turned back into braces. */
+function visible(tagged: string): string {
+  return tagged.replace(/\{(open|close)\}|\{[^{}]*\}/g, (tag, word) => (word === 'open' ? '{' : word === 'close' ? '}' : ''));
+}
+
+describe('pane rendering', () => {
+  it('shows a peer\'s blessed tags literally instead of applying them', () => {
+    const line = renderLogEntry({ kind: 'message', ts: 0, from: 'mallory', text: '{red-bg}{bold}FAKE SYSTEM{/bold}', isOwn: false, verified: true, isDirect: false });
+    assert.ok(line.includes('{open}red-bg{close}'));
+    assert.match(visible(line), /<mallory> \{red-bg\}\{bold\}FAKE SYSTEM\{\/bold\}$/);
+  });
+
+  it('draws room lines as <name> and DM lines as *name*, and flags unverified senders', () => {
+    const room = visible(renderLogEntry({ kind: 'message', ts: 0, from: 'amy', text: 'hi', isOwn: false, verified: true, isDirect: false }));
+    const dm = visible(renderLogEntry({ kind: 'message', ts: 0, from: 'amy', text: 'hi', isOwn: false, verified: false, isDirect: true }));
+    assert.match(room, /<amy> hi/);
+    assert.match(dm, /\[unverified\] \*amy\* hi/);
+  });
+
+  it('gives every name the same color every time', () => {
+    assert.equal(nameColor('alice'), nameColor('Alice'));
+    assert.equal(escapeTags('{x}'), '{open}x{close}');
+  });
+
+  it('puts the unread marker before the first unread line', () => {
+    const model = new ChatViewModel('me');
+    model.addIncoming({ id: '1', from: 'bob', to: 'me', text: 'a', ts: 0, verified: true });
+    model.addIncoming({ id: '2', from: 'bob', to: 'me', text: 'b', ts: 0, verified: true });
+    model.openDirect('bob');
+    const lines = visible(renderLog(model.currentConversation)).split('\n');
+    assert.equal(lines[0], UNREAD_MARKER);
+    assert.match(lines[1]!, /\*bob\* a/);
+  });
+
+  it('marks yourself, verified peers, changed keys and unread counts in the peer list', () => {
+    const model = new ChatViewModel('me');
+    model.setPeers([peer('me', { isSelf: true }), peer('ver', { verified: true }), peer('bad', { trust: 'changed' }), peer('dan')]);
+    model.addIncoming({ id: '1', from: 'dan', to: 'me', text: 'x', ts: 0, verified: true });
+    const rows = visible(renderPeerList(model)).split('\n');
+    assert.deepEqual(rows, ['   me (you)', ' !KEY bad', '   dan (1)', ' ✓ ver']);
+  });
+
+  it('shows server, name, fingerprint, state and conversation in the status bar', () => {
+    const model = new ChatViewModel('alice');
+    model.link = { state: 'offline', retryInMs: 4000 };
+    model.openDirect('bob');
+    const status = visible(renderStatus(model, { server: 'host:7373', fingerprint: 'ab12cd34ef56ab12' + '0'.repeat(48) }));
+    assert.equal(status, ' host:7373 │ alice ab12 cd34 ef56 ab12 │ offline (retry in 4s) │ DM bob │ F1 help');
+  });
+
+  it('wraps a long input line and keeps the cursor row in view', () => {
+    const input = new InputLine();
+    input.insert('x'.repeat(25));
+    const rendered = renderInput(input, '> ', 10, 2);
+    assert.equal(rendered.rows, 2);
+    const rows = visible(rendered.content).split('\n');
+    assert.deepEqual(rows, ['xxxxxxxxxx', 'xxxxxxx ']);
+  });
+});

@@ -1,0 +1,120 @@
+// The real `tui-chat connect` in a real terminal (tmux) against a real `tui-chat serve`.
+import assert from 'node:assert/strict';
+import { describe, it, type TestContext } from 'node:test';
+import { BIN, startServeProcess } from '../helpers/cli-process.js';
+import { writeTestIdentity } from '../helpers/identities.js';
+import { makeTempDir } from '../helpers/temp-dir.js';
+import { TmuxSession } from '../helpers/tmux.js';
+
+async function openTui(t: TestContext, dir: string, port: number, name: string, index: number, width = 100, height = 30): Promise<TmuxSession> {
+  const identity = await writeTestIdentity(dir, index);
+  const command = `exec '${process.execPath}' '${BIN}' connect 127.0.0.1:${port} --name ${name} --identity '${identity}' --known-peers '${dir}/${name}-known.json' 2>'${dir}/${name}.err'`;
+  const tui = TmuxSession.start(t, dir, command, width, height, { XDG_CONFIG_HOME: dir });
+  await tui.waitForScreen(new RegExp(`joined as ${name}`), `${name} to join`);
+  return tui;
+}
+
+describe('the TUI in a real terminal', () => {
+  it('lets two users exchange room messages, with names in color', async (t) => {
+    const dir = makeTempDir(t);
+    const { port } = await startServeProcess(t);
+    const alice = await openTui(t, dir, port, 'alice', 0);
+    const bob = await openTui(t, dir, port, 'bob', 1);
+    await alice.waitForScreen(/bob joined/, 'alice to see bob join');
+
+    alice.type('hello bob, this is the room');
+    alice.keys('Enter');
+    await bob.waitForScreen(/<alice> hello bob, this is the room/, 'bob to see the room message');
+    bob.type('hi alice');
+    bob.keys('Enter');
+    const screen = await alice.waitForScreen(/<bob> hi alice/, 'alice to see the reply');
+    assert.match(screen, /<alice> hello bob, this is the room/, 'her own line is in her log too');
+    assert.match(screen, /┌─ peers/);
+    assert.match(screen.trimEnd().split('\n').at(-1)!, /127\.0\.0\.1:\d+ │ alice [0-9a-f ]{19} │ online │ #room/);
+    // capture-pane -e: the sender's name is drawn in a color (an SGR sequence right before it).
+    assert.match(alice.capture(true), /\u001b\[[0-9;]*m<?\u001b?\[?[0-9;]*m?bob/);
+  });
+
+  it('opens a DM from the peer list with Tab, j and Enter, and only the recipient gets it', async (t) => {
+    const dir = makeTempDir(t);
+    const { port } = await startServeProcess(t);
+    const alice = await openTui(t, dir, port, 'alice', 0);
+    const bob = await openTui(t, dir, port, 'bob', 1);
+    const carol = await openTui(t, dir, port, 'carol', 2);
+    await bob.waitForScreen(/carol joined/, 'bob to see carol');
+
+    // bob's peer list reads: bob (you), alice, carol. Tab focuses it, j moves to alice, Enter opens the DM.
+    bob.keys('Tab');
+    bob.keys('j');
+    bob.keys('Enter');
+    await bob.waitForScreen(/─ DM alice ─/, 'the DM conversation to open');
+    bob.type('just between us');
+    bob.keys('Enter');
+    await bob.waitForScreen(/\*bob\* just between us/, 'bob to see his DM');
+
+    await alice.waitForScreen(/bob \(1\)/, 'an unread count next to bob in alice\'s peer list');
+    alice.keys('M-2');
+    const dm = await alice.waitForScreen(/\*bob\* just between us/, 'alice to open the DM with Alt+2');
+    assert.match(dm, /─ DM bob ─/);
+    assert.match(dm, /new messages/, 'the unread marker');
+
+    carol.type('marker from carol');
+    carol.keys('Enter');
+    alice.keys('M-1');
+    await alice.waitForScreen(/<carol> marker from carol/, 'carol\'s room line, after the DM, in alice\'s room');
+    assert.doesNotMatch(carol.capture(), /just between us/, 'carol never saw the DM');
+  });
+
+  it('shows the help overlay on F1 and closes it with Esc', async (t) => {
+    const dir = makeTempDir(t);
+    const { port } = await startServeProcess(t);
+    const tui = await openTui(t, dir, port, 'alice', 0);
+    tui.keys('F1');
+    const help = await tui.waitForScreen(/help \(Esc closes\)/, 'the help overlay');
+    assert.match(help, /Alt\+1\.\.9/);
+    assert.match(help, /Ctrl\+W/);
+    tui.keys('Escape');
+    await tui.waitForScreen(/^(?![\s\S]*Esc closes)/, 'the overlay to close');
+    tui.type('?');
+    await tui.waitForScreen(/help \(Esc closes\)/, '? on an empty line opens help too');
+  });
+
+  it('re-lays out on resize and asks politely for more room below 80x24', async (t) => {
+    const dir = makeTempDir(t);
+    const { port } = await startServeProcess(t);
+    const tui = await openTui(t, dir, port, 'alice', 0, 100, 30);
+    // The whole layout at the new size: top border full width, panes closing right above the
+    // input line, the status bar on the last line. Waits for all of it, since a redraw takes a moment.
+    const layoutAt = async (width: number, height: number) => {
+      tui.resize(width, height);
+      const layout = new RegExp(
+        `^┌─ peers[^\\n]{${width - 8}}\\n(?:[^\\n]*\\n){${height - 4}}└─+┘└─+┘\\n\\[#room\\][^\\n]*\\n[^\\n]*│ alice .* │ online │[^\\n]*\\n?$`,
+      );
+      await tui.waitForScreen(layout, `the layout at ${width}x${height}`);
+    };
+    await layoutAt(120, 40);
+    await layoutAt(80, 24);
+    tui.resize(60, 20);
+    await tui.waitForScreen(/needs a terminal of at least 80x24/, 'the too-small notice');
+    await layoutAt(100, 30);
+  });
+
+  it(':quit restores the terminal and leaves a clean shell prompt', async (t) => {
+    const dir = makeTempDir(t);
+    const { port } = await startServeProcess(t);
+    const identity = await writeTestIdentity(dir, 0);
+    const shell = TmuxSession.start(t, dir, 'exec bash --norc --noprofile -i', 100, 30, { PS1: 'READY$ ', XDG_CONFIG_HOME: dir });
+    await shell.waitForScreen(/READY\$\s*$/m, 'the shell prompt');
+    shell.type(`'${process.execPath}' '${BIN}' connect 127.0.0.1:${port} --name alice --identity '${identity}' 2>/dev/null; echo "exit=$?"`);
+    shell.keys('Enter');
+    await shell.waitForScreen(/joined as alice/, 'the TUI');
+    shell.type(':quit');
+    shell.keys('Enter');
+    const screen = await shell.waitForScreen(/exit=0\nREADY\$\s*$/m, 'the shell prompt after quitting');
+    assert.doesNotMatch(screen, /peers|#room|┌|└/, 'nothing of the TUI is left on the screen');
+    const raw = shell.capture(true);
+    // The prompt line carries no leftover attributes or colors.
+    const promptLine = raw.split('\n').find((line) => line.includes('READY$') && !line.includes('connect'))!;
+    assert.equal(promptLine.replace(/\u001b\[0?m/g, '').trimEnd(), 'READY$');
+  });
+});
