@@ -25,9 +25,15 @@ describe('the TUI in a real terminal', () => {
     alice.type('hello bob, this is the room');
     alice.keys('Enter');
     await bob.waitForScreen(/<alice> hello bob, this is the room/, 'bob to see the room message');
+    alice.type('half a thou');
+    await alice.waitForScreen(/\[#room\] half a thou/, 'alice\'s half-typed line');
     bob.type('hi alice');
     bob.keys('Enter');
     const screen = await alice.waitForScreen(/<bob> hi alice/, 'alice to see the reply');
+    assert.match(screen, /\[#room\] half a thou/, 'an incoming message leaves what alice is typing alone');
+    alice.type('ght');
+    alice.keys('Enter');
+    await bob.waitForScreen(/<alice> half a thought/, 'the finished line to arrive whole');
     assert.match(screen, /<alice> hello bob, this is the room/, 'her own line is in her log too');
     assert.match(screen, /┌─ peers/);
     assert.match(screen.trimEnd().split('\n').at(-1)!, /127\.0\.0\.1:\d+ │ alice [0-9a-f ]{19} │ online │ #room/);
