@@ -24,6 +24,7 @@ export const SERVE_FLAGS: readonly FlagSpec[] = [
   { name: 'handshake-timeout-ms', kind: 'integer', value: 'MS', min: 1, default: L.handshakeTimeoutMs, description: 'time allowed from connect to joined' },
   { name: 'max-queue-bytes', kind: 'integer', value: 'N', min: 1024, default: L.maxQueueBytes, description: 'unsent bytes per client before it is dropped as a slow reader' },
   { name: 'max-clients', kind: 'integer', value: 'N', min: 1, default: L.maxClients, description: 'connections at once' },
+  { name: 'max-streams', kind: 'integer', value: 'N', min: 0, default: L.maxStreams, description: 'video streams at once (one ffmpeg each)' },
   { name: 'log-level', kind: 'string', value: 'LEVEL', default: 'info', description: 'debug, info, warn or error' },
   { name: 'help', kind: 'boolean', description: 'show this help' },
 ];
@@ -55,7 +56,9 @@ export async function runServe(argv: readonly string[], io: CliIo): Promise<numb
       handshakeTimeoutMs: flags['handshake-timeout-ms'] as number,
       maxQueueBytes: flags['max-queue-bytes'] as number,
       maxClients: flags['max-clients'] as number,
+      maxStreams: flags['max-streams'] as number,
     },
+    ...(flags['ffmpeg'] === undefined ? {} : { ffmpegPath: flags['ffmpeg'] as string }),
   });
   const address = await server.listen();
   const shown = address.family === 'IPv6' ? `[${address.address}]` : address.address;

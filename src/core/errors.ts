@@ -23,6 +23,13 @@ export const ErrorCode = {
   SLOW_READER: 'CHAT_ERR_SLOW_READER',
   SHUTDOWN: 'CHAT_ERR_SHUTDOWN',
   NOT_CONNECTED: 'CHAT_ERR_NOT_CONNECTED',
+  // Video.
+  VIDEO_NOT_FOUND: 'CHAT_ERR_VIDEO_NOT_FOUND',
+  VIDEO_PATH: 'CHAT_ERR_VIDEO_PATH',
+  NOT_A_VIDEO: 'CHAT_ERR_NOT_A_VIDEO',
+  VIDEO_DECODE: 'CHAT_ERR_VIDEO_DECODE',
+  VIDEO_BUSY: 'CHAT_ERR_VIDEO_BUSY',
+  NO_SUCH_STREAM: 'CHAT_ERR_NO_SUCH_STREAM',
   // End-to-end crypto. Every way an envelope can be bad maps to ENVELOPE_INVALID so that
   // a forger learns nothing from which check failed; replays are reported separately
   // because they are not secret and the user wants to know.

@@ -15,6 +15,9 @@ const MAX_RSA_BLOCK_CHARS = 1400;
 const MAX_NAME_CHARS = 64;
 const MAX_CODE_CHARS = 64;
 const MAX_TEXT_CHARS = 1024;
+const MAX_VIDEO_NAME_CHARS = 255;
+/** Largest video box a client may ask for, per side, in pixels (a 4K terminal at 1 px per cell is ~1000). */
+const MAX_VIDEO_DIMENSION = 2048;
 
 type Json = Record<string, unknown>;
 
@@ -45,6 +48,18 @@ export function decodeClientMessage(body: Buffer): ClientMessage {
       return { type: 'ping', nonce: integer(obj, 'nonce') };
     case 'bye':
       return { type: 'bye' };
+    case 'list-videos':
+      return { type: 'list-videos' };
+    case 'play':
+      return { type: 'play', name: string(obj, 'name', MAX_VIDEO_NAME_CHARS), width: dimension(obj, 'width'), height: dimension(obj, 'height') };
+    case 'stop-video':
+      return { type: 'stop-video', stream: integer(obj, 'stream') };
+    case 'pause-video':
+      return { type: 'pause-video', stream: integer(obj, 'stream'), paused: boolean(obj, 'paused') };
+    case 'seek-video':
+      return { type: 'seek-video', stream: integer(obj, 'stream'), deltaMs: signedInteger(obj, 'deltaMs') };
+    case 'resize-video':
+      return { type: 'resize-video', stream: integer(obj, 'stream'), width: dimension(obj, 'width'), height: dimension(obj, 'height') };
     default:
       throw unknownType(obj['type']);
   }
@@ -103,6 +118,55 @@ export function decodeServerMessage(body: Buffer): ServerMessage {
       return { type: 'pong', nonce: integer(obj, 'nonce') };
     case 'shutdown':
       return { type: 'shutdown', reason: string(obj, 'reason', MAX_TEXT_CHARS) };
+    case 'videos': {
+      const list = obj['videos'];
+      if (!Array.isArray(list)) throw invalid('videos', 'must be a list');
+      return {
+        type: 'videos',
+        videos: list.map((item: unknown) => {
+          const video = object(item, 'video');
+          return {
+            name: string(video, 'name', MAX_VIDEO_NAME_CHARS),
+            durationMs: integer(video, 'durationMs'),
+            width: integer(video, 'width'),
+            height: integer(video, 'height'),
+            fps: number(video, 'fps'),
+            bytes: integer(video, 'bytes'),
+          };
+        }),
+      };
+    }
+    case 'stream-start':
+      return {
+        type: 'stream-start',
+        stream: integer(obj, 'stream'),
+        name: string(obj, 'name', MAX_VIDEO_NAME_CHARS),
+        width: integer(obj, 'width'),
+        height: integer(obj, 'height'),
+        fps: number(obj, 'fps'),
+        durationMs: integer(obj, 'durationMs'),
+      };
+    case 'stream-status':
+      return {
+        type: 'stream-status',
+        stream: integer(obj, 'stream'),
+        positionMs: integer(obj, 'positionMs'),
+        paused: boolean(obj, 'paused'),
+        sent: integer(obj, 'sent'),
+        dropped: integer(obj, 'dropped'),
+      };
+    case 'stream-end': {
+      const reason = obj['reason'];
+      if (reason !== 'finished' && reason !== 'stopped' && reason !== 'error') throw invalid('reason', 'must be finished, stopped or error');
+      return {
+        type: 'stream-end',
+        stream: integer(obj, 'stream'),
+        reason,
+        message: string(obj, 'message', MAX_TEXT_CHARS),
+        sent: integer(obj, 'sent'),
+        dropped: integer(obj, 'dropped'),
+      };
+    }
     default:
       throw unknownType(obj['type']);
   }
@@ -162,6 +226,24 @@ function integer(obj: Json, field: string): number {
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) {
     throw invalid(field, 'must be a non-negative integer');
   }
+  return value;
+}
+
+function signedInteger(obj: Json, field: string): number {
+  const value = obj[field];
+  if (typeof value !== 'number' || !Number.isSafeInteger(value)) throw invalid(field, 'must be an integer');
+  return value;
+}
+
+function number(obj: Json, field: string): number {
+  const value = obj[field];
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) throw invalid(field, 'must be a non-negative number');
+  return value;
+}
+
+function dimension(obj: Json, field: string): number {
+  const value = integer(obj, field);
+  if (value < 2 || value > MAX_VIDEO_DIMENSION) throw invalid(field, `must be 2-${MAX_VIDEO_DIMENSION} pixels`);
   return value;
 }
 

@@ -59,7 +59,51 @@ export interface ByeMessage {
   readonly type: 'bye';
 }
 
-export type ClientMessage = HelloMessage | AuthMessage | SendMessage | PingMessage | ByeMessage;
+// Video (docs/PROTOCOL.md, "Video"). width/height: the pixel box the client can show; the server
+// fits the video inside it keeping the aspect ratio.
+export interface ListVideosMessage {
+  readonly type: 'list-videos';
+}
+export interface PlayMessage {
+  readonly type: 'play';
+  readonly name: string;
+  readonly width: number;
+  readonly height: number;
+}
+export interface StopVideoMessage {
+  readonly type: 'stop-video';
+  readonly stream: number;
+}
+export interface PauseVideoMessage {
+  readonly type: 'pause-video';
+  readonly stream: number;
+  readonly paused: boolean;
+}
+export interface SeekVideoMessage {
+  readonly type: 'seek-video';
+  readonly stream: number;
+  /** Relative jump in ms; negative seeks back. */
+  readonly deltaMs: number;
+}
+export interface ResizeVideoMessage {
+  readonly type: 'resize-video';
+  readonly stream: number;
+  readonly width: number;
+  readonly height: number;
+}
+
+export type ClientMessage =
+  | HelloMessage
+  | AuthMessage
+  | SendMessage
+  | PingMessage
+  | ByeMessage
+  | ListVideosMessage
+  | PlayMessage
+  | StopVideoMessage
+  | PauseVideoMessage
+  | SeekVideoMessage
+  | ResizeVideoMessage;
 
 // ---- server -> client -------------------------------------------------------------------------
 
@@ -122,7 +166,53 @@ export interface ShutdownMessage {
   readonly reason: string;
 }
 
+export interface VideoInfo {
+  readonly name: string;
+  readonly durationMs: number;
+  readonly width: number;
+  readonly height: number;
+  readonly fps: number;
+  readonly bytes: number;
+}
+export interface VideosMessage {
+  readonly type: 'videos';
+  readonly videos: readonly VideoInfo[];
+}
+export interface StreamStartMessage {
+  readonly type: 'stream-start';
+  readonly stream: number;
+  readonly name: string;
+  /** Size of the frames that will arrive (fitted inside the requested box). */
+  readonly width: number;
+  readonly height: number;
+  readonly fps: number;
+  readonly durationMs: number;
+}
+/** Sent about once a second while a stream runs, and on pause, resume and seek. */
+export interface StreamStatusMessage {
+  readonly type: 'stream-status';
+  readonly stream: number;
+  readonly positionMs: number;
+  readonly paused: boolean;
+  readonly sent: number;
+  /** Frames the server dropped because this client was not keeping up (latest frame wins). */
+  readonly dropped: number;
+}
+export type StreamEndReason = 'finished' | 'stopped' | 'error';
+export interface StreamEndMessage {
+  readonly type: 'stream-end';
+  readonly stream: number;
+  readonly reason: StreamEndReason;
+  readonly message: string;
+  readonly sent: number;
+  readonly dropped: number;
+}
+
 export type ServerMessage =
+  | VideosMessage
+  | StreamStartMessage
+  | StreamStatusMessage
+  | StreamEndMessage
   | ChallengeMessage
   | WelcomeMessage
   | PeersMessage

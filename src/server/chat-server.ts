@@ -9,7 +9,8 @@ import { encodeMessage } from '../core/message-codec.js';
 import type { PeerSummary, SendMessage } from '../core/messages.js';
 import { PeerRegistry, type PeerRecord } from '../core/peer-registry.js';
 import { shortFingerprint } from '../core/fingerprint.js';
-import { ClientConnection, type ConnectionHost } from './client-connection.js';
+import { ClientConnection, type ConnectionHost, type VideoRequest } from './client-connection.js';
+import { VideoService } from './video-service.js';
 import { DEFAULT_SERVER_LIMITS, type ServerLimits } from './server-limits.js';
 
 export interface ChatServerOptions {
@@ -22,6 +23,8 @@ export interface ChatServerOptions {
   readonly logger?: Logger;
   /** Folder of playable videos (used by the video streams). Default ./videos. */
   readonly videosDir?: string;
+  /** ffmpeg binary for video; default: resolved as in src/video/ffmpeg-path.ts on first use. */
+  readonly ffmpegPath?: string;
 }
 
 export const DEFAULT_HOST = '127.0.0.1';
@@ -44,6 +47,7 @@ export class ChatServer implements ConnectionHost {
   private readonly connections = new Set<ClientConnection>();
   private readonly registry = new PeerRegistry<JoinedPeer>();
   private closing = false;
+  readonly videos: VideoService;
 
   constructor(options: ChatServerOptions = {}) {
     this.host = options.host ?? DEFAULT_HOST;
@@ -52,6 +56,13 @@ export class ChatServer implements ConnectionHost {
     this.logger = options.logger ?? silentLogger;
     this.videosDir = options.videosDir ?? 'videos';
     this.server = createServer((socket) => this.onSocket(socket));
+    this.videos = new VideoService({
+      videosDir: this.videosDir,
+      ...(options.ffmpegPath === undefined ? {} : { ffmpegPath: options.ffmpegPath }),
+      maxStreams: this.limits.maxStreams,
+      maxMediaFrameBytes: this.limits.maxMediaFrameBytes,
+      logger: this.logger,
+    });
   }
 
   /** Resolves with the bound address once listening. */
@@ -86,6 +97,7 @@ export class ChatServer implements ConnectionHost {
     if (this.closing) return;
     this.closing = true;
     this.logger.log('info', 'server.closing', { clients: this.connections.size });
+    this.videos.stopAll();
     const stopped = new Promise<void>((resolve) => this.server.close(() => resolve()));
     for (const connection of this.connections) {
       connection.send({ type: 'shutdown', reason });
@@ -175,8 +187,28 @@ export class ChatServer implements ConnectionHost {
     sender.send({ type: 'ack', id: envelope.id, delivered, missing, unkeyed });
   }
 
+  async video(connection: ClientConnection, request: VideoRequest): Promise<void> {
+    switch (request.type) {
+      case 'list-videos':
+        return this.videos.list(connection);
+      case 'play':
+        return this.videos.play(connection, request);
+      case 'stop-video':
+        this.videos.streamOf(connection, request.stream);
+        return this.videos.stopFor(connection);
+      case 'pause-video':
+        return this.videos.streamOf(connection, request.stream).pause(request.paused);
+      case 'seek-video':
+        return this.videos.streamOf(connection, request.stream).seek(request.deltaMs);
+      case 'resize-video':
+        return this.videos.streamOf(connection, request.stream).resize({ width: request.width, height: request.height });
+    }
+  }
+
   onClosed(connection: ClientConnection): void {
     this.connections.delete(connection);
+    // A viewer that leaves takes its stream (and that stream's ffmpeg) with it.
+    this.videos.stopFor(connection);
     const peer = connection.peer;
     if (peer === undefined || this.registry.get(peer.name)?.connection !== connection) return;
     this.registry.remove(peer.name);

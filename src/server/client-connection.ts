@@ -13,6 +13,8 @@ import { verifyJoinProof } from '../core/join-proof.js';
 import type { Logger } from '../core/logger.js';
 import { decodeClientMessage, encodeMessage } from '../core/message-codec.js';
 import { type ClientMessage, type HelloMessage, PROTOCOL_VERSION, type SendMessage, type ServerMessage } from '../core/messages.js';
+
+export type VideoRequest = Extract<ClientMessage, { type: 'list-videos' | 'play' | 'stop-video' | 'pause-video' | 'seek-video' | 'resize-video' }>;
 import { OutboundQueue } from './outbound-queue.js';
 import type { ServerLimits } from './server-limits.js';
 
@@ -25,6 +27,8 @@ export interface ConnectionHost {
   /** Adds a fully authenticated client to the registry and announces it. Throws NameTakenError. */
   admit(connection: ClientConnection): void;
   route(connection: ClientConnection, message: SendMessage): void;
+  /** Video requests; may finish later. A ChatError it throws or rejects with is sent back, not fatal. */
+  video(connection: ClientConnection, message: VideoRequest): Promise<void> | void;
   /** Called once per connection when its socket has closed, joined or not. */
   onClosed(connection: ClientConnection): void;
 }
@@ -89,6 +93,12 @@ export class ClientConnection {
 
   send(message: ServerMessage): boolean {
     return this.sendFrame(encodeMessage(message));
+  }
+
+  /** A video frame: latest wins when the client is behind. Returns frames replaced (0 or 1). */
+  sendMedia(frame: Buffer): number {
+    if (!this.isOpen) return 1;
+    return this.outbound.sendMedia(frame);
   }
 
   /** Sends an already-encoded frame (the server encodes a broadcast once for everyone). */
@@ -165,6 +175,27 @@ export class ClientConnection {
         return;
       case 'bye':
         return this.close('bye');
+      case 'list-videos':
+      case 'play':
+      case 'stop-video':
+      case 'pause-video':
+      case 'seek-video':
+      case 'resize-video':
+        if (this.state !== 'joined') throw unexpected(`${message.type} before joining`);
+        return this.runVideoRequest(message);
+    }
+  }
+
+  private runVideoRequest(message: VideoRequest): void {
+    const answer = (error: unknown) => {
+      if (error instanceof ChatError) this.reject(error, false);
+      else this.onPeerError(error);
+    };
+    try {
+      const pending = this.host.video(this, message);
+      if (pending !== undefined) pending.catch(answer);
+    } catch (error) {
+      answer(error);
     }
   }
 

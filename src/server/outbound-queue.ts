@@ -11,6 +11,8 @@ export class OutboundQueue {
   private heldBytes = 0;
   private overflowed = false;
   private corked = false;
+  /** At most one media frame waits: a newer one replaces it (latest frame wins). */
+  private pendingMedia: Buffer | undefined;
 
   constructor(
     private readonly socket: Socket,
@@ -45,6 +47,22 @@ export class OutboundQueue {
   }
 
   /**
+   * Queues a video frame without ever building a backlog: written at once while the socket keeps
+   * up, else held in a single slot that the next frame overwrites. Returns how many frames this
+   * one replaced (0 or 1), so the stream can count drops. Media never counts against the cap.
+   */
+  sendMedia(frame: Buffer): number {
+    if (this.overflowed || this.socket.destroyed || !this.socket.writable) return 1;
+    if (this.held.length > 0 || this.socket.writableNeedDrain) {
+      const replaced = this.pendingMedia === undefined ? 0 : 1;
+      this.pendingMedia = frame;
+      return replaced;
+    }
+    this.writeCorked(frame);
+    return 0;
+  }
+
+  /**
    * Frames written in one tick (a room broadcast, a burst of DMs read in one chunk) go out as one
    * writev instead of one syscall each: the first write of a tick corks, the next tick uncorks.
    */
@@ -64,6 +82,12 @@ export class OutboundQueue {
     while (this.held.length > 0 && !this.socket.writableNeedDrain) {
       const frame = this.held.shift()!;
       this.heldBytes -= frame.length;
+      this.writeCorked(frame);
+    }
+    // Chat first, then the newest video frame.
+    if (this.held.length === 0 && this.pendingMedia !== undefined && !this.socket.writableNeedDrain) {
+      const frame = this.pendingMedia;
+      this.pendingMedia = undefined;
       this.writeCorked(frame);
     }
   }

@@ -19,6 +19,11 @@ export interface ServerLimits {
   readonly maxQueueBytes: number;
   /** Connections at once, joined or still handshaking. Default 400 (see maxControlFrameBytes). */
   readonly maxClients: number;
+  /**
+   * Video streams at once, one ffmpeg each. Default 32: measured in docs/BENCHMARKS.md, two cores
+   * keep well over this many 80x24-cell streams at 30 fps.
+   */
+  readonly maxStreams: number;
 }
 
 export const DEFAULT_SERVER_LIMITS: ServerLimits = {
@@ -27,4 +32,5 @@ export const DEFAULT_SERVER_LIMITS: ServerLimits = {
   handshakeTimeoutMs: 10_000,
   maxQueueBytes: 4 * 1024 * 1024,
   maxClients: 400,
+  maxStreams: 32,
 };

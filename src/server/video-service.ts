@@ -1,0 +1,109 @@
+// Video on the server: lists the videos folder and runs one stream per viewer, each with its own
+// ffmpeg. Streams are tied to their connection: they end when it closes.
+import { ChatError, ErrorCode } from '../core/errors.js';
+import { encodeFrame } from '../core/frame-encoder.js';
+import { FrameType } from '../core/frame-types.js';
+import type { Logger } from '../core/logger.js';
+import { encodeVideoFrame } from '../core/media-frame.js';
+import type { PlayMessage } from '../core/messages.js';
+import { resolveFfmpeg } from '../video/ffmpeg-path.js';
+import { VideoLibrary } from '../video/video-library.js';
+import { VideoStream } from '../video/video-stream.js';
+import type { ClientConnection } from './client-connection.js';
+
+export interface VideoServiceOptions {
+  readonly videosDir: string;
+  /** --ffmpeg; else resolved as in src/video/ffmpeg-path.ts. */
+  readonly ffmpegPath?: string;
+  /** Streams running at once on this server; more are refused (VIDEO_BUSY). */
+  readonly maxStreams: number;
+  readonly maxMediaFrameBytes: number;
+  readonly logger: Logger;
+}
+
+/** Frame header plus a bit of slack: a JPEG must fit in a media frame with its header. */
+const MEDIA_FRAME_OVERHEAD = 64;
+
+export class VideoService {
+  private library: VideoLibrary | undefined;
+  private ffmpegPath: string | undefined;
+  private nextStreamId = 1;
+  /** One stream per connection: a new :play replaces the old one. */
+  private readonly streams = new Map<ClientConnection, VideoStream>();
+
+  constructor(private readonly options: VideoServiceOptions) {}
+
+  get activeStreams(): number {
+    return this.streams.size;
+  }
+
+  /** The ffmpeg pids of running streams (tests check none outlives its stream). */
+  decoderPids(): number[] {
+    return [...this.streams.values()].map((s) => s.decoderPid).filter((pid): pid is number => pid !== undefined);
+  }
+
+  async list(connection: ClientConnection): Promise<void> {
+    const videos = await this.requireLibrary().list();
+    connection.send({ type: 'videos', videos });
+  }
+
+  async play(connection: ClientConnection, request: PlayMessage): Promise<void> {
+    const library = this.requireLibrary();
+    const video = await library.resolve(request.name);
+    this.stopFor(connection);
+    if (this.streams.size >= this.options.maxStreams) {
+      throw new ChatError(ErrorCode.VIDEO_BUSY, `the server is already running ${this.options.maxStreams} video streams; try again later`);
+    }
+    if (!connection.isJoined) return;
+    const id = this.nextStreamId++;
+    const logger = this.options.logger;
+    const stream = new VideoStream({
+      id,
+      ffmpegPath: this.ffmpegPath!,
+      path: video.path,
+      info: video.info,
+      box: { width: request.width, height: request.height },
+      maxFrameBytes: this.options.maxMediaFrameBytes - MEDIA_FRAME_OVERHEAD,
+      sink: {
+        start: (size) => connection.send({ type: 'stream-start', stream: id, name: video.info.name, ...size }),
+        frame: (frame) => connection.sendMedia(encodeFrame(FrameType.MEDIA, encodeVideoFrame(frame))),
+        status: (status) => connection.send({ type: 'stream-status', stream: id, ...status }),
+        end: (reason, message, counts) => {
+          if (this.streams.get(connection) === stream) this.streams.delete(connection);
+          logger.log('info', 'video.end', { stream: id, reason, sent: counts.sent, dropped: counts.dropped });
+          connection.send({ type: 'stream-end', stream: id, reason, message, ...counts });
+        },
+      },
+    });
+    this.streams.set(connection, stream);
+    logger.log('info', 'video.start', { stream: id, name: video.info.name, viewer: connection.peer?.name ?? null });
+    stream.start();
+  }
+
+  /** Finds this connection's stream with that id, or throws NO_SUCH_STREAM. */
+  streamOf(connection: ClientConnection, id: number): VideoStream {
+    const stream = this.streams.get(connection);
+    if (stream === undefined || stream.id !== id) throw new ChatError(ErrorCode.NO_SUCH_STREAM, `no stream ${id} is playing for you`);
+    return stream;
+  }
+
+  stopFor(connection: ClientConnection): void {
+    const stream = this.streams.get(connection);
+    if (stream === undefined) return;
+    this.streams.delete(connection);
+    stream.stop();
+  }
+
+  stopAll(): void {
+    for (const connection of [...this.streams.keys()]) this.stopFor(connection);
+  }
+
+  private requireLibrary(): VideoLibrary {
+    if (this.library === undefined) {
+      // Resolved on first use, so a server without ffmpeg still serves chat.
+      this.ffmpegPath = resolveFfmpeg(this.options.ffmpegPath === undefined ? {} : { explicitPath: this.options.ffmpegPath }).path;
+      this.library = new VideoLibrary(this.options.videosDir, this.ffmpegPath);
+    }
+    return this.library;
+  }
+}

@@ -1,0 +1,267 @@
+// One viewer's stream: an ffmpeg process decodes and scales the video to JPEG frames, and a pacer
+// sends frame n at start + n x frame duration on an absolute clock. Pausing stops the clock and
+// the decoder; seeking and resizing restart the decoder at the current position. The ffmpeg
+// process never outlives the stream: it is killed on stop, on error and when the stream ends.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { ChatError } from '../core/errors.js';
+import { MediaEncoding, type VideoFrame } from '../core/media-frame.js';
+import type { StreamEndReason, VideoInfo } from '../core/messages.js';
+import { JpegSplitter } from './jpeg-splitter.js';
+
+/** Where a stream's output goes (the server connection, or a test). */
+export interface StreamSink {
+  start(info: { readonly width: number; readonly height: number; readonly fps: number; readonly durationMs: number }): void;
+  /** Returns how many older frames this one replaced unsent (the client is behind): 0 or 1. */
+  frame(frame: VideoFrame): number;
+  status(status: { readonly positionMs: number; readonly paused: boolean; readonly sent: number; readonly dropped: number }): void;
+  end(reason: StreamEndReason, message: string, counts: { readonly sent: number; readonly dropped: number }): void;
+}
+
+export interface VideoStreamOptions {
+  readonly id: number;
+  readonly ffmpegPath: string;
+  readonly path: string;
+  readonly info: VideoInfo;
+  /** The pixel box the client can show; the video is fitted inside, keeping its aspect ratio. */
+  readonly box: { readonly width: number; readonly height: number };
+  readonly sink: StreamSink;
+  /** Largest JPEG accepted from ffmpeg (the media frame limit). */
+  readonly maxFrameBytes: number;
+  /** JPEG quality, ffmpeg's -q:v (2 best .. 31 worst). Default 5: see docs/VIDEO.md. */
+  readonly quality?: number;
+}
+
+/** Decoded frames waiting for their time; ffmpeg is paused beyond this (bounded memory). */
+const MAX_BUFFERED_FRAMES = 4;
+const STATUS_INTERVAL_MS = 1000;
+
+export function fitInside(srcWidth: number, srcHeight: number, boxWidth: number, boxHeight: number): { width: number; height: number } {
+  const scale = Math.min(boxWidth / srcWidth, boxHeight / srcHeight);
+  // JPEG's 4:2:0 chroma needs even sides.
+  const even = (n: number) => Math.max(2, Math.floor(n / 2) * 2);
+  return { width: even(srcWidth * scale), height: even(srcHeight * scale) };
+}
+
+export class VideoStream {
+  readonly id: number;
+  private readonly options: VideoStreamOptions;
+  private box: { width: number; height: number };
+  private size = { width: 0, height: 0 };
+  private decoder: ChildProcess | undefined;
+  private readonly buffered: VideoFrame[] = [];
+  private decoderDone = false;
+  private stderrTail = '';
+  /** Frame index (from the start of the video) of the next frame to present. */
+  private nextIndex = 0;
+  /** Wall-clock time at which frame index 0 would be due; moves on pause and seek. */
+  private clockOrigin = 0;
+  private paused = false;
+  private pausedAt = 0;
+  private seq = 0;
+  private sent = 0;
+  private dropped = 0;
+  private pacer: NodeJS.Timeout | undefined;
+  private statusTimer: NodeJS.Timeout | undefined;
+  private ended = false;
+
+  constructor(options: VideoStreamOptions) {
+    this.options = options;
+    this.id = options.id;
+    this.box = { ...options.box };
+  }
+
+  get frameMs(): number {
+    return 1000 / this.options.info.fps;
+  }
+
+  get isEnded(): boolean {
+    return this.ended;
+  }
+
+  /** The ffmpeg process id, while one runs (tests check it is gone afterwards). */
+  get decoderPid(): number | undefined {
+    return this.decoder?.pid;
+  }
+
+  get positionMs(): number {
+    return Math.round(this.nextIndex * this.frameMs);
+  }
+
+  start(): void {
+    this.startDecoder(0);
+    this.statusTimer = setInterval(() => this.reportStatus(), STATUS_INTERVAL_MS);
+    this.statusTimer.unref();
+  }
+
+  pause(paused: boolean): void {
+    if (this.ended || paused === this.paused) return;
+    this.paused = paused;
+    if (paused) {
+      this.pausedAt = performance.now();
+      clearTimeout(this.pacer);
+      this.pacer = undefined;
+      this.decoder?.stdout?.pause();
+    } else {
+      this.clockOrigin += performance.now() - this.pausedAt;
+      this.resumeDecoderIfRoom();
+      this.schedule();
+    }
+    this.reportStatus();
+  }
+
+  seek(deltaMs: number): void {
+    if (this.ended) return;
+    const durationMs = this.options.info.durationMs;
+    const target = Math.max(0, Math.min(this.positionMs + deltaMs, Math.max(0, durationMs - this.frameMs)));
+    this.restartAt(Math.round(target / this.frameMs));
+    this.reportStatus();
+  }
+
+  resize(box: { width: number; height: number }): void {
+    if (this.ended) return;
+    this.box = { ...box };
+    this.restartAt(this.nextIndex);
+  }
+
+  stop(): void {
+    this.finish('stopped', 'stopped');
+  }
+
+  // ---- decoder -------------------------------------------------------------------------------
+
+  private restartAt(index: number): void {
+    this.killDecoder();
+    this.buffered.length = 0;
+    this.startDecoder(index);
+  }
+
+  private startDecoder(index: number): void {
+    const { info } = this.options;
+    this.size = fitInside(info.width, info.height, this.box.width, this.box.height);
+    this.nextIndex = index;
+    this.decoderDone = false;
+    this.stderrTail = '';
+    // The clock starts with the first decoded frame, not now: ffmpeg takes a while to start, and
+    // frames due during its start-up would otherwise count as late and be skipped.
+    let clockStarted = false;
+    this.options.sink.start({ width: this.size.width, height: this.size.height, fps: info.fps, durationMs: info.durationMs });
+    const args = [
+      '-hide_banner', '-loglevel', 'error', '-nostdin',
+      ...(index > 0 ? ['-ss', (index * this.frameMs / 1000).toFixed(3)] : []),
+      '-i', this.options.path,
+      '-an', '-sn',
+      '-vf', `scale=${this.size.width}:${this.size.height}`,
+      // Constant frame rate at the source rate, so frame n is at n x frame duration.
+      '-r', String(info.fps), '-vsync', 'cfr',
+      '-pix_fmt', 'yuvj420p', '-c:v', 'mjpeg', '-q:v', String(this.options.quality ?? 5),
+      '-f', 'image2pipe', 'pipe:1',
+    ];
+    const decoder = spawn(this.options.ffmpegPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    this.decoder = decoder;
+    const splitter = new JpegSplitter(this.options.maxFrameBytes);
+    let frameIndex = index;
+    decoder.stdout!.on('data', (chunk: Buffer) => {
+      if (this.decoder !== decoder) return;
+      let jpegs: Buffer[];
+      try {
+        jpegs = splitter.push(chunk);
+      } catch (error) {
+        this.finish('error', error instanceof ChatError ? error.message : 'decode failed');
+        return;
+      }
+      if (!clockStarted && jpegs.length > 0) {
+        clockStarted = true;
+        this.clockOrigin = performance.now() - this.nextIndex * this.frameMs;
+        if (this.paused) this.pausedAt = performance.now();
+      }
+      for (const payload of jpegs) {
+        this.buffered.push({
+          stream: this.id, seq: 0, ptsMs: frameIndex * this.frameMs,
+          width: this.size.width, height: this.size.height, encoding: MediaEncoding.JPEG, payload,
+        });
+        frameIndex++;
+      }
+      // Backpressure on the decoder: it waits (blocked on its pipe) until frames are presented.
+      if (this.buffered.length >= MAX_BUFFERED_FRAMES) decoder.stdout!.pause();
+      this.schedule();
+    });
+    decoder.stderr!.on('data', (chunk: Buffer) => {
+      this.stderrTail = (this.stderrTail + chunk.toString('utf8')).slice(-2000);
+    });
+    decoder.on('error', (error) => {
+      if (this.decoder === decoder) this.finish('error', `cannot run ffmpeg: ${error.message}`);
+    });
+    decoder.on('close', (code, signal) => {
+      if (this.decoder !== decoder) return;
+      this.decoder = undefined;
+      this.decoderDone = true;
+      if (code !== 0 && signal === null) {
+        const reason = this.stderrTail.trim().split('\n').pop() ?? `ffmpeg exited with ${code}`;
+        this.finish('error', `decoding failed: ${reason.slice(0, 200)}`);
+        return;
+      }
+      this.schedule();
+    });
+  }
+
+  private resumeDecoderIfRoom(): void {
+    if (!this.paused && this.buffered.length < MAX_BUFFERED_FRAMES) this.decoder?.stdout?.resume();
+  }
+
+  private killDecoder(): void {
+    const decoder = this.decoder;
+    this.decoder = undefined;
+    if (decoder !== undefined && decoder.exitCode === null && decoder.signalCode === null) decoder.kill('SIGKILL');
+  }
+
+  // ---- pacing --------------------------------------------------------------------------------
+
+  /** Arms the timer for the next frame's due time, if there is a frame and we are playing. */
+  private schedule(): void {
+    if (this.ended || this.paused || this.pacer !== undefined) return;
+    if (this.buffered.length === 0) {
+      if (this.decoderDone) this.finish('finished', 'finished');
+      return;
+    }
+    const due = this.clockOrigin + this.nextIndex * this.frameMs;
+    this.pacer = setTimeout(() => {
+      this.pacer = undefined;
+      this.present();
+    }, Math.max(0, due - performance.now()));
+  }
+
+  private present(): void {
+    if (this.ended || this.paused) return;
+    // After a stall (slow decoder, busy loop) we are behind: skip frames whose time has passed
+    // instead of bursting them, so the viewer jumps to now. Skipped frames count as dropped.
+    const now = performance.now();
+    while (this.buffered.length > 1 && this.clockOrigin + (this.nextIndex + 1) * this.frameMs <= now) {
+      this.buffered.shift();
+      this.nextIndex++;
+      this.dropped++;
+    }
+    const frame = this.buffered.shift();
+    if (frame !== undefined) {
+      this.dropped += this.options.sink.frame({ ...frame, seq: this.seq++ });
+      this.sent++;
+      this.nextIndex++;
+    }
+    this.resumeDecoderIfRoom();
+    this.schedule();
+  }
+
+  private reportStatus(): void {
+    if (this.ended) return;
+    this.options.sink.status({ positionMs: this.positionMs, paused: this.paused, sent: this.sent, dropped: this.dropped });
+  }
+
+  private finish(reason: StreamEndReason, message: string): void {
+    if (this.ended) return;
+    this.ended = true;
+    clearTimeout(this.pacer);
+    clearInterval(this.statusTimer);
+    this.killDecoder();
+    this.buffered.length = 0;
+    this.options.sink.end(reason, message, { sent: this.sent, dropped: this.dropped });
+  }
+}
