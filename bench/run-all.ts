@@ -1,6 +1,7 @@
 // `npm run bench`: prints every benchmark's figures. docs/BENCHMARKS.md records a run and its machine.
 import { cpus, totalmem } from 'node:os';
 import { type BenchResult, runRelayBench } from './relay-bench.js';
+import { runRendererBench } from './renderer-bench.js';
 
 const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 5);
 
@@ -22,8 +23,20 @@ function formatRow(result: BenchResult, ceiling: BenchResult | undefined): strin
   ].join('  ');
 }
 
+function printRenderer(): void {
+  console.log('half-block renderer, truecolor, exact colors (one core)\n');
+  console.log(['clip'.padEnd(33), 'cells'.padStart(7), 'ms/frame'.padStart(9), 'bytes/frame'.padStart(12), 'bytes/cell'.padStart(11)].join('  '));
+  for (const r of runRendererBench()) {
+    console.log([r.clip.padEnd(33), `${r.cols}x${r.rows}`.padStart(7), r.msPerFrame.toFixed(3).padStart(9), Math.round(r.bytesPerFrame).toLocaleString('en-US').padStart(12), r.bytesPerCell.toFixed(1).padStart(11)].join('  '));
+  }
+  console.log('');
+}
+
 async function main(): Promise<void> {
-  console.log(`machine: ${machine()}`);
+  console.log(`machine: ${machine()}\n`);
+  const only = process.argv[2];
+  if (only === undefined || only === 'renderer') printRenderer();
+  if (only === 'renderer') return;
   console.log(`relay throughput: ${SECONDS} s per run, one server process, load generated from this process\n`);
   console.log(['target'.padEnd(11), 'clients'.padStart(7), 'mode '.padEnd(5), 'deliveries/s'.padStart(13), 'p50 ms'.padStart(8), 'p99 ms'.padStart(8), 'vs ceiling'].join('  '));
   const results = await runRelayBench(SECONDS);
