@@ -22,6 +22,8 @@ export const CONNECT_FLAGS: readonly FlagSpec[] = [
   { name: 'json', kind: 'boolean', description: 'no TUI: commands on stdin, one JSON event per line on stdout' },
   { name: 'identity', kind: 'string', value: 'FILE', default: '$XDG_CONFIG_HOME/tui-chat/identity.pem', description: 'identity key (created, mode 0600, if missing)' },
   { name: 'known-peers', kind: 'string', value: 'FILE', default: '$XDG_CONFIG_HOME/tui-chat/known_peers.json', description: 'first-seen peer fingerprints (trust on first use)' },
+  { name: 'player', kind: 'string', value: 'KIND', default: 'terminal', description: 'where :play shows video: terminal or ffplay' },
+  { name: 'ffplay', kind: 'string', value: 'PATH', description: 'ffplay binary (default: ffplay on PATH)' },
   { name: 'help', kind: 'boolean', description: 'show this help' },
 ];
 
@@ -32,6 +34,8 @@ export async function runConnect(argv: readonly string[], io: CliIo): Promise<nu
   const nameFlag = flags['name'] as string;
   const name = nameFlag === '$USER' ? (io.env['USER'] ?? 'user') : nameFlag;
   if (!isValidName(name)) throw new UsageError(`"${name}" is not a valid name: use ${NAME_RULE}`);
+  const player = flags['player'];
+  if (player !== 'terminal' && player !== 'ffplay') throw new UsageError('--player must be terminal or ffplay');
 
   const identityFlag = flags['identity'] as string;
   const identityPath = identityFlag.startsWith('$') ? defaultIdentityPath(io.env) : identityFlag;
@@ -49,5 +53,10 @@ export async function runConnect(argv: readonly string[], io: CliIo): Promise<nu
   // Loaded only here: blessed must never be imported by the daemon or the line mode.
   const { runTui } = await import('../tui/tui-app.js');
   const client = new ChatClient({ host, port, name, identity: loaded.identity, knownPeers });
-  return runTui({ client, serverLabel: `${host}:${port}` });
+  return runTui({
+    client,
+    serverLabel: `${host}:${port}`,
+    defaultPlayer: player,
+    ...(flags['ffplay'] === undefined ? {} : { ffplayPath: flags['ffplay'] as string }),
+  });
 }

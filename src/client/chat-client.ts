@@ -34,7 +34,10 @@ export type SendOutcome = { readonly status: 'sent'; readonly sent: SentMessage 
 
 /** Join refusals that retrying cannot fix. */
 const PERMANENT_REFUSALS: ReadonlySet<string> = new Set([ErrorCode.VERSION_MISMATCH, ErrorCode.AUTH_FAILED, ErrorCode.NAME_INVALID]);
-const FORWARDED_EVENTS = ['ready', 'peers', 'join', 'leave', 'message', 'sent', 'ack', 'key-changed', 'error'] as const;
+const FORWARDED_EVENTS = [
+  'ready', 'peers', 'join', 'leave', 'message', 'sent', 'ack', 'key-changed', 'error',
+  'videos', 'stream-start', 'stream-status', 'stream-end', 'video-frame',
+] as const;
 /** How many numbered alternatives to try (alice2 .. alice9) before a random suffix. */
 const NUMBERED_ALTERNATIVES = 8;
 
@@ -107,6 +110,11 @@ export class ChatClient extends TypedEmitter<ClientEvents> {
 
   verify(name: string): PeerView {
     return this.requireSession().verify(name);
+  }
+
+  /** The connected session, for video requests (which make no sense offline). */
+  get online(): ChatSession {
+    return this.requireSession();
   }
 
   // ---- internals -----------------------------------------------------------------------------

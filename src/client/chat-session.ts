@@ -17,7 +17,12 @@ import {
   PROTOCOL_VERSION,
   type PeerSummary,
   type ServerMessage,
+  type StreamEndMessage,
+  type StreamStartMessage,
+  type StreamStatusMessage,
+  type VideoInfo,
 } from '../core/messages.js';
+import { type VideoFrame, decodeVideoFrame } from '../core/media-frame.js';
 import { isValidName, stripControlCharacters } from '../core/names.js';
 import { PeerRegistry, type PeerRecord } from '../core/peer-registry.js';
 import { ReplayGuard, type ReplayGuardOptions } from '../core/replay-guard.js';
@@ -80,6 +85,11 @@ export interface SessionEvents {
   sent: SentMessage;
   ack: { readonly id: string; readonly delivered: number; readonly missing: readonly string[]; readonly unkeyed: readonly string[] };
   'key-changed': { readonly name: string; readonly pinned: string; readonly announced: string };
+  videos: readonly VideoInfo[];
+  'stream-start': StreamStartMessage;
+  'stream-status': StreamStatusMessage;
+  'stream-end': StreamEndMessage;
+  'video-frame': VideoFrame;
   error: SessionErrorEvent;
   disconnected: { readonly reason: string };
 }
@@ -211,6 +221,44 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
     return this.toView(peer);
   }
 
+  // ---- video ---------------------------------------------------------------------------------
+
+  /** Asks for the server's video list; answered by a 'videos' event. */
+  listVideos(): void {
+    this.requireReady();
+    this.write({ type: 'list-videos' });
+  }
+
+  /** Starts a stream fitted inside width x height pixels; answered by 'stream-start' or 'error'. */
+  play(name: string, width: number, height: number): void {
+    this.requireReady();
+    this.write({ type: 'play', name, width: evenPixels(width), height: evenPixels(height) });
+  }
+
+  stopVideo(stream: number): void {
+    this.requireReady();
+    this.write({ type: 'stop-video', stream });
+  }
+
+  pauseVideo(stream: number, paused: boolean): void {
+    this.requireReady();
+    this.write({ type: 'pause-video', stream, paused });
+  }
+
+  seekVideo(stream: number, deltaMs: number): void {
+    this.requireReady();
+    this.write({ type: 'seek-video', stream, deltaMs: Math.round(deltaMs) });
+  }
+
+  resizeVideo(stream: number, width: number, height: number): void {
+    this.requireReady();
+    this.write({ type: 'resize-video', stream, width: evenPixels(width), height: evenPixels(height) });
+  }
+
+  private requireReady(): void {
+    if (this.state !== 'ready') throw new ChatError(ErrorCode.NOT_CONNECTED, 'not connected');
+  }
+
   /** Says goodbye and resolves once the connection is closed. */
   async close(reason = 'bye'): Promise<void> {
     const stream = this.stream;
@@ -281,8 +329,8 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
     if (this.state === 'closed') return;
     try {
       for (const frame of this.decoder.push(chunk)) {
-        // MEDIA frames are the video issue's; until a consumer exists they are ignored.
         if (frame.type === FrameType.CONTROL) this.handle(decodeServerMessage(frame.body));
+        else this.emit('video-frame', decodeVideoFrame(frame.body));
       }
     } catch (error) {
       if (error instanceof FrameError || error instanceof ProtocolError) {
@@ -334,6 +382,18 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
         return;
       case 'shutdown':
         this.closeReason = `server shut down: ${stripControlCharacters(message.reason)}`;
+        return;
+      case 'videos':
+        this.emit('videos', message.videos.map((video) => ({ ...video, name: stripControlCharacters(video.name) })));
+        return;
+      case 'stream-start':
+        this.emit('stream-start', { ...message, name: stripControlCharacters(message.name) });
+        return;
+      case 'stream-status':
+        this.emit('stream-status', message);
+        return;
+      case 'stream-end':
+        this.emit('stream-end', { ...message, message: stripControlCharacters(message.message) });
         return;
     }
   }
@@ -453,6 +513,11 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
       isSelf: this.isSelf(peer.name),
     };
   }
+}
+
+/** The server wants 2..2048 even pixels per side. */
+function evenPixels(n: number): number {
+  return Math.min(2048, Math.max(2, Math.floor(n / 2) * 2));
 }
 
 function openTcp(host: string, port: number): Duplex {

@@ -13,6 +13,8 @@ export type LineCommand =
   | { readonly kind: 'videos' }
   | { readonly kind: 'play'; readonly video: string; readonly ffplay: boolean }
   | { readonly kind: 'stop' }
+  | { readonly kind: 'pause' }
+  | { readonly kind: 'seek'; readonly seconds: number }
   | { readonly kind: 'clear' }
   | { readonly kind: 'help' }
   | { readonly kind: 'quit' }
@@ -30,6 +32,8 @@ export const LINE_COMMANDS = {
   videos: ['', 'list the videos the server offers'],
   play: ['VIDEO [--ffplay]', 'play a video here, or in ffplay'],
   stop: ['', 'stop the video'],
+  pause: ['', 'pause or resume the video'],
+  seek: ['±SECONDS', 'jump forward or back in the video, e.g. :seek -5'],
   clear: ['', 'clear this conversation\'s log'],
   help: ['', 'list keys and commands'],
   quit: ['', 'leave'],
@@ -68,10 +72,15 @@ export function parseLine(line: string): LineCommand {
       if (names.length !== 1) return usage('play');
       return { kind: 'play', video: names[0]!, ffplay };
     }
+    case 'seek': {
+      const seconds = /^[+-]?\d+(?:\.\d+)?$/.test(rest) ? Number(rest) : NaN;
+      return Number.isFinite(seconds) ? { kind: 'seek', seconds } : usage('seek');
+    }
     case 'room':
     case 'peers':
     case 'videos':
     case 'stop':
+    case 'pause':
     case 'clear':
     case 'help':
     case 'quit':

@@ -13,6 +13,9 @@ import { InputLine } from './input-line.js';
 import { GLOBAL_KEYS, INPUT_KEYS, KEY_HELP, PEER_LIST_KEYS, conversationNumberFor } from './key-map.js';
 import { escapeTags } from './markup.js';
 import { logLabel, renderInput, renderLog, renderPeerList, renderStatus } from './render-panes.js';
+import { type PlayerKind, VideoPane } from './video-pane.js';
+import type { ColorMode } from '../video/half-block-renderer.js';
+import { detectColorMode } from '../video/terminal-video-player.js';
 
 export const MIN_COLUMNS = 80;
 export const MIN_ROWS = 24;
@@ -24,6 +27,12 @@ export interface TuiOptions {
   readonly client: ChatClient;
   /** Shown in the status bar, e.g. "chat.example.org:7373". */
   readonly serverLabel: string;
+  /** Where :play shows video unless told otherwise (--player). Default terminal. */
+  readonly defaultPlayer?: PlayerKind;
+  /** --ffplay PATH; else ffplay on PATH. */
+  readonly ffplayPath?: string;
+  /** Default: truecolor when COLORTERM says so, else 256 colors. */
+  readonly colorMode?: ColorMode;
 }
 
 /** Runs until the user quits; resolves with the exit code after the terminal is restored. */
@@ -44,6 +53,7 @@ class TuiApp {
   private readonly statusBox: blessed.Widgets.BoxElement;
   private readonly helpBox: blessed.Widgets.BoxElement;
   private readonly tooSmallBox: blessed.Widgets.BoxElement;
+  private readonly video: VideoPane;
   private renderTimer: NodeJS.Timeout | undefined;
   private stickToBottom = true;
   private renderedConversation = '';
@@ -95,6 +105,20 @@ class TuiApp {
       style: { border: { fg: 'cyan' } },
       content: helpText(),
     });
+    this.video = new VideoPane({
+      screen: this.screen,
+      client: this.client,
+      defaultPlayer: options.defaultPlayer ?? 'terminal',
+      ffplayPath: options.ffplayPath,
+      colorMode: options.colorMode ?? detectColorMode(),
+      say: (text, kind = 'system') => {
+        this.model.addSystem(text, kind);
+        this.scheduleRender();
+      },
+      changed: () => this.scheduleRender(),
+    });
+    // Declared after the video pane so that it covers the pane when shown.
+    this.helpBox.setFront();
     this.tooSmallBox = blessed.box({ parent: this.screen, hidden: true, top: 0, left: 0, width: '100%', height: '100%', tags: true });
   }
 
@@ -360,9 +384,15 @@ class TuiApp {
         return this.model.addSystem(`accepted ${peer.name}'s current key (${shortFingerprint(peer.fingerprint)}), unverified`);
       }
       case 'videos':
+        return this.video.list();
       case 'play':
+        return this.video.play(command.video, command.ffplay);
       case 'stop':
-        throw new ChatError('CHAT_ERR_USAGE', 'video is not available in this version yet');
+        return this.video.stop();
+      case 'pause':
+        return this.video.togglePause();
+      case 'seek':
+        return this.video.seek(command.seconds);
       case 'clear':
         return this.model.clearCurrent();
       case 'help':
@@ -381,6 +411,7 @@ class TuiApp {
 
   private toggleHelp(visible: boolean): void {
     this.model.helpVisible = visible;
+    this.video.setHidden(visible);
     this.render(true);
   }
 
@@ -414,6 +445,7 @@ class TuiApp {
     const height = this.screen.height as number;
     const tooSmall = width < MIN_COLUMNS || height < MIN_ROWS;
     this.tooSmallBox.hidden = !tooSmall;
+    this.video.setHidden(tooSmall || this.model.helpVisible);
     if (tooSmall) {
       this.tooSmallBox.setContent(`\n  tui-chat needs a terminal of at least ${MIN_COLUMNS}x${MIN_ROWS}.\n  This one is ${width}x${height}: please make it larger.`);
       this.tooSmallBox.setFront();
@@ -424,7 +456,13 @@ class TuiApp {
     const inputView = renderInput(this.input, prompt, width, MAX_INPUT_ROWS);
     this.inputBox.height = inputView.rows;
     this.inputBox.setContent(inputView.content);
-    this.main.height = this.mainHeight(inputView.rows);
+    const mainHeight = this.mainHeight(inputView.rows);
+    this.main.height = mainHeight;
+    // The video pane, when playing, takes the top of the right column; the log gets the rest.
+    const videoRows = this.video.layout({ left: this.logBox.aleft as number, width: this.logBox.width as number, height: mainHeight });
+    this.logBox.top = videoRows;
+    this.logBox.height = mainHeight - videoRows;
+    this.model.playing = this.video.statusText;
 
     this.peerBox.setContent(renderPeerList(this.model));
     this.peerBox.style.border = { fg: this.model.focus === 'peers' ? 'cyan' : 'gray' };
@@ -438,6 +476,7 @@ class TuiApp {
     this.helpBox.hidden = !this.model.helpVisible;
     if (this.model.helpVisible) this.helpBox.setFront();
     this.screen.render();
+    this.video.afterRender(force);
   }
 }
 

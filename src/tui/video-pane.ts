@@ -1,0 +1,251 @@
+// The video pane of the TUI: a bordered box above the log that blessed leaves empty, and a player
+// that writes frames straight to the terminal inside it (blessed only knows 256 colors). Also the
+// ffplay alternative, and the :videos / :play / :stop / :pause / :seek commands.
+import blessed from 'blessed';
+import type { ChatClient } from '../client/chat-client.js';
+import { ChatError, ErrorCode } from '../core/errors.js';
+import type { StreamStartMessage, VideoInfo } from '../core/messages.js';
+import { FfplaySink, findFfplay } from '../video/ffplay-sink.js';
+import type { ColorMode } from '../video/half-block-renderer.js';
+import { TerminalVideoPlayer, type VideoArea } from '../video/terminal-video-player.js';
+import { escapeTags } from './markup.js';
+
+export type PlayerKind = 'terminal' | 'ffplay';
+
+export interface VideoPaneOptions {
+  readonly screen: blessed.Widgets.Screen;
+  readonly client: ChatClient;
+  readonly defaultPlayer: PlayerKind;
+  readonly ffplayPath: string | undefined;
+  readonly colorMode: ColorMode;
+  /** Adds a line to the log. */
+  readonly say: (text: string, kind?: 'system' | 'error' | 'warning') => void;
+  /** Something about the pane changed: re-lay out and redraw. */
+  readonly changed: () => void;
+}
+
+/** The video takes at most this share of the right column's height; the log keeps the rest. */
+const MAX_VIDEO_SHARE = 0.62;
+/** Rows the log keeps below the video, at least. */
+const MIN_LOG_ROWS = 6;
+
+interface ActiveStream {
+  readonly kind: PlayerKind;
+  start: StreamStartMessage | undefined;
+  name: string;
+  positionMs: number;
+  paused: boolean;
+  serverDropped: number;
+  terminal: TerminalVideoPlayer | undefined;
+  ffplay: FfplaySink | undefined;
+  /** The pixel box last asked of the server. */
+  requested: { width: number; height: number };
+}
+
+export class VideoPane {
+  readonly box: blessed.Widgets.BoxElement;
+  private readonly options: VideoPaneOptions;
+  private stream: ActiveStream | undefined;
+  private drawnArea = '';
+  private column = { left: 0, width: 0, height: 0 };
+  private hidden = false;
+
+  constructor(options: VideoPaneOptions) {
+    this.options = options;
+    this.box = blessed.box({ parent: options.screen, hidden: true, top: 0, left: 0, width: 10, height: 4, border: { type: 'line' }, tags: true, style: { border: { fg: 'magenta' } } });
+    const client = options.client;
+    client.on('videos', (videos) => this.onVideos(videos));
+    client.on('stream-start', (start) => this.onStreamStart(start));
+    client.on('stream-status', (status) => {
+      if (this.stream?.start?.stream !== status.stream) return;
+      this.stream.positionMs = status.positionMs;
+      this.stream.paused = status.paused;
+      this.stream.serverDropped = status.dropped;
+      options.changed();
+    });
+    client.on('stream-end', (end) => {
+      const stream = this.stream;
+      if (stream?.start?.stream !== end.stream) return;
+      const skipped = stream.terminal?.stats.skipped ?? 0;
+      const detail = `${end.sent} frames sent, ${end.dropped} dropped by the server, ${skipped} skipped here`;
+      if (end.reason === 'error') options.say(`${stream.name} failed: ${end.message} (${detail})`, 'error');
+      else options.say(`${end.reason === 'finished' ? 'finished' : 'stopped'} ${stream.name}: ${detail}`);
+      this.close(false);
+    });
+    client.on('video-frame', (frame) => {
+      const stream = this.stream;
+      if (stream?.start?.stream !== frame.stream) return;
+      stream.terminal?.onFrame(frame);
+      stream.ffplay?.onFrame(frame);
+    });
+    client.on('state', ({ state }) => {
+      // The server drops streams with the connection; so does the pane.
+      if (state !== 'online' && this.stream !== undefined) this.close(false);
+    });
+  }
+
+  get isShowing(): boolean {
+    return this.stream?.kind === 'terminal';
+  }
+
+  /** For the status bar: "name 1.2s/5.0s", or null when nothing plays. */
+  get statusText(): string | null {
+    const stream = this.stream;
+    if (stream === undefined) return null;
+    const duration = stream.start === undefined ? '…' : `${(stream.start.durationMs / 1000).toFixed(1)}s`;
+    const where = stream.kind === 'ffplay' ? ' in ffplay' : '';
+    return `${stream.name} ${(stream.positionMs / 1000).toFixed(1)}s/${duration}${stream.paused ? ' paused' : ''}${where}`;
+  }
+
+  list(): void {
+    this.options.client.online.listVideos();
+  }
+
+  play(name: string, ffplay: boolean): void {
+    const kind: PlayerKind = ffplay ? 'ffplay' : this.options.defaultPlayer;
+    // Fail before asking the server if ffplay is missing.
+    const ffplayPath = kind === 'ffplay' ? findFfplay(this.options.ffplayPath) : undefined;
+    this.close(true);
+    const requested = kind === 'ffplay' ? { width: 640, height: 360 } : this.pixelBox();
+    this.stream = { kind, start: undefined, name, positionMs: 0, paused: false, serverDropped: 0, terminal: undefined, ffplay: undefined, requested };
+    if (ffplayPath !== undefined) this.ffplayPath = ffplayPath;
+    this.options.client.online.play(name, requested.width, requested.height);
+    this.options.changed();
+  }
+
+  stop(): void {
+    const id = this.requireStream();
+    this.options.client.online.stopVideo(id);
+  }
+
+  togglePause(): void {
+    const id = this.requireStream();
+    this.options.client.online.pauseVideo(id, !this.stream!.paused);
+  }
+
+  seek(seconds: number): void {
+    this.options.client.online.seekVideo(this.requireStream(), seconds * 1000);
+  }
+
+  /** Overlays (help) cover the pane: stop drawing until they close. */
+  setHidden(hidden: boolean): void {
+    this.hidden = hidden;
+    this.stream?.terminal?.setHidden(hidden);
+  }
+
+  /**
+   * Places the pane at the top of the right column and returns the rows it takes (0 when no video
+   * shows in the terminal). Called on every layout, before blessed renders.
+   */
+  layout(column: { left: number; width: number; height: number }): number {
+    this.column = column;
+    const stream = this.stream;
+    this.box.hidden = stream?.kind !== 'terminal';
+    if (stream === undefined || stream.kind !== 'terminal') return 0;
+    const rows = stream.start === undefined ? 1 : Math.ceil(stream.start.height / 2);
+    const height = Math.min(rows + 2, this.maxRows() + 2);
+    this.box.left = column.left;
+    this.box.top = 0;
+    this.box.width = column.width;
+    this.box.height = height;
+    this.box.setLabel(` ▶ ${escapeTags(stream.name)} `);
+    // Resize the stream when the box it may use changed (terminal resized).
+    const box = this.pixelBox();
+    if (stream.start !== undefined && (box.width !== stream.requested.width || box.height !== stream.requested.height)) {
+      stream.requested = box;
+      this.options.client.online.resizeVideo(stream.start.stream, box.width, box.height);
+    }
+    return height;
+  }
+
+  /** After blessed drew the screen: point the player at the pane's inside, repainting if it moved. */
+  afterRender(forceRepaint: boolean): void {
+    const player = this.stream?.terminal;
+    if (player === undefined || this.box.hidden) return;
+    const area: VideoArea = {
+      top: (this.box.atop as number) + 2,
+      left: (this.box.aleft as number) + 2,
+      cols: (this.box.width as number) - 2,
+      rows: (this.box.height as number) - 2,
+    };
+    const key = JSON.stringify(area);
+    if (key !== this.drawnArea) {
+      this.drawnArea = key;
+      player.setArea(area);
+    } else if (forceRepaint) {
+      player.invalidate();
+    }
+    player.setHidden(this.hidden);
+  }
+
+  private ffplayPath: string | undefined;
+
+  private onVideos(videos: readonly VideoInfo[]): void {
+    if (videos.length === 0) {
+      this.options.say('the server offers no videos');
+      return;
+    }
+    const rows = videos.map((v) => `  ${v.name}  ${(v.durationMs / 1000).toFixed(1)}s  ${v.width}x${v.height}  ${Math.round(v.fps * 100) / 100} fps  ${formatBytes(v.bytes)}`);
+    this.options.say(`videos (:play NAME):\n${rows.join('\n')}`);
+  }
+
+  private onStreamStart(start: StreamStartMessage): void {
+    const stream = this.stream;
+    if (stream === undefined || (stream.start !== undefined && stream.start.stream !== start.stream)) return;
+    stream.start = start;
+    if (stream.kind === 'ffplay') {
+      if (stream.ffplay === undefined) {
+        stream.ffplay = new FfplaySink(this.ffplayPath!, `tui-chat: ${start.name}`, start.fps, () => {
+          if (this.stream === stream) this.stop();
+        });
+        this.options.say(`playing ${start.name} in ffplay`);
+      }
+    } else if (stream.terminal === undefined) {
+      const screen = this.options.screen;
+      const program = screen.program as unknown as { flush(): void; output: NodeJS.WritableStream };
+      stream.terminal = new TerminalVideoPlayer({
+        area: { top: 1, left: 1, cols: 1, rows: 1 },
+        colorMode: this.options.colorMode,
+        fps: start.fps,
+        // blessed buffers its output until the next tick: flush it first so writes stay in order.
+        beforeWrite: () => program.flush(),
+        write: (bytes) => program.output.write(bytes),
+      });
+      this.drawnArea = '';
+    }
+    this.drawnArea = '';
+    this.options.changed();
+  }
+
+  private close(announce: boolean): void {
+    const stream = this.stream;
+    if (stream === undefined) return;
+    this.stream = undefined;
+    stream.terminal?.stop();
+    stream.ffplay?.end();
+    if (announce && stream.start !== undefined && this.options.client.state === 'online') {
+      this.options.client.online.stopVideo(stream.start.stream);
+    }
+    this.drawnArea = '';
+    this.options.changed();
+  }
+
+  private requireStream(): number {
+    const id = this.stream?.start?.stream;
+    if (id === undefined) throw new ChatError(ErrorCode.NO_SUCH_STREAM, 'no video is playing');
+    return id;
+  }
+
+  private maxRows(): number {
+    return Math.max(2, Math.min(Math.floor(this.column.height * MAX_VIDEO_SHARE), this.column.height - MIN_LOG_ROWS) - 2);
+  }
+
+  /** The pixels the pane can show: its inner width, two pixel rows per cell row. */
+  private pixelBox(): { width: number; height: number } {
+    return { width: Math.max(2, this.column.width - 2), height: this.maxRows() * 2 };
+  }
+}
+
+function formatBytes(bytes: number): string {
+  return bytes >= 1 << 20 ? `${(bytes / (1 << 20)).toFixed(1)} MB` : `${Math.round(bytes / 1024)} KB`;
+}

@@ -1,0 +1,131 @@
+// Plays a stream's frames into a rectangle of the terminal: JPEG -> RGB with sharp (off the main
+// thread), then the half-block renderer, then one write. Frames are dropped before the renderer,
+// never after it: while one frame is being decoded or drawn only the newest arrival is kept.
+import sharp from 'sharp';
+import type { VideoFrame } from '../core/media-frame.js';
+import { type ColorMode, HalfBlockRenderer } from './half-block-renderer.js';
+import { QualityGovernor } from './quality-governor.js';
+
+export interface VideoArea {
+  /** 1-based terminal coordinates of the top-left cell, and the size in cells. */
+  readonly top: number;
+  readonly left: number;
+  readonly cols: number;
+  readonly rows: number;
+}
+
+export interface PlayerStats {
+  readonly received: number;
+  readonly drawn: number;
+  /** Frames skipped here because the terminal could not keep up. */
+  readonly skipped: number;
+  readonly bytesWritten: number;
+  readonly qualityLevel: number;
+}
+
+export interface TerminalVideoPlayerOptions {
+  readonly area: VideoArea;
+  /** Best color the terminal supports: truecolor when COLORTERM says so, else 256. */
+  readonly colorMode: ColorMode;
+  /** Writes bytes to the terminal synchronously (a TTY write blocks while the terminal is busy). */
+  readonly write: (bytes: Buffer) => void;
+  /** Called right before each write, e.g. to flush the UI library's own buffered output first. */
+  readonly beforeWrite?: () => void;
+  readonly fps: number;
+}
+
+export class TerminalVideoPlayer {
+  private readonly options: TerminalVideoPlayerOptions;
+  private readonly renderer: HalfBlockRenderer;
+  private readonly governor: QualityGovernor;
+  private pending: VideoFrame | undefined;
+  private busy = false;
+  private hidden = false;
+  private stopped = false;
+  private received = 0;
+  private drawn = 0;
+  private skipped = 0;
+  private bytesWritten = 0;
+  private arrivals = 0;
+
+  constructor(options: TerminalVideoPlayerOptions) {
+    this.options = options;
+    // A 256-color terminal starts at the first 256-color rung of the ladder.
+    this.governor = new QualityGovernor(options.colorMode === '256' ? 3 : 0);
+    this.renderer = new HalfBlockRenderer({ ...options.area, colorMode: this.governor.current.colorMode, tolerance: this.governor.current.tolerance });
+  }
+
+  get stats(): PlayerStats {
+    return { received: this.received, drawn: this.drawn, skipped: this.skipped, bytesWritten: this.bytesWritten, qualityLevel: this.governor.levelIndex };
+  }
+
+  /** The area moved or was resized (or painted over): the next frame repaints everything. */
+  setArea(area: VideoArea): void {
+    this.renderer.resize({ ...area, colorMode: this.renderer.colorMode, tolerance: this.governor.current.tolerance });
+  }
+
+  invalidate(): void {
+    this.renderer.invalidate();
+  }
+
+  /** While hidden (an overlay covers the area) frames are received but not drawn. */
+  setHidden(hidden: boolean): void {
+    this.hidden = hidden;
+    if (!hidden) this.renderer.invalidate();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.pending = undefined;
+  }
+
+  onFrame(frame: VideoFrame): void {
+    if (this.stopped) return;
+    this.received++;
+    // Lower rungs of the ladder draw every n-th frame only.
+    if (this.arrivals++ % this.governor.current.frameStep !== 0 || this.hidden) {
+      this.skipped++;
+      return;
+    }
+    if (this.busy) {
+      if (this.pending !== undefined) this.skipped++;
+      this.pending = frame;
+      return;
+    }
+    void this.draw(frame);
+  }
+
+  private async draw(frame: VideoFrame): Promise<void> {
+    this.busy = true;
+    try {
+      const { data, info } = await sharp(frame.payload).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+      if (this.stopped || this.hidden) return;
+      const started = performance.now();
+      const bytes = this.renderer.render(data, info.width, info.height);
+      if (bytes.length > 0) {
+        this.options.beforeWrite?.();
+        this.options.write(bytes);
+      }
+      this.bytesWritten += bytes.length;
+      this.drawn++;
+      if (this.governor.record(performance.now() - started, 1000 / this.options.fps)) {
+        const level = this.governor.current;
+        this.renderer.setColorMode(level.colorMode);
+        this.renderer.setTolerance(level.tolerance);
+      }
+    } catch {
+      // A frame that does not decode is skipped; the next one replaces it.
+      this.skipped++;
+    } finally {
+      this.busy = false;
+      const next = this.pending;
+      this.pending = undefined;
+      if (next !== undefined && !this.stopped) void this.draw(next);
+    }
+  }
+}
+
+/** COLORTERM=truecolor or 24bit is how terminals announce 24-bit color. */
+export function detectColorMode(env: NodeJS.ProcessEnv = process.env): ColorMode {
+  return /^(truecolor|24bit)$/i.test(env['COLORTERM'] ?? '') ? 'truecolor' : '256';
+}
