@@ -30,8 +30,31 @@ export async function runJsonLineMode(session: ChatSession, input: Readable, out
     print({ type: 'key-changed', name: k.name, pinned: k.pinned, announced: k.announced, warning: `the key for ${k.name} changed: messages from it are unverified` }),
   );
   session.on('error', (e) => print({ type: 'error', ...e }));
+  // Video: events and counts, never pixels.
+  const video = { stream: -1, received: 0, paused: false };
+  session.on('videos', (videos) => print({ type: 'videos', videos }));
+  session.on('stream-start', (start) => {
+    if (start.stream !== video.stream) Object.assign(video, { received: 0, paused: false });
+    video.stream = start.stream;
+    print({ ...start });
+  });
+  session.on('video-frame', (frame) => {
+    if (frame.stream === video.stream) video.received++;
+  });
+  session.on('stream-status', (status) => {
+    video.paused = status.paused;
+    print({ ...status, received: video.received });
+  });
+  session.on('stream-end', (end) => {
+    print({ ...end, received: video.received });
+    if (end.stream === video.stream) video.stream = -1;
+  });
 
   let quitting = false;
+  const currentStream = (): { readonly id: number; readonly paused: boolean } => {
+    if (video.stream === -1) throw new ChatError(ErrorCode.NO_SUCH_STREAM, 'no video is playing');
+    return { id: video.stream, paused: video.paused };
+  };
   const disconnected = new Promise<string>((resolve) => session.once('disconnected', (e) => resolve(e.reason)));
   disconnected.then((reason) => print({ type: 'disconnected', reason, expected: quitting }));
 
@@ -56,7 +79,7 @@ export async function runJsonLineMode(session: ChatSession, input: Readable, out
     if (next.done === true) break;
     const command = parseLine(next.value);
     if (command.kind === 'quit') break;
-    runCommand(session, command, print);
+    runCommand(session, command, print, currentStream);
   }
   quitting = true;
   lines.close();
@@ -65,7 +88,15 @@ export async function runJsonLineMode(session: ChatSession, input: Readable, out
   return EXIT_OK;
 }
 
-function runCommand(session: ChatSession, command: ReturnType<typeof parseLine>, print: (event: Record<string, unknown>) => void): void {
+/** The pixel box asked for by :play in line mode: an 80x24-cell pane's worth. */
+export const JSON_MODE_VIDEO_BOX = { width: 80, height: 48 } as const;
+
+function runCommand(
+  session: ChatSession,
+  command: ReturnType<typeof parseLine>,
+  print: (event: Record<string, unknown>) => void,
+  currentStream: () => { readonly id: number; readonly paused: boolean },
+): void {
   try {
     switch (command.kind) {
       case 'empty':
@@ -104,9 +135,18 @@ function runCommand(session: ChatSession, command: ReturnType<typeof parseLine>,
       case 'clear':
         return;
       case 'videos':
+        return session.listVideos();
       case 'play':
+        if (command.ffplay) throw new ChatError(ErrorCode.USAGE, '--ffplay needs the TUI; line mode reports counts only');
+        return session.play(command.video, JSON_MODE_VIDEO_BOX.width, JSON_MODE_VIDEO_BOX.height);
       case 'stop':
-        throw new ChatError(ErrorCode.USAGE, 'video is not available in this version yet');
+        return session.stopVideo(currentStream().id);
+      case 'pause': {
+        const stream = currentStream();
+        return session.pauseVideo(stream.id, !stream.paused);
+      }
+      case 'seek':
+        return session.seekVideo(currentStream().id, command.seconds * 1000);
       case 'invalid':
         throw new ChatError(ErrorCode.USAGE, command.message);
     }
