@@ -92,6 +92,11 @@ export class ChatServer implements ConnectionHost {
     return this.connections.size;
   }
 
+  /** Bytes waiting to go out per joined client: what a slow reader costs the server right now. */
+  pendingBytesByClient(): Record<string, number> {
+    return Object.fromEntries(this.registry.list().map((peer) => [peer.name, peer.connection.pendingBytes]));
+  }
+
   /** Tells every client, stops accepting, and resolves when all sockets are gone. */
   async close(reason = 'server shutting down'): Promise<void> {
     if (this.closing) return;
