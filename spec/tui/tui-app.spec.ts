@@ -6,10 +6,10 @@ import { writeTestIdentity } from '../helpers/identities.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 import { TmuxSession } from '../helpers/tmux.js';
 
-async function openTui(t: TestContext, dir: string, port: number, name: string, index: number, width = 100, height = 30): Promise<TmuxSession> {
+async function openTui(t: TestContext, dir: string, port: number, name: string, index: number, width = 100, height = 30, env: Record<string, string> = {}): Promise<TmuxSession> {
   const identity = await writeTestIdentity(dir, index);
   const command = `exec '${process.execPath}' '${BIN}' connect 127.0.0.1:${port} --name ${name} --identity '${identity}' --known-peers '${dir}/${name}-known.json' 2>'${dir}/${name}.err'`;
-  const tui = TmuxSession.start(t, dir, command, width, height, { XDG_CONFIG_HOME: dir });
+  const tui = TmuxSession.start(t, dir, command, width, height, { XDG_CONFIG_HOME: dir, ...env });
   await tui.waitForScreen(new RegExp(`joined as ${name}`), `${name} to join`);
   return tui;
 }
@@ -122,5 +122,43 @@ describe('the TUI in a real terminal', () => {
     // The prompt line carries no leftover attributes or colors.
     const promptLine = raw.split('\n').find((line) => line.includes('READY$') && !line.includes('connect'))!;
     assert.equal(promptLine.replace(/\u001b\[0?m/g, '').trimEnd(), 'READY$');
+  });
+
+  it(':play shows truecolor half-block video above the log while chat goes on', async (t) => {
+    const dir = makeTempDir(t);
+    const { port } = await startServeProcess(t);
+    const alice = await openTui(t, dir, port, 'alice', 0, 130, 36, { COLORTERM: 'truecolor' });
+    const bob = await openTui(t, dir, port, 'bob', 1);
+    await alice.waitForScreen(/bob joined/, 'alice to see bob');
+    alice.type(':videos');
+    alice.keys('Enter');
+    await alice.waitForScreen(/testsrc2-320x240-30fps\.mp4 +5\.0s +320x240 +30 fps/, 'the video list');
+    alice.type(':play testsrc2-320x240-30fps.mp4');
+    alice.keys('Enter');
+    await alice.waitForScreen(/─ ▶ testsrc2-320x240-30fps\.mp4 ─/, 'the video pane');
+    await alice.waitForScreen(/▶ testsrc2-320x240-30fps\.mp4 [1-4]\.\ds\/5\.0s/, 'playback to advance in the status bar');
+    // capture-pane -e: half blocks drawn in 24-bit colors.
+    const colored = alice.capture(true);
+    assert.match(colored, /\u001b\[38;2;\d+;\d+;\d+m[^\n]*[▀▄]/);
+    assert.ok((colored.match(/[▀▄]/g) ?? []).length > 200, 'the pane is full of half blocks');
+    // Chat during playback, both ways.
+    bob.type('can you see it?');
+    bob.keys('Enter');
+    await alice.waitForScreen(/<bob> can you see it\?/, 'bob\'s message during playback');
+    alice.type('yes, playing');
+    alice.keys('Enter');
+    await bob.waitForScreen(/<alice> yes, playing/, 'alice\'s reply during playback');
+    await alice.waitForScreen(/finished testsrc2-320x240-30fps\.mp4: 150 frames sent/, 'the end of the video', 20_000);
+    const after = await alice.waitForScreen(/^(?![\s\S]*─ ▶ )/, 'the pane to close');
+    assert.doesNotMatch(after, /[▀▄]/, 'no video pixels are left behind on the log');
+  });
+
+  it(':play --ffplay without ffplay says how to get it', async (t) => {
+    const dir = makeTempDir(t);
+    const { port } = await startServeProcess(t);
+    const alice = await openTui(t, dir, port, 'alice', 0, 100, 30, { PATH: '/nonexistent' });
+    alice.type(':play testsrc2-320x240-30fps.mp4 --ffplay');
+    alice.keys('Enter');
+    await alice.waitForScreen(/ffplay is not installed: it comes with Debian's ffmpeg/, 'the missing-ffplay message');
   });
 });

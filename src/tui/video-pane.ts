@@ -47,6 +47,8 @@ export class VideoPane {
   private readonly options: VideoPaneOptions;
   private stream: ActiveStream | undefined;
   private drawnArea = '';
+  /** Screen cells our frames cover, 0-based and exclusive at the end, while blessed thinks they are blank. */
+  private painted: { xi: number; xl: number; yi: number; yl: number } | undefined;
   private column = { left: 0, width: 0, height: 0 };
   private hidden = false;
 
@@ -141,7 +143,10 @@ export class VideoPane {
     this.column = column;
     const stream = this.stream;
     this.box.hidden = stream?.kind !== 'terminal';
-    if (stream === undefined || stream.kind !== 'terminal') return 0;
+    if (stream === undefined || stream.kind !== 'terminal') {
+      this.repaintUnderFrames();
+      return 0;
+    }
     const rows = stream.start === undefined ? 1 : Math.ceil(stream.start.height / 2);
     const height = Math.min(rows + 2, this.maxRows() + 2);
     this.box.left = column.left;
@@ -171,7 +176,11 @@ export class VideoPane {
     const key = JSON.stringify(area);
     if (key !== this.drawnArea) {
       this.drawnArea = key;
+      this.repaintUnderFrames();
+      // Make blessed redraw what our old frames covered once the pane moved (next render).
+      if (this.painted !== undefined) this.options.changed();
       player.setArea(area);
+      this.painted = { xi: area.left - 1, xl: area.left - 1 + area.cols, yi: area.top - 1, yl: area.top - 1 + area.rows };
     } else if (forceRepaint) {
       player.invalidate();
     }
@@ -179,6 +188,25 @@ export class VideoPane {
   }
 
   private ffplayPath: string | undefined;
+
+  /**
+   * blessed believes the cells under our frames are blank (it never drew them), so when the pane
+   * closes or moves it would leave our pixels behind. Marking its record of those cells as unknown
+   * makes its next render rewrite them.
+   */
+  private repaintUnderFrames(): void {
+    const region = this.painted;
+    if (region === undefined) return;
+    this.painted = undefined;
+    const screen = this.options.screen as unknown as { lines: Array<Array<[number, string]> & { dirty?: boolean }>; olines: Array<Array<[number, string]>> };
+    for (let y = region.yi; y < region.yl; y++) {
+      const line = screen.lines[y];
+      const old = screen.olines[y];
+      if (line === undefined || old === undefined) continue;
+      for (let x = region.xi; x < region.xl && x < old.length; x++) old[x]![0] = -1;
+      line.dirty = true;
+    }
+  }
 
   private onVideos(videos: readonly VideoInfo[]): void {
     if (videos.length === 0) {
