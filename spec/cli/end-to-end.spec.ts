@@ -1,6 +1,7 @@
 // The whole product as a user runs it: a real `tui-chat serve` and real `tui-chat connect --json`
 // processes talking over TCP on 127.0.0.1.
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { type Server, type Socket, connect, createServer } from 'node:net';
 import { describe, it, type TestContext } from 'node:test';
@@ -147,6 +148,37 @@ describe('tui-chat end to end', () => {
     await server.waitExit();
     assert.match(server.stderr, /client\.joined name=alice/);
     assert.doesNotMatch(server.stderr, /LOG-SECRET|PRIVATE KEY|MII/);
+  });
+  it('streams a video to a --json client, reporting start, end and frame counts', async (t) => {
+    const dir = makeTempDir(t);
+    const { port } = await startServeProcess(t);
+    const viewer = await connectClient(t, dir, port, 'viewer', 0);
+    viewer.writeLine(':play bars-640x360-25fps.mp4');
+    const start = await viewer.waitForEvent(isType('stream-start'), 'the stream to start');
+    assert.deepEqual([start['width'], start['height'], start['fps']], [80, 44, 25]);
+    const end = await viewer.waitForEvent(isType('stream-end'), 'the stream to end', 20_000);
+    assert.equal(end['reason'], 'finished');
+    assert.equal(end['sent'], 75);
+    assert.equal(end['received'], 75, 'every frame the server sent arrived');
+    assert.ok(!viewer.stdoutLines.some((line) => line.length > 2000), 'no pixels in the output');
+  });
+
+  it('leaves no ffmpeg running when a viewer vanishes mid-stream', async (t) => {
+    const dir = makeTempDir(t);
+    const { server, port } = await startServeProcess(t);
+    const viewer = await connectClient(t, dir, port, 'viewer', 0);
+    viewer.writeLine(':play mandelbrot-480x270-24fps.mp4');
+    await viewer.waitForEvent(isType('stream-start'), 'the stream to start');
+    const ffmpegChildren = () => {
+      try {
+        return execFileSync('pgrep', ['-P', String(server.child.pid)], { encoding: 'utf8' }).trim().split('\n').filter((l) => l !== '');
+      } catch {
+        return [];
+      }
+    };
+    await waitUntil(() => ffmpegChildren().length === 1, 'the server to run one ffmpeg');
+    viewer.child.kill('SIGKILL');
+    await waitUntil(() => ffmpegChildren().length === 0, 'the ffmpeg to go with its viewer');
   });
 });
 
