@@ -2,6 +2,8 @@
 import { cpus, totalmem } from 'node:os';
 import { type BenchResult, runRelayBench } from './relay-bench.js';
 import { runRendererBench } from './renderer-bench.js';
+import { runEncodingBench } from './encoding-bench.js';
+import { runFanoutBench } from './fanout-bench.js';
 
 const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 5);
 
@@ -32,11 +34,31 @@ function printRenderer(): void {
   console.log('');
 }
 
+async function printEncoding(): Promise<void> {
+  console.log('frame encoding on the wire (per frame; JPEG is encoded by ffmpeg, decoded by sharp off the main thread)\n');
+  console.log(['clip'.padEnd(11), 'pixels'.padStart(7), 'encoding'.padEnd(23), 'bytes'.padStart(8), 'server ms'.padStart(10), 'client ms'.padStart(10)].join('  '));
+  for (const r of await runEncodingBench()) {
+    console.log([r.clip.padEnd(11), r.size.padStart(7), r.encoding.padEnd(23), Math.round(r.bytesPerFrame).toLocaleString('en-US').padStart(8), r.serverMsPerFrame.toFixed(3).padStart(10), r.clientMsPerFrame.toFixed(3).padStart(10)].join('  '));
+  }
+  console.log('');
+}
+
+async function printFanout(): Promise<void> {
+  console.log('video fan-out: concurrent 30 fps viewers at 80x24 cells, one ffmpeg each (stops after the first run over 1% lost)\n');
+  console.log(['viewers'.padStart(7), 'frames due'.padStart(11), 'received'.padStart(9), 'dropped'.padStart(8), 'lost'.padStart(7)].join('  '));
+  for (const r of await runFanoutBench()) {
+    console.log([String(r.viewers).padStart(7), String(r.expected).padStart(11), String(r.received).padStart(9), String(r.dropped).padStart(8), `${(r.dropShare * 100).toFixed(2)}%`.padStart(7)].join('  '));
+  }
+  console.log('');
+}
+
 async function main(): Promise<void> {
   console.log(`machine: ${machine()}\n`);
   const only = process.argv[2];
   if (only === undefined || only === 'renderer') printRenderer();
-  if (only === 'renderer') return;
+  if (only === undefined || only === 'encoding') await printEncoding();
+  if (only === undefined || only === 'fanout') await printFanout();
+  if (only === 'renderer' || only === 'encoding' || only === 'fanout') return;
   console.log(`relay throughput: ${SECONDS} s per run, one server process, load generated from this process\n`);
   console.log(['target'.padEnd(11), 'clients'.padStart(7), 'mode '.padEnd(5), 'deliveries/s'.padStart(13), 'p50 ms'.padStart(8), 'p99 ms'.padStart(8), 'vs ceiling'].join('  '));
   const results = await runRelayBench(SECONDS);

@@ -32,8 +32,16 @@ export interface VideoStreamOptions {
 }
 
 /** Decoded frames waiting for their time; ffmpeg is paused beyond this (bounded memory). */
-const MAX_BUFFERED_FRAMES = 4;
+const MAX_BUFFERED_FRAMES = 8;
+/** Frames decoded before the clock starts: a cushion against a decoder that starts slowly. */
+const PREBUFFER_FRAMES = 4;
 const STATUS_INTERVAL_MS = 1000;
+/**
+ * How far behind the clock a frame may be and still be shown (or two frame intervals, if longer).
+ * Measured: starting an ffmpeg blocks the event loop 13-19 ms (spawn), and a burst of viewers
+ * pressing play stalls the other streams for 60-90 ms; players commonly drop only past ~100 ms.
+ */
+const LATE_ALLOWANCE_MS = 100;
 
 export function fitInside(srcWidth: number, srcHeight: number, boxWidth: number, boxHeight: number): { width: number; height: number } {
   const scale = Math.min(boxWidth / srcWidth, boxHeight / srcHeight);
@@ -55,6 +63,7 @@ export class VideoStream {
   private nextIndex = 0;
   /** Wall-clock time at which frame index 0 would be due; moves on pause and seek. */
   private clockOrigin = 0;
+  private clockRunning = false;
   private paused = false;
   private pausedAt = 0;
   private seq = 0;
@@ -141,19 +150,21 @@ export class VideoStream {
     this.nextIndex = index;
     this.decoderDone = false;
     this.stderrTail = '';
-    // The clock starts with the first decoded frame, not now: ffmpeg takes a while to start, and
-    // frames due during its start-up would otherwise count as late and be skipped.
-    let clockStarted = false;
+    // The clock starts once a few frames are decoded, not now: ffmpeg takes a while to start and
+    // decodes its first frames slowly, and frames due meanwhile would count as late and be skipped.
+    this.clockRunning = false;
     this.options.sink.start({ width: this.size.width, height: this.size.height, fps: info.fps, durationMs: info.durationMs });
     const args = [
       '-hide_banner', '-loglevel', 'error', '-nostdin',
+      // One thread each: a stream is small work, and dozens of streams must share the cores.
+      '-threads', '1',
       ...(index > 0 ? ['-ss', (index * this.frameMs / 1000).toFixed(3)] : []),
       '-i', this.options.path,
       '-an', '-sn',
       '-vf', `scale=${this.size.width}:${this.size.height}`,
       // Constant frame rate at the source rate, so frame n is at n x frame duration.
       '-r', String(info.fps), '-vsync', 'cfr',
-      '-pix_fmt', 'yuvj420p', '-c:v', 'mjpeg', '-q:v', String(this.options.quality ?? 5),
+      '-pix_fmt', 'yuvj420p', '-c:v', 'mjpeg', '-q:v', String(this.options.quality ?? 5), '-threads', '1',
       '-f', 'image2pipe', 'pipe:1',
     ];
     const decoder = spawn(this.options.ffmpegPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -169,11 +180,6 @@ export class VideoStream {
         this.finish('error', error instanceof ChatError ? error.message : 'decode failed');
         return;
       }
-      if (!clockStarted && jpegs.length > 0) {
-        clockStarted = true;
-        this.clockOrigin = performance.now() - this.nextIndex * this.frameMs;
-        if (this.paused) this.pausedAt = performance.now();
-      }
       for (const payload of jpegs) {
         this.buffered.push({
           stream: this.id, seq: 0, ptsMs: frameIndex * this.frameMs,
@@ -181,6 +187,7 @@ export class VideoStream {
         });
         frameIndex++;
       }
+      if (this.buffered.length >= PREBUFFER_FRAMES) this.startClock();
       // Backpressure on the decoder: it waits (blocked on its pipe) until frames are presented.
       if (this.buffered.length >= MAX_BUFFERED_FRAMES) decoder.stdout!.pause();
       this.schedule();
@@ -195,6 +202,7 @@ export class VideoStream {
       if (this.decoder !== decoder) return;
       this.decoder = undefined;
       this.decoderDone = true;
+      this.startClock(); // a video shorter than the prebuffer
       if (code !== 0 && signal === null) {
         const reason = this.stderrTail.trim().split('\n').pop() ?? `ffmpeg exited with ${code}`;
         this.finish('error', `decoding failed: ${reason.slice(0, 200)}`);
@@ -202,6 +210,13 @@ export class VideoStream {
       }
       this.schedule();
     });
+  }
+
+  private startClock(): void {
+    if (this.clockRunning) return;
+    this.clockRunning = true;
+    this.clockOrigin = performance.now() - this.nextIndex * this.frameMs;
+    if (this.paused) this.pausedAt = performance.now();
   }
 
   private resumeDecoderIfRoom(): void {
@@ -218,7 +233,7 @@ export class VideoStream {
 
   /** Arms the timer for the next frame's due time, if there is a frame and we are playing. */
   private schedule(): void {
-    if (this.ended || this.paused || this.pacer !== undefined) return;
+    if (this.ended || this.paused || this.pacer !== undefined || !this.clockRunning) return;
     if (this.buffered.length === 0) {
       if (this.decoderDone) this.finish('finished', 'finished');
       return;
@@ -232,10 +247,12 @@ export class VideoStream {
 
   private present(): void {
     if (this.ended || this.paused) return;
-    // After a stall (slow decoder, busy loop) we are behind: skip frames whose time has passed
-    // instead of bursting them, so the viewer jumps to now. Skipped frames count as dropped.
+    // After a real stall (slow decoder, busy machine) we are behind: skip frames whose time has
+    // long passed instead of bursting them, so the viewer jumps to now. A hiccup shorter than the
+    // allowance is absorbed by showing frames a little late. Skipped frames count as dropped.
     const now = performance.now();
-    while (this.buffered.length > 1 && this.clockOrigin + (this.nextIndex + 1) * this.frameMs <= now) {
+    const allowance = Math.max(LATE_ALLOWANCE_MS, 2 * this.frameMs);
+    while (this.buffered.length > 1 && this.clockOrigin + (this.nextIndex + 1) * this.frameMs + allowance <= now) {
       this.buffered.shift();
       this.nextIndex++;
       this.dropped++;

@@ -1,0 +1,117 @@
+// How many viewers one server streams to at 30 fps (80x24 cells, 80x48 pixels) before frames drop.
+// Each viewer is a real client with its own stream and its own ffmpeg on the server; the server is
+// a child process; viewers count what they receive and the server reports what it dropped.
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type Socket, connect } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { FrameDecoder } from '../src/core/frame-decoder.js';
+import { FrameType } from '../src/core/frame-types.js';
+import { type Identity, generateIdentity } from '../src/core/identity.js';
+import { signJoinChallenge } from '../src/core/join-proof.js';
+import { decodeServerMessage, encodeMessage } from '../src/core/message-codec.js';
+import { PROTOCOL_VERSION } from '../src/core/messages.js';
+import { resolveFfmpeg } from '../src/video/ffmpeg-path.js';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+/** 20 s at 30 fps, long enough that every viewer is playing at once after the staggered starts. */
+const VIDEO = 'testsrc2-320x240-30fps-20s.mp4';
+const FRAMES_PER_VIEWER = 600;
+/** Viewers press play this far apart, as people do; see the note on start-up stalls in docs/BENCHMARKS.md. */
+const PLAY_INTERVAL_MS = 100;
+
+function makeClip(): string {
+  const dir = join(tmpdir(), 'tui-chat-bench', 'fanout-videos');
+  const clip = join(dir, VIDEO);
+  if (!existsSync(clip)) {
+    mkdirSync(dir, { recursive: true });
+    execFileSync(resolveFfmpeg().path, ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=size=320x240:rate=30:duration=20', '-c:v', 'libx264', '-pix_fmt', 'yuv420p', clip]);
+  }
+  return dir;
+}
+
+export interface FanoutResult {
+  readonly viewers: number;
+  readonly expected: number;
+  readonly received: number;
+  readonly dropped: number;
+  readonly dropShare: number;
+}
+
+interface Viewer {
+  received: number;
+  ended: Promise<{ sent: number; dropped: number }>;
+  socket: Socket;
+}
+
+async function startServer(videosDir: string): Promise<{ child: ChildProcess; port: number }> {
+  const args = ['bin/tui-chat', 'serve', '--port', '0', '--log-level', 'warn', '--max-streams', '1000', '--max-clients', '1000', '--videos', videosDir];
+  const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'ignore'] });
+  const port = await new Promise<number>((resolve) => {
+    let out = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      const match = /listening on [\d.]+:(\d+)/.exec(out);
+      if (match) resolve(Number(match[1]));
+    });
+  });
+  return { child, port };
+}
+
+function joinViewer(port: number, index: number, identity: Identity): Promise<Viewer> {
+  return new Promise((resolveJoined) => {
+    const socket = connect({ host: '127.0.0.1', port });
+    const name = `v${index}`;
+    const decoder = new FrameDecoder({ [FrameType.CONTROL]: 1 << 20, [FrameType.MEDIA]: 1 << 22 });
+    let resolveEnded: (value: { sent: number; dropped: number }) => void;
+    const viewer: Viewer = { received: 0, socket, ended: new Promise((r) => (resolveEnded = r)) };
+    socket.on('data', (chunk: Buffer) => {
+      for (const frame of decoder.push(chunk)) {
+        if (frame.type === FrameType.MEDIA) {
+          viewer.received++;
+          continue;
+        }
+        const message = decodeServerMessage(frame.body);
+        if (message.type === 'challenge') {
+          const signature = signJoinChallenge(identity.privateKey, Buffer.from(message.nonce, 'base64'), name, identity.publicKeyDer);
+          socket.write(encodeMessage({ type: 'auth', signature: signature.toString('base64') }));
+        } else if (message.type === 'welcome') {
+          resolveJoined(viewer);
+        } else if (message.type === 'stream-end') {
+          resolveEnded!({ sent: message.sent, dropped: message.dropped });
+        }
+      }
+    });
+    socket.write(encodeMessage({ type: 'hello', version: PROTOCOL_VERSION, name, publicKey: identity.publicKeyBase64 }));
+  });
+}
+
+export async function runFanoutBench(counts: readonly number[] = [8, 16, 32, 48, 64, 96, 128], stagger = true): Promise<FanoutResult[]> {
+  const identity = await generateIdentity();
+  const videosDir = makeClip();
+  const results: FanoutResult[] = [];
+  for (const count of counts) {
+    const { child, port } = await startServer(videosDir);
+    try {
+      const viewers: Viewer[] = [];
+      for (let i = 0; i < count; i++) viewers.push(await joinViewer(port, i, identity));
+      for (const viewer of viewers) {
+        viewer.socket.write(encodeMessage({ type: 'play', name: VIDEO, width: 80, height: 48 }));
+        if (stagger) await new Promise((resolve) => setTimeout(resolve, PLAY_INTERVAL_MS));
+      }
+      const ends = await Promise.all(viewers.map((v) => v.ended));
+      const received = viewers.reduce((n, v) => n + v.received, 0);
+      const dropped = ends.reduce((n, e) => n + e.dropped, 0);
+      const expected = count * FRAMES_PER_VIEWER;
+      results.push({ viewers: count, expected, received, dropped, dropShare: (expected - received) / expected });
+      for (const viewer of viewers) viewer.socket.destroy();
+    } finally {
+      child.kill('SIGTERM');
+      await new Promise((resolve) => child.once('exit', resolve));
+    }
+    if (results.at(-1)!.dropShare > 0.01) break;
+  }
+  return results;
+}
