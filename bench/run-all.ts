@@ -4,6 +4,7 @@ import { type BenchResult, runRelayBench } from './relay-bench.js';
 import { runRendererBench } from './renderer-bench.js';
 import { runEncodingBench } from './encoding-bench.js';
 import { runFanoutBench } from './fanout-bench.js';
+import { runTuiVideoBench } from './tui-video-bench.js';
 
 const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 5);
 
@@ -52,13 +53,20 @@ async function printFanout(): Promise<void> {
   console.log('');
 }
 
+async function printTuiVideo(): Promise<void> {
+  console.log('end to end: 30 fps video at 160x48 cells, server -> real TUI in tmux, truecolor\n');
+  const r = await runTuiVideoBench();
+  console.log(`sent ${r.sent}, dropped by server ${r.serverDropped}, skipped by client ${r.skipped}, drawn ${r.drawn} = ${r.fps.toFixed(1)} fps, ${(r.dropShare * 100).toFixed(2)}% of frames not drawn, ${r.kbPerFrame} KB a frame, final quality level ${r.qualityLevel}\n`);
+}
+
 async function main(): Promise<void> {
   console.log(`machine: ${machine()}\n`);
   const only = process.argv[2];
   if (only === undefined || only === 'renderer') printRenderer();
   if (only === undefined || only === 'encoding') await printEncoding();
   if (only === undefined || only === 'fanout') await printFanout();
-  if (only === 'renderer' || only === 'encoding' || only === 'fanout') return;
+  if (only === undefined || only === 'tui') await printTuiVideo();
+  if (only !== undefined && only !== 'relay') return;
   console.log(`relay throughput: ${SECONDS} s per run, one server process, load generated from this process\n`);
   console.log(['target'.padEnd(11), 'clients'.padStart(7), 'mode '.padEnd(5), 'deliveries/s'.padStart(13), 'p50 ms'.padStart(8), 'p99 ms'.padStart(8), 'vs ceiling'].join('  '));
   const results = await runRelayBench(SECONDS);

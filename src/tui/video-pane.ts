@@ -68,8 +68,9 @@ export class VideoPane {
     client.on('stream-end', (end) => {
       const stream = this.stream;
       if (stream?.start?.stream !== end.stream) return;
-      const skipped = stream.terminal?.stats.skipped ?? 0;
-      const detail = `${end.sent} frames sent, ${end.dropped} dropped by the server, ${skipped} skipped here`;
+      const stats = stream.terminal?.stats;
+      const drawn = stats === undefined ? '' : `; drew ${stats.drawn}, ${Math.round(stats.bytesWritten / Math.max(1, stats.drawn) / 1024)} KB a frame, quality level ${stats.qualityLevel}`;
+      const detail = `${end.sent} frames sent, ${end.dropped} dropped by the server, ${stats?.skipped ?? 0} skipped here${drawn}`;
       if (end.reason === 'error') options.say(`${stream.name} failed: ${end.message} (${detail})`, 'error');
       else options.say(`${end.reason === 'finished' ? 'finished' : 'stopped'} ${stream.name}: ${detail}`);
       this.close(false);

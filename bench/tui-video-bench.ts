@@ -1,0 +1,89 @@
+// End to end: a 30 fps video at 160x48 cells through a real server into the real TUI inside tmux,
+// in truecolor. tmux is the terminal here (it parses every byte, as a real terminal would); the
+// TUI reports at the end what it drew and skipped.
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { resolveFfmpeg } from '../src/video/ffmpeg-path.js';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const CLIP = 'zoom-480x270-30fps-10s.mp4';
+const SECONDS = 10;
+/** A 216x80 terminal gives the video pane 160 columns and 45 rows (160x90 pixels, 16:9). */
+const TERMINAL = { width: 216, height: 80 };
+
+export interface TuiVideoResult {
+  readonly sent: number;
+  readonly serverDropped: number;
+  readonly skipped: number;
+  readonly drawn: number;
+  readonly fps: number;
+  readonly kbPerFrame: number;
+  readonly qualityLevel: number;
+  readonly dropShare: number;
+}
+
+function makeClip(): string {
+  const dir = join(tmpdir(), 'tui-chat-bench', 'tui-videos');
+  const clip = join(dir, CLIP);
+  if (existsSync(clip)) return dir;
+  mkdirSync(dir, { recursive: true });
+  const ffmpeg = resolveFfmpeg().path;
+  const picture = join(dir, 'picture.png');
+  const quiet = ['-hide_banner', '-loglevel', 'error', '-y'];
+  execFileSync(ffmpeg, [...quiet, '-f', 'lavfi', '-i', 'mandelbrot=size=960x540:start_scale=0.5:outer=normalized_iteration_count,noise=alls=25:allf=u', '-frames:v', '1', picture]);
+  execFileSync(ffmpeg, [...quiet, '-loop', '1', '-i', picture, '-vf', "zoompan=z='1+0.001*on':x='iw/2-(iw/zoom/2)':y='ih/2-(ih/zoom/2)':d=1:s=480x270:fps=30", '-frames:v', String(SECONDS * 30), '-c:v', 'libx264', '-crf', '18', '-pix_fmt', 'yuv420p', clip]);
+  rmSync(picture);
+  return dir;
+}
+
+function tmux(socket: string, ...args: string[]): string {
+  return execFileSync('tmux', ['-L', socket, ...args], { encoding: 'utf8' });
+}
+
+export async function runTuiVideoBench(): Promise<TuiVideoResult> {
+  const videos = makeClip();
+  const work = mkdtempSync(join(tmpdir(), 'tui-chat-bench-'));
+  const server: ChildProcess = spawn(process.execPath, ['bin/tui-chat', 'serve', '--port', '0', '--videos', videos], { cwd: ROOT, stdio: ['ignore', 'pipe', 'ignore'] });
+  const socket = `tui-chat-bench-${process.pid}`;
+  try {
+    const port = await new Promise<number>((resolve) => {
+      let out = '';
+      server.stdout!.on('data', (chunk: Buffer) => {
+        out += chunk.toString();
+        const match = /listening on [\d.]+:(\d+)/.exec(out);
+        if (match) resolve(Number(match[1]));
+      });
+    });
+    const script = join(work, 'tui.sh');
+    writeFileSync(script, `#!/bin/sh\nexport LANG=C.UTF-8 COLORTERM=truecolor XDG_CONFIG_HOME='${work}'\nexec '${process.execPath}' '${join(ROOT, 'bin/tui-chat')}' connect 127.0.0.1:${port} --name bench 2>'${work}/tui.err'\n`, { mode: 0o755 });
+    tmux(socket, '-f', '/dev/null', 'new-session', '-d', '-s', 'bench', '-x', String(TERMINAL.width), '-y', String(TERMINAL.height), script);
+    const screen = () => tmux(socket, 'capture-pane', '-p', '-J', '-t', 'bench');
+    const waitFor = async (pattern: RegExp, timeoutMs: number): Promise<RegExpExecArray> => {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const match = pattern.exec(screen().replace(/\s*\n\s*/g, ' '));
+        if (match !== null) return match;
+        if (Date.now() > deadline) throw new Error(`timed out waiting for ${pattern}`);
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+    };
+    await waitFor(/joined as bench/, 30_000);
+    tmux(socket, 'send-keys', '-t', 'bench', '-l', `:play ${CLIP}`);
+    tmux(socket, 'send-keys', '-t', 'bench', 'Enter');
+    const match = await waitFor(/finished \S+: (\d+) frames sent, (\d+) dropped by the server, (\d+) skipped here; drew (\d+), (\d+) KB a frame, quality level (\d+)/, (SECONDS + 30) * 1000);
+    const [sent, serverDropped, skipped, drawn, kb, level] = match.slice(1).map(Number) as [number, number, number, number, number, number];
+    const due = SECONDS * 30;
+    return { sent, serverDropped, skipped, drawn, fps: drawn / SECONDS, kbPerFrame: kb, qualityLevel: level, dropShare: (due - drawn) / due };
+  } finally {
+    try {
+      tmux(socket, 'kill-server');
+    } catch {
+      // already gone
+    }
+    server.kill('SIGTERM');
+    rmSync(work, { recursive: true, force: true });
+  }
+}
