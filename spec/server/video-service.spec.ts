@@ -79,6 +79,19 @@ describe('video through the server', () => {
     });
   }
 
+  it('sends a small JPEG still for a poster, capped at 160 pixels a side', async (t) => {
+    const { port } = await startServer(t);
+    const client = await RawClient.join(port, 'alice', ids[0]!);
+    client.send({ type: 'poster', name: 'mandelbrot-480x270-24fps.mp4', width: 2000, height: 2000 });
+    const poster = await client.next('poster');
+    const { default: sharp } = await import('sharp');
+    const meta = await sharp(Buffer.from(poster.jpeg, 'base64')).metadata();
+    assert.deepEqual([meta.format, meta.width, meta.height], ['jpeg', 160, 90]);
+    client.send({ type: 'poster', name: '../package.json', width: 24, height: 12 });
+    assert.equal((await client.next('error')).code, ErrorCode.VIDEO_PATH);
+    client.close();
+  });
+
   it('refuses controls for a stream that is not the client\'s', async (t) => {
     const { port } = await startServer(t);
     const client = await RawClient.join(port, 'alice', ids[0]!);

@@ -36,7 +36,7 @@ export type SendOutcome = { readonly status: 'sent'; readonly sent: SentMessage 
 const PERMANENT_REFUSALS: ReadonlySet<string> = new Set([ErrorCode.VERSION_MISMATCH, ErrorCode.AUTH_FAILED, ErrorCode.NAME_INVALID]);
 const FORWARDED_EVENTS = [
   'ready', 'peers', 'join', 'leave', 'message', 'sent', 'ack', 'key-changed', 'error',
-  'videos', 'stream-start', 'stream-status', 'stream-end', 'video-frame',
+  'videos', 'poster', 'stream-start', 'stream-status', 'stream-end', 'video-frame',
 ] as const;
 /** How many numbered alternatives to try (alice2 .. alice9) before a random suffix. */
 const NUMBERED_ALTERNATIVES = 8;

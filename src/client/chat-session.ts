@@ -86,6 +86,7 @@ export interface SessionEvents {
   ack: { readonly id: string; readonly delivered: number; readonly missing: readonly string[]; readonly unkeyed: readonly string[] };
   'key-changed': { readonly name: string; readonly pinned: string; readonly announced: string };
   videos: readonly VideoInfo[];
+  poster: { readonly name: string; readonly jpeg: Buffer };
   'stream-start': StreamStartMessage;
   'stream-status': StreamStatusMessage;
   'stream-end': StreamEndMessage;
@@ -227,6 +228,12 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
   listVideos(): void {
     this.requireReady();
     this.write({ type: 'list-videos' });
+  }
+
+  /** Asks for a still of a video (answered by a 'poster' event); the server caps it at 160 px a side. */
+  requestPoster(name: string, width: number, height: number): void {
+    this.requireReady();
+    this.write({ type: 'poster', name, width: evenPixels(width), height: evenPixels(height) });
   }
 
   /** Starts a stream fitted inside width x height pixels; answered by 'stream-start' or 'error'. */
@@ -385,6 +392,9 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
         return;
       case 'videos':
         this.emit('videos', message.videos.map((video) => ({ ...video, name: stripControlCharacters(video.name) })));
+        return;
+      case 'poster':
+        this.emit('poster', { name: stripControlCharacters(message.name), jpeg: Buffer.from(message.jpeg, 'base64') });
         return;
       case 'stream-start':
         this.emit('stream-start', { ...message, name: stripControlCharacters(message.name) });

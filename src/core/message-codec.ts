@@ -18,6 +18,8 @@ const MAX_TEXT_CHARS = 1024;
 const MAX_VIDEO_NAME_CHARS = 255;
 /** Largest video box a client may ask for, per side, in pixels (a 4K terminal at 1 px per cell is ~1000). */
 const MAX_VIDEO_DIMENSION = 2048;
+/** A poster is at most 160x96 pixels; its JPEG is a few KB. */
+const MAX_POSTER_CHARS = 128 * 1024;
 
 type Json = Record<string, unknown>;
 
@@ -50,6 +52,8 @@ export function decodeClientMessage(body: Buffer): ClientMessage {
       return { type: 'bye' };
     case 'list-videos':
       return { type: 'list-videos' };
+    case 'poster':
+      return { type: 'poster', name: string(obj, 'name', MAX_VIDEO_NAME_CHARS), width: dimension(obj, 'width'), height: dimension(obj, 'height') };
     case 'play':
       return { type: 'play', name: string(obj, 'name', MAX_VIDEO_NAME_CHARS), width: dimension(obj, 'width'), height: dimension(obj, 'height') };
     case 'stop-video':
@@ -118,6 +122,8 @@ export function decodeServerMessage(body: Buffer): ServerMessage {
       return { type: 'pong', nonce: integer(obj, 'nonce') };
     case 'shutdown':
       return { type: 'shutdown', reason: string(obj, 'reason', MAX_TEXT_CHARS) };
+    case 'poster':
+      return { type: 'poster', name: string(obj, 'name', MAX_VIDEO_NAME_CHARS), jpeg: base64(obj, 'jpeg', MAX_POSTER_CHARS) };
     case 'videos': {
       const list = obj['videos'];
       if (!Array.isArray(list)) throw invalid('videos', 'must be a list');

@@ -92,7 +92,16 @@ export interface ResizeVideoMessage {
   readonly height: number;
 }
 
+/** A still from the video for listings; the server caps the size. */
+export interface PosterRequestMessage {
+  readonly type: 'poster';
+  readonly name: string;
+  readonly width: number;
+  readonly height: number;
+}
+
 export type ClientMessage =
+  | PosterRequestMessage
   | HelloMessage
   | AuthMessage
   | SendMessage
@@ -208,7 +217,15 @@ export interface StreamEndMessage {
   readonly dropped: number;
 }
 
+export interface PosterMessage {
+  readonly type: 'poster';
+  readonly name: string;
+  /** A JPEG, base64. */
+  readonly jpeg: string;
+}
+
 export type ServerMessage =
+  | PosterMessage
   | VideosMessage
   | StreamStartMessage
   | StreamStatusMessage

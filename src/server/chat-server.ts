@@ -196,6 +196,8 @@ export class ChatServer implements ConnectionHost {
     switch (request.type) {
       case 'list-videos':
         return this.videos.list(connection);
+      case 'poster':
+        return this.videos.poster(connection, request);
       case 'play':
         return this.videos.play(connection, request);
       case 'stop-video':

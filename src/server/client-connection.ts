@@ -14,7 +14,7 @@ import type { Logger } from '../core/logger.js';
 import { decodeClientMessage, encodeMessage } from '../core/message-codec.js';
 import { type ClientMessage, type HelloMessage, PROTOCOL_VERSION, type SendMessage, type ServerMessage } from '../core/messages.js';
 
-export type VideoRequest = Extract<ClientMessage, { type: 'list-videos' | 'play' | 'stop-video' | 'pause-video' | 'seek-video' | 'resize-video' }>;
+export type VideoRequest = Extract<ClientMessage, { type: 'list-videos' | 'poster' | 'play' | 'stop-video' | 'pause-video' | 'seek-video' | 'resize-video' }>;
 import { OutboundQueue } from './outbound-queue.js';
 import type { ServerLimits } from './server-limits.js';
 
@@ -176,6 +176,7 @@ export class ClientConnection {
       case 'bye':
         return this.close('bye');
       case 'list-videos':
+      case 'poster':
       case 'play':
       case 'stop-video':
       case 'pause-video':

@@ -5,9 +5,10 @@ import { encodeFrame } from '../core/frame-encoder.js';
 import { FrameType } from '../core/frame-types.js';
 import type { Logger } from '../core/logger.js';
 import { encodeVideoFrame } from '../core/media-frame.js';
-import type { PlayMessage } from '../core/messages.js';
+import type { PlayMessage, PosterRequestMessage } from '../core/messages.js';
 import { resolveFfmpeg } from '../video/ffmpeg-path.js';
 import { VideoLibrary } from '../video/video-library.js';
+import { grabPoster } from '../video/video-poster.js';
 import { VideoStream } from '../video/video-stream.js';
 import type { ClientConnection } from './client-connection.js';
 
@@ -20,6 +21,9 @@ export interface VideoServiceOptions {
   readonly maxMediaFrameBytes: number;
   readonly logger: Logger;
 }
+
+/** Posters are thumbnails: at most 160 pixels a side whatever the client asks. */
+const MAX_POSTER_SIDE = 160;
 
 /** Frame header plus a bit of slack: a JPEG must fit in a media frame with its header. */
 const MEDIA_FRAME_OVERHEAD = 64;
@@ -45,6 +49,14 @@ export class VideoService {
   async list(connection: ClientConnection): Promise<void> {
     const videos = await this.requireLibrary().list();
     connection.send({ type: 'videos', videos });
+  }
+
+  async poster(connection: ClientConnection, request: PosterRequestMessage): Promise<void> {
+    const library = this.requireLibrary();
+    const video = await library.resolve(request.name);
+    const box = { width: Math.min(request.width, MAX_POSTER_SIDE), height: Math.min(request.height, MAX_POSTER_SIDE) };
+    const jpeg = await grabPoster(this.ffmpegPath!, video.path, video.info, box);
+    connection.send({ type: 'poster', name: video.info.name, jpeg: jpeg.toString('base64') });
   }
 
   async play(connection: ClientConnection, request: PlayMessage): Promise<void> {

@@ -21,7 +21,9 @@ export type LogEntry =
       readonly isDirect: boolean;
       readonly isQueued?: boolean;
     }
-  | { readonly kind: 'system' | 'error' | 'warning'; readonly ts: number; readonly text: string };
+  | { readonly kind: 'system' | 'error' | 'warning'; readonly ts: number; readonly text: string }
+  /** A picture we drew ourselves (ANSI color escapes, no peer text inside), under a caption. */
+  | { readonly kind: 'image'; readonly ts: number; readonly caption: string; readonly ansi: string };
 
 export interface Conversation {
   readonly id: ConversationId;
@@ -97,6 +99,10 @@ export class ChatViewModel {
   /** A line about the chat itself (join, leave, state); goes to the given or current conversation. */
   addSystem(text: string, kind: 'system' | 'error' | 'warning' = 'system', conversation: ConversationId = this.current): void {
     this.append(this.ensure(conversation, conversation === ROOM_ID ? 'room' : conversation.slice(3)), { kind, ts: this.now(), text }, false);
+  }
+
+  addImage(caption: string, ansi: string, conversation: ConversationId = this.current): void {
+    this.append(this.ensure(conversation, conversation === ROOM_ID ? 'room' : conversation.slice(3)), { kind: 'image', ts: this.now(), caption, ansi }, false);
   }
 
   setPeers(peers: PeerView[]): void {

@@ -31,6 +31,9 @@ export function renderLogEntry(entry: LogEntry): string {
       return `${time} {yellow-fg}{bold}!!! ${indent(entry.text)}{/bold}{/yellow-fg}`;
     case 'error':
       return `${time} {red-fg}error: ${indent(entry.text)}{/red-fg}`;
+    case 'image':
+      // The picture's escapes are ours (terminal-image output); only the caption needs escaping.
+      return `${time} {gray-fg}-!- ${escapeTags(entry.caption)}{/gray-fg}\n${entry.ansi.replace(/\{|\}/g, '').replace(/^/gm, '      ')}`;
   }
 }
 

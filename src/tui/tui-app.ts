@@ -115,6 +115,10 @@ class TuiApp {
         this.model.addSystem(text, kind);
         this.scheduleRender();
       },
+      showImage: (caption, ansi) => {
+        this.model.addImage(caption, ansi);
+        this.scheduleRender();
+      },
       changed: () => this.scheduleRender(),
     });
     // Declared after the video pane so that it covers the pane when shown.

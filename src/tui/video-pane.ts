@@ -20,6 +20,8 @@ export interface VideoPaneOptions {
   readonly colorMode: ColorMode;
   /** Adds a line to the log. */
   readonly say: (text: string, kind?: 'system' | 'error' | 'warning') => void;
+  /** Adds a picture (ANSI) with a caption to the log. */
+  readonly showImage: (caption: string, ansi: string) => void;
   /** Something about the pane changed: re-lay out and redraw. */
   readonly changed: () => void;
 }
@@ -57,6 +59,7 @@ export class VideoPane {
     this.box = blessed.box({ parent: options.screen, hidden: true, top: 0, left: 0, width: 10, height: 4, border: { type: 'line' }, tags: true, style: { border: { fg: 'magenta' } } });
     const client = options.client;
     client.on('videos', (videos) => this.onVideos(videos));
+    client.on('poster', ({ name, jpeg }) => void this.showPoster(name, jpeg));
     client.on('stream-start', (start) => this.onStreamStart(start));
     client.on('stream-status', (status) => {
       if (this.stream?.start?.stream !== status.stream) return;
@@ -216,6 +219,17 @@ export class VideoPane {
     }
     const rows = videos.map((v) => `  ${v.name}  ${(v.durationMs / 1000).toFixed(1)}s  ${v.width}x${v.height}  ${Math.round(v.fps * 100) / 100} fps  ${formatBytes(v.bytes)}`);
     this.options.say(`videos (:play NAME):\n${rows.join('\n')}`);
+    // A still of each (the first few), drawn by terminal-image below the list.
+    for (const video of videos.slice(0, MAX_POSTERS)) this.options.client.online.requestPoster(video.name, POSTER_COLS, POSTER_ROWS * 2);
+  }
+
+  private async showPoster(name: string, jpeg: Buffer): Promise<void> {
+    try {
+      const ansi = await renderPoster(jpeg);
+      this.options.showImage(name, ansi);
+    } catch {
+      // A still that does not decode is simply not shown.
+    }
   }
 
   private onStreamStart(start: StreamStartMessage): void {
@@ -273,6 +287,22 @@ export class VideoPane {
   private pixelBox(): { width: number; height: number } {
     return { width: Math.max(2, this.column.width - 2), height: this.maxRows() * 2 };
   }
+}
+
+/** Posters shown per :videos, and their size in cells. */
+const MAX_POSTERS = 8;
+const POSTER_COLS = 24;
+const POSTER_ROWS = 6;
+
+/**
+ * terminal-image draws the still as ANSI half blocks (never a native image protocol, which would
+ * write to the terminal behind blessed's back). It takes ~35 ms an image: fine for a listing,
+ * never used per frame. Colors: blessed maps 24-bit escapes to its palette, so ask chalk for them.
+ */
+async function renderPoster(jpeg: Buffer): Promise<string> {
+  process.env['FORCE_COLOR'] ??= '3';
+  const { default: terminalImage } = await import('terminal-image');
+  return terminalImage.buffer(jpeg, { width: POSTER_COLS, height: POSTER_ROWS, preserveAspectRatio: true, preferNativeRender: false });
 }
 
 function formatBytes(bytes: number): string {
