@@ -247,7 +247,6 @@ export class VideoPane {
       const screen = this.options.screen;
       const program = screen.program as unknown as { flush(): void; output: NodeJS.WritableStream };
       stream.terminal = new TerminalVideoPlayer({
-        area: { top: 1, left: 1, cols: 1, rows: 1 },
         colorMode: this.options.colorMode,
         fps: start.fps,
         // blessed buffers its output until the next tick: flush it first so writes stay in order.

@@ -24,7 +24,8 @@ export interface PlayerStats {
 }
 
 export interface TerminalVideoPlayerOptions {
-  readonly area: VideoArea;
+  /** Where to draw; until it is known (setArea), frames are received but not drawn. */
+  readonly area?: VideoArea;
   /** Best color the terminal supports: truecolor when COLORTERM says so, else 256. */
   readonly colorMode: ColorMode;
   /** Writes bytes to the terminal synchronously (a TTY write blocks while the terminal is busy). */
@@ -41,6 +42,7 @@ export class TerminalVideoPlayer {
   private pending: VideoFrame | undefined;
   private busy = false;
   private hidden = false;
+  private hasArea: boolean;
   private stopped = false;
   private received = 0;
   private drawn = 0;
@@ -52,7 +54,9 @@ export class TerminalVideoPlayer {
     this.options = options;
     // A 256-color terminal starts at the first 256-color rung of the ladder.
     this.governor = new QualityGovernor(options.colorMode === '256' ? 3 : 0);
-    this.renderer = new HalfBlockRenderer({ ...options.area, colorMode: this.governor.current.colorMode, tolerance: this.governor.current.tolerance });
+    this.hasArea = options.area !== undefined;
+    const area = options.area ?? { top: 1, left: 1, cols: 0, rows: 0 };
+    this.renderer = new HalfBlockRenderer({ ...area, colorMode: this.governor.current.colorMode, tolerance: this.governor.current.tolerance });
   }
 
   get stats(): PlayerStats {
@@ -61,6 +65,7 @@ export class TerminalVideoPlayer {
 
   /** The area moved or was resized (or painted over): the next frame repaints everything. */
   setArea(area: VideoArea): void {
+    this.hasArea = true;
     this.renderer.resize({ ...area, colorMode: this.renderer.colorMode, tolerance: this.governor.current.tolerance });
   }
 
@@ -83,7 +88,7 @@ export class TerminalVideoPlayer {
     if (this.stopped) return;
     this.received++;
     // Lower rungs of the ladder draw every n-th frame only.
-    if (this.arrivals++ % this.governor.current.frameStep !== 0 || this.hidden) {
+    if (this.arrivals++ % this.governor.current.frameStep !== 0 || this.hidden || !this.hasArea) {
       this.skipped++;
       return;
     }
