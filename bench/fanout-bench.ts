@@ -1,19 +1,16 @@
 // How many viewers one server streams to at 30 fps (80x24 cells, 80x48 pixels) before frames drop.
 // Each viewer is a real client with its own stream and its own ffmpeg on the server; the server is
 // a child process; viewers count what they receive and the server reports what it dropped.
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { type Socket, connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { FrameDecoder } from '../src/core/frame-decoder.js';
 import { FrameType } from '../src/core/frame-types.js';
 import { type Identity, generateIdentity } from '../src/core/identity.js';
-import { signJoinChallenge } from '../src/core/join-proof.js';
 import { decodeServerMessage, encodeMessage } from '../src/core/message-codec.js';
-import { PROTOCOL_VERSION } from '../src/core/messages.js';
-import { resolveFfmpeg } from '../src/video/ffmpeg-path.js';
+import { BENCH_DIR, makeTestPatternClip } from './bench-clips.js';
+import { answerChallenge, sendHello } from './bench-join.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 /** 20 s at 30 fps, long enough that every viewer is playing at once after the staggered starts. */
@@ -23,12 +20,8 @@ const FRAMES_PER_VIEWER = 600;
 const PLAY_INTERVAL_MS = 100;
 
 function makeClip(): string {
-  const dir = join(tmpdir(), 'tui-chat-bench', 'fanout-videos');
-  const clip = join(dir, VIDEO);
-  if (!existsSync(clip)) {
-    mkdirSync(dir, { recursive: true });
-    execFileSync(resolveFfmpeg().path, ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=size=320x240:rate=30:duration=20', '-c:v', 'libx264', '-pix_fmt', 'yuv420p', clip]);
-  }
+  const dir = join(BENCH_DIR, 'fanout-videos');
+  makeTestPatternClip(dir, VIDEO, FRAMES_PER_VIEWER / 30);
   return dir;
 }
 
@@ -75,8 +68,7 @@ function joinViewer(port: number, index: number, identity: Identity): Promise<Vi
         }
         const message = decodeServerMessage(frame.body);
         if (message.type === 'challenge') {
-          const signature = signJoinChallenge(identity.privateKey, Buffer.from(message.nonce, 'base64'), name, identity.publicKeyDer);
-          socket.write(encodeMessage({ type: 'auth', signature: signature.toString('base64') }));
+          answerChallenge(socket, identity, name, message.nonce);
         } else if (message.type === 'welcome') {
           resolveJoined(viewer);
         } else if (message.type === 'stream-end') {
@@ -84,7 +76,7 @@ function joinViewer(port: number, index: number, identity: Identity): Promise<Vi
         }
       }
     });
-    socket.write(encodeMessage({ type: 'hello', version: PROTOCOL_VERSION, name, publicKey: identity.publicKeyBase64 }));
+    sendHello(socket, identity, name);
   });
 }
 

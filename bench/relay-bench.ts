@@ -12,9 +12,8 @@ import { FrameDecoder } from '../src/core/frame-decoder.js';
 import { encodeTextFrame } from '../src/core/frame-encoder.js';
 import { FrameType } from '../src/core/frame-types.js';
 import { type Identity, generateIdentity } from '../src/core/identity.js';
-import { signJoinChallenge } from '../src/core/join-proof.js';
-import { decodeServerMessage, encodeMessage } from '../src/core/message-codec.js';
-import { PROTOCOL_VERSION } from '../src/core/messages.js';
+import { decodeServerMessage } from '../src/core/message-codec.js';
+import { answerChallenge, sendHello } from './bench-join.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const BROADCAST = 0xffff;
@@ -97,15 +96,14 @@ async function joinChatClient(port: number, index: number, clientCount: number, 
       }
       const message = decodeServerMessage(frame.body);
       if (message.type === 'challenge') {
-        const signature = signJoinChallenge(identity.privateKey, Buffer.from(message.nonce, 'base64'), name, identity.publicKeyDer);
-        socket.write(encodeMessage({ type: 'auth', signature: signature.toString('base64') }));
+        answerChallenge(socket, identity, name, message.nonce);
       } else if (message.type === 'welcome') {
         ready = true;
         joined!();
       }
     }
   });
-  socket.write(encodeMessage({ type: 'hello', version: PROTOCOL_VERSION, name, publicKey: identity.publicKeyBase64 }));
+  sendHello(socket, identity, name);
   await welcomed;
   const ct = randomBytes(CHAT_CIPHERTEXT_BYTES).toString('base64');
   const sig = randomBytes(384).toString('base64');

@@ -1,11 +1,9 @@
 // Half-block renderer: milliseconds and bytes per frame at three terminal sizes, on a clip where
 // every pixel changes a little each frame (a slow Mandelbrot zoom) and on a mostly still one
 // (SMPTE bars with a small moving box). Frames are decoded once with the real ffmpeg beforehand;
-// only rendering is timed, on this one core.
+// only rendering is timed, on this one core. The photographic clip is made by bench-clips.ts.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { BENCH_DIR, makeZoomClip } from './bench-clips.js';
 import { HalfBlockRenderer } from '../src/video/half-block-renderer.js';
 import { resolveFfmpeg } from '../src/video/ffmpeg-path.js';
 import { fitInside } from '../src/video/video-stream.js';
@@ -19,26 +17,9 @@ export interface RendererResult {
   readonly bytesPerCell: number;
 }
 
-/**
- * The photographic case: a slow zoom over a noisy picture (a smooth-shaded Mandelbrot with grain),
- * so every pixel changes a little every frame. Made with ffmpeg on first run, kept in the temp dir.
- */
-function makeZoomClip(): string {
-  const dir = join(tmpdir(), 'tui-chat-bench');
-  const clip = join(dir, 'zoom-480x270-30fps.mp4');
-  if (existsSync(clip)) return clip;
-  mkdirSync(dir, { recursive: true });
-  const ffmpeg = resolveFfmpeg().path;
-  const picture = join(dir, 'picture.png');
-  const quiet = ['-hide_banner', '-loglevel', 'error', '-y'];
-  execFileSync(ffmpeg, [...quiet, '-f', 'lavfi', '-i', 'mandelbrot=size=960x540:start_scale=0.5:outer=normalized_iteration_count,noise=alls=25:allf=u', '-frames:v', '1', picture]);
-  execFileSync(ffmpeg, [...quiet, '-loop', '1', '-i', picture, '-vf', "zoompan=z='1+0.002*on':x='iw/2-(iw/zoom/2)':y='ih/2-(ih/zoom/2)':d=1:s=480x270:fps=30", '-frames:v', '90', '-c:v', 'libx264', '-crf', '18', '-pix_fmt', 'yuv420p', clip]);
-  return clip;
-}
-
 function clips() {
   return [
-    { name: 'photographic (zoom over picture)', file: makeZoomClip(), srcWidth: 480, srcHeight: 270 },
+    { name: 'photographic (zoom over picture)', file: makeZoomClip(BENCH_DIR, 'zoom-480x270-30fps-3s.mp4', 90, 0.002), srcWidth: 480, srcHeight: 270 },
     { name: 'mandelbrot zoom (sample video)', file: 'videos/mandelbrot-480x270-24fps.mp4', srcWidth: 480, srcHeight: 270 },
     { name: 'mostly still (bars)', file: 'videos/bars-640x360-25fps.mp4', srcWidth: 640, srcHeight: 360 },
   ] as const;

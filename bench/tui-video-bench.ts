@@ -2,11 +2,11 @@
 // in truecolor. tmux is the terminal here (it parses every byte, as a real terminal would); the
 // TUI reports at the end what it drew and skipped.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { resolveFfmpeg } from '../src/video/ffmpeg-path.js';
+import { BENCH_DIR, makeZoomClip } from './bench-clips.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const CLIP = 'zoom-480x270-30fps-10s.mp4';
@@ -26,16 +26,8 @@ export interface TuiVideoResult {
 }
 
 function makeClip(): string {
-  const dir = join(tmpdir(), 'tui-chat-bench', 'tui-videos');
-  const clip = join(dir, CLIP);
-  if (existsSync(clip)) return dir;
-  mkdirSync(dir, { recursive: true });
-  const ffmpeg = resolveFfmpeg().path;
-  const picture = join(dir, 'picture.png');
-  const quiet = ['-hide_banner', '-loglevel', 'error', '-y'];
-  execFileSync(ffmpeg, [...quiet, '-f', 'lavfi', '-i', 'mandelbrot=size=960x540:start_scale=0.5:outer=normalized_iteration_count,noise=alls=25:allf=u', '-frames:v', '1', picture]);
-  execFileSync(ffmpeg, [...quiet, '-loop', '1', '-i', picture, '-vf', "zoompan=z='1+0.001*on':x='iw/2-(iw/zoom/2)':y='ih/2-(ih/zoom/2)':d=1:s=480x270:fps=30", '-frames:v', String(SECONDS * 30), '-c:v', 'libx264', '-crf', '18', '-pix_fmt', 'yuv420p', clip]);
-  rmSync(picture);
+  const dir = join(BENCH_DIR, 'tui-videos');
+  makeZoomClip(dir, CLIP, SECONDS * 30, 0.001);
   return dir;
 }
 

@@ -9,6 +9,7 @@ import { decodeVideoFrame } from '../../src/core/media-frame.js';
 import { ChatServer } from '../../src/server/chat-server.js';
 import { waitUntil } from '../helpers/events.js';
 import { testIdentity } from '../helpers/identities.js';
+import { isRunning } from '../helpers/processes.js';
 import { RawClient } from '../helpers/raw-client.js';
 
 let ids: Identity[];
@@ -37,14 +38,6 @@ function countFrames(client: RawClient): { count: number; streams: Set<number> }
   return counter;
 }
 
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 describe('video through the server', () => {
   it('lists the videos folder with duration, size and frame rate', async (t) => {

@@ -8,6 +8,7 @@ import { resolveFfmpeg } from '../../src/video/ffmpeg-path.js';
 import { probeVideo } from '../../src/video/video-probe.js';
 import { type StreamSink, VideoStream, fitInside } from '../../src/video/video-stream.js';
 import { waitUntil } from '../helpers/events.js';
+import { isRunning } from '../helpers/processes.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 
 interface Recorded {
@@ -35,14 +36,6 @@ async function startStream(t: TestContext, file: string, box: { width: number; h
   return { stream, recorded };
 }
 
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 describe('VideoStream with the real ffmpeg', () => {
   it('sends every frame of the source, in order, at the requested size, timed by the source rate', async (t) => {
