@@ -40,7 +40,7 @@ interface Viewer {
 }
 
 async function startServer(videosDir: string): Promise<{ child: ChildProcess; port: number }> {
-  const args = ['bin/tui-chat', 'serve', '--port', '0', '--log-level', 'warn', '--max-streams', '1000', '--max-clients', '1000', '--videos', videosDir];
+  const args = ['bin/tui-chat', 'serve', '--plaintext', '--port', '0', '--log-level', 'warn', '--max-streams', '1000', '--max-clients', '1000', '--videos', videosDir];
   const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'ignore'] });
   const port = await new Promise<number>((resolve) => {
     let out = '';

@@ -248,7 +248,7 @@ export async function benchTarget(target: BenchResult['target'], clientCount: nu
   const tracker = createTracker();
   const { child, port } =
     target === 'tui-chat'
-      ? await startProcess(['bin/tui-chat', 'serve', '--port', '0', '--log-level', 'warn', '--max-clients', '1000', '--max-queue-bytes', String(64 << 20)], /listening on [\d.]+:(\d+)/)
+      ? await startProcess(['bin/tui-chat', 'serve', '--plaintext', '--port', '0', '--log-level', 'warn', '--max-clients', '1000', '--max-queue-bytes', String(64 << 20)], /listening on [\d.]+:(\d+)/)
       : await startProcess(['dist/bench/bare-relay.js'], /listening (\d+)/);
   try {
     const clients: BenchClient[] = [];

@@ -1,5 +1,8 @@
 // Runs the real bin/tui-chat as a child process and reads its output line by line.
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { TestContext } from 'node:test';
 import { waitUntil, withTimeout } from './events.js';
@@ -34,9 +37,12 @@ export class CliProcess {
   }
 
   static spawn(t: TestContext, args: readonly string[], env: NodeJS.ProcessEnv = {}): CliProcess {
+    // Each process gets its own config folder (identity, pins, the server's TLS key), never ~/.config.
+    const configHome = mkdtempSync(join(tmpdir(), 'tui-chat-config-'));
+    t.after(() => rmSync(configHome, { recursive: true, force: true }));
     const child = spawn(process.execPath, [BIN, ...args], {
       cwd: PROJECT_ROOT,
-      env: { ...process.env, ...env },
+      env: { ...process.env, XDG_CONFIG_HOME: configHome, ...env },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     const proc = new CliProcess(child);
@@ -79,6 +85,6 @@ export class CliProcess {
 /** Starts `tui-chat serve` on a free port and waits for its listening line. */
 export async function startServeProcess(t: TestContext, args: readonly string[] = []): Promise<{ server: CliProcess; port: number }> {
   const server = CliProcess.spawn(t, ['serve', '--host', '127.0.0.1', '--port', '0', ...args]);
-  const match = await server.waitForLine(/^tui-chat listening on 127\.0\.0\.1:(\d+)$/);
+  const match = await server.waitForLine(/^tui-chat listening on 127\.0\.0\.1:(\d+) \((?:TLS|PLAINTEXT, no TLS)\)$/);
   return { server, port: Number(match[1]) };
 }

@@ -2,7 +2,11 @@
 // or the full-screen TUI over one ChatSession.
 import { ChatClient } from '../client/chat-client.js';
 import { ChatSession } from '../client/chat-session.js';
-import { defaultIdentityPath, defaultKnownPeersPath } from '../client/config-paths.js';
+import { defaultIdentityPath, defaultKnownPeersPath, defaultKnownServersPath } from '../client/config-paths.js';
+import { KnownServers } from '../client/known-servers.js';
+import { NoticeBoard } from '../client/notice-board.js';
+import { normalizeFingerprint, openTcpStream, openTlsStream } from '../client/tls-transport.js';
+import type { Duplex } from 'node:stream';
 import { loadOrCreateIdentity } from '../client/identity-store.js';
 import { runJsonLineMode } from '../client/json-line-mode.js';
 import { KnownPeers } from '../client/known-peers.js';
@@ -11,7 +15,7 @@ import { formatFingerprint } from '../core/fingerprint.js';
 import { NAME_RULE, isValidName } from '../core/names.js';
 import { DEFAULT_PORT } from '../server/chat-server.js';
 import { parseHostPort } from './address.js';
-import { type FlagSpec, parseArgs } from './arg-parser.js';
+import { type FlagSpec, type ParsedArgs, parseArgs } from './arg-parser.js';
 import type { CliIo } from './cli-io.js';
 
 export const CONNECT_SYNOPSIS = 'tui-chat connect HOST[:PORT] [options]';
@@ -22,6 +26,9 @@ export const CONNECT_FLAGS: readonly FlagSpec[] = [
   { name: 'json', kind: 'boolean', description: 'no TUI: commands on stdin, one JSON event per line on stdout' },
   { name: 'identity', kind: 'string', value: 'FILE', default: '$XDG_CONFIG_HOME/tui-chat/identity.pem', description: 'identity key (created, mode 0600, if missing)' },
   { name: 'known-peers', kind: 'string', value: 'FILE', default: '$XDG_CONFIG_HOME/tui-chat/known_peers.json', description: 'first-seen peer fingerprints (trust on first use)' },
+  { name: 'server-fingerprint', kind: 'string', value: 'HEX', description: 'the server certificate fingerprint to require (as `tui-chat serve` prints it)' },
+  { name: 'known-servers', kind: 'string', value: 'FILE', default: '$XDG_CONFIG_HOME/tui-chat/known_servers.json', description: 'pinned server certificates (trust on first use)' },
+  { name: 'plaintext', kind: 'boolean', description: 'no TLS, to a server started with --plaintext (tests and debugging only)' },
   { name: 'player', kind: 'string', value: 'KIND', default: 'terminal', description: 'where :play shows video: terminal or ffplay' },
   { name: 'ffplay', kind: 'string', value: 'PATH', description: 'ffplay binary (default: ffplay on PATH)' },
   { name: 'help', kind: 'boolean', description: 'show this help' },
@@ -47,16 +54,41 @@ export async function runConnect(argv: readonly string[], io: CliIo): Promise<nu
     io.stderr.write(`created identity ${loaded.path}\nfingerprint ${formatFingerprint(loaded.identity.fingerprint)}\n`);
   }
   const knownPeers = await KnownPeers.load(knownPath);
+  const notices = new NoticeBoard();
+  const openStream = await chooseTransport(flags, io, notices);
   if (flags['json'] === true) {
-    return runJsonLineMode(new ChatSession({ host, port, name, identity: loaded.identity, knownPeers }), io.stdin, io.stdout);
+    notices.subscribe((text) => io.stderr.write(`${text}\n`));
+    return runJsonLineMode(new ChatSession({ host, port, name, identity: loaded.identity, knownPeers, openStream }), io.stdin, io.stdout);
   }
   // Loaded only here: blessed must never be imported by the daemon or the line mode.
   const { runTui } = await import('../tui/tui-app.js');
-  const client = new ChatClient({ host, port, name, identity: loaded.identity, knownPeers });
+  const client = new ChatClient({ host, port, name, identity: loaded.identity, knownPeers, openStream });
   return runTui({
     client,
     serverLabel: `${host}:${port}`,
     defaultPlayer: player,
+    notices,
     ...(flags['ffplay'] === undefined ? {} : { ffplayPath: flags['ffplay'] as string }),
   });
+}
+
+/** TLS with pinning by default; plain TCP with --plaintext, said loudly on stderr. */
+async function chooseTransport(flags: ParsedArgs['flags'], io: CliIo, notices: NoticeBoard): Promise<(host: string, port: number) => Promise<Duplex>> {
+  if (flags['plaintext'] === true) {
+    io.stderr.write('WARNING: --plaintext: TLS is OFF for this connection (tests and debugging only).\n');
+    return openTcpStream;
+  }
+  const expected = flags['server-fingerprint'] as string | undefined;
+  if (expected !== undefined && !/^[0-9a-f]{64}$/.test(normalizeFingerprint(expected))) {
+    throw new UsageError('--server-fingerprint must be 64 hex digits (spaces and colons allowed)');
+  }
+  const knownFlag = flags['known-servers'] as string;
+  const knownServers = await KnownServers.load(knownFlag.startsWith('$') ? defaultKnownServersPath(io.env) : knownFlag);
+  return (host, port) =>
+    openTlsStream(host, port, {
+      knownServers,
+      ...(expected === undefined ? {} : { expectedFingerprint: expected }),
+      onFirstUse: (address, fingerprint) =>
+        notices.post(`first connection to ${address}: pinned its certificate ${formatFingerprint(fingerprint)} (compare it with the fingerprint the server printed at start)`),
+    });
 }

@@ -7,9 +7,12 @@ import { resolveFfmpeg } from '../video/ffmpeg-path.js';
 import { type FlagSpec, parseArgs } from './arg-parser.js';
 import type { CliIo } from './cli-io.js';
 import { UsageError } from '../core/errors.js';
+import { formatFingerprint } from '../core/fingerprint.js';
+import { defaultServerDir } from '../client/config-paths.js';
+import { loadOrCreateServerCertificate } from '../server/server-certificate.js';
 
 export const SERVE_SYNOPSIS = 'tui-chat serve [options]';
-export const SERVE_SUMMARY = 'Run the relay daemon (headless; logs to stderr).';
+export const SERVE_SUMMARY = 'Run the relay daemon over TLS (headless; logs to stderr).';
 
 const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
 const L = DEFAULT_SERVER_LIMITS;
@@ -26,6 +29,8 @@ export const SERVE_FLAGS: readonly FlagSpec[] = [
   { name: 'max-clients', kind: 'integer', value: 'N', min: 1, default: L.maxClients, description: 'connections at once' },
   { name: 'max-streams', kind: 'integer', value: 'N', min: 0, default: L.maxStreams, description: 'video streams at once (one ffmpeg each)' },
   { name: 'log-level', kind: 'string', value: 'LEVEL', default: 'info', description: 'debug, info, warn or error' },
+  { name: 'tls-dir', kind: 'string', value: 'DIR', default: '$XDG_CONFIG_HOME/tui-chat/server', description: 'where the TLS key (0600) and self-signed certificate live; made on first start' },
+  { name: 'plaintext', kind: 'boolean', description: 'no TLS (tests and debugging only: the network can read and alter the traffic)' },
   { name: 'help', kind: 'boolean', description: 'show this help' },
 ];
 
@@ -45,6 +50,19 @@ export async function runServe(argv: readonly string[], io: CliIo): Promise<numb
     logger.log('warn', 'ffmpeg.missing', { reason: error.message });
   }
 
+  let tls: { keyPem: string; certPem: string } | undefined;
+  let fingerprint: string | undefined;
+  if (flags['plaintext'] === true) {
+    io.stderr.write('WARNING: --plaintext: TLS is OFF. Anyone on the network path can see who talks to whom and alter the traffic;\nmessage contents stay end-to-end encrypted. Use this for tests and debugging only.\n');
+  } else {
+    const tlsDirFlag = flags['tls-dir'] as string;
+    const tlsDir = tlsDirFlag.startsWith('$') ? defaultServerDir(io.env) : tlsDirFlag;
+    const { certificate, created } = await loadOrCreateServerCertificate(tlsDir);
+    if (created) logger.log('info', 'tls.certificate_created', { dir: tlsDir });
+    tls = { keyPem: certificate.keyPem, certPem: certificate.certPem };
+    fingerprint = certificate.fingerprint;
+  }
+
   const server = new ChatServer({
     host: flags['host'] as string,
     port: flags['port'] as number,
@@ -59,10 +77,15 @@ export async function runServe(argv: readonly string[], io: CliIo): Promise<numb
       maxStreams: flags['max-streams'] as number,
     },
     ...(flags['ffmpeg'] === undefined ? {} : { ffmpegPath: flags['ffmpeg'] as string }),
+    ...(tls === undefined ? {} : { tls }),
   });
   const address = await server.listen();
   const shown = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  io.stdout.write(`tui-chat listening on ${shown}:${address.port}\n`);
+  io.stdout.write(`tui-chat listening on ${shown}:${address.port}${tls === undefined ? ' (PLAINTEXT, no TLS)' : ' (TLS)'}\n`);
+  if (fingerprint !== undefined) {
+    // Clients pin this on first connect; tell users to compare it (or pass it with --server-fingerprint).
+    io.stdout.write(`certificate fingerprint ${formatFingerprint(fingerprint)}\n`);
+  }
 
   const signal = await new Promise<string>((resolve) => {
     const remove = io.onShutdownSignal((name) => {

@@ -33,7 +33,13 @@ export interface ChatClientOptions extends Omit<ChatSessionOptions, 'knownPeers'
 export type SendOutcome = { readonly status: 'sent'; readonly sent: SentMessage } | { readonly status: 'queued' };
 
 /** Join refusals that retrying cannot fix. */
-const PERMANENT_REFUSALS: ReadonlySet<string> = new Set([ErrorCode.VERSION_MISMATCH, ErrorCode.AUTH_FAILED, ErrorCode.NAME_INVALID]);
+const PERMANENT_REFUSALS: ReadonlySet<string> = new Set([
+  ErrorCode.VERSION_MISMATCH,
+  ErrorCode.AUTH_FAILED,
+  ErrorCode.NAME_INVALID,
+  // A changed server certificate needs the user's decision; retrying would only hide it.
+  ErrorCode.SERVER_KEY_CHANGED,
+]);
 const FORWARDED_EVENTS = [
   'ready', 'peers', 'join', 'leave', 'message', 'sent', 'ack', 'key-changed', 'error',
   'videos', 'poster', 'stream-start', 'stream-status', 'stream-end', 'video-frame',
@@ -140,22 +146,35 @@ export class ChatClient extends TypedEmitter<ClientEvents> {
   }
 
   private async connectOnce(): Promise<void> {
+    if (this.linkState === 'stopped') return;
     this.setState('connecting');
     const session = new ChatSession({ ...this.options, name: this.lastName, knownPeers: this.knownPeers });
     this.session = session;
     for (const event of FORWARDED_EVENTS) {
-      session.on(event, (payload: SessionEvents[typeof event]) => this.emit(event, payload as ClientEvents[typeof event]));
+      session.on(event, (payload: SessionEvents[typeof event]) => {
+        // A failed connection attempt is reported once per outage through 'state', not per retry.
+        if (event === 'error' && (payload as SessionEvents['error']).code === ErrorCode.NOT_CONNECTED) return;
+        this.emit(event, payload as ClientEvents[typeof event]);
+      });
     }
     session.once('disconnected', ({ reason }) => this.onDisconnected(session, reason));
     try {
       await session.connect();
     } catch (error) {
-      if (!(error instanceof ChatError) || session !== this.session) return;
+      if (!(error instanceof ChatError)) return;
+      if (PERMANENT_REFUSALS.has(error.code) && session.connectionState === 'closed') {
+        // Refused before the connection was even up (a changed server certificate).
+        clearTimeout(this.retryTimer);
+        this.setState('stopped', error.message);
+        return;
+      }
+      if (session !== this.session) return;
       if (error.code === ErrorCode.NAME_TAKEN && session.connectionState === 'connecting') {
         if (await this.joinUnderAnotherName(session)) this.onJoined(session);
         return;
       }
       if (PERMANENT_REFUSALS.has(error.code)) {
+        clearTimeout(this.retryTimer);
         this.setState('stopped', error.message);
         await session.close('refused');
       }

@@ -1,7 +1,6 @@
 // The headless client: connects, joins with a proof of key possession, mirrors the peer list,
 // seals and opens envelopes, and reports everything as typed events. The TUI, the --json line
 // mode, bots and tests are all views over this one object.
-import { Socket, connect as connectTcp } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { ChatError, CryptoError, ErrorCode, FrameError, ProtocolError } from '../core/errors.js';
 import { openEnvelope, sealEnvelope } from '../core/envelope.js';
@@ -28,6 +27,7 @@ import { PeerRegistry, type PeerRecord } from '../core/peer-registry.js';
 import { ReplayGuard, type ReplayGuardOptions } from '../core/replay-guard.js';
 import { TypedEmitter } from '../core/typed-emitter.js';
 import { KnownPeers, type TrustState } from './known-peers.js';
+import { openTcpStream } from './tls-transport.js';
 
 /** Longest message text accepted for sending, in characters. Longer text is refused, not split. */
 export const MAX_MESSAGE_CHARS = 8000;
@@ -103,8 +103,11 @@ export interface ChatSessionOptions {
   /** TOFU store; default: in memory only. */
   readonly knownPeers?: KnownPeers;
   readonly replay?: ReplayGuardOptions;
-  /** Opens the byte stream to the server; default plain TCP. TLS plugs in here. */
-  readonly openStream?: (host: string, port: number) => Duplex;
+  /**
+   * Opens the byte stream to the server and resolves once it may carry our bytes (TCP connected;
+   * for TLS, the certificate checked against its pin). Default plain TCP.
+   */
+  readonly openStream?: (host: string, port: number) => Promise<Duplex>;
 }
 
 type SessionState = 'idle' | 'connecting' | 'joining' | 'ready' | 'closed';
@@ -154,18 +157,31 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
   }
 
   /** Opens the connection and joins. Rejects with the server's error (e.g. NAME_TAKEN) or on disconnect. */
-  connect(): Promise<void> {
+  async connect(): Promise<void> {
     if (this.state !== 'idle') throw new Error('connect() called twice');
     this.state = 'connecting';
-    const stream = (this.options.openStream ?? openTcp)(this.options.host, this.options.port);
+    let stream: Duplex;
+    try {
+      stream = await (this.options.openStream ?? openTcpStream)(this.options.host, this.options.port);
+    } catch (error) {
+      this.state = 'closed';
+      const reason = error instanceof ChatError ? error : new ChatError(ErrorCode.NOT_CONNECTED, `cannot connect: ${(error as Error).message}`);
+      this.emit('error', { code: reason.code, message: reason.message, fatal: true });
+      this.emit('disconnected', { reason: reason.message });
+      throw reason;
+    }
+    if (this.state !== 'connecting') {
+      // close() was called while the transport was opening.
+      stream.destroy();
+      throw new ChatError(ErrorCode.NOT_CONNECTED, 'closed while connecting');
+    }
     this.stream = stream;
     stream.on('data', (chunk: Buffer) => this.onData(chunk));
     stream.on('error', (error) => this.onStreamClosed(`connection error: ${error.message}`));
     stream.on('close', () => this.onStreamClosed(this.closeReason ?? 'connection closed'));
-    const connected = stream instanceof Socket && stream.connecting ? 'connect' : undefined;
-    if (connected) stream.once(connected, () => this.sendHello());
-    else this.sendHello();
-    return this.waitForJoin();
+    const joined = this.waitForJoin();
+    this.sendHello();
+    return joined;
   }
 
   /** After a NAME_TAKEN or NAME_INVALID refusal the connection stays open: try another name. */
@@ -528,12 +544,6 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
 /** The server wants 2..2048 even pixels per side. */
 function evenPixels(n: number): number {
   return Math.min(2048, Math.max(2, Math.floor(n / 2) * 2));
-}
-
-function openTcp(host: string, port: number): Duplex {
-  const socket = connectTcp({ host, port });
-  socket.setNoDelay(true);
-  return socket;
 }
 
 function parsePlaintext(plaintext: Buffer): string {

@@ -16,3 +16,12 @@ export function defaultIdentityPath(env: NodeJS.ProcessEnv = process.env): strin
 export function defaultKnownPeersPath(env: NodeJS.ProcessEnv = process.env): string {
   return join(configDir(env), 'known_peers.json');
 }
+
+export function defaultKnownServersPath(env: NodeJS.ProcessEnv = process.env): string {
+  return join(configDir(env), 'known_servers.json');
+}
+
+/** Where `tui-chat serve` keeps its TLS key and certificate. */
+export function defaultServerDir(env: NodeJS.ProcessEnv = process.env): string {
+  return join(configDir(env), 'server');
+}

@@ -3,7 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import { ChatError, ErrorCode } from '../core/errors.js';
 import { type Identity, exportPrivateKeyPem, generateIdentity, identityFromPem } from '../core/identity.js';
-import { assertPrivateFileMode, writePrivateFile } from './secret-file.js';
+import { assertPrivateFileMode, writePrivateFile } from '../storage/private-file.js';
 
 export interface LoadedIdentity {
   readonly identity: Identity;

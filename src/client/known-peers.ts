@@ -2,7 +2,7 @@
 // key under that name later is reported as a change, never accepted silently (like ssh known_hosts).
 import { readFile } from 'node:fs/promises';
 import { nameKey } from '../core/names.js';
-import { writePrivateFile } from './secret-file.js';
+import { writePrivateFile } from '../storage/private-file.js';
 
 export type TrustState =
   /** Seen for the first time now; pinned from here on. */

@@ -36,6 +36,8 @@ export const ErrorCode = {
   ENVELOPE_INVALID: 'CHAT_ERR_ENVELOPE_INVALID',
   REPLAY: 'CHAT_ERR_REPLAY',
   KEY_FILE: 'CHAT_ERR_KEY_FILE',
+  /** The server's TLS certificate does not match the pinned or given fingerprint. */
+  SERVER_KEY_CHANGED: 'CHAT_ERR_SERVER_KEY_CHANGED',
   // Command line.
   USAGE: 'CHAT_ERR_USAGE',
   FFMPEG_NOT_FOUND: 'CHAT_ERR_FFMPEG_NOT_FOUND',

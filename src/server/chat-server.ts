@@ -1,6 +1,7 @@
 // The relay daemon: accepts sockets, keeps the registry of joined clients, routes envelopes it
 // cannot read, and announces joins and leaves. One event loop serves every client.
 import { type AddressInfo, type Server, type Socket, createServer } from 'node:net';
+import { createServer as createTlsServer } from 'node:tls';
 import { ChatError, ErrorCode } from '../core/errors.js';
 import { encodeTextFrame } from '../core/frame-encoder.js';
 import { FrameType } from '../core/frame-types.js';
@@ -25,6 +26,8 @@ export interface ChatServerOptions {
   readonly videosDir?: string;
   /** ffmpeg binary for video; default: resolved as in src/video/ffmpeg-path.ts on first use. */
   readonly ffmpegPath?: string;
+  /** TLS key and certificate (PEM). Without them the server speaks plain TCP (tests, --plaintext). */
+  readonly tls?: { readonly keyPem: string; readonly certPem: string };
 }
 
 export const DEFAULT_HOST = '127.0.0.1';
@@ -55,7 +58,23 @@ export class ChatServer implements ConnectionHost {
     this.limits = { ...DEFAULT_SERVER_LIMITS, ...options.limits };
     this.logger = options.logger ?? silentLogger;
     this.videosDir = options.videosDir ?? 'videos';
-    this.server = createServer((socket) => this.onSocket(socket));
+    this.server =
+      options.tls === undefined
+        ? createServer((socket) => this.onSocket(socket))
+        : createTlsServer(
+            {
+              key: options.tls.keyPem,
+              cert: options.tls.certPem,
+              minVersion: 'TLSv1.3',
+              // A client that never finishes the TLS handshake is cut off like one that never joins.
+              handshakeTimeout: this.limits.handshakeTimeoutMs,
+            },
+            (socket) => this.onSocket(socket),
+          );
+    // Garbage before or during the TLS handshake: that connection fails, nothing else notices.
+    this.server.on('tlsClientError', (error: Error, socket: Socket) =>
+      this.logger.log('warn', 'tls.client_error', { addr: `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`, error: error.message.slice(0, 120) }),
+    );
     this.videos = new VideoService({
       videosDir: this.videosDir,
       ...(options.ffmpegPath === undefined ? {} : { ffmpegPath: options.ffmpegPath }),

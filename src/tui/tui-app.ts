@@ -16,6 +16,7 @@ import { logLabel, renderInput, renderLog, renderPeerList, renderStatus } from '
 import { type PlayerKind, VideoPane } from './video-pane.js';
 import type { ColorMode } from '../video/half-block-renderer.js';
 import { detectColorMode } from '../video/terminal-video-player.js';
+import type { NoticeBoard } from '../client/notice-board.js';
 
 export const MIN_COLUMNS = 80;
 export const MIN_ROWS = 24;
@@ -33,6 +34,8 @@ export interface TuiOptions {
   readonly ffplayPath?: string;
   /** Default: truecolor when COLORTERM says so, else 256 colors. */
   readonly colorMode?: ColorMode;
+  /** Notices from below the UI (a newly pinned server certificate), shown in the room log. */
+  readonly notices?: NoticeBoard;
 }
 
 /** Runs until the user quits; resolves with the exit code after the terminal is restored. */
@@ -133,6 +136,10 @@ class TuiApp {
       this.stickToBottom = this.logBox.getScrollPerc() >= 100 || this.logBox.getScrollHeight() <= (this.logBox.height as number);
     });
     this.bindClient();
+    this.options.notices?.subscribe((text) => {
+      this.model.addSystem(text, 'warning', ROOM_ID);
+      this.scheduleRender();
+    });
     this.model.addSystem(`connecting to ${this.options.serverLabel} as ${this.client.name}…`, 'system', ROOM_ID);
     this.client.start();
     this.render(true);

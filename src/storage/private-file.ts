@@ -1,4 +1,5 @@
-// Files that must stay private to the user: created 0600 inside a 0700 folder, written atomically.
+// Files that must stay private to the user (keys, pins): created 0600 inside a 0700 folder, written
+// atomically. Shared by the client (identity, known peers) and the server (its TLS key).
 import { chmod, mkdir, open, rename, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { ChatError, ErrorCode } from '../core/errors.js';
