@@ -13,6 +13,8 @@ import { BENCH_DIR, makeTestPatternClip } from './bench-clips.js';
 import { answerChallenge, sendHello } from './bench-join.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+/** The load generator is one process on one address and floods on purpose: lift flood control. */
+const UNLIMITED = ['--max-clients-per-address', '100000', '--rate-messages', '100000000', '--rate-burst', '100000000', '--rate-bytes', '100000000000', '--rate-burst-bytes', '100000000000'];
 /** 20 s at 30 fps, long enough that every viewer is playing at once after the staggered starts. */
 const VIDEO = 'testsrc2-320x240-30fps-20s.mp4';
 const FRAMES_PER_VIEWER = 600;
@@ -40,7 +42,7 @@ interface Viewer {
 }
 
 async function startServer(videosDir: string): Promise<{ child: ChildProcess; port: number }> {
-  const args = ['bin/tui-chat', 'serve', '--plaintext', '--port', '0', '--log-level', 'warn', '--max-streams', '1000', '--max-clients', '1000', '--videos', videosDir];
+  const args = ['bin/tui-chat', 'serve', '--plaintext', '--port', '0', ...UNLIMITED, '--log-level', 'warn', '--max-streams', '1000', '--max-clients', '1000', '--videos', videosDir];
   const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'ignore'] });
   const port = await new Promise<number>((resolve) => {
     let out = '';

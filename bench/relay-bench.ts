@@ -16,6 +16,8 @@ import { decodeServerMessage } from '../src/core/message-codec.js';
 import { answerChallenge, sendHello } from './bench-join.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+/** The load generator is one process on one address and floods on purpose: lift flood control. */
+const UNLIMITED = ['--max-clients-per-address', '100000', '--rate-messages', '100000000', '--rate-burst', '100000000', '--rate-bytes', '100000000000', '--rate-burst-bytes', '100000000000'];
 const BROADCAST = 0xffff;
 /** Payload bytes per message in the bare relay, as in the reference figure (100-byte frames). */
 const BARE_PAYLOAD_BYTES = 100;
@@ -248,7 +250,7 @@ export async function benchTarget(target: BenchResult['target'], clientCount: nu
   const tracker = createTracker();
   const { child, port } =
     target === 'tui-chat'
-      ? await startProcess(['bin/tui-chat', 'serve', '--plaintext', '--port', '0', '--log-level', 'warn', '--max-clients', '1000', '--max-queue-bytes', String(64 << 20)], /listening on [\d.]+:(\d+)/)
+      ? await startProcess(['bin/tui-chat', 'serve', '--plaintext', '--port', '0', ...UNLIMITED, '--log-level', 'warn', '--max-clients', '1000', '--max-queue-bytes', String(64 << 20)], /listening on [\d.]+:(\d+)/)
       : await startProcess(['dist/bench/bare-relay.js'], /listening (\d+)/);
   try {
     const clients: BenchClient[] = [];

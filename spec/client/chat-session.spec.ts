@@ -121,6 +121,18 @@ describe('ChatSession', () => {
     assert.throws(() => alice.session.sendDirect('ghost', 'hi'), { code: ErrorCode.NO_SUCH_PEER });
   });
 
+  it('keeps itself joined past the server\'s idle timeout with keepalive pings', async (t) => {
+    const server = new ChatServer({ port: 0, limits: { idleTimeoutMs: 400 } });
+    const { port } = await server.listen();
+    t.after(() => server.close());
+    const session = new ChatSession({ host: '127.0.0.1', port, name: 'quiet', identity: ids[0]!, keepaliveMs: 100 });
+    await session.connect();
+    t.after(() => session.close());
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    assert.ok(session.isReady, 'still joined after 2.5 idle timeouts');
+    assert.deepEqual(server.peerNames, ['quiet']);
+  });
+
   it('reports the server going away', async (t) => {
     const server = new ChatServer({ port: 0 });
     const { port } = await server.listen();

@@ -268,7 +268,8 @@ describe('ChatServer under hostile input', () => {
 
   it('drops a client that stops reading instead of queueing for it without bound', async (t) => {
     const maxQueueBytes = 256 * 1024;
-    const { port, logs } = await startServer(t, { maxQueueBytes });
+    // Flood control off: this test floods on purpose, to fill the slow reader's queue.
+    const { port, logs } = await startServer(t, { maxQueueBytes, messagesPerSecond: 1e6, messageBurst: 1e6, bytesPerSecond: 1 << 30, byteBurst: 1 << 30 });
     const sender = await RawClient.join(port, 'alice', alice);
     const slow = await RawClient.join(port, 'slow', bob);
     const reader = await RawClient.join(port, 'reader', carol);
@@ -310,6 +311,54 @@ describe('ChatServer under hostile input', () => {
     const all = logs.join('');
     assert.ok(all.includes('client.joined'), 'the log is being written');
     for (const secret of [env.ct, 'd3JhcHBlZGtleQ==', alice.publicKeyBase64, 'garbage!']) assert.ok(!all.includes(secret));
+    b.close();
+  });
+
+});
+
+describe('ChatServer flood control and timeouts', () => {
+  it('lets a paste of 20 lines through at once with the default limits', async (t) => {
+    const { port, logs } = await startServer(t);
+    const a = await RawClient.join(port, 'alice', alice);
+    const b = await RawClient.join(port, 'bob', bob);
+    for (let i = 0; i < 20; i++) a.send({ type: 'send', to: null, envelope: envelope(`paste${i}`), keys: { bob: 'a2V5' } });
+    await waitUntil(() => b.received.filter((m) => m.type === 'message').length === 20, 'the 20 lines');
+    assert.ok(!logs.some((line) => line.includes('client.throttled')), 'nobody was throttled');
+    a.close();
+    b.close();
+  });
+
+  it('slows a flooding client down instead of kicking it, and delivers everything it sent', async (t) => {
+    const { port, logs } = await startServer(t, { messagesPerSecond: 50, messageBurst: 10 });
+    const a = await RawClient.join(port, 'alice', alice);
+    const b = await RawClient.join(port, 'bob', bob);
+    const started = Date.now();
+    for (let i = 0; i < 60; i++) a.send({ type: 'send', to: null, envelope: envelope(`flood${i}`), keys: { bob: 'a2V5' } });
+    await waitUntil(() => b.received.filter((m) => m.type === 'message').length === 60, 'all 60 messages');
+    // 50 messages over the burst at 50 a second: about a second, however fast the machine.
+    assert.ok(Date.now() - started >= 700, `took ${Date.now() - started} ms`);
+    assert.ok(logs.some((line) => line.includes('client.throttled') && line.includes('name=alice')));
+    a.send({ type: 'ping', nonce: 9 });
+    assert.equal((await a.next('pong')).nonce, 9, 'still connected');
+    a.close();
+    b.close();
+  });
+
+  it('drops a joined client that stays silent past the idle timeout', async (t) => {
+    const { port } = await startServer(t, { idleTimeoutMs: 300 });
+    const a = await RawClient.join(port, 'alice', alice);
+    assert.equal((await a.next('error')).code, ErrorCode.IDLE_TIMEOUT);
+    await a.waitClosed();
+  });
+
+  it('refuses more connections from one address than allowed', async (t) => {
+    const { port } = await startServer(t, { maxClientsPerAddress: 2 });
+    const a = await RawClient.open(port);
+    const b = await RawClient.open(port);
+    const c = await RawClient.open(port);
+    assert.equal((await c.next('error')).code, ErrorCode.TOO_MANY_FROM_ADDRESS);
+    await c.waitClosed();
+    a.close();
     b.close();
   });
 });

@@ -29,6 +29,8 @@ import { TypedEmitter } from '../core/typed-emitter.js';
 import { KnownPeers, type TrustState } from './known-peers.js';
 import { openTcpStream } from './tls-transport.js';
 
+/** A ping this often keeps the server's idle timeout (120 s by default) from dropping a quiet client. */
+export const KEEPALIVE_INTERVAL_MS = 30_000;
 /** Longest message text accepted for sending, in characters. Longer text is refused, not split. */
 export const MAX_MESSAGE_CHARS = 8000;
 /** Client-side ceiling for incoming frames until the server announces its limits. */
@@ -108,6 +110,8 @@ export interface ChatSessionOptions {
    * for TLS, the certificate checked against its pin). Default plain TCP.
    */
   readonly openStream?: (host: string, port: number) => Promise<Duplex>;
+  /** Ping interval; default KEEPALIVE_INTERVAL_MS. */
+  readonly keepaliveMs?: number;
 }
 
 type SessionState = 'idle' | 'connecting' | 'joining' | 'ready' | 'closed';
@@ -133,6 +137,7 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
   private limits: AnnouncedLimits | undefined;
   private joinWaiter: { resolve: () => void; reject: (error: ChatError) => void } | undefined;
   private closeReason: string | undefined;
+  private keepalive: NodeJS.Timeout | undefined;
 
   constructor(options: ChatSessionOptions) {
     super();
@@ -426,6 +431,13 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
 
   private onWelcome(name: string, peers: readonly PeerSummary[], limits: AnnouncedLimits): void {
     this.state = 'ready';
+    if (this.keepalive === undefined) {
+      let nonce = 0;
+      this.keepalive = setInterval(() => {
+        if (this.state === 'ready') this.write({ type: 'ping', nonce: nonce++ });
+      }, this.options.keepaliveMs ?? KEEPALIVE_INTERVAL_MS);
+      this.keepalive.unref();
+    }
     this.joinName = name;
     this.limits = limits;
     this.replacePeers(peers);
@@ -482,6 +494,7 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
   }
 
   private onStreamClosed(reason: string): void {
+    clearInterval(this.keepalive);
     if (this.state === 'closed') return;
     const wasJoining = this.state !== 'ready';
     this.state = 'closed';

@@ -257,6 +257,12 @@ export class ChatServer implements ConnectionHost {
       connection.reject(new ChatError(ErrorCode.SERVER_FULL, `the server is full (${this.limits.maxClients} clients)`), true);
       return;
     }
+    const fromAddress = [...this.connections].filter((c) => c.ipAddress === connection.ipAddress).length;
+    if (fromAddress >= this.limits.maxClientsPerAddress) {
+      this.logger.log('warn', 'client.refused_address', { addr: connection.remoteAddress, max: this.limits.maxClientsPerAddress });
+      connection.reject(new ChatError(ErrorCode.TOO_MANY_FROM_ADDRESS, `too many connections from ${connection.ipAddress} (${this.limits.maxClientsPerAddress})`), true);
+      return;
+    }
     this.connections.add(connection);
     this.logger.log('debug', 'client.connected', { addr: connection.remoteAddress });
   }

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import type { Socket } from 'node:net';
 import { ChatError, ErrorCode, FrameError, ProtocolError } from '../core/errors.js';
 import { FrameDecoder } from '../core/frame-decoder.js';
-import { FrameType } from '../core/frame-types.js';
+import { type Frame, FrameType } from '../core/frame-types.js';
 import { type PublicIdentity, parsePeerPublicKey } from '../core/identity.js';
 import { verifyJoinProof } from '../core/join-proof.js';
 import type { Logger } from '../core/logger.js';
@@ -16,6 +16,7 @@ import { type ClientMessage, type HelloMessage, PROTOCOL_VERSION, type SendMessa
 
 export type VideoRequest = Extract<ClientMessage, { type: 'list-videos' | 'poster' | 'play' | 'stop-video' | 'pause-video' | 'seek-video' | 'resize-video' }>;
 import { OutboundQueue } from './outbound-queue.js';
+import { TokenBucket } from './token-bucket.js';
 import type { ServerLimits } from './server-limits.js';
 
 /** What a connection needs from the server around it. */
@@ -52,6 +53,14 @@ export class ClientConnection {
   private readonly decoder: FrameDecoder;
   private readonly outbound: OutboundQueue;
   private handshakeTimer: NodeJS.Timeout | undefined;
+  private idleTimer: NodeJS.Timeout | undefined;
+  private readonly messageBudget: TokenBucket;
+  private readonly byteBudget: TokenBucket;
+  private throttleTimer: NodeJS.Timeout | undefined;
+  private throttledCount = 0;
+  private isPaused = false;
+  /** Frames read but not yet handled because the peer is over its flood-control budget. */
+  private readonly backlog: Frame[] = [];
   private pending: PendingJoin | undefined;
   private joined: { readonly name: string; readonly key: PublicIdentity; readonly joinedAt: number } | undefined;
 
@@ -70,6 +79,14 @@ export class ClientConnection {
     socket.on('close', () => this.onClose());
     this.handshakeTimer = setTimeout(() => this.onHandshakeTimeout(), host.limits.handshakeTimeoutMs);
     this.handshakeTimer.unref();
+    const now = performance.now();
+    this.messageBudget = new TokenBucket(host.limits.messagesPerSecond, host.limits.messageBurst, now);
+    this.byteBudget = new TokenBucket(host.limits.bytesPerSecond, host.limits.byteBurst, now);
+  }
+
+  /** The peer's IP address (no port), for the per-address limit. */
+  get ipAddress(): string {
+    return this.socket.remoteAddress ?? '?';
   }
 
   /** False once closing has begun: further input from this peer is ignored. */
@@ -133,14 +150,66 @@ export class ClientConnection {
 
   private onData(chunk: Buffer): void {
     if (!this.isOpen) return;
+    this.armIdleTimer();
     try {
-      for (const frame of this.decoder.push(chunk)) {
-        this.handle(decodeClientMessage(frame.body));
-        if (!this.isOpen) return;
-      }
+      for (const frame of this.decoder.push(chunk)) this.backlog.push(frame);
     } catch (error) {
       this.onPeerError(error);
+      return;
     }
+    this.processBacklog();
+  }
+
+  /**
+   * Handles decoded frames while the flood-control budgets allow. When a budget is overdrawn the
+   * rest wait, and the socket stops being read, until it has refilled: the peer is slowed by TCP,
+   * never kicked, and none of what it sent is dropped. What waits here is at most one read's worth
+   * of frames; everything else stays in the kernel.
+   */
+  private processBacklog(): void {
+    while (this.backlog.length > 0 && this.isOpen) {
+      const now = performance.now();
+      const waitMs = Math.max(this.messageBudget.waitMs(now), this.byteBudget.waitMs(now));
+      if (waitMs > 0) {
+        this.throttle(waitMs);
+        return;
+      }
+      const frame = this.backlog.shift()!;
+      this.messageBudget.take(1, now);
+      this.byteBudget.take(frame.body.length, now);
+      try {
+        this.handle(decodeClientMessage(frame.body));
+      } catch (error) {
+        this.onPeerError(error);
+        return;
+      }
+    }
+    if (this.isPaused && this.isOpen) {
+      this.isPaused = false;
+      this.socket.resume();
+    }
+  }
+
+  private throttle(waitMs: number): void {
+    if (this.throttleTimer !== undefined) return;
+    if (this.throttledCount++ === 0) {
+      this.host.logger.log('info', 'client.throttled', { addr: this.remoteAddress, name: this.joined?.name ?? null, waitMs });
+    }
+    this.isPaused = true;
+    this.socket.pause();
+    this.throttleTimer = setTimeout(() => {
+      this.throttleTimer = undefined;
+      this.processBacklog();
+    }, waitMs);
+  }
+
+  private armIdleTimer(): void {
+    if (this.state !== 'joined') return;
+    clearTimeout(this.idleTimer);
+    this.idleTimer = setTimeout(() => {
+      this.reject(new ChatError(ErrorCode.IDLE_TIMEOUT, `nothing received for ${this.host.limits.idleTimeoutMs} ms`), true);
+    }, this.host.limits.idleTimeoutMs);
+    this.idleTimer.unref();
   }
 
   private onPeerError(error: unknown): void {
@@ -248,6 +317,7 @@ export class ClientConnection {
     }
     this.state = 'joined';
     this.clearHandshakeTimer();
+    this.armIdleTimer();
   }
 
   private onHandshakeTimeout(): void {
@@ -274,6 +344,8 @@ export class ClientConnection {
   private onClose(): void {
     this.state = 'closed';
     this.clearHandshakeTimer();
+    clearTimeout(this.idleTimer);
+    clearTimeout(this.throttleTimer);
     this.host.onClosed(this);
   }
 

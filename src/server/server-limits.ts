@@ -24,6 +24,24 @@ export interface ServerLimits {
    * keep well over this many 80x24-cell streams at 30 fps.
    */
   readonly maxStreams: number;
+  /** Connections at once from one IP address. Default 16: a household or office behind one NAT. */
+  readonly maxClientsPerAddress: number;
+  /**
+   * Flood control, per connection: messages a second and the burst allowed above that rate.
+   * Defaults 20/s with a burst of 60: a paste of 20 lines goes through at once, a flood is slowed.
+   * A client over its budget is not kicked: the server stops reading from it until the budget
+   * refills, so TCP pushes back on the sender and nothing it sent is lost.
+   */
+  readonly messagesPerSecond: number;
+  readonly messageBurst: number;
+  /** The same for bytes: default 256 KiB/s with a 1 MiB burst (a room message to 400 is ~220 KB). */
+  readonly bytesPerSecond: number;
+  readonly byteBurst: number;
+  /**
+   * A joined client that sends nothing for this long is dropped. Default 120 s; clients send a
+   * ping every 30 s when otherwise quiet, so only dead peers (and half-open sockets) hit it.
+   */
+  readonly idleTimeoutMs: number;
 }
 
 export const DEFAULT_SERVER_LIMITS: ServerLimits = {
@@ -33,4 +51,10 @@ export const DEFAULT_SERVER_LIMITS: ServerLimits = {
   maxQueueBytes: 4 * 1024 * 1024,
   maxClients: 400,
   maxStreams: 32,
+  maxClientsPerAddress: 16,
+  messagesPerSecond: 20,
+  messageBurst: 60,
+  bytesPerSecond: 256 * 1024,
+  byteBurst: 1024 * 1024,
+  idleTimeoutMs: 120_000,
 };
