@@ -109,6 +109,40 @@ describe('ChatSession', () => {
     assert.equal(bob.session.peer('alice')?.trust, 'known');
   });
 
+  it('shows both sides the same safety number', async (t) => {
+    const port = await startServer(t);
+    const alice = await join(t, port, 'alice', ids[0]!);
+    const bob = await join(t, port, 'bob', ids[1]!);
+    await waitUntil(() => alice.session.peer('bob') !== undefined, 'alice to see bob');
+    assert.match(alice.session.safetyNumberWith('bob'), /^(\d{5} ){11}\d{5}$/);
+    assert.equal(alice.session.safetyNumberWith('bob'), bob.session.safetyNumberWith('alice'));
+  });
+
+  it('holds the messages of a verified contact whose key changed until the new key is verified', async (t) => {
+    const port = await startServer(t);
+    const known = KnownPeers.inMemory();
+    const bob = await join(t, port, 'bob', ids[1]!, known);
+    const alice = await join(t, port, 'alice', ids[0]!);
+    await waitUntil(() => bob.session.peer('alice') !== undefined, 'bob to see alice');
+    bob.session.verify('alice');
+    assert.equal(bob.session.peer('alice')?.verified, true);
+    await alice.session.close();
+    await waitUntil(() => bob.session.peer('alice') === undefined, 'alice to leave');
+
+    const impostor = await join(t, port, 'alice', ids[3]!);
+    await waitUntil(() => bob.session.peer('alice')?.trust === 'changed', 'the key change');
+    assert.equal(bob.session.peer('alice')?.verified, false, 'the verification was of the old key');
+    impostor.session.sendRoom('it is me, really');
+    await waitUntil(() => bob.events.some((e) => e.type === 'error' && (e.payload as { code: string }).code === ErrorCode.PEER_KEY_CHANGED), 'the held message');
+    assert.equal(bob.messages().length, 0, 'the text was not shown');
+    assert.throws(() => bob.session.trust('alice'), { code: ErrorCode.PEER_KEY_CHANGED });
+
+    bob.session.verify('alice');
+    impostor.session.sendRoom('second try');
+    await waitUntil(() => bob.messages().length === 1, 'messages to flow after verifying the new key');
+    assert.equal(bob.messages()[0]!.verified, true);
+  });
+
   it('refuses to send a message over the length limit', async (t) => {
     const port = await startServer(t);
     const alice = await join(t, port, 'alice', ids[0]!);

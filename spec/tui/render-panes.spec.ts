@@ -49,7 +49,7 @@ describe('pane rendering', () => {
     model.setPeers([peer('me', { isSelf: true }), peer('ver', { verified: true }), peer('bad', { trust: 'changed' }), peer('dan')]);
     model.addIncoming({ id: '1', from: 'dan', to: 'me', text: 'x', ts: 0, verified: true });
     const rows = visible(renderPeerList(model)).split('\n');
-    assert.deepEqual(rows, ['   me (you)', ' !KEY bad', '   dan (1)', ' ✓ ver']);
+    assert.deepEqual(rows, ['   me (you)', ' !KEY bad', ' ? dan (1)', ' ✓ ver']);
   });
 
   it('shows server, name, fingerprint, state and conversation in the status bar', () => {

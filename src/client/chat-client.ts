@@ -118,6 +118,10 @@ export class ChatClient extends TypedEmitter<ClientEvents> {
     return this.requireSession().verify(name);
   }
 
+  safetyNumberWith(name: string): string {
+    return this.requireSession().safetyNumberWith(name);
+  }
+
   /** The connected session, for video requests (which make no sense offline). */
   get online(): ChatSession {
     return this.requireSession();

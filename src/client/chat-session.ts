@@ -25,6 +25,7 @@ import { type VideoFrame, decodeVideoFrame } from '../core/media-frame.js';
 import { isValidName, stripControlCharacters } from '../core/names.js';
 import { PeerRegistry, type PeerRecord } from '../core/peer-registry.js';
 import { ReplayGuard, type ReplayGuardOptions } from '../core/replay-guard.js';
+import { safetyNumber } from '../core/safety-number.js';
 import { TypedEmitter } from '../core/typed-emitter.js';
 import { KnownPeers, type TrustState } from './known-peers.js';
 import { openTcpStream } from './tls-transport.js';
@@ -218,19 +219,37 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
     const peer = this.registry.get(name);
     if (peer === undefined) throw new ChatError(ErrorCode.NO_SUCH_PEER, `${name} is not online`);
     if (peer.trust === 'changed') {
-      throw new ChatError(ErrorCode.ENVELOPE_INVALID, `${peer.name}'s key changed since you first saw it; check it, then :trust ${peer.name}`);
+      throw new ChatError(ErrorCode.PEER_KEY_CHANGED, `${peer.name}'s key changed since you first saw it: compare safety numbers (:verify ${peer.name}), then confirm`);
     }
     return this.seal(peer.name, text, [peer], []);
   }
 
-  /** Accepts the key a peer now announces, unverified. */
+  /**
+   * Accepts the key a peer now announces, unverified. Refused for a peer the user had verified:
+   * a verified contact's new key needs a new comparison (:verify NAME, then confirm).
+   */
   trust(name: string): PeerView {
+    const peer = this.registry.get(name);
+    if (peer !== undefined && peer.trust === 'changed' && this.knownPeers.get(peer.name)?.verified === true) {
+      throw new ChatError(ErrorCode.PEER_KEY_CHANGED, `${peer.name} was verified and now has another key: compare the new safety number (:verify ${peer.name}) and confirm`);
+    }
     return this.acceptKey(name, false);
   }
 
-  /** The user compared the peer's fingerprint out of band: accept and mark it verified. */
+  /** The user compared the safety number out of band and it matched: accept and mark verified. */
   verify(name: string): PeerView {
     return this.acceptKey(name, true);
+  }
+
+  /** The number to compare with that peer; the same on both sides (see core/safety-number.ts). */
+  safetyNumberWith(name: string): string {
+    const peer = this.registry.get(name);
+    if (peer === undefined) throw new ChatError(ErrorCode.NO_SUCH_PEER, `${name} is not online`);
+    if (this.isSelf(peer.name)) throw new ChatError(ErrorCode.NO_SUCH_PEER, 'that is you');
+    return safetyNumber(
+      { name: this.joinName, publicKeyDer: this.identity.publicKeyDer },
+      { name: peer.name, publicKeyDer: Buffer.from(peer.publicKeyBase64, 'base64') },
+    );
   }
 
   private acceptKey(name: string, verified: boolean): PeerView {
@@ -481,6 +500,18 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
     } catch (error) {
       if (!(error instanceof ChatError)) throw error;
       this.emit('error', { code: error.code, message: `dropped a message from ${sender.name}: ${error.message}`, fatal: false, ref, peer: sender.name });
+      return;
+    }
+    if (sender.trust === 'changed' && this.knownPeers.get(sender.name)?.verified === true) {
+      // A verified contact with a new key must not carry on silently: hold its messages until the
+      // user compares the new safety number.
+      this.emit('error', {
+        code: ErrorCode.PEER_KEY_CHANGED,
+        message: `held a message from ${sender.name}: this verified contact's key changed; compare safety numbers with :verify ${sender.name}`,
+        fatal: false,
+        ref,
+        peer: sender.name,
+      });
       return;
     }
     this.emit('message', {

@@ -122,6 +122,10 @@ function runCommand(
         print({ type: 'help', commands: describeCommands() });
         return;
       case 'verify': {
+        if (!command.confirm) {
+          print({ type: 'safety-number', name: command.name, number: session.safetyNumberWith(command.name) });
+          return;
+        }
         const peer = session.verify(command.name);
         print({ type: 'verified', name: peer.name, fingerprint: peer.fingerprint });
         return;

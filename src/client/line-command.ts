@@ -8,7 +8,7 @@ export type LineCommand =
   | { readonly kind: 'room' }
   | { readonly kind: 'peers' }
   | { readonly kind: 'whois'; readonly name: string }
-  | { readonly kind: 'verify'; readonly name: string }
+  | { readonly kind: 'verify'; readonly name: string; readonly confirm: boolean }
   | { readonly kind: 'trust'; readonly name: string }
   | { readonly kind: 'videos' }
   | { readonly kind: 'play'; readonly video: string; readonly ffplay: boolean }
@@ -27,7 +27,7 @@ export const LINE_COMMANDS = {
   room: ['', 'go back to the room'],
   peers: ['', 'list who is online'],
   whois: ['NAME', 'show NAME\'s full fingerprint and when it was first seen'],
-  verify: ['NAME', 'mark NAME verified, after comparing fingerprints out of band'],
+  verify: ['NAME [confirm]', 'show the safety number to compare with NAME; "confirm" once it matches'],
   trust: ['NAME', 'accept NAME\'s changed key without verifying it'],
   videos: ['', 'list the videos the server offers'],
   play: ['VIDEO [--ffplay]', 'play a video here, or in ffplay'],
@@ -52,7 +52,7 @@ export function parseLine(line: string): LineCommand {
   const word = match[1]!;
   const rest = match[2]!.trim();
   const command = ALIASES[word] ?? word;
-  const needsName = (kind: 'whois' | 'verify' | 'trust'): LineCommand =>
+  const needsName = (kind: 'whois' | 'trust'): LineCommand =>
     /^\S+$/.test(rest) ? { kind, name: rest } : usage(kind);
   switch (command) {
     case 'dm': {
@@ -61,8 +61,11 @@ export function parseLine(line: string): LineCommand {
       const text = dm[2] ?? '';
       return { kind: 'dm', to: dm[1]!, text: text === '' ? null : text };
     }
+    case 'verify': {
+      const verify = /^(\S+)(?:\s+(confirm))?$/.exec(rest);
+      return verify === null ? usage('verify') : { kind: 'verify', name: verify[1]!, confirm: verify[2] !== undefined };
+    }
     case 'whois':
-    case 'verify':
     case 'trust':
       return needsName(command);
     case 'play': {

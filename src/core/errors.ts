@@ -37,6 +37,8 @@ export const ErrorCode = {
   // because they are not secret and the user wants to know.
   ENVELOPE_INVALID: 'CHAT_ERR_ENVELOPE_INVALID',
   REPLAY: 'CHAT_ERR_REPLAY',
+  /** A peer's key differs from the one pinned (and, for a verified peer, its messages are held). */
+  PEER_KEY_CHANGED: 'CHAT_ERR_PEER_KEY_CHANGED',
   KEY_FILE: 'CHAT_ERR_KEY_FILE',
   /** The server's TLS certificate does not match the pinned or given fingerprint. */
   SERVER_KEY_CHANGED: 'CHAT_ERR_SERVER_KEY_CHANGED',

@@ -183,7 +183,7 @@ class TuiApp {
       const text =
         `${name}'s KEY CHANGED: first seen ${shortFingerprint(pinned)}, now ${shortFingerprint(announced)}. ` +
         `This may be an impostor or a server swapping keys. Messages from ${name} are marked unverified and nothing is encrypted to ${name} ` +
-        `until you compare fingerprints (:whois ${name}) and then :verify ${name}, or :trust ${name}.`;
+        `until you compare safety numbers (:verify ${name}) and confirm, or :trust ${name}.`;
       this.model.addSystem(text, 'warning', ROOM_ID);
       if (this.model.current !== ROOM_ID) this.model.addSystem(text, 'warning');
       this.scheduleRender();
@@ -385,6 +385,12 @@ class TuiApp {
         return;
       }
       case 'verify': {
+        if (!command.confirm) {
+          const number = this.client.safetyNumberWith(command.name);
+          return this.model.addSystem(
+            `safety number with ${command.name}:\n${number}\nCompare it with ${command.name} (read it aloud, or side by side). If it matches: :verify ${command.name} confirm`,
+          );
+        }
         const peer = this.client.verify(command.name);
         this.model.setPeers(this.client.peers());
         return this.model.addSystem(`${peer.name} is now verified (fingerprint ${formatFingerprint(peer.fingerprint)})`);
