@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { CONNECT_FLAGS } from '../../src/cli/connect-command.js';
+import { KEYS_FLAGS } from '../../src/cli/keys-command.js';
 import { SERVE_FLAGS } from '../../src/cli/serve-command.js';
 import { CliProcess } from '../helpers/cli-process.js';
 import { parseHostPort } from '../../src/cli/address.js';
@@ -21,7 +22,7 @@ describe('tui-chat command line', () => {
     assert.match(text, /connect/);
   });
 
-  for (const [command, flags] of [['serve', SERVE_FLAGS], ['connect', CONNECT_FLAGS]] as const) {
+  for (const [command, flags] of [['serve', SERVE_FLAGS], ['connect', CONNECT_FLAGS], ['keys', KEYS_FLAGS]] as const) {
     it(`${command} --help lists every flag with its default`, async (t) => {
       const proc = CliProcess.spawn(t, [command, '--help']);
       assert.equal(await proc.waitExit(), 0);

@@ -16,6 +16,7 @@ import { NAME_RULE, isValidName } from '../core/names.js';
 import { DEFAULT_PORT } from '../server/chat-server.js';
 import { parseHostPort } from './address.js';
 import { type FlagSpec, type ParsedArgs, parseArgs } from './arg-parser.js';
+import { passphraseSource } from './passphrase.js';
 import type { CliIo } from './cli-io.js';
 
 export const CONNECT_SYNOPSIS = 'tui-chat connect HOST[:PORT] [options]';
@@ -25,6 +26,7 @@ export const CONNECT_FLAGS: readonly FlagSpec[] = [
   { name: 'name', kind: 'string', value: 'NAME', default: '$USER', description: `name to join as (${NAME_RULE})` },
   { name: 'json', kind: 'boolean', description: 'no TUI: commands on stdin, one JSON event per line on stdout' },
   { name: 'identity', kind: 'string', value: 'FILE', default: '$XDG_CONFIG_HOME/tui-chat/identity.pem', description: 'identity key (created, mode 0600, if missing)' },
+  { name: 'passphrase-file', kind: 'string', value: 'FILE', description: 'first line of FILE unlocks a protected identity (else you are asked)' },
   { name: 'known-peers', kind: 'string', value: 'FILE', default: '$XDG_CONFIG_HOME/tui-chat/known_peers.json', description: 'first-seen peer fingerprints (trust on first use)' },
   { name: 'server-fingerprint', kind: 'string', value: 'HEX', description: 'the server certificate fingerprint to require (as `tui-chat serve` prints it)' },
   { name: 'known-servers', kind: 'string', value: 'FILE', default: '$XDG_CONFIG_HOME/tui-chat/known_servers.json', description: 'pinned server certificates (trust on first use)' },
@@ -49,7 +51,11 @@ export async function runConnect(argv: readonly string[], io: CliIo): Promise<nu
   const knownFlag = flags['known-peers'] as string;
   const knownPath = knownFlag.startsWith('$') ? defaultKnownPeersPath(io.env) : knownFlag;
 
-  const loaded = await loadOrCreateIdentity(identityPath);
+  const passphraseFile = flags['passphrase-file'] as string | undefined;
+  const loaded = await loadOrCreateIdentity(identityPath, {
+    passphrase: passphraseSource(passphraseFile, io, `passphrase for ${identityPath}: `),
+    protectNew: passphraseFile !== undefined,
+  });
   if (loaded.created) {
     io.stderr.write(`created identity ${loaded.path}\nfingerprint ${formatFingerprint(loaded.identity.fingerprint)}\n`);
   }

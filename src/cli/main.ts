@@ -5,6 +5,7 @@ import { ChatError, UsageError } from '../core/errors.js';
 import { formatFlags, type FlagSpec } from './arg-parser.js';
 import { type CliIo, processIo } from './cli-io.js';
 import { CONNECT_FLAGS, CONNECT_SUMMARY, CONNECT_SYNOPSIS, runConnect } from './connect-command.js';
+import { KEYS_FLAGS, KEYS_SUMMARY, KEYS_SYNOPSIS, runKeys } from './keys-command.js';
 import { SERVE_FLAGS, SERVE_SUMMARY, SERVE_SYNOPSIS, runServe } from './serve-command.js';
 
 const EXIT_FAILURE = 1;
@@ -20,6 +21,7 @@ interface Command {
 const COMMANDS: Readonly<Record<string, Command>> = {
   serve: { synopsis: SERVE_SYNOPSIS, summary: SERVE_SUMMARY, flags: SERVE_FLAGS, run: runServe },
   connect: { synopsis: CONNECT_SYNOPSIS, summary: CONNECT_SUMMARY, flags: CONNECT_FLAGS, run: runConnect },
+  keys: { synopsis: KEYS_SYNOPSIS, summary: KEYS_SUMMARY, flags: KEYS_FLAGS, run: runKeys },
 };
 
 export function version(): string {

@@ -1,6 +1,7 @@
-// Loads the user's identity key from disk, creating it on first run. The private key never leaves
-// this machine: only the public key and fingerprint are ever sent.
-import { readFile } from 'node:fs/promises';
+// Loads the user's identity key from disk, creating it on first run; optionally encrypted with a
+// passphrase (PKCS#8, PBES2: PBKDF2-HMAC-SHA256 + AES-256-CBC, as OpenSSL writes it). The private
+// key never leaves this machine: only the public key and fingerprint are ever sent.
+import { readFile, rename } from 'node:fs/promises';
 import { ChatError, ErrorCode } from '../core/errors.js';
 import { type Identity, exportPrivateKeyPem, generateIdentity, identityFromPem } from '../core/identity.js';
 import { assertPrivateFileMode, writePrivateFile } from '../storage/private-file.js';
@@ -10,9 +11,24 @@ export interface LoadedIdentity {
   readonly path: string;
   /** True when this call generated the key (first run). */
   readonly created: boolean;
+  /** True when the file on disk is passphrase-protected. */
+  readonly encrypted: boolean;
 }
 
-export async function loadOrCreateIdentity(path: string): Promise<LoadedIdentity> {
+/** Asked only when the file is encrypted (or a new key is to be protected). */
+export type PassphraseSource = () => Promise<string>;
+
+const ENCRYPTED_PEM = /-----BEGIN ENCRYPTED PRIVATE KEY-----/;
+
+export interface IdentityOptions {
+  /** Unlocks an encrypted file (and protects a new one when protectNew is set). */
+  readonly passphrase?: PassphraseSource;
+  /** Encrypt a newly created key with the passphrase. Default false: protecting is opt-in. */
+  readonly protectNew?: boolean;
+}
+
+export async function loadOrCreateIdentity(path: string, options: IdentityOptions = {}): Promise<LoadedIdentity> {
+  const { passphrase } = options;
   let pem: string;
   try {
     pem = await readFile(path, 'utf8');
@@ -21,9 +37,40 @@ export async function loadOrCreateIdentity(path: string): Promise<LoadedIdentity
       throw new ChatError(ErrorCode.KEY_FILE, `cannot read identity file ${path}: ${(error as Error).message}`, { cause: error });
     }
     const identity = await generateIdentity();
-    await writePrivateFile(path, exportPrivateKeyPem(identity));
-    return { identity, path, created: true };
+    const protect = options.protectNew === true && passphrase !== undefined;
+    await saveIdentity(path, identity, protect ? await passphrase() : undefined);
+    return { identity, path, created: true, encrypted: protect };
   }
   await assertPrivateFileMode(path);
-  return { identity: identityFromPem(pem), path, created: false };
+  if (!ENCRYPTED_PEM.test(pem)) return { identity: identityFromPem(pem), path, created: false, encrypted: false };
+  if (passphrase === undefined) {
+    throw new ChatError(ErrorCode.KEY_FILE, `${path} is protected by a passphrase: give it with --passphrase-file FILE (or run in a terminal to be asked)`);
+  }
+  const secret = await passphrase();
+  try {
+    return { identity: identityFromPem(pem, secret), path, created: false, encrypted: true };
+  } catch (error) {
+    throw new ChatError(ErrorCode.KEY_FILE, `wrong passphrase for ${path}`, { cause: error });
+  }
+}
+
+/** Writes the key (0600, atomically), encrypted when a passphrase is given. */
+export async function saveIdentity(path: string, identity: Identity, passphrase?: string): Promise<void> {
+  if (passphrase !== undefined && passphrase.length < 8) {
+    throw new ChatError(ErrorCode.KEY_FILE, 'a passphrase needs at least 8 characters');
+  }
+  const pem =
+    passphrase === undefined
+      ? exportPrivateKeyPem(identity)
+      : identity.privateKey.export({ type: 'pkcs8', format: 'pem', cipher: 'aes-256-cbc', passphrase }).toString();
+  await writePrivateFile(path, pem);
+}
+
+/** Replaces the identity with a new key; the old file is kept beside it (0600) as PATH.old-TIMESTAMP. */
+export async function rotateIdentity(path: string, passphrase?: string, now: Date = new Date()): Promise<{ identity: Identity; oldPath: string }> {
+  const oldPath = `${path}.old-${now.toISOString().replace(/[:.]/g, '-')}`;
+  await rename(path, oldPath);
+  const identity = await generateIdentity();
+  await saveIdentity(path, identity, passphrase);
+  return { identity, oldPath };
 }

@@ -1,0 +1,84 @@
+// `tui-chat keys` and passphrase-protected identities, as the real spawned command.
+import assert from 'node:assert/strict';
+import { createHash, createPublicKey } from 'node:crypto';
+import { readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it, type TestContext } from 'node:test';
+import { CliProcess, startServeProcess } from '../helpers/cli-process.js';
+import { makeTempDir } from '../helpers/temp-dir.js';
+
+async function run(t: TestContext, args: string[], env: NodeJS.ProcessEnv): Promise<CliProcess> {
+  const proc = CliProcess.spawn(t, args, env);
+  await proc.waitExit(30_000);
+  return proc;
+}
+
+function shownFingerprint(proc: CliProcess): string {
+  const line = proc.stdoutLines.find((l) => /^(new )?fingerprint /.test(l))!;
+  return line.replace(/^(new )?fingerprint /, '').replace(/ /g, '');
+}
+
+describe('tui-chat keys', () => {
+  it('shows the fingerprint, exports the matching public key, and rotates to a new key keeping the old file', async (t) => {
+    const config = makeTempDir(t);
+    const env = { XDG_CONFIG_HOME: config };
+    const show = await run(t, ['keys'], env);
+    assert.equal(show.exitCode, 0);
+    assert.match(show.stdoutLines.join('\n'), /RSA 3072, not passphrase-protected/);
+    const fingerprint = shownFingerprint(show);
+
+    const exported = await run(t, ['keys', 'export'], env);
+    const der = createPublicKey(exported.stdoutLines.join('\n')).export({ type: 'spki', format: 'der' });
+    assert.equal(createHash('sha256').update(der).digest('hex'), fingerprint);
+
+    const rotate = await run(t, ['keys', 'rotate'], env);
+    assert.equal(rotate.exitCode, 0);
+    assert.notEqual(shownFingerprint(rotate), fingerprint);
+    const dir = join(config, 'tui-chat');
+    const old = readdirSync(dir).find((name) => name.startsWith('identity.pem.old-'))!;
+    assert.equal(statSync(join(dir, old)).mode & 0o777, 0o600);
+  });
+
+  it('protects the key with a passphrase (encrypted PKCS#8) and refuses a wrong one clearly', async (t) => {
+    const config = makeTempDir(t);
+    const env = { XDG_CONFIG_HOME: config };
+    const good = join(config, 'pass');
+    const bad = join(config, 'wrong');
+    writeFileSync(good, 'correct horse battery staple\n');
+    writeFileSync(bad, 'not it\n');
+    await run(t, ['keys'], env);
+    const protect = await run(t, ['keys', 'protect', '--passphrase-file', good], env);
+    assert.equal(protect.exitCode, 0);
+    const pem = readFileSync(join(config, 'tui-chat', 'identity.pem'), 'utf8');
+    assert.match(pem, /^-----BEGIN ENCRYPTED PRIVATE KEY-----/);
+
+    const wrong = await run(t, ['keys', '--passphrase-file', bad], env);
+    assert.equal(wrong.exitCode, 1);
+    assert.match(wrong.stderr, /wrong passphrase/);
+    const none = await run(t, ['keys'], env);
+    assert.equal(none.exitCode, 1);
+    assert.match(none.stderr, /use --passphrase-file/);
+    const right = await run(t, ['keys', '--passphrase-file', good], env);
+    assert.match(right.stdoutLines.join('\n'), /protected by a passphrase/);
+  });
+
+  it('joins with a protected identity, and after a rotation peers see the key change', async (t) => {
+    const config = makeTempDir(t);
+    const env = { XDG_CONFIG_HOME: config };
+    const pass = join(config, 'pass');
+    writeFileSync(pass, 'correct horse battery staple\n');
+    await run(t, ['keys', 'protect', '--passphrase-file', pass], env);
+    const { port } = await startServeProcess(t);
+    const watcher = CliProcess.spawn(t, ['connect', `127.0.0.1:${port}`, '--json', '--name', 'watcher']);
+    await watcher.waitForEvent((e) => e['type'] === 'ready', 'the watcher');
+    const first = CliProcess.spawn(t, ['connect', `127.0.0.1:${port}`, '--json', '--name', 'alice', '--passphrase-file', pass], env);
+    await first.waitForEvent((e) => e['type'] === 'ready', 'alice with a protected key');
+    first.endInput();
+    await first.waitExit();
+    await run(t, ['keys', 'rotate', '--passphrase-file', pass], env);
+    const second = CliProcess.spawn(t, ['connect', `127.0.0.1:${port}`, '--json', '--name', 'alice', '--passphrase-file', pass], env);
+    await second.waitForEvent((e) => e['type'] === 'ready', 'alice with the new key');
+    const changed = await watcher.waitForEvent((e) => e['type'] === 'key-changed', 'the watcher to see the key change');
+    assert.equal(changed['name'], 'alice');
+  });
+});
