@@ -108,3 +108,26 @@ describe('envelopes', () => {
     assert.throws(() => openAs('bob', bob, sealed, { to: 'bob' }), isInvalid);
   });
 });
+
+describe('envelope opener under arbitrary input', () => {
+  it('throws only CryptoError, whatever the envelope, wrapped key and addressing', async () => {
+    const { default: fc } = await import('fast-check');
+    const base64 = fc.uint8Array({ maxLength: 600 }).map((bytes) => Buffer.from(bytes).toString('base64'));
+    fc.assert(
+      fc.property(
+        fc.record({ id: fc.string({ maxLength: 30 }), ts: fc.nat(), iv: base64, ct: base64, sig: base64 }),
+        base64,
+        fc.option(fc.string({ maxLength: 10 }), { nil: null }),
+        (envelope, wrappedKey, to) => {
+          try {
+            openEnvelope({ from: 'alice', to, envelope, wrappedKey, senderPublicKey: alice.publicKey, recipientKey: bob.privateKey });
+            assert.fail('an arbitrary envelope opened');
+          } catch (error) {
+            assert.ok(error instanceof CryptoError && error.code === ErrorCode.ENVELOPE_INVALID, String(error));
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+});
