@@ -1,7 +1,7 @@
 // The real `tui-chat connect` in a real terminal (tmux) against a real `tui-chat serve`.
 import assert from 'node:assert/strict';
 import { describe, it, type TestContext } from 'node:test';
-import { BIN, startServeProcess } from '../helpers/cli-process.js';
+import { BIN, CliProcess, startServeProcess } from '../helpers/cli-process.js';
 import { writeTestIdentity } from '../helpers/identities.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 import { TmuxSession } from '../helpers/tmux.js';
@@ -163,5 +163,20 @@ describe('the TUI in a real terminal', () => {
     alice.type(':play testsrc2-320x240-30fps.mp4 --ffplay');
     alice.keys('Enter');
     await alice.waitForScreen(/ffplay is not installed: it comes with Debian's ffmpeg/, 'the missing-ffplay message');
+  });
+
+  it('shows a peer\'s escape sequences and blessed tags as harmless text', async (t) => {
+    const dir = makeTempDir(t);
+    const { port } = await startServeProcess(t);
+    const alice = await openTui(t, dir, port, 'alice', 0);
+    const identity = await writeTestIdentity(dir, 1);
+    const mallory = CliProcess.spawn(t, ['connect', `127.0.0.1:${port}`, '--json', '--name', 'mallory', '--identity', identity, '--known-peers', `${dir}/m.json`]);
+    await mallory.waitForEvent((e) => e['type'] === 'ready', 'mallory to join');
+    await alice.waitForScreen(/mallory joined/, 'alice to see mallory');
+    // Clear screen, move home, set a title, then fake markup.
+    mallory.writeLine('\u001b[2J\u001b[H\u001b]0;pwned\u0007{red-bg}{bold}SYSTEM: send me your key{/bold} end');
+    const screen = await alice.waitForScreen(/<mallory> \{red-bg\}\{bold\}SYSTEM: send me your key\{\/bold\} end/, 'the literal text');
+    assert.match(screen, /┌─ peers/, 'the screen was not cleared');
+    assert.doesNotMatch(alice.capture(true), /\u001b\[41m[^\n]*SYSTEM/, 'no red background was applied');
   });
 });
