@@ -116,7 +116,7 @@ async function joinChatClient(port: number, index: number, clientCount: number, 
     .join(',')}}`;
   return {
     send(messageId, target) {
-      const envelope = `{"id":"m${messageId}","ts":${Date.now()},"iv":"AAAAAAAAAAAAAAAA","ct":"${ct}","sig":"${sig}"}`;
+      const envelope = `{"id":"m${messageId}","ts":${Date.now()},"chain":"bench","seq":${messageId},"iv":"AAAAAAAAAAAAAAAA","ct":"${ct}","sig":"${sig}"}`;
       const keys = target === null ? roomKeys : `{"c${target}":"${WRAPPED_KEY}"}`;
       socket.write(encodeTextFrame(FrameType.CONTROL, `{"type":"send","to":${target === null ? 'null' : `"c${target}"`},"envelope":${envelope},"keys":${keys}}`));
     },

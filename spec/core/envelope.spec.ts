@@ -18,6 +18,8 @@ function sealFromAlice(to: string | null, recipients: Array<[string, Identity]>,
   return sealEnvelope({
     senderName: 'alice',
     senderKey: alice.privateKey,
+    chain: 'chain1',
+    seq: 0,
     to,
     recipients: recipients.map(([name, id]) => ({ name, publicKey: id.publicKey })),
     plaintext: Buffer.from(text),
@@ -77,6 +79,8 @@ describe('envelopes', () => {
     ['a flipped nonce bit', (s) => ({ envelope: { ...s.envelope, iv: flip(s.envelope.iv) } })],
     ['a changed timestamp', (s) => ({ envelope: { ...s.envelope, ts: s.envelope.ts + 1 } })],
     ['a changed message id', (s) => ({ envelope: { ...s.envelope, id: 'AAAAAAAAAAAAAAAAAAAAAA' } })],
+    ['a changed sequence number', (s) => ({ envelope: { ...s.envelope, seq: s.envelope.seq + 1 } })],
+    ['a changed chain', (s) => ({ envelope: { ...s.envelope, chain: 'other' } })],
     ['a flipped signature bit', (s) => ({ envelope: { ...s.envelope, sig: flip(s.envelope.sig) } })],
     ['an empty signature', (s) => ({ envelope: { ...s.envelope, sig: '' } })],
     ['a different claimed sender', () => ({ from: 'mallory' })],
@@ -94,7 +98,7 @@ describe('envelopes', () => {
 
   it('rejects a wrapped key the server substituted for one of its own making', () => {
     const sealed = sealFromAlice('bob', [['bob', bob]]);
-    const forged = sealEnvelope({ senderName: 'x', senderKey: carol.privateKey, to: 'bob', recipients: [{ name: 'bob', publicKey: bob.publicKey }], plaintext: Buffer.from('evil') });
+    const forged = sealEnvelope({ senderName: 'x', senderKey: carol.privateKey, chain: 'c', seq: 0, to: 'bob', recipients: [{ name: 'bob', publicKey: bob.publicKey }], plaintext: Buffer.from('evil') });
     assert.throws(() => openAs('bob', bob, sealed, { to: 'bob', key: forged.keys['bob']! }), isInvalid);
   });
 
@@ -104,7 +108,7 @@ describe('envelopes', () => {
   });
 
   it('rejects a message signed by someone other than the claimed sender', () => {
-    const sealed = sealEnvelope({ senderName: 'alice', senderKey: carol.privateKey, to: 'bob', recipients: [{ name: 'bob', publicKey: bob.publicKey }], plaintext: Buffer.from('hi') });
+    const sealed = sealEnvelope({ senderName: 'alice', senderKey: carol.privateKey, chain: 'c', seq: 0, to: 'bob', recipients: [{ name: 'bob', publicKey: bob.publicKey }], plaintext: Buffer.from('hi') });
     assert.throws(() => openAs('bob', bob, sealed, { to: 'bob' }), isInvalid);
   });
 });
@@ -115,7 +119,7 @@ describe('envelope opener under arbitrary input', () => {
     const base64 = fc.uint8Array({ maxLength: 600 }).map((bytes) => Buffer.from(bytes).toString('base64'));
     fc.assert(
       fc.property(
-        fc.record({ id: fc.string({ maxLength: 30 }), ts: fc.nat(), iv: base64, ct: base64, sig: base64 }),
+        fc.record({ id: fc.string({ maxLength: 30 }), ts: fc.nat(), chain: fc.string({ maxLength: 12 }), seq: fc.nat(), iv: base64, ct: base64, sig: base64 }),
         base64,
         fc.option(fc.string({ maxLength: 10 }), { nil: null }),
         (envelope, wrappedKey, to) => {

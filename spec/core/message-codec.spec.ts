@@ -6,7 +6,7 @@ import { FRAME_HEADER_BYTES } from '../../src/core/frame-types.js';
 import { decodeClientMessage, decodeServerMessage, encodeMessage } from '../../src/core/message-codec.js';
 import type { ClientMessage, ServerMessage } from '../../src/core/messages.js';
 
-const ENVELOPE = { id: 'AAAAAAAAAAAAAAAAAAAAAA', ts: 1_700_000_000_000, iv: 'AAAAAAAAAAAAAAAA', ct: 'YWJj', sig: 'c2ln' };
+const ENVELOPE = { id: 'AAAAAAAAAAAAAAAAAAAAAA', ts: 1_700_000_000_000, chain: 'abc', seq: 3, iv: 'AAAAAAAAAAAAAAAA', ct: 'YWJj', sig: 'c2ln' };
 
 const CLIENT_MESSAGES: ClientMessage[] = [
   { type: 'hello', version: 1, name: 'alice', publicKey: 'AAAA' },

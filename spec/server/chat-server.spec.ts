@@ -31,7 +31,7 @@ async function startServer(t: TestContext, limits: Partial<ServerLimits> = {}): 
 
 /** A fake envelope: the server cannot read envelopes, so routing tests need no real crypto. */
 function envelope(id: string) {
-  return { id, ts: Date.now(), iv: 'AAAAAAAAAAAAAAAA', ct: randomBytes(24).toString('base64'), sig: 'c2ln' };
+  return { id, ts: Date.now(), chain: 'spec', seq: 0, iv: 'AAAAAAAAAAAAAAAA', ct: randomBytes(24).toString('base64'), sig: 'c2ln' };
 }
 
 /** Proves the room still works: alice's room message reaches bob. */

@@ -26,7 +26,7 @@ before(async () => {
 });
 
 function envelope(id: string) {
-  return { id, ts: Date.now(), iv: 'AAAAAAAAAAAAAAAA', ct: randomBytes(64).toString('base64'), sig: 'c2ln' };
+  return { id, ts: Date.now(), chain: 'soak', seq: 0, iv: 'AAAAAAAAAAAAAAAA', ct: randomBytes(64).toString('base64'), sig: 'c2ln' };
 }
 
 /** One hostile behaviour per connection, cycling through the kinds; runs until stopped. */

@@ -25,6 +25,8 @@ import { type VideoFrame, decodeVideoFrame } from '../core/media-frame.js';
 import { isValidName, stripControlCharacters } from '../core/names.js';
 import { PeerRegistry, type PeerRecord } from '../core/peer-registry.js';
 import { ReplayGuard, type ReplayGuardOptions } from '../core/replay-guard.js';
+import { ChainTracker } from '../core/chain-tracker.js';
+import { randomBytes } from 'node:crypto';
 import { safetyNumber } from '../core/safety-number.js';
 import { TypedEmitter } from '../core/typed-emitter.js';
 import { KnownPeers, type TrustState } from './known-peers.js';
@@ -127,6 +129,11 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
   private readonly options: ChatSessionOptions;
   private readonly knownPeers: KnownPeers;
   private readonly replay: ReplayGuard;
+  private readonly chains = new ChainTracker();
+  /** Our chain: fresh per session, so counters restart without looking like a replay. */
+  private readonly chainId = randomBytes(9).toString('base64url');
+  /** Next seq per conversation we send in ('#room' or the recipient's lowercase name). */
+  private readonly sendCounters = new Map<string, number>();
   private readonly registry = new PeerRegistry<SessionPeer>();
   private stream: Duplex | undefined;
   private decoder = new FrameDecoder({
@@ -330,9 +337,13 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
     if (text.length > MAX_MESSAGE_CHARS) {
       throw new ChatError(ErrorCode.MESSAGE_TOO_LARGE, `messages are limited to ${MAX_MESSAGE_CHARS} characters (this one has ${text.length})`);
     }
+    const conversation = to === null ? '#room' : to.toLowerCase();
+    const seq = this.sendCounters.get(conversation) ?? 0;
     const sealed = sealEnvelope({
       senderName: this.joinName,
       senderKey: this.identity.privateKey,
+      chain: this.chainId,
+      seq,
       to,
       recipients: recipients.map((peer) => ({ name: peer.name, publicKey: peer.key.publicKey })),
       plaintext: Buffer.from(JSON.stringify({ text }), 'utf8'),
@@ -342,6 +353,7 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
       throw new ChatError(ErrorCode.MESSAGE_TOO_LARGE, `the sealed message (${frame.length} bytes) is over the server's frame limit`);
     }
     this.stream!.write(frame);
+    this.sendCounters.set(conversation, seq + 1);
     const sent: SentMessage = { id: sealed.envelope.id, to, withheld };
     this.emit('sent', sent);
     return sent;
@@ -502,6 +514,7 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
       this.emit('error', { code: error.code, message: `dropped a message from ${sender.name}: ${error.message}`, fatal: false, ref, peer: sender.name });
       return;
     }
+    this.checkOrder(sender.name, message);
     if (sender.trust === 'changed' && this.knownPeers.get(sender.name)?.verified === true) {
       // A verified contact with a new key must not carry on silently: hold its messages until the
       // user compares the new safety number.
@@ -522,6 +535,18 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
       ts: message.envelope.ts,
       verified: sender.trust !== 'changed',
     });
+  }
+
+  /** Reports messages the server dropped or delivered out of order (the message itself is shown). */
+  private checkOrder(from: string, message: DeliverMessage): void {
+    const { chain, seq, id } = message.envelope;
+    const observation = this.chains.observe(from, chain, message.to === null ? '#room' : 'dm', seq);
+    if (observation.kind === 'gap') {
+      const count = observation.missing === 1 ? '1 message' : `${observation.missing} messages`;
+      this.emit('error', { code: ErrorCode.MESSAGES_MISSING, message: `${count} from ${from} never arrived (dropped on the way)`, fatal: false, ref: id, peer: from });
+    } else if (observation.kind === 'late') {
+      this.emit('error', { code: ErrorCode.MESSAGE_LATE, message: `a message from ${from} arrived out of order`, fatal: false, ref: id, peer: from });
+    }
   }
 
   private onStreamClosed(reason: string): void {

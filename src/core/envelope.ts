@@ -10,7 +10,7 @@ import { signBytes, verifyBytes } from './identity.js';
 import type { Envelope } from './messages.js';
 import { lengthPrefixed } from './signed-bytes.js';
 
-const ENVELOPE_CONTEXT = 'tui-chat/envelope/v1';
+const ENVELOPE_CONTEXT = 'tui-chat/envelope/v2';
 /** The "to" of a room message inside signed bytes: '#' is not allowed in names, so no DM matches. */
 const ROOM_RECIPIENT = '#room';
 const AES_KEY_BYTES = 32;
@@ -30,6 +30,9 @@ export interface SealInput {
   readonly to: string | null;
   readonly recipients: readonly Recipient[];
   readonly plaintext: Buffer;
+  /** The sender's chain id and this message's number in it (see messages.ts). */
+  readonly chain: string;
+  readonly seq: number;
   readonly now?: number;
 }
 
@@ -48,13 +51,15 @@ export interface OpenInput {
   readonly recipientKey: KeyObject;
 }
 
-function headerBytes(from: string, to: string | null, id: string, ts: number): Buffer {
-  return lengthPrefixed([ENVELOPE_CONTEXT, from, to ?? ROOM_RECIPIENT, id, String(ts)]);
+type EnvelopeHeader = Pick<Envelope, 'id' | 'ts' | 'chain' | 'seq'>;
+
+function headerBytes(from: string, to: string | null, header: EnvelopeHeader): Buffer {
+  return lengthPrefixed([ENVELOPE_CONTEXT, from, to ?? ROOM_RECIPIENT, header.id, String(header.ts), header.chain, String(header.seq)]);
 }
 
 function signedBytes(from: string, to: string | null, envelope: Omit<Envelope, 'sig'>): Buffer {
   return Buffer.concat([
-    headerBytes(from, to, envelope.id, envelope.ts),
+    headerBytes(from, to, envelope),
     lengthPrefixed([Buffer.from(envelope.iv, 'base64'), Buffer.from(envelope.ct, 'base64')]),
   ]);
 }
@@ -67,9 +72,10 @@ export function sealEnvelope(input: SealInput): SealedMessage {
   const messageKey = randomBytes(AES_KEY_BYTES);
   const iv = randomBytes(GCM_IV_BYTES);
   const cipher = createCipheriv('aes-256-gcm', messageKey, iv);
-  cipher.setAAD(headerBytes(input.senderName, input.to, id, ts));
+  const header = { id, ts, chain: input.chain, seq: input.seq };
+  cipher.setAAD(headerBytes(input.senderName, input.to, header));
   const ct = Buffer.concat([cipher.update(input.plaintext), cipher.final(), cipher.getAuthTag()]);
-  const unsigned = { id, ts, iv: iv.toString('base64'), ct: ct.toString('base64') };
+  const unsigned = { ...header, iv: iv.toString('base64'), ct: ct.toString('base64') };
   const sig = signBytes(input.senderKey, signedBytes(input.senderName, input.to, unsigned)).toString('base64');
   const keys: Record<string, string> = Object.create(null);
   for (const recipient of input.recipients) {
@@ -98,7 +104,7 @@ export function openEnvelope(input: OpenInput): Buffer {
       throw envelopeInvalid();
     }
     const decipher = createDecipheriv('aes-256-gcm', messageKey, iv, { authTagLength: GCM_TAG_BYTES });
-    decipher.setAAD(headerBytes(input.from, input.to, envelope.id, envelope.ts));
+    decipher.setAAD(headerBytes(input.from, input.to, envelope));
     decipher.setAuthTag(sealed.subarray(sealed.length - GCM_TAG_BYTES));
     return Buffer.concat([decipher.update(sealed.subarray(0, sealed.length - GCM_TAG_BYTES)), decipher.final()]);
   } catch (cause) {

@@ -37,6 +37,9 @@ export const ErrorCode = {
   // because they are not secret and the user wants to know.
   ENVELOPE_INVALID: 'CHAT_ERR_ENVELOPE_INVALID',
   REPLAY: 'CHAT_ERR_REPLAY',
+  /** Messages from a sender are missing (a gap in its chain) or arrived out of order. */
+  MESSAGES_MISSING: 'CHAT_ERR_MESSAGES_MISSING',
+  MESSAGE_LATE: 'CHAT_ERR_MESSAGE_LATE',
   /** A peer's key differs from the one pinned (and, for a verified peer, its messages are held). */
   PEER_KEY_CHANGED: 'CHAT_ERR_PEER_KEY_CHANGED',
   KEY_FILE: 'CHAT_ERR_KEY_FILE',

@@ -264,6 +264,8 @@ function envelope(value: unknown): Envelope {
   return {
     id: base64url(obj, 'id', 64),
     ts: integer(obj, 'ts'),
+    chain: base64url(obj, 'chain', 32),
+    seq: integer(obj, 'seq'),
     iv: base64(obj, 'iv', 32),
     // The frame limit bounds the ciphertext; no second, smaller limit is useful here.
     ct: base64(obj, 'ct', Number.MAX_SAFE_INTEGER),

@@ -9,6 +9,10 @@ export interface Envelope {
   readonly id: string;
   /** Sender's clock, ms since the epoch; checked against the recipient's replay window. */
   readonly ts: number;
+  /** The sender's chain: random per connection, base64url. With seq, exposes gaps and reordering. */
+  readonly chain: string;
+  /** 0, 1, 2, ... per chain and conversation (the room, or this recipient). */
+  readonly seq: number;
   /** AES-256-GCM nonce, base64. */
   readonly iv: string;
   /** AES-256-GCM ciphertext followed by its 16-byte tag, base64. */

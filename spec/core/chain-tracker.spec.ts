@@ -1,0 +1,26 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { ChainTracker } from '../../src/core/chain-tracker.js';
+
+describe('ChainTracker', () => {
+  it('accepts a chain in order from wherever it is first seen', () => {
+    const tracker = new ChainTracker();
+    assert.deepEqual([5, 6, 7].map((seq) => tracker.observe('bob', 'c1', '#room', seq).kind), ['in-order', 'in-order', 'in-order']);
+  });
+
+  it('reports a gap with how many are missing, and a late arrival', () => {
+    const tracker = new ChainTracker();
+    tracker.observe('bob', 'c1', '#room', 0);
+    assert.deepEqual(tracker.observe('bob', 'c1', '#room', 3), { kind: 'gap', missing: 2 });
+    assert.deepEqual(tracker.observe('bob', 'c1', '#room', 1), { kind: 'late', behindBy: 2 });
+    assert.deepEqual(tracker.observe('bob', 'c1', '#room', 4), { kind: 'in-order' });
+  });
+
+  it('keeps chains apart by sender, chain and conversation', () => {
+    const tracker = new ChainTracker();
+    tracker.observe('bob', 'c1', '#room', 0);
+    assert.equal(tracker.observe('bob', 'c1', 'dm', 0).kind, 'in-order');
+    assert.equal(tracker.observe('bob', 'c2', '#room', 0).kind, 'in-order', 'a reconnect starts a new chain');
+    assert.equal(tracker.observe('carol', 'c1', '#room', 0).kind, 'in-order');
+  });
+});
