@@ -40,6 +40,32 @@ async function join(t: TestContext, port: number, name: string, identity: Identi
   return { session, events, messages };
 }
 
+/**
+ * A malicious server: it follows the join handshake for "bob" with the given peers, then sends
+ * whatever deliveries the test scripts. Returns its port.
+ */
+async function startScriptedServer(t: TestContext, peers: Array<[string, Identity]>, deliveries: ServerMessage[]): Promise<number> {
+  const summary = ([name, id]: [string, Identity]) => ({ name, publicKey: id.publicKeyBase64, fingerprint: id.fingerprint, joinedAt: 1 });
+  const evil = createServer((socket) => {
+    const decoder = new FrameDecoder({ [FrameType.CONTROL]: 1 << 20 });
+    const send = (message: ServerMessage) => socket.write(encodeMessage(message));
+    socket.on('data', (chunk: Buffer) => {
+      for (const frame of decoder.push(chunk)) {
+        const message = decodeClientMessage(frame.body);
+        if (message.type === 'hello') send({ type: 'challenge', nonce: 'AAAA' });
+        if (message.type === 'auth') {
+          send({ type: 'welcome', name: 'bob', peers: peers.map(summary), limits: { maxControlFrameBytes: 1 << 18, maxMediaFrameBytes: 1 << 20 } });
+          for (const delivery of deliveries) send(delivery);
+        }
+      }
+    });
+    socket.on('error', () => {});
+  });
+  await new Promise<void>((resolve) => evil.listen(0, '127.0.0.1', resolve));
+  t.after(() => evil.close());
+  return (evil.address() as { port: number }).port;
+}
+
 describe('ChatSession', () => {
   it('joins and sees who is online with their fingerprints', async (t) => {
     const port = await startServer(t);
@@ -179,29 +205,16 @@ describe('ChatSession', () => {
 
   it('refuses an envelope a malicious server delivers twice, or re-addresses', async (t) => {
     const [alice, bob, carol] = [ids[0]!, ids[1]!, ids[2]!];
-    const summary = (name: string, id: Identity) => ({ name, publicKey: id.publicKeyBase64, fingerprint: id.fingerprint, joinedAt: 1 });
     const dm = sealEnvelope({ senderName: 'alice', senderKey: alice.privateKey, chain: 'c', seq: 0, to: 'bob', recipients: [{ name: 'bob', publicKey: bob.publicKey }], plaintext: Buffer.from('{"text":"once"}') });
     const toCarol = sealEnvelope({ senderName: 'alice', senderKey: alice.privateKey, chain: 'c', seq: 1, to: 'carol', recipients: [{ name: 'bob', publicKey: bob.publicKey }], plaintext: Buffer.from('{"text":"not yours"}') });
-    // A server that follows the handshake, then replays one DM and forwards one meant for carol.
-    const evil = createServer((socket) => {
-      const decoder = new FrameDecoder({ [FrameType.CONTROL]: 1 << 20 });
-      const send = (message: ServerMessage) => socket.write(encodeMessage(message));
-      socket.on('data', (chunk: Buffer) => {
-        for (const frame of decoder.push(chunk)) {
-          const message = decodeClientMessage(frame.body);
-          if (message.type === 'hello') send({ type: 'challenge', nonce: 'AAAA' });
-          if (message.type === 'auth') {
-            send({ type: 'welcome', name: 'bob', peers: [summary('alice', alice), summary('bob', bob), summary('carol', carol)], limits: { maxControlFrameBytes: 1 << 18, maxMediaFrameBytes: 1 << 20 } });
-            for (let i = 0; i < 2; i++) send({ type: 'message', from: 'alice', to: 'bob', envelope: dm.envelope, key: dm.keys['bob']! });
-            send({ type: 'message', from: 'alice', to: 'bob', envelope: toCarol.envelope, key: toCarol.keys['bob']! });
-          }
-        }
-      });
-      socket.on('error', () => {});
-    });
-    await new Promise<void>((resolve) => evil.listen(0, '127.0.0.1', resolve));
-    t.after(() => evil.close());
-    const bobSession = await join(t, (evil.address() as { port: number }).port, 'bob', bob);
+    // Follows the handshake, then replays one DM and forwards one meant for carol.
+    const dmDelivery = { type: 'message', from: 'alice', to: 'bob', envelope: dm.envelope, key: dm.keys['bob']! } as const;
+    const port = await startScriptedServer(t, [['alice', alice], ['bob', bob], ['carol', carol]], [
+      dmDelivery,
+      dmDelivery,
+      { type: 'message', from: 'alice', to: 'bob', envelope: toCarol.envelope, key: toCarol.keys['bob']! },
+    ]);
+    const bobSession = await join(t, port, 'bob', bob);
     await waitUntil(() => bobSession.events.filter((e) => e.type === 'error').length === 2, 'two refusals');
     assert.deepEqual(bobSession.messages().map((m) => m.text), ['once']);
     const codes = bobSession.events.filter((e) => e.type === 'error').map((e) => (e.payload as { code: string }).code);
@@ -210,29 +223,14 @@ describe('ChatSession', () => {
 
   it('reports messages a malicious server dropped or reordered', async (t) => {
     const [alice, bob] = [ids[0]!, ids[1]!];
-    const summary = (name: string, id: Identity) => ({ name, publicKey: id.publicKeyBase64, fingerprint: id.fingerprint, joinedAt: 1 });
     const sealed = [0, 1, 2, 3].map((seq) =>
       sealEnvelope({ senderName: 'alice', senderKey: alice.privateKey, chain: 'c', seq, to: null, recipients: [{ name: 'bob', publicKey: bob.publicKey }], plaintext: Buffer.from(`{"text":"m${seq}"}`) }),
     );
     // Delivers 0, then 2 (1 held back), then 1 late, then 3: one gap, then one late arrival.
-    const evil = createServer((socket) => {
-      const decoder = new FrameDecoder({ [FrameType.CONTROL]: 1 << 20 });
-      const send = (message: ServerMessage) => socket.write(encodeMessage(message));
-      socket.on('data', (chunk: Buffer) => {
-        for (const frame of decoder.push(chunk)) {
-          const message = decodeClientMessage(frame.body);
-          if (message.type === 'hello') send({ type: 'challenge', nonce: 'AAAA' });
-          if (message.type === 'auth') {
-            send({ type: 'welcome', name: 'bob', peers: [summary('alice', alice), summary('bob', bob)], limits: { maxControlFrameBytes: 1 << 18, maxMediaFrameBytes: 1 << 20 } });
-            for (const seq of [0, 2, 1, 3]) send({ type: 'message', from: 'alice', to: null, envelope: sealed[seq]!.envelope, key: sealed[seq]!.keys['bob']! });
-          }
-        }
-      });
-      socket.on('error', () => {});
-    });
-    await new Promise<void>((resolve) => evil.listen(0, '127.0.0.1', resolve));
-    t.after(() => evil.close());
-    const bobSession = await join(t, (evil.address() as { port: number }).port, 'bob', bob);
+    const port = await startScriptedServer(t, [['alice', alice], ['bob', bob]], [0, 2, 1, 3].map((seq) => ({
+      type: 'message', from: 'alice', to: null, envelope: sealed[seq]!.envelope, key: sealed[seq]!.keys['bob']!,
+    })));
+    const bobSession = await join(t, port, 'bob', bob);
     await waitUntil(() => bobSession.messages().length === 4, 'all four messages');
     const codes = bobSession.events.filter((e) => e.type === 'error').map((e) => (e.payload as { code: string }).code);
     assert.deepEqual(codes, [ErrorCode.MESSAGES_MISSING, ErrorCode.MESSAGE_LATE]);
