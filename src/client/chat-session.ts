@@ -6,7 +6,7 @@ import { ChatError, CryptoError, ErrorCode, FrameError, ProtocolError } from '..
 import { openEnvelope, sealEnvelope } from '../core/envelope.js';
 import { FrameDecoder } from '../core/frame-decoder.js';
 import { FrameType } from '../core/frame-types.js';
-import { type Identity, type PublicIdentity, parsePeerPublicKey } from '../core/identity.js';
+import type { Identity } from '../core/identity.js';
 import { signJoinChallenge } from '../core/join-proof.js';
 import { decodeServerMessage, encodeMessage } from '../core/message-codec.js';
 import {
@@ -22,14 +22,16 @@ import {
   type VideoInfo,
 } from '../core/messages.js';
 import { type VideoFrame, decodeVideoFrame } from '../core/media-frame.js';
-import { isValidName, stripControlCharacters } from '../core/names.js';
-import { PeerRegistry, type PeerRecord } from '../core/peer-registry.js';
+import { stripControlCharacters } from '../core/names.js';
 import { ReplayGuard, type ReplayGuardOptions } from '../core/replay-guard.js';
 import { ChainTracker } from '../core/chain-tracker.js';
 import { randomBytes } from 'node:crypto';
 import { safetyNumber } from '../core/safety-number.js';
 import { TypedEmitter } from '../core/typed-emitter.js';
-import { KnownPeers, type TrustState } from './known-peers.js';
+import { KnownPeers } from './known-peers.js';
+import { type DirectoryPeer, PeerDirectory, type PeerView } from './peer-directory.js';
+
+export type { PeerView } from './peer-directory.js';
 import { openTcpStream } from './tls-transport.js';
 
 /** A ping this often keeps the server's idle timeout (120 s by default) from dropping a quiet client. */
@@ -38,18 +40,6 @@ export const KEEPALIVE_INTERVAL_MS = 30_000;
 export const MAX_MESSAGE_CHARS = 8000;
 /** Client-side ceiling for incoming frames until the server announces its limits. */
 const DEFAULT_INCOMING_LIMITS = { control: 1024 * 1024, media: 4 * 1024 * 1024 } as const;
-
-export interface PeerView {
-  readonly name: string;
-  readonly fingerprint: string;
-  readonly joinedAt: number;
-  readonly trust: TrustState;
-  /** The user verified this key out of band (`:verify`); false for a changed key. */
-  readonly verified: boolean;
-  /** When this name's pinned key was first seen (ms), if it is pinned. */
-  readonly firstSeen: number | undefined;
-  readonly isSelf: boolean;
-}
 
 export interface ChatMessageEvent {
   readonly id: string;
@@ -119,11 +109,6 @@ export interface ChatSessionOptions {
 
 type SessionState = 'idle' | 'connecting' | 'joining' | 'ready' | 'closed';
 
-interface SessionPeer extends PeerRecord {
-  readonly key: PublicIdentity;
-  trust: TrustState;
-}
-
 export class ChatSession extends TypedEmitter<SessionEvents> {
   readonly identity: Identity;
   private readonly options: ChatSessionOptions;
@@ -134,7 +119,7 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
   private readonly chainId = randomBytes(9).toString('base64url');
   /** Next seq per conversation we send in ('#room' or the recipient's lowercase name). */
   private readonly sendCounters = new Map<string, number>();
-  private readonly registry = new PeerRegistry<SessionPeer>();
+  private readonly directory: PeerDirectory;
   private stream: Duplex | undefined;
   private decoder = new FrameDecoder({
     [FrameType.CONTROL]: DEFAULT_INCOMING_LIMITS.control,
@@ -153,6 +138,7 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
     this.identity = options.identity;
     this.joinName = options.name;
     this.knownPeers = options.knownPeers ?? KnownPeers.inMemory();
+    this.directory = new PeerDirectory(this.knownPeers, () => this.joinName);
     this.replay = new ReplayGuard(options.replay);
   }
 
@@ -206,24 +192,24 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
   }
 
   peers(): PeerView[] {
-    return this.registry.list().map((peer) => this.toView(peer));
+    return this.directory.views();
   }
 
   peer(name: string): PeerView | undefined {
-    const peer = this.registry.get(name);
-    return peer === undefined ? undefined : this.toView(peer);
+    const peer = this.directory.get(name);
+    return peer === undefined ? undefined : this.directory.view(peer);
   }
 
   /** Sends to everyone online. Peers whose key changed are left out until trusted again. */
   sendRoom(text: string): SentMessage {
-    const recipients = this.registry.list().filter((peer) => !this.isSelf(peer.name));
+    const recipients = this.directory.others();
     const withheld = recipients.filter((peer) => peer.trust === 'changed').map((peer) => peer.name);
     return this.seal(null, text, recipients.filter((peer) => peer.trust !== 'changed'), withheld);
   }
 
   /** Sends to one peer. Refused for a peer whose key changed until the user trusts the new key. */
   sendDirect(name: string, text: string): SentMessage {
-    const peer = this.registry.get(name);
+    const peer = this.directory.get(name);
     if (peer === undefined) throw new ChatError(ErrorCode.NO_SUCH_PEER, `${name} is not online`);
     if (peer.trust === 'changed') {
       throw new ChatError(ErrorCode.PEER_KEY_CHANGED, `${peer.name}'s key changed since you first saw it: compare safety numbers (:verify ${peer.name}), then confirm`);
@@ -231,42 +217,23 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
     return this.seal(peer.name, text, [peer], []);
   }
 
-  /**
-   * Accepts the key a peer now announces, unverified. Refused for a peer the user had verified:
-   * a verified contact's new key needs a new comparison (:verify NAME, then confirm).
-   */
+  /** Accepts the key a peer now announces, unverified (refused for a contact you had verified). */
   trust(name: string): PeerView {
-    const peer = this.registry.get(name);
-    if (peer !== undefined && peer.trust === 'changed' && this.knownPeers.get(peer.name)?.verified === true) {
-      throw new ChatError(ErrorCode.PEER_KEY_CHANGED, `${peer.name} was verified and now has another key: compare the new safety number (:verify ${peer.name}) and confirm`);
-    }
-    return this.acceptKey(name, false);
+    return this.directory.accept(name, false);
   }
 
   /** The user compared the safety number out of band and it matched: accept and mark verified. */
   verify(name: string): PeerView {
-    return this.acceptKey(name, true);
+    return this.directory.accept(name, true);
   }
 
   /** The number to compare with that peer; the same on both sides (see core/safety-number.ts). */
   safetyNumberWith(name: string): string {
-    const peer = this.registry.get(name);
-    if (peer === undefined) throw new ChatError(ErrorCode.NO_SUCH_PEER, `${name} is not online`);
-    if (this.isSelf(peer.name)) throw new ChatError(ErrorCode.NO_SUCH_PEER, 'that is you');
+    const peer = this.directory.requireOther(name);
     return safetyNumber(
       { name: this.joinName, publicKeyDer: this.identity.publicKeyDer },
       { name: peer.name, publicKeyDer: Buffer.from(peer.publicKeyBase64, 'base64') },
     );
-  }
-
-  private acceptKey(name: string, verified: boolean): PeerView {
-    const peer = this.registry.get(name);
-    if (peer === undefined) throw new ChatError(ErrorCode.NO_SUCH_PEER, `${name} is not online`);
-    if (this.isSelf(peer.name)) throw new ChatError(ErrorCode.NO_SUCH_PEER, 'that is you');
-    if (verified) this.knownPeers.verify(peer.name, peer.fingerprint);
-    else this.knownPeers.trust(peer.name, peer.fingerprint);
-    peer.trust = 'known';
-    return this.toView(peer);
   }
 
   // ---- video ---------------------------------------------------------------------------------
@@ -332,7 +299,7 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
 
   // ---- sending -------------------------------------------------------------------------------
 
-  private seal(to: string | null, text: string, recipients: readonly SessionPeer[], withheld: string[]): SentMessage {
+  private seal(to: string | null, text: string, recipients: readonly DirectoryPeer[], withheld: string[]): SentMessage {
     if (this.state !== 'ready') throw new ChatError(ErrorCode.NOT_CONNECTED, 'not connected');
     if (text.length > MAX_MESSAGE_CHARS) {
       throw new ChatError(ErrorCode.MESSAGE_TOO_LARGE, `messages are limited to ${MAX_MESSAGE_CHARS} characters (this one has ${text.length})`);
@@ -423,12 +390,14 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
         this.emit('peers', this.peers());
         return;
       case 'join': {
-        const peer = this.addPeer(message.peer);
-        if (peer !== undefined) this.emit('join', this.toView(peer));
+        const added = this.directory.add(message.peer);
+        if (added === undefined) return;
+        if (added.keyChange !== undefined) this.emit('key-changed', added.keyChange);
+        this.emit('join', this.directory.view(added.peer));
         return;
       }
       case 'leave':
-        if (this.registry.remove(message.name) !== undefined) this.emit('leave', { name: message.name });
+        if (this.directory.remove(message.name)) this.emit('leave', { name: message.name });
         return;
       case 'message':
         return this.onMessage(message);
@@ -488,13 +457,13 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
   }
 
   private onMessage(message: DeliverMessage): void {
-    const sender = this.registry.get(message.from);
+    const sender = this.directory.get(message.from);
     const ref = message.envelope.id;
     if (sender === undefined) {
       this.emit('error', { code: ErrorCode.ENVELOPE_INVALID, message: 'message from a peer who is not online', fatal: false, ref });
       return;
     }
-    const addressedToUs = message.to === null || this.isSelf(message.to);
+    const addressedToUs = message.to === null || this.directory.isSelf(message.to);
     let text: string;
     try {
       if (!addressedToUs) throw new CryptoError(ErrorCode.ENVELOPE_INVALID, 'message failed verification');
@@ -515,7 +484,7 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
       return;
     }
     this.checkOrder(sender.name, message);
-    if (sender.trust === 'changed' && this.knownPeers.get(sender.name)?.verified === true) {
+    if (this.directory.isHeld(sender)) {
       // A verified contact with a new key must not carry on silently: hold its messages until the
       // user compares the new safety number.
       this.emit('error', {
@@ -554,7 +523,7 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
     if (this.state === 'closed') return;
     const wasJoining = this.state !== 'ready';
     this.state = 'closed';
-    this.registry.clear();
+    this.directory.clear();
     if (wasJoining) this.settleJoin(new ChatError(ErrorCode.NOT_CONNECTED, reason));
     this.emit('disconnected', { reason });
   }
@@ -562,51 +531,7 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
   // ---- peers ---------------------------------------------------------------------------------
 
   private replacePeers(peers: readonly PeerSummary[]): void {
-    this.registry.clear();
-    for (const peer of peers) this.addPeer(peer);
-  }
-
-  /** Validates what the server announced; a malformed peer is skipped, never trusted. */
-  private addPeer(summary: PeerSummary): SessionPeer | undefined {
-    if (!isValidName(summary.name)) return undefined;
-    let key: PublicIdentity;
-    try {
-      key = parsePeerPublicKey(summary.publicKey);
-    } catch {
-      return undefined;
-    }
-    const self = this.isSelf(summary.name);
-    // Our fingerprint is computed here, never taken from the server's word.
-    const trust = self ? 'known' : this.knownPeers.observe(summary.name, key.fingerprint);
-    const peer: SessionPeer = {
-      name: summary.name,
-      publicKeyBase64: key.publicKeyBase64,
-      fingerprint: key.fingerprint,
-      joinedAt: summary.joinedAt,
-      key,
-      trust,
-    };
-    this.registry.upsert(peer);
-    if (trust === 'changed') {
-      this.emit('key-changed', { name: peer.name, pinned: this.knownPeers.get(peer.name)!.fingerprint, announced: key.fingerprint });
-    }
-    return peer;
-  }
-
-  private isSelf(name: string): boolean {
-    return name.toLowerCase() === this.joinName.toLowerCase();
-  }
-
-  private toView(peer: SessionPeer): PeerView {
-    return {
-      name: peer.name,
-      fingerprint: peer.fingerprint,
-      joinedAt: peer.joinedAt,
-      trust: peer.trust,
-      verified: this.knownPeers.isVerified(peer.name, peer.fingerprint),
-      firstSeen: this.knownPeers.get(peer.name)?.firstSeen,
-      isSelf: this.isSelf(peer.name),
-    };
+    for (const change of this.directory.replace(peers)) this.emit('key-changed', change);
   }
 }
 
