@@ -179,4 +179,26 @@ describe('the TUI in a real terminal', () => {
     assert.match(screen, /┌─ peers/, 'the screen was not cleared');
     assert.doesNotMatch(alice.capture(true), /\u001b\[41m[^\n]*SYSTEM/, 'no red background was applied');
   });
+
+  it('survives the server restarting: shows offline, keeps the log, queues what is typed, re-joins', async (t) => {
+    const dir = makeTempDir(t);
+    // The restarted server must keep its certificate (its own config), as a real one does.
+    const tlsArgs = ['--tls-dir', `${dir}/server-tls`];
+    const first = await startServeProcess(t, tlsArgs);
+    const alice = await openTui(t, dir, first.port, 'alice', 0);
+    alice.type('before the restart');
+    alice.keys('Enter');
+    await alice.waitForScreen(/<alice> before the restart/, 'the first line');
+    first.server.child.kill('SIGTERM');
+    await alice.waitForScreen(/│ offline/, 'the status bar to say offline');
+    await alice.waitForScreen(/connection lost/, 'the log to say so');
+    alice.type('typed while offline');
+    alice.keys('Enter');
+    await alice.waitForScreen(/<alice> typed while offline \(queued: offline\)/, 'the queued line');
+    await startServeProcess(t, [...tlsArgs, '--port', String(first.port)]);
+    const screen = await alice.waitForScreen(/reconnected as alice/, 'the re-join', 30_000);
+    assert.match(screen, /<alice> before the restart/, 'the log was kept');
+    await alice.waitForScreen(/sent 1 message queued while offline/, 'the queue to be sent');
+    await alice.waitForScreen(/│ online/, 'the status bar to say online');
+  });
 });
