@@ -33,6 +33,8 @@ const MIN_LOG_ROWS = 6;
 
 interface ActiveStream {
   readonly kind: PlayerKind;
+  /** The ffplay binary, for kind 'ffplay' (checked before the request went out). */
+  readonly ffplayPath: string | undefined;
   start: StreamStartMessage | undefined;
   name: string;
   positionMs: number;
@@ -100,7 +102,9 @@ export class VideoPane {
     if (stream === undefined) return null;
     const duration = stream.start === undefined ? '…' : `${(stream.start.durationMs / 1000).toFixed(1)}s`;
     const where = stream.kind === 'ffplay' ? ' in ffplay' : '';
-    return `${stream.name} ${(stream.positionMs / 1000).toFixed(1)}s/${duration}${stream.paused ? ' paused' : ''}${where}`;
+    const skipped = stream.serverDropped + (stream.terminal?.stats.skipped ?? 0);
+    const drops = skipped > 0 ? ` (${skipped} dropped)` : '';
+    return `${stream.name} ${(stream.positionMs / 1000).toFixed(1)}s/${duration}${stream.paused ? ' paused' : ''}${drops}${where}`;
   }
 
   list(): void {
@@ -113,8 +117,7 @@ export class VideoPane {
     const ffplayPath = kind === 'ffplay' ? findFfplay(this.options.ffplayPath) : undefined;
     this.close(true);
     const requested = kind === 'ffplay' ? { width: 640, height: 360 } : this.pixelBox();
-    this.stream = { kind, start: undefined, name, positionMs: 0, paused: false, serverDropped: 0, terminal: undefined, ffplay: undefined, requested };
-    if (ffplayPath !== undefined) this.ffplayPath = ffplayPath;
+    this.stream = { kind, ffplayPath, start: undefined, name, positionMs: 0, paused: false, serverDropped: 0, terminal: undefined, ffplay: undefined, requested };
     this.options.client.online.play(name, requested.width, requested.height);
     this.options.changed();
   }
@@ -191,8 +194,6 @@ export class VideoPane {
     player.setHidden(this.hidden);
   }
 
-  private ffplayPath: string | undefined;
-
   /**
    * blessed believes the cells under our frames are blank (it never drew them), so when the pane
    * closes or moves it would leave our pixels behind. Marking its record of those cells as unknown
@@ -238,7 +239,7 @@ export class VideoPane {
     stream.start = start;
     if (stream.kind === 'ffplay') {
       if (stream.ffplay === undefined) {
-        stream.ffplay = new FfplaySink(this.ffplayPath!, `tui-chat: ${start.name}`, start.fps, () => {
+        stream.ffplay = new FfplaySink(stream.ffplayPath!, `tui-chat: ${start.name}`, start.fps, () => {
           if (this.stream === stream) this.stop();
         });
         this.options.say(`playing ${start.name} in ffplay`);
