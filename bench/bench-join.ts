@@ -4,10 +4,11 @@ import type { Socket } from 'node:net';
 import type { Identity } from '../src/core/identity.js';
 import { signJoinChallenge } from '../src/core/join-proof.js';
 import { encodeMessage } from '../src/core/message-codec.js';
-import { PROTOCOL_VERSION } from '../src/core/messages.js';
+import { generateX25519 } from '../src/core/double-ratchet.js';
+import { buildHello } from '../src/core/prekey.js';
 
 export function sendHello(socket: Socket, identity: Identity, name: string): void {
-  socket.write(encodeMessage({ type: 'hello', version: PROTOCOL_VERSION, name, publicKey: identity.publicKeyBase64 }));
+  socket.write(encodeMessage(buildHello(identity, name, generateX25519())));
 }
 
 export function answerChallenge(socket: Socket, identity: Identity, name: string, nonceBase64: string): void {

@@ -5,8 +5,11 @@ import { KnownPeers } from '../../src/client/known-peers.js';
 import { ErrorCode } from '../../src/core/errors.js';
 import type { Identity } from '../../src/core/identity.js';
 import { ChatServer } from '../../src/server/chat-server.js';
+import { RawClient } from '../helpers/raw-client.js';
 import { createServer } from 'node:net';
 import { sealEnvelope } from '../../src/core/envelope.js';
+import { generateX25519 } from '../../src/core/double-ratchet.js';
+import { buildHello } from '../../src/core/prekey.js';
 import { FrameDecoder } from '../../src/core/frame-decoder.js';
 import { FrameType } from '../../src/core/frame-types.js';
 import { decodeClientMessage, encodeMessage } from '../../src/core/message-codec.js';
@@ -45,7 +48,11 @@ async function join(t: TestContext, port: number, name: string, identity: Identi
  * whatever deliveries the test scripts. Returns its port.
  */
 async function startScriptedServer(t: TestContext, peers: Array<[string, Identity]>, deliveries: ServerMessage[]): Promise<number> {
-  const summary = ([name, id]: [string, Identity]) => ({ name, publicKey: id.publicKeyBase64, fingerprint: id.fingerprint, joinedAt: 1 });
+  // Each peer's prekey as it would announce it (signed), so the session lists it.
+  const summary = ([name, id]: [string, Identity]) => {
+    const { prekey, prekeySig } = buildHello(id, name, generateX25519());
+    return { name, publicKey: id.publicKeyBase64, prekey, prekeySig, fingerprint: id.fingerprint, joinedAt: 1 };
+  };
   const evil = createServer((socket) => {
     const decoder = new FrameDecoder({ [FrameType.CONTROL]: 1 << 20 });
     const send = (message: ServerMessage) => socket.write(encodeMessage(message));
@@ -205,13 +212,13 @@ describe('ChatSession', () => {
 
   it('refuses an envelope a malicious server delivers twice, or re-addresses', async (t) => {
     const [alice, bob, carol] = [ids[0]!, ids[1]!, ids[2]!];
-    const dm = sealEnvelope({ senderName: 'alice', senderKey: alice.privateKey, chain: 'c', seq: 0, to: 'bob', recipients: [{ name: 'bob', publicKey: bob.publicKey }], plaintext: Buffer.from('{"text":"once"}') });
+    const room = sealEnvelope({ senderName: 'alice', senderKey: alice.privateKey, chain: 'c', seq: 0, to: null, recipients: [{ name: 'bob', publicKey: bob.publicKey }], plaintext: Buffer.from('{"text":"once"}') });
     const toCarol = sealEnvelope({ senderName: 'alice', senderKey: alice.privateKey, chain: 'c', seq: 1, to: 'carol', recipients: [{ name: 'bob', publicKey: bob.publicKey }], plaintext: Buffer.from('{"text":"not yours"}') });
-    // Follows the handshake, then replays one DM and forwards one meant for carol.
-    const dmDelivery = { type: 'message', from: 'alice', to: 'bob', envelope: dm.envelope, key: dm.keys['bob']! } as const;
+    // Follows the handshake, then replays one room message and forwards one meant for carol.
+    const roomDelivery = { type: 'message', from: 'alice', to: null, envelope: room.envelope, key: room.keys['bob']! } as const;
     const port = await startScriptedServer(t, [['alice', alice], ['bob', bob], ['carol', carol]], [
-      dmDelivery,
-      dmDelivery,
+      roomDelivery,
+      roomDelivery,
       { type: 'message', from: 'alice', to: 'bob', envelope: toCarol.envelope, key: toCarol.keys['bob']! },
     ]);
     const bobSession = await join(t, port, 'bob', bob);
@@ -235,5 +242,42 @@ describe('ChatSession', () => {
     const codes = bobSession.events.filter((e) => e.type === 'error').map((e) => (e.payload as { code: string }).code);
     assert.deepEqual(codes, [ErrorCode.MESSAGES_MISSING, ErrorCode.MESSAGE_LATE]);
     assert.deepEqual(bobSession.messages().map((m) => m.text), ['m0', 'm2', 'm1', 'm3']);
+  });
+
+  it('sends DMs through the Double Ratchet: a ratchet header, no RSA-wrapped key', async (t) => {
+    const server = new ChatServer({ port: 0 });
+    const { port } = await server.listen();
+    t.after(() => server.close());
+    const alice = await join(t, port, 'alice', ids[0]!);
+    const bob = await RawClient.join(port, 'bob', ids[1]!);
+    t.after(() => bob.close());
+    await waitUntil(() => alice.session.peer('bob') !== undefined, 'alice to see bob');
+    alice.session.sendDirect('bob', 'forward secret');
+    const delivered = await bob.next('message');
+    assert.equal(delivered.key, '', 'no key wrapped with bob\'s identity key');
+    assert.ok(delivered.envelope.ratchet !== undefined);
+    assert.equal(delivered.envelope.ratchet.n, 0);
+  });
+
+  it('keeps DMs flowing both ways across many turns and reconnects', async (t) => {
+    const port = await startServer(t);
+    const alice = await join(t, port, 'alice', ids[0]!);
+    let bob = await join(t, port, 'bob', ids[1]!);
+    await waitUntil(() => alice.session.peer('bob') !== undefined, 'alice to see bob');
+    for (let turn = 0; turn < 3; turn++) {
+      alice.session.sendDirect('bob', `a${turn}`);
+      await waitUntil(() => bob.messages().some((m) => m.text === `a${turn}`), `a${turn}`);
+      bob.session.sendDirect('alice', `b${turn}`);
+      await waitUntil(() => alice.messages().some((m) => m.text === `b${turn}`), `b${turn}`);
+    }
+    // bob reconnects with a new prekey: a new ratchet starts on both sides.
+    await bob.session.close();
+    await waitUntil(() => alice.session.peer('bob') === undefined, 'bob to leave');
+    bob = await join(t, port, 'bob', ids[1]!);
+    await waitUntil(() => alice.session.peer('bob') !== undefined, 'bob to return');
+    bob.session.sendDirect('alice', 'after reconnect');
+    await waitUntil(() => alice.messages().some((m) => m.text === 'after reconnect'), 'the DM after the reconnect');
+    alice.session.sendDirect('bob', 'welcome back');
+    await waitUntil(() => bob.messages().some((m) => m.text === 'welcome back'), 'the reply');
   });
 });

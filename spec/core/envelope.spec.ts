@@ -31,9 +31,8 @@ function openAs(name: string, who: Identity, sealed: SealedMessage, overrides: P
     from: overrides.from ?? 'alice',
     to: overrides.to ?? null,
     envelope: overrides.envelope ?? sealed.envelope,
-    wrappedKey: overrides.key ?? sealed.keys[name]!,
     senderPublicKey: alice.publicKey,
-    recipientKey: who.privateKey,
+    key: { wrapped: overrides.key ?? sealed.keys[name]!, recipientKey: who.privateKey },
   }).toString();
 }
 
@@ -124,7 +123,7 @@ describe('envelope opener under arbitrary input', () => {
         fc.option(fc.string({ maxLength: 10 }), { nil: null }),
         (envelope, wrappedKey, to) => {
           try {
-            openEnvelope({ from: 'alice', to, envelope, wrappedKey, senderPublicKey: alice.publicKey, recipientKey: bob.privateKey });
+            openEnvelope({ from: 'alice', to, envelope, senderPublicKey: alice.publicKey, key: { wrapped: wrappedKey, recipientKey: bob.privateKey } });
             assert.fail('an arbitrary envelope opened');
           } catch (error) {
             assert.ok(error instanceof CryptoError && error.code === ErrorCode.ENVELOPE_INVALID, String(error));

@@ -9,7 +9,7 @@ import type { ClientMessage, ServerMessage } from '../../src/core/messages.js';
 const ENVELOPE = { id: 'AAAAAAAAAAAAAAAAAAAAAA', ts: 1_700_000_000_000, chain: 'abc', seq: 3, iv: 'AAAAAAAAAAAAAAAA', ct: 'YWJj', sig: 'c2ln' };
 
 const CLIENT_MESSAGES: ClientMessage[] = [
-  { type: 'hello', version: 1, name: 'alice', publicKey: 'AAAA' },
+  { type: 'hello', version: 2, name: 'alice', publicKey: 'AAAA', prekey: 'AAAA', prekeySig: 'c2ln' },
   { type: 'auth', signature: 'c2ln' },
   { type: 'send', to: null, envelope: ENVELOPE, keys: { bob: 'a2V5', carol: 'a2V5' } },
   { type: 'send', to: 'bob', envelope: ENVELOPE, keys: { bob: 'a2V5' } },
@@ -19,8 +19,9 @@ const CLIENT_MESSAGES: ClientMessage[] = [
 
 const SERVER_MESSAGES: ServerMessage[] = [
   { type: 'challenge', nonce: 'bm9uY2U=' },
-  { type: 'welcome', name: 'alice', peers: [{ name: 'alice', publicKey: 'AAAA', fingerprint: 'ab', joinedAt: 1 }], limits: { maxControlFrameBytes: 10, maxMediaFrameBytes: 20 } },
-  { type: 'join', peer: { name: 'bob', publicKey: 'AAAA', fingerprint: 'cd', joinedAt: 2 } },
+  { type: 'welcome', name: 'alice', peers: [{ name: 'alice', publicKey: 'AAAA', prekey: 'AAAA', prekeySig: 'c2ln', fingerprint: 'ab', joinedAt: 1 }], limits: { maxControlFrameBytes: 10, maxMediaFrameBytes: 20 } },
+  { type: 'join', peer: { name: 'bob', publicKey: 'AAAA', prekey: 'AAAA', prekeySig: 'c2ln', fingerprint: 'cd', joinedAt: 2 } },
+  { type: 'message', from: 'bob', to: 'alice', envelope: { ...ENVELOPE, ratchet: { dh: 'AAAA', pn: 1, n: 2 } }, key: '' },
   { type: 'leave', name: 'bob' },
   { type: 'message', from: 'bob', to: null, envelope: ENVELOPE, key: 'a2V5' },
   { type: 'ack', id: 'abc', delivered: 2, missing: ['x'], unkeyed: [] },

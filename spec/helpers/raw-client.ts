@@ -6,7 +6,9 @@ import { FrameType } from '../../src/core/frame-types.js';
 import type { Identity } from '../../src/core/identity.js';
 import { signJoinChallenge } from '../../src/core/join-proof.js';
 import { decodeServerMessage, encodeMessage } from '../../src/core/message-codec.js';
-import { type ClientMessage, PROTOCOL_VERSION, type ServerMessage } from '../../src/core/messages.js';
+import type { ClientMessage, ServerMessage } from '../../src/core/messages.js';
+import { generateX25519 } from '../../src/core/double-ratchet.js';
+import { buildHello } from '../../src/core/prekey.js';
 import { waitUntil, withTimeout } from './events.js';
 
 export class RawClient {
@@ -40,7 +42,7 @@ export class RawClient {
   /** Opens a connection and completes the real join handshake. */
   static async join(port: number, name: string, identity: Identity): Promise<RawClient> {
     const client = await RawClient.open(port);
-    client.send({ type: 'hello', version: PROTOCOL_VERSION, name, publicKey: identity.publicKeyBase64 });
+    client.send(buildHello(identity, name, generateX25519()));
     const challenge = await client.next('challenge');
     const signature = signJoinChallenge(identity.privateKey, Buffer.from(challenge.nonce, 'base64'), name, identity.publicKeyDer);
     client.send({ type: 'auth', signature: signature.toString('base64') });

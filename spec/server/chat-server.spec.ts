@@ -7,11 +7,15 @@ import { FrameType } from '../../src/core/frame-types.js';
 import type { Identity } from '../../src/core/identity.js';
 import { createLineLogger } from '../../src/core/logger.js';
 import { PROTOCOL_VERSION } from '../../src/core/messages.js';
+import { generateX25519 } from '../../src/core/double-ratchet.js';
+import { buildHello } from '../../src/core/prekey.js';
 import { ChatServer } from '../../src/server/chat-server.js';
 import type { ServerLimits } from '../../src/server/server-limits.js';
 import { waitUntil } from '../helpers/events.js';
 import { testIdentity } from '../helpers/identities.js';
 import { RawClient } from '../helpers/raw-client.js';
+
+const hello = (identity: Identity, name: string) => buildHello(identity, name, generateX25519());
 
 let alice: Identity;
 let bob: Identity;
@@ -62,7 +66,7 @@ describe('ChatServer join handshake', () => {
     const { port } = await startServer(t);
     const a = await RawClient.join(port, 'alice', alice);
     const c = await RawClient.open(port);
-    c.send({ type: 'hello', version: PROTOCOL_VERSION, name: 'carol', publicKey: carol.publicKeyBase64 });
+    c.send({ ...hello(carol, 'carol') });
     const { nonce } = await c.next('challenge');
     const { signJoinChallenge } = await import('../../src/core/join-proof.js');
     c.send({ type: 'auth', signature: signJoinChallenge(carol.privateKey, Buffer.from(nonce, 'base64'), 'carol', carol.publicKeyDer).toString('base64') });
@@ -75,7 +79,7 @@ describe('ChatServer join handshake', () => {
   it('refuses a client that signs with a key other than the one it announced', async (t) => {
     const { port, server } = await startServer(t);
     const c = await RawClient.open(port);
-    c.send({ type: 'hello', version: PROTOCOL_VERSION, name: 'mallory', publicKey: alice.publicKeyBase64 });
+    c.send({ ...hello(alice, 'mallory') });
     const { nonce } = await c.next('challenge');
     const { signJoinChallenge } = await import('../../src/core/join-proof.js');
     c.send({ type: 'auth', signature: signJoinChallenge(bob.privateKey, Buffer.from(nonce, 'base64'), 'mallory', alice.publicKeyDer).toString('base64') });
@@ -90,11 +94,11 @@ describe('ChatServer join handshake', () => {
     const { port } = await startServer(t);
     const a = await RawClient.join(port, 'alice', alice);
     const c = await RawClient.open(port);
-    c.send({ type: 'hello', version: PROTOCOL_VERSION, name: 'ALICE', publicKey: bob.publicKeyBase64 });
+    c.send({ ...hello(bob, 'ALICE') });
     const error = await c.next('error');
     assert.equal(error.code, ErrorCode.NAME_TAKEN);
     assert.equal(error.fatal, false);
-    c.send({ type: 'hello', version: PROTOCOL_VERSION, name: 'bob', publicKey: bob.publicKeyBase64 });
+    c.send({ ...hello(bob, 'bob') });
     await c.next('challenge');
     a.close();
     c.close();
@@ -103,7 +107,7 @@ describe('ChatServer join handshake', () => {
   it('refuses an invalid name with a clear reason', async (t) => {
     const { port } = await startServer(t);
     const c = await RawClient.open(port);
-    c.send({ type: 'hello', version: PROTOCOL_VERSION, name: 'evil\u001b[2J', publicKey: bob.publicKeyBase64 });
+    c.send({ ...hello(bob, 'evil\u001b[2J') });
     const error = await c.next('error');
     assert.equal(error.code, ErrorCode.NAME_INVALID);
     assert.match(error.message, /1-32 characters/);
@@ -113,7 +117,7 @@ describe('ChatServer join handshake', () => {
   it('refuses another protocol version with an error that names both versions', async (t) => {
     const { port } = await startServer(t);
     const c = await RawClient.open(port);
-    c.send({ type: 'hello', version: PROTOCOL_VERSION + 1, name: 'future', publicKey: bob.publicKeyBase64 });
+    c.send({ ...hello(bob, 'future'), version: PROTOCOL_VERSION + 1 });
     const error = await c.next('error');
     assert.equal(error.code, ErrorCode.VERSION_MISMATCH);
     assert.match(error.message, new RegExp(`${PROTOCOL_VERSION}.*${PROTOCOL_VERSION + 1}`));
@@ -123,7 +127,7 @@ describe('ChatServer join handshake', () => {
   it('refuses a public key that is not a usable RSA key', async (t) => {
     const { port } = await startServer(t);
     const c = await RawClient.open(port);
-    c.send({ type: 'hello', version: PROTOCOL_VERSION, name: 'x', publicKey: Buffer.from('not a key').toString('base64') });
+    c.send({ ...hello(bob, 'x'), publicKey: Buffer.from('not a key').toString('base64') });
     assert.equal((await c.next('error')).code, ErrorCode.INVALID_MESSAGE);
     await c.waitClosed();
   });

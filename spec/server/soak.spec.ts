@@ -8,7 +8,8 @@ import { before, describe, it } from 'node:test';
 import { FrameType } from '../../src/core/frame-types.js';
 import type { Identity } from '../../src/core/identity.js';
 import { createLineLogger } from '../../src/core/logger.js';
-import { PROTOCOL_VERSION } from '../../src/core/messages.js';
+import { generateX25519 } from '../../src/core/double-ratchet.js';
+import { buildHello } from '../../src/core/prekey.js';
 import { ChatServer } from '../../src/server/chat-server.js';
 import { waitUntil } from '../helpers/events.js';
 import { testIdentity } from '../helpers/identities.js';
@@ -44,7 +45,7 @@ async function attack(port: number, kind: number, stop: () => boolean): Promise<
         client.sendBytes(Buffer.from([0x7f, 0xff, 0xff, 0xff, FrameType.CONTROL]));
         break;
       case 'half-open handshake':
-        client.send({ type: 'hello', version: PROTOCOL_VERSION, name: `half${kind}`, publicKey: identity.publicKeyBase64 });
+        client.send(buildHello(identity, `half${kind}`, generateX25519()));
         break;
       case 'flood': {
         // A joined client blasting the room: it is throttled, and its messages must not disturb the others' order.

@@ -27,6 +27,8 @@ import { ReplayGuard, type ReplayGuardOptions } from '../core/replay-guard.js';
 import { ChainTracker } from '../core/chain-tracker.js';
 import { randomBytes } from 'node:crypto';
 import { safetyNumber } from '../core/safety-number.js';
+import { DoubleRatchet, type RatchetHeader, type X25519KeyPair, generateX25519 } from '../core/double-ratchet.js';
+import { buildHello } from '../core/prekey.js';
 import { TypedEmitter } from '../core/typed-emitter.js';
 import { KnownPeers } from './known-peers.js';
 import { type DirectoryPeer, PeerDirectory, type PeerView } from './peer-directory.js';
@@ -117,6 +119,10 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
   private readonly chains = new ChainTracker();
   /** Our chain: fresh per session, so counters restart without looking like a replay. */
   private readonly chainId = randomBytes(9).toString('base64url');
+  /** This connection's X25519 prekey: announced signed at join, forgotten with the session. */
+  private readonly prekey: X25519KeyPair = generateX25519();
+  /** One Double Ratchet per DM peer (lowercase name), tied to the prekey it started from. */
+  private readonly ratchets = new Map<string, { readonly prekey: string; readonly ratchet: DoubleRatchet }>();
   /** Next seq per conversation we send in ('#room' or the recipient's lowercase name). */
   private readonly sendCounters = new Map<string, number>();
   private readonly directory: PeerDirectory;
@@ -214,7 +220,21 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
     if (peer.trust === 'changed') {
       throw new ChatError(ErrorCode.PEER_KEY_CHANGED, `${peer.name}'s key changed since you first saw it: compare safety numbers (:verify ${peer.name}), then confirm`);
     }
-    return this.seal(peer.name, text, [peer], []);
+    return this.seal(peer.name, text, [], [], this.ratchetWith(peer).nextSendingKey());
+  }
+
+  /**
+   * The Double Ratchet with this peer, started from both prekeys on first use. A peer that
+   * reconnected has a new prekey: the old ratchet (and its keys) are dropped for a new one.
+   */
+  private ratchetWith(peer: DirectoryPeer): DoubleRatchet {
+    const key = peer.name.toLowerCase();
+    const prekey = peer.prekey.toString('base64');
+    const existing = this.ratchets.get(key);
+    if (existing !== undefined && existing.prekey === prekey) return existing.ratchet;
+    const ratchet = DoubleRatchet.start({ name: this.joinName, prekey: this.prekey }, { name: peer.name, prekey: peer.prekey });
+    this.ratchets.set(key, { prekey, ratchet });
+    return ratchet;
   }
 
   /** Accepts the key a peer now announces, unverified (refused for a contact you had verified). */
@@ -299,7 +319,13 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
 
   // ---- sending -------------------------------------------------------------------------------
 
-  private seal(to: string | null, text: string, recipients: readonly DirectoryPeer[], withheld: string[]): SentMessage {
+  private seal(
+    to: string | null,
+    text: string,
+    recipients: readonly DirectoryPeer[],
+    withheld: string[],
+    ratchet?: { readonly header: RatchetHeader; readonly messageKey: Buffer },
+  ): SentMessage {
     if (this.state !== 'ready') throw new ChatError(ErrorCode.NOT_CONNECTED, 'not connected');
     if (text.length > MAX_MESSAGE_CHARS) {
       throw new ChatError(ErrorCode.MESSAGE_TOO_LARGE, `messages are limited to ${MAX_MESSAGE_CHARS} characters (this one has ${text.length})`);
@@ -314,6 +340,7 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
       to,
       recipients: recipients.map((peer) => ({ name: peer.name, publicKey: peer.key.publicKey })),
       plaintext: Buffer.from(JSON.stringify({ text }), 'utf8'),
+      ...(ratchet === undefined ? {} : { ratchet }),
     });
     const frame = encodeMessage({ type: 'send', to, envelope: sealed.envelope, keys: sealed.keys });
     if (this.limits !== undefined && frame.length - 5 > this.limits.maxControlFrameBytes) {
@@ -328,7 +355,7 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
 
   private sendHello(): void {
     this.state = 'connecting';
-    this.write({ type: 'hello', version: PROTOCOL_VERSION, name: this.joinName, publicKey: this.identity.publicKeyBase64 });
+    this.write(buildHello(this.identity, this.joinName, this.prekey));
   }
 
   private write(message: ClientMessage): void {
@@ -467,16 +494,21 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
     let text: string;
     try {
       if (!addressedToUs) throw new CryptoError(ErrorCode.ENVELOPE_INVALID, 'message failed verification');
+      // Direct messages must come through the ratchet (forward secrecy); room messages carry a
+      // key wrapped for us. The ratchet's state moves only once the message has opened.
+      const header = message.envelope.ratchet;
+      if (message.to !== null && header === undefined) throw new CryptoError(ErrorCode.ENVELOPE_INVALID, 'message failed verification');
+      const fromRatchet = header === undefined ? undefined : this.ratchetWith(sender).receivingKey(header);
       const plaintext = openEnvelope({
         from: sender.name,
         to: message.to,
         envelope: message.envelope,
-        wrappedKey: message.key,
         senderPublicKey: sender.key.publicKey,
-        recipientKey: this.identity.privateKey,
+        key: fromRatchet !== undefined ? { messageKey: fromRatchet.messageKey } : { wrapped: message.key, recipientKey: this.identity.privateKey },
       });
       // Replay check only after the signature held, so forged ids cannot fill the table.
       this.replay.check(message.envelope.id, message.envelope.ts);
+      fromRatchet?.commit();
       text = parsePlaintext(plaintext);
     } catch (error) {
       if (!(error instanceof ChatError)) throw error;

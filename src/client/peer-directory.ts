@@ -5,6 +5,7 @@ import { ChatError, ErrorCode } from '../core/errors.js';
 import { type PublicIdentity, parsePeerPublicKey } from '../core/identity.js';
 import type { PeerSummary } from '../core/messages.js';
 import { isValidName } from '../core/names.js';
+import { verifyPrekey } from '../core/prekey.js';
 import { PeerRegistry, type PeerRecord } from '../core/peer-registry.js';
 import type { KnownPeers, TrustState } from './known-peers.js';
 
@@ -22,6 +23,8 @@ export interface PeerView {
 
 export interface DirectoryPeer extends PeerRecord {
   readonly key: PublicIdentity;
+  /** The peer's X25519 prekey for this connection, raw; its signature was checked. */
+  readonly prekey: Buffer;
   trust: TrustState;
 }
 
@@ -89,8 +92,11 @@ export class PeerDirectory {
     } catch {
       return undefined;
     }
+    const prekey = Buffer.from(summary.prekey, 'base64');
+    // A prekey its owner did not sign may be the server's own: such a peer is not listed at all.
+    if (!verifyPrekey(key.publicKey, summary.name, prekey, Buffer.from(summary.prekeySig, 'base64'))) return undefined;
     const trust = this.isSelf(summary.name) ? 'known' : this.knownPeers.observe(summary.name, key.fingerprint);
-    const peer: DirectoryPeer = { name: summary.name, publicKeyBase64: key.publicKeyBase64, fingerprint: key.fingerprint, joinedAt: summary.joinedAt, key, trust };
+    const peer: DirectoryPeer = { name: summary.name, publicKeyBase64: key.publicKeyBase64, fingerprint: key.fingerprint, joinedAt: summary.joinedAt, key, prekey, trust };
     this.registry.upsert(peer);
     if (trust !== 'changed') return { peer };
     return { peer, keyChange: { name: peer.name, pinned: this.knownPeers.get(peer.name)!.fingerprint, announced: key.fingerprint } };

@@ -7,6 +7,7 @@
 import { type KeyObject, constants, createCipheriv, createDecipheriv, privateDecrypt, publicEncrypt, randomBytes } from 'node:crypto';
 import { CryptoError, ErrorCode } from './errors.js';
 import { signBytes, verifyBytes } from './identity.js';
+import type { RatchetHeader } from './double-ratchet.js';
 import type { Envelope } from './messages.js';
 import { lengthPrefixed } from './signed-bytes.js';
 
@@ -33,6 +34,8 @@ export interface SealInput {
   /** The sender's chain id and this message's number in it (see messages.ts). */
   readonly chain: string;
   readonly seq: number;
+  /** A direct message's key from the Double Ratchet: used instead of wrapping a random key. */
+  readonly ratchet?: { readonly header: RatchetHeader; readonly messageKey: Buffer };
   readonly now?: number;
 }
 
@@ -46,15 +49,16 @@ export interface OpenInput {
   readonly from: string;
   readonly to: string | null;
   readonly envelope: Envelope;
-  readonly wrappedKey: string;
   readonly senderPublicKey: KeyObject;
-  readonly recipientKey: KeyObject;
+  /** The message key: unwrapped with our identity key (room), or given by the ratchet (DM). */
+  readonly key: { readonly wrapped: string; readonly recipientKey: KeyObject } | { readonly messageKey: Buffer };
 }
 
-type EnvelopeHeader = Pick<Envelope, 'id' | 'ts' | 'chain' | 'seq'>;
+type EnvelopeHeader = Pick<Envelope, 'id' | 'ts' | 'chain' | 'seq' | 'ratchet'>;
 
 function headerBytes(from: string, to: string | null, header: EnvelopeHeader): Buffer {
-  return lengthPrefixed([ENVELOPE_CONTEXT, from, to ?? ROOM_RECIPIENT, header.id, String(header.ts), header.chain, String(header.seq)]);
+  const ratchet = header.ratchet === undefined ? ['-'] : [header.ratchet.dh, String(header.ratchet.pn), String(header.ratchet.n)];
+  return lengthPrefixed([ENVELOPE_CONTEXT, from, to ?? ROOM_RECIPIENT, header.id, String(header.ts), header.chain, String(header.seq), ...ratchet]);
 }
 
 function signedBytes(from: string, to: string | null, envelope: Omit<Envelope, 'sig'>): Buffer {
@@ -69,10 +73,10 @@ const OAEP = { padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256' } a
 export function sealEnvelope(input: SealInput): SealedMessage {
   const id = randomBytes(MESSAGE_ID_BYTES).toString('base64url');
   const ts = input.now ?? Date.now();
-  const messageKey = randomBytes(AES_KEY_BYTES);
+  const messageKey = input.ratchet?.messageKey ?? randomBytes(AES_KEY_BYTES);
   const iv = randomBytes(GCM_IV_BYTES);
   const cipher = createCipheriv('aes-256-gcm', messageKey, iv);
-  const header = { id, ts, chain: input.chain, seq: input.seq };
+  const header = { id, ts, chain: input.chain, seq: input.seq, ...(input.ratchet === undefined ? {} : { ratchet: input.ratchet.header }) };
   cipher.setAAD(headerBytes(input.senderName, input.to, header));
   const ct = Buffer.concat([cipher.update(input.plaintext), cipher.final(), cipher.getAuthTag()]);
   const unsigned = { ...header, iv: iv.toString('base64'), ct: ct.toString('base64') };
@@ -81,7 +85,8 @@ export function sealEnvelope(input: SealInput): SealedMessage {
   for (const recipient of input.recipients) {
     keys[recipient.name] = publicEncrypt({ key: recipient.publicKey, ...OAEP }, messageKey).toString('base64');
   }
-  messageKey.fill(0);
+  // The ratchet's key belongs to the ratchet; a random key is ours to wipe.
+  if (input.ratchet === undefined) messageKey.fill(0);
   return { envelope: { ...unsigned, sig }, keys };
 }
 
@@ -97,7 +102,10 @@ export function openEnvelope(input: OpenInput): Buffer {
   }
   let messageKey: Buffer | undefined;
   try {
-    messageKey = privateDecrypt({ key: input.recipientKey, ...OAEP }, Buffer.from(input.wrappedKey, 'base64'));
+    messageKey =
+      'messageKey' in input.key
+        ? Buffer.from(input.key.messageKey)
+        : privateDecrypt({ key: input.key.recipientKey, ...OAEP }, Buffer.from(input.key.wrapped, 'base64'));
     const iv = Buffer.from(envelope.iv, 'base64');
     const sealed = Buffer.from(envelope.ct, 'base64');
     if (messageKey.length !== AES_KEY_BYTES || iv.length !== GCM_IV_BYTES || sealed.length < GCM_TAG_BYTES) {

@@ -3,6 +3,7 @@
 import { ErrorCode, ProtocolError } from './errors.js';
 import { encodeJsonFrame } from './frame-encoder.js';
 import { FrameType } from './frame-types.js';
+import type { RatchetHeader } from './double-ratchet.js';
 import type { ClientMessage, Envelope, PeerSummary, ServerMessage } from './messages.js';
 
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
@@ -13,6 +14,8 @@ const MAX_PUBLIC_KEY_CHARS = 4096;
 const MAX_RSA_BLOCK_CHARS = 1400;
 /** Names are at most 32 chars (see names.ts); field bounds here only keep garbage out cheaply. */
 const MAX_NAME_CHARS = 64;
+/** A raw X25519 public key is 32 bytes: 44 base64 characters. */
+const MAX_PREKEY_CHARS = 64;
 const MAX_CODE_CHARS = 64;
 const MAX_TEXT_CHARS = 1024;
 const MAX_VIDEO_NAME_CHARS = 255;
@@ -36,6 +39,8 @@ export function decodeClientMessage(body: Buffer): ClientMessage {
         version: integer(obj, 'version'),
         name: string(obj, 'name', MAX_NAME_CHARS),
         publicKey: base64(obj, 'publicKey', MAX_PUBLIC_KEY_CHARS),
+        prekey: base64(obj, 'prekey', MAX_PREKEY_CHARS),
+        prekeySig: base64(obj, 'prekeySig', MAX_RSA_BLOCK_CHARS),
       };
     case 'auth':
       return { type: 'auth', signature: base64(obj, 'signature', MAX_RSA_BLOCK_CHARS) };
@@ -261,16 +266,23 @@ function boolean(obj: Json, field: string): boolean {
 
 function envelope(value: unknown): Envelope {
   const obj = object(value, 'envelope');
+  const ratchet = obj['ratchet'];
   return {
     id: base64url(obj, 'id', 64),
     ts: integer(obj, 'ts'),
     chain: base64url(obj, 'chain', 32),
     seq: integer(obj, 'seq'),
+    ...(ratchet === undefined ? {} : { ratchet: ratchetHeader(ratchet) }),
     iv: base64(obj, 'iv', 32),
     // The frame limit bounds the ciphertext; no second, smaller limit is useful here.
     ct: base64(obj, 'ct', Number.MAX_SAFE_INTEGER),
     sig: base64(obj, 'sig', MAX_RSA_BLOCK_CHARS),
   };
+}
+
+function ratchetHeader(value: unknown): RatchetHeader {
+  const obj = object(value, 'ratchet');
+  return { dh: base64(obj, 'dh', MAX_PREKEY_CHARS), pn: integer(obj, 'pn'), n: integer(obj, 'n') };
 }
 
 function keyTable(value: unknown): Record<string, string> {
@@ -288,6 +300,8 @@ function peer(value: unknown): PeerSummary {
   return {
     name: string(obj, 'name', MAX_NAME_CHARS),
     publicKey: base64(obj, 'publicKey', MAX_PUBLIC_KEY_CHARS),
+    prekey: base64(obj, 'prekey', MAX_PREKEY_CHARS),
+    prekeySig: base64(obj, 'prekeySig', MAX_RSA_BLOCK_CHARS),
     fingerprint: string(obj, 'fingerprint', 64),
     joinedAt: integer(obj, 'joinedAt'),
   };

@@ -1,7 +1,9 @@
 // The typed control messages carried in CONTROL frames. docs/PROTOCOL.md describes each one.
 
+import type { RatchetHeader } from './double-ratchet.js';
+
 /** Bumped on any incompatible change; a peer speaking another version is refused at hello. */
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 
 /** Sealed message as the sender built it. The server relays it without being able to read it. */
 export interface Envelope {
@@ -13,6 +15,8 @@ export interface Envelope {
   readonly chain: string;
   /** 0, 1, 2, ... per chain and conversation (the room, or this recipient). */
   readonly seq: number;
+  /** Direct messages only: where the message key sits in the sender's Double Ratchet. */
+  readonly ratchet?: RatchetHeader;
   /** AES-256-GCM nonce, base64. */
   readonly iv: string;
   /** AES-256-GCM ciphertext followed by its 16-byte tag, base64. */
@@ -25,6 +29,9 @@ export interface PeerSummary {
   readonly name: string;
   /** SPKI DER, base64. */
   readonly publicKey: string;
+  /** X25519 prekey for this connection (raw, base64) and its signature by the identity key. */
+  readonly prekey: string;
+  readonly prekeySig: string;
   /** SHA-256 of the SPKI DER, lowercase hex. */
   readonly fingerprint: string;
   readonly joinedAt: number;
@@ -43,6 +50,9 @@ export interface HelloMessage {
   readonly version: number;
   readonly name: string;
   readonly publicKey: string;
+  /** X25519 prekey for this connection (raw, base64), signed: see core/prekey.ts. */
+  readonly prekey: string;
+  readonly prekeySig: string;
 }
 export interface AuthMessage {
   readonly type: 'auth';
@@ -143,7 +153,7 @@ export interface LeaveMessage {
   readonly type: 'leave';
   readonly name: string;
 }
-/** One delivery: the shared envelope plus only the key wrapped for this recipient. */
+/** One delivery: the shared envelope plus only the key wrapped for this recipient ('' for a ratcheted DM). */
 export interface DeliverMessage {
   readonly type: 'message';
   readonly from: string;

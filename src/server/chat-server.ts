@@ -34,6 +34,8 @@ export const DEFAULT_HOST = '127.0.0.1';
 export const DEFAULT_PORT = 7373;
 
 interface JoinedPeer extends PeerRecord {
+  readonly prekey: string;
+  readonly prekeySig: string;
   readonly connection: ClientConnection;
 }
 
@@ -148,6 +150,8 @@ export class ChatServer implements ConnectionHost {
       publicKeyBase64: peer.key.publicKeyBase64,
       fingerprint: peer.key.fingerprint,
       joinedAt: peer.joinedAt,
+      prekey: peer.prekey,
+      prekeySig: peer.prekeySig,
       connection,
     };
     this.registry.add(record);
@@ -176,7 +180,8 @@ export class ChatServer implements ConnectionHost {
 
     if (message.to !== null) {
       const recipient = this.registry.get(message.to);
-      const wrappedKey = recipient === undefined ? undefined : keys[recipient.name];
+      // A ratcheted DM carries no wrapped key: the key comes from the pair's Double Ratchet.
+      const wrappedKey = recipient === undefined ? undefined : envelope.ratchet !== undefined ? '' : keys[recipient.name];
       if (recipient === undefined) {
         sender.reject(new ChatError(ErrorCode.NO_SUCH_PEER, `${message.to} is not online`), false, envelope.id);
         return;
@@ -275,6 +280,6 @@ export class ChatServer implements ConnectionHost {
   }
 }
 
-function toSummary(peer: PeerRecord): PeerSummary {
-  return { name: peer.name, publicKey: peer.publicKeyBase64, fingerprint: peer.fingerprint, joinedAt: peer.joinedAt };
+function toSummary(peer: JoinedPeer): PeerSummary {
+  return { name: peer.name, publicKey: peer.publicKeyBase64, prekey: peer.prekey, prekeySig: peer.prekeySig, fingerprint: peer.fingerprint, joinedAt: peer.joinedAt };
 }

@@ -10,6 +10,7 @@ import { FrameDecoder } from '../core/frame-decoder.js';
 import { type Frame, FrameType } from '../core/frame-types.js';
 import { type PublicIdentity, parsePeerPublicKey } from '../core/identity.js';
 import { verifyJoinProof } from '../core/join-proof.js';
+import { verifyPrekey } from '../core/prekey.js';
 import type { Logger } from '../core/logger.js';
 import { decodeClientMessage, encodeMessage } from '../core/message-codec.js';
 import { type ClientMessage, type HelloMessage, PROTOCOL_VERSION, type SendMessage, type ServerMessage } from '../core/messages.js';
@@ -43,7 +44,18 @@ const NONCE_BYTES = 32;
 interface PendingJoin {
   readonly name: string;
   readonly key: PublicIdentity;
+  readonly prekey: string;
+  readonly prekeySig: string;
   readonly nonce: Buffer;
+}
+
+/** What the server knows of a joined client (it relays the prekey; only peers use it). */
+export interface JoinedClient {
+  readonly name: string;
+  readonly key: PublicIdentity;
+  readonly prekey: string;
+  readonly prekeySig: string;
+  readonly joinedAt: number;
 }
 
 export class ClientConnection {
@@ -62,7 +74,7 @@ export class ClientConnection {
   /** Frames read but not yet handled because the peer is over its flood-control budget. */
   private readonly backlog: Frame[] = [];
   private pending: PendingJoin | undefined;
-  private joined: { readonly name: string; readonly key: PublicIdentity; readonly joinedAt: number } | undefined;
+  private joined: JoinedClient | undefined;
 
   constructor(
     private readonly socket: Socket,
@@ -99,7 +111,7 @@ export class ClientConnection {
   }
 
   /** Set once joined; undefined before. */
-  get peer(): { readonly name: string; readonly key: PublicIdentity; readonly joinedAt: number } | undefined {
+  get peer(): JoinedClient | undefined {
     return this.joined;
   }
 
@@ -283,6 +295,10 @@ export class ClientConnection {
     } catch (cause) {
       throw new ProtocolError(ErrorCode.INVALID_MESSAGE, cause instanceof Error ? cause.message : 'bad public key', { cause });
     }
+    // A prekey its owner did not sign would let anyone (us included) sit in the middle of DMs.
+    if (!verifyPrekey(key.publicKey, hello.name, Buffer.from(hello.prekey, 'base64'), Buffer.from(hello.prekeySig, 'base64'))) {
+      throw new ProtocolError(ErrorCode.INVALID_MESSAGE, 'the prekey is not signed by the announced key');
+    }
     try {
       this.host.checkNameAvailable(hello.name);
     } catch (error) {
@@ -291,7 +307,7 @@ export class ClientConnection {
       throw error;
     }
     const nonce = randomBytes(NONCE_BYTES);
-    this.pending = { name: hello.name, key, nonce };
+    this.pending = { name: hello.name, key, prekey: hello.prekey, prekeySig: hello.prekeySig, nonce };
     this.state = 'awaiting-auth';
     this.send({ type: 'challenge', nonce: nonce.toString('base64') });
   }
@@ -305,7 +321,7 @@ export class ClientConnection {
       throw new ChatError(ErrorCode.AUTH_FAILED, 'the challenge signature does not match the public key');
     }
     this.pending = undefined;
-    this.joined = { name: pending.name, key: pending.key, joinedAt: Date.now() };
+    this.joined = { name: pending.name, key: pending.key, prekey: pending.prekey, prekeySig: pending.prekeySig, joinedAt: Date.now() };
     try {
       this.host.admit(this);
     } catch (error) {

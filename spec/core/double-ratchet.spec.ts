@@ -1,0 +1,108 @@
+import assert from 'node:assert/strict';
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { describe, it } from 'node:test';
+import { DoubleRatchet, MAX_SKIPPED_KEYS, type RatchetHeader, generateX25519, x25519 } from '../../src/core/double-ratchet.js';
+import { ErrorCode } from '../../src/core/errors.js';
+
+function pair(): [DoubleRatchet, DoubleRatchet] {
+  const alicePrekey = generateX25519();
+  const bobPrekey = generateX25519();
+  return [
+    DoubleRatchet.start({ name: 'alice', prekey: alicePrekey }, { name: 'bob', prekey: bobPrekey.publicRaw }),
+    DoubleRatchet.start({ name: 'bob', prekey: bobPrekey }, { name: 'alice', prekey: alicePrekey.publicRaw }),
+  ];
+}
+
+interface Sealed {
+  readonly header: RatchetHeader;
+  readonly iv: Buffer;
+  readonly ct: Buffer;
+}
+
+function send(from: DoubleRatchet, text: string): Sealed {
+  const { header, messageKey } = from.nextSendingKey();
+  const iv = randomBytes(12);
+  const cipher = createCipheriv('aes-256-gcm', messageKey, iv);
+  const ct = Buffer.concat([cipher.update(text), cipher.final(), cipher.getAuthTag()]);
+  return { header, iv, ct };
+}
+
+function receive(to: DoubleRatchet, sealed: Sealed): string {
+  const { messageKey, commit } = to.receivingKey(sealed.header);
+  const decipher = createDecipheriv('aes-256-gcm', messageKey, sealed.iv);
+  decipher.setAuthTag(sealed.ct.subarray(sealed.ct.length - 16));
+  const text = Buffer.concat([decipher.update(sealed.ct.subarray(0, sealed.ct.length - 16)), decipher.final()]).toString();
+  commit();
+  return text;
+}
+
+describe('DoubleRatchet', () => {
+  it('lets either side send first, and both at once', () => {
+    const [alice, bob] = pair();
+    const fromBob = send(bob, 'bob first');
+    const fromAlice = send(alice, 'alice at the same time');
+    assert.equal(receive(alice, fromBob), 'bob first');
+    assert.equal(receive(bob, fromAlice), 'alice at the same time');
+    assert.equal(receive(bob, send(alice, 'then alice')), 'then alice');
+    assert.equal(receive(alice, send(bob, 'then bob')), 'then bob');
+  });
+
+  it('turns to a fresh DH key on every turn of the conversation', () => {
+    const [alice, bob] = pair();
+    const keys = new Set<string>();
+    for (let turn = 0; turn < 4; turn++) {
+      const a = send(alice, `a${turn}`);
+      keys.add(a.header.dh);
+      receive(bob, a);
+      const b = send(bob, `b${turn}`);
+      keys.add(b.header.dh);
+      receive(alice, b);
+    }
+    assert.equal(keys.size, 8, 'a new ratchet key each turn, each side');
+  });
+
+  it('decrypts out-of-order messages from stored keys, once', () => {
+    const [alice, bob] = pair();
+    const messages = ['m0', 'm1', 'm2', 'm3'].map((text) => send(alice, text));
+    assert.equal(receive(bob, messages[3]!), 'm3');
+    assert.equal(receive(bob, messages[1]!), 'm1');
+    assert.equal(receive(bob, messages[0]!), 'm0');
+    assert.equal(receive(bob, messages[2]!), 'm2');
+    assert.throws(() => receive(bob, messages[2]!), { code: ErrorCode.ENVELOPE_INVALID }, 'a replay finds no key');
+  });
+
+  it('keeps messages from before a DH turn readable after it', () => {
+    const [alice, bob] = pair();
+    const late = send(alice, 'sent before the turn');
+    receive(bob, send(alice, 'first'));
+    receive(alice, send(bob, 'reply'));
+    receive(bob, send(alice, 'after the turn'));
+    assert.equal(receive(bob, late), 'sent before the turn');
+  });
+
+  it('refuses a header that would need more than the skipped-key bound', () => {
+    const [alice, bob] = pair();
+    const first = send(alice, 'first');
+    receive(bob, first);
+    const far: RatchetHeader = { ...first.header, n: MAX_SKIPPED_KEYS + 5 };
+    assert.throws(() => bob.receivingKey(far), { code: ErrorCode.ENVELOPE_INVALID });
+  });
+
+  it('does not advance on a forged header that fails to decrypt', () => {
+    const [alice, bob] = pair();
+    const real = send(alice, 'real');
+    const forged: Sealed = { ...real, ct: randomBytes(real.ct.length) };
+    assert.throws(() => receive(bob, forged));
+    assert.equal(receive(bob, real), 'real', 'the real message still opens');
+  });
+
+  it('refuses an all-zero Diffie-Hellman result (a low-order public key)', () => {
+    assert.throws(() => x25519(generateX25519().privateKey, Buffer.alloc(32)), { code: ErrorCode.ENVELOPE_INVALID });
+  });
+
+  it('gives a third party with its own prekey nothing', () => {
+    const [alice] = pair();
+    const eve = DoubleRatchet.start({ name: 'bob', prekey: generateX25519() }, { name: 'alice', prekey: generateX25519().publicRaw });
+    assert.throws(() => receive(eve, send(alice, 'secret')));
+  });
+});

@@ -1,0 +1,194 @@
+// Forward-secret keys for direct messages: the Double Ratchet's shape (Signal's spec) over X25519,
+// HKDF-SHA256 and HMAC-SHA256, with node:crypto. Every message has its own key, derived from a
+// chain that only moves forward; every turn of the conversation mixes in a fresh Diffie-Hellman
+// result. Keys are deleted once used, so stealing a device's state later opens no past message,
+// and the identity keys only ever sign.
+//
+// Start: both peers announce a per-connection X25519 "prekey" signed by their identity key. The
+// shared secret is HKDF(DH(prekeyA, prekeyB)) bound to both names and prekeys, so either side can
+// send first with no extra round trip. The peer whose name sorts first plays Alice (sends on the
+// chain from that first DH); the other plays Bob and ratchets forward before its first message.
+import { type KeyObject, createHmac, createPublicKey, diffieHellman, generateKeyPairSync, hkdfSync, timingSafeEqual } from 'node:crypto';
+import { CryptoError, ErrorCode } from './errors.js';
+import { lengthPrefixed } from './signed-bytes.js';
+
+/** Most message keys kept for messages that have not arrived yet (libsignal keeps 2,000). */
+export const MAX_SKIPPED_KEYS = 2000;
+
+export interface RatchetHeader {
+  /** The sender's current ratchet public key, raw 32 bytes, base64. */
+  readonly dh: string;
+  /** How many messages the sender sent on its previous sending chain. */
+  readonly pn: number;
+  /** This message's number on the current sending chain. */
+  readonly n: number;
+}
+
+export interface X25519KeyPair {
+  readonly privateKey: KeyObject;
+  /** Raw 32-byte public key. */
+  readonly publicRaw: Buffer;
+}
+
+const SPKI_X25519_PREFIX = Buffer.from('302a300506032b656e032100', 'hex');
+const ZERO32 = Buffer.alloc(32);
+
+export function generateX25519(): X25519KeyPair {
+  const { privateKey, publicKey } = generateKeyPairSync('x25519');
+  const spki = publicKey.export({ type: 'spki', format: 'der' });
+  return { privateKey, publicRaw: spki.subarray(spki.length - 32) };
+}
+
+function publicFromRaw(raw: Buffer): KeyObject {
+  if (raw.length !== 32) throw invalid();
+  return createPublicKey({ key: Buffer.concat([SPKI_X25519_PREFIX, raw]), format: 'der', type: 'spki' });
+}
+
+/** X25519 with the all-zero (low-order point) result refused, as RFC 7748 section 6.1 advises. */
+export function x25519(privateKey: KeyObject, publicRaw: Buffer): Buffer {
+  let shared: Buffer;
+  try {
+    shared = diffieHellman({ privateKey, publicKey: publicFromRaw(publicRaw) });
+  } catch {
+    throw invalid();
+  }
+  if (timingSafeEqual(shared, ZERO32)) throw invalid();
+  return shared;
+}
+
+function kdfRoot(rootKey: Buffer, dhOutput: Buffer): { rootKey: Buffer; chainKey: Buffer } {
+  const out = Buffer.from(hkdfSync('sha256', dhOutput, rootKey, 'tui-chat/ratchet/v1', 64));
+  return { rootKey: out.subarray(0, 32), chainKey: out.subarray(32) };
+}
+
+function kdfChain(chainKey: Buffer): { chainKey: Buffer; messageKey: Buffer } {
+  return {
+    chainKey: createHmac('sha256', chainKey).update(Buffer.from([0x02])).digest(),
+    messageKey: createHmac('sha256', chainKey).update(Buffer.from([0x01])).digest(),
+  };
+}
+
+function invalid(): CryptoError {
+  return new CryptoError(ErrorCode.ENVELOPE_INVALID, 'message failed verification');
+}
+
+export class DoubleRatchet {
+  private rootKey: Buffer;
+  private sending: X25519KeyPair;
+  private remote: Buffer;
+  private sendChain: Buffer | undefined;
+  private receiveChain: Buffer | undefined;
+  private sent = 0;
+  private received = 0;
+  private previousSent = 0;
+  private readonly skipped = new Map<string, Buffer>();
+
+  private constructor(rootKey: Buffer, sending: X25519KeyPair, remote: Buffer) {
+    this.rootKey = rootKey;
+    this.sending = sending;
+    this.remote = remote;
+  }
+
+  /** Both sides call this with their own prekey pair and the peer's (signature-checked) prekey. */
+  static start(self: { name: string; prekey: X25519KeyPair }, peer: { name: string; prekey: Buffer }): DoubleRatchet {
+    const selfFirst = self.name.toLowerCase() < peer.name.toLowerCase();
+    const [first, second] = selfFirst ? [self.prekey.publicRaw, peer.prekey] : [peer.prekey, self.prekey.publicRaw];
+    const [firstName, secondName] = selfFirst ? [self.name, peer.name] : [peer.name, self.name];
+    const dh = x25519(self.prekey.privateKey, peer.prekey);
+    const info = lengthPrefixed(['tui-chat/dm/v1', firstName.toLowerCase(), secondName.toLowerCase(), first, second]);
+    const shared = Buffer.from(hkdfSync('sha256', dh, ZERO32, info, 32));
+    const ratchet = new DoubleRatchet(shared, self.prekey, peer.prekey);
+    // The first DH step, as Alice's initial sending chain = Bob's initial receiving chain.
+    const step = kdfRoot(shared, dh);
+    ratchet.rootKey = step.rootKey;
+    if (selfFirst) ratchet.sendChain = step.chainKey;
+    else ratchet.receiveChain = step.chainKey;
+    return ratchet;
+  }
+
+  /** The next message key, with the header the recipient needs to find it. */
+  nextSendingKey(): { header: RatchetHeader; messageKey: Buffer } {
+    if (this.sendChain === undefined) {
+      // Bob before his first message: step the ratchet with a fresh key pair.
+      this.sending = generateX25519();
+      const step = kdfRoot(this.rootKey, x25519(this.sending.privateKey, this.remote));
+      this.rootKey = step.rootKey;
+      this.sendChain = step.chainKey;
+    }
+    const { chainKey, messageKey } = kdfChain(this.sendChain);
+    this.sendChain = chainKey;
+    const header = { dh: this.sending.publicRaw.toString('base64'), pn: this.previousSent, n: this.sent };
+    this.sent++;
+    return { header, messageKey };
+  }
+
+  /**
+   * The key for a received header: a stored skipped key, or the receiving chain advanced (with a
+   * DH ratchet step when the sender has turned to a new key). Throws ENVELOPE_INVALID when the
+   * header would need more than MAX_SKIPPED_KEYS keys stored, or the key is gone (a replay).
+   * The state only changes when commit() is called after the message decrypted: a forged header
+   * must not advance anything.
+   */
+  receivingKey(header: RatchetHeader): { messageKey: Buffer; commit: () => void } {
+    const remote = Buffer.from(header.dh, 'base64');
+    const skippedId = `${header.dh}:${header.n}`;
+    const stored = this.skipped.get(skippedId);
+    if (stored !== undefined) return { messageKey: stored, commit: () => this.skipped.delete(skippedId) };
+
+    // Work on copies; commit() swaps them in.
+    let rootKey = this.rootKey;
+    let receiveChain = this.receiveChain;
+    let received = this.received;
+    let sending = this.sending;
+    let sendChain = this.sendChain;
+    let previousSent = this.previousSent;
+    let sent = this.sent;
+    const newlySkipped: Array<[string, Buffer]> = [];
+    const skipUntil = (until: number, chainDh: string) => {
+      if (receiveChain === undefined) return;
+      // A header far ahead would make us derive (and store) keys without end: refuse it.
+      if (until - received > MAX_SKIPPED_KEYS) throw invalid();
+      while (received < until) {
+        const step = kdfChain(receiveChain);
+        receiveChain = step.chainKey;
+        newlySkipped.push([`${chainDh}:${received}`, step.messageKey]);
+        received++;
+      }
+    };
+
+    if (!remote.equals(this.remote)) {
+      skipUntil(header.pn, this.remote.toString('base64'));
+      const receiveStep = kdfRoot(rootKey, x25519(sending.privateKey, remote));
+      rootKey = receiveStep.rootKey;
+      receiveChain = receiveStep.chainKey;
+      received = 0;
+      previousSent = sent;
+      sent = 0;
+      sending = generateX25519();
+      const sendStep = kdfRoot(rootKey, x25519(sending.privateKey, remote));
+      rootKey = sendStep.rootKey;
+      sendChain = sendStep.chainKey;
+    } else if (header.n < received) {
+      throw invalid(); // already used: a replay, or a key we deleted
+    }
+    skipUntil(header.n, header.dh);
+    if (receiveChain === undefined) throw invalid();
+    const { chainKey, messageKey } = kdfChain(receiveChain);
+    return {
+      messageKey,
+      commit: () => {
+        this.rootKey = rootKey;
+        this.remote = remote;
+        this.receiveChain = chainKey;
+        this.received = received + 1;
+        this.sending = sending;
+        this.sendChain = sendChain;
+        this.previousSent = previousSent;
+        this.sent = sent;
+        for (const [id, key] of newlySkipped) this.skipped.set(id, key);
+        // Bounded: the oldest skipped keys go first.
+        while (this.skipped.size > MAX_SKIPPED_KEYS) this.skipped.delete(this.skipped.keys().next().value as string);
+      },
+    };
+  }
+}

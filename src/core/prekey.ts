@@ -1,0 +1,29 @@
+// A client's per-connection X25519 prekey, signed by its identity key so that the server cannot
+// substitute its own (which would let it sit in the middle of every direct message).
+import type { KeyObject } from 'node:crypto';
+import type { X25519KeyPair } from './double-ratchet.js';
+import { type Identity, signBytes, verifyBytes } from './identity.js';
+import { type HelloMessage, PROTOCOL_VERSION } from './messages.js';
+import { lengthPrefixed } from './signed-bytes.js';
+
+const PREKEY_CONTEXT = 'tui-chat/prekey/v1';
+
+export function signPrekey(identityKey: KeyObject, name: string, prekeyRaw: Buffer): Buffer {
+  return signBytes(identityKey, lengthPrefixed([PREKEY_CONTEXT, name.toLowerCase(), prekeyRaw]));
+}
+
+export function verifyPrekey(identityPublicKey: KeyObject, name: string, prekeyRaw: Buffer, signature: Buffer): boolean {
+  return prekeyRaw.length === 32 && verifyBytes(identityPublicKey, lengthPrefixed([PREKEY_CONTEXT, name.toLowerCase(), prekeyRaw]), signature);
+}
+
+/** The hello a client opens with: protocol version, name, identity key, and its signed prekey. */
+export function buildHello(identity: Identity, name: string, prekey: X25519KeyPair): HelloMessage {
+  return {
+    type: 'hello',
+    version: PROTOCOL_VERSION,
+    name,
+    publicKey: identity.publicKeyBase64,
+    prekey: prekey.publicRaw.toString('base64'),
+    prekeySig: signPrekey(identity.privateKey, name, prekey.publicRaw).toString('base64'),
+  };
+}
