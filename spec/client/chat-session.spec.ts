@@ -280,4 +280,24 @@ describe('ChatSession', () => {
     alice.session.sendDirect('bob', 'welcome back');
     await waitUntil(() => bob.messages().some((m) => m.text === 'welcome back'), 'the reply');
   });
+
+  it('does not list a peer whose prekey the server swapped', async (t) => {
+    const [alice, bob, carol] = [ids[0]!, ids[1]!, ids[2]!];
+    const prekeyOf = (id: Identity, name: string) => {
+      const { prekey, prekeySig } = buildHello(id, name, generateX25519());
+      return { prekey, prekeySig };
+    };
+    const swapped = buildHello(carol, 'carol', generateX25519());
+    const honest = buildHello(carol, 'carol', generateX25519());
+    const port = await startScriptedServer(t, [['alice', alice], ['bob', bob]], [
+      // "carol" with a prekey whose signature belongs to another prekey: the server's substitution.
+      { type: 'join', peer: { name: 'carol', publicKey: carol.publicKeyBase64, prekey: swapped.prekey, prekeySig: honest.prekeySig, fingerprint: carol.fingerprint, joinedAt: 1 } },
+      { type: 'join', peer: { name: 'dave', publicKey: carol.publicKeyBase64, prekey: honest.prekey, prekeySig: honest.prekeySig, fingerprint: carol.fingerprint, joinedAt: 1 } },
+      // Then an honest one, so the test knows the forged ones have been processed.
+      { type: 'join', peer: { name: 'erin', publicKey: ids[3]!.publicKeyBase64, ...prekeyOf(ids[3]!, 'erin'), fingerprint: ids[3]!.fingerprint, joinedAt: 1 } },
+    ]);
+    const bobSession = await join(t, port, 'bob', bob);
+    await waitUntil(() => bobSession.session.peer('erin') !== undefined, 'the honest join');
+    assert.deepEqual(bobSession.session.peers().map((p) => p.name), ['alice', 'bob', 'erin'], 'neither forged peer is listed');
+  });
 });

@@ -124,6 +124,16 @@ describe('ChatServer join handshake', () => {
     await c.waitClosed();
   });
 
+  it('refuses a prekey not signed by the announced identity key', async (t) => {
+    const { port } = await startServer(t);
+    const c = await RawClient.open(port);
+    c.send({ ...hello(alice, 'mallory'), prekeySig: hello(bob, 'mallory').prekeySig });
+    const error = await c.next('error');
+    assert.equal(error.code, ErrorCode.INVALID_MESSAGE);
+    assert.match(error.message, /prekey/);
+    await c.waitClosed();
+  });
+
   it('refuses a public key that is not a usable RSA key', async (t) => {
     const { port } = await startServer(t);
     const c = await RawClient.open(port);
