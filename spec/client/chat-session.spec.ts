@@ -8,12 +8,13 @@ import { ChatServer } from '../../src/server/chat-server.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { createServer } from 'node:net';
 import { sealEnvelope } from '../../src/core/envelope.js';
-import { generateX25519 } from '../../src/core/double-ratchet.js';
+import { DoubleRatchet, type X25519KeyPair, generateX25519 } from '../../src/core/double-ratchet.js';
+import { SenderKeyChain } from '../../src/core/sender-key.js';
 import { buildHello } from '../../src/core/prekey.js';
 import { FrameDecoder } from '../../src/core/frame-decoder.js';
 import { FrameType } from '../../src/core/frame-types.js';
 import { decodeClientMessage, encodeMessage } from '../../src/core/message-codec.js';
-import type { ServerMessage } from '../../src/core/messages.js';
+import type { HelloMessage, ServerMessage } from '../../src/core/messages.js';
 import { waitUntil } from '../helpers/events.js';
 import { testIdentity } from '../helpers/identities.js';
 
@@ -45,24 +46,32 @@ async function join(t: TestContext, port: number, name: string, identity: Identi
 
 /**
  * A malicious server: it follows the join handshake for "bob" with the given peers, then sends
- * whatever deliveries the test scripts. Returns its port.
+ * whatever deliveries the test scripts from bob's hello (which carries bob's prekey). Returns its port.
  */
-async function startScriptedServer(t: TestContext, peers: Array<[string, Identity]>, deliveries: ServerMessage[]): Promise<number> {
+async function startScriptedServer(
+  t: TestContext,
+  peers: Array<[string, Identity, X25519KeyPair?]>,
+  script: (bobHello: HelloMessage) => ServerMessage[],
+): Promise<number> {
   // Each peer's prekey as it would announce it (signed), so the session lists it.
-  const summary = ([name, id]: [string, Identity]) => {
-    const { prekey, prekeySig } = buildHello(id, name, generateX25519());
-    return { name, publicKey: id.publicKeyBase64, prekey, prekeySig, fingerprint: id.fingerprint, joinedAt: 1 };
+  const summary = ([name, id, prekey]: [string, Identity, X25519KeyPair?]) => {
+    const hello = buildHello(id, name, prekey ?? generateX25519());
+    return { name, publicKey: id.publicKeyBase64, prekey: hello.prekey, prekeySig: hello.prekeySig, fingerprint: id.fingerprint, joinedAt: 1 };
   };
   const evil = createServer((socket) => {
     const decoder = new FrameDecoder({ [FrameType.CONTROL]: 1 << 20 });
     const send = (message: ServerMessage) => socket.write(encodeMessage(message));
+    let bobHello: HelloMessage | undefined;
     socket.on('data', (chunk: Buffer) => {
       for (const frame of decoder.push(chunk)) {
         const message = decodeClientMessage(frame.body);
-        if (message.type === 'hello') send({ type: 'challenge', nonce: 'AAAA' });
+        if (message.type === 'hello') {
+          bobHello = message;
+          send({ type: 'challenge', nonce: 'AAAA' });
+        }
         if (message.type === 'auth') {
           send({ type: 'welcome', name: 'bob', peers: peers.map(summary), limits: { maxControlFrameBytes: 1 << 18, maxMediaFrameBytes: 1 << 20 } });
-          for (const delivery of deliveries) send(delivery);
+          for (const delivery of script(bobHello!)) send(delivery);
         }
       }
     });
@@ -71,6 +80,19 @@ async function startScriptedServer(t: TestContext, peers: Array<[string, Identit
   await new Promise<void>((resolve) => evil.listen(0, '127.0.0.1', resolve));
   t.after(() => evil.close());
   return (evil.address() as { port: number }).port;
+}
+
+/** Plays "alice" towards bob: hands over her room sender key through the ratchet, then seals room messages. */
+function playAlice(alice: Identity, alicePrekey: X25519KeyPair, bobHello: HelloMessage) {
+  const ratchet = DoubleRatchet.start({ name: 'alice', prekey: alicePrekey }, { name: 'bob', prekey: Buffer.from(bobHello.prekey, 'base64') });
+  const chain = new SenderKeyChain();
+  const grant = chain.grant();
+  const seal = (to: string | null, body: unknown, seq: number, key: object) =>
+    sealEnvelope({ senderName: 'alice', senderKey: alice.privateKey, chain: 'c', seq, to, recipients: [], plaintext: Buffer.from(JSON.stringify(body)), ...key }).envelope;
+  return {
+    handover: (): ServerMessage => ({ type: 'message', from: 'alice', to: 'bob', key: '', envelope: seal('bob', { senderKey: grant }, 0, { ratchet: ratchet.nextSendingKey() }) }),
+    room: (text: string, seq: number): ServerMessage => ({ type: 'message', from: 'alice', to: null, key: '', envelope: seal(null, { text }, seq, { roomKey: chain.next() }) }),
+  };
 }
 
 describe('ChatSession', () => {
@@ -212,31 +234,31 @@ describe('ChatSession', () => {
 
   it('refuses an envelope a malicious server delivers twice, or re-addresses', async (t) => {
     const [alice, bob, carol] = [ids[0]!, ids[1]!, ids[2]!];
-    const room = sealEnvelope({ senderName: 'alice', senderKey: alice.privateKey, chain: 'c', seq: 0, to: null, recipients: [{ name: 'bob', publicKey: bob.publicKey }], plaintext: Buffer.from('{"text":"once"}') });
+    const alicePrekey = generateX25519();
     const toCarol = sealEnvelope({ senderName: 'alice', senderKey: alice.privateKey, chain: 'c', seq: 1, to: 'carol', recipients: [{ name: 'bob', publicKey: bob.publicKey }], plaintext: Buffer.from('{"text":"not yours"}') });
-    // Follows the handshake, then replays one room message and forwards one meant for carol.
-    const roomDelivery = { type: 'message', from: 'alice', to: null, envelope: room.envelope, key: room.keys['bob']! } as const;
-    const port = await startScriptedServer(t, [['alice', alice], ['bob', bob], ['carol', carol]], [
-      roomDelivery,
-      roomDelivery,
-      { type: 'message', from: 'alice', to: 'bob', envelope: toCarol.envelope, key: toCarol.keys['bob']! },
-    ]);
+    // Hands over alice's room key, replays one room message, and forwards a DM meant for carol.
+    const port = await startScriptedServer(t, [['alice', alice, alicePrekey], ['bob', bob], ['carol', carol]], (bobHello) => {
+      const play = playAlice(alice, alicePrekey, bobHello);
+      const once = play.room('once', 0);
+      return [play.handover(), once, once, { type: 'message', from: 'alice', to: 'bob', envelope: toCarol.envelope, key: toCarol.keys['bob']! }];
+    });
     const bobSession = await join(t, port, 'bob', bob);
     await waitUntil(() => bobSession.events.filter((e) => e.type === 'error').length === 2, 'two refusals');
     assert.deepEqual(bobSession.messages().map((m) => m.text), ['once']);
     const codes = bobSession.events.filter((e) => e.type === 'error').map((e) => (e.payload as { code: string }).code);
-    assert.deepEqual(codes, [ErrorCode.REPLAY, ErrorCode.ENVELOPE_INVALID]);
+    // The replay finds its key used and deleted; the re-addressed DM fails its signature.
+    assert.deepEqual(codes, [ErrorCode.ENVELOPE_INVALID, ErrorCode.ENVELOPE_INVALID]);
   });
 
   it('reports messages a malicious server dropped or reordered', async (t) => {
     const [alice, bob] = [ids[0]!, ids[1]!];
-    const sealed = [0, 1, 2, 3].map((seq) =>
-      sealEnvelope({ senderName: 'alice', senderKey: alice.privateKey, chain: 'c', seq, to: null, recipients: [{ name: 'bob', publicKey: bob.publicKey }], plaintext: Buffer.from(`{"text":"m${seq}"}`) }),
-    );
+    const alicePrekey = generateX25519();
     // Delivers 0, then 2 (1 held back), then 1 late, then 3: one gap, then one late arrival.
-    const port = await startScriptedServer(t, [['alice', alice], ['bob', bob]], [0, 2, 1, 3].map((seq) => ({
-      type: 'message', from: 'alice', to: null, envelope: sealed[seq]!.envelope, key: sealed[seq]!.keys['bob']!,
-    })));
+    const port = await startScriptedServer(t, [['alice', alice, alicePrekey], ['bob', bob]], (bobHello) => {
+      const play = playAlice(alice, alicePrekey, bobHello);
+      const sealed = [0, 1, 2, 3].map((seq) => play.room(`m${seq}`, seq));
+      return [play.handover(), ...[0, 2, 1, 3].map((seq) => sealed[seq]!)];
+    });
     const bobSession = await join(t, port, 'bob', bob);
     await waitUntil(() => bobSession.messages().length === 4, 'all four messages');
     const codes = bobSession.events.filter((e) => e.type === 'error').map((e) => (e.payload as { code: string }).code);
@@ -289,7 +311,7 @@ describe('ChatSession', () => {
     };
     const swapped = buildHello(carol, 'carol', generateX25519());
     const honest = buildHello(carol, 'carol', generateX25519());
-    const port = await startScriptedServer(t, [['alice', alice], ['bob', bob]], [
+    const port = await startScriptedServer(t, [['alice', alice], ['bob', bob]], () => [
       // "carol" with a prekey whose signature belongs to another prekey: the server's substitution.
       { type: 'join', peer: { name: 'carol', publicKey: carol.publicKeyBase64, prekey: swapped.prekey, prekeySig: honest.prekeySig, fingerprint: carol.fingerprint, joinedAt: 1 } },
       { type: 'join', peer: { name: 'dave', publicKey: carol.publicKeyBase64, prekey: honest.prekey, prekeySig: honest.prekeySig, fingerprint: carol.fingerprint, joinedAt: 1 } },
@@ -299,5 +321,46 @@ describe('ChatSession', () => {
     const bobSession = await join(t, port, 'bob', bob);
     await waitUntil(() => bobSession.session.peer('erin') !== undefined, 'the honest join');
     assert.deepEqual(bobSession.session.peers().map((p) => p.name), ['alice', 'bob', 'erin'], 'neither forged peer is listed');
+  });
+
+  it('hands its room sender key to the current members only, and rotates it when they change', async (t) => {
+    const port = await startServer(t);
+    const alice = await join(t, port, 'alice', ids[0]!);
+    const dave = await RawClient.join(port, 'dave', ids[1]!);
+    const carol = await RawClient.join(port, 'carol', ids[2]!);
+    t.after(() => dave.close());
+    await waitUntil(() => alice.session.peers().length === 3, 'alice to see dave and carol');
+    let daveHandovers = 0;
+    const roomKeyIds = async (client: RawClient): Promise<string> => {
+      const message = await client.next('message');
+      if (message.to !== null) {
+        daveHandovers++; // a key handover DM
+        return roomKeyIds(client);
+      }
+      return message.envelope.senderKey!.id;
+    };
+
+    alice.session.sendRoom('one');
+    const first = await roomKeyIds(dave);
+    await waitUntil(() => carol.received.some((m) => m.type === 'message' && m.to === 'carol'), 'carol\'s handover');
+    alice.session.sendRoom('two');
+    assert.equal(await roomKeyIds(dave), first, 'same members: same chain');
+
+    carol.close();
+    await waitUntil(() => alice.session.peer('carol') === undefined, 'carol to leave');
+    alice.session.sendRoom('three');
+    const afterLeave = await roomKeyIds(dave);
+    assert.notEqual(afterLeave, first, 'a member left: a new chain, which carol never got');
+
+    const erin = await RawClient.join(port, 'erin', ids[3]!);
+    t.after(() => erin.close());
+    await waitUntil(() => alice.session.peer('erin') !== undefined, 'erin to join');
+    alice.session.sendRoom('four');
+    const afterJoin = await roomKeyIds(dave);
+    assert.notEqual(afterJoin, afterLeave, 'a member joined: a new chain, so erin cannot read back');
+    await waitUntil(() => erin.received.some((m) => m.type === 'message' && m.to === null), 'erin to get the room message');
+    const erinRoom = erin.received.find((m) => m.type === 'message' && m.to === null);
+    assert.equal(erinRoom?.type === 'message' ? erinRoom.envelope.senderKey?.id : undefined, afterJoin);
+    assert.equal(daveHandovers, 3, 'dave got one handover per chain, over the ratchet');
   });
 });

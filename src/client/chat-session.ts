@@ -29,6 +29,7 @@ import { randomBytes } from 'node:crypto';
 import { safetyNumber } from '../core/safety-number.js';
 import { DoubleRatchet, type RatchetHeader, type X25519KeyPair, generateX25519 } from '../core/double-ratchet.js';
 import { buildHello } from '../core/prekey.js';
+import { type SenderKeyGrant, SenderKeyChain, type SenderKeyHeader, SenderKeyReceiver } from '../core/sender-key.js';
 import { TypedEmitter } from '../core/typed-emitter.js';
 import { KnownPeers } from './known-peers.js';
 import { type DirectoryPeer, PeerDirectory, type PeerView } from './peer-directory.js';
@@ -38,6 +39,8 @@ import { openTcpStream } from './tls-transport.js';
 
 /** A ping this often keeps the server's idle timeout (120 s by default) from dropping a quiet client. */
 export const KEEPALIVE_INTERVAL_MS = 30_000;
+/** Peers' sender-key chains remembered at once (each member rotates on every membership change). */
+const MAX_ROOM_KEYS = 5000;
 /** Longest message text accepted for sending, in characters. Longer text is refused, not split. */
 export const MAX_MESSAGE_CHARS = 8000;
 /** Client-side ceiling for incoming frames until the server announces its limits. */
@@ -121,6 +124,10 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
   private readonly chainId = randomBytes(9).toString('base64url');
   /** This connection's X25519 prekey: announced signed at join, forgotten with the session. */
   private readonly prekey: X25519KeyPair = generateX25519();
+  /** Our current sender-key chain for the room, and the members who hold it. */
+  private roomChain: { readonly chain: SenderKeyChain; readonly membership: string } | undefined;
+  /** Peers' sender-key chains: lowercase sender + chain id -> receiver. */
+  private readonly roomKeys = new Map<string, SenderKeyReceiver>();
   /** One Double Ratchet per DM peer (lowercase name), tied to the prekey it started from. */
   private readonly ratchets = new Map<string, { readonly prekey: string; readonly ratchet: DoubleRatchet }>();
   /** Next seq per conversation we send in ('#room' or the recipient's lowercase name). */
@@ -208,9 +215,29 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
 
   /** Sends to everyone online. Peers whose key changed are left out until trusted again. */
   sendRoom(text: string): SentMessage {
-    const recipients = this.directory.others();
-    const withheld = recipients.filter((peer) => peer.trust === 'changed').map((peer) => peer.name);
-    return this.seal(null, text, recipients.filter((peer) => peer.trust !== 'changed'), withheld);
+    this.checkSendable(text);
+    const others = this.directory.others();
+    const withheld = others.filter((peer) => peer.trust === 'changed').map((peer) => peer.name);
+    const members = others.filter((peer) => peer.trust !== 'changed');
+    const roomKey = this.roomChainFor(members).next();
+    return this.seal(null, { text }, members, withheld, { roomKey });
+  }
+
+  /**
+   * Our sender-key chain for the room, replaced by a fresh one (handed to each member over the
+   * pairwise ratchets) whenever the members differ from those who hold the current one: a member
+   * who left cannot read on, and a newcomer cannot read back.
+   */
+  private roomChainFor(members: readonly DirectoryPeer[]): SenderKeyChain {
+    const membership = members.map((peer) => peer.name.toLowerCase()).sort().join('\u0000');
+    if (this.roomChain !== undefined && this.roomChain.membership === membership) return this.roomChain.chain;
+    const chain = new SenderKeyChain();
+    const grant = chain.grant();
+    for (const member of members) {
+      this.seal(member.name, { senderKey: grant }, [], [], { ratchet: this.ratchetWith(member).nextSendingKey() }, false);
+    }
+    this.roomChain = { chain, membership };
+    return chain;
   }
 
   /** Sends to one peer. Refused for a peer whose key changed until the user trusts the new key. */
@@ -220,7 +247,8 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
     if (peer.trust === 'changed') {
       throw new ChatError(ErrorCode.PEER_KEY_CHANGED, `${peer.name}'s key changed since you first saw it: compare safety numbers (:verify ${peer.name}), then confirm`);
     }
-    return this.seal(peer.name, text, [], [], this.ratchetWith(peer).nextSendingKey());
+    this.checkSendable(text);
+    return this.seal(peer.name, { text }, [], [], { ratchet: this.ratchetWith(peer).nextSendingKey() });
   }
 
   /**
@@ -319,17 +347,26 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
 
   // ---- sending -------------------------------------------------------------------------------
 
-  private seal(
-    to: string | null,
-    text: string,
-    recipients: readonly DirectoryPeer[],
-    withheld: string[],
-    ratchet?: { readonly header: RatchetHeader; readonly messageKey: Buffer },
-  ): SentMessage {
+  private checkSendable(text: string): void {
     if (this.state !== 'ready') throw new ChatError(ErrorCode.NOT_CONNECTED, 'not connected');
     if (text.length > MAX_MESSAGE_CHARS) {
       throw new ChatError(ErrorCode.MESSAGE_TOO_LARGE, `messages are limited to ${MAX_MESSAGE_CHARS} characters (this one has ${text.length})`);
     }
+  }
+
+  /**
+   * Seals one envelope and writes it. Room messages name their recipients with no wrapped key
+   * (members hold our sender key); DMs carry none at all. `announce: false` is for key handovers,
+   * which are ours, not the user's, and raise no 'sent' event.
+   */
+  private seal(
+    to: string | null,
+    body: MessageBody,
+    recipients: readonly DirectoryPeer[],
+    withheld: string[],
+    key: { readonly ratchet: { readonly header: RatchetHeader; readonly messageKey: Buffer } } | { readonly roomKey: { readonly header: SenderKeyHeader; readonly messageKey: Buffer } },
+    announce = true,
+  ): SentMessage {
     const conversation = to === null ? '#room' : to.toLowerCase();
     const seq = this.sendCounters.get(conversation) ?? 0;
     const sealed = sealEnvelope({
@@ -338,18 +375,19 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
       chain: this.chainId,
       seq,
       to,
-      recipients: recipients.map((peer) => ({ name: peer.name, publicKey: peer.key.publicKey })),
-      plaintext: Buffer.from(JSON.stringify({ text }), 'utf8'),
-      ...(ratchet === undefined ? {} : { ratchet }),
+      recipients: [],
+      plaintext: Buffer.from(JSON.stringify(body), 'utf8'),
+      ...key,
     });
-    const frame = encodeMessage({ type: 'send', to, envelope: sealed.envelope, keys: sealed.keys });
+    const keys = Object.fromEntries(recipients.map((peer) => [peer.name, '']));
+    const frame = encodeMessage({ type: 'send', to, envelope: sealed.envelope, keys });
     if (this.limits !== undefined && frame.length - 5 > this.limits.maxControlFrameBytes) {
       throw new ChatError(ErrorCode.MESSAGE_TOO_LARGE, `the sealed message (${frame.length} bytes) is over the server's frame limit`);
     }
     this.stream!.write(frame);
     this.sendCounters.set(conversation, seq + 1);
     const sent: SentMessage = { id: sealed.envelope.id, to, withheld };
-    this.emit('sent', sent);
+    if (announce) this.emit('sent', sent);
     return sent;
   }
 
@@ -494,28 +532,34 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
     let text: string;
     try {
       if (!addressedToUs) throw new CryptoError(ErrorCode.ENVELOPE_INVALID, 'message failed verification');
-      // Direct messages must come through the ratchet (forward secrecy); room messages carry a
-      // key wrapped for us. The ratchet's state moves only once the message has opened.
-      const header = message.envelope.ratchet;
-      if (message.to !== null && header === undefined) throw new CryptoError(ErrorCode.ENVELOPE_INVALID, 'message failed verification');
-      const fromRatchet = header === undefined ? undefined : this.ratchetWith(sender).receivingKey(header);
+      // Direct messages come through the pair's ratchet, room messages through the sender's
+      // sender-key chain: both forward secret, and nothing else is accepted. The chains move
+      // only once the message has opened.
+      const source = message.to === null ? this.roomKeyFor(sender, message.envelope.senderKey) : this.dmKeyFor(sender, message.envelope.ratchet);
       const plaintext = openEnvelope({
         from: sender.name,
         to: message.to,
         envelope: message.envelope,
         senderPublicKey: sender.key.publicKey,
-        key: fromRatchet !== undefined ? { messageKey: fromRatchet.messageKey } : { wrapped: message.key, recipientKey: this.identity.privateKey },
+        key: { messageKey: source.messageKey },
       });
       // Replay check only after the signature held, so forged ids cannot fill the table.
       this.replay.check(message.envelope.id, message.envelope.ts);
-      fromRatchet?.commit();
-      text = parsePlaintext(plaintext);
+      source.commit();
+      this.checkOrder(sender.name, message);
+      const body = parseBody(plaintext);
+      if ('senderKey' in body) {
+        // A key handover (DMs only): kept even from a held contact, since it shows nothing.
+        if (message.to === null) throw new CryptoError(ErrorCode.ENVELOPE_INVALID, 'message failed verification');
+        this.rememberRoomKey(sender.name, body.senderKey);
+        return;
+      }
+      text = body.text;
     } catch (error) {
       if (!(error instanceof ChatError)) throw error;
       this.emit('error', { code: error.code, message: `dropped a message from ${sender.name}: ${error.message}`, fatal: false, ref, peer: sender.name });
       return;
     }
-    this.checkOrder(sender.name, message);
     if (this.directory.isHeld(sender)) {
       // A verified contact with a new key must not carry on silently: hold its messages until the
       // user compares the new safety number.
@@ -536,6 +580,25 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
       ts: message.envelope.ts,
       verified: sender.trust !== 'changed',
     });
+  }
+
+  private dmKeyFor(sender: DirectoryPeer, header: RatchetHeader | undefined): { messageKey: Buffer; commit: () => void } {
+    if (header === undefined) throw new CryptoError(ErrorCode.ENVELOPE_INVALID, 'message failed verification');
+    return this.ratchetWith(sender).receivingKey(header);
+  }
+
+  private roomKeyFor(sender: DirectoryPeer, header: SenderKeyHeader | undefined): { messageKey: Buffer; commit: () => void } {
+    const receiver = header === undefined ? undefined : this.roomKeys.get(`${sender.name.toLowerCase()}\u0000${header.id}`);
+    if (header === undefined || receiver === undefined) {
+      throw new CryptoError(ErrorCode.ENVELOPE_INVALID, `no key for this room message from ${sender.name} (sent before you joined, or its key never came)`);
+    }
+    return receiver.keyFor(header.n);
+  }
+
+  private rememberRoomKey(from: string, grant: SenderKeyGrant): void {
+    this.roomKeys.set(`${from.toLowerCase()}\u0000${grant.id}`, new SenderKeyReceiver(grant));
+    // Bounded: the oldest chains (long rotated away) go first.
+    while (this.roomKeys.size > MAX_ROOM_KEYS) this.roomKeys.delete(this.roomKeys.keys().next().value as string);
   }
 
   /** Reports messages the server dropped or delivered out of order (the message itself is shown). */
@@ -572,16 +635,24 @@ function evenPixels(n: number): number {
   return Math.min(2048, Math.max(2, Math.floor(n / 2) * 2));
 }
 
-function parsePlaintext(plaintext: Buffer): string {
+/** What an envelope carries: text for the user, or a sender-key handover. */
+type MessageBody = { readonly text: string } | { readonly senderKey: SenderKeyGrant };
+
+function parseBody(plaintext: Buffer): MessageBody {
+  const fail = () => new CryptoError(ErrorCode.ENVELOPE_INVALID, 'message failed verification');
   let body: unknown;
   try {
     body = JSON.parse(plaintext.toString('utf8'));
   } catch {
-    throw new CryptoError(ErrorCode.ENVELOPE_INVALID, 'message failed verification');
+    throw fail();
   }
-  const text = (body as { text?: unknown } | null)?.text;
-  if (typeof text !== 'string') throw new CryptoError(ErrorCode.ENVELOPE_INVALID, 'message failed verification');
-  return text;
+  const obj = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
+  if (typeof obj['text'] === 'string') return { text: obj['text'] };
+  const grant = obj['senderKey'] as Partial<SenderKeyGrant> | undefined;
+  if (typeof grant?.id === 'string' && typeof grant.key === 'string' && typeof grant.n === 'number') {
+    return { senderKey: { id: grant.id, key: grant.key, n: grant.n } };
+  }
+  throw fail();
 }
 
 function asErrorCode(code: string): ErrorCode {

@@ -8,6 +8,7 @@ import { type KeyObject, constants, createCipheriv, createDecipheriv, privateDec
 import { CryptoError, ErrorCode } from './errors.js';
 import { signBytes, verifyBytes } from './identity.js';
 import type { RatchetHeader } from './double-ratchet.js';
+import type { SenderKeyHeader } from './sender-key.js';
 import type { Envelope } from './messages.js';
 import { lengthPrefixed } from './signed-bytes.js';
 
@@ -36,6 +37,8 @@ export interface SealInput {
   readonly seq: number;
   /** A direct message's key from the Double Ratchet: used instead of wrapping a random key. */
   readonly ratchet?: { readonly header: RatchetHeader; readonly messageKey: Buffer };
+  /** A room message's key from the sender's sender-key chain (not to be confused with senderKey, the signing key). */
+  readonly roomKey?: { readonly header: SenderKeyHeader; readonly messageKey: Buffer };
   readonly now?: number;
 }
 
@@ -50,15 +53,16 @@ export interface OpenInput {
   readonly to: string | null;
   readonly envelope: Envelope;
   readonly senderPublicKey: KeyObject;
-  /** The message key: unwrapped with our identity key (room), or given by the ratchet (DM). */
+  /** The message key: given by the ratchet (DM) or the sender-key chain (room), or RSA-wrapped. */
   readonly key: { readonly wrapped: string; readonly recipientKey: KeyObject } | { readonly messageKey: Buffer };
 }
 
-type EnvelopeHeader = Pick<Envelope, 'id' | 'ts' | 'chain' | 'seq' | 'ratchet'>;
+type EnvelopeHeader = Pick<Envelope, 'id' | 'ts' | 'chain' | 'seq' | 'ratchet' | 'senderKey'>;
 
 function headerBytes(from: string, to: string | null, header: EnvelopeHeader): Buffer {
   const ratchet = header.ratchet === undefined ? ['-'] : [header.ratchet.dh, String(header.ratchet.pn), String(header.ratchet.n)];
-  return lengthPrefixed([ENVELOPE_CONTEXT, from, to ?? ROOM_RECIPIENT, header.id, String(header.ts), header.chain, String(header.seq), ...ratchet]);
+  const senderKey = header.senderKey === undefined ? ['-'] : [header.senderKey.id, String(header.senderKey.n)];
+  return lengthPrefixed([ENVELOPE_CONTEXT, from, to ?? ROOM_RECIPIENT, header.id, String(header.ts), header.chain, String(header.seq), ...ratchet, ...senderKey]);
 }
 
 function signedBytes(from: string, to: string | null, envelope: Omit<Envelope, 'sig'>): Buffer {
@@ -73,10 +77,15 @@ const OAEP = { padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256' } a
 export function sealEnvelope(input: SealInput): SealedMessage {
   const id = randomBytes(MESSAGE_ID_BYTES).toString('base64url');
   const ts = input.now ?? Date.now();
-  const messageKey = input.ratchet?.messageKey ?? randomBytes(AES_KEY_BYTES);
+  const given = input.ratchet ?? input.roomKey;
+  const messageKey = given?.messageKey ?? randomBytes(AES_KEY_BYTES);
   const iv = randomBytes(GCM_IV_BYTES);
   const cipher = createCipheriv('aes-256-gcm', messageKey, iv);
-  const header = { id, ts, chain: input.chain, seq: input.seq, ...(input.ratchet === undefined ? {} : { ratchet: input.ratchet.header }) };
+  const header = {
+    id, ts, chain: input.chain, seq: input.seq,
+    ...(input.ratchet === undefined ? {} : { ratchet: input.ratchet.header }),
+    ...(input.roomKey === undefined ? {} : { senderKey: input.roomKey.header }),
+  };
   cipher.setAAD(headerBytes(input.senderName, input.to, header));
   const ct = Buffer.concat([cipher.update(input.plaintext), cipher.final(), cipher.getAuthTag()]);
   const unsigned = { ...header, iv: iv.toString('base64'), ct: ct.toString('base64') };
@@ -86,7 +95,7 @@ export function sealEnvelope(input: SealInput): SealedMessage {
     keys[recipient.name] = publicEncrypt({ key: recipient.publicKey, ...OAEP }, messageKey).toString('base64');
   }
   // The ratchet's key belongs to the ratchet; a random key is ours to wipe.
-  if (input.ratchet === undefined) messageKey.fill(0);
+  if (given === undefined) messageKey.fill(0);
   return { envelope: { ...unsigned, sig }, keys };
 }
 

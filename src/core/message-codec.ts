@@ -4,6 +4,7 @@ import { ErrorCode, ProtocolError } from './errors.js';
 import { encodeJsonFrame } from './frame-encoder.js';
 import { FrameType } from './frame-types.js';
 import type { RatchetHeader } from './double-ratchet.js';
+import type { SenderKeyHeader } from './sender-key.js';
 import type { ClientMessage, Envelope, PeerSummary, ServerMessage } from './messages.js';
 
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
@@ -273,6 +274,7 @@ function envelope(value: unknown): Envelope {
     chain: base64url(obj, 'chain', 32),
     seq: integer(obj, 'seq'),
     ...(ratchet === undefined ? {} : { ratchet: ratchetHeader(ratchet) }),
+    ...(obj['senderKey'] === undefined ? {} : { senderKey: senderKeyHeader(obj['senderKey']) }),
     iv: base64(obj, 'iv', 32),
     // The frame limit bounds the ciphertext; no second, smaller limit is useful here.
     ct: base64(obj, 'ct', Number.MAX_SAFE_INTEGER),
@@ -283,6 +285,11 @@ function envelope(value: unknown): Envelope {
 function ratchetHeader(value: unknown): RatchetHeader {
   const obj = object(value, 'ratchet');
   return { dh: base64(obj, 'dh', MAX_PREKEY_CHARS), pn: integer(obj, 'pn'), n: integer(obj, 'n') };
+}
+
+function senderKeyHeader(value: unknown): SenderKeyHeader {
+  const obj = object(value, 'senderKey');
+  return { id: base64url(obj, 'id', 32), n: integer(obj, 'n') };
 }
 
 function keyTable(value: unknown): Record<string, string> {

@@ -1,6 +1,7 @@
 // The typed control messages carried in CONTROL frames. docs/PROTOCOL.md describes each one.
 
 import type { RatchetHeader } from './double-ratchet.js';
+import type { SenderKeyHeader } from './sender-key.js';
 
 /** Bumped on any incompatible change; a peer speaking another version is refused at hello. */
 export const PROTOCOL_VERSION = 2;
@@ -17,6 +18,8 @@ export interface Envelope {
   readonly seq: number;
   /** Direct messages only: where the message key sits in the sender's Double Ratchet. */
   readonly ratchet?: RatchetHeader;
+  /** Room messages only: which of the sender's sender-key chains, and the step on it. */
+  readonly senderKey?: SenderKeyHeader;
   /** AES-256-GCM nonce, base64. */
   readonly iv: string;
   /** AES-256-GCM ciphertext followed by its 16-byte tag, base64. */

@@ -1,0 +1,93 @@
+// Sender keys for the room: each sender has a hash chain (a random 32-byte chain key, then
+// HMAC-SHA256 steps) whose message keys encrypt its room messages. The chain key is handed to each
+// member over the pairwise Double Ratchets, and replaced by a fresh chain whenever the membership
+// changes, so a member who left cannot read on and a newcomer cannot read back. Steps only move
+// forward, and used keys are deleted.
+import { createHmac, randomBytes } from 'node:crypto';
+import { CryptoError, ErrorCode } from './errors.js';
+
+export interface SenderKeyHeader {
+  /** Which chain of the sender's (random, base64url). */
+  readonly id: string;
+  /** The message's number on that chain. */
+  readonly n: number;
+}
+
+/** What a member receives over the ratchet to read a sender's chain from message n on. */
+export interface SenderKeyGrant {
+  readonly id: string;
+  /** Chain key at step n, base64. */
+  readonly key: string;
+  readonly n: number;
+}
+
+/** Skipped message keys kept per chain (as for the Double Ratchet). */
+export const MAX_SKIPPED_SENDER_KEYS = 2000;
+
+function step(chainKey: Buffer): { chainKey: Buffer; messageKey: Buffer } {
+  return {
+    chainKey: createHmac('sha256', chainKey).update(Buffer.from([0x02])).digest(),
+    messageKey: createHmac('sha256', chainKey).update(Buffer.from([0x01])).digest(),
+  };
+}
+
+function invalid(): CryptoError {
+  return new CryptoError(ErrorCode.ENVELOPE_INVALID, 'message failed verification');
+}
+
+/** Our own chain, for sending. */
+export class SenderKeyChain {
+  readonly id = randomBytes(12).toString('base64url');
+  private chainKey: Buffer = randomBytes(32);
+  private n = 0;
+
+  /** The grant for members: reads from the next message on. */
+  grant(): SenderKeyGrant {
+    return { id: this.id, key: this.chainKey.toString('base64'), n: this.n };
+  }
+
+  next(): { header: SenderKeyHeader; messageKey: Buffer } {
+    const { chainKey, messageKey } = step(this.chainKey);
+    const header = { id: this.id, n: this.n };
+    this.chainKey = chainKey;
+    this.n++;
+    return { header, messageKey };
+  }
+}
+
+/** A peer's chain, for receiving. */
+export class SenderKeyReceiver {
+  private chainKey: Buffer;
+  private n: number;
+  private readonly skipped = new Map<number, Buffer>();
+
+  constructor(grant: SenderKeyGrant) {
+    this.chainKey = Buffer.from(grant.key, 'base64');
+    this.n = grant.n;
+    if (this.chainKey.length !== 32 || !Number.isSafeInteger(this.n) || this.n < 0) throw invalid();
+  }
+
+  /** The key for message n; the chain moves only on commit(), after the message opened. */
+  keyFor(n: number): { messageKey: Buffer; commit: () => void } {
+    const stored = this.skipped.get(n);
+    if (stored !== undefined) return { messageKey: stored, commit: () => this.skipped.delete(n) };
+    if (n < this.n || n - this.n > MAX_SKIPPED_SENDER_KEYS) throw invalid();
+    let chainKey = this.chainKey;
+    const newlySkipped: Array<[number, Buffer]> = [];
+    for (let i = this.n; i < n; i++) {
+      const next = step(chainKey);
+      newlySkipped.push([i, next.messageKey]);
+      chainKey = next.chainKey;
+    }
+    const { chainKey: after, messageKey } = step(chainKey);
+    return {
+      messageKey,
+      commit: () => {
+        this.chainKey = after;
+        this.n = n + 1;
+        for (const [i, key] of newlySkipped) this.skipped.set(i, key);
+        while (this.skipped.size > MAX_SKIPPED_SENDER_KEYS) this.skipped.delete(this.skipped.keys().next().value as number);
+      },
+    };
+  }
+}
