@@ -3,9 +3,10 @@
 
 export interface ServerLimits {
   /**
-   * Largest CONTROL frame body a client may send. Default 256 KiB: a room message carries one
-   * wrapped key per member (~550 bytes with 3072-bit keys), so this fits a room of ~470, above
-   * maxClients. Checked on the 5-byte header, before any of the body is buffered.
+   * Largest CONTROL frame body a client may send. Default 64 KiB: the longest message (8,000
+   * characters, up to 32 KB of UTF-8, ~43 KB as base64 ciphertext) plus its header and a room's
+   * recipient names (~20 bytes each with sender keys). Checked on the 5-byte header, before any of
+   * the body is buffered.
    */
   readonly maxControlFrameBytes: number;
   /** Largest MEDIA frame the server will send (video). Default 1 MiB: a 240x134 raw RGB frame is 96 KiB. */
@@ -17,7 +18,7 @@ export interface ServerLimits {
    * slow reader. Default 4 MiB: about 4,000 room messages, far beyond any reader that is keeping up.
    */
   readonly maxQueueBytes: number;
-  /** Connections at once, joined or still handshaking. Default 400 (see maxControlFrameBytes). */
+  /** Connections at once, joined or still handshaking. Default 400: a team's chat, with room to spare. */
   readonly maxClients: number;
   /**
    * Video streams at once, one ffmpeg each. Default 32: measured in docs/BENCHMARKS.md, two cores
@@ -34,7 +35,7 @@ export interface ServerLimits {
    */
   readonly messagesPerSecond: number;
   readonly messageBurst: number;
-  /** The same for bytes: default 256 KiB/s with a 1 MiB burst (a room message to 400 is ~220 KB). */
+  /** The same for bytes: default 256 KiB/s with a 1 MiB burst (a burst of ~20 of the longest messages). */
   readonly bytesPerSecond: number;
   readonly byteBurst: number;
   /**
@@ -45,7 +46,7 @@ export interface ServerLimits {
 }
 
 export const DEFAULT_SERVER_LIMITS: ServerLimits = {
-  maxControlFrameBytes: 256 * 1024,
+  maxControlFrameBytes: 64 * 1024,
   maxMediaFrameBytes: 1024 * 1024,
   handshakeTimeoutMs: 10_000,
   maxQueueBytes: 4 * 1024 * 1024,
