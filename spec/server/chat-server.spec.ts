@@ -259,6 +259,25 @@ describe('ChatServer under hostile input', () => {
     });
   }
 
+  it('survives arbitrary bytes from arbitrary connections (property test over real sockets)', async (t) => {
+    const { default: fc } = await import('fast-check');
+    const { port } = await startServer(t, { maxClientsPerAddress: 1000 });
+    const a = await RawClient.join(port, 'alice', alice);
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.uint8Array({ minLength: 1, maxLength: 300 }), { minLength: 1, maxLength: 4 }), async (chunks) => {
+        const hostile = await RawClient.open(port);
+        for (const chunk of chunks) hostile.sendBytes(Buffer.from(chunk));
+        hostile.socket.end();
+        await hostile.waitClosed();
+      }),
+      { numRuns: 60 },
+    );
+    a.send({ type: 'ping', nonce: 77 });
+    assert.equal((await a.next('pong')).nonce, 77, 'the server still serves the well-behaved client');
+    await assertRoomStillWorks(port, 'after-fuzz');
+    a.close();
+  });
+
   it('drops a joined client that turns hostile and tells the others it left', async (t) => {
     const { port } = await startServer(t);
     const a = await RawClient.join(port, 'alice', alice);
