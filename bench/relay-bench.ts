@@ -23,8 +23,8 @@ const BROADCAST = 0xffff;
 const BARE_PAYLOAD_BYTES = 100;
 /** Chat text per message: the ciphertext of a ~100-character line. */
 const CHAT_CIPHERTEXT_BYTES = 116;
-/** A 3072-bit RSA block (wrapped key) in base64. */
-const WRAPPED_KEY = randomBytes(384).toString('base64');
+/** A DM's ratchet header: an X25519 public key (32 bytes, base64) and two counters. */
+const RATCHET_DH = randomBytes(32).toString('base64');
 
 export type Mode = 'room' | 'dm';
 
@@ -109,15 +109,16 @@ async function joinChatClient(port: number, index: number, clientCount: number, 
   await welcomed;
   const ct = randomBytes(CHAT_CIPHERTEXT_BYTES).toString('base64');
   const sig = randomBytes(384).toString('base64');
-  // A room message carries a wrapped key for every other member, as a real client's does.
+  // A room message names every other member (with sender keys, no key material per member).
   const roomKeys = `{${Array.from({ length: clientCount }, (_, i) => i)
     .filter((i) => i !== index)
-    .map((i) => `"c${i}":"${WRAPPED_KEY}"`)
+    .map((i) => `"c${i}":""`)
     .join(',')}}`;
   return {
     send(messageId, target) {
-      const envelope = `{"id":"m${messageId}","ts":${Date.now()},"chain":"bench","seq":${messageId},"iv":"AAAAAAAAAAAAAAAA","ct":"${ct}","sig":"${sig}"}`;
-      const keys = target === null ? roomKeys : `{"c${target}":"${WRAPPED_KEY}"}`;
+      const header = target === null ? `"senderKey":{"id":"bench","n":${messageId}}` : `"ratchet":{"dh":"${RATCHET_DH}","pn":0,"n":${messageId}}`;
+      const envelope = `{"id":"m${messageId}","ts":${Date.now()},"chain":"bench","seq":${messageId},${header},"iv":"AAAAAAAAAAAAAAAA","ct":"${ct}","sig":"${sig}"}`;
+      const keys = target === null ? roomKeys : '{}';
       socket.write(encodeTextFrame(FrameType.CONTROL, `{"type":"send","to":${target === null ? 'null' : `"c${target}"`},"envelope":${envelope},"keys":${keys}}`));
     },
     close: () => socket.destroy(),

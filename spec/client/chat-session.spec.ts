@@ -7,7 +7,7 @@ import type { Identity } from '../../src/core/identity.js';
 import { ChatServer } from '../../src/server/chat-server.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { createServer } from 'node:net';
-import { sealEnvelope } from '../../src/core/envelope.js';
+import { type MessageKeySource, sealEnvelope } from '../../src/core/envelope.js';
 import { DoubleRatchet, type X25519KeyPair, generateX25519 } from '../../src/core/double-ratchet.js';
 import { SenderKeyChain } from '../../src/core/sender-key.js';
 import { buildHello } from '../../src/core/prekey.js';
@@ -87,8 +87,8 @@ function playAlice(alice: Identity, alicePrekey: X25519KeyPair, bobHello: HelloM
   const ratchet = DoubleRatchet.start({ name: 'alice', prekey: alicePrekey }, { name: 'bob', prekey: Buffer.from(bobHello.prekey, 'base64') });
   const chain = new SenderKeyChain();
   const grant = chain.grant();
-  const seal = (to: string | null, body: unknown, seq: number, key: object) =>
-    sealEnvelope({ senderName: 'alice', senderKey: alice.privateKey, chain: 'c', seq, to, recipients: [], plaintext: Buffer.from(JSON.stringify(body)), ...key }).envelope;
+  const seal = (to: string | null, body: unknown, seq: number, key: MessageKeySource) =>
+    sealEnvelope({ senderName: 'alice', senderKey: alice.privateKey, chain: 'c', seq, to, plaintext: Buffer.from(JSON.stringify(body)), ...(key as MessageKeySource) });
   return {
     handover: (): ServerMessage => ({ type: 'message', from: 'alice', to: 'bob', key: '', envelope: seal('bob', { senderKey: grant }, 0, { ratchet: ratchet.nextSendingKey() }) }),
     room: (text: string, seq: number): ServerMessage => ({ type: 'message', from: 'alice', to: null, key: '', envelope: seal(null, { text }, seq, { roomKey: chain.next() }) }),
@@ -235,12 +235,16 @@ describe('ChatSession', () => {
   it('refuses an envelope a malicious server delivers twice, or re-addresses', async (t) => {
     const [alice, bob, carol] = [ids[0]!, ids[1]!, ids[2]!];
     const alicePrekey = generateX25519();
-    const toCarol = sealEnvelope({ senderName: 'alice', senderKey: alice.privateKey, chain: 'c', seq: 1, to: 'carol', recipients: [{ name: 'bob', publicKey: bob.publicKey }], plaintext: Buffer.from('{"text":"not yours"}') });
+    // A DM alice sealed for carol (through their ratchet), which the server hands to bob instead.
+    const toCarol = sealEnvelope({
+      senderName: 'alice', senderKey: alice.privateKey, chain: 'c', seq: 1, to: 'carol', plaintext: Buffer.from('{"text":"not yours"}'),
+      ratchet: { header: { dh: generateX25519().publicRaw.toString('base64'), pn: 0, n: 0 }, messageKey: Buffer.alloc(32, 7) },
+    });
     // Hands over alice's room key, replays one room message, and forwards a DM meant for carol.
     const port = await startScriptedServer(t, [['alice', alice, alicePrekey], ['bob', bob], ['carol', carol]], (bobHello) => {
       const play = playAlice(alice, alicePrekey, bobHello);
       const once = play.room('once', 0);
-      return [play.handover(), once, once, { type: 'message', from: 'alice', to: 'bob', envelope: toCarol.envelope, key: toCarol.keys['bob']! }];
+      return [play.handover(), once, once, { type: 'message', from: 'alice', to: 'bob', envelope: toCarol, key: '' }];
     });
     const bobSession = await join(t, port, 'bob', bob);
     await waitUntil(() => bobSession.events.filter((e) => e.type === 'error').length === 2, 'two refusals');

@@ -1,38 +1,36 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
+import fc from 'fast-check';
+import { generateX25519 } from '../../src/core/double-ratchet.js';
+import { type MessageKeySource, openEnvelope, sealEnvelope } from '../../src/core/envelope.js';
 import { CryptoError, ErrorCode } from '../../src/core/errors.js';
-import { type SealedMessage, openEnvelope, sealEnvelope } from '../../src/core/envelope.js';
 import type { Identity } from '../../src/core/identity.js';
 import type { Envelope } from '../../src/core/messages.js';
 import { testIdentity } from '../helpers/identities.js';
 
 let alice: Identity;
-let bob: Identity;
 let carol: Identity;
 
 before(async () => {
-  [alice, bob, carol] = await Promise.all([testIdentity(0), testIdentity(1), testIdentity(2)]);
+  [alice, carol] = await Promise.all([testIdentity(0), testIdentity(2)]);
 });
 
-function sealFromAlice(to: string | null, recipients: Array<[string, Identity]>, text = 'meet at noon'): SealedMessage {
-  return sealEnvelope({
-    senderName: 'alice',
-    senderKey: alice.privateKey,
-    chain: 'chain1',
-    seq: 0,
-    to,
-    recipients: recipients.map(([name, id]) => ({ name, publicKey: id.publicKey })),
-    plaintext: Buffer.from(text),
-  });
+/** The message key a ratchet or sender-key chain would give; fixed here, the envelope is the subject. */
+const KEY = Buffer.alloc(32, 0x42);
+const DM_KEY: MessageKeySource = { ratchet: { header: { dh: generateX25519().publicRaw.toString('base64'), pn: 0, n: 3 }, messageKey: KEY } };
+const ROOM_KEY: MessageKeySource = { roomKey: { header: { id: 'chain-id', n: 5 }, messageKey: KEY } };
+
+function seal(to: string | null, text = 'meet at noon', signer: Identity = alice): Envelope {
+  return sealEnvelope({ senderName: 'alice', senderKey: signer.privateKey, chain: 'chain1', seq: 0, to, plaintext: Buffer.from(text), ...(to === null ? ROOM_KEY : DM_KEY) });
 }
 
-function openAs(name: string, who: Identity, sealed: SealedMessage, overrides: Partial<{ from: string; to: string | null; envelope: Envelope; key: string }> = {}): string {
+function open(envelope: Envelope, overrides: Partial<{ from: string; to: string | null; messageKey: Buffer }> = {}, to: string | null = 'bob'): string {
   return openEnvelope({
     from: overrides.from ?? 'alice',
-    to: overrides.to ?? null,
-    envelope: overrides.envelope ?? sealed.envelope,
+    to: 'to' in overrides ? (overrides.to ?? null) : to,
+    envelope,
     senderPublicKey: alice.publicKey,
-    key: { wrapped: overrides.key ?? sealed.keys[name]!, recipientKey: who.privateKey },
+    messageKey: overrides.messageKey ?? KEY,
   }).toString();
 }
 
@@ -48,82 +46,72 @@ function flip(base64: string): string {
 }
 
 describe('envelopes', () => {
-  it('round-trips a direct message for its recipient', () => {
-    const sealed = sealFromAlice('bob', [['bob', bob]]);
-    assert.equal(openAs('bob', bob, sealed, { to: 'bob' }), 'meet at noon');
-  });
-
-  it('round-trips a room message for every member, each with its own wrapped key', () => {
-    const sealed = sealFromAlice(null, [['bob', bob], ['carol', carol]]);
-    assert.equal(openAs('bob', bob, sealed, { to: null }), 'meet at noon');
-    assert.equal(openAs('carol', carol, sealed, { to: null }), 'meet at noon');
-    assert.notEqual(sealed.keys['bob'], sealed.keys['carol']);
+  it('round-trips a direct message (ratchet header) and a room message (sender-key header)', () => {
+    const dm = seal('bob');
+    assert.deepEqual(dm.ratchet, { ...('ratchet' in DM_KEY ? DM_KEY.ratchet.header : {}) });
+    assert.equal(open(dm), 'meet at noon');
+    const room = seal(null);
+    assert.deepEqual(room.senderKey, { id: 'chain-id', n: 5 });
+    assert.equal(open(room, {}, null), 'meet at noon');
   });
 
   it('does not carry the plaintext anywhere in the envelope', () => {
-    const sealed = sealFromAlice('bob', [['bob', bob]], 'the plaintext marker 12345');
-    assert.ok(!JSON.stringify(sealed).includes('12345'));
+    assert.ok(!JSON.stringify(seal('bob', 'the plaintext marker 12345')).includes('12345'));
   });
 
-  it('uses a fresh id, key and nonce for every message', () => {
-    const a = sealFromAlice('bob', [['bob', bob]]);
-    const b = sealFromAlice('bob', [['bob', bob]]);
-    assert.notEqual(a.envelope.id, b.envelope.id);
-    assert.notEqual(a.envelope.iv, b.envelope.iv);
-    assert.notEqual(a.envelope.ct, b.envelope.ct);
+  it('uses a fresh id and nonce for every message', () => {
+    const a = seal('bob');
+    const b = seal('bob');
+    assert.notEqual(a.id, b.id);
+    assert.notEqual(a.iv, b.iv);
+    assert.notEqual(a.ct, b.ct);
   });
 
-  const TAMPERS: ReadonlyArray<[string, (s: SealedMessage) => Partial<{ from: string; to: string | null; envelope: Envelope; key: string }>]> = [
-    ['a flipped ciphertext bit', (s) => ({ envelope: { ...s.envelope, ct: flip(s.envelope.ct) } })],
-    ['a flipped nonce bit', (s) => ({ envelope: { ...s.envelope, iv: flip(s.envelope.iv) } })],
-    ['a changed timestamp', (s) => ({ envelope: { ...s.envelope, ts: s.envelope.ts + 1 } })],
-    ['a changed message id', (s) => ({ envelope: { ...s.envelope, id: 'AAAAAAAAAAAAAAAAAAAAAA' } })],
-    ['a changed sequence number', (s) => ({ envelope: { ...s.envelope, seq: s.envelope.seq + 1 } })],
-    ['a changed chain', (s) => ({ envelope: { ...s.envelope, chain: 'other' } })],
-    ['a flipped signature bit', (s) => ({ envelope: { ...s.envelope, sig: flip(s.envelope.sig) } })],
-    ['an empty signature', (s) => ({ envelope: { ...s.envelope, sig: '' } })],
-    ['a different claimed sender', () => ({ from: 'mallory' })],
-    ['a DM re-addressed as a room message', () => ({ to: null })],
-    ['a DM re-addressed to someone else', () => ({ to: 'carol' })],
-    ['a flipped wrapped-key bit', (s) => ({ key: flip(s.keys['bob']!) })],
-    ['a ciphertext cut short', (s) => ({ envelope: { ...s.envelope, ct: Buffer.from(s.envelope.ct, 'base64').subarray(0, 4).toString('base64') } })],
+  const TAMPERS: ReadonlyArray<[string, (e: Envelope) => [Envelope, Partial<{ from: string; to: string | null; messageKey: Buffer }>]]> = [
+    ['a flipped ciphertext bit', (e) => [{ ...e, ct: flip(e.ct) }, {}]],
+    ['a flipped nonce bit', (e) => [{ ...e, iv: flip(e.iv) }, {}]],
+    ['a changed timestamp', (e) => [{ ...e, ts: e.ts + 1 }, {}]],
+    ['a changed message id', (e) => [{ ...e, id: 'AAAAAAAAAAAAAAAAAAAAAA' }, {}]],
+    ['a changed sequence number', (e) => [{ ...e, seq: e.seq + 1 }, {}]],
+    ['a changed chain', (e) => [{ ...e, chain: 'other' }, {}]],
+    ['a changed ratchet header', (e) => [{ ...e, ratchet: { ...e.ratchet!, n: e.ratchet!.n + 1 } }, {}]],
+    ['a ratchet header removed', (e) => [{ ...e, ratchet: undefined }, {}]],
+    ['a flipped signature bit', (e) => [{ ...e, sig: flip(e.sig) }, {}]],
+    ['an empty signature', (e) => [{ ...e, sig: '' }, {}]],
+    ['a different claimed sender', (e) => [e, { from: 'mallory' }]],
+    ['a DM re-addressed as a room message', (e) => [e, { to: null }]],
+    ['a DM re-addressed to someone else', (e) => [e, { to: 'carol' }]],
+    ['the wrong message key', (e) => [e, { messageKey: Buffer.alloc(32, 1) }]],
+    ['a ciphertext cut short', (e) => [{ ...e, ct: Buffer.from(e.ct, 'base64').subarray(0, 4).toString('base64') }, {}]],
   ];
   for (const [what, tamper] of TAMPERS) {
     it(`rejects ${what} with the same uninformative error`, () => {
-      const sealed = sealFromAlice('bob', [['bob', bob]]);
-      assert.throws(() => openAs('bob', bob, sealed, { to: 'bob', ...tamper(sealed) }), isInvalid);
+      const [envelope, overrides] = tamper(seal('bob'));
+      assert.throws(() => open(envelope, overrides), isInvalid);
     });
   }
 
-  it('rejects a wrapped key the server substituted for one of its own making', () => {
-    const sealed = sealFromAlice('bob', [['bob', bob]]);
-    const forged = sealEnvelope({ senderName: 'x', senderKey: carol.privateKey, chain: 'c', seq: 0, to: 'bob', recipients: [{ name: 'bob', publicKey: bob.publicKey }], plaintext: Buffer.from('evil') });
-    assert.throws(() => openAs('bob', bob, sealed, { to: 'bob', key: forged.keys['bob']! }), isInvalid);
-  });
-
-  it('does not let a third party decrypt with its own key', () => {
-    const sealed = sealFromAlice('bob', [['bob', bob]]);
-    assert.throws(() => openAs('bob', carol, sealed, { to: 'bob' }), isInvalid);
+  it('rejects a room message whose sender-key header was changed', () => {
+    const room = seal(null);
+    assert.throws(() => open({ ...room, senderKey: { id: 'chain-id', n: 6 } }, {}, null), isInvalid);
   });
 
   it('rejects a message signed by someone other than the claimed sender', () => {
-    const sealed = sealEnvelope({ senderName: 'alice', senderKey: carol.privateKey, chain: 'c', seq: 0, to: 'bob', recipients: [{ name: 'bob', publicKey: bob.publicKey }], plaintext: Buffer.from('hi') });
-    assert.throws(() => openAs('bob', bob, sealed, { to: 'bob' }), isInvalid);
+    assert.throws(() => open(seal('bob', 'hi', carol)), isInvalid);
   });
 });
 
 describe('envelope opener under arbitrary input', () => {
-  it('throws only CryptoError, whatever the envelope, wrapped key and addressing', async () => {
-    const { default: fc } = await import('fast-check');
+  it('throws only CryptoError, whatever the envelope, key and addressing', () => {
     const base64 = fc.uint8Array({ maxLength: 600 }).map((bytes) => Buffer.from(bytes).toString('base64'));
     fc.assert(
       fc.property(
         fc.record({ id: fc.string({ maxLength: 30 }), ts: fc.nat(), chain: fc.string({ maxLength: 12 }), seq: fc.nat(), iv: base64, ct: base64, sig: base64 }),
-        base64,
+        fc.uint8Array({ minLength: 0, maxLength: 40 }),
         fc.option(fc.string({ maxLength: 10 }), { nil: null }),
-        (envelope, wrappedKey, to) => {
+        (envelope, key, to) => {
           try {
-            openEnvelope({ from: 'alice', to, envelope, senderPublicKey: alice.publicKey, key: { wrapped: wrappedKey, recipientKey: bob.privateKey } });
+            openEnvelope({ from: 'alice', to, envelope, senderPublicKey: alice.publicKey, messageKey: Buffer.from(key) });
             assert.fail('an arbitrary envelope opened');
           } catch (error) {
             assert.ok(error instanceof CryptoError && error.code === ErrorCode.ENVELOPE_INVALID, String(error));

@@ -3,7 +3,7 @@
 // mode, bots and tests are all views over this one object.
 import type { Duplex } from 'node:stream';
 import { ChatError, CryptoError, ErrorCode, FrameError, ProtocolError } from '../core/errors.js';
-import { openEnvelope, sealEnvelope } from '../core/envelope.js';
+import { type MessageKeySource, openEnvelope, sealEnvelope } from '../core/envelope.js';
 import { FrameDecoder } from '../core/frame-decoder.js';
 import { FrameType } from '../core/frame-types.js';
 import type { Identity } from '../core/identity.js';
@@ -364,29 +364,28 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
     body: MessageBody,
     recipients: readonly DirectoryPeer[],
     withheld: string[],
-    key: { readonly ratchet: { readonly header: RatchetHeader; readonly messageKey: Buffer } } | { readonly roomKey: { readonly header: SenderKeyHeader; readonly messageKey: Buffer } },
+    key: MessageKeySource,
     announce = true,
   ): SentMessage {
     const conversation = to === null ? '#room' : to.toLowerCase();
     const seq = this.sendCounters.get(conversation) ?? 0;
-    const sealed = sealEnvelope({
+    const envelope = sealEnvelope({
       senderName: this.joinName,
       senderKey: this.identity.privateKey,
       chain: this.chainId,
       seq,
       to,
-      recipients: [],
       plaintext: Buffer.from(JSON.stringify(body), 'utf8'),
       ...key,
     });
     const keys = Object.fromEntries(recipients.map((peer) => [peer.name, '']));
-    const frame = encodeMessage({ type: 'send', to, envelope: sealed.envelope, keys });
+    const frame = encodeMessage({ type: 'send', to, envelope, keys });
     if (this.limits !== undefined && frame.length - 5 > this.limits.maxControlFrameBytes) {
       throw new ChatError(ErrorCode.MESSAGE_TOO_LARGE, `the sealed message (${frame.length} bytes) is over the server's frame limit`);
     }
     this.stream!.write(frame);
     this.sendCounters.set(conversation, seq + 1);
-    const sent: SentMessage = { id: sealed.envelope.id, to, withheld };
+    const sent: SentMessage = { id: envelope.id, to, withheld };
     if (announce) this.emit('sent', sent);
     return sent;
   }
@@ -541,7 +540,7 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
         to: message.to,
         envelope: message.envelope,
         senderPublicKey: sender.key.publicKey,
-        key: { messageKey: source.messageKey },
+        messageKey: source.messageKey,
       });
       // Replay check only after the signature held, so forged ids cannot fill the table.
       this.replay.check(message.envelope.id, message.envelope.ts);

@@ -1,15 +1,15 @@
 // Sealing and opening end-to-end envelopes (docs/PROTOCOL.md, "Envelopes").
 //
-// A fresh AES-256-GCM key per message encrypts the plaintext; that key is wrapped with
-// RSA-OAEP-SHA256 for each recipient; the sender signs (RSA-PSS-SHA256) the header and ciphertext.
-// The wrapped keys are not signed, since each recipient sees only its own, but GCM binds the
-// ciphertext to the one key it was made with: a substituted key fails to decrypt.
-import { type KeyObject, constants, createCipheriv, createDecipheriv, privateDecrypt, publicEncrypt, randomBytes } from 'node:crypto';
+// The message key comes from the pair's Double Ratchet (a direct message) or the sender's
+// sender-key chain (the room); it encrypts the plaintext with AES-256-GCM under the envelope
+// header as associated data, and the sender signs (RSA-PSS-SHA256) the header and ciphertext, so
+// the server can neither read, alter, re-address nor attribute a message to someone else.
+import { type KeyObject, createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import type { RatchetHeader } from './double-ratchet.js';
 import { CryptoError, ErrorCode } from './errors.js';
 import { signBytes, verifyBytes } from './identity.js';
-import type { RatchetHeader } from './double-ratchet.js';
-import type { SenderKeyHeader } from './sender-key.js';
 import type { Envelope } from './messages.js';
+import type { SenderKeyHeader } from './sender-key.js';
 import { lengthPrefixed } from './signed-bytes.js';
 
 const ENVELOPE_CONTEXT = 'tui-chat/envelope/v2';
@@ -20,41 +20,31 @@ const GCM_IV_BYTES = 12;
 const GCM_TAG_BYTES = 16;
 const MESSAGE_ID_BYTES = 16;
 
-export interface Recipient {
-  readonly name: string;
-  readonly publicKey: KeyObject;
-}
+/** Where the message key came from, and the header that lets the recipient find it. */
+export type MessageKeySource =
+  | { readonly ratchet: { readonly header: RatchetHeader; readonly messageKey: Buffer } }
+  | { readonly roomKey: { readonly header: SenderKeyHeader; readonly messageKey: Buffer } };
 
-export interface SealInput {
+export type SealInput = MessageKeySource & {
   readonly senderName: string;
+  /** The sender's identity key, which signs. */
   readonly senderKey: KeyObject;
   /** null for the room. */
   readonly to: string | null;
-  readonly recipients: readonly Recipient[];
   readonly plaintext: Buffer;
   /** The sender's chain id and this message's number in it (see messages.ts). */
   readonly chain: string;
   readonly seq: number;
-  /** A direct message's key from the Double Ratchet: used instead of wrapping a random key. */
-  readonly ratchet?: { readonly header: RatchetHeader; readonly messageKey: Buffer };
-  /** A room message's key from the sender's sender-key chain (not to be confused with senderKey, the signing key). */
-  readonly roomKey?: { readonly header: SenderKeyHeader; readonly messageKey: Buffer };
   readonly now?: number;
-}
-
-export interface SealedMessage {
-  readonly envelope: Envelope;
-  /** Recipient name -> the message key wrapped for that recipient, base64. */
-  readonly keys: Record<string, string>;
-}
+};
 
 export interface OpenInput {
   readonly from: string;
   readonly to: string | null;
   readonly envelope: Envelope;
   readonly senderPublicKey: KeyObject;
-  /** The message key: given by the ratchet (DM) or the sender-key chain (room), or RSA-wrapped. */
-  readonly key: { readonly wrapped: string; readonly recipientKey: KeyObject } | { readonly messageKey: Buffer };
+  /** From the recipient's ratchet or sender-key chain, for this envelope's header. */
+  readonly messageKey: Buffer;
 }
 
 type EnvelopeHeader = Pick<Envelope, 'id' | 'ts' | 'chain' | 'seq' | 'ratchet' | 'senderKey'>;
@@ -72,35 +62,26 @@ function signedBytes(from: string, to: string | null, envelope: Omit<Envelope, '
   ]);
 }
 
-const OAEP = { padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256' } as const;
-
-export function sealEnvelope(input: SealInput): SealedMessage {
+export function sealEnvelope(input: SealInput): Envelope {
   const id = randomBytes(MESSAGE_ID_BYTES).toString('base64url');
   const ts = input.now ?? Date.now();
-  const given = input.ratchet ?? input.roomKey;
-  const messageKey = given?.messageKey ?? randomBytes(AES_KEY_BYTES);
+  const { messageKey } = 'ratchet' in input ? input.ratchet : input.roomKey;
+  if (messageKey.length !== AES_KEY_BYTES) throw new RangeError('message keys are 32 bytes');
   const iv = randomBytes(GCM_IV_BYTES);
-  const cipher = createCipheriv('aes-256-gcm', messageKey, iv);
-  const header = {
+  const header: EnvelopeHeader = {
     id, ts, chain: input.chain, seq: input.seq,
-    ...(input.ratchet === undefined ? {} : { ratchet: input.ratchet.header }),
-    ...(input.roomKey === undefined ? {} : { senderKey: input.roomKey.header }),
+    ...('ratchet' in input ? { ratchet: input.ratchet.header } : { senderKey: input.roomKey.header }),
   };
+  const cipher = createCipheriv('aes-256-gcm', messageKey, iv);
   cipher.setAAD(headerBytes(input.senderName, input.to, header));
   const ct = Buffer.concat([cipher.update(input.plaintext), cipher.final(), cipher.getAuthTag()]);
   const unsigned = { ...header, iv: iv.toString('base64'), ct: ct.toString('base64') };
   const sig = signBytes(input.senderKey, signedBytes(input.senderName, input.to, unsigned)).toString('base64');
-  const keys: Record<string, string> = Object.create(null);
-  for (const recipient of input.recipients) {
-    keys[recipient.name] = publicEncrypt({ key: recipient.publicKey, ...OAEP }, messageKey).toString('base64');
-  }
-  // The ratchet's key belongs to the ratchet; a random key is ours to wipe.
-  if (given === undefined) messageKey.fill(0);
-  return { envelope: { ...unsigned, sig }, keys };
+  return { ...unsigned, sig };
 }
 
 /**
- * Verifies the sender's signature, unwraps the key and decrypts. Every failure throws the same
+ * Verifies the sender's signature, then decrypts. Every failure throws the same
  * CryptoError(ENVELOPE_INVALID) so that a forger cannot tell which step it got past.
  */
 export function openEnvelope(input: OpenInput): Buffer {
@@ -109,25 +90,18 @@ export function openEnvelope(input: OpenInput): Buffer {
   if (!verifyBytes(input.senderPublicKey, signedBytes(input.from, input.to, envelope), signature)) {
     throw envelopeInvalid();
   }
-  let messageKey: Buffer | undefined;
   try {
-    messageKey =
-      'messageKey' in input.key
-        ? Buffer.from(input.key.messageKey)
-        : privateDecrypt({ key: input.key.recipientKey, ...OAEP }, Buffer.from(input.key.wrapped, 'base64'));
     const iv = Buffer.from(envelope.iv, 'base64');
     const sealed = Buffer.from(envelope.ct, 'base64');
-    if (messageKey.length !== AES_KEY_BYTES || iv.length !== GCM_IV_BYTES || sealed.length < GCM_TAG_BYTES) {
+    if (input.messageKey.length !== AES_KEY_BYTES || iv.length !== GCM_IV_BYTES || sealed.length < GCM_TAG_BYTES) {
       throw envelopeInvalid();
     }
-    const decipher = createDecipheriv('aes-256-gcm', messageKey, iv, { authTagLength: GCM_TAG_BYTES });
+    const decipher = createDecipheriv('aes-256-gcm', input.messageKey, iv, { authTagLength: GCM_TAG_BYTES });
     decipher.setAAD(headerBytes(input.from, input.to, envelope));
     decipher.setAuthTag(sealed.subarray(sealed.length - GCM_TAG_BYTES));
     return Buffer.concat([decipher.update(sealed.subarray(0, sealed.length - GCM_TAG_BYTES)), decipher.final()]);
   } catch (cause) {
     throw cause instanceof CryptoError ? cause : envelopeInvalid(cause);
-  } finally {
-    messageKey?.fill(0);
   }
 }
 
