@@ -56,11 +56,11 @@ export async function runConnect(argv: readonly string[], io: CliIo): Promise<nu
     passphrase: passphraseSource(passphraseFile, io, `passphrase for ${identityPath}: `),
     protectNew: passphraseFile !== undefined,
   });
+  const notices = new NoticeBoard();
   if (loaded.created) {
-    io.stderr.write(`created identity ${loaded.path}\nfingerprint ${formatFingerprint(loaded.identity.fingerprint)}\n`);
+    notices.post(`created your identity key ${loaded.path}, fingerprint ${formatFingerprint(loaded.identity.fingerprint)}`);
   }
   const knownPeers = await KnownPeers.load(knownPath);
-  const notices = new NoticeBoard();
   const openStream = await chooseTransport(flags, io, notices);
   if (flags['json'] === true) {
     notices.subscribe((text) => io.stderr.write(`${text}\n`));
