@@ -12,7 +12,7 @@ const peer = (name: string, extra: Partial<PeerView> = {}): PeerView => ({
 
 /** What blessed would display: tags resolved, {open}/{close} turned back into braces. */
 function visible(tagged: string): string {
-  return tagged.replace(/\{(open|close)\}|\{[^{}]*\}/g, (tag, word) => (word === 'open' ? '{' : word === 'close' ? '}' : ''));
+  return tagged.replace(/\{(open|close)\}|\{[^{}]*\}/g, (_tag, word) => (word === 'open' ? '{' : word === 'close' ? '}' : ''));
 }
 
 describe('pane rendering', () => {

@@ -13,7 +13,6 @@ import {
   type AnnouncedLimits,
   type ClientMessage,
   type DeliverMessage,
-  PROTOCOL_VERSION,
   type PeerSummary,
   type ServerMessage,
   type StreamEndMessage,
