@@ -201,4 +201,25 @@ describe('the TUI in a real terminal', () => {
     await alice.waitForScreen(/sent 1 message queued while offline/, 'the queue to be sent');
     await alice.waitForScreen(/│ online/, 'the status bar to say online');
   });
+
+  it('re-scales the stream when the terminal is resized during playback', async (t) => {
+    const dir = makeTempDir(t);
+    const { port } = await startServeProcess(t);
+    const alice = await openTui(t, dir, port, 'alice', 0, 130, 30, { COLORTERM: 'truecolor' });
+    const widestRun = (screen: string) => Math.max(0, ...screen.split('\n').map((line) => Math.max(0, ...(line.match(/▀+/g) ?? []).map((run) => run.length))));
+    alice.type(':play mandelbrot-480x270-24fps.mp4');
+    alice.keys('Enter');
+    await alice.waitForScreen(/▀{20,}/, 'frames');
+    // Paused, so the short clip cannot end while the terminal changes size.
+    alice.type(':pause');
+    alice.keys('Enter');
+    await alice.waitForScreen(/\d\.\ds\/4\.0s paused/, 'the pause in the status bar');
+    const before = widestRun(alice.capture());
+    alice.resize(200, 60);
+    await alice.waitForScreen(/^┌─ peers[^\n]{192}\n/, 'the larger layout');
+    alice.type(':pause');
+    alice.keys('Enter');
+    // The server re-scaled the stream to the larger pane: the frames are wider now.
+    await alice.waitForScreen(new RegExp(`▀{${before + 10},}`), 'wider frames after the resize', 15_000);
+  });
 });
