@@ -8,8 +8,9 @@
 // shared secret is HKDF(DH(prekeyA, prekeyB)) bound to both names and prekeys, so either side can
 // send first with no extra round trip. The peer whose name sorts first plays Alice (sends on the
 // chain from that first DH); the other plays Bob and ratchets forward before its first message.
-import { type KeyObject, createHmac, createPublicKey, diffieHellman, generateKeyPairSync, hkdfSync, timingSafeEqual } from 'node:crypto';
+import { type KeyObject, createPublicKey, diffieHellman, generateKeyPairSync, hkdfSync, timingSafeEqual } from 'node:crypto';
 import { CryptoError, ErrorCode } from './errors.js';
+import { stepChain } from './hash-chain.js';
 import { lengthPrefixed } from './signed-bytes.js';
 
 /** Most message keys kept for messages that have not arrived yet (libsignal keeps 2,000). */
@@ -61,13 +62,6 @@ function kdfRoot(rootKey: Buffer, dhOutput: Buffer): { rootKey: Buffer; chainKey
   return { rootKey: out.subarray(0, 32), chainKey: out.subarray(32) };
 }
 
-function kdfChain(chainKey: Buffer): { chainKey: Buffer; messageKey: Buffer } {
-  return {
-    chainKey: createHmac('sha256', chainKey).update(Buffer.from([0x02])).digest(),
-    messageKey: createHmac('sha256', chainKey).update(Buffer.from([0x01])).digest(),
-  };
-}
-
 function invalid(): CryptoError {
   return new CryptoError(ErrorCode.ENVELOPE_INVALID, 'message failed verification');
 }
@@ -115,7 +109,7 @@ export class DoubleRatchet {
       this.rootKey = step.rootKey;
       this.sendChain = step.chainKey;
     }
-    const { chainKey, messageKey } = kdfChain(this.sendChain);
+    const { chainKey, messageKey } = stepChain(this.sendChain);
     this.sendChain = chainKey;
     const header = { dh: this.sending.publicRaw.toString('base64'), pn: this.previousSent, n: this.sent };
     this.sent++;
@@ -149,7 +143,7 @@ export class DoubleRatchet {
       // A header far ahead would make us derive (and store) keys without end: refuse it.
       if (until - received > MAX_SKIPPED_KEYS) throw invalid();
       while (received < until) {
-        const step = kdfChain(receiveChain);
+        const step = stepChain(receiveChain);
         receiveChain = step.chainKey;
         newlySkipped.push([`${chainDh}:${received}`, step.messageKey]);
         received++;
@@ -173,7 +167,7 @@ export class DoubleRatchet {
     }
     skipUntil(header.n, header.dh);
     if (receiveChain === undefined) throw invalid();
-    const { chainKey, messageKey } = kdfChain(receiveChain);
+    const { chainKey, messageKey } = stepChain(receiveChain);
     return {
       messageKey,
       commit: () => {

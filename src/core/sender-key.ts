@@ -3,8 +3,9 @@
 // member over the pairwise Double Ratchets, and replaced by a fresh chain whenever the membership
 // changes, so a member who left cannot read on and a newcomer cannot read back. Steps only move
 // forward, and used keys are deleted.
-import { createHmac, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { CryptoError, ErrorCode } from './errors.js';
+import { stepChain } from './hash-chain.js';
 
 export interface SenderKeyHeader {
   /** Which chain of the sender's (random, base64url). */
@@ -24,13 +25,6 @@ export interface SenderKeyGrant {
 /** Skipped message keys kept per chain (as for the Double Ratchet). */
 export const MAX_SKIPPED_SENDER_KEYS = 2000;
 
-function step(chainKey: Buffer): { chainKey: Buffer; messageKey: Buffer } {
-  return {
-    chainKey: createHmac('sha256', chainKey).update(Buffer.from([0x02])).digest(),
-    messageKey: createHmac('sha256', chainKey).update(Buffer.from([0x01])).digest(),
-  };
-}
-
 function invalid(): CryptoError {
   return new CryptoError(ErrorCode.ENVELOPE_INVALID, 'message failed verification');
 }
@@ -47,7 +41,7 @@ export class SenderKeyChain {
   }
 
   next(): { header: SenderKeyHeader; messageKey: Buffer } {
-    const { chainKey, messageKey } = step(this.chainKey);
+    const { chainKey, messageKey } = stepChain(this.chainKey);
     const header = { id: this.id, n: this.n };
     this.chainKey = chainKey;
     this.n++;
@@ -75,11 +69,11 @@ export class SenderKeyReceiver {
     let chainKey = this.chainKey;
     const newlySkipped: Array<[number, Buffer]> = [];
     for (let i = this.n; i < n; i++) {
-      const next = step(chainKey);
+      const next = stepChain(chainKey);
       newlySkipped.push([i, next.messageKey]);
       chainKey = next.chainKey;
     }
-    const { chainKey: after, messageKey } = step(chainKey);
+    const { chainKey: after, messageKey } = stepChain(chainKey);
     return {
       messageKey,
       commit: () => {
