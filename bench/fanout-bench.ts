@@ -1,18 +1,17 @@
 // How many viewers one server streams to at 30 fps (80x24 cells, 80x48 pixels) before frames drop.
 // Each viewer is a real client with its own stream and its own ffmpeg on the server; the server is
 // a child process; viewers count what they receive and the server reports what it dropped.
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { type Socket, connect } from 'node:net';
-import { fileURLToPath } from 'node:url';
 import { FrameDecoder } from '../src/core/frame-decoder.js';
 import { FrameType } from '../src/core/frame-types.js';
 import { type Identity, generateIdentity } from '../src/core/identity.js';
 import { decodeServerMessage, encodeMessage } from '../src/core/message-codec.js';
 import { BENCH_DIR, makeTestPatternClip } from './bench-clips.js';
 import { answerChallenge, sendHello } from './bench-join.js';
+import { startProcess, stopProcess } from './bench-process.js';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 /** The load generator is one process on one address and floods on purpose: lift flood control. */
 const UNLIMITED = ['--max-clients-per-address', '100000', '--rate-messages', '100000000', '--rate-burst', '100000000', '--rate-bytes', '100000000000', '--rate-burst-bytes', '100000000000'];
 /** 20 s at 30 fps, long enough that every viewer is playing at once after the staggered starts. */
@@ -41,18 +40,8 @@ interface Viewer {
   socket: Socket;
 }
 
-async function startServer(videosDir: string): Promise<{ child: ChildProcess; port: number }> {
-  const args = ['bin/tui-chat', 'serve', '--plaintext', '--port', '0', ...UNLIMITED, '--log-level', 'warn', '--max-streams', '1000', '--max-clients', '1000', '--videos', videosDir];
-  const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'ignore'] });
-  const port = await new Promise<number>((resolve) => {
-    let out = '';
-    child.stdout!.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      const match = /listening on [\d.]+:(\d+)/.exec(out);
-      if (match) resolve(Number(match[1]));
-    });
-  });
-  return { child, port };
+function startServer(videosDir: string): Promise<{ child: ChildProcess; port: number }> {
+  return startProcess(['bin/tui-chat', 'serve', '--plaintext', '--port', '0', ...UNLIMITED, '--log-level', 'warn', '--max-streams', '1000', '--max-clients', '1000', '--videos', videosDir]);
 }
 
 function joinViewer(port: number, index: number, identity: Identity): Promise<Viewer> {
@@ -102,8 +91,7 @@ export async function runFanoutBench(counts: readonly number[] = [8, 16, 32, 48,
       results.push({ viewers: count, expected, received, dropped, dropShare: (expected - received) / expected });
       for (const viewer of viewers) viewer.socket.destroy();
     } finally {
-      child.kill('SIGTERM');
-      await new Promise((resolve) => child.once('exit', resolve));
+      await stopProcess(child);
     }
     if (results.at(-1)!.dropShare > 0.01) break;
   }

@@ -4,18 +4,16 @@
 //
 // A "delivery" is one message arriving at one recipient: a room message among N clients is N-1
 // deliveries, a DM is one. Latency is from the sender's write to the recipient's read.
-import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { type Socket, connect } from 'node:net';
-import { fileURLToPath } from 'node:url';
 import { FrameDecoder } from '../src/core/frame-decoder.js';
 import { encodeTextFrame } from '../src/core/frame-encoder.js';
 import { FrameType } from '../src/core/frame-types.js';
 import { type Identity, generateIdentity } from '../src/core/identity.js';
 import { decodeServerMessage } from '../src/core/message-codec.js';
 import { answerChallenge, sendHello } from './bench-join.js';
+import { SERVE_READY, startProcess, stopProcess } from './bench-process.js';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 /** The load generator is one process on one address and floods on purpose: lift flood control. */
 const UNLIMITED = ['--max-clients-per-address', '100000', '--rate-messages', '100000000', '--rate-burst', '100000000', '--rate-bytes', '100000000000', '--rate-burst-bytes', '100000000000'];
 const BROADCAST = 0xffff;
@@ -47,26 +45,6 @@ interface BenchClient {
 type OnDelivery = (messageId: number) => void;
 
 // ---- processes -----------------------------------------------------------------------------------
-
-async function startProcess(args: string[], ready: RegExp): Promise<{ child: ChildProcess; port: number }> {
-  const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'pipe', 'ignore'] });
-  let out = '';
-  const port = await new Promise<number>((resolve, reject) => {
-    child.stdout!.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      const match = ready.exec(out);
-      if (match) resolve(Number(match[1]));
-    });
-    child.once('exit', (code) => reject(new Error(`process exited early (${code})`)));
-  });
-  return { child, port };
-}
-
-async function stopProcess(child: ChildProcess): Promise<void> {
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGTERM');
-  await exited;
-}
 
 function openSocket(port: number): Promise<Socket> {
   return new Promise((resolve, reject) => {
@@ -251,7 +229,7 @@ export async function benchTarget(target: BenchResult['target'], clientCount: nu
   const tracker = createTracker();
   const { child, port } =
     target === 'tui-chat'
-      ? await startProcess(['bin/tui-chat', 'serve', '--plaintext', '--port', '0', ...UNLIMITED, '--log-level', 'warn', '--max-clients', '1000', '--max-queue-bytes', String(64 << 20)], /listening on [\d.]+:(\d+)/)
+      ? await startProcess(['bin/tui-chat', 'serve', '--plaintext', '--port', '0', ...UNLIMITED, '--log-level', 'warn', '--max-clients', '1000', '--max-queue-bytes', String(64 << 20)], SERVE_READY)
       : await startProcess(['dist/bench/bare-relay.js'], /listening (\d+)/);
   try {
     const clients: BenchClient[] = [];

@@ -1,14 +1,13 @@
 // End to end: a 30 fps video at 160x48 cells through a real server into the real TUI inside tmux,
 // in truecolor. tmux is the terminal here (it parses every byte, as a real terminal would); the
 // TUI reports at the end what it drew and skipped.
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { BENCH_DIR, makeZoomClip } from './bench-clips.js';
+import { PROJECT_ROOT, startProcess, stopProcess } from './bench-process.js';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const CLIP = 'zoom-480x270-30fps-10s.mp4';
 const SECONDS = 10;
 /** A 216x80 terminal gives the video pane 160 columns and 45 rows (160x90 pixels, 16:9). */
@@ -38,19 +37,11 @@ function tmux(socket: string, ...args: string[]): string {
 export async function runTuiVideoBench(): Promise<TuiVideoResult> {
   const videos = makeClip();
   const work = mkdtempSync(join(tmpdir(), 'tui-chat-bench-'));
-  const server: ChildProcess = spawn(process.execPath, ['bin/tui-chat', 'serve', '--port', '0', '--videos', videos], { cwd: ROOT, stdio: ['ignore', 'pipe', 'ignore'] });
+  const { child: server, port } = await startProcess(['bin/tui-chat', 'serve', '--port', '0', '--videos', videos]);
   const socket = `tui-chat-bench-${process.pid}`;
   try {
-    const port = await new Promise<number>((resolve) => {
-      let out = '';
-      server.stdout!.on('data', (chunk: Buffer) => {
-        out += chunk.toString();
-        const match = /listening on [\d.]+:(\d+)/.exec(out);
-        if (match) resolve(Number(match[1]));
-      });
-    });
     const script = join(work, 'tui.sh');
-    writeFileSync(script, `#!/bin/sh\nexport LANG=C.UTF-8 COLORTERM=truecolor XDG_CONFIG_HOME='${work}'\nexec '${process.execPath}' '${join(ROOT, 'bin/tui-chat')}' connect 127.0.0.1:${port} --name bench 2>'${work}/tui.err'\n`, { mode: 0o755 });
+    writeFileSync(script, `#!/bin/sh\nexport LANG=C.UTF-8 COLORTERM=truecolor XDG_CONFIG_HOME='${work}'\nexec '${process.execPath}' '${join(PROJECT_ROOT, 'bin/tui-chat')}' connect 127.0.0.1:${port} --name bench 2>'${work}/tui.err'\n`, { mode: 0o755 });
     tmux(socket, '-f', '/dev/null', 'new-session', '-d', '-s', 'bench', '-x', String(TERMINAL.width), '-y', String(TERMINAL.height), script);
     const screen = () => tmux(socket, 'capture-pane', '-p', '-J', '-t', 'bench');
     const waitFor = async (pattern: RegExp, timeoutMs: number): Promise<RegExpExecArray> => {
@@ -75,7 +66,7 @@ export async function runTuiVideoBench(): Promise<TuiVideoResult> {
     } catch {
       // already gone
     }
-    server.kill('SIGTERM');
+    await stopProcess(server);
     rmSync(work, { recursive: true, force: true });
   }
 }

@@ -1,0 +1,31 @@
+// Child processes for the benchmarks: started from the project root, considered ready when a line
+// like "listening ... PORT" appears on stdout, stopped with SIGTERM.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+export const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+/** The line `tui-chat serve` prints once it listens; the first group is the port. */
+export const SERVE_READY = /listening on [\d.]+:(\d+)/;
+
+/** Runs `node ARGS` and resolves with the port once `ready` (whose first group is the port) matches stdout. */
+export async function startProcess(args: readonly string[], ready: RegExp = SERVE_READY): Promise<{ child: ChildProcess; port: number }> {
+  const child = spawn(process.execPath, args, { cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'ignore'] });
+  let out = '';
+  const port = await new Promise<number>((resolve, reject) => {
+    child.stdout!.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      const match = ready.exec(out);
+      if (match) resolve(Number(match[1]));
+    });
+    child.once('exit', (code) => reject(new Error(`process exited early (${code})`)));
+  });
+  return { child, port };
+}
+
+export async function stopProcess(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  await exited;
+}
