@@ -41,7 +41,7 @@ const PERMANENT_REFUSALS: ReadonlySet<string> = new Set([
   ErrorCode.SERVER_KEY_CHANGED,
 ]);
 const FORWARDED_EVENTS = [
-  'ready', 'peers', 'join', 'leave', 'message', 'sent', 'ack', 'key-changed', 'error',
+  'ready', 'peers', 'join', 'leave', 'message', 'sent', 'ack', 'key-changed', 'error', 'cluster',
   'videos', 'poster', 'stream-start', 'stream-status', 'stream-end', 'video-frame',
 ] as const;
 /** How many numbered alternatives to try (alice2 .. alice9) before a random suffix. */

@@ -91,6 +91,8 @@ export interface SessionEvents {
   'stream-end': StreamEndMessage;
   'video-frame': VideoFrame;
   error: SessionErrorEvent;
+  /** A clustered server lost (degraded) or regained (ok) its link to the other servers. */
+  cluster: { readonly state: 'ok' | 'degraded'; readonly message: string };
   disconnected: { readonly reason: string };
 }
 
@@ -470,6 +472,9 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
       case 'error':
         return this.onServerError(message.code, message.message, message.fatal, message.ref);
       case 'pong':
+        return;
+      case 'cluster':
+        this.emit('cluster', { state: message.state, message: stripControlCharacters(message.message) });
         return;
       case 'shutdown':
         this.closeReason = `server shut down: ${stripControlCharacters(message.reason)}`;

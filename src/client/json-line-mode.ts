@@ -30,6 +30,7 @@ export async function runJsonLineMode(session: ChatSession, input: Readable, out
     print({ type: 'key-changed', name: k.name, pinned: k.pinned, announced: k.announced, warning: `the key for ${k.name} changed: messages from it are unverified` }),
   );
   session.on('error', (e) => print({ type: 'error', ...e }));
+  session.on('cluster', (c) => print({ type: 'cluster', state: c.state, message: c.message }));
   // Video: events and counts, never pixels.
   const video = { stream: -1, received: 0, paused: false };
   session.on('videos', (videos) => print({ type: 'videos', videos }));

@@ -25,6 +25,8 @@ export const ErrorCode = {
   TOO_MANY_FROM_ADDRESS: 'CHAT_ERR_TOO_MANY_FROM_ADDRESS',
   SHUTDOWN: 'CHAT_ERR_SHUTDOWN',
   NOT_CONNECTED: 'CHAT_ERR_NOT_CONNECTED',
+  /** A clustered node lost its broker: no joins, and messages to other nodes' users are refused. */
+  CLUSTER_UNAVAILABLE: 'CHAT_ERR_CLUSTER_UNAVAILABLE',
   // Video.
   VIDEO_NOT_FOUND: 'CHAT_ERR_VIDEO_NOT_FOUND',
   VIDEO_PATH: 'CHAT_ERR_VIDEO_PATH',

@@ -117,6 +117,11 @@ export function decodeServerMessage(body: Buffer): ServerMessage {
       return { type: 'pong', nonce: integer(obj, 'nonce') };
     case 'shutdown':
       return { type: 'shutdown', reason: string(obj, 'reason', MAX_TEXT_CHARS) };
+    case 'cluster': {
+      const state = obj['state'];
+      if (state !== 'ok' && state !== 'degraded') throw invalid('state', 'must be ok or degraded');
+      return { type: 'cluster', state, message: string(obj, 'message', MAX_TEXT_CHARS) };
+    }
     case 'poster':
       return { type: 'poster', name: string(obj, 'name', MAX_VIDEO_NAME_CHARS), jpeg: base64(obj, 'jpeg', MAX_POSTER_CHARS) };
     case 'videos': {

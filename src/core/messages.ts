@@ -4,7 +4,7 @@ import type { RatchetHeader } from './double-ratchet.js';
 import type { SenderKeyHeader } from './sender-key.js';
 
 /** Bumped on any incompatible change; a peer speaking another version is refused at hello. */
-export const PROTOCOL_VERSION = 2;
+export const PROTOCOL_VERSION = 3;
 
 /** Sealed message as the sender built it. The server relays it without being able to read it. */
 export interface Envelope {
@@ -187,6 +187,12 @@ export interface PongMessage {
   readonly type: 'pong';
   readonly nonce: number;
 }
+/** A clustered server lost (degraded) or regained (ok) its link to the other servers. */
+export interface ClusterStatusMessage {
+  readonly type: 'cluster';
+  readonly state: 'ok' | 'degraded';
+  readonly message: string;
+}
 export interface ShutdownMessage {
   readonly type: 'shutdown';
   readonly reason: string;
@@ -256,4 +262,5 @@ export type ServerMessage =
   | AckMessage
   | ErrorMessage
   | PongMessage
+  | ClusterStatusMessage
   | ShutdownMessage;

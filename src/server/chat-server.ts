@@ -7,12 +7,16 @@ import { encodeTextFrame } from '../core/frame-encoder.js';
 import { FrameType } from '../core/frame-types.js';
 import { type Logger, silentLogger } from '../core/logger.js';
 import { encodeMessage } from '../core/message-codec.js';
-import type { PeerSummary, SendMessage } from '../core/messages.js';
-import { PeerRegistry, type PeerRecord } from '../core/peer-registry.js';
+import type { Envelope, PeerSummary, SendMessage } from '../core/messages.js';
+import { NameTakenError, PeerRegistry, type PeerRecord } from '../core/peer-registry.js';
 import { shortFingerprint } from '../core/fingerprint.js';
 import { ClientConnection, type ConnectionHost, type VideoRequest } from './client-connection.js';
 import { VideoService } from './video-service.js';
 import { DEFAULT_SERVER_LIMITS, type ServerLimits } from './server-limits.js';
+import type { ClusterOptions } from './cluster/cluster-options.js';
+import type { ClusterHost, ClusterLink } from './cluster/cluster-link.js';
+import type { DirectRelay, RoomRelay, UndeliveredNotice } from './cluster/cluster-wire.js';
+import { nameKey } from '../core/names.js';
 
 export interface ChatServerOptions {
   /** Interface to listen on. Default 127.0.0.1: exposing the server is a deliberate choice. */
@@ -28,6 +32,8 @@ export interface ChatServerOptions {
   readonly ffmpegPath?: string;
   /** TLS key and certificate (PEM). Without them the server speaks plain TCP (tests, --plaintext). */
   readonly tls?: { readonly keyPem: string; readonly certPem: string };
+  /** Join a cluster of nodes over a broker (docs/SCALING.md). Without it the server stands alone. */
+  readonly cluster?: ClusterOptions;
 }
 
 export const DEFAULT_HOST = '127.0.0.1';
@@ -42,7 +48,7 @@ interface JoinedPeer extends PeerRecord {
 /** How long close() waits for clients to hang up after the shutdown notice before cutting them off. */
 const SHUTDOWN_GRACE_MS = 2000;
 
-export class ChatServer implements ConnectionHost {
+export class ChatServer implements ConnectionHost, ClusterHost {
   readonly limits: ServerLimits;
   readonly logger: Logger;
   readonly videosDir: string;
@@ -53,6 +59,10 @@ export class ChatServer implements ConnectionHost {
   private readonly registry = new PeerRegistry<JoinedPeer>();
   private closing = false;
   readonly videos: VideoService;
+  private readonly clusterOptions: ClusterOptions | undefined;
+  private cluster: ClusterLink | undefined;
+  /** Names whose cluster-wide claim is in flight: taken here already, though not yet joined. */
+  private readonly admitting = new Set<string>();
 
   constructor(options: ChatServerOptions = {}) {
     this.host = options.host ?? DEFAULT_HOST;
@@ -84,10 +94,12 @@ export class ChatServer implements ConnectionHost {
       maxMediaFrameBytes: this.limits.maxMediaFrameBytes,
       logger: this.logger,
     });
+    this.clusterOptions = options.cluster;
   }
 
-  /** Resolves with the bound address once listening. */
-  listen(): Promise<AddressInfo> {
+  /** Joins the cluster first (when clustered), then resolves with the bound address once listening. */
+  async listen(): Promise<AddressInfo> {
+    if (this.clusterOptions !== undefined) this.cluster = await joinCluster(this.clusterOptions, this);
     return new Promise((resolve, reject) => {
       this.server.once('error', reject);
       this.server.listen(this.port, this.host, () => {
@@ -104,9 +116,14 @@ export class ChatServer implements ConnectionHost {
     return this.server.address() as AddressInfo;
   }
 
-  /** Names of joined clients, in join order. */
+  /** Names of joined clients, in join order, then (when clustered) those on other nodes. */
   get peerNames(): string[] {
-    return this.registry.list().map((peer) => peer.name);
+    return this.allPeers().map((peer) => peer.name);
+  }
+
+  /** This node's cluster id, or undefined when it stands alone. */
+  get clusterNodeId(): string | undefined {
+    return this.cluster?.nodeId;
   }
 
   get connectionCount(): number {
@@ -124,6 +141,7 @@ export class ChatServer implements ConnectionHost {
     this.closing = true;
     this.logger.log('info', 'server.closing', { clients: this.connections.size });
     this.videos.stopAll();
+    await this.cluster?.close().catch((error: unknown) => this.logger.log('warn', 'cluster.close_failed', { error: String(error).slice(0, 120) }));
     const stopped = new Promise<void>((resolve) => this.server.close(() => resolve()));
     for (const connection of this.connections) {
       connection.send({ type: 'shutdown', reason });
@@ -140,11 +158,41 @@ export class ChatServer implements ConnectionHost {
 
   checkNameAvailable(name: string): void {
     this.registry.checkAvailable(name);
+    if (this.admitting.has(nameKey(name)) || this.cluster?.remotePeer(name) !== undefined) throw new NameTakenError(name);
   }
 
-  admit(connection: ClientConnection): void {
+  admit(connection: ClientConnection): Promise<void> | void {
     const peer = connection.peer;
     if (peer === undefined) throw new Error('admit() before the connection authenticated');
+    if (this.cluster !== undefined) return this.admitClustered(connection, this.cluster);
+    this.addMember(connection);
+  }
+
+  /** The name must be won cluster-wide first: of two nodes admitting one name at once, one wins. */
+  private async admitClustered(connection: ClientConnection, cluster: ClusterLink): Promise<void> {
+    const name = connection.peer!.name;
+    this.checkNameAvailable(name);
+    const key = nameKey(name);
+    this.admitting.add(key);
+    let won = false;
+    try {
+      won = (await cluster.claim(name)).won;
+      if (!won) throw new NameTakenError(name);
+      if (!connection.isOpen) {
+        won = false;
+        cluster.release(name);
+        return;
+      }
+      this.addMember(connection);
+      cluster.memberJoined(toSummary(this.registry.get(name)!));
+    } finally {
+      this.admitting.delete(key);
+      if (!won) cluster.nameFreed(name);
+    }
+  }
+
+  private addMember(connection: ClientConnection): void {
+    const peer = connection.peer!;
     const record: JoinedPeer = {
       name: peer.name,
       publicKeyBase64: peer.key.publicKeyBase64,
@@ -164,7 +212,7 @@ export class ChatServer implements ConnectionHost {
     connection.send({
       type: 'welcome',
       name: peer.name,
-      peers: this.registry.list().map(toSummary),
+      peers: this.allPeers(),
       limits: { maxControlFrameBytes: this.limits.maxControlFrameBytes, maxMediaFrameBytes: this.limits.maxMediaFrameBytes },
     });
     this.broadcast(encodeMessage({ type: 'join', peer: toSummary(record) }), connection);
@@ -173,47 +221,77 @@ export class ChatServer implements ConnectionHost {
   route(sender: ClientConnection, message: SendMessage): void {
     const from = sender.peer!.name;
     const { envelope, keys } = message;
-    // The envelope is the same for every recipient: serialize it once and splice in each key.
-    const head = `{"type":"message","from":${JSON.stringify(from)},"to":${JSON.stringify(message.to)},"envelope":${JSON.stringify(envelope)},"key":"`;
-    const deliver = (recipient: JoinedPeer, wrappedKey: string): boolean =>
-      recipient.connection.sendFrame(encodeTextFrame(FrameType.CONTROL, `${head}${wrappedKey}"}`));
-
-    if (message.to !== null) {
-      const recipient = this.registry.get(message.to);
-      // A ratcheted DM carries no wrapped key: the key comes from the pair's Double Ratchet.
-      const wrappedKey = recipient === undefined ? undefined : envelope.ratchet !== undefined ? '' : keys[recipient.name];
-      if (recipient === undefined) {
-        sender.reject(new ChatError(ErrorCode.NO_SUCH_PEER, `${message.to} is not online`), false, envelope.id);
-        return;
-      }
-      if (wrappedKey === undefined) {
-        sender.reject(new ChatError(ErrorCode.NO_SUCH_PEER, `the message has no key for ${recipient.name}`), false, envelope.id);
-        return;
-      }
-      const delivered = deliver(recipient, wrappedKey) ? 1 : 0;
-      sender.send({ type: 'ack', id: envelope.id, delivered, missing: delivered ? [] : [recipient.name], unkeyed: [] });
-      return;
-    }
+    const frameFor = deliveryFrames(from, message.to, envelope);
+    if (message.to !== null) return this.routeDirect(sender, message.to, message, frameFor);
 
     let delivered = 0;
     const missing: string[] = [];
+    const remoteKeys = new Map<string, string>();
     // Names are case-insensitive: "bob" and "BOB" in one key table must not deliver twice.
-    const reached = new Set<ClientConnection>([sender]);
+    const reached = new Set<string>([nameKey(from)]);
     for (const [name, wrappedKey] of Object.entries(keys)) {
-      const recipient = this.registry.get(name);
-      if (recipient === undefined) {
+      if (reached.has(nameKey(name))) continue;
+      reached.add(nameKey(name));
+      const local = this.registry.get(name);
+      const remote = local === undefined ? this.cluster?.remotePeer(name) : undefined;
+      if (local !== undefined) {
+        if (local.connection.sendFrame(frameFor(wrappedKey))) delivered++;
+        else missing.push(local.name);
+      } else if (remote !== undefined) {
+        remoteKeys.set(remote.peer.name, wrappedKey);
+      } else {
         missing.push(name);
-      } else if (!reached.has(recipient.connection)) {
-        reached.add(recipient.connection);
-        if (deliver(recipient, wrappedKey)) delivered++;
-        else missing.push(recipient.name);
       }
     }
-    const unkeyed = this.registry
-      .list()
-      .filter((peer) => peer.connection !== sender && keys[peer.name] === undefined)
+    if (remoteKeys.size > 0) {
+      // Counted as delivered once handed to the broker; a node that then finds a recipient gone
+      // says so, and the sender gets an error naming them (undelivered() below).
+      const notSent = this.cluster!.relayRoom(from, envelope, remoteKeys);
+      delivered += remoteKeys.size - notSent.length;
+      missing.push(...notSent);
+    }
+    const unkeyed = this.allPeers()
+      .filter((peer) => nameKey(peer.name) !== nameKey(from) && keys[peer.name] === undefined)
       .map((peer) => peer.name);
     sender.send({ type: 'ack', id: envelope.id, delivered, missing, unkeyed });
+  }
+
+  private routeDirect(sender: ClientConnection, to: string, message: SendMessage, frameFor: (key: string) => Buffer): void {
+    const { envelope, keys } = message;
+    const recipient = this.registry.get(to);
+    const remote = recipient === undefined ? this.cluster?.remotePeer(to) : undefined;
+    const name = recipient?.name ?? remote?.peer.name;
+    if (name === undefined) {
+      sender.reject(new ChatError(ErrorCode.NO_SUCH_PEER, `${to} is not online`), false, envelope.id);
+      return;
+    }
+    // A ratcheted DM carries no wrapped key: the key comes from the pair's Double Ratchet.
+    const wrappedKey = envelope.ratchet !== undefined ? '' : keys[name];
+    if (wrappedKey === undefined) {
+      sender.reject(new ChatError(ErrorCode.NO_SUCH_PEER, `the message has no key for ${name}`), false, envelope.id);
+      return;
+    }
+    if (recipient !== undefined) {
+      const delivered = recipient.connection.sendFrame(frameFor(wrappedKey)) ? 1 : 0;
+      sender.send({ type: 'ack', id: envelope.id, delivered, missing: delivered ? [] : [name], unkeyed: [] });
+      return;
+    }
+    void this.cluster!.sendDirect(sender.peer!.name, name, envelope, wrappedKey).then((handOff) => {
+      switch (handOff) {
+        case 'delivered':
+        case 'not-delivered': {
+          const delivered = handOff === 'delivered' ? 1 : 0;
+          sender.send({ type: 'ack', id: envelope.id, delivered, missing: delivered ? [] : [name], unkeyed: [] });
+          return;
+        }
+        case 'absent':
+          sender.reject(new ChatError(ErrorCode.NO_SUCH_PEER, `${name} is not online`), false, envelope.id);
+          return;
+        case 'unreachable':
+          sender.reject(new ChatError(ErrorCode.CLUSTER_UNAVAILABLE, `not delivered to ${name}: the server holding them did not answer`), false, envelope.id);
+          return;
+      }
+    });
   }
 
   async video(connection: ClientConnection, request: VideoRequest): Promise<void> {
@@ -245,6 +323,69 @@ export class ChatServer implements ConnectionHost {
     this.registry.remove(peer.name);
     this.logger.log('info', 'client.left', { name: peer.name, online: this.registry.size });
     if (!this.closing) this.broadcast(encodeMessage({ type: 'leave', name: peer.name }), connection);
+    this.cluster?.memberLeft(peer.name);
+  }
+
+  // ---- ClusterHost: what other nodes ask of this one ------------------------------------------
+
+  localMembers(): PeerSummary[] {
+    return this.registry.list().map(toSummary);
+  }
+
+  holdsLocally(name: string): boolean {
+    return this.registry.has(name) || this.admitting.has(nameKey(name));
+  }
+
+  isMember(name: string): boolean {
+    return this.registry.has(name);
+  }
+
+  remoteJoined(peer: PeerSummary): void {
+    this.broadcast(encodeMessage({ type: 'join', peer }));
+  }
+
+  remoteLeft(name: string): void {
+    if (!this.closing) this.broadcast(encodeMessage({ type: 'leave', name }));
+  }
+
+  deliverRoom(relay: RoomRelay, recipients: Readonly<Record<string, string>>): string[] {
+    const frameFor = deliveryFrames(relay.from, null, relay.envelope);
+    return Object.entries(recipients)
+      .filter(([name, wrappedKey]) => this.registry.get(name)?.connection.sendFrame(frameFor(wrappedKey)) !== true)
+      .map(([name]) => name);
+  }
+
+  deliverDirect(relay: DirectRelay): boolean {
+    const recipient = this.registry.get(relay.to);
+    return recipient !== undefined && recipient.connection.sendFrame(deliveryFrames(relay.from, recipient.name, relay.envelope)(relay.key));
+  }
+
+  undelivered(notice: UndeliveredNotice): void {
+    const sender = this.registry.get(notice.from);
+    const names = notice.names.join(', ');
+    sender?.connection.reject(new ChatError(ErrorCode.NO_SUCH_PEER, `not delivered to ${names}: they left before it reached them`), false, notice.id);
+  }
+
+  linkChanged(up: boolean): void {
+    const message = up
+      ? 'the link to the rest of the cluster is back: everyone is reachable again'
+      : 'this server lost its link to the rest of the cluster: only people on this server can be reached until it is back';
+    this.broadcast(encodeMessage({ type: 'cluster', state: up ? 'ok' : 'degraded', message }));
+  }
+
+  evict(name: string): void {
+    const member = this.registry.get(name);
+    if (member === undefined) return;
+    this.logger.log('warn', 'cluster.evicted', { name });
+    member.connection.reject(
+      new ChatError(ErrorCode.NAME_TAKEN, `the name ${member.name} was given to someone on another server while this one was cut off from the cluster`),
+      true,
+    );
+  }
+
+  private allPeers(): PeerSummary[] {
+    const local = this.registry.list().map(toSummary);
+    return this.cluster === undefined ? local : [...local, ...this.cluster.remotePeers()];
   }
 
   // ---- internals -----------------------------------------------------------------------------
@@ -278,6 +419,20 @@ export class ChatServer implements ConnectionHost {
       if (peer.connection !== except) peer.connection.sendFrame(frame);
     }
   }
+}
+
+/** The delivery frame for one envelope, serialized once; only each recipient's key is spliced in. */
+function deliveryFrames(from: string, to: string | null, envelope: Envelope): (wrappedKey: string) => Buffer {
+  const head = `{"type":"message","from":${JSON.stringify(from)},"to":${JSON.stringify(to)},"envelope":${JSON.stringify(envelope)},"key":"`;
+  return (wrappedKey) => encodeTextFrame(FrameType.CONTROL, `${head}${wrappedKey}"}`);
+}
+
+/** Connects the bus, loaded only when clustering is asked for: a lone node never loads a broker client. */
+async function joinCluster(options: ClusterOptions, host: ClusterHost): Promise<ClusterLink> {
+  const [{ NatsBus }, { ClusterLink: Link }] = await Promise.all([import('./cluster/nats-bus.js'), import('./cluster/cluster-link.js')]);
+  const link = new Link(new NatsBus(options, host.logger), options, host);
+  await link.start();
+  return link;
 }
 
 function toSummary(peer: JoinedPeer): PeerSummary {

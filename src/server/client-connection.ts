@@ -26,8 +26,11 @@ export interface ConnectionHost {
   readonly logger: Logger;
   /** Throws InvalidNameError / NameTakenError. */
   checkNameAvailable(name: string): void;
-  /** Adds a fully authenticated client to the registry and announces it. Throws NameTakenError. */
-  admit(connection: ClientConnection): void;
+  /**
+   * Adds a fully authenticated client to the registry and announces it. Throws (or, clustered,
+   * rejects with) NameTakenError, or another ChatError that ends the connection.
+   */
+  admit(connection: ClientConnection): Promise<void> | void;
   route(connection: ClientConnection, message: SendMessage): void;
   /** Video requests; may finish later. A ChatError it throws or rejects with is sent back, not fatal. */
   video(connection: ClientConnection, message: VideoRequest): Promise<void> | void;
@@ -35,7 +38,7 @@ export interface ConnectionHost {
   onClosed(connection: ClientConnection): void;
 }
 
-type ConnectionState = 'awaiting-hello' | 'awaiting-auth' | 'joined' | 'closing' | 'closed';
+type ConnectionState = 'awaiting-hello' | 'awaiting-auth' | 'admitting' | 'joined' | 'closing' | 'closed';
 
 /** After a fatal error we send the reason and close; a peer that will not read gets this long. */
 const CLOSE_GRACE_MS = 1000;
@@ -102,7 +105,7 @@ export class ClientConnection {
   }
 
   /** False once closing has begun: further input from this peer is ignored. */
-  private get isOpen(): boolean {
+  get isOpen(): boolean {
     return this.state !== 'closing' && this.state !== 'closed';
   }
 
@@ -322,22 +325,42 @@ export class ClientConnection {
     }
     this.pending = undefined;
     this.joined = { name: pending.name, key: pending.key, prekey: pending.prekey, prekeySig: pending.prekeySig, joinedAt: Date.now() };
+    // A clustered server claims the name across nodes first, so admission may finish later.
+    this.state = 'admitting';
+    let admitted: Promise<void> | void;
     try {
-      this.host.admit(this);
+      admitted = this.host.admit(this);
     } catch (error) {
-      // Someone took the name between our hello check and now; let the client pick again.
-      this.joined = undefined;
-      this.state = 'awaiting-hello';
-      if (error instanceof ChatError) return this.reject(error, false);
-      throw error;
+      return this.onAdmitFailed(error);
     }
+    if (admitted === undefined) return this.onAdmitted();
+    admitted.then(
+      () => this.onAdmitted(),
+      (error: unknown) => this.onAdmitFailed(error),
+    );
+  }
+
+  private onAdmitted(): void {
+    if (this.state !== 'admitting') return;
     this.state = 'joined';
     this.clearHandshakeTimer();
     this.armIdleTimer();
   }
 
+  private onAdmitFailed(error: unknown): void {
+    this.joined = undefined;
+    if (!this.isOpen) return;
+    if (error instanceof ChatError && error.code === ErrorCode.NAME_TAKEN) {
+      // Someone took the name between our hello check and now; let the client pick again.
+      this.state = 'awaiting-hello';
+      return this.reject(error, false);
+    }
+    // Anything else (the cluster is unreachable) ends the attempt; the client retries later.
+    this.onPeerError(error);
+  }
+
   private onHandshakeTimeout(): void {
-    if (this.state === 'awaiting-hello' || this.state === 'awaiting-auth') {
+    if (this.state === 'awaiting-hello' || this.state === 'awaiting-auth' || this.state === 'admitting') {
       this.reject(new ChatError(ErrorCode.HANDSHAKE_TIMEOUT, `no completed join within ${this.host.limits.handshakeTimeoutMs} ms`), true);
     }
   }

@@ -56,6 +56,8 @@ export class ChatViewModel {
   peers: PeerView[] = [];
   peerCursor = 0;
   link: LinkStatus = { state: 'connecting' };
+  /** The server we are on lost its link to the rest of its cluster: only its own users are reachable. */
+  clusterDegraded = false;
   playing: string | null = null;
   helpVisible = false;
 

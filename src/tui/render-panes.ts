@@ -84,7 +84,9 @@ export function renderStatus(model: ChatViewModel, info: StatusInfo): string {
   const link = model.link;
   const state =
     link.state === 'online'
-      ? '{green-fg}online{/green-fg}'
+      ? model.clusterDegraded
+        ? '{yellow-fg}{bold}online, cluster degraded{/bold}{/yellow-fg}'
+        : '{green-fg}online{/green-fg}'
       : link.state === 'connecting'
         ? '{yellow-fg}connecting…{/yellow-fg}'
         : link.state === 'offline'

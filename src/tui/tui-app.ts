@@ -192,6 +192,11 @@ class TuiApp {
       this.model.addSystem(error.message, 'error');
       this.scheduleRender();
     });
+    client.on('cluster', ({ state, message }) => {
+      this.model.clusterDegraded = state === 'degraded';
+      this.model.addSystem(message, state === 'degraded' ? 'warning' : 'system', ROOM_ID);
+      this.scheduleRender();
+    });
     client.on('ack', (ack) => {
       const lost = [...ack.missing, ...ack.unkeyed];
       if (lost.length > 0) this.model.addSystem(`not delivered to ${lost.join(', ')} (offline or just joined)`, 'warning');
@@ -210,6 +215,8 @@ class TuiApp {
     });
     client.on('state', (state) => {
       this.model.link = state;
+      // A new connection may land on another server of the cluster; its status comes fresh.
+      if (state.state !== 'online') this.model.clusterDegraded = false;
       if (state.state === 'online') announcedOffline = false;
       if (state.state === 'offline' && !announcedOffline) {
         // Said once per outage; the status bar counts down the retries.

@@ -1,0 +1,241 @@
+// Three (or two) real nodes on one real nats-server, with clients spread across them: one chat.
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { after, before, describe, it, type TestContext } from 'node:test';
+import { connect } from '@nats-io/transport-node';
+import { ErrorCode } from '../../../src/core/errors.js';
+import type { Identity } from '../../../src/core/identity.js';
+import { createLineLogger } from '../../../src/core/logger.js';
+import type { ServerMessage } from '../../../src/core/messages.js';
+import { generateX25519 } from '../../../src/core/double-ratchet.js';
+import { signJoinChallenge } from '../../../src/core/join-proof.js';
+import { buildHello } from '../../../src/core/prekey.js';
+import { ChatSession } from '../../../src/client/chat-session.js';
+import { KnownPeers } from '../../../src/client/known-peers.js';
+import { ChatServer } from '../../../src/server/chat-server.js';
+import type { ClusterOptions } from '../../../src/server/cluster/cluster-options.js';
+import { waitUntil } from '../../helpers/events.js';
+import { testIdentity } from '../../helpers/identities.js';
+import { NatsBroker } from '../../helpers/nats-broker.js';
+import { RawClient } from '../../helpers/raw-client.js';
+
+/** Short timings so that leases run out in a test's time; the bound is lease + one heartbeat. */
+const TIMING = { heartbeatMs: 200, leaseMs: 1000, requestTimeoutMs: 1000 } as const;
+
+let broker: NatsBroker;
+let ids: Identity[];
+
+before(async () => {
+  broker = await NatsBroker.start();
+  ids = await Promise.all([0, 1, 2, 3, 4].map(testIdentity));
+});
+after(() => broker.destroy());
+
+interface Node {
+  readonly server: ChatServer;
+  readonly port: number;
+  readonly logs: string[];
+}
+
+/** Each test gets its own cluster name: tests share the broker, never each other's chat. */
+function clusterOptions(url: string): ClusterOptions {
+  return { url, name: `spec-${randomBytes(4).toString('hex')}`, ...TIMING };
+}
+
+async function startNodes(t: TestContext, count: number, options = clusterOptions(broker.url)): Promise<Node[]> {
+  const nodes: Node[] = [];
+  for (let i = 0; i < count; i++) {
+    const logs: string[] = [];
+    const server = new ChatServer({ port: 0, logger: createLineLogger((line) => logs.push(line), 'debug'), cluster: options });
+    const { port } = await server.listen();
+    t.after(() => server.close());
+    nodes.push({ server, port, logs });
+  }
+  return nodes;
+}
+
+function envelope(id: string) {
+  return { id, ts: Date.now(), chain: 'spec', seq: 0, iv: 'AAAAAAAAAAAAAAAA', ct: randomBytes(24).toString('base64'), sig: 'c2ln' };
+}
+
+function dmEnvelope(id: string) {
+  return { ...envelope(id), ratchet: { dh: randomBytes(32).toString('base64'), pn: 0, n: 0 } };
+}
+
+async function everyNodeLists(nodes: readonly Node[], names: readonly string[]): Promise<void> {
+  await waitUntil(() => nodes.every((node) => names.every((name) => node.server.peerNames.includes(name))), `every node to list ${names.join(', ')}`);
+}
+
+/** Joins as far as the server lets it: the welcome, or the error that refused the name. */
+async function tryJoin(port: number, name: string, identity: Identity): Promise<{ client: RawClient; outcome: ServerMessage }> {
+  const client = await RawClient.open(port);
+  client.send(buildHello(identity, name, generateX25519()));
+  let outcome: ServerMessage | undefined;
+  await waitUntil(() => (outcome = client.received.find((m) => m.type === 'challenge' || m.type === 'error')) !== undefined, `an answer to ${name}'s hello`);
+  if (outcome!.type === 'challenge') {
+    const signature = signJoinChallenge(identity.privateKey, Buffer.from(outcome!.nonce, 'base64'), name, identity.publicKeyDer);
+    client.send({ type: 'auth', signature: signature.toString('base64') });
+    await waitUntil(() => (outcome = client.received.find((m) => m.type === 'welcome' || m.type === 'error')) !== undefined, `an answer to ${name}'s auth`);
+  }
+  return { client, outcome: outcome! };
+}
+
+describe('a cluster of nodes on one broker', () => {
+  it('shows one peer list and delivers room messages across three nodes, each recipient once', async (t) => {
+    const [n1, n2, n3] = await startNodes(t, 3);
+    const a = await RawClient.join(n1!.port, 'alice', ids[0]!);
+    const b = await RawClient.join(n2!.port, 'bob', ids[1]!);
+    const c = await RawClient.join(n3!.port, 'carol', ids[2]!);
+    t.after(() => [a, b, c].forEach((client) => client.close()));
+    await everyNodeLists([n1!, n2!, n3!], ['alice', 'bob', 'carol']);
+    assert.deepEqual(new Set([(await a.next('join')).peer.name, (await a.next('join')).peer.name]), new Set(['bob', 'carol']));
+    assert.equal((await c.next('join', 3000).catch(() => undefined)) === undefined, true, 'carol joined last, so she hears of nobody new');
+
+    a.send({ type: 'send', to: null, envelope: envelope('room-1'), keys: { bob: '', carol: '' } });
+    const [toBob, toCarol] = await Promise.all([b.next('message'), c.next('message')]);
+    assert.equal(toBob.envelope.id, 'room-1');
+    assert.equal(toBob.from, 'alice');
+    assert.equal(toCarol.envelope.id, 'room-1');
+    const ack = await a.next('ack');
+    assert.deepEqual({ delivered: ack.delivered, missing: ack.missing, unkeyed: ack.unkeyed }, { delivered: 2, missing: [], unkeyed: [] });
+    // Each node takes the room message once: nobody gets a second copy.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assert.equal(b.received.filter((m) => m.type === 'message').length, 0);
+    assert.equal(c.received.filter((m) => m.type === 'message').length, 0);
+
+    c.close();
+    assert.equal((await a.next('leave')).name, 'carol');
+    assert.equal((await b.next('leave')).name, 'carol');
+  });
+
+  it('sends a DM only to the node holding the recipient, and says when nobody holds that name', async (t) => {
+    const [n1, n2, n3] = await startNodes(t, 3);
+    const a = await RawClient.join(n1!.port, 'alice', ids[0]!);
+    const b = await RawClient.join(n2!.port, 'bob', ids[1]!);
+    const c = await RawClient.join(n3!.port, 'carol', ids[2]!);
+    t.after(() => [a, b, c].forEach((client) => client.close()));
+    await everyNodeLists([n1!, n2!, n3!], ['alice', 'bob', 'carol']);
+
+    a.send({ type: 'send', to: 'carol', envelope: dmEnvelope('dm-1'), keys: {} });
+    const delivered = await c.next('message');
+    assert.equal(delivered.envelope.id, 'dm-1');
+    assert.equal(delivered.to, 'carol');
+    assert.equal((await a.next('ack')).delivered, 1);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assert.equal(b.received.some((m) => m.type === 'message'), false, 'bob is not sent carol\'s DM');
+
+    a.send({ type: 'send', to: 'nobody', envelope: dmEnvelope('dm-2'), keys: {} });
+    const error = await a.next('error');
+    assert.equal(error.code, ErrorCode.NO_SUCH_PEER);
+    assert.equal(error.ref, 'dm-2');
+  });
+
+  it('gives a name to exactly one of two nodes admitting it at the same moment', async (t) => {
+    const [n1, n2] = await startNodes(t, 2);
+    for (let round = 0; round < 8; round++) {
+      const name = `dave${round}`;
+      const [first, second] = await Promise.all([tryJoin(n1!.port, name, ids[3]!), tryJoin(n2!.port, name, ids[4]!)]);
+      t.after(() => [first.client, second.client].forEach((client) => client.close()));
+      const outcomes = [first.outcome, second.outcome];
+      assert.equal(outcomes.filter((m) => m.type === 'welcome').length, 1, `round ${round}: one winner`);
+      const loser = outcomes.find((m) => m.type === 'error');
+      assert.equal(loser?.type === 'error' && loser.code, ErrorCode.NAME_TAKEN);
+    }
+    await waitUntil(() => n1!.server.peerNames.length === 8 && n2!.server.peerNames.length === 8, 'both nodes to list the eight winners');
+    assert.equal(n1!.server.peerNames.filter((name) => name === 'dave3').length, 1);
+  });
+
+  it('carries real end-to-end encrypted room messages and DMs between sessions on different nodes', async (t) => {
+    const [n1, n2] = await startNodes(t, 2);
+    const alice = new ChatSession({ host: '127.0.0.1', port: n1!.port, name: 'alice', identity: ids[0]!, knownPeers: KnownPeers.inMemory() });
+    const bob = new ChatSession({ host: '127.0.0.1', port: n2!.port, name: 'bob', identity: ids[1]!, knownPeers: KnownPeers.inMemory() });
+    t.after(() => Promise.all([alice.close('bye'), bob.close('bye')]));
+    await alice.connect();
+    const bobJoined = new Promise((resolve) => alice.on('join', resolve));
+    await bob.connect();
+    await bobJoined;
+    const texts: string[] = [];
+    bob.on('message', (m) => texts.push(`${m.from}:${m.to ?? 'room'}:${m.text}`));
+    const aliceGot: string[] = [];
+    alice.on('message', (m) => aliceGot.push(`${m.from}:${m.to ?? 'room'}:${m.text}`));
+    alice.sendRoom('hello from node one');
+    alice.sendDirect('bob', 'a secret across nodes');
+    await waitUntil(() => texts.length === 2, 'bob to read both messages');
+    assert.deepEqual(texts, ['alice:room:hello from node one', 'alice:bob:a secret across nodes']);
+    bob.sendDirect('alice', 'and back');
+    await waitUntil(() => aliceGot.length === 1, 'alice to read the reply');
+    assert.deepEqual(aliceGot, ['bob:alice:and back']);
+  });
+
+  it('drops hostile or forged messages on the broker and keeps routing', async (t) => {
+    const options = clusterOptions(broker.url);
+    const [n1, n2] = await startNodes(t, 2, options);
+    const a = await RawClient.join(n1!.port, 'alice', ids[0]!);
+    const b = await RawClient.join(n2!.port, 'bob', ids[1]!);
+    t.after(() => [a, b].forEach((client) => client.close()));
+    await everyNodeLists([n1!, n2!], ['alice', 'bob']);
+
+    const intruder = await connect({ servers: broker.url });
+    t.after(() => intruder.close());
+    for (const subject of [`${options.name}.presence`, `${options.name}.room`]) {
+      intruder.publish(subject, Buffer.from('not json'));
+      intruder.publish(subject, Buffer.from('{"kind":"join","node":"x","version":1,"peer":{}}'));
+      intruder.publish(subject, randomBytes(300));
+    }
+    // Well-formed, but claims to relay alice's words from a node alice is not on: dropped.
+    const bobNode = n2!.server.clusterNodeId!;
+    intruder.publish(`${options.name}.room`, Buffer.from(JSON.stringify({ node: 'forger', from: 'alice', envelope: envelope('forged'), recipients: { [bobNode]: { bob: '' } } })));
+    await intruder.flush();
+
+    a.send({ type: 'send', to: null, envelope: envelope('after-garbage'), keys: { bob: '' } });
+    const delivered = await b.next('message');
+    assert.equal(delivered.envelope.id, 'after-garbage', 'the forged relay never reached bob');
+    assert.ok(n2!.logs.some((line) => line.includes('cluster.bad_message')));
+    assert.ok(n2!.logs.some((line) => line.includes('cluster.unknown_sender')));
+  });
+});
+
+describe('a broker outage', () => {
+  it('keeps serving local users, tells everyone, refuses what it cannot deliver, and rejoins when the broker is back', async (t) => {
+    const own = await NatsBroker.start();
+    t.after(() => own.destroy());
+    const [n1, n2] = await startNodes(t, 2, clusterOptions(own.url));
+    const a = await RawClient.join(n1!.port, 'alice', ids[0]!);
+    const c = await RawClient.join(n1!.port, 'carol', ids[2]!);
+    const b = await RawClient.join(n2!.port, 'bob', ids[1]!);
+    t.after(() => [a, b, c].forEach((client) => client.close()));
+    await everyNodeLists([n1!, n2!], ['alice', 'bob', 'carol']);
+    for (const client of [a, b, c]) client.received.length = 0;
+
+    await own.stop();
+    for (const client of [a, b, c]) assert.equal((await client.next('cluster')).state, 'degraded');
+
+    // Local users still talk; the remote one is reported, not silently skipped.
+    a.send({ type: 'send', to: null, envelope: envelope('outage-room'), keys: { bob: '', carol: '' } });
+    assert.equal((await c.next('message')).envelope.id, 'outage-room');
+    const ack = await a.next('ack');
+    assert.equal(ack.delivered, 1);
+    assert.deepEqual(ack.missing, ['bob']);
+    a.send({ type: 'send', to: 'bob', envelope: dmEnvelope('outage-dm'), keys: {} });
+    const dmError = await a.next('error');
+    assert.equal(dmError.ref, 'outage-dm');
+    assert.ok(([ErrorCode.CLUSTER_UNAVAILABLE, ErrorCode.NO_SUCH_PEER] as string[]).includes(dmError.code));
+
+    // A name cannot be checked cluster-wide now, so a new join is refused (the client retries later).
+    const late = await tryJoin(n1!.port, 'erin', ids[3]!);
+    t.after(() => late.client.close());
+    assert.equal(late.outcome.type === 'error' && late.outcome.code, ErrorCode.CLUSTER_UNAVAILABLE);
+
+    // Past the lease, each side has dropped the other's users.
+    assert.equal((await a.next('leave', 5000)).name, 'bob');
+    assert.deepEqual(new Set([(await b.next('leave', 5000)).name, (await b.next('leave', 5000)).name]), new Set(['alice', 'carol']));
+
+    await own.start();
+    for (const client of [a, b, c]) assert.equal((await client.next('cluster', 15_000)).state, 'ok');
+    assert.equal((await a.next('join', 10_000)).peer.name, 'bob');
+    await everyNodeLists([n1!, n2!], ['alice', 'bob', 'carol']);
+    a.send({ type: 'send', to: null, envelope: envelope('after-outage'), keys: { bob: '', carol: '' } });
+    assert.equal((await b.next('message')).envelope.id, 'after-outage');
+    assert.equal((await a.next('ack')).delivered, 2);
+  });
+});

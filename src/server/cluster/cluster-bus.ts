@@ -1,0 +1,53 @@
+// The one seam between the chat server and a message broker. ChatServer and ClusterLink speak only
+// this interface; nats-bus.ts is the implementation (docs/SCALING.md says why NATS). A single node
+// has no bus at all, so the default path never touches any of this.
+import type { DirectRelay, PresenceMessage, RoomRelay, UndeliveredNotice } from './cluster-wire.js';
+
+/** A name claim either wins, or loses to the node that holds it. */
+export type ClaimOutcome = { readonly won: true } | { readonly won: false; readonly owner: string };
+
+/**
+ * Where a DM handed to the bus ended up: on the recipient's socket, at no node (nobody holds that
+ * name any more), or nowhere we can tell (the broker or the other node did not answer in time).
+ */
+export type HandOff = 'delivered' | 'not-delivered' | 'absent' | 'unreachable';
+
+/** What the bus calls back into; everything it receives has been decoded and validated first. */
+export interface ClusterHandlers {
+  /** The broker link went down, or came back (subscriptions restored and the claims bucket ready). */
+  linkChanged(up: boolean): void;
+  presence(message: PresenceMessage): void;
+  room(relay: RoomRelay): void;
+  /** A DM for a member of this node; true when it was handed to the recipient's connection. */
+  direct(relay: DirectRelay): boolean;
+  undelivered(notice: UndeliveredNotice): void;
+  /** Whether this node holds (or is admitting) `name`: other nodes ask before taking over a claim. */
+  holds(name: string): boolean;
+}
+
+export interface ClusterBus {
+  /** This node's id: random per process, so a restarted node is a new node. */
+  readonly nodeId: string;
+  /** True while the broker link is up. Publishing while down fails instead of buffering. */
+  readonly isUp: boolean;
+  /** Connects and subscribes. Rejects if the broker cannot be reached at all. */
+  start(handlers: ClusterHandlers): Promise<void>;
+  close(): Promise<void>;
+
+  /**
+   * Claims `name` for this node, atomically across the cluster: of two nodes claiming at once,
+   * exactly one wins. A claim left by a node that no longer holds the name is taken over.
+   */
+  claimName(name: string): Promise<ClaimOutcome>;
+  /** Gives a claim back, only if it is still this node's (a newer owner keeps theirs). */
+  releaseName(name: string): Promise<void>;
+
+  /** Starts (or stops) receiving DMs addressed to `name`, a member of this node. */
+  listenFor(name: string): void;
+  stopListeningFor(name: string): void;
+
+  publishPresence(message: PresenceMessage): boolean;
+  publishRoom(relay: RoomRelay): boolean;
+  sendDirect(relay: DirectRelay): Promise<HandOff>;
+  notifyUndelivered(node: string, notice: UndeliveredNotice): boolean;
+}

@@ -1,0 +1,174 @@
+// What nodes say to each other through the broker, and the decoding of it. The broker is shared
+// infrastructure, so everything read from it is validated like client input: a malformed message
+// is dropped and logged, never trusted and never fatal.
+//
+// Nothing here carries plaintext: room and direct relays carry the sender's sealed envelope as it
+// arrived, presence carries what every client is shown anyway (names, public keys, signed prekeys).
+import { ErrorCode, ProtocolError } from '../../core/errors.js';
+import {
+  MAX_NAME_CHARS,
+  MAX_RSA_BLOCK_CHARS,
+  type Json,
+  base64,
+  base64url,
+  boolean,
+  envelope,
+  integer,
+  invalid,
+  nameList,
+  object,
+  peer,
+  peerList,
+  string,
+  unknownType,
+} from '../../core/field-readers.js';
+import type { Envelope, PeerSummary } from '../../core/messages.js';
+
+/** Node ids are subject tokens: random hex made at start-up (see nats-bus.ts). */
+const NODE_ID = /^[A-Za-z0-9_-]{1,64}$/;
+
+/**
+ * Membership, published by the node that holds the members. `version` counts that node's joins and
+ * leaves; a receiver that sees a gap asks for a snapshot instead of trusting its own view.
+ */
+export type PresenceMessage =
+  | { readonly kind: 'join'; readonly node: string; readonly version: number; readonly peer: PeerSummary }
+  | { readonly kind: 'leave'; readonly node: string; readonly version: number; readonly name: string }
+  | { readonly kind: 'heartbeat'; readonly node: string; readonly version: number }
+  /** A node's whole membership at `version`, in parts; the receiver applies it at the final part. */
+  | { readonly kind: 'snapshot'; readonly node: string; readonly version: number; readonly peers: readonly PeerSummary[]; readonly final: boolean }
+  /** "Publish your snapshot": to every node from one that (re)joined, to `target` on a gap. */
+  | { readonly kind: 'sync'; readonly node: string; readonly target?: string }
+  /** A node shutting down cleanly: drop its members now rather than at the lease. */
+  | { readonly kind: 'bye'; readonly node: string };
+
+/** A room message, published once; each node delivers its own group of recipients. */
+export interface RoomRelay {
+  readonly node: string;
+  readonly from: string;
+  readonly envelope: Envelope;
+  /** node id -> (recipient name -> that recipient's wrapped key, '' for sender-key messages). */
+  readonly recipients: Readonly<Record<string, Readonly<Record<string, string>>>>;
+}
+
+/** A DM, sent as a request to the recipient's subject; the node holding them answers a DirectReceipt. */
+export interface DirectRelay {
+  readonly node: string;
+  readonly from: string;
+  readonly to: string;
+  readonly envelope: Envelope;
+  readonly key: string;
+}
+
+export interface DirectReceipt {
+  readonly delivered: boolean;
+}
+
+/** Room recipients a node expected to hold but did not: sent back to the sender's node. */
+export interface UndeliveredNotice {
+  readonly id: string;
+  readonly from: string;
+  readonly names: readonly string[];
+}
+
+export interface HoldsQuery {
+  readonly name: string;
+}
+export interface HoldsAnswer {
+  readonly holds: boolean;
+}
+
+/** A name claim's value in the claims bucket. */
+export interface NameClaimRecord {
+  readonly node: string;
+}
+
+export function encodeBusMessage(message: PresenceMessage | RoomRelay | DirectRelay | DirectReceipt | UndeliveredNotice | HoldsQuery | HoldsAnswer | NameClaimRecord): Uint8Array {
+  return Buffer.from(JSON.stringify(message));
+}
+
+export function decodePresence(data: Uint8Array): PresenceMessage {
+  const obj = parse(data);
+  const node = nodeId(obj, 'node');
+  switch (obj['kind']) {
+    case 'join':
+      return { kind: 'join', node, version: integer(obj, 'version'), peer: peer(obj['peer']) };
+    case 'leave':
+      return { kind: 'leave', node, version: integer(obj, 'version'), name: string(obj, 'name', MAX_NAME_CHARS) };
+    case 'heartbeat':
+      return { kind: 'heartbeat', node, version: integer(obj, 'version') };
+    case 'snapshot':
+      return { kind: 'snapshot', node, version: integer(obj, 'version'), peers: peerList(obj['peers']), final: boolean(obj, 'final') };
+    case 'sync':
+      return obj['target'] === undefined ? { kind: 'sync', node } : { kind: 'sync', node, target: nodeId(obj, 'target') };
+    case 'bye':
+      return { kind: 'bye', node };
+    default:
+      throw unknownType(obj['kind']);
+  }
+}
+
+export function decodeRoomRelay(data: Uint8Array): RoomRelay {
+  const obj = parse(data);
+  const groups = object(obj['recipients'], 'recipients');
+  const recipients: Record<string, Record<string, string>> = Object.create(null);
+  for (const [node, group] of Object.entries(groups)) {
+    if (!NODE_ID.test(node)) throw invalid('recipients', 'has a bad node id');
+    const keys = object(group, `recipients.${node}`);
+    const table: Record<string, string> = Object.create(null);
+    for (const name of Object.keys(keys)) {
+      if (name.length > MAX_NAME_CHARS) throw invalid('recipients', 'has a name that is too long');
+      table[name] = base64(keys, name, MAX_RSA_BLOCK_CHARS);
+    }
+    recipients[node] = table;
+  }
+  return { node: nodeId(obj, 'node'), from: string(obj, 'from', MAX_NAME_CHARS), envelope: envelope(obj['envelope']), recipients };
+}
+
+export function decodeDirectRelay(data: Uint8Array): DirectRelay {
+  const obj = parse(data);
+  return {
+    node: nodeId(obj, 'node'),
+    from: string(obj, 'from', MAX_NAME_CHARS),
+    to: string(obj, 'to', MAX_NAME_CHARS),
+    envelope: envelope(obj['envelope']),
+    key: base64(obj, 'key', MAX_RSA_BLOCK_CHARS),
+  };
+}
+
+export function decodeDirectReceipt(data: Uint8Array): DirectReceipt {
+  return { delivered: boolean(parse(data), 'delivered') };
+}
+
+export function decodeUndelivered(data: Uint8Array): UndeliveredNotice {
+  const obj = parse(data);
+  return { id: base64url(obj, 'id', 64), from: string(obj, 'from', MAX_NAME_CHARS), names: nameList(obj['names'], 'names') };
+}
+
+export function decodeHoldsQuery(data: Uint8Array): HoldsQuery {
+  return { name: string(parse(data), 'name', MAX_NAME_CHARS) };
+}
+
+export function decodeHoldsAnswer(data: Uint8Array): HoldsAnswer {
+  return { holds: boolean(parse(data), 'holds') };
+}
+
+export function decodeNameClaim(data: Uint8Array): NameClaimRecord {
+  return { node: nodeId(parse(data), 'node') };
+}
+
+function parse(data: Uint8Array): Json {
+  let value: unknown;
+  try {
+    value = JSON.parse(Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('utf8'));
+  } catch (cause) {
+    throw new ProtocolError(ErrorCode.INVALID_JSON, 'cluster message is not valid JSON', { cause });
+  }
+  return object(value, 'message');
+}
+
+function nodeId(obj: Json, field: string): string {
+  const value = string(obj, field, 64);
+  if (!NODE_ID.test(value)) throw invalid(field, 'must be a node id');
+  return value;
+}

@@ -1,0 +1,338 @@
+// ClusterBus over NATS: core subjects for traffic, a JetStream key-value bucket for name claims.
+//
+//   <cluster>.presence              every node: joins, leaves, heartbeats, snapshots
+//   <cluster>.room                  every node: room envelopes, published once per message
+//   <cluster>.dm.<hex name>         the node holding that user: DMs, as requests it answers
+//   <cluster>.node.<id>.undelivered that node: room recipients another node no longer had
+//   <cluster>.node.<id>.holds       that node: "do you still hold this name?"
+//   KV bucket <cluster>_names       key hex(name) -> {"node": id}, created-if-absent per claim
+//
+// NATS delivers one publisher's messages to each subscriber in the order they were published,
+// across subjects: a node's "join alice" always reaches another node before alice's first message.
+import { randomBytes } from 'node:crypto';
+import { type NatsConnection, type Subscription, NoRespondersError, RequestError, connect } from '@nats-io/transport-node';
+import { JetStreamApiError } from '@nats-io/jetstream';
+import { type KV, Kvm } from '@nats-io/kv';
+import { ChatError, ErrorCode } from '../../core/errors.js';
+import type { Logger } from '../../core/logger.js';
+import { nameKey } from '../../core/names.js';
+import type { ClaimOutcome, ClusterBus, ClusterHandlers, HandOff } from './cluster-bus.js';
+import type { ClusterOptions } from './cluster-options.js';
+import {
+  type DirectRelay,
+  type PresenceMessage,
+  type RoomRelay,
+  type UndeliveredNotice,
+  decodeDirectReceipt,
+  decodeDirectRelay,
+  decodeHoldsAnswer,
+  decodeHoldsQuery,
+  decodeNameClaim,
+  decodePresence,
+  decodeRoomRelay,
+  decodeUndelivered,
+  encodeBusMessage,
+} from './cluster-wire.js';
+
+/** JetStream's "wrong last sequence": someone else wrote the key first. */
+const JS_WRONG_LAST_SEQUENCE = 10071;
+/** A claim can lose a race to a delete or a takeover between our read and write; try again a few times. */
+const CLAIM_ATTEMPTS = 4;
+/** After a broker restart JetStream may need a moment before the bucket can be made again. */
+const RESTORE_RETRY_MS = 250;
+
+export class ClusterUnavailableError extends ChatError {
+  constructor(what: string, options?: { cause?: unknown }) {
+    super(ErrorCode.CLUSTER_UNAVAILABLE, `the cluster is unreachable (${what}); try again shortly`, options);
+  }
+}
+
+export class NatsBus implements ClusterBus {
+  readonly nodeId = randomBytes(6).toString('hex');
+  private connection: NatsConnection | undefined;
+  private claims: KV | undefined;
+  private handlers: ClusterHandlers | undefined;
+  private up = false;
+  private closing = false;
+  private readonly dmSubscriptions = new Map<string, Subscription>();
+  /** Our claims: name key -> the revision we wrote, so a release deletes only our own claim. */
+  private readonly claimRevisions = new Map<string, number>();
+  /** Releases made while the broker was away, done when it is back. */
+  private readonly pendingReleases = new Map<string, number>();
+
+  constructor(
+    private readonly options: ClusterOptions,
+    private readonly logger: Logger,
+  ) {}
+
+  get isUp(): boolean {
+    return this.up;
+  }
+
+  async start(handlers: ClusterHandlers): Promise<void> {
+    this.handlers = handlers;
+    try {
+      this.connection = await connect({
+        servers: this.options.url.split(',').map((url) => url.trim()),
+        name: `tui-chat node ${this.nodeId}`,
+        // Keep trying for as long as the node runs: a broker restart must not need a node restart.
+        maxReconnectAttempts: -1,
+        reconnectTimeWait: 500,
+        reconnectJitter: 250,
+        // Notice a broker that stopped answering (not just one that closed the socket) within ~10 s.
+        pingInterval: 5000,
+        maxPingOut: 2,
+        timeout: this.options.requestTimeoutMs,
+      });
+    } catch (cause) {
+      throw new ClusterUnavailableError(`cannot connect to ${this.options.url}`, { cause });
+    }
+    await this.openClaimsBucket();
+    const nc = this.connection;
+    const p = this.options.name;
+    this.subscribe(`${p}.presence`, (data) => this.handlers?.presence(decodePresence(data)));
+    this.subscribe(`${p}.room`, (data) => this.handlers?.room(decodeRoomRelay(data)));
+    this.subscribe(`${p}.node.${this.nodeId}.undelivered`, (data) => this.handlers?.undelivered(decodeUndelivered(data)));
+    nc.subscribe(`${p}.node.${this.nodeId}.holds`, {
+      callback: (_error, msg) =>
+        this.guard('holds', () => msg.respond(encodeBusMessage({ holds: this.handlers?.holds(decodeHoldsQuery(msg.data).name) ?? false }))),
+    });
+    this.up = true;
+    void this.followStatus(nc);
+  }
+
+  async close(): Promise<void> {
+    const nc = this.connection;
+    const wasUp = this.up;
+    this.closing = true;
+    this.up = false;
+    if (nc === undefined || nc.isClosed()) return;
+    // drain() sends what is queued (the goodbye, the releases) first; with the broker away it
+    // would wait for a reconnect that may never come, so then (or if it stalls) just close.
+    if (wasUp) {
+      let timer: NodeJS.Timeout | undefined;
+      const stalled = new Promise<void>((resolve) => (timer = setTimeout(resolve, this.options.requestTimeoutMs)));
+      await Promise.race([nc.drain().catch(() => {}), stalled]);
+      clearTimeout(timer);
+    }
+    if (!nc.isClosed()) await nc.close().catch(() => {});
+  }
+
+  async claimName(name: string): Promise<ClaimOutcome> {
+    const claims = this.requireClaims('claiming a name');
+    const key = claimKey(name);
+    const mine = encodeBusMessage({ node: this.nodeId });
+    try {
+      for (let attempt = 0; attempt < CLAIM_ATTEMPTS; attempt++) {
+        try {
+          this.recordClaim(name, await claims.create(key, mine));
+          return { won: true };
+        } catch (error) {
+          if (!isWrongLastSequence(error)) throw error;
+        }
+        // Someone holds the name, or held it: a claim outlives a node that died holding it.
+        const entry = await claims.get(key);
+        if (entry === null || entry.operation !== 'PUT') continue;
+        const owner = ownerOf(entry.value);
+        if (owner !== this.nodeId && owner !== undefined && (await this.nodeHolds(owner, name))) return { won: false, owner };
+        try {
+          this.recordClaim(name, await claims.update(key, mine, entry.revision));
+          this.logger.log('info', 'cluster.claim_taken_over', { from: owner ?? 'unreadable' });
+          return { won: true };
+        } catch (error) {
+          if (!isWrongLastSequence(error)) throw error;
+        }
+      }
+    } catch (error) {
+      throw error instanceof ChatError ? error : new ClusterUnavailableError('name claim failed', { cause: error });
+    }
+    // Lost every race in a row: another node is claiming this name right now.
+    return { won: false, owner: 'unknown' };
+  }
+
+  async releaseName(name: string): Promise<void> {
+    const key = claimKey(name);
+    const revision = this.claimRevisions.get(key);
+    if (revision === undefined) return;
+    this.claimRevisions.delete(key);
+    if (!this.up || this.claims === undefined) {
+      this.pendingReleases.set(key, revision);
+      return;
+    }
+    await this.deleteClaim(key, revision);
+  }
+
+  listenFor(name: string): void {
+    const key = nameKey(name);
+    if (this.connection === undefined || this.dmSubscriptions.has(key)) return;
+    const subscription = this.connection.subscribe(this.dmSubject(name), {
+      callback: (_error, msg) =>
+        this.guard('dm', () => {
+          const delivered = this.handlers?.direct(decodeDirectRelay(msg.data)) ?? false;
+          msg.respond(encodeBusMessage({ delivered }));
+        }),
+    });
+    this.dmSubscriptions.set(key, subscription);
+  }
+
+  stopListeningFor(name: string): void {
+    const key = nameKey(name);
+    this.dmSubscriptions.get(key)?.unsubscribe();
+    this.dmSubscriptions.delete(key);
+  }
+
+  publishPresence(message: PresenceMessage): boolean {
+    return this.publish(`${this.options.name}.presence`, encodeBusMessage(message));
+  }
+
+  publishRoom(relay: RoomRelay): boolean {
+    return this.publish(`${this.options.name}.room`, encodeBusMessage(relay));
+  }
+
+  notifyUndelivered(node: string, notice: UndeliveredNotice): boolean {
+    return this.publish(`${this.options.name}.node.${node}.undelivered`, encodeBusMessage(notice));
+  }
+
+  async sendDirect(relay: DirectRelay): Promise<HandOff> {
+    if (!this.up || this.connection === undefined) return 'unreachable';
+    try {
+      const reply = await this.connection.request(this.dmSubject(relay.to), encodeBusMessage(relay), { timeout: this.options.requestTimeoutMs });
+      return decodeDirectReceipt(reply.data).delivered ? 'delivered' : 'not-delivered';
+    } catch (error) {
+      // No node subscribes to that user's subject: they left (or never were) anywhere.
+      return isNoResponders(error) ? 'absent' : 'unreachable';
+    }
+  }
+
+  // ---- internals -----------------------------------------------------------------------------
+
+  private async openClaimsBucket(): Promise<void> {
+    const kvm = new Kvm(this.connection!);
+    const bucket = `${this.options.name}_names`;
+    try {
+      // One value per key: a claim's history is of no use, and old revisions would only cost space.
+      this.claims = await kvm.create(bucket, { history: 1 });
+    } catch (cause) {
+      try {
+        this.claims = await kvm.open(bucket);
+        await this.claims.status();
+      } catch {
+        throw new ClusterUnavailableError(`no JetStream key-value store at ${this.options.url}; start nats-server with -js`, { cause });
+      }
+    }
+  }
+
+  private subscribe(subject: string, handle: (data: Uint8Array) => void): void {
+    this.connection!.subscribe(subject, { callback: (_error, msg) => this.guard(subject, () => handle(msg.data)) });
+  }
+
+  /** The broker is shared: a bad message from it is logged and dropped, never thrown into NATS. */
+  private guard(what: string, run: () => void): void {
+    try {
+      run();
+    } catch (error) {
+      this.logger.log('warn', 'cluster.bad_message', { subject: what.replace(this.nodeId, '<self>'), error: error instanceof Error ? error.message.slice(0, 120) : 'unknown' });
+    }
+  }
+
+  private publish(subject: string, data: Uint8Array): boolean {
+    // While the broker is away, nats.js would buffer and send later; we would rather say "not sent".
+    if (!this.up || this.connection === undefined) return false;
+    try {
+      this.connection.publish(subject, data);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  private async followStatus(nc: NatsConnection): Promise<void> {
+    for await (const status of nc.status()) {
+      if (this.closing) return;
+      if (status.type === 'disconnect') {
+        this.logger.log('warn', 'cluster.link_down', {});
+        this.setUp(false);
+      } else if (status.type === 'reconnect') {
+        this.logger.log('info', 'cluster.link_reconnected', {});
+        void this.restore(nc);
+      }
+    }
+  }
+
+  /** After a reconnect: the bucket may be gone (a broker restarted without its store), releases wait. */
+  private async restore(nc: NatsConnection): Promise<void> {
+    while (!this.closing && !nc.isClosed()) {
+      try {
+        await this.openClaimsBucket();
+        break;
+      } catch (error) {
+        this.logger.log('debug', 'cluster.restore_retry', { error: error instanceof Error ? error.message.slice(0, 120) : 'unknown' });
+        await new Promise((resolve) => setTimeout(resolve, RESTORE_RETRY_MS));
+      }
+    }
+    if (this.closing || nc.isClosed()) return;
+    for (const [key, revision] of this.pendingReleases) await this.deleteClaim(key, revision);
+    this.pendingReleases.clear();
+    this.setUp(true);
+  }
+
+  private setUp(up: boolean): void {
+    if (this.up === up) return;
+    this.up = up;
+    this.handlers?.linkChanged(up);
+  }
+
+  private async deleteClaim(key: string, revision: number): Promise<void> {
+    try {
+      await this.claims!.delete(key, { previousSeq: revision });
+    } catch (error) {
+      // Expected when another node has taken the name over since; nothing of ours to remove.
+      this.logger.log('debug', 'cluster.release_skipped', { error: error instanceof Error ? error.message.slice(0, 120) : 'unknown' });
+    }
+  }
+
+  private async nodeHolds(node: string, name: string): Promise<boolean> {
+    try {
+      const reply = await this.connection!.request(`${this.options.name}.node.${node}.holds`, encodeBusMessage({ name }), { timeout: this.options.requestTimeoutMs });
+      return decodeHoldsAnswer(reply.data).holds;
+    } catch (error) {
+      // No such node: it died holding the claim. A node that does not answer in time may still be
+      // alive, so its claim stands (the new user is told the name is taken, never given a duplicate).
+      return !isNoResponders(error);
+    }
+  }
+
+  private requireClaims(what: string): KV {
+    if (!this.up || this.claims === undefined) throw new ClusterUnavailableError(`${what} needs the broker`);
+    return this.claims;
+  }
+
+  private recordClaim(name: string, revision: number): void {
+    this.claimRevisions.set(claimKey(name), revision);
+  }
+
+  private dmSubject(name: string): string {
+    return `${this.options.name}.dm.${claimKey(name)}`;
+  }
+}
+
+/** Names may hold '.', a NATS token separator; hex of the case-folded name is always one token. */
+function claimKey(name: string): string {
+  return Buffer.from(nameKey(name), 'utf8').toString('hex');
+}
+
+function ownerOf(value: Uint8Array): string | undefined {
+  try {
+    return decodeNameClaim(value).node;
+  } catch {
+    return undefined;
+  }
+}
+
+function isWrongLastSequence(error: unknown): boolean {
+  return error instanceof JetStreamApiError && error.code === JS_WRONG_LAST_SEQUENCE;
+}
+
+function isNoResponders(error: unknown): boolean {
+  return error instanceof NoRespondersError || (error instanceof RequestError && error.isNoResponders());
+}
