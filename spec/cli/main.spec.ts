@@ -43,6 +43,10 @@ describe('tui-chat command line', () => {
     ['no address', ['connect', '--json'], /exactly one HOST:PORT/],
     ['an invalid name', ['connect', 'localhost:1', '--json', '--name', 'bad name'], /not a valid name/],
     ['an unknown command', ['frobnicate'], /unknown command/],
+    ['a Redis cluster URL', ['serve', '--cluster', 'redis://127.0.0.1:6379'], /clusters over NATS, not Redis/],
+    ['a cluster URL without a scheme', ['serve', '--cluster', '127.0.0.1:4222'], /--cluster must be a nats:\/\/ URL/],
+    ['a bad cluster name', ['serve', '--cluster', 'nats://127.0.0.1:4222', '--cluster-name', 'a.b'], /--cluster-name must be/],
+    ['a lease shorter than two heartbeats', ['serve', '--cluster', 'nats://127.0.0.1:4222', '--cluster-heartbeat-ms', '1000', '--cluster-lease-ms', '1500'], /at least twice/],
   ];
   for (const [what, args, reason] of BAD) {
     it(`exits 2 with a one-line reason and the usage for ${what}`, async (t) => {

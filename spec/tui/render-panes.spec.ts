@@ -60,6 +60,15 @@ describe('pane rendering', () => {
     assert.equal(status, ' host:7373 │ alice ab12 cd34 ef56 ab12 │ offline (retry in 4s) │ DM bob │ F1 help');
   });
 
+  it('says in the status bar when the server has lost the rest of its cluster', () => {
+    const model = new ChatViewModel('alice');
+    model.link = { state: 'online' };
+    const info = { server: 'host:7373', fingerprint: 'ab12cd34ef56ab12' + '0'.repeat(48) };
+    assert.match(visible(renderStatus(model, info)), /│ online │/);
+    model.clusterDegraded = true;
+    assert.match(visible(renderStatus(model, info)), /│ online, cluster degraded │/);
+  });
+
   it('wraps a long input line and keeps the cursor row in view', () => {
     const input = new InputLine();
     input.insert('x'.repeat(25));

@@ -52,6 +52,7 @@ export async function runServe(argv: readonly string[], io: CliIo): Promise<numb
   if (positionals.length > 0) throw new UsageError(`serve takes no arguments (got "${positionals[0]}")`);
   const level = flags['log-level'] as LogLevel;
   if (!LOG_LEVELS.includes(level)) throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(', ')}`);
+  const cluster = flags['cluster'] === undefined ? undefined : clusterOptionsFrom(flags);
   const logger = createLineLogger((line) => io.stderr.write(line), level);
 
   try {
@@ -97,7 +98,7 @@ export async function runServe(argv: readonly string[], io: CliIo): Promise<numb
     },
     ...(flags['ffmpeg'] === undefined ? {} : { ffmpegPath: flags['ffmpeg'] as string }),
     ...(tls === undefined ? {} : { tls }),
-    ...(flags['cluster'] === undefined ? {} : { cluster: clusterOptionsFrom(flags) }),
+    ...(cluster === undefined ? {} : { cluster }),
   });
   const address = await server.listen();
   if (server.clusterNodeId !== undefined) io.stdout.write(`cluster node ${server.clusterNodeId} on ${flags['cluster'] as string}\n`);

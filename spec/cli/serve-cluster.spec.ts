@@ -1,0 +1,56 @@
+// `tui-chat serve --cluster`: real node processes on a real broker, one of them killed outright.
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { describe, it } from 'node:test';
+import type { Identity } from '../../src/core/identity.js';
+import { CliProcess, startServeProcess } from '../helpers/cli-process.js';
+import { testIdentity } from '../helpers/identities.js';
+import { NatsBroker, freePort } from '../helpers/nats-broker.js';
+import { RawClient } from '../helpers/raw-client.js';
+
+const HEARTBEAT_MS = 250;
+const LEASE_MS = 1500;
+/** Scheduling slack on a loaded two-core machine, on top of the stated bound. */
+const SLACK_MS = 750;
+
+describe('tui-chat serve --cluster', () => {
+  it("removes a killed node's users from every peer list within the lease plus one heartbeat", async (t) => {
+    const broker = await NatsBroker.start();
+    t.after(() => broker.destroy());
+    const args = [
+      '--plaintext', '--cluster', broker.url, '--cluster-name', `kill-${randomBytes(4).toString('hex')}`,
+      '--cluster-heartbeat-ms', String(HEARTBEAT_MS), '--cluster-lease-ms', String(LEASE_MS),
+    ];
+    const nodes = await Promise.all([0, 1, 2].map(() => startServeProcess(t, args)));
+    for (const { server } of nodes) await server.waitForLine(/^cluster node [0-9a-f]+ on nats:/);
+    const ids: Identity[] = await Promise.all([0, 1, 2].map(testIdentity));
+    const a = await RawClient.join(nodes[0]!.port, 'alice', ids[0]!);
+    const b = await RawClient.join(nodes[1]!.port, 'bob', ids[1]!);
+    const c = await RawClient.join(nodes[2]!.port, 'carol', ids[2]!);
+    t.after(() => [a, b, c].forEach((client) => client.close()));
+    const heard = async (client: RawClient, name: string) => {
+      while ((await client.next('join')).peer.name !== name);
+    };
+    await Promise.all([heard(a, 'carol'), heard(b, 'carol')]);
+
+    const killedAt = Date.now();
+    nodes[2]!.server.child.kill('SIGKILL');
+    const [leftA, leftB] = await Promise.all([a.next('leave', 10_000), b.next('leave', 10_000)]);
+    const elapsed = Date.now() - killedAt;
+    assert.equal(leftA.name, 'carol');
+    assert.equal(leftB.name, 'carol');
+    assert.ok(elapsed <= LEASE_MS + HEARTBEAT_MS + SLACK_MS, `carol left the lists ${elapsed} ms after her node died`);
+
+    // The dead node's claim on "carol" does not outlive it: she can join again elsewhere.
+    const again = await RawClient.join(nodes[0]!.port, 'carol', ids[2]!);
+    t.after(() => again.close());
+    assert.equal((await b.next('join')).peer.name, 'carol');
+  });
+
+  it('exits with a clear error when the broker cannot be reached', async (t) => {
+    const port = await freePort();
+    const proc = CliProcess.spawn(t, ['serve', '--plaintext', '--port', '0', '--cluster', `nats://127.0.0.1:${port}`]);
+    assert.notEqual(await proc.waitExit(), 0);
+    assert.match(proc.stderr, /cluster is unreachable \(cannot connect to nats:\/\/127\.0\.0\.1:\d+\)/);
+  });
+});

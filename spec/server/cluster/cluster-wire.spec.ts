@@ -1,0 +1,60 @@
+// Decoding what other nodes (or anything else on the broker) publish: good messages round-trip,
+// bad ones become ProtocolErrors, never crashes or half-trusted objects.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { ProtocolError } from '../../../src/core/errors.js';
+import {
+  decodeDirectRelay,
+  decodeNameClaim,
+  decodePresence,
+  decodeRoomRelay,
+  decodeUndelivered,
+  encodeBusMessage,
+} from '../../../src/server/cluster/cluster-wire.js';
+
+const peer = { name: 'alice', publicKey: 'AAAA', prekey: 'BBBB', prekeySig: 'CCCC', fingerprint: 'ab'.repeat(32), joinedAt: 5 };
+const envelope = { id: 'e1', ts: 1, chain: 'c', seq: 0, iv: 'AAAAAAAAAAAAAAAA', ct: 'AAAA', sig: 'c2ln' };
+const bytes = (value: unknown) => Buffer.from(typeof value === 'string' ? value : JSON.stringify(value));
+
+describe('cluster wire', () => {
+  it('round-trips every presence message', () => {
+    const messages = [
+      { kind: 'join', node: 'n1', version: 1, peer },
+      { kind: 'leave', node: 'n1', version: 2, name: 'alice' },
+      { kind: 'heartbeat', node: 'n1', version: 2 },
+      { kind: 'snapshot', node: 'n1', version: 2, peers: [peer], final: true },
+      { kind: 'sync', node: 'n1' },
+      { kind: 'sync', node: 'n1', target: 'n2' },
+      { kind: 'bye', node: 'n1' },
+    ] as const;
+    for (const message of messages) assert.deepEqual(decodePresence(encodeBusMessage(message)), message);
+  });
+
+  it('round-trips relays, notices and claims', () => {
+    const room = { node: 'n1', from: 'alice', envelope, recipients: { n2: { bob: '' }, n3: { carol: 'a2V5' } } };
+    assert.deepEqual(JSON.parse(JSON.stringify(decodeRoomRelay(encodeBusMessage(room)))), room);
+    const direct = { node: 'n1', from: 'alice', to: 'bob', envelope, key: '' };
+    assert.deepEqual(decodeDirectRelay(encodeBusMessage(direct)), direct);
+    assert.deepEqual(decodeUndelivered(encodeBusMessage({ id: 'e1', from: 'alice', names: ['bob'] })), { id: 'e1', from: 'alice', names: ['bob'] });
+    assert.deepEqual(decodeNameClaim(encodeBusMessage({ node: 'n1' })), { node: 'n1' });
+  });
+
+  const BAD: ReadonlyArray<[string, () => unknown]> = [
+    ['bytes that are not JSON', () => decodePresence(bytes('\u0000garbage'))],
+    ['a JSON array', () => decodePresence(bytes([1, 2]))],
+    ['an unknown kind', () => decodePresence(bytes({ kind: 'explode', node: 'n1' }))],
+    ['a node id that is not a subject token', () => decodePresence(bytes({ kind: 'bye', node: 'a.b' }))],
+    ['a join without a peer', () => decodePresence(bytes({ kind: 'join', node: 'n1', version: 1 }))],
+    ['a negative version', () => decodePresence(bytes({ kind: 'heartbeat', node: 'n1', version: -1 }))],
+    ['a snapshot whose peers is not a list', () => decodePresence(bytes({ kind: 'snapshot', node: 'n1', version: 1, peers: {}, final: true }))],
+    ['room recipients under a bad node id', () => decodeRoomRelay(bytes({ node: 'n1', from: 'a', envelope, recipients: { 'x y': { bob: '' } } }))],
+    ['a room recipient key that is not base64', () => decodeRoomRelay(bytes({ node: 'n1', from: 'a', envelope, recipients: { n2: { bob: '!!' } } }))],
+    ['a DM without an envelope', () => decodeDirectRelay(bytes({ node: 'n1', from: 'a', to: 'b', key: '' }))],
+    ['an over-long name', () => decodeDirectRelay(bytes({ node: 'n1', from: 'a'.repeat(65), to: 'b', envelope, key: '' }))],
+  ];
+  for (const [what, decode] of BAD) {
+    it(`refuses ${what}`, () => {
+      assert.throws(decode, ProtocolError);
+    });
+  }
+});

@@ -1,0 +1,99 @@
+// The NATS bus on a real nats-server: name claims (one winner, takeover of dead claims, releases
+// that never remove someone else's claim) and DM hand-offs.
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { after, before, describe, it, type TestContext } from 'node:test';
+import { silentLogger } from '../../../src/core/logger.js';
+import type { ClusterHandlers } from '../../../src/server/cluster/cluster-bus.js';
+import type { ClusterOptions } from '../../../src/server/cluster/cluster-options.js';
+import { NatsBus } from '../../../src/server/cluster/nats-bus.js';
+import { NatsBroker } from '../../helpers/nats-broker.js';
+
+let broker: NatsBroker;
+before(async () => {
+  broker = await NatsBroker.start();
+});
+after(() => broker.destroy());
+
+function options(): ClusterOptions {
+  return { url: broker.url, name: `bus-${randomBytes(4).toString('hex')}`, heartbeatMs: 200, leaseMs: 1000, requestTimeoutMs: 1000 };
+}
+
+/** Handlers for a node holding `held` names; deliveries are recorded. */
+function handlers(held: Set<string>, delivered: string[] = []): ClusterHandlers {
+  return {
+    linkChanged() {},
+    presence() {},
+    room() {},
+    direct(relay) {
+      delivered.push(`${relay.from}->${relay.to}:${relay.envelope.id}`);
+      return held.has(relay.to.toLowerCase());
+    },
+    undelivered() {},
+    // Names are case-insensitive, as in the server's registry.
+    holds: (name) => held.has(name.toLowerCase()),
+  };
+}
+
+async function startBus(t: TestContext, opts: ClusterOptions, held = new Set<string>(), delivered: string[] = []): Promise<NatsBus> {
+  const bus = new NatsBus(opts, silentLogger);
+  await bus.start(handlers(held, delivered));
+  t.after(() => bus.close());
+  return bus;
+}
+
+const envelope = (id: string) => ({ id, ts: 1, chain: 'spec', seq: 0, iv: 'AAAAAAAAAAAAAAAA', ct: 'AAAA', sig: 'c2ln' });
+
+describe('NatsBus name claims', () => {
+  it('gives a name to exactly one of five nodes claiming it at once', async (t) => {
+    const opts = options();
+    const held = new Set(['zed']);
+    const buses = await Promise.all([0, 1, 2, 3, 4].map(() => startBus(t, opts, held)));
+    const outcomes = await Promise.all(buses.map((bus) => bus.claimName('Zed')));
+    const winners = buses.filter((_bus, i) => outcomes[i]!.won);
+    assert.equal(winners.length, 1);
+    for (const outcome of outcomes) if (!outcome.won) assert.equal(outcome.owner, winners[0]!.nodeId);
+  });
+
+  it('takes over a claim whose node is gone, never one whose node still holds the name', async (t) => {
+    const opts = options();
+    const first = new NatsBus(opts, silentLogger);
+    await first.start(handlers(new Set(['yan'])));
+    assert.deepEqual(await first.claimName('yan'), { won: true });
+    const second = await startBus(t, opts);
+    assert.deepEqual(await second.claimName('yan'), { won: false, owner: first.nodeId });
+    // The first node dies without giving its claim back.
+    await first.close();
+    assert.deepEqual(await second.claimName('yan'), { won: true });
+  });
+
+  it('releases only a claim that is still its own', async (t) => {
+    const opts = options();
+    const formerHolder = new Set<string>();
+    const a = await startBus(t, opts, formerHolder);
+    assert.deepEqual(await a.claimName('xo'), { won: true });
+    // a no longer holds "xo" (as after a lost race), so b may take the claim over.
+    const b = await startBus(t, opts, new Set(['xo']));
+    assert.deepEqual(await b.claimName('xo'), { won: true });
+    await a.releaseName('xo');
+    const c = await startBus(t, opts);
+    assert.deepEqual(await c.claimName('xo'), { won: false, owner: b.nodeId });
+    await b.releaseName('xo');
+    assert.deepEqual(await c.claimName('xo'), { won: true });
+  });
+});
+
+describe('NatsBus direct hand-off', () => {
+  it('delivers through the node listening for the recipient, and reports a recipient nobody holds', async (t) => {
+    const opts = options();
+    const delivered: string[] = [];
+    const holder = await startBus(t, opts, new Set(['bob']), delivered);
+    holder.listenFor('Bob');
+    const sender = await startBus(t, opts);
+    assert.equal(await sender.sendDirect({ node: sender.nodeId, from: 'alice', to: 'bob', envelope: envelope('d1'), key: '' }), 'delivered');
+    assert.deepEqual(delivered, ['alice->bob:d1']);
+    assert.equal(await sender.sendDirect({ node: sender.nodeId, from: 'alice', to: 'nobody', envelope: envelope('d2'), key: '' }), 'absent');
+    holder.stopListeningFor('bob');
+    assert.equal(await sender.sendDirect({ node: sender.nodeId, from: 'alice', to: 'bob', envelope: envelope('d3'), key: '' }), 'absent');
+  });
+});
