@@ -15,7 +15,7 @@ import { answerChallenge, sendHello } from './bench-join.js';
 import { SERVE_READY, startProcess, stopProcess } from './bench-process.js';
 
 /** The load generator is one process on one address and floods on purpose: lift flood control. */
-const UNLIMITED = ['--max-clients-per-address', '100000', '--rate-messages', '100000000', '--rate-burst', '100000000', '--rate-bytes', '100000000000', '--rate-burst-bytes', '100000000000'];
+export const UNLIMITED = ['--max-clients-per-address', '100000', '--rate-messages', '100000000', '--rate-burst', '100000000', '--rate-bytes', '100000000000', '--rate-burst-bytes', '100000000000'];
 const BROADCAST = 0xffff;
 /** Payload bytes per message in the bare relay, as in the reference figure (100-byte frames). */
 const BARE_PAYLOAD_BYTES = 100;
@@ -37,12 +37,12 @@ export interface BenchResult {
   readonly p99ms: number;
 }
 
-interface BenchClient {
+export interface BenchClient {
   send(messageId: number, target: number | null): void;
   close(): void;
 }
 
-type OnDelivery = (messageId: number) => void;
+export type OnDelivery = (messageId: number) => void;
 
 // ---- processes -----------------------------------------------------------------------------------
 
@@ -57,7 +57,7 @@ function openSocket(port: number): Promise<Socket> {
 
 // ---- tui-chat clients ----------------------------------------------------------------------------
 
-async function joinChatClient(port: number, index: number, clientCount: number, identity: Identity, onDelivery: OnDelivery): Promise<BenchClient> {
+export async function joinChatClient(port: number, index: number, clientCount: number, identity: Identity, onDelivery: OnDelivery): Promise<BenchClient> {
   const socket = await openSocket(port);
   const name = `c${index}`;
   const decoder = new FrameDecoder({ [FrameType.CONTROL]: 16 << 20 });
@@ -137,7 +137,7 @@ async function joinBareClient(port: number, index: number, onDelivery: OnDeliver
 
 // ---- the load loop -------------------------------------------------------------------------------
 
-interface RunOptions {
+export interface RunOptions {
   readonly clients: BenchClient[];
   readonly mode: Mode;
   readonly seconds: number;
@@ -145,12 +145,12 @@ interface RunOptions {
   readonly windowDeliveries: number;
 }
 
-interface Tracker {
+export interface Tracker {
   onDelivery: OnDelivery;
   run(options: RunOptions): Promise<{ deliveries: number; seconds: number; latencies: Float64Array }>;
 }
 
-function createTracker(): Tracker {
+export function createTracker(): Tracker {
   const sentAt = new Map<number, number>();
   const remaining = new Map<number, number>();
   let latencies = new Float64Array(1 << 20);
@@ -220,7 +220,7 @@ function createTracker(): Tracker {
   };
 }
 
-function percentile(sorted: Float64Array, p: number): number {
+export function percentile(sorted: Float64Array, p: number): number {
   if (sorted.length === 0) return NaN;
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }

@@ -5,6 +5,7 @@ import { runRendererBench } from './renderer-bench.js';
 import { runEncodingBench } from './encoding-bench.js';
 import { runFanoutBench } from './fanout-bench.js';
 import { runTuiVideoBench } from './tui-video-bench.js';
+import { runClusterBench } from './cluster-bench.js';
 
 const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 5);
 
@@ -59,6 +60,18 @@ async function printTuiVideo(): Promise<void> {
   console.log(`sent ${r.sent}, dropped by server ${r.serverDropped}, skipped by client ${r.skipped}, drawn ${r.drawn} = ${r.fps.toFixed(1)} fps, ${(r.dropShare * 100).toFixed(2)}% of frames not drawn, ${r.kbPerFrame} KB a frame, final quality level ${r.qualityLevel}\n`);
 }
 
+async function printCluster(): Promise<void> {
+  console.log(`cluster: ${SECONDS} s per run, 60 clients spread over the nodes, one nats-server, every process on this machine\n`);
+  console.log(['layout'.padEnd(19), 'mode '.padEnd(5), 'deliveries/s'.padStart(13), 'p50 ms'.padStart(8), 'p99 ms'.padStart(8), 'CPU ms per 1k deliveries: nodes'.padStart(31), 'broker'.padStart(7), 'generator'.padStart(10)].join('  '));
+  for (const r of await runClusterBench(SECONDS)) {
+    console.log([
+      r.layout.padEnd(19), r.mode.padEnd(5), Math.round(r.perSecond).toLocaleString('en-US').padStart(13), r.p50ms.toFixed(2).padStart(8), r.p99ms.toFixed(2).padStart(8),
+      r.nodeCpuPer1k.toFixed(1).padStart(31), r.brokerCpuPer1k.toFixed(1).padStart(7), r.generatorCpuPer1k.toFixed(1).padStart(10),
+    ].join('  '));
+  }
+  console.log('');
+}
+
 async function main(): Promise<void> {
   console.log(`machine: ${machine()}\n`);
   const only = process.argv[2];
@@ -66,6 +79,7 @@ async function main(): Promise<void> {
   if (only === undefined || only === 'encoding') await printEncoding();
   if (only === undefined || only === 'fanout') await printFanout();
   if (only === undefined || only === 'tui') await printTuiVideo();
+  if (only === undefined || only === 'cluster') await printCluster();
   if (only !== undefined && only !== 'relay') return;
   console.log(`relay throughput: ${SECONDS} s per run, one server process, load generated from this process\n`);
   console.log(['target'.padEnd(11), 'clients'.padStart(7), 'mode '.padEnd(5), 'deliveries/s'.padStart(13), 'p50 ms'.padStart(8), 'p99 ms'.padStart(8), 'vs ceiling'].join('  '));

@@ -44,6 +44,10 @@ export class NatsBroker {
     return `nats://127.0.0.1:${this.port}`;
   }
 
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
   get isRunning(): boolean {
     return this.child !== undefined;
   }

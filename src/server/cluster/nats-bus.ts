@@ -5,6 +5,8 @@
 //   <cluster>.dm.<hex name>         the node holding that user: DMs, as requests it answers
 //   <cluster>.node.<id>.undelivered that node: room recipients another node no longer had
 //   <cluster>.node.<id>.holds       that node: "do you still hold this name?"
+//   <cluster>.receipts.<id>.<n>     that node: the answer to its DM number n (or the broker's
+//                                   "no responders" when no node holds the recipient)
 //   KV bucket <cluster>_names       key hex(name) -> {"node": id}, created-if-absent per claim
 //
 // NATS delivers one publisher's messages to each subscriber in the order they were published,
@@ -18,6 +20,7 @@ import type { Logger } from '../../core/logger.js';
 import { nameKey } from '../../core/names.js';
 import type { ClaimOutcome, ClusterBus, ClusterHandlers, HandOff } from './cluster-bus.js';
 import type { ClusterOptions } from './cluster-options.js';
+import { PendingHandOffs } from './pending-hand-offs.js';
 import {
   type DirectRelay,
   type PresenceMessage,
@@ -36,6 +39,8 @@ import {
 
 /** JetStream's "wrong last sequence": someone else wrote the key first. */
 const JS_WRONG_LAST_SEQUENCE = 10071;
+/** The status code of the broker's "no responders" answer. */
+const NO_RESPONDERS = 503;
 /** A claim can lose a race to a delete or a takeover between our read and write; try again a few times. */
 const CLAIM_ATTEMPTS = 4;
 /** After a broker restart JetStream may need a moment before the bucket can be made again. */
@@ -59,11 +64,14 @@ export class NatsBus implements ClusterBus {
   private readonly claimRevisions = new Map<string, number>();
   /** Releases made while the broker was away, done when it is back. */
   private readonly pendingReleases = new Map<string, number>();
+  private readonly handOffs: PendingHandOffs;
 
   constructor(
     private readonly options: ClusterOptions,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.handOffs = new PendingHandOffs(options.requestTimeoutMs);
+  }
 
   get isUp(): boolean {
     return this.up;
@@ -83,6 +91,8 @@ export class NatsBus implements ClusterBus {
         pingInterval: 5000,
         maxPingOut: 2,
         timeout: this.options.requestTimeoutMs,
+        // Stack traces for async errors cost an Error object per request; our errors say enough.
+        noAsyncTraces: true,
       });
     } catch (cause) {
       throw new ClusterUnavailableError(`cannot connect to ${this.options.url}`, { cause });
@@ -93,6 +103,15 @@ export class NatsBus implements ClusterBus {
     this.subscribe(`${p}.presence`, (data) => this.handlers?.presence(decodePresence(data)));
     this.subscribe(`${p}.room`, (data) => this.handlers?.room(decodeRoomRelay(data)));
     this.subscribe(`${p}.node.${this.nodeId}.undelivered`, (data) => this.handlers?.undelivered(decodeUndelivered(data)));
+    nc.subscribe(`${p}.receipts.${this.nodeId}.*`, {
+      callback: (_error, msg) =>
+        this.guard('receipt', () => {
+          const id = Number(msg.subject.slice(msg.subject.lastIndexOf('.') + 1));
+          // The broker answers a publish nobody subscribes to with an empty 503 status message.
+          if (msg.data.length === 0 && msg.headers?.code === NO_RESPONDERS) return this.handOffs.settle(id, 'absent');
+          this.handOffs.settle(id, decodeDirectReceipt(msg.data).delivered ? 'delivered' : 'not-delivered');
+        }),
+    });
     nc.subscribe(`${p}.node.${this.nodeId}.holds`, {
       callback: (_error, msg) =>
         this.guard('holds', () => msg.respond(encodeBusMessage({ holds: this.handlers?.holds(decodeHoldsQuery(msg.data).name) ?? false }))),
@@ -106,6 +125,7 @@ export class NatsBus implements ClusterBus {
     const wasUp = this.up;
     this.closing = true;
     this.up = false;
+    this.handOffs.settleAll('unreachable');
     if (nc === undefined || nc.isClosed()) return;
     // drain() sends what is queued (the goodbye, the releases) first; with the broker away it
     // would wait for a reconnect that may never come, so then (or if it stalls) just close.
@@ -193,15 +213,12 @@ export class NatsBus implements ClusterBus {
     return this.publish(`${this.options.name}.node.${node}.undelivered`, encodeBusMessage(notice));
   }
 
-  async sendDirect(relay: DirectRelay): Promise<HandOff> {
-    if (!this.up || this.connection === undefined) return 'unreachable';
-    try {
-      const reply = await this.connection.request(this.dmSubject(relay.to), encodeBusMessage(relay), { timeout: this.options.requestTimeoutMs });
-      return decodeDirectReceipt(reply.data).delivered ? 'delivered' : 'not-delivered';
-    } catch (error) {
-      // No node subscribes to that user's subject: they left (or never were) anywhere.
-      return isNoResponders(error) ? 'absent' : 'unreachable';
-    }
+  sendDirect(relay: DirectRelay): Promise<HandOff> {
+    if (!this.up || this.connection === undefined) return Promise.resolve('unreachable');
+    const { id, outcome } = this.handOffs.open();
+    const reply = `${this.options.name}.receipts.${this.nodeId}.${id}`;
+    if (!this.publish(this.dmSubject(relay.to), encodeBusMessage(relay), reply)) this.handOffs.settle(id, 'unreachable');
+    return outcome;
   }
 
   // ---- internals -----------------------------------------------------------------------------
@@ -235,11 +252,11 @@ export class NatsBus implements ClusterBus {
     }
   }
 
-  private publish(subject: string, data: Uint8Array): boolean {
+  private publish(subject: string, data: Uint8Array, reply?: string): boolean {
     // While the broker is away, nats.js would buffer and send later; we would rather say "not sent".
     if (!this.up || this.connection === undefined) return false;
     try {
-      this.connection.publish(subject, data);
+      this.connection.publish(subject, data, reply === undefined ? undefined : { reply });
       return true;
     } catch {
       return false;
@@ -252,6 +269,8 @@ export class NatsBus implements ClusterBus {
       if (status.type === 'disconnect') {
         this.logger.log('warn', 'cluster.link_down', {});
         this.setUp(false);
+        // Their answers would come over the link that just went: report them undelivered now.
+        this.handOffs.settleAll('unreachable');
       } else if (status.type === 'reconnect') {
         this.logger.log('info', 'cluster.link_reconnected', {});
         void this.restore(nc);
