@@ -16,7 +16,10 @@ describe('PendingHandOffs', () => {
     const pending = new PendingHandOffs(40);
     const started = performance.now();
     const { outcome } = pending.open();
+    // The sweeper does not hold a daemon open by itself (unref); this test must stay up for it.
+    const keepAlive = setTimeout(() => {}, 5000);
     assert.equal(await outcome, 'unreachable');
+    clearTimeout(keepAlive);
     assert.ok(performance.now() - started >= 40);
   });
 
