@@ -423,8 +423,12 @@ export class ChatServer implements ConnectionHost, ClusterHost {
 
 /** The delivery frame for one envelope, serialized once; only each recipient's key is spliced in. */
 function deliveryFrames(from: string, to: string | null, envelope: Envelope): (wrappedKey: string) => Buffer {
-  const head = `{"type":"message","from":${JSON.stringify(from)},"to":${JSON.stringify(to)},"envelope":${JSON.stringify(envelope)},"key":"`;
-  return (wrappedKey) => encodeTextFrame(FrameType.CONTROL, `${head}${wrappedKey}"}`);
+  // Made on first use: a DM for another node's member never needs it here.
+  let head: string | undefined;
+  return (wrappedKey) => {
+    head ??= `{"type":"message","from":${JSON.stringify(from)},"to":${JSON.stringify(to)},"envelope":${JSON.stringify(envelope)},"key":"`;
+    return encodeTextFrame(FrameType.CONTROL, `${head}${wrappedKey}"}`);
+  };
 }
 
 /** Connects the bus, loaded only when clustering is asked for: a lone node never loads a broker client. */

@@ -4,17 +4,27 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ProtocolError } from '../../../src/core/errors.js';
 import {
-  decodeDirectRelay,
+  decodeDirectReceipt,
   decodeNameClaim,
   decodePresence,
-  decodeRoomRelay,
+  decodeRelayBatch,
   decodeUndelivered,
   encodeBusMessage,
+  readDirectRelay,
+  readRoomRelay,
 } from '../../../src/server/cluster/cluster-wire.js';
 
 const peer = { name: 'alice', publicKey: 'AAAA', prekey: 'BBBB', prekeySig: 'CCCC', fingerprint: 'ab'.repeat(32), joinedAt: 5 };
 const envelope = { id: 'e1', ts: 1, chain: 'c', seq: 0, iv: 'AAAAAAAAAAAAAAAA', ct: 'AAAA', sig: 'c2ln' };
 const bytes = (value: unknown) => Buffer.from(typeof value === 'string' ? value : JSON.stringify(value));
+const decodeRoomRelay = (data: Uint8Array) => single(decodeRelayBatch(bytes({ relays: [JSON.parse(Buffer.from(data).toString())] }), readRoomRelay));
+const decodeDirectRelay = (data: Uint8Array) => single(decodeRelayBatch(bytes({ relays: [JSON.parse(Buffer.from(data).toString())] }), readDirectRelay));
+
+/** The one relay of a one-relay batch, or the ProtocolError that got it rejected. */
+function single<T>(batch: { relays: T[]; rejected: number }): T {
+  if (batch.rejected > 0) throw new ProtocolError('CHAT_ERR_INVALID_MESSAGE', 'rejected');
+  return batch.relays[0]!;
+}
 
 describe('cluster wire', () => {
   it('round-trips every presence message', () => {
@@ -33,10 +43,19 @@ describe('cluster wire', () => {
   it('round-trips relays, notices and claims', () => {
     const room = { node: 'n1', from: 'alice', envelope, recipients: { n2: { bob: '' }, n3: { carol: 'a2V5' } } };
     assert.deepEqual(JSON.parse(JSON.stringify(decodeRoomRelay(encodeBusMessage(room)))), room);
-    const direct = { node: 'n1', from: 'alice', to: 'bob', envelope, key: '' };
+    const direct = { node: 'n1', n: 7, from: 'alice', to: 'bob', envelope, key: '' };
     assert.deepEqual(decodeDirectRelay(encodeBusMessage(direct)), direct);
     assert.deepEqual(decodeUndelivered(encodeBusMessage({ id: 'e1', from: 'alice', names: ['bob'] })), { id: 'e1', from: 'alice', names: ['bob'] });
     assert.deepEqual(decodeNameClaim(encodeBusMessage({ node: 'n1' })), { node: 'n1' });
+    assert.deepEqual(decodeDirectReceipt(encodeBusMessage({ failed: [3, 9] })), { failed: [3, 9] });
+  });
+
+  it('keeps the good relays of a batch and counts the bad ones', () => {
+    const good = { node: 'n1', from: 'alice', envelope, recipients: { n2: { bob: '' } } };
+    const batch = decodeRelayBatch(bytes({ relays: [good, { node: 'n1' }, 42, good] }), readRoomRelay);
+    assert.equal(batch.relays.length, 2);
+    assert.equal(batch.rejected, 2);
+    assert.throws(() => decodeRelayBatch(bytes({ relays: 'many' }), readRoomRelay), ProtocolError);
   });
 
   const BAD: ReadonlyArray<[string, () => unknown]> = [
@@ -49,8 +68,10 @@ describe('cluster wire', () => {
     ['a snapshot whose peers is not a list', () => decodePresence(bytes({ kind: 'snapshot', node: 'n1', version: 1, peers: {}, final: true }))],
     ['room recipients under a bad node id', () => decodeRoomRelay(bytes({ node: 'n1', from: 'a', envelope, recipients: { 'x y': { bob: '' } } }))],
     ['a room recipient key that is not base64', () => decodeRoomRelay(bytes({ node: 'n1', from: 'a', envelope, recipients: { n2: { bob: '!!' } } }))],
-    ['a DM without an envelope', () => decodeDirectRelay(bytes({ node: 'n1', from: 'a', to: 'b', key: '' }))],
-    ['an over-long name', () => decodeDirectRelay(bytes({ node: 'n1', from: 'a'.repeat(65), to: 'b', envelope, key: '' }))],
+    ['a DM without an envelope', () => decodeDirectRelay(bytes({ node: 'n1', n: 1, from: 'a', to: 'b', key: '' }))],
+    ['a DM without its hand-off number', () => decodeDirectRelay(bytes({ node: 'n1', from: 'a', to: 'b', envelope, key: '' }))],
+    ['an over-long name', () => decodeDirectRelay(bytes({ node: 'n1', n: 1, from: 'a'.repeat(65), to: 'b', envelope, key: '' }))],
+    ['a receipt naming something other than hand-off numbers', () => decodeDirectReceipt(bytes({ failed: ['x'] }))],
   ];
   for (const [what, decode] of BAD) {
     it(`refuses ${what}`, () => {

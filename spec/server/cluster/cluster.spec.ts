@@ -184,7 +184,9 @@ describe('a cluster of nodes on one broker', () => {
     }
     // Well-formed, but claims to relay alice's words from a node alice is not on: dropped.
     const bobNode = n2!.server.clusterNodeId!;
-    intruder.publish(`${options.name}.room`, Buffer.from(JSON.stringify({ node: 'forger', from: 'alice', envelope: envelope('forged'), recipients: { [bobNode]: { bob: '' } } })));
+    const forged = { node: 'forger', from: 'alice', envelope: envelope('forged'), recipients: { [bobNode]: { bob: '' } } };
+    intruder.publish(`${options.name}.room`, Buffer.from(JSON.stringify({ relays: [forged] })));
+    intruder.publish(`${options.name}.node.${bobNode}.dm`, Buffer.from(JSON.stringify({ relays: [{ ...forged, n: 1, to: 'bob', key: '' }, 'junk'] })));
     await intruder.flush();
 
     a.send({ type: 'send', to: null, envelope: envelope('after-garbage'), keys: { bob: '' } });

@@ -7,8 +7,9 @@ import type { DirectRelay, PresenceMessage, RoomRelay, UndeliveredNotice } from 
 export type ClaimOutcome = { readonly won: true } | { readonly won: false; readonly owner: string };
 
 /**
- * Where a DM handed to the bus ended up: on the recipient's socket, at no node (nobody holds that
- * name any more), or nowhere we can tell (the broker or the other node did not answer in time).
+ * Where a DM handed to the bus ended up: on the recipient's socket; at their node but not on it
+ * (they had just left); at no node (the node is gone); or nowhere we can tell (the broker or the
+ * node did not answer in time).
  */
 export type HandOff = 'delivered' | 'not-delivered' | 'absent' | 'unreachable';
 
@@ -42,12 +43,9 @@ export interface ClusterBus {
   /** Gives a claim back, only if it is still this node's (a newer owner keeps theirs). */
   releaseName(name: string): Promise<void>;
 
-  /** Starts (or stops) receiving DMs addressed to `name`, a member of this node. */
-  listenFor(name: string): void;
-  stopListeningFor(name: string): void;
-
   publishPresence(message: PresenceMessage): boolean;
   publishRoom(relay: RoomRelay): boolean;
-  sendDirect(relay: DirectRelay): Promise<HandOff>;
+  /** Hands a DM to `node`, the node holding its recipient. */
+  sendDirect(node: string, relay: Omit<DirectRelay, 'n'>): Promise<HandOff>;
   notifyUndelivered(node: string, notice: UndeliveredNotice): boolean;
 }

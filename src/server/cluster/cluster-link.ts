@@ -120,13 +120,11 @@ export class ClusterLink {
 
   memberJoined(peer: PeerSummary): void {
     this.version++;
-    this.bus.listenFor(peer.name);
     this.bus.publishPresence({ kind: 'join', node: this.nodeId, version: this.version, peer });
   }
 
   memberLeft(name: string): void {
     this.version++;
-    this.bus.stopListeningFor(name);
     this.bus.publishPresence({ kind: 'leave', node: this.nodeId, version: this.version, name });
     this.release(name);
     this.nameFreed(name);
@@ -156,8 +154,11 @@ export class ClusterLink {
     return sent ? [] : [...keys.keys()];
   }
 
+  /** Hands a DM to the node holding `to` (a remote peer), and tells where it ended up. */
   sendDirect(from: string, to: string, envelope: Envelope, key: string): Promise<HandOff> {
-    return this.bus.sendDirect({ node: this.nodeId, from, to, envelope, key });
+    const node = this.remote.get(nameKey(to))?.node;
+    if (node === undefined) return Promise.resolve('absent');
+    return this.bus.sendDirect(node, { node: this.nodeId, from, to, envelope, key });
   }
 
   // ---- presence ------------------------------------------------------------------------------

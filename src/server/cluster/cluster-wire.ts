@@ -42,7 +42,7 @@ export type PresenceMessage =
   /** A node shutting down cleanly: drop its members now rather than at the lease. */
   | { readonly kind: 'bye'; readonly node: string };
 
-/** A room message, published once; each node delivers its own group of recipients. */
+/** A room message, published once (in a batch); each node delivers its own group of recipients. */
 export interface RoomRelay {
   readonly node: string;
   readonly from: string;
@@ -51,17 +51,25 @@ export interface RoomRelay {
   readonly recipients: Readonly<Record<string, Readonly<Record<string, string>>>>;
 }
 
-/** A DM, sent as a request to the recipient's subject; the node holding them answers a DirectReceipt. */
+/** A DM, sent (in a batch) to the node holding the recipient, which answers with a DirectReceipt. */
 export interface DirectRelay {
   readonly node: string;
+  /** The sending node's number for this hand-off, named in the receipt if it fails. */
+  readonly n: number;
   readonly from: string;
   readonly to: string;
   readonly envelope: Envelope;
   readonly key: string;
 }
 
+/** Relays published together: one broker message per destination per turn of the event loop. */
+export interface RelayBatch<T> {
+  readonly relays: readonly T[];
+}
+
+/** The answer to a batch of DMs: the hand-offs that did not reach their recipient. */
 export interface DirectReceipt {
-  readonly delivered: boolean;
+  readonly failed: readonly number[];
 }
 
 /** Room recipients a node expected to hold but did not: sent back to the sender's node. */
@@ -83,7 +91,17 @@ export interface NameClaimRecord {
   readonly node: string;
 }
 
-export function encodeBusMessage(message: PresenceMessage | RoomRelay | DirectRelay | DirectReceipt | UndeliveredNotice | HoldsQuery | HoldsAnswer | NameClaimRecord): Uint8Array {
+export type BusMessage =
+  | PresenceMessage
+  | RelayBatch<RoomRelay>
+  | RelayBatch<DirectRelay>
+  | DirectReceipt
+  | UndeliveredNotice
+  | HoldsQuery
+  | HoldsAnswer
+  | NameClaimRecord;
+
+export function encodeBusMessage(message: BusMessage): Uint8Array {
   return Buffer.from(JSON.stringify(message));
 }
 
@@ -108,8 +126,28 @@ export function decodePresence(data: Uint8Array): PresenceMessage {
   }
 }
 
-export function decodeRoomRelay(data: Uint8Array): RoomRelay {
-  const obj = parse(data);
+/**
+ * A batch of relays. Each relay is checked on its own: a bad one is dropped and counted, and the
+ * rest of the batch still arrives (a bad neighbour must not cost good messages).
+ */
+export function decodeRelayBatch<T>(data: Uint8Array, readRelay: (value: unknown) => T): { readonly relays: T[]; readonly rejected: number } {
+  const list = parse(data)['relays'];
+  if (!Array.isArray(list)) throw invalid('relays', 'must be a list');
+  const relays: T[] = [];
+  let rejected = 0;
+  for (const item of list) {
+    try {
+      relays.push(readRelay(item));
+    } catch (error) {
+      if (!(error instanceof ProtocolError)) throw error;
+      rejected++;
+    }
+  }
+  return { relays, rejected };
+}
+
+export function readRoomRelay(value: unknown): RoomRelay {
+  const obj = object(value, 'relay');
   const groups = object(obj['recipients'], 'recipients');
   const recipients: Record<string, Record<string, string>> = Object.create(null);
   for (const [node, group] of Object.entries(groups)) {
@@ -125,10 +163,11 @@ export function decodeRoomRelay(data: Uint8Array): RoomRelay {
   return { node: nodeId(obj, 'node'), from: string(obj, 'from', MAX_NAME_CHARS), envelope: envelope(obj['envelope']), recipients };
 }
 
-export function decodeDirectRelay(data: Uint8Array): DirectRelay {
-  const obj = parse(data);
+export function readDirectRelay(value: unknown): DirectRelay {
+  const obj = object(value, 'relay');
   return {
     node: nodeId(obj, 'node'),
+    n: integer(obj, 'n'),
     from: string(obj, 'from', MAX_NAME_CHARS),
     to: string(obj, 'to', MAX_NAME_CHARS),
     envelope: envelope(obj['envelope']),
@@ -137,7 +176,9 @@ export function decodeDirectRelay(data: Uint8Array): DirectRelay {
 }
 
 export function decodeDirectReceipt(data: Uint8Array): DirectReceipt {
-  return { delivered: boolean(parse(data), 'delivered') };
+  const failed = parse(data)['failed'];
+  if (!Array.isArray(failed) || !failed.every((n) => Number.isSafeInteger(n) && n >= 0)) throw invalid('failed', 'must be a list of hand-off numbers');
+  return { failed: failed as number[] };
 }
 
 export function decodeUndelivered(data: Uint8Array): UndeliveredNotice {

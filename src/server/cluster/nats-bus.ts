@@ -1,18 +1,21 @@
 // ClusterBus over NATS: core subjects for traffic, a JetStream key-value bucket for name claims.
 //
 //   <cluster>.presence              every node: joins, leaves, heartbeats, snapshots
-//   <cluster>.room                  every node: room envelopes, published once per message
-//   <cluster>.dm.<hex name>         the node holding that user: DMs, as requests it answers
+//   <cluster>.room                  every node: room envelopes, each published once
+//   <cluster>.node.<id>.dm          that node: DMs for its members
+//   <cluster>.receipts.<id>.<batch> that node: which DMs of its batch failed (or the broker's
+//                                   "no responders" when the destination node is gone)
 //   <cluster>.node.<id>.undelivered that node: room recipients another node no longer had
 //   <cluster>.node.<id>.holds       that node: "do you still hold this name?"
-//   <cluster>.receipts.<id>.<n>     that node: the answer to its DM number n (or the broker's
-//                                   "no responders" when no node holds the recipient)
 //   KV bucket <cluster>_names       key hex(name) -> {"node": id}, created-if-absent per claim
 //
+// Room and DM relays are batched per destination per turn of the event loop (tick-batcher.ts).
 // NATS delivers one publisher's messages to each subscriber in the order they were published,
-// across subjects: a node's "join alice" always reaches another node before alice's first message.
+// across subjects, and batches are flushed before any presence message is published: a node's
+// "join alice" always reaches another node before alice's first message, and her last message
+// before her "leave".
 import { randomBytes } from 'node:crypto';
-import { type NatsConnection, type Subscription, NoRespondersError, RequestError, connect } from '@nats-io/transport-node';
+import { type NatsConnection, NoRespondersError, RequestError, connect } from '@nats-io/transport-node';
 import { JetStreamApiError } from '@nats-io/jetstream';
 import { type KV, Kvm } from '@nats-io/kv';
 import { ChatError, ErrorCode } from '../../core/errors.js';
@@ -21,20 +24,22 @@ import { nameKey } from '../../core/names.js';
 import type { ClaimOutcome, ClusterBus, ClusterHandlers, HandOff } from './cluster-bus.js';
 import type { ClusterOptions } from './cluster-options.js';
 import { PendingHandOffs } from './pending-hand-offs.js';
+import { TickBatcher } from './tick-batcher.js';
 import {
   type DirectRelay,
   type PresenceMessage,
   type RoomRelay,
   type UndeliveredNotice,
   decodeDirectReceipt,
-  decodeDirectRelay,
   decodeHoldsAnswer,
   decodeHoldsQuery,
   decodeNameClaim,
   decodePresence,
-  decodeRoomRelay,
+  decodeRelayBatch,
   decodeUndelivered,
   encodeBusMessage,
+  readDirectRelay,
+  readRoomRelay,
 } from './cluster-wire.js';
 
 /** JetStream's "wrong last sequence": someone else wrote the key first. */
@@ -43,6 +48,13 @@ const JS_WRONG_LAST_SEQUENCE = 10071;
 const NO_RESPONDERS = 503;
 /** A claim can lose a race to a delete or a takeover between our read and write; try again a few times. */
 const CLAIM_ATTEMPTS = 4;
+/**
+ * Bytes per batch before it is sent early: half of NATS's default 1 MB max_payload, so that one
+ * more relay (64 KiB at most, the client frame limit) never pushes a batch over it.
+ */
+const MAX_BATCH_BYTES = 512 * 1024;
+/** What a relay adds to a batch beyond its ciphertext: header, signature, names, JSON. */
+const RELAY_OVERHEAD_BYTES = 1024;
 /** After a broker restart JetStream may need a moment before the bucket can be made again. */
 const RESTORE_RETRY_MS = 250;
 
@@ -59,18 +71,23 @@ export class NatsBus implements ClusterBus {
   private handlers: ClusterHandlers | undefined;
   private up = false;
   private closing = false;
-  private readonly dmSubscriptions = new Map<string, Subscription>();
   /** Our claims: name key -> the revision we wrote, so a release deletes only our own claim. */
   private readonly claimRevisions = new Map<string, number>();
   /** Releases made while the broker was away, done when it is back. */
   private readonly pendingReleases = new Map<string, number>();
   private readonly handOffs: PendingHandOffs;
+  private readonly roomBatches: TickBatcher<RoomRelay>;
+  private readonly dmBatches: TickBatcher<DirectRelay>;
 
   constructor(
     private readonly options: ClusterOptions,
     private readonly logger: Logger,
   ) {
     this.handOffs = new PendingHandOffs(options.requestTimeoutMs);
+    this.roomBatches = new TickBatcher((_room, relays) => {
+      if (!this.publish(`${options.name}.room`, encodeBusMessage({ relays }))) this.reportRoomUndelivered(relays);
+    }, MAX_BATCH_BYTES);
+    this.dmBatches = new TickBatcher((node, relays) => this.publishDirectBatch(node, relays), MAX_BATCH_BYTES);
   }
 
   get isUp(): boolean {
@@ -101,15 +118,29 @@ export class NatsBus implements ClusterBus {
     const nc = this.connection;
     const p = this.options.name;
     this.subscribe(`${p}.presence`, (data) => this.handlers?.presence(decodePresence(data)));
-    this.subscribe(`${p}.room`, (data) => this.handlers?.room(decodeRoomRelay(data)));
+    this.subscribe(`${p}.room`, (data) => {
+      const { relays, rejected } = decodeRelayBatch(data, readRoomRelay);
+      if (rejected > 0) this.logger.log('warn', 'cluster.bad_message', { subject: 'room', rejected });
+      for (const relay of relays) this.handlers?.room(relay);
+    });
     this.subscribe(`${p}.node.${this.nodeId}.undelivered`, (data) => this.handlers?.undelivered(decodeUndelivered(data)));
+    nc.subscribe(`${p}.node.${this.nodeId}.dm`, {
+      callback: (_error, msg) =>
+        this.guard('dm', () => {
+          const { relays, rejected } = decodeRelayBatch(msg.data, readDirectRelay);
+          if (rejected > 0) this.logger.log('warn', 'cluster.bad_message', { subject: 'dm', rejected });
+          const failed = relays.filter((relay) => this.handlers?.direct(relay) !== true).map((relay) => relay.n);
+          msg.respond(encodeBusMessage({ failed }));
+        }),
+    });
     nc.subscribe(`${p}.receipts.${this.nodeId}.*`, {
       callback: (_error, msg) =>
         this.guard('receipt', () => {
-          const id = Number(msg.subject.slice(msg.subject.lastIndexOf('.') + 1));
+          const batch = Number(msg.subject.slice(msg.subject.lastIndexOf('.') + 1));
           // The broker answers a publish nobody subscribes to with an empty 503 status message.
-          if (msg.data.length === 0 && msg.headers?.code === NO_RESPONDERS) return this.handOffs.settle(id, 'absent');
-          this.handOffs.settle(id, decodeDirectReceipt(msg.data).delivered ? 'delivered' : 'not-delivered');
+          if (msg.data.length === 0 && msg.headers?.code === NO_RESPONDERS) return this.handOffs.settleBatch(batch, () => 'absent');
+          const failed = new Set(decodeDirectReceipt(msg.data).failed);
+          this.handOffs.settleBatch(batch, (id) => (failed.has(id) ? 'not-delivered' : 'delivered'));
         }),
     });
     nc.subscribe(`${p}.node.${this.nodeId}.holds`, {
@@ -182,42 +213,31 @@ export class NatsBus implements ClusterBus {
     await this.deleteClaim(key, revision);
   }
 
-  listenFor(name: string): void {
-    const key = nameKey(name);
-    if (this.connection === undefined || this.dmSubscriptions.has(key)) return;
-    const subscription = this.connection.subscribe(this.dmSubject(name), {
-      callback: (_error, msg) =>
-        this.guard('dm', () => {
-          const delivered = this.handlers?.direct(decodeDirectRelay(msg.data)) ?? false;
-          msg.respond(encodeBusMessage({ delivered }));
-        }),
-    });
-    this.dmSubscriptions.set(key, subscription);
-  }
-
-  stopListeningFor(name: string): void {
-    const key = nameKey(name);
-    this.dmSubscriptions.get(key)?.unsubscribe();
-    this.dmSubscriptions.delete(key);
-  }
-
   publishPresence(message: PresenceMessage): boolean {
+    // Relays collected this turn go first: a member's last message must not arrive after its leave.
+    this.roomBatches.flush();
+    this.dmBatches.flush();
     return this.publish(`${this.options.name}.presence`, encodeBusMessage(message));
   }
 
   publishRoom(relay: RoomRelay): boolean {
-    return this.publish(`${this.options.name}.room`, encodeBusMessage(relay));
+    if (!this.up) return false;
+    // One sender's messages arrive in the order sent, room and DMs alike: a room message may not
+    // overtake a DM collected before it (a sender key travels by DM ahead of the room message).
+    if (!this.dmBatches.isEmpty) this.dmBatches.flush();
+    this.roomBatches.add('room', relay, relay.envelope.ct.length + RELAY_OVERHEAD_BYTES);
+    return true;
   }
 
   notifyUndelivered(node: string, notice: UndeliveredNotice): boolean {
     return this.publish(`${this.options.name}.node.${node}.undelivered`, encodeBusMessage(notice));
   }
 
-  sendDirect(relay: DirectRelay): Promise<HandOff> {
+  sendDirect(node: string, relay: Omit<DirectRelay, 'n'>): Promise<HandOff> {
     if (!this.up || this.connection === undefined) return Promise.resolve('unreachable');
     const { id, outcome } = this.handOffs.open();
-    const reply = `${this.options.name}.receipts.${this.nodeId}.${id}`;
-    if (!this.publish(this.dmSubject(relay.to), encodeBusMessage(relay), reply)) this.handOffs.settle(id, 'unreachable');
+    if (!this.roomBatches.isEmpty) this.roomBatches.flush();
+    this.dmBatches.add(node, { ...relay, n: id }, relay.envelope.ct.length + RELAY_OVERHEAD_BYTES);
     return outcome;
   }
 
@@ -237,6 +257,20 @@ export class NatsBus implements ClusterBus {
         throw new ClusterUnavailableError(`no JetStream key-value store at ${this.options.url}; start nats-server with -js`, { cause });
       }
     }
+  }
+
+  /** Room relays that never left this node: their senders hear which recipients missed them. */
+  private reportRoomUndelivered(relays: readonly RoomRelay[]): void {
+    for (const relay of relays) {
+      const names = Object.values(relay.recipients).flatMap((group) => Object.keys(group));
+      this.handlers?.undelivered({ id: relay.envelope.id, from: relay.from, names });
+    }
+  }
+
+  private publishDirectBatch(node: string, relays: DirectRelay[]): void {
+    const batch = this.handOffs.openBatch(relays.map((relay) => relay.n));
+    const reply = `${this.options.name}.receipts.${this.nodeId}.${batch}`;
+    if (!this.publish(`${this.options.name}.node.${node}.dm`, encodeBusMessage({ relays }), reply)) this.handOffs.settleBatch(batch, () => 'unreachable');
   }
 
   private subscribe(subject: string, handle: (data: Uint8Array) => void): void {
@@ -271,6 +305,8 @@ export class NatsBus implements ClusterBus {
         this.setUp(false);
         // Their answers would come over the link that just went: report them undelivered now.
         this.handOffs.settleAll('unreachable');
+        this.reportRoomUndelivered(this.roomBatches.discard());
+        this.dmBatches.discard();
       } else if (status.type === 'reconnect') {
         this.logger.log('info', 'cluster.link_reconnected', {});
         void this.restore(nc);
@@ -330,12 +366,9 @@ export class NatsBus implements ClusterBus {
     this.claimRevisions.set(claimKey(name), revision);
   }
 
-  private dmSubject(name: string): string {
-    return `${this.options.name}.dm.${claimKey(name)}`;
-  }
 }
 
-/** Names may hold '.', a NATS token separator; hex of the case-folded name is always one token. */
+/** Names may hold '.' and other characters KV keys refuse; hex of the case-folded name never does. */
 function claimKey(name: string): string {
   return Buffer.from(nameKey(name), 'utf8').toString('hex');
 }
