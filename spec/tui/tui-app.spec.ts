@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { describe, it, type TestContext } from 'node:test';
 import { BIN, CliProcess, startServeProcess } from '../helpers/cli-process.js';
 import { writeTestIdentity } from '../helpers/identities.js';
+import { NatsBroker } from '../helpers/nats-broker.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 import { TmuxSession } from '../helpers/tmux.js';
 
@@ -69,6 +70,30 @@ describe('the TUI in a real terminal', () => {
     alice.keys('M-1');
     await alice.waitForScreen(/<carol> marker from carol/, 'carol\'s room line, after the DM, in alice\'s room');
     assert.doesNotMatch(carol.capture(), /just between us/, 'carol never saw the DM');
+  });
+
+  it('chats across two clustered servers and shows the cluster degrade and recover', async (t) => {
+    const dir = makeTempDir(t);
+    const broker = await NatsBroker.start();
+    t.after(() => broker.destroy());
+    const cluster = ['--cluster', broker.url, '--cluster-name', 'tui-spec'];
+    const [one, two] = await Promise.all([startServeProcess(t, cluster), startServeProcess(t, cluster)]);
+    const alice = await openTui(t, dir, one.port, 'alice', 0);
+    const bob = await openTui(t, dir, two.port, 'bob', 1);
+    await alice.waitForScreen(/bob joined/, 'alice (on server one) to see bob (on server two) join');
+    alice.type('hello across servers');
+    alice.keys('Enter');
+    await bob.waitForScreen(/<alice> hello across servers/, 'bob to read alice\'s room message');
+
+    await broker.stop();
+    const degraded = await alice.waitForScreen(/online, cluster degraded/, 'the status bar to say the cluster is degraded');
+    assert.match(degraded, /lost its link to the rest of the cluster/);
+    await broker.start();
+    const back = await alice.waitForScreen(/link to the rest of the cluster is back/, 'the all-clear', 20_000);
+    assert.match(back.trimEnd().split('\n').at(-1)!, /│ online │/);
+    alice.type('and again');
+    alice.keys('Enter');
+    await bob.waitForScreen(/<alice> and again/, 'room messages to cross again');
   });
 
   it('shows the help overlay on F1 and closes it with Esc', async (t) => {
