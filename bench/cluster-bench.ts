@@ -1,11 +1,18 @@
 // Deliveries per second and latency through one node vs three clustered nodes, with the same
-// clients (spread round-robin over the nodes) and the same load as the relay bench. Also the CPU
-// each process spent per 1,000 deliveries, which is what says how throughput grows with nodes
-// when each node has a machine of its own (here every process shares one machine's cores).
+// clients (spread round-robin over the nodes) and the same load as the relay bench, plus the CPU
+// each kind of process spent per 1,000 deliveries.
+//
+// To say how throughput grows when each node has a machine of its own, on a machine that has only
+// two cores, the node processes are pinned to one core and everything else (load generator,
+// broker) to the other: one node gets a whole core; three nodes share one. Three nodes' throughput
+// on one core, times three, is then what three nodes on three such cores would carry.
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { type ChildProcess, execFileSync } from 'node:child_process';
 import { generateIdentity } from '../src/core/identity.js';
+import { connect } from '@nats-io/transport-node';
+import { decodeRelayBatch, encodeBusMessage, readDirectRelay } from '../src/server/cluster/cluster-wire.js';
 import { NatsBroker } from '../spec/helpers/nats-broker.js';
 import { SERVE_READY, startProcess, stopProcess } from './bench-process.js';
 import { type BenchClient, type Mode, UNLIMITED, createTracker, joinChatClient, percentile } from './relay-bench.js';
@@ -22,6 +29,14 @@ export interface ClusterBenchResult {
   readonly nodeCpuPer1k: number;
   readonly brokerCpuPer1k: number;
   readonly generatorCpuPer1k: number;
+  /** Context switches of the node processes per 1,000 deliveries (voluntary and forced). */
+  readonly nodeSwitchesPer1k: number;
+}
+
+export interface RelayPathResult {
+  readonly batch: number;
+  readonly relaysPerSecond: number;
+  readonly cpuMicrosPerRelay: number;
 }
 
 interface Layout {
@@ -36,6 +51,20 @@ const LAYOUTS: readonly Layout[] = [
   { name: '3 nodes, clustered', nodes: 3, clustered: true },
 ];
 const CLIENTS = 60;
+const TASKSET = '/usr/bin/taskset';
+
+/** Whether processes can be pinned to cores here (Linux taskset and at least two cores). */
+export function canPin(): boolean {
+  return existsSync(TASKSET) && cpus().length >= 2;
+}
+
+/** Pins every thread of a process to one core. */
+function pin(pid: number | undefined, core: number): void {
+  if (pid !== undefined && canPin()) execFileSync(TASKSET, ['-a', '-p', '-c', String(core), String(pid)], { stdio: 'ignore' });
+}
+
+const NODE_CORE = () => cpus().length - 1;
+const OTHER_CORE = 0;
 const CLOCK_TICKS_PER_SECOND = 100;
 
 /** utime + stime of a process, in ms (Linux /proc; CLK_TCK is 100 on every Linux we run on). */
@@ -45,11 +74,19 @@ function cpuMs(pid: number | undefined): number {
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_SECOND;
 }
 
+/** Context switches so far (voluntary + involuntary), from /proc/PID/status. */
+function contextSwitches(pid: number | undefined): number {
+  if (pid === undefined) return 0;
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return [...status.matchAll(/_ctxt_switches:\s+(\d+)/g)].reduce((sum, match) => sum + Number(match[1]), 0);
+}
+
 async function startNodes(layout: Layout, broker: NatsBroker): Promise<Array<{ child: ChildProcess; port: number }>> {
   const cluster = layout.clustered ? ['--cluster', broker.url, '--cluster-name', `bench-${randomBytes(4).toString('hex')}`] : [];
   const args = [...(process.env['BENCH_NODE_PROFILE'] ? ['--cpu-prof', '--cpu-prof-dir', process.env['BENCH_NODE_PROFILE']] : []), 'bin/tui-chat', 'serve', '--plaintext', '--port', '0', ...UNLIMITED, '--log-level', 'warn', '--max-clients', '1000', '--max-queue-bytes', String(64 << 20), ...cluster];
   const nodes = [];
   for (let i = 0; i < layout.nodes; i++) nodes.push(await startProcess(args, SERVE_READY));
+  for (const node of nodes) pin(node.child.pid, NODE_CORE());
   return nodes;
 }
 
@@ -62,9 +99,15 @@ async function benchLayout(layout: Layout, mode: Mode, seconds: number, broker: 
     // Presence crosses the broker in milliseconds; a second leaves every node knowing every client.
     await new Promise((resolve) => setTimeout(resolve, 1000));
     const windowDeliveries = mode === 'room' ? Math.max(4000, (CLIENTS - 1) * 8) : 2000;
-    const before = { nodes: nodes.map((n) => cpuMs(n.child.pid)), broker: cpuMs(broker.pid), generator: process.cpuUsage() };
+    const before = {
+      nodes: nodes.map((n) => cpuMs(n.child.pid)),
+      switches: nodes.map((n) => contextSwitches(n.child.pid)),
+      broker: cpuMs(broker.pid),
+      generator: process.cpuUsage(),
+    };
     const { deliveries, seconds: elapsed, latencies } = await tracker.run({ clients, mode, seconds, windowDeliveries });
     const nodeCpu = nodes.reduce((sum, n, i) => sum + cpuMs(n.child.pid) - before.nodes[i]!, 0);
+    const nodeSwitches = nodes.reduce((sum, n, i) => sum + contextSwitches(n.child.pid) - before.switches[i]!, 0);
     const brokerCpu = layout.clustered ? cpuMs(broker.pid) - before.broker : 0;
     const generator = process.cpuUsage(before.generator);
     const sorted = Float64Array.from(latencies).sort();
@@ -81,15 +124,67 @@ async function benchLayout(layout: Layout, mode: Mode, seconds: number, broker: 
       nodeCpuPer1k: per1k(nodeCpu),
       brokerCpuPer1k: per1k(brokerCpu),
       generatorCpuPer1k: per1k((generator.user + generator.system) / 1000),
+      nodeSwitchesPer1k: per1k(nodeSwitches),
     };
   } finally {
     for (const node of nodes) await stopProcess(node.child);
   }
 }
 
+/**
+ * The relay path alone, in one process with nothing else running: encode a batch of DM relays,
+ * publish it through the broker, receive, decode and validate it, serialize each envelope for
+ * delivery. CPU per relay at several batch sizes: what a cross-node DM adds, free of contention.
+ */
+export async function runRelayPathBench(): Promise<RelayPathResult[]> {
+  const broker = await NatsBroker.start();
+  const sender = await connect({ servers: broker.url, noAsyncTraces: true });
+  const receiver = await connect({ servers: broker.url, noAsyncTraces: true });
+  const envelope = {
+    id: 'm1', ts: Date.now(), chain: 'bench', seq: 1, ratchet: { dh: randomBytes(32).toString('base64'), pn: 0, n: 1 },
+    iv: 'AAAAAAAAAAAAAAAA', ct: randomBytes(116).toString('base64'), sig: randomBytes(384).toString('base64'),
+  };
+  const results: RelayPathResult[] = [];
+  try {
+    for (const batch of [1, 10, 100]) {
+      const total = 60_000;
+      let received = 0;
+      let finish: () => void = () => {};
+      const finished = new Promise<void>((resolve) => (finish = resolve));
+      const subscription = receiver.subscribe(`path.${batch}`, {
+        callback: (_error, msg) => {
+          for (const relay of decodeRelayBatch(msg.data, readDirectRelay).relays) JSON.stringify(relay.envelope);
+          received += batch;
+          if (received >= total) finish();
+        },
+      });
+      await receiver.flush();
+      const relays = Array.from({ length: batch }, (_, n) => ({ node: 'benchnode', n, from: 'c1', to: 'c2', envelope, key: '' }));
+      const cpuBefore = process.cpuUsage();
+      const started = performance.now();
+      for (let sent = 0; sent < total; sent += batch) {
+        sender.publish(`path.${batch}`, encodeBusMessage({ relays }));
+        // Let the receiving side run now and then, as two busy nodes would.
+        if (sent % 2000 < batch) await new Promise((resolve) => setImmediate(resolve));
+      }
+      await finished;
+      const cpu = process.cpuUsage(cpuBefore);
+      results.push({ batch, relaysPerSecond: (total / (performance.now() - started)) * 1000, cpuMicrosPerRelay: (cpu.user + cpu.system) / total });
+      subscription.unsubscribe();
+    }
+    return results;
+  } finally {
+    await sender.close();
+    await receiver.close();
+    await broker.destroy();
+  }
+}
+
 export async function runClusterBench(seconds: number): Promise<ClusterBenchResult[]> {
   const identity = await generateIdentity();
   const broker = await NatsBroker.start();
+  pin(process.pid, OTHER_CORE);
+  pin(broker.pid, OTHER_CORE);
   try {
     const results: ClusterBenchResult[] = [];
     for (const mode of ['room', 'dm'] as const) {

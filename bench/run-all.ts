@@ -5,7 +5,7 @@ import { runRendererBench } from './renderer-bench.js';
 import { runEncodingBench } from './encoding-bench.js';
 import { runFanoutBench } from './fanout-bench.js';
 import { runTuiVideoBench } from './tui-video-bench.js';
-import { runClusterBench } from './cluster-bench.js';
+import { canPin, runClusterBench, runRelayPathBench } from './cluster-bench.js';
 
 const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 5);
 
@@ -61,13 +61,19 @@ async function printTuiVideo(): Promise<void> {
 }
 
 async function printCluster(): Promise<void> {
-  console.log(`cluster: ${SECONDS} s per run, 60 clients spread over the nodes, one nats-server, every process on this machine\n`);
-  console.log(['layout'.padEnd(19), 'mode '.padEnd(5), 'deliveries/s'.padStart(13), 'p50 ms'.padStart(8), 'p99 ms'.padStart(8), 'CPU ms per 1k deliveries: nodes'.padStart(31), 'broker'.padStart(7), 'generator'.padStart(10)].join('  '));
+  console.log(`cluster: ${SECONDS} s per run, 60 clients spread over the nodes, one nats-server, every process on this machine`);
+  console.log(canPin() ? 'node processes pinned to the last core, load generator and broker to core 0\n' : 'no pinning (taskset missing or one core)\n');
+  console.log(['layout'.padEnd(19), 'mode '.padEnd(5), 'deliveries/s'.padStart(13), 'p50 ms'.padStart(8), 'p99 ms'.padStart(8), 'CPU ms per 1k deliveries: nodes'.padStart(31), 'broker'.padStart(7), 'generator'.padStart(10), 'node ctx switches per 1k'.padStart(25)].join('  '));
   for (const r of await runClusterBench(SECONDS)) {
     console.log([
       r.layout.padEnd(19), r.mode.padEnd(5), Math.round(r.perSecond).toLocaleString('en-US').padStart(13), r.p50ms.toFixed(2).padStart(8), r.p99ms.toFixed(2).padStart(8),
-      r.nodeCpuPer1k.toFixed(1).padStart(31), r.brokerCpuPer1k.toFixed(1).padStart(7), r.generatorCpuPer1k.toFixed(1).padStart(10),
+      r.nodeCpuPer1k.toFixed(1).padStart(31), r.brokerCpuPer1k.toFixed(1).padStart(7), r.generatorCpuPer1k.toFixed(1).padStart(10), Math.round(r.nodeSwitchesPer1k).toString().padStart(25),
     ].join('  '));
+  }
+  console.log('\nrelay path alone (one process, nothing else running): encode a batch of DM relays, through the broker, decode, validate, serialize for delivery\n');
+  console.log(['batch'.padStart(5), 'relays/s'.padStart(10), 'CPU us per relay'.padStart(17)].join('  '));
+  for (const r of await runRelayPathBench()) {
+    console.log([String(r.batch).padStart(5), Math.round(r.relaysPerSecond).toLocaleString('en-US').padStart(10), r.cpuMicrosPerRelay.toFixed(1).padStart(17)].join('  '));
   }
   console.log('');
 }
