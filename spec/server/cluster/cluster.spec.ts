@@ -197,6 +197,25 @@ describe('a cluster of nodes on one broker', () => {
   });
 });
 
+describe('a node leaving', () => {
+  it('takes its users off every peer list at once when it shuts down cleanly', async (t) => {
+    const [n1, n2] = await startNodes(t, 2);
+    const a = await RawClient.join(n1!.port, 'alice', ids[0]!);
+    const b = await RawClient.join(n2!.port, 'bob', ids[1]!);
+    t.after(() => [a, b].forEach((client) => client.close()));
+    await everyNodeLists([n1!, n2!], ['alice', 'bob']);
+    a.received.length = 0;
+    const closedAt = Date.now();
+    await n2!.server.close();
+    assert.equal((await a.next('leave')).name, 'bob');
+    // Well inside the lease (1000 ms here): the node said goodbye instead of going silent.
+    assert.ok(Date.now() - closedAt < TIMING.leaseMs / 2, `bob left ${Date.now() - closedAt} ms after his node closed`);
+    // And gave his name back: it is free at once on the other node.
+    const again = await RawClient.join(n1!.port, 'bob', ids[1]!);
+    again.close();
+  });
+});
+
 describe('a broker outage', () => {
   it('keeps serving local users, tells everyone, refuses what it cannot deliver, and rejoins when the broker is back', async (t) => {
     const own = await NatsBroker.start();

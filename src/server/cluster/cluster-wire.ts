@@ -23,6 +23,7 @@ import {
   unknownType,
 } from '../../core/field-readers.js';
 import type { Envelope, PeerSummary } from '../../core/messages.js';
+import { isValidName } from '../../core/names.js';
 
 /** Node ids are subject tokens: random hex made at start-up (see nats-bus.ts). */
 const NODE_ID = /^[A-Za-z0-9_-]{1,64}$/;
@@ -110,13 +111,13 @@ export function decodePresence(data: Uint8Array): PresenceMessage {
   const node = nodeId(obj, 'node');
   switch (obj['kind']) {
     case 'join':
-      return { kind: 'join', node, version: integer(obj, 'version'), peer: peer(obj['peer']) };
+      return { kind: 'join', node, version: integer(obj, 'version'), peer: member(obj['peer']) };
     case 'leave':
-      return { kind: 'leave', node, version: integer(obj, 'version'), name: string(obj, 'name', MAX_NAME_CHARS) };
+      return { kind: 'leave', node, version: integer(obj, 'version'), name: peerName(obj, 'name') };
     case 'heartbeat':
       return { kind: 'heartbeat', node, version: integer(obj, 'version') };
     case 'snapshot':
-      return { kind: 'snapshot', node, version: integer(obj, 'version'), peers: peerList(obj['peers']), final: boolean(obj, 'final') };
+      return { kind: 'snapshot', node, version: integer(obj, 'version'), peers: peerList(obj['peers']).map(member), final: boolean(obj, 'final') };
     case 'sync':
       return obj['target'] === undefined ? { kind: 'sync', node } : { kind: 'sync', node, target: nodeId(obj, 'target') };
     case 'bye':
@@ -160,7 +161,7 @@ export function readRoomRelay(value: unknown): RoomRelay {
     }
     recipients[node] = table;
   }
-  return { node: nodeId(obj, 'node'), from: string(obj, 'from', MAX_NAME_CHARS), envelope: envelope(obj['envelope']), recipients };
+  return { node: nodeId(obj, 'node'), from: peerName(obj, 'from'), envelope: envelope(obj['envelope']), recipients };
 }
 
 export function readDirectRelay(value: unknown): DirectRelay {
@@ -168,8 +169,8 @@ export function readDirectRelay(value: unknown): DirectRelay {
   return {
     node: nodeId(obj, 'node'),
     n: integer(obj, 'n'),
-    from: string(obj, 'from', MAX_NAME_CHARS),
-    to: string(obj, 'to', MAX_NAME_CHARS),
+    from: peerName(obj, 'from'),
+    to: peerName(obj, 'to'),
     envelope: envelope(obj['envelope']),
     key: base64(obj, 'key', MAX_RSA_BLOCK_CHARS),
   };
@@ -206,6 +207,19 @@ function parse(data: Uint8Array): Json {
     throw new ProtocolError(ErrorCode.INVALID_JSON, 'cluster message is not valid JSON', { cause });
   }
   return object(value, 'message');
+}
+
+/** A name as users may hold it (names.ts): no node passes on what no client could have joined as. */
+function peerName(obj: Json, field: string): string {
+  const value = string(obj, field, MAX_NAME_CHARS);
+  if (!isValidName(value)) throw invalid(field, 'is not a valid name');
+  return value;
+}
+
+function member(value: unknown): PeerSummary {
+  const summary = peer(value);
+  if (!isValidName(summary.name)) throw invalid('peer.name', 'is not a valid name');
+  return summary;
 }
 
 function nodeId(obj: Json, field: string): string {
