@@ -282,7 +282,7 @@ export class NatsBus implements ClusterBus {
     try {
       run();
     } catch (error) {
-      this.logger.log('warn', 'cluster.bad_message', { subject: what.replace(this.nodeId, '<self>'), error: error instanceof Error ? error.message.slice(0, 120) : 'unknown' });
+      this.logger.log('warn', 'cluster.bad_message', { subject: what, error: error instanceof Error ? error.message.slice(0, 120) : 'unknown' });
     }
   }
 
@@ -365,7 +365,6 @@ export class NatsBus implements ClusterBus {
   private recordClaim(name: string, revision: number): void {
     this.claimRevisions.set(claimKey(name), revision);
   }
-
 }
 
 /** Names may hold '.' and other characters KV keys refuse; hex of the case-folded name never does. */
