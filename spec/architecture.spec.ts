@@ -43,6 +43,19 @@ describe('architecture', () => {
     }
   });
 
+  it('keeps the broker client inside the NATS bus, and out of a lone server\'s load', () => {
+    for (const file of files) {
+      const where = relative(SRC, file);
+      for (const spec of importsOf(file)) {
+        if (spec.startsWith('@nats-io/')) assert.equal(where, 'server/cluster/nats-bus.ts', `${where} imports ${spec}`);
+      }
+      if (where.startsWith('server/cluster/') || where.startsWith('cli/')) continue;
+      // Outside the cluster room only types (erased) and dynamic imports may name it.
+      const staticValueImport = /^import (?!type )[^;]*from '[^']*\/cluster\/[^']*';/m.exec(readFileSync(file, 'utf8'));
+      assert.equal(staticValueImport, null, `${where} loads the cluster code statically: ${staticValueImport?.[0]}`);
+    }
+  });
+
   it('imports blessed only from src/tui', () => {
     for (const file of files.filter((f) => room(f) !== 'tui')) {
       for (const spec of importsOf(file)) assert.doesNotMatch(spec, /^blessed/, `${relative(SRC, file)} imports ${spec}`);
