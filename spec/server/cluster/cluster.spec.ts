@@ -145,8 +145,15 @@ describe('a cluster of nodes on one broker', () => {
     assert.equal(n1!.server.peerNames.filter((name) => name === 'dave3').length, 1);
   });
 
-  it('carries real end-to-end encrypted room messages and DMs between sessions on different nodes', async (t) => {
-    const [n1, n2] = await startNodes(t, 2);
+  it('carries real end-to-end encrypted room messages and DMs between sessions on different nodes; the broker sees no plaintext', async (t) => {
+    const options = clusterOptions(broker.url);
+    // Everything published for this cluster, as the broker (or anyone on it) would see it.
+    const sniffer = await connect({ servers: broker.url });
+    t.after(() => sniffer.close());
+    const seen: string[] = [];
+    sniffer.subscribe(`${options.name}.>`, { callback: (_error, msg) => void seen.push(Buffer.from(msg.data).toString('latin1')) });
+    await sniffer.flush();
+    const [n1, n2] = await startNodes(t, 2, options);
     const alice = new ChatSession({ host: '127.0.0.1', port: n1!.port, name: 'alice', identity: ids[0]!, knownPeers: KnownPeers.inMemory() });
     const bob = new ChatSession({ host: '127.0.0.1', port: n2!.port, name: 'bob', identity: ids[1]!, knownPeers: KnownPeers.inMemory() });
     t.after(() => Promise.all([alice.close('bye'), bob.close('bye')]));
@@ -165,6 +172,11 @@ describe('a cluster of nodes on one broker', () => {
     bob.sendDirect('alice', 'and back');
     await waitUntil(() => aliceGot.length === 1, 'alice to read the reply');
     assert.deepEqual(aliceGot, ['bob:alice:and back']);
+    await sniffer.flush();
+    assert.ok(seen.some((payload) => payload.includes('"relays"')), 'the sniffer saw the relays go by');
+    for (const secret of ['hello from node one', 'a secret across nodes', 'and back']) {
+      assert.equal(seen.some((payload) => payload.includes(secret)), false, `"${secret}" crossed the broker in the clear`);
+    }
   });
 
   it('drops hostile or forged messages on the broker and keeps routing', async (t) => {
