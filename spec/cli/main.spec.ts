@@ -44,7 +44,8 @@ describe('tui-chat command line', () => {
     ['an invalid name', ['connect', 'localhost:1', '--json', '--name', 'bad name'], /not a valid name/],
     ['an unknown command', ['frobnicate'], /unknown command/],
     ['a Redis cluster URL', ['serve', '--cluster', 'redis://127.0.0.1:6379'], /clusters over NATS, not Redis/],
-    ['a cluster URL without a scheme', ['serve', '--cluster', '127.0.0.1:4222'], /--cluster must be a nats:\/\/ URL/],
+    ['a cluster URL without a scheme', ['serve', '--cluster', '127.0.0.1:4222'], /--cluster must be a nats:\/\/ or tls:\/\/ URL/],
+    ['broker credentials in the cluster URL', ['serve', '--cluster', 'nats://me:secret@127.0.0.1:4222'], /put broker credentials in --cluster-auth-file/],
     ['a bad cluster name', ['serve', '--cluster', 'nats://127.0.0.1:4222', '--cluster-name', 'a.b'], /--cluster-name must be/],
     ['a lease shorter than two heartbeats', ['serve', '--cluster', 'nats://127.0.0.1:4222', '--cluster-heartbeat-ms', '1000', '--cluster-lease-ms', '1500'], /at least twice/],
   ];

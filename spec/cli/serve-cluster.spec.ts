@@ -5,7 +5,11 @@ import { describe, it } from 'node:test';
 import type { Identity } from '../../src/core/identity.js';
 import { CliProcess, startServeProcess } from '../helpers/cli-process.js';
 import { testIdentity } from '../helpers/identities.js';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { writeLoopbackCertificate } from '../helpers/broker-certificate.js';
 import { NatsBroker, freePort } from '../helpers/nats-broker.js';
+import { makeTempDir } from '../helpers/temp-dir.js';
 import { RawClient } from '../helpers/raw-client.js';
 
 const HEARTBEAT_MS = 250;
@@ -48,10 +52,37 @@ describe('tui-chat serve --cluster', () => {
     assert.equal((await b.next('join')).peer.name, 'carol');
   });
 
+  it('joins a broker over TLS with credentials from a 0600 file, and never prints the password', async (t) => {
+    const dir = makeTempDir(t);
+    const certificate = writeLoopbackCertificate(dir);
+    const broker = await NatsBroker.start({ certPath: certificate.certPath, keyPath: certificate.keyPath, user: 'node', pass: 'pw-never-shown' });
+    t.after(() => broker.destroy());
+    const authFile = join(dir, 'broker-auth');
+    writeFileSync(authFile, 'node:pw-never-shown\n', { mode: 0o600 });
+    const secure = ['--plaintext', '--cluster', `tls://127.0.0.1:${broker.port}`, '--cluster-ca', certificate.certPath, '--cluster-auth-file', authFile, '--log-level', 'debug'];
+    const [one, two] = await Promise.all([startServeProcess(t, secure), startServeProcess(t, secure)]);
+    await one.server.waitForLine(/^cluster node [0-9a-f]+ on tls:/);
+    const ids = await Promise.all([0, 1].map(testIdentity));
+    const a = await RawClient.join(one.port, 'alice', ids[0]!);
+    const b = await RawClient.join(two.port, 'bob', ids[1]!);
+    t.after(() => [a, b].forEach((client) => client.close()));
+    assert.equal((await a.next('join')).peer.name, 'bob');
+    for (const proc of [one.server, two.server]) {
+      assert.ok(!proc.stderr.includes('pw-never-shown') && !proc.stdoutLines.join('\n').includes('pw-never-shown'), 'the password stays out of the output');
+    }
+
+    // Credentials others can read are refused, as an identity key would be.
+    const openFile = join(dir, 'open-auth');
+    writeFileSync(openFile, 'node:pw-never-shown\n', { mode: 0o644 });
+    const refused = CliProcess.spawn(t, ['serve', '--plaintext', '--port', '0', '--cluster', `tls://127.0.0.1:${broker.port}`, '--cluster-auth-file', openFile]);
+    assert.notEqual(await refused.waitExit(), 0);
+    assert.match(refused.stderr, /too open/);
+  });
+
   it('exits with a clear error when the broker cannot be reached', async (t) => {
     const port = await freePort();
     const proc = CliProcess.spawn(t, ['serve', '--plaintext', '--port', '0', '--cluster', `nats://127.0.0.1:${port}`]);
     assert.notEqual(await proc.waitExit(), 0);
-    assert.match(proc.stderr, /cluster is unreachable \(cannot connect to nats:\/\/127\.0\.0\.1:\d+\)/);
+    assert.match(proc.stderr, /cluster is unreachable \(cannot connect to nats:\/\/127\.0\.0\.1:\d+: connection refused\)/);
   });
 });

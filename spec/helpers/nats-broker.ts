@@ -27,15 +27,26 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
+/** A broker that insists on TLS (with this certificate) and on a user and password. */
+export interface SecureBrokerOptions {
+  readonly certPath: string;
+  readonly keyPath: string;
+  readonly user: string;
+  readonly pass: string;
+}
+
 export class NatsBroker {
   private child: ChildProcess | undefined;
   private log = '';
   private readonly storeDir = mkdtempSync(join(tmpdir(), 'tui-chat-nats-'));
 
-  private constructor(readonly port: number) {}
+  private constructor(
+    readonly port: number,
+    private readonly secure?: SecureBrokerOptions,
+  ) {}
 
-  static async start(): Promise<NatsBroker> {
-    const broker = new NatsBroker(await freePort());
+  static async start(secure?: SecureBrokerOptions): Promise<NatsBroker> {
+    const broker = new NatsBroker(await freePort(), secure);
     await broker.start();
     return broker;
   }
@@ -54,7 +65,8 @@ export class NatsBroker {
 
   async start(): Promise<void> {
     this.log = '';
-    const child = spawn(findNatsServer(), ['-a', '127.0.0.1', '-p', String(this.port), '-js', '-sd', this.storeDir], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const secure = this.secure === undefined ? [] : ['--tls', '--tlscert', this.secure.certPath, '--tlskey', this.secure.keyPath, '--user', this.secure.user, '--pass', this.secure.pass];
+    const child = spawn(findNatsServer(), ['-a', '127.0.0.1', '-p', String(this.port), '-js', '-sd', this.storeDir, ...secure], { stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
     child.stdout!.on('data', (chunk: Buffer) => (this.log += chunk.toString()));
     child.stderr!.on('data', (chunk: Buffer) => (this.log += chunk.toString()));

@@ -10,14 +10,13 @@ import { UsageError } from '../core/errors.js';
 import { formatFingerprint } from '../core/fingerprint.js';
 import { defaultServerDir } from '../client/config-paths.js';
 import { loadOrCreateServerCertificate } from '../server/server-certificate.js';
-import { CLUSTER_NAME_PATTERN, type ClusterOptions, DEFAULT_CLUSTER_OPTIONS } from '../server/cluster/cluster-options.js';
+import { CLUSTER_FLAGS, clusterOptionsFromFlags } from './cluster-flags.js';
 
 export const SERVE_SYNOPSIS = 'tui-chat serve [options]';
 export const SERVE_SUMMARY = 'Run the relay daemon over TLS (headless; logs to stderr).';
 
 const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
 const L = DEFAULT_SERVER_LIMITS;
-const C = DEFAULT_CLUSTER_OPTIONS;
 
 export const SERVE_FLAGS: readonly FlagSpec[] = [
   { name: 'host', kind: 'string', value: 'HOST', default: DEFAULT_HOST, description: 'interface to listen on (0.0.0.0 for every interface)' },
@@ -36,11 +35,7 @@ export const SERVE_FLAGS: readonly FlagSpec[] = [
   { name: 'rate-burst-bytes', kind: 'integer', value: 'N', min: 1024, default: L.byteBurst, description: 'bytes a client may send at once above that rate' },
   { name: 'idle-timeout-ms', kind: 'integer', value: 'MS', min: 1000, default: L.idleTimeoutMs, description: 'drop a joined client silent this long (clients ping every 30 s)' },
   { name: 'max-streams', kind: 'integer', value: 'N', min: 0, default: L.maxStreams, description: 'video streams at once (one ffmpeg each)' },
-  { name: 'cluster', kind: 'string', value: 'URL', description: 'join the nodes on this NATS broker (nats://host:4222; JetStream on) to serve one chat' },
-  { name: 'cluster-name', kind: 'string', value: 'NAME', default: C.name, description: 'nodes with the same name on a broker form one chat' },
-  { name: 'cluster-heartbeat-ms', kind: 'integer', value: 'MS', min: 50, default: C.heartbeatMs, description: 'how often this node tells the cluster it is alive' },
-  { name: 'cluster-lease-ms', kind: 'integer', value: 'MS', min: 100, default: C.leaseMs, description: "a node silent this long is presumed dead; its users leave everyone's peer list" },
-  { name: 'cluster-timeout-ms', kind: 'integer', value: 'MS', min: 50, default: C.requestTimeoutMs, description: 'wait for another node (a DM hand-off, a name claim) before reporting failure' },
+  ...CLUSTER_FLAGS,
   { name: 'log-level', kind: 'string', value: 'LEVEL', default: 'info', description: 'debug, info, warn or error' },
   { name: 'tls-dir', kind: 'string', value: 'DIR', default: '$XDG_CONFIG_HOME/tui-chat/server', description: 'where the TLS key (0600) and self-signed certificate live; made on first start' },
   { name: 'plaintext', kind: 'boolean', description: 'no TLS (tests and debugging only: the network can read and alter the traffic)' },
@@ -52,7 +47,7 @@ export async function runServe(argv: readonly string[], io: CliIo): Promise<numb
   if (positionals.length > 0) throw new UsageError(`serve takes no arguments (got "${positionals[0]}")`);
   const level = flags['log-level'] as LogLevel;
   if (!LOG_LEVELS.includes(level)) throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(', ')}`);
-  const cluster = flags['cluster'] === undefined ? undefined : clusterOptionsFrom(flags);
+  const cluster = await clusterOptionsFromFlags(flags);
   const logger = createLineLogger((line) => io.stderr.write(line), level);
 
   try {
@@ -121,18 +116,3 @@ export async function runServe(argv: readonly string[], io: CliIo): Promise<numb
   return 0;
 }
 
-function clusterOptionsFrom(flags: Readonly<Record<string, unknown>>): ClusterOptions {
-  const url = flags['cluster'] as string;
-  for (const part of url.split(',')) {
-    const scheme = /^([a-z]+):\/\//.exec(part.trim())?.[1];
-    if (scheme === 'redis') throw new UsageError('--cluster: tui-chat clusters over NATS, not Redis (docs/SCALING.md says why); give nats://host:4222');
-    if (scheme !== 'nats') throw new UsageError(`--cluster must be a nats:// URL (or several, comma-separated), not "${part}"`);
-  }
-  const name = flags['cluster-name'] as string;
-  if (!CLUSTER_NAME_PATTERN.test(name)) throw new UsageError('--cluster-name must be 1-64 letters, digits, _ or -');
-  const heartbeatMs = flags['cluster-heartbeat-ms'] as number;
-  const leaseMs = flags['cluster-lease-ms'] as number;
-  // A lease shorter than two heartbeats would declare live nodes dead after one late heartbeat.
-  if (leaseMs < 2 * heartbeatMs) throw new UsageError('--cluster-lease-ms must be at least twice --cluster-heartbeat-ms');
-  return { url, name, heartbeatMs, leaseMs, requestTimeoutMs: flags['cluster-timeout-ms'] as number };
-}

@@ -3,11 +3,14 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it, type TestContext } from 'node:test';
+import { ErrorCode } from '../../../src/core/errors.js';
 import { silentLogger } from '../../../src/core/logger.js';
 import type { ClusterHandlers } from '../../../src/server/cluster/cluster-bus.js';
 import type { ClusterOptions } from '../../../src/server/cluster/cluster-options.js';
 import { NatsBus } from '../../../src/server/cluster/nats-bus.js';
+import { writeLoopbackCertificate } from '../../helpers/broker-certificate.js';
 import { NatsBroker } from '../../helpers/nats-broker.js';
+import { makeTempDir } from '../../helpers/temp-dir.js';
 
 let broker: NatsBroker;
 before(async () => {
@@ -95,5 +98,25 @@ describe('NatsBus direct hand-off', () => {
     assert.deepEqual(outcomes, ['delivered', 'not-delivered']);
     assert.deepEqual(delivered, ['alice->bob:d1', 'alice->carol:d2']);
     assert.equal(await sender.sendDirect('no0de0gone', dm('bob', 'd3')), 'absent');
+  });
+});
+
+describe('NatsBus to a broker with TLS and a password', () => {
+  it('connects with the broker certificate and credentials, and refuses a wrong password or an unknown certificate', async (t) => {
+    const dir = makeTempDir(t);
+    const certificate = writeLoopbackCertificate(dir);
+    const secured = await NatsBroker.start({ certPath: certificate.certPath, keyPath: certificate.keyPath, user: 'node', pass: 'correct horse' });
+    t.after(() => secured.destroy());
+    const base = { url: `tls://127.0.0.1:${secured.port}`, name: `tls-${randomBytes(4).toString('hex')}`, heartbeatMs: 200, leaseMs: 1000, requestTimeoutMs: 1000 };
+
+    const good = new NatsBus({ ...base, brokerCaPem: certificate.certPem, credentials: { user: 'node', pass: 'correct horse' } }, silentLogger);
+    await good.start(handlers(new Set()));
+    t.after(() => good.close());
+    assert.deepEqual(await good.claimName('wanda'), { won: true });
+
+    const wrongPassword = new NatsBus({ ...base, brokerCaPem: certificate.certPem, credentials: { user: 'node', pass: 'wrong' } }, silentLogger);
+    await assert.rejects(wrongPassword.start(handlers(new Set())), { code: ErrorCode.CLUSTER_UNAVAILABLE, message: /authorization/i });
+    const unknownCertificate = new NatsBus({ ...base, credentials: { user: 'node', pass: 'correct horse' } }, silentLogger);
+    await assert.rejects(unknownCertificate.start(handlers(new Set())), { code: ErrorCode.CLUSTER_UNAVAILABLE, message: /certificate/i });
   });
 });

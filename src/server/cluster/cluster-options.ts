@@ -1,9 +1,19 @@
 // How a node joins a cluster, with the reason for each default. Each has a flag on `tui-chat serve`
 // (src/cli/serve-command.ts); docs/SCALING.md explains the timing bounds they give.
 
+/** How a node proves itself to the broker: NATS user and password, or a token. */
+export type BrokerCredentials = { readonly user: string; readonly pass: string } | { readonly token: string };
+
 export interface ClusterOptions {
-  /** Broker URL(s), comma-separated: nats://host:4222. */
+  /** Broker URL(s), comma-separated: nats://host:4222, or tls://host:4222 to insist on TLS. */
   readonly url: string;
+  /**
+   * A PEM certificate (or CA) to trust for the broker's TLS, for a broker with its own
+   * self-signed certificate. Given, TLS is required. Default: the system's CAs, TLS if offered.
+   */
+  readonly brokerCaPem?: string;
+  /** Default: none (a broker on a private network that asks for none). */
+  readonly credentials?: BrokerCredentials;
   /**
    * Prefix of every subject and of the name-claim bucket. Nodes with the same cluster name form one
    * chat; other names on the same broker are other chats. Default "tuichat".

@@ -110,9 +110,11 @@ export class NatsBus implements ClusterBus {
         timeout: this.options.requestTimeoutMs,
         // Stack traces for async errors cost an Error object per request; our errors say enough.
         noAsyncTraces: true,
+        ...brokerSecurity(this.options),
       });
     } catch (cause) {
-      throw new ClusterUnavailableError(`cannot connect to ${this.options.url}`, { cause });
+      const why = cause instanceof Error ? `: ${cause.message.slice(0, 160)}` : '';
+      throw new ClusterUnavailableError(`cannot connect to ${this.options.url}${why}`, { cause });
     }
     await this.openClaimsBucket();
     const nc = this.connection;
@@ -365,6 +367,14 @@ export class NatsBus implements ClusterBus {
   private recordClaim(name: string, revision: number): void {
     this.claimRevisions.set(claimKey(name), revision);
   }
+}
+
+/** TLS and credentials for the broker connection, as nats.js takes them. */
+function brokerSecurity(options: ClusterOptions): { tls?: { ca?: string }; user?: string; pass?: string; token?: string } {
+  const requiresTls = options.brokerCaPem !== undefined || options.url.split(',').some((url) => url.trim().startsWith('tls://'));
+  // An empty tls object still insists on TLS, verified against the system's CAs.
+  const tls: { ca?: string } | undefined = options.brokerCaPem !== undefined ? { ca: options.brokerCaPem } : requiresTls ? {} : undefined;
+  return { ...(tls === undefined ? {} : { tls }), ...(options.credentials ?? {}) };
 }
 
 /** Names may hold '.' and other characters KV keys refuse; hex of the case-folded name never does. */
