@@ -15,7 +15,8 @@ import { VideoService } from './video-service.js';
 import { DEFAULT_SERVER_LIMITS, type ServerLimits } from './server-limits.js';
 import type { ClusterOptions } from './cluster/cluster-options.js';
 import type { ClusterHost, ClusterLink } from './cluster/cluster-link.js';
-import type { DirectRelay, RoomRelay, UndeliveredNotice } from './cluster/cluster-wire.js';
+import type { UndeliveredNotice } from './cluster/cluster-bus.js';
+import type { DirectRelay, RoomRelay } from './cluster/cluster-wire.js';
 import { nameKey } from '../core/names.js';
 
 export interface ChatServerOptions {
@@ -244,8 +245,9 @@ export class ChatServer implements ConnectionHost, ClusterHost {
       }
     }
     if (remoteKeys.size > 0) {
-      // Counted as delivered once handed to the broker; a node that then finds a recipient gone
-      // says so, and the sender gets an error naming them (undelivered() below).
+      // Counted as delivered once handed to the broker. Each node answers for its recipients; one
+      // it no longer had, or a node that does not answer, reaches the sender as an error naming
+      // them (undelivered() below).
       const notSent = this.cluster!.relayRoom(from, envelope, remoteKeys);
       delivered += remoteKeys.size - notSent.length;
       missing.push(...notSent);
@@ -363,7 +365,13 @@ export class ChatServer implements ConnectionHost, ClusterHost {
   undelivered(notice: UndeliveredNotice): void {
     const sender = this.registry.get(notice.from);
     const names = notice.names.join(', ');
-    sender?.connection.reject(new ChatError(ErrorCode.NO_SUCH_PEER, `not delivered to ${names}: they left before it reached them`), false, notice.id);
+    const error =
+      notice.reason === 'left'
+        ? new ChatError(ErrorCode.NO_SUCH_PEER, `not delivered to ${names}: they left before it reached them`)
+        : notice.reason === 'unconfirmed'
+          ? new ChatError(ErrorCode.CLUSTER_UNAVAILABLE, `may not have reached ${names}: their server did not confirm it`)
+          : new ChatError(ErrorCode.CLUSTER_UNAVAILABLE, `not delivered to ${names}: the link to the rest of the cluster is down`);
+    sender?.connection.reject(error, false, notice.id);
   }
 
   linkChanged(up: boolean): void {

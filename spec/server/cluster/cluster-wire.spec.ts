@@ -8,7 +8,7 @@ import {
   decodeNameClaim,
   decodePresence,
   decodeRelayBatch,
-  decodeUndelivered,
+  decodeRoomReceipt,
   encodeBusMessage,
   readDirectRelay,
   readRoomRelay,
@@ -45,7 +45,8 @@ describe('cluster wire', () => {
     assert.deepEqual(JSON.parse(JSON.stringify(decodeRoomRelay(encodeBusMessage(room)))), room);
     const direct = { node: 'n1', n: 7, from: 'alice', to: 'bob', envelope, key: '' };
     assert.deepEqual(decodeDirectRelay(encodeBusMessage(direct)), direct);
-    assert.deepEqual(decodeUndelivered(encodeBusMessage({ id: 'e1', from: 'alice', names: ['bob'] })), { id: 'e1', from: 'alice', names: ['bob'] });
+    const receipt = { node: 'n2', missed: [{ id: 'e1', names: ['bob'] }] };
+    assert.deepEqual(decodeRoomReceipt(encodeBusMessage(receipt)), receipt);
     assert.deepEqual(decodeNameClaim(encodeBusMessage({ node: 'n1' })), { node: 'n1' });
     assert.deepEqual(decodeDirectReceipt(encodeBusMessage({ failed: [3, 9] })), { failed: [3, 9] });
   });
@@ -75,6 +76,7 @@ describe('cluster wire', () => {
     ['a DM without its hand-off number', () => decodeDirectRelay(bytes({ node: 'n1', from: 'a', to: 'b', envelope, key: '' }))],
     ['an over-long name', () => decodeDirectRelay(bytes({ node: 'n1', n: 1, from: 'a'.repeat(65), to: 'b', envelope, key: '' }))],
     ['a receipt naming something other than hand-off numbers', () => decodeDirectReceipt(bytes({ failed: ['x'] }))],
+    ['a room receipt whose missed entries are not lists of names', () => decodeRoomReceipt(bytes({ node: 'n2', missed: [{ id: 'e1', names: 'bob' }] }))],
   ];
   for (const [what, decode] of BAD) {
     it(`refuses ${what}`, () => {

@@ -209,6 +209,33 @@ describe('a cluster of nodes on one broker', () => {
   });
 });
 
+describe('a node that stops answering', () => {
+  it("tells the sender when a room message's recipients on another node were not confirmed", async (t) => {
+    const options = clusterOptions(broker.url);
+    const [n1, n2] = await startNodes(t, 2, options);
+    const a = await RawClient.join(n1!.port, 'alice', ids[0]!);
+    const b = await RawClient.join(n2!.port, 'bob', ids[1]!);
+    t.after(() => [a, b].forEach((client) => client.close()));
+    // A node that announces a member and keeps its lease, but never delivers or answers anything.
+    const ghost = await connect({ servers: broker.url });
+    t.after(() => ghost.close());
+    const say = (message: object) => ghost.publish(`${options.name}.presence`, Buffer.from(JSON.stringify(message)));
+    say({ kind: 'join', node: 'ghostnode', version: 1, peer: { name: 'ghost', publicKey: 'AAAA', prekey: 'BBBB', prekeySig: 'CCCC', fingerprint: 'ab'.repeat(32), joinedAt: 1 } });
+    const heartbeat = setInterval(() => say({ kind: 'heartbeat', node: 'ghostnode', version: 1 }), TIMING.heartbeatMs);
+    t.after(() => clearInterval(heartbeat));
+    await everyNodeLists([n1!, n2!], ['alice', 'bob', 'ghost']);
+
+    a.send({ type: 'send', to: null, envelope: envelope('to-ghost'), keys: { bob: '', ghost: '' } });
+    assert.equal((await b.next('message')).envelope.id, 'to-ghost');
+    assert.equal((await a.next('ack')).delivered, 2, 'handed to the broker for both');
+    const error = await a.next('error', TIMING.requestTimeoutMs + 3000);
+    assert.equal(error.code, ErrorCode.CLUSTER_UNAVAILABLE);
+    assert.equal(error.ref, 'to-ghost');
+    assert.match(error.message, /may not have reached ghost/);
+    assert.doesNotMatch(error.message, /bob/, "bob's node confirmed");
+  });
+});
+
 describe('a node leaving', () => {
   it('takes its users off every peer list at once when it shuts down cleanly', async (t) => {
     const [n1, n2] = await startNodes(t, 2);

@@ -27,7 +27,7 @@ function handlers(held: Set<string>, delivered: string[] = []): ClusterHandlers 
   return {
     linkChanged() {},
     presence() {},
-    room() {},
+    room: () => [],
     direct(relay) {
       delivered.push(`${relay.from}->${relay.to}:${relay.envelope.id}`);
       return held.has(relay.to.toLowerCase());

@@ -1,7 +1,7 @@
 // The one seam between the chat server and a message broker. ChatServer and ClusterLink speak only
 // this interface; nats-bus.ts is the implementation (docs/SCALING.md says why NATS). A single node
 // has no bus at all, so the default path never touches any of this.
-import type { DirectRelay, PresenceMessage, RoomRelay, UndeliveredNotice } from './cluster-wire.js';
+import type { DirectRelay, PresenceMessage, RoomRelay } from './cluster-wire.js';
 
 /** A name claim either wins, or loses to the node that holds it. */
 export type ClaimOutcome = { readonly won: true } | { readonly won: false; readonly owner: string };
@@ -13,12 +13,25 @@ export type ClaimOutcome = { readonly won: true } | { readonly won: false; reado
  */
 export type HandOff = 'delivered' | 'not-delivered' | 'absent' | 'unreachable';
 
+/**
+ * Room recipients a message may not have reached, for its sender: they had left their node
+ * ('left'), their node did not confirm the batch in time ('unconfirmed'), or the batch never left
+ * this node because the broker link was down ('not-sent').
+ */
+export interface UndeliveredNotice {
+  readonly id: string;
+  readonly from: string;
+  readonly names: readonly string[];
+  readonly reason: 'left' | 'unconfirmed' | 'not-sent';
+}
+
 /** What the bus calls back into; everything it receives has been decoded and validated first. */
 export interface ClusterHandlers {
   /** The broker link went down, or came back (subscriptions restored and the claims bucket ready). */
   linkChanged(up: boolean): void;
   presence(message: PresenceMessage): void;
-  room(relay: RoomRelay): void;
+  /** A room relay with recipients on this node; returns the names it could not deliver to. */
+  room(relay: RoomRelay): string[];
   /** A DM for a member of this node; true when it was handed to the recipient's connection. */
   direct(relay: DirectRelay): boolean;
   undelivered(notice: UndeliveredNotice): void;
@@ -44,8 +57,8 @@ export interface ClusterBus {
   releaseName(name: string): Promise<void>;
 
   publishPresence(message: PresenceMessage): boolean;
+  /** Hands a room message to the broker; recipients it then fails to reach come back as undelivered(). */
   publishRoom(relay: RoomRelay): boolean;
   /** Hands a DM to `node`, the node holding its recipient. */
   sendDirect(node: string, relay: Omit<DirectRelay, 'n'>): Promise<HandOff>;
-  notifyUndelivered(node: string, notice: UndeliveredNotice): boolean;
 }

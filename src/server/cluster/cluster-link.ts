@@ -7,9 +7,9 @@
 import type { Logger } from '../../core/logger.js';
 import type { Envelope, PeerSummary } from '../../core/messages.js';
 import { nameKey } from '../../core/names.js';
-import type { ClaimOutcome, ClusterBus, HandOff } from './cluster-bus.js';
+import type { ClaimOutcome, ClusterBus, HandOff, UndeliveredNotice } from './cluster-bus.js';
 import type { ClusterOptions } from './cluster-options.js';
-import type { DirectRelay, PresenceMessage, RoomRelay, UndeliveredNotice } from './cluster-wire.js';
+import type { DirectRelay, PresenceMessage, RoomRelay } from './cluster-wire.js';
 
 /** What the link needs from the chat server it serves. */
 export interface ClusterHost {
@@ -320,12 +320,12 @@ export class ClusterLink {
     }
   }
 
-  private onRoom(relay: RoomRelay): void {
-    if (relay.node === this.nodeId) return;
+  /** Delivers a relayed room message to this node's recipients; returns those it could not reach. */
+  private onRoom(relay: RoomRelay): string[] {
     const mine = relay.recipients[this.nodeId];
-    if (mine === undefined || !this.isMemberOf(relay.from, relay.node)) return;
-    const missed = this.host.deliverRoom(relay, mine);
-    if (missed.length > 0) this.bus.notifyUndelivered(relay.node, { id: relay.envelope.id, from: relay.from, names: missed });
+    if (mine === undefined || relay.node === this.nodeId) return [];
+    if (!this.isMemberOf(relay.from, relay.node)) return Object.keys(mine);
+    return this.host.deliverRoom(relay, mine);
   }
 
   private onDirect(relay: DirectRelay): boolean {

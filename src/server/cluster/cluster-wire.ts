@@ -73,11 +73,10 @@ export interface DirectReceipt {
   readonly failed: readonly number[];
 }
 
-/** Room recipients a node expected to hold but did not: sent back to the sender's node. */
-export interface UndeliveredNotice {
-  readonly id: string;
-  readonly from: string;
-  readonly names: readonly string[];
+/** A node's answer to a room batch: per envelope, the recipients it no longer had. */
+export interface RoomReceipt {
+  readonly node: string;
+  readonly missed: ReadonlyArray<{ readonly id: string; readonly names: readonly string[] }>;
 }
 
 export interface HoldsQuery {
@@ -97,7 +96,7 @@ export type BusMessage =
   | RelayBatch<RoomRelay>
   | RelayBatch<DirectRelay>
   | DirectReceipt
-  | UndeliveredNotice
+  | RoomReceipt
   | HoldsQuery
   | HoldsAnswer
   | NameClaimRecord;
@@ -182,9 +181,17 @@ export function decodeDirectReceipt(data: Uint8Array): DirectReceipt {
   return { failed: failed as number[] };
 }
 
-export function decodeUndelivered(data: Uint8Array): UndeliveredNotice {
+export function decodeRoomReceipt(data: Uint8Array): RoomReceipt {
   const obj = parse(data);
-  return { id: base64url(obj, 'id', 64), from: string(obj, 'from', MAX_NAME_CHARS), names: nameList(obj['names'], 'names') };
+  const missed = obj['missed'];
+  if (!Array.isArray(missed)) throw invalid('missed', 'must be a list');
+  return {
+    node: nodeId(obj, 'node'),
+    missed: missed.map((item: unknown) => {
+      const entry = object(item, 'missed[]');
+      return { id: base64url(entry, 'id', 64), names: nameList(entry['names'], 'names') };
+    }),
+  };
 }
 
 export function decodeHoldsQuery(data: Uint8Array): HoldsQuery {

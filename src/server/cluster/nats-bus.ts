@@ -2,10 +2,11 @@
 //
 //   <cluster>.presence              every node: joins, leaves, heartbeats, snapshots
 //   <cluster>.room                  every node: room envelopes, each published once
+//   <cluster>.room-receipts.<id>.<batch>  that node: each recipient node's answer to its room
+//                                   batch, naming the recipients it no longer had
 //   <cluster>.node.<id>.dm          that node: DMs for its members
 //   <cluster>.receipts.<id>.<batch> that node: which DMs of its batch failed (or the broker's
 //                                   "no responders" when the destination node is gone)
-//   <cluster>.node.<id>.undelivered that node: room recipients another node no longer had
 //   <cluster>.node.<id>.holds       that node: "do you still hold this name?"
 //   KV bucket <cluster>_names       key hex(name) -> {"node": id}, created-if-absent per claim
 //
@@ -22,6 +23,7 @@ import { ChatError, ErrorCode } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import { nameKey } from '../../core/names.js';
 import type { ClaimOutcome, ClusterBus, ClusterHandlers, HandOff } from './cluster-bus.js';
+import { RoomConfirmations } from './room-confirmations.js';
 import type { ClusterOptions } from './cluster-options.js';
 import { PendingHandOffs } from './pending-hand-offs.js';
 import { TickBatcher } from './tick-batcher.js';
@@ -29,14 +31,13 @@ import {
   type DirectRelay,
   type PresenceMessage,
   type RoomRelay,
-  type UndeliveredNotice,
   decodeDirectReceipt,
   decodeHoldsAnswer,
   decodeHoldsQuery,
   decodeNameClaim,
   decodePresence,
   decodeRelayBatch,
-  decodeUndelivered,
+  decodeRoomReceipt,
   encodeBusMessage,
   readDirectRelay,
   readRoomRelay,
@@ -76,6 +77,7 @@ export class NatsBus implements ClusterBus {
   /** Releases made while the broker was away, done when it is back. */
   private readonly pendingReleases = new Map<string, number>();
   private readonly handOffs: PendingHandOffs;
+  private readonly roomConfirmations: RoomConfirmations;
   private readonly roomBatches: TickBatcher<RoomRelay>;
   private readonly dmBatches: TickBatcher<DirectRelay>;
 
@@ -84,9 +86,8 @@ export class NatsBus implements ClusterBus {
     private readonly logger: Logger,
   ) {
     this.handOffs = new PendingHandOffs(options.requestTimeoutMs);
-    this.roomBatches = new TickBatcher((_room, relays) => {
-      if (!this.publish(`${options.name}.room`, encodeBusMessage({ relays }))) this.reportRoomUndelivered(relays);
-    }, MAX_BATCH_BYTES);
+    this.roomConfirmations = new RoomConfirmations(options.requestTimeoutMs, (notice) => this.handlers?.undelivered(notice));
+    this.roomBatches = new TickBatcher((_room, relays) => this.publishRoomBatch(relays), MAX_BATCH_BYTES);
     this.dmBatches = new TickBatcher((node, relays) => this.publishDirectBatch(node, relays), MAX_BATCH_BYTES);
   }
 
@@ -120,12 +121,24 @@ export class NatsBus implements ClusterBus {
     const nc = this.connection;
     const p = this.options.name;
     this.subscribe(`${p}.presence`, (data) => this.handlers?.presence(decodePresence(data)));
-    this.subscribe(`${p}.room`, (data) => {
-      const { relays, rejected } = decodeRelayBatch(data, readRoomRelay);
-      if (rejected > 0) this.logger.log('warn', 'cluster.bad_message', { subject: 'room', rejected });
-      for (const relay of relays) this.handlers?.room(relay);
+    nc.subscribe(`${p}.room`, {
+      callback: (_error, msg) =>
+        this.guard('room', () => {
+          const { relays, rejected } = decodeRelayBatch(msg.data, readRoomRelay);
+          if (rejected > 0) this.logger.log('warn', 'cluster.bad_message', { subject: 'room', rejected });
+          const forUs = relays.filter((relay) => relay.node !== this.nodeId && relay.recipients[this.nodeId] !== undefined);
+          if (forUs.length === 0) return;
+          const missed = forUs
+            .map((relay) => ({ id: relay.envelope.id, names: this.handlers?.room(relay) ?? Object.keys(relay.recipients[this.nodeId]!) }))
+            .filter((entry) => entry.names.length > 0);
+          // Answer for our recipients, so the sending node knows the batch arrived.
+          if (msg.reply !== undefined && msg.reply !== '') msg.respond(encodeBusMessage({ node: this.nodeId, missed }));
+        }),
     });
-    this.subscribe(`${p}.node.${this.nodeId}.undelivered`, (data) => this.handlers?.undelivered(decodeUndelivered(data)));
+    this.subscribe(`${p}.room-receipts.${this.nodeId}.*`, (data, subject) => {
+      const receipt = decodeRoomReceipt(data);
+      this.roomConfirmations.confirm(Number(subject.slice(subject.lastIndexOf('.') + 1)), receipt.node, receipt.missed);
+    });
     nc.subscribe(`${p}.node.${this.nodeId}.dm`, {
       callback: (_error, msg) =>
         this.guard('dm', () => {
@@ -231,10 +244,6 @@ export class NatsBus implements ClusterBus {
     return true;
   }
 
-  notifyUndelivered(node: string, notice: UndeliveredNotice): boolean {
-    return this.publish(`${this.options.name}.node.${node}.undelivered`, encodeBusMessage(notice));
-  }
-
   sendDirect(node: string, relay: Omit<DirectRelay, 'n'>): Promise<HandOff> {
     if (!this.up || this.connection === undefined) return Promise.resolve('unreachable');
     const { id, outcome } = this.handOffs.open();
@@ -261,12 +270,10 @@ export class NatsBus implements ClusterBus {
     }
   }
 
-  /** Room relays that never left this node: their senders hear which recipients missed them. */
-  private reportRoomUndelivered(relays: readonly RoomRelay[]): void {
-    for (const relay of relays) {
-      const names = Object.values(relay.recipients).flatMap((group) => Object.keys(group));
-      this.handlers?.undelivered({ id: relay.envelope.id, from: relay.from, names });
-    }
+  private publishRoomBatch(relays: RoomRelay[]): void {
+    const batch = this.roomConfirmations.open(relays);
+    const reply = `${this.options.name}.room-receipts.${this.nodeId}.${batch}`;
+    if (!this.publish(`${this.options.name}.room`, encodeBusMessage({ relays }), reply)) this.roomConfirmations.fail(batch);
   }
 
   private publishDirectBatch(node: string, relays: DirectRelay[]): void {
@@ -275,8 +282,8 @@ export class NatsBus implements ClusterBus {
     if (!this.publish(`${this.options.name}.node.${node}.dm`, encodeBusMessage({ relays }), reply)) this.handOffs.settleBatch(batch, () => 'unreachable');
   }
 
-  private subscribe(subject: string, handle: (data: Uint8Array) => void): void {
-    this.connection!.subscribe(subject, { callback: (_error, msg) => this.guard(subject, () => handle(msg.data)) });
+  private subscribe(subject: string, handle: (data: Uint8Array, subject: string) => void): void {
+    this.connection!.subscribe(subject, { callback: (_error, msg) => this.guard(subject, () => handle(msg.data, msg.subject)) });
   }
 
   /** The broker is shared: a bad message from it is logged and dropped, never thrown into NATS. */
@@ -307,7 +314,10 @@ export class NatsBus implements ClusterBus {
         this.setUp(false);
         // Their answers would come over the link that just went: report them undelivered now.
         this.handOffs.settleAll('unreachable');
-        this.reportRoomUndelivered(this.roomBatches.discard());
+        // Collected but never published: reported at once. Published ones unanswered by now are
+        // reported when their confirmation times out.
+        const unsent = this.roomBatches.discard();
+        if (unsent.length > 0) this.roomConfirmations.fail(this.roomConfirmations.open(unsent));
         this.dmBatches.discard();
       } else if (status.type === 'reconnect') {
         this.logger.log('info', 'cluster.link_reconnected', {});
