@@ -70,15 +70,6 @@ export class ClusterLink {
     return this.bus.nodeId;
   }
 
-  get isUp(): boolean {
-    return this.bus.isUp;
-  }
-
-  /** Nodes this one currently hears, itself included. */
-  get nodeCount(): number {
-    return this.nodes.size + 1;
-  }
-
   async start(): Promise<void> {
     await this.bus.start({
       linkChanged: (up) => this.onLinkChanged(up),
