@@ -111,6 +111,9 @@ export class NatsBus implements ClusterBus {
         timeout: this.options.requestTimeoutMs,
         // Stack traces for async errors cost an Error object per request; our errors say enough.
         noAsyncTraces: true,
+        // A node ignores what it published itself (its own room batches, presence): not receiving
+        // it spares decoding every own room batch.
+        noEcho: true,
         ...brokerSecurity(this.options),
       });
     } catch (cause) {
