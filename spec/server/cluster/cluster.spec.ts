@@ -66,6 +66,18 @@ async function everyNodeLists(nodes: readonly Node[], names: readonly string[]):
   await waitUntil(() => nodes.every((node) => names.every((name) => node.server.peerNames.includes(name))), `every node to list ${names.join(', ')}`);
 }
 
+/** Identities by name: alice is testIdentity(0), bob 1, carol 2. */
+const PEOPLE = ['alice', 'bob', 'carol'];
+
+/** Joins each person on their node and waits until every node lists them all. */
+async function joinAll(t: TestContext, nodes: readonly Node[], placement: ReadonlyArray<readonly [Node, string]>): Promise<RawClient[]> {
+  const clients: RawClient[] = [];
+  for (const [node, name] of placement) clients.push(await RawClient.join(node.port, name, ids[PEOPLE.indexOf(name)]!));
+  t.after(() => clients.forEach((client) => client.close()));
+  await everyNodeLists(nodes, placement.map(([, name]) => name));
+  return clients;
+}
+
 /** Joins as far as the server lets it: the welcome, or the error that refused the name. */
 async function tryJoin(port: number, name: string, identity: Identity): Promise<{ client: RawClient; outcome: ServerMessage }> {
   const client = await RawClient.open(port);
@@ -82,12 +94,8 @@ async function tryJoin(port: number, name: string, identity: Identity): Promise<
 
 describe('a cluster of nodes on one broker', () => {
   it('shows one peer list and delivers room messages across three nodes, each recipient once', async (t) => {
-    const [n1, n2, n3] = await startNodes(t, 3);
-    const a = await RawClient.join(n1!.port, 'alice', ids[0]!);
-    const b = await RawClient.join(n2!.port, 'bob', ids[1]!);
-    const c = await RawClient.join(n3!.port, 'carol', ids[2]!);
-    t.after(() => [a, b, c].forEach((client) => client.close()));
-    await everyNodeLists([n1!, n2!, n3!], ['alice', 'bob', 'carol']);
+    const [n1, n2, n3] = (await startNodes(t, 3)) as [Node, Node, Node];
+    const [a, b, c] = (await joinAll(t, [n1, n2, n3], [[n1, 'alice'], [n2, 'bob'], [n3, 'carol']])) as [RawClient, RawClient, RawClient];
     assert.deepEqual(new Set([(await a.next('join')).peer.name, (await a.next('join')).peer.name]), new Set(['bob', 'carol']));
     assert.equal((await c.next('join', 3000).catch(() => undefined)) === undefined, true, 'carol joined last, so she hears of nobody new');
 
@@ -109,12 +117,8 @@ describe('a cluster of nodes on one broker', () => {
   });
 
   it('sends a DM only to the node holding the recipient, and says when nobody holds that name', async (t) => {
-    const [n1, n2, n3] = await startNodes(t, 3);
-    const a = await RawClient.join(n1!.port, 'alice', ids[0]!);
-    const b = await RawClient.join(n2!.port, 'bob', ids[1]!);
-    const c = await RawClient.join(n3!.port, 'carol', ids[2]!);
-    t.after(() => [a, b, c].forEach((client) => client.close()));
-    await everyNodeLists([n1!, n2!, n3!], ['alice', 'bob', 'carol']);
+    const [n1, n2, n3] = (await startNodes(t, 3)) as [Node, Node, Node];
+    const [a, b, c] = (await joinAll(t, [n1, n2, n3], [[n1, 'alice'], [n2, 'bob'], [n3, 'carol']])) as [RawClient, RawClient, RawClient];
 
     a.send({ type: 'send', to: 'carol', envelope: dmEnvelope('dm-1'), keys: {} });
     const delivered = await c.next('message');
@@ -182,10 +186,7 @@ describe('a cluster of nodes on one broker', () => {
   it('drops hostile or forged messages on the broker and keeps routing', async (t) => {
     const options = clusterOptions(broker.url);
     const [n1, n2] = await startNodes(t, 2, options);
-    const a = await RawClient.join(n1!.port, 'alice', ids[0]!);
-    const b = await RawClient.join(n2!.port, 'bob', ids[1]!);
-    t.after(() => [a, b].forEach((client) => client.close()));
-    await everyNodeLists([n1!, n2!], ['alice', 'bob']);
+    const [a, b] = (await joinAll(t, [n1!, n2!], [[n1!, 'alice'], [n2!, 'bob']])) as [RawClient, RawClient];
 
     const intruder = await connect({ servers: broker.url });
     t.after(() => intruder.close());
@@ -213,9 +214,7 @@ describe('a node that stops answering', () => {
   it("tells the sender when a room message's recipients on another node were not confirmed", async (t) => {
     const options = clusterOptions(broker.url);
     const [n1, n2] = await startNodes(t, 2, options);
-    const a = await RawClient.join(n1!.port, 'alice', ids[0]!);
-    const b = await RawClient.join(n2!.port, 'bob', ids[1]!);
-    t.after(() => [a, b].forEach((client) => client.close()));
+    const [a, b] = (await joinAll(t, [n1!, n2!], [[n1!, 'alice'], [n2!, 'bob']])) as [RawClient, RawClient];
     // A node that announces a member and keeps its lease, but never delivers or answers anything.
     const ghost = await connect({ servers: broker.url });
     t.after(() => ghost.close());
@@ -223,7 +222,7 @@ describe('a node that stops answering', () => {
     say({ kind: 'join', node: 'ghostnode', version: 1, peer: { name: 'ghost', publicKey: 'AAAA', prekey: 'BBBB', prekeySig: 'CCCC', fingerprint: 'ab'.repeat(32), joinedAt: 1 } });
     const heartbeat = setInterval(() => say({ kind: 'heartbeat', node: 'ghostnode', version: 1 }), TIMING.heartbeatMs);
     t.after(() => clearInterval(heartbeat));
-    await everyNodeLists([n1!, n2!], ['alice', 'bob', 'ghost']);
+    await everyNodeLists([n1!, n2!], ['ghost']);
 
     a.send({ type: 'send', to: null, envelope: envelope('to-ghost'), keys: { bob: '', ghost: '' } });
     assert.equal((await b.next('message')).envelope.id, 'to-ghost');
@@ -239,10 +238,7 @@ describe('a node that stops answering', () => {
 describe('a node leaving', () => {
   it('takes its users off every peer list at once when it shuts down cleanly', async (t) => {
     const [n1, n2] = await startNodes(t, 2);
-    const a = await RawClient.join(n1!.port, 'alice', ids[0]!);
-    const b = await RawClient.join(n2!.port, 'bob', ids[1]!);
-    t.after(() => [a, b].forEach((client) => client.close()));
-    await everyNodeLists([n1!, n2!], ['alice', 'bob']);
+    const [a] = (await joinAll(t, [n1!, n2!], [[n1!, 'alice'], [n2!, 'bob']])) as [RawClient, RawClient];
     a.received.length = 0;
     const closedAt = Date.now();
     await n2!.server.close();
@@ -260,11 +256,7 @@ describe('a broker outage', () => {
     const own = await NatsBroker.start();
     t.after(() => own.destroy());
     const [n1, n2] = await startNodes(t, 2, clusterOptions(own.url));
-    const a = await RawClient.join(n1!.port, 'alice', ids[0]!);
-    const c = await RawClient.join(n1!.port, 'carol', ids[2]!);
-    const b = await RawClient.join(n2!.port, 'bob', ids[1]!);
-    t.after(() => [a, b, c].forEach((client) => client.close()));
-    await everyNodeLists([n1!, n2!], ['alice', 'bob', 'carol']);
+    const [a, c, b] = (await joinAll(t, [n1!, n2!], [[n1!, 'alice'], [n1!, 'carol'], [n2!, 'bob']])) as [RawClient, RawClient, RawClient];
     for (const client of [a, b, c]) client.received.length = 0;
 
     await own.stop();
