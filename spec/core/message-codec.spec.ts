@@ -29,6 +29,8 @@ const SERVER_MESSAGES: ServerMessage[] = [
   { type: 'error', code: 'CHAT_ERR_NO_SUCH_PEER', message: 'gone', fatal: false, ref: 'abc' },
   { type: 'pong', nonce: 7 },
   { type: 'shutdown', reason: 'bye' },
+  { type: 'cluster', state: 'degraded', message: 'lost the rest of the cluster' },
+  { type: 'cluster', state: 'ok', message: 'back' },
 ];
 
 function body(message: ClientMessage | ServerMessage): Buffer {
@@ -73,6 +75,10 @@ describe('message codec', () => {
       assert.throws(() => decodeClientMessage(bytes), (error: unknown) => error instanceof ProtocolError && error.code === code);
     });
   }
+
+  it('refuses a cluster status other than ok or degraded', () => {
+    assert.throws(() => decodeServerMessage(json({ type: 'cluster', state: 'maybe', message: 'x' })), ProtocolError);
+  });
 
   it('keeps a "__proto__" recipient as plain data, not as a prototype', () => {
     const message = decodeClientMessage(Buffer.from(`{"type":"send","to":null,"envelope":${JSON.stringify(ENVELOPE)},"keys":{"__proto__":"a2V5"}}`));

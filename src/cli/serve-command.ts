@@ -115,4 +115,3 @@ export async function runServe(argv: readonly string[], io: CliIo): Promise<numb
   logger.log('info', 'server.stopped');
   return 0;
 }
-
