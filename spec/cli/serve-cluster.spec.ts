@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
 import type { Identity } from '../../src/core/identity.js';
 import { CliProcess, startServeProcess } from '../helpers/cli-process.js';
-import { testIdentity } from '../helpers/identities.js';
+import { testIdentity, writeTestIdentity } from '../helpers/identities.js';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeLoopbackCertificate } from '../helpers/broker-certificate.js';
@@ -77,6 +77,32 @@ describe('tui-chat serve --cluster', () => {
     const refused = CliProcess.spawn(t, ['serve', '--plaintext', '--port', '0', '--cluster', `tls://127.0.0.1:${broker.port}`, '--cluster-auth-file', openFile]);
     assert.notEqual(await refused.waitExit(), 0);
     assert.match(refused.stderr, /too open/);
+  });
+
+  it('--json clients on two nodes talk, and hear when their node loses and regains the cluster', async (t) => {
+    const dir = makeTempDir(t);
+    const broker = await NatsBroker.start();
+    t.after(() => broker.destroy());
+    const cluster = ['--plaintext', '--cluster', broker.url, '--cluster-name', `json-${randomBytes(4).toString('hex')}`];
+    const [one, two] = await Promise.all([startServeProcess(t, cluster), startServeProcess(t, cluster)]);
+    const connect = async (port: number, name: string, index: number) => {
+      const identity = await writeTestIdentity(dir, index);
+      const client = CliProcess.spawn(t, ['connect', `127.0.0.1:${port}`, '--json', '--plaintext', '--name', name, '--identity', identity, '--known-peers', join(dir, `${name}-known.json`)]);
+      await client.waitForEvent((e) => e['type'] === 'ready', `${name} to be ready`);
+      return client;
+    };
+    const alice = await connect(one.port, 'alice', 0);
+    const bob = await connect(two.port, 'bob', 1);
+    await alice.waitForEvent((e) => e['type'] === 'join' && e['name'] === 'bob', 'alice to see bob');
+    alice.writeLine(':dm bob across the broker');
+    const dm = await bob.waitForEvent((e) => e['type'] === 'message', 'bob to read the DM');
+    assert.deepEqual([dm['from'], dm['to'], dm['text']], ['alice', 'bob', 'across the broker']);
+
+    await broker.stop();
+    const degraded = await alice.waitForEvent((e) => e['type'] === 'cluster', 'the degraded notice');
+    assert.equal(degraded['state'], 'degraded');
+    await broker.start();
+    await alice.waitForEvent((e) => e['type'] === 'cluster' && e['state'] === 'ok', 'the all-clear', 20_000);
   });
 
   it('exits with a clear error when the broker cannot be reached', async (t) => {
