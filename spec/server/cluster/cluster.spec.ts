@@ -66,8 +66,8 @@ async function everyNodeLists(nodes: readonly Node[], names: readonly string[]):
   await waitUntil(() => nodes.every((node) => names.every((name) => node.server.peerNames.includes(name))), `every node to list ${names.join(', ')}`);
 }
 
-/** Identities by name: alice is testIdentity(0), bob 1, carol 2. */
-const PEOPLE = ['alice', 'bob', 'carol'];
+/** Identities by name: alice is testIdentity(0), bob 1, carol 2, dave 3. */
+const PEOPLE = ['alice', 'bob', 'carol', 'dave'];
 
 /** Joins each person on their node and waits until every node lists them all. */
 async function joinAll(t: TestContext, nodes: readonly Node[], placement: ReadonlyArray<readonly [Node, string]>): Promise<RawClient[]> {
@@ -134,19 +134,18 @@ describe('a cluster of nodes on one broker', () => {
     assert.equal(error.ref, 'dm-2');
   });
 
-  it('gives a name to exactly one of two nodes admitting it at the same moment', async (t) => {
-    const [n1, n2] = await startNodes(t, 2);
+  it('gives a name to exactly one of three nodes admitting it at the same moment', async (t) => {
+    const nodes = (await startNodes(t, 3)) as [Node, Node, Node];
     for (let round = 0; round < 8; round++) {
       const name = `dave${round}`;
-      const [first, second] = await Promise.all([tryJoin(n1!.port, name, ids[3]!), tryJoin(n2!.port, name, ids[4]!)]);
-      t.after(() => [first.client, second.client].forEach((client) => client.close()));
-      const outcomes = [first.outcome, second.outcome];
+      const attempts = await Promise.all(nodes.map((node, i) => tryJoin(node.port, name, ids[2 + i]!)));
+      t.after(() => attempts.forEach(({ client }) => client.close()));
+      const outcomes = attempts.map(({ outcome }) => outcome);
       assert.equal(outcomes.filter((m) => m.type === 'welcome').length, 1, `round ${round}: one winner`);
-      const loser = outcomes.find((m) => m.type === 'error');
-      assert.equal(loser?.type === 'error' && loser.code, ErrorCode.NAME_TAKEN);
+      for (const loser of outcomes.filter((m) => m.type !== 'welcome')) assert.equal(loser.type === 'error' && loser.code, ErrorCode.NAME_TAKEN);
     }
-    await waitUntil(() => n1!.server.peerNames.length === 8 && n2!.server.peerNames.length === 8, 'both nodes to list the eight winners');
-    assert.equal(n1!.server.peerNames.filter((name) => name === 'dave3').length, 1);
+    await waitUntil(() => nodes.every((node) => node.server.peerNames.length === 8), 'every node to list the eight winners');
+    for (const node of nodes) assert.equal(node.server.peerNames.filter((name) => name === 'dave3').length, 1);
   });
 
   it('carries real end-to-end encrypted room messages and DMs between sessions on different nodes; the broker sees no plaintext', async (t) => {
@@ -255,39 +254,47 @@ describe('a broker outage', () => {
   it('keeps serving local users, tells everyone, refuses what it cannot deliver, and rejoins when the broker is back', async (t) => {
     const own = await NatsBroker.start();
     t.after(() => own.destroy());
-    const [n1, n2] = await startNodes(t, 2, clusterOptions(own.url));
-    const [a, c, b] = (await joinAll(t, [n1!, n2!], [[n1!, 'alice'], [n1!, 'carol'], [n2!, 'bob']])) as [RawClient, RawClient, RawClient];
-    for (const client of [a, b, c]) client.received.length = 0;
+    const nodes = (await startNodes(t, 3, clusterOptions(own.url))) as [Node, Node, Node];
+    const [n1, n2, n3] = nodes;
+    const everyone = ['alice', 'bob', 'carol', 'dave'];
+    const [a, c, b, d] = (await joinAll(t, nodes, [[n1, 'alice'], [n1, 'carol'], [n2, 'bob'], [n3, 'dave']])) as [RawClient, RawClient, RawClient, RawClient];
+    for (const client of [a, b, c, d]) client.received.length = 0;
+    const leaves = async (client: RawClient, count: number) => {
+      const names = new Set<string>();
+      for (let i = 0; i < count; i++) names.add((await client.next('leave', 5000)).name);
+      return names;
+    };
 
     await own.stop();
-    for (const client of [a, b, c]) assert.equal((await client.next('cluster')).state, 'degraded');
+    for (const client of [a, b, c, d]) assert.equal((await client.next('cluster')).state, 'degraded');
 
-    // Local users still talk; the remote one is reported, not silently skipped.
-    a.send({ type: 'send', to: null, envelope: envelope('outage-room'), keys: { bob: '', carol: '' } });
+    // Local users still talk; the remote ones are reported, not silently skipped.
+    a.send({ type: 'send', to: null, envelope: envelope('outage-room'), keys: { bob: '', carol: '', dave: '' } });
     assert.equal((await c.next('message')).envelope.id, 'outage-room');
     const ack = await a.next('ack');
     assert.equal(ack.delivered, 1);
-    assert.deepEqual(ack.missing, ['bob']);
+    assert.deepEqual(ack.missing, ['bob', 'dave']);
     a.send({ type: 'send', to: 'bob', envelope: dmEnvelope('outage-dm'), keys: {} });
     const dmError = await a.next('error');
     assert.equal(dmError.ref, 'outage-dm');
     assert.ok(([ErrorCode.CLUSTER_UNAVAILABLE, ErrorCode.NO_SUCH_PEER] as string[]).includes(dmError.code));
 
     // A name cannot be checked cluster-wide now, so a new join is refused (the client retries later).
-    const late = await tryJoin(n1!.port, 'erin', ids[3]!);
+    const late = await tryJoin(n1.port, 'erin', ids[4]!);
     t.after(() => late.client.close());
     assert.equal(late.outcome.type === 'error' && late.outcome.code, ErrorCode.CLUSTER_UNAVAILABLE);
 
-    // Past the lease, each side has dropped the other's users.
-    assert.equal((await a.next('leave', 5000)).name, 'bob');
-    assert.deepEqual(new Set([(await b.next('leave', 5000)).name, (await b.next('leave', 5000)).name]), new Set(['alice', 'carol']));
+    // Past the lease, each node has dropped the other nodes' users.
+    assert.deepEqual(await leaves(a, 2), new Set(['bob', 'dave']));
+    assert.deepEqual(await leaves(b, 3), new Set(['alice', 'carol', 'dave']));
+    assert.deepEqual(await leaves(d, 3), new Set(['alice', 'bob', 'carol']));
 
     await own.start();
-    for (const client of [a, b, c]) assert.equal((await client.next('cluster', 15_000)).state, 'ok');
-    assert.equal((await a.next('join', 10_000)).peer.name, 'bob');
-    await everyNodeLists([n1!, n2!], ['alice', 'bob', 'carol']);
-    a.send({ type: 'send', to: null, envelope: envelope('after-outage'), keys: { bob: '', carol: '' } });
+    for (const client of [a, b, c, d]) assert.equal((await client.next('cluster', 15_000)).state, 'ok');
+    await everyNodeLists(nodes, everyone);
+    a.send({ type: 'send', to: null, envelope: envelope('after-outage'), keys: { bob: '', carol: '', dave: '' } });
     assert.equal((await b.next('message')).envelope.id, 'after-outage');
-    assert.equal((await a.next('ack')).delivered, 2);
+    assert.equal((await d.next('message')).envelope.id, 'after-outage');
+    assert.equal((await a.next('ack')).delivered, 3);
   });
 });
