@@ -18,6 +18,7 @@ import { waitUntil } from '../../helpers/events.js';
 import { testIdentity } from '../../helpers/identities.js';
 import { NatsBroker } from '../../helpers/nats-broker.js';
 import { RawClient } from '../../helpers/raw-client.js';
+import { TcpProxy } from '../../helpers/tcp-proxy.js';
 
 /** Short timings so that leases run out in a test's time; the bound is lease + one heartbeat. */
 const TIMING = { heartbeatMs: 200, leaseMs: 1000, requestTimeoutMs: 1000 } as const;
@@ -296,5 +297,34 @@ describe('a broker outage', () => {
     assert.equal((await b.next('message')).envelope.id, 'after-outage');
     assert.equal((await d.next('message')).envelope.id, 'after-outage');
     assert.equal((await a.next('ack')).delivered, 3);
+  });
+});
+
+describe('a node cut off from the broker while the others are not', () => {
+  it('loses a name the others gave away meanwhile: its user is told and disconnected, one user keeps it', async (t) => {
+    const own = await NatsBroker.start();
+    t.after(() => own.destroy());
+    const proxy = await TcpProxy.start(own.port);
+    t.after(() => proxy.cut());
+    const name = `spec-${randomBytes(4).toString('hex')}`;
+    const [n1] = await startNodes(t, 1, { ...clusterOptions(`nats://127.0.0.1:${proxy.port}`), name });
+    const [n2] = await startNodes(t, 1, { ...clusterOptions(own.url), name });
+    const [alice, bob] = (await joinAll(t, [n1!, n2!], [[n1!, 'alice'], [n2!, 'bob']])) as [RawClient, RawClient];
+
+    // Node one's link goes (the broker stays up for node two); past the lease node two forgets alice.
+    await proxy.cut();
+    assert.equal((await alice.next('cluster')).state, 'degraded');
+    assert.equal((await bob.next('leave', 5000)).name, 'alice');
+    // Node one cannot answer for its claim, so another alice may have the name on node two.
+    const newcomer = await RawClient.join(n2!.port, 'alice', ids[3]!);
+    t.after(() => newcomer.close());
+
+    await proxy.restore();
+    const evicted = await alice.next('error', 15_000);
+    assert.equal(evicted.code, ErrorCode.NAME_TAKEN);
+    assert.equal(evicted.fatal, true);
+    await alice.waitClosed();
+    await waitUntil(() => [n1!, n2!].every((node) => node.server.peerNames.filter((peer) => peer === 'alice').length === 1 && node.server.peerNames.includes('bob')), 'both nodes to list one alice (the newcomer) and bob');
+    assert.ok(n1!.logs.some((line) => line.includes('cluster.evicted')));
   });
 });
