@@ -52,7 +52,7 @@ export class ChatServer implements ConnectionHost, ClusterHost {
   private readonly server: Server;
   private readonly connections = new Set<ClientConnection>();
   private readonly registry = new PeerRegistry<JoinedPeer>();
-  private readonly router = new MessageRouter(this.registry, () => this.cluster, () => this.allPeers());
+  private readonly router = new MessageRouter(this.registry, () => this.cluster);
   private closing = false;
   readonly videos: VideoService;
   private readonly clusterOptions: ClusterOptions | undefined;

@@ -4,7 +4,7 @@
 import { ChatError, ErrorCode } from '../core/errors.js';
 import { encodeTextFrame } from '../core/frame-encoder.js';
 import { FrameType } from '../core/frame-types.js';
-import type { Envelope, PeerSummary, SendMessage } from '../core/messages.js';
+import type { Envelope, SendMessage } from '../core/messages.js';
 import { nameKey } from '../core/names.js';
 import type { PeerRecord, PeerRegistry } from '../core/peer-registry.js';
 import type { ClientConnection } from './client-connection.js';
@@ -24,8 +24,6 @@ export class MessageRouter {
     private readonly members: PeerRegistry<JoinedPeer>,
     /** The cluster link, once joined; undefined for a lone server. */
     private readonly cluster: () => ClusterLink | undefined,
-    /** Everyone online, on this node and others. */
-    private readonly everyone: () => PeerSummary[],
   ) {}
 
   route(sender: ClientConnection, message: SendMessage): void {
@@ -61,9 +59,12 @@ export class MessageRouter {
       delivered += remoteKeys.size - notSent.length;
       missing.push(...notSent);
     }
-    const unkeyed = this.everyone()
-      .filter((peer) => nameKey(peer.name) !== nameKey(from) && keys[peer.name] === undefined)
-      .map((peer) => peer.name);
+    // Every room message walks the whole membership here: read the records as they are rather than
+    // building a summary object per member per message.
+    const unkeyed: string[] = [];
+    for (const peer of [...this.members.list(), ...(this.cluster()?.remotePeers() ?? [])]) {
+      if (nameKey(peer.name) !== nameKey(from) && keys[peer.name] === undefined) unkeyed.push(peer.name);
+    }
     sender.send({ type: 'ack', id: envelope.id, delivered, missing, unkeyed });
   }
 
