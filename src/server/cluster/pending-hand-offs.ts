@@ -4,6 +4,7 @@
 // One map and one sweep timer for everything in flight: nats.js's request() builds two Error
 // objects (with stack traces) and a timer per call, which was most of a node's CPU at 10k DMs/s.
 import type { HandOff } from './cluster-bus.js';
+import { SweepTimer } from './sweep-timer.js';
 
 interface Waiting {
   readonly settle: (outcome: HandOff) => void;
@@ -19,9 +20,11 @@ export class PendingHandOffs {
   private readonly waiting = new Map<number, Waiting>();
   private readonly batches = new Map<number, Batch>();
   private nextId = 1;
-  private sweeper: NodeJS.Timeout | undefined;
+  private readonly sweeper: SweepTimer;
 
-  constructor(private readonly timeoutMs: number) {}
+  constructor(private readonly timeoutMs: number) {
+    this.sweeper = new SweepTimer(timeoutMs, () => this.sweep());
+  }
 
   /** Hand-offs still waiting for an answer. */
   get size(): number {
@@ -32,7 +35,7 @@ export class PendingHandOffs {
   open(): { readonly id: number; readonly outcome: Promise<HandOff> } {
     const id = this.nextId++;
     const outcome = new Promise<HandOff>((settle) => this.waiting.set(id, { settle, deadline: this.deadline() }));
-    this.startSweeper();
+    this.sweeper.start();
     return { id, outcome };
   }
 
@@ -77,16 +80,7 @@ export class PendingHandOffs {
     this.stopSweeperIfIdle();
   }
 
-  private startSweeper(): void {
-    if (this.sweeper !== undefined) return;
-    this.sweeper = setInterval(() => this.sweep(), Math.max(10, Math.min(250, this.timeoutMs / 4)));
-    // A daemon is kept alive by its sockets, not by this bookkeeping.
-    this.sweeper.unref();
-  }
-
   private stopSweeperIfIdle(): void {
-    if (this.waiting.size > 0 || this.batches.size > 0 || this.sweeper === undefined) return;
-    clearInterval(this.sweeper);
-    this.sweeper = undefined;
+    if (this.waiting.size === 0 && this.batches.size === 0) this.sweeper.stop();
   }
 }

@@ -4,6 +4,7 @@
 // recipients are reported to their senders as unconfirmed. Nothing is lost without a word.
 import type { UndeliveredNotice } from './cluster-bus.js';
 import type { RoomRelay } from './cluster-wire.js';
+import { SweepTimer } from './sweep-timer.js';
 
 interface PendingBatch {
   readonly relays: readonly RoomRelay[];
@@ -15,12 +16,14 @@ interface PendingBatch {
 export class RoomConfirmations {
   private readonly batches = new Map<number, PendingBatch>();
   private nextId = 1;
-  private sweeper: NodeJS.Timeout | undefined;
+  private readonly sweeper: SweepTimer;
 
   constructor(
     private readonly timeoutMs: number,
     private readonly report: (notice: UndeliveredNotice) => void,
-  ) {}
+  ) {
+    this.sweeper = new SweepTimer(timeoutMs, () => this.sweep());
+  }
 
   /** Batches still waiting for a node's answer. */
   get size(): number {
@@ -32,11 +35,7 @@ export class RoomConfirmations {
     const id = this.nextId++;
     const waiting = new Set(relays.flatMap((relay) => Object.keys(relay.recipients)));
     this.batches.set(id, { relays, waiting, deadline: performance.now() + this.timeoutMs });
-    if (this.sweeper === undefined) {
-      this.sweeper = setInterval(() => this.sweep(), Math.max(10, Math.min(250, this.timeoutMs / 4)));
-      // A daemon is kept alive by its sockets, not by this bookkeeping.
-      this.sweeper.unref();
-    }
+    this.sweeper.start();
     return id;
   }
 
@@ -88,8 +87,6 @@ export class RoomConfirmations {
   }
 
   private stopSweeperIfIdle(): void {
-    if (this.batches.size > 0 || this.sweeper === undefined) return;
-    clearInterval(this.sweeper);
-    this.sweeper = undefined;
+    if (this.batches.size === 0) this.sweeper.stop();
   }
 }
