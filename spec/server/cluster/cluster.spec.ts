@@ -79,6 +79,20 @@ async function joinAll(t: TestContext, nodes: readonly Node[], placement: Readon
   return clients;
 }
 
+/** Two nodes of one cluster, alice on the first and bob on the second, both listed everywhere. */
+async function aliceAndBobOnTwoNodes(t: TestContext, options = clusterOptions(broker.url)) {
+  const [n1, n2] = (await startNodes(t, 2, options)) as [Node, Node];
+  const [a, b] = (await joinAll(t, [n1, n2], [[n1, 'alice'], [n2, 'bob']])) as [RawClient, RawClient];
+  return { options, n1, n2, a, b };
+}
+
+/** A plain NATS client on the shared broker: what anyone else on it could see and send. */
+async function brokerClient(t: TestContext) {
+  const client = await connect({ servers: broker.url });
+  t.after(() => client.close());
+  return client;
+}
+
 /** Joins as far as the server lets it: the welcome, or the error that refused the name. */
 async function tryJoin(port: number, name: string, identity: Identity): Promise<{ client: RawClient; outcome: ServerMessage }> {
   const client = await RawClient.open(port);
@@ -152,8 +166,7 @@ describe('a cluster of nodes on one broker', () => {
   it('carries real end-to-end encrypted room messages and DMs between sessions on different nodes; the broker sees no plaintext', async (t) => {
     const options = clusterOptions(broker.url);
     // Everything published for this cluster, as the broker (or anyone on it) would see it.
-    const sniffer = await connect({ servers: broker.url });
-    t.after(() => sniffer.close());
+    const sniffer = await brokerClient(t);
     const seen: string[] = [];
     sniffer.subscribe(`${options.name}.>`, { callback: (_error, msg) => void seen.push(Buffer.from(msg.data).toString('latin1')) });
     await sniffer.flush();
@@ -184,19 +197,15 @@ describe('a cluster of nodes on one broker', () => {
   });
 
   it('drops hostile or forged messages on the broker and keeps routing', async (t) => {
-    const options = clusterOptions(broker.url);
-    const [n1, n2] = await startNodes(t, 2, options);
-    const [a, b] = (await joinAll(t, [n1!, n2!], [[n1!, 'alice'], [n2!, 'bob']])) as [RawClient, RawClient];
-
-    const intruder = await connect({ servers: broker.url });
-    t.after(() => intruder.close());
+    const { options, n2, a, b } = await aliceAndBobOnTwoNodes(t);
+    const intruder = await brokerClient(t);
     for (const subject of [`${options.name}.presence`, `${options.name}.room`]) {
       intruder.publish(subject, Buffer.from('not json'));
       intruder.publish(subject, Buffer.from('{"kind":"join","node":"x","version":1,"peer":{}}'));
       intruder.publish(subject, randomBytes(300));
     }
     // Well-formed, but claims to relay alice's words from a node alice is not on: dropped.
-    const bobNode = n2!.server.clusterNodeId!;
+    const bobNode = n2.server.clusterNodeId!;
     const forged = { node: 'forger', from: 'alice', envelope: envelope('forged'), recipients: { [bobNode]: { bob: '' } } };
     intruder.publish(`${options.name}.room`, Buffer.from(JSON.stringify({ relays: [forged] })));
     intruder.publish(`${options.name}.node.${bobNode}.dm`, Buffer.from(JSON.stringify({ relays: [{ ...forged, n: 1, to: 'bob', key: '' }, 'junk'] })));
@@ -205,24 +214,21 @@ describe('a cluster of nodes on one broker', () => {
     a.send({ type: 'send', to: null, envelope: envelope('after-garbage'), keys: { bob: '' } });
     const delivered = await b.next('message');
     assert.equal(delivered.envelope.id, 'after-garbage', 'the forged relay never reached bob');
-    assert.ok(n2!.logs.some((line) => line.includes('cluster.bad_message')));
-    assert.ok(n2!.logs.some((line) => line.includes('cluster.unknown_sender')));
+    assert.ok(n2.logs.some((line) => line.includes('cluster.bad_message')));
+    assert.ok(n2.logs.some((line) => line.includes('cluster.unknown_sender')));
   });
 });
 
 describe('a node that stops answering', () => {
   it("tells the sender when a room message's recipients on another node were not confirmed", async (t) => {
-    const options = clusterOptions(broker.url);
-    const [n1, n2] = await startNodes(t, 2, options);
-    const [a, b] = (await joinAll(t, [n1!, n2!], [[n1!, 'alice'], [n2!, 'bob']])) as [RawClient, RawClient];
+    const { options, n1, n2, a, b } = await aliceAndBobOnTwoNodes(t);
     // A node that announces a member and keeps its lease, but never delivers or answers anything.
-    const ghost = await connect({ servers: broker.url });
-    t.after(() => ghost.close());
+    const ghost = await brokerClient(t);
     const say = (message: object) => ghost.publish(`${options.name}.presence`, Buffer.from(JSON.stringify(message)));
     say({ kind: 'join', node: 'ghostnode', version: 1, peer: { name: 'ghost', publicKey: 'AAAA', prekey: 'BBBB', prekeySig: 'CCCC', fingerprint: 'ab'.repeat(32), joinedAt: 1 } });
     const heartbeat = setInterval(() => say({ kind: 'heartbeat', node: 'ghostnode', version: 1 }), TIMING.heartbeatMs);
     t.after(() => clearInterval(heartbeat));
-    await everyNodeLists([n1!, n2!], ['ghost']);
+    await everyNodeLists([n1, n2], ['ghost']);
 
     a.send({ type: 'send', to: null, envelope: envelope('to-ghost'), keys: { bob: '', ghost: '' } });
     assert.equal((await b.next('message')).envelope.id, 'to-ghost');
@@ -237,16 +243,15 @@ describe('a node that stops answering', () => {
 
 describe('a node leaving', () => {
   it('takes its users off every peer list at once when it shuts down cleanly', async (t) => {
-    const [n1, n2] = await startNodes(t, 2);
-    const [a] = (await joinAll(t, [n1!, n2!], [[n1!, 'alice'], [n2!, 'bob']])) as [RawClient, RawClient];
+    const { n1, n2, a } = await aliceAndBobOnTwoNodes(t);
     a.received.length = 0;
     const closedAt = Date.now();
-    await n2!.server.close();
+    await n2.server.close();
     assert.equal((await a.next('leave')).name, 'bob');
     // Well inside the lease (1000 ms here): the node said goodbye instead of going silent.
     assert.ok(Date.now() - closedAt < TIMING.leaseMs / 2, `bob left ${Date.now() - closedAt} ms after his node closed`);
     // And gave his name back: it is free at once on the other node.
-    const again = await RawClient.join(n1!.port, 'bob', ids[1]!);
+    const again = await RawClient.join(n1.port, 'bob', ids[1]!);
     again.close();
   });
 });
