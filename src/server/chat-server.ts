@@ -10,6 +10,7 @@ import { NameTakenError, PeerRegistry } from '../core/peer-registry.js';
 import { shortFingerprint } from '../core/fingerprint.js';
 import { ClientConnection, type ConnectionHost, type VideoRequest } from './client-connection.js';
 import { type JoinedPeer, MessageRouter } from './message-router.js';
+import { ConnectionGate } from './connection-gate.js';
 import { VideoService } from './video-service.js';
 import { DEFAULT_SERVER_LIMITS, type ServerLimits } from './server-limits.js';
 import type { ClusterOptions } from './cluster/cluster-options.js';
@@ -51,6 +52,9 @@ export class ChatServer implements ConnectionHost, ClusterHost {
   private readonly port: number;
   private readonly server: Server;
   private readonly connections = new Set<ClientConnection>();
+  private readonly isTls: boolean;
+  /** Counts sockets from accept to close, TLS handshakes included, against the connection limits. */
+  private readonly gate = new ConnectionGate(() => this.limits);
   private readonly registry = new PeerRegistry<JoinedPeer>();
   private readonly router = new MessageRouter(this.registry, () => this.cluster);
   private closing = false;
@@ -66,9 +70,10 @@ export class ChatServer implements ConnectionHost, ClusterHost {
     this.limits = { ...DEFAULT_SERVER_LIMITS, ...options.limits };
     this.logger = options.logger ?? silentLogger;
     this.videosDir = options.videosDir ?? 'videos';
+    this.isTls = options.tls !== undefined;
     this.server =
       options.tls === undefined
-        ? createServer((socket) => this.onSocket(socket))
+        ? createServer()
         : createTlsServer(
             {
               key: options.tls.keyPem,
@@ -79,10 +84,14 @@ export class ChatServer implements ConnectionHost, ClusterHost {
             },
             (socket) => this.onSocket(socket),
           );
-    // Garbage before or during the TLS handshake: that connection fails, nothing else notices.
-    this.server.on('tlsClientError', (error: Error, socket: Socket) =>
-      this.logger.log('warn', 'tls.client_error', { addr: `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`, error: error.message.slice(0, 120) }),
-    );
+    // Every accepted socket is counted from here, before any TLS, until it closes.
+    this.server.on('connection', (socket: Socket) => this.onAccepted(socket));
+    // Garbage before or during the TLS handshake, or a handshake that times out: Node reports it
+    // here but leaves the socket open, so closing it is ours to do.
+    this.server.on('tlsClientError', (error: Error, socket: Socket) => {
+      this.logger.log('warn', 'tls.client_error', { addr: `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`, error: error.message.slice(0, 120) });
+      socket.destroy();
+    });
     this.videos = new VideoService({
       videosDir: this.videosDir,
       ...(options.ffmpegPath === undefined ? {} : { ffmpegPath: options.ffmpegPath }),
@@ -122,8 +131,9 @@ export class ChatServer implements ConnectionHost, ClusterHost {
     return this.cluster?.nodeId;
   }
 
+  /** Sockets open right now, in any state: joined, joining, or still in the TLS handshake. */
   get connectionCount(): number {
-    return this.connections.size;
+    return this.gate.count;
   }
 
   /** Bytes waiting to go out per joined client: what a slow reader costs the server right now. */
@@ -308,25 +318,37 @@ export class ChatServer implements ConnectionHost, ClusterHost {
 
   // ---- internals -----------------------------------------------------------------------------
 
-  private onSocket(socket: Socket): void {
+  /** A TCP socket accepted: counted against the limits, or refused, before any TLS work is spent on it. */
+  private onAccepted(socket: Socket): void {
     // Every socket gets an error listener from birth: an unhandled 'error' would crash the daemon.
     socket.on('error', () => {});
     if (this.closing) {
       socket.destroy();
       return;
     }
+    const refusal = this.gate.enter(socket);
+    if (refusal !== undefined) {
+      this.logger.log('warn', refusal.code === ErrorCode.SERVER_FULL ? 'client.refused_full' : 'client.refused_address', {
+        addr: `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`,
+        max: refusal.code === ErrorCode.SERVER_FULL ? this.limits.maxClients : this.limits.maxClientsPerAddress,
+      });
+      // Before a TLS handshake nothing can be said: the client reports a connection closed during
+      // the handshake. Over plain TCP the reason goes out as an error frame.
+      if (this.isTls) socket.destroy();
+      else new ClientConnection(socket, this).reject(refusal, true);
+      return;
+    }
+    if (!this.isTls) this.onSocket(socket);
+  }
+
+  /** The byte stream is ready (TCP accepted, or the TLS handshake finished) and already counted. */
+  private onSocket(socket: Socket): void {
+    socket.on('error', () => {});
+    if (this.closing) {
+      socket.destroy();
+      return;
+    }
     const connection = new ClientConnection(socket, this);
-    if (this.connections.size >= this.limits.maxClients) {
-      this.logger.log('warn', 'client.refused_full', { addr: connection.remoteAddress, max: this.limits.maxClients });
-      connection.reject(new ChatError(ErrorCode.SERVER_FULL, `the server is full (${this.limits.maxClients} clients)`), true);
-      return;
-    }
-    const fromAddress = [...this.connections].filter((c) => c.ipAddress === connection.ipAddress).length;
-    if (fromAddress >= this.limits.maxClientsPerAddress) {
-      this.logger.log('warn', 'client.refused_address', { addr: connection.remoteAddress, max: this.limits.maxClientsPerAddress });
-      connection.reject(new ChatError(ErrorCode.TOO_MANY_FROM_ADDRESS, `too many connections from ${connection.ipAddress} (${this.limits.maxClientsPerAddress})`), true);
-      return;
-    }
     this.connections.add(connection);
     this.logger.log('debug', 'client.connected', { addr: connection.remoteAddress });
   }
