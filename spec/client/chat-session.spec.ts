@@ -6,16 +6,12 @@ import { ErrorCode } from '../../src/core/errors.js';
 import type { Identity } from '../../src/core/identity.js';
 import { ChatServer } from '../../src/server/chat-server.js';
 import { RawClient } from '../helpers/raw-client.js';
-import { createServer } from 'node:net';
-import { type MessageKeySource, sealEnvelope } from '../../src/core/envelope.js';
-import { DoubleRatchet, type X25519KeyPair, generateX25519 } from '../../src/core/double-ratchet.js';
-import { SenderKeyChain } from '../../src/core/sender-key.js';
+import { sealEnvelope } from '../../src/core/envelope.js';
+import { type X25519KeyPair, generateX25519 } from '../../src/core/double-ratchet.js';
 import { buildHello } from '../../src/core/prekey.js';
-import { FrameDecoder } from '../../src/core/frame-decoder.js';
-import { FrameType } from '../../src/core/frame-types.js';
-import { decodeClientMessage, encodeMessage } from '../../src/core/message-codec.js';
 import type { HelloMessage, ServerMessage } from '../../src/core/messages.js';
 import { waitUntil } from '../helpers/events.js';
+import { type ScriptedPeer, playPeer, startScriptedServer } from '../helpers/scripted-server.js';
 import { testIdentity } from '../helpers/identities.js';
 
 let ids: Identity[];
@@ -44,56 +40,12 @@ async function join(t: TestContext, port: number, name: string, identity: Identi
   return { session, events, messages };
 }
 
-/**
- * A malicious server: it follows the join handshake for "bob" with the given peers, then sends
- * whatever deliveries the test scripts from bob's hello (which carries bob's prekey). Returns its port.
- */
-async function startScriptedServer(
-  t: TestContext,
-  peers: Array<[string, Identity, X25519KeyPair?]>,
-  script: (bobHello: HelloMessage) => ServerMessage[],
-): Promise<number> {
-  // Each peer's prekey as it would announce it (signed), so the session lists it.
-  const summary = ([name, id, prekey]: [string, Identity, X25519KeyPair?]) => {
-    const hello = buildHello(id, name, prekey ?? generateX25519());
-    return { name, publicKey: id.publicKeyBase64, prekey: hello.prekey, prekeySig: hello.prekeySig, fingerprint: id.fingerprint, joinedAt: 1 };
-  };
-  const evil = createServer((socket) => {
-    const decoder = new FrameDecoder({ [FrameType.CONTROL]: 1 << 20 });
-    const send = (message: ServerMessage) => socket.write(encodeMessage(message));
-    let bobHello: HelloMessage | undefined;
-    socket.on('data', (chunk: Buffer) => {
-      for (const frame of decoder.push(chunk)) {
-        const message = decodeClientMessage(frame.body);
-        if (message.type === 'hello') {
-          bobHello = message;
-          send({ type: 'challenge', nonce: 'AAAA' });
-        }
-        if (message.type === 'auth') {
-          send({ type: 'welcome', name: 'bob', peers: peers.map(summary), limits: { maxControlFrameBytes: 1 << 18, maxMediaFrameBytes: 1 << 20 } });
-          for (const delivery of script(bobHello!)) send(delivery);
-        }
-      }
-    });
-    socket.on('error', () => {});
-  });
-  await new Promise<void>((resolve) => evil.listen(0, '127.0.0.1', resolve));
-  t.after(() => evil.close());
-  return (evil.address() as { port: number }).port;
+/** The old scripted-server shape: the port only. */
+async function startScripted(t: TestContext, peers: ScriptedPeer[], script: (bobHello: HelloMessage) => ServerMessage[]): Promise<number> {
+  return (await startScriptedServer(t, peers, script)).port;
 }
 
-/** Plays "alice" towards bob: hands over her room sender key through the ratchet, then seals room messages. */
-function playAlice(alice: Identity, alicePrekey: X25519KeyPair, bobHello: HelloMessage) {
-  const ratchet = DoubleRatchet.start({ name: 'alice', prekey: alicePrekey }, { name: 'bob', prekey: Buffer.from(bobHello.prekey, 'base64') });
-  const chain = new SenderKeyChain();
-  const grant = chain.grant();
-  const seal = (to: string | null, body: unknown, seq: number, key: MessageKeySource) =>
-    sealEnvelope({ senderName: 'alice', senderKey: alice.privateKey, chain: 'c', seq, to, plaintext: Buffer.from(JSON.stringify(body)), ...(key as MessageKeySource) });
-  return {
-    handover: (): ServerMessage => ({ type: 'message', from: 'alice', to: 'bob', key: '', envelope: seal('bob', { senderKey: grant }, 0, { ratchet: ratchet.nextSendingKey() }) }),
-    room: (text: string, seq: number): ServerMessage => ({ type: 'message', from: 'alice', to: null, key: '', envelope: seal(null, { text }, seq, { roomKey: chain.next() }) }),
-  };
-}
+const playAlice = (alice: Identity, alicePrekey: X25519KeyPair, bobHello: HelloMessage) => playPeer('alice', alice, alicePrekey, bobHello);
 
 describe('ChatSession', () => {
   it('joins and sees who is online with their fingerprints', async (t) => {
@@ -179,6 +131,7 @@ describe('ChatSession', () => {
     const bob = await join(t, port, 'bob', ids[1]!, known);
     const alice = await join(t, port, 'alice', ids[0]!);
     await waitUntil(() => bob.session.peer('alice') !== undefined, 'bob to see alice');
+    bob.session.safetyNumberWith('alice');
     bob.session.verify('alice');
     assert.equal(bob.session.peer('alice')?.verified, true);
     await alice.session.close();
@@ -192,6 +145,7 @@ describe('ChatSession', () => {
     assert.equal(bob.messages().length, 0, 'the text was not shown');
     assert.throws(() => bob.session.trust('alice'), { code: ErrorCode.PEER_KEY_CHANGED });
 
+    bob.session.safetyNumberWith('alice');
     bob.session.verify('alice');
     impostor.session.sendRoom('second try');
     await waitUntil(() => bob.messages().length === 1, 'messages to flow after verifying the new key');
@@ -241,7 +195,7 @@ describe('ChatSession', () => {
       ratchet: { header: { dh: generateX25519().publicRaw.toString('base64'), pn: 0, n: 0 }, messageKey: Buffer.alloc(32, 7) },
     });
     // Hands over alice's room key, replays one room message, and forwards a DM meant for carol.
-    const port = await startScriptedServer(t, [['alice', alice, alicePrekey], ['bob', bob], ['carol', carol]], (bobHello) => {
+    const port = await startScripted(t, [['alice', alice, alicePrekey], ['bob', bob], ['carol', carol]], (bobHello) => {
       const play = playAlice(alice, alicePrekey, bobHello);
       const once = play.room('once', 0);
       return [play.handover(), once, once, { type: 'message', from: 'alice', to: 'bob', envelope: toCarol, key: '' }];
@@ -258,7 +212,7 @@ describe('ChatSession', () => {
     const [alice, bob] = [ids[0]!, ids[1]!];
     const alicePrekey = generateX25519();
     // Delivers 0, then 2 (1 held back), then 1 late, then 3: one gap, then one late arrival.
-    const port = await startScriptedServer(t, [['alice', alice, alicePrekey], ['bob', bob]], (bobHello) => {
+    const port = await startScripted(t, [['alice', alice, alicePrekey], ['bob', bob]], (bobHello) => {
       const play = playAlice(alice, alicePrekey, bobHello);
       const sealed = [0, 1, 2, 3].map((seq) => play.room(`m${seq}`, seq));
       return [play.handover(), ...[0, 2, 1, 3].map((seq) => sealed[seq]!)];
@@ -315,7 +269,7 @@ describe('ChatSession', () => {
     };
     const swapped = buildHello(carol, 'carol', generateX25519());
     const honest = buildHello(carol, 'carol', generateX25519());
-    const port = await startScriptedServer(t, [['alice', alice], ['bob', bob]], () => [
+    const port = await startScripted(t, [['alice', alice], ['bob', bob]], () => [
       // "carol" with a prekey whose signature belongs to another prekey: the server's substitution.
       { type: 'join', peer: { name: 'carol', publicKey: carol.publicKeyBase64, prekey: swapped.prekey, prekeySig: honest.prekeySig, fingerprint: carol.fingerprint, joinedAt: 1 } },
       { type: 'join', peer: { name: 'dave', publicKey: carol.publicKeyBase64, prekey: honest.prekey, prekeySig: honest.prekeySig, fingerprint: carol.fingerprint, joinedAt: 1 } },

@@ -7,7 +7,7 @@ import { escapeTags, nameColor } from '../../src/tui/markup.js';
 import { UNREAD_MARKER, renderInput, renderLog, renderLogEntry, renderPeerList, renderStatus } from '../../src/tui/render-panes.js';
 
 const peer = (name: string, extra: Partial<PeerView> = {}): PeerView => ({
-  name, fingerprint: 'cd'.repeat(32), joinedAt: 0, trust: 'known', verified: false, firstSeen: 0, isSelf: false, ...extra,
+  name, fingerprint: 'cd'.repeat(32), joinedAt: 0, trust: 'known', verified: false, firstSeen: 0, isSelf: false, lookalikeOf: undefined, ...extra,
 });
 
 /** What blessed would display: tags resolved, {open}/{close} turned back into braces. */
@@ -46,7 +46,7 @@ describe('pane rendering', () => {
 
   it('marks yourself, verified peers, changed keys and unread counts in the peer list', () => {
     const model = new ChatViewModel('me');
-    model.setPeers([peer('me', { isSelf: true }), peer('ver', { verified: true }), peer('bad', { trust: 'changed' }), peer('dan')]);
+    model.setPeers([peer('me', { isSelf: true, lookalikeOf: undefined }), peer('ver', { verified: true }), peer('bad', { trust: 'changed' }), peer('dan')]);
     model.addIncoming({ id: '1', from: 'dan', to: 'me', text: 'x', ts: 0, verified: true });
     const rows = visible(renderPeerList(model)).split('\n');
     assert.deepEqual(rows, ['   me (you)', ' !KEY bad', ' ? dan (1)', ' ✓ ver']);

@@ -14,6 +14,8 @@ export interface FlagSpec {
   readonly value?: string;
   /** Smallest integer accepted. */
   readonly min?: number;
+  /** Largest integer accepted. */
+  readonly max?: number;
 }
 
 export interface ParsedArgs {
@@ -50,15 +52,16 @@ export function parseArgs(argv: readonly string[], specs: readonly FlagSpec[]): 
     if (eq !== -1) raw = arg.slice(eq + 1);
     else raw = argv[++i];
     if (raw === undefined) throw new UsageError(`--${name} needs a value`);
-    flags[name] = spec.kind === 'integer' ? parseInteger(name, raw, spec.min ?? 0) : raw;
+    flags[name] = spec.kind === 'integer' ? parseInteger(name, raw, spec.min ?? 0, spec.max ?? Number.MAX_SAFE_INTEGER) : raw;
   }
   return { flags, positionals };
 }
 
-function parseInteger(name: string, raw: string, min: number): number {
+function parseInteger(name: string, raw: string, min: number, max: number): number {
   if (!/^\d+$/.test(raw)) throw new UsageError(`--${name} must be a whole number, not "${raw}"`);
   const value = Number(raw);
   if (!Number.isSafeInteger(value) || value < min) throw new UsageError(`--${name} must be at least ${min}`);
+  if (value > max) throw new UsageError(`--${name} must be at most ${max}`);
   return value;
 }
 

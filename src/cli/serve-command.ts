@@ -3,6 +3,7 @@ import { ChatError } from '../core/errors.js';
 import { type LogLevel, createLineLogger } from '../core/logger.js';
 import { ChatServer, DEFAULT_HOST, DEFAULT_PORT } from '../server/chat-server.js';
 import { DEFAULT_SERVER_LIMITS } from '../server/server-limits.js';
+import { MAX_FRAME_BYTES_CEILING } from '../core/frame-types.js';
 import { resolveFfmpeg } from '../video/ffmpeg-path.js';
 import { type FlagSpec, parseArgs } from './arg-parser.js';
 import type { CliIo } from './cli-io.js';
@@ -23,8 +24,8 @@ export const SERVE_FLAGS: readonly FlagSpec[] = [
   { name: 'port', kind: 'integer', value: 'PORT', default: DEFAULT_PORT, description: 'TCP port (0 picks a free one)' },
   { name: 'videos', kind: 'string', value: 'DIR', default: 'videos', description: 'folder of videos clients may play' },
   { name: 'ffmpeg', kind: 'string', value: 'PATH', description: 'ffmpeg binary (else $TUI_CHAT_FFMPEG, ffmpeg-static, @ffmpeg-installer/ffmpeg, PATH)' },
-  { name: 'max-frame-bytes', kind: 'integer', value: 'N', min: 1024, default: L.maxControlFrameBytes, description: 'largest control frame a client may send' },
-  { name: 'max-media-frame-bytes', kind: 'integer', value: 'N', min: 1024, default: L.maxMediaFrameBytes, description: 'largest media frame sent to a client' },
+  { name: 'max-frame-bytes', kind: 'integer', value: 'N', min: 1024, max: MAX_FRAME_BYTES_CEILING, default: L.maxControlFrameBytes, description: 'largest control frame a client may send' },
+  { name: 'max-media-frame-bytes', kind: 'integer', value: 'N', min: 1024, max: MAX_FRAME_BYTES_CEILING, default: L.maxMediaFrameBytes, description: 'largest media frame sent to a client' },
   { name: 'handshake-timeout-ms', kind: 'integer', value: 'MS', min: 1, default: L.handshakeTimeoutMs, description: 'time allowed from connect to joined' },
   { name: 'max-queue-bytes', kind: 'integer', value: 'N', min: 1024, default: L.maxQueueBytes, description: 'unsent bytes per client before it is dropped as a slow reader' },
   { name: 'max-clients', kind: 'integer', value: 'N', min: 1, default: L.maxClients, description: 'connections at once' },

@@ -5,7 +5,7 @@ import type { Duplex } from 'node:stream';
 import { ChatError, CryptoError, ErrorCode, FrameError, ProtocolError } from '../core/errors.js';
 import { type MessageKeySource, openEnvelope, sealEnvelope } from '../core/envelope.js';
 import { FrameDecoder } from '../core/frame-decoder.js';
-import { FrameType } from '../core/frame-types.js';
+import { FrameType, MAX_FRAME_BYTES_CEILING } from '../core/frame-types.js';
 import type { Identity } from '../core/identity.js';
 import { signJoinChallenge } from '../core/join-proof.js';
 import { decodeServerMessage, encodeMessage } from '../core/message-codec.js';
@@ -21,29 +21,40 @@ import {
   type VideoInfo,
 } from '../core/messages.js';
 import { type VideoFrame, decodeVideoFrame } from '../core/media-frame.js';
-import { stripControlCharacters } from '../core/names.js';
+import { isValidName, nameKey, stripControlCharacters } from '../core/names.js';
 import { ReplayGuard, type ReplayGuardOptions } from '../core/replay-guard.js';
 import { ChainTracker } from '../core/chain-tracker.js';
 import { randomBytes } from 'node:crypto';
 import { safetyNumber } from '../core/safety-number.js';
 import { DoubleRatchet, type RatchetHeader, type X25519KeyPair, generateX25519 } from '../core/double-ratchet.js';
 import { buildHello } from '../core/prekey.js';
-import { type SenderKeyGrant, SenderKeyChain, type SenderKeyHeader, SenderKeyReceiver } from '../core/sender-key.js';
+import { type SenderKeyGrant, SenderKeyChain } from '../core/sender-key.js';
+import { type SenderKeyBudget, SenderKeyStore } from '../core/sender-key-store.js';
+import { shortFingerprint } from '../core/fingerprint.js';
 import { TypedEmitter } from '../core/typed-emitter.js';
 import { KnownPeers } from './known-peers.js';
-import { type DirectoryPeer, PeerDirectory, type PeerView } from './peer-directory.js';
+import { type AddOutcome, type DirectoryPeer, PeerDirectory, type PeerView } from './peer-directory.js';
 
 export type { PeerView } from './peer-directory.js';
 import { openTcpStream } from './tls-transport.js';
 
 /** A ping this often keeps the server's idle timeout (120 s by default) from dropping a quiet client. */
 export const KEEPALIVE_INTERVAL_MS = 30_000;
-/** Peers' sender-key chains remembered at once (each member rotates on every membership change). */
-const MAX_ROOM_KEYS = 5000;
 /** Longest message text accepted for sending, in characters. Longer text is refused, not split. */
 export const MAX_MESSAGE_CHARS = 8000;
-/** Client-side ceiling for incoming frames until the server announces its limits. */
-const DEFAULT_INCOMING_LIMITS = { control: 1024 * 1024, media: 4 * 1024 * 1024 } as const;
+/**
+ * Incoming frame limits until the server announces its own: control frames from the server (a
+ * welcome lists everyone online) and media frames may be as large as any server may make them.
+ * After the welcome, media frames are held to what this server announced.
+ */
+const INCOMING_LIMITS_BEFORE_WELCOME = { [FrameType.CONTROL]: MAX_FRAME_BYTES_CEILING, [FrameType.MEDIA]: MAX_FRAME_BYTES_CEILING } as const;
+/**
+ * How long the server gets from the opened connection to our welcome. Default 20 s: a server
+ * gives a client 10 s to join; one that says nothing (or stalls the join) must not hang us forever.
+ */
+export const JOIN_TIMEOUT_MS = 20_000;
+/** A server announcing media frames smaller than this is treated as announcing this (64 KiB). */
+const MIN_MEDIA_FRAME_BYTES = 64 * 1024;
 
 export interface ChatMessageEvent {
   readonly id: string;
@@ -111,6 +122,10 @@ export interface ChatSessionOptions {
   readonly openStream?: (host: string, port: number) => Promise<Duplex>;
   /** Ping interval; default KEEPALIVE_INTERVAL_MS. */
   readonly keepaliveMs?: number;
+  /** Time allowed from the opened connection to the welcome; default JOIN_TIMEOUT_MS. */
+  readonly joinTimeoutMs?: number;
+  /** Budget for other members' room sender keys; default DEFAULT_SENDER_KEY_BUDGET. */
+  readonly senderKeyBudget?: SenderKeyBudget;
 }
 
 type SessionState = 'idle' | 'connecting' | 'joining' | 'ready' | 'closed';
@@ -127,24 +142,22 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
   private readonly prekey: X25519KeyPair = generateX25519();
   /** Our current sender-key chain for the room, and the members who hold it. */
   private roomChain: { readonly chain: SenderKeyChain; readonly membership: string } | undefined;
-  /** Peers' sender-key chains: lowercase sender + chain id -> receiver. */
-  private readonly roomKeys = new Map<string, SenderKeyReceiver>();
+  /** Peers' sender-key chains, with a budget per sender. */
+  private readonly roomKeys: SenderKeyStore;
   /** One Double Ratchet per DM peer (lowercase name), tied to the prekey it started from. */
   private readonly ratchets = new Map<string, { readonly prekey: string; readonly ratchet: DoubleRatchet }>();
   /** Next seq per conversation we send in ('#room' or the recipient's lowercase name). */
   private readonly sendCounters = new Map<string, number>();
   private readonly directory: PeerDirectory;
   private stream: Duplex | undefined;
-  private decoder = new FrameDecoder({
-    [FrameType.CONTROL]: DEFAULT_INCOMING_LIMITS.control,
-    [FrameType.MEDIA]: DEFAULT_INCOMING_LIMITS.media,
-  });
+  private readonly decoder = new FrameDecoder(INCOMING_LIMITS_BEFORE_WELCOME);
   private state: SessionState = 'idle';
   private joinName: string;
   private limits: AnnouncedLimits | undefined;
   private joinWaiter: { resolve: () => void; reject: (error: ChatError) => void } | undefined;
   private closeReason: string | undefined;
   private keepalive: NodeJS.Timeout | undefined;
+  private joinTimer: NodeJS.Timeout | undefined;
 
   constructor(options: ChatSessionOptions) {
     super();
@@ -152,8 +165,9 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
     this.identity = options.identity;
     this.joinName = options.name;
     this.knownPeers = options.knownPeers ?? KnownPeers.inMemory();
-    this.directory = new PeerDirectory(this.knownPeers, () => this.joinName);
+    this.directory = new PeerDirectory(this.knownPeers, () => this.joinName, options.identity.fingerprint);
     this.replay = new ReplayGuard(options.replay);
+    this.roomKeys = new SenderKeyStore(options.senderKeyBudget);
   }
 
   /** The name we joined with (or are trying to join with). */
@@ -193,6 +207,8 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
     stream.on('error', (error) => this.onStreamClosed(`connection error: ${error.message}`));
     stream.on('close', () => this.onStreamClosed(this.closeReason ?? 'connection closed'));
     const joined = this.waitForJoin();
+    const joinTimeoutMs = this.options.joinTimeoutMs ?? JOIN_TIMEOUT_MS;
+    this.joinTimer = setTimeout(() => this.failConnection(ErrorCode.HANDSHAKE_TIMEOUT, `the server did not let us join within ${joinTimeoutMs} ms`), joinTimeoutMs);
     this.sendHello();
     return joined;
   }
@@ -214,31 +230,51 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
     return peer === undefined ? undefined : this.directory.view(peer);
   }
 
-  /** Sends to everyone online. Peers whose key changed are left out until trusted again. */
+  /**
+   * Sends to everyone online. Peers whose key changed are left out until trusted again, and so is a
+   * peer no session can start with (an unusable prekey): one bad member never stops the room.
+   */
   sendRoom(text: string): SentMessage {
     this.checkSendable(text);
-    const others = this.directory.others();
-    const withheld = others.filter((peer) => peer.trust === 'changed').map((peer) => peer.name);
-    const members = others.filter((peer) => peer.trust !== 'changed');
-    const roomKey = this.roomChainFor(members).next();
-    return this.seal(null, { text }, members, withheld, { roomKey });
+    const { chain, members } = this.roomChainFor(this.directory.others().filter((peer) => peer.trust !== 'changed' && peer.prekeyUsable));
+    const keyed = new Set(members.map((peer) => peer.name));
+    const withheld = this.directory.others().filter((peer) => !keyed.has(peer.name)).map((peer) => peer.name);
+    return this.seal(null, { text }, members, withheld, { roomKey: chain.next() });
   }
 
   /**
    * Our sender-key chain for the room, replaced by a fresh one (handed to each member over the
    * pairwise ratchets) whenever the members differ from those who hold the current one: a member
-   * who left cannot read on, and a newcomer cannot read back.
+   * who left cannot read on, and a newcomer cannot read back. A member the handover fails for is
+   * marked unreachable, reported, and left out; the others get the chain.
    */
-  private roomChainFor(members: readonly DirectoryPeer[]): SenderKeyChain {
-    const membership = members.map((peer) => peer.name.toLowerCase()).sort().join('\u0000');
-    if (this.roomChain !== undefined && this.roomChain.membership === membership) return this.roomChain.chain;
+  private roomChainFor(candidates: readonly DirectoryPeer[]): { chain: SenderKeyChain; members: DirectoryPeer[] } {
+    const membership = (members: readonly DirectoryPeer[]) => members.map((peer) => peer.name.toLowerCase()).sort().join('\u0000');
+    if (this.roomChain !== undefined && this.roomChain.membership === membership(candidates)) return { chain: this.roomChain.chain, members: [...candidates] };
     const chain = new SenderKeyChain();
     const grant = chain.grant();
-    for (const member of members) {
-      this.seal(member.name, { senderKey: grant }, [], [], { ratchet: this.ratchetWith(member).nextSendingKey() }, false);
+    const members: DirectoryPeer[] = [];
+    for (const member of candidates) {
+      try {
+        this.seal(member.name, { senderKey: grant }, [], [], { ratchet: this.ratchetWith(member).nextSendingKey() }, false);
+        members.push(member);
+      } catch (error) {
+        if (!(error instanceof CryptoError)) throw error;
+        member.prekeyUsable = false;
+        this.reportUnusablePrekey(member.name);
+      }
     }
-    this.roomChain = { chain, membership };
-    return chain;
+    this.roomChain = { chain, membership: membership(members) };
+    return { chain, members };
+  }
+
+  private reportUnusablePrekey(name: string): void {
+    this.emit('error', {
+      code: ErrorCode.PEER_PREKEY_INVALID,
+      message: `${name} announced a key no session can start from (a low-order prekey): nothing is sent to ${name}; everyone else still gets your messages`,
+      fatal: false,
+      peer: name,
+    });
   }
 
   /** Sends to one peer. Refused for a peer whose key changed until the user trusts the new key. */
@@ -247,6 +283,9 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
     if (peer === undefined) throw new ChatError(ErrorCode.NO_SUCH_PEER, `${name} is not online`);
     if (peer.trust === 'changed') {
       throw new ChatError(ErrorCode.PEER_KEY_CHANGED, `${peer.name}'s key changed since you first saw it: compare safety numbers (:verify ${peer.name}), then confirm`);
+    }
+    if (!peer.prekeyUsable) {
+      throw new ChatError(ErrorCode.PEER_PREKEY_INVALID, `${peer.name} announced a key no session can start from (a low-order prekey): nothing can be sent to ${peer.name}`);
     }
     this.checkSendable(text);
     return this.seal(peer.name, { text }, [], [], { ratchet: this.ratchetWith(peer).nextSendingKey() });
@@ -276,9 +315,13 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
     return this.directory.accept(name, true);
   }
 
-  /** The number to compare with that peer; the same on both sides (see core/safety-number.ts). */
+  /**
+   * The number to compare with that peer; the same on both sides (see core/safety-number.ts).
+   * verify() afterwards confirms exactly the key this number was computed from.
+   */
   safetyNumberWith(name: string): string {
     const peer = this.directory.requireOther(name);
+    this.directory.markNumberShown(peer);
     return safetyNumber(
       { name: this.joinName, publicKeyDer: this.identity.publicKeyDer },
       { name: peer.name, publicKeyDer: Buffer.from(peer.publicKeyBase64, 'base64') },
@@ -456,9 +499,8 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
         return;
       case 'join': {
         const added = this.directory.add(message.peer);
-        if (added === undefined) return;
-        if (added.keyChange !== undefined) this.emit('key-changed', added.keyChange);
-        this.emit('join', this.directory.view(added.peer));
+        this.reportAdded(added);
+        if (added.kind === 'added') this.emit('join', this.directory.view(added.peer));
         return;
       }
       case 'leave':
@@ -467,6 +509,7 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
       case 'message':
         return this.onMessage(message);
       case 'ack':
+        // The codec let through only valid names here: nothing in them can reach a terminal raw.
         this.emit('ack', { id: message.id, delivered: message.delivered, missing: message.missing, unkeyed: message.unkeyed });
         return;
       case 'error':
@@ -498,6 +541,11 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
   }
 
   private onWelcome(name: string, peers: readonly PeerSummary[], limits: AnnouncedLimits): void {
+    // The server may not rename us: only the name we asked for (in any case) is ours.
+    if (!isValidName(name) || nameKey(name) !== nameKey(this.joinName)) {
+      throw new ProtocolError(ErrorCode.INVALID_MESSAGE, `the server welcomed us under a name we did not ask for (asked for ${this.joinName})`);
+    }
+    clearTimeout(this.joinTimer);
     this.state = 'ready';
     if (this.keepalive === undefined) {
       let nonce = 0;
@@ -508,6 +556,10 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
     }
     this.joinName = name;
     this.limits = limits;
+    this.decoder.setLimits({
+      [FrameType.CONTROL]: MAX_FRAME_BYTES_CEILING,
+      [FrameType.MEDIA]: Math.min(MAX_FRAME_BYTES_CEILING, Math.max(MIN_MEDIA_FRAME_BYTES, limits.maxMediaFrameBytes)),
+    });
     this.replacePeers(peers);
     this.emit('ready', { name, fingerprint: this.identity.fingerprint, peers: this.peers() });
     this.settleJoin();
@@ -538,7 +590,7 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
       // Direct messages come through the pair's ratchet, room messages through the sender's
       // sender-key chain: both forward secret, and nothing else is accepted. The chains move
       // only once the message has opened.
-      const source = message.to === null ? this.roomKeyFor(sender, message.envelope.senderKey) : this.dmKeyFor(sender, message.envelope.ratchet);
+      const source = message.to === null ? this.roomKeys.keyFor(sender.name, message.envelope.senderKey) : this.dmKeyFor(sender, message.envelope.ratchet);
       const plaintext = openEnvelope({
         from: sender.name,
         to: message.to,
@@ -554,7 +606,7 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
       if ('senderKey' in body) {
         // A key handover (DMs only): kept even from a held contact, since it shows nothing.
         if (message.to === null) throw new CryptoError(ErrorCode.ENVELOPE_INVALID, 'message failed verification');
-        this.rememberRoomKey(sender.name, body.senderKey);
+        this.roomKeys.remember(sender.name, body.senderKey);
         return;
       }
       text = body.text;
@@ -590,18 +642,9 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
     return this.ratchetWith(sender).receivingKey(header);
   }
 
-  private roomKeyFor(sender: DirectoryPeer, header: SenderKeyHeader | undefined): { messageKey: Buffer; commit: () => void } {
-    const receiver = header === undefined ? undefined : this.roomKeys.get(`${sender.name.toLowerCase()}\u0000${header.id}`);
-    if (header === undefined || receiver === undefined) {
-      throw new CryptoError(ErrorCode.ENVELOPE_INVALID, `no key for this room message from ${sender.name} (sent before you joined, or its key never came)`);
-    }
-    return receiver.keyFor(header.n);
-  }
-
-  private rememberRoomKey(from: string, grant: SenderKeyGrant): void {
-    this.roomKeys.set(`${from.toLowerCase()}\u0000${grant.id}`, new SenderKeyReceiver(grant));
-    // Bounded: the oldest chains (long rotated away) go first.
-    while (this.roomKeys.size > MAX_ROOM_KEYS) this.roomKeys.delete(this.roomKeys.keys().next().value as string);
+  /** Sender-key chains held for other members, for tests and the memory bound in SECURITY.md. */
+  get roomKeyStats(): SenderKeyStore['stats'] {
+    return this.roomKeys.stats;
   }
 
   /** Reports messages the server dropped or delivered out of order (the message itself is shown). */
@@ -616,8 +659,16 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
     }
   }
 
+  /** The server broke the protocol or stalled: report it and hang up (ChatClient reconnects). */
+  private failConnection(code: ErrorCode, message: string): void {
+    this.closeReason = `${message}`;
+    this.emit('error', { code, message, fatal: true });
+    this.stream?.destroy();
+  }
+
   private onStreamClosed(reason: string): void {
     clearInterval(this.keepalive);
+    clearTimeout(this.joinTimer);
     if (this.state === 'closed') return;
     const wasJoining = this.state !== 'ready';
     this.state = 'closed';
@@ -629,7 +680,22 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
   // ---- peers ---------------------------------------------------------------------------------
 
   private replacePeers(peers: readonly PeerSummary[]): void {
-    for (const change of this.directory.replace(peers)) this.emit('key-changed', change);
+    for (const added of this.directory.replace(peers)) this.reportAdded(added);
+  }
+
+  /** Says what the user must know of a peer the server announced: a changed key, a forgery, a dead prekey. */
+  private reportAdded(added: AddOutcome): void {
+    if (added.kind === 'impostor') {
+      this.emit('error', {
+        code: ErrorCode.IMPERSONATION,
+        message: `the server listed someone under YOUR name with another key (${shortFingerprint(added.fingerprint)}): refused; anything it sends as you is not shown`,
+        fatal: false,
+      });
+      return;
+    }
+    if (added.kind !== 'added') return;
+    if (added.keyChange !== undefined) this.emit('key-changed', added.keyChange);
+    if (!added.peer.prekeyUsable) this.reportUnusablePrekey(added.peer.name);
   }
 }
 

@@ -14,9 +14,18 @@ function peerJson(peer: PeerView): Record<string, unknown> {
   return { name: peer.name, fingerprint: peer.fingerprint, trust: peer.trust, verified: peer.verified, self: peer.isSelf };
 }
 
+/**
+ * One event as one line of JSON, with every control character escaped: JSON.stringify leaves DEL
+ * and the C1 range (0x80-0x9f, which some terminals obey like ESC sequences) and the Unicode line
+ * separators raw, so a line piped to a terminal or split by a line reader could still be abused.
+ */
+export function toJsonLine(event: Record<string, unknown>): string {
+  return JSON.stringify(event).replace(/[\u007f-\u009f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`) + '\n';
+}
+
 export async function runJsonLineMode(session: ChatSession, input: Readable, output: Writable): Promise<number> {
   const print = (event: Record<string, unknown>): void => {
-    output.write(JSON.stringify(event) + '\n');
+    output.write(toJsonLine(event));
   };
 
   session.on('ready', (e) => print({ type: 'ready', name: e.name, fingerprint: e.fingerprint, peers: e.peers.map(peerJson) }));

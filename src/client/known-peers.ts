@@ -1,7 +1,7 @@
 // Trust on first use: the fingerprint first seen for each peer name is remembered, and a different
 // key under that name later is reported as a change, never accepted silently (like ssh known_hosts).
 import { readFile } from 'node:fs/promises';
-import { nameKey } from '../core/names.js';
+import { nameKey, nameSkeleton } from '../core/names.js';
 import { writePrivateFile } from '../storage/private-file.js';
 
 export type TrustState =
@@ -27,6 +27,8 @@ interface KnownPeersFile {
 
 export class KnownPeers {
   private readonly peers = new Map<string, KnownPeer>();
+  /** Pinned names by look-alike skeleton (see lookalikeOf). */
+  private readonly skeletons = new Map<string, Set<string>>();
   /** Writes are chained so two quick pins never interleave on disk. */
   private saving: Promise<void> = Promise.resolve();
 
@@ -49,7 +51,7 @@ export class KnownPeers {
     const parsed = JSON.parse(text) as Partial<KnownPeersFile>;
     for (const peer of Object.values(parsed.peers ?? {})) {
       if (typeof peer?.name === 'string' && typeof peer.fingerprint === 'string') {
-        store.peers.set(nameKey(peer.name), {
+        store.remember({
           name: peer.name,
           fingerprint: peer.fingerprint,
           firstSeen: Number(peer.firstSeen) || 0,
@@ -62,6 +64,15 @@ export class KnownPeers {
 
   get(name: string): KnownPeer | undefined {
     return this.peers.get(nameKey(name));
+  }
+
+  /** A pinned name other than this one that looks the same on screen (see nameSkeleton), if any. */
+  lookalikeOf(name: string): string | undefined {
+    const key = nameKey(name);
+    for (const other of this.skeletons.get(nameSkeleton(name)) ?? []) {
+      if (other !== key) return this.peers.get(other)?.name;
+    }
+    return undefined;
   }
 
   /** Compares without changing anything. */
@@ -103,8 +114,16 @@ export class KnownPeers {
     return this.saving;
   }
 
+  private remember(peer: KnownPeer): void {
+    this.peers.set(nameKey(peer.name), peer);
+    const skeleton = nameSkeleton(peer.name);
+    const names = this.skeletons.get(skeleton) ?? new Set<string>();
+    names.add(nameKey(peer.name));
+    this.skeletons.set(skeleton, names);
+  }
+
   private pin(name: string, fingerprint: string, firstSeen: number, verified = false): void {
-    this.peers.set(nameKey(name), { name, fingerprint, firstSeen, verified });
+    this.remember({ name, fingerprint, firstSeen, verified });
     if (this.path === null) return;
     const path = this.path;
     const file: KnownPeersFile = { version: 1, peers: Object.fromEntries(this.peers) };

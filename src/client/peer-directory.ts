@@ -4,8 +4,8 @@
 import { ChatError, ErrorCode } from '../core/errors.js';
 import { type PublicIdentity, parsePeerPublicKey } from '../core/identity.js';
 import type { PeerSummary } from '../core/messages.js';
-import { isValidName } from '../core/names.js';
-import { verifyPrekey } from '../core/prekey.js';
+import { isValidName, nameKey, nameSkeleton } from '../core/names.js';
+import { isUsablePrekey, verifyPrekey } from '../core/prekey.js';
 import { PeerRegistry, type PeerRecord } from '../core/peer-registry.js';
 import type { KnownPeers, TrustState } from './known-peers.js';
 
@@ -19,6 +19,11 @@ export interface PeerView {
   /** When this name's pinned key was first seen (ms), if it is pinned. */
   readonly firstSeen: number | undefined;
   readonly isSelf: boolean;
+  /**
+   * Another name, online or known, that this one looks like on screen (aIice, a1ice, alice. next
+   * to alice): undefined when there is none. The TUI marks such names and :whois says which.
+   */
+  readonly lookalikeOf: string | undefined;
 }
 
 export interface DirectoryPeer extends PeerRecord {
@@ -26,7 +31,20 @@ export interface DirectoryPeer extends PeerRecord {
   /** The peer's X25519 prekey for this connection, raw; its signature was checked. */
   readonly prekey: Buffer;
   trust: TrustState;
+  /**
+   * False when no session can start from the prekey (a low-order point, or a handover to it failed):
+   * this peer is left out of what we send, and the rest of the room carries on.
+   */
+  prekeyUsable: boolean;
 }
+
+/** What adding one announced peer came to. */
+export type AddOutcome =
+  | { readonly kind: 'added'; readonly peer: DirectoryPeer; readonly keyChange?: KeyChange }
+  /** Malformed (bad name, key or prekey signature): not listed, never trusted. */
+  | { readonly kind: 'skipped' }
+  /** Listed under our own name with a key that is not ours: a forgery, refused and reported. */
+  | { readonly kind: 'impostor'; readonly name: string; readonly fingerprint: string };
 
 export interface KeyChange {
   readonly name: string;
@@ -36,11 +54,17 @@ export interface KeyChange {
 
 export class PeerDirectory {
   private readonly registry = new PeerRegistry<DirectoryPeer>();
+  /** Online names by their look-alike skeleton, to spot aIice next to alice. */
+  private readonly skeletons = new Map<string, Set<string>>();
+  /** The fingerprint each safety number was last shown for (name key -> fingerprint). */
+  private readonly shownNumbers = new Map<string, string>();
 
   constructor(
     private readonly knownPeers: KnownPeers,
     /** Our own name, which can change while joining (a refused name). */
     private readonly selfName: () => string,
+    /** Our own key's fingerprint: an entry under our name with any other key is a forgery. */
+    private readonly selfFingerprint: string,
   ) {}
 
   get(name: string): DirectoryPeer | undefined {
@@ -65,7 +89,17 @@ export class PeerDirectory {
       verified: this.knownPeers.isVerified(peer.name, peer.fingerprint),
       firstSeen: this.knownPeers.get(peer.name)?.firstSeen,
       isSelf: this.isSelf(peer.name),
+      lookalikeOf: this.lookalikeOf(peer.name),
     };
+  }
+
+  /** An online or pinned name other than this one that looks the same on screen, if any. */
+  lookalikeOf(name: string): string | undefined {
+    const key = nameKey(name);
+    for (const other of this.skeletons.get(nameSkeleton(name)) ?? []) {
+      if (other !== key) return this.registry.get(other)?.name ?? other;
+    }
+    return this.knownPeers.lookalikeOf(name);
   }
 
   isSelf(name: string): boolean {
@@ -77,37 +111,67 @@ export class PeerDirectory {
     return peer.trust === 'changed' && this.knownPeers.get(peer.name)?.verified === true;
   }
 
-  /** Replaces the whole list (welcome); returns the key changes it revealed. */
-  replace(summaries: readonly PeerSummary[]): KeyChange[] {
-    this.registry.clear();
-    return summaries.flatMap((summary) => this.add(summary)?.keyChange ?? []);
+  /** Replaces the whole list (welcome); returns what adding each one came to. */
+  replace(summaries: readonly PeerSummary[]): AddOutcome[] {
+    this.clear();
+    return summaries.map((summary) => this.add(summary));
   }
 
-  /** Adds or updates one peer; a malformed one is skipped (undefined), never trusted. */
-  add(summary: PeerSummary): { readonly peer: DirectoryPeer; readonly keyChange?: KeyChange } | undefined {
-    if (!isValidName(summary.name)) return undefined;
+  /** Adds or updates one peer; a malformed one is skipped, never trusted. */
+  add(summary: PeerSummary): AddOutcome {
+    if (!isValidName(summary.name)) return { kind: 'skipped' };
     let key: PublicIdentity;
     try {
       key = parsePeerPublicKey(summary.publicKey);
     } catch {
-      return undefined;
+      return { kind: 'skipped' };
     }
     const prekey = Buffer.from(summary.prekey, 'base64');
     // A prekey its owner did not sign may be the server's own: such a peer is not listed at all.
-    if (!verifyPrekey(key.publicKey, summary.name, prekey, Buffer.from(summary.prekeySig, 'base64'))) return undefined;
-    const trust = this.isSelf(summary.name) ? 'known' : this.knownPeers.observe(summary.name, key.fingerprint);
-    const peer: DirectoryPeer = { name: summary.name, publicKeyBase64: key.publicKeyBase64, fingerprint: key.fingerprint, joinedAt: summary.joinedAt, key, prekey, trust };
+    if (!verifyPrekey(key.publicKey, summary.name, prekey, Buffer.from(summary.prekeySig, 'base64'))) return { kind: 'skipped' };
+    const isSelf = this.isSelf(summary.name);
+    // Only we hold our key: the server listing itself (or anyone) under our name is refused, or
+    // its messages would show as ours.
+    if (isSelf && key.fingerprint !== this.selfFingerprint) return { kind: 'impostor', name: summary.name, fingerprint: key.fingerprint };
+    const trust = isSelf ? 'known' : this.knownPeers.observe(summary.name, key.fingerprint);
+    const peer: DirectoryPeer = {
+      name: summary.name,
+      publicKeyBase64: key.publicKeyBase64,
+      fingerprint: key.fingerprint,
+      joinedAt: summary.joinedAt,
+      key,
+      prekey,
+      trust,
+      prekeyUsable: isUsablePrekey(prekey),
+    };
+    this.remove(peer.name);
     this.registry.upsert(peer);
-    if (trust !== 'changed') return { peer };
-    return { peer, keyChange: { name: peer.name, pinned: this.knownPeers.get(peer.name)!.fingerprint, announced: key.fingerprint } };
+    const skeleton = nameSkeleton(peer.name);
+    const names = this.skeletons.get(skeleton) ?? new Set<string>();
+    names.add(nameKey(peer.name));
+    this.skeletons.set(skeleton, names);
+    if (trust !== 'changed') return { kind: 'added', peer };
+    return { kind: 'added', peer, keyChange: { name: peer.name, pinned: this.knownPeers.get(peer.name)!.fingerprint, announced: key.fingerprint } };
   }
 
   remove(name: string): boolean {
-    return this.registry.remove(name) !== undefined;
+    const removed = this.registry.remove(name);
+    if (removed === undefined) return false;
+    const skeleton = nameSkeleton(removed.name);
+    const names = this.skeletons.get(skeleton);
+    names?.delete(nameKey(removed.name));
+    if (names?.size === 0) this.skeletons.delete(skeleton);
+    return true;
   }
 
   clear(): void {
     this.registry.clear();
+    this.skeletons.clear();
+  }
+
+  /** The safety number for this peer's current key was shown to the user: `:verify … confirm` may follow. */
+  markNumberShown(peer: DirectoryPeer): void {
+    this.shownNumbers.set(nameKey(peer.name), peer.fingerprint);
   }
 
   /** Someone online other than us, or a clear NO_SUCH_PEER. */
@@ -126,6 +190,21 @@ export class PeerDirectory {
     const peer = this.requireOther(name);
     if (!verified && this.isHeld(peer)) {
       throw new ChatError(ErrorCode.PEER_KEY_CHANGED, `${peer.name} was verified and now has another key: compare the new safety number (:verify ${peer.name}) and confirm`);
+    }
+    if (verified) {
+      // The confirmation is bound to the number the user compared: a key swapped in between
+      // (or a confirm with no number shown) must not be marked verified.
+      const shown = this.shownNumbers.get(nameKey(peer.name));
+      if (shown === undefined) {
+        throw new ChatError(ErrorCode.PEER_KEY_CHANGED, `no safety number with ${peer.name} was shown yet: compare it first (:verify ${peer.name}), then confirm`);
+      }
+      if (shown !== peer.fingerprint) {
+        this.shownNumbers.delete(nameKey(peer.name));
+        throw new ChatError(
+          ErrorCode.PEER_KEY_CHANGED,
+          `${peer.name}'s key changed after the safety number was shown: nothing was verified. Compare the new number (:verify ${peer.name}), then confirm`,
+        );
+      }
     }
     if (verified) this.knownPeers.verify(peer.name, peer.fingerprint);
     else this.knownPeers.trust(peer.name, peer.fingerprint);

@@ -44,6 +44,12 @@ export const ErrorCode = {
   MESSAGE_LATE: 'CHAT_ERR_MESSAGE_LATE',
   /** A peer's key differs from the one pinned (and, for a verified peer, its messages are held). */
   PEER_KEY_CHANGED: 'CHAT_ERR_PEER_KEY_CHANGED',
+  /** A peer's prekey is one no session can start from (a low-order point): it is left out. */
+  PEER_PREKEY_INVALID: 'CHAT_ERR_PEER_PREKEY_INVALID',
+  /** The server listed someone under our own name with a key that is not ours. */
+  IMPERSONATION: 'CHAT_ERR_IMPERSONATION',
+  /** A file the client keeps (pins, known peers) is damaged: named, never silently replaced. */
+  CONFIG_FILE: 'CHAT_ERR_CONFIG_FILE',
   KEY_FILE: 'CHAT_ERR_KEY_FILE',
   /** The server's TLS certificate does not match the pinned or given fingerprint. */
   SERVER_KEY_CHANGED: 'CHAT_ERR_SERVER_KEY_CHANGED',

@@ -5,6 +5,7 @@ import { ErrorCode, ProtocolError } from './errors.js';
 import type { RatchetHeader } from './double-ratchet.js';
 import type { SenderKeyHeader } from './sender-key.js';
 import type { Envelope, PeerSummary } from './messages.js';
+import { isValidName } from './names.js';
 
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 const BASE64URL = /^[A-Za-z0-9_-]*$/;
@@ -147,7 +148,19 @@ export function peerList(value: unknown): PeerSummary[] {
   return value.map(peer);
 }
 
+/** A list of peer names, each one a valid name: nothing in them can reach a terminal unclean. */
 export function nameList(value: unknown, field: string): string[] {
   if (!Array.isArray(value)) throw invalid(field, 'must be a list');
-  return value.map((name: unknown, i) => string({ [`${field}[${i}]`]: name }, `${field}[${i}]`, MAX_NAME_CHARS));
+  return value.map((name: unknown, i) => {
+    const text = string({ [`${field}[${i}]`]: name }, `${field}[${i}]`, MAX_NAME_CHARS);
+    if (!isValidName(text)) throw invalid(`${field}[${i}]`, 'must be a valid name');
+    return text;
+  });
+}
+
+/** An error code: capital letters, digits and underscores, as ErrorCode's are. */
+export function errorCode(obj: Json, field: string, maxChars: number): string {
+  const text = string(obj, field, maxChars);
+  if (!/^[A-Z][A-Z0-9_]*$/.test(text)) throw invalid(field, 'must be capital letters, digits and underscores');
+  return text;
 }

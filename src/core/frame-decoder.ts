@@ -11,7 +11,7 @@ import { FRAME_HEADER_BYTES, type Frame, type FrameLimits, type FrameType, frame
 type DecoderState = 'header' | 'body' | 'errored';
 
 export class FrameDecoder {
-  private readonly limits: FrameLimits;
+  private limits: FrameLimits;
   private readonly chunks: Buffer[] = [];
   private bufferedBytes = 0;
   private state: DecoderState = 'header';
@@ -19,6 +19,11 @@ export class FrameDecoder {
   private pendingLength = 0;
 
   constructor(limits: FrameLimits) {
+    this.limits = limits;
+  }
+
+  /** New limits for every header read from now on (a client adopts what its server announces). */
+  setLimits(limits: FrameLimits): void {
     this.limits = limits;
   }
 

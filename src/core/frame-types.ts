@@ -16,6 +16,14 @@ export interface Frame {
   readonly body: Buffer;
 }
 
+/**
+ * The most a frame of either type may ever be, whatever a server announces: 16 MiB. A server may
+ * set its limits up to this (--max-frame-bytes, --max-media-frame-bytes); clients accept server
+ * frames up to it, so a welcome listing ~12,000 peers still arrives, and a hostile server can make
+ * a client buffer no more than this.
+ */
+export const MAX_FRAME_BYTES_CEILING = 16 * 1024 * 1024;
+
 /** Largest body accepted per frame type. A type missing from the table is refused. */
 export type FrameLimits = Partial<Record<FrameType, number>>;
 

@@ -19,6 +19,14 @@ export const IDENTITY_KEY_BITS = 3072;
 export const MIN_PEER_KEY_BITS = 2048;
 /** Bigger keys only cost every recipient more CPU per verify; 4096 is the largest we accept. */
 export const MAX_PEER_KEY_BITS = 4096;
+/**
+ * The only public exponent accepted. Verifying costs one modular exponentiation by e: with e = 65537
+ * that is 17 multiplications, with an e as long as the modulus ~140x more (measured: 15 connections
+ * replaying such a hello held the server at 99% CPU). Every key tui-chat makes uses 65537.
+ */
+export const PEER_KEY_EXPONENT = 65537n;
+/** SPKI DER of the largest accepted key (4096 bits, e = 65537) is 550 bytes; a little slack. */
+const MAX_PEER_KEY_DER_BYTES = 600;
 
 const generateKeyPairAsync = promisify(generateKeyPair);
 
@@ -79,6 +87,8 @@ export function exportPrivateKeyPem(identity: Identity): string {
 export function parsePeerPublicKey(publicKeyBase64: string): PublicIdentity {
   let publicKey: KeyObject;
   const der = Buffer.from(publicKeyBase64, 'base64');
+  // An SPKI RSA key of 4096 bits with e = 65537 is 550 bytes: refuse anything larger before parsing.
+  if (der.length > MAX_PEER_KEY_DER_BYTES) throw new CryptoError(ErrorCode.ENVELOPE_INVALID, 'public key is too long');
   try {
     publicKey = createPublicKey({ key: der, format: 'der', type: 'spki' });
   } catch (cause) {
@@ -90,6 +100,9 @@ export function parsePeerPublicKey(publicKeyBase64: string): PublicIdentity {
       ErrorCode.ENVELOPE_INVALID,
       `public key must be RSA of ${MIN_PEER_KEY_BITS}-${MAX_PEER_KEY_BITS} bits`,
     );
+  }
+  if (publicKey.asymmetricKeyDetails?.publicExponent !== PEER_KEY_EXPONENT) {
+    throw new CryptoError(ErrorCode.ENVELOPE_INVALID, `public key must use the exponent ${PEER_KEY_EXPONENT}`);
   }
   // Re-encode rather than trusting the peer's bytes, so the fingerprint is of the canonical form.
   const canonical = publicKey.export({ type: 'spki', format: 'der' });

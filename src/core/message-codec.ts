@@ -4,7 +4,7 @@ import { encodeJsonFrame } from './frame-encoder.js';
 import { FrameType } from './frame-types.js';
 import type { ClientMessage, ServerMessage } from './messages.js';
 import {
-  MAX_NAME_CHARS, MAX_PREKEY_CHARS, MAX_PUBLIC_KEY_CHARS, MAX_RSA_BLOCK_CHARS, type Json, base64, base64url, boolean, envelope, integer,
+  MAX_NAME_CHARS, MAX_PREKEY_CHARS, MAX_PUBLIC_KEY_CHARS, MAX_RSA_BLOCK_CHARS, type Json, base64, base64url, boolean, envelope, errorCode, integer,
   invalid, keyTable, nameList, nullableString, number, object, parseObject, peer, peerList, signedInteger, string, unknownType,
 } from './field-readers.js';
 
@@ -107,7 +107,7 @@ export function decodeServerMessage(body: Buffer): ServerMessage {
       const ref = obj['ref'];
       return {
         type: 'error',
-        code: string(obj, 'code', MAX_CODE_CHARS),
+        code: errorCode(obj, 'code', MAX_CODE_CHARS),
         message: string(obj, 'message', MAX_TEXT_CHARS),
         fatal: boolean(obj, 'fatal'),
         ...(ref === undefined ? {} : { ref: base64url(obj, 'ref', 64) }),

@@ -16,6 +16,23 @@ export function nameKey(name: string): string {
   return name.toLowerCase();
 }
 
+/**
+ * What a name looks like on screen, for spotting impersonation by look-alikes: case folded, with
+ * the ASCII characters that pass for each other in common terminal fonts made one (capital I, l,
+ * 1 and | read as l; 0 and O as o; rn as m; vv as w) and trailing punctuation dropped. So aIice,
+ * a1ice and alice. all look like alice, and b0b like bob. Applied to the case-preserved name first,
+ * since capital I and lower-case l look alike but lower-case i does not.
+ */
+export function nameSkeleton(name: string): string {
+  return name
+    .replace(/[I1|]/g, 'l')
+    .toLowerCase()
+    .replace(/0/g, 'o')
+    .replace(/rn/g, 'm')
+    .replace(/vv/g, 'w')
+    .replace(/[._-]+$/, '');
+}
+
 // C0 controls except TAB and LF, DEL, C1 controls, and the escape sequences they start.
 // A full CSI/OSC/DCS sequence is removed as one piece so that no parameter bytes leak through
 // as visible garbage, and a lone ESC or C1 byte is removed on its own.

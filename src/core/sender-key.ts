@@ -22,7 +22,11 @@ export interface SenderKeyGrant {
   readonly n: number;
 }
 
-/** Skipped message keys kept per chain (as for the Double Ratchet). */
+/**
+ * How far ahead of the last message a sender's message may be numbered (as for the Double
+ * Ratchet): the keys in between are derived and kept for messages still on their way. How many of
+ * those a client keeps in all is bounded per sender by SenderKeyStore.
+ */
 export const MAX_SKIPPED_SENDER_KEYS = 2000;
 
 function invalid(): CryptoError {
@@ -61,6 +65,19 @@ export class SenderKeyReceiver {
     if (this.chainKey.length !== 32 || !Number.isSafeInteger(this.n) || this.n < 0) throw invalid();
   }
 
+  /** Message keys held for messages that have not arrived yet. */
+  get skippedCount(): number {
+    return this.skipped.size;
+  }
+
+  /** Forgets the `count` oldest held keys (their messages, if they ever come, will not open). */
+  dropOldestSkipped(count: number): void {
+    for (const n of this.skipped.keys()) {
+      if (count-- <= 0) return;
+      this.skipped.delete(n);
+    }
+  }
+
   /** The key for message n; the chain moves only on commit(), after the message opened. */
   keyFor(n: number): { messageKey: Buffer; commit: () => void } {
     const stored = this.skipped.get(n);
@@ -80,7 +97,7 @@ export class SenderKeyReceiver {
         this.chainKey = after;
         this.n = n + 1;
         for (const [i, key] of newlySkipped) this.skipped.set(i, key);
-        while (this.skipped.size > MAX_SKIPPED_SENDER_KEYS) this.skipped.delete(this.skipped.keys().next().value as number);
+        this.dropOldestSkipped(this.skipped.size - MAX_SKIPPED_SENDER_KEYS);
       },
     };
   }

@@ -10,7 +10,7 @@ import { FrameDecoder } from '../core/frame-decoder.js';
 import { type Frame, FrameType } from '../core/frame-types.js';
 import { type PublicIdentity, parsePeerPublicKey } from '../core/identity.js';
 import { verifyJoinProof } from '../core/join-proof.js';
-import { verifyPrekey } from '../core/prekey.js';
+import { isUsablePrekey, verifyPrekey } from '../core/prekey.js';
 import type { Logger } from '../core/logger.js';
 import { decodeClientMessage, encodeMessage } from '../core/message-codec.js';
 import { type ClientMessage, type HelloMessage, PROTOCOL_VERSION, type SendMessage, type ServerMessage } from '../core/messages.js';
@@ -43,6 +43,11 @@ type ConnectionState = 'awaiting-hello' | 'awaiting-auth' | 'admitting' | 'joine
 /** After a fatal error we send the reason and close; a peer that will not read gets this long. */
 const CLOSE_GRACE_MS = 1000;
 const NONCE_BYTES = 32;
+/**
+ * Hellos one connection may send: a client offered another name tries up to 9 (alice2..alice9 and
+ * a random one) after its first; a few more for slack. More is a stranger probing, not a user.
+ */
+export const MAX_HELLO_ATTEMPTS = 12;
 
 interface PendingJoin {
   readonly name: string;
@@ -77,6 +82,7 @@ export class ClientConnection {
   /** Frames read but not yet handled because the peer is over its flood-control budget. */
   private readonly backlog: Frame[] = [];
   private pending: PendingJoin | undefined;
+  private helloAttempts = 0;
   private joined: JoinedClient | undefined;
 
   constructor(
@@ -284,23 +290,22 @@ export class ClientConnection {
     }
   }
 
+  /**
+   * The cheapest checks come first (version, name, sizes), the key parse next, and the RSA
+   * signature last, so a stranger replaying a bad hello costs no signature check. Anything wrong
+   * with the key or its signature ends the connection; only a taken name may be retried, and that
+   * costs nothing.
+   */
   private onHello(hello: HelloMessage): void {
     if (this.state !== 'awaiting-hello') throw unexpected('hello after the handshake started');
+    if (++this.helloAttempts > MAX_HELLO_ATTEMPTS) {
+      throw new ProtocolError(ErrorCode.UNEXPECTED_MESSAGE, `more than ${MAX_HELLO_ATTEMPTS} names tried on one connection`);
+    }
     if (hello.version !== PROTOCOL_VERSION) {
       throw new ProtocolError(
         ErrorCode.VERSION_MISMATCH,
         `this server speaks protocol version ${PROTOCOL_VERSION} and the client speaks ${hello.version}; use matching tui-chat versions`,
       );
-    }
-    let key: PublicIdentity;
-    try {
-      key = parsePeerPublicKey(hello.publicKey);
-    } catch (cause) {
-      throw new ProtocolError(ErrorCode.INVALID_MESSAGE, cause instanceof Error ? cause.message : 'bad public key', { cause });
-    }
-    // A prekey its owner did not sign would let anyone (us included) sit in the middle of DMs.
-    if (!verifyPrekey(key.publicKey, hello.name, Buffer.from(hello.prekey, 'base64'), Buffer.from(hello.prekeySig, 'base64'))) {
-      throw new ProtocolError(ErrorCode.INVALID_MESSAGE, 'the prekey is not signed by the announced key');
     }
     try {
       this.host.checkNameAvailable(hello.name);
@@ -308,6 +313,24 @@ export class ClientConnection {
       // Not fatal: the client may say hello again with another name.
       if (error instanceof ChatError) return this.reject(error, false);
       throw error;
+    }
+    const prekey = Buffer.from(hello.prekey, 'base64');
+    if (prekey.length !== 32) throw new ProtocolError(ErrorCode.INVALID_MESSAGE, 'the prekey must be 32 bytes');
+    let key: PublicIdentity;
+    try {
+      key = parsePeerPublicKey(hello.publicKey);
+    } catch (cause) {
+      throw new ProtocolError(ErrorCode.INVALID_MESSAGE, cause instanceof Error ? cause.message : 'bad public key', { cause });
+    }
+    const prekeySig = Buffer.from(hello.prekeySig, 'base64');
+    if (prekeySig.length * 8 !== key.publicKey.asymmetricKeyDetails?.modulusLength) {
+      throw new ProtocolError(ErrorCode.INVALID_MESSAGE, 'the prekey signature is not the size of the key');
+    }
+    // A low-order prekey, even correctly signed, would make every member's room re-key fail.
+    if (!isUsablePrekey(prekey)) throw new ProtocolError(ErrorCode.INVALID_MESSAGE, 'the prekey is a low-order point: no session can start from it');
+    // A prekey its owner did not sign would let anyone (us included) sit in the middle of DMs.
+    if (!verifyPrekey(key.publicKey, hello.name, prekey, prekeySig)) {
+      throw new ProtocolError(ErrorCode.INVALID_MESSAGE, 'the prekey is not signed by the announced key');
     }
     const nonce = randomBytes(NONCE_BYTES);
     this.pending = { name: hello.name, key, prekey: hello.prekey, prekeySig: hello.prekeySig, nonce };
