@@ -61,9 +61,10 @@ export class MessageRouter {
     }
     // Every room message walks the whole membership here: read the records as they are rather than
     // building a summary object per member per message.
+    // `reached` holds every name in the key table, case-folded like the lookups above.
     const unkeyed: string[] = [];
     for (const peer of [...this.members.list(), ...(this.cluster()?.remotePeers() ?? [])]) {
-      if (nameKey(peer.name) !== nameKey(from) && keys[peer.name] === undefined) unkeyed.push(peer.name);
+      if (!reached.has(nameKey(peer.name))) unkeyed.push(peer.name);
     }
     sender.send({ type: 'ack', id: envelope.id, delivered, missing, unkeyed });
   }
