@@ -9,7 +9,7 @@ import { decodeVideoFrame } from '../../src/core/media-frame.js';
 import { ChatServer } from '../../src/server/chat-server.js';
 import { waitUntil } from '../helpers/events.js';
 import { testIdentity } from '../helpers/identities.js';
-import { isRunning } from '../helpers/processes.js';
+import { childProcessCount, isRunning } from '../helpers/processes.js';
 import { RawClient } from '../helpers/raw-client.js';
 
 let ids: Identity[];
@@ -17,8 +17,8 @@ before(async () => {
   ids = await Promise.all([0, 1].map(testIdentity));
 });
 
-async function startServer(t: TestContext): Promise<{ server: ChatServer; port: number }> {
-  const server = new ChatServer({ port: 0, videosDir: 'videos' });
+async function startServer(t: TestContext, maxStreams?: number): Promise<{ server: ChatServer; port: number }> {
+  const server = new ChatServer({ port: 0, videosDir: 'videos', ...(maxStreams === undefined ? {} : { limits: { maxStreams } }) });
   const { port } = await server.listen();
   t.after(() => server.close());
   return { server, port };
@@ -82,6 +82,51 @@ describe('video through the server', () => {
     assert.deepEqual([meta.format, meta.width, meta.height], ['jpeg', 160, 90]);
     client.send({ type: 'poster', name: '../package.json', width: 24, height: 12 });
     assert.equal((await client.next('error')).code, ErrorCode.VIDEO_PATH);
+    client.close();
+  });
+
+  it('runs posters within --max-streams: 30 requests at once never run more than 4 ffmpeg', async (t) => {
+    const { server, port } = await startServer(t, 4);
+    const client = await RawClient.join(port, 'alice', ids[0]!);
+    let most = 0;
+    const sampler = setInterval(() => (most = Math.max(most, childProcessCount('ffmpeg'), server.videos.ffmpegProcesses)), 2);
+    t.after(() => clearInterval(sampler));
+    // 30 different sizes, so the cache cannot answer any of them.
+    for (let i = 0; i < 30; i++) client.send({ type: 'poster', name: 'mandelbrot-480x270-24fps.mp4', width: 40 + 2 * i, height: 40 });
+    await waitUntil(() => client.received.filter((m) => m.type === 'poster' || m.type === 'error').length === 30, '30 answers', 60_000);
+    clearInterval(sampler);
+    assert.ok(most <= 4, `at most 4 ffmpeg at once (saw ${most})`);
+    assert.ok(most >= 1, 'the sampler saw the posters being made');
+    assert.equal(client.received.filter((m) => m.type === 'poster').length, 30, 'every poster was made, in turn');
+    client.close();
+  });
+
+  it('serves a poster asked for again from its cache, without running ffmpeg', async (t) => {
+    const { server, port } = await startServer(t);
+    const client = await RawClient.join(port, 'alice', ids[0]!);
+    const ask = () => client.send({ type: 'poster', name: 'bars-640x360-25fps.mp4', width: 64, height: 36 });
+    ask();
+    const first = await client.next('poster');
+    for (let i = 0; i < 5; i++) ask();
+    for (let i = 0; i < 5; i++) assert.equal((await client.next('poster')).jpeg, first.jpeg);
+    assert.equal(server.videos.postersMade, 1);
+    client.close();
+  });
+
+  it('holds a poster back while the streams use every ffmpeg place, and makes it once one ends', async (t) => {
+    const { port } = await startServer(t, 1);
+    const client = await RawClient.join(port, 'alice', ids[0]!);
+    const frames = countFrames(client);
+    client.send({ type: 'play', name: 'bars-640x360-25fps.mp4', width: 80, height: 46 });
+    const { stream } = await client.next('stream-start');
+    client.send({ type: 'poster', name: 'bars-640x360-25fps.mp4', width: 80, height: 46 });
+    // The marker: 15 more frames (0.6 s) go by, far longer than a poster takes, with no poster.
+    const seen = frames.count;
+    await waitUntil(() => frames.count >= seen + 15, '15 more frames');
+    assert.ok(!client.received.some((m) => m.type === 'poster'), 'no poster while the stream holds the only place');
+    client.send({ type: 'stop-video', stream });
+    await client.next('stream-end');
+    await client.next('poster');
     client.close();
   });
 

@@ -11,6 +11,7 @@ import { VideoLibrary } from '../video/video-library.js';
 import { grabPoster } from '../video/video-poster.js';
 import { VideoStream } from '../video/video-stream.js';
 import type { ClientConnection } from './client-connection.js';
+import { DEFAULT_POSTER_QUEUE, PosterQueue } from './poster-queue.js';
 
 export interface VideoServiceOptions {
   readonly videosDir: string;
@@ -34,11 +35,25 @@ export class VideoService {
   private nextStreamId = 1;
   /** One stream per connection: a new :play replaces the old one. */
   private readonly streams = new Map<ClientConnection, VideoStream>();
+  /** Posters share the --max-streams ffmpeg budget with the streams. */
+  private readonly posters: PosterQueue;
 
-  constructor(private readonly options: VideoServiceOptions) {}
+  constructor(private readonly options: VideoServiceOptions) {
+    this.posters = new PosterQueue({ ...DEFAULT_POSTER_QUEUE, hasFfmpegPlace: () => this.ffmpegProcesses < this.options.maxStreams });
+  }
 
   get activeStreams(): number {
     return this.streams.size;
+  }
+
+  /** Posters made by ffmpeg since start (cached and shared ones are not counted). */
+  get postersMade(): number {
+    return this.posters.madeCount;
+  }
+
+  /** ffmpeg processes this service runs right now: one per stream, one per poster being made. */
+  get ffmpegProcesses(): number {
+    return this.streams.size + this.posters.runningCount;
   }
 
   /** The ffmpeg pids of running streams (tests check none outlives its stream). */
@@ -55,7 +70,9 @@ export class VideoService {
     const library = this.requireLibrary();
     const video = await library.resolve(request.name);
     const box = { width: Math.min(request.width, MAX_POSTER_SIDE), height: Math.min(request.height, MAX_POSTER_SIDE) };
-    const jpeg = await grabPoster(this.ffmpegPath!, video.path, video.info, box);
+    const key = `${video.info.name}\u0000${video.info.bytes}\u0000${box.width}x${box.height}`;
+    const jpeg = await this.posters.get(key, () => grabPoster(this.ffmpegPath!, video.path, video.info, box));
+    if (!connection.isOpen) return;
     connection.send({ type: 'poster', name: video.info.name, jpeg: jpeg.toString('base64') });
   }
 
@@ -63,8 +80,8 @@ export class VideoService {
     const library = this.requireLibrary();
     const video = await library.resolve(request.name);
     this.stopFor(connection);
-    if (this.streams.size >= this.options.maxStreams) {
-      throw new ChatError(ErrorCode.VIDEO_BUSY, `the server is already running ${this.options.maxStreams} video streams; try again later`);
+    if (this.ffmpegProcesses >= this.options.maxStreams) {
+      throw new ChatError(ErrorCode.VIDEO_BUSY, `the server is already running ${this.options.maxStreams} video streams and posters; try again later`);
     }
     if (!connection.isJoined) return;
     const id = this.nextStreamId++;
@@ -82,6 +99,7 @@ export class VideoService {
         status: (status) => connection.send({ type: 'stream-status', stream: id, ...status }),
         end: (reason, message, counts) => {
           if (this.streams.get(connection) === stream) this.streams.delete(connection);
+          this.posters.wake();
           logger.log('info', 'video.end', { stream: id, reason, sent: counts.sent, dropped: counts.dropped });
           connection.send({ type: 'stream-end', stream: id, reason, message, ...counts });
         },
@@ -104,6 +122,7 @@ export class VideoService {
     if (stream === undefined) return;
     this.streams.delete(connection);
     stream.stop();
+    this.posters.wake();
   }
 
   stopAll(): void {
