@@ -1,25 +1,11 @@
 // Keys and hellos a hostile client would send: an RSA public key with an exponent of its choosing
 // (a huge one makes every signature check ~140x dearer) and a correctly signed low-order prekey.
 import { randomBytes } from 'node:crypto';
+import { DerTag, der, derSequence, derUnsigned } from '../../src/core/der.js';
 import type { Identity } from '../../src/core/identity.js';
 import type { HelloMessage } from '../../src/core/messages.js';
 import { PROTOCOL_VERSION } from '../../src/core/messages.js';
 import { signPrekey } from '../../src/core/prekey.js';
-
-function derLength(length: number): Buffer {
-  if (length < 0x80) return Buffer.from([length]);
-  const bytes: number[] = [];
-  for (let n = length; n > 0; n >>= 8) bytes.unshift(n & 0xff);
-  return Buffer.from([0x80 | bytes.length, ...bytes]);
-}
-
-function der(tag: number, content: Buffer): Buffer {
-  return Buffer.concat([Buffer.from([tag]), derLength(content.length), content]);
-}
-
-function derInteger(unsigned: Buffer): Buffer {
-  return der(0x02, unsigned[0]! & 0x80 ? Buffer.concat([Buffer.from([0]), unsigned]) : unsigned);
-}
 
 const RSA_ALGORITHM = Buffer.from('300d06092a864886f70d0101010500', 'hex');
 
@@ -27,9 +13,9 @@ const RSA_ALGORITHM = Buffer.from('300d06092a864886f70d0101010500', 'hex');
 export function rsaKeyWithExponent(identity: Identity, exponent: Buffer): string {
   const jwk = identity.publicKey.export({ format: 'jwk' });
   const modulus = Buffer.from(jwk.n!, 'base64url');
-  const rsaPublicKey = der(0x30, Buffer.concat([derInteger(modulus), derInteger(exponent)]));
-  const bitString = der(0x03, Buffer.concat([Buffer.from([0]), rsaPublicKey]));
-  return der(0x30, Buffer.concat([RSA_ALGORITHM, bitString])).toString('base64');
+  const rsaPublicKey = derSequence(derUnsigned(modulus), derUnsigned(exponent));
+  const bitString = der(DerTag.BIT_STRING, Buffer.concat([Buffer.from([0]), rsaPublicKey]));
+  return derSequence(RSA_ALGORITHM, bitString).toString('base64');
 }
 
 /** An odd exponent as long as a 3072-bit modulus: what the CPU attack used. */

@@ -7,7 +7,7 @@ import { KnownServers } from '../client/known-servers.js';
 import { NoticeBoard } from '../client/notice-board.js';
 import { normalizeFingerprint, openTcpStream, openTlsStream } from '../client/tls-transport.js';
 import type { Duplex } from 'node:stream';
-import { loadOrCreateIdentity } from '../client/identity-store.js';
+import { UPGRADED_NOTICE, loadOrCreateIdentity } from '../client/identity-store.js';
 import { runJsonLineMode } from '../client/json-line-mode.js';
 import { KnownPeers } from '../client/known-peers.js';
 import { UsageError } from '../core/errors.js';
@@ -60,6 +60,7 @@ export async function runConnect(argv: readonly string[], io: CliIo): Promise<nu
   if (loaded.created) {
     notices.post(`created your identity key ${loaded.path}, fingerprint ${formatFingerprint(loaded.identity.fingerprint)}`);
   }
+  if (loaded.upgraded) notices.post(UPGRADED_NOTICE(loaded.path));
   const knownPeers = await KnownPeers.load(knownPath);
   const openStream = await chooseTransport(flags, io, notices);
   if (flags['json'] === true) {

@@ -2,7 +2,7 @@
 // (a new key; peers will see the change), protect / unprotect (a passphrase on the file).
 import { createPublicKey } from 'node:crypto';
 import { defaultIdentityPath } from '../client/config-paths.js';
-import { loadOrCreateIdentity, rotateIdentity, saveIdentity } from '../client/identity-store.js';
+import { UPGRADED_NOTICE, loadOrCreateIdentity, rotateIdentity, saveIdentity } from '../client/identity-store.js';
 import { UsageError } from '../core/errors.js';
 import { formatFingerprint } from '../core/fingerprint.js';
 import { type FlagSpec, parseArgs } from './arg-parser.js';
@@ -30,6 +30,7 @@ export async function runKeys(argv: readonly string[], io: CliIo): Promise<numbe
   const passphrase = passphraseSource(flags['passphrase-file'] as string | undefined, io, `passphrase for ${path}: `);
   const loaded = await loadOrCreateIdentity(path, { passphrase });
   const { identity } = loaded;
+  if (loaded.upgraded) io.stderr.write(`${UPGRADED_NOTICE(path)}\n`);
 
   switch (action) {
     case 'show': {

@@ -1,10 +1,13 @@
 // Loads the user's identity key from disk, creating it on first run; optionally encrypted with a
-// passphrase (PKCS#8, PBES2: PBKDF2-HMAC-SHA256 + AES-256-CBC, as OpenSSL writes it). The private
-// key never leaves this machine: only the public key and fingerprint are ever sent.
+// passphrase (PKCS#8, PBES2: PBKDF2-HMAC-SHA256 at 600,000 iterations + AES-256-CBC; see
+// key-file-protection.ts). A file protected more weakly (an older tui-chat wrote 2,048
+// iterations) is re-encrypted at today's strength when it is next unlocked. The private key never
+// leaves this machine: only the public key and fingerprint are ever sent.
 import { readFile, rename } from 'node:fs/promises';
 import { ChatError, ErrorCode } from '../core/errors.js';
 import { type Identity, exportPrivateKeyPem, generateIdentity, identityFromPem } from '../core/identity.js';
 import { assertPrivateFileMode, writePrivateFile } from '../storage/private-file.js';
+import { KEY_FILE_PBKDF2_ITERATIONS, encryptPrivateKey, isWeaklyProtected } from './key-file-protection.js';
 
 export interface LoadedIdentity {
   readonly identity: Identity;
@@ -13,7 +16,12 @@ export interface LoadedIdentity {
   readonly created: boolean;
   /** True when the file on disk is passphrase-protected. */
   readonly encrypted: boolean;
+  /** True when this call re-encrypted a weakly protected file at today's strength. */
+  readonly upgraded: boolean;
 }
+
+export const UPGRADED_NOTICE = (path: string): string =>
+  `re-encrypted ${path} with today's passphrase protection (PBKDF2-SHA256, ${KEY_FILE_PBKDF2_ITERATIONS.toLocaleString('en')} iterations)`;
 
 /** Asked only when the file is encrypted (or a new key is to be protected). */
 export type PassphraseSource = () => Promise<string>;
@@ -39,19 +47,23 @@ export async function loadOrCreateIdentity(path: string, options: IdentityOption
     const identity = await generateIdentity();
     const protect = options.protectNew === true && passphrase !== undefined;
     await saveIdentity(path, identity, protect ? await passphrase() : undefined);
-    return { identity, path, created: true, encrypted: protect };
+    return { identity, path, created: true, encrypted: protect, upgraded: false };
   }
   await assertPrivateFileMode(path);
-  if (!ENCRYPTED_PEM.test(pem)) return { identity: identityFromPem(pem), path, created: false, encrypted: false };
+  if (!ENCRYPTED_PEM.test(pem)) return { identity: identityFromPem(pem), path, created: false, encrypted: false, upgraded: false };
   if (passphrase === undefined) {
     throw new ChatError(ErrorCode.KEY_FILE, `${path} is protected by a passphrase: give it with --passphrase-file FILE (or run in a terminal to be asked)`);
   }
   const secret = await passphrase();
+  let identity: Identity;
   try {
-    return { identity: identityFromPem(pem, secret), path, created: false, encrypted: true };
+    identity = identityFromPem(pem, secret);
   } catch (error) {
     throw new ChatError(ErrorCode.KEY_FILE, `wrong passphrase for ${path}`, { cause: error });
   }
+  const upgraded = isWeaklyProtected(pem);
+  if (upgraded) await writePrivateFile(path, await encryptPrivateKey(identity.privateKey, secret));
+  return { identity, path, created: false, encrypted: true, upgraded };
 }
 
 /** Writes the key (0600, atomically), encrypted when a passphrase is given. */
@@ -59,10 +71,7 @@ export async function saveIdentity(path: string, identity: Identity, passphrase?
   if (passphrase !== undefined && passphrase.length < 8) {
     throw new ChatError(ErrorCode.KEY_FILE, 'a passphrase needs at least 8 characters');
   }
-  const pem =
-    passphrase === undefined
-      ? exportPrivateKeyPem(identity)
-      : identity.privateKey.export({ type: 'pkcs8', format: 'pem', cipher: 'aes-256-cbc', passphrase }).toString();
+  const pem = passphrase === undefined ? exportPrivateKeyPem(identity) : await encryptPrivateKey(identity.privateKey, passphrase);
   await writePrivateFile(path, pem);
 }
 
