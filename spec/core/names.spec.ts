@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { stripControlCharacters } from '../../src/core/names.js';
+import { nameSkeleton, stripControlCharacters } from '../../src/core/names.js';
 
 const HOSTILE: ReadonlyArray<[string, string, string]> = [
   ['a screen clear', 'hi\u001b[2J\u001b[H there', 'hi there'],
@@ -33,5 +33,21 @@ describe('stripControlCharacters', () => {
       }),
       { numRuns: 2000 },
     );
+  });
+});
+
+describe('nameSkeleton', () => {
+  const ALIKE: ReadonlyArray<[string, string]> = [
+    ['aIice', 'alice'], ['a1ice', 'alice'], ['Alice', 'alice'], ['alice.', 'alice'], ['alice__', 'alice'],
+    ['b0b', 'bob'], ['B0B', 'bob'], ['rnallory', 'mallory'], ['vvendy', 'wendy'],
+  ];
+  for (const [lookalike, original] of ALIKE) {
+    it(`reads ${lookalike} like ${original}`, () => assert.equal(nameSkeleton(lookalike), nameSkeleton(original)));
+  }
+
+  it('keeps names apart that do not read alike', () => {
+    for (const [a, b] of [['alice', 'alice2'], ['bob', 'rob'], ['carol', 'karol'], ['ian', 'lan']]) {
+      assert.notEqual(nameSkeleton(a!), nameSkeleton(b!), `${a} / ${b}`);
+    }
   });
 });

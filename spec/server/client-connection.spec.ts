@@ -9,6 +9,7 @@ import { MAX_HELLO_ATTEMPTS } from '../../src/server/client-connection.js';
 import { hugeExponent, lowOrderHello, rsaKeyWithExponent } from '../helpers/hostile-keys.js';
 import { testIdentity } from '../helpers/identities.js';
 import { RawClient } from '../helpers/raw-client.js';
+import { waitUntil } from '../helpers/events.js';
 
 let alice: Identity;
 let bob: Identity;
@@ -55,6 +56,25 @@ describe('ClientConnection: the hello', () => {
     assert.equal(error.code, ErrorCode.NAME_TAKEN);
     assert.equal(error.fatal, false);
     a.close();
+    c.close();
+  });
+
+  it('refuses a name that reads like one online (a1ice, aIice, alice.), and frees it once the original leaves', async (t) => {
+    const server = new ChatServer({ port: 0 });
+    const { port } = await server.listen();
+    t.after(() => server.close());
+    const a = await RawClient.join(port, 'alice', alice);
+    const c = await RawClient.open(port);
+    for (const lookalike of ['a1ice', 'aIice', 'alice.']) {
+      c.send(buildHello(bob, lookalike, generateX25519()));
+      const error = await c.next('error');
+      assert.equal(error.code, ErrorCode.NAME_TAKEN);
+      assert.match(error.message, /reads too much like "alice"/);
+    }
+    a.close();
+    await waitUntil(() => !server.peerNames.includes('alice'), 'alice to leave');
+    const again = await RawClient.join(port, 'a1ice', bob);
+    again.close();
     c.close();
   });
 

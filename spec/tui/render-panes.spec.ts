@@ -46,10 +46,17 @@ describe('pane rendering', () => {
 
   it('marks yourself, verified peers, changed keys and unread counts in the peer list', () => {
     const model = new ChatViewModel('me');
-    model.setPeers([peer('me', { isSelf: true, lookalikeOf: undefined }), peer('ver', { verified: true }), peer('bad', { trust: 'changed' }), peer('dan')]);
+    model.setPeers([peer('me', { isSelf: true }), peer('ver', { verified: true }), peer('bad', { trust: 'changed' }), peer('dan')]);
     model.addIncoming({ id: '1', from: 'dan', to: 'me', text: 'x', ts: 0, verified: true });
     const rows = visible(renderPeerList(model)).split('\n');
     assert.deepEqual(rows, ['   me (you)', ' !KEY bad', ' ? dan (1)', ' ✓ ver']);
+  });
+
+  it('flags a name that reads like another one in the peer list', () => {
+    const model = new ChatViewModel('me');
+    model.setPeers([peer('alice'), peer('a1ice', { lookalikeOf: 'alice' })]);
+    const rows = visible(renderPeerList(model)).split('\n');
+    assert.deepEqual(rows, [' ? a1ice ≈alice', ' ? alice']);
   });
 
   it('shows server, name, fingerprint, state and conversation in the status bar', () => {

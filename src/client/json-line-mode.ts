@@ -11,7 +11,7 @@ export const EXIT_OK = 0;
 export const EXIT_DISCONNECTED = 1;
 
 function peerJson(peer: PeerView): Record<string, unknown> {
-  return { name: peer.name, fingerprint: peer.fingerprint, trust: peer.trust, verified: peer.verified, self: peer.isSelf };
+  return { name: peer.name, fingerprint: peer.fingerprint, trust: peer.trust, verified: peer.verified, self: peer.isSelf, ...(peer.lookalikeOf === undefined ? {} : { lookalikeOf: peer.lookalikeOf }) };
 }
 
 /**

@@ -17,7 +17,7 @@ import type { ClusterOptions } from './cluster/cluster-options.js';
 import type { ClusterHost, ClusterLink } from './cluster/cluster-link.js';
 import type { UndeliveredNotice } from './cluster/cluster-bus.js';
 import type { DirectRelay, RoomRelay } from './cluster/cluster-wire.js';
-import { nameKey } from '../core/names.js';
+import { nameKey, nameSkeleton } from '../core/names.js';
 
 export interface ChatServerOptions {
   /** Interface to listen on. Default 127.0.0.1: exposing the server is a deliberate choice. */
@@ -61,6 +61,8 @@ export class ChatServer implements ConnectionHost, ClusterHost {
   readonly videos: VideoService;
   private readonly clusterOptions: ClusterOptions | undefined;
   private cluster: ClusterLink | undefined;
+  /** Joined names by look-alike skeleton (see nameSkeleton), to refuse a1ice while alice is online. */
+  private readonly skeletons = new Map<string, string>();
   /** Names whose cluster-wide claim is in flight: taken here already, though not yet joined. */
   private readonly admitting = new Set<string>();
 
@@ -165,6 +167,18 @@ export class ChatServer implements ConnectionHost, ClusterHost {
   checkNameAvailable(name: string): void {
     this.registry.checkAvailable(name);
     if (this.admitting.has(nameKey(name)) || this.cluster?.remotePeer(name) !== undefined) throw new NameTakenError(name);
+    const lookalike = this.lookalikeOnline(name);
+    if (lookalike !== undefined) {
+      throw new ChatError(ErrorCode.NAME_TAKEN, `the name "${name}" reads too much like "${lookalike}", who is online; choose another`);
+    }
+  }
+
+  /** Someone online whose name reads like this one (aIice, a1ice, alice. next to alice), if anyone. */
+  private lookalikeOnline(name: string): string | undefined {
+    const skeleton = nameSkeleton(name);
+    const local = this.skeletons.get(skeleton);
+    if (local !== undefined) return local;
+    return this.cluster?.remotePeers().find((peer) => nameSkeleton(peer.name) === skeleton)?.name;
   }
 
   admit(connection: ClientConnection): Promise<void> | void {
@@ -209,6 +223,7 @@ export class ChatServer implements ConnectionHost, ClusterHost {
       connection,
     };
     this.registry.add(record);
+    this.skeletons.set(nameSkeleton(peer.name), peer.name);
     this.logger.log('info', 'client.joined', {
       name: peer.name,
       fingerprint: shortFingerprint(peer.key.fingerprint),
@@ -255,6 +270,7 @@ export class ChatServer implements ConnectionHost, ClusterHost {
     const peer = connection.peer;
     if (peer === undefined || this.registry.get(peer.name)?.connection !== connection) return;
     this.registry.remove(peer.name);
+    this.skeletons.delete(nameSkeleton(peer.name));
     this.logger.log('info', 'client.left', { name: peer.name, online: this.registry.size });
     if (!this.closing) this.broadcast(encodeMessage({ type: 'leave', name: peer.name }), connection);
     this.cluster?.memberLeft(peer.name);

@@ -66,9 +66,11 @@ export function renderPeerList(model: ChatViewModel): string {
       const unread = model.unreadFor(peer.name);
       const count = unread > 0 ? ` {yellow-fg}{bold}(${unread}){/bold}{/yellow-fg}` : '';
       const self = peer.isSelf ? ' {gray-fg}(you){/gray-fg}' : '';
+      // A name that looks like another (a1ice next to alice) is flagged where it is listed.
+      const lookalike = peer.lookalikeOf === undefined ? '' : ` {yellow-fg}{bold}≈${escapeTags(peer.lookalikeOf)}{/bold}{/yellow-fg}`;
       const isOpen = !peer.isSelf && model.currentPeer?.toLowerCase() === peer.name.toLowerCase();
       const pointer = isOpen ? '{cyan-fg}▸{/cyan-fg}' : ' ';
-      const row = `${pointer}${mark} ${coloredName(peer.name)}${self}${count}`;
+      const row = `${pointer}${mark} ${coloredName(peer.name)}${self}${lookalike}${count}`;
       const selected = model.focus === 'peers' && index === model.peerCursor;
       return selected ? `{inverse}${row}{/inverse}` : row;
     })

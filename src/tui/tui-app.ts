@@ -166,6 +166,13 @@ class TuiApp {
       this.model.setPeers(client.peers());
       const first = peer.trust === 'new' ? `, first seen: key ${shortFingerprint(peer.fingerprint)}` : '';
       this.model.addSystem(`${peer.name} joined${first}`, 'system', ROOM_ID);
+      if (peer.lookalikeOf !== undefined) {
+        this.model.addSystem(
+          `${peer.name} LOOKS LIKE ${peer.lookalikeOf}: a different name (and key) that reads alike. Check :whois ${peer.name} before trusting it.`,
+          'warning',
+          ROOM_ID,
+        );
+      }
       this.scheduleRender();
     });
     client.on('leave', ({ name }) => {
@@ -388,7 +395,8 @@ class TuiApp {
         if (peer === undefined) throw new ChatError('CHAT_ERR_NO_SUCH_PEER', `${command.name} is not online`);
         const state = peer.isSelf ? 'this is you' : peer.trust === 'changed' ? 'KEY CHANGED since first seen' : peer.verified ? 'verified by you' : 'not verified (trusted on first use)';
         const seen = peer.firstSeen === undefined ? 'now' : new Date(peer.firstSeen).toISOString().replace('T', ' ').slice(0, 16) + ' UTC';
-        this.model.addSystem(`${peer.name}: ${state}; key first seen ${seen}\nfingerprint ${formatFingerprint(peer.fingerprint)}`);
+        const lookalike = peer.lookalikeOf === undefined ? '' : `\nLOOKS LIKE ${peer.lookalikeOf}, a different name: check the fingerprint`;
+        this.model.addSystem(`${peer.name}: ${state}; key first seen ${seen}\nfingerprint ${formatFingerprint(peer.fingerprint)}${lookalike}`);
         return;
       }
       case 'verify': {

@@ -1,0 +1,35 @@
+import assert from 'node:assert/strict';
+import { before, describe, it } from 'node:test';
+import { KnownPeers } from '../../src/client/known-peers.js';
+import { PeerDirectory } from '../../src/client/peer-directory.js';
+import type { Identity } from '../../src/core/identity.js';
+import { testIdentity } from '../helpers/identities.js';
+import { peerSummary } from '../helpers/scripted-server.js';
+
+let ids: Identity[];
+before(async () => {
+  ids = await Promise.all([0, 1, 2].map(testIdentity));
+});
+
+describe('PeerDirectory', () => {
+  it('flags a name that reads like one online, and one pinned earlier though offline now', () => {
+    const known = KnownPeers.inMemory();
+    known.observe('bob', ids[2]!.fingerprint);
+    const directory = new PeerDirectory(known, () => 'me', ids[0]!.fingerprint);
+    directory.add(peerSummary(['alice', ids[1]!]));
+    const a1ice = directory.add(peerSummary(['a1ice', ids[2]!]));
+    const b0b = directory.add(peerSummary(['b0b', ids[1]!]));
+    assert.ok(a1ice.kind === 'added' && b0b.kind === 'added');
+    assert.equal(directory.view(a1ice.peer).lookalikeOf, 'alice');
+    assert.equal(directory.view(b0b.peer).lookalikeOf, 'bob');
+    assert.equal(directory.view(directory.get('alice')!).lookalikeOf, 'a1ice', 'both sides are flagged');
+    directory.remove('a1ice');
+    assert.equal(directory.view(directory.get('alice')!).lookalikeOf, undefined);
+  });
+
+  it('refuses an entry under its own name with a key that is not its own', () => {
+    const directory = new PeerDirectory(KnownPeers.inMemory(), () => 'me', ids[0]!.fingerprint);
+    assert.equal(directory.add(peerSummary(['me', ids[1]!])).kind, 'impostor');
+    assert.equal(directory.add(peerSummary(['ME', ids[0]!])).kind, 'added');
+  });
+});
