@@ -12,9 +12,9 @@ before(async () => {
 });
 
 describe('PeerDirectory', () => {
-  it('flags a name that reads like one online, and one pinned earlier though offline now', () => {
+  it('flags a name that reads like one online, and one pinned before it though offline now', () => {
     const known = KnownPeers.inMemory();
-    known.observe('bob', ids[2]!.fingerprint);
+    known.observe('bob', ids[2]!.fingerprint, 1000);
     const directory = new PeerDirectory(known, () => 'me', ids[0]!.fingerprint);
     directory.add(peerSummary(['alice', ids[1]!]));
     const a1ice = directory.add(peerSummary(['a1ice', ids[2]!]));
@@ -24,7 +24,7 @@ describe('PeerDirectory', () => {
     assert.equal(directory.view(b0b.peer).lookalikeOf, 'bob');
     assert.equal(directory.view(directory.get('alice')!).lookalikeOf, 'a1ice', 'both sides are flagged');
     directory.remove('a1ice');
-    assert.equal(directory.view(directory.get('alice')!).lookalikeOf, undefined);
+    assert.equal(directory.view(directory.get('alice')!).lookalikeOf, undefined, 'the original is not flagged by a look-alike pinned after it');
   });
 
   it('refuses an entry under its own name with a key that is not its own', () => {

@@ -66,11 +66,16 @@ export class KnownPeers {
     return this.peers.get(nameKey(name));
   }
 
-  /** A pinned name other than this one that looks the same on screen (see nameSkeleton), if any. */
+  /**
+   * A name pinned before this one that looks the same on screen (see nameSkeleton), if any: the
+   * newcomer is the one to doubt, so the original is not flagged by a look-alike seen later.
+   */
   lookalikeOf(name: string): string | undefined {
     const key = nameKey(name);
+    const since = this.peers.get(key)?.firstSeen ?? Number.POSITIVE_INFINITY;
     for (const other of this.skeletons.get(nameSkeleton(name)) ?? []) {
-      if (other !== key) return this.peers.get(other)?.name;
+      const earlier = this.peers.get(other);
+      if (other !== key && earlier !== undefined && earlier.firstSeen < since) return earlier.name;
     }
     return undefined;
   }
