@@ -1,5 +1,6 @@
 // TLS by default with a pinned self-signed certificate, between the real processes.
 import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { describe, it, type TestContext } from 'node:test';
 import { writeTestIdentity } from '../helpers/identities.js';
 import { CliProcess, startServeProcess } from '../helpers/cli-process.js';
@@ -35,6 +36,36 @@ describe('TLS with a pinned certificate', () => {
     const second = await connect(t, dir, port);
     await second.waitForEvent((e) => e['type'] === 'ready', 'the second join');
     assert.doesNotMatch(second.stderr, /first connection/, 'known now: no first-use notice');
+  });
+
+  it('keeps one pin for a server reached as localhost and as 127.0.0.1', async (t) => {
+    const dir = makeTempDir(t);
+    const { port } = await startServeProcess(t);
+    const first = await connect(t, dir, port);
+    await first.waitForEvent((e) => e['type'] === 'ready', 'the first join');
+    first.endInput();
+    await first.waitExit();
+    const identity = await writeTestIdentity(dir, 0);
+    const second = CliProcess.spawn(t, [
+      'connect', `localhost:${port}`, '--json', '--name', 'alice', '--identity', identity,
+      '--known-peers', `${dir}/peers.json`, '--known-servers', `${dir}/servers.json`,
+    ]);
+    await second.waitForEvent((e) => e['type'] === 'ready', 'the join as localhost');
+    assert.doesNotMatch(second.stderr, /first connection/, 'the same pin');
+    assert.deepEqual(Object.keys(JSON.parse(readFileSync(`${dir}/servers.json`, 'utf8')).servers), [`localhost:${port}`]);
+  });
+
+  it('refuses to start on a damaged pin file, names it, and leaves it as it was', async (t) => {
+    const dir = makeTempDir(t);
+    const { port } = await startServeProcess(t);
+    for (const damaged of ['{"servers": {"x:1": null}}', 'not json at all']) {
+      writeFileSync(`${dir}/servers.json`, damaged);
+      const client = await connect(t, dir, port);
+      assert.equal(await client.waitExit(), 1);
+      assert.match(client.stderr, /servers\.json is damaged/);
+      assert.doesNotMatch(client.stderr, /\n\s+at /, 'no stack trace');
+      assert.equal(readFileSync(`${dir}/servers.json`, 'utf8'), damaged, 'never overwritten');
+    }
   });
 
   it('refuses a server whose certificate changed, saying what to do', async (t) => {

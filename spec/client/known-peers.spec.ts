@@ -1,11 +1,21 @@
 import assert from 'node:assert/strict';
-import { statSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { KnownPeers } from '../../src/client/known-peers.js';
+import { ErrorCode } from '../../src/core/errors.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 
 describe('KnownPeers', () => {
+  for (const [what, text] of [['bad JSON', '{"peers": {'], ['a null entry', '{"peers": {"bob": null}}'], ['an entry with no fingerprint', '{"peers": {"bob": {"name": "bob"}}}'], ['null', 'null']] as const) {
+    it(`refuses a file with ${what}, naming it, and leaves it as it was`, async (t) => {
+      const path = join(makeTempDir(t), 'known_peers.json');
+      writeFileSync(path, text);
+      await assert.rejects(KnownPeers.load(path), (error: Error & { code?: string }) => error.code === ErrorCode.CONFIG_FILE && error.message.includes(path));
+      assert.equal(readFileSync(path, 'utf8'), text);
+    });
+  }
+
   it('pins a fingerprint on first use and recognises it afterwards, regardless of case', () => {
     const known = KnownPeers.inMemory();
     assert.equal(known.observe('alice', 'aa'), 'new');

@@ -95,7 +95,13 @@ async function chooseTransport(flags: ParsedArgs['flags'], io: CliIo, notices: N
     openTlsStream(host, port, {
       knownServers,
       ...(expected === undefined ? {} : { expectedFingerprint: expected }),
-      onFirstUse: (address, fingerprint) =>
-        notices.post(`first connection to ${address}: pinned its certificate ${formatFingerprint(fingerprint)} (compare it with the fingerprint the server printed at start)`),
+      onFirstUse: (address, fingerprint) => {
+        const others = knownServers.otherAddressesWith(fingerprint, address);
+        const same = others.length > 0 ? `; the same certificate is pinned for ${others.join(', ')}` : '';
+        notices.post(
+          `first connection to ${address}: pinned its certificate ${formatFingerprint(fingerprint)} (compare it with the fingerprint the server printed at start). ` +
+            `The pin is for this host name: reaching the server by another name or address pins again${same}`,
+        );
+      },
     });
 }

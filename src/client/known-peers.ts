@@ -1,7 +1,7 @@
 // Trust on first use: the fingerprint first seen for each peer name is remembered, and a different
 // key under that name later is reported as a change, never accepted silently (like ssh known_hosts).
-import { readFile } from 'node:fs/promises';
 import { nameKey, nameSkeleton } from '../core/names.js';
+import { ConfigFileError, objectEntries, readJsonObject } from '../storage/config-file.js';
 import { writePrivateFile } from '../storage/private-file.js';
 
 export type TrustState =
@@ -39,25 +39,16 @@ export class KnownPeers {
     return new KnownPeers(null);
   }
 
+  /** Loads the pins in `path` (none if there is no file); a damaged file is a ConfigFileError, never overwritten. */
   static async load(path: string): Promise<KnownPeers> {
     const store = new KnownPeers(path);
-    let text: string;
-    try {
-      text = await readFile(path, 'utf8');
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return store;
-      throw error;
-    }
-    const parsed = JSON.parse(text) as Partial<KnownPeersFile>;
-    for (const peer of Object.values(parsed.peers ?? {})) {
-      if (typeof peer?.name === 'string' && typeof peer.fingerprint === 'string') {
-        store.remember({
-          name: peer.name,
-          fingerprint: peer.fingerprint,
-          firstSeen: Number(peer.firstSeen) || 0,
-          verified: peer.verified === true,
-        });
+    const file = await readJsonObject(path);
+    if (file === undefined) return store;
+    for (const [key, peer] of objectEntries(path, file, 'peers')) {
+      if (typeof peer['name'] !== 'string' || typeof peer['fingerprint'] !== 'string') {
+        throw new ConfigFileError(path, `the entry "${key}" has no name or fingerprint`);
       }
+      store.remember({ name: peer['name'], fingerprint: peer['fingerprint'], firstSeen: Number(peer['firstSeen']) || 0, verified: peer['verified'] === true });
     }
     return store;
   }
