@@ -19,7 +19,7 @@ function shownFingerprint(proc: CliProcess): string {
 }
 
 describe('tui-chat keys', () => {
-  it('shows the fingerprint, exports the matching public key, and rotates to a new key keeping the old file', async (t) => {
+  it('shows the fingerprint, exports the matching public key, and rotates to a new key with a statement both keys signed', async (t) => {
     const config = makeTempDir(t);
     const env = { XDG_CONFIG_HOME: config };
     const show = await run(t, ['keys'], env);
@@ -33,10 +33,37 @@ describe('tui-chat keys', () => {
 
     const rotate = await run(t, ['keys', 'rotate'], env);
     assert.equal(rotate.exitCode, 0);
-    assert.notEqual(shownFingerprint(rotate), fingerprint);
+    const fresh = shownFingerprint(rotate);
+    assert.notEqual(fresh, fingerprint);
+    const dir = join(config, 'tui-chat');
+    assert.equal(readdirSync(dir).find((name) => name.startsWith('identity.pem.old-')), undefined, 'an unprotected old key is not left behind');
+    const statement = join(dir, readdirSync(dir).find((name) => name.startsWith('identity.pem.retired-'))!);
+
+    const verified = await run(t, ['keys', 'verify-retirement', statement], env);
+    assert.equal(verified.exitCode, 0);
+    const text = verified.stdoutLines.join('\n').replace(/ /g, '');
+    assert.ok(text.includes(fingerprint) && text.includes(fresh), 'names the old and the new key');
+
+    const forged = JSON.parse(readFileSync(statement, 'utf8'));
+    forged.new = forged.old;
+    writeFileSync(statement, JSON.stringify(forged));
+    const refused = await run(t, ['keys', 'verify-retirement', statement], env);
+    assert.equal(refused.exitCode, 1);
+    assert.match(refused.stderr, /not a valid key retirement statement/);
+  });
+
+  it('keeps an unprotected old key on rotation only with --keep-old, and then encrypted', async (t) => {
+    const config = makeTempDir(t);
+    const env = { XDG_CONFIG_HOME: config };
+    const pass = join(config, 'pass');
+    writeFileSync(pass, 'correct horse battery staple\n');
+    await run(t, ['keys'], env);
+    const rotate = await run(t, ['keys', 'rotate', '--keep-old', '--passphrase-file', pass], env);
+    assert.equal(rotate.exitCode, 0);
     const dir = join(config, 'tui-chat');
     const old = readdirSync(dir).find((name) => name.startsWith('identity.pem.old-'))!;
     assert.equal(statSync(join(dir, old)).mode & 0o777, 0o600);
+    assert.match(readFileSync(join(dir, old), 'utf8'), /BEGIN ENCRYPTED PRIVATE KEY/);
   });
 
   it('protects the key with a passphrase (encrypted PKCS#8) and refuses a wrong one clearly', async (t) => {

@@ -3,28 +3,36 @@
 import { createPublicKey } from 'node:crypto';
 import { defaultIdentityPath } from '../client/config-paths.js';
 import { UPGRADED_NOTICE, loadOrCreateIdentity, rotateIdentity, saveIdentity } from '../client/identity-store.js';
-import { UsageError } from '../core/errors.js';
+import { readFile } from 'node:fs/promises';
+import { ChatError, ErrorCode, UsageError } from '../core/errors.js';
+import { verifyRetirement } from '../core/key-retirement.js';
 import { formatFingerprint } from '../core/fingerprint.js';
 import { type FlagSpec, parseArgs } from './arg-parser.js';
 import type { CliIo } from './cli-io.js';
 import { passphraseSource } from './passphrase.js';
 
-export const KEYS_SYNOPSIS = 'tui-chat keys [show|export|rotate|protect|unprotect] [options]';
+export const KEYS_SYNOPSIS = 'tui-chat keys [show|export|rotate|protect|unprotect|verify-retirement FILE] [options]';
 export const KEYS_SUMMARY = 'Show, export, rotate or passphrase-protect your identity key.';
 
 export const KEYS_FLAGS: readonly FlagSpec[] = [
   { name: 'identity', kind: 'string', value: 'FILE', default: '$XDG_CONFIG_HOME/tui-chat/identity.pem', description: 'identity key (created, mode 0600, if missing)' },
   { name: 'passphrase-file', kind: 'string', value: 'FILE', description: 'first line of FILE is the passphrase (else you are asked)' },
+  { name: 'keep-old', kind: 'boolean', description: 'rotate: keep an unprotected old key, encrypted with the passphrase (a protected one is always kept)' },
   { name: 'help', kind: 'boolean', description: 'show this help' },
 ];
 
-const ACTIONS = ['show', 'export', 'rotate', 'protect', 'unprotect'] as const;
+const ACTIONS = ['show', 'export', 'rotate', 'protect', 'unprotect', 'verify-retirement'] as const;
 type Action = (typeof ACTIONS)[number];
 
 export async function runKeys(argv: readonly string[], io: CliIo): Promise<number> {
   const { flags, positionals } = parseArgs(argv, KEYS_FLAGS);
   const action = (positionals[0] ?? 'show') as Action;
-  if (!ACTIONS.includes(action) || positionals.length > 1) throw new UsageError(`keys takes one of ${ACTIONS.join(', ')}`);
+  if (!ACTIONS.includes(action)) throw new UsageError(`keys takes one of ${ACTIONS.join(', ')}`);
+  if (action === 'verify-retirement') {
+    if (positionals.length !== 2) throw new UsageError('keys verify-retirement needs the statement FILE');
+    return verifyRetirementFile(positionals[1]!, io);
+  }
+  if (positionals.length > 1) throw new UsageError(`keys ${action} takes no further arguments`);
   const identityFlag = flags['identity'] as string;
   const path = identityFlag.startsWith('$') ? defaultIdentityPath(io.env) : identityFlag;
   const passphrase = passphraseSource(flags['passphrase-file'] as string | undefined, io, `passphrase for ${path}: `);
@@ -46,10 +54,15 @@ export async function runKeys(argv: readonly string[], io: CliIo): Promise<numbe
       io.stdout.write(createPublicKey(identity.privateKey).export({ type: 'spki', format: 'pem' }).toString());
       return 0;
     case 'rotate': {
-      const { identity: fresh, oldPath } = await rotateIdentity(path, loaded.encrypted ? await passphrase() : undefined);
+      const keepOld = flags['keep-old'] === true;
+      const secret = loaded.encrypted || keepOld ? await passphrase() : undefined;
+      const rotation = await rotateIdentity(path, loaded, { ...(secret === undefined ? {} : { passphrase: secret }), keepOld });
       io.stdout.write(
-        `new fingerprint ${formatFingerprint(fresh.fingerprint)}\nold key kept in ${oldPath}\n` +
-          'Peers will see your key change and ask you to compare safety numbers again.\n',
+        `new fingerprint ${formatFingerprint(rotation.identity.fingerprint)}\n` +
+          (rotation.oldPath === undefined ? 'old key deleted (it was not passphrase-protected; --keep-old keeps it, encrypted)\n' : `old key kept, protected, in ${rotation.oldPath}\n`) +
+          `retirement statement ${rotation.statementPath}\n` +
+          'Peers will see your key change and ask you to compare safety numbers again. Send them the statement:\n' +
+          '`tui-chat keys verify-retirement FILE` shows them that your old key signed the new one.\n',
       );
       return 0;
     }
@@ -62,4 +75,19 @@ export async function runKeys(argv: readonly string[], io: CliIo): Promise<numbe
       io.stdout.write(`${path} is no longer passphrase-protected\n`);
       return 0;
   }
+}
+
+async function verifyRetirementFile(file: string, io: CliIo): Promise<number> {
+  let statement: unknown;
+  try {
+    statement = JSON.parse(await readFile(file, 'utf8'));
+  } catch (error) {
+    throw new ChatError(ErrorCode.KEY_FILE, `cannot read ${file}: ${(error as Error).message}`);
+  }
+  const { oldFingerprint, newFingerprint, at } = verifyRetirement(statement);
+  io.stdout.write(
+    `valid: the key ${formatFingerprint(oldFingerprint)}\nwas retired on ${at} in favour of\n        ${formatFingerprint(newFingerprint)}\n` +
+      '(signed by both keys). Check that the old fingerprint is the one you knew for this person.\n',
+  );
+  return 0;
 }

@@ -4,6 +4,7 @@
 // iterations) is re-encrypted at today's strength when it is next unlocked. The private key never
 // leaves this machine: only the public key and fingerprint are ever sent.
 import { readFile, rename } from 'node:fs/promises';
+import { retireKey } from '../core/key-retirement.js';
 import { ChatError, ErrorCode } from '../core/errors.js';
 import { type Identity, exportPrivateKeyPem, generateIdentity, identityFromPem } from '../core/identity.js';
 import { assertPrivateFileMode, writePrivateFile } from '../storage/private-file.js';
@@ -75,11 +76,41 @@ export async function saveIdentity(path: string, identity: Identity, passphrase?
   await writePrivateFile(path, pem);
 }
 
-/** Replaces the identity with a new key; the old file is kept beside it (0600) as PATH.old-TIMESTAMP. */
-export async function rotateIdentity(path: string, passphrase?: string, now: Date = new Date()): Promise<{ identity: Identity; oldPath: string }> {
-  const oldPath = `${path}.old-${now.toISOString().replace(/[:.]/g, '-')}`;
-  await rename(path, oldPath);
+export interface Rotation {
+  readonly identity: Identity;
+  /** The statement "old retired for new", signed by both keys, for peers (keys verify-retirement). */
+  readonly statementPath: string;
+  /** Where the old key was kept, or undefined when it was deleted. */
+  readonly oldPath: string | undefined;
+}
+
+/**
+ * Replaces the identity with a new key (protected, with `passphrase`, when the old one was) and writes a
+ * retirement statement signed by both keys beside it. The old key is kept (as PATH.old-TIMESTAMP,
+ * 0600) only protected: a passphrase-protected file as it was; an unprotected one only with
+ * `keepOld`, encrypted with the passphrase. Otherwise it is deleted: a retired key lying around
+ * unprotected is a key someone can still sign with.
+ */
+export async function rotateIdentity(
+  path: string,
+  current: LoadedIdentity,
+  options: { readonly passphrase?: string; readonly keepOld?: boolean } = {},
+  now: Date = new Date(),
+): Promise<Rotation> {
+  const stamp = now.toISOString().replace(/[:.]/g, '-');
   const identity = await generateIdentity();
-  await saveIdentity(path, identity, passphrase);
-  return { identity, oldPath };
+  const statementPath = `${path}.retired-${stamp}.json`;
+  await writePrivateFile(statementPath, JSON.stringify(retireKey(current.identity, identity, now), null, 2) + '\n');
+  let oldPath: string | undefined = `${path}.old-${stamp}`;
+  if (current.encrypted) {
+    await rename(path, oldPath);
+  } else if (options.keepOld === true) {
+    if (options.passphrase === undefined) throw new ChatError(ErrorCode.KEY_FILE, 'keeping the old key needs a passphrase to protect it (--passphrase-file, or run in a terminal)');
+    await saveIdentity(oldPath, current.identity, options.passphrase);
+  } else {
+    oldPath = undefined;
+  }
+  // The new key is protected as the old one was.
+  await saveIdentity(path, identity, current.encrypted ? options.passphrase : undefined);
+  return { identity, statementPath, oldPath };
 }
