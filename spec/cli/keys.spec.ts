@@ -1,7 +1,7 @@
 // `tui-chat keys` and passphrase-protected identities, as the real spawned command.
 import assert from 'node:assert/strict';
 import { createHash, createPublicKey } from 'node:crypto';
-import { readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it, type TestContext } from 'node:test';
 import { CliProcess, startServeProcess } from '../helpers/cli-process.js';
@@ -107,5 +107,18 @@ describe('tui-chat keys', () => {
     await second.waitForEvent((e) => e['type'] === 'ready', 'alice with the new key');
     const changed = await watcher.waitForEvent((e) => e['type'] === 'key-changed', 'the watcher to see the key change');
     assert.equal(changed['name'], 'alice');
+  });
+});
+
+describe('the config folder', () => {
+  it('is tightened to 0700 when it exists with wider permissions, and the user is told', async (t) => {
+    const config = makeTempDir(t);
+    const dir = join(config, 'tui-chat');
+    mkdirSync(dir, { mode: 0o755 });
+    chmodSync(dir, 0o755);
+    const show = await run(t, ['keys'], { XDG_CONFIG_HOME: config });
+    assert.equal(show.exitCode, 0);
+    assert.equal(statSync(dir).mode & 0o777, 0o700);
+    assert.match(show.stderr, /tightened the permissions of .* from 0755 to 0700/);
   });
 });

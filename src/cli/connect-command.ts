@@ -2,7 +2,7 @@
 // or the full-screen TUI over one ChatSession.
 import { ChatClient } from '../client/chat-client.js';
 import { ChatSession } from '../client/chat-session.js';
-import { defaultIdentityPath, defaultKnownPeersPath, defaultKnownServersPath } from '../client/config-paths.js';
+import { configDir, defaultIdentityPath, defaultKnownPeersPath, defaultKnownServersPath } from '../client/config-paths.js';
 import { KnownServers } from '../client/known-servers.js';
 import { NoticeBoard } from '../client/notice-board.js';
 import { normalizeFingerprint, openTcpStream, openTlsStream } from '../client/tls-transport.js';
@@ -18,6 +18,8 @@ import { parseHostPort } from './address.js';
 import { type FlagSpec, type ParsedArgs, parseArgs } from './arg-parser.js';
 import { passphraseSource } from './passphrase.js';
 import type { CliIo } from './cli-io.js';
+import { tightenPrivateDir } from '../storage/private-file.js';
+import { tightenedNotice } from './notices.js';
 
 export const CONNECT_SYNOPSIS = 'tui-chat connect HOST[:PORT] [options]';
 export const CONNECT_SUMMARY = `Join a server (default port ${DEFAULT_PORT}) in the full-screen TUI, or as JSON lines with --json.`;
@@ -51,12 +53,14 @@ export async function runConnect(argv: readonly string[], io: CliIo): Promise<nu
   const knownFlag = flags['known-peers'] as string;
   const knownPath = knownFlag.startsWith('$') ? defaultKnownPeersPath(io.env) : knownFlag;
 
+  const tightened = await tightenPrivateDir(configDir(io.env));
   const passphraseFile = flags['passphrase-file'] as string | undefined;
   const loaded = await loadOrCreateIdentity(identityPath, {
     passphrase: passphraseSource(passphraseFile, io, `passphrase for ${identityPath}: `),
     protectNew: passphraseFile !== undefined,
   });
   const notices = new NoticeBoard();
+  if (tightened !== undefined) notices.post(tightenedNotice(configDir(io.env), tightened));
   if (loaded.created) {
     notices.post(`created your identity key ${loaded.path}, fingerprint ${formatFingerprint(loaded.identity.fingerprint)}`);
   }

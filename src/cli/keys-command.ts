@@ -1,7 +1,7 @@
 // `tui-chat keys`: look after the identity key. show (default), export (the public key), rotate
 // (a new key; peers will see the change), protect / unprotect (a passphrase on the file).
 import { createPublicKey } from 'node:crypto';
-import { defaultIdentityPath } from '../client/config-paths.js';
+import { configDir, defaultIdentityPath } from '../client/config-paths.js';
 import { UPGRADED_NOTICE, loadOrCreateIdentity, rotateIdentity, saveIdentity } from '../client/identity-store.js';
 import { readFile } from 'node:fs/promises';
 import { ChatError, ErrorCode, UsageError } from '../core/errors.js';
@@ -9,6 +9,8 @@ import { verifyRetirement } from '../core/key-retirement.js';
 import { formatFingerprint } from '../core/fingerprint.js';
 import { type FlagSpec, parseArgs } from './arg-parser.js';
 import type { CliIo } from './cli-io.js';
+import { tightenPrivateDir } from '../storage/private-file.js';
+import { tightenedNotice } from './notices.js';
 import { passphraseSource } from './passphrase.js';
 
 export const KEYS_SYNOPSIS = 'tui-chat keys [show|export|rotate|protect|unprotect|verify-retirement FILE] [options]';
@@ -35,6 +37,8 @@ export async function runKeys(argv: readonly string[], io: CliIo): Promise<numbe
   if (positionals.length > 1) throw new UsageError(`keys ${action} takes no further arguments`);
   const identityFlag = flags['identity'] as string;
   const path = identityFlag.startsWith('$') ? defaultIdentityPath(io.env) : identityFlag;
+  const tightened = await tightenPrivateDir(configDir(io.env));
+  if (tightened !== undefined) io.stderr.write(`${tightenedNotice(configDir(io.env), tightened)}\n`);
   const passphrase = passphraseSource(flags['passphrase-file'] as string | undefined, io, `passphrase for ${path}: `);
   const loaded = await loadOrCreateIdentity(path, { passphrase });
   const { identity } = loaded;

@@ -24,6 +24,24 @@ export async function writePrivateFile(path: string, contents: string): Promise<
   await rename(temporary, path);
 }
 
+/**
+ * Makes tui-chat's own folder private (0700) if it exists with wider permissions, as a folder made
+ * by hand or by an older version may; returns the mode it had, or undefined if nothing changed.
+ * Only for folders tui-chat owns: a folder the user named for a key file is theirs to set.
+ */
+export async function tightenPrivateDir(dir: string): Promise<number | undefined> {
+  let mode: number;
+  try {
+    mode = (await stat(dir)).mode & 0o777;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+  if ((mode & 0o077) === 0) return undefined;
+  await chmod(dir, PRIVATE_DIR_MODE);
+  return mode;
+}
+
 /** Like ssh, refuse a private key that others can read rather than use it silently. */
 export async function assertPrivateFileMode(path: string): Promise<void> {
   const info = await stat(path);
