@@ -7,13 +7,20 @@ import type { Identity } from '../../src/core/identity.js';
 import { signJoinChallenge } from '../../src/core/join-proof.js';
 import { decodeServerMessage, encodeMessage } from '../../src/core/message-codec.js';
 import type { ClientMessage, ServerMessage } from '../../src/core/messages.js';
-import { generateX25519 } from '../../src/core/double-ratchet.js';
+import { type X25519KeyPair, generateX25519 } from '../../src/core/double-ratchet.js';
+import { connect as connectTls } from 'node:tls';
 import { buildHello } from '../../src/core/prekey.js';
 import { waitUntil, withTimeout } from './events.js';
+
+export interface RawClientOptions {
+  readonly tls?: boolean;
+}
 
 export class RawClient {
   readonly received: ServerMessage[] = [];
   closed = false;
+  /** The welcome, once join() has joined. */
+  welcome: Extract<ServerMessage, { type: 'welcome' }> | undefined;
   private readonly decoder = new FrameDecoder({ [FrameType.CONTROL]: 16 << 20, [FrameType.MEDIA]: 16 << 20 });
   private readonly closedPromise: Promise<void>;
 
@@ -30,23 +37,26 @@ export class RawClient {
     }));
   }
 
-  static async open(port: number): Promise<RawClient> {
-    const socket = connect({ host: '127.0.0.1', port });
+  /** Opens a TCP connection, or with `tls` a TLS one (the server's certificate is not checked). */
+  static async open(port: number, options: RawClientOptions = {}): Promise<RawClient> {
+    const socket = options.tls === true ? connectTls({ host: '127.0.0.1', port, rejectUnauthorized: false }) : connect({ host: '127.0.0.1', port });
     await new Promise<void>((resolve, reject) => {
-      socket.once('connect', resolve);
+      socket.once(options.tls === true ? 'secureConnect' : 'connect', resolve);
       socket.once('error', reject);
+      socket.once('close', () => reject(new Error('closed before it was open')));
     });
+    socket.removeAllListeners('close');
     return new RawClient(socket);
   }
 
-  /** Opens a connection and completes the real join handshake. */
-  static async join(port: number, name: string, identity: Identity): Promise<RawClient> {
-    const client = await RawClient.open(port);
-    client.send(buildHello(identity, name, generateX25519()));
+  /** Opens a connection and completes the real join handshake (with `prekey`, or a fresh one). */
+  static async join(port: number, name: string, identity: Identity, options: RawClientOptions & { prekey?: X25519KeyPair } = {}): Promise<RawClient> {
+    const client = await RawClient.open(port, options);
+    client.send(buildHello(identity, name, options.prekey ?? generateX25519()));
     const challenge = await client.next('challenge');
     const signature = signJoinChallenge(identity.privateKey, Buffer.from(challenge.nonce, 'base64'), name, identity.publicKeyDer);
     client.send({ type: 'auth', signature: signature.toString('base64') });
-    await client.next('welcome');
+    client.welcome = await client.next('welcome');
     return client;
   }
 
