@@ -312,7 +312,9 @@ export class ChatServer implements ConnectionHost, ClusterHost {
 
   linkChanged(up: boolean): void {
     const message = up
-      ? 'the link to the rest of the cluster is back: everyone is reachable again'
+      // Only this server's link: another server may still be reconnecting, and a message to its
+      // users meanwhile is reported to the sender as unconfirmed.
+      ? 'this server is linked to the rest of the cluster again'
       : 'this server lost its link to the rest of the cluster: only people on this server can be reached until it is back';
     this.broadcast(encodeMessage({ type: 'cluster', state: up ? 'ok' : 'degraded', message }));
   }
