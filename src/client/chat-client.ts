@@ -5,6 +5,7 @@ import { ChatError, ErrorCode } from '../core/errors.js';
 import { TypedEmitter } from '../core/typed-emitter.js';
 import { ChatSession, type ChatSessionOptions, type PeerView, type SentMessage, type SessionEvents } from './chat-session.js';
 import { KnownPeers } from './known-peers.js';
+import { VideoRemote } from './video-remote.js';
 
 export type LinkState = 'connecting' | 'online' | 'offline' | 'stopped';
 
@@ -57,9 +58,12 @@ export class ChatClient extends TypedEmitter<ClientEvents> {
   private retryTimer: NodeJS.Timeout | undefined;
   private readonly outbox: Array<{ readonly to: string | null; readonly text: string }> = [];
   private lastName: string;
+  /** The server's videos over whichever connection is up (requests fail with NOT_CONNECTED offline). */
+  readonly video: VideoRemote;
 
   constructor(options: ChatClientOptions) {
     super();
+    this.video = new VideoRemote((request) => this.requireSession().requestVideo(request), this);
     this.options = options;
     this.knownPeers = options.knownPeers ?? KnownPeers.inMemory();
     this.wantedName = options.name;
@@ -122,10 +126,6 @@ export class ChatClient extends TypedEmitter<ClientEvents> {
     return this.requireSession().safetyNumberWith(name);
   }
 
-  /** The connected session, for video requests (which make no sense offline). */
-  get online(): ChatSession {
-    return this.requireSession();
-  }
 
   // ---- internals -----------------------------------------------------------------------------
 
@@ -237,6 +237,8 @@ export class ChatClient extends TypedEmitter<ClientEvents> {
   private setState(state: LinkState, reason?: string, retryInMs?: number): void {
     if (this.linkState === 'stopped' && state !== 'stopped') return;
     this.linkState = state;
+    // The server drops a stream with its connection.
+    if (state !== 'online') this.video.reset();
     this.emit('state', { state, ...(reason === undefined ? {} : { reason }), ...(retryInMs === undefined ? {} : { retryInMs }) });
   }
 }

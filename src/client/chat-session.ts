@@ -1,60 +1,38 @@
-// The headless client: connects, joins with a proof of key possession, mirrors the peer list,
-// seals and opens envelopes, and reports everything as typed events. The TUI, the --json line
-// mode, bots and tests are all views over this one object.
+// The headless client, as a thin facade: a ServerLink (transport, join, keepalive), an E2eEngine
+// (sealing and opening, no I/O), a PeerDirectory (who is online, and the trust in each key) and a
+// VideoRemote, reported as typed events. The TUI, the --json line mode, bots and tests are all
+// views over this one object.
 import type { Duplex } from 'node:stream';
-import { ChatError, CryptoError, ErrorCode, FrameError, ProtocolError } from '../core/errors.js';
-import { type MessageKeySource, openEnvelope, sealEnvelope } from '../core/envelope.js';
-import { FrameDecoder } from '../core/frame-decoder.js';
-import { FrameType, MAX_FRAME_BYTES_CEILING } from '../core/frame-types.js';
-import type { Identity } from '../core/identity.js';
-import { signJoinChallenge } from '../core/join-proof.js';
-import { decodeServerMessage, encodeMessage } from '../core/message-codec.js';
-import {
-  type AnnouncedLimits,
-  type ClientMessage,
-  type DeliverMessage,
-  type PeerSummary,
-  type ServerMessage,
-  type StreamEndMessage,
-  type StreamStartMessage,
-  type StreamStatusMessage,
-  type VideoInfo,
-} from '../core/messages.js';
-import { type VideoFrame, decodeVideoFrame } from '../core/media-frame.js';
-import { isValidName, nameKey, stripControlCharacters } from '../core/names.js';
-import { ReplayGuard, type ReplayGuardOptions } from '../core/replay-guard.js';
-import { ChainTracker } from '../core/chain-tracker.js';
-import { randomBytes } from 'node:crypto';
-import { safetyNumber } from '../core/safety-number.js';
-import { DoubleRatchet, type RatchetHeader, type X25519KeyPair, generateX25519 } from '../core/double-ratchet.js';
-import { buildHello } from '../core/prekey.js';
-import { type SenderKeyGrant, SenderKeyChain } from '../core/sender-key.js';
-import { type SenderKeyBudget, SenderKeyStore } from '../core/sender-key-store.js';
+import { ChatError, ErrorCode } from '../core/errors.js';
 import { shortFingerprint } from '../core/fingerprint.js';
+import type { Identity } from '../core/identity.js';
+import type { VideoFrame } from '../core/media-frame.js';
+import type {
+  DeliverMessage,
+  SendMessage,
+  StreamEndMessage,
+  StreamStartMessage,
+  StreamStatusMessage,
+  VideoInfo,
+  WelcomeMessage,
+} from '../core/messages.js';
+import { stripControlCharacters } from '../core/names.js';
+import { buildHello } from '../core/prekey.js';
+import type { ReplayGuardOptions } from '../core/replay-guard.js';
+import { safetyNumber } from '../core/safety-number.js';
+import type { SenderKeyBudget } from '../core/sender-key-store.js';
 import { TypedEmitter } from '../core/typed-emitter.js';
+import { E2eEngine } from './e2e-engine.js';
 import { KnownPeers } from './known-peers.js';
-import { type AddOutcome, type DirectoryPeer, PeerDirectory, type PeerView } from './peer-directory.js';
+import { type AddOutcome, PeerDirectory, type PeerView } from './peer-directory.js';
+import { type LinkError, type LinkMessage, type LinkState, ServerLink } from './server-link.js';
+import { type VideoRequest, VideoRemote } from './video-remote.js';
 
 export type { PeerView } from './peer-directory.js';
-import { openTcpStream } from './tls-transport.js';
+export { JOIN_TIMEOUT_MS, KEEPALIVE_INTERVAL_MS } from './server-link.js';
 
-/** A ping this often keeps the server's idle timeout (120 s by default) from dropping a quiet client. */
-export const KEEPALIVE_INTERVAL_MS = 30_000;
 /** Longest message text accepted for sending, in characters. Longer text is refused, not split. */
 export const MAX_MESSAGE_CHARS = 8000;
-/**
- * Incoming frame limits until the server announces its own: control frames from the server (a
- * welcome lists everyone online) and media frames may be as large as any server may make them.
- * After the welcome, media frames are held to what this server announced.
- */
-const INCOMING_LIMITS_BEFORE_WELCOME = { [FrameType.CONTROL]: MAX_FRAME_BYTES_CEILING, [FrameType.MEDIA]: MAX_FRAME_BYTES_CEILING } as const;
-/**
- * How long the server gets from the opened connection to our welcome. Default 20 s: a server
- * gives a client 10 s to join; one that says nothing (or stalls the join) must not hang us forever.
- */
-export const JOIN_TIMEOUT_MS = 20_000;
-/** A server announcing media frames smaller than this is treated as announcing this (64 KiB). */
-const MIN_MEDIA_FRAME_BYTES = 64 * 1024;
 
 export interface ChatMessageEvent {
   readonly id: string;
@@ -72,21 +50,17 @@ export interface ChatMessageEvent {
 export interface SentMessage {
   readonly id: string;
   readonly to: string | null;
-  /** Peers left out because their key changed since first use and the user has not accepted it. */
+  /** Peers left out: their key changed since first use and the user has not accepted it, or no session can start with them. */
   readonly withheld: readonly string[];
 }
 
-export interface SessionErrorEvent {
-  readonly code: string;
-  readonly message: string;
-  readonly fatal: boolean;
-  readonly ref?: string;
+/** A message-level or link-level problem, for the user. */
+export interface SessionErrorEvent extends LinkError {
   /** The peer a message-level error is about, if any. */
   readonly peer?: string;
 }
 
 export interface SessionEvents {
-  [event: string]: unknown;
   ready: { readonly name: string; readonly fingerprint: string; readonly peers: readonly PeerView[] };
   peers: readonly PeerView[];
   join: PeerView;
@@ -128,97 +102,85 @@ export interface ChatSessionOptions {
   readonly senderKeyBudget?: SenderKeyBudget;
 }
 
-type SessionState = 'idle' | 'connecting' | 'joining' | 'ready' | 'closed';
-
 export class ChatSession extends TypedEmitter<SessionEvents> {
   readonly identity: Identity;
-  private readonly options: ChatSessionOptions;
+  /** The server's videos: requests, and the current stream's state. */
+  readonly video: VideoRemote;
   private readonly knownPeers: KnownPeers;
-  private readonly replay: ReplayGuard;
-  private readonly chains = new ChainTracker();
-  /** Our chain: fresh per session, so counters restart without looking like a replay. */
-  private readonly chainId = randomBytes(9).toString('base64url');
-  /** This connection's X25519 prekey: announced signed at join, forgotten with the session. */
-  private readonly prekey: X25519KeyPair = generateX25519();
-  /** Our current sender-key chain for the room, and the members who hold it. */
-  private roomChain: { readonly chain: SenderKeyChain; readonly membership: string } | undefined;
-  /** Peers' sender-key chains, with a budget per sender. */
-  private readonly roomKeys: SenderKeyStore;
-  /** One Double Ratchet per DM peer (lowercase name), tied to the prekey it started from. */
-  private readonly ratchets = new Map<string, { readonly prekey: string; readonly ratchet: DoubleRatchet }>();
-  /** Next seq per conversation we send in ('#room' or the recipient's lowercase name). */
-  private readonly sendCounters = new Map<string, number>();
   private readonly directory: PeerDirectory;
-  private stream: Duplex | undefined;
-  private readonly decoder = new FrameDecoder(INCOMING_LIMITS_BEFORE_WELCOME);
-  private state: SessionState = 'idle';
-  private joinName: string;
-  private limits: AnnouncedLimits | undefined;
-  private joinWaiter: { resolve: () => void; reject: (error: ChatError) => void } | undefined;
-  private closeReason: string | undefined;
-  private keepalive: NodeJS.Timeout | undefined;
-  private joinTimer: NodeJS.Timeout | undefined;
+  private readonly engine: E2eEngine;
+  private readonly link: ServerLink;
 
   constructor(options: ChatSessionOptions) {
     super();
-    this.options = options;
     this.identity = options.identity;
-    this.joinName = options.name;
     this.knownPeers = options.knownPeers ?? KnownPeers.inMemory();
-    this.directory = new PeerDirectory(this.knownPeers, () => this.joinName, options.identity.fingerprint);
-    this.replay = new ReplayGuard(options.replay);
-    this.roomKeys = new SenderKeyStore(options.senderKeyBudget);
+    this.engine = new E2eEngine({
+      identity: options.identity,
+      selfName: () => this.link.name,
+      ...(options.replay === undefined ? {} : { replay: options.replay }),
+      ...(options.senderKeyBudget === undefined ? {} : { senderKeyBudget: options.senderKeyBudget }),
+    });
+    this.link = new ServerLink(
+      {
+        host: options.host,
+        port: options.port,
+        identity: options.identity,
+        hello: (name) => buildHello(options.identity, name, this.engine.prekey),
+        ...(options.openStream === undefined ? {} : { openStream: options.openStream }),
+        ...(options.keepaliveMs === undefined ? {} : { keepaliveMs: options.keepaliveMs }),
+        ...(options.joinTimeoutMs === undefined ? {} : { joinTimeoutMs: options.joinTimeoutMs }),
+      },
+      {
+        welcomed: (welcome) => this.onWelcome(welcome),
+        message: (message) => this.handle(message),
+        videoFrame: (frame) => this.emit('video-frame', frame),
+        error: (error) => this.emit('error', error),
+        closed: (reason) => this.onClosed(reason),
+      },
+      options.name,
+    );
+    this.directory = new PeerDirectory(this.knownPeers, () => this.link.name, options.identity.fingerprint);
+    this.video = new VideoRemote((request) => this.requestVideo(request), this);
+  }
+
+  /** Sends a video request now (NOT_CONNECTED when not joined); see VideoRemote. */
+  requestVideo(request: VideoRequest): void {
+    this.link.send(request);
   }
 
   /** The name we joined with (or are trying to join with). */
   get name(): string {
-    return this.joinName;
+    return this.link.name;
   }
 
   get isReady(): boolean {
-    return this.state === 'ready';
+    return this.link.state === 'ready';
   }
 
-  get connectionState(): SessionState {
-    return this.state;
+  get connectionState(): LinkState {
+    return this.link.state;
+  }
+
+  /** Sender-key chains held for other members, for tests and the memory bound in SECURITY.md. */
+  get roomKeyStats(): E2eEngine['roomKeyStats'] {
+    return this.engine.roomKeyStats;
   }
 
   /** Opens the connection and joins. Rejects with the server's error (e.g. NAME_TAKEN) or on disconnect. */
-  async connect(): Promise<void> {
-    if (this.state !== 'idle') throw new Error('connect() called twice');
-    this.state = 'connecting';
-    let stream: Duplex;
-    try {
-      stream = await (this.options.openStream ?? openTcpStream)(this.options.host, this.options.port);
-    } catch (error) {
-      this.state = 'closed';
-      const reason = error instanceof ChatError ? error : new ChatError(ErrorCode.NOT_CONNECTED, `cannot connect: ${(error as Error).message}`);
-      this.emit('error', { code: reason.code, message: reason.message, fatal: true });
-      this.emit('disconnected', { reason: reason.message });
-      throw reason;
-    }
-    if (this.state !== 'connecting') {
-      // close() was called while the transport was opening.
-      stream.destroy();
-      throw new ChatError(ErrorCode.NOT_CONNECTED, 'closed while connecting');
-    }
-    this.stream = stream;
-    stream.on('data', (chunk: Buffer) => this.onData(chunk));
-    stream.on('error', (error) => this.onStreamClosed(`connection error: ${error.message}`));
-    stream.on('close', () => this.onStreamClosed(this.closeReason ?? 'connection closed'));
-    const joined = this.waitForJoin();
-    const joinTimeoutMs = this.options.joinTimeoutMs ?? JOIN_TIMEOUT_MS;
-    this.joinTimer = setTimeout(() => this.failConnection(ErrorCode.HANDSHAKE_TIMEOUT, `the server did not let us join within ${joinTimeoutMs} ms`), joinTimeoutMs);
-    this.sendHello();
-    return joined;
+  connect(): Promise<void> {
+    return this.link.connect();
   }
 
   /** After a NAME_TAKEN or NAME_INVALID refusal the connection stays open: try another name. */
   rejoin(name: string): Promise<void> {
-    if (this.state !== 'connecting' || this.joinWaiter !== undefined) throw new Error('rejoin() is only for a refused name');
-    this.joinName = name;
-    this.sendHello();
-    return this.waitForJoin();
+    return this.link.rejoin(name);
+  }
+
+  /** Says goodbye and resolves once the connection is closed and the pins are on disk. */
+  async close(reason = 'bye'): Promise<void> {
+    await this.link.close(reason);
+    await this.knownPeers.flush();
   }
 
   peers(): PeerView[] {
@@ -230,51 +192,23 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
     return peer === undefined ? undefined : this.directory.view(peer);
   }
 
+  // ---- sending -------------------------------------------------------------------------------
+
   /**
    * Sends to everyone online. Peers whose key changed are left out until trusted again, and so is a
    * peer no session can start with (an unusable prekey): one bad member never stops the room.
    */
   sendRoom(text: string): SentMessage {
     this.checkSendable(text);
-    const { chain, members } = this.roomChainFor(this.directory.others().filter((peer) => peer.trust !== 'changed' && peer.prekeyUsable));
-    const keyed = new Set(members.map((peer) => peer.name));
-    const withheld = this.directory.others().filter((peer) => !keyed.has(peer.name)).map((peer) => peer.name);
-    return this.seal(null, { text }, members, withheld, { roomKey: chain.next() });
-  }
-
-  /**
-   * Our sender-key chain for the room, replaced by a fresh one (handed to each member over the
-   * pairwise ratchets) whenever the members differ from those who hold the current one: a member
-   * who left cannot read on, and a newcomer cannot read back. A member the handover fails for is
-   * marked unreachable, reported, and left out; the others get the chain.
-   */
-  private roomChainFor(candidates: readonly DirectoryPeer[]): { chain: SenderKeyChain; members: DirectoryPeer[] } {
-    const membership = (members: readonly DirectoryPeer[]) => members.map((peer) => peer.name.toLowerCase()).sort().join('\u0000');
-    if (this.roomChain !== undefined && this.roomChain.membership === membership(candidates)) return { chain: this.roomChain.chain, members: [...candidates] };
-    const chain = new SenderKeyChain();
-    const grant = chain.grant();
-    const members: DirectoryPeer[] = [];
-    for (const member of candidates) {
-      try {
-        this.seal(member.name, { senderKey: grant }, [], [], { ratchet: this.ratchetWith(member).nextSendingKey() }, false);
-        members.push(member);
-      } catch (error) {
-        if (!(error instanceof CryptoError)) throw error;
-        member.prekeyUsable = false;
-        this.reportUnusablePrekey(member.name);
-      }
-    }
-    this.roomChain = { chain, membership: membership(members) };
-    return { chain, members };
-  }
-
-  private reportUnusablePrekey(name: string): void {
-    this.emit('error', {
-      code: ErrorCode.PEER_PREKEY_INVALID,
-      message: `${name} announced a key no session can start from (a low-order prekey): nothing is sent to ${name}; everyone else still gets your messages`,
-      fatal: false,
-      peer: name,
-    });
+    const candidates = this.directory.others().filter((peer) => peer.trust !== 'changed' && peer.prekeyUsable);
+    const sealed = this.engine.sealRoom(text, candidates, (message) => this.link.checkFits(message));
+    for (const message of sealed.sends) this.link.send(message);
+    for (const peer of sealed.unreachable) this.reportUnusablePrekey(peer.name);
+    if (sealed.refused !== undefined) throw sealed.refused;
+    const keyed = new Set(sealed.members.map((peer) => peer.name));
+    const sent: SentMessage = { id: sealed.id, to: null, withheld: this.directory.others().filter((peer) => !keyed.has(peer.name)).map((peer) => peer.name) };
+    this.emit('sent', sent);
+    return sent;
   }
 
   /** Sends to one peer. Refused for a peer whose key changed until the user trusts the new key. */
@@ -288,22 +222,21 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
       throw new ChatError(ErrorCode.PEER_PREKEY_INVALID, `${peer.name} announced a key no session can start from (a low-order prekey): nothing can be sent to ${peer.name}`);
     }
     this.checkSendable(text);
-    return this.seal(peer.name, { text }, [], [], { ratchet: this.ratchetWith(peer).nextSendingKey() });
+    const message: SendMessage = this.engine.sealDirect(peer, text, (sealed) => this.link.checkFits(sealed));
+    this.link.send(message);
+    const sent: SentMessage = { id: message.envelope.id, to: peer.name, withheld: [] };
+    this.emit('sent', sent);
+    return sent;
   }
 
-  /**
-   * The Double Ratchet with this peer, started from both prekeys on first use. A peer that
-   * reconnected has a new prekey: the old ratchet (and its keys) are dropped for a new one.
-   */
-  private ratchetWith(peer: DirectoryPeer): DoubleRatchet {
-    const key = peer.name.toLowerCase();
-    const prekey = peer.prekey.toString('base64');
-    const existing = this.ratchets.get(key);
-    if (existing !== undefined && existing.prekey === prekey) return existing.ratchet;
-    const ratchet = DoubleRatchet.start({ name: this.joinName, prekey: this.prekey }, { name: peer.name, prekey: peer.prekey });
-    this.ratchets.set(key, { prekey, ratchet });
-    return ratchet;
+  private checkSendable(text: string): void {
+    if (!this.isReady) throw new ChatError(ErrorCode.NOT_CONNECTED, 'not connected');
+    if (text.length > MAX_MESSAGE_CHARS) {
+      throw new ChatError(ErrorCode.MESSAGE_TOO_LARGE, `messages are limited to ${MAX_MESSAGE_CHARS} characters (this one has ${text.length})`);
+    }
   }
+
+  // ---- trust ---------------------------------------------------------------------------------
 
   /** Accepts the key a peer now announces, unverified (refused for a contact you had verified). */
   trust(name: string): PeerView {
@@ -323,176 +256,20 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
     const peer = this.directory.requireOther(name);
     this.directory.markNumberShown(peer);
     return safetyNumber(
-      { name: this.joinName, publicKeyDer: this.identity.publicKeyDer },
+      { name: this.link.name, publicKeyDer: this.identity.publicKeyDer },
       { name: peer.name, publicKeyDer: Buffer.from(peer.publicKeyBase64, 'base64') },
     );
   }
 
-  // ---- video ---------------------------------------------------------------------------------
-
-  /** Asks for the server's video list; answered by a 'videos' event. */
-  listVideos(): void {
-    this.requireReady();
-    this.write({ type: 'list-videos' });
-  }
-
-  /** Asks for a still of a video (answered by a 'poster' event); the server caps it at 160 px a side. */
-  requestPoster(name: string, width: number, height: number): void {
-    this.requireReady();
-    this.write({ type: 'poster', name, width: evenPixels(width), height: evenPixels(height) });
-  }
-
-  /** Starts a stream fitted inside width x height pixels; answered by 'stream-start' or 'error'. */
-  play(name: string, width: number, height: number): void {
-    this.requireReady();
-    this.write({ type: 'play', name, width: evenPixels(width), height: evenPixels(height) });
-  }
-
-  stopVideo(stream: number): void {
-    this.requireReady();
-    this.write({ type: 'stop-video', stream });
-  }
-
-  pauseVideo(stream: number, paused: boolean): void {
-    this.requireReady();
-    this.write({ type: 'pause-video', stream, paused });
-  }
-
-  seekVideo(stream: number, deltaMs: number): void {
-    this.requireReady();
-    this.write({ type: 'seek-video', stream, deltaMs: Math.round(deltaMs) });
-  }
-
-  resizeVideo(stream: number, width: number, height: number): void {
-    this.requireReady();
-    this.write({ type: 'resize-video', stream, width: evenPixels(width), height: evenPixels(height) });
-  }
-
-  private requireReady(): void {
-    if (this.state !== 'ready') throw new ChatError(ErrorCode.NOT_CONNECTED, 'not connected');
-  }
-
-  /** Says goodbye and resolves once the connection is closed. */
-  async close(reason = 'bye'): Promise<void> {
-    const stream = this.stream;
-    if (this.state === 'closed' || stream === undefined) {
-      this.state = 'closed';
-      return;
-    }
-    this.closeReason = reason;
-    const closed = new Promise<void>((resolve) => stream.once('close', () => resolve()));
-    if (this.state === 'ready') this.write({ type: 'bye' });
-    stream.end();
-    const timer = setTimeout(() => stream.destroy(), 2000);
-    await closed;
-    clearTimeout(timer);
-    await this.knownPeers.flush();
-  }
-
-  // ---- sending -------------------------------------------------------------------------------
-
-  private checkSendable(text: string): void {
-    if (this.state !== 'ready') throw new ChatError(ErrorCode.NOT_CONNECTED, 'not connected');
-    if (text.length > MAX_MESSAGE_CHARS) {
-      throw new ChatError(ErrorCode.MESSAGE_TOO_LARGE, `messages are limited to ${MAX_MESSAGE_CHARS} characters (this one has ${text.length})`);
-    }
-  }
-
-  /**
-   * Seals one envelope and writes it. Room messages name their recipients with no wrapped key
-   * (members hold our sender key); DMs carry none at all. `announce: false` is for key handovers,
-   * which are ours, not the user's, and raise no 'sent' event.
-   */
-  private seal(
-    to: string | null,
-    body: MessageBody,
-    recipients: readonly DirectoryPeer[],
-    withheld: string[],
-    key: MessageKeySource,
-    announce = true,
-  ): SentMessage {
-    const conversation = to === null ? '#room' : to.toLowerCase();
-    const seq = this.sendCounters.get(conversation) ?? 0;
-    const envelope = sealEnvelope({
-      senderName: this.joinName,
-      senderKey: this.identity.privateKey,
-      chain: this.chainId,
-      seq,
-      to,
-      plaintext: Buffer.from(JSON.stringify(body), 'utf8'),
-      ...key,
-    });
-    const keys = Object.fromEntries(recipients.map((peer) => [peer.name, '']));
-    const frame = encodeMessage({ type: 'send', to, envelope, keys });
-    if (this.limits !== undefined && frame.length - 5 > this.limits.maxControlFrameBytes) {
-      throw new ChatError(ErrorCode.MESSAGE_TOO_LARGE, `the sealed message (${frame.length} bytes) is over the server's frame limit`);
-    }
-    this.stream!.write(frame);
-    this.sendCounters.set(conversation, seq + 1);
-    const sent: SentMessage = { id: envelope.id, to, withheld };
-    if (announce) this.emit('sent', sent);
-    return sent;
-  }
-
-  private sendHello(): void {
-    this.state = 'connecting';
-    this.write(buildHello(this.identity, this.joinName, this.prekey));
-  }
-
-  private write(message: ClientMessage): void {
-    this.stream?.write(encodeMessage(message));
-  }
-
-  private waitForJoin(): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.joinWaiter = { resolve, reject };
-    });
-  }
-
-  private settleJoin(error?: ChatError): void {
-    const waiter = this.joinWaiter;
-    this.joinWaiter = undefined;
-    if (waiter === undefined) return;
-    if (error === undefined) waiter.resolve();
-    else waiter.reject(error);
-  }
-
   // ---- receiving -----------------------------------------------------------------------------
 
-  private onData(chunk: Buffer): void {
-    if (this.state === 'closed') return;
-    try {
-      for (const frame of this.decoder.push(chunk)) {
-        if (frame.type === FrameType.CONTROL) this.handle(decodeServerMessage(frame.body));
-        else this.emit('video-frame', decodeVideoFrame(frame.body));
-      }
-    } catch (error) {
-      if (error instanceof FrameError || error instanceof ProtocolError) {
-        // The server's stream cannot be trusted any more: report and hang up.
-        this.closeReason = `protocol error from server: ${error.message}`;
-        this.emit('error', { code: error.code, message: error.message, fatal: true });
-        this.stream?.destroy();
-        return;
-      }
-      throw error;
-    }
+  private onWelcome(welcome: WelcomeMessage): void {
+    this.replacePeers(welcome.peers);
+    this.emit('ready', { name: welcome.name, fingerprint: this.identity.fingerprint, peers: this.peers() });
   }
 
-  private handle(message: ServerMessage): void {
+  private handle(message: LinkMessage): void {
     switch (message.type) {
-      case 'challenge': {
-        this.state = 'joining';
-        const signature = signJoinChallenge(
-          this.identity.privateKey,
-          Buffer.from(message.nonce, 'base64'),
-          this.joinName,
-          this.identity.publicKeyDer,
-        );
-        this.write({ type: 'auth', signature: signature.toString('base64') });
-        return;
-      }
-      case 'welcome':
-        return this.onWelcome(message.name, message.peers, message.limits);
       case 'peers':
         this.replacePeers(message.peers);
         this.emit('peers', this.peers());
@@ -512,15 +289,8 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
         // The codec let through only valid names here: nothing in them can reach a terminal raw.
         this.emit('ack', { id: message.id, delivered: message.delivered, missing: message.missing, unkeyed: message.unkeyed });
         return;
-      case 'error':
-        return this.onServerError(message.code, message.message, message.fatal, message.ref);
-      case 'pong':
-        return;
       case 'cluster':
         this.emit('cluster', { state: message.state, message: stripControlCharacters(message.message) });
-        return;
-      case 'shutdown':
-        this.closeReason = `server shut down: ${stripControlCharacters(message.reason)}`;
         return;
       case 'videos':
         this.emit('videos', message.videos.map((video) => ({ ...video, name: stripControlCharacters(video.name) })));
@@ -540,42 +310,6 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
     }
   }
 
-  private onWelcome(name: string, peers: readonly PeerSummary[], limits: AnnouncedLimits): void {
-    // The server may not rename us: only the name we asked for (in any case) is ours.
-    if (!isValidName(name) || nameKey(name) !== nameKey(this.joinName)) {
-      throw new ProtocolError(ErrorCode.INVALID_MESSAGE, `the server welcomed us under a name we did not ask for (asked for ${this.joinName})`);
-    }
-    clearTimeout(this.joinTimer);
-    this.state = 'ready';
-    if (this.keepalive === undefined) {
-      let nonce = 0;
-      this.keepalive = setInterval(() => {
-        if (this.state === 'ready') this.write({ type: 'ping', nonce: nonce++ });
-      }, this.options.keepaliveMs ?? KEEPALIVE_INTERVAL_MS);
-      this.keepalive.unref();
-    }
-    this.joinName = name;
-    this.limits = limits;
-    this.decoder.setLimits({
-      [FrameType.CONTROL]: MAX_FRAME_BYTES_CEILING,
-      [FrameType.MEDIA]: Math.min(MAX_FRAME_BYTES_CEILING, Math.max(MIN_MEDIA_FRAME_BYTES, limits.maxMediaFrameBytes)),
-    });
-    this.replacePeers(peers);
-    this.emit('ready', { name, fingerprint: this.identity.fingerprint, peers: this.peers() });
-    this.settleJoin();
-  }
-
-  private onServerError(code: string, text: string, fatal: boolean, ref?: string): void {
-    const message = stripControlCharacters(text);
-    if (fatal) this.closeReason = `${code}: ${message}`;
-    this.emit('error', { code, message, fatal, ...(ref === undefined ? {} : { ref }) });
-    if (this.state !== 'ready' && this.state !== 'closed') {
-      // A refused join leaves the connection open for rejoin() unless the server said it is closing.
-      this.state = fatal ? this.state : 'connecting';
-      this.settleJoin(new ChatError(asErrorCode(code), message));
-    }
-  }
-
   private onMessage(message: DeliverMessage): void {
     const sender = this.directory.get(message.from);
     const ref = message.envelope.id;
@@ -583,38 +317,17 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
       this.emit('error', { code: ErrorCode.ENVELOPE_INVALID, message: 'message from a peer who is not online', fatal: false, ref });
       return;
     }
-    const addressedToUs = message.to === null || this.directory.isSelf(message.to);
-    let text: string;
+    let opened;
     try {
-      if (!addressedToUs) throw new CryptoError(ErrorCode.ENVELOPE_INVALID, 'message failed verification');
-      // Direct messages come through the pair's ratchet, room messages through the sender's
-      // sender-key chain: both forward secret, and nothing else is accepted. The chains move
-      // only once the message has opened.
-      const source = message.to === null ? this.roomKeys.keyFor(sender.name, message.envelope.senderKey) : this.dmKeyFor(sender, message.envelope.ratchet);
-      const plaintext = openEnvelope({
-        from: sender.name,
-        to: message.to,
-        envelope: message.envelope,
-        senderPublicKey: sender.key.publicKey,
-        messageKey: source.messageKey,
-      });
-      // Replay check only after the signature held, so forged ids cannot fill the table.
-      this.replay.check(message.envelope.id, message.envelope.ts);
-      source.commit();
-      this.checkOrder(sender.name, message);
-      const body = parseBody(plaintext);
-      if ('senderKey' in body) {
-        // A key handover (DMs only): kept even from a held contact, since it shows nothing.
-        if (message.to === null) throw new CryptoError(ErrorCode.ENVELOPE_INVALID, 'message failed verification');
-        this.roomKeys.remember(sender.name, body.senderKey);
-        return;
-      }
-      text = body.text;
+      opened = this.engine.open(message, sender, message.to === null || this.directory.isSelf(message.to));
     } catch (error) {
       if (!(error instanceof ChatError)) throw error;
       this.emit('error', { code: error.code, message: `dropped a message from ${sender.name}: ${error.message}`, fatal: false, ref, peer: sender.name });
       return;
     }
+    this.reportOrder(sender.name, ref, opened.order);
+    // A key handover shows nothing, and is kept even from a held contact.
+    if (opened.kind === 'handover') return;
     if (this.directory.isHeld(sender)) {
       // A verified contact with a new key must not carry on silently: hold its messages until the
       // user compares the new safety number.
@@ -628,58 +341,34 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
       return;
     }
     this.emit('message', {
-      id: message.envelope.id,
+      id: ref,
       from: sender.name,
       to: message.to,
-      text: stripControlCharacters(text),
+      text: stripControlCharacters(opened.text),
       ts: message.envelope.ts,
       verified: sender.trust !== 'changed',
     });
   }
 
-  private dmKeyFor(sender: DirectoryPeer, header: RatchetHeader | undefined): { messageKey: Buffer; commit: () => void } {
-    if (header === undefined) throw new CryptoError(ErrorCode.ENVELOPE_INVALID, 'message failed verification');
-    return this.ratchetWith(sender).receivingKey(header);
-  }
-
-  /** Sender-key chains held for other members, for tests and the memory bound in SECURITY.md. */
-  get roomKeyStats(): SenderKeyStore['stats'] {
-    return this.roomKeys.stats;
-  }
-
   /** Reports messages the server dropped or delivered out of order (the message itself is shown). */
-  private checkOrder(from: string, message: DeliverMessage): void {
-    const { chain, seq, id } = message.envelope;
-    const observation = this.chains.observe(from, chain, message.to === null ? '#room' : 'dm', seq);
-    if (observation.kind === 'gap') {
-      const count = observation.missing === 1 ? '1 message' : `${observation.missing} messages`;
-      this.emit('error', { code: ErrorCode.MESSAGES_MISSING, message: `${count} from ${from} never arrived (dropped on the way)`, fatal: false, ref: id, peer: from });
-    } else if (observation.kind === 'late') {
-      this.emit('error', { code: ErrorCode.MESSAGE_LATE, message: `a message from ${from} arrived out of order`, fatal: false, ref: id, peer: from });
+  private reportOrder(from: string, ref: string, order: ReturnType<E2eEngine['open']>['order']): void {
+    if (order.kind === 'gap') {
+      const count = order.missing === 1 ? '1 message' : `${order.missing} messages`;
+      this.emit('error', { code: ErrorCode.MESSAGES_MISSING, message: `${count} from ${from} never arrived (dropped on the way)`, fatal: false, ref, peer: from });
+    } else if (order.kind === 'late') {
+      this.emit('error', { code: ErrorCode.MESSAGE_LATE, message: `a message from ${from} arrived out of order`, fatal: false, ref, peer: from });
     }
   }
 
-  /** The server broke the protocol or stalled: report it and hang up (ChatClient reconnects). */
-  private failConnection(code: ErrorCode, message: string): void {
-    this.closeReason = `${message}`;
-    this.emit('error', { code, message, fatal: true });
-    this.stream?.destroy();
-  }
-
-  private onStreamClosed(reason: string): void {
-    clearInterval(this.keepalive);
-    clearTimeout(this.joinTimer);
-    if (this.state === 'closed') return;
-    const wasJoining = this.state !== 'ready';
-    this.state = 'closed';
+  private onClosed(reason: string): void {
     this.directory.clear();
-    if (wasJoining) this.settleJoin(new ChatError(ErrorCode.NOT_CONNECTED, reason));
+    this.video.reset();
     this.emit('disconnected', { reason });
   }
 
   // ---- peers ---------------------------------------------------------------------------------
 
-  private replacePeers(peers: readonly PeerSummary[]): void {
+  private replacePeers(peers: WelcomeMessage['peers']): void {
     for (const added of this.directory.replace(peers)) this.reportAdded(added);
   }
 
@@ -697,33 +386,13 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
     if (added.keyChange !== undefined) this.emit('key-changed', added.keyChange);
     if (!added.peer.prekeyUsable) this.reportUnusablePrekey(added.peer.name);
   }
-}
 
-/** The server wants 2..2048 even pixels per side. */
-function evenPixels(n: number): number {
-  return Math.min(2048, Math.max(2, Math.floor(n / 2) * 2));
-}
-
-/** What an envelope carries: text for the user, or a sender-key handover. */
-type MessageBody = { readonly text: string } | { readonly senderKey: SenderKeyGrant };
-
-function parseBody(plaintext: Buffer): MessageBody {
-  const fail = () => new CryptoError(ErrorCode.ENVELOPE_INVALID, 'message failed verification');
-  let body: unknown;
-  try {
-    body = JSON.parse(plaintext.toString('utf8'));
-  } catch {
-    throw fail();
+  private reportUnusablePrekey(name: string): void {
+    this.emit('error', {
+      code: ErrorCode.PEER_PREKEY_INVALID,
+      message: `${name} announced a key no session can start from (a low-order prekey): nothing is sent to ${name}; everyone else still gets your messages`,
+      fatal: false,
+      peer: name,
+    });
   }
-  const obj = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
-  if (typeof obj['text'] === 'string') return { text: obj['text'] };
-  const grant = obj['senderKey'] as Partial<SenderKeyGrant> | undefined;
-  if (typeof grant?.id === 'string' && typeof grant.key === 'string' && typeof grant.n === 'number') {
-    return { senderKey: { id: grant.id, key: grant.key, n: grant.n } };
-  }
-  throw fail();
-}
-
-function asErrorCode(code: string): ErrorCode {
-  return (Object.values(ErrorCode) as string[]).includes(code) ? (code as ErrorCode) : ErrorCode.UNEXPECTED_MESSAGE;
 }

@@ -4,7 +4,8 @@ import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import { ChatError, ErrorCode } from '../core/errors.js';
 import type { ChatSession, PeerView } from './chat-session.js';
-import { describeCommands, parseLine } from './line-command.js';
+import { CommandRunner } from './command-runner.js';
+import { type LineCommand, describeCommands, parseLine } from './line-command.js';
 
 /** Exit codes: 0 left on purpose, 1 refused at join or lost the server. */
 export const EXIT_OK = 0;
@@ -40,31 +41,22 @@ export async function runJsonLineMode(session: ChatSession, input: Readable, out
   );
   session.on('error', (e) => print({ type: 'error', ...e }));
   session.on('cluster', (c) => print({ type: 'cluster', state: c.state, message: c.message }));
-  // Video: events and counts, never pixels.
-  const video = { stream: -1, received: 0, paused: false };
+  // Video: events and counts, never pixels. The counts come from the session's VideoRemote.
+  const received = (stream: number): number => (session.video.isCurrent(stream) ? (session.video.current?.received ?? 0) : 0);
   session.on('videos', (videos) => print({ type: 'videos', videos }));
-  session.on('stream-start', (start) => {
-    if (start.stream !== video.stream) Object.assign(video, { received: 0, paused: false });
-    video.stream = start.stream;
-    print({ ...start });
-  });
-  session.on('video-frame', (frame) => {
-    if (frame.stream === video.stream) video.received++;
-  });
-  session.on('stream-status', (status) => {
-    video.paused = status.paused;
-    print({ ...status, received: video.received });
-  });
-  session.on('stream-end', (end) => {
-    print({ ...end, received: video.received });
-    if (end.stream === video.stream) video.stream = -1;
-  });
+  session.on('stream-start', (start) => print({ ...start }));
+  session.on('stream-status', (status) => print({ ...status, received: received(status.stream) }));
+  session.on('stream-end', (end) => print({ ...end, received: received(end.stream) }));
 
   let quitting = false;
-  const currentStream = (): { readonly id: number; readonly paused: boolean } => {
-    if (video.stream === -1) throw new ChatError(ErrorCode.NO_SUCH_STREAM, 'no video is playing');
-    return { id: video.stream, paused: video.paused };
-  };
+  const commands = new CommandRunner(session, {
+    peers: (peers) => print({ type: 'peers', peers: peers.map(peerJson) }),
+    whois: (peer) => print({ type: 'whois', ...peerJson(peer), firstSeen: peer.firstSeen ?? null }),
+    safetyNumber: (name, number) => print({ type: 'safety-number', name, number }),
+    verified: (peer) => print({ type: 'verified', name: peer.name, fingerprint: peer.fingerprint }),
+    trusted: (peer) => print({ type: 'trusted', name: peer.name, fingerprint: peer.fingerprint }),
+    help: () => print({ type: 'help', commands: describeCommands() }),
+  });
   const disconnected = new Promise<string>((resolve) => session.once('disconnected', (e) => resolve(e.reason)));
   disconnected.then((reason) => print({ type: 'disconnected', reason, expected: quitting }));
 
@@ -89,7 +81,7 @@ export async function runJsonLineMode(session: ChatSession, input: Readable, out
     if (next.done === true) break;
     const command = parseLine(next.value);
     if (command.kind === 'quit') break;
-    runCommand(session, command, print, currentStream);
+    runCommand(session, commands, command, print);
   }
   quitting = true;
   lines.close();
@@ -101,16 +93,14 @@ export async function runJsonLineMode(session: ChatSession, input: Readable, out
 /** The pixel box asked for by :play in line mode: an 80x24-cell pane's worth. */
 export const JSON_MODE_VIDEO_BOX = { width: 80, height: 48 } as const;
 
-function runCommand(
-  session: ChatSession,
-  command: ReturnType<typeof parseLine>,
-  print: (event: Record<string, unknown>) => void,
-  currentStream: () => { readonly id: number; readonly paused: boolean },
-): void {
+function runCommand(session: ChatSession, commands: CommandRunner, line: LineCommand, print: (event: Record<string, unknown>) => void): void {
   try {
-    switch (command.kind) {
+    const command = commands.run(line);
+    switch (command?.kind) {
+      case undefined:
       case 'empty':
       case 'room':
+      case 'clear':
       case 'quit':
         return;
       case 'say':
@@ -120,49 +110,9 @@ function runCommand(
         if (command.text === null) throw new ChatError(ErrorCode.USAGE, 'usage: :dm NAME TEXT');
         session.sendDirect(command.to, command.text);
         return;
-      case 'peers':
-        print({ type: 'peers', peers: session.peers().map(peerJson) });
-        return;
-      case 'trust': {
-        const peer = session.trust(command.name);
-        print({ type: 'trusted', name: peer.name, fingerprint: peer.fingerprint });
-        return;
-      }
-      case 'help':
-        print({ type: 'help', commands: describeCommands() });
-        return;
-      case 'verify': {
-        if (!command.confirm) {
-          print({ type: 'safety-number', name: command.name, number: session.safetyNumberWith(command.name) });
-          return;
-        }
-        const peer = session.verify(command.name);
-        print({ type: 'verified', name: peer.name, fingerprint: peer.fingerprint });
-        return;
-      }
-      case 'whois': {
-        const peer = session.peer(command.name);
-        if (peer === undefined) throw new ChatError(ErrorCode.NO_SUCH_PEER, `${command.name} is not online`);
-        print({ type: 'whois', ...peerJson(peer), firstSeen: peer.firstSeen ?? null });
-        return;
-      }
-      case 'clear':
-        return;
-      case 'videos':
-        return session.listVideos();
       case 'play':
         if (command.ffplay) throw new ChatError(ErrorCode.USAGE, '--ffplay needs the TUI; line mode reports counts only');
-        return session.play(command.video, JSON_MODE_VIDEO_BOX.width, JSON_MODE_VIDEO_BOX.height);
-      case 'stop':
-        return session.stopVideo(currentStream().id);
-      case 'pause': {
-        const stream = currentStream();
-        return session.pauseVideo(stream.id, !stream.paused);
-      }
-      case 'seek':
-        return session.seekVideo(currentStream().id, command.seconds * 1000);
-      case 'invalid':
-        throw new ChatError(ErrorCode.USAGE, command.message);
+        return session.video.play(command.video, JSON_MODE_VIDEO_BOX.width, JSON_MODE_VIDEO_BOX.height);
     }
   } catch (error) {
     if (!(error instanceof ChatError)) throw error;

@@ -1,9 +1,11 @@
 // A minimal typed event emitter: each event name maps to exactly one payload type.
 import { EventEmitter } from 'node:events';
 
-export type EventMap = Record<string, unknown>;
-
-export class TypedEmitter<Events extends EventMap> {
+/**
+ * Events: an interface from event name to payload, without an index signature, so that a
+ * misspelled event name (`on('mesage', …)`) is a type error.
+ */
+export class TypedEmitter<Events extends object> {
   private readonly emitter = new EventEmitter();
 
   on<K extends keyof Events & string>(event: K, listener: (payload: Events[K]) => void): this {

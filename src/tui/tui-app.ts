@@ -2,10 +2,10 @@
 // ChatViewModel; client events go to the view model; a throttled render draws both. No protocol or
 // crypto code lives here.
 import blessed from 'blessed';
-import contrib from 'blessed-contrib';
 import type { ChatClient } from '../client/chat-client.js';
 import { LINE_COMMANDS, type LineCommand, describeCommands, parseLine } from '../client/line-command.js';
-import { ChatError } from '../core/errors.js';
+import { ChatError, ErrorCode } from '../core/errors.js';
+import { type CommandOutput, CommandRunner } from '../client/command-runner.js';
 import { formatFingerprint, shortFingerprint } from '../core/fingerprint.js';
 import { ChatViewModel, ROOM_ID, dmId } from './chat-view-model.js';
 import { Completer } from './completion.js';
@@ -57,6 +57,7 @@ class TuiApp {
   private readonly helpBox: blessed.Widgets.BoxElement;
   private readonly tooSmallBox: blessed.Widgets.BoxElement;
   private readonly video: VideoPane;
+  private readonly commands: CommandRunner;
   private renderTimer: NodeJS.Timeout | undefined;
   private stickToBottom = true;
   private renderedConversation = '';
@@ -81,17 +82,25 @@ class TuiApp {
     // blessed installs process-wide handlers that exit on uncaught errors; this is the TUI process,
     // where that is acceptable, and the daemon never loads this file (spec/architecture.spec.ts).
     this.main = blessed.box({ parent: this.screen, top: 0, left: 0, width: '100%', height: this.mainHeight(1) });
-    // blessed-contrib's grid splits the main area: peers a quarter, the log the rest.
-    const grid = new contrib.grid({ rows: 1, cols: 4, screen: this.main as unknown as blessed.Widgets.Screen });
-    this.peerBox = grid.set(0, 0, 1, 1, blessed.box, { label: ' peers ', tags: true }) as blessed.Widgets.BoxElement;
-    this.logBox = grid.set(0, 1, 1, 3, blessed.box, {
+    // The main area: peers a quarter, the log the rest (percentages of the parent, as blessed does).
+    const border = { type: 'line' } as const;
+    const style = { border: { fg: 'cyan' } };
+    this.peerBox = blessed.box({ parent: this.main, top: 0, left: 0, width: '25%', height: '100%', label: ' peers ', tags: true, border, style });
+    this.logBox = blessed.box({
+      parent: this.main,
+      top: 0,
+      left: '25%',
+      width: '75%',
+      height: '100%',
       label: ' #room ',
       tags: true,
       scrollable: true,
       alwaysScroll: true,
       mouse: true,
+      border,
+      style,
       scrollbar: { ch: ' ', style: { bg: 'gray' } },
-    }) as blessed.Widgets.BoxElement;
+    });
     this.inputBox = blessed.box({ parent: this.screen, bottom: 1, left: 0, width: '100%', height: 1, tags: true });
     this.statusBox = blessed.box({ parent: this.screen, bottom: 0, left: 0, width: '100%', height: 1, tags: true, style: { bg: 'blue', fg: 'white' } });
     this.helpBox = blessed.box({
@@ -108,6 +117,7 @@ class TuiApp {
       style: { border: { fg: 'cyan' } },
       content: helpText(),
     });
+    this.commands = new CommandRunner(this.client, this.commandOutput());
     this.video = new VideoPane({
       screen: this.screen,
       client: this.client,
@@ -370,8 +380,10 @@ class TuiApp {
     this.stickToBottom = true;
   }
 
-  private runCommand(command: LineCommand): void {
-    switch (command.kind) {
+  private runCommand(line: LineCommand): void {
+    const command = this.commands.run(line);
+    switch (command?.kind) {
+      case undefined:
       case 'empty':
         return;
       case 'say':
@@ -379,61 +391,47 @@ class TuiApp {
       case 'dm': {
         const peer = this.model.peers.find((p) => p.name.toLowerCase() === command.to.toLowerCase());
         const name = peer?.name ?? command.to;
-        if (peer === undefined && command.text === null) throw new ChatError('CHAT_ERR_NO_SUCH_PEER', `${command.to} is not online`);
+        if (peer === undefined && command.text === null) throw new ChatError(ErrorCode.NO_SUCH_PEER, `${command.to} is not online`);
         this.model.openDirect(name);
         if (command.text !== null) this.send(name, command.text);
         return;
       }
       case 'room':
         return this.model.openRoom();
-      case 'peers': {
-        const list = this.model.peers.map((p) => `${p.name}${p.isSelf ? ' (you)' : ''}${p.trust === 'changed' ? ' [KEY CHANGED]' : p.verified ? ' [verified]' : ''}`);
-        return this.model.addSystem(`online (${list.length}): ${list.join(', ')}`);
-      }
-      case 'whois': {
-        const peer = this.client.peer(command.name);
-        if (peer === undefined) throw new ChatError('CHAT_ERR_NO_SUCH_PEER', `${command.name} is not online`);
+      case 'play':
+        return this.video.play(command.video, command.ffplay);
+      case 'clear':
+        return this.model.clearCurrent();
+      case 'quit':
+        return void this.quit();
+    }
+  }
+
+  /** How the shared commands (core of CommandRunner) show their results here: as log lines. */
+  private commandOutput(): CommandOutput {
+    return {
+      peers: (peers) => {
+        const list = peers.map((p) => `${p.name}${p.isSelf ? ' (you)' : ''}${p.trust === 'changed' ? ' [KEY CHANGED]' : p.verified ? ' [verified]' : ''}`);
+        this.model.addSystem(`online (${list.length}): ${list.join(', ')}`);
+      },
+      whois: (peer) => {
         const state = peer.isSelf ? 'this is you' : peer.trust === 'changed' ? 'KEY CHANGED since first seen' : peer.verified ? 'verified by you' : 'not verified (trusted on first use)';
         const seen = peer.firstSeen === undefined ? 'now' : new Date(peer.firstSeen).toISOString().replace('T', ' ').slice(0, 16) + ' UTC';
         const lookalike = peer.lookalikeOf === undefined ? '' : `\nLOOKS LIKE ${peer.lookalikeOf}, a different name: check the fingerprint`;
         this.model.addSystem(`${peer.name}: ${state}; key first seen ${seen}\nfingerprint ${formatFingerprint(peer.fingerprint)}${lookalike}`);
-        return;
-      }
-      case 'verify': {
-        if (!command.confirm) {
-          const number = this.client.safetyNumberWith(command.name);
-          return this.model.addSystem(
-            `safety number with ${command.name}:\n${number}\nCompare it with ${command.name} (read it aloud, or side by side). If it matches: :verify ${command.name} confirm`,
-          );
-        }
-        const peer = this.client.verify(command.name);
+      },
+      safetyNumber: (name, number) =>
+        this.model.addSystem(`safety number with ${name}:\n${number}\nCompare it with ${name} (read it aloud, or side by side). If it matches: :verify ${name} confirm`),
+      verified: (peer) => {
         this.model.setPeers(this.client.peers());
-        return this.model.addSystem(`${peer.name} is now verified (fingerprint ${formatFingerprint(peer.fingerprint)})`);
-      }
-      case 'trust': {
-        const peer = this.client.trust(command.name);
+        this.model.addSystem(`${peer.name} is now verified (fingerprint ${formatFingerprint(peer.fingerprint)})`);
+      },
+      trusted: (peer) => {
         this.model.setPeers(this.client.peers());
-        return this.model.addSystem(`accepted ${peer.name}'s current key (${shortFingerprint(peer.fingerprint)}), unverified`);
-      }
-      case 'videos':
-        return this.video.list();
-      case 'play':
-        return this.video.play(command.video, command.ffplay);
-      case 'stop':
-        return this.video.stop();
-      case 'pause':
-        return this.video.togglePause();
-      case 'seek':
-        return this.video.seek(command.seconds);
-      case 'clear':
-        return this.model.clearCurrent();
-      case 'help':
-        return this.toggleHelp(true);
-      case 'quit':
-        return void this.quit();
-      case 'invalid':
-        throw new ChatError('CHAT_ERR_USAGE', command.message);
-    }
+        this.model.addSystem(`accepted ${peer.name}'s current key (${shortFingerprint(peer.fingerprint)}), unverified`);
+      },
+      help: () => this.toggleHelp(true),
+    };
   }
 
   private send(to: string | null, text: string): void {

@@ -3,7 +3,6 @@
 // ffplay alternative, and the :videos / :play / :stop / :pause / :seek commands.
 import blessed from 'blessed';
 import type { ChatClient } from '../client/chat-client.js';
-import { ChatError, ErrorCode } from '../core/errors.js';
 import type { StreamStartMessage, VideoInfo } from '../core/messages.js';
 import { FfplaySink, findFfplay } from '../video/ffplay-sink.js';
 import type { ColorMode } from '../video/half-block-renderer.js';
@@ -31,15 +30,12 @@ const MAX_VIDEO_SHARE = 0.62;
 /** Rows the log keeps below the video, at least. */
 const MIN_LOG_ROWS = 6;
 
+/** How the current stream is shown; what it is (name, position, paused) lives in the client's VideoRemote. */
 interface ActiveStream {
   readonly kind: PlayerKind;
   /** The ffplay binary, for kind 'ffplay' (checked before the request went out). */
   readonly ffplayPath: string | undefined;
-  start: StreamStartMessage | undefined;
-  name: string;
-  positionMs: number;
-  paused: boolean;
-  serverDropped: number;
+  readonly name: string;
   terminal: TerminalVideoPlayer | undefined;
   ffplay: FfplaySink | undefined;
   /** The pixel box last asked of the server. */
@@ -64,15 +60,11 @@ export class VideoPane {
     client.on('poster', ({ name, jpeg }) => void this.showPoster(name, jpeg));
     client.on('stream-start', (start) => this.onStreamStart(start));
     client.on('stream-status', (status) => {
-      if (this.stream?.start?.stream !== status.stream) return;
-      this.stream.positionMs = status.positionMs;
-      this.stream.paused = status.paused;
-      this.stream.serverDropped = status.dropped;
-      options.changed();
+      if (client.video.isCurrent(status.stream)) options.changed();
     });
     client.on('stream-end', (end) => {
       const stream = this.stream;
-      if (stream?.start?.stream !== end.stream) return;
+      if (stream === undefined || !client.video.isCurrent(end.stream)) return;
       const stats = stream.terminal?.stats;
       const drawn = stats === undefined ? '' : `; drew ${stats.drawn}, ${Math.round(stats.bytesWritten / Math.max(1, stats.drawn) / 1024)} KB a frame, quality level ${stats.qualityLevel}`;
       const detail = `${end.sent} frames sent, ${end.dropped} dropped by the server, ${stats?.skipped ?? 0} skipped here${drawn}`;
@@ -82,7 +74,7 @@ export class VideoPane {
     });
     client.on('video-frame', (frame) => {
       const stream = this.stream;
-      if (stream?.start?.stream !== frame.stream) return;
+      if (stream === undefined || !client.video.isCurrent(frame.stream)) return;
       stream.terminal?.onFrame(frame);
       stream.ffplay?.onFrame(frame);
     });
@@ -99,16 +91,17 @@ export class VideoPane {
   /** For the status bar: "name 1.2s/5.0s", or null when nothing plays. */
   get statusText(): string | null {
     const stream = this.stream;
-    if (stream === undefined) return null;
-    const duration = stream.start === undefined ? '…' : `${(stream.start.durationMs / 1000).toFixed(1)}s`;
+    const state = this.options.client.video.current;
+    if (stream === undefined || state === undefined) return null;
+    const duration = state.start === undefined ? '…' : `${(state.start.durationMs / 1000).toFixed(1)}s`;
     const where = stream.kind === 'ffplay' ? ' in ffplay' : '';
-    const skipped = stream.serverDropped + (stream.terminal?.stats.skipped ?? 0);
+    const skipped = state.serverDropped + (stream.terminal?.stats.skipped ?? 0);
     const drops = skipped > 0 ? ` (${skipped} dropped)` : '';
-    return `${stream.name} ${(stream.positionMs / 1000).toFixed(1)}s/${duration}${stream.paused ? ' paused' : ''}${drops}${where}`;
+    return `${stream.name} ${(state.positionMs / 1000).toFixed(1)}s/${duration}${state.paused ? ' paused' : ''}${drops}${where}`;
   }
 
   list(): void {
-    this.options.client.online.listVideos();
+    this.options.client.video.list();
   }
 
   play(name: string, ffplay: boolean): void {
@@ -117,23 +110,21 @@ export class VideoPane {
     const ffplayPath = kind === 'ffplay' ? findFfplay(this.options.ffplayPath) : undefined;
     this.close(true);
     const requested = kind === 'ffplay' ? { width: 640, height: 360 } : this.pixelBox();
-    this.stream = { kind, ffplayPath, start: undefined, name, positionMs: 0, paused: false, serverDropped: 0, terminal: undefined, ffplay: undefined, requested };
-    this.options.client.online.play(name, requested.width, requested.height);
+    this.options.client.video.play(name, requested.width, requested.height);
+    this.stream = { kind, ffplayPath, name, terminal: undefined, ffplay: undefined, requested };
     this.options.changed();
   }
 
   stop(): void {
-    const id = this.requireStream();
-    this.options.client.online.stopVideo(id);
+    this.options.client.video.stop();
   }
 
   togglePause(): void {
-    const id = this.requireStream();
-    this.options.client.online.pauseVideo(id, !this.stream!.paused);
+    this.options.client.video.togglePause();
   }
 
   seek(seconds: number): void {
-    this.options.client.online.seekVideo(this.requireStream(), seconds * 1000);
+    this.options.client.video.seek(seconds * 1000);
   }
 
   /** Overlays (help) cover the pane: stop drawing until they close. */
@@ -154,7 +145,8 @@ export class VideoPane {
       this.repaintUnderFrames();
       return 0;
     }
-    const rows = stream.start === undefined ? 1 : Math.ceil(stream.start.height / 2);
+    const start = this.options.client.video.current?.start;
+    const rows = start === undefined ? 1 : Math.ceil(start.height / 2);
     const height = Math.min(rows + 2, this.maxRows() + 2);
     this.box.left = column.left;
     this.box.top = 0;
@@ -163,9 +155,9 @@ export class VideoPane {
     this.box.setLabel(` ▶ ${escapeTags(stream.name)} `);
     // Resize the stream when the box it may use changed (terminal resized).
     const box = this.pixelBox();
-    if (stream.start !== undefined && (box.width !== stream.requested.width || box.height !== stream.requested.height)) {
+    if (start !== undefined && (box.width !== stream.requested.width || box.height !== stream.requested.height)) {
       stream.requested = box;
-      this.options.client.online.resizeVideo(stream.start.stream, box.width, box.height);
+      this.options.client.video.resize(box.width, box.height);
     }
     return height;
   }
@@ -221,7 +213,7 @@ export class VideoPane {
     const rows = videos.map((v) => `  ${v.name}  ${(v.durationMs / 1000).toFixed(1)}s  ${v.width}x${v.height}  ${Math.round(v.fps * 100) / 100} fps  ${formatBytes(v.bytes)}`);
     this.options.say(`videos (:play NAME):\n${rows.join('\n')}`);
     // A still of each (the first few), drawn by terminal-image below the list.
-    for (const video of videos.slice(0, MAX_POSTERS)) this.options.client.online.requestPoster(video.name, POSTER_COLS, POSTER_ROWS * 2);
+    for (const video of videos.slice(0, MAX_POSTERS)) this.options.client.video.poster(video.name, POSTER_COLS, POSTER_ROWS * 2);
   }
 
   private async showPoster(name: string, jpeg: Buffer): Promise<void> {
@@ -235,8 +227,7 @@ export class VideoPane {
 
   private onStreamStart(start: StreamStartMessage): void {
     const stream = this.stream;
-    if (stream === undefined || (stream.start !== undefined && stream.start.stream !== start.stream)) return;
-    stream.start = start;
+    if (stream === undefined || !this.options.client.video.isCurrent(start.stream)) return;
     if (stream.kind === 'ffplay') {
       if (stream.ffplay === undefined) {
         stream.ffplay = new FfplaySink(stream.ffplayPath!, `tui-chat: ${start.name}`, start.fps, () => {
@@ -266,17 +257,11 @@ export class VideoPane {
     this.stream = undefined;
     stream.terminal?.stop();
     stream.ffplay?.end();
-    if (announce && stream.start !== undefined && this.options.client.state === 'online') {
-      this.options.client.online.stopVideo(stream.start.stream);
+    if (announce && this.options.client.video.current?.start !== undefined && this.options.client.state === 'online') {
+      this.options.client.video.stop();
     }
     this.drawnArea = '';
     this.options.changed();
-  }
-
-  private requireStream(): number {
-    const id = this.stream?.start?.stream;
-    if (id === undefined) throw new ChatError(ErrorCode.NO_SUCH_STREAM, 'no video is playing');
-    return id;
   }
 
   private maxRows(): number {

@@ -1,0 +1,206 @@
+// The end-to-end engine: seals what the user sends and opens what arrives, with no I/O. It holds
+// this connection's chain id and prekey, the send counters, the Double Ratchets with each peer,
+// our room sender-key chain and the members' chains, the replay guard and the order tracker. The
+// session hands it peers (already validated by the PeerDirectory) and writes what it returns.
+import { randomBytes } from 'node:crypto';
+import { type ChainObservation, ChainTracker } from '../core/chain-tracker.js';
+import { DoubleRatchet, type RatchetHeader, type X25519KeyPair, generateX25519 } from '../core/double-ratchet.js';
+import { type MessageKeySource, openEnvelope, sealEnvelope } from '../core/envelope.js';
+import { ChatError, CryptoError, ErrorCode } from '../core/errors.js';
+import type { Identity } from '../core/identity.js';
+import type { DeliverMessage, SendMessage } from '../core/messages.js';
+import { ReplayGuard, type ReplayGuardOptions } from '../core/replay-guard.js';
+import { type SenderKeyGrant, SenderKeyChain } from '../core/sender-key.js';
+import { type SenderKeyBudget, SenderKeyStore } from '../core/sender-key-store.js';
+import type { DirectoryPeer } from './peer-directory.js';
+
+export interface E2eEngineOptions {
+  readonly identity: Identity;
+  /** Our name right now (it can change while joining, when a name is refused). */
+  readonly selfName: () => string;
+  readonly replay?: ReplayGuardOptions;
+  /** Budget for other members' room sender keys; default DEFAULT_SENDER_KEY_BUDGET. */
+  readonly senderKeyBudget?: SenderKeyBudget;
+}
+
+/** What an envelope carries: text for the user, or a sender-key handover. */
+export type MessageBody = { readonly text: string } | { readonly senderKey: SenderKeyGrant };
+
+/** A room message sealed for the members who hold our chain, with the handovers it needed first. */
+export interface SealedRoom {
+  /** To write in this order: key handovers (DMs), then the room message itself. */
+  readonly sends: readonly SendMessage[];
+  readonly id: string;
+  /** Members the message is keyed for. */
+  readonly members: readonly DirectoryPeer[];
+  /** Members a handover failed for (an unusable prekey): marked so, and left out. */
+  readonly unreachable: readonly DirectoryPeer[];
+  /**
+   * Set when the room message itself was refused (over the server's frame limit): `sends` then
+   * holds only the handovers, which must still go out, since the members' chains moved.
+   */
+  readonly refused?: ChatError;
+}
+
+/** What an opened envelope held, and what its sequence number says about the ones before it. */
+export type Opened =
+  | { readonly kind: 'text'; readonly text: string; readonly order: ChainObservation }
+  | { readonly kind: 'handover'; readonly order: ChainObservation };
+
+/** Checks a sealed message before it counts as sent (the server's frame limit); throws to refuse it. */
+export type SendCheck = (message: SendMessage) => void;
+
+function failed(): CryptoError {
+  return new CryptoError(ErrorCode.ENVELOPE_INVALID, 'message failed verification');
+}
+
+export class E2eEngine {
+  /** This connection's X25519 prekey: announced signed at join. */
+  readonly prekey: X25519KeyPair = generateX25519();
+  /** Our chain: fresh per connection, so counters restart without looking like a replay. */
+  private readonly chainId = randomBytes(9).toString('base64url');
+  private readonly replay: ReplayGuard;
+  private readonly order = new ChainTracker();
+  /** Next seq per conversation we send in ('#room' or the recipient's lowercase name). */
+  private readonly sendCounters = new Map<string, number>();
+  /** One Double Ratchet per DM peer (lowercase name), tied to the prekey it started from. */
+  private readonly ratchets = new Map<string, { readonly prekey: string; readonly ratchet: DoubleRatchet }>();
+  /** Our current sender-key chain for the room, and the members who hold it. */
+  private roomChain: { readonly chain: SenderKeyChain; readonly membership: string } | undefined;
+  /** Members' sender-key chains, with a budget per sender. */
+  private readonly roomKeys: SenderKeyStore;
+
+  constructor(private readonly options: E2eEngineOptions) {
+    this.replay = new ReplayGuard(options.replay);
+    this.roomKeys = new SenderKeyStore(options.senderKeyBudget);
+  }
+
+  /** Sender-key chains held for other members (tests, and the memory bound in SECURITY.md). */
+  get roomKeyStats(): SenderKeyStore['stats'] {
+    return this.roomKeys.stats;
+  }
+
+  /**
+   * Seals a room message for `candidates` under our sender-key chain, replaced by a fresh one
+   * (handed to each member over the pairwise ratchets) whenever the members differ from those who
+   * hold the current one: a member who left cannot read on, and a newcomer cannot read back. A
+   * member the handover fails for is marked unusable and left out; the others get the chain.
+   */
+  sealRoom(text: string, candidates: readonly DirectoryPeer[], check: SendCheck): SealedRoom {
+    const sends: SendMessage[] = [];
+    const unreachable: DirectoryPeer[] = [];
+    let members = [...candidates];
+    let chain = this.roomChain?.chain;
+    if (chain === undefined || this.roomChain!.membership !== membershipOf(candidates)) {
+      chain = new SenderKeyChain();
+      const grant = chain.grant();
+      members = [];
+      for (const member of candidates) {
+        try {
+          sends.push(this.seal(member.name, { senderKey: grant }, [], { ratchet: this.ratchetWith(member).nextSendingKey() }, check));
+          members.push(member);
+        } catch (error) {
+          if (!(error instanceof CryptoError)) throw error;
+          member.prekeyUsable = false;
+          unreachable.push(member);
+        }
+      }
+      this.roomChain = { chain, membership: membershipOf(members) };
+    }
+    let room: SendMessage;
+    try {
+      room = this.seal(null, { text }, members, { roomKey: chain.next() }, check);
+    } catch (error) {
+      if (!(error instanceof ChatError)) throw error;
+      return { sends, id: '', members, unreachable, refused: error };
+    }
+    return { sends: [...sends, room], id: room.envelope.id, members, unreachable };
+  }
+
+  /** Seals a DM through the pair's Double Ratchet. */
+  sealDirect(peer: DirectoryPeer, text: string, check: SendCheck): SendMessage {
+    return this.seal(peer.name, { text }, [], { ratchet: this.ratchetWith(peer).nextSendingKey() }, check);
+  }
+
+  /**
+   * Opens a delivered envelope from `sender`: the signature, the key (the pair's ratchet for a DM,
+   * the sender's chain for the room), then the replay check. The chains move only once the message
+   * has opened, so a forgery costs nothing. Throws ChatError (ENVELOPE_INVALID, REPLAY).
+   */
+  open(message: DeliverMessage, sender: DirectoryPeer, addressedToUs: boolean): Opened {
+    if (!addressedToUs) throw failed();
+    const source = message.to === null ? this.roomKeys.keyFor(sender.name, message.envelope.senderKey) : this.dmKeyFor(sender, message.envelope.ratchet);
+    const plaintext = openEnvelope({ from: sender.name, to: message.to, envelope: message.envelope, senderPublicKey: sender.key.publicKey, messageKey: source.messageKey });
+    // Replay check only after the signature held, so forged ids cannot fill the table.
+    this.replay.check(message.envelope.id, message.envelope.ts);
+    source.commit();
+    const order = this.order.observe(sender.name, message.envelope.chain, message.to === null ? '#room' : 'dm', message.envelope.seq);
+    const body = parseBody(plaintext);
+    if ('text' in body) return { kind: 'text', text: body.text, order };
+    // Handovers travel as DMs only.
+    if (message.to === null) throw failed();
+    this.roomKeys.remember(sender.name, body.senderKey);
+    return { kind: 'handover', order };
+  }
+
+  private dmKeyFor(sender: DirectoryPeer, header: RatchetHeader | undefined): { messageKey: Buffer; commit: () => void } {
+    if (header === undefined) throw failed();
+    return this.ratchetWith(sender).receivingKey(header);
+  }
+
+  /**
+   * The Double Ratchet with this peer, started from both prekeys on first use. A peer that
+   * reconnected has a new prekey: the old ratchet (and its keys) are dropped for a new one.
+   */
+  private ratchetWith(peer: DirectoryPeer): DoubleRatchet {
+    const key = peer.name.toLowerCase();
+    const prekey = peer.prekey.toString('base64');
+    const existing = this.ratchets.get(key);
+    if (existing !== undefined && existing.prekey === prekey) return existing.ratchet;
+    const ratchet = DoubleRatchet.start({ name: this.options.selfName(), prekey: this.prekey }, { name: peer.name, prekey: peer.prekey });
+    this.ratchets.set(key, { prekey, ratchet });
+    return ratchet;
+  }
+
+  /**
+   * Seals one envelope. Room messages name their recipients with no wrapped key (members hold our
+   * sender key); DMs carry none at all. The counter moves only once `check` accepted the message.
+   */
+  private seal(to: string | null, body: MessageBody, recipients: readonly DirectoryPeer[], key: MessageKeySource, check: SendCheck): SendMessage {
+    const conversation = to === null ? '#room' : to.toLowerCase();
+    const seq = this.sendCounters.get(conversation) ?? 0;
+    const envelope = sealEnvelope({
+      senderName: this.options.selfName(),
+      senderKey: this.options.identity.privateKey,
+      chain: this.chainId,
+      seq,
+      to,
+      plaintext: Buffer.from(JSON.stringify(body), 'utf8'),
+      ...key,
+    });
+    const message: SendMessage = { type: 'send', to, envelope, keys: Object.fromEntries(recipients.map((peer) => [peer.name, ''])) };
+    check(message);
+    this.sendCounters.set(conversation, seq + 1);
+    return message;
+  }
+}
+
+function membershipOf(members: readonly DirectoryPeer[]): string {
+  return members.map((peer) => peer.name.toLowerCase()).sort().join('\u0000');
+}
+
+function parseBody(plaintext: Buffer): MessageBody {
+  let body: unknown;
+  try {
+    body = JSON.parse(plaintext.toString('utf8'));
+  } catch {
+    throw failed();
+  }
+  const obj = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
+  if (typeof obj['text'] === 'string') return { text: obj['text'] };
+  const grant = obj['senderKey'] as Partial<SenderKeyGrant> | undefined;
+  if (typeof grant?.id === 'string' && typeof grant.key === 'string' && typeof grant.n === 'number') {
+    return { senderKey: { id: grant.id, key: grant.key, n: grant.n } };
+  }
+  throw failed();
+}
