@@ -1,0 +1,129 @@
+// The end-to-end engine on its own: no sockets, no server; two engines hand each other what they seal.
+import assert from 'node:assert/strict';
+import { before, describe, it } from 'node:test';
+import { E2eEngine } from '../../src/client/e2e-engine.js';
+import { KnownPeers } from '../../src/client/known-peers.js';
+import { type DirectoryPeer, PeerDirectory } from '../../src/client/peer-directory.js';
+import { ChatError, ErrorCode } from '../../src/core/errors.js';
+import type { Identity } from '../../src/core/identity.js';
+import type { DeliverMessage, PeerSummary, SendMessage } from '../../src/core/messages.js';
+import { buildHello, signPrekey } from '../../src/core/prekey.js';
+import { testIdentity } from '../helpers/identities.js';
+
+let ids: Identity[];
+before(async () => {
+  ids = await Promise.all([0, 1, 2].map(testIdentity));
+});
+
+const accept = () => undefined;
+
+interface Party {
+  readonly name: string;
+  readonly engine: E2eEngine;
+  readonly directory: PeerDirectory;
+}
+
+function party(name: string, identity: Identity): Party {
+  const engine = new E2eEngine({ identity, selfName: () => name });
+  return { name, engine, directory: new PeerDirectory(KnownPeers.inMemory(), () => name, identity.fingerprint) };
+}
+
+function summaryOf(name: string, identity: Identity, party: Party): PeerSummary {
+  const hello = buildHello(identity, name, party.engine.prekey);
+  return { name, publicKey: identity.publicKeyBase64, prekey: hello.prekey, prekeySig: hello.prekeySig, fingerprint: identity.fingerprint, joinedAt: 1 };
+}
+
+/** `viewer`'s directory entry for `name`. */
+function peerIn(viewer: Party, name: string): DirectoryPeer {
+  return viewer.directory.get(name)!;
+}
+
+/** What the server would deliver of a send, to `to` (or the room). */
+function deliver(from: string, send: SendMessage): DeliverMessage {
+  return { type: 'message', from, to: send.to, envelope: send.envelope, key: '' };
+}
+
+describe('E2eEngine', () => {
+  let alice: Party;
+  let bob: Party;
+  let carol: Party;
+
+  before(() => {
+    alice = party('alice', ids[0]!);
+    bob = party('bob', ids[1]!);
+    carol = party('carol', ids[2]!);
+    for (const viewer of [alice, bob, carol]) {
+      for (const [p, id] of [[alice, ids[0]!], [bob, ids[1]!], [carol, ids[2]!]] as const) viewer.directory.add(summaryOf(p.name, id, p));
+    }
+  });
+
+  it('hands its room sender key over the ratchet first, then seals the room message under it', () => {
+    const sealed = alice.engine.sealRoom('hello room', [peerIn(alice, 'bob'), peerIn(alice, 'carol')], accept);
+    assert.deepEqual(sealed.sends.map((s) => s.to), ['bob', 'carol', null]);
+    assert.deepEqual(Object.keys(sealed.sends.at(-1)!.keys).sort(), ['bob', 'carol']);
+    for (const reader of [bob, carol]) {
+      const handover = sealed.sends.find((s) => s.to === reader.name)!;
+      assert.equal(reader.engine.open(deliver('alice', handover), peerIn(reader, 'alice'), true).kind, 'handover');
+      const opened = reader.engine.open(deliver('alice', sealed.sends.at(-1)!), peerIn(reader, 'alice'), true);
+      assert.deepEqual(opened.kind === 'text' && opened.text, 'hello room');
+    }
+  });
+
+  it('keeps the chain while the members stay, and hands a new one when they change', () => {
+    const same = alice.engine.sealRoom('again', [peerIn(alice, 'bob'), peerIn(alice, 'carol')], accept);
+    assert.equal(same.sends.length, 1, 'no handover for the same members');
+    const fewer = alice.engine.sealRoom('without carol', [peerIn(alice, 'bob')], accept);
+    assert.deepEqual(fewer.sends.map((s) => s.to), ['bob', null]);
+    // carol, who still holds the old chain, cannot read the message under the new one.
+    assert.throws(() => carol.engine.open(deliver('alice', fewer.sends.at(-1)!), peerIn(carol, 'alice'), true), { code: ErrorCode.ENVELOPE_INVALID });
+  });
+
+  it('carries DMs both ways through the Double Ratchet and refuses a replay', () => {
+    const toBob = alice.engine.sealDirect(peerIn(alice, 'bob'), 'secret', accept);
+    const opened = bob.engine.open(deliver('alice', toBob), peerIn(bob, 'alice'), true);
+    assert.deepEqual(opened.kind === 'text' && opened.text, 'secret');
+    assert.throws(() => bob.engine.open(deliver('alice', toBob), peerIn(bob, 'alice'), true), (error: Error & { code?: string }) => error.code === ErrorCode.ENVELOPE_INVALID || error.code === ErrorCode.REPLAY);
+    const back = bob.engine.sealDirect(peerIn(bob, 'alice'), 'reply', accept);
+    const reply = alice.engine.open(deliver('bob', back), peerIn(alice, 'bob'), true);
+    assert.deepEqual(reply.kind === 'text' && reply.text, 'reply');
+  });
+
+  it('refuses a DM that was not addressed to it, and one from another sender than signed it', () => {
+    const toCarol = alice.engine.sealDirect(peerIn(alice, 'carol'), 'for carol', accept);
+    assert.throws(() => bob.engine.open(deliver('alice', toCarol), peerIn(bob, 'alice'), false), { code: ErrorCode.ENVELOPE_INVALID });
+    const fromAlice = alice.engine.sealDirect(peerIn(alice, 'bob'), 'hi', accept);
+    assert.throws(() => bob.engine.open(deliver('carol', fromAlice), peerIn(bob, 'carol'), true), { code: ErrorCode.ENVELOPE_INVALID });
+  });
+
+  it('reports the gap when a message in a sender\'s chain went missing', () => {
+    alice.engine.sealDirect(peerIn(alice, 'carol'), 'one, which the server drops', accept);
+    const second = alice.engine.sealDirect(peerIn(alice, 'carol'), 'two', accept);
+    const opened = carol.engine.open(deliver('alice', second), peerIn(carol, 'alice'), true);
+    assert.equal(opened.order.kind, 'gap');
+  });
+
+  it('leaves out a member whose prekey is a low-order point, and keys the rest', () => {
+    const zeros = Buffer.alloc(32);
+    alice.directory.add({ name: 'dave', publicKey: ids[2]!.publicKeyBase64, prekey: zeros.toString('base64'), prekeySig: signPrekey(ids[2]!.privateKey, 'dave', zeros).toString('base64'), fingerprint: ids[2]!.fingerprint, joinedAt: 1 });
+    const davePeer = peerIn(alice, 'dave');
+    davePeer.prekeyUsable = true; // as if the directory had not noticed: the engine must cope on its own
+    const sealed = alice.engine.sealRoom('room', [peerIn(alice, 'bob'), davePeer], accept);
+    assert.deepEqual(sealed.unreachable.map((p) => p.name), ['dave']);
+    assert.deepEqual(Object.keys(sealed.sends.at(-1)!.keys), ['bob']);
+    assert.equal(davePeer.prekeyUsable, false);
+  });
+
+  it('returns the handovers but refuses the room message when the check refuses it, and counts it as not sent', () => {
+    const erin = party('erin', ids[0]!);
+    erin.directory.add(summaryOf('bob', ids[1]!, bob));
+    const tooLarge = new ChatError(ErrorCode.MESSAGE_TOO_LARGE, 'over the limit');
+    const refused = erin.engine.sealRoom('too big', [peerIn(erin, 'bob')], (message) => {
+      if (message.to === null) throw tooLarge;
+    });
+    assert.equal(refused.refused, tooLarge);
+    assert.deepEqual(refused.sends.map((s) => s.to), ['bob'], 'the handover still goes out: the chain moved');
+    const next = erin.engine.sealRoom('fits', [peerIn(erin, 'bob')], accept);
+    assert.equal(next.sends.length, 1);
+    assert.equal(next.sends[0]!.envelope.seq, 0, 'the refused message took no sequence number');
+  });
+});
