@@ -3,7 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { resolveFfmpeg } from '../src/video/ffmpeg-path.js';
+import { resolveFfmpeg } from '../src/server/video/ffmpeg-path.js';
 
 const QUIET = ['-hide_banner', '-loglevel', 'error', '-y'];
 

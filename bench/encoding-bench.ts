@@ -4,8 +4,8 @@
 import { execFileSync } from 'node:child_process';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import sharp from 'sharp';
-import { resolveFfmpeg } from '../src/video/ffmpeg-path.js';
-import { JpegSplitter } from '../src/video/jpeg-splitter.js';
+import { resolveFfmpeg } from '../src/server/video/ffmpeg-path.js';
+import { JpegSplitter } from '../src/server/video/jpeg-splitter.js';
 
 export interface EncodingResult {
   readonly clip: string;

@@ -4,9 +4,9 @@
 // only rendering is timed, on this one core. The photographic clip is made by bench-clips.ts.
 import { execFileSync } from 'node:child_process';
 import { BENCH_DIR, makeZoomClip } from './bench-clips.js';
-import { HalfBlockRenderer } from '../src/video/half-block-renderer.js';
-import { resolveFfmpeg } from '../src/video/ffmpeg-path.js';
-import { fitInside } from '../src/video/video-stream.js';
+import { HalfBlockRenderer } from '../src/client/video/half-block-renderer.js';
+import { resolveFfmpeg } from '../src/server/video/ffmpeg-path.js';
+import { fitInside } from '../src/server/video/video-stream.js';
 
 export interface RendererResult {
   readonly clip: string;

@@ -1,7 +1,7 @@
 // Runs every compiled spec (dist/spec/**/*.spec.js) with Node's test runner.
 // Node 20's runner does not expand globs itself, so the file list is built here.
 import { spawnSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 
 function findSpecs(dir) {
@@ -13,7 +13,9 @@ function findSpecs(dir) {
 }
 
 const filter = process.argv[2];
-const specs = findSpecs('dist/spec').filter((path) => filter === undefined || path.includes(filter)).sort();
+// Only specs whose source still exists: a spec moved or deleted leaves its old build in dist/.
+const hasSource = (path) => existsSync(path.replace(/^dist\//, '').replace(/\.js$/, '.ts'));
+const specs = findSpecs('dist/spec').filter((path) => hasSource(path) && (filter === undefined || path.includes(filter))).sort();
 if (specs.length === 0) {
   console.error('no spec files found under dist/spec');
   process.exit(1);

@@ -1,9 +1,10 @@
-// The layout's import rules (see ../shared/STYLE.md): core imports no other room and no sockets,
+// The layout's import rules (see docs/ARCHITECTURE.md): core imports no other room and no sockets,
 // files or blessed; the server never loads blessed (its uncaughtException handler would exit the
-// daemon) nor src/tui; only src/tui imports blessed.
+// daemon) nor the client or the TUI; the client is headless (no TUI, no server); each half of video
+// lives with the process that runs it; only src/tui imports blessed; `connect` loads no daemon code.
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { describe, it } from 'node:test';
 import { PROJECT_ROOT } from './helpers/cli-process.js';
 
@@ -18,6 +19,24 @@ function sourceFiles(dir: string): string[] {
 function importsOf(path: string): string[] {
   const text = readFileSync(path, 'utf8');
   return [...text.matchAll(/(?:^|\n)\s*(?:import|export)[^'";]*?from\s+['"]([^'"]+)['"]|import\(\s*['"]([^'"]+)['"]\s*\)/g)].map((m) => m[1] ?? m[2]!);
+}
+
+/** Relative imports that load code at run time (not `import type`, not dynamic `import()`). */
+function staticValueImports(path: string): string[] {
+  const text = readFileSync(path, 'utf8');
+  return [...text.matchAll(/(?:^|\n)\s*(?:import|export)\s+(?!type\b)[^'";]*?from\s+['"](\.[^'"]+)['"]/g)].map((m) => m[1]!);
+}
+
+/** Every source file `entry` loads statically, itself included. */
+function staticGraph(entry: string): Set<string> {
+  const seen = new Set<string>();
+  const visit = (file: string): void => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    for (const spec of staticValueImports(file)) visit(join(dirname(file), spec).replace(/\.js$/, '.ts'));
+  };
+  visit(entry);
+  return seen;
 }
 
 const SRC = join(PROJECT_ROOT, 'src');
@@ -59,6 +78,35 @@ describe('architecture', () => {
   it('imports blessed only from src/tui', () => {
     for (const file of files.filter((f) => room(f) !== 'tui')) {
       for (const spec of importsOf(file)) assert.doesNotMatch(spec, /^blessed/, `${relative(SRC, file)} imports ${spec}`);
+    }
+  });
+
+  it('keeps the client headless: no TUI, no blessed, no server', () => {
+    for (const file of files.filter((f) => room(f) === 'client')) {
+      for (const spec of importsOf(file)) assert.doesNotMatch(spec, /blessed|\/tui\/|\/server\//, `${relative(SRC, file)} imports ${spec}`);
+    }
+  });
+
+  it('never lets the server import the client', () => {
+    for (const file of files.filter((f) => room(f) === 'server')) {
+      for (const spec of importsOf(file)) assert.doesNotMatch(spec, /\/client\//, `${relative(SRC, file)} imports ${spec}`);
+    }
+  });
+
+  it('keeps each half of video with the process that runs it', () => {
+    for (const file of files.filter((f) => relative(SRC, f).startsWith('server/video/'))) {
+      for (const spec of importsOf(file)) assert.doesNotMatch(spec, /\/client\/|\/tui\//, `${relative(SRC, file)} imports ${spec}`);
+    }
+    for (const file of files.filter((f) => relative(SRC, f).startsWith('client/video/'))) {
+      for (const spec of importsOf(file)) assert.doesNotMatch(spec, /\/server\/|\/tui\//, `${relative(SRC, file)} imports ${spec}`);
+    }
+  });
+
+  it('loads none of the daemon for `connect` or `keys`', () => {
+    for (const entry of ['cli/main.ts', 'cli/connect-command.ts', 'cli/keys-command.ts']) {
+      const loaded = [...staticGraph(join(SRC, entry))].map((file) => relative(SRC, file));
+      assert.ok(loaded.length > 1, `${entry} has imports`);
+      for (const file of loaded) assert.doesNotMatch(file, /^server\//, `${entry} loads ${file}`);
     }
   });
 });

@@ -27,9 +27,9 @@ describe('tui-chat command line', () => {
       const proc = CliProcess.spawn(t, [command, '--help']);
       assert.equal(await proc.waitExit(), 0);
       const text = proc.stdoutLines.join('\n');
-      for (const flag of flags) {
-        assert.match(text, new RegExp(`--${flag.name}\\b`));
-        if (flag.default !== undefined && flag.default !== false) assert.ok(text.includes(`(default: ${flag.default})`), `default of --${flag.name}`);
+      for (const [name, flag] of Object.entries(flags)) {
+        assert.match(text, new RegExp(`--${name}\\b`));
+        if ('default' in flag) assert.ok(text.includes(`(default: ${flag.default})`), `default of --${name}`);
       }
     });
   }

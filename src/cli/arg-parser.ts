@@ -1,60 +1,68 @@
-// A small declarative flag parser: each command lists its flags once, and the same table drives
-// parsing, validation and the --help text, so help can never drift from what is accepted.
+// Command-line flags: one typed table per command drives parsing (node:util's parseArgs) and the
+// --help text, so a flag cannot be documented one way and parsed another. Values come back typed
+// from the table: no casts at the call sites.
+import { parseArgs } from 'node:util';
 import { UsageError } from '../core/errors.js';
 
-export type FlagValue = string | number | boolean;
+export type FlagSpec =
+  | { readonly kind: 'boolean'; readonly description: string }
+  | { readonly kind: 'string'; readonly value: string; readonly description: string; readonly default?: string }
+  | {
+      readonly kind: 'integer';
+      readonly value: string;
+      readonly description: string;
+      readonly default?: number;
+      /** Smallest and largest accepted; default 0 and Number.MAX_SAFE_INTEGER. */
+      readonly min?: number;
+      readonly max?: number;
+    };
 
-export interface FlagSpec {
-  readonly name: string;
-  readonly kind: 'string' | 'integer' | 'boolean';
-  readonly description: string;
-  /** Shown in help as "(default: ...)"; also the parsed value when the flag is absent. */
-  readonly default?: FlagValue;
-  /** Placeholder in help, e.g. PATH. */
-  readonly value?: string;
-  /** Smallest integer accepted. */
-  readonly min?: number;
-  /** Largest integer accepted. */
-  readonly max?: number;
-}
+/** Flag name (without --) -> what it takes. */
+export type FlagTable = Readonly<Record<string, FlagSpec>>;
 
-export interface ParsedArgs {
-  readonly flags: Readonly<Record<string, FlagValue | undefined>>;
+type ValueOf<S extends FlagSpec> = S extends { kind: 'boolean' } ? boolean : S extends { kind: 'integer' } ? number : string;
+
+/** A table's parsed values: flags with a default (and booleans) are always set. */
+export type FlagValues<T extends FlagTable> = {
+  readonly [K in keyof T]: T[K] extends { kind: 'boolean' } | { default: string | number } ? ValueOf<T[K]> : ValueOf<T[K]> | undefined;
+};
+
+export interface ParsedFlags<T extends FlagTable> {
+  readonly flags: FlagValues<T>;
   readonly positionals: readonly string[];
 }
 
-export function parseArgs(argv: readonly string[], specs: readonly FlagSpec[]): ParsedArgs {
-  const byName = new Map(specs.map((spec) => [spec.name, spec]));
-  const flags: Record<string, FlagValue | undefined> = {};
-  for (const spec of specs) flags[spec.name] = spec.default;
-  const positionals: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (arg === '--') {
-      positionals.push(...argv.slice(i + 1));
-      break;
-    }
-    if (!arg.startsWith('--') || arg === '--') {
-      if (arg.startsWith('-') && arg !== '-') throw new UsageError(`unknown option ${arg}`);
-      positionals.push(arg);
-      continue;
-    }
-    const eq = arg.indexOf('=');
-    const name = arg.slice(2, eq === -1 ? undefined : eq);
-    const spec = byName.get(name);
-    if (spec === undefined) throw new UsageError(`unknown option --${name}`);
-    if (spec.kind === 'boolean') {
-      if (eq !== -1) throw new UsageError(`--${name} takes no value`);
-      flags[name] = true;
-      continue;
-    }
-    let raw: string | undefined;
-    if (eq !== -1) raw = arg.slice(eq + 1);
-    else raw = argv[++i];
-    if (raw === undefined) throw new UsageError(`--${name} needs a value`);
-    flags[name] = spec.kind === 'integer' ? parseInteger(name, raw, spec.min ?? 0, spec.max ?? Number.MAX_SAFE_INTEGER) : raw;
+/** Parses argv against the table; any unknown flag, missing value or bad number is a UsageError. */
+export function parseFlags<T extends FlagTable>(argv: readonly string[], table: T): ParsedFlags<T> {
+  let parsed: ReturnType<typeof parseArgs>;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      options: Object.fromEntries(Object.entries(table).map(([name, spec]) => [name, { type: spec.kind === 'boolean' ? 'boolean' : 'string' }])),
+      allowPositionals: true,
+      strict: true,
+    });
+  } catch (error) {
+    throw usageErrorFrom(error as Error & { code?: string });
   }
-  return { flags, positionals };
+  const flags: Record<string, unknown> = {};
+  for (const [name, spec] of Object.entries(table)) {
+    const raw = parsed.values[name];
+    if (spec.kind === 'boolean') flags[name] = raw === true;
+    else if (raw === undefined) flags[name] = spec.default;
+    else flags[name] = spec.kind === 'integer' ? parseInteger(name, raw as string, spec.min ?? 0, spec.max ?? Number.MAX_SAFE_INTEGER) : raw;
+  }
+  return { flags: flags as FlagValues<T>, positionals: parsed.positionals };
+}
+
+/** node:util's parse errors, said the way the rest of the CLI says things. */
+function usageErrorFrom(error: Error & { code?: string }): UsageError {
+  const option = /'(--?[\w-]+)/.exec(error.message)?.[1] ?? 'an option';
+  if (error.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') return new UsageError(`unknown option ${option}`);
+  if (/does not take an argument/.test(error.message)) return new UsageError(`${option} takes no value`);
+  if (/ambiguous/.test(error.message)) return new UsageError(`${option} needs a value; for one that starts with a dash write ${option}=VALUE`);
+  if (/argument missing/.test(error.message)) return new UsageError(`${option} needs a value`);
+  return new UsageError(error.message.split('\n')[0]!);
 }
 
 function parseInteger(name: string, raw: string, min: number, max: number): number {
@@ -65,10 +73,11 @@ function parseInteger(name: string, raw: string, min: number, max: number): numb
   return value;
 }
 
-export function formatFlags(specs: readonly FlagSpec[]): string {
-  const rows = specs.map((spec) => {
-    const left = `  --${spec.name}${spec.kind === 'boolean' ? '' : ` ${spec.value ?? spec.kind.toUpperCase()}`}`;
-    const fallback = spec.default === undefined || spec.default === false ? '' : ` (default: ${spec.default})`;
+/** The options part of --help, from the same table. */
+export function formatFlags(table: FlagTable): string {
+  const rows = Object.entries(table).map(([name, spec]) => {
+    const left = `  --${name}${spec.kind === 'boolean' ? '' : ` ${spec.value}`}`;
+    const fallback = spec.kind === 'boolean' || spec.default === undefined ? '' : ` (default: ${spec.default})`;
     return [left, spec.description + fallback] as const;
   });
   const width = Math.max(...rows.map(([left]) => left.length)) + 2;

@@ -13,48 +13,47 @@ import { KnownPeers } from '../client/known-peers.js';
 import { UsageError } from '../core/errors.js';
 import { formatFingerprint } from '../core/fingerprint.js';
 import { NAME_RULE, isValidName } from '../core/names.js';
-import { DEFAULT_PORT } from '../server/chat-server.js';
+import { DEFAULT_PORT } from '../core/network-defaults.js';
 import { parseHostPort } from './address.js';
-import { type FlagSpec, type ParsedArgs, parseArgs } from './arg-parser.js';
+import { type FlagTable, type FlagValues, parseFlags } from './arg-parser.js';
+import type { CliCommand } from './cli-command.js';
 import { passphraseSource } from './passphrase.js';
 import type { CliIo } from './cli-io.js';
 import { tightenPrivateDir } from '../storage/private-file.js';
 import { tightenedNotice } from './notices.js';
 
-export const CONNECT_SYNOPSIS = 'tui-chat connect HOST[:PORT] [options]';
-export const CONNECT_SUMMARY = `Join a server (default port ${DEFAULT_PORT}) in the full-screen TUI, or as JSON lines with --json.`;
+export const CONNECT_FLAGS = {
+  name: { kind: 'string', value: 'NAME', default: '$USER', description: `name to join as (${NAME_RULE})` },
+  json: { kind: 'boolean', description: 'no TUI: commands on stdin, one JSON event per line on stdout' },
+  identity: { kind: 'string', value: 'FILE', default: '$XDG_CONFIG_HOME/tui-chat/identity.pem', description: 'identity key (created, mode 0600, if missing)' },
+  'passphrase-file': { kind: 'string', value: 'FILE', description: 'first line of FILE unlocks a protected identity (else you are asked)' },
+  'known-peers': { kind: 'string', value: 'FILE', default: '$XDG_CONFIG_HOME/tui-chat/known_peers.json', description: 'first-seen peer fingerprints (trust on first use)' },
+  'server-fingerprint': { kind: 'string', value: 'HEX', description: 'the server certificate fingerprint to require (as `tui-chat serve` prints it)' },
+  'known-servers': { kind: 'string', value: 'FILE', default: '$XDG_CONFIG_HOME/tui-chat/known_servers.json', description: 'pinned server certificates (trust on first use)' },
+  plaintext: { kind: 'boolean', description: 'no TLS, to a server started with --plaintext (tests and debugging only)' },
+  player: { kind: 'string', value: 'KIND', default: 'terminal', description: 'where :play shows video: terminal or ffplay' },
+  ffplay: { kind: 'string', value: 'PATH', description: 'ffplay binary (default: ffplay on PATH)' },
+  help: { kind: 'boolean', description: 'show this help' },
+} as const satisfies FlagTable;
 
-export const CONNECT_FLAGS: readonly FlagSpec[] = [
-  { name: 'name', kind: 'string', value: 'NAME', default: '$USER', description: `name to join as (${NAME_RULE})` },
-  { name: 'json', kind: 'boolean', description: 'no TUI: commands on stdin, one JSON event per line on stdout' },
-  { name: 'identity', kind: 'string', value: 'FILE', default: '$XDG_CONFIG_HOME/tui-chat/identity.pem', description: 'identity key (created, mode 0600, if missing)' },
-  { name: 'passphrase-file', kind: 'string', value: 'FILE', description: 'first line of FILE unlocks a protected identity (else you are asked)' },
-  { name: 'known-peers', kind: 'string', value: 'FILE', default: '$XDG_CONFIG_HOME/tui-chat/known_peers.json', description: 'first-seen peer fingerprints (trust on first use)' },
-  { name: 'server-fingerprint', kind: 'string', value: 'HEX', description: 'the server certificate fingerprint to require (as `tui-chat serve` prints it)' },
-  { name: 'known-servers', kind: 'string', value: 'FILE', default: '$XDG_CONFIG_HOME/tui-chat/known_servers.json', description: 'pinned server certificates (trust on first use)' },
-  { name: 'plaintext', kind: 'boolean', description: 'no TLS, to a server started with --plaintext (tests and debugging only)' },
-  { name: 'player', kind: 'string', value: 'KIND', default: 'terminal', description: 'where :play shows video: terminal or ffplay' },
-  { name: 'ffplay', kind: 'string', value: 'PATH', description: 'ffplay binary (default: ffplay on PATH)' },
-  { name: 'help', kind: 'boolean', description: 'show this help' },
-];
+type ConnectFlags = FlagValues<typeof CONNECT_FLAGS>;
+
+export const command: CliCommand = { synopsis: 'tui-chat connect HOST[:PORT] [options]', flags: CONNECT_FLAGS, run: runConnect };
 
 export async function runConnect(argv: readonly string[], io: CliIo): Promise<number> {
-  const { flags, positionals } = parseArgs(argv, CONNECT_FLAGS);
+  const { flags, positionals } = parseFlags(argv, CONNECT_FLAGS);
   if (positionals.length !== 1) throw new UsageError('connect needs exactly one HOST:PORT');
   const { host, port } = parseHostPort(positionals[0]!, DEFAULT_PORT);
-  const nameFlag = flags['name'] as string;
-  const name = nameFlag === '$USER' ? (io.env['USER'] ?? 'user') : nameFlag;
+  const name = flags.name === '$USER' ? (io.env['USER'] ?? 'user') : flags.name;
   if (!isValidName(name)) throw new UsageError(`"${name}" is not a valid name: use ${NAME_RULE}`);
-  const player = flags['player'];
+  const player = flags.player;
   if (player !== 'terminal' && player !== 'ffplay') throw new UsageError('--player must be terminal or ffplay');
 
-  const identityFlag = flags['identity'] as string;
-  const identityPath = identityFlag.startsWith('$') ? defaultIdentityPath(io.env) : identityFlag;
-  const knownFlag = flags['known-peers'] as string;
-  const knownPath = knownFlag.startsWith('$') ? defaultKnownPeersPath(io.env) : knownFlag;
+  const identityPath = flags.identity.startsWith('$') ? defaultIdentityPath(io.env) : flags.identity;
+  const knownPath = flags['known-peers'].startsWith('$') ? defaultKnownPeersPath(io.env) : flags['known-peers'];
 
   const tightened = await tightenPrivateDir(configDir(io.env));
-  const passphraseFile = flags['passphrase-file'] as string | undefined;
+  const passphraseFile = flags['passphrase-file'];
   const loaded = await loadOrCreateIdentity(identityPath, {
     passphrase: passphraseSource(passphraseFile, io, `passphrase for ${identityPath}: `),
     protectNew: passphraseFile !== undefined,
@@ -67,7 +66,7 @@ export async function runConnect(argv: readonly string[], io: CliIo): Promise<nu
   if (loaded.upgraded) notices.post(UPGRADED_NOTICE(loaded.path));
   const knownPeers = await KnownPeers.load(knownPath);
   const openStream = await chooseTransport(flags, io, notices);
-  if (flags['json'] === true) {
+  if (flags.json) {
     notices.subscribe((text) => io.stderr.write(`${text}\n`));
     return runJsonLineMode(new ChatSession({ host, port, name, identity: loaded.identity, knownPeers, openStream }), io.stdin, io.stdout);
   }
@@ -79,22 +78,22 @@ export async function runConnect(argv: readonly string[], io: CliIo): Promise<nu
     serverLabel: `${host}:${port}`,
     defaultPlayer: player,
     notices,
-    ...(flags['ffplay'] === undefined ? {} : { ffplayPath: flags['ffplay'] as string }),
+    ...(flags.ffplay === undefined ? {} : { ffplayPath: flags.ffplay }),
   });
 }
 
 /** TLS with pinning by default; plain TCP with --plaintext, said loudly on stderr. */
-async function chooseTransport(flags: ParsedArgs['flags'], io: CliIo, notices: NoticeBoard): Promise<(host: string, port: number) => Promise<Duplex>> {
-  if (flags['plaintext'] === true) {
+async function chooseTransport(flags: ConnectFlags, io: CliIo, notices: NoticeBoard): Promise<(host: string, port: number) => Promise<Duplex>> {
+  if (flags.plaintext) {
     io.stderr.write('WARNING: --plaintext: TLS is OFF for this connection (tests and debugging only).\n');
     return openTcpStream;
   }
-  const expected = flags['server-fingerprint'] as string | undefined;
+  const expected = flags['server-fingerprint'];
   if (expected !== undefined && !/^[0-9a-f]{64}$/.test(normalizeFingerprint(expected))) {
     throw new UsageError('--server-fingerprint must be 64 hex digits (spaces and colons allowed)');
   }
-  const knownFlag = flags['known-servers'] as string;
-  const knownServers = await KnownServers.load(knownFlag.startsWith('$') ? defaultKnownServersPath(io.env) : knownFlag);
+  const knownServersFlag = flags['known-servers'];
+  const knownServers = await KnownServers.load(knownServersFlag.startsWith('$') ? defaultKnownServersPath(io.env) : knownServersFlag);
   return (host, port) =>
     openTlsStream(host, port, {
       knownServers,

@@ -7,27 +7,31 @@ import { readFile } from 'node:fs/promises';
 import { ChatError, ErrorCode, UsageError } from '../core/errors.js';
 import { verifyRetirement } from '../core/key-retirement.js';
 import { formatFingerprint } from '../core/fingerprint.js';
-import { type FlagSpec, parseArgs } from './arg-parser.js';
+import { type FlagTable, parseFlags } from './arg-parser.js';
+import type { CliCommand } from './cli-command.js';
 import type { CliIo } from './cli-io.js';
 import { tightenPrivateDir } from '../storage/private-file.js';
 import { tightenedNotice } from './notices.js';
 import { passphraseSource } from './passphrase.js';
 
-export const KEYS_SYNOPSIS = 'tui-chat keys [show|export|rotate|protect|unprotect|verify-retirement FILE] [options]';
-export const KEYS_SUMMARY = 'Show, export, rotate or passphrase-protect your identity key.';
+export const KEYS_FLAGS = {
+  identity: { kind: 'string', value: 'FILE', default: '$XDG_CONFIG_HOME/tui-chat/identity.pem', description: 'identity key (created, mode 0600, if missing)' },
+  'passphrase-file': { kind: 'string', value: 'FILE', description: 'first line of FILE is the passphrase (else you are asked)' },
+  'keep-old': { kind: 'boolean', description: 'rotate: keep an unprotected old key, encrypted with the passphrase (a protected one is always kept)' },
+  help: { kind: 'boolean', description: 'show this help' },
+} as const satisfies FlagTable;
 
-export const KEYS_FLAGS: readonly FlagSpec[] = [
-  { name: 'identity', kind: 'string', value: 'FILE', default: '$XDG_CONFIG_HOME/tui-chat/identity.pem', description: 'identity key (created, mode 0600, if missing)' },
-  { name: 'passphrase-file', kind: 'string', value: 'FILE', description: 'first line of FILE is the passphrase (else you are asked)' },
-  { name: 'keep-old', kind: 'boolean', description: 'rotate: keep an unprotected old key, encrypted with the passphrase (a protected one is always kept)' },
-  { name: 'help', kind: 'boolean', description: 'show this help' },
-];
+export const command: CliCommand = {
+  synopsis: 'tui-chat keys [show|export|rotate|protect|unprotect|verify-retirement FILE] [options]',
+  flags: KEYS_FLAGS,
+  run: runKeys,
+};
 
 const ACTIONS = ['show', 'export', 'rotate', 'protect', 'unprotect', 'verify-retirement'] as const;
 type Action = (typeof ACTIONS)[number];
 
 export async function runKeys(argv: readonly string[], io: CliIo): Promise<number> {
-  const { flags, positionals } = parseArgs(argv, KEYS_FLAGS);
+  const { flags, positionals } = parseFlags(argv, KEYS_FLAGS);
   const action = (positionals[0] ?? 'show') as Action;
   if (!ACTIONS.includes(action)) throw new UsageError(`keys takes one of ${ACTIONS.join(', ')}`);
   if (action === 'verify-retirement') {
@@ -35,11 +39,10 @@ export async function runKeys(argv: readonly string[], io: CliIo): Promise<numbe
     return verifyRetirementFile(positionals[1]!, io);
   }
   if (positionals.length > 1) throw new UsageError(`keys ${action} takes no further arguments`);
-  const identityFlag = flags['identity'] as string;
-  const path = identityFlag.startsWith('$') ? defaultIdentityPath(io.env) : identityFlag;
+  const path = flags.identity.startsWith('$') ? defaultIdentityPath(io.env) : flags.identity;
   const tightened = await tightenPrivateDir(configDir(io.env));
   if (tightened !== undefined) io.stderr.write(`${tightenedNotice(configDir(io.env), tightened)}\n`);
-  const passphrase = passphraseSource(flags['passphrase-file'] as string | undefined, io, `passphrase for ${path}: `);
+  const passphrase = passphraseSource(flags['passphrase-file'], io, `passphrase for ${path}: `);
   const loaded = await loadOrCreateIdentity(path, { passphrase });
   const { identity } = loaded;
   if (loaded.upgraded) io.stderr.write(`${UPGRADED_NOTICE(path)}\n`);
@@ -58,7 +61,7 @@ export async function runKeys(argv: readonly string[], io: CliIo): Promise<numbe
       io.stdout.write(createPublicKey(identity.privateKey).export({ type: 'spki', format: 'pem' }).toString());
       return 0;
     case 'rotate': {
-      const keepOld = flags['keep-old'] === true;
+      const keepOld = flags['keep-old'];
       const secret = loaded.encrypted || keepOld ? await passphrase() : undefined;
       const rotation = await rotateIdentity(path, loaded, { ...(secret === undefined ? {} : { passphrase: secret }), keepOld });
       io.stdout.write(

@@ -2,26 +2,27 @@
 // every outcome into an exit code (0 ok, 1 failed, 2 bad usage).
 import { createRequire } from 'node:module';
 import { ChatError, UsageError } from '../core/errors.js';
-import { formatFlags, type FlagSpec } from './arg-parser.js';
+import { DEFAULT_PORT } from '../core/network-defaults.js';
+import { formatFlags } from './arg-parser.js';
+import type { CliCommand } from './cli-command.js';
 import { type CliIo, processIo } from './cli-io.js';
-import { CONNECT_FLAGS, CONNECT_SUMMARY, CONNECT_SYNOPSIS, runConnect } from './connect-command.js';
-import { KEYS_FLAGS, KEYS_SUMMARY, KEYS_SYNOPSIS, runKeys } from './keys-command.js';
-import { SERVE_FLAGS, SERVE_SUMMARY, SERVE_SYNOPSIS, runServe } from './serve-command.js';
 
 const EXIT_FAILURE = 1;
 const EXIT_USAGE = 2;
 
-interface Command {
-  readonly synopsis: string;
+interface CommandEntry {
   readonly summary: string;
-  readonly flags: readonly FlagSpec[];
-  readonly run: (argv: readonly string[], io: CliIo) => Promise<number>;
+  /** Loaded only when chosen: `connect` must not load the daemon's modules, nor `serve` blessed. */
+  readonly load: () => Promise<CliCommand>;
 }
 
-const COMMANDS: Readonly<Record<string, Command>> = {
-  serve: { synopsis: SERVE_SYNOPSIS, summary: SERVE_SUMMARY, flags: SERVE_FLAGS, run: runServe },
-  connect: { synopsis: CONNECT_SYNOPSIS, summary: CONNECT_SUMMARY, flags: CONNECT_FLAGS, run: runConnect },
-  keys: { synopsis: KEYS_SYNOPSIS, summary: KEYS_SUMMARY, flags: KEYS_FLAGS, run: runKeys },
+const COMMANDS: Readonly<Record<string, CommandEntry>> = {
+  serve: { summary: 'Run the relay daemon over TLS (headless; logs to stderr).', load: async () => (await import('./serve-command.js')).command },
+  connect: {
+    summary: `Join a server (default port ${DEFAULT_PORT}) in the full-screen TUI, or as JSON lines with --json.`,
+    load: async () => (await import('./connect-command.js')).command,
+  },
+  keys: { summary: 'Show, export, rotate or passphrase-protect your identity key.', load: async () => (await import('./keys-command.js')).command },
 };
 
 export function version(): string {
@@ -36,8 +37,8 @@ function topUsage(): string {
   return lines.join('\n') + '\n';
 }
 
-function commandUsage(command: Command): string {
-  return `usage: ${command.synopsis}\n\n${command.summary}\n\noptions:\n${formatFlags(command.flags)}\n`;
+function commandUsage(entry: CommandEntry, command: CliCommand): string {
+  return `usage: ${command.synopsis}\n\n${entry.summary}\n\noptions:\n${formatFlags(command.flags)}\n`;
 }
 
 export async function main(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
@@ -50,20 +51,21 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
     io.stdout.write(`tui-chat ${version()}\n`);
     return 0;
   }
-  const command = COMMANDS[name];
-  if (command === undefined) {
+  const entry = COMMANDS[name];
+  if (entry === undefined) {
     io.stderr.write(`tui-chat: unknown command "${name}"\n${topUsage()}`);
     return EXIT_USAGE;
   }
+  const command = await entry.load();
   if (rest.includes('--help') || rest.includes('-h')) {
-    io.stdout.write(commandUsage(command));
+    io.stdout.write(commandUsage(entry, command));
     return 0;
   }
   try {
     return await command.run(rest, io);
   } catch (error) {
     if (error instanceof UsageError) {
-      io.stderr.write(`tui-chat ${name}: ${error.message}\n${commandUsage(command)}`);
+      io.stderr.write(`tui-chat ${name}: ${error.message}\n${commandUsage(entry, command)}`);
       return EXIT_USAGE;
     }
     if (error instanceof ChatError) {

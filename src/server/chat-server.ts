@@ -11,13 +11,14 @@ import { shortFingerprint } from '../core/fingerprint.js';
 import { ClientConnection, type ConnectionHost, type VideoRequest } from './client-connection.js';
 import { type JoinedPeer, MessageRouter } from './message-router.js';
 import { ConnectionGate } from './connection-gate.js';
-import { VideoService } from './video-service.js';
+import { VideoService } from './video/video-service.js';
 import { DEFAULT_SERVER_LIMITS, type ServerLimits } from './server-limits.js';
 import type { ClusterOptions } from './cluster/cluster-options.js';
 import type { ClusterHost, ClusterLink } from './cluster/cluster-link.js';
 import type { UndeliveredNotice } from './cluster/cluster-bus.js';
 import type { DirectRelay, RoomRelay } from './cluster/cluster-wire.js';
 import { nameKey, nameSkeleton } from '../core/names.js';
+import { DEFAULT_HOST, DEFAULT_PORT } from '../core/network-defaults.js';
 
 export interface ChatServerOptions {
   /** Interface to listen on. Default 127.0.0.1: exposing the server is a deliberate choice. */
@@ -29,7 +30,7 @@ export interface ChatServerOptions {
   readonly logger?: Logger;
   /** Folder of playable videos (used by the video streams). Default ./videos. */
   readonly videosDir?: string;
-  /** ffmpeg binary for video; default: resolved as in src/video/ffmpeg-path.ts on first use. */
+  /** ffmpeg binary for video; default: resolved as in src/server/video/ffmpeg-path.ts on first use. */
   readonly ffmpegPath?: string;
   /** TLS key and certificate (PEM). Without them the server speaks plain TCP (tests, --plaintext). */
   readonly tls?: { readonly keyPem: string; readonly certPem: string };
@@ -37,8 +38,7 @@ export interface ChatServerOptions {
   readonly cluster?: ClusterOptions;
 }
 
-export const DEFAULT_HOST = '127.0.0.1';
-export const DEFAULT_PORT = 7373;
+export { DEFAULT_HOST, DEFAULT_PORT };
 
 
 /** How long close() waits for clients to hang up after the shutdown notice before cutting them off. */

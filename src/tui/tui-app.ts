@@ -14,8 +14,8 @@ import { GLOBAL_KEYS, INPUT_KEYS, KEY_HELP, PEER_LIST_KEYS, conversationNumberFo
 import { escapeTags } from './markup.js';
 import { logLabel, renderInput, renderLog, renderPeerList, renderStatus } from './render-panes.js';
 import { type PlayerKind, VideoPane } from './video-pane.js';
-import type { ColorMode } from '../video/half-block-renderer.js';
-import { detectColorMode } from '../video/terminal-video-player.js';
+import type { ColorMode } from '../client/video/half-block-renderer.js';
+import { detectColorMode } from '../client/video/terminal-video-player.js';
 import type { NoticeBoard } from '../client/notice-board.js';
 
 export const MIN_COLUMNS = 80;

@@ -4,9 +4,9 @@
 import blessed from 'blessed';
 import type { ChatClient } from '../client/chat-client.js';
 import type { StreamStartMessage, VideoInfo } from '../core/messages.js';
-import { FfplaySink, findFfplay } from '../video/ffplay-sink.js';
-import type { ColorMode } from '../video/half-block-renderer.js';
-import { TerminalVideoPlayer, type VideoArea } from '../video/terminal-video-player.js';
+import { FfplaySink, findFfplay } from '../client/video/ffplay-sink.js';
+import type { ColorMode } from '../client/video/half-block-renderer.js';
+import { TerminalVideoPlayer, type VideoArea } from '../client/video/terminal-video-player.js';
 import { escapeTags } from './markup.js';
 
 export type PlayerKind = 'terminal' | 'ffplay';

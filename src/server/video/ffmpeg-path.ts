@@ -7,7 +7,7 @@
 import { accessSync, constants, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { delimiter, join } from 'node:path';
-import { ChatError, ErrorCode } from '../core/errors.js';
+import { ChatError, ErrorCode } from '../../core/errors.js';
 
 export type FfmpegSource = 'flag' | 'env' | 'ffmpeg-static' | '@ffmpeg-installer/ffmpeg' | 'PATH';
 

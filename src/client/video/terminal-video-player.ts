@@ -2,7 +2,7 @@
 // thread), then the half-block renderer, then one write. Frames are dropped before the renderer,
 // never after it: while one frame is being decoded or drawn only the newest arrival is kept.
 import sharp from 'sharp';
-import type { VideoFrame } from '../core/media-frame.js';
+import type { VideoFrame } from '../../core/media-frame.js';
 import { type ColorMode, HalfBlockRenderer } from './half-block-renderer.js';
 import { QualityGovernor } from './quality-governor.js';
 

@@ -2,8 +2,8 @@
 // inside the folder, refusing anything else (../, absolute paths, symlinks pointing out, non-videos).
 import { readdir, realpath, stat } from 'node:fs/promises';
 import { extname, join, sep } from 'node:path';
-import { ChatError, ErrorCode } from '../core/errors.js';
-import type { VideoInfo } from '../core/messages.js';
+import { ChatError, ErrorCode } from '../../core/errors.js';
+import type { VideoInfo } from '../../core/messages.js';
 import { type VideoProbe, probeVideo } from './video-probe.js';
 
 /** Extensions offered in listings; others may still be played if ffmpeg can read them. */

@@ -2,14 +2,14 @@ import assert from 'node:assert/strict';
 import { chmodSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, it, type TestContext } from 'node:test';
-import type { VideoFrame } from '../../src/core/media-frame.js';
-import type { StreamEndReason } from '../../src/core/messages.js';
-import { resolveFfmpeg } from '../../src/video/ffmpeg-path.js';
-import { probeVideo } from '../../src/video/video-probe.js';
-import { type StreamSink, VideoStream, fitInside } from '../../src/video/video-stream.js';
-import { waitUntil } from '../helpers/events.js';
-import { isRunning } from '../helpers/processes.js';
-import { makeTempDir } from '../helpers/temp-dir.js';
+import type { VideoFrame } from '../../../src/core/media-frame.js';
+import type { StreamEndReason } from '../../../src/core/messages.js';
+import { resolveFfmpeg } from '../../../src/server/video/ffmpeg-path.js';
+import { probeVideo } from '../../../src/server/video/video-probe.js';
+import { type StreamSink, VideoStream, fitInside } from '../../../src/server/video/video-stream.js';
+import { waitUntil } from '../../helpers/events.js';
+import { isRunning } from '../../helpers/processes.js';
+import { makeTempDir } from '../../helpers/temp-dir.js';
 
 interface Recorded {
   starts: Array<{ width: number; height: number; fps: number }>;

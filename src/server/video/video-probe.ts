@@ -1,7 +1,7 @@
 // Reads a video's duration, size and frame rate from what `ffmpeg -i FILE` prints. The npm-shipped
 // ffmpeg comes without ffprobe, so this parses ffmpeg's own summary (stable for a decade).
 import { execFile } from 'node:child_process';
-import { ChatError, ErrorCode } from '../core/errors.js';
+import { ChatError, ErrorCode } from '../../core/errors.js';
 
 export interface VideoProbe {
   readonly durationMs: number;

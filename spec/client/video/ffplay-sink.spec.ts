@@ -2,11 +2,11 @@ import assert from 'node:assert/strict';
 import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { ErrorCode } from '../../src/core/errors.js';
-import { MediaEncoding } from '../../src/core/media-frame.js';
-import { FfplaySink, findFfplay } from '../../src/video/ffplay-sink.js';
-import { waitUntil } from '../helpers/events.js';
-import { makeTempDir } from '../helpers/temp-dir.js';
+import { ErrorCode } from '../../../src/core/errors.js';
+import { MediaEncoding } from '../../../src/core/media-frame.js';
+import { FfplaySink, findFfplay } from '../../../src/client/video/ffplay-sink.js';
+import { waitUntil } from '../../helpers/events.js';
+import { makeTempDir } from '../../helpers/temp-dir.js';
 
 describe('FfplaySink', () => {
   it('pipes the received JPEG frames to ffplay as one MJPEG stream and closes it at the end', async (t) => {

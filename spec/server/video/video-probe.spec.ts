@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { resolveFfmpeg } from '../../src/video/ffmpeg-path.js';
-import { parseProbeOutput, probeVideo } from '../../src/video/video-probe.js';
+import { resolveFfmpeg } from '../../../src/server/video/ffmpeg-path.js';
+import { parseProbeOutput, probeVideo } from '../../../src/server/video/video-probe.js';
 
 describe('video probe', () => {
   it('reads duration, size and frame rate of the sample videos with the real ffmpeg', async () => {

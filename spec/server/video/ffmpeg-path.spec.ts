@@ -3,9 +3,9 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { ErrorCode } from '../../src/core/errors.js';
-import { resolveFfmpeg } from '../../src/video/ffmpeg-path.js';
-import { makeTempDir } from '../helpers/temp-dir.js';
+import { ErrorCode } from '../../../src/core/errors.js';
+import { resolveFfmpeg } from '../../../src/server/video/ffmpeg-path.js';
+import { makeTempDir } from '../../helpers/temp-dir.js';
 
 function fakeBinary(dir: string, name: string): string {
   const path = join(dir, name);

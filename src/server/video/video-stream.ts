@@ -3,9 +3,9 @@
 // the decoder; seeking and resizing restart the decoder at the current position. The ffmpeg
 // process never outlives the stream: it is killed on stop, on error and when the stream ends.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { ChatError } from '../core/errors.js';
-import { MediaEncoding, type VideoFrame } from '../core/media-frame.js';
-import type { StreamEndReason, VideoInfo } from '../core/messages.js';
+import { ChatError } from '../../core/errors.js';
+import { MediaEncoding, type VideoFrame } from '../../core/media-frame.js';
+import type { StreamEndReason, VideoInfo } from '../../core/messages.js';
 import { JpegSplitter } from './jpeg-splitter.js';
 
 /** Where a stream's output goes (the server connection, or a test). */

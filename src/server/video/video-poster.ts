@@ -1,7 +1,7 @@
 // One still from a video, for listings: a JPEG taken a second in (or halfway, if shorter).
 import { execFile } from 'node:child_process';
-import { ChatError, ErrorCode } from '../core/errors.js';
-import type { VideoInfo } from '../core/messages.js';
+import { ChatError, ErrorCode } from '../../core/errors.js';
+import type { VideoInfo } from '../../core/messages.js';
 import { fitInside } from './video-stream.js';
 
 const POSTER_TIMEOUT_MS = 10_000;

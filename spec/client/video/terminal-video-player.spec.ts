@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import sharp from 'sharp';
-import { MediaEncoding, type VideoFrame } from '../../src/core/media-frame.js';
-import { TerminalVideoPlayer, detectColorMode } from '../../src/video/terminal-video-player.js';
-import { waitUntil } from '../helpers/events.js';
+import { MediaEncoding, type VideoFrame } from '../../../src/core/media-frame.js';
+import { TerminalVideoPlayer, detectColorMode } from '../../../src/client/video/terminal-video-player.js';
+import { waitUntil } from '../../helpers/events.js';
 
 let jpeg: Buffer;
 before(async () => {

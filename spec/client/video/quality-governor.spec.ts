@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { QUALITY_LADDER, QualityGovernor } from '../../src/video/quality-governor.js';
+import { QUALITY_LADDER, QualityGovernor } from '../../../src/client/video/quality-governor.js';
 
 describe('QualityGovernor', () => {
   it('keeps full quality while frames cost well under their interval', () => {

@@ -1,7 +1,7 @@
 // Splits ffmpeg's MJPEG output (JPEG after JPEG, no container) into single JPEG images. A frame
 // runs from an SOI marker (FF D8) to the next EOI marker (FF D9); inside the entropy-coded data
 // every FF byte is followed by 00 or a restart marker, so FF D9 cannot occur before the real end.
-import { ChatError, ErrorCode } from '../core/errors.js';
+import { ChatError, ErrorCode } from '../../core/errors.js';
 
 /** The End Of Image marker. */
 const EOI = Buffer.from([0xff, 0xd9]);

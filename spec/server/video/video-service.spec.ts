@@ -1,16 +1,16 @@
 // Video through the real server over real sockets, decoded by the real ffmpeg.
 import assert from 'node:assert/strict';
 import { before, describe, it, type TestContext } from 'node:test';
-import { ErrorCode } from '../../src/core/errors.js';
-import { FrameDecoder } from '../../src/core/frame-decoder.js';
-import { FrameType } from '../../src/core/frame-types.js';
-import type { Identity } from '../../src/core/identity.js';
-import { decodeVideoFrame } from '../../src/core/media-frame.js';
-import { ChatServer } from '../../src/server/chat-server.js';
-import { waitUntil } from '../helpers/events.js';
-import { testIdentity } from '../helpers/identities.js';
-import { childProcessCount, isRunning } from '../helpers/processes.js';
-import { RawClient } from '../helpers/raw-client.js';
+import { ErrorCode } from '../../../src/core/errors.js';
+import { FrameDecoder } from '../../../src/core/frame-decoder.js';
+import { FrameType } from '../../../src/core/frame-types.js';
+import type { Identity } from '../../../src/core/identity.js';
+import { decodeVideoFrame } from '../../../src/core/media-frame.js';
+import { ChatServer } from '../../../src/server/chat-server.js';
+import { waitUntil } from '../../helpers/events.js';
+import { testIdentity } from '../../helpers/identities.js';
+import { childProcessCount, isRunning } from '../../helpers/processes.js';
+import { RawClient } from '../../helpers/raw-client.js';
 
 let ids: Identity[];
 before(async () => {

@@ -2,7 +2,7 @@
 // requests ran 26-29 ffmpeg processes at once (550-680 MiB) past --max-streams 4. Here a poster
 // takes one of the server's ffmpeg places (shared with the streams), waits in a bounded queue when
 // none is free, and a poster already made or being made is shared instead of made again.
-import { ChatError, ErrorCode } from '../core/errors.js';
+import { ChatError, ErrorCode } from '../../core/errors.js';
 
 export interface PosterQueueOptions {
   /** Posters made at once, at most; they also need a free place in the shared ffmpeg budget. */

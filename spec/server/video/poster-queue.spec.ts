@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ErrorCode } from '../../src/core/errors.js';
-import { PosterQueue } from '../../src/server/poster-queue.js';
+import { ErrorCode } from '../../../src/core/errors.js';
+import { PosterQueue } from '../../../src/server/video/poster-queue.js';
 
 /** A grab that finishes when the test says so, counting how many run at once. */
 function controlledGrabs() {

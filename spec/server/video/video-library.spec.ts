@@ -2,10 +2,10 @@ import assert from 'node:assert/strict';
 import { copyFileSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, it, type TestContext } from 'node:test';
-import { ErrorCode } from '../../src/core/errors.js';
-import { resolveFfmpeg } from '../../src/video/ffmpeg-path.js';
-import { VideoLibrary } from '../../src/video/video-library.js';
-import { makeTempDir } from '../helpers/temp-dir.js';
+import { ErrorCode } from '../../../src/core/errors.js';
+import { resolveFfmpeg } from '../../../src/server/video/ffmpeg-path.js';
+import { VideoLibrary } from '../../../src/server/video/video-library.js';
+import { makeTempDir } from '../../helpers/temp-dir.js';
 
 function library(t: TestContext): { library: VideoLibrary; dir: string; outside: string } {
   const root = makeTempDir(t);

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import sharp from 'sharp';
-import { ErrorCode } from '../../src/core/errors.js';
-import { JpegSplitter } from '../../src/video/jpeg-splitter.js';
+import { ErrorCode } from '../../../src/core/errors.js';
+import { JpegSplitter } from '../../../src/server/video/jpeg-splitter.js';
 
 let jpegs: Buffer[];
 

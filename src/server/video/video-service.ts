@@ -1,21 +1,21 @@
 // Video on the server: lists the videos folder and runs one stream per viewer, each with its own
 // ffmpeg. Streams are tied to their connection: they end when it closes.
-import { ChatError, ErrorCode } from '../core/errors.js';
-import { encodeFrame } from '../core/frame-encoder.js';
-import { FrameType } from '../core/frame-types.js';
-import type { Logger } from '../core/logger.js';
-import { encodeVideoFrame } from '../core/media-frame.js';
-import type { PlayMessage, PosterRequestMessage } from '../core/messages.js';
-import { resolveFfmpeg } from '../video/ffmpeg-path.js';
-import { VideoLibrary } from '../video/video-library.js';
-import { grabPoster } from '../video/video-poster.js';
-import { VideoStream } from '../video/video-stream.js';
-import type { ClientConnection } from './client-connection.js';
+import { ChatError, ErrorCode } from '../../core/errors.js';
+import { encodeFrame } from '../../core/frame-encoder.js';
+import { FrameType } from '../../core/frame-types.js';
+import type { Logger } from '../../core/logger.js';
+import { encodeVideoFrame } from '../../core/media-frame.js';
+import type { PlayMessage, PosterRequestMessage } from '../../core/messages.js';
+import { resolveFfmpeg } from './ffmpeg-path.js';
+import { VideoLibrary } from './video-library.js';
+import { grabPoster } from './video-poster.js';
+import { VideoStream } from './video-stream.js';
+import type { ClientConnection } from '../client-connection.js';
 import { DEFAULT_POSTER_QUEUE, PosterQueue } from './poster-queue.js';
 
 export interface VideoServiceOptions {
   readonly videosDir: string;
-  /** --ffmpeg; else resolved as in src/video/ffmpeg-path.ts. */
+  /** --ffmpeg; else resolved as in src/server/video/ffmpeg-path.ts. */
   readonly ffmpegPath?: string;
   /** Streams running at once on this server; more are refused (VIDEO_BUSY). */
   readonly maxStreams: number;

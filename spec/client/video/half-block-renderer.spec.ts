@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { HalfBlockRenderer, quantize256 } from '../../src/video/half-block-renderer.js';
+import { HalfBlockRenderer, quantize256 } from '../../../src/client/video/half-block-renderer.js';
 
 /**
  * A tiny terminal for exactly the sequences the renderer may emit. It fails the test on anything

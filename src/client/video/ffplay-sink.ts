@@ -3,8 +3,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
-import { ChatError, ErrorCode } from '../core/errors.js';
-import type { VideoFrame } from '../core/media-frame.js';
+import { ChatError, ErrorCode } from '../../core/errors.js';
+import type { VideoFrame } from '../../core/media-frame.js';
 
 export function findFfplay(explicitPath: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
   const candidates = explicitPath !== undefined ? [explicitPath] : (env['PATH'] ?? '').split(delimiter).filter((d) => d !== '').map((d) => join(d, 'ffplay'));
