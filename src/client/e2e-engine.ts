@@ -163,8 +163,8 @@ export class E2eEngine {
   }
 
   /**
-   * Seals one envelope. Room messages name their recipients with no wrapped key (members hold our
-   * sender key); DMs carry none at all. The counter moves only once `check` accepted the message.
+   * Seals one envelope. Room messages name their recipients (members hold our sender key); DMs
+   * name none. The counter moves only once `check` accepted the message.
    */
   private seal(to: string | null, body: MessageBody, recipients: readonly DirectoryPeer[], key: MessageKeySource, check: SendCheck): SendMessage {
     const conversation = to === null ? '#room' : to.toLowerCase();

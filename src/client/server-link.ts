@@ -5,7 +5,7 @@
 import type { Duplex } from 'node:stream';
 import { ChatError, ErrorCode, FrameError, ProtocolError } from '../core/errors.js';
 import { FrameDecoder } from '../core/frame-decoder.js';
-import { FrameType, MAX_FRAME_BYTES_CEILING } from '../core/frame-types.js';
+import { FRAME_HEADER_BYTES, FrameType, MAX_FRAME_BYTES_CEILING } from '../core/frame-types.js';
 import type { Identity } from '../core/identity.js';
 import { signJoinChallenge } from '../core/join-proof.js';
 import { type VideoFrame, decodeVideoFrame } from '../core/media-frame.js';
@@ -151,7 +151,7 @@ export class ServerLink {
    * it counts a message as sent.
    */
   checkFits(message: ClientMessage): void {
-    const bytes = encodeMessage(message).length - 5;
+    const bytes = encodeMessage(message).length - FRAME_HEADER_BYTES;
     if (this.announced !== undefined && bytes > this.announced.maxControlFrameBytes) {
       throw new ChatError(ErrorCode.MESSAGE_TOO_LARGE, `the sealed message (${bytes} bytes) is over the server's frame limit`);
     }

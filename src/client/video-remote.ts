@@ -6,6 +6,7 @@ import { ChatError, ErrorCode } from '../core/errors.js';
 import type { VideoFrame } from '../core/media-frame.js';
 import type { ClientMessage, StreamEndMessage, StreamStartMessage, StreamStatusMessage } from '../core/messages.js';
 import type { TypedEmitter } from '../core/typed-emitter.js';
+import { MAX_VIDEO_DIMENSION } from '../core/message-codec.js';
 
 /** The requests a client sends about video. */
 export type VideoRequest = Extract<ClientMessage, { type: 'list-videos' | 'poster' | 'play' | 'stop-video' | 'pause-video' | 'seek-video' | 'resize-video' }>;
@@ -31,9 +32,9 @@ export interface CurrentStream {
   readonly received: number;
 }
 
-/** The server wants 2..2048 even pixels per side. */
+/** The server wants 2..MAX_VIDEO_DIMENSION even pixels per side. */
 export function evenPixels(n: number): number {
-  return Math.min(2048, Math.max(2, Math.floor(n / 2) * 2));
+  return Math.min(MAX_VIDEO_DIMENSION, Math.max(2, Math.floor(n / 2) * 2));
 }
 
 export class VideoRemote {

@@ -83,7 +83,3 @@ export class UsageError extends ChatError {
     super(ErrorCode.USAGE, message);
   }
 }
-
-export function isChatError(value: unknown): value is ChatError {
-  return value instanceof ChatError;
-}

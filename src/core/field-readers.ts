@@ -11,7 +11,7 @@ const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 const BASE64URL = /^[A-Za-z0-9_-]*$/;
 /** A 16 KiB RSA key's SPKI is ~2.1 KB of base64; anything longer is not a key we will use. */
 export const MAX_PUBLIC_KEY_CHARS = 4096;
-/** Signatures and wrapped keys are one RSA block: 512 bytes for RSA-4096, 684 base64 chars. */
+/** A signature is one RSA block: 512 bytes for RSA-4096, 684 base64 chars. */
 export const MAX_RSA_BLOCK_CHARS = 1400;
 /** Names are at most 32 chars (see names.ts); field bounds here only keep garbage out cheaply. */
 export const MAX_NAME_CHARS = 64;

@@ -12,7 +12,7 @@ const MAX_CODE_CHARS = 64;
 const MAX_TEXT_CHARS = 1024;
 const MAX_VIDEO_NAME_CHARS = 255;
 /** Largest video box a client may ask for, per side, in pixels (a 4K terminal at 1 px per cell is ~1000). */
-const MAX_VIDEO_DIMENSION = 2048;
+export const MAX_VIDEO_DIMENSION = 2048;
 /** A poster is at most 160x96 pixels; its JPEG is a few KB. */
 const MAX_POSTER_CHARS = 128 * 1024;
 

@@ -61,7 +61,7 @@ export interface AuthMessage {
   readonly type: 'auth';
   readonly signature: string;
 }
-/** to: null for the room. keys: recipient name -> that recipient's wrapped message key. */
+/** to: null for the room. keys: recipient name -> '' (the value is unused since sender keys; protocol v4 drops it). */
 export interface SendMessage {
   readonly type: 'send';
   readonly to: string | null;
@@ -156,7 +156,7 @@ export interface LeaveMessage {
   readonly type: 'leave';
   readonly name: string;
 }
-/** One delivery: the shared envelope plus only the key wrapped for this recipient ('' for a ratcheted DM). */
+/** One delivery: the shared envelope; `key` is always '' since sender keys and the Double Ratchet (protocol v4 drops it). */
 export interface DeliverMessage {
   readonly type: 'message';
   readonly from: string;

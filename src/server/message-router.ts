@@ -37,16 +37,16 @@ export class MessageRouter {
     const remoteKeys = new Map<string, string>();
     // Names are case-insensitive: "bob" and "BOB" in one key table must not deliver twice.
     const reached = new Set<string>([nameKey(from)]);
-    for (const [name, wrappedKey] of Object.entries(keys)) {
+    for (const [name, key] of Object.entries(keys)) {
       if (reached.has(nameKey(name))) continue;
       reached.add(nameKey(name));
       const local = this.members.get(name);
       const remote = local === undefined ? this.cluster()?.remotePeer(name) : undefined;
       if (local !== undefined) {
-        if (local.connection.sendFrame(frameFor(wrappedKey))) delivered++;
+        if (local.connection.sendFrame(frameFor(key))) delivered++;
         else missing.push(local.name);
       } else if (remote !== undefined) {
-        remoteKeys.set(remote.peer.name, wrappedKey);
+        remoteKeys.set(remote.peer.name, key);
       } else {
         missing.push(name);
       }
@@ -78,18 +78,19 @@ export class MessageRouter {
       sender.reject(new ChatError(ErrorCode.NO_SUCH_PEER, `${to} is not online`), false, envelope.id);
       return;
     }
-    // A ratcheted DM carries no wrapped key: the key comes from the pair's Double Ratchet.
-    const wrappedKey = envelope.ratchet !== undefined ? '' : keys[name];
-    if (wrappedKey === undefined) {
+    // A ratcheted DM carries no key field: the key comes from the pair's Double Ratchet. The
+    // field stays in the wire format until protocol v4 drops it (docs/PROTOCOL.md).
+    const key = envelope.ratchet !== undefined ? '' : keys[name];
+    if (key === undefined) {
       sender.reject(new ChatError(ErrorCode.NO_SUCH_PEER, `the message has no key for ${name}`), false, envelope.id);
       return;
     }
     if (recipient !== undefined) {
-      const delivered = recipient.connection.sendFrame(frameFor(wrappedKey)) ? 1 : 0;
+      const delivered = recipient.connection.sendFrame(frameFor(key)) ? 1 : 0;
       sender.send({ type: 'ack', id: envelope.id, delivered, missing: delivered ? [] : [name], unkeyed: [] });
       return;
     }
-    void this.cluster()!.sendDirect(sender.peer!.name, name, envelope, wrappedKey).then((handOff) => {
+    void this.cluster()!.sendDirect(sender.peer!.name, name, envelope, key).then((handOff) => {
       switch (handOff) {
         case 'delivered':
         case 'not-delivered': {
@@ -112,7 +113,7 @@ export class MessageRouter {
   deliverRoom(relay: RoomRelay, recipients: Readonly<Record<string, string>>): string[] {
     const frameFor = deliveryFrames(relay.from, null, relay.envelope);
     return Object.entries(recipients)
-      .filter(([name, wrappedKey]) => this.members.get(name)?.connection.sendFrame(frameFor(wrappedKey)) !== true)
+      .filter(([name, key]) => this.members.get(name)?.connection.sendFrame(frameFor(key)) !== true)
       .map(([name]) => name);
   }
 
@@ -135,7 +136,7 @@ export class MessageRouter {
 }
 
 /** The delivery frame for one envelope, serialized once; only each recipient's key is spliced in. */
-function deliveryFrames(from: string, to: string | null, envelope: Envelope): (wrappedKey: string) => Buffer {
+function deliveryFrames(from: string, to: string | null, envelope: Envelope): (key: string) => Buffer {
   // Made on first use: a DM for another node's member never needs it here.
   let head: string | undefined;
   return (wrappedKey) => {

@@ -12,6 +12,7 @@ import { Completer } from './completion.js';
 import { InputLine } from './input-line.js';
 import { GLOBAL_KEYS, INPUT_KEYS, KEY_HELP, PEER_LIST_KEYS, conversationNumberFor } from './key-map.js';
 import { escapeTags } from './markup.js';
+import { preferUnicodeBorders } from './blessed-internals.js';
 import { logLabel, renderInput, renderLog, renderPeerList, renderStatus } from './render-panes.js';
 import { type PlayerKind, VideoPane } from './video-pane.js';
 import type { ColorMode } from '../client/video/half-block-renderer.js';
@@ -75,10 +76,7 @@ class TuiApp {
       title: 'tui-chat',
       warnings: false,
     });
-    // On a UTF-8 terminal draw borders with Unicode box characters rather than the DEC special
-    // graphics set (ACS): same look, but copy/paste and `tmux capture-pane` get real lines, not "qqqx".
-    const tput = (this.screen as unknown as { tput: { unicode: boolean; brokenACS: boolean } }).tput;
-    if (tput.unicode) tput.brokenACS = true;
+    preferUnicodeBorders(this.screen);
     // blessed installs process-wide handlers that exit on uncaught errors; this is the TUI process,
     // where that is acceptable, and the daemon never loads this file (spec/architecture.spec.ts).
     this.main = blessed.box({ parent: this.screen, top: 0, left: 0, width: '100%', height: this.mainHeight(1) });

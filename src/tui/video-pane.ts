@@ -8,6 +8,7 @@ import { FfplaySink, findFfplay } from '../client/video/ffplay-sink.js';
 import type { ColorMode } from '../client/video/half-block-renderer.js';
 import { TerminalVideoPlayer, type VideoArea } from '../client/video/terminal-video-player.js';
 import { escapeTags } from './markup.js';
+import { forgetDrawnCells, terminalWriter } from './blessed-internals.js';
 
 export type PlayerKind = 'terminal' | 'ffplay';
 
@@ -195,14 +196,7 @@ export class VideoPane {
     const region = this.painted;
     if (region === undefined) return;
     this.painted = undefined;
-    const screen = this.options.screen as unknown as { lines: Array<Array<[number, string]> & { dirty?: boolean }>; olines: Array<Array<[number, string]>> };
-    for (let y = region.yi; y < region.yl; y++) {
-      const line = screen.lines[y];
-      const old = screen.olines[y];
-      if (line === undefined || old === undefined) continue;
-      for (let x = region.xi; x < region.xl && x < old.length; x++) old[x]![0] = -1;
-      line.dirty = true;
-    }
+    forgetDrawnCells(this.options.screen, region);
   }
 
   private onVideos(videos: readonly VideoInfo[]): void {
@@ -236,15 +230,7 @@ export class VideoPane {
         this.options.say(`playing ${start.name} in ffplay`);
       }
     } else if (stream.terminal === undefined) {
-      const screen = this.options.screen;
-      const program = screen.program as unknown as { flush(): void; output: NodeJS.WritableStream };
-      stream.terminal = new TerminalVideoPlayer({
-        colorMode: this.options.colorMode,
-        fps: start.fps,
-        // blessed buffers its output until the next tick: flush it first so writes stay in order.
-        beforeWrite: () => program.flush(),
-        write: (bytes) => program.output.write(bytes),
-      });
+      stream.terminal = new TerminalVideoPlayer({ colorMode: this.options.colorMode, fps: start.fps, ...terminalWriter(this.options.screen) });
       this.drawnArea = '';
     }
     this.drawnArea = '';

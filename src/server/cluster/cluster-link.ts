@@ -133,7 +133,7 @@ export class ClusterLink {
 
   /**
    * Publishes a room message once for all other nodes, each taking its own recipients.
-   * keys: remote recipient name -> wrapped key. Returns the names that could not be handed over.
+   * keys: remote recipient name -> its key field (always '' since sender keys). Returns the names that could not be handed over.
    */
   relayRoom(from: string, envelope: Envelope, keys: ReadonlyMap<string, string>): string[] {
     const recipients: Record<string, Record<string, string>> = {};

@@ -48,7 +48,7 @@ export interface RoomRelay {
   readonly node: string;
   readonly from: string;
   readonly envelope: Envelope;
-  /** node id -> (recipient name -> that recipient's wrapped key, '' for sender-key messages). */
+  /** node id -> (recipient name -> its key field, '' since sender keys: kept until protocol v4). */
   readonly recipients: Readonly<Record<string, Readonly<Record<string, string>>>>;
 }
 

@@ -1,0 +1,49 @@
+// The one place that reaches into blessed's undocumented internals (its types do not describe
+// them). blessed 0.1.81 is unmaintained, so these shapes are fixed; each use says why it is needed.
+import type blessed from 'blessed';
+
+interface ScreenInternals {
+  readonly tput: { readonly unicode: boolean; brokenACS: boolean };
+  /** What blessed drew (olines) and will draw (lines), cell by cell: [attribute, character]. */
+  readonly lines: Array<Array<[number, string]> & { dirty?: boolean }>;
+  readonly olines: Array<Array<[number, string]>>;
+}
+
+interface ProgramInternals {
+  flush(): void;
+  readonly output: NodeJS.WritableStream;
+}
+
+/**
+ * On a UTF-8 terminal, draw borders with Unicode box characters rather than the DEC special
+ * graphics set (ACS): same look, but copy/paste and `tmux capture-pane` get real lines, not "qqqx".
+ */
+export function preferUnicodeBorders(screen: blessed.Widgets.Screen): void {
+  const { tput } = screen as unknown as ScreenInternals;
+  if (tput.unicode) tput.brokenACS = true;
+}
+
+/**
+ * Marks a region of the screen as unknown, so blessed's next render rewrites it: blessed believes
+ * the cells under our video frames are blank (it never drew them) and would leave pixels behind.
+ * Region: 0-based, end exclusive.
+ */
+export function forgetDrawnCells(screen: blessed.Widgets.Screen, region: { xi: number; xl: number; yi: number; yl: number }): void {
+  const { lines, olines } = screen as unknown as ScreenInternals;
+  for (let y = region.yi; y < region.yl; y++) {
+    const line = lines[y];
+    const old = olines[y];
+    if (line === undefined || old === undefined) continue;
+    for (let x = region.xi; x < region.xl && x < old.length; x++) old[x]![0] = -1;
+    line.dirty = true;
+  }
+}
+
+/**
+ * Writes bytes to the terminal in order with blessed's own output: blessed buffers until the next
+ * tick, so its buffer is flushed first.
+ */
+export function terminalWriter(screen: blessed.Widgets.Screen): { beforeWrite: () => void; write: (bytes: Buffer) => void } {
+  const program = screen.program as unknown as ProgramInternals;
+  return { beforeWrite: () => program.flush(), write: (bytes) => program.output.write(bytes) };
+}
