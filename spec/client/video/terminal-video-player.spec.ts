@@ -17,11 +17,11 @@ describe('TerminalVideoPlayer', () => {
     const writes: string[] = [];
     const player = new TerminalVideoPlayer({ colorMode: 'truecolor', fps: 30, write: (bytes) => writes.push(bytes.toString('utf8')) });
     player.onFrame(frame(0));
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    assert.equal(writes.length, 0, 'no area yet: nothing written (a stray frame would land at the top-left corner)');
     player.setArea({ top: 5, left: 7, cols: 8, rows: 4 });
     player.onFrame(frame(1));
-    await waitUntil(() => writes.length === 1, 'the frame to be drawn');
+    // Frame 1 is the marker: frame 0, had it been drawn at no place (the top-left corner), came first.
+    await waitUntil(() => player.stats.drawn === 1, 'the frame to be drawn');
+    assert.equal(writes.length, 1, 'no area yet for frame 0: nothing written for it');
     assert.match(writes[0]!, /\u001b\[5;7H/, 'drawn from the area\'s top-left cell');
     assert.deepEqual({ ...player.stats, bytesWritten: 0 }, { received: 2, drawn: 1, skipped: 1, bytesWritten: 0, qualityLevel: 0 });
   });
@@ -31,8 +31,10 @@ describe('TerminalVideoPlayer', () => {
     const player = new TerminalVideoPlayer({ area: { top: 1, left: 1, cols: 8, rows: 4 }, colorMode: 'truecolor', fps: 30, write: () => drawn++ });
     for (let seq = 0; seq < 5; seq++) player.onFrame(frame(seq));
     await waitUntil(() => player.stats.drawn === 2, 'the first and the newest frame');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    assert.equal(player.stats.drawn, 2);
+    // The marker: one more frame, drawn third. Any of frames 1-3 drawn late would come before it.
+    player.onFrame(frame(5));
+    await waitUntil(() => player.stats.drawn === 3, 'the marker frame');
+    assert.equal(player.stats.received, 6);
     assert.equal(player.stats.skipped, 3);
     assert.ok(drawn >= 1);
   });

@@ -112,7 +112,12 @@ describe('a cluster of nodes on one broker', () => {
     const [n1, n2, n3] = (await startNodes(t, 3)) as [Node, Node, Node];
     const [a, b, c] = (await joinAll(t, [n1, n2, n3], [[n1, 'alice'], [n2, 'bob'], [n3, 'carol']])) as [RawClient, RawClient, RawClient];
     assert.deepEqual(new Set([(await a.next('join')).peer.name, (await a.next('join')).peer.name]), new Set(['bob', 'carol']));
-    assert.equal((await c.next('join', 3000).catch(() => undefined)) === undefined, true, 'carol joined last, so she hears of nobody new');
+    // The marker: a DM from alice. Every node listed everyone before it (joinAll), so a join for
+    // carol would have to come before it.
+    a.send({ type: 'send', to: 'carol', envelope: dmEnvelope('marker-0'), keys: {} });
+    await c.next('message');
+    assert.equal(c.received.some((m) => m.type === 'join'), false, 'carol joined last, so she hears of nobody new');
+    await a.next('ack');
 
     a.send({ type: 'send', to: null, envelope: envelope('room-1'), keys: { bob: '', carol: '' } });
     const [toBob, toCarol] = await Promise.all([b.next('message'), c.next('message')]);
@@ -121,10 +126,11 @@ describe('a cluster of nodes on one broker', () => {
     assert.equal(toCarol.envelope.id, 'room-1');
     const ack = await a.next('ack');
     assert.deepEqual({ delivered: ack.delivered, missing: ack.missing, unkeyed: ack.unkeyed }, { delivered: 2, missing: [], unkeyed: [] });
-    // Each node takes the room message once: nobody gets a second copy.
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    assert.equal(b.received.filter((m) => m.type === 'message').length, 0);
-    assert.equal(c.received.filter((m) => m.type === 'message').length, 0);
+    // Each node takes the room message once: nobody gets a second copy before the next one (the
+    // broker keeps one publisher's order).
+    a.send({ type: 'send', to: null, envelope: envelope('room-2'), keys: { bob: '', carol: '' } });
+    assert.deepEqual([(await b.next('message')).envelope.id, (await c.next('message')).envelope.id], ['room-2', 'room-2']);
+    await a.next('ack');
 
     c.close();
     assert.equal((await a.next('leave')).name, 'carol');
@@ -140,8 +146,10 @@ describe('a cluster of nodes on one broker', () => {
     assert.equal(delivered.envelope.id, 'dm-1');
     assert.equal(delivered.to, 'carol');
     assert.equal((await a.next('ack')).delivered, 1);
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    assert.equal(b.received.some((m) => m.type === 'message'), false, 'bob is not sent carol\'s DM');
+    // The marker: alice's next DM, to bob. Carol's would have reached him first.
+    a.send({ type: 'send', to: 'bob', envelope: dmEnvelope('marker-1'), keys: {} });
+    assert.equal((await b.next('message')).envelope.id, 'marker-1', 'bob is not sent carol\'s DM');
+    await a.next('ack');
 
     a.send({ type: 'send', to: 'nobody', envelope: dmEnvelope('dm-2'), keys: {} });
     const error = await a.next('error');

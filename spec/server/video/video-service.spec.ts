@@ -195,8 +195,9 @@ describe('video through the server', () => {
     let peak = 0;
     const sampler = setInterval(() => (peak = Math.max(peak, server.pendingBytesByClient()['slow'] ?? 0)), 50);
     t.after(() => clearInterval(sampler));
-    await new Promise((resolve) => setTimeout(resolve, 5000));
-    // The stream ran its course; the slow viewer holds at most the socket buffer plus one frame.
+    // The stream runs its course (the server ends it) while the viewer reads nothing.
+    await waitUntil(() => server.videos.activeStreams === 0, 'the stream to end on the server', 20_000);
+    // The slow viewer held at most the socket buffer plus one frame.
     assert.ok(peak < 1024 * 1024, `server-side backlog for the slow viewer peaked at ${peak} bytes`);
     chatty.send({ type: 'ping', nonce: 5 });
     await chatty.next('pong');

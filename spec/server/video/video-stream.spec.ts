@@ -15,19 +15,25 @@ interface Recorded {
   starts: Array<{ width: number; height: number; fps: number }>;
   frames: VideoFrame[];
   statuses: Array<{ positionMs: number; paused: boolean; sent: number }>;
+  /** Frames and statuses in the order the sink got them ('frame', 'paused', 'playing'). */
+  log: string[];
   end: { reason: StreamEndReason; message: string; sent: number; dropped: number } | undefined;
 }
 
 async function startStream(t: TestContext, file: string, box: { width: number; height: number }, ffmpegPath = resolveFfmpeg().path) {
   const probe = await probeVideo(resolveFfmpeg().path, file);
-  const recorded: Recorded = { starts: [], frames: [], statuses: [], end: undefined };
+  const recorded: Recorded = { starts: [], frames: [], statuses: [], log: [], end: undefined };
   const sink: StreamSink = {
     start: (info) => recorded.starts.push(info),
     frame: (frame) => {
       recorded.frames.push(frame);
+      recorded.log.push('frame');
       return 0;
     },
-    status: (status) => recorded.statuses.push(status),
+    status: (status) => {
+      recorded.statuses.push(status);
+      recorded.log.push(status.paused ? 'paused' : 'playing');
+    },
     end: (reason, message, counts) => (recorded.end = { reason, message, ...counts }),
   };
   const stream = new VideoStream({ id: 1, ffmpegPath, path: resolve(file), info: { name: 'x', bytes: 0, ...probe }, box, sink, maxFrameBytes: 1 << 20 });
@@ -75,10 +81,14 @@ describe('VideoStream with the real ffmpeg', () => {
     const { stream, recorded } = await startStream(t, 'videos/mandelbrot-480x270-24fps.mp4', { width: 80, height: 48 });
     await waitUntil(() => recorded.frames.length >= 5, 'a few frames');
     stream.pause(true);
-    const atPause = recorded.frames.length;
+    // Paused for ten frame intervals (the decoder has frames ready all along), then resumed: the
+    // statuses the stream reports on pause and resume bracket the pause in the sink's log.
     await new Promise((r) => setTimeout(r, 400));
-    assert.equal(recorded.frames.length, atPause, 'no frame while paused');
     stream.pause(false);
+    const paused = recorded.log.lastIndexOf('paused');
+    const resumed = recorded.log.indexOf('playing', paused);
+    assert.ok(paused !== -1 && resumed > paused, 'both statuses were reported');
+    assert.deepEqual(recorded.log.slice(paused + 1, resumed).filter((entry) => entry === 'frame'), [], 'no frame while paused');
     await waitUntil(() => recorded.end !== undefined, 'the end', 20_000);
     assert.equal(recorded.frames.length, 96, 'every frame, none lost to the pause');
   });
