@@ -30,11 +30,13 @@ export class OutboundQueue {
   /** Queues one frame; returns false if the client is over its cap (the frame is discarded). */
   send(frame: Buffer): boolean {
     if (this.overflowed || this.socket.destroyed || !this.socket.writable) return false;
-    if (this.pendingBytes + frame.length > this.maxBytes) {
+    const wouldBe = this.pendingBytes + frame.length;
+    if (wouldBe > this.maxBytes) {
       this.overflowed = true;
       this.held.length = 0;
       this.heldBytes = 0;
-      this.onOverflow(this.pendingBytes + frame.length);
+      // Reported as it would have been, not after the held frames were let go.
+      this.onOverflow(wouldBe);
       return false;
     }
     if (this.held.length > 0 || this.socket.writableNeedDrain) {

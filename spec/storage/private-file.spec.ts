@@ -1,0 +1,44 @@
+import assert from 'node:assert/strict';
+import { chmodSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { ErrorCode } from '../../src/core/errors.js';
+import { assertPrivateFileMode, tightenPrivateDir, writePrivateFile } from '../../src/storage/private-file.js';
+import { makeTempDir } from '../helpers/temp-dir.js';
+
+describe('private files', () => {
+  it('are written 0600 inside a new 0700 folder, replacing the old content whole', async (t) => {
+    const path = join(makeTempDir(t), 'new', 'key.pem');
+    await writePrivateFile(path, 'one');
+    await writePrivateFile(path, 'two');
+    assert.equal(readFileSync(path, 'utf8'), 'two');
+    assert.equal(statSync(path).mode & 0o777, 0o600);
+    assert.equal(statSync(join(path, '..')).mode & 0o777, 0o700);
+  });
+
+  it('refuse to write through a temporary file someone planted as a link', async (t) => {
+    const dir = makeTempDir(t);
+    const path = join(dir, 'key.pem');
+    writeFileSync(join(dir, 'elsewhere'), 'x');
+    symlinkSync(join(dir, 'elsewhere'), `${path}.${process.pid}.tmp`);
+    await assert.rejects(writePrivateFile(path, 'secret'));
+    assert.equal(readFileSync(join(dir, 'elsewhere'), 'utf8'), 'x');
+  });
+
+  it('are refused when group or others can read them, with the chmod to run', async (t) => {
+    const path = join(makeTempDir(t), 'key.pem');
+    writeFileSync(path, 'k', { mode: 0o644 });
+    chmodSync(path, 0o644);
+    await assert.rejects(assertPrivateFileMode(path), { code: ErrorCode.KEY_FILE, message: /chmod 600/ });
+  });
+
+  it('tighten a folder made with wider permissions, and leave a missing or private one alone', async (t) => {
+    const dir = join(makeTempDir(t), 'cfg');
+    assert.equal(await tightenPrivateDir(dir), undefined);
+    mkdirSync(dir);
+    chmodSync(dir, 0o755);
+    assert.equal(await tightenPrivateDir(dir), 0o755);
+    assert.equal(statSync(dir).mode & 0o777, 0o700);
+    assert.equal(await tightenPrivateDir(dir), undefined);
+  });
+});
