@@ -1,253 +1,137 @@
-// The real `tui-chat connect` in a real terminal (tmux) against a real `tui-chat serve`.
+// The TUI in-process: the real app, its key bindings and commands, on a fake terminal, with a real
+// client and server on 127.0.0.1. What only a real terminal shows (colors on screen, restoring the
+// terminal, video bytes, the real binary) is in tui-app.tmux.spec.ts.
 import assert from 'node:assert/strict';
-import { describe, it, type TestContext } from 'node:test';
-import { BIN, CliProcess, startServeProcess } from '../helpers/cli-process.js';
-import { writeTestIdentity } from '../helpers/identities.js';
-import { NatsBroker } from '../helpers/nats-broker.js';
-import { makeTempDir } from '../helpers/temp-dir.js';
-import { TmuxSession } from '../helpers/tmux.js';
+import { before, describe, it, type TestContext } from 'node:test';
+import { ChatSession } from '../../src/client/chat-session.js';
+import type { Identity } from '../../src/core/identity.js';
+import { ChatServer } from '../../src/server/chat-server.js';
+import { waitUntil } from '../helpers/events.js';
+import { testIdentity } from '../helpers/identities.js';
+import { openInProcessTui } from '../helpers/in-process-tui.js';
 
-async function openTui(t: TestContext, dir: string, port: number, name: string, index: number, width = 100, height = 30, env: Record<string, string> = {}): Promise<TmuxSession> {
-  const identity = await writeTestIdentity(dir, index);
-  const command = `exec '${process.execPath}' '${BIN}' connect 127.0.0.1:${port} --name ${name} --identity '${identity}' --known-peers '${dir}/${name}-known.json' 2>'${dir}/${name}.err'`;
-  const tui = TmuxSession.start(t, dir, command, width, height, { XDG_CONFIG_HOME: dir, ...env });
-  await tui.waitForScreen(new RegExp(`joined as ${name}`), `${name} to join`);
-  return tui;
+let ids: Identity[];
+before(async () => {
+  ids = await Promise.all([0, 1, 2].map(testIdentity));
+});
+
+async function startServer(t: TestContext): Promise<number> {
+  const server = new ChatServer({ port: 0 });
+  const { port } = await server.listen();
+  t.after(() => server.close());
+  return port;
 }
 
-describe('the TUI in a real terminal', () => {
-  it('lets two users exchange room messages, with names in color', async (t) => {
-    const dir = makeTempDir(t);
-    const { port } = await startServeProcess(t);
-    const alice = await openTui(t, dir, port, 'alice', 0);
-    const bob = await openTui(t, dir, port, 'bob', 1);
-    await alice.waitForScreen(/bob joined/, 'alice to see bob join');
+/** A headless member, recording what reaches it. */
+async function member(t: TestContext, port: number, name: string, identity: Identity) {
+  const session = new ChatSession({ host: '127.0.0.1', port, name, identity });
+  const texts: string[] = [];
+  session.on('message', (m) => texts.push(`${m.to === null ? 'room' : 'dm'} ${m.from}: ${m.text}`));
+  await session.connect();
+  t.after(() => session.close());
+  return { session, texts };
+}
 
-    alice.type('hello bob, this is the room');
-    alice.keys('Enter');
-    await bob.waitForScreen(/<alice> hello bob, this is the room/, 'bob to see the room message');
-    alice.type('half a thou');
-    await alice.waitForScreen(/\[#room\] half a thou/, 'alice\'s half-typed line');
-    bob.type('hi alice');
-    bob.keys('Enter');
-    const screen = await alice.waitForScreen(/<bob> hi alice/, 'alice to see the reply');
-    assert.match(screen, /\[#room\] half a thou/, 'an incoming message leaves what alice is typing alone');
-    alice.type('ght');
-    alice.keys('Enter');
-    await bob.waitForScreen(/<alice> half a thought/, 'the finished line to arrive whole');
-    assert.match(screen, /<alice> hello bob, this is the room/, 'her own line is in her log too');
-    assert.match(screen, /┌─ peers/);
-    assert.match(screen.trimEnd().split('\n').at(-1)!, /127\.0\.0\.1:\d+ │ alice [0-9a-f ]{19} │ online │ #room/);
-    // capture-pane -e: the sender's name is drawn in a color (an SGR sequence right before it).
-    assert.match(alice.capture(true), /\u001b\[[0-9;]*m<?\u001b?\[?[0-9;]*m?bob/);
+describe('the TUI, in-process on a fake terminal', () => {
+  it('sends what is typed to the room and shows what arrives, leaving a half-typed line alone', async (t) => {
+    const port = await startServer(t);
+    const alice = await openInProcessTui(t, port, 'alice', ids[0]!);
+    const bob = await member(t, port, 'bob', ids[1]!);
+    await alice.waitForScreen(/bob joined/, 'bob to join');
+    alice.terminal.type('hello bob');
+    alice.terminal.press('Enter');
+    await waitUntil(() => bob.texts.includes('room alice: hello bob'), 'bob to get it');
+    alice.terminal.type('half a thou');
+    bob.session.sendRoom('hi alice');
+    const screen = await alice.waitForScreen(/<bob> hi alice/, 'the reply');
+    assert.match(screen, /\[#room\] half a thou/);
+    assert.match(screen, /<alice> hello bob/);
+    assert.match(screen.split('\n').at(-1)!, /127\.0\.0\.1:\d+ │ alice [0-9a-f ]{19} │ online │ #room/);
   });
 
   it('opens a DM from the peer list with Tab, j and Enter, and only the recipient gets it', async (t) => {
-    const dir = makeTempDir(t);
-    const { port } = await startServeProcess(t);
-    const alice = await openTui(t, dir, port, 'alice', 0);
-    const bob = await openTui(t, dir, port, 'bob', 1);
-    const carol = await openTui(t, dir, port, 'carol', 2);
-    await bob.waitForScreen(/carol joined/, 'bob to see carol');
-
-    // bob's peer list reads: bob (you), alice, carol. Tab focuses it, j moves to alice, Enter opens the DM.
-    bob.keys('Tab');
-    bob.keys('j');
-    bob.keys('Enter');
-    await bob.waitForScreen(/─ DM alice ─/, 'the DM conversation to open');
-    bob.type('just between us');
-    bob.keys('Enter');
-    await bob.waitForScreen(/\*bob\* just between us/, 'bob to see his DM');
-
-    await alice.waitForScreen(/bob \(1\)/, 'an unread count next to bob in alice\'s peer list');
-    alice.keys('M-2');
-    const dm = await alice.waitForScreen(/\*bob\* just between us/, 'alice to open the DM with Alt+2');
-    assert.match(dm, /─ DM bob ─/);
-    assert.match(dm, /new messages/, 'the unread marker');
-
-    carol.type('marker from carol');
-    carol.keys('Enter');
-    alice.keys('M-1');
-    await alice.waitForScreen(/<carol> marker from carol/, 'carol\'s room line, after the DM, in alice\'s room');
-    assert.doesNotMatch(carol.capture(), /just between us/, 'carol never saw the DM');
+    const port = await startServer(t);
+    const alice = await member(t, port, 'alice', ids[0]!);
+    const bob = await openInProcessTui(t, port, 'bob', ids[1]!);
+    const carol = await member(t, port, 'carol', ids[2]!);
+    await bob.waitForScreen(/carol joined/, 'carol to join');
+    // The peer list reads: bob (you), alice, carol.
+    bob.terminal.press('Tab');
+    bob.terminal.type('j');
+    bob.terminal.press('Enter');
+    await bob.waitForScreen(/─ DM alice ─/, 'the DM to open');
+    bob.terminal.type('just between us');
+    bob.terminal.press('Enter');
+    await waitUntil(() => alice.texts.includes('dm bob: just between us'), 'alice to get the DM');
+    // The marker: a room line after the DM. carol gets it, and nothing before it.
+    bob.terminal.press('M-1');
+    bob.terminal.type('marker');
+    bob.terminal.press('Enter');
+    await waitUntil(() => carol.texts.length > 0, 'carol to get the marker');
+    assert.deepEqual(carol.texts, ['room bob: marker']);
   });
 
-  it('chats across two clustered servers and shows the cluster degrade and recover', async (t) => {
-    const dir = makeTempDir(t);
-    const broker = await NatsBroker.start();
-    t.after(() => broker.destroy());
-    const cluster = ['--cluster', broker.url, '--cluster-name', 'tui-spec'];
-    const [one, two] = await Promise.all([startServeProcess(t, cluster), startServeProcess(t, cluster)]);
-    const alice = await openTui(t, dir, one.port, 'alice', 0);
-    const bob = await openTui(t, dir, two.port, 'bob', 1);
-    await alice.waitForScreen(/bob joined/, 'alice (on server one) to see bob (on server two) join');
-    alice.type('hello across servers');
-    alice.keys('Enter');
-    await bob.waitForScreen(/<alice> hello across servers/, 'bob to read alice\'s room message');
-
-    await broker.stop();
-    const degraded = await alice.waitForScreen(/online, cluster degraded/, 'the status bar to say the cluster is degraded');
-    assert.match(degraded, /lost its link to the rest of the cluster/);
-    await broker.start();
-    const back = await alice.waitForScreen(/linked to the rest of the cluster again/, 'the all-clear', 20_000);
-    assert.match(back.trimEnd().split('\n').at(-1)!, /│ online │/);
-    // Each server reconnects on its own: until bob's has too, a room line to him is reported to
-    // alice as unconfirmed (it was, in 2 of 3 runs under load, before this wait).
-    await bob.waitForScreen(/linked to the rest of the cluster again/, "bob's server's all-clear", 20_000);
-    alice.type('and again');
-    alice.keys('Enter');
-    await bob.waitForScreen(/<alice> and again/, 'room messages to cross again');
-  });
-
-  it('shows the help overlay on F1 and closes it with Esc', async (t) => {
-    const dir = makeTempDir(t);
-    const { port } = await startServeProcess(t);
-    const tui = await openTui(t, dir, port, 'alice', 0);
-    tui.keys('F1');
-    const help = await tui.waitForScreen(/help \(Esc closes\)/, 'the help overlay');
+  it('shows the help overlay on F1 and on ? and closes it with Esc', async (t) => {
+    const port = await startServer(t);
+    const alice = await openInProcessTui(t, port, 'alice', ids[0]!);
+    alice.terminal.press('F1');
+    const help = await alice.waitForScreen(/help \(Esc closes\)/, 'the help overlay');
     assert.match(help, /Alt\+1\.\.9/);
-    assert.match(help, /Ctrl\+W/);
-    tui.keys('Escape');
-    await tui.waitForScreen(/^(?![\s\S]*Esc closes)/, 'the overlay to close');
-    tui.type('?');
-    await tui.waitForScreen(/help \(Esc closes\)/, '? on an empty line opens help too');
+    alice.terminal.press('Escape');
+    await alice.waitForScreen(/^(?![\s\S]*Esc closes)/, 'the overlay to close');
+    alice.terminal.type('?');
+    await alice.waitForScreen(/help \(Esc closes\)/, '? on an empty line');
   });
 
-  it('re-lays out on resize and asks politely for more room below 80x24', async (t) => {
-    const dir = makeTempDir(t);
-    const { port } = await startServeProcess(t);
-    const tui = await openTui(t, dir, port, 'alice', 0, 100, 30);
-    // The whole layout at the new size: top border full width, panes closing right above the
-    // input line, the status bar on the last line. Waits for all of it, since a redraw takes a moment.
-    const layoutAt = async (width: number, height: number) => {
-      tui.resize(width, height);
-      const layout = new RegExp(
-        `^┌─ peers[^\\n]{${width - 8}}\\n(?:[^\\n]*\\n){${height - 4}}└─+┘└─+┘\\n\\[#room\\][^\\n]*\\n[^\\n]*│ alice .* │ online │[^\\n]*\\n?$`,
-      );
-      await tui.waitForScreen(layout, `the layout at ${width}x${height}`);
-    };
-    await layoutAt(120, 40);
-    await layoutAt(80, 24);
-    tui.resize(60, 20);
-    await tui.waitForScreen(/needs a terminal of at least 80x24/, 'the too-small notice');
-    await layoutAt(100, 30);
+  it('runs the shared commands: :whois, :verify and its confirm, :peers', async (t) => {
+    const port = await startServer(t);
+    const alice = await openInProcessTui(t, port, 'alice', ids[0]!);
+    await member(t, port, 'bob', ids[1]!);
+    await alice.waitForScreen(/bob joined/, 'bob');
+    alice.terminal.type(':whois bob');
+    alice.terminal.press('Enter');
+    await alice.waitForScreen(/bob: not verified \(trusted on first use\)/, 'the whois');
+    alice.terminal.type(':verify bob confirm');
+    alice.terminal.press('Enter');
+    await alice.waitForScreen(/no safety number with bob was shown yet/, 'a confirm before the number is refused');
+    alice.terminal.type(':verify bob');
+    alice.terminal.press('Enter');
+    await alice.waitForScreen(/safety number with bob:/, 'the number');
+    alice.terminal.type(':verify bob confirm');
+    alice.terminal.press('Enter');
+    await alice.waitForScreen(/bob is now verified/, 'the confirm');
+    await alice.waitForScreen(/✓ bob/, 'the mark in the peer list');
+    alice.terminal.type(':nonsense');
+    alice.terminal.press('Enter');
+    await alice.waitForScreen(/unknown command/, 'the usage error');
   });
 
-  it(':quit restores the terminal and leaves a clean shell prompt', async (t) => {
-    const dir = makeTempDir(t);
-    const { port } = await startServeProcess(t);
-    const identity = await writeTestIdentity(dir, 0);
-    const shell = TmuxSession.start(t, dir, 'exec bash --norc --noprofile -i', 100, 30, { PS1: 'READY$ ', XDG_CONFIG_HOME: dir });
-    await shell.waitForScreen(/READY\$\s*$/m, 'the shell prompt');
-    shell.type(`'${process.execPath}' '${BIN}' connect 127.0.0.1:${port} --name alice --identity '${identity}' 2>/dev/null; echo "exit=$?"`);
-    shell.keys('Enter');
-    await shell.waitForScreen(/joined as alice/, 'the TUI');
-    shell.type(':quit');
-    shell.keys('Enter');
-    const screen = await shell.waitForScreen(/exit=0\nREADY\$\s*$/m, 'the shell prompt after quitting');
-    assert.doesNotMatch(screen, /peers|#room|┌|└/, 'nothing of the TUI is left on the screen');
-    const raw = shell.capture(true);
-    // The prompt line carries no leftover attributes or colors.
-    const promptLine = raw.split('\n').find((line) => line.includes('READY$') && !line.includes('connect'))!;
-    assert.equal(promptLine.replace(/\u001b\[0?m/g, '').trimEnd(), 'READY$');
+  it('shows a peer\'s escape sequences and blessed tags as text', async (t) => {
+    const port = await startServer(t);
+    const alice = await openInProcessTui(t, port, 'alice', ids[0]!);
+    const mallory = await member(t, port, 'mallory', ids[1]!);
+    await alice.waitForScreen(/mallory joined/, 'mallory');
+    mallory.session.sendRoom('\u001b[2J\u001b]0;pwned\u0007{red-bg}{bold}SYSTEM{/bold} end');
+    const screen = await alice.waitForScreen(/<mallory> \{red-bg\}\{bold\}SYSTEM\{\/bold\} end/, 'the literal text');
+    assert.match(screen, /┌─ peers/);
   });
 
-  it(':play shows truecolor half-block video above the log while chat goes on', async (t) => {
-    const dir = makeTempDir(t);
-    const { port } = await startServeProcess(t);
-    const alice = await openTui(t, dir, port, 'alice', 0, 130, 36, { COLORTERM: 'truecolor' });
-    const bob = await openTui(t, dir, port, 'bob', 1);
-    await alice.waitForScreen(/bob joined/, 'alice to see bob');
-    alice.type(':videos');
-    alice.keys('Enter');
-    await alice.waitForScreen(/testsrc2-320x240-30fps\.mp4 +5\.0s +320x240 +30 fps/, 'the video list');
-    // Each video's poster, drawn by terminal-image under its caption.
-    await alice.waitForScreen(/-!- testsrc2-320x240-30fps\.mp4 *│\n│[^\n]*│ +▄{8,}/, 'the testsrc2 poster');
-    alice.type(':play testsrc2-320x240-30fps.mp4');
-    alice.keys('Enter');
-    await alice.waitForScreen(/─ ▶ testsrc2-320x240-30fps\.mp4 ─/, 'the video pane');
-    await alice.waitForScreen(/▶ testsrc2-320x240-30fps\.mp4 [1-4]\.\ds\/5\.0s/, 'playback to advance in the status bar');
-    // capture-pane -e: half blocks drawn in 24-bit colors.
-    const colored = alice.capture(true);
-    assert.match(colored, /\u001b\[38;2;\d+;\d+;\d+m[^\n]*[▀▄]/);
-    assert.ok((colored.match(/[▀▄]/g) ?? []).length > 200, 'the pane is full of half blocks');
-    // Chat during playback, both ways.
-    bob.type('can you see it?');
-    bob.keys('Enter');
-    await alice.waitForScreen(/<bob> can you see it\?/, 'bob\'s message during playback');
-    alice.type('yes, playing');
-    alice.keys('Enter');
-    await bob.waitForScreen(/<alice> yes, playing/, 'alice\'s reply during playback');
-    await alice.waitForScreen(/finished testsrc2-320x240-30fps\.mp4: 150 frames sent/, 'the end of the video', 20_000);
-    const after = await alice.waitForScreen(/^(?![\s\S]*─ ▶ )/, 'the pane to close');
-    // The posters in the log are lower half blocks (terminal-image); our frames are mostly upper ones.
-    assert.doesNotMatch(after, /▀/, 'no video pixels are left behind on the log');
+  it('lays out again when the terminal is resized, and asks for 80x24 below it', async (t) => {
+    const port = await startServer(t);
+    const alice = await openInProcessTui(t, port, 'alice', ids[0]!, 100, 30);
+    for (const [width, height] of [[120, 40], [80, 24]] as const) {
+      alice.terminal.resize(width, height);
+      await alice.waitForScreen(new RegExp(`^┌─ peers[^\\n]{${width - 8}}\\n(?:[^\\n]*\\n){${height - 4}}└─+┘└─+┘\\n\\[#room\\]`), `the layout at ${width}x${height}`);
+    }
+    alice.terminal.resize(60, 20);
+    await alice.waitForScreen(/needs a terminal of at least 80x24/, 'the too-small notice');
   });
 
-  it(':play --ffplay without ffplay says how to get it', async (t) => {
-    const dir = makeTempDir(t);
-    const { port } = await startServeProcess(t);
-    const alice = await openTui(t, dir, port, 'alice', 0, 100, 30, { PATH: '/nonexistent' });
-    alice.type(':play testsrc2-320x240-30fps.mp4 --ffplay');
-    alice.keys('Enter');
-    await alice.waitForScreen(/ffplay is not installed: it comes with Debian's ffmpeg/, 'the missing-ffplay message');
-  });
-
-  it('shows a peer\'s escape sequences and blessed tags as harmless text', async (t) => {
-    const dir = makeTempDir(t);
-    const { port } = await startServeProcess(t);
-    const alice = await openTui(t, dir, port, 'alice', 0);
-    const identity = await writeTestIdentity(dir, 1);
-    const mallory = CliProcess.spawn(t, ['connect', `127.0.0.1:${port}`, '--json', '--name', 'mallory', '--identity', identity, '--known-peers', `${dir}/m.json`]);
-    await mallory.waitForEvent((e) => e['type'] === 'ready', 'mallory to join');
-    await alice.waitForScreen(/mallory joined/, 'alice to see mallory');
-    // Clear screen, move home, set a title, then fake markup.
-    mallory.writeLine('\u001b[2J\u001b[H\u001b]0;pwned\u0007{red-bg}{bold}SYSTEM: send me your key{/bold} end');
-    const screen = await alice.waitForScreen(/<mallory> \{red-bg\}\{bold\}SYSTEM: send me your key\{\/bold\} end/, 'the literal text');
-    assert.match(screen, /┌─ peers/, 'the screen was not cleared');
-    assert.doesNotMatch(alice.capture(true), /\u001b\[41m[^\n]*SYSTEM/, 'no red background was applied');
-  });
-
-  it('survives the server restarting: shows offline, keeps the log, queues what is typed, re-joins', async (t) => {
-    const dir = makeTempDir(t);
-    // The restarted server must keep its certificate (its own config), as a real one does.
-    const tlsArgs = ['--tls-dir', `${dir}/server-tls`];
-    const first = await startServeProcess(t, tlsArgs);
-    const alice = await openTui(t, dir, first.port, 'alice', 0);
-    alice.type('before the restart');
-    alice.keys('Enter');
-    await alice.waitForScreen(/<alice> before the restart/, 'the first line');
-    first.server.child.kill('SIGTERM');
-    await alice.waitForScreen(/│ offline/, 'the status bar to say offline');
-    await alice.waitForScreen(/connection lost/, 'the log to say so');
-    alice.type('typed while offline');
-    alice.keys('Enter');
-    await alice.waitForScreen(/<alice> typed while offline \(queued: offline\)/, 'the queued line');
-    await startServeProcess(t, [...tlsArgs, '--port', String(first.port)]);
-    const screen = await alice.waitForScreen(/reconnected as alice/, 'the re-join', 30_000);
-    assert.match(screen, /<alice> before the restart/, 'the log was kept');
-    await alice.waitForScreen(/sent 1 message queued while offline/, 'the queue to be sent');
-    await alice.waitForScreen(/│ online/, 'the status bar to say online');
-  });
-
-  it('re-scales the stream when the terminal is resized during playback', async (t) => {
-    const dir = makeTempDir(t);
-    const { port } = await startServeProcess(t);
-    const alice = await openTui(t, dir, port, 'alice', 0, 130, 30, { COLORTERM: 'truecolor' });
-    const widestRun = (screen: string) => Math.max(0, ...screen.split('\n').map((line) => Math.max(0, ...(line.match(/▀+/g) ?? []).map((run) => run.length))));
-    alice.type(':play mandelbrot-480x270-24fps.mp4');
-    alice.keys('Enter');
-    await alice.waitForScreen(/▀{20,}/, 'frames');
-    // Paused, so the short clip cannot end while the terminal changes size.
-    alice.type(':pause');
-    alice.keys('Enter');
-    await alice.waitForScreen(/\d\.\ds\/4\.0s paused/, 'the pause in the status bar');
-    const before = widestRun(alice.capture());
-    alice.resize(200, 60);
-    await alice.waitForScreen(/^┌─ peers[^\n]{192}\n/, 'the larger layout');
-    alice.type(':pause');
-    alice.keys('Enter');
-    // The server re-scaled the stream to the larger pane: the frames are wider now.
-    await alice.waitForScreen(new RegExp(`▀{${before + 10},}`), 'wider frames after the resize', 15_000);
+  it('ends with exit code 0 on :quit', async (t) => {
+    const port = await startServer(t);
+    const alice = await openInProcessTui(t, port, 'alice', ids[0]!);
+    alice.terminal.type(':quit');
+    alice.terminal.press('Enter');
+    assert.equal(await alice.tui.done, 0);
   });
 });

@@ -39,6 +39,21 @@ export function forgetDrawnCells(screen: blessed.Widgets.Screen, region: { xi: n
   }
 }
 
+/** Screen options for a given terminal: blessed's types have `input` as a Writable, wrongly. */
+export function screenStreamOptions(terminal: { input: NodeJS.ReadableStream; output: NodeJS.WritableStream; term?: string }): blessed.Widgets.IScreenOptions {
+  return {
+    input: terminal.input as unknown as blessed.Widgets.IScreenOptions['input'],
+    output: terminal.output as unknown as blessed.Widgets.IScreenOptions['output'],
+    ...(terminal.term === undefined ? {} : { terminal: terminal.term }),
+  };
+}
+
+/** What blessed last drew: its cell buffer as text, one line per row (for in-process specs). */
+export function screenText(screen: blessed.Widgets.Screen): string {
+  const { lines } = screen as unknown as ScreenInternals;
+  return lines.map((line) => line.map(([, ch]) => ch).join('').trimEnd()).join('\n');
+}
+
 /**
  * Writes bytes to the terminal in order with blessed's own output: blessed buffers until the next
  * tick, so its buffer is flushed first.

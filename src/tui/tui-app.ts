@@ -12,7 +12,7 @@ import { Completer } from './completion.js';
 import { InputLine } from './input-line.js';
 import { GLOBAL_KEYS, INPUT_KEYS, KEY_HELP, PEER_LIST_KEYS, conversationNumberFor } from './key-map.js';
 import { escapeTags } from './markup.js';
-import { preferUnicodeBorders } from './blessed-internals.js';
+import { preferUnicodeBorders, screenStreamOptions, screenText } from './blessed-internals.js';
 import { logLabel, renderInput, renderLog, renderPeerList, renderStatus } from './render-panes.js';
 import { type PlayerKind, VideoPane } from './video-pane.js';
 import type { ColorMode } from '../client/video/half-block-renderer.js';
@@ -37,11 +37,38 @@ export interface TuiOptions {
   readonly colorMode?: ColorMode;
   /** Notices from below the UI (a newly pinned server certificate), shown in the room log. */
   readonly notices?: NoticeBoard;
+  /**
+   * The terminal: its input and output streams and its terminfo name. Default process.stdin,
+   * process.stdout and $TERM; specs pass a fake terminal (spec/helpers/fake-terminal.ts).
+   */
+  readonly terminal?: TerminalStreams;
+}
+
+export interface TerminalStreams {
+  readonly input: NodeJS.ReadableStream;
+  readonly output: NodeJS.WritableStream;
+  readonly term?: string;
+}
+
+/** A running TUI: when it ends (with the exit code, the terminal restored), and what it shows now. */
+export interface TuiHandle {
+  readonly done: Promise<number>;
+  /** The screen as blessed last drew it, one line per row, without colors. */
+  screenText(): string;
 }
 
 /** Runs until the user quits; resolves with the exit code after the terminal is restored. */
 export function runTui(options: TuiOptions): Promise<number> {
-  return new Promise((resolve) => new TuiApp(options, resolve).start());
+  return startTui(options).done;
+}
+
+export function startTui(options: TuiOptions): TuiHandle {
+  let app: TuiApp | undefined;
+  const done = new Promise<number>((resolve) => {
+    app = new TuiApp(options, resolve);
+    app.start();
+  });
+  return { done, screenText: () => app!.screenText() };
 }
 
 class TuiApp {
@@ -75,6 +102,7 @@ class TuiApp {
       fullUnicode: true,
       title: 'tui-chat',
       warnings: false,
+      ...(options.terminal === undefined ? {} : screenStreamOptions(options.terminal)),
     });
     preferUnicodeBorders(this.screen);
     // blessed installs process-wide handlers that exit on uncaught errors; this is the TUI process,
@@ -441,6 +469,10 @@ class TuiApp {
     this.model.helpVisible = visible;
     this.video.setHidden(visible);
     this.render(true);
+  }
+
+  screenText(): string {
+    return screenText(this.screen);
   }
 
   private async quit(): Promise<void> {
