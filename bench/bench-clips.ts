@@ -17,9 +17,35 @@ export function makeZoomClip(dir: string, name: string, frames: number, zoomPerF
   mkdirSync(dir, { recursive: true });
   const ffmpeg = resolveFfmpeg().path;
   const picture = join(dir, `${name}.png`);
-  execFileSync(ffmpeg, [...QUIET, '-f', 'lavfi', '-i', 'mandelbrot=size=960x540:start_scale=0.5:outer=normalized_iteration_count,noise=alls=25:allf=u', '-frames:v', '1', picture]);
+  execFileSync(ffmpeg, [
+    ...QUIET,
+    '-f',
+    'lavfi',
+    '-i',
+    'mandelbrot=size=960x540:start_scale=0.5:outer=normalized_iteration_count,noise=alls=25:allf=u',
+    '-frames:v',
+    '1',
+    picture,
+  ]);
   const zoom = `zoompan=z='1+${zoomPerFrame}*on':x='iw/2-(iw/zoom/2)':y='ih/2-(ih/zoom/2)':d=1:s=480x270:fps=30`;
-  execFileSync(ffmpeg, [...QUIET, '-loop', '1', '-i', picture, '-vf', zoom, '-frames:v', String(frames), '-c:v', 'libx264', '-crf', '18', '-pix_fmt', 'yuv420p', clip]);
+  execFileSync(ffmpeg, [
+    ...QUIET,
+    '-loop',
+    '1',
+    '-i',
+    picture,
+    '-vf',
+    zoom,
+    '-frames:v',
+    String(frames),
+    '-c:v',
+    'libx264',
+    '-crf',
+    '18',
+    '-pix_fmt',
+    'yuv420p',
+    clip,
+  ]);
   rmSync(picture);
   return clip;
 }
@@ -29,7 +55,18 @@ export function makeTestPatternClip(dir: string, name: string, seconds: number):
   const clip = join(dir, name);
   if (existsSync(clip)) return clip;
   mkdirSync(dir, { recursive: true });
-  execFileSync(resolveFfmpeg().path, [...QUIET, '-f', 'lavfi', '-i', `testsrc2=size=320x240:rate=30:duration=${seconds}`, '-c:v', 'libx264', '-pix_fmt', 'yuv420p', clip]);
+  execFileSync(resolveFfmpeg().path, [
+    ...QUIET,
+    '-f',
+    'lavfi',
+    '-i',
+    `testsrc2=size=320x240:rate=30:duration=${seconds}`,
+    '-c:v',
+    'libx264',
+    '-pix_fmt',
+    'yuv420p',
+    clip,
+  ]);
   return clip;
 }
 

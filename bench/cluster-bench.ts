@@ -83,14 +83,35 @@ function contextSwitches(pid: number | undefined): number {
 
 async function startNodes(layout: Layout, broker: NatsBroker): Promise<Array<{ child: ChildProcess; port: number }>> {
   const cluster = layout.clustered ? ['--cluster', broker.url, '--cluster-name', `bench-${randomBytes(4).toString('hex')}`] : [];
-  const args = [...(process.env['BENCH_NODE_PROFILE'] ? ['--cpu-prof', '--cpu-prof-dir', process.env['BENCH_NODE_PROFILE']] : []), 'bin/tui-chat', 'serve', '--plaintext', '--port', '0', ...UNLIMITED, '--log-level', 'warn', '--max-clients', '1000', '--max-queue-bytes', String(64 << 20), ...cluster];
+  const args = [
+    ...(process.env['BENCH_NODE_PROFILE'] ? ['--cpu-prof', '--cpu-prof-dir', process.env['BENCH_NODE_PROFILE']] : []),
+    'bin/tui-chat',
+    'serve',
+    '--plaintext',
+    '--port',
+    '0',
+    ...UNLIMITED,
+    '--log-level',
+    'warn',
+    '--max-clients',
+    '1000',
+    '--max-queue-bytes',
+    String(64 << 20),
+    ...cluster,
+  ];
   const nodes = [];
   for (let i = 0; i < layout.nodes; i++) nodes.push(await startProcess(args, SERVE_READY));
   for (const node of nodes) pin(node.child.pid, NODE_CORE());
   return nodes;
 }
 
-async function benchLayout(layout: Layout, mode: Mode, seconds: number, broker: NatsBroker, identity: Awaited<ReturnType<typeof generateIdentity>>): Promise<ClusterBenchResult> {
+async function benchLayout(
+  layout: Layout,
+  mode: Mode,
+  seconds: number,
+  broker: NatsBroker,
+  identity: Awaited<ReturnType<typeof generateIdentity>>,
+): Promise<ClusterBenchResult> {
   const nodes = await startNodes(layout, broker);
   const tracker = createTracker();
   try {
@@ -141,8 +162,14 @@ export async function runRelayPathBench(): Promise<RelayPathResult[]> {
   const sender = await connect({ servers: broker.url, noAsyncTraces: true });
   const receiver = await connect({ servers: broker.url, noAsyncTraces: true });
   const envelope = {
-    id: 'm1', ts: Date.now(), chain: 'bench', seq: 1, ratchet: { dh: randomBytes(32).toString('base64'), pn: 0, n: 1 },
-    iv: 'AAAAAAAAAAAAAAAA', ct: randomBytes(116).toString('base64'), sig: randomBytes(384).toString('base64'),
+    id: 'm1',
+    ts: Date.now(),
+    chain: 'bench',
+    seq: 1,
+    ratchet: { dh: randomBytes(32).toString('base64'), pn: 0, n: 1 },
+    iv: 'AAAAAAAAAAAAAAAA',
+    ct: randomBytes(116).toString('base64'),
+    sig: randomBytes(384).toString('base64'),
   };
   const results: RelayPathResult[] = [];
   try {

@@ -22,7 +22,9 @@ const CLIPS = [
 ] as const;
 
 function ffmpegFrames(file: string, width: number, height: number, output: string[]): Buffer {
-  return execFileSync(resolveFfmpeg().path, ['-hide_banner', '-loglevel', 'error', '-i', file, '-vf', `scale=${width}:${height}`, ...output, 'pipe:1'], { maxBuffer: 1 << 30 });
+  return execFileSync(resolveFfmpeg().path, ['-hide_banner', '-loglevel', 'error', '-i', file, '-vf', `scale=${width}:${height}`, ...output, 'pipe:1'], {
+    maxBuffer: 1 << 30,
+  });
 }
 
 function time<T>(work: () => T): [T, number] {
@@ -44,9 +46,12 @@ export async function runEncodingBench(): Promise<EncodingResult[]> {
     const [deflated, deflateMs] = time(() => frames.map((f) => deflateRawSync(f, { level: 1 })));
     const [, inflateMs] = time(() => deflated.map((d) => inflateRawSync(d)));
     results.push({
-      clip: clip.name, size, encoding: 'raw + deflate(1)',
+      clip: clip.name,
+      size,
+      encoding: 'raw + deflate(1)',
       bytesPerFrame: deflated.reduce((n, d) => n + d.length, 0) / frames.length,
-      serverMsPerFrame: deflateMs / frames.length, clientMsPerFrame: inflateMs / frames.length,
+      serverMsPerFrame: deflateMs / frames.length,
+      clientMsPerFrame: inflateMs / frames.length,
     });
 
     // JPEG is made by ffmpeg itself (its mjpeg encoder, -q:v 5 as the server uses): no server CPU in Node.
@@ -56,8 +61,12 @@ export async function runEncodingBench(): Promise<EncodingResult[]> {
     for (const jpeg of jpegs) await sharp(jpeg).raw().toBuffer();
     const decodeMs = Number(process.hrtime.bigint() - started) / 1e6;
     results.push({
-      clip: clip.name, size, encoding: 'JPEG q5 (ffmpeg mjpeg)',
-      bytesPerFrame: mjpeg.length / jpegs.length, serverMsPerFrame: 0, clientMsPerFrame: decodeMs / jpegs.length,
+      clip: clip.name,
+      size,
+      encoding: 'JPEG q5 (ffmpeg mjpeg)',
+      bytesPerFrame: mjpeg.length / jpegs.length,
+      serverMsPerFrame: 0,
+      clientMsPerFrame: decodeMs / jpegs.length,
     });
   }
   return results;

@@ -15,7 +15,18 @@ import { answerChallenge, sendHello } from './bench-join.js';
 import { SERVE_READY, startProcess, stopProcess } from './bench-process.js';
 
 /** The load generator is one process on one address and floods on purpose: lift flood control. */
-export const UNLIMITED = ['--max-clients-per-address', '100000', '--rate-messages', '100000000', '--rate-burst', '100000000', '--rate-bytes', '100000000000', '--rate-burst-bytes', '100000000000'];
+export const UNLIMITED = [
+  '--max-clients-per-address',
+  '100000',
+  '--rate-messages',
+  '100000000',
+  '--rate-burst',
+  '100000000',
+  '--rate-bytes',
+  '100000000000',
+  '--rate-burst-bytes',
+  '100000000000',
+];
 const BROADCAST = 0xffff;
 /** Payload bytes per message in the bare relay, as in the reference figure (100-byte frames). */
 const BARE_PAYLOAD_BYTES = 100;
@@ -97,7 +108,9 @@ export async function joinChatClient(port: number, index: number, clientCount: n
       const header = target === null ? `"senderKey":{"id":"bench","n":${messageId}}` : `"ratchet":{"dh":"${RATCHET_DH}","pn":0,"n":${messageId}}`;
       const envelope = `{"id":"m${messageId}","ts":${Date.now()},"chain":"bench","seq":${messageId},${header},"iv":"AAAAAAAAAAAAAAAA","ct":"${ct}","sig":"${sig}"}`;
       const keys = target === null ? roomKeys : '{}';
-      socket.write(encodeTextFrame(FrameType.CONTROL, `{"type":"send","to":${target === null ? 'null' : `"c${target}"`},"envelope":${envelope},"keys":${keys}}`));
+      socket.write(
+        encodeTextFrame(FrameType.CONTROL, `{"type":"send","to":${target === null ? 'null' : `"c${target}"`},"envelope":${envelope},"keys":${keys}}`),
+      );
     },
     close: () => socket.destroy(),
   };
@@ -229,15 +242,29 @@ export async function benchTarget(target: BenchResult['target'], clientCount: nu
   const tracker = createTracker();
   const { child, port } =
     target === 'tui-chat'
-      ? await startProcess(['bin/tui-chat', 'serve', '--plaintext', '--port', '0', ...UNLIMITED, '--log-level', 'warn', '--max-clients', '1000', '--max-queue-bytes', String(64 << 20)], SERVE_READY)
+      ? await startProcess(
+          [
+            'bin/tui-chat',
+            'serve',
+            '--plaintext',
+            '--port',
+            '0',
+            ...UNLIMITED,
+            '--log-level',
+            'warn',
+            '--max-clients',
+            '1000',
+            '--max-queue-bytes',
+            String(64 << 20),
+          ],
+          SERVE_READY,
+        )
       : await startProcess(['dist/bench/bare-relay.js'], /listening (\d+)/);
   try {
     const clients: BenchClient[] = [];
     for (let i = 0; i < clientCount; i++) {
       clients.push(
-        target === 'tui-chat'
-          ? await joinChatClient(port, i, clientCount, identity, tracker.onDelivery)
-          : await joinBareClient(port, i, tracker.onDelivery),
+        target === 'tui-chat' ? await joinChatClient(port, i, clientCount, identity, tracker.onDelivery) : await joinBareClient(port, i, tracker.onDelivery),
       );
     }
     // The bare relay learns who is who from each hello; give it a moment to read them all.
@@ -247,7 +274,16 @@ export async function benchTarget(target: BenchResult['target'], clientCount: nu
     const { deliveries, seconds: elapsed, latencies } = await tracker.run({ clients, mode, seconds, windowDeliveries });
     const sorted = Float64Array.from(latencies).sort();
     for (const client of clients) client.close();
-    return { target, clients: clientCount, mode, deliveries, seconds: elapsed, perSecond: deliveries / elapsed, p50ms: percentile(sorted, 50), p99ms: percentile(sorted, 99) };
+    return {
+      target,
+      clients: clientCount,
+      mode,
+      deliveries,
+      seconds: elapsed,
+      perSecond: deliveries / elapsed,
+      p50ms: percentile(sorted, 50),
+      p99ms: percentile(sorted, 99),
+    };
   } finally {
     await stopProcess(child);
   }

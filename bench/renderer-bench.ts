@@ -24,11 +24,19 @@ function clips() {
     { name: 'mostly still (bars)', file: 'videos/bars-640x360-25fps.mp4', srcWidth: 640, srcHeight: 360 },
   ] as const;
 }
-export const SIZES = [[80, 24], [160, 48], [240, 67]] as const;
+export const SIZES = [
+  [80, 24],
+  [160, 48],
+  [240, 67],
+] as const;
 
 function decodeFrames(file: string, width: number, height: number): Buffer[] {
   const ffmpeg = resolveFfmpeg().path;
-  const raw = execFileSync(ffmpeg, ['-hide_banner', '-loglevel', 'error', '-i', file, '-vf', `scale=${width}:${height}`, '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1'], { maxBuffer: 1 << 30 });
+  const raw = execFileSync(
+    ffmpeg,
+    ['-hide_banner', '-loglevel', 'error', '-i', file, '-vf', `scale=${width}:${height}`, '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1'],
+    { maxBuffer: 1 << 30 },
+  );
   const size = width * height * 3;
   const frames: Buffer[] = [];
   for (let offset = 0; offset + size <= raw.length; offset += size) frames.push(raw.subarray(offset, offset + size));

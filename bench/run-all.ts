@@ -31,16 +31,35 @@ function printRenderer(): void {
   console.log('half-block renderer, truecolor, exact colors (one core)\n');
   console.log(['clip'.padEnd(33), 'cells'.padStart(7), 'ms/frame'.padStart(9), 'bytes/frame'.padStart(12), 'bytes/cell'.padStart(11)].join('  '));
   for (const r of runRendererBench()) {
-    console.log([r.clip.padEnd(33), `${r.cols}x${r.rows}`.padStart(7), r.msPerFrame.toFixed(3).padStart(9), Math.round(r.bytesPerFrame).toLocaleString('en-US').padStart(12), r.bytesPerCell.toFixed(1).padStart(11)].join('  '));
+    console.log(
+      [
+        r.clip.padEnd(33),
+        `${r.cols}x${r.rows}`.padStart(7),
+        r.msPerFrame.toFixed(3).padStart(9),
+        Math.round(r.bytesPerFrame).toLocaleString('en-US').padStart(12),
+        r.bytesPerCell.toFixed(1).padStart(11),
+      ].join('  '),
+    );
   }
   console.log('');
 }
 
 async function printEncoding(): Promise<void> {
   console.log('frame encoding on the wire (per frame; JPEG is encoded by ffmpeg, decoded by sharp off the main thread)\n');
-  console.log(['clip'.padEnd(11), 'pixels'.padStart(7), 'encoding'.padEnd(23), 'bytes'.padStart(8), 'server ms'.padStart(10), 'client ms'.padStart(10)].join('  '));
+  console.log(
+    ['clip'.padEnd(11), 'pixels'.padStart(7), 'encoding'.padEnd(23), 'bytes'.padStart(8), 'server ms'.padStart(10), 'client ms'.padStart(10)].join('  '),
+  );
   for (const r of await runEncodingBench()) {
-    console.log([r.clip.padEnd(11), r.size.padStart(7), r.encoding.padEnd(23), Math.round(r.bytesPerFrame).toLocaleString('en-US').padStart(8), r.serverMsPerFrame.toFixed(3).padStart(10), r.clientMsPerFrame.toFixed(3).padStart(10)].join('  '));
+    console.log(
+      [
+        r.clip.padEnd(11),
+        r.size.padStart(7),
+        r.encoding.padEnd(23),
+        Math.round(r.bytesPerFrame).toLocaleString('en-US').padStart(8),
+        r.serverMsPerFrame.toFixed(3).padStart(10),
+        r.clientMsPerFrame.toFixed(3).padStart(10),
+      ].join('  '),
+    );
   }
   console.log('');
 }
@@ -49,7 +68,15 @@ async function printFanout(): Promise<void> {
   console.log('video fan-out: concurrent 30 fps viewers at 80x24 cells, one ffmpeg each (stops after the first run over 1% lost)\n');
   console.log(['viewers'.padStart(7), 'frames due'.padStart(11), 'received'.padStart(9), 'dropped'.padStart(8), 'lost'.padStart(7)].join('  '));
   for (const r of await runFanoutBench()) {
-    console.log([String(r.viewers).padStart(7), String(r.expected).padStart(11), String(r.received).padStart(9), String(r.dropped).padStart(8), `${(r.dropShare * 100).toFixed(2)}%`.padStart(7)].join('  '));
+    console.log(
+      [
+        String(r.viewers).padStart(7),
+        String(r.expected).padStart(11),
+        String(r.received).padStart(9),
+        String(r.dropped).padStart(8),
+        `${(r.dropShare * 100).toFixed(2)}%`.padStart(7),
+      ].join('  '),
+    );
   }
   console.log('');
 }
@@ -57,23 +84,50 @@ async function printFanout(): Promise<void> {
 async function printTuiVideo(): Promise<void> {
   console.log('end to end: 30 fps video at 160x48 cells, server -> real TUI in tmux, truecolor\n');
   const r = await runTuiVideoBench();
-  console.log(`sent ${r.sent}, dropped by server ${r.serverDropped}, skipped by client ${r.skipped}, drawn ${r.drawn} = ${r.fps.toFixed(1)} fps, ${(r.dropShare * 100).toFixed(2)}% of frames not drawn, ${r.kbPerFrame} KB a frame, final quality level ${r.qualityLevel}\n`);
+  console.log(
+    `sent ${r.sent}, dropped by server ${r.serverDropped}, skipped by client ${r.skipped}, drawn ${r.drawn} = ${r.fps.toFixed(1)} fps, ${(r.dropShare * 100).toFixed(2)}% of frames not drawn, ${r.kbPerFrame} KB a frame, final quality level ${r.qualityLevel}\n`,
+  );
 }
 
 async function printCluster(): Promise<void> {
   console.log(`cluster: ${SECONDS} s per run, 60 clients spread over the nodes, one nats-server, every process on this machine`);
   console.log(canPin() ? 'node processes pinned to the last core, load generator and broker to core 0\n' : 'no pinning (taskset missing or one core)\n');
-  console.log(['layout'.padEnd(19), 'mode '.padEnd(5), 'deliveries/s'.padStart(13), 'p50 ms'.padStart(8), 'p99 ms'.padStart(8), 'CPU ms per 1k deliveries: nodes'.padStart(31), 'broker'.padStart(7), 'generator'.padStart(10), 'node ctx switches per 1k'.padStart(25)].join('  '));
+  console.log(
+    [
+      'layout'.padEnd(19),
+      'mode '.padEnd(5),
+      'deliveries/s'.padStart(13),
+      'p50 ms'.padStart(8),
+      'p99 ms'.padStart(8),
+      'CPU ms per 1k deliveries: nodes'.padStart(31),
+      'broker'.padStart(7),
+      'generator'.padStart(10),
+      'node ctx switches per 1k'.padStart(25),
+    ].join('  '),
+  );
   for (const r of await runClusterBench(SECONDS)) {
-    console.log([
-      r.layout.padEnd(19), r.mode.padEnd(5), Math.round(r.perSecond).toLocaleString('en-US').padStart(13), r.p50ms.toFixed(2).padStart(8), r.p99ms.toFixed(2).padStart(8),
-      r.nodeCpuPer1k.toFixed(1).padStart(31), r.brokerCpuPer1k.toFixed(1).padStart(7), r.generatorCpuPer1k.toFixed(1).padStart(10), Math.round(r.nodeSwitchesPer1k).toString().padStart(25),
-    ].join('  '));
+    console.log(
+      [
+        r.layout.padEnd(19),
+        r.mode.padEnd(5),
+        Math.round(r.perSecond).toLocaleString('en-US').padStart(13),
+        r.p50ms.toFixed(2).padStart(8),
+        r.p99ms.toFixed(2).padStart(8),
+        r.nodeCpuPer1k.toFixed(1).padStart(31),
+        r.brokerCpuPer1k.toFixed(1).padStart(7),
+        r.generatorCpuPer1k.toFixed(1).padStart(10),
+        Math.round(r.nodeSwitchesPer1k).toString().padStart(25),
+      ].join('  '),
+    );
   }
-  console.log('\nrelay path alone (one process, nothing else running): encode a batch of DM relays, through the broker, decode, validate, serialize for delivery\n');
+  console.log(
+    '\nrelay path alone (one process, nothing else running): encode a batch of DM relays, through the broker, decode, validate, serialize for delivery\n',
+  );
   console.log(['batch'.padStart(5), 'relays/s'.padStart(10), 'CPU us per relay'.padStart(17)].join('  '));
   for (const r of await runRelayPathBench()) {
-    console.log([String(r.batch).padStart(5), Math.round(r.relaysPerSecond).toLocaleString('en-US').padStart(10), r.cpuMicrosPerRelay.toFixed(1).padStart(17)].join('  '));
+    console.log(
+      [String(r.batch).padStart(5), Math.round(r.relaysPerSecond).toLocaleString('en-US').padStart(10), r.cpuMicrosPerRelay.toFixed(1).padStart(17)].join('  '),
+    );
   }
   console.log('');
 }
@@ -88,7 +142,11 @@ async function main(): Promise<void> {
   if (only === undefined || only === 'cluster') await printCluster();
   if (only !== undefined && only !== 'relay') return;
   console.log(`relay throughput: ${SECONDS} s per run, one server process, load generated from this process\n`);
-  console.log(['target'.padEnd(11), 'clients'.padStart(7), 'mode '.padEnd(5), 'deliveries/s'.padStart(13), 'p50 ms'.padStart(8), 'p99 ms'.padStart(8), 'vs ceiling'].join('  '));
+  console.log(
+    ['target'.padEnd(11), 'clients'.padStart(7), 'mode '.padEnd(5), 'deliveries/s'.padStart(13), 'p50 ms'.padStart(8), 'p99 ms'.padStart(8), 'vs ceiling'].join(
+      '  ',
+    ),
+  );
   const results = await runRelayBench(SECONDS);
   for (const result of results) {
     const ceiling = results.find((r) => r.target === 'bare relay' && r.clients === result.clients && r.mode === result.mode);

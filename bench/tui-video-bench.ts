@@ -41,7 +41,11 @@ export async function runTuiVideoBench(): Promise<TuiVideoResult> {
   const socket = `tui-chat-bench-${process.pid}`;
   try {
     const script = join(work, 'tui.sh');
-    writeFileSync(script, `#!/bin/sh\nexport LANG=C.UTF-8 COLORTERM=truecolor XDG_CONFIG_HOME='${work}'\nexec '${process.execPath}' '${join(PROJECT_ROOT, 'bin/tui-chat')}' connect 127.0.0.1:${port} --name bench 2>'${work}/tui.err'\n`, { mode: 0o755 });
+    writeFileSync(
+      script,
+      `#!/bin/sh\nexport LANG=C.UTF-8 COLORTERM=truecolor XDG_CONFIG_HOME='${work}'\nexec '${process.execPath}' '${join(PROJECT_ROOT, 'bin/tui-chat')}' connect 127.0.0.1:${port} --name bench 2>'${work}/tui.err'\n`,
+      { mode: 0o755 },
+    );
     tmux(socket, '-f', '/dev/null', 'new-session', '-d', '-s', 'bench', '-x', String(TERMINAL.width), '-y', String(TERMINAL.height), script);
     const screen = () => tmux(socket, 'capture-pane', '-p', '-J', '-t', 'bench');
     const waitFor = async (pattern: RegExp, timeoutMs: number): Promise<RegExpExecArray> => {
@@ -56,7 +60,10 @@ export async function runTuiVideoBench(): Promise<TuiVideoResult> {
     await waitFor(/joined as bench/, 30_000);
     tmux(socket, 'send-keys', '-t', 'bench', '-l', `:play ${CLIP}`);
     tmux(socket, 'send-keys', '-t', 'bench', 'Enter');
-    const match = await waitFor(/finished \S+: (\d+) frames sent, (\d+) dropped by the server, (\d+) skipped here; drew (\d+), (\d+) KB a frame, quality level (\d+)/, (SECONDS + 30) * 1000);
+    const match = await waitFor(
+      /finished \S+: (\d+) frames sent, (\d+) dropped by the server, (\d+) skipped here; drew (\d+), (\d+) KB a frame, quality level (\d+)/,
+      (SECONDS + 30) * 1000,
+    );
     const [sent, serverDropped, skipped, drawn, kb, level] = match.slice(1).map(Number) as [number, number, number, number, number, number];
     const due = SECONDS * 30;
     return { sent, serverDropped, skipped, drawn, fps: drawn / SECONDS, kbPerFrame: kb, qualityLevel: level, dropShare: (due - drawn) / due };

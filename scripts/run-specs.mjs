@@ -15,7 +15,9 @@ function findSpecs(dir) {
 const filter = process.argv[2];
 // Only specs whose source still exists: a spec moved or deleted leaves its old build in dist/.
 const hasSource = (path) => existsSync(path.replace(/^dist\//, '').replace(/\.js$/, '.ts'));
-const specs = findSpecs('dist/spec').filter((path) => hasSource(path) && (filter === undefined || path.includes(filter))).sort();
+const specs = findSpecs('dist/spec')
+  .filter((path) => hasSource(path) && (filter === undefined || path.includes(filter)))
+  .sort();
 if (specs.length === 0) {
   console.error('no spec files found under dist/spec');
   process.exit(1);

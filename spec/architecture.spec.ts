@@ -62,7 +62,7 @@ describe('architecture', () => {
     }
   });
 
-  it('keeps the broker client inside the NATS bus, and out of a lone server\'s load', () => {
+  it("keeps the broker client inside the NATS bus, and out of a lone server's load", () => {
     for (const file of files) {
       const where = relative(SRC, file);
       for (const spec of importsOf(file)) {

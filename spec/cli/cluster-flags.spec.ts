@@ -14,7 +14,10 @@ describe('clusterOptionsFromFlags', () => {
 
   it('takes a NATS URL with the defaults', async () => {
     const cluster = await options('--cluster', 'nats://127.0.0.1:4222');
-    assert.deepEqual({ url: cluster?.url, name: cluster?.name, heartbeatMs: cluster?.heartbeatMs, leaseMs: cluster?.leaseMs }, { url: 'nats://127.0.0.1:4222', name: 'tuichat', heartbeatMs: 1000, leaseMs: 5000 });
+    assert.deepEqual(
+      { url: cluster?.url, name: cluster?.name, heartbeatMs: cluster?.heartbeatMs, leaseMs: cluster?.leaseMs },
+      { url: 'nats://127.0.0.1:4222', name: 'tuichat', heartbeatMs: 1000, leaseMs: 5000 },
+    );
   });
 
   const BAD: ReadonlyArray<[string, string[], RegExp]> = [

@@ -15,8 +15,16 @@ const isType = (type: string) => (event: Record<string, unknown>) => event['type
 async function connectClient(t: TestContext, dir: string, port: number, name: string, index: number, extra: readonly string[] = []): Promise<CliProcess> {
   const identity = await writeTestIdentity(dir, index);
   const client = CliProcess.spawn(t, [
-    'connect', `127.0.0.1:${port}`, '--json', '--name', name,
-    '--identity', identity, '--known-peers', `${dir}/${name}-known.json`, ...extra,
+    'connect',
+    `127.0.0.1:${port}`,
+    '--json',
+    '--name',
+    name,
+    '--identity',
+    identity,
+    '--known-peers',
+    `${dir}/${name}-known.json`,
+    ...extra,
   ]);
   await client.waitForEvent(isType('ready'), `${name} to be ready`);
   return client;
@@ -49,11 +57,17 @@ describe('tui-chat end to end', () => {
     // A later room message proves carol has caught up, and that the DM never reached her.
     alice.writeLine('marker');
     await carol.waitForEvent((e) => e['type'] === 'message' && e['text'] === 'marker', 'carol to get the marker');
-    assert.deepEqual(messages(carol).map((m) => m['text']), ['hello everyone', 'marker']);
+    assert.deepEqual(
+      messages(carol).map((m) => m['text']),
+      ['hello everyone', 'marker'],
+    );
 
     carol.writeLine(':peers');
     const peers = await carol.waitForEvent(isType('peers'), 'the peer list');
-    assert.deepEqual((peers['peers'] as Array<{ name: string }>).map((p) => p.name), ['alice', 'bob', 'carol']);
+    assert.deepEqual(
+      (peers['peers'] as Array<{ name: string }>).map((p) => p.name),
+      ['alice', 'bob', 'carol'],
+    );
 
     carol.endInput();
     assert.equal(await carol.waitExit(), 0, 'a client whose input ends leaves cleanly');
@@ -81,56 +95,59 @@ describe('tui-chat end to end', () => {
 
   // Even with TLS off, the message text never crosses the wire: that is the end-to-end layer's job.
   for (const mode of ['tls', 'plaintext'] as const) {
-  it(`carries no message text through the network: a relay in the middle sees only ciphertext (${mode})`, async (t) => {
-    const dir = makeTempDir(t);
-    const extra = mode === 'plaintext' ? ['--plaintext'] : [];
-    const { port } = await startServeProcess(t, extra);
-    const seen: Buffer[] = [];
-    const relay = await startRecordingRelay(t, port, seen);
-    const alice = await connectClient(t, dir, relay, 'alice', 0, extra);
-    const bob = await connectClient(t, dir, relay, 'bob', 1, extra);
-    await alice.waitForEvent((e) => e['type'] === 'join' && e['name'] === 'bob', 'alice to see bob');
-    const roomText = 'PLAINTEXT-ROOM-7f3a';
-    const dmText = 'PLAINTEXT-DM-91c2';
-    alice.writeLine(roomText);
-    alice.writeLine(`:dm bob ${dmText}`);
-    await bob.waitForEvent((e) => e['text'] === dmText, 'bob to receive the DM');
-    assert.ok(messages(bob).some((m) => m['text'] === roomText), 'bob received the room text through the relay');
-    const wire = Buffer.concat(seen);
-    assert.ok(wire.length > 2000, 'the relay carried the traffic');
-    for (const text of [roomText, dmText]) {
-      assert.equal(wire.indexOf(text), -1, `"${text}" crossed the wire in the clear`);
-      assert.equal(wire.indexOf(Buffer.from(text).toString('base64').slice(0, 12)), -1, `"${text}" crossed the wire as base64`);
-    }
-  });
+    it(`carries no message text through the network: a relay in the middle sees only ciphertext (${mode})`, async (t) => {
+      const dir = makeTempDir(t);
+      const extra = mode === 'plaintext' ? ['--plaintext'] : [];
+      const { port } = await startServeProcess(t, extra);
+      const seen: Buffer[] = [];
+      const relay = await startRecordingRelay(t, port, seen);
+      const alice = await connectClient(t, dir, relay, 'alice', 0, extra);
+      const bob = await connectClient(t, dir, relay, 'bob', 1, extra);
+      await alice.waitForEvent((e) => e['type'] === 'join' && e['name'] === 'bob', 'alice to see bob');
+      const roomText = 'PLAINTEXT-ROOM-7f3a';
+      const dmText = 'PLAINTEXT-DM-91c2';
+      alice.writeLine(roomText);
+      alice.writeLine(`:dm bob ${dmText}`);
+      await bob.waitForEvent((e) => e['text'] === dmText, 'bob to receive the DM');
+      assert.ok(
+        messages(bob).some((m) => m['text'] === roomText),
+        'bob received the room text through the relay',
+      );
+      const wire = Buffer.concat(seen);
+      assert.ok(wire.length > 2000, 'the relay carried the traffic');
+      for (const text of [roomText, dmText]) {
+        assert.equal(wire.indexOf(text), -1, `"${text}" crossed the wire in the clear`);
+        assert.equal(wire.indexOf(Buffer.from(text).toString('base64').slice(0, 12)), -1, `"${text}" crossed the wire as base64`);
+      }
+    });
   }
 
   for (const mode of ['tls', 'plaintext'] as const) {
-  it(`drops a client spewing garbage while the others go on chatting (${mode})`, async (t) => {
-    const dir = makeTempDir(t);
-    const extra = mode === 'plaintext' ? ['--plaintext'] : [];
-    const { server, port } = await startServeProcess(t, extra);
-    const alice = await connectClient(t, dir, port, 'alice', 0, extra);
-    const bob = await connectClient(t, dir, port, 'bob', 1, extra);
-    await alice.waitForEvent((e) => e['type'] === 'join' && e['name'] === 'bob', 'alice to see bob');
+    it(`drops a client spewing garbage while the others go on chatting (${mode})`, async (t) => {
+      const dir = makeTempDir(t);
+      const extra = mode === 'plaintext' ? ['--plaintext'] : [];
+      const { server, port } = await startServeProcess(t, extra);
+      const alice = await connectClient(t, dir, port, 'alice', 0, extra);
+      const bob = await connectClient(t, dir, port, 'bob', 1, extra);
+      await alice.waitForEvent((e) => e['type'] === 'join' && e['name'] === 'bob', 'alice to see bob');
 
-    const garbage = connect({ host: '127.0.0.1', port });
-    garbage.on('error', () => {});
-    let closed = false;
-    garbage.on('close', () => (closed = true));
-    garbage.resume(); // read (and discard) the server's answer, so its hang-up is noticed
-    await new Promise((resolve) => garbage.once('connect', resolve));
-    for (let i = 0; i < 50 && !garbage.destroyed; i++) garbage.write(randomBytes(1024));
-    await waitUntil(() => closed, 'the server to drop the garbage client');
+      const garbage = connect({ host: '127.0.0.1', port });
+      garbage.on('error', () => {});
+      let closed = false;
+      garbage.on('close', () => (closed = true));
+      garbage.resume(); // read (and discard) the server's answer, so its hang-up is noticed
+      await new Promise((resolve) => garbage.once('connect', resolve));
+      for (let i = 0; i < 50 && !garbage.destroyed; i++) garbage.write(randomBytes(1024));
+      await waitUntil(() => closed, 'the server to drop the garbage client');
 
-    alice.writeLine('still here?');
-    await bob.waitForEvent((e) => e['text'] === 'still here?', 'bob to get a message after the garbage');
-    bob.writeLine('yes');
-    await alice.waitForEvent((e) => e['text'] === 'yes', 'alice to get the reply');
-    // Over TLS the garbage fails the handshake; in plaintext it reaches the frame decoder.
-    assert.match(server.stderr, mode === 'tls' ? /tls\.client_error/ : /client\.protocol_error/);
-    assert.equal(server.exitCode, null, 'the server is still running');
-  });
+      alice.writeLine('still here?');
+      await bob.waitForEvent((e) => e['text'] === 'still here?', 'bob to get a message after the garbage');
+      bob.writeLine('yes');
+      await alice.waitForEvent((e) => e['text'] === 'yes', 'alice to get the reply');
+      // Over TLS the garbage fails the handshake; in plaintext it reaches the frame decoder.
+      assert.match(server.stderr, mode === 'tls' ? /tls\.client_error/ : /client\.protocol_error/);
+      assert.equal(server.exitCode, null, 'the server is still running');
+    });
   }
 
   it('on SIGTERM tells every client, closes, and exits 0', async (t) => {
@@ -179,7 +196,10 @@ describe('tui-chat end to end', () => {
     await viewer.waitForEvent(isType('stream-start'), 'the stream to start');
     const ffmpegChildren = () => {
       try {
-        return execFileSync('pgrep', ['-P', String(server.child.pid)], { encoding: 'utf8' }).trim().split('\n').filter((l) => l !== '');
+        return execFileSync('pgrep', ['-P', String(server.child.pid)], { encoding: 'utf8' })
+          .trim()
+          .split('\n')
+          .filter((l) => l !== '');
       } catch {
         return [];
       }

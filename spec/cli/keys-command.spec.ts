@@ -36,7 +36,11 @@ describe('tui-chat keys', () => {
     const fresh = shownFingerprint(rotate);
     assert.notEqual(fresh, fingerprint);
     const dir = join(config, 'tui-chat');
-    assert.equal(readdirSync(dir).find((name) => name.startsWith('identity.pem.old-')), undefined, 'an unprotected old key is not left behind');
+    assert.equal(
+      readdirSync(dir).find((name) => name.startsWith('identity.pem.old-')),
+      undefined,
+      'an unprotected old key is not left behind',
+    );
     const statement = join(dir, readdirSync(dir).find((name) => name.startsWith('identity.pem.retired-'))!);
 
     const verified = await run(t, ['keys', 'verify-retirement', statement], env);

@@ -22,7 +22,11 @@ describe('tui-chat command line', () => {
     assert.match(text, /connect/);
   });
 
-  for (const [command, flags] of [['serve', SERVE_FLAGS], ['connect', CONNECT_FLAGS], ['keys', KEYS_FLAGS]] as const) {
+  for (const [command, flags] of [
+    ['serve', SERVE_FLAGS],
+    ['connect', CONNECT_FLAGS],
+    ['keys', KEYS_FLAGS],
+  ] as const) {
     it(`${command} --help lists every flag with its default`, async (t) => {
       const proc = CliProcess.spawn(t, [command, '--help']);
       assert.equal(await proc.waitExit(), 0);
@@ -47,7 +51,11 @@ describe('tui-chat command line', () => {
     ['a cluster URL without a scheme', ['serve', '--cluster', '127.0.0.1:4222'], /--cluster must be a nats:\/\/ or tls:\/\/ URL/],
     ['broker credentials in the cluster URL', ['serve', '--cluster', 'nats://me:secret@127.0.0.1:4222'], /put broker credentials in --cluster-auth-file/],
     ['a bad cluster name', ['serve', '--cluster', 'nats://127.0.0.1:4222', '--cluster-name', 'a.b'], /--cluster-name must be/],
-    ['a lease shorter than two heartbeats', ['serve', '--cluster', 'nats://127.0.0.1:4222', '--cluster-heartbeat-ms', '1000', '--cluster-lease-ms', '1500'], /at least twice/],
+    [
+      'a lease shorter than two heartbeats',
+      ['serve', '--cluster', 'nats://127.0.0.1:4222', '--cluster-heartbeat-ms', '1000', '--cluster-lease-ms', '1500'],
+      /at least twice/,
+    ],
   ];
   for (const [what, args, reason] of BAD) {
     it(`exits 2 with a one-line reason and the usage for ${what}`, async (t) => {

@@ -8,7 +8,8 @@ import { passphraseSource } from '../../src/cli/passphrase.js';
 import { ErrorCode } from '../../src/core/errors.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 
-const io = (): CliIo => ({ stdin: new PassThrough(), stdout: new PassThrough(), stderr: new PassThrough(), env: {}, onShutdownSignal: () => () => {} }) as unknown as CliIo;
+const io = (): CliIo =>
+  ({ stdin: new PassThrough(), stdout: new PassThrough(), stderr: new PassThrough(), env: {}, onShutdownSignal: () => () => {} }) as unknown as CliIo;
 
 describe('passphraseSource', () => {
   it('reads the first line of --passphrase-file, once', async (t) => {

@@ -22,8 +22,15 @@ describe('tui-chat serve --cluster', () => {
     const broker = await NatsBroker.start();
     t.after(() => broker.destroy());
     const args = [
-      '--plaintext', '--cluster', broker.url, '--cluster-name', `kill-${randomBytes(4).toString('hex')}`,
-      '--cluster-heartbeat-ms', String(HEARTBEAT_MS), '--cluster-lease-ms', String(LEASE_MS),
+      '--plaintext',
+      '--cluster',
+      broker.url,
+      '--cluster-name',
+      `kill-${randomBytes(4).toString('hex')}`,
+      '--cluster-heartbeat-ms',
+      String(HEARTBEAT_MS),
+      '--cluster-lease-ms',
+      String(LEASE_MS),
     ];
     const nodes = await Promise.all([0, 1, 2].map(() => startServeProcess(t, args)));
     for (const { server } of nodes) await server.waitForLine(/^cluster node [0-9a-f]+ on nats:/);
@@ -31,7 +38,9 @@ describe('tui-chat serve --cluster', () => {
     const a = await RawClient.join(nodes[0]!.port, 'alice', ids[0]!);
     const b = await RawClient.join(nodes[1]!.port, 'bob', ids[1]!);
     const c = await RawClient.join(nodes[2]!.port, 'carol', ids[2]!);
-    t.after(() => [a, b, c].forEach((client) => client.close()));
+    t.after(() => {
+      for (const client of [a, b, c]) client.close();
+    });
     const heard = async (client: RawClient, name: string) => {
       while ((await client.next('join')).peer.name !== name);
     };
@@ -59,13 +68,25 @@ describe('tui-chat serve --cluster', () => {
     t.after(() => broker.destroy());
     const authFile = join(dir, 'broker-auth');
     writeFileSync(authFile, 'node:pw-never-shown\n', { mode: 0o600 });
-    const secure = ['--plaintext', '--cluster', `tls://127.0.0.1:${broker.port}`, '--cluster-ca', certificate.certPath, '--cluster-auth-file', authFile, '--log-level', 'debug'];
+    const secure = [
+      '--plaintext',
+      '--cluster',
+      `tls://127.0.0.1:${broker.port}`,
+      '--cluster-ca',
+      certificate.certPath,
+      '--cluster-auth-file',
+      authFile,
+      '--log-level',
+      'debug',
+    ];
     const [one, two] = await Promise.all([startServeProcess(t, secure), startServeProcess(t, secure)]);
     await one.server.waitForLine(/^cluster node [0-9a-f]+ on tls:/);
     const ids = await Promise.all([0, 1].map(testIdentity));
     const a = await RawClient.join(one.port, 'alice', ids[0]!);
     const b = await RawClient.join(two.port, 'bob', ids[1]!);
-    t.after(() => [a, b].forEach((client) => client.close()));
+    t.after(() => {
+      for (const client of [a, b]) client.close();
+    });
     assert.equal((await a.next('join')).peer.name, 'bob');
     for (const proc of [one.server, two.server]) {
       assert.ok(!proc.stderr.includes('pw-never-shown') && !proc.stdoutLines.join('\n').includes('pw-never-shown'), 'the password stays out of the output');
@@ -74,7 +95,16 @@ describe('tui-chat serve --cluster', () => {
     // Credentials others can read are refused, as an identity key would be.
     const openFile = join(dir, 'open-auth');
     writeFileSync(openFile, 'node:pw-never-shown\n', { mode: 0o644 });
-    const refused = CliProcess.spawn(t, ['serve', '--plaintext', '--port', '0', '--cluster', `tls://127.0.0.1:${broker.port}`, '--cluster-auth-file', openFile]);
+    const refused = CliProcess.spawn(t, [
+      'serve',
+      '--plaintext',
+      '--port',
+      '0',
+      '--cluster',
+      `tls://127.0.0.1:${broker.port}`,
+      '--cluster-auth-file',
+      openFile,
+    ]);
     assert.notEqual(await refused.waitExit(), 0);
     assert.match(refused.stderr, /too open/);
   });
@@ -87,7 +117,18 @@ describe('tui-chat serve --cluster', () => {
     const [one, two] = await Promise.all([startServeProcess(t, cluster), startServeProcess(t, cluster)]);
     const connect = async (port: number, name: string, index: number) => {
       const identity = await writeTestIdentity(dir, index);
-      const client = CliProcess.spawn(t, ['connect', `127.0.0.1:${port}`, '--json', '--plaintext', '--name', name, '--identity', identity, '--known-peers', join(dir, `${name}-known.json`)]);
+      const client = CliProcess.spawn(t, [
+        'connect',
+        `127.0.0.1:${port}`,
+        '--json',
+        '--plaintext',
+        '--name',
+        name,
+        '--identity',
+        identity,
+        '--known-peers',
+        join(dir, `${name}-known.json`),
+      ]);
       await client.waitForEvent((e) => e['type'] === 'ready', `${name} to be ready`);
       return client;
     };

@@ -38,7 +38,14 @@ function session(t: TestContext, port: number, options: { joinTimeoutMs?: number
 /** A member whose X25519 prekey is all zeros (low order), correctly signed by its key. */
 function lowOrderMember(name: string, identity: Identity): PeerSummary {
   const zeros = Buffer.alloc(32);
-  return { name, publicKey: identity.publicKeyBase64, prekey: zeros.toString('base64'), prekeySig: signPrekey(identity.privateKey, name, zeros).toString('base64'), fingerprint: identity.fingerprint, joinedAt: 1 };
+  return {
+    name,
+    publicKey: identity.publicKeyBase64,
+    prekey: zeros.toString('base64'),
+    prekeySig: signPrekey(identity.privateKey, name, zeros).toString('base64'),
+    fingerprint: identity.fingerprint,
+    joinedAt: 1,
+  };
 }
 
 describe('ChatSession against a hostile member', () => {
@@ -46,13 +53,19 @@ describe('ChatSession against a hostile member', () => {
     const server = await startScriptedServer(t, [peerSummary(['alice', alice]), lowOrderMember('mallory', mallory), peerSummary(['bob', bob])]);
     const { chat, errors } = session(t, server.port);
     await chat.connect();
-    assert.ok(errors().some((e) => e.code === ErrorCode.PEER_PREKEY_INVALID && e.peer === 'mallory'), 'the user is told about mallory');
+    assert.ok(
+      errors().some((e) => e.code === ErrorCode.PEER_PREKEY_INVALID && e.peer === 'mallory'),
+      'the user is told about mallory',
+    );
     const sent = chat.sendRoom('hello room');
     assert.deepEqual(sent.withheld, ['mallory']);
     await waitUntil(() => server.received.some((m) => m.type === 'send' && m.to === null), 'the room message');
     const room = server.received.find((m): m is SendMessage => m.type === 'send' && m.to === null)!;
     assert.deepEqual(Object.keys(room.keys), ['alice']);
-    assert.ok(server.received.some((m) => m.type === 'send' && m.to === 'alice'), 'alice got the sender key');
+    assert.ok(
+      server.received.some((m) => m.type === 'send' && m.to === 'alice'),
+      'alice got the sender key',
+    );
     assert.throws(() => chat.sendDirect('mallory', 'hi'), { code: ErrorCode.PEER_PREKEY_INVALID });
   });
 
@@ -60,18 +73,26 @@ describe('ChatSession against a hostile member', () => {
     const alicePrekey = generateX25519();
     const malloryPrekey = generateX25519();
     let honest: ReturnType<typeof playPeer> | undefined;
-    const server = await startScriptedServer(t, [['alice', alice, alicePrekey], ['mallory', mallory, malloryPrekey], ['bob', bob]], (hello) => {
-      honest = playPeer('alice', alice, alicePrekey, hello);
-      const junk = playPeer('mallory', mallory, malloryPrekey, hello);
-      const script = [honest.handover()];
-      // 60 fresh chains from mallory, each used at n = 1,999: 1,999 held keys a chain if unbounded.
-      for (let i = 0; i < 60; i++) {
-        junk.rotate();
-        script.push(junk.handover(), junk.room(`junk ${i}`, i, 1999));
-      }
-      script.push(honest.room('still readable', 0));
-      return script;
-    });
+    const server = await startScriptedServer(
+      t,
+      [
+        ['alice', alice, alicePrekey],
+        ['mallory', mallory, malloryPrekey],
+        ['bob', bob],
+      ],
+      (hello) => {
+        honest = playPeer('alice', alice, alicePrekey, hello);
+        const junk = playPeer('mallory', mallory, malloryPrekey, hello);
+        const script = [honest.handover()];
+        // 60 fresh chains from mallory, each used at n = 1,999: 1,999 held keys a chain if unbounded.
+        for (let i = 0; i < 60; i++) {
+          junk.rotate();
+          script.push(junk.handover(), junk.room(`junk ${i}`, i, 1999));
+        }
+        script.push(honest.room('still readable', 0));
+        return script;
+      },
+    );
     const { chat, messages } = session(t, server.port);
     await chat.connect();
     await waitUntil(() => messages().some((m) => m.text === 'still readable'), "alice's message after the junk", 30_000);
@@ -85,10 +106,17 @@ describe('ChatSession against a hostile server', () => {
   it('refuses an entry under its own name with another key, and never shows messages "from itself"', async (t) => {
     const malloryPrekey = generateX25519();
     // The server lists itself (mallory's key) as "bob", then sends a room message as "bob".
-    const server = await startScriptedServer(t, [['alice', alice], ['bob', mallory, malloryPrekey]], (hello) => {
-      const forger = playPeer('bob', mallory, malloryPrekey, hello);
-      return [forger.handover(), forger.room('I am you', 0)];
-    });
+    const server = await startScriptedServer(
+      t,
+      [
+        ['alice', alice],
+        ['bob', mallory, malloryPrekey],
+      ],
+      (hello) => {
+        const forger = playPeer('bob', mallory, malloryPrekey, hello);
+        return [forger.handover(), forger.room('I am you', 0)];
+      },
+    );
     const { chat, errors, messages } = session(t, server.port);
     await chat.connect();
     await waitUntil(() => errors().filter((e) => e.code !== ErrorCode.IMPERSONATION).length >= 1, 'the forged deliveries to be refused');
@@ -113,7 +141,9 @@ describe('ChatSession against a hostile server', () => {
     await waitUntil(() => errors().length === 1, 'the error');
     assert.equal(errors()[0]!.message, 'red  blink  done');
     // An error code or an ack name with control bytes is a broken server: it is hung up on.
-    server.send(Buffer.from(encodeFrame(FrameType.CONTROL, Buffer.from(JSON.stringify({ type: 'ack', id: 'abc', delivered: 0, missing: ['\u009b2Jx'], unkeyed: [] })))));
+    server.send(
+      Buffer.from(encodeFrame(FrameType.CONTROL, Buffer.from(JSON.stringify({ type: 'ack', id: 'abc', delivered: 0, missing: ['\u009b2Jx'], unkeyed: [] })))),
+    );
     await waitUntil(() => events.some((e) => e.type === 'disconnected'), 'the session to hang up');
   });
 
@@ -136,7 +166,10 @@ describe('ChatSession against a hostile server', () => {
 
 describe('ChatSession verification', () => {
   it('confirms only the key whose safety number was shown', async (t) => {
-    const server = await startScriptedServer(t, [['alice', alice], ['bob', bob]]);
+    const server = await startScriptedServer(t, [
+      ['alice', alice],
+      ['bob', bob],
+    ]);
     const { chat } = session(t, server.port);
     await chat.connect();
     assert.throws(() => chat.verify('alice'), { code: ErrorCode.PEER_KEY_CHANGED }, 'no number shown yet');

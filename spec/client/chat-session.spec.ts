@@ -52,7 +52,13 @@ describe('ChatSession', () => {
     const port = await startServer(t);
     const alice = await join(t, port, 'alice', ids[0]!);
     const bob = await join(t, port, 'bob', ids[1]!);
-    assert.deepEqual(bob.session.peers().map((p) => [p.name, p.isSelf]), [['alice', false], ['bob', true]]);
+    assert.deepEqual(
+      bob.session.peers().map((p) => [p.name, p.isSelf]),
+      [
+        ['alice', false],
+        ['bob', true],
+      ],
+    );
     assert.equal(bob.session.peer('alice')?.fingerprint, ids[0]!.fingerprint);
     await waitUntil(() => alice.session.peer('bob') !== undefined, 'alice to see bob join');
   });
@@ -66,8 +72,17 @@ describe('ChatSession', () => {
     alice.session.sendRoom('hello all');
     alice.session.sendDirect('bob', 'just you');
     await waitUntil(() => bob.messages().length === 2 && carol.messages().length === 1, 'deliveries');
-    assert.deepEqual(bob.messages().map((m) => [m.from, m.to, m.text, m.verified]), [['alice', null, 'hello all', true], ['alice', 'bob', 'just you', true]]);
-    assert.deepEqual(carol.messages().map((m) => m.text), ['hello all']);
+    assert.deepEqual(
+      bob.messages().map((m) => [m.from, m.to, m.text, m.verified]),
+      [
+        ['alice', null, 'hello all', true],
+        ['alice', 'bob', 'just you', true],
+      ],
+    );
+    assert.deepEqual(
+      carol.messages().map((m) => m.text),
+      ['hello all'],
+    );
   });
 
   it('strips escape sequences from the text it reports', async (t) => {
@@ -141,7 +156,10 @@ describe('ChatSession', () => {
     await waitUntil(() => bob.session.peer('alice')?.trust === 'changed', 'the key change');
     assert.equal(bob.session.peer('alice')?.verified, false, 'the verification was of the old key');
     impostor.session.sendRoom('it is me, really');
-    await waitUntil(() => bob.events.some((e) => e.type === 'error' && (e.payload as { code: string }).code === ErrorCode.PEER_KEY_CHANGED), 'the held message');
+    await waitUntil(
+      () => bob.events.some((e) => e.type === 'error' && (e.payload as { code: string }).code === ErrorCode.PEER_KEY_CHANGED),
+      'the held message',
+    );
     assert.equal(bob.messages().length, 0, 'the text was not shown');
     assert.throws(() => bob.session.trust('alice'), { code: ErrorCode.PEER_KEY_CHANGED });
 
@@ -164,7 +182,7 @@ describe('ChatSession', () => {
     assert.throws(() => alice.session.sendDirect('ghost', 'hi'), { code: ErrorCode.NO_SUCH_PEER });
   });
 
-  it('keeps itself joined past the server\'s idle timeout with keepalive pings', async (t) => {
+  it("keeps itself joined past the server's idle timeout with keepalive pings", async (t) => {
     const server = new ChatServer({ port: 0, limits: { idleTimeoutMs: 400 } });
     const { port } = await server.listen();
     t.after(() => server.close());
@@ -191,18 +209,34 @@ describe('ChatSession', () => {
     const alicePrekey = generateX25519();
     // A DM alice sealed for carol (through their ratchet), which the server hands to bob instead.
     const toCarol = sealEnvelope({
-      senderName: 'alice', senderKey: alice.privateKey, chain: 'c', seq: 1, to: 'carol', plaintext: Buffer.from('{"text":"not yours"}'),
+      senderName: 'alice',
+      senderKey: alice.privateKey,
+      chain: 'c',
+      seq: 1,
+      to: 'carol',
+      plaintext: Buffer.from('{"text":"not yours"}'),
       ratchet: { header: { dh: generateX25519().publicRaw.toString('base64'), pn: 0, n: 0 }, messageKey: Buffer.alloc(32, 7) },
     });
     // Hands over alice's room key, replays one room message, and forwards a DM meant for carol.
-    const port = await startScripted(t, [['alice', alice, alicePrekey], ['bob', bob], ['carol', carol]], (bobHello) => {
-      const play = playAlice(alice, alicePrekey, bobHello);
-      const once = play.room('once', 0);
-      return [play.handover(), once, once, { type: 'message', from: 'alice', to: 'bob', envelope: toCarol, key: '' }];
-    });
+    const port = await startScripted(
+      t,
+      [
+        ['alice', alice, alicePrekey],
+        ['bob', bob],
+        ['carol', carol],
+      ],
+      (bobHello) => {
+        const play = playAlice(alice, alicePrekey, bobHello);
+        const once = play.room('once', 0);
+        return [play.handover(), once, once, { type: 'message', from: 'alice', to: 'bob', envelope: toCarol, key: '' }];
+      },
+    );
     const bobSession = await join(t, port, 'bob', bob);
     await waitUntil(() => bobSession.events.filter((e) => e.type === 'error').length === 2, 'two refusals');
-    assert.deepEqual(bobSession.messages().map((m) => m.text), ['once']);
+    assert.deepEqual(
+      bobSession.messages().map((m) => m.text),
+      ['once'],
+    );
     const codes = bobSession.events.filter((e) => e.type === 'error').map((e) => (e.payload as { code: string }).code);
     // The replay finds its key used and deleted; the re-addressed DM fails its signature.
     assert.deepEqual(codes, [ErrorCode.ENVELOPE_INVALID, ErrorCode.ENVELOPE_INVALID]);
@@ -212,16 +246,26 @@ describe('ChatSession', () => {
     const [alice, bob] = [ids[0]!, ids[1]!];
     const alicePrekey = generateX25519();
     // Delivers 0, then 2 (1 held back), then 1 late, then 3: one gap, then one late arrival.
-    const port = await startScripted(t, [['alice', alice, alicePrekey], ['bob', bob]], (bobHello) => {
-      const play = playAlice(alice, alicePrekey, bobHello);
-      const sealed = [0, 1, 2, 3].map((seq) => play.room(`m${seq}`, seq));
-      return [play.handover(), ...[0, 2, 1, 3].map((seq) => sealed[seq]!)];
-    });
+    const port = await startScripted(
+      t,
+      [
+        ['alice', alice, alicePrekey],
+        ['bob', bob],
+      ],
+      (bobHello) => {
+        const play = playAlice(alice, alicePrekey, bobHello);
+        const sealed = [0, 1, 2, 3].map((seq) => play.room(`m${seq}`, seq));
+        return [play.handover(), ...[0, 2, 1, 3].map((seq) => sealed[seq]!)];
+      },
+    );
     const bobSession = await join(t, port, 'bob', bob);
     await waitUntil(() => bobSession.messages().length === 4, 'all four messages');
     const codes = bobSession.events.filter((e) => e.type === 'error').map((e) => (e.payload as { code: string }).code);
     assert.deepEqual(codes, [ErrorCode.MESSAGES_MISSING, ErrorCode.MESSAGE_LATE]);
-    assert.deepEqual(bobSession.messages().map((m) => m.text), ['m0', 'm2', 'm1', 'm3']);
+    assert.deepEqual(
+      bobSession.messages().map((m) => m.text),
+      ['m0', 'm2', 'm1', 'm3'],
+    );
   });
 
   it('sends DMs through the Double Ratchet: a ratchet header, no RSA-wrapped key', async (t) => {
@@ -234,7 +278,7 @@ describe('ChatSession', () => {
     await waitUntil(() => alice.session.peer('bob') !== undefined, 'alice to see bob');
     alice.session.sendDirect('bob', 'forward secret');
     const delivered = await bob.next('message');
-    assert.equal(delivered.key, '', 'no key wrapped with bob\'s identity key');
+    assert.equal(delivered.key, '', "no key wrapped with bob's identity key");
     assert.ok(delivered.envelope.ratchet !== undefined);
     assert.equal(delivered.envelope.ratchet.n, 0);
   });
@@ -269,16 +313,50 @@ describe('ChatSession', () => {
     };
     const swapped = buildHello(carol, 'carol', generateX25519());
     const honest = buildHello(carol, 'carol', generateX25519());
-    const port = await startScripted(t, [['alice', alice], ['bob', bob]], () => [
-      // "carol" with a prekey whose signature belongs to another prekey: the server's substitution.
-      { type: 'join', peer: { name: 'carol', publicKey: carol.publicKeyBase64, prekey: swapped.prekey, prekeySig: honest.prekeySig, fingerprint: carol.fingerprint, joinedAt: 1 } },
-      { type: 'join', peer: { name: 'dave', publicKey: carol.publicKeyBase64, prekey: honest.prekey, prekeySig: honest.prekeySig, fingerprint: carol.fingerprint, joinedAt: 1 } },
-      // Then an honest one, so the test knows the forged ones have been processed.
-      { type: 'join', peer: { name: 'erin', publicKey: ids[3]!.publicKeyBase64, ...prekeyOf(ids[3]!, 'erin'), fingerprint: ids[3]!.fingerprint, joinedAt: 1 } },
-    ]);
+    const port = await startScripted(
+      t,
+      [
+        ['alice', alice],
+        ['bob', bob],
+      ],
+      () => [
+        // "carol" with a prekey whose signature belongs to another prekey: the server's substitution.
+        {
+          type: 'join',
+          peer: {
+            name: 'carol',
+            publicKey: carol.publicKeyBase64,
+            prekey: swapped.prekey,
+            prekeySig: honest.prekeySig,
+            fingerprint: carol.fingerprint,
+            joinedAt: 1,
+          },
+        },
+        {
+          type: 'join',
+          peer: {
+            name: 'dave',
+            publicKey: carol.publicKeyBase64,
+            prekey: honest.prekey,
+            prekeySig: honest.prekeySig,
+            fingerprint: carol.fingerprint,
+            joinedAt: 1,
+          },
+        },
+        // Then an honest one, so the test knows the forged ones have been processed.
+        {
+          type: 'join',
+          peer: { name: 'erin', publicKey: ids[3]!.publicKeyBase64, ...prekeyOf(ids[3]!, 'erin'), fingerprint: ids[3]!.fingerprint, joinedAt: 1 },
+        },
+      ],
+    );
     const bobSession = await join(t, port, 'bob', bob);
     await waitUntil(() => bobSession.session.peer('erin') !== undefined, 'the honest join');
-    assert.deepEqual(bobSession.session.peers().map((p) => p.name), ['alice', 'bob', 'erin'], 'neither forged peer is listed');
+    assert.deepEqual(
+      bobSession.session.peers().map((p) => p.name),
+      ['alice', 'bob', 'erin'],
+      'neither forged peer is listed',
+    );
   });
 
   it('hands its room sender key to the current members only, and rotates it when they change', async (t) => {
@@ -300,7 +378,7 @@ describe('ChatSession', () => {
 
     alice.session.sendRoom('one');
     const first = await roomKeyIds(dave);
-    await waitUntil(() => carol.received.some((m) => m.type === 'message' && m.to === 'carol'), 'carol\'s handover');
+    await waitUntil(() => carol.received.some((m) => m.type === 'message' && m.to === 'carol'), "carol's handover");
     alice.session.sendRoom('two');
     assert.equal(await roomKeyIds(dave), first, 'same members: same chain');
 

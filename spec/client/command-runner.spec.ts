@@ -5,17 +5,37 @@ import { parseLine } from '../../src/client/line-command.js';
 import type { PeerView } from '../../src/client/peer-directory.js';
 import { ErrorCode } from '../../src/core/errors.js';
 
-const bob: PeerView = { name: 'bob', fingerprint: 'ab'.repeat(32), joinedAt: 0, trust: 'known', verified: false, firstSeen: 1, isSelf: false, lookalikeOf: undefined };
+const bob: PeerView = {
+  name: 'bob',
+  fingerprint: 'ab'.repeat(32),
+  joinedAt: 0,
+  trust: 'known',
+  verified: false,
+  firstSeen: 1,
+  isSelf: false,
+  lookalikeOf: undefined,
+};
 
 function runner() {
   const calls: string[] = [];
   const target: CommandTarget = {
     peers: () => [bob],
     peer: (name) => (name === 'bob' ? bob : undefined),
-    trust: () => (calls.push('trust'), bob),
-    verify: () => (calls.push('verify'), bob),
+    trust: () => {
+      calls.push('trust');
+      return bob;
+    },
+    verify: () => {
+      calls.push('verify');
+      return bob;
+    },
     safetyNumberWith: () => '12345',
-    video: { list: () => calls.push('list'), stop: () => calls.push('stop'), togglePause: () => calls.push('pause'), seek: (ms: number) => calls.push(`seek ${ms}`) } as never,
+    video: {
+      list: () => calls.push('list'),
+      stop: () => calls.push('stop'),
+      togglePause: () => calls.push('pause'),
+      seek: (ms: number) => calls.push(`seek ${ms}`),
+    } as never,
   };
   const output: CommandOutput = {
     peers: (peers) => calls.push(`peers ${peers.length}`),
@@ -29,12 +49,25 @@ function runner() {
 }
 
 describe('CommandRunner', () => {
-  it('runs the shared commands and shows each result through the view\'s output', () => {
+  it("runs the shared commands and shows each result through the view's output", () => {
     const { calls, run } = runner();
     for (const line of [':peers', ':whois bob', ':verify bob', ':verify bob confirm', ':trust bob', ':help', ':videos', ':pause', ':seek -5', ':stop']) {
       assert.equal(run(line), undefined, line);
     }
-    assert.deepEqual(calls, ['peers 1', 'whois bob', 'number bob 12345', 'verify', 'verified bob', 'trust', 'trusted bob', 'help', 'list', 'pause', 'seek -5000', 'stop']);
+    assert.deepEqual(calls, [
+      'peers 1',
+      'whois bob',
+      'number bob 12345',
+      'verify',
+      'verified bob',
+      'trust',
+      'trusted bob',
+      'help',
+      'list',
+      'pause',
+      'seek -5000',
+      'stop',
+    ]);
   });
 
   it('hands back the commands a view runs itself', () => {

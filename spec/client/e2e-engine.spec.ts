@@ -53,13 +53,21 @@ describe('E2eEngine', () => {
     bob = party('bob', ids[1]!);
     carol = party('carol', ids[2]!);
     for (const viewer of [alice, bob, carol]) {
-      for (const [p, id] of [[alice, ids[0]!], [bob, ids[1]!], [carol, ids[2]!]] as const) viewer.directory.add(summaryOf(p.name, id, p));
+      for (const [p, id] of [
+        [alice, ids[0]!],
+        [bob, ids[1]!],
+        [carol, ids[2]!],
+      ] as const)
+        viewer.directory.add(summaryOf(p.name, id, p));
     }
   });
 
   it('hands its room sender key over the ratchet first, then seals the room message under it', () => {
     const sealed = alice.engine.sealRoom('hello room', [peerIn(alice, 'bob'), peerIn(alice, 'carol')], accept);
-    assert.deepEqual(sealed.sends.map((s) => s.to), ['bob', 'carol', null]);
+    assert.deepEqual(
+      sealed.sends.map((s) => s.to),
+      ['bob', 'carol', null],
+    );
     assert.deepEqual(Object.keys(sealed.sends.at(-1)!.keys).sort(), ['bob', 'carol']);
     for (const reader of [bob, carol]) {
       const handover = sealed.sends.find((s) => s.to === reader.name)!;
@@ -73,7 +81,10 @@ describe('E2eEngine', () => {
     const same = alice.engine.sealRoom('again', [peerIn(alice, 'bob'), peerIn(alice, 'carol')], accept);
     assert.equal(same.sends.length, 1, 'no handover for the same members');
     const fewer = alice.engine.sealRoom('without carol', [peerIn(alice, 'bob')], accept);
-    assert.deepEqual(fewer.sends.map((s) => s.to), ['bob', null]);
+    assert.deepEqual(
+      fewer.sends.map((s) => s.to),
+      ['bob', null],
+    );
     // carol, who still holds the old chain, cannot read the message under the new one.
     assert.throws(() => carol.engine.open(deliver('alice', fewer.sends.at(-1)!), peerIn(carol, 'alice'), true), { code: ErrorCode.ENVELOPE_INVALID });
   });
@@ -82,7 +93,10 @@ describe('E2eEngine', () => {
     const toBob = alice.engine.sealDirect(peerIn(alice, 'bob'), 'secret', accept);
     const opened = bob.engine.open(deliver('alice', toBob), peerIn(bob, 'alice'), true);
     assert.deepEqual(opened.kind === 'text' && opened.text, 'secret');
-    assert.throws(() => bob.engine.open(deliver('alice', toBob), peerIn(bob, 'alice'), true), (error: Error & { code?: string }) => error.code === ErrorCode.ENVELOPE_INVALID || error.code === ErrorCode.REPLAY);
+    assert.throws(
+      () => bob.engine.open(deliver('alice', toBob), peerIn(bob, 'alice'), true),
+      (error: Error & { code?: string }) => error.code === ErrorCode.ENVELOPE_INVALID || error.code === ErrorCode.REPLAY,
+    );
     const back = bob.engine.sealDirect(peerIn(bob, 'alice'), 'reply', accept);
     const reply = alice.engine.open(deliver('bob', back), peerIn(alice, 'bob'), true);
     assert.deepEqual(reply.kind === 'text' && reply.text, 'reply');
@@ -95,7 +109,7 @@ describe('E2eEngine', () => {
     assert.throws(() => bob.engine.open(deliver('carol', fromAlice), peerIn(bob, 'carol'), true), { code: ErrorCode.ENVELOPE_INVALID });
   });
 
-  it('reports the gap when a message in a sender\'s chain went missing', () => {
+  it("reports the gap when a message in a sender's chain went missing", () => {
     alice.engine.sealDirect(peerIn(alice, 'carol'), 'one, which the server drops', accept);
     const second = alice.engine.sealDirect(peerIn(alice, 'carol'), 'two', accept);
     const opened = carol.engine.open(deliver('alice', second), peerIn(carol, 'alice'), true);
@@ -104,11 +118,21 @@ describe('E2eEngine', () => {
 
   it('leaves out a member whose prekey is a low-order point, and keys the rest', () => {
     const zeros = Buffer.alloc(32);
-    alice.directory.add({ name: 'dave', publicKey: ids[2]!.publicKeyBase64, prekey: zeros.toString('base64'), prekeySig: signPrekey(ids[2]!.privateKey, 'dave', zeros).toString('base64'), fingerprint: ids[2]!.fingerprint, joinedAt: 1 });
+    alice.directory.add({
+      name: 'dave',
+      publicKey: ids[2]!.publicKeyBase64,
+      prekey: zeros.toString('base64'),
+      prekeySig: signPrekey(ids[2]!.privateKey, 'dave', zeros).toString('base64'),
+      fingerprint: ids[2]!.fingerprint,
+      joinedAt: 1,
+    });
     const davePeer = peerIn(alice, 'dave');
     davePeer.prekeyUsable = true; // as if the directory had not noticed: the engine must cope on its own
     const sealed = alice.engine.sealRoom('room', [peerIn(alice, 'bob'), davePeer], accept);
-    assert.deepEqual(sealed.unreachable.map((p) => p.name), ['dave']);
+    assert.deepEqual(
+      sealed.unreachable.map((p) => p.name),
+      ['dave'],
+    );
     assert.deepEqual(Object.keys(sealed.sends.at(-1)!.keys), ['bob']);
     assert.equal(davePeer.prekeyUsable, false);
   });
@@ -121,7 +145,11 @@ describe('E2eEngine', () => {
       if (message.to === null) throw tooLarge;
     });
     assert.equal(refused.refused, tooLarge);
-    assert.deepEqual(refused.sends.map((s) => s.to), ['bob'], 'the handover still goes out: the chain moved');
+    assert.deepEqual(
+      refused.sends.map((s) => s.to),
+      ['bob'],
+      'the handover still goes out: the chain moved',
+    );
     const next = erin.engine.sealRoom('fits', [peerIn(erin, 'bob')], accept);
     assert.equal(next.sends.length, 1);
     assert.equal(next.sends[0]!.envelope.seq, 0, 'the refused message took no sequence number');

@@ -26,7 +26,10 @@ describe('identity store', () => {
     const path = join(makeTempDir(t), 'identity.pem');
     await loadOrCreateIdentity(path);
     chmodSync(path, 0o644);
-    await assert.rejects(loadOrCreateIdentity(path), (error: Error & { code?: string }) => error.code === ErrorCode.KEY_FILE && /chmod 600/.test(error.message));
+    await assert.rejects(
+      loadOrCreateIdentity(path),
+      (error: Error & { code?: string }) => error.code === ErrorCode.KEY_FILE && /chmod 600/.test(error.message),
+    );
   });
 
   it('refuses a file that is not a private key', async (t) => {

@@ -46,9 +46,11 @@ describe('key file protection', () => {
     assert.equal(isWeaklyProtected(old), true);
   });
 
-  it('re-encrypts a weakly protected identity file at today\'s strength when it is unlocked', async (t) => {
+  it("re-encrypts a weakly protected identity file at today's strength when it is unlocked", async (t) => {
     const path = join(makeTempDir(t), 'identity.pem');
-    writeFileSync(path, alice.privateKey.export({ type: 'pkcs8', format: 'pem', cipher: 'aes-256-cbc', passphrase: 'correct horse battery' }).toString(), { mode: 0o600 });
+    writeFileSync(path, alice.privateKey.export({ type: 'pkcs8', format: 'pem', cipher: 'aes-256-cbc', passphrase: 'correct horse battery' }).toString(), {
+      mode: 0o600,
+    });
     const first = await loadOrCreateIdentity(path, { passphrase: async () => 'correct horse battery' });
     assert.equal(first.upgraded, true);
     assert.equal(first.identity.fingerprint, alice.fingerprint);

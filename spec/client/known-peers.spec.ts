@@ -7,7 +7,12 @@ import { ErrorCode } from '../../src/core/errors.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 
 describe('KnownPeers', () => {
-  for (const [what, text] of [['bad JSON', '{"peers": {'], ['a null entry', '{"peers": {"bob": null}}'], ['an entry with no fingerprint', '{"peers": {"bob": {"name": "bob"}}}'], ['null', 'null']] as const) {
+  for (const [what, text] of [
+    ['bad JSON', '{"peers": {'],
+    ['a null entry', '{"peers": {"bob": null}}'],
+    ['an entry with no fingerprint', '{"peers": {"bob": {"name": "bob"}}}'],
+    ['null', 'null'],
+  ] as const) {
     it(`refuses a file with ${what}, naming it, and leaves it as it was`, async (t) => {
       const path = join(makeTempDir(t), 'known_peers.json');
       writeFileSync(path, text);

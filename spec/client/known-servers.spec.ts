@@ -25,7 +25,12 @@ describe('KnownServers', () => {
     assert.deepEqual(servers.otherAddressesWith('ab'.repeat(32), 'chat.lan:7373'), ['localhost:7373']);
   });
 
-  for (const [what, text] of [['bad JSON', '{"servers": '], ['a null entry', '{"servers": {"a:1": null}}'], ['an entry with no fingerprint', '{"servers": {"a:1": {}}}'], ['a list', '[]']] as const) {
+  for (const [what, text] of [
+    ['bad JSON', '{"servers": '],
+    ['a null entry', '{"servers": {"a:1": null}}'],
+    ['an entry with no fingerprint', '{"servers": {"a:1": {}}}'],
+    ['a list', '[]'],
+  ] as const) {
     it(`refuses a file with ${what}, naming it`, async (t) => {
       const path = join(makeTempDir(t), 'known_servers.json');
       writeFileSync(path, text);

@@ -9,8 +9,18 @@ import { makeTempDir } from '../helpers/temp-dir.js';
 async function connect(t: TestContext, dir: string, port: number, extra: readonly string[] = []): Promise<CliProcess> {
   const identity = await writeTestIdentity(dir, 0);
   const client = CliProcess.spawn(t, [
-    'connect', `127.0.0.1:${port}`, '--json', '--name', 'alice', '--identity', identity,
-    '--known-peers', `${dir}/peers.json`, '--known-servers', `${dir}/servers.json`, ...extra,
+    'connect',
+    `127.0.0.1:${port}`,
+    '--json',
+    '--name',
+    'alice',
+    '--identity',
+    identity,
+    '--known-peers',
+    `${dir}/peers.json`,
+    '--known-servers',
+    `${dir}/servers.json`,
+    ...extra,
   ]);
   return client;
 }
@@ -47,8 +57,17 @@ describe('TLS with a pinned certificate', () => {
     await first.waitExit();
     const identity = await writeTestIdentity(dir, 0);
     const second = CliProcess.spawn(t, [
-      'connect', `localhost:${port}`, '--json', '--name', 'alice', '--identity', identity,
-      '--known-peers', `${dir}/peers.json`, '--known-servers', `${dir}/servers.json`,
+      'connect',
+      `localhost:${port}`,
+      '--json',
+      '--name',
+      'alice',
+      '--identity',
+      identity,
+      '--known-peers',
+      `${dir}/peers.json`,
+      '--known-servers',
+      `${dir}/servers.json`,
     ]);
     await second.waitForEvent((e) => e['type'] === 'ready', 'the join as localhost');
     assert.doesNotMatch(second.stderr, /first connection/, 'the same pin');

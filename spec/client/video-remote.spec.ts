@@ -19,14 +19,17 @@ function remote() {
 const start = (stream: number, width = 80) => ({ type: 'stream-start', stream, name: 'bars.mp4', width, height: 46, fps: 25, durationMs: 5000 }) as const;
 
 describe('VideoRemote', () => {
-  it('keeps the current stream\'s state from the server\'s events, and counts its frames', () => {
+  it("keeps the current stream's state from the server's events, and counts its frames", () => {
     const { video, session } = remote();
     video.play('bars.mp4', 81, 47);
     session.fire('stream-start', start(7));
     session.fire('stream-status', { type: 'stream-status', stream: 7, positionMs: 1200, paused: true, sent: 30, dropped: 2 });
     session.fire('video-frame', { stream: 7, seq: 0, ptsMs: 0, width: 80, height: 46, encoding: 1, data: Buffer.alloc(0) } as never);
     session.fire('video-frame', { stream: 3, seq: 0, ptsMs: 0, width: 80, height: 46, encoding: 1, data: Buffer.alloc(0) } as never);
-    assert.deepEqual({ ...video.current, start: undefined }, { name: 'bars.mp4', start: undefined, positionMs: 1200, paused: true, serverDropped: 2, received: 1 });
+    assert.deepEqual(
+      { ...video.current, start: undefined },
+      { name: 'bars.mp4', start: undefined, positionMs: 1200, paused: true, serverDropped: 2, received: 1 },
+    );
   });
 
   it('addresses its controls to the current stream, with even pixel sizes', () => {

@@ -5,7 +5,10 @@ import { ChainTracker } from '../../src/core/chain-tracker.js';
 describe('ChainTracker', () => {
   it('accepts a chain in order from wherever it is first seen', () => {
     const tracker = new ChainTracker();
-    assert.deepEqual([5, 6, 7].map((seq) => tracker.observe('bob', 'c1', '#room', seq).kind), ['in-order', 'in-order', 'in-order']);
+    assert.deepEqual(
+      [5, 6, 7].map((seq) => tracker.observe('bob', 'c1', '#room', seq).kind),
+      ['in-order', 'in-order', 'in-order'],
+    );
   });
 
   it('reports a gap with how many are missing, and a late arrival', () => {

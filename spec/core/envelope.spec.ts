@@ -21,7 +21,15 @@ const DM_KEY: MessageKeySource = { ratchet: { header: { dh: generateX25519().pub
 const ROOM_KEY: MessageKeySource = { roomKey: { header: { id: 'chain-id', n: 5 }, messageKey: KEY } };
 
 function seal(to: string | null, text = 'meet at noon', signer: Identity = alice): Envelope {
-  return sealEnvelope({ senderName: 'alice', senderKey: signer.privateKey, chain: 'chain1', seq: 0, to, plaintext: Buffer.from(text), ...(to === null ? ROOM_KEY : DM_KEY) });
+  return sealEnvelope({
+    senderName: 'alice',
+    senderKey: signer.privateKey,
+    chain: 'chain1',
+    seq: 0,
+    to,
+    plaintext: Buffer.from(text),
+    ...(to === null ? ROOM_KEY : DM_KEY),
+  });
 }
 
 function open(envelope: Envelope, overrides: Partial<{ from: string; to: string | null; messageKey: Buffer }> = {}, to: string | null = 'bob'): string {

@@ -5,7 +5,15 @@ import { MEDIA_HEADER_BYTES, MediaEncoding, decodeVideoFrame, encodeVideoFrame }
 
 describe('media frames', () => {
   it('round-trips the header fields and payload', () => {
-    const frame = { stream: 7, seq: 123456, ptsMs: 4100, width: 160, height: 96, encoding: MediaEncoding.JPEG, payload: Buffer.from([0xff, 0xd8, 1, 2, 0xff, 0xd9]) };
+    const frame = {
+      stream: 7,
+      seq: 123456,
+      ptsMs: 4100,
+      width: 160,
+      height: 96,
+      encoding: MediaEncoding.JPEG,
+      payload: Buffer.from([0xff, 0xd8, 1, 2, 0xff, 0xd9]),
+    };
     const decoded = decodeVideoFrame(encodeVideoFrame(frame));
     assert.deepEqual({ ...decoded, payload: decoded.payload.toString('hex') }, { ...frame, payload: frame.payload.toString('hex') });
   });

@@ -19,7 +19,12 @@ const CLIENT_MESSAGES: ClientMessage[] = [
 
 const SERVER_MESSAGES: ServerMessage[] = [
   { type: 'challenge', nonce: 'bm9uY2U=' },
-  { type: 'welcome', name: 'alice', peers: [{ name: 'alice', publicKey: 'AAAA', prekey: 'AAAA', prekeySig: 'c2ln', fingerprint: 'ab', joinedAt: 1 }], limits: { maxControlFrameBytes: 10, maxMediaFrameBytes: 20 } },
+  {
+    type: 'welcome',
+    name: 'alice',
+    peers: [{ name: 'alice', publicKey: 'AAAA', prekey: 'AAAA', prekeySig: 'c2ln', fingerprint: 'ab', joinedAt: 1 }],
+    limits: { maxControlFrameBytes: 10, maxMediaFrameBytes: 20 },
+  },
   { type: 'join', peer: { name: 'bob', publicKey: 'AAAA', prekey: 'AAAA', prekeySig: 'c2ln', fingerprint: 'cd', joinedAt: 2 } },
   { type: 'message', from: 'bob', to: 'alice', envelope: { ...ENVELOPE, ratchet: { dh: 'AAAA', pn: 1, n: 2 } }, key: '' },
   { type: 'leave', name: 'bob' },
@@ -72,7 +77,10 @@ describe('message codec', () => {
   ];
   for (const [what, bytes, code] of BAD) {
     it(`rejects ${what} with ${code}`, () => {
-      assert.throws(() => decodeClientMessage(bytes), (error: unknown) => error instanceof ProtocolError && error.code === code);
+      assert.throws(
+        () => decodeClientMessage(bytes),
+        (error: unknown) => error instanceof ProtocolError && error.code === code,
+      );
     });
   }
 

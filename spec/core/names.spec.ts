@@ -38,15 +38,27 @@ describe('stripControlCharacters', () => {
 
 describe('nameSkeleton', () => {
   const ALIKE: ReadonlyArray<[string, string]> = [
-    ['aIice', 'alice'], ['a1ice', 'alice'], ['Alice', 'alice'], ['alice.', 'alice'], ['alice__', 'alice'],
-    ['b0b', 'bob'], ['B0B', 'bob'], ['rnallory', 'mallory'], ['vvendy', 'wendy'],
+    ['aIice', 'alice'],
+    ['a1ice', 'alice'],
+    ['Alice', 'alice'],
+    ['alice.', 'alice'],
+    ['alice__', 'alice'],
+    ['b0b', 'bob'],
+    ['B0B', 'bob'],
+    ['rnallory', 'mallory'],
+    ['vvendy', 'wendy'],
   ];
   for (const [lookalike, original] of ALIKE) {
     it(`reads ${lookalike} like ${original}`, () => assert.equal(nameSkeleton(lookalike), nameSkeleton(original)));
   }
 
   it('keeps names apart that do not read alike', () => {
-    for (const [a, b] of [['alice', 'alice2'], ['bob', 'rob'], ['carol', 'karol'], ['ian', 'lan']]) {
+    for (const [a, b] of [
+      ['alice', 'alice2'],
+      ['bob', 'rob'],
+      ['carol', 'karol'],
+      ['ian', 'lan'],
+    ]) {
       assert.notEqual(nameSkeleton(a!), nameSkeleton(b!), `${a} / ${b}`);
     }
   });

@@ -12,7 +12,7 @@ function openAhead(store: SenderKeyStore, sender: string, chain: SenderKeyChain,
 }
 
 describe('SenderKeyStore', () => {
-  it('keeps at most 4 chains per sender, dropping that sender\'s oldest, never another sender\'s', () => {
+  it("keeps at most 4 chains per sender, dropping that sender's oldest, never another sender's", () => {
     const store = new SenderKeyStore();
     const honest = new SenderKeyChain();
     store.remember('alice', honest.grant());

@@ -25,7 +25,13 @@ export function writeLoopbackCertificate(dir: string, prefix = 'broker'): TestCe
     { name: 'keyUsage', digitalSignature: true, keyEncipherment: true, keyCertSign: true },
     { name: 'extKeyUsage', serverAuth: true },
     // nats.js checks a loopback broker's certificate against "localhost"; other clients use the IP.
-    { name: 'subjectAltName', altNames: [{ type: 7, ip: '127.0.0.1' }, { type: 2, value: 'localhost' }] },
+    {
+      name: 'subjectAltName',
+      altNames: [
+        { type: 7, ip: '127.0.0.1' },
+        { type: 2, value: 'localhost' },
+      ],
+    },
   ]);
   cert.sign(forge.pki.privateKeyFromPem(privateKey.export({ type: 'pkcs1', format: 'pem' }).toString()), forge.md.sha256.create());
   const certPem = forge.pki.certificateToPem(cert);

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { TestContext } from 'node:test';
-import { waitUntil, withTimeout } from './events.js';
+import { waitFor, withTimeout } from './events.js';
 
 export const BIN = fileURLToPath(new URL('../../../bin/tui-chat', import.meta.url));
 export const PROJECT_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -58,19 +58,19 @@ export class CliProcess {
   }
 
   async waitForEvent(predicate: (event: Record<string, unknown>) => boolean, what: string, timeoutMs = 15_000): Promise<Record<string, unknown>> {
-    let found: Record<string, unknown> | undefined;
-    await waitUntil(() => (found = this.events.find(predicate)) !== undefined, `${what} (stderr: ${this.stderr.slice(-300)})`, timeoutMs);
-    return found!;
+    return waitFor(() => this.events.find(predicate), `${what} (stderr: ${this.stderr.slice(-300)})`, timeoutMs);
   }
 
   async waitForLine(pattern: RegExp, timeoutMs = 15_000): Promise<RegExpMatchArray> {
-    let match: RegExpMatchArray | null = null;
-    await waitUntil(() => this.stdoutLines.some((line) => (match = pattern.exec(line)) !== null), `a line matching ${pattern}`, timeoutMs);
-    return match!;
+    return waitFor(
+      () => this.stdoutLines.map((line) => pattern.exec(line)).find((match) => match !== null) ?? undefined,
+      `a line matching ${pattern}`,
+      timeoutMs,
+    );
   }
 
   writeLine(line: string): void {
-    this.child.stdin.write(line + '\n');
+    this.child.stdin.write(`${line}\n`);
   }
 
   endInput(): void {

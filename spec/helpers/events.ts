@@ -8,6 +8,18 @@ export async function waitUntil(predicate: () => boolean, what: string, timeoutM
   }
 }
 
+/** Waits until `get` returns something, and returns it. */
+export async function waitFor<T>(get: () => T | undefined, what: string, timeoutMs = 10_000): Promise<T> {
+  let value = get();
+  const deadline = Date.now() + timeoutMs;
+  while (value === undefined) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    value = get();
+  }
+  return value;
+}
+
 export function withTimeout<T>(promise: Promise<T>, what: string, timeoutMs = 10_000): Promise<T> {
   let timer: NodeJS.Timeout;
   const timeout = new Promise<never>((_, reject) => {

@@ -65,8 +65,13 @@ export class NatsBroker {
 
   async start(): Promise<void> {
     this.log = '';
-    const secure = this.secure === undefined ? [] : ['--tls', '--tlscert', this.secure.certPath, '--tlskey', this.secure.keyPath, '--user', this.secure.user, '--pass', this.secure.pass];
-    const child = spawn(findNatsServer(), ['-a', '127.0.0.1', '-p', String(this.port), '-js', '-sd', this.storeDir, ...secure], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const secure =
+      this.secure === undefined
+        ? []
+        : ['--tls', '--tlscert', this.secure.certPath, '--tlskey', this.secure.keyPath, '--user', this.secure.user, '--pass', this.secure.pass];
+    const child = spawn(findNatsServer(), ['-a', '127.0.0.1', '-p', String(this.port), '-js', '-sd', this.storeDir, ...secure], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     this.child = child;
     child.stdout!.on('data', (chunk: Buffer) => (this.log += chunk.toString()));
     child.stderr!.on('data', (chunk: Buffer) => (this.log += chunk.toString()));

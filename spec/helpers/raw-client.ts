@@ -10,7 +10,7 @@ import type { ClientMessage, ServerMessage } from '../../src/core/messages.js';
 import { type X25519KeyPair, generateX25519 } from '../../src/core/double-ratchet.js';
 import { connect as connectTls } from 'node:tls';
 import { buildHello } from '../../src/core/prekey.js';
-import { waitUntil, withTimeout } from './events.js';
+import { waitFor, withTimeout } from './events.js';
 
 export interface RawClientOptions {
   readonly tls?: boolean;
@@ -31,10 +31,12 @@ export class RawClient {
       }
     });
     socket.on('error', () => {});
-    this.closedPromise = new Promise((resolve) => socket.on('close', () => {
-      this.closed = true;
-      resolve();
-    }));
+    this.closedPromise = new Promise((resolve) =>
+      socket.on('close', () => {
+        this.closed = true;
+        resolve();
+      }),
+    );
   }
 
   /** Opens a TCP connection, or with `tls` a TLS one (the server's certificate is not checked). */
@@ -70,9 +72,8 @@ export class RawClient {
 
   /** Waits for the first message of this type not yet taken, and returns it. */
   async next<T extends ServerMessage['type']>(type: T, timeoutMs = 10_000): Promise<Extract<ServerMessage, { type: T }>> {
-    let found: ServerMessage | undefined;
-    await waitUntil(() => (found = this.received.find((m) => m.type === type)) !== undefined, `a "${type}" message`, timeoutMs);
-    this.received.splice(this.received.indexOf(found!), 1);
+    const found = await waitFor(() => this.received.find((m) => m.type === type), `a "${type}" message`, timeoutMs);
+    this.received.splice(this.received.indexOf(found), 1);
     return found as Extract<ServerMessage, { type: T }>;
   }
 

@@ -96,9 +96,23 @@ export function playPeer(name: string, identity: Identity, prekey: X25519KeyPair
   let grant = chain.grant();
   let dmSeq = 0;
   const seal = (to: string | null, body: unknown, seq: number, key: MessageKeySource) =>
-    sealEnvelope({ senderName: name, senderKey: identity.privateKey, chain: 'c', seq, to, plaintext: Buffer.from(JSON.stringify(body)), ...(key as MessageKeySource) });
+    sealEnvelope({
+      senderName: name,
+      senderKey: identity.privateKey,
+      chain: 'c',
+      seq,
+      to,
+      plaintext: Buffer.from(JSON.stringify(body)),
+      ...(key as MessageKeySource),
+    });
   return {
-    handover: (): ServerMessage => ({ type: 'message', from: name, to: bobHello.name, key: '', envelope: seal(bobHello.name, { senderKey: grant }, dmSeq++, { ratchet: ratchet.nextSendingKey() }) }),
+    handover: (): ServerMessage => ({
+      type: 'message',
+      from: name,
+      to: bobHello.name,
+      key: '',
+      envelope: seal(bobHello.name, { senderKey: grant }, dmSeq++, { ratchet: ratchet.nextSendingKey() }),
+    }),
     /** Starts a fresh sender-key chain (the next handover grants it). */
     rotate: () => {
       chain = new SenderKeyChain();

@@ -19,7 +19,9 @@ export class TmuxSession {
     const socket = `tui-chat-spec-${process.pid}-${counter}`;
     const name = `s${counter++}`;
     const script = join(dir, `${name}.sh`);
-    const exports = Object.entries({ LANG: 'C.UTF-8', ...env }).map(([k, v]) => `export ${k}='${v}'`).join('\n');
+    const exports = Object.entries({ LANG: 'C.UTF-8', ...env })
+      .map(([k, v]) => `export ${k}='${v}'`)
+      .join('\n');
     writeFileSync(script, `#!/bin/sh\n${exports}\n${command}\n`, { mode: 0o755 });
     execFileSync('tmux', ['-L', socket, '-f', '/dev/null', 'new-session', '-d', '-s', name, '-x', String(width), '-y', String(height), script]);
     // Keep the pane (and its last screen) after the program exits, so tests can read it.
@@ -51,7 +53,14 @@ export class TmuxSession {
   async waitForScreen(pattern: RegExp, what: string, timeoutMs = 15_000): Promise<string> {
     let screen = '';
     try {
-      await waitUntil(() => pattern.test((screen = this.capture())), what, timeoutMs);
+      await waitUntil(
+        () => {
+          screen = this.capture();
+          return pattern.test(screen);
+        },
+        what,
+        timeoutMs,
+      );
     } catch (error) {
       throw new Error(`${(error as Error).message}; the screen was:\n${screen}`);
     }

@@ -71,7 +71,10 @@ describe('ChatServer join handshake', () => {
     const { signJoinChallenge } = await import('../../src/core/join-proof.js');
     c.send({ type: 'auth', signature: signJoinChallenge(carol.privateKey, Buffer.from(nonce, 'base64'), 'carol', carol.publicKeyDer).toString('base64') });
     const welcome = await c.next('welcome');
-    assert.deepEqual(welcome.peers.map((p) => p.name), ['alice', 'carol']);
+    assert.deepEqual(
+      welcome.peers.map((p) => p.name),
+      ['alice', 'carol'],
+    );
     a.close();
     c.close();
   });
@@ -165,7 +168,7 @@ describe('ChatServer join handshake', () => {
 });
 
 describe('ChatServer routing', () => {
-  it('forwards a room message to each member with only that member\'s wrapped key, and acks the sender', async (t) => {
+  it("forwards a room message to each member with only that member's wrapped key, and acks the sender", async (t) => {
     const { port } = await startServer(t);
     const a = await RawClient.join(port, 'alice', alice);
     const b = await RawClient.join(port, 'bob', bob);
@@ -346,7 +349,6 @@ describe('ChatServer under hostile input', () => {
     for (const secret of [env.ct, 'd3JhcHBlZGtleQ==', alice.publicKeyBase64, 'garbage!']) assert.ok(!all.includes(secret));
     b.close();
   });
-
 });
 
 describe('ChatServer flood control and timeouts', () => {

@@ -69,10 +69,13 @@ async function unfinishedHandshake(port: number, bytes: Buffer | undefined, stop
   socket.on('error', () => {});
   const closed = new Promise<boolean>((resolve) => socket.once('close', () => resolve(true)));
   if (bytes !== undefined) socket.once('connect', () => socket.write(bytes));
-  const result = await Promise.race([closed, (async () => {
-    while (!stop()) await pause(50);
-    return false;
-  })()]);
+  const result = await Promise.race([
+    closed,
+    (async () => {
+      while (!stop()) await pause(50);
+      return false;
+    })(),
+  ]);
   socket.destroy();
   return result;
 }
@@ -86,11 +89,27 @@ function partialClientHello(): Buffer {
 }
 
 type AttackKind =
-  | 'random frames' | 'oversize announcement' | 'half-open join' | 'flood' | 'garbage then vanish'
-  | 'silent TLS handshake' | 'half a ClientHello' | 'huge RSA exponent' | 'low-order prekey' | 'poster flood';
+  | 'random frames'
+  | 'oversize announcement'
+  | 'half-open join'
+  | 'flood'
+  | 'garbage then vanish'
+  | 'silent TLS handshake'
+  | 'half a ClientHello'
+  | 'huge RSA exponent'
+  | 'low-order prekey'
+  | 'poster flood';
 const ATTACKS: readonly AttackKind[] = [
-  'random frames', 'oversize announcement', 'half-open join', 'flood', 'garbage then vanish',
-  'silent TLS handshake', 'half a ClientHello', 'huge RSA exponent', 'low-order prekey', 'poster flood',
+  'random frames',
+  'oversize announcement',
+  'half-open join',
+  'flood',
+  'garbage then vanish',
+  'silent TLS handshake',
+  'half a ClientHello',
+  'huge RSA exponent',
+  'low-order prekey',
+  'poster flood',
 ];
 
 /** Runs one kind of attack in a loop until stopped; counts the times the server visibly fended it off. */
@@ -114,8 +133,11 @@ async function attack(port: number, kind: AttackKind, index: number, counts: Map
     if (kind === 'poster flood') {
       const viewer = await RawClient.join(port, `posters${index}`, identity, TLS).catch(() => undefined);
       if (viewer === undefined) continue;
-      for (let i = 0; i < POSTERS_PER_ROUND; i++) viewer.send({ type: 'poster', name: 'mandelbrot-480x270-24fps.mp4', width: 20 + 2 * ((index * 7 + i) % 60), height: 20 });
-      await waitUntil(() => viewer.received.filter((m) => m.type === 'poster' || m.type === 'error').length === POSTERS_PER_ROUND, 'the posters', 60_000).catch(() => {});
+      for (let i = 0; i < POSTERS_PER_ROUND; i++)
+        viewer.send({ type: 'poster', name: 'mandelbrot-480x270-24fps.mp4', width: 20 + 2 * ((index * 7 + i) % 60), height: 20 });
+      await waitUntil(() => viewer.received.filter((m) => m.type === 'poster' || m.type === 'error').length === POSTERS_PER_ROUND, 'the posters', 60_000).catch(
+        () => {},
+      );
       if (viewer.received.some((m) => m.type === 'poster' || (m.type === 'error' && m.code === ErrorCode.VIDEO_BUSY))) count();
       viewer.close();
       continue;
@@ -186,7 +208,10 @@ describe('soak: chatting while under attack', () => {
 
     let stopped = false;
     const counts = new Map<AttackKind, number>();
-    const attackers = ATTACKS.flatMap((kind, i) => [attack(port, kind, i, counts, () => stopped), attack(port, kind, i + ATTACKS.length, counts, () => stopped)]);
+    const attackers = ATTACKS.flatMap((kind, i) => [
+      attack(port, kind, i, counts, () => stopped),
+      attack(port, kind, i + ATTACKS.length, counts, () => stopped),
+    ]);
 
     // Mallory, a joined member, hands the victim junk sender-key chains and uses each far ahead.
     const malloryPrekey = generateX25519();
@@ -225,7 +250,11 @@ describe('soak: chatting while under attack', () => {
     await waitUntil(() => clients.every((c) => goodMessages(c).length >= expectedPerReceiver), 'every delivery', 60_000);
     await junkSent;
     // Every kind of attack has been seen fended off at least once before the attacks stop.
-    await waitUntil(() => ATTACKS.every((kind) => (counts.get(kind) ?? 0) > 0), `every attack to happen (${ATTACKS.filter((k) => !counts.get(k)).join(', ')})`, 60_000);
+    await waitUntil(
+      () => ATTACKS.every((kind) => (counts.get(kind) ?? 0) > 0),
+      `every attack to happen (${ATTACKS.filter((k) => !counts.get(k)).join(', ')})`,
+      60_000,
+    );
     stopped = true;
     await Promise.all(attackers);
     const elapsed = Date.now() - started;
@@ -242,7 +271,11 @@ describe('soak: chatting while under attack', () => {
       for (let s = 0; s < GOOD_CLIENTS; s++) {
         if (s === r) continue;
         const fromSender = ids.filter((id) => id.startsWith(`m${s}-`));
-        assert.deepEqual(fromSender, Array.from({ length: MESSAGES_PER_CLIENT }, (_, k) => `m${s}-${k}`), `order from good${s} at good${r}`);
+        assert.deepEqual(
+          fromSender,
+          Array.from({ length: MESSAGES_PER_CLIENT }, (_, k) => `m${s}-${k}`),
+          `order from good${s} at good${r}`,
+        );
       }
     }
     assert.equal(server.peerNames.filter((n) => n.startsWith('good')).length, GOOD_CLIENTS, 'no well-behaved client was dropped');

@@ -15,7 +15,11 @@ describe('config files', () => {
     assert.deepEqual(objectEntries('ok.json', file, 'servers'), [['a:1', { fingerprint: 'ab' }]]);
   });
 
-  for (const [what, text] of [['bad JSON', '{'], ['a list', '[]'], ['a string', '"x"']] as const) {
+  for (const [what, text] of [
+    ['bad JSON', '{'],
+    ['a list', '[]'],
+    ['a string', '"x"'],
+  ] as const) {
     it(`refuse ${what}, naming the file`, async (t) => {
       const path = join(makeTempDir(t), 'bad.json');
       writeFileSync(path, text);

@@ -4,7 +4,15 @@ import type { ChatMessageEvent, PeerView } from '../../src/client/chat-session.j
 import { ChatViewModel, ROOM_ID, dmId } from '../../src/tui/chat-view-model.js';
 
 const peer = (name: string, extra: Partial<PeerView> = {}): PeerView => ({
-  name, fingerprint: 'ab'.repeat(32), joinedAt: 0, trust: 'known', verified: false, firstSeen: 0, isSelf: false, lookalikeOf: undefined, ...extra,
+  name,
+  fingerprint: 'ab'.repeat(32),
+  joinedAt: 0,
+  trust: 'known',
+  verified: false,
+  firstSeen: 0,
+  isSelf: false,
+  lookalikeOf: undefined,
+  ...extra,
 });
 
 let n = 0;
@@ -62,7 +70,11 @@ describe('ChatViewModel', () => {
   it('opens a DM from the peer list with Enter, and the room for yourself', () => {
     const model = new ChatViewModel('me');
     model.setPeers([peer('zed'), peer('me', { isSelf: true, lookalikeOf: undefined }), peer('amy')]);
-    assert.deepEqual(model.peers.map((p) => p.name), ['me', 'amy', 'zed'], 'you first, then by name');
+    assert.deepEqual(
+      model.peers.map((p) => p.name),
+      ['me', 'amy', 'zed'],
+      'you first, then by name',
+    );
     model.focus = 'peers';
     model.movePeerCursor(1);
     model.openSelectedPeer();

@@ -15,7 +15,8 @@ describe('key map', () => {
 
   it('documents every binding family in the help', () => {
     const help = KEY_HELP.map(([keys]) => keys).join(' ');
-    for (const words of ['Enter', 'Tab', 'Esc', 'Alt+1..9', 'Ctrl+N', 'PgUp', 'Ctrl+A', 'Ctrl+U', 'Ctrl+W', 'Ctrl+L', 'F1', 'Ctrl+C']) assert.ok(help.includes(words), words);
+    for (const words of ['Enter', 'Tab', 'Esc', 'Alt+1..9', 'Ctrl+N', 'PgUp', 'Ctrl+A', 'Ctrl+U', 'Ctrl+W', 'Ctrl+L', 'F1', 'Ctrl+C'])
+      assert.ok(help.includes(words), words);
     assert.equal(PEER_LIST_KEYS['escape'], 'back-to-input');
   });
 });

@@ -7,7 +7,15 @@ import { escapeTags, nameColor } from '../../src/tui/markup.js';
 import { UNREAD_MARKER, renderInput, renderLog, renderLogEntry, renderPeerList, renderStatus } from '../../src/tui/render-panes.js';
 
 const peer = (name: string, extra: Partial<PeerView> = {}): PeerView => ({
-  name, fingerprint: 'cd'.repeat(32), joinedAt: 0, trust: 'known', verified: false, firstSeen: 0, isSelf: false, lookalikeOf: undefined, ...extra,
+  name,
+  fingerprint: 'cd'.repeat(32),
+  joinedAt: 0,
+  trust: 'known',
+  verified: false,
+  firstSeen: 0,
+  isSelf: false,
+  lookalikeOf: undefined,
+  ...extra,
 });
 
 /** What blessed would display: tags resolved, {open}/{close} turned back into braces. */
@@ -16,8 +24,16 @@ function visible(tagged: string): string {
 }
 
 describe('pane rendering', () => {
-  it('shows a peer\'s blessed tags literally instead of applying them', () => {
-    const line = renderLogEntry({ kind: 'message', ts: 0, from: 'mallory', text: '{red-bg}{bold}FAKE SYSTEM{/bold}', isOwn: false, verified: true, isDirect: false });
+  it("shows a peer's blessed tags literally instead of applying them", () => {
+    const line = renderLogEntry({
+      kind: 'message',
+      ts: 0,
+      from: 'mallory',
+      text: '{red-bg}{bold}FAKE SYSTEM{/bold}',
+      isOwn: false,
+      verified: true,
+      isDirect: false,
+    });
     assert.ok(line.includes('{open}red-bg{close}'));
     assert.match(visible(line), /<mallory> \{red-bg\}\{bold\}FAKE SYSTEM\{\/bold\}$/);
   });
@@ -63,14 +79,14 @@ describe('pane rendering', () => {
     const model = new ChatViewModel('alice');
     model.link = { state: 'offline', retryInMs: 4000 };
     model.openDirect('bob');
-    const status = visible(renderStatus(model, { server: 'host:7373', fingerprint: 'ab12cd34ef56ab12' + '0'.repeat(48) }));
+    const status = visible(renderStatus(model, { server: 'host:7373', fingerprint: `ab12cd34ef56ab12${'0'.repeat(48)}` }));
     assert.equal(status, ' host:7373 │ alice ab12 cd34 ef56 ab12 │ offline (retry in 4s) │ DM bob │ F1 help');
   });
 
   it('says in the status bar when the server has lost the rest of its cluster', () => {
     const model = new ChatViewModel('alice');
     model.link = { state: 'online' };
-    const info = { server: 'host:7373', fingerprint: 'ab12cd34ef56ab12' + '0'.repeat(48) };
+    const info = { server: 'host:7373', fingerprint: `ab12cd34ef56ab12${'0'.repeat(48)}` };
     assert.match(visible(renderStatus(model, info)), /│ online │/);
     model.clusterDegraded = true;
     assert.match(visible(renderStatus(model, info)), /│ online, cluster degraded │/);

@@ -106,7 +106,7 @@ describe('the TUI, in-process on a fake terminal', () => {
     await alice.waitForScreen(/unknown command/, 'the usage error');
   });
 
-  it('shows a peer\'s escape sequences and blessed tags as text', async (t) => {
+  it("shows a peer's escape sequences and blessed tags as text", async (t) => {
     const port = await startServer(t);
     const alice = await openInProcessTui(t, port, 'alice', ids[0]!);
     const mallory = await member(t, port, 'mallory', ids[1]!);
@@ -119,9 +119,15 @@ describe('the TUI, in-process on a fake terminal', () => {
   it('lays out again when the terminal is resized, and asks for 80x24 below it', async (t) => {
     const port = await startServer(t);
     const alice = await openInProcessTui(t, port, 'alice', ids[0]!, 100, 30);
-    for (const [width, height] of [[120, 40], [80, 24]] as const) {
+    for (const [width, height] of [
+      [120, 40],
+      [80, 24],
+    ] as const) {
       alice.terminal.resize(width, height);
-      await alice.waitForScreen(new RegExp(`^┌─ peers[^\\n]{${width - 8}}\\n(?:[^\\n]*\\n){${height - 4}}└─+┘└─+┘\\n\\[#room\\]`), `the layout at ${width}x${height}`);
+      await alice.waitForScreen(
+        new RegExp(`^┌─ peers[^\\n]{${width - 8}}\\n(?:[^\\n]*\\n){${height - 4}}└─+┘└─+┘\\n\\[#room\\]`),
+        `the layout at ${width}x${height}`,
+      );
     }
     alice.terminal.resize(60, 20);
     await alice.waitForScreen(/needs a terminal of at least 80x24/, 'the too-small notice');

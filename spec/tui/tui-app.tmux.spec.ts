@@ -9,7 +9,16 @@ import { NatsBroker } from '../helpers/nats-broker.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 import { TmuxSession } from '../helpers/tmux.js';
 
-async function openTui(t: TestContext, dir: string, port: number, name: string, index: number, width = 100, height = 30, env: Record<string, string> = {}): Promise<TmuxSession> {
+async function openTui(
+  t: TestContext,
+  dir: string,
+  port: number,
+  name: string,
+  index: number,
+  width = 100,
+  height = 30,
+  env: Record<string, string> = {},
+): Promise<TmuxSession> {
   const identity = await writeTestIdentity(dir, index);
   const command = `exec '${process.execPath}' '${BIN}' connect 127.0.0.1:${port} --name ${name} --identity '${identity}' --known-peers '${dir}/${name}-known.json' 2>'${dir}/${name}.err'`;
   const tui = TmuxSession.start(t, dir, command, width, height, { XDG_CONFIG_HOME: dir, ...env });
@@ -29,7 +38,7 @@ describe('the TUI in a real terminal', () => {
     alice.keys('Enter');
     await bob.waitForScreen(/<alice> hello bob, this is the room/, 'bob to see the room message');
     alice.type('half a thou');
-    await alice.waitForScreen(/\[#room\] half a thou/, 'alice\'s half-typed line');
+    await alice.waitForScreen(/\[#room\] half a thou/, "alice's half-typed line");
     bob.type('hi alice');
     bob.keys('Enter');
     const screen = await alice.waitForScreen(/<bob> hi alice/, 'alice to see the reply');
@@ -55,7 +64,7 @@ describe('the TUI in a real terminal', () => {
     await alice.waitForScreen(/bob joined/, 'alice (on server one) to see bob (on server two) join');
     alice.type('hello across servers');
     alice.keys('Enter');
-    await bob.waitForScreen(/<alice> hello across servers/, 'bob to read alice\'s room message');
+    await bob.waitForScreen(/<alice> hello across servers/, "bob to read alice's room message");
 
     await broker.stop();
     const degraded = await alice.waitForScreen(/online, cluster degraded/, 'the status bar to say the cluster is degraded');
@@ -112,10 +121,10 @@ describe('the TUI in a real terminal', () => {
     // Chat during playback, both ways.
     bob.type('can you see it?');
     bob.keys('Enter');
-    await alice.waitForScreen(/<bob> can you see it\?/, 'bob\'s message during playback');
+    await alice.waitForScreen(/<bob> can you see it\?/, "bob's message during playback");
     alice.type('yes, playing');
     alice.keys('Enter');
-    await bob.waitForScreen(/<alice> yes, playing/, 'alice\'s reply during playback');
+    await bob.waitForScreen(/<alice> yes, playing/, "alice's reply during playback");
     await alice.waitForScreen(/finished testsrc2-320x240-30fps\.mp4: 150 frames sent/, 'the end of the video', 20_000);
     const after = await alice.waitForScreen(/^(?![\s\S]*─ ▶ )/, 'the pane to close');
     // The posters in the log are lower half blocks (terminal-image); our frames are mostly upper ones.

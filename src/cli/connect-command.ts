@@ -27,9 +27,19 @@ export const CONNECT_FLAGS = {
   json: { kind: 'boolean', description: 'no TUI: commands on stdin, one JSON event per line on stdout' },
   identity: { kind: 'string', value: 'FILE', default: '$XDG_CONFIG_HOME/tui-chat/identity.pem', description: 'identity key (created, mode 0600, if missing)' },
   'passphrase-file': { kind: 'string', value: 'FILE', description: 'first line of FILE unlocks a protected identity (else you are asked)' },
-  'known-peers': { kind: 'string', value: 'FILE', default: '$XDG_CONFIG_HOME/tui-chat/known_peers.json', description: 'first-seen peer fingerprints (trust on first use)' },
+  'known-peers': {
+    kind: 'string',
+    value: 'FILE',
+    default: '$XDG_CONFIG_HOME/tui-chat/known_peers.json',
+    description: 'first-seen peer fingerprints (trust on first use)',
+  },
   'server-fingerprint': { kind: 'string', value: 'HEX', description: 'the server certificate fingerprint to require (as `tui-chat serve` prints it)' },
-  'known-servers': { kind: 'string', value: 'FILE', default: '$XDG_CONFIG_HOME/tui-chat/known_servers.json', description: 'pinned server certificates (trust on first use)' },
+  'known-servers': {
+    kind: 'string',
+    value: 'FILE',
+    default: '$XDG_CONFIG_HOME/tui-chat/known_servers.json',
+    description: 'pinned server certificates (trust on first use)',
+  },
   plaintext: { kind: 'boolean', description: 'no TLS, to a server started with --plaintext (tests and debugging only)' },
   player: { kind: 'string', value: 'KIND', default: 'terminal', description: 'where :play shows video: terminal or ffplay' },
   ffplay: { kind: 'string', value: 'PATH', description: 'ffplay binary (default: ffplay on PATH)' },
@@ -102,7 +112,8 @@ async function chooseTransport(flags: ConnectFlags, io: CliIo, notices: NoticeBo
         const others = knownServers.otherAddressesWith(fingerprint, address);
         const same = others.length > 0 ? `; the same certificate is pinned for ${others.join(', ')}` : '';
         notices.post(
-          `first connection to ${address}: pinned its certificate ${formatFingerprint(fingerprint)} (compare it with the fingerprint the server printed at start). ` +
+          `first connection to ${address}: pinned its certificate ${formatFingerprint(fingerprint)} ` +
+            '(compare it with the fingerprint the server printed at start). ' +
             `The pin is for this host name: reaching the server by another name or address pins again${same}`,
         );
       },

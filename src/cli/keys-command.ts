@@ -66,7 +66,9 @@ export async function runKeys(argv: readonly string[], io: CliIo): Promise<numbe
       const rotation = await rotateIdentity(path, loaded, { ...(secret === undefined ? {} : { passphrase: secret }), keepOld });
       io.stdout.write(
         `new fingerprint ${formatFingerprint(rotation.identity.fingerprint)}\n` +
-          (rotation.oldPath === undefined ? 'old key deleted (it was not passphrase-protected; --keep-old keeps it, encrypted)\n' : `old key kept, protected, in ${rotation.oldPath}\n`) +
+          (rotation.oldPath === undefined
+            ? 'old key deleted (it was not passphrase-protected; --keep-old keeps it, encrypted)\n'
+            : `old key kept, protected, in ${rotation.oldPath}\n`) +
           `retirement statement ${rotation.statementPath}\n` +
           'Peers will see your key change and ask you to compare safety numbers again. Send them the statement:\n' +
           '`tui-chat keys verify-retirement FILE` shows them that your old key signed the new one.\n',

@@ -34,7 +34,7 @@ function topUsage(): string {
   const lines = ['usage: tui-chat <command> [options]', '', 'commands:'];
   for (const [name, command] of Object.entries(COMMANDS)) lines.push(`  ${name.padEnd(9)}${command.summary}`);
   lines.push('', 'options:', '  --help     show help (also: tui-chat <command> --help)', '  --version  print the version');
-  return lines.join('\n') + '\n';
+  return `${lines.join('\n')}\n`;
 }
 
 function commandUsage(entry: CommandEntry, command: CliCommand): string {

@@ -23,21 +23,58 @@ export const SERVE_FLAGS = {
   port: { kind: 'integer', value: 'PORT', max: 65535, default: DEFAULT_PORT, description: 'TCP port (0 picks a free one)' },
   videos: { kind: 'string', value: 'DIR', default: 'videos', description: 'folder of videos clients may play' },
   ffmpeg: { kind: 'string', value: 'PATH', description: 'ffmpeg binary (else $TUI_CHAT_FFMPEG, ffmpeg-static, @ffmpeg-installer/ffmpeg, PATH)' },
-  'max-frame-bytes': { kind: 'integer', value: 'N', min: 1024, max: MAX_FRAME_BYTES_CEILING, default: L.maxControlFrameBytes, description: 'largest control frame a client may send' },
-  'max-media-frame-bytes': { kind: 'integer', value: 'N', min: 1024, max: MAX_FRAME_BYTES_CEILING, default: L.maxMediaFrameBytes, description: 'largest media frame sent to a client' },
+  'max-frame-bytes': {
+    kind: 'integer',
+    value: 'N',
+    min: 1024,
+    max: MAX_FRAME_BYTES_CEILING,
+    default: L.maxControlFrameBytes,
+    description: 'largest control frame a client may send',
+  },
+  'max-media-frame-bytes': {
+    kind: 'integer',
+    value: 'N',
+    min: 1024,
+    max: MAX_FRAME_BYTES_CEILING,
+    default: L.maxMediaFrameBytes,
+    description: 'largest media frame sent to a client',
+  },
   'handshake-timeout-ms': { kind: 'integer', value: 'MS', min: 1, default: L.handshakeTimeoutMs, description: 'time allowed from connect to joined' },
-  'max-queue-bytes': { kind: 'integer', value: 'N', min: 1024, default: L.maxQueueBytes, description: 'unsent bytes per client before it is dropped as a slow reader' },
+  'max-queue-bytes': {
+    kind: 'integer',
+    value: 'N',
+    min: 1024,
+    default: L.maxQueueBytes,
+    description: 'unsent bytes per client before it is dropped as a slow reader',
+  },
   'max-clients': { kind: 'integer', value: 'N', min: 1, default: L.maxClients, description: 'connections at once' },
   'max-clients-per-address': { kind: 'integer', value: 'N', min: 1, default: L.maxClientsPerAddress, description: 'connections at once from one IP address' },
-  'rate-messages': { kind: 'integer', value: 'N', min: 1, default: L.messagesPerSecond, description: 'messages a second per client before the server stops reading from it for a while' },
+  'rate-messages': {
+    kind: 'integer',
+    value: 'N',
+    min: 1,
+    default: L.messagesPerSecond,
+    description: 'messages a second per client before the server stops reading from it for a while',
+  },
   'rate-burst': { kind: 'integer', value: 'N', min: 1, default: L.messageBurst, description: 'messages a client may send at once above that rate' },
   'rate-bytes': { kind: 'integer', value: 'N', min: 1024, default: L.bytesPerSecond, description: 'bytes a second per client, likewise' },
   'rate-burst-bytes': { kind: 'integer', value: 'N', min: 1024, default: L.byteBurst, description: 'bytes a client may send at once above that rate' },
-  'idle-timeout-ms': { kind: 'integer', value: 'MS', min: 1000, default: L.idleTimeoutMs, description: 'drop a joined client silent this long (clients ping every 30 s)' },
+  'idle-timeout-ms': {
+    kind: 'integer',
+    value: 'MS',
+    min: 1000,
+    default: L.idleTimeoutMs,
+    description: 'drop a joined client silent this long (clients ping every 30 s)',
+  },
   'max-streams': { kind: 'integer', value: 'N', min: 0, default: L.maxStreams, description: 'video streams at once (one ffmpeg each)' },
   ...CLUSTER_FLAGS,
   'log-level': { kind: 'string', value: 'LEVEL', default: 'info', description: 'debug, info, warn or error' },
-  'tls-dir': { kind: 'string', value: 'DIR', default: '$XDG_CONFIG_HOME/tui-chat/server', description: 'where the TLS key (0600) and self-signed certificate live; made on first start' },
+  'tls-dir': {
+    kind: 'string',
+    value: 'DIR',
+    default: '$XDG_CONFIG_HOME/tui-chat/server',
+    description: 'where the TLS key (0600) and self-signed certificate live; made on first start',
+  },
   plaintext: { kind: 'boolean', description: 'no TLS (tests and debugging only: the network can read and alter the traffic)' },
   help: { kind: 'boolean', description: 'show this help' },
 } as const satisfies FlagTable;
@@ -64,7 +101,10 @@ export async function runServe(argv: readonly string[], io: CliIo): Promise<numb
   let tls: { keyPem: string; certPem: string } | undefined;
   let fingerprint: string | undefined;
   if (flags.plaintext) {
-    io.stderr.write('WARNING: --plaintext: TLS is OFF. Anyone on the network path can see who talks to whom and alter the traffic;\nmessage contents stay end-to-end encrypted. Use this for tests and debugging only.\n');
+    io.stderr.write(
+      'WARNING: --plaintext: TLS is OFF. Anyone on the network path can see who talks to whom and alter the traffic;\n' +
+        'message contents stay end-to-end encrypted. Use this for tests and debugging only.\n',
+    );
   } else {
     const tlsDirFlag = flags['tls-dir'];
     const tlsDir = tlsDirFlag.startsWith('$') ? defaultServerDir(io.env) : tlsDirFlag;

@@ -42,8 +42,22 @@ const PERMANENT_REFUSALS: ReadonlySet<string> = new Set([
   ErrorCode.SERVER_KEY_CHANGED,
 ]);
 const FORWARDED_EVENTS = [
-  'ready', 'peers', 'join', 'leave', 'message', 'sent', 'ack', 'key-changed', 'error', 'cluster',
-  'videos', 'poster', 'stream-start', 'stream-status', 'stream-end', 'video-frame',
+  'ready',
+  'peers',
+  'join',
+  'leave',
+  'message',
+  'sent',
+  'ack',
+  'key-changed',
+  'error',
+  'cluster',
+  'videos',
+  'poster',
+  'stream-start',
+  'stream-status',
+  'stream-end',
+  'video-frame',
 ] as const;
 /** How many numbered alternatives to try (alice2 .. alice9) before a random suffix. */
 const NUMBERED_ALTERNATIVES = 8;
@@ -126,7 +140,6 @@ export class ChatClient extends TypedEmitter<ClientEvents> {
     return this.requireSession().safetyNumberWith(name);
   }
 
-
   // ---- internals -----------------------------------------------------------------------------
 
   private requireSession(): ChatSession {
@@ -189,7 +202,8 @@ export class ChatClient extends TypedEmitter<ClientEvents> {
 
   private async joinUnderAnotherName(session: ChatSession): Promise<boolean> {
     for (let i = 0; i <= NUMBERED_ALTERNATIVES; i++) {
-      const candidate = i < NUMBERED_ALTERNATIVES ? `${this.wantedName.slice(0, 31)}${i + 2}` : `${this.wantedName.slice(0, 26)}_${Math.random().toString(36).slice(2, 7)}`;
+      const candidate =
+        i < NUMBERED_ALTERNATIVES ? `${this.wantedName.slice(0, 31)}${i + 2}` : `${this.wantedName.slice(0, 26)}_${Math.random().toString(36).slice(2, 7)}`;
       try {
         await session.rejoin(candidate);
         this.lastName = candidate;

@@ -7,15 +7,7 @@ import { ChatError, ErrorCode } from '../core/errors.js';
 import { shortFingerprint } from '../core/fingerprint.js';
 import type { Identity } from '../core/identity.js';
 import type { VideoFrame } from '../core/media-frame.js';
-import type {
-  DeliverMessage,
-  SendMessage,
-  StreamEndMessage,
-  StreamStartMessage,
-  StreamStatusMessage,
-  VideoInfo,
-  WelcomeMessage,
-} from '../core/messages.js';
+import type { DeliverMessage, SendMessage, StreamEndMessage, StreamStartMessage, StreamStatusMessage, VideoInfo, WelcomeMessage } from '../core/messages.js';
 import { stripControlCharacters } from '../core/names.js';
 import { buildHello } from '../core/prekey.js';
 import type { ReplayGuardOptions } from '../core/replay-guard.js';
@@ -206,7 +198,14 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
     for (const peer of sealed.unreachable) this.reportUnusablePrekey(peer.name);
     if (sealed.refused !== undefined) throw sealed.refused;
     const keyed = new Set(sealed.members.map((peer) => peer.name));
-    const sent: SentMessage = { id: sealed.id, to: null, withheld: this.directory.others().filter((peer) => !keyed.has(peer.name)).map((peer) => peer.name) };
+    const sent: SentMessage = {
+      id: sealed.id,
+      to: null,
+      withheld: this.directory
+        .others()
+        .filter((peer) => !keyed.has(peer.name))
+        .map((peer) => peer.name),
+    };
     this.emit('sent', sent);
     return sent;
   }
@@ -216,10 +215,16 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
     const peer = this.directory.get(name);
     if (peer === undefined) throw new ChatError(ErrorCode.NO_SUCH_PEER, `${name} is not online`);
     if (peer.trust === 'changed') {
-      throw new ChatError(ErrorCode.PEER_KEY_CHANGED, `${peer.name}'s key changed since you first saw it: compare safety numbers (:verify ${peer.name}), then confirm`);
+      throw new ChatError(
+        ErrorCode.PEER_KEY_CHANGED,
+        `${peer.name}'s key changed since you first saw it: compare safety numbers (:verify ${peer.name}), then confirm`,
+      );
     }
     if (!peer.prekeyUsable) {
-      throw new ChatError(ErrorCode.PEER_PREKEY_INVALID, `${peer.name} announced a key no session can start from (a low-order prekey): nothing can be sent to ${peer.name}`);
+      throw new ChatError(
+        ErrorCode.PEER_PREKEY_INVALID,
+        `${peer.name} announced a key no session can start from (a low-order prekey): nothing can be sent to ${peer.name}`,
+      );
     }
     this.checkSendable(text);
     const message: SendMessage = this.engine.sealDirect(peer, text, (sealed) => this.link.checkFits(sealed));
@@ -293,7 +298,10 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
         this.emit('cluster', { state: message.state, message: stripControlCharacters(message.message) });
         return;
       case 'videos':
-        this.emit('videos', message.videos.map((video) => ({ ...video, name: stripControlCharacters(video.name) })));
+        this.emit(
+          'videos',
+          message.videos.map((video) => ({ ...video, name: stripControlCharacters(video.name) })),
+        );
         return;
       case 'poster':
         this.emit('poster', { name: stripControlCharacters(message.name), jpeg: Buffer.from(message.jpeg, 'base64') });
@@ -317,7 +325,7 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
       this.emit('error', { code: ErrorCode.ENVELOPE_INVALID, message: 'message from a peer who is not online', fatal: false, ref });
       return;
     }
-    let opened;
+    let opened: ReturnType<E2eEngine['open']>;
     try {
       opened = this.engine.open(message, sender, message.to === null || this.directory.isSelf(message.to));
     } catch (error) {
@@ -354,7 +362,13 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
   private reportOrder(from: string, ref: string, order: ReturnType<E2eEngine['open']>['order']): void {
     if (order.kind === 'gap') {
       const count = order.missing === 1 ? '1 message' : `${order.missing} messages`;
-      this.emit('error', { code: ErrorCode.MESSAGES_MISSING, message: `${count} from ${from} never arrived (dropped on the way)`, fatal: false, ref, peer: from });
+      this.emit('error', {
+        code: ErrorCode.MESSAGES_MISSING,
+        message: `${count} from ${from} never arrived (dropped on the way)`,
+        fatal: false,
+        ref,
+        peer: from,
+      });
     } else if (order.kind === 'late') {
       this.emit('error', { code: ErrorCode.MESSAGE_LATE, message: `a message from ${from} arrived out of order`, fatal: false, ref, peer: from });
     }
@@ -377,7 +391,9 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
     if (added.kind === 'impostor') {
       this.emit('error', {
         code: ErrorCode.IMPERSONATION,
-        message: `the server listed someone under YOUR name with another key (${shortFingerprint(added.fingerprint)}): refused; anything it sends as you is not shown`,
+        message:
+          `the server listed someone under YOUR name with another key (${shortFingerprint(added.fingerprint)}): ` +
+          'refused; anything it sends as you is not shown',
         fatal: false,
       });
       return;

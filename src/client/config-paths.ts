@@ -5,7 +5,7 @@ import { join } from 'node:path';
 export function configDir(env: NodeJS.ProcessEnv = process.env): string {
   const xdg = env['XDG_CONFIG_HOME'];
   // The XDG spec says a relative value is invalid and must be ignored.
-  const base = xdg !== undefined && xdg.startsWith('/') ? xdg : join(env['HOME'] ?? homedir(), '.config');
+  const base = xdg?.startsWith('/') ? xdg : join(env['HOME'] ?? homedir(), '.config');
   return join(base, 'tui-chat');
 }
 

@@ -130,7 +130,13 @@ export class E2eEngine {
   open(message: DeliverMessage, sender: DirectoryPeer, addressedToUs: boolean): Opened {
     if (!addressedToUs) throw failed();
     const source = message.to === null ? this.roomKeys.keyFor(sender.name, message.envelope.senderKey) : this.dmKeyFor(sender, message.envelope.ratchet);
-    const plaintext = openEnvelope({ from: sender.name, to: message.to, envelope: message.envelope, senderPublicKey: sender.key.publicKey, messageKey: source.messageKey });
+    const plaintext = openEnvelope({
+      from: sender.name,
+      to: message.to,
+      envelope: message.envelope,
+      senderPublicKey: sender.key.publicKey,
+      messageKey: source.messageKey,
+    });
     // Replay check only after the signature held, so forged ids cannot fill the table.
     this.replay.check(message.envelope.id, message.envelope.ts);
     source.commit();
@@ -186,7 +192,10 @@ export class E2eEngine {
 }
 
 function membershipOf(members: readonly DirectoryPeer[]): string {
-  return members.map((peer) => peer.name.toLowerCase()).sort().join('\u0000');
+  return members
+    .map((peer) => peer.name.toLowerCase())
+    .sort()
+    .join('\u0000');
 }
 
 function parseBody(plaintext: Buffer): MessageBody {

@@ -100,12 +100,13 @@ export async function rotateIdentity(
   const stamp = now.toISOString().replace(/[:.]/g, '-');
   const identity = await generateIdentity();
   const statementPath = `${path}.retired-${stamp}.json`;
-  await writePrivateFile(statementPath, JSON.stringify(retireKey(current.identity, identity, now), null, 2) + '\n');
+  await writePrivateFile(statementPath, `${JSON.stringify(retireKey(current.identity, identity, now), null, 2)}\n`);
   let oldPath: string | undefined = `${path}.old-${stamp}`;
   if (current.encrypted) {
     await rename(path, oldPath);
   } else if (options.keepOld === true) {
-    if (options.passphrase === undefined) throw new ChatError(ErrorCode.KEY_FILE, 'keeping the old key needs a passphrase to protect it (--passphrase-file, or run in a terminal)');
+    if (options.passphrase === undefined)
+      throw new ChatError(ErrorCode.KEY_FILE, 'keeping the old key needs a passphrase to protect it (--passphrase-file, or run in a terminal)');
     await saveIdentity(oldPath, current.identity, options.passphrase);
   } else {
     oldPath = undefined;

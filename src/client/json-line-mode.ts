@@ -12,7 +12,14 @@ export const EXIT_OK = 0;
 export const EXIT_DISCONNECTED = 1;
 
 function peerJson(peer: PeerView): Record<string, unknown> {
-  return { name: peer.name, fingerprint: peer.fingerprint, trust: peer.trust, verified: peer.verified, self: peer.isSelf, ...(peer.lookalikeOf === undefined ? {} : { lookalikeOf: peer.lookalikeOf }) };
+  return {
+    name: peer.name,
+    fingerprint: peer.fingerprint,
+    trust: peer.trust,
+    verified: peer.verified,
+    self: peer.isSelf,
+    ...(peer.lookalikeOf === undefined ? {} : { lookalikeOf: peer.lookalikeOf }),
+  };
 }
 
 /**
@@ -21,7 +28,7 @@ function peerJson(peer: PeerView): Record<string, unknown> {
  * separators raw, so a line piped to a terminal or split by a line reader could still be abused.
  */
 export function toJsonLine(event: Record<string, unknown>): string {
-  return JSON.stringify(event).replace(/[\u007f-\u009f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`) + '\n';
+  return `${JSON.stringify(event).replace(/[\u007f-\u009f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)}\n`;
 }
 
 export async function runJsonLineMode(session: ChatSession, input: Readable, output: Writable): Promise<number> {
@@ -37,7 +44,13 @@ export async function runJsonLineMode(session: ChatSession, input: Readable, out
   session.on('sent', (s) => print({ type: 'sent', id: s.id, to: s.to, withheld: s.withheld }));
   session.on('ack', (a) => print({ type: 'ack', id: a.id, delivered: a.delivered, missing: a.missing, unkeyed: a.unkeyed }));
   session.on('key-changed', (k) =>
-    print({ type: 'key-changed', name: k.name, pinned: k.pinned, announced: k.announced, warning: `the key for ${k.name} changed: messages from it are unverified` }),
+    print({
+      type: 'key-changed',
+      name: k.name,
+      pinned: k.pinned,
+      announced: k.announced,
+      warning: `the key for ${k.name} changed: messages from it are unverified`,
+    }),
   );
   session.on('error', (e) => print({ type: 'error', ...e }));
   session.on('cluster', (c) => print({ type: 'cluster', state: c.state, message: c.message }));

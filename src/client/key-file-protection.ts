@@ -30,7 +30,10 @@ export async function encryptPrivateKey(privateKey: KeyObject, passphrase: strin
   const algorithm = derSequence(
     OID.pbes2,
     derSequence(
-      derSequence(OID.pbkdf2, derSequence(der(DerTag.OCTET_STRING, salt), derUnsigned(iterations), derSequence(OID.hmacWithSha256, der(DerTag.NULL, Buffer.alloc(0))))),
+      derSequence(
+        OID.pbkdf2,
+        derSequence(der(DerTag.OCTET_STRING, salt), derUnsigned(iterations), derSequence(OID.hmacWithSha256, der(DerTag.NULL, Buffer.alloc(0)))),
+      ),
       derSequence(OID.aes256Cbc, der(DerTag.OCTET_STRING, iv)),
     ),
   );

@@ -102,7 +102,7 @@ export class KnownPeers {
 
   isVerified(name: string, fingerprint: string): boolean {
     const known = this.get(name);
-    return known !== undefined && known.verified && known.fingerprint === fingerprint;
+    return known?.verified === true && known.fingerprint === fingerprint;
   }
 
   /** Resolves when every change so far is on disk. */
@@ -123,8 +123,10 @@ export class KnownPeers {
     if (this.path === null) return;
     const path = this.path;
     const file: KnownPeersFile = { version: 1, peers: Object.fromEntries(this.peers) };
-    this.saving = this.saving.then(() => writePrivateFile(path, JSON.stringify(file, null, 2) + '\n')).catch(() => {
-      // A full disk must not stop the chat; the pin still holds in memory for this run.
-    });
+    this.saving = this.saving
+      .then(() => writePrivateFile(path, `${JSON.stringify(file, null, 2)}\n`))
+      .catch(() => {
+        // A full disk must not stop the chat; the pin still holds in memory for this run.
+      });
   }
 }

@@ -41,7 +41,7 @@ export class KnownServers {
   async pin(address: string, fingerprint: string, now: number = Date.now()): Promise<void> {
     this.servers.set(canonicalAddress(address), { fingerprint, firstSeen: now });
     if (this.path !== null) {
-      await writePrivateFile(this.path, JSON.stringify({ version: 1, servers: Object.fromEntries(this.servers) }, null, 2) + '\n');
+      await writePrivateFile(this.path, `${JSON.stringify({ version: 1, servers: Object.fromEntries(this.servers) }, null, 2)}\n`);
     }
   }
 }
@@ -58,7 +58,11 @@ const LOOPBACK_NAMES = new Set(['localhost', 'localhost.localdomain', 'ip6-local
 export function canonicalAddress(address: string): string {
   const colon = address.lastIndexOf(':');
   const port = address.slice(colon + 1);
-  let host = address.slice(0, colon).toLowerCase().replace(/^\[(.*)\]$/, '$1').replace(/\.$/, '');
+  let host = address
+    .slice(0, colon)
+    .toLowerCase()
+    .replace(/^\[(.*)\]$/, '$1')
+    .replace(/\.$/, '');
   if (LOOPBACK_NAMES.has(host) || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host)) host = 'localhost';
   return `${host.includes(':') ? `[${host}]` : host}:${port}`;
 }

@@ -26,15 +26,15 @@ export const LINE_COMMANDS = {
   dm: ['NAME [TEXT]', 'send TEXT to NAME only; without TEXT, open the conversation with NAME'],
   room: ['', 'go back to the room'],
   peers: ['', 'list who is online'],
-  whois: ['NAME', 'show NAME\'s full fingerprint and when it was first seen'],
+  whois: ['NAME', "show NAME's full fingerprint and when it was first seen"],
   verify: ['NAME [confirm]', 'show the safety number to compare with NAME; "confirm" once it matches'],
-  trust: ['NAME', 'accept NAME\'s changed key without verifying it'],
+  trust: ['NAME', "accept NAME's changed key without verifying it"],
   videos: ['', 'list the videos the server offers'],
   play: ['VIDEO [--ffplay]', 'play a video here, or in ffplay'],
   stop: ['', 'stop the video'],
   pause: ['', 'pause or resume the video'],
   seek: ['±SECONDS', 'jump forward or back in the video, e.g. :seek -5'],
-  clear: ['', 'clear this conversation\'s log'],
+  clear: ['', "clear this conversation's log"],
   help: ['', 'list keys and commands'],
   quit: ['', 'leave'],
 } as const satisfies Record<string, readonly [string, string]>;
@@ -52,8 +52,7 @@ export function parseLine(line: string): LineCommand {
   const word = match[1]!;
   const rest = match[2]!.trim();
   const command = ALIASES[word] ?? word;
-  const needsName = (kind: 'whois' | 'trust'): LineCommand =>
-    /^\S+$/.test(rest) ? { kind, name: rest } : usage(kind);
+  const needsName = (kind: 'whois' | 'trust'): LineCommand => (/^\S+$/.test(rest) ? { kind, name: rest } : usage(kind));
   switch (command) {
     case 'dm': {
       const dm = /^(\S+)(?:\s+(.*))?$/s.exec(rest);

@@ -189,14 +189,20 @@ export class PeerDirectory {
   accept(name: string, verified: boolean): PeerView {
     const peer = this.requireOther(name);
     if (!verified && this.isHeld(peer)) {
-      throw new ChatError(ErrorCode.PEER_KEY_CHANGED, `${peer.name} was verified and now has another key: compare the new safety number (:verify ${peer.name}) and confirm`);
+      throw new ChatError(
+        ErrorCode.PEER_KEY_CHANGED,
+        `${peer.name} was verified and now has another key: compare the new safety number (:verify ${peer.name}) and confirm`,
+      );
     }
     if (verified) {
       // The confirmation is bound to the number the user compared: a key swapped in between
       // (or a confirm with no number shown) must not be marked verified.
       const shown = this.shownNumbers.get(nameKey(peer.name));
       if (shown === undefined) {
-        throw new ChatError(ErrorCode.PEER_KEY_CHANGED, `no safety number with ${peer.name} was shown yet: compare it first (:verify ${peer.name}), then confirm`);
+        throw new ChatError(
+          ErrorCode.PEER_KEY_CHANGED,
+          `no safety number with ${peer.name} was shown yet: compare it first (:verify ${peer.name}), then confirm`,
+        );
       }
       if (shown !== peer.fingerprint) {
         this.shownNumbers.delete(nameKey(peer.name));

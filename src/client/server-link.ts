@@ -219,7 +219,12 @@ export class ServerLink {
     switch (message.type) {
       case 'challenge': {
         this.linkState = 'joining';
-        const signature = signJoinChallenge(this.options.identity.privateKey, Buffer.from(message.nonce, 'base64'), this.joinName, this.options.identity.publicKeyDer);
+        const signature = signJoinChallenge(
+          this.options.identity.privateKey,
+          Buffer.from(message.nonce, 'base64'),
+          this.joinName,
+          this.options.identity.publicKeyDer,
+        );
         this.write({ type: 'auth', signature: signature.toString('base64') });
         return;
       }

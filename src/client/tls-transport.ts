@@ -36,18 +36,32 @@ export function openTlsStream(host: string, port: number, pin: TlsPinOptions): P
     socket.once('error', (error: NodeJS.ErrnoException) => {
       // A server over its connection limits closes the socket before TLS can carry its reason.
       const cutOff = error.code === 'ECONNRESET' || /before secure TLS connection/.test(error.message);
-      fail(cutOff ? new ChatError(ErrorCode.NOT_CONNECTED, `${address} closed the connection during the TLS handshake (the server may be full, or limiting connections from your address)`) : error);
+      fail(
+        cutOff
+          ? new ChatError(
+              ErrorCode.NOT_CONNECTED,
+              `${address} closed the connection during the TLS handshake (the server may be full, or limiting connections from your address)`,
+            )
+          : error,
+      );
     });
     socket.once('secureConnect', () => {
       socket.removeAllListeners('error');
       socket.on('error', () => {});
       const certificate = socket.getPeerCertificate();
-      if (certificate === null || certificate.raw === undefined) return fail(new ServerPinError(ErrorCode.SERVER_KEY_CHANGED, 'the server sent no certificate'));
+      if (certificate === null || certificate.raw === undefined)
+        return fail(new ServerPinError(ErrorCode.SERVER_KEY_CHANGED, 'the server sent no certificate'));
       const fingerprint = fingerprintOf(certificate.raw);
       const pinned = pin.knownServers.get(address)?.fingerprint;
       const expected = pin.expectedFingerprint === undefined ? undefined : normalizeFingerprint(pin.expectedFingerprint);
       if (expected !== undefined && expected !== fingerprint) {
-        return fail(new ServerPinError(ErrorCode.SERVER_KEY_CHANGED, `${address} presented certificate ${formatFingerprint(fingerprint)}, not the ${formatFingerprint(expected)} given with --server-fingerprint: refusing to connect`));
+        return fail(
+          new ServerPinError(
+            ErrorCode.SERVER_KEY_CHANGED,
+            `${address} presented certificate ${formatFingerprint(fingerprint)}, ` +
+              `not the ${formatFingerprint(expected)} given with --server-fingerprint: refusing to connect`,
+          ),
+        );
       }
       if (expected === undefined && pinned !== undefined && pinned !== fingerprint) {
         return fail(

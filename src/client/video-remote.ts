@@ -66,7 +66,10 @@ export class VideoRemote {
     events.on('stream-end', (end) => {
       // Forgotten once every listener of this event has read the final counts.
       const ended = this.stream;
-      if (ended?.start?.stream === end.stream) queueMicrotask(() => this.stream === ended && (this.stream = undefined));
+      if (ended?.start?.stream !== end.stream) return;
+      queueMicrotask(() => {
+        if (this.stream === ended) this.stream = undefined;
+      });
     });
   }
 

@@ -52,14 +52,21 @@ type EnvelopeHeader = Pick<Envelope, 'id' | 'ts' | 'chain' | 'seq' | 'ratchet' |
 function headerBytes(from: string, to: string | null, header: EnvelopeHeader): Buffer {
   const ratchet = header.ratchet === undefined ? ['-'] : [header.ratchet.dh, String(header.ratchet.pn), String(header.ratchet.n)];
   const senderKey = header.senderKey === undefined ? ['-'] : [header.senderKey.id, String(header.senderKey.n)];
-  return lengthPrefixed([ENVELOPE_CONTEXT, from, to ?? ROOM_RECIPIENT, header.id, String(header.ts), header.chain, String(header.seq), ...ratchet, ...senderKey]);
+  return lengthPrefixed([
+    ENVELOPE_CONTEXT,
+    from,
+    to ?? ROOM_RECIPIENT,
+    header.id,
+    String(header.ts),
+    header.chain,
+    String(header.seq),
+    ...ratchet,
+    ...senderKey,
+  ]);
 }
 
 function signedBytes(from: string, to: string | null, envelope: Omit<Envelope, 'sig'>): Buffer {
-  return Buffer.concat([
-    headerBytes(from, to, envelope),
-    lengthPrefixed([Buffer.from(envelope.iv, 'base64'), Buffer.from(envelope.ct, 'base64')]),
-  ]);
+  return Buffer.concat([headerBytes(from, to, envelope), lengthPrefixed([Buffer.from(envelope.iv, 'base64'), Buffer.from(envelope.ct, 'base64')])]);
 }
 
 export function sealEnvelope(input: SealInput): Envelope {
@@ -69,7 +76,10 @@ export function sealEnvelope(input: SealInput): Envelope {
   if (messageKey.length !== AES_KEY_BYTES) throw new RangeError('message keys are 32 bytes');
   const iv = randomBytes(GCM_IV_BYTES);
   const header: EnvelopeHeader = {
-    id, ts, chain: input.chain, seq: input.seq,
+    id,
+    ts,
+    chain: input.chain,
+    seq: input.seq,
     ...('ratchet' in input ? { ratchet: input.ratchet.header } : { senderKey: input.roomKey.header }),
   };
   const cipher = createCipheriv('aes-256-gcm', messageKey, iv);

@@ -20,7 +20,6 @@ export const MAX_PREKEY_CHARS = 64;
 
 export type Json = Record<string, unknown>;
 
-
 export function parseObject(body: Buffer): Json {
   let value: unknown;
   try {

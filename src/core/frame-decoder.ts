@@ -73,12 +73,7 @@ export class FrameDecoder {
       throw this.fail(new FrameError(ErrorCode.UNKNOWN_FRAME_TYPE, `frame type ${frameTypeName(type)} is not accepted here`));
     }
     if (length > limit) {
-      throw this.fail(
-        new FrameError(
-          ErrorCode.FRAME_TOO_LARGE,
-          `${frameTypeName(type)} frame announces ${length} bytes, over the limit of ${limit}`,
-        ),
-      );
+      throw this.fail(new FrameError(ErrorCode.FRAME_TOO_LARGE, `${frameTypeName(type)} frame announces ${length} bytes, over the limit of ${limit}`));
     }
     this.pendingType = type as FrameType;
     this.pendingLength = length;

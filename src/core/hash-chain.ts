@@ -5,7 +5,11 @@ import { createHmac } from 'node:crypto';
 
 export function stepChain(chainKey: Buffer): { chainKey: Buffer; messageKey: Buffer } {
   return {
-    chainKey: createHmac('sha256', chainKey).update(Buffer.from([0x02])).digest(),
-    messageKey: createHmac('sha256', chainKey).update(Buffer.from([0x01])).digest(),
+    chainKey: createHmac('sha256', chainKey)
+      .update(Buffer.from([0x02]))
+      .digest(),
+    messageKey: createHmac('sha256', chainKey)
+      .update(Buffer.from([0x01]))
+      .digest(),
   };
 }

@@ -1,14 +1,6 @@
 // A user's long-term RSA identity: key pair, public encodings and fingerprint. All RSA work here
 // uses node:crypto (OpenSSL): ~100x faster than pure-JS node-forge on this machine (see the brief).
-import {
-  type KeyObject,
-  constants,
-  createPrivateKey,
-  createPublicKey,
-  generateKeyPair,
-  sign,
-  verify,
-} from 'node:crypto';
+import { type KeyObject, constants, createPrivateKey, createPublicKey, generateKeyPair, sign, verify } from 'node:crypto';
 import { promisify } from 'node:util';
 import { CryptoError, ErrorCode } from './errors.js';
 import { fingerprintOf } from './fingerprint.js';
@@ -96,10 +88,7 @@ export function parsePeerPublicKey(publicKeyBase64: string): PublicIdentity {
   }
   const bits = publicKey.asymmetricKeyDetails?.modulusLength ?? 0;
   if (publicKey.asymmetricKeyType !== 'rsa' || bits < MIN_PEER_KEY_BITS || bits > MAX_PEER_KEY_BITS) {
-    throw new CryptoError(
-      ErrorCode.ENVELOPE_INVALID,
-      `public key must be RSA of ${MIN_PEER_KEY_BITS}-${MAX_PEER_KEY_BITS} bits`,
-    );
+    throw new CryptoError(ErrorCode.ENVELOPE_INVALID, `public key must be RSA of ${MIN_PEER_KEY_BITS}-${MAX_PEER_KEY_BITS} bits`);
   }
   if (publicKey.asymmetricKeyDetails?.publicExponent !== PEER_KEY_EXPONENT) {
     throw new CryptoError(ErrorCode.ENVELOPE_INVALID, `public key must use the exponent ${PEER_KEY_EXPONENT}`);

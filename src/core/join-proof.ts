@@ -15,12 +15,6 @@ export function signJoinChallenge(privateKey: KeyObject, nonce: Buffer, name: st
   return signBytes(privateKey, joinProofBytes(nonce, name, publicKeyDer));
 }
 
-export function verifyJoinProof(
-  publicKey: KeyObject,
-  nonce: Buffer,
-  name: string,
-  publicKeyDer: Buffer,
-  signature: Buffer,
-): boolean {
+export function verifyJoinProof(publicKey: KeyObject, nonce: Buffer, name: string, publicKeyDer: Buffer, signature: Buffer): boolean {
   return verifyBytes(publicKey, joinProofBytes(nonce, name, publicKeyDer), signature);
 }

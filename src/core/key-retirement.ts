@@ -4,7 +4,7 @@
 // look like an impostor. The old key signing proves its holder made the change; the new key
 // signing proves the new key's holder agreed.
 import { CryptoError, ErrorCode } from './errors.js';
-import { type Identity, parsePeerPublicKey, signBytes, verifyBytes } from './identity.js';
+import { type Identity, type PublicIdentity, parsePeerPublicKey, signBytes, verifyBytes } from './identity.js';
 import { lengthPrefixed } from './signed-bytes.js';
 
 const CONTEXT = 'tui-chat/key-retirement/v1';
@@ -45,8 +45,8 @@ export function verifyRetirement(value: unknown): { readonly oldFingerprint: str
   const fields = ['old', 'new', 'at', 'oldSignature', 'newSignature'] as const;
   if (obj['version'] !== 1 || fields.some((field) => typeof obj[field] !== 'string')) throw bad();
   const [oldKey, newKey, at, oldSignature, newSignature] = fields.map((field) => obj[field] as string) as [string, string, string, string, string];
-  let retired;
-  let successor;
+  let retired: PublicIdentity;
+  let successor: PublicIdentity;
   try {
     retired = parsePeerPublicKey(oldKey);
     successor = parsePeerPublicKey(newKey);
@@ -54,7 +54,10 @@ export function verifyRetirement(value: unknown): { readonly oldFingerprint: str
     throw bad();
   }
   const bytes = signedBytes(oldKey, newKey, at);
-  if (!verifyBytes(retired.publicKey, bytes, Buffer.from(oldSignature, 'base64')) || !verifyBytes(successor.publicKey, bytes, Buffer.from(newSignature, 'base64'))) {
+  if (
+    !verifyBytes(retired.publicKey, bytes, Buffer.from(oldSignature, 'base64')) ||
+    !verifyBytes(successor.publicKey, bytes, Buffer.from(newSignature, 'base64'))
+  ) {
     throw bad();
   }
   return { oldFingerprint: retired.fingerprint, newFingerprint: successor.fingerprint, at };

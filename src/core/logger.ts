@@ -18,7 +18,7 @@ export function createLineLogger(write: (line: string) => void, minLevel: LogLev
       if (LEVEL_RANK[level] < LEVEL_RANK[minLevel]) return;
       const parts = [new Date().toISOString(), level, event];
       for (const [key, value] of Object.entries(fields ?? {})) parts.push(`${key}=${formatValue(value)}`);
-      write(parts.join(' ') + '\n');
+      write(`${parts.join(' ')}\n`);
     },
   };
 }

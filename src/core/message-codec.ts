@@ -4,8 +4,29 @@ import { encodeJsonFrame } from './frame-encoder.js';
 import { FrameType } from './frame-types.js';
 import type { ClientMessage, ServerMessage } from './messages.js';
 import {
-  MAX_NAME_CHARS, MAX_PREKEY_CHARS, MAX_PUBLIC_KEY_CHARS, MAX_RSA_BLOCK_CHARS, type Json, base64, base64url, boolean, envelope, errorCode, integer,
-  invalid, keyTable, nameList, nullableString, number, object, parseObject, peer, peerList, signedInteger, string, unknownType,
+  MAX_NAME_CHARS,
+  MAX_PREKEY_CHARS,
+  MAX_PUBLIC_KEY_CHARS,
+  MAX_RSA_BLOCK_CHARS,
+  type Json,
+  base64,
+  base64url,
+  boolean,
+  envelope,
+  errorCode,
+  integer,
+  invalid,
+  keyTable,
+  nameList,
+  nullableString,
+  number,
+  object,
+  parseObject,
+  peer,
+  peerList,
+  signedInteger,
+  string,
+  unknownType,
 } from './field-readers.js';
 
 const MAX_CODE_CHARS = 64;

@@ -36,8 +36,16 @@ export function nameSkeleton(name: string): string {
 // C0 controls except TAB and LF, DEL, C1 controls, and the escape sequences they start.
 // A full CSI/OSC/DCS sequence is removed as one piece so that no parameter bytes leak through
 // as visible garbage, and a lone ESC or C1 byte is removed on its own.
-const ESCAPE_SEQUENCE =
-  /\u001b\[[0-?]*[ -/]*[@-~]?|\u001b[\]PX^_][\s\S]*?(?:\u0007|\u001b\\|$)|\u009b[0-?]*[ -/]*[@-~]?|[\u0090\u009d\u0098\u009e\u009f][\s\S]*?(?:\u0007|\u009c|\u001b\\|$)|\u001b[\s\S]?/g;
+const ESCAPE_SEQUENCE = new RegExp(
+  [
+    /\u001b\[[0-?]*[ -/]*[@-~]?/.source, // CSI (ESC [)
+    /\u001b[\]PX^_][\s\S]*?(?:\u0007|\u001b\\|$)/.source, // OSC, DCS, SOS, PM, APC (ESC ] P X ^ _)
+    /\u009b[0-?]*[ -/]*[@-~]?/.source, // CSI as one C1 byte
+    /[\u0090\u009d\u0098\u009e\u009f][\s\S]*?(?:\u0007|\u009c|\u001b\\|$)/.source, // the string ones as C1 bytes
+    /\u001b[\s\S]?/.source, // any other escape, or a lone ESC
+  ].join('|'),
+  'g',
+);
 const CONTROL_CHARACTERS = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
 // Bidirectional overrides can make text display in an order other than it was sent.
 const BIDI_CONTROLS = /[\u202a-\u202e\u2066-\u2069]/g;

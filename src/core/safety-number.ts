@@ -17,8 +17,13 @@ export interface SafetyParty {
 
 function half(party: SafetyParty): string {
   const key = party.publicKeyDer;
-  let digest = createHash('sha512').update(Buffer.concat([VERSION, key, Buffer.from(party.name.toLowerCase(), 'utf8')])).digest();
-  for (let i = 1; i < ITERATIONS; i++) digest = createHash('sha512').update(Buffer.concat([digest, key])).digest();
+  let digest = createHash('sha512')
+    .update(Buffer.concat([VERSION, key, Buffer.from(party.name.toLowerCase(), 'utf8')]))
+    .digest();
+  for (let i = 1; i < ITERATIONS; i++)
+    digest = createHash('sha512')
+      .update(Buffer.concat([digest, key]))
+      .digest();
   let digits = '';
   for (let chunk = 0; chunk < CHUNKS_PER_HALF; chunk++) {
     // 5 bytes (40 bits) per chunk, reduced to 5 decimal digits.

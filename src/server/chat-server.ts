@@ -40,7 +40,6 @@ export interface ChatServerOptions {
 
 export { DEFAULT_HOST, DEFAULT_PORT };
 
-
 /** How long close() waits for clients to hang up after the shutdown notice before cutting them off. */
 const SHUTDOWN_GRACE_MS = 2000;
 
@@ -312,9 +311,9 @@ export class ChatServer implements ConnectionHost, ClusterHost {
 
   linkChanged(up: boolean): void {
     const message = up
-      // Only this server's link: another server may still be reconnecting, and a message to its
-      // users meanwhile is reported to the sender as unconfirmed.
-      ? 'this server is linked to the rest of the cluster again'
+      ? // Only this server's link: another server may still be reconnecting, and a message to its
+        // users meanwhile is reported to the sender as unconfirmed.
+        'this server is linked to the rest of the cluster again'
       : 'this server lost its link to the rest of the cluster: only people on this server can be reached until it is back';
     this.broadcast(encodeMessage({ type: 'cluster', state: up ? 'ok' : 'degraded', message }));
   }
@@ -388,5 +387,12 @@ async function joinCluster(options: ClusterOptions, host: ClusterHost): Promise<
 }
 
 function toSummary(peer: JoinedPeer): PeerSummary {
-  return { name: peer.name, publicKey: peer.publicKeyBase64, prekey: peer.prekey, prekeySig: peer.prekeySig, fingerprint: peer.fingerprint, joinedAt: peer.joinedAt };
+  return {
+    name: peer.name,
+    publicKey: peer.publicKeyBase64,
+    prekey: peer.prekey,
+    prekeySig: peer.prekeySig,
+    fingerprint: peer.fingerprint,
+    joinedAt: peer.joinedAt,
+  };
 }

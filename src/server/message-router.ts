@@ -90,22 +90,24 @@ export class MessageRouter {
       sender.send({ type: 'ack', id: envelope.id, delivered, missing: delivered ? [] : [name], unkeyed: [] });
       return;
     }
-    void this.cluster()!.sendDirect(sender.peer!.name, name, envelope, key).then((handOff) => {
-      switch (handOff) {
-        case 'delivered':
-        case 'not-delivered': {
-          const delivered = handOff === 'delivered' ? 1 : 0;
-          sender.send({ type: 'ack', id: envelope.id, delivered, missing: delivered ? [] : [name], unkeyed: [] });
-          return;
+    void this.cluster()!
+      .sendDirect(sender.peer!.name, name, envelope, key)
+      .then((handOff) => {
+        switch (handOff) {
+          case 'delivered':
+          case 'not-delivered': {
+            const delivered = handOff === 'delivered' ? 1 : 0;
+            sender.send({ type: 'ack', id: envelope.id, delivered, missing: delivered ? [] : [name], unkeyed: [] });
+            return;
+          }
+          case 'absent':
+            sender.reject(new ChatError(ErrorCode.NO_SUCH_PEER, `${name} is not online`), false, envelope.id);
+            return;
+          case 'unreachable':
+            sender.reject(new ChatError(ErrorCode.CLUSTER_UNAVAILABLE, `not delivered to ${name}: the server holding them did not answer`), false, envelope.id);
+            return;
         }
-        case 'absent':
-          sender.reject(new ChatError(ErrorCode.NO_SUCH_PEER, `${name} is not online`), false, envelope.id);
-          return;
-        case 'unreachable':
-          sender.reject(new ChatError(ErrorCode.CLUSTER_UNAVAILABLE, `not delivered to ${name}: the server holding them did not answer`), false, envelope.id);
-          return;
-      }
-    });
+      });
   }
 
   // ---- relays from other nodes ----------------------------------------------------------------
@@ -119,7 +121,7 @@ export class MessageRouter {
 
   deliverDirect(relay: DirectRelay): boolean {
     const recipient = this.members.get(relay.to);
-    return recipient !== undefined && recipient.connection.sendFrame(deliveryFrames(relay.from, recipient.name, relay.envelope)(relay.key));
+    return recipient?.connection.sendFrame(deliveryFrames(relay.from, recipient.name, relay.envelope)(relay.key)) === true;
   }
 
   undelivered(notice: UndeliveredNotice): void {

@@ -8,7 +8,8 @@ export class ConfigFileError extends ChatError {
   constructor(path: string, what: string) {
     super(
       ErrorCode.CONFIG_FILE,
-      `${path} is damaged (${what}). tui-chat will not overwrite it, since it holds your pins: fix it, or move it aside to start over (every pin in it is then forgotten)`,
+      `${path} is damaged (${what}). tui-chat will not overwrite it, since it holds your pins: ` +
+        'fix it, or move it aside to start over (every pin in it is then forgotten)',
     );
   }
 }

@@ -47,9 +47,6 @@ export async function assertPrivateFileMode(path: string): Promise<void> {
   const info = await stat(path);
   if ((info.mode & 0o077) !== 0) {
     const mode = (info.mode & 0o777).toString(8).padStart(4, '0');
-    throw new ChatError(
-      ErrorCode.KEY_FILE,
-      `permissions ${mode} on ${path} are too open: a private key must be readable by you alone (chmod 600 '${path}')`,
-    );
+    throw new ChatError(ErrorCode.KEY_FILE, `permissions ${mode} on ${path} are too open: a private key must be readable by you alone (chmod 600 '${path}')`);
   }
 }

@@ -51,7 +51,14 @@ export function screenStreamOptions(terminal: { input: NodeJS.ReadableStream; ou
 /** What blessed last drew: its cell buffer as text, one line per row (for in-process specs). */
 export function screenText(screen: blessed.Widgets.Screen): string {
   const { lines } = screen as unknown as ScreenInternals;
-  return lines.map((line) => line.map(([, ch]) => ch).join('').trimEnd()).join('\n');
+  return lines
+    .map((line) =>
+      line
+        .map(([, ch]) => ch)
+        .join('')
+        .trimEnd(),
+    )
+    .join('\n');
 }
 
 /**

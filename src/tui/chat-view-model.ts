@@ -82,20 +82,28 @@ export class ChatViewModel {
   addIncoming(message: ChatMessageEvent): void {
     const id = message.to === null ? ROOM_ID : dmId(message.from);
     const conversation = this.ensure(id, message.to === null ? 'room' : message.from);
-    this.append(conversation, {
-      kind: 'message',
-      ts: message.ts,
-      from: message.from,
-      text: message.text,
-      isOwn: false,
-      verified: message.verified,
-      isDirect: message.to !== null,
-    }, true);
+    this.append(
+      conversation,
+      {
+        kind: 'message',
+        ts: message.ts,
+        from: message.from,
+        text: message.text,
+        isOwn: false,
+        verified: message.verified,
+        isDirect: message.to !== null,
+      },
+      true,
+    );
   }
 
   addOutgoing(to: string | null, text: string, isQueued: boolean): void {
     const conversation = this.ensure(to === null ? ROOM_ID : dmId(to), to ?? 'room');
-    this.append(conversation, { kind: 'message', ts: this.now(), from: this.selfName, text, isOwn: true, verified: true, isDirect: to !== null, ...(isQueued ? { isQueued } : {}) }, false);
+    this.append(
+      conversation,
+      { kind: 'message', ts: this.now(), from: this.selfName, text, isOwn: true, verified: true, isDirect: to !== null, ...(isQueued ? { isQueued } : {}) },
+      false,
+    );
   }
 
   /** A line about the chat itself (join, leave, state); goes to the given or current conversation. */

@@ -3,8 +3,19 @@
 
 export type GlobalAction = 'quit' | 'help' | 'next-conversation' | 'previous-conversation' | 'scroll-up' | 'scroll-down' | 'redraw';
 export type InputAction =
-  | 'submit' | 'complete-or-focus-peers' | 'history-previous' | 'history-next' | 'left' | 'right' | 'home' | 'end'
-  | 'kill-to-start' | 'kill-to-end' | 'kill-word' | 'backspace' | 'delete';
+  | 'submit'
+  | 'complete-or-focus-peers'
+  | 'history-previous'
+  | 'history-next'
+  | 'left'
+  | 'right'
+  | 'home'
+  | 'end'
+  | 'kill-to-start'
+  | 'kill-to-end'
+  | 'kill-word'
+  | 'backspace'
+  | 'delete';
 export type PeerListAction = 'peer-up' | 'peer-down' | 'open-peer' | 'back-to-input';
 
 export const GLOBAL_KEYS: Readonly<Record<string, GlobalAction>> = {

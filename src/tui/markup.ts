@@ -7,9 +7,7 @@ export function escapeTags(text: string): string {
 }
 
 /** Stable color per name: the same name gets the same color on every screen and every run. */
-const NAME_COLORS = [
-  'red', 'green', 'yellow', 'magenta', 'cyan', '#ff8700', '#87d7ff', '#d7afff', '#afd75f', '#ffaf87', '#5fd7af', '#ff5f87',
-] as const;
+const NAME_COLORS = ['red', 'green', 'yellow', 'magenta', 'cyan', '#ff8700', '#87d7ff', '#d7afff', '#afd75f', '#ffaf87', '#5fd7af', '#ff5f87'] as const;
 
 export function nameColor(name: string): string {
   let hash = 0x811c9dc5;

@@ -56,13 +56,14 @@ export function renderPeerList(model: ChatViewModel): string {
   return model.peers
     .map((peer, index) => {
       // Three states that never look alike: verified, changed (loud), and trusted on first use only.
-      const mark = peer.trust === 'changed'
-        ? '{white-fg}{red-bg}{bold}!KEY{/bold}{/red-bg}{/white-fg}'
-        : peer.verified
-          ? '{green-fg}✓{/green-fg}'
-          : peer.isSelf
-            ? ' '
-            : '{gray-fg}?{/gray-fg}';
+      const mark =
+        peer.trust === 'changed'
+          ? '{white-fg}{red-bg}{bold}!KEY{/bold}{/red-bg}{/white-fg}'
+          : peer.verified
+            ? '{green-fg}✓{/green-fg}'
+            : peer.isSelf
+              ? ' '
+              : '{gray-fg}?{/gray-fg}';
       const unread = model.unreadFor(peer.name);
       const count = unread > 0 ? ` {yellow-fg}{bold}(${unread}){/bold}{/yellow-fg}` : '';
       const self = peer.isSelf ? ' {gray-fg}(you){/gray-fg}' : '';

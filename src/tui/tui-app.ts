@@ -191,7 +191,8 @@ class TuiApp {
       this.model.setPeers(client.peers());
       const others = ready.peers.filter((p) => !p.isSelf).map((p) => p.name);
       this.model.addSystem(
-        `${everJoined ? 'reconnected' : 'joined'} as ${ready.name} (key ${shortFingerprint(ready.fingerprint)}); online: ${others.length === 0 ? 'nobody else yet' : others.join(', ')}`,
+        `${everJoined ? 'reconnected' : 'joined'} as ${ready.name} (key ${shortFingerprint(ready.fingerprint)}); ` +
+          `online: ${others.length === 0 ? 'nobody else yet' : others.join(', ')}`,
         'system',
         ROOM_ID,
       );
@@ -441,13 +442,21 @@ class TuiApp {
         this.model.addSystem(`online (${list.length}): ${list.join(', ')}`);
       },
       whois: (peer) => {
-        const state = peer.isSelf ? 'this is you' : peer.trust === 'changed' ? 'KEY CHANGED since first seen' : peer.verified ? 'verified by you' : 'not verified (trusted on first use)';
-        const seen = peer.firstSeen === undefined ? 'now' : new Date(peer.firstSeen).toISOString().replace('T', ' ').slice(0, 16) + ' UTC';
+        const state = peer.isSelf
+          ? 'this is you'
+          : peer.trust === 'changed'
+            ? 'KEY CHANGED since first seen'
+            : peer.verified
+              ? 'verified by you'
+              : 'not verified (trusted on first use)';
+        const seen = peer.firstSeen === undefined ? 'now' : `${new Date(peer.firstSeen).toISOString().replace('T', ' ').slice(0, 16)} UTC`;
         const lookalike = peer.lookalikeOf === undefined ? '' : `\nLOOKS LIKE ${peer.lookalikeOf}, a different name: check the fingerprint`;
         this.model.addSystem(`${peer.name}: ${state}; key first seen ${seen}\nfingerprint ${formatFingerprint(peer.fingerprint)}${lookalike}`);
       },
       safetyNumber: (name, number) =>
-        this.model.addSystem(`safety number with ${name}:\n${number}\nCompare it with ${name} (read it aloud, or side by side). If it matches: :verify ${name} confirm`),
+        this.model.addSystem(
+          `safety number with ${name}:\n${number}\nCompare it with ${name} (read it aloud, or side by side). If it matches: :verify ${name} confirm`,
+        ),
       verified: (peer) => {
         this.model.setPeers(this.client.peers());
         this.model.addSystem(`${peer.name} is now verified (fingerprint ${formatFingerprint(peer.fingerprint)})`);
@@ -507,7 +516,9 @@ class TuiApp {
     this.tooSmallBox.hidden = !tooSmall;
     this.video.setHidden(tooSmall || this.model.helpVisible);
     if (tooSmall) {
-      this.tooSmallBox.setContent(`\n  tui-chat needs a terminal of at least ${MIN_COLUMNS}x${MIN_ROWS}.\n  This one is ${width}x${height}: please make it larger.`);
+      this.tooSmallBox.setContent(
+        `\n  tui-chat needs a terminal of at least ${MIN_COLUMNS}x${MIN_ROWS}.\n  This one is ${width}x${height}: please make it larger.`,
+      );
       this.tooSmallBox.setFront();
       this.screen.render();
       return;
@@ -543,5 +554,13 @@ class TuiApp {
 function helpText(): string {
   const keys = KEY_HELP.map(([key, what]) => `  {cyan-fg}${escapeTags(key.padEnd(28))}{/cyan-fg} ${escapeTags(what)}`);
   const commands = describeCommands().map((line) => `  ${escapeTags(line)}`);
-  return ['{bold}Keys{/bold}', ...keys, '', '{bold}Commands{/bold} (type them on the input line)', ...commands, '', 'Text without a leading ":" goes to the current conversation; "::" sends a leading ":".'].join('\n');
+  return [
+    '{bold}Keys{/bold}',
+    ...keys,
+    '',
+    '{bold}Commands{/bold} (type them on the input line)',
+    ...commands,
+    '',
+    'Text without a leading ":" goes to the current conversation; "::" sends a leading ":".',
+  ].join('\n');
 }

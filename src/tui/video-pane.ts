@@ -55,7 +55,17 @@ export class VideoPane {
 
   constructor(options: VideoPaneOptions) {
     this.options = options;
-    this.box = blessed.box({ parent: options.screen, hidden: true, top: 0, left: 0, width: 10, height: 4, border: { type: 'line' }, tags: true, style: { border: { fg: 'magenta' } } });
+    this.box = blessed.box({
+      parent: options.screen,
+      hidden: true,
+      top: 0,
+      left: 0,
+      width: 10,
+      height: 4,
+      border: { type: 'line' },
+      tags: true,
+      style: { border: { fg: 'magenta' } },
+    });
     const client = options.client;
     client.on('videos', (videos) => this.onVideos(videos));
     client.on('poster', ({ name, jpeg }) => void this.showPoster(name, jpeg));
@@ -67,7 +77,10 @@ export class VideoPane {
       const stream = this.stream;
       if (stream === undefined || !client.video.isCurrent(end.stream)) return;
       const stats = stream.terminal?.stats;
-      const drawn = stats === undefined ? '' : `; drew ${stats.drawn}, ${Math.round(stats.bytesWritten / Math.max(1, stats.drawn) / 1024)} KB a frame, quality level ${stats.qualityLevel}`;
+      const drawn =
+        stats === undefined
+          ? ''
+          : `; drew ${stats.drawn}, ${Math.round(stats.bytesWritten / Math.max(1, stats.drawn) / 1024)} KB a frame, quality level ${stats.qualityLevel}`;
       const detail = `${end.sent} frames sent, ${end.dropped} dropped by the server, ${stats?.skipped ?? 0} skipped here${drawn}`;
       if (end.reason === 'error') options.say(`${stream.name} failed: ${end.message} (${detail})`, 'error');
       else options.say(`${end.reason === 'finished' ? 'finished' : 'stopped'} ${stream.name}: ${detail}`);
@@ -204,7 +217,9 @@ export class VideoPane {
       this.options.say('the server offers no videos');
       return;
     }
-    const rows = videos.map((v) => `  ${v.name}  ${(v.durationMs / 1000).toFixed(1)}s  ${v.width}x${v.height}  ${Math.round(v.fps * 100) / 100} fps  ${formatBytes(v.bytes)}`);
+    const rows = videos.map(
+      (v) => `  ${v.name}  ${(v.durationMs / 1000).toFixed(1)}s  ${v.width}x${v.height}  ${Math.round(v.fps * 100) / 100} fps  ${formatBytes(v.bytes)}`,
+    );
     this.options.say(`videos (:play NAME):\n${rows.join('\n')}`);
     // A still of each (the first few), drawn by terminal-image below the list.
     for (const video of videos.slice(0, MAX_POSTERS)) this.options.client.video.poster(video.name, POSTER_COLS, POSTER_ROWS * 2);

@@ -29,7 +29,10 @@ describe('FfplaySink', () => {
   });
 
   it('explains how to get ffplay when it is missing', () => {
-    assert.throws(() => findFfplay(undefined, { PATH: '/nonexistent' }), (error: Error & { code?: string }) => error.code === ErrorCode.FFMPEG_NOT_FOUND && /apt-get install ffmpeg/.test(error.message));
+    assert.throws(
+      () => findFfplay(undefined, { PATH: '/nonexistent' }),
+      (error: Error & { code?: string }) => error.code === ErrorCode.FFMPEG_NOT_FOUND && /apt-get install ffmpeg/.test(error.message),
+    );
     assert.throws(() => findFfplay('/nonexistent/ffplay'), /--ffplay names/);
   });
 });

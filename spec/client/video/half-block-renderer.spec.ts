@@ -20,13 +20,25 @@ class VirtualScreen {
     let i = 0;
     while (i < text.length) {
       const rest = text.slice(i);
-      let m: RegExpExecArray | null;
-      if ((m = /^\u001b\[\?2026[hl]/.exec(rest))) i += m[0].length;
-      else if (rest.startsWith('\u001b7')) (this.saved = [this.row, this.col]), (i += 2);
-      else if (rest.startsWith('\u001b8')) ([this.row, this.col] = this.saved), (i += 2);
-      else if ((m = /^\u001b\[(\d+);(\d+)H/.exec(rest))) (this.row = Number(m[1])), (this.col = Number(m[2])), (i += m[0].length);
-      else if ((m = /^\u001b\[([\d;]+)m/.exec(rest))) this.sgr(m[1]!), (i += m[0].length);
-      else if ('▀▄█ '.includes(rest[0]!)) {
+      const sync = /^\u001b\[\?2026[hl]/.exec(rest);
+      const move = /^\u001b\[(\d+);(\d+)H/.exec(rest);
+      const sgr = /^\u001b\[([\d;]+)m/.exec(rest);
+      if (sync !== null) {
+        i += sync[0].length;
+      } else if (rest.startsWith('\u001b7')) {
+        this.saved = [this.row, this.col];
+        i += 2;
+      } else if (rest.startsWith('\u001b8')) {
+        [this.row, this.col] = this.saved;
+        i += 2;
+      } else if (move !== null) {
+        this.row = Number(move[1]);
+        this.col = Number(move[2]);
+        i += move[0].length;
+      } else if (sgr !== null) {
+        this.sgr(sgr[1]!);
+        i += sgr[0].length;
+      } else if ('▀▄█ '.includes(rest[0]!)) {
         this.cells.set(`${this.row},${this.col}`, { glyph: rest[0]!, fg: this.fg, bg: this.bg });
         this.col++;
         i++;
@@ -39,9 +51,15 @@ class VirtualScreen {
     for (let k = 0; k < p.length; ) {
       const target = p[k] === 38 ? 'fg' : p[k] === 48 ? 'bg' : null;
       if (target === null) throw new Error(`unexpected SGR ${params}`);
-      if (p[k + 1] === 2) (this[target] = p.slice(k + 2, k + 5).join(',')), (k += 5);
-      else if (p[k + 1] === 5) (this[target] = `#${p[k + 2]}`), (k += 3);
-      else throw new Error(`unexpected SGR ${params}`);
+      if (p[k + 1] === 2) {
+        this[target] = p.slice(k + 2, k + 5).join(',');
+        k += 5;
+      } else if (p[k + 1] === 5) {
+        this[target] = `#${p[k + 2]}`;
+        k += 3;
+      } else {
+        throw new Error(`unexpected SGR ${params}`);
+      }
     }
   }
 

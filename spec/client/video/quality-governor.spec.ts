@@ -16,7 +16,10 @@ describe('QualityGovernor', () => {
       governor.record(50, 33);
       seen.add(governor.levelIndex);
     }
-    assert.deepEqual([...seen].sort(), QUALITY_LADDER.map((_, i) => i));
+    assert.deepEqual(
+      [...seen].sort(),
+      QUALITY_LADDER.map((_, i) => i),
+    );
     assert.equal(governor.current.frameStep, 3);
   });
 
@@ -30,7 +33,7 @@ describe('QualityGovernor', () => {
     assert.equal(governor.levelIndex, 0);
   });
 
-  it('never climbs above the terminal\'s best (256-color terminals start lower)', () => {
+  it("never climbs above the terminal's best (256-color terminals start lower)", () => {
     const governor = new QualityGovernor(3);
     for (let i = 0; i < 500; i++) governor.record(1, 33);
     assert.equal(governor.current.colorMode, '256');

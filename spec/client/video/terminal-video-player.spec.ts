@@ -7,7 +7,9 @@ import { waitUntil } from '../../helpers/events.js';
 
 let jpeg: Buffer;
 before(async () => {
-  jpeg = await sharp({ create: { width: 8, height: 8, channels: 3, background: { r: 200, g: 10, b: 10 } } }).jpeg().toBuffer();
+  jpeg = await sharp({ create: { width: 8, height: 8, channels: 3, background: { r: 200, g: 10, b: 10 } } })
+    .jpeg()
+    .toBuffer();
 });
 
 const frame = (seq: number): VideoFrame => ({ stream: 1, seq, ptsMs: seq * 33, width: 8, height: 8, encoding: MediaEncoding.JPEG, payload: jpeg });
@@ -22,7 +24,7 @@ describe('TerminalVideoPlayer', () => {
     // Frame 1 is the marker: frame 0, had it been drawn at no place (the top-left corner), came first.
     await waitUntil(() => player.stats.drawn === 1, 'the frame to be drawn');
     assert.equal(writes.length, 1, 'no area yet for frame 0: nothing written for it');
-    assert.match(writes[0]!, /\u001b\[5;7H/, 'drawn from the area\'s top-left cell');
+    assert.match(writes[0]!, /\u001b\[5;7H/, "drawn from the area's top-left cell");
     assert.deepEqual({ ...player.stats, bytesWritten: 0 }, { received: 2, drawn: 1, skipped: 1, bytesWritten: 0, qualityLevel: 0 });
   });
 

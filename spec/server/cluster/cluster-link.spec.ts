@@ -151,7 +151,13 @@ describe('ClusterLink over an in-memory bus', () => {
     await settle();
     mock.timers.tick(TIMING.heartbeatMs);
     await settle();
-    assert.deepEqual(a.link.remotePeers().map((p) => p.name).sort(), ['bob', 'dan', 'erin']);
+    assert.deepEqual(
+      a.link
+        .remotePeers()
+        .map((p) => p.name)
+        .sort(),
+      ['bob', 'dan', 'erin'],
+    );
   });
 
   it('tells its users about an outage and, back on the broker, re-claims their names, evicting a member whose name was given away', async () => {
@@ -182,6 +188,10 @@ describe('ClusterLink over an in-memory bus', () => {
     await settle();
     b.bus.publishRoom({ node: 'b', from: 'bob', envelope, recipients: { a: { alice: '' } } });
     await settle();
-    assert.deepEqual(a.host.events.filter((e) => e.startsWith('room')), ['room to alice'], "only bob's relay was delivered");
+    assert.deepEqual(
+      a.host.events.filter((e) => e.startsWith('room')),
+      ['room to alice'],
+      "only bob's relay was delivered",
+    );
   });
 });

@@ -66,7 +66,10 @@ describe('cluster wire', () => {
     ['a node id that is not a subject token', () => decodePresence(bytes({ kind: 'bye', node: 'a.b' }))],
     ['a join without a peer', () => decodePresence(bytes({ kind: 'join', node: 'n1', version: 1 }))],
     ['a join for a name no client could hold', () => decodePresence(bytes({ kind: 'join', node: 'n1', version: 1, peer: { ...peer, name: 'evil\u001b[2J' } }))],
-    ['a snapshot listing an invalid name', () => decodePresence(bytes({ kind: 'snapshot', node: 'n1', version: 1, peers: [{ ...peer, name: ' ' }], final: true }))],
+    [
+      'a snapshot listing an invalid name',
+      () => decodePresence(bytes({ kind: 'snapshot', node: 'n1', version: 1, peers: [{ ...peer, name: ' ' }], final: true })),
+    ],
     ['a leave for an invalid name', () => decodePresence(bytes({ kind: 'leave', node: 'n1', version: 1, name: '-dash' }))],
     ['a negative version', () => decodePresence(bytes({ kind: 'heartbeat', node: 'n1', version: -1 }))],
     ['a snapshot whose peers is not a list', () => decodePresence(bytes({ kind: 'snapshot', node: 'n1', version: 1, peers: {}, final: true }))],

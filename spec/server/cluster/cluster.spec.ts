@@ -14,7 +14,7 @@ import { ChatSession } from '../../../src/client/chat-session.js';
 import { KnownPeers } from '../../../src/client/known-peers.js';
 import { ChatServer } from '../../../src/server/chat-server.js';
 import type { ClusterOptions } from '../../../src/server/cluster/cluster-options.js';
-import { waitUntil } from '../../helpers/events.js';
+import { waitFor, waitUntil } from '../../helpers/events.js';
 import { testIdentity } from '../../helpers/identities.js';
 import { NatsBroker } from '../../helpers/nats-broker.js';
 import { RawClient } from '../../helpers/raw-client.js';
@@ -74,15 +74,27 @@ const PEOPLE = ['alice', 'bob', 'carol', 'dave'];
 async function joinAll(t: TestContext, nodes: readonly Node[], placement: ReadonlyArray<readonly [Node, string]>): Promise<RawClient[]> {
   const clients: RawClient[] = [];
   for (const [node, name] of placement) clients.push(await RawClient.join(node.port, name, ids[PEOPLE.indexOf(name)]!));
-  t.after(() => clients.forEach((client) => client.close()));
-  await everyNodeLists(nodes, placement.map(([, name]) => name));
+  t.after(() => {
+    for (const client of clients) client.close();
+  });
+  await everyNodeLists(
+    nodes,
+    placement.map(([, name]) => name),
+  );
   return clients;
 }
 
 /** Two nodes of one cluster, alice on the first and bob on the second, both listed everywhere. */
 async function aliceAndBobOnTwoNodes(t: TestContext, options = clusterOptions(broker.url)) {
   const [n1, n2] = (await startNodes(t, 2, options)) as [Node, Node];
-  const [a, b] = (await joinAll(t, [n1, n2], [[n1, 'alice'], [n2, 'bob']])) as [RawClient, RawClient];
+  const [a, b] = (await joinAll(
+    t,
+    [n1, n2],
+    [
+      [n1, 'alice'],
+      [n2, 'bob'],
+    ],
+  )) as [RawClient, RawClient];
   return { options, n1, n2, a, b };
 }
 
@@ -97,26 +109,37 @@ async function brokerClient(t: TestContext) {
 async function tryJoin(port: number, name: string, identity: Identity): Promise<{ client: RawClient; outcome: ServerMessage }> {
   const client = await RawClient.open(port);
   client.send(buildHello(identity, name, generateX25519()));
-  let outcome: ServerMessage | undefined;
-  await waitUntil(() => (outcome = client.received.find((m) => m.type === 'challenge' || m.type === 'error')) !== undefined, `an answer to ${name}'s hello`);
-  if (outcome!.type === 'challenge') {
-    const signature = signJoinChallenge(identity.privateKey, Buffer.from(outcome!.nonce, 'base64'), name, identity.publicKeyDer);
+  let outcome: ServerMessage = await waitFor(() => client.received.find((m) => m.type === 'challenge' || m.type === 'error'), `an answer to ${name}'s hello`);
+  if (outcome.type === 'challenge') {
+    const signature = signJoinChallenge(identity.privateKey, Buffer.from(outcome.nonce, 'base64'), name, identity.publicKeyDer);
     client.send({ type: 'auth', signature: signature.toString('base64') });
-    await waitUntil(() => (outcome = client.received.find((m) => m.type === 'welcome' || m.type === 'error')) !== undefined, `an answer to ${name}'s auth`);
+    outcome = await waitFor(() => client.received.find((m) => m.type === 'welcome' || m.type === 'error'), `an answer to ${name}'s auth`);
   }
-  return { client, outcome: outcome! };
+  return { client, outcome };
 }
 
 describe('a cluster of nodes on one broker', () => {
   it('shows one peer list and delivers room messages across three nodes, each recipient once', async (t) => {
     const [n1, n2, n3] = (await startNodes(t, 3)) as [Node, Node, Node];
-    const [a, b, c] = (await joinAll(t, [n1, n2, n3], [[n1, 'alice'], [n2, 'bob'], [n3, 'carol']])) as [RawClient, RawClient, RawClient];
+    const [a, b, c] = (await joinAll(
+      t,
+      [n1, n2, n3],
+      [
+        [n1, 'alice'],
+        [n2, 'bob'],
+        [n3, 'carol'],
+      ],
+    )) as [RawClient, RawClient, RawClient];
     assert.deepEqual(new Set([(await a.next('join')).peer.name, (await a.next('join')).peer.name]), new Set(['bob', 'carol']));
     // The marker: a DM from alice. Every node listed everyone before it (joinAll), so a join for
     // carol would have to come before it.
     a.send({ type: 'send', to: 'carol', envelope: dmEnvelope('marker-0'), keys: {} });
     await c.next('message');
-    assert.equal(c.received.some((m) => m.type === 'join'), false, 'carol joined last, so she hears of nobody new');
+    assert.equal(
+      c.received.some((m) => m.type === 'join'),
+      false,
+      'carol joined last, so she hears of nobody new',
+    );
     await a.next('ack');
 
     a.send({ type: 'send', to: null, envelope: envelope('room-1'), keys: { bob: '', carol: '' } });
@@ -139,7 +162,15 @@ describe('a cluster of nodes on one broker', () => {
 
   it('sends a DM only to the node holding the recipient, and says when nobody holds that name', async (t) => {
     const [n1, n2, n3] = (await startNodes(t, 3)) as [Node, Node, Node];
-    const [a, b, c] = (await joinAll(t, [n1, n2, n3], [[n1, 'alice'], [n2, 'bob'], [n3, 'carol']])) as [RawClient, RawClient, RawClient];
+    const [a, b, c] = (await joinAll(
+      t,
+      [n1, n2, n3],
+      [
+        [n1, 'alice'],
+        [n2, 'bob'],
+        [n3, 'carol'],
+      ],
+    )) as [RawClient, RawClient, RawClient];
 
     a.send({ type: 'send', to: 'carol', envelope: dmEnvelope('dm-1'), keys: {} });
     const delivered = await c.next('message');
@@ -148,7 +179,7 @@ describe('a cluster of nodes on one broker', () => {
     assert.equal((await a.next('ack')).delivered, 1);
     // The marker: alice's next DM, to bob. Carol's would have reached him first.
     a.send({ type: 'send', to: 'bob', envelope: dmEnvelope('marker-1'), keys: {} });
-    assert.equal((await b.next('message')).envelope.id, 'marker-1', 'bob is not sent carol\'s DM');
+    assert.equal((await b.next('message')).envelope.id, 'marker-1', "bob is not sent carol's DM");
     await a.next('ack');
 
     a.send({ type: 'send', to: 'nobody', envelope: dmEnvelope('dm-2'), keys: {} });
@@ -162,7 +193,9 @@ describe('a cluster of nodes on one broker', () => {
     for (let round = 0; round < 8; round++) {
       const name = `dave${round}`;
       const attempts = await Promise.all(nodes.map((node, i) => tryJoin(node.port, name, ids[2 + i]!)));
-      t.after(() => attempts.forEach(({ client }) => client.close()));
+      t.after(() => {
+        for (const { client } of attempts) client.close();
+      });
       const outcomes = attempts.map(({ outcome }) => outcome);
       assert.equal(outcomes.filter((m) => m.type === 'welcome').length, 1, `round ${round}: one winner`);
       for (const loser of outcomes.filter((m) => m.type !== 'welcome')) assert.equal(loser.type === 'error' && loser.code, ErrorCode.NAME_TAKEN);
@@ -198,9 +231,16 @@ describe('a cluster of nodes on one broker', () => {
     await waitUntil(() => aliceGot.length === 1, 'alice to read the reply');
     assert.deepEqual(aliceGot, ['bob:alice:and back']);
     await sniffer.flush();
-    assert.ok(seen.some((payload) => payload.includes('"relays"')), 'the sniffer saw the relays go by');
+    assert.ok(
+      seen.some((payload) => payload.includes('"relays"')),
+      'the sniffer saw the relays go by',
+    );
     for (const secret of ['hello from node one', 'a secret across nodes', 'and back']) {
-      assert.equal(seen.some((payload) => payload.includes(secret)), false, `"${secret}" crossed the broker in the clear`);
+      assert.equal(
+        seen.some((payload) => payload.includes(secret)),
+        false,
+        `"${secret}" crossed the broker in the clear`,
+      );
     }
   });
 
@@ -233,7 +273,12 @@ describe('a node that stops answering', () => {
     // A node that announces a member and keeps its lease, but never delivers or answers anything.
     const ghost = await brokerClient(t);
     const say = (message: object) => ghost.publish(`${options.name}.presence`, Buffer.from(JSON.stringify(message)));
-    say({ kind: 'join', node: 'ghostnode', version: 1, peer: { name: 'ghost', publicKey: 'AAAA', prekey: 'BBBB', prekeySig: 'CCCC', fingerprint: 'ab'.repeat(32), joinedAt: 1 } });
+    say({
+      kind: 'join',
+      node: 'ghostnode',
+      version: 1,
+      peer: { name: 'ghost', publicKey: 'AAAA', prekey: 'BBBB', prekeySig: 'CCCC', fingerprint: 'ab'.repeat(32), joinedAt: 1 },
+    });
     const heartbeat = setInterval(() => say({ kind: 'heartbeat', node: 'ghostnode', version: 1 }), TIMING.heartbeatMs);
     t.after(() => clearInterval(heartbeat));
     await everyNodeLists([n1, n2], ['ghost']);
@@ -271,7 +316,12 @@ describe('a broker outage', () => {
     const nodes = (await startNodes(t, 3, clusterOptions(own.url))) as [Node, Node, Node];
     const [n1, n2, n3] = nodes;
     const everyone = ['alice', 'bob', 'carol', 'dave'];
-    const [a, c, b, d] = (await joinAll(t, nodes, [[n1, 'alice'], [n1, 'carol'], [n2, 'bob'], [n3, 'dave']])) as [RawClient, RawClient, RawClient, RawClient];
+    const [a, c, b, d] = (await joinAll(t, nodes, [
+      [n1, 'alice'],
+      [n1, 'carol'],
+      [n2, 'bob'],
+      [n3, 'dave'],
+    ])) as [RawClient, RawClient, RawClient, RawClient];
     for (const client of [a, b, c, d]) client.received.length = 0;
     const leaves = async (client: RawClient, count: number) => {
       const names = new Set<string>();
@@ -322,7 +372,14 @@ describe('a node cut off from the broker while the others are not', () => {
     const name = `spec-${randomBytes(4).toString('hex')}`;
     const [n1] = await startNodes(t, 1, { ...clusterOptions(`nats://127.0.0.1:${proxy.port}`), name });
     const [n2] = await startNodes(t, 1, { ...clusterOptions(own.url), name });
-    const [alice, bob] = (await joinAll(t, [n1!, n2!], [[n1!, 'alice'], [n2!, 'bob']])) as [RawClient, RawClient];
+    const [alice, bob] = (await joinAll(
+      t,
+      [n1!, n2!],
+      [
+        [n1!, 'alice'],
+        [n2!, 'bob'],
+      ],
+    )) as [RawClient, RawClient];
 
     // Node one's link goes (the broker stays up for node two); past the lease node two forgets alice.
     await proxy.cut();
@@ -337,7 +394,10 @@ describe('a node cut off from the broker while the others are not', () => {
     assert.equal(evicted.code, ErrorCode.NAME_TAKEN);
     assert.equal(evicted.fatal, true);
     await alice.waitClosed();
-    await waitUntil(() => [n1!, n2!].every((node) => node.server.peerNames.filter((peer) => peer === 'alice').length === 1 && node.server.peerNames.includes('bob')), 'both nodes to list one alice (the newcomer) and bob');
+    await waitUntil(
+      () => [n1!, n2!].every((node) => node.server.peerNames.filter((peer) => peer === 'alice').length === 1 && node.server.peerNames.includes('bob')),
+      'both nodes to list one alice (the newcomer) and bob',
+    );
     assert.ok(n1!.logs.some((line) => line.includes('cluster.evicted')));
   });
 });

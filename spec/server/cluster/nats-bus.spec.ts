@@ -107,7 +107,13 @@ describe('NatsBus to a broker with TLS and a password', () => {
     const certificate = writeLoopbackCertificate(dir);
     const secured = await NatsBroker.start({ certPath: certificate.certPath, keyPath: certificate.keyPath, user: 'node', pass: 'correct horse' });
     t.after(() => secured.destroy());
-    const base = { url: `tls://127.0.0.1:${secured.port}`, name: `tls-${randomBytes(4).toString('hex')}`, heartbeatMs: 200, leaseMs: 1000, requestTimeoutMs: 1000 };
+    const base = {
+      url: `tls://127.0.0.1:${secured.port}`,
+      name: `tls-${randomBytes(4).toString('hex')}`,
+      heartbeatMs: 200,
+      leaseMs: 1000,
+      requestTimeoutMs: 1000,
+    };
 
     const good = new NatsBus({ ...base, brokerCaPem: certificate.certPem, credentials: { user: 'node', pass: 'correct horse' } }, silentLogger);
     await good.start(handlers(new Set()));

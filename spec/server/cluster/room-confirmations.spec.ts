@@ -5,7 +5,10 @@ import type { RoomRelay } from '../../../src/server/cluster/cluster-wire.js';
 import { RoomConfirmations } from '../../../src/server/cluster/room-confirmations.js';
 
 const relay = (id: string, recipients: RoomRelay['recipients']): RoomRelay => ({
-  node: 'me', from: 'alice', recipients, envelope: { id, ts: 1, chain: 'c', seq: 0, iv: 'AAAA', ct: 'AAAA', sig: 'AAAA' },
+  node: 'me',
+  from: 'alice',
+  recipients,
+  envelope: { id, ts: 1, chain: 'c', seq: 0, iv: 'AAAA', ct: 'AAAA', sig: 'AAAA' },
 });
 
 describe('RoomConfirmations', () => {
@@ -37,7 +40,13 @@ describe('RoomConfirmations', () => {
     const notices: UndeliveredNotice[] = [];
     const confirmations = new RoomConfirmations(60_000, (notice) => notices.push(notice));
     confirmations.fail(confirmations.open([relay('m1', { n2: { bob: '' } }), relay('m2', { n3: { carol: '' } })]));
-    assert.deepEqual(notices.map((n) => [n.id, n.names, n.reason]), [['m1', ['bob'], 'not-sent'], ['m2', ['carol'], 'not-sent']]);
+    assert.deepEqual(
+      notices.map((n) => [n.id, n.names, n.reason]),
+      [
+        ['m1', ['bob'], 'not-sent'],
+        ['m2', ['carol'], 'not-sent'],
+      ],
+    );
     assert.equal(confirmations.size, 0);
   });
 });

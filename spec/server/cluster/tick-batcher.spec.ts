@@ -13,7 +13,10 @@ describe('TickBatcher', () => {
     batcher.add('a', 3, 10);
     assert.deepEqual(sent, [], 'nothing leaves before the turn ends');
     await nextTurn();
-    assert.deepEqual(sent, [['a', [1, 3]], ['b', [2]]]);
+    assert.deepEqual(sent, [
+      ['a', [1, 3]],
+      ['b', [2]],
+    ]);
     batcher.add('a', 4, 10);
     await nextTurn();
     assert.deepEqual(sent.at(-1), ['a', [4]]);

@@ -49,13 +49,23 @@ describe('resolveFfmpeg', () => {
       return installed[name];
     };
     const env = { PATH: dir };
-    assert.equal(resolveFfmpeg({ env, loadPackage: packages({ 'ffmpeg-static': staticBin, '@ffmpeg-installer/ffmpeg': { path: installerBin } }) }).source, 'ffmpeg-static');
+    assert.equal(
+      resolveFfmpeg({ env, loadPackage: packages({ 'ffmpeg-static': staticBin, '@ffmpeg-installer/ffmpeg': { path: installerBin } }) }).source,
+      'ffmpeg-static',
+    );
     // ffmpeg-static installed but its binary never downloaded (offline install): skip it.
-    assert.equal(resolveFfmpeg({ env, loadPackage: packages({ 'ffmpeg-static': join(dir, 'never-downloaded'), '@ffmpeg-installer/ffmpeg': { path: installerBin } }) }).source, '@ffmpeg-installer/ffmpeg');
+    assert.equal(
+      resolveFfmpeg({ env, loadPackage: packages({ 'ffmpeg-static': join(dir, 'never-downloaded'), '@ffmpeg-installer/ffmpeg': { path: installerBin } }) })
+        .source,
+      '@ffmpeg-installer/ffmpeg',
+    );
     assert.deepEqual(resolveFfmpeg({ env, loadPackage: nothingInstalled }), { path: pathBin, source: 'PATH' });
   });
 
   it('says how to get ffmpeg when there is none at all', () => {
-    assert.throws(() => resolveFfmpeg({ env: { PATH: '' }, loadPackage: nothingInstalled }), (error: Error & { code?: string }) => error.code === ErrorCode.FFMPEG_NOT_FOUND && /--ffmpeg/.test(error.message));
+    assert.throws(
+      () => resolveFfmpeg({ env: { PATH: '' }, loadPackage: nothingInstalled }),
+      (error: Error & { code?: string }) => error.code === ErrorCode.FFMPEG_NOT_FOUND && /--ffmpeg/.test(error.message),
+    );
   });
 });

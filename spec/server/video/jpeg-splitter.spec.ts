@@ -8,8 +8,14 @@ let jpegs: Buffer[];
 
 before(async () => {
   jpegs = await Promise.all(
-    [[255, 0, 0], [0, 255, 0], [0, 0, 255]].map(([r, g, b]) =>
-      sharp({ create: { width: 16, height: 8, channels: 3, background: { r: r!, g: g!, b: b! } } }).jpeg({ quality: 80 }).toBuffer(),
+    [
+      [255, 0, 0],
+      [0, 255, 0],
+      [0, 0, 255],
+    ].map(([r, g, b]) =>
+      sharp({ create: { width: 16, height: 8, channels: 3, background: { r: r!, g: g!, b: b! } } })
+        .jpeg({ quality: 80 })
+        .toBuffer(),
     ),
   );
 });

@@ -17,7 +17,16 @@ function controlledGrabs() {
         resolve(Buffer.from('jpeg'));
       });
     });
-  return { grab, finishOne: () => pending.shift()?.(), get most() { return most; }, get waiting() { return pending.length; } };
+  return {
+    grab,
+    finishOne: () => pending.shift()?.(),
+    get most() {
+      return most;
+    },
+    get waiting() {
+      return pending.length;
+    },
+  };
 }
 
 const flush = () => new Promise((resolve) => setImmediate(resolve));
@@ -25,7 +34,12 @@ const flush = () => new Promise((resolve) => setImmediate(resolve));
 describe('PosterQueue', () => {
   it('runs at most maxRunning at once, and only while the shared ffmpeg budget has a place', async () => {
     let placesLeft = 1;
-    const queue: PosterQueue = new PosterQueue({ maxRunning: 2, maxWaiting: 10, cacheEntries: 4, hasFfmpegPlace: (): boolean => placesLeft > queue.runningCount });
+    const queue: PosterQueue = new PosterQueue({
+      maxRunning: 2,
+      maxWaiting: 10,
+      cacheEntries: 4,
+      hasFfmpegPlace: (): boolean => placesLeft > queue.runningCount,
+    });
     const grabs = controlledGrabs();
     const posters = ['a', 'b', 'c'].map((key) => queue.get(key, grabs.grab));
     await flush();

@@ -23,7 +23,10 @@ function library(t: TestContext): { library: VideoLibrary; dir: string; outside:
 describe('VideoLibrary', () => {
   it('lists the playable videos with their facts, leaving out non-videos and links out of the folder', async (t) => {
     const videos = await library(t).library.list();
-    assert.deepEqual(videos.map((v) => v.name), ['bars.mp4']);
+    assert.deepEqual(
+      videos.map((v) => v.name),
+      ['bars.mp4'],
+    );
     assert.deepEqual(videos[0], { name: 'bars.mp4', bytes: videos[0]!.bytes, durationMs: 3000, width: 640, height: 360, fps: 25 });
   });
 

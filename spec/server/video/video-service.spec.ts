@@ -38,7 +38,6 @@ function countFrames(client: RawClient): { count: number; streams: Set<number> }
   return counter;
 }
 
-
 describe('video through the server', () => {
   it('lists the videos folder with duration, size and frame rate', async (t) => {
     const { port } = await startServer(t);
@@ -130,7 +129,7 @@ describe('video through the server', () => {
     client.close();
   });
 
-  it('refuses controls for a stream that is not the client\'s', async (t) => {
+  it("refuses controls for a stream that is not the client's", async (t) => {
     const { port } = await startServer(t);
     const client = await RawClient.join(port, 'alice', ids[0]!);
     client.send({ type: 'pause-video', stream: 99, paused: true });
@@ -159,7 +158,7 @@ describe('video through the server', () => {
     bob.close();
   });
 
-  it('kills the stream\'s ffmpeg when the viewer disconnects mid-stream', async (t) => {
+  it("kills the stream's ffmpeg when the viewer disconnects mid-stream", async (t) => {
     const { port, server } = await startServer(t);
     const client = await RawClient.join(port, 'alice', ids[0]!);
     const frames = countFrames(client);

@@ -42,14 +42,16 @@ async function startStream(t: TestContext, file: string, box: { width: number; h
   return { stream, recorded };
 }
 
-
 describe('VideoStream with the real ffmpeg', () => {
   it('sends every frame of the source, in order, at the requested size, timed by the source rate', async (t) => {
     const { recorded } = await startStream(t, 'videos/testsrc2-320x240-30fps.mp4', { width: 160, height: 96 });
     await waitUntil(() => recorded.end !== undefined, 'the stream to finish', 20_000);
     assert.equal(recorded.end!.reason, 'finished');
     assert.equal(recorded.frames.length, 150, '5 s at 30 fps');
-    assert.deepEqual(recorded.frames.map((f) => f.seq), Array.from({ length: 150 }, (_, i) => i));
+    assert.deepEqual(
+      recorded.frames.map((f) => f.seq),
+      Array.from({ length: 150 }, (_, i) => i),
+    );
     assert.deepEqual(recorded.starts, [{ width: 128, height: 96, fps: 30, durationMs: 5000 }]);
     for (const frame of recorded.frames) {
       assert.equal(frame.width, 128);
@@ -88,7 +90,11 @@ describe('VideoStream with the real ffmpeg', () => {
     const paused = recorded.log.lastIndexOf('paused');
     const resumed = recorded.log.indexOf('playing', paused);
     assert.ok(paused !== -1 && resumed > paused, 'both statuses were reported');
-    assert.deepEqual(recorded.log.slice(paused + 1, resumed).filter((entry) => entry === 'frame'), [], 'no frame while paused');
+    assert.deepEqual(
+      recorded.log.slice(paused + 1, resumed).filter((entry) => entry === 'frame'),
+      [],
+      'no frame while paused',
+    );
     await waitUntil(() => recorded.end !== undefined, 'the end', 20_000);
     assert.equal(recorded.frames.length, 96, 'every frame, none lost to the pause');
   });
@@ -104,7 +110,11 @@ describe('VideoStream with the real ffmpeg', () => {
     await waitUntil(() => recorded.end !== undefined, 'the end', 20_000);
     assert.ok(recorded.frames.length < 150, 'the seek skipped part of the video');
     const seqs = recorded.frames.map((f) => f.seq);
-    assert.deepEqual(seqs, [...seqs].sort((a, b) => a - b), 'sequence numbers keep increasing');
+    assert.deepEqual(
+      seqs,
+      [...seqs].sort((a, b) => a - b),
+      'sequence numbers keep increasing',
+    );
   });
 
   it('ends with an error, and no process left, when decoding fails midway', async (t) => {
@@ -112,7 +122,12 @@ describe('VideoStream with the real ffmpeg', () => {
     // A stand-in for a decoder that fails after two frames: real JPEG bytes, then an error exit.
     const jpeg = join(dir, 'frame.jpg');
     const { default: sharp } = await import('sharp');
-    writeFileSync(jpeg, await sharp({ create: { width: 8, height: 8, channels: 3, background: { r: 9, g: 9, b: 9 } } }).jpeg().toBuffer());
+    writeFileSync(
+      jpeg,
+      await sharp({ create: { width: 8, height: 8, channels: 3, background: { r: 9, g: 9, b: 9 } } })
+        .jpeg()
+        .toBuffer(),
+    );
     const fake = join(dir, 'ffmpeg');
     writeFileSync(fake, `#!/bin/sh\ncat '${jpeg}' '${jpeg}'\necho "Invalid data found when processing input" >&2\nexit 1\n`);
     chmodSync(fake, 0o755);

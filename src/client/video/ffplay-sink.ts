@@ -7,7 +7,13 @@ import { ChatError, ErrorCode } from '../../core/errors.js';
 import type { VideoFrame } from '../../core/media-frame.js';
 
 export function findFfplay(explicitPath: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
-  const candidates = explicitPath !== undefined ? [explicitPath] : (env['PATH'] ?? '').split(delimiter).filter((d) => d !== '').map((d) => join(d, 'ffplay'));
+  const candidates =
+    explicitPath !== undefined
+      ? [explicitPath]
+      : (env['PATH'] ?? '')
+          .split(delimiter)
+          .filter((d) => d !== '')
+          .map((d) => join(d, 'ffplay'));
   for (const path of candidates) {
     try {
       accessSync(path, constants.X_OK);
@@ -20,7 +26,7 @@ export function findFfplay(explicitPath: string | undefined, env: NodeJS.Process
     ErrorCode.FFMPEG_NOT_FOUND,
     explicitPath !== undefined
       ? `--ffplay names ${explicitPath}, which is not executable`
-      : 'ffplay is not installed: it comes with Debian\'s ffmpeg package (apt-get install ffmpeg), or pass --ffplay PATH',
+      : "ffplay is not installed: it comes with Debian's ffmpeg package (apt-get install ffmpeg), or pass --ffplay PATH",
   );
 }
 

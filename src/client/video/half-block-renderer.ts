@@ -259,6 +259,6 @@ export function quantize256(rgb: number): number {
   const b = rgb & 0xff;
   const max = Math.max(r, g, b);
   const min = Math.min(r, g, b);
-  if (max - min < 10 && min > 4 && max < 246) return 232 + Math.min(23, Math.round((r + g + b) / 3 / 255 * 23));
+  if (max - min < 10 && min > 4 && max < 246) return 232 + Math.min(23, Math.round(((r + g + b) / 3 / 255) * 23));
   return 16 + 36 * CUBE_INDEX[r]! + 6 * CUBE_INDEX[g]! + CUBE_INDEX[b]!;
 }

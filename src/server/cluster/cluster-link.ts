@@ -139,7 +139,9 @@ export class ClusterLink {
     const recipients: Record<string, Record<string, string>> = {};
     for (const [name, key] of keys) {
       const node = this.remote.get(nameKey(name))?.node;
-      if (node !== undefined) (recipients[node] ??= {})[name] = key;
+      if (node === undefined) continue;
+      recipients[node] ??= {};
+      recipients[node][name] = key;
     }
     const sent = this.bus.publishRoom({ node: this.nodeId, from, envelope, recipients });
     return sent ? [] : [...keys.keys()];

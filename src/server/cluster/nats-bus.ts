@@ -363,7 +363,9 @@ export class NatsBus implements ClusterBus {
 
   private async nodeHolds(node: string, name: string): Promise<boolean> {
     try {
-      const reply = await this.connection!.request(`${this.options.name}.node.${node}.holds`, encodeBusMessage({ name }), { timeout: this.options.requestTimeoutMs });
+      const reply = await this.connection!.request(`${this.options.name}.node.${node}.holds`, encodeBusMessage({ name }), {
+        timeout: this.options.requestTimeoutMs,
+      });
       return decodeHoldsAnswer(reply.data).holds;
     } catch (error) {
       // No such node: it died holding the claim. A node that does not answer in time may still be

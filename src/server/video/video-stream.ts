@@ -155,17 +155,36 @@ export class VideoStream {
     this.clockRunning = false;
     this.options.sink.start({ width: this.size.width, height: this.size.height, fps: info.fps, durationMs: info.durationMs });
     const args = [
-      '-hide_banner', '-loglevel', 'error', '-nostdin',
+      '-hide_banner',
+      '-loglevel',
+      'error',
+      '-nostdin',
       // One thread each: a stream is small work, and dozens of streams must share the cores.
-      '-threads', '1',
-      ...(index > 0 ? ['-ss', (index * this.frameMs / 1000).toFixed(3)] : []),
-      '-i', this.options.path,
-      '-an', '-sn',
-      '-vf', `scale=${this.size.width}:${this.size.height}`,
+      '-threads',
+      '1',
+      ...(index > 0 ? ['-ss', ((index * this.frameMs) / 1000).toFixed(3)] : []),
+      '-i',
+      this.options.path,
+      '-an',
+      '-sn',
+      '-vf',
+      `scale=${this.size.width}:${this.size.height}`,
       // Constant frame rate at the source rate, so frame n is at n x frame duration.
-      '-r', String(info.fps), '-vsync', 'cfr',
-      '-pix_fmt', 'yuvj420p', '-c:v', 'mjpeg', '-q:v', String(this.options.quality ?? 5), '-threads', '1',
-      '-f', 'image2pipe', 'pipe:1',
+      '-r',
+      String(info.fps),
+      '-vsync',
+      'cfr',
+      '-pix_fmt',
+      'yuvj420p',
+      '-c:v',
+      'mjpeg',
+      '-q:v',
+      String(this.options.quality ?? 5),
+      '-threads',
+      '1',
+      '-f',
+      'image2pipe',
+      'pipe:1',
     ];
     const decoder = spawn(this.options.ffmpegPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     this.decoder = decoder;
@@ -182,8 +201,13 @@ export class VideoStream {
       }
       for (const payload of jpegs) {
         this.buffered.push({
-          stream: this.id, seq: 0, ptsMs: frameIndex * this.frameMs,
-          width: this.size.width, height: this.size.height, encoding: MediaEncoding.JPEG, payload,
+          stream: this.id,
+          seq: 0,
+          ptsMs: frameIndex * this.frameMs,
+          width: this.size.width,
+          height: this.size.height,
+          encoding: MediaEncoding.JPEG,
+          payload,
         });
         frameIndex++;
       }
@@ -239,10 +263,13 @@ export class VideoStream {
       return;
     }
     const due = this.clockOrigin + this.nextIndex * this.frameMs;
-    this.pacer = setTimeout(() => {
-      this.pacer = undefined;
-      this.present();
-    }, Math.max(0, due - performance.now()));
+    this.pacer = setTimeout(
+      () => {
+        this.pacer = undefined;
+        this.present();
+      },
+      Math.max(0, due - performance.now()),
+    );
   }
 
   private present(): void {
