@@ -5,6 +5,8 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { waitUntil } from './events.js';
+import { BIN } from './cli-process.js';
+import { writeTestIdentity } from './identities.js';
 
 let counter = 0;
 
@@ -78,4 +80,22 @@ export class TmuxSession {
       // already gone
     }
   }
+}
+
+/** The real `tui-chat connect` in tmux, joined as `name` with the index-th test identity. */
+export async function openTuiInTmux(
+  t: TestContext,
+  dir: string,
+  port: number,
+  name: string,
+  index: number,
+  width = 100,
+  height = 30,
+  env: Record<string, string> = {},
+): Promise<TmuxSession> {
+  const identity = await writeTestIdentity(dir, index);
+  const command = `exec '${process.execPath}' '${BIN}' connect 127.0.0.1:${port} --name ${name} --identity '${identity}' --known-peers '${dir}/${name}-known.json' 2>'${dir}/${name}.err'`;
+  const tui = TmuxSession.start(t, dir, command, width, height, { XDG_CONFIG_HOME: dir, ...env });
+  await tui.waitForScreen(new RegExp(`joined as ${name}`), `${name} to join`);
+  return tui;
 }

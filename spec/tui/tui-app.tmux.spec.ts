@@ -1,30 +1,13 @@
 // The real `tui-chat connect` in a real terminal (tmux) against a real `tui-chat serve`: what only a
-// real terminal shows (colors on screen, the terminal restored on exit, video bytes, the binary
-// surviving a server restart). The app's keys and commands are specced in-process in tui-app.spec.ts.
+// real terminal shows (colors on screen, the terminal restored on exit, the binary surviving a
+// server restart); video in the terminal is in video-pane.spec.ts. The app's keys and commands are specced in-process in tui-app.spec.ts.
 import assert from 'node:assert/strict';
-import { describe, it, type TestContext } from 'node:test';
+import { describe, it } from 'node:test';
 import { BIN, startServeProcess } from '../helpers/cli-process.js';
 import { writeTestIdentity } from '../helpers/identities.js';
 import { NatsBroker } from '../helpers/nats-broker.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
-import { TmuxSession } from '../helpers/tmux.js';
-
-async function openTui(
-  t: TestContext,
-  dir: string,
-  port: number,
-  name: string,
-  index: number,
-  width = 100,
-  height = 30,
-  env: Record<string, string> = {},
-): Promise<TmuxSession> {
-  const identity = await writeTestIdentity(dir, index);
-  const command = `exec '${process.execPath}' '${BIN}' connect 127.0.0.1:${port} --name ${name} --identity '${identity}' --known-peers '${dir}/${name}-known.json' 2>'${dir}/${name}.err'`;
-  const tui = TmuxSession.start(t, dir, command, width, height, { XDG_CONFIG_HOME: dir, ...env });
-  await tui.waitForScreen(new RegExp(`joined as ${name}`), `${name} to join`);
-  return tui;
-}
+import { TmuxSession, openTuiInTmux as openTui } from '../helpers/tmux.js';
 
 describe('the TUI in a real terminal', () => {
   it('lets two users exchange room messages, with names in color', async (t) => {
@@ -99,47 +82,6 @@ describe('the TUI in a real terminal', () => {
     assert.equal(promptLine.replace(/\u001b\[0?m/g, '').trimEnd(), 'READY$');
   });
 
-  it(':play shows truecolor half-block video above the log while chat goes on', async (t) => {
-    const dir = makeTempDir(t);
-    const { port } = await startServeProcess(t);
-    const alice = await openTui(t, dir, port, 'alice', 0, 130, 36, { COLORTERM: 'truecolor' });
-    const bob = await openTui(t, dir, port, 'bob', 1);
-    await alice.waitForScreen(/bob joined/, 'alice to see bob');
-    alice.type(':videos');
-    alice.keys('Enter');
-    await alice.waitForScreen(/testsrc2-320x240-30fps\.mp4 +5\.0s +320x240 +30 fps/, 'the video list');
-    // Each video's poster, drawn by terminal-image under its caption.
-    await alice.waitForScreen(/-!- testsrc2-320x240-30fps\.mp4 *│\n│[^\n]*│ +▄{8,}/, 'the testsrc2 poster');
-    alice.type(':play testsrc2-320x240-30fps.mp4');
-    alice.keys('Enter');
-    await alice.waitForScreen(/─ ▶ testsrc2-320x240-30fps\.mp4 ─/, 'the video pane');
-    await alice.waitForScreen(/▶ testsrc2-320x240-30fps\.mp4 [1-4]\.\ds\/5\.0s/, 'playback to advance in the status bar');
-    // capture-pane -e: half blocks drawn in 24-bit colors.
-    const colored = alice.capture(true);
-    assert.match(colored, /\u001b\[38;2;\d+;\d+;\d+m[^\n]*[▀▄]/);
-    assert.ok((colored.match(/[▀▄]/g) ?? []).length > 200, 'the pane is full of half blocks');
-    // Chat during playback, both ways.
-    bob.type('can you see it?');
-    bob.keys('Enter');
-    await alice.waitForScreen(/<bob> can you see it\?/, "bob's message during playback");
-    alice.type('yes, playing');
-    alice.keys('Enter');
-    await bob.waitForScreen(/<alice> yes, playing/, "alice's reply during playback");
-    await alice.waitForScreen(/finished testsrc2-320x240-30fps\.mp4: 150 frames sent/, 'the end of the video', 20_000);
-    const after = await alice.waitForScreen(/^(?![\s\S]*─ ▶ )/, 'the pane to close');
-    // The posters in the log are lower half blocks (terminal-image); our frames are mostly upper ones.
-    assert.doesNotMatch(after, /▀/, 'no video pixels are left behind on the log');
-  });
-
-  it(':play --ffplay without ffplay says how to get it', async (t) => {
-    const dir = makeTempDir(t);
-    const { port } = await startServeProcess(t);
-    const alice = await openTui(t, dir, port, 'alice', 0, 100, 30, { PATH: '/nonexistent' });
-    alice.type(':play testsrc2-320x240-30fps.mp4 --ffplay');
-    alice.keys('Enter');
-    await alice.waitForScreen(/ffplay is not installed: it comes with Debian's ffmpeg/, 'the missing-ffplay message');
-  });
-
   it('survives the server restarting: shows offline, keeps the log, queues what is typed, re-joins', async (t) => {
     const dir = makeTempDir(t);
     // The restarted server must keep its certificate (its own config), as a real one does.
@@ -160,26 +102,5 @@ describe('the TUI in a real terminal', () => {
     assert.match(screen, /<alice> before the restart/, 'the log was kept');
     await alice.waitForScreen(/sent 1 message queued while offline/, 'the queue to be sent');
     await alice.waitForScreen(/│ online/, 'the status bar to say online');
-  });
-
-  it('re-scales the stream when the terminal is resized during playback', async (t) => {
-    const dir = makeTempDir(t);
-    const { port } = await startServeProcess(t);
-    const alice = await openTui(t, dir, port, 'alice', 0, 130, 30, { COLORTERM: 'truecolor' });
-    const widestRun = (screen: string) => Math.max(0, ...screen.split('\n').map((line) => Math.max(0, ...(line.match(/▀+/g) ?? []).map((run) => run.length))));
-    alice.type(':play mandelbrot-480x270-24fps.mp4');
-    alice.keys('Enter');
-    await alice.waitForScreen(/▀{20,}/, 'frames');
-    // Paused, so the short clip cannot end while the terminal changes size.
-    alice.type(':pause');
-    alice.keys('Enter');
-    await alice.waitForScreen(/\d\.\ds\/4\.0s paused/, 'the pause in the status bar');
-    const before = widestRun(alice.capture());
-    alice.resize(200, 60);
-    await alice.waitForScreen(/^┌─ peers[^\n]{192}\n/, 'the larger layout');
-    alice.type(':pause');
-    alice.keys('Enter');
-    // The server re-scaled the stream to the larger pane: the frames are wider now.
-    await alice.waitForScreen(new RegExp(`▀{${before + 10},}`), 'wider frames after the resize', 15_000);
   });
 });

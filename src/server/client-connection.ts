@@ -3,6 +3,8 @@
 // Nothing a peer sends may escape this class as an exception. Framing and protocol errors become
 // an error message to this peer and, when the stream can no longer be trusted, a disconnect of this
 // peer alone; the rest of the server never sees them.
+// Over 400 lines on purpose: the join state machine, flood control and the try/catch boundary all
+// act on one socket's state, which is what keeps a peer's error from reaching anyone else.
 import { randomBytes } from 'node:crypto';
 import type { Socket } from 'node:net';
 import { ChatError, ErrorCode, FrameError, ProtocolError } from '../core/errors.js';

@@ -1,17 +1,20 @@
 // The full-screen client: a thin blessed view over ChatClient. Keys go to the pure InputLine and
 // ChatViewModel; client events go to the view model; a throttled render draws both. No protocol or
 // crypto code lives here.
+// Over 400 lines on purpose: the layout, the key dispatch and the render loop share one screen's
+// widgets; split further, each part would take a dozen widgets as arguments.
 import blessed from 'blessed';
 import type { ChatClient } from '../client/chat-client.js';
-import { LINE_COMMANDS, type LineCommand, describeCommands, parseLine } from '../client/line-command.js';
+import { LINE_COMMANDS, type LineCommand, parseLine } from '../client/line-command.js';
 import { ChatError, ErrorCode } from '../core/errors.js';
 import { type CommandOutput, CommandRunner } from '../client/command-runner.js';
-import { formatFingerprint, shortFingerprint } from '../core/fingerprint.js';
-import { ChatViewModel, ROOM_ID, dmId } from './chat-view-model.js';
+import { ChatViewModel, ROOM_ID } from './chat-view-model.js';
 import { Completer } from './completion.js';
 import { InputLine } from './input-line.js';
-import { GLOBAL_KEYS, INPUT_KEYS, KEY_HELP, PEER_LIST_KEYS, conversationNumberFor } from './key-map.js';
-import { escapeTags } from './markup.js';
+import { GLOBAL_KEYS, INPUT_KEYS, PEER_LIST_KEYS, conversationNumberFor } from './key-map.js';
+import { feedClientToModel } from './client-feed.js';
+import { commandOutputFor } from './command-output.js';
+import { helpText } from './help-text.js';
 import { preferUnicodeBorders, screenStreamOptions, screenText } from './blessed-internals.js';
 import { logLabel, renderInput, renderLog, renderPeerList, renderStatus } from './render-panes.js';
 import { type PlayerKind, VideoPane } from './video-pane.js';
@@ -184,93 +187,7 @@ class TuiApp {
   // ---- client events -------------------------------------------------------------------------
 
   private bindClient(): void {
-    const client = this.client;
-    let everJoined = false;
-    client.on('ready', (ready) => {
-      this.model.selfName = ready.name;
-      this.model.setPeers(client.peers());
-      const others = ready.peers.filter((p) => !p.isSelf).map((p) => p.name);
-      this.model.addSystem(
-        `${everJoined ? 'reconnected' : 'joined'} as ${ready.name} (key ${shortFingerprint(ready.fingerprint)}); ` +
-          `online: ${others.length === 0 ? 'nobody else yet' : others.join(', ')}`,
-        'system',
-        ROOM_ID,
-      );
-      everJoined = true;
-      this.scheduleRender();
-    });
-    client.on('join', (peer) => {
-      this.model.setPeers(client.peers());
-      const first = peer.trust === 'new' ? `, first seen: key ${shortFingerprint(peer.fingerprint)}` : '';
-      this.model.addSystem(`${peer.name} joined${first}`, 'system', ROOM_ID);
-      if (peer.lookalikeOf !== undefined) {
-        this.model.addSystem(
-          `${peer.name} LOOKS LIKE ${peer.lookalikeOf}: a different name (and key) that reads alike. Check :whois ${peer.name} before trusting it.`,
-          'warning',
-          ROOM_ID,
-        );
-      }
-      this.scheduleRender();
-    });
-    client.on('leave', ({ name }) => {
-      this.model.setPeers(client.peers());
-      this.model.addSystem(`${name} left`, 'system', ROOM_ID);
-      if (this.model.conversations.has(dmId(name))) this.model.addSystem(`${name} left`, 'system', dmId(name));
-      this.scheduleRender();
-    });
-    client.on('message', (message) => {
-      this.model.addIncoming(message);
-      this.scheduleRender();
-    });
-    client.on('key-changed', ({ name, pinned, announced }) => {
-      this.model.setPeers(client.peers());
-      const text =
-        `${name}'s KEY CHANGED: first seen ${shortFingerprint(pinned)}, now ${shortFingerprint(announced)}. ` +
-        `This may be an impostor or a server swapping keys. Messages from ${name} are marked unverified and nothing is encrypted to ${name} ` +
-        `until you compare safety numbers (:verify ${name}) and confirm, or :trust ${name}.`;
-      this.model.addSystem(text, 'warning', ROOM_ID);
-      if (this.model.current !== ROOM_ID) this.model.addSystem(text, 'warning');
-      this.scheduleRender();
-    });
-    client.on('error', (error) => {
-      this.model.addSystem(error.message, 'error');
-      this.scheduleRender();
-    });
-    client.on('cluster', ({ state, message }) => {
-      this.model.clusterDegraded = state === 'degraded';
-      this.model.addSystem(message, state === 'degraded' ? 'warning' : 'system', ROOM_ID);
-      this.scheduleRender();
-    });
-    client.on('ack', (ack) => {
-      const lost = [...ack.missing, ...ack.unkeyed];
-      if (lost.length > 0) this.model.addSystem(`not delivered to ${lost.join(', ')} (offline or just joined)`, 'warning');
-      this.scheduleRender();
-    });
-    client.on('renamed', ({ wanted, got }) => {
-      this.model.selfName = got;
-      this.model.addSystem(`the name ${wanted} is taken on this server; you joined as ${got}`, 'warning', ROOM_ID);
-      this.scheduleRender();
-    });
-    let announcedOffline = false;
-    client.on('flushed', ({ count }) => {
-      this.model.markQueuedSent();
-      this.model.addSystem(`sent ${count} message${count === 1 ? '' : 's'} queued while offline`, 'system', ROOM_ID);
-      this.scheduleRender();
-    });
-    client.on('state', (state) => {
-      this.model.link = state;
-      // A new connection may land on another server of the cluster; its status comes fresh.
-      if (state.state !== 'online') this.model.clusterDegraded = false;
-      if (state.state === 'online') announcedOffline = false;
-      if (state.state === 'offline' && !announcedOffline) {
-        // Said once per outage; the status bar counts down the retries.
-        announcedOffline = true;
-        this.model.setPeers([]);
-        this.model.addSystem(`connection lost (${state.reason ?? 'unknown'}); reconnecting. Messages you send now are queued.`, 'warning', ROOM_ID);
-      }
-      if (state.state === 'stopped' && state.reason !== undefined) this.model.addSystem(`cannot join: ${state.reason}`, 'error', ROOM_ID);
-      this.scheduleRender();
-    });
+    feedClientToModel(this.client, this.model, () => this.scheduleRender());
   }
 
   // ---- keys ----------------------------------------------------------------------------------
@@ -434,39 +351,13 @@ class TuiApp {
     }
   }
 
-  /** How the shared commands (core of CommandRunner) show their results here: as log lines. */
+  /** How the shared commands (CommandRunner) show their results here: as log lines. */
   private commandOutput(): CommandOutput {
-    return {
-      peers: (peers) => {
-        const list = peers.map((p) => `${p.name}${p.isSelf ? ' (you)' : ''}${p.trust === 'changed' ? ' [KEY CHANGED]' : p.verified ? ' [verified]' : ''}`);
-        this.model.addSystem(`online (${list.length}): ${list.join(', ')}`);
-      },
-      whois: (peer) => {
-        const state = peer.isSelf
-          ? 'this is you'
-          : peer.trust === 'changed'
-            ? 'KEY CHANGED since first seen'
-            : peer.verified
-              ? 'verified by you'
-              : 'not verified (trusted on first use)';
-        const seen = peer.firstSeen === undefined ? 'now' : `${new Date(peer.firstSeen).toISOString().replace('T', ' ').slice(0, 16)} UTC`;
-        const lookalike = peer.lookalikeOf === undefined ? '' : `\nLOOKS LIKE ${peer.lookalikeOf}, a different name: check the fingerprint`;
-        this.model.addSystem(`${peer.name}: ${state}; key first seen ${seen}\nfingerprint ${formatFingerprint(peer.fingerprint)}${lookalike}`);
-      },
-      safetyNumber: (name, number) =>
-        this.model.addSystem(
-          `safety number with ${name}:\n${number}\nCompare it with ${name} (read it aloud, or side by side). If it matches: :verify ${name} confirm`,
-        ),
-      verified: (peer) => {
-        this.model.setPeers(this.client.peers());
-        this.model.addSystem(`${peer.name} is now verified (fingerprint ${formatFingerprint(peer.fingerprint)})`);
-      },
-      trusted: (peer) => {
-        this.model.setPeers(this.client.peers());
-        this.model.addSystem(`accepted ${peer.name}'s current key (${shortFingerprint(peer.fingerprint)}), unverified`);
-      },
-      help: () => this.toggleHelp(true),
-    };
+    return commandOutputFor(
+      this.model,
+      () => this.client.peers(),
+      () => this.toggleHelp(true),
+    );
   }
 
   private send(to: string | null, text: string): void {
@@ -549,18 +440,4 @@ class TuiApp {
     this.screen.render();
     this.video.afterRender(force);
   }
-}
-
-function helpText(): string {
-  const keys = KEY_HELP.map(([key, what]) => `  {cyan-fg}${escapeTags(key.padEnd(28))}{/cyan-fg} ${escapeTags(what)}`);
-  const commands = describeCommands().map((line) => `  ${escapeTags(line)}`);
-  return [
-    '{bold}Keys{/bold}',
-    ...keys,
-    '',
-    '{bold}Commands{/bold} (type them on the input line)',
-    ...commands,
-    '',
-    'Text without a leading ":" goes to the current conversation; "::" sends a leading ":".',
-  ].join('\n');
 }

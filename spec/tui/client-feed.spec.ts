@@ -1,0 +1,56 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { ChatClient, ClientEvents } from '../../src/client/chat-client.js';
+import type { PeerView } from '../../src/client/peer-directory.js';
+import { TypedEmitter } from '../../src/core/typed-emitter.js';
+import { ChatViewModel } from '../../src/tui/chat-view-model.js';
+import { feedClientToModel } from '../../src/tui/client-feed.js';
+
+class FakeClient extends TypedEmitter<ClientEvents> {
+  list: PeerView[] = [];
+  peers(): PeerView[] {
+    return this.list;
+  }
+  fire<K extends keyof ClientEvents & string>(event: K, payload: ClientEvents[K]): void {
+    this.emit(event, payload);
+  }
+}
+
+const view = (name: string, extra: Partial<PeerView> = {}): PeerView => ({
+  name,
+  fingerprint: 'ab'.repeat(32),
+  joinedAt: 0,
+  trust: 'new',
+  verified: false,
+  firstSeen: 0,
+  isSelf: false,
+  lookalikeOf: undefined,
+  ...extra,
+});
+
+function feed() {
+  const client = new FakeClient();
+  const model = new ChatViewModel('alice');
+  let changes = 0;
+  feedClientToModel(client as unknown as ChatClient, model, () => changes++);
+  const log = () => model.currentConversation.entries.map((entry) => ('text' in entry ? entry.text : ''));
+  return { client, model, log, changes: () => changes };
+}
+
+describe('feedClientToModel', () => {
+  it('says who joined, with a warning for a look-alike name', () => {
+    const { client, log, changes } = feed();
+    client.list = [view('alice', { isSelf: true }), view('a1ice', { lookalikeOf: 'alice' })];
+    client.fire('join', client.list[1]!);
+    assert.match(log()[0]!, /a1ice joined, first seen/);
+    assert.match(log()[1]!, /a1ice LOOKS LIKE alice/);
+    assert.equal(changes(), 1);
+  });
+
+  it('says once per outage that the connection was lost, and what happens to what is typed', () => {
+    const { client, log } = feed();
+    client.fire('state', { state: 'offline', reason: 'gone', retryInMs: 500 });
+    client.fire('state', { state: 'offline', reason: 'gone', retryInMs: 1000 });
+    assert.equal(log().filter((line) => /connection lost \(gone\)/.test(line)).length, 1);
+  });
+});

@@ -1,0 +1,35 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { PeerView } from '../../src/client/peer-directory.js';
+import { ChatViewModel } from '../../src/tui/chat-view-model.js';
+import { commandOutputFor } from '../../src/tui/command-output.js';
+
+const bob: PeerView = {
+  name: 'bob',
+  fingerprint: 'ab'.repeat(32),
+  joinedAt: 0,
+  trust: 'known',
+  verified: true,
+  firstSeen: 0,
+  isSelf: false,
+  lookalikeOf: 'b0b',
+};
+
+describe('commandOutputFor', () => {
+  it('writes each result as a log line, and opens help through the view', () => {
+    const model = new ChatViewModel('alice');
+    let helped = false;
+    const output = commandOutputFor(
+      model,
+      () => [bob],
+      () => (helped = true),
+    );
+    output.whois(bob);
+    output.peers([bob]);
+    output.help();
+    const lines = model.currentConversation.entries.map((entry) => ('text' in entry ? entry.text : ''));
+    assert.match(lines[0]!, /^bob: verified by you; key first seen 1970-01-01 00:00 UTC\nfingerprint abab[\s\S]*LOOKS LIKE b0b/);
+    assert.equal(lines[1], 'online (1): bob [verified]');
+    assert.equal(helped, true);
+  });
+});

@@ -1,0 +1,95 @@
+// What the client reports, as the view model shows it: joins, leaves, messages, key changes,
+// errors, delivery acks, the link's state. No blessed here: the model is drawn elsewhere.
+import type { ChatClient } from '../client/chat-client.js';
+import { shortFingerprint } from '../core/fingerprint.js';
+import { type ChatViewModel, ROOM_ID, dmId } from './chat-view-model.js';
+
+/** Subscribes the model to the client's events; `changed` is called after each update. */
+export function feedClientToModel(client: ChatClient, model: ChatViewModel, changed: () => void): void {
+  let everJoined = false;
+  client.on('ready', (ready) => {
+    model.selfName = ready.name;
+    model.setPeers(client.peers());
+    const others = ready.peers.filter((p) => !p.isSelf).map((p) => p.name);
+    model.addSystem(
+      `${everJoined ? 'reconnected' : 'joined'} as ${ready.name} (key ${shortFingerprint(ready.fingerprint)}); ` +
+        `online: ${others.length === 0 ? 'nobody else yet' : others.join(', ')}`,
+      'system',
+      ROOM_ID,
+    );
+    everJoined = true;
+    changed();
+  });
+  client.on('join', (peer) => {
+    model.setPeers(client.peers());
+    const first = peer.trust === 'new' ? `, first seen: key ${shortFingerprint(peer.fingerprint)}` : '';
+    model.addSystem(`${peer.name} joined${first}`, 'system', ROOM_ID);
+    if (peer.lookalikeOf !== undefined) {
+      model.addSystem(
+        `${peer.name} LOOKS LIKE ${peer.lookalikeOf}: a different name (and key) that reads alike. Check :whois ${peer.name} before trusting it.`,
+        'warning',
+        ROOM_ID,
+      );
+    }
+    changed();
+  });
+  client.on('leave', ({ name }) => {
+    model.setPeers(client.peers());
+    model.addSystem(`${name} left`, 'system', ROOM_ID);
+    if (model.conversations.has(dmId(name))) model.addSystem(`${name} left`, 'system', dmId(name));
+    changed();
+  });
+  client.on('message', (message) => {
+    model.addIncoming(message);
+    changed();
+  });
+  client.on('key-changed', ({ name, pinned, announced }) => {
+    model.setPeers(client.peers());
+    const text =
+      `${name}'s KEY CHANGED: first seen ${shortFingerprint(pinned)}, now ${shortFingerprint(announced)}. ` +
+      `This may be an impostor or a server swapping keys. Messages from ${name} are marked unverified and nothing is encrypted to ${name} ` +
+      `until you compare safety numbers (:verify ${name}) and confirm, or :trust ${name}.`;
+    model.addSystem(text, 'warning', ROOM_ID);
+    if (model.current !== ROOM_ID) model.addSystem(text, 'warning');
+    changed();
+  });
+  client.on('error', (error) => {
+    model.addSystem(error.message, 'error');
+    changed();
+  });
+  client.on('cluster', ({ state, message }) => {
+    model.clusterDegraded = state === 'degraded';
+    model.addSystem(message, state === 'degraded' ? 'warning' : 'system', ROOM_ID);
+    changed();
+  });
+  client.on('ack', (ack) => {
+    const lost = [...ack.missing, ...ack.unkeyed];
+    if (lost.length > 0) model.addSystem(`not delivered to ${lost.join(', ')} (offline or just joined)`, 'warning');
+    changed();
+  });
+  client.on('renamed', ({ wanted, got }) => {
+    model.selfName = got;
+    model.addSystem(`the name ${wanted} is taken on this server; you joined as ${got}`, 'warning', ROOM_ID);
+    changed();
+  });
+  let announcedOffline = false;
+  client.on('flushed', ({ count }) => {
+    model.markQueuedSent();
+    model.addSystem(`sent ${count} message${count === 1 ? '' : 's'} queued while offline`, 'system', ROOM_ID);
+    changed();
+  });
+  client.on('state', (state) => {
+    model.link = state;
+    // A new connection may land on another server of the cluster; its status comes fresh.
+    if (state.state !== 'online') model.clusterDegraded = false;
+    if (state.state === 'online') announcedOffline = false;
+    if (state.state === 'offline' && !announcedOffline) {
+      // Said once per outage; the status bar counts down the retries.
+      announcedOffline = true;
+      model.setPeers([]);
+      model.addSystem(`connection lost (${state.reason ?? 'unknown'}); reconnecting. Messages you send now are queued.`, 'warning', ROOM_ID);
+    }
+    if (state.state === 'stopped' && state.reason !== undefined) model.addSystem(`cannot join: ${state.reason}`, 'error', ROOM_ID);
+    changed();
+  });
+}

@@ -1,0 +1,40 @@
+// How the `:` commands the views share (src/client/command-runner.ts) show their results in the
+// TUI: as lines in the current conversation's log.
+import type { CommandOutput } from '../client/command-runner.js';
+import type { PeerView } from '../client/peer-directory.js';
+import { formatFingerprint, shortFingerprint } from '../core/fingerprint.js';
+import type { ChatViewModel } from './chat-view-model.js';
+
+export function commandOutputFor(model: ChatViewModel, peers: () => PeerView[], openHelp: () => void): CommandOutput {
+  return {
+    peers: (list) => {
+      const names = list.map((p) => `${p.name}${p.isSelf ? ' (you)' : ''}${p.trust === 'changed' ? ' [KEY CHANGED]' : p.verified ? ' [verified]' : ''}`);
+      model.addSystem(`online (${names.length}): ${names.join(', ')}`);
+    },
+    whois: (peer) => {
+      const state = peer.isSelf
+        ? 'this is you'
+        : peer.trust === 'changed'
+          ? 'KEY CHANGED since first seen'
+          : peer.verified
+            ? 'verified by you'
+            : 'not verified (trusted on first use)';
+      const seen = peer.firstSeen === undefined ? 'now' : `${new Date(peer.firstSeen).toISOString().replace('T', ' ').slice(0, 16)} UTC`;
+      const lookalike = peer.lookalikeOf === undefined ? '' : `\nLOOKS LIKE ${peer.lookalikeOf}, a different name: check the fingerprint`;
+      model.addSystem(`${peer.name}: ${state}; key first seen ${seen}\nfingerprint ${formatFingerprint(peer.fingerprint)}${lookalike}`);
+    },
+    safetyNumber: (name, number) =>
+      model.addSystem(
+        `safety number with ${name}:\n${number}\nCompare it with ${name} (read it aloud, or side by side). If it matches: :verify ${name} confirm`,
+      ),
+    verified: (peer) => {
+      model.setPeers(peers());
+      model.addSystem(`${peer.name} is now verified (fingerprint ${formatFingerprint(peer.fingerprint)})`);
+    },
+    trusted: (peer) => {
+      model.setPeers(peers());
+      model.addSystem(`accepted ${peer.name}'s current key (${shortFingerprint(peer.fingerprint)}), unverified`);
+    },
+    help: openHelp,
+  };
+}
