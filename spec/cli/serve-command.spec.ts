@@ -153,3 +153,14 @@ describe('tui-chat serve --cluster', () => {
     assert.match(proc.stderr, /cluster is unreachable \(cannot connect to nats:\/\/127\.0\.0\.1:\d+: connection refused\)/);
   });
 });
+
+describe('tui-chat serve --metrics', () => {
+  it('serves Prometheus metrics on 127.0.0.1 when given only a port, and only when asked', async (t) => {
+    const { server } = await startServeProcess(t, ['--metrics', '0']);
+    const match = await server.waitForLine(/^metrics on http:\/\/127\.0\.0\.1:(\d+)\/metrics$/);
+    const text = await (await fetch(`http://127.0.0.1:${match[1]}/metrics`)).text();
+    assert.match(text, /^tuichat_joins_total 0$/m);
+    const plain = await startServeProcess(t);
+    assert.ok(!plain.server.stdoutLines.some((line) => line.startsWith('metrics on')), 'off by default');
+  });
+});

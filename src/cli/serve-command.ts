@@ -14,6 +14,9 @@ import { formatFingerprint } from '../core/fingerprint.js';
 import { defaultServerDir } from '../client/config-paths.js';
 import { loadOrCreateServerCertificate } from '../server/server-certificate.js';
 import { CLUSTER_FLAGS, clusterOptionsFromFlags } from './cluster-flags.js';
+import { parseHostPort } from './address.js';
+import type { Server } from 'node:http';
+import type { ServerGauges } from '../server/metrics/server-metrics.js';
 
 const L = DEFAULT_SERVER_LIMITS;
 const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
@@ -68,6 +71,7 @@ export const SERVE_FLAGS = {
   },
   'max-streams': { kind: 'integer', value: 'N', min: 0, default: L.maxStreams, description: 'video streams at once (one ffmpeg each)' },
   ...CLUSTER_FLAGS,
+  metrics: { kind: 'string', value: 'HOST:PORT', description: 'serve Prometheus metrics at http://HOST:PORT/metrics (a PORT alone listens on 127.0.0.1); off by default' },
   'log-level': { kind: 'string', value: 'LEVEL', default: 'info', description: 'debug, info, warn or error' },
   'tls-dir': {
     kind: 'string',
@@ -114,7 +118,8 @@ export async function runServe(argv: readonly string[], io: CliIo): Promise<numb
     fingerprint = certificate.fingerprint;
   }
 
-  const server = new ChatServer({
+  const metrics = flags.metrics === undefined ? undefined : await prometheusMetrics(flags.metrics, () => server.gauges());
+  const server: ChatServer = new ChatServer({
     host: flags.host,
     port: flags.port,
     videosDir: flags.videos,
@@ -136,8 +141,13 @@ export async function runServe(argv: readonly string[], io: CliIo): Promise<numb
     ...(flags.ffmpeg === undefined ? {} : { ffmpegPath: flags.ffmpeg }),
     ...(tls === undefined ? {} : { tls }),
     ...(cluster === undefined ? {} : { cluster }),
+    ...(metrics === undefined ? {} : { metrics: metrics.sink }),
   });
   const address = await server.listen();
+  if (metrics !== undefined) {
+    const endpoint = await metrics.start();
+    io.stdout.write(`metrics on http://${endpoint.address}:${endpoint.port}/metrics\n`);
+  }
   if (server.clusterNodeId !== undefined) io.stdout.write(`cluster node ${server.clusterNodeId} on ${flags.cluster}\n`);
   const shown = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   io.stdout.write(`tui-chat listening on ${shown}:${address.port}${tls === undefined ? ' (PLAINTEXT, no TLS)' : ' (TLS)'}\n`);
@@ -154,6 +164,35 @@ export async function runServe(argv: readonly string[], io: CliIo): Promise<numb
   });
   logger.log('info', 'server.signal', { signal });
   await server.close('the server is shutting down');
+  await metrics?.stop();
   logger.log('info', 'server.stopped');
   return 0;
+}
+
+/**
+ * The Prometheus sink and its endpoint for --metrics HOST:PORT (or PORT, on 127.0.0.1); prom-client
+ * is loaded only here, so a server without --metrics never loads it.
+ */
+async function prometheusMetrics(where: string, gauges: () => ServerGauges) {
+  const { host, port } = /^\d+$/.test(where) ? { host: DEFAULT_HOST, port: Number(where) } : parseHostPort(where, 9464);
+  const [{ PrometheusMetrics }, { startMetricsEndpoint }] = await Promise.all([
+    import('../server/metrics/prometheus-metrics.js'),
+    import('../server/metrics/metrics-endpoint.js'),
+  ]);
+  const sink = new PrometheusMetrics(gauges);
+  let endpoint: Server | undefined;
+  return {
+    sink,
+    start: async () => {
+      const started = await startMetricsEndpoint(host, port, sink);
+      endpoint = started.server;
+      return started.address;
+    },
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (endpoint === undefined) return resolve();
+        endpoint.closeAllConnections();
+        endpoint.close(() => resolve());
+      }),
+  };
 }

@@ -11,6 +11,7 @@ import { shortFingerprint } from '../core/fingerprint.js';
 import { ClientConnection, type ConnectionHost, type VideoRequest } from './client-connection.js';
 import { type JoinedPeer, MessageRouter } from './message-router.js';
 import { ConnectionGate } from './connection-gate.js';
+import { type ServerGauges, type ServerMetrics, noMetrics } from './metrics/server-metrics.js';
 import { VideoService } from './video/video-service.js';
 import { DEFAULT_SERVER_LIMITS, type ServerLimits } from './server-limits.js';
 import type { ClusterOptions } from './cluster/cluster-options.js';
@@ -36,6 +37,8 @@ export interface ChatServerOptions {
   readonly tls?: { readonly keyPem: string; readonly certPem: string };
   /** Join a cluster of nodes over a broker (docs/SCALING.md). Without it the server stands alone. */
   readonly cluster?: ClusterOptions;
+  /** Where the server counts what operators watch (serve --metrics); default: counts nothing. */
+  readonly metrics?: ServerMetrics;
 }
 
 export { DEFAULT_HOST, DEFAULT_PORT };
@@ -55,7 +58,8 @@ export class ChatServer implements ConnectionHost, ClusterHost {
   /** Counts sockets from accept to close, TLS handshakes included, against the connection limits. */
   private readonly gate = new ConnectionGate(() => this.limits);
   private readonly registry = new PeerRegistry<JoinedPeer>();
-  private readonly router = new MessageRouter(this.registry, () => this.cluster);
+  readonly metrics: ServerMetrics;
+  private readonly router: MessageRouter;
   private closing = false;
   readonly videos: VideoService;
   private readonly clusterOptions: ClusterOptions | undefined;
@@ -70,6 +74,8 @@ export class ChatServer implements ConnectionHost, ClusterHost {
     this.port = options.port ?? DEFAULT_PORT;
     this.limits = { ...DEFAULT_SERVER_LIMITS, ...options.limits };
     this.logger = options.logger ?? silentLogger;
+    this.metrics = options.metrics ?? noMetrics;
+    this.router = new MessageRouter(this.registry, () => this.cluster, this.metrics);
     this.videosDir = options.videosDir ?? 'videos';
     this.isTls = options.tls !== undefined;
     this.server =
@@ -135,6 +141,19 @@ export class ChatServer implements ConnectionHost, ClusterHost {
   /** Sockets open right now, in any state: joined, joining, or still in the TLS handshake. */
   get connectionCount(): number {
     return this.gate.count;
+  }
+
+  /** What a metrics scrape reads at that moment. */
+  gauges(): ServerGauges {
+    const joined = this.registry.size;
+    return {
+      connectionsHandshaking: Math.max(0, this.gate.count - joined),
+      connectionsJoined: joined,
+      maxClients: this.limits.maxClients,
+      videoStreams: this.videos.activeStreams,
+      ffmpegProcesses: this.videos.ffmpegProcesses,
+      cluster: this.cluster === undefined ? undefined : { up: this.cluster.isUp, nodes: this.cluster.nodeCount },
+    };
   }
 
   /** Bytes waiting to go out per joined client: what a slow reader costs the server right now. */
@@ -223,6 +242,7 @@ export class ChatServer implements ConnectionHost, ClusterHost {
     };
     this.registry.add(record);
     this.skeletons.set(nameSkeleton(peer.name), peer.name);
+    this.metrics.joined();
     this.logger.log('info', 'client.joined', {
       name: peer.name,
       fingerprint: shortFingerprint(peer.key.fingerprint),
@@ -345,6 +365,7 @@ export class ChatServer implements ConnectionHost, ClusterHost {
     }
     const refusal = this.gate.enter(socket);
     if (refusal !== undefined) {
+      this.metrics.refused(refusal.code === ErrorCode.SERVER_FULL ? 'max_clients' : 'max_clients_per_address');
       this.logger.log('warn', refusal.code === ErrorCode.SERVER_FULL ? 'client.refused_full' : 'client.refused_address', {
         addr: `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`,
         max: refusal.code === ErrorCode.SERVER_FULL ? this.limits.maxClients : this.limits.maxClientsPerAddress,

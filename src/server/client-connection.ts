@@ -21,11 +21,13 @@ export type VideoRequest = Extract<ClientMessage, { type: 'list-videos' | 'poste
 import { OutboundQueue } from './outbound-queue.js';
 import { TokenBucket } from './token-bucket.js';
 import type { ServerLimits } from './server-limits.js';
+import type { ServerMetrics } from './metrics/server-metrics.js';
 
 /** What a connection needs from the server around it. */
 export interface ConnectionHost {
   readonly limits: ServerLimits;
   readonly logger: Logger;
+  readonly metrics: ServerMetrics;
   /** Throws InvalidNameError / NameTakenError. */
   checkNameAvailable(name: string): void;
   /**
@@ -138,17 +140,21 @@ export class ClientConnection {
   /** A video frame: latest wins when the client is behind. Returns frames replaced (0 or 1). */
   sendMedia(frame: Buffer): number {
     if (!this.isOpen) return 1;
+    this.host.metrics.bytesOut(frame.length);
     return this.outbound.sendMedia(frame);
   }
 
   /** Sends an already-encoded frame (the server encodes a broadcast once for everyone). */
   sendFrame(frame: Buffer): boolean {
     if (!this.isOpen) return false;
-    return this.outbound.send(frame);
+    const sent = this.outbound.send(frame);
+    if (sent) this.host.metrics.bytesOut(frame.length);
+    return sent;
   }
 
   /** Sends the error and, when fatal, closes this connection. */
   reject(error: ChatError, fatal: boolean, ref?: string): void {
+    if (this.state !== 'joined' && this.isOpen) this.host.metrics.joinFailed(error.code);
     this.send({ type: 'error', code: error.code, message: error.message, fatal, ...(ref === undefined ? {} : { ref }) });
     if (fatal) this.close(error.code);
   }
@@ -173,6 +179,7 @@ export class ClientConnection {
 
   private onData(chunk: Buffer): void {
     if (!this.isOpen) return;
+    this.host.metrics.bytesIn(chunk.length);
     this.armIdleTimer();
     try {
       for (const frame of this.decoder.push(chunk)) this.backlog.push(frame);
@@ -215,6 +222,7 @@ export class ClientConnection {
 
   private throttle(waitMs: number): void {
     if (this.throttleTimer !== undefined) return;
+    this.host.metrics.throttled();
     if (this.throttledCount++ === 0) {
       this.host.logger.log('info', 'client.throttled', { addr: this.remoteAddress, name: this.joined?.name ?? null, waitMs });
     }
@@ -392,6 +400,7 @@ export class ClientConnection {
 
   private onSlowReader(pendingBytes: number): void {
     // It is not reading, so an error frame would never arrive: drop it and free its buffers now.
+    this.host.metrics.slowReaderDropped();
     this.host.logger.log('warn', 'client.slow_reader', { addr: this.remoteAddress, name: this.joined?.name ?? null, pendingBytes });
     this.destroy(ErrorCode.SLOW_READER);
   }

@@ -11,6 +11,7 @@ import type { ClientConnection } from './client-connection.js';
 import type { UndeliveredNotice } from './cluster/cluster-bus.js';
 import type { ClusterLink } from './cluster/cluster-link.js';
 import type { DirectRelay, RoomRelay } from './cluster/cluster-wire.js';
+import { type ServerMetrics, noMetrics } from './metrics/server-metrics.js';
 
 /** A member of this node: what the registry holds for each joined connection. */
 export interface JoinedPeer extends PeerRecord {
@@ -24,6 +25,7 @@ export class MessageRouter {
     private readonly members: PeerRegistry<JoinedPeer>,
     /** The cluster link, once joined; undefined for a lone server. */
     private readonly cluster: () => ClusterLink | undefined,
+    private readonly metrics: ServerMetrics = noMetrics,
   ) {}
 
   route(sender: ClientConnection, message: SendMessage): void {
@@ -51,12 +53,14 @@ export class MessageRouter {
         missing.push(name);
       }
     }
+    this.metrics.delivered('room', delivered);
     if (remoteKeys.size > 0) {
       // Counted as delivered once handed to the broker. Each node answers for its recipients; one
       // it no longer had, or a node that does not answer, reaches the sender as an error naming
       // them (undelivered() below).
       const notSent = this.cluster()!.relayRoom(from, envelope, remoteKeys);
       delivered += remoteKeys.size - notSent.length;
+      this.metrics.delivered('relayed_out', remoteKeys.size - notSent.length);
       missing.push(...notSent);
     }
     // Every room message walks the whole membership here: read the records as they are rather than
@@ -87,6 +91,7 @@ export class MessageRouter {
     }
     if (recipient !== undefined) {
       const delivered = recipient.connection.sendFrame(frameFor(key)) ? 1 : 0;
+      this.metrics.delivered('dm', delivered);
       sender.send({ type: 'ack', id: envelope.id, delivered, missing: delivered ? [] : [name], unkeyed: [] });
       return;
     }
@@ -97,6 +102,7 @@ export class MessageRouter {
           case 'delivered':
           case 'not-delivered': {
             const delivered = handOff === 'delivered' ? 1 : 0;
+            this.metrics.delivered('relayed_out', delivered);
             sender.send({ type: 'ack', id: envelope.id, delivered, missing: delivered ? [] : [name], unkeyed: [] });
             return;
           }
@@ -114,14 +120,18 @@ export class MessageRouter {
 
   deliverRoom(relay: RoomRelay, recipients: Readonly<Record<string, string>>): string[] {
     const frameFor = deliveryFrames(relay.from, null, relay.envelope);
-    return Object.entries(recipients)
+    const missed = Object.entries(recipients)
       .filter(([name, key]) => this.members.get(name)?.connection.sendFrame(frameFor(key)) !== true)
       .map(([name]) => name);
+    this.metrics.delivered('relayed_in', Object.keys(recipients).length - missed.length);
+    return missed;
   }
 
   deliverDirect(relay: DirectRelay): boolean {
     const recipient = this.members.get(relay.to);
-    return recipient?.connection.sendFrame(deliveryFrames(relay.from, recipient.name, relay.envelope)(relay.key)) === true;
+    const delivered = recipient?.connection.sendFrame(deliveryFrames(relay.from, recipient.name, relay.envelope)(relay.key)) === true;
+    if (delivered) this.metrics.delivered('relayed_in');
+    return delivered;
   }
 
   undelivered(notice: UndeliveredNotice): void {

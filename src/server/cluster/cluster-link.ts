@@ -70,6 +70,16 @@ export class ClusterLink {
     return this.bus.nodeId;
   }
 
+  /** True while the broker link is up. */
+  get isUp(): boolean {
+    return this.bus.isUp;
+  }
+
+  /** Nodes this one knows of, itself included. */
+  get nodeCount(): number {
+    return this.nodes.size + 1;
+  }
+
   async start(): Promise<void> {
     await this.bus.start({
       linkChanged: (up) => this.onLinkChanged(up),
