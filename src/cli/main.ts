@@ -23,6 +23,7 @@ const COMMANDS: Readonly<Record<string, CommandEntry>> = {
     load: async () => (await import('./connect-command.js')).command,
   },
   keys: { summary: 'Show, export, rotate or passphrase-protect your identity key.', load: async () => (await import('./keys-command.js')).command },
+  top: { summary: 'A live dashboard of a running server, from its metrics (serve --metrics).', load: async () => (await import('./top-command.js')).command },
 };
 
 export function version(): string {

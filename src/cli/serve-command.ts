@@ -71,7 +71,11 @@ export const SERVE_FLAGS = {
   },
   'max-streams': { kind: 'integer', value: 'N', min: 0, default: L.maxStreams, description: 'video streams at once (one ffmpeg each)' },
   ...CLUSTER_FLAGS,
-  metrics: { kind: 'string', value: 'HOST:PORT', description: 'serve Prometheus metrics at http://HOST:PORT/metrics (a PORT alone listens on 127.0.0.1); off by default' },
+  metrics: {
+    kind: 'string',
+    value: 'HOST:PORT',
+    description: 'serve Prometheus metrics at http://HOST:PORT/metrics (a PORT alone listens on 127.0.0.1); off by default',
+  },
   'log-level': { kind: 'string', value: 'LEVEL', default: 'info', description: 'debug, info, warn or error' },
   'tls-dir': {
     kind: 'string',

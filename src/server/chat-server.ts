@@ -152,7 +152,7 @@ export class ChatServer implements ConnectionHost, ClusterHost {
       maxClients: this.limits.maxClients,
       videoStreams: this.videos.activeStreams,
       ffmpegProcesses: this.videos.ffmpegProcesses,
-      cluster: this.cluster === undefined ? undefined : { up: this.cluster.isUp, nodes: this.cluster.nodeCount },
+      cluster: this.cluster === undefined ? undefined : { name: this.clusterOptions!.name, up: this.cluster.isUp, nodes: this.cluster.nodeCount },
     };
   }
 

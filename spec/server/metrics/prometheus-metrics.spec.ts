@@ -64,11 +64,19 @@ describe('Prometheus metrics', () => {
     assert.ok(value(after, 'process_resident_memory_bytes')! > 0, 'process memory');
     assert.ok(after.includes('nodejs_eventloop_lag_seconds'), 'event-loop lag');
     assert.doesNotMatch(after, /alice|bob/, 'no user name in any label');
+    assert.doesNotMatch(after, /^tuichat_cluster_up/m, 'a lone server exports no cluster state');
     for (const client of [alice, bob, third, fourth]) client.close();
   });
 
   it('answers only GET /metrics', async (t) => {
-    const metrics = new PrometheusMetrics(() => ({ connectionsHandshaking: 0, connectionsJoined: 0, maxClients: 1, videoStreams: 0, ffmpegProcesses: 0, cluster: undefined }));
+    const metrics = new PrometheusMetrics(() => ({
+      connectionsHandshaking: 0,
+      connectionsJoined: 0,
+      maxClients: 1,
+      videoStreams: 0,
+      ffmpegProcesses: 0,
+      cluster: undefined,
+    }));
     const { server: http, address } = await startMetricsEndpoint('127.0.0.1', 0, metrics);
     t.after(() => {
       http.closeAllConnections();

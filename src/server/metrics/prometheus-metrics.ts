@@ -20,7 +20,12 @@ export class PrometheusMetrics implements ServerMetrics {
     // Process memory, CPU, file descriptors and event-loop lag, as every Node exporter has them.
     collectDefaultMetrics({ register: this.registry });
     this.joins = new Counter({ name: 'tuichat_joins_total', help: 'Clients that completed a join.', registers });
-    this.joinFailures = new Counter({ name: 'tuichat_join_failures_total', help: 'Joins refused or failed, by error code.', labelNames: ['reason'], registers });
+    this.joinFailures = new Counter({
+      name: 'tuichat_join_failures_total',
+      help: 'Joins refused or failed, by error code.',
+      labelNames: ['reason'],
+      registers,
+    });
     this.deliveries = new Counter({
       name: 'tuichat_deliveries_total',
       help: 'Envelopes handed to a recipient connection (room, dm), or relayed from (relayed_in) or to (relayed_out) another node.',
@@ -43,25 +48,52 @@ export class PrometheusMetrics implements ServerMetrics {
         this.set({ state: 'joined' }, now.connectionsJoined);
       },
     });
-    new Gauge({ name: 'tuichat_max_clients', help: 'The --max-clients limit.', registers, collect() { this.set(gauges().maxClients); } });
-    new Gauge({ name: 'tuichat_video_streams', help: 'Video streams running.', registers, collect() { this.set(gauges().videoStreams); } });
-    new Gauge({ name: 'tuichat_ffmpeg_processes', help: 'ffmpeg processes running (streams and posters).', registers, collect() { this.set(gauges().ffmpegProcesses); } });
+    new Gauge({
+      name: 'tuichat_max_clients',
+      help: 'The --max-clients limit.',
+      registers,
+      collect() {
+        this.set(gauges().maxClients);
+      },
+    });
+    new Gauge({
+      name: 'tuichat_video_streams',
+      help: 'Video streams running.',
+      registers,
+      collect() {
+        this.set(gauges().videoStreams);
+      },
+    });
+    new Gauge({
+      name: 'tuichat_ffmpeg_processes',
+      help: 'ffmpeg processes running (streams and posters).',
+      registers,
+      collect() {
+        this.set(gauges().ffmpegProcesses);
+      },
+    });
+    // Labelled by the cluster's name (--cluster-name, one value per server), so that a server
+    // standing alone exports no sample at all rather than a misleading 0.
     new Gauge({
       name: 'tuichat_cluster_up',
       help: '1 while a clustered server has its broker link, 0 while cut off; absent when standing alone.',
+      labelNames: ['cluster'],
       registers,
       collect() {
         const cluster = gauges().cluster;
-        if (cluster !== undefined) this.set(cluster.up ? 1 : 0);
+        this.reset();
+        if (cluster !== undefined) this.set({ cluster: cluster.name }, cluster.up ? 1 : 0);
       },
     });
     new Gauge({
       name: 'tuichat_cluster_nodes',
       help: 'Nodes of the cluster this server sees, itself included.',
+      labelNames: ['cluster'],
       registers,
       collect() {
         const cluster = gauges().cluster;
-        if (cluster !== undefined) this.set(cluster.nodes);
+        this.reset();
+        if (cluster !== undefined) this.set({ cluster: cluster.name }, cluster.nodes);
       },
     });
   }

@@ -36,5 +36,5 @@ export interface ServerGauges {
   readonly videoStreams: number;
   readonly ffmpegProcesses: number;
   /** undefined when the server stands alone. */
-  readonly cluster: { readonly up: boolean; readonly nodes: number } | undefined;
+  readonly cluster: { readonly name: string; readonly up: boolean; readonly nodes: number } | undefined;
 }
