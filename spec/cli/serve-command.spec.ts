@@ -11,6 +11,7 @@ import { writeLoopbackCertificate } from '../helpers/broker-certificate.js';
 import { NatsBroker, freePort } from '../helpers/nats-broker.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 import { RawClient } from '../helpers/raw-client.js';
+import { waitUntil } from '../helpers/events.js';
 
 const HEARTBEAT_MS = 250;
 const LEASE_MS = 1500;
@@ -162,5 +163,32 @@ describe('tui-chat serve --metrics', () => {
     assert.match(text, /^tuichat_joins_total 0$/m);
     const plain = await startServeProcess(t);
     assert.ok(!plain.server.stdoutLines.some((line) => line.startsWith('metrics on')), 'off by default');
+  });
+});
+
+describe('tui-chat serve --config', () => {
+  it('takes its options from the file, lets flags win, and re-reads it on SIGHUP without dropping anyone', async (t) => {
+    const dir = makeTempDir(t);
+    const config = join(dir, 'serve.toml');
+    writeFileSync(config, 'max-clients = 5\nmax-streams = 2\n');
+    const { server, port } = await startServeProcess(t, ['--config', config, '--max-streams', '3', '--metrics', '0']);
+    const metricsPort = (await server.waitForLine(/^metrics on http:\/\/127\.0\.0\.1:(\d+)\/metrics$/))[1];
+    const gauge = async (name: string) =>
+      Number(
+        /^(\S+) (\S+)$/m.exec(
+          (await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text()).split('\n').find((l) => l.startsWith(`${name} `)) ?? '',
+        )?.[2],
+      );
+    assert.equal(await gauge('tuichat_max_clients'), 5, 'from the file');
+
+    const identity = await writeTestIdentity(dir, 0);
+    const client = CliProcess.spawn(t, ['connect', `127.0.0.1:${port}`, '--json', '--name', 'alice', '--identity', identity, '--known-peers', `${dir}/k.json`]);
+    await client.waitForEvent((e) => e['type'] === 'ready', 'alice to join');
+    writeFileSync(config, 'max-clients = 9\n');
+    server.child.kill('SIGHUP');
+    await waitUntil(() => /server\.reloaded maxClients=9 maxStreams=3/.test(server.stderr), 'the reload, with the flag still winning');
+    assert.equal(await gauge('tuichat_max_clients'), 9);
+    client.writeLine(':peers');
+    await client.waitForEvent((e) => e['type'] === 'peers', 'alice, still connected, to answer');
   });
 });

@@ -8,6 +8,8 @@ export interface CliIo {
   readonly env: NodeJS.ProcessEnv;
   /** Calls handler on SIGINT or SIGTERM; returns a function that removes it. */
   onShutdownSignal(handler: (signal: string) => void): () => void;
+  /** Calls handler on SIGHUP (reload the configuration); returns a function that removes it. */
+  onReloadSignal(handler: () => void): () => void;
 }
 
 export function processIo(): CliIo {
@@ -23,6 +25,10 @@ export function processIo(): CliIo {
         process.off('SIGINT', handler);
         process.off('SIGTERM', handler);
       };
+    },
+    onReloadSignal(handler) {
+      process.on('SIGHUP', handler);
+      return () => process.off('SIGHUP', handler);
     },
   };
 }

@@ -3,10 +3,11 @@ import { ChatError } from '../core/errors.js';
 import { type LogLevel, createLineLogger } from '../core/logger.js';
 import { ChatServer } from '../server/chat-server.js';
 import { DEFAULT_HOST, DEFAULT_PORT } from '../core/network-defaults.js';
-import { DEFAULT_SERVER_LIMITS } from '../server/server-limits.js';
+import { DEFAULT_SERVER_LIMITS, type ServerLimits } from '../server/server-limits.js';
 import { MAX_FRAME_BYTES_CEILING } from '../core/frame-types.js';
 import { resolveFfmpeg } from '../server/video/ffmpeg-path.js';
-import { type FlagTable, parseFlags } from './arg-parser.js';
+import { type FlagTable, type FlagValues, parseFlags } from './arg-parser.js';
+import { flagsFromConfigFile } from './config-file.js';
 import type { CliCommand } from './cli-command.js';
 import type { CliIo } from './cli-io.js';
 import { UsageError } from '../core/errors.js';
@@ -71,6 +72,11 @@ export const SERVE_FLAGS = {
   },
   'max-streams': { kind: 'integer', value: 'N', min: 0, default: L.maxStreams, description: 'video streams at once (one ffmpeg each)' },
   ...CLUSTER_FLAGS,
+  config: {
+    kind: 'string',
+    value: 'FILE',
+    description: 'read these options from FILE (JSON, or TOML if it ends .toml; keys are the flag names); flags given here win; re-read on SIGHUP',
+  },
   metrics: {
     kind: 'string',
     value: 'HOST:PORT',
@@ -90,7 +96,7 @@ export const SERVE_FLAGS = {
 export const command: CliCommand = { synopsis: 'tui-chat serve [options]', flags: SERVE_FLAGS, run: runServe };
 
 export async function runServe(argv: readonly string[], io: CliIo): Promise<number> {
-  const { flags, positionals } = parseFlags(argv, SERVE_FLAGS);
+  const { flags, positionals } = await resolveFlags(argv);
   if (positionals.length > 0) throw new UsageError(`serve takes no arguments (got "${positionals[0]}")`);
   const level = LOG_LEVELS.find((known) => known === flags['log-level']);
   if (level === undefined) throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(', ')}`);
@@ -128,20 +134,7 @@ export async function runServe(argv: readonly string[], io: CliIo): Promise<numb
     port: flags.port,
     videosDir: flags.videos,
     logger,
-    limits: {
-      maxControlFrameBytes: flags['max-frame-bytes'],
-      maxMediaFrameBytes: flags['max-media-frame-bytes'],
-      handshakeTimeoutMs: flags['handshake-timeout-ms'],
-      maxQueueBytes: flags['max-queue-bytes'],
-      maxClients: flags['max-clients'],
-      maxStreams: flags['max-streams'],
-      maxClientsPerAddress: flags['max-clients-per-address'],
-      messagesPerSecond: flags['rate-messages'],
-      messageBurst: flags['rate-burst'],
-      bytesPerSecond: flags['rate-bytes'],
-      byteBurst: flags['rate-burst-bytes'],
-      idleTimeoutMs: flags['idle-timeout-ms'],
-    },
+    limits: limitsFrom(flags),
     ...(flags.ffmpeg === undefined ? {} : { ffmpegPath: flags.ffmpeg }),
     ...(tls === undefined ? {} : { tls }),
     ...(cluster === undefined ? {} : { cluster }),
@@ -160,6 +153,17 @@ export async function runServe(argv: readonly string[], io: CliIo): Promise<numb
     io.stdout.write(`certificate fingerprint ${formatFingerprint(fingerprint)}\n`);
   }
 
+  // SIGHUP: read the config file and flags again and apply what can change without a restart.
+  const stopReloading = io.onReloadSignal(() => {
+    void resolveFlags(argv).then(
+      ({ flags: next }) => {
+        const needRestart = RESTART_ONLY.filter((key) => String(next[key]) !== String(flags[key]));
+        if (needRestart.length > 0) logger.log('warn', 'server.reload_needs_restart', { changed: needRestart.join(',') });
+        server.reload({ limits: limitsFrom(next), videosDir: next.videos });
+      },
+      (error: unknown) => logger.log('warn', 'server.reload_failed', { reason: error instanceof Error ? error.message.slice(0, 200) : 'unknown' }),
+    );
+  });
   const signal = await new Promise<string>((resolve) => {
     const remove = io.onShutdownSignal((name) => {
       remove();
@@ -167,6 +171,7 @@ export async function runServe(argv: readonly string[], io: CliIo): Promise<numb
     });
   });
   logger.log('info', 'server.signal', { signal });
+  stopReloading();
   await server.close('the server is shutting down');
   await metrics?.stop();
   logger.log('info', 'server.stopped');
@@ -198,5 +203,35 @@ async function prometheusMetrics(where: string, gauges: () => ServerGauges) {
         endpoint.closeAllConnections();
         endpoint.close(() => resolve());
       }),
+  };
+}
+
+type ServeFlags = FlagValues<typeof SERVE_FLAGS>;
+
+/** Options a SIGHUP cannot change: the address, TLS, clustering and metrics need a restart. */
+const RESTART_ONLY = ['host', 'port', 'tls-dir', 'plaintext', 'cluster', 'cluster-name', 'metrics', 'log-level', 'ffmpeg'] as const;
+
+/** The command line's flags over those of --config FILE, if any. */
+async function resolveFlags(argv: readonly string[]): Promise<{ flags: ServeFlags; positionals: readonly string[] }> {
+  const first = parseFlags(argv, SERVE_FLAGS);
+  if (first.flags.config === undefined) return first;
+  const fromFile = await flagsFromConfigFile(first.flags.config, SERVE_FLAGS);
+  return parseFlags([...fromFile, ...argv], SERVE_FLAGS);
+}
+
+function limitsFrom(flags: ServeFlags): ServerLimits {
+  return {
+    maxControlFrameBytes: flags['max-frame-bytes'],
+    maxMediaFrameBytes: flags['max-media-frame-bytes'],
+    handshakeTimeoutMs: flags['handshake-timeout-ms'],
+    maxQueueBytes: flags['max-queue-bytes'],
+    maxClients: flags['max-clients'],
+    maxStreams: flags['max-streams'],
+    maxClientsPerAddress: flags['max-clients-per-address'],
+    messagesPerSecond: flags['rate-messages'],
+    messageBurst: flags['rate-burst'],
+    bytesPerSecond: flags['rate-bytes'],
+    byteBurst: flags['rate-burst-bytes'],
+    idleTimeoutMs: flags['idle-timeout-ms'],
   };
 }

@@ -47,7 +47,7 @@ export { DEFAULT_HOST, DEFAULT_PORT };
 const SHUTDOWN_GRACE_MS = 2000;
 
 export class ChatServer implements ConnectionHost, ClusterHost {
-  readonly limits: ServerLimits;
+  private currentLimits: ServerLimits;
   readonly logger: Logger;
   readonly videosDir: string;
   private readonly host: string;
@@ -72,7 +72,7 @@ export class ChatServer implements ConnectionHost, ClusterHost {
   constructor(options: ChatServerOptions = {}) {
     this.host = options.host ?? DEFAULT_HOST;
     this.port = options.port ?? DEFAULT_PORT;
-    this.limits = { ...DEFAULT_SERVER_LIMITS, ...options.limits };
+    this.currentLimits = { ...DEFAULT_SERVER_LIMITS, ...options.limits };
     this.logger = options.logger ?? silentLogger;
     this.metrics = options.metrics ?? noMetrics;
     this.router = new MessageRouter(this.registry, () => this.cluster, this.metrics);
@@ -122,6 +122,27 @@ export class ChatServer implements ConnectionHost, ClusterHost {
         resolve(address);
       });
     });
+  }
+
+  /** The limits in force (reload() replaces them; a connection reads them when it needs one). */
+  get limits(): ServerLimits {
+    return this.currentLimits;
+  }
+
+  /**
+   * SIGHUP: new limits and videos folder, without dropping anyone. Connection counts and frame
+   * sizes apply at once; a connection's flood-control rates and handshake timeout are fixed when
+   * it connects, so the new ones apply to connections made after. The TLS handshake timeout, the
+   * address and clustering need a restart.
+   */
+  reload(changes: { readonly limits?: Partial<ServerLimits>; readonly videosDir?: string }): void {
+    this.currentLimits = { ...this.currentLimits, ...changes.limits };
+    this.videos.reconfigure({
+      maxStreams: this.currentLimits.maxStreams,
+      maxMediaFrameBytes: this.currentLimits.maxMediaFrameBytes,
+      ...(changes.videosDir === undefined ? {} : { videosDir: changes.videosDir }),
+    });
+    this.logger.log('info', 'server.reloaded', { maxClients: this.currentLimits.maxClients, maxStreams: this.currentLimits.maxStreams });
   }
 
   get address(): AddressInfo {

@@ -38,7 +38,10 @@ export class VideoService {
   /** Posters share the --max-streams ffmpeg budget with the streams. */
   private readonly posters: PosterQueue;
 
-  constructor(private readonly options: VideoServiceOptions) {
+  private options: VideoServiceOptions;
+
+  constructor(options: VideoServiceOptions) {
+    this.options = options;
     this.posters = new PosterQueue({ ...DEFAULT_POSTER_QUEUE, hasFfmpegPlace: () => this.ffmpegProcesses < this.options.maxStreams });
   }
 
@@ -49,6 +52,16 @@ export class VideoService {
   /** Posters made by ffmpeg since start (cached and shared ones are not counted). */
   get postersMade(): number {
     return this.posters.madeCount;
+  }
+
+  /**
+   * New limits or a new videos folder (SIGHUP). Running streams go on; a new folder is read from
+   * the next listing or :play on.
+   */
+  reconfigure(changes: Partial<Pick<VideoServiceOptions, 'videosDir' | 'maxStreams' | 'maxMediaFrameBytes'>>): void {
+    if (changes.videosDir !== undefined && changes.videosDir !== this.options.videosDir) this.library = undefined;
+    this.options = { ...this.options, ...changes };
+    this.posters.wake();
   }
 
   /** ffmpeg processes this service runs right now: one per stream, one per poster being made. */
