@@ -23,6 +23,10 @@ const COMMANDS: Readonly<Record<string, CommandEntry>> = {
     load: async () => (await import('./connect-command.js')).command,
   },
   keys: { summary: 'Show, export, rotate or passphrase-protect your identity key.', load: async () => (await import('./keys-command.js')).command },
+  doctor: {
+    summary: 'Check what commonly goes wrong (ffmpeg, the terminal, key files, pins, the broker, a server) and say how to fix it.',
+    load: async () => (await import('./doctor-command.js')).command,
+  },
   top: { summary: 'A live dashboard of a running server, from its metrics (serve --metrics).', load: async () => (await import('./top-command.js')).command },
 };
 
