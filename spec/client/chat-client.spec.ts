@@ -78,3 +78,52 @@ describe('ChatClient', () => {
     assert.throws(() => client.sendRoom('3'), /already waiting/);
   });
 });
+
+describe('ChatClient across a server restart', () => {
+  it('closes fast once clients hang up on the shutdown notice, queues what is typed meanwhile, and sends it once back', async (t) => {
+    const server = new ChatServer({ port: 0, shutdownDrainMs: 5000 });
+    const { port } = await server.listen();
+    const alice = startClient(t, port, 'alice', ids[0]!);
+    const bob = startClient(t, port, 'bob', ids[1]!);
+    await waitUntil(() => alice.client.state === 'online' && bob.client.state === 'online' && alice.client.peers().length === 2, 'both online');
+    for (let i = 0; i < 20; i++) alice.client.sendRoom(`before ${i}`);
+    await waitUntil(() => bob.messages.length === 20, 'bob to have every message alice sent');
+    const started = Date.now();
+    // Both clients hang up on the notice, so the drain ends well before its 5 s.
+    await server.close('restarting');
+    assert.ok(Date.now() - started < 4000, `closed in ${Date.now() - started} ms`);
+    assert.ok(alice.client.state !== 'online');
+    assert.equal(alice.client.sendRoom('while away').status, 'queued');
+    await waitUntil(() => bob.messages.length === 20, 'bob to have every message alice sent before the notice');
+
+    const flushed: number[] = [];
+    alice.client.on('flushed', ({ count }) => flushed.push(count));
+    const again = new ChatServer({ port });
+    await again.listen();
+    t.after(() => again.close());
+    // Handed to the new connection once alice is back. (Whether bob gets it depends on who comes
+    // back first until the server stores messages for people not online: the durable-messaging work.)
+    await waitUntil(() => flushed.length > 0, 'the queued message to be sent after the restart', 15_000);
+    assert.deepEqual(flushed, [1]);
+    assert.equal(bob.messages.filter((m) => m.text.startsWith('before')).length, 20, 'nothing sent before the notice was delivered twice');
+  });
+
+  it('tries the next server of the cluster when one is down', async (t) => {
+    const up = await startServer(t);
+    const down = new ChatServer({ port: 0 });
+    const { port: downPort } = await down.listen();
+    await down.close();
+    const client = new ChatClient({
+      host: '127.0.0.1',
+      port: downPort,
+      alternates: [{ host: '127.0.0.1', port: up.address.port }],
+      name: 'carol',
+      identity: ids[2]!,
+      backoff: { initialMs: 20, maxMs: 50 },
+    });
+    client.start();
+    t.after(() => client.stop());
+    await waitUntil(() => client.state === 'online', 'carol online on the other server');
+    assert.deepEqual(up.peerNames, ['carol']);
+  });
+});

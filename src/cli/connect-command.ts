@@ -14,7 +14,7 @@ import { UsageError } from '../core/errors.js';
 import { formatFingerprint } from '../core/fingerprint.js';
 import { NAME_RULE, isValidName } from '../core/names.js';
 import { DEFAULT_PORT } from '../core/network-defaults.js';
-import { parseHostPort } from './address.js';
+import { type HostPort, parseHostPort } from './address.js';
 import { type FlagTable, type FlagValues, parseFlags } from './arg-parser.js';
 import type { CliCommand } from './cli-command.js';
 import { passphraseSource } from './passphrase.js';
@@ -48,12 +48,13 @@ export const CONNECT_FLAGS = {
 
 type ConnectFlags = FlagValues<typeof CONNECT_FLAGS>;
 
-export const command: CliCommand = { synopsis: 'tui-chat connect HOST[:PORT] [options]', flags: CONNECT_FLAGS, run: runConnect };
+export const command: CliCommand = { synopsis: 'tui-chat connect HOST[:PORT][,HOST[:PORT]...] [options]', flags: CONNECT_FLAGS, run: runConnect };
 
 export async function runConnect(argv: readonly string[], io: CliIo): Promise<number> {
   const { flags, positionals } = parseFlags(argv, CONNECT_FLAGS);
-  if (positionals.length !== 1) throw new UsageError('connect needs exactly one HOST:PORT');
-  const { host, port } = parseHostPort(positionals[0]!, DEFAULT_PORT);
+  if (positionals.length !== 1) throw new UsageError('connect needs exactly one HOST:PORT (or several of one cluster, comma-separated)');
+  // HOST:PORT,HOST:PORT...: the nodes of one cluster, tried in turn when a connection is lost.
+  const [{ host, port }, ...alternates] = positionals[0]!.split(',').map((part) => parseHostPort(part.trim(), DEFAULT_PORT)) as [HostPort, ...HostPort[]];
   const name = flags.name === '$USER' ? (io.env['USER'] ?? 'user') : flags.name;
   if (!isValidName(name)) throw new UsageError(`"${name}" is not a valid name: use ${NAME_RULE}`);
   const player = flags.player;
@@ -82,7 +83,7 @@ export async function runConnect(argv: readonly string[], io: CliIo): Promise<nu
   }
   // Loaded only here: blessed must never be imported by the daemon or the line mode.
   const { runTui } = await import('../tui/tui-app.js');
-  const client = new ChatClient({ host, port, name, identity: loaded.identity, knownPeers, openStream });
+  const client = new ChatClient({ host, port, alternates, name, identity: loaded.identity, knownPeers, openStream });
   return runTui({
     client,
     serverLabel: `${host}:${port}`,

@@ -71,6 +71,14 @@ export const SERVE_FLAGS = {
     description: 'drop a joined client silent this long (clients ping every 30 s)',
   },
   'max-streams': { kind: 'integer', value: 'N', min: 0, default: L.maxStreams, description: 'video streams at once (one ffmpeg each)' },
+  'shutdown-drain-ms': {
+    kind: 'integer',
+    value: 'MS',
+    min: 0,
+    max: 60_000,
+    default: 1000,
+    description: 'on SIGTERM, how long clients may finish sending after the shutdown notice (the exit follows within this plus 2 s)',
+  },
   ...CLUSTER_FLAGS,
   config: {
     kind: 'string',
@@ -135,6 +143,7 @@ export async function runServe(argv: readonly string[], io: CliIo): Promise<numb
     videosDir: flags.videos,
     logger,
     limits: limitsFrom(flags),
+    shutdownDrainMs: flags['shutdown-drain-ms'],
     ...(flags.ffmpeg === undefined ? {} : { ffmpegPath: flags.ffmpeg }),
     ...(tls === undefined ? {} : { tls }),
     ...(cluster === undefined ? {} : { cluster }),

@@ -29,6 +29,11 @@ export interface ChatClientOptions extends Omit<ChatSessionOptions, 'knownPeers'
   readonly backoff?: BackoffOptions;
   /** Most messages held while offline. Default 100; more are refused with an error. */
   readonly maxQueued?: number;
+  /**
+   * More servers of the same cluster, tried in turn after `host:port` when a connection is lost or
+   * refused (a node restarting sends its users to the next). Default: only `host:port`.
+   */
+  readonly alternates?: ReadonlyArray<{ readonly host: string; readonly port: number }>;
 }
 
 export type SendOutcome = { readonly status: 'sent'; readonly sent: SentMessage } | { readonly status: 'queued' };
@@ -69,6 +74,8 @@ export class ChatClient extends TypedEmitter<ClientEvents> {
   private session: ChatSession | undefined;
   private linkState: LinkState = 'offline';
   private attempt = 0;
+  /** Connection attempts so far: picks the server to try next among host:port and the alternates. */
+  private attemptsMade = 0;
   private retryTimer: NodeJS.Timeout | undefined;
   private readonly outbox: Array<{ readonly to: string | null; readonly text: string }> = [];
   private lastName: string;
@@ -165,7 +172,9 @@ export class ChatClient extends TypedEmitter<ClientEvents> {
   private async connectOnce(): Promise<void> {
     if (this.linkState === 'stopped') return;
     this.setState('connecting');
-    const session = new ChatSession({ ...this.options, name: this.lastName, knownPeers: this.knownPeers });
+    const servers = [{ host: this.options.host, port: this.options.port }, ...(this.options.alternates ?? [])];
+    const server = servers[this.attemptsMade++ % servers.length]!;
+    const session = new ChatSession({ ...this.options, ...server, name: this.lastName, knownPeers: this.knownPeers });
     this.session = session;
     for (const event of FORWARDED_EVENTS) {
       session.on(event, (payload: SessionEvents[typeof event]) => {

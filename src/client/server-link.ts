@@ -78,6 +78,8 @@ export class ServerLink {
   private closeReason: string | undefined;
   private keepalive: NodeJS.Timeout | undefined;
   private joinTimer: NodeJS.Timeout | undefined;
+  /** The server said it is shutting down: nothing more is sent on this link. */
+  private goingAway = false;
 
   constructor(
     private readonly options: ServerLinkOptions,
@@ -88,7 +90,7 @@ export class ServerLink {
   }
 
   get state(): LinkState {
-    return this.linkState;
+    return this.goingAway && this.linkState === 'ready' ? 'closed' : this.linkState;
   }
 
   /** The name we joined with (or are trying to join with). */
@@ -141,7 +143,7 @@ export class ServerLink {
 
   /** Writes one message; refused (NOT_CONNECTED) unless joined. */
   send(message: ClientMessage): void {
-    if (this.linkState !== 'ready') throw new ChatError(ErrorCode.NOT_CONNECTED, 'not connected');
+    if (this.state !== 'ready') throw new ChatError(ErrorCode.NOT_CONNECTED, 'not connected');
     this.write(message);
   }
 
@@ -235,7 +237,12 @@ export class ServerLink {
       case 'pong':
         return;
       case 'shutdown':
+        // The server is going away: what is typed from now on waits for the next connection (the
+        // client queues it), and we hang up so the server's drain ends early. What we sent before
+        // this notice is still delivered.
         this.closeReason = `server shut down: ${stripControlCharacters(message.reason)}`;
+        this.goingAway = true;
+        void this.close(this.closeReason);
         return;
       default:
         if (this.linkState !== 'ready') throw new ProtocolError(ErrorCode.UNEXPECTED_MESSAGE, `${message.type} before the welcome`);

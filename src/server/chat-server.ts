@@ -39,6 +39,12 @@ export interface ChatServerOptions {
   readonly cluster?: ClusterOptions;
   /** Where the server counts what operators watch (serve --metrics); default: counts nothing. */
   readonly metrics?: ServerMetrics;
+  /**
+   * On close(), how long clients get after the shutdown notice to finish what they were sending
+   * (it is still routed) and hang up themselves. Default 0: close at once (tests); `serve` uses
+   * --shutdown-drain-ms.
+   */
+  readonly shutdownDrainMs?: number;
 }
 
 export { DEFAULT_HOST, DEFAULT_PORT };
@@ -61,6 +67,8 @@ export class ChatServer implements ConnectionHost, ClusterHost {
   readonly metrics: ServerMetrics;
   private readonly router: MessageRouter;
   private closing = false;
+  private readonly shutdownDrainMs: number;
+  private drainWaiter: (() => void) | undefined;
   readonly videos: VideoService;
   private readonly clusterOptions: ClusterOptions | undefined;
   private cluster: ClusterLink | undefined;
@@ -75,6 +83,7 @@ export class ChatServer implements ConnectionHost, ClusterHost {
     this.currentLimits = { ...DEFAULT_SERVER_LIMITS, ...options.limits };
     this.logger = options.logger ?? silentLogger;
     this.metrics = options.metrics ?? noMetrics;
+    this.shutdownDrainMs = options.shutdownDrainMs ?? 0;
     this.router = new MessageRouter(this.registry, () => this.cluster, this.metrics);
     this.videosDir = options.videosDir ?? 'videos';
     this.isTls = options.tls !== undefined;
@@ -183,22 +192,38 @@ export class ChatServer implements ConnectionHost, ClusterHost {
   }
 
   /** Tells every client, stops accepting, and resolves when all sockets are gone. */
+  /**
+   * Stops accepting, tells every client it is going away, routes what they still send for the
+   * drain time (or until they have all hung up), then leaves the cluster and closes what is left.
+   * Resolves when every socket is gone: at most drain + SHUTDOWN_GRACE_MS after the call.
+   */
   async close(reason = 'server shutting down'): Promise<void> {
     if (this.closing) return;
     this.closing = true;
-    this.logger.log('info', 'server.closing', { clients: this.connections.size });
+    this.logger.log('info', 'server.closing', { clients: this.connections.size, drainMs: this.shutdownDrainMs });
     this.videos.stopAll();
-    await this.cluster?.close().catch((error: unknown) => this.logger.log('warn', 'cluster.close_failed', { error: String(error).slice(0, 120) }));
     const stopped = new Promise<void>((resolve) => this.server.close(() => resolve()));
-    for (const connection of this.connections) {
-      connection.send({ type: 'shutdown', reason });
-      connection.close(ErrorCode.SHUTDOWN);
-    }
+    for (const connection of this.connections) connection.send({ type: 'shutdown', reason });
+    if (this.shutdownDrainMs > 0 && this.connections.size > 0) await this.drained(this.shutdownDrainMs);
+    await this.cluster?.close().catch((error: unknown) => this.logger.log('warn', 'cluster.close_failed', { error: String(error).slice(0, 120) }));
+    for (const connection of this.connections) connection.close(ErrorCode.SHUTDOWN);
     const cutOff = setTimeout(() => {
       for (const connection of this.connections) connection.destroy(ErrorCode.SHUTDOWN);
     }, SHUTDOWN_GRACE_MS);
     await stopped;
     clearTimeout(cutOff);
+  }
+
+  /** Resolves once every client has hung up, or after `ms`. */
+  private drained(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(finish, ms);
+      this.drainWaiter = finish;
+      function finish(): void {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
   }
 
   // ---- ConnectionHost ------------------------------------------------------------------------
@@ -305,6 +330,7 @@ export class ChatServer implements ConnectionHost, ClusterHost {
 
   onClosed(connection: ClientConnection): void {
     this.connections.delete(connection);
+    if (this.connections.size === 0) this.drainWaiter?.();
     // A viewer that leaves takes its stream (and that stream's ffmpeg) with it.
     this.videos.stopFor(connection);
     const peer = connection.peer;
