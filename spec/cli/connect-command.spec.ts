@@ -1,13 +1,15 @@
 // The whole product as a user runs it: a real `tui-chat serve` and real `tui-chat connect --json`
 // processes talking over TCP on 127.0.0.1.
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { type Server, type Socket, connect, createServer } from 'node:net';
 import { describe, it, type TestContext } from 'node:test';
 import { waitUntil } from '../helpers/events.js';
 import { writeTestIdentity } from '../helpers/identities.js';
-import { CliProcess, startServeProcess } from '../helpers/cli-process.js';
+import { BIN, CliProcess, startServeProcess } from '../helpers/cli-process.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 
 const isType = (type: string) => (event: Record<string, unknown>) => event['type'] === type;
@@ -237,3 +239,19 @@ async function startRecordingRelay(t: TestContext, targetPort: number, seen: Buf
   });
   return (relay.address() as { port: number }).port;
 }
+
+describe('tui-chat connect --json into a pipe that closes', () => {
+  it('ends quietly with 0 when its reader goes away, instead of dying on EPIPE', async (t) => {
+    const dir = makeTempDir(t);
+    const { port } = await startServeProcess(t);
+    const identity = await writeTestIdentity(dir, 0);
+    const command =
+      `(sleep 1; echo :peers; sleep 1; echo :peers; sleep 1) 2>/dev/null | ` +
+      `XDG_CONFIG_HOME='${dir}' '${process.execPath}' '${BIN}' connect 127.0.0.1:${port} --json --name alice --identity '${identity}' 2>'${dir}/err' | head -c 50 >/dev/null; ` +
+      `echo "\${PIPESTATUS[1]}" > '${dir}/code'`;
+    const shell = spawn('bash', ['-c', command], { stdio: 'ignore' });
+    await new Promise((resolve) => shell.once('exit', resolve));
+    assert.equal(readFileSync(join(dir, 'code'), 'utf8').trim(), '0', readFileSync(join(dir, 'err'), 'utf8'));
+    assert.doesNotMatch(readFileSync(join(dir, 'err'), 'utf8'), /EPIPE|\n\s+at /);
+  });
+});

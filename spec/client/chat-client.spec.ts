@@ -4,7 +4,12 @@ import { ChatClient, type ClientEvents } from '../../src/client/chat-client.js';
 import type { ChatMessageEvent } from '../../src/client/chat-session.js';
 import type { Identity } from '../../src/core/identity.js';
 import { ChatServer } from '../../src/server/chat-server.js';
+import { join } from 'node:path';
+import { KnownServers } from '../../src/client/known-servers.js';
+import { openTlsStream } from '../../src/client/tls-transport.js';
+import { loadOrCreateServerCertificate } from '../../src/server/server-certificate.js';
 import { waitUntil } from '../helpers/events.js';
+import { makeTempDir } from '../helpers/temp-dir.js';
 import { testIdentity } from '../helpers/identities.js';
 
 let ids: Identity[];
@@ -125,5 +130,42 @@ describe('ChatClient across a server restart', () => {
     t.after(() => client.stop());
     await waitUntil(() => client.state === 'online', 'carol online on the other server');
     assert.deepEqual(up.peerNames, ['carol']);
+  });
+});
+
+describe('ChatClient and a changed server certificate', () => {
+  it('refuses the wrong certificate without a word sent, says so once, and connects when the right server is back', async (t) => {
+    const dir = makeTempDir(t);
+    const [right, wrong] = await Promise.all([loadOrCreateServerCertificate(join(dir, 'right')), loadOrCreateServerCertificate(join(dir, 'wrong'))]);
+    const impostor = new ChatServer({ port: 0, tls: wrong.certificate });
+    const { port } = await impostor.listen();
+    const knownServers = KnownServers.inMemory();
+    await knownServers.pin(`127.0.0.1:${port}`, right.certificate.fingerprint);
+    const client = new ChatClient({
+      host: '127.0.0.1',
+      port,
+      name: 'alice',
+      identity: ids[0]!,
+      backoff: { initialMs: 20, maxMs: 100 },
+      openStream: (host, p) => openTlsStream(host, p, { knownServers }),
+    });
+    const errors: string[] = [];
+    const offline: string[] = [];
+    client.on('error', (e) => errors.push(e.code));
+    client.on('state', (s) => s.state === 'offline' && offline.push(s.reason ?? ''));
+    client.start();
+    t.after(() => client.stop());
+    await waitUntil(() => offline.length >= 3, 'several refused attempts');
+    assert.ok(
+      offline.every((reason) => /CHANGED/.test(reason)),
+      'each says why',
+    );
+    assert.deepEqual(errors, [], 'no error event per retry: the state says it');
+    assert.deepEqual(impostor.peerNames, [], 'nothing was sent to the impostor');
+    await impostor.close();
+    const honest = new ChatServer({ port, tls: right.certificate });
+    await honest.listen();
+    t.after(() => honest.close());
+    await waitUntil(() => client.state === 'online', 'the client back on the right server', 15_000);
   });
 });

@@ -33,3 +33,24 @@ describe('PeerDirectory', () => {
     assert.equal(directory.add(peerSummary(['ME', ids[0]!])).kind, 'added');
   });
 });
+
+describe('PeerDirectory trust', () => {
+  it('refuses :trust on a verified peer, keeping the verification and the first-seen date', () => {
+    const known = KnownPeers.inMemory();
+    const directory = new PeerDirectory(known, () => 'me', ids[0]!.fingerprint);
+    directory.add(peerSummary(['bob', ids[1]!]));
+    const firstSeen = known.get('bob')!.firstSeen;
+    directory.markNumberShown(directory.get('bob')!);
+    directory.accept('bob', true);
+    assert.throws(() => directory.accept('bob', false), /verified already/);
+    assert.equal(directory.view(directory.get('bob')!).verified, true);
+    assert.equal(known.get('bob')!.firstSeen, firstSeen);
+  });
+
+  it('keeps the first-seen date when the pinned key is trusted again', () => {
+    const known = KnownPeers.inMemory();
+    known.observe('bob', 'ab', 1000);
+    known.trust('bob', 'ab', 5000);
+    assert.equal(known.get('bob')!.firstSeen, 1000);
+  });
+});

@@ -47,10 +47,15 @@ describe('feedClientToModel', () => {
     assert.equal(changes(), 1);
   });
 
-  it('says once per outage that the connection was lost, and what happens to what is typed', () => {
+  it('says once per outage that it cannot connect, or that the connection was lost once it had joined', () => {
     const { client, log } = feed();
+    client.fire('state', { state: 'offline', reason: 'ECONNREFUSED', retryInMs: 500 });
+    client.fire('state', { state: 'offline', reason: 'ECONNREFUSED', retryInMs: 1000 });
+    assert.equal(log().filter((line) => /cannot connect to the server \(ECONNREFUSED\)/.test(line)).length, 1);
+    client.fire('ready', { name: 'alice', fingerprint: 'ab'.repeat(32), peers: [] });
+    client.fire('state', { state: 'online' });
     client.fire('state', { state: 'offline', reason: 'gone', retryInMs: 500 });
-    client.fire('state', { state: 'offline', reason: 'gone', retryInMs: 1000 });
+    client.fire('state', { state: 'offline', reason: 'gone', retryInMs: 900 });
     assert.equal(log().filter((line) => /connection lost \(gone\)/.test(line)).length, 1);
   });
 });

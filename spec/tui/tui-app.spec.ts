@@ -71,6 +71,24 @@ describe('the TUI, in-process on a fake terminal', () => {
     assert.deepEqual(carol.texts, ['room bob: marker']);
   });
 
+  it(':dm NAME TEXT sends without leaving the room, and :dm to nobody opens nothing', async (t) => {
+    const port = await startServer(t);
+    const alice = await openInProcessTui(t, port, 'alice', ids[0]!);
+    const bob = await member(t, port, 'bob', ids[1]!);
+    await alice.waitForScreen(/bob joined/, 'bob');
+    alice.terminal.type(':dm bob psst');
+    alice.terminal.press('Enter');
+    await waitUntil(() => bob.texts.includes('dm alice: psst'), 'the DM');
+    alice.terminal.type('back in the room');
+    alice.terminal.press('Enter');
+    await waitUntil(() => bob.texts.includes('room alice: back in the room'), 'the next plain line in the room');
+    alice.terminal.type(':dm nobody hello');
+    alice.terminal.press('Enter');
+    const screen = await alice.waitForScreen(/nobody is not online/, 'the refusal');
+    assert.doesNotMatch(screen, /DM nobody/);
+    assert.match(screen, /─ #room ─/);
+  });
+
   it('shows the help overlay on F1 and on ? and closes it with Esc', async (t) => {
     const port = await startServer(t);
     const alice = await openInProcessTui(t, port, 'alice', ids[0]!);

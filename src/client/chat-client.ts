@@ -39,13 +39,13 @@ export interface ChatClientOptions extends Omit<ChatSessionOptions, 'knownPeers'
 export type SendOutcome = { readonly status: 'sent'; readonly sent: SentMessage } | { readonly status: 'queued' };
 
 /** Join refusals that retrying cannot fix. */
-const PERMANENT_REFUSALS: ReadonlySet<string> = new Set([
-  ErrorCode.VERSION_MISMATCH,
-  ErrorCode.AUTH_FAILED,
-  ErrorCode.NAME_INVALID,
-  // A changed server certificate needs the user's decision; retrying would only hide it.
-  ErrorCode.SERVER_KEY_CHANGED,
-]);
+const PERMANENT_REFUSALS: ReadonlySet<string> = new Set([ErrorCode.VERSION_MISMATCH, ErrorCode.AUTH_FAILED, ErrorCode.NAME_INVALID]);
+/**
+ * Failures to reach the server, said once per outage through 'state' rather than per retry. A
+ * changed server certificate is one: the client keeps trying, so it connects again as soon as the
+ * right server (or a proxy that was in the way, gone) answers, and never sends a byte before.
+ */
+const RETRIED_QUIETLY: ReadonlySet<string> = new Set([ErrorCode.NOT_CONNECTED, ErrorCode.SERVER_KEY_CHANGED]);
 const FORWARDED_EVENTS = [
   'ready',
   'peers',
@@ -179,7 +179,7 @@ export class ChatClient extends TypedEmitter<ClientEvents> {
     for (const event of FORWARDED_EVENTS) {
       session.on(event, (payload: SessionEvents[typeof event]) => {
         // A failed connection attempt is reported once per outage through 'state', not per retry.
-        if (event === 'error' && (payload as SessionEvents['error']).code === ErrorCode.NOT_CONNECTED) return;
+        if (event === 'error' && RETRIED_QUIETLY.has((payload as SessionEvents['error']).code)) return;
         this.emit(event, payload as ClientEvents[typeof event]);
       });
     }
@@ -188,12 +188,6 @@ export class ChatClient extends TypedEmitter<ClientEvents> {
       await session.connect();
     } catch (error) {
       if (!(error instanceof ChatError)) return;
-      if (PERMANENT_REFUSALS.has(error.code) && session.connectionState === 'closed') {
-        // Refused before the connection was even up (a changed server certificate).
-        clearTimeout(this.retryTimer);
-        this.setState('stopped', error.message);
-        return;
-      }
       if (session !== this.session) return;
       if (error.code === ErrorCode.NAME_TAKEN && session.connectionState === 'connecting') {
         if (await this.joinUnderAnotherName(session)) this.onJoined(session);

@@ -32,8 +32,16 @@ export function toJsonLine(event: Record<string, unknown>): string {
 }
 
 export async function runJsonLineMode(session: ChatSession, input: Readable, output: Writable): Promise<number> {
+  // Whoever reads our output may go away (`--json | head`): then we end quietly, not with EPIPE.
+  let outputOpen = true;
+  const outputGone = new Promise<'gone'>((resolve) =>
+    output.on('error', () => {
+      outputOpen = false;
+      resolve('gone');
+    }),
+  );
   const print = (event: Record<string, unknown>): void => {
-    output.write(toJsonLine(event));
+    if (outputOpen) output.write(toJsonLine(event));
   };
 
   session.on('ready', (e) => print({ type: 'ready', name: e.name, fingerprint: e.fingerprint, peers: e.peers.map(peerJson) }));
@@ -86,7 +94,8 @@ export async function runJsonLineMode(session: ChatSession, input: Readable, out
   const lost = disconnected.then(() => 'lost' as const);
   const iterator = lines[Symbol.asyncIterator]();
   for (;;) {
-    const next = await Promise.race([iterator.next(), lost]);
+    const next = await Promise.race([iterator.next(), lost, outputGone]);
+    if (next === 'gone') break;
     if (next === 'lost') {
       lines.close();
       return quitting ? EXIT_OK : EXIT_DISCONNECTED;

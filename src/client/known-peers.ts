@@ -90,7 +90,9 @@ export class KnownPeers {
 
   /** The user accepts this fingerprint for the name without having verified it. */
   trust(name: string, fingerprint: string, now: number = Date.now()): void {
-    this.pin(name, fingerprint, now);
+    // Accepting the key already pinned keeps when it was first seen.
+    const known = this.get(name);
+    this.pin(name, fingerprint, known?.fingerprint === fingerprint ? known.firstSeen : now);
   }
 
   /** The user compared this fingerprint out of band: pin it and mark it verified. */

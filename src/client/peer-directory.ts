@@ -188,6 +188,10 @@ export class PeerDirectory {
    */
   accept(name: string, verified: boolean): PeerView {
     const peer = this.requireOther(name);
+    if (!verified && this.knownPeers.isVerified(peer.name, peer.fingerprint)) {
+      // :trust would lower a verified key to "trusted on first use" and forget when it was first seen.
+      throw new ChatError(ErrorCode.USAGE, `${peer.name} is verified already: :trust would only lower that`);
+    }
     if (!verified && this.isHeld(peer)) {
       throw new ChatError(
         ErrorCode.PEER_KEY_CHANGED,

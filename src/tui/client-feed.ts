@@ -87,7 +87,14 @@ export function feedClientToModel(client: ChatClient, model: ChatViewModel, chan
       // Said once per outage; the status bar counts down the retries.
       announcedOffline = true;
       model.setPeers([]);
-      model.addSystem(`connection lost (${state.reason ?? 'unknown'}); reconnecting. Messages you send now are queued.`, 'warning', ROOM_ID);
+      const reason = state.reason ?? 'unknown';
+      model.addSystem(
+        everJoined
+          ? `connection lost (${reason}); reconnecting. Messages you send now are queued.`
+          : `cannot connect to the server (${reason}); retrying. Messages you send now are queued.`,
+        'warning',
+        ROOM_ID,
+      );
     }
     if (state.state === 'stopped' && state.reason !== undefined) model.addSystem(`cannot join: ${state.reason}`, 'error', ROOM_ID);
     changed();

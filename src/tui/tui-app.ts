@@ -334,10 +334,15 @@ class TuiApp {
         return this.send(this.model.currentPeer, command.text);
       case 'dm': {
         const peer = this.model.peers.find((p) => p.name.toLowerCase() === command.to.toLowerCase());
-        const name = peer?.name ?? command.to;
-        if (peer === undefined && command.text === null) throw new ChatError(ErrorCode.NO_SUCH_PEER, `${command.to} is not online`);
-        this.model.openDirect(name);
-        if (command.text !== null) this.send(name, command.text);
+        if (peer === undefined) throw new ChatError(ErrorCode.NO_SUCH_PEER, `${command.to} is not online`);
+        // :dm NAME opens the conversation; :dm NAME TEXT sends there and leaves you where you were
+        // (as /msg does), so the next plain line still goes where it went before.
+        if (command.text === null) {
+          this.model.openDirect(peer.name);
+          return;
+        }
+        this.send(peer.name, command.text);
+        if (this.model.currentPeer?.toLowerCase() !== peer.name.toLowerCase()) this.model.addSystem(`-> *${peer.name}* ${command.text}`);
         return;
       }
       case 'room':
