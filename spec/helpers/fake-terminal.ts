@@ -12,6 +12,8 @@ export const KEYS = {
   Down: '\u001b[B',
   PageUp: '\u001b[5~',
   PageDown: '\u001b[6~',
+  Home: '\u001b[H',
+  End: '\u001b[F',
   F1: '\u001bOP',
   'C-c': '\u0003',
   'C-l': '\u000c',

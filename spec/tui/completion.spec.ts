@@ -43,6 +43,12 @@ describe('Completer', () => {
     assert.equal(input.text, ':dm bob ');
   });
 
+  it('completes the argument of :play with the video names the server listed, not peers', () => {
+    const input = typed(':play b');
+    new Completer().complete(input, { ...SOURCE, videos: ['bars-640x360-25fps.mp4', 'mandelbrot.mp4'] });
+    assert.equal(input.text, ':play bars-640x360-25fps.mp4 ');
+  });
+
   it('leaves the line alone when nothing matches', () => {
     const input = typed('zz');
     assert.equal(new Completer().complete(input, SOURCE), false);

@@ -101,6 +101,21 @@ describe('the TUI, in-process on a fake terminal', () => {
     await alice.waitForScreen(/help \(Esc closes\)/, '? on an empty line');
   });
 
+  it('scrolls the help at 80x24 with PgDn/PgUp/Home/End, and says when more lies below', async (t) => {
+    const port = await startServer(t);
+    const alice = await openInProcessTui(t, port, 'alice', ids[0]!, 80, 24);
+    alice.terminal.press('F1');
+    const first = await alice.waitForScreen(/more below/, 'the hint');
+    assert.doesNotMatch(first, /:quit/, 'the commands are below the fold');
+    alice.terminal.press('End');
+    const end = await alice.waitForScreen(/:quit/, 'the end of the help');
+    assert.doesNotMatch(end, /more below/);
+    alice.terminal.press('Home');
+    await alice.waitForScreen(/more below/, 'the top again');
+    alice.terminal.press('PageDown');
+    await alice.waitForScreen(/Commands/, 'a page down');
+  });
+
   it('runs the shared commands: :whois, :verify and its confirm, :peers', async (t) => {
     const port = await startServer(t);
     const alice = await openInProcessTui(t, port, 'alice', ids[0]!);

@@ -4,7 +4,12 @@ import type { InputLine } from './input-line.js';
 export interface CompletionSource {
   readonly peers: readonly string[];
   readonly commands: readonly string[];
+  /** Video names the server listed (the last :videos): what `:play` completes. */
+  readonly videos?: readonly string[];
 }
+
+/** Commands whose argument is a video name, not a peer. */
+const VIDEO_COMMANDS = /^[:/]play\s+/;
 
 interface Cycle {
   readonly start: number;
@@ -28,7 +33,8 @@ export class Completer {
     }
     const { word, start } = input.wordBeforeCursor();
     const isCommand = start === 0 && word.startsWith(':');
-    const pool = isCommand ? source.commands.map((c) => `:${c}`) : source.peers;
+    const isVideo = VIDEO_COMMANDS.test(input.text.slice(0, start));
+    const pool = isCommand ? source.commands.map((c) => `:${c}`) : isVideo ? (source.videos ?? []) : source.peers;
     const prefix = word.toLowerCase();
     const matches = pool.filter((candidate) => candidate.toLowerCase().startsWith(prefix)).sort();
     if (matches.length === 0 || word === '') return false;

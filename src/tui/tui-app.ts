@@ -143,6 +143,8 @@ class TuiApp {
       border: { type: 'line' },
       tags: true,
       scrollable: true,
+      // Scroll the view itself (not a cursor inside it first): PgDn moves a whole page at once.
+      alwaysScroll: true,
       style: { border: { fg: 'cyan' } },
       content: helpText(),
     });
@@ -196,7 +198,7 @@ class TuiApp {
     const name = key.full;
     if (this.model.helpVisible) {
       if (name === 'escape' || name === 'f1' || name === 'q' || name === 'C-c') this.toggleHelp(false);
-      else if (name === 'up' || name === 'down' || name === 'pageup' || name === 'pagedown') this.helpBox.scroll(name.endsWith('up') ? -5 : 5);
+      else this.scrollHelp(name);
       this.scheduleRender();
       return;
     }
@@ -267,7 +269,13 @@ class TuiApp {
         break;
       case 'complete-or-focus-peers':
         if (this.input.isEmpty) this.model.focus = 'peers';
-        else this.completer.complete(this.input, { peers: this.model.peers.map((p) => p.name), commands: Object.keys(LINE_COMMANDS) });
+        else {
+          this.completer.complete(this.input, {
+            peers: this.model.peers.map((p) => p.name),
+            commands: Object.keys(LINE_COMMANDS),
+            videos: this.video.knownVideos,
+          });
+        }
         break;
       case 'history-previous':
         this.input.historyPrevious();
@@ -373,7 +381,31 @@ class TuiApp {
   private toggleHelp(visible: boolean): void {
     this.model.helpVisible = visible;
     this.video.setHidden(visible);
+    if (visible) this.helpBox.setScroll(0);
     this.render(true);
+    this.labelHelp();
+  }
+
+  /** ↑/↓ a line, PgUp/PgDn a page, Home/End to either end of the help overlay. */
+  private scrollHelp(key: string): void {
+    const page = Math.max(1, (this.helpBox.height as number) - 3);
+    const steps: Record<string, () => void> = {
+      up: () => this.helpBox.scroll(-1),
+      down: () => this.helpBox.scroll(1),
+      pageup: () => this.helpBox.scroll(-page),
+      pagedown: () => this.helpBox.scroll(page),
+      home: () => this.helpBox.setScroll(0),
+      end: () => this.helpBox.setScrollPerc(100),
+    };
+    steps[key]?.();
+    this.labelHelp();
+  }
+
+  /** Says in the overlay's border when more of it lies below (at 80x24 the commands do). */
+  private labelHelp(): void {
+    const more = this.helpBox.getScrollHeight() > (this.helpBox.height as number) - 2 && this.helpBox.getScrollPerc() < 100;
+    this.helpBox.setLabel(more ? ' help (Esc closes) ─ ↓ more below (PgDn) ' : ' help (Esc closes) ');
+    this.screen.render();
   }
 
   screenText(): string {

@@ -52,6 +52,7 @@ export class VideoPane {
   private painted: { xi: number; xl: number; yi: number; yl: number } | undefined;
   private column = { left: 0, width: 0, height: 0 };
   private hidden = false;
+  private listed: string[] = [];
 
   constructor(options: VideoPaneOptions) {
     this.options = options;
@@ -212,7 +213,13 @@ export class VideoPane {
     forgetDrawnCells(this.options.screen, region);
   }
 
+  /** Names from the server's last video listing, for completing `:play`. */
+  get knownVideos(): readonly string[] {
+    return this.listed;
+  }
+
   private onVideos(videos: readonly VideoInfo[]): void {
+    this.listed = videos.map((video) => video.name);
     if (videos.length === 0) {
       this.options.say('the server offers no videos');
       return;

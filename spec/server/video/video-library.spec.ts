@@ -46,4 +46,12 @@ describe('VideoLibrary', () => {
       await assert.rejects(lib.resolve(name(outside)), { code });
     });
   }
+
+  it('plays a unique start of a name, and lists the choices when several match', async (t) => {
+    const { library: videos, dir } = library(t);
+    assert.equal((await videos.resolve('ba')).info.name, 'bars.mp4');
+    copyFileSync(join(dir, 'bars.mp4'), join(dir, 'bars-2.mp4'));
+    await assert.rejects(videos.resolve('bar'), { code: ErrorCode.VIDEO_NOT_FOUND, message: /several videos start with "bar": bars-2\.mp4, bars\.mp4/ });
+    await assert.rejects(videos.resolve('zz'), { code: ErrorCode.VIDEO_NOT_FOUND, message: /no video called "zz"/ });
+  });
 });

@@ -53,6 +53,15 @@ export class VideoLibrary {
       root = await realpath(this.dir);
       real = await realpath(join(this.dir, name));
     } catch {
+      // Not a file of that name: a unique start of one will do (`:play bars`), several are listed.
+      const matches = (await readdir(this.dir).catch(() => [] as string[])).filter((file) => file.toLowerCase().startsWith(name.toLowerCase())).sort();
+      if (matches.length === 1) return this.resolve(matches[0]!);
+      if (matches.length > 1) {
+        throw new ChatError(
+          ErrorCode.VIDEO_NOT_FOUND,
+          `several videos start with ${JSON.stringify(name)}: ${matches.slice(0, 8).join(', ')}${matches.length > 8 ? ', …' : ''}`,
+        );
+      }
       throw new ChatError(ErrorCode.VIDEO_NOT_FOUND, `no video called ${JSON.stringify(name)} (see :videos)`);
     }
     // A symlink inside the folder must not lead outside it.
