@@ -83,6 +83,22 @@ describe('pane rendering', () => {
     assert.equal(status, ' host:7373 │ alice ab12 cd34 ef56 ab12 │ offline (retry in 4s) │ DM bob │ F1 help');
   });
 
+  it('fits the status bar by dropping whole fields, least needed first, never cutting one', () => {
+    const model = new ChatViewModel('alice');
+    model.link = { state: 'online' };
+    model.playing = 'testsrc2-320x240-30fps.mp4 1.3s/5.0s paused (12 dropped)';
+    const info = { server: 'chat.example.org:7373', fingerprint: `ab12cd34ef56ab12${'0'.repeat(48)}` };
+    const full = visible(renderStatus(model, info));
+    for (const width of [200, 120, 80, 60, 30]) {
+      const fitted = visible(renderStatus(model, info, width));
+      assert.ok(fitted.length <= Math.max(width, visible(renderStatus(model, info, 0)).length), `${width}: ${fitted}`);
+      for (const field of fitted.trim().split(' │ ')) assert.ok(full.includes(field), `"${field}" is whole`);
+      assert.match(fitted, /online │ #room/, 'state and conversation always show');
+    }
+    assert.doesNotMatch(visible(renderStatus(model, info, 120)), /F1 help/, 'the help hint goes first');
+    assert.match(visible(renderStatus(model, info, 120)), /▶ testsrc2-320x240-30fps\.mp4 1\.3s\/5\.0s paused \(12 dropped\)/);
+  });
+
   it('says in the status bar when the server has lost the rest of its cluster', () => {
     const model = new ChatViewModel('alice');
     model.link = { state: 'online' };

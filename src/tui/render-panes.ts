@@ -83,7 +83,12 @@ export interface StatusInfo {
   readonly fingerprint: string;
 }
 
-export function renderStatus(model: ChatViewModel, info: StatusInfo): string {
+/**
+ * The status bar, fitted to `width` columns by dropping whole fields, least needed first (the help
+ * hint, the fingerprint, the server, what plays, your name), never cutting one in the middle: the
+ * link state and the conversation always show.
+ */
+export function renderStatus(model: ChatViewModel, info: StatusInfo, width = Number.POSITIVE_INFINITY): string {
   const link = model.link;
   const state =
     link.state === 'online'
@@ -96,8 +101,29 @@ export function renderStatus(model: ChatViewModel, info: StatusInfo): string {
           ? `{red-fg}{bold}offline{/bold}${link.retryInMs === undefined ? '' : ` (retry in ${Math.ceil(link.retryInMs / 1000)}s)`}{/red-fg}`
           : '{red-fg}{bold}disconnected{/bold}{/red-fg}';
   const where = model.currentPeer === null ? '#room' : `DM ${escapeTags(model.currentPeer)}`;
-  const playing = model.playing === null ? '' : ` │ ▶ ${escapeTags(model.playing)}`;
-  return ` ${escapeTags(info.server)} │ ${escapeTags(model.selfName)} ${shortFingerprint(info.fingerprint)} │ ${state} │ ${where}${playing} │ F1 help`;
+  // [text, priority to keep (higher stays longer), joins the field before with a space not a bar]
+  const fields: Array<readonly [string, number, boolean]> = [
+    [escapeTags(info.server), 3, false],
+    [escapeTags(model.selfName), 5, false],
+    [shortFingerprint(info.fingerprint), 2, true],
+    [state, 9, false],
+    [where, 8, false],
+    ...(model.playing === null ? [] : [[`▶ ${escapeTags(model.playing)}`, 4, false] as const]),
+    ['F1 help', 1, false],
+  ];
+  const join = (kept: ReadonlyArray<readonly [string, number, boolean]>) =>
+    ` ${kept.map(([text, , attached], i) => (i === 0 ? text : `${attached ? ' ' : ' │ '}${text}`)).join('')}`;
+  let kept = fields;
+  for (const priority of [1, 2, 3, 4, 5]) {
+    if (visibleLength(join(kept)) <= width) break;
+    kept = kept.filter(([, p]) => p !== priority);
+  }
+  return join(kept);
+}
+
+/** Columns a tagged string takes on screen: tags take none, {open}/{close} one. */
+function visibleLength(tagged: string): number {
+  return [...tagged.replace(/\{(open|close)\}/g, 'x').replace(/\{[^{}]*\}/g, '')].length;
 }
 
 export interface RenderedInput {

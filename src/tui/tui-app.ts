@@ -471,7 +471,9 @@ class TuiApp {
     this.renderedConversation = conversation.id;
     this.logBox.setContent(renderLog(conversation));
     if (this.stickToBottom || switched || force) this.logBox.setScrollPerc(100);
-    this.statusBox.setContent(renderStatus(this.model, { server: this.options.serverLabel, fingerprint: this.client.fingerprint }));
+    this.statusBox.setContent(
+      renderStatus(this.model, { server: this.options.serverLabel, fingerprint: this.client.fingerprint }, this.screen.width as number),
+    );
     this.helpBox.hidden = !this.model.helpVisible;
     if (this.model.helpVisible) this.helpBox.setFront();
     this.screen.render();
