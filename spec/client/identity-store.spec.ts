@@ -45,3 +45,35 @@ describe('identity store', () => {
     assert.equal(defaultIdentityPath({ XDG_CONFIG_HOME: 'relative', HOME: '/home/u' }), '/home/u/.config/tui-chat/identity.pem');
   });
 });
+
+describe('identity store passphrase prompts', () => {
+  it('asks again after a wrong passphrase, up to three times, when the source can ask again', async (t) => {
+    const path = join(makeTempDir(t), 'identity.pem');
+    await loadOrCreateIdentity(path, { passphrase: async () => 'correct horse battery', protectNew: true });
+    const answers = ['wrong one', 'wrong two', 'correct horse battery'];
+    let asked = 0;
+    const prompt = Object.assign(async () => answers[asked]!, { retry: () => asked++ });
+    const told: number[] = [];
+    const loaded = await loadOrCreateIdentity(path, { passphrase: prompt, onWrongPassphrase: (left) => told.push(left) });
+    assert.equal(loaded.encrypted, true);
+    assert.deepEqual(told, [2, 1]);
+    const never = Object.assign(async () => 'wrong always', { retry: () => {} });
+    await assert.rejects(loadOrCreateIdentity(path, { passphrase: never }), { code: ErrorCode.KEY_FILE, message: /wrong passphrase/ });
+  });
+
+  it('does not ask a passphrase file again: a wrong one fails at once', async (t) => {
+    const path = join(makeTempDir(t), 'identity.pem');
+    await loadOrCreateIdentity(path, { passphrase: async () => 'correct horse battery', protectNew: true });
+    let calls = 0;
+    await assert.rejects(
+      loadOrCreateIdentity(path, {
+        passphrase: async () => {
+          calls++;
+          return 'wrong';
+        },
+      }),
+      { code: ErrorCode.KEY_FILE },
+    );
+    assert.equal(calls, 1);
+  });
+});

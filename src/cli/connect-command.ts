@@ -17,7 +17,7 @@ import { DEFAULT_PORT } from '../core/network-defaults.js';
 import { type HostPort, parseHostPort } from './address.js';
 import { type FlagTable, type FlagValues, parseFlags } from './arg-parser.js';
 import type { CliCommand } from './cli-command.js';
-import { passphraseSource } from './passphrase.js';
+import { passphraseSource, wrongPassphraseNotice } from './passphrase.js';
 import type { CliIo } from './cli-io.js';
 import { tightenPrivateDir } from '../storage/private-file.js';
 import { tightenedNotice } from './notices.js';
@@ -68,6 +68,7 @@ export async function runConnect(argv: readonly string[], io: CliIo): Promise<nu
   const loaded = await loadOrCreateIdentity(identityPath, {
     passphrase: passphraseSource(passphraseFile, io, `passphrase for ${identityPath}: `),
     protectNew: passphraseFile !== undefined,
+    onWrongPassphrase: wrongPassphraseNotice(io),
   });
   const notices = new NoticeBoard();
   if (tightened !== undefined) notices.post(tightenedNotice(configDir(io.env), tightened));

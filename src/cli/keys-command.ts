@@ -12,7 +12,7 @@ import type { CliCommand } from './cli-command.js';
 import type { CliIo } from './cli-io.js';
 import { tightenPrivateDir } from '../storage/private-file.js';
 import { tightenedNotice } from './notices.js';
-import { passphraseSource } from './passphrase.js';
+import { passphraseSource, wrongPassphraseNotice } from './passphrase.js';
 
 export const KEYS_FLAGS = {
   identity: { kind: 'string', value: 'FILE', default: '$XDG_CONFIG_HOME/tui-chat/identity.pem', description: 'identity key (created, mode 0600, if missing)' },
@@ -43,7 +43,7 @@ export async function runKeys(argv: readonly string[], io: CliIo): Promise<numbe
   const tightened = await tightenPrivateDir(configDir(io.env));
   if (tightened !== undefined) io.stderr.write(`${tightenedNotice(configDir(io.env), tightened)}\n`);
   const passphrase = passphraseSource(flags['passphrase-file'], io, `passphrase for ${path}: `);
-  const loaded = await loadOrCreateIdentity(path, { passphrase });
+  const loaded = await loadOrCreateIdentity(path, { passphrase, onWrongPassphrase: wrongPassphraseNotice(io) });
   const { identity } = loaded;
   if (loaded.upgraded) io.stderr.write(`${UPGRADED_NOTICE(path)}\n`);
 

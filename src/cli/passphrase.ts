@@ -7,7 +7,14 @@ import type { CliIo } from './cli-io.js';
 
 export function passphraseSource(file: string | undefined, io: CliIo, prompt: string): PassphraseSource {
   let cached: Promise<string> | undefined;
-  return () => (cached ??= file !== undefined ? readPassphraseFile(file) : promptHidden(io, prompt));
+  const source = () => (cached ??= file !== undefined ? readPassphraseFile(file) : promptHidden(io, prompt));
+  // A prompt may ask again after a wrong answer; a file would only give the same one.
+  return file !== undefined ? source : Object.assign(source, { retry: () => (cached = undefined) });
+}
+
+/** What a prompt says after a wrong passphrase. */
+export function wrongPassphraseNotice(io: CliIo): (triesLeft: number) => void {
+  return (triesLeft) => io.stderr.write(`wrong passphrase; ${triesLeft} ${triesLeft === 1 ? 'try' : 'tries'} left\n`);
 }
 
 async function readPassphraseFile(file: string): Promise<string> {

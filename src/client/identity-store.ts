@@ -24,8 +24,14 @@ export interface LoadedIdentity {
 export const UPGRADED_NOTICE = (path: string): string =>
   `re-encrypted ${path} with today's passphrase protection (PBKDF2-SHA256, ${KEY_FILE_PBKDF2_ITERATIONS.toLocaleString('en')} iterations)`;
 
-/** Asked only when the file is encrypted (or a new key is to be protected). */
-export type PassphraseSource = () => Promise<string>;
+/**
+ * Asked only when the file is encrypted (or a new key is to be protected). `retry`, when the source
+ * can ask again (a prompt, not a file), forgets the answer so the next call asks anew.
+ */
+export type PassphraseSource = (() => Promise<string>) & { readonly retry?: () => void };
+
+/** Wrong passphrases allowed at a prompt before giving up, as ssh does. */
+export const PASSPHRASE_ATTEMPTS = 3;
 
 const ENCRYPTED_PEM = /-----BEGIN ENCRYPTED PRIVATE KEY-----/;
 
@@ -34,6 +40,8 @@ export interface IdentityOptions {
   readonly passphrase?: PassphraseSource;
   /** Encrypt a newly created key with the passphrase. Default false: protecting is opt-in. */
   readonly protectNew?: boolean;
+  /** Told after a wrong passphrase at a prompt, with the tries left. */
+  readonly onWrongPassphrase?: (triesLeft: number) => void;
 }
 
 export async function loadOrCreateIdentity(path: string, options: IdentityOptions = {}): Promise<LoadedIdentity> {
@@ -55,12 +63,18 @@ export async function loadOrCreateIdentity(path: string, options: IdentityOption
   if (passphrase === undefined) {
     throw new ChatError(ErrorCode.KEY_FILE, `${path} is protected by a passphrase: give it with --passphrase-file FILE (or run in a terminal to be asked)`);
   }
-  const secret = await passphrase();
-  let identity: Identity;
-  try {
-    identity = identityFromPem(pem, secret);
-  } catch (error) {
-    throw new ChatError(ErrorCode.KEY_FILE, `wrong passphrase for ${path}`, { cause: error });
+  let secret = await passphrase();
+  let identity: Identity | undefined;
+  for (let attempt = 1; identity === undefined; attempt++) {
+    try {
+      identity = identityFromPem(pem, secret);
+    } catch (error) {
+      if (passphrase.retry === undefined || attempt >= PASSPHRASE_ATTEMPTS)
+        throw new ChatError(ErrorCode.KEY_FILE, `wrong passphrase for ${path}`, { cause: error });
+      options.onWrongPassphrase?.(PASSPHRASE_ATTEMPTS - attempt);
+      passphrase.retry();
+      secret = await passphrase();
+    }
   }
   const upgraded = isWeaklyProtected(pem);
   if (upgraded) await writePrivateFile(path, await encryptPrivateKey(identity.privateKey, secret));
