@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import blessed from 'blessed';
-import { forgetDrawnCells, screenStreamOptions, screenText } from '../../src/tui/blessed-internals.js';
+import { blessedTerminalName, forgetDrawnCells, screenStreamOptions, screenText } from '../../src/tui/blessed-internals.js';
 import { FakeTerminal } from '../helpers/fake-terminal.js';
 
 describe('blessed internals', () => {
@@ -15,5 +15,17 @@ describe('blessed internals', () => {
     forgetDrawnCells(screen, { xi: 0, xl: 5, yi: 0, yl: 1 });
     const olines = (screen as unknown as { olines: Array<Array<[number, string]>> }).olines;
     assert.equal(olines[0]![0]![0], -1, 'the next render rewrites the cell');
+  });
+
+  it('reads tmux and screen as the 256-color terminals they are', (t) => {
+    assert.equal(blessedTerminalName('tmux-256color', undefined), 'xterm-256color');
+    assert.equal(blessedTerminalName('screen-256color', undefined), 'xterm-256color');
+    assert.equal(blessedTerminalName('screen', 'truecolor'), 'xterm-256color');
+    assert.equal(blessedTerminalName('screen', undefined), 'screen');
+    assert.equal(blessedTerminalName('xterm-256color', undefined), 'xterm-256color');
+    const terminal = new FakeTerminal(20, 4);
+    const screen = blessed.screen({ ...screenStreamOptions({ ...terminal, term: blessedTerminalName('tmux-256color', undefined) }), warnings: false });
+    t.after(() => screen.destroy());
+    assert.equal((screen as unknown as { tput: { colors: number } }).tput.colors, 256);
   });
 });

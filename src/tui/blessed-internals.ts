@@ -39,6 +39,18 @@ export function forgetDrawnCells(screen: blessed.Widgets.Screen, region: { xi: n
   }
 }
 
+/**
+ * The terminfo name blessed should use. blessed 0.1.81 reads tmux-256color as 8 colors and fails to
+ * compile screen-256color, so every "gray" turned black-on-black inside tmux and screen; for them
+ * (and any terminal announcing truecolor) xterm-256color describes what the terminal really does.
+ */
+export function blessedTerminalName(term: string | undefined, colorterm: string | undefined): string | undefined {
+  if (term === undefined) return undefined;
+  const multiplexer = /^(tmux|screen)(-|$)/.test(term);
+  const announces256 = /256color/.test(term) || /^(truecolor|24bit)$/i.test(colorterm ?? '');
+  return multiplexer && announces256 ? 'xterm-256color' : term;
+}
+
 /** Screen options for a given terminal: blessed's types have `input` as a Writable, wrongly. */
 export function screenStreamOptions(terminal: { input: NodeJS.ReadableStream; output: NodeJS.WritableStream; term?: string }): blessed.Widgets.IScreenOptions {
   return {

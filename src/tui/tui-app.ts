@@ -15,7 +15,7 @@ import { GLOBAL_KEYS, INPUT_KEYS, PEER_LIST_KEYS, conversationNumberFor } from '
 import { feedClientToModel } from './client-feed.js';
 import { commandOutputFor } from './command-output.js';
 import { helpText } from './help-text.js';
-import { preferUnicodeBorders, screenStreamOptions, screenText } from './blessed-internals.js';
+import { blessedTerminalName, preferUnicodeBorders, screenStreamOptions, screenText } from './blessed-internals.js';
 import { logLabel, renderInput, renderLog, renderPeerList, renderStatus } from './render-panes.js';
 import { type PlayerKind, VideoPane } from './video-pane.js';
 import type { ColorMode } from '../client/video/half-block-renderer.js';
@@ -105,7 +105,9 @@ class TuiApp {
       fullUnicode: true,
       title: 'tui-chat',
       warnings: false,
-      ...(options.terminal === undefined ? {} : screenStreamOptions(options.terminal)),
+      ...(options.terminal === undefined
+        ? { terminal: blessedTerminalName(process.env['TERM'], process.env['COLORTERM']) }
+        : screenStreamOptions({ ...options.terminal, term: blessedTerminalName(options.terminal.term, undefined) })),
     });
     preferUnicodeBorders(this.screen);
     // blessed installs process-wide handlers that exit on uncaught errors; this is the TUI process,

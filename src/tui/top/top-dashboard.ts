@@ -5,7 +5,7 @@
 // per outage and retried every interval.
 import blessed from 'blessed';
 import contrib from 'blessed-contrib';
-import { preferUnicodeBorders, screenStreamOptions } from '../blessed-internals.js';
+import { blessedTerminalName, preferUnicodeBorders, screenStreamOptions } from '../blessed-internals.js';
 import { HISTORY_POINTS, MetricsHistory } from './metrics-history.js';
 import { type Samples, parsePrometheusText, sumOf } from './prometheus-text.js';
 
@@ -30,7 +30,9 @@ export function runTop(options: TopOptions): Promise<number> {
       fullUnicode: true,
       title: 'tui-chat top',
       warnings: false,
-      ...(options.terminal === undefined ? {} : screenStreamOptions(options.terminal)),
+      ...(options.terminal === undefined
+        ? { terminal: blessedTerminalName(process.env['TERM'], process.env['COLORTERM']) }
+        : screenStreamOptions(options.terminal)),
     });
     preferUnicodeBorders(screen);
     const grid = new contrib.grid({ rows: 12, cols: 12, screen });
