@@ -1,6 +1,6 @@
 // The one place that reaches into blessed's undocumented internals (its types do not describe
 // them). blessed 0.1.81 is unmaintained, so these shapes are fixed; each use says why it is needed.
-import type blessed from 'blessed';
+import blessed from 'blessed';
 
 interface ScreenInternals {
   readonly tput: { readonly unicode: boolean; brokenACS: boolean };
@@ -80,4 +80,22 @@ export function screenText(screen: blessed.Widgets.Screen): string {
 export function terminalWriter(screen: blessed.Widgets.Screen): { beforeWrite: () => void; write: (bytes: Buffer) => void } {
   const program = screen.program as unknown as ProgramInternals;
   return { beforeWrite: () => program.flush(), write: (bytes) => program.output.write(bytes) };
+}
+
+/**
+ * A full-screen blessed screen on the given terminal (default: this process's, with $TERM read as
+ * blessedTerminalName says), with Unicode borders. The TUI and `tui-chat top` both start here.
+ */
+export function createScreen(title: string, terminal?: { input: NodeJS.ReadableStream; output: NodeJS.WritableStream; term?: string }): blessed.Widgets.Screen {
+  const screen = blessed.screen({
+    smartCSR: true,
+    fullUnicode: true,
+    title,
+    warnings: false,
+    ...(terminal === undefined
+      ? { terminal: blessedTerminalName(process.env['TERM'], process.env['COLORTERM']) }
+      : screenStreamOptions({ ...terminal, term: blessedTerminalName(terminal.term, undefined) })),
+  });
+  preferUnicodeBorders(screen);
+  return screen;
 }

@@ -3,9 +3,8 @@
 // connections against --max-clients, video and cluster tables, process health, and a log of what
 // went wrong. q (or Ctrl+C) quits and restores the terminal. An unreachable endpoint is said once
 // per outage and retried every interval.
-import blessed from 'blessed';
 import contrib from 'blessed-contrib';
-import { blessedTerminalName, preferUnicodeBorders, screenStreamOptions } from '../blessed-internals.js';
+import { createScreen } from '../blessed-internals.js';
 import { HISTORY_POINTS, MetricsHistory } from './metrics-history.js';
 import { type Samples, parsePrometheusText, sumOf } from './prometheus-text.js';
 
@@ -25,16 +24,7 @@ const CHART_POINTS = Math.min(300, HISTORY_POINTS);
 /** Runs until the user quits; resolves with the exit code after the terminal is restored. */
 export function runTop(options: TopOptions): Promise<number> {
   return new Promise((resolve) => {
-    const screen = blessed.screen({
-      smartCSR: true,
-      fullUnicode: true,
-      title: 'tui-chat top',
-      warnings: false,
-      ...(options.terminal === undefined
-        ? { terminal: blessedTerminalName(process.env['TERM'], process.env['COLORTERM']) }
-        : screenStreamOptions(options.terminal)),
-    });
-    preferUnicodeBorders(screen);
+    const screen = createScreen('tui-chat top', options.terminal);
     const grid = new contrib.grid({ rows: 12, cols: 12, screen });
     const chart = grid.set(0, 0, 6, 8, contrib.line, {
       label: ` ${options.url} `,
