@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import blessed from 'blessed';
-import { blessedTerminalName, forgetDrawnCells, screenStreamOptions, screenText } from '../../src/tui/blessed-internals.js';
+import { blessedTerminalName, createScreen, forgetDrawnCells, screenColors, screenStreamOptions, screenText } from '../../src/tui/blessed-internals.js';
+import { waitUntil } from '../helpers/events.js';
 import { FakeTerminal } from '../helpers/fake-terminal.js';
 
 describe('blessed internals', () => {
@@ -27,5 +28,21 @@ describe('blessed internals', () => {
     const screen = blessed.screen({ ...screenStreamOptions({ ...terminal, term: blessedTerminalName('tmux-256color', undefined) }), warnings: false });
     t.after(() => screen.destroy());
     assert.equal((screen as unknown as { tput: { colors: number } }).tput.colors, 256);
+  });
+
+  it('draws a #rrggbb tag color as its 256-color neighbour on a 256-color terminal', async (t) => {
+    const terminal = new FakeTerminal(30, 2);
+    let written = '';
+    terminal.output._write = (chunk: Buffer, _encoding: BufferEncoding, callback: () => void) => {
+      written += chunk.toString();
+      callback();
+    };
+    const screen = createScreen('spec', { ...terminal, term: 'xterm-256color' });
+    t.after(() => screen.destroy());
+    blessed.box({ parent: screen, top: 0, left: 0, width: 20, height: 1, tags: true, content: '{#ff8700-fg}orange{/#ff8700-fg}' });
+    screen.render();
+    await waitUntil(() => written.includes('orange'), 'the frame');
+    assert.match(written, /\u001b\[38;5;208m/);
+    assert.equal(screenColors(screen), 256);
   });
 });

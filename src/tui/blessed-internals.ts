@@ -83,10 +83,30 @@ export function terminalWriter(screen: blessed.Widgets.Screen): { beforeWrite: (
 }
 
 /**
+ * blessed 0.1.81 builds its 8-color fallback map at load by matching every color against the first
+ * 8 entries, and leaves those matches in the cache its `#rrggbb` lookup reads: so every hex color in
+ * a tag drew as one of 8 colors even on a 256-color terminal (12 nick colors showed as 6).
+ * Emptying that cache once lets a hex color find its xterm-256 neighbour; blessed still reduces to
+ * 8 or 16 colors on terminals that have only those.
+ */
+let paletteRestored = false;
+function restoreFullPalette(): void {
+  if (paletteRestored) return;
+  paletteRestored = true;
+  (blessed as unknown as { colors: { _cache: Record<number, number> } }).colors._cache = {};
+}
+
+/** Colors the terminal under a screen can show (8, 16, 256), as blessed read its terminfo. */
+export function screenColors(screen: blessed.Widgets.Screen): number {
+  return (screen as unknown as { tput: { colors: number } }).tput.colors;
+}
+
+/**
  * A full-screen blessed screen on the given terminal (default: this process's, with $TERM read as
  * blessedTerminalName says), with Unicode borders. The TUI and `tui-chat top` both start here.
  */
 export function createScreen(title: string, terminal?: { input: NodeJS.ReadableStream; output: NodeJS.WritableStream; term?: string }): blessed.Widgets.Screen {
+  restoreFullPalette();
   const screen = blessed.screen({
     smartCSR: true,
     fullUnicode: true,

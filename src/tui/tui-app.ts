@@ -15,7 +15,8 @@ import { GLOBAL_KEYS, INPUT_KEYS, PEER_LIST_KEYS, conversationNumberFor } from '
 import { feedClientToModel } from './client-feed.js';
 import { commandOutputFor } from './command-output.js';
 import { helpText } from './help-text.js';
-import { createScreen, screenText } from './blessed-internals.js';
+import { createScreen, screenColors, screenText } from './blessed-internals.js';
+import { useNamePaletteFor } from './markup.js';
 import { logLabel, renderInput, renderLog, renderPeerList, renderStatus } from './render-panes.js';
 import { type PlayerKind, VideoPane } from './video-pane.js';
 import type { ColorMode } from '../client/video/half-block-renderer.js';
@@ -101,6 +102,7 @@ class TuiApp {
     this.client = options.client;
     this.model = new ChatViewModel(this.client.name);
     this.screen = createScreen('tui-chat', options.terminal);
+    useNamePaletteFor(screenColors(this.screen));
     // blessed installs process-wide handlers that exit on uncaught errors; this is the TUI process,
     // where that is acceptable, and the daemon never loads this file (spec/architecture.spec.ts).
     this.main = blessed.box({ parent: this.screen, top: 0, left: 0, width: '100%', height: this.mainHeight(1) });
