@@ -6,11 +6,11 @@ import { writeTestIdentity } from '../helpers/identities.js';
 import { CliProcess, startServeProcess } from '../helpers/cli-process.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 
-async function connect(t: TestContext, dir: string, port: number, extra: readonly string[] = []): Promise<CliProcess> {
+async function connect(t: TestContext, dir: string, port: number, extra: readonly string[] = [], host = '127.0.0.1'): Promise<CliProcess> {
   const identity = await writeTestIdentity(dir, 0);
   const client = CliProcess.spawn(t, [
     'connect',
-    `127.0.0.1:${port}`,
+    `${host}:${port}`,
     '--json',
     '--name',
     'alice',
@@ -55,20 +55,7 @@ describe('TLS with a pinned certificate', () => {
     await first.waitForEvent((e) => e['type'] === 'ready', 'the first join');
     first.endInput();
     await first.waitExit();
-    const identity = await writeTestIdentity(dir, 0);
-    const second = CliProcess.spawn(t, [
-      'connect',
-      `localhost:${port}`,
-      '--json',
-      '--name',
-      'alice',
-      '--identity',
-      identity,
-      '--known-peers',
-      `${dir}/peers.json`,
-      '--known-servers',
-      `${dir}/servers.json`,
-    ]);
+    const second = await connect(t, dir, port, [], 'localhost');
     await second.waitForEvent((e) => e['type'] === 'ready', 'the join as localhost');
     assert.doesNotMatch(second.stderr, /first connection/, 'the same pin');
     assert.deepEqual(Object.keys(JSON.parse(readFileSync(`${dir}/servers.json`, 'utf8')).servers), [`localhost:${port}`]);
