@@ -4,17 +4,9 @@ import { type CommandOutput, CommandRunner, type CommandTarget } from '../../src
 import { parseLine } from '../../src/client/line-command.js';
 import type { PeerView } from '../../src/client/peer-directory.js';
 import { ErrorCode } from '../../src/core/errors.js';
+import { peerView } from '../helpers/peer-views.js';
 
-const bob: PeerView = {
-  name: 'bob',
-  fingerprint: 'ab'.repeat(32),
-  joinedAt: 0,
-  trust: 'known',
-  verified: false,
-  firstSeen: 1,
-  isSelf: false,
-  lookalikeOf: undefined,
-};
+const bob: PeerView = peerView('bob', { verified: false, firstSeen: 1 });
 
 function runner() {
   const calls: string[] = [];

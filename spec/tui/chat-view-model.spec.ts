@@ -1,19 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { ChatMessageEvent, PeerView } from '../../src/client/chat-session.js';
+import type { ChatMessageEvent } from '../../src/client/chat-session.js';
 import { ChatViewModel, ROOM_ID, dmId } from '../../src/tui/chat-view-model.js';
+import { peerView } from '../helpers/peer-views.js';
 
-const peer = (name: string, extra: Partial<PeerView> = {}): PeerView => ({
-  name,
-  fingerprint: 'ab'.repeat(32),
-  joinedAt: 0,
-  trust: 'known',
-  verified: false,
-  firstSeen: 0,
-  isSelf: false,
-  lookalikeOf: undefined,
-  ...extra,
-});
+const peer = peerView;
 
 let n = 0;
 const incoming = (from: string, to: string | null, text: string): ChatMessageEvent => ({ id: String(n++), from, to, text, ts: 0, verified: true });

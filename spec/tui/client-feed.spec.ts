@@ -5,6 +5,7 @@ import type { PeerView } from '../../src/client/peer-directory.js';
 import { TypedEmitter } from '../../src/core/typed-emitter.js';
 import { ChatViewModel } from '../../src/tui/chat-view-model.js';
 import { feedClientToModel } from '../../src/tui/client-feed.js';
+import { peerView } from '../helpers/peer-views.js';
 
 class FakeClient extends TypedEmitter<ClientEvents> {
   list: PeerView[] = [];
@@ -16,17 +17,7 @@ class FakeClient extends TypedEmitter<ClientEvents> {
   }
 }
 
-const view = (name: string, extra: Partial<PeerView> = {}): PeerView => ({
-  name,
-  fingerprint: 'ab'.repeat(32),
-  joinedAt: 0,
-  trust: 'new',
-  verified: false,
-  firstSeen: 0,
-  isSelf: false,
-  lookalikeOf: undefined,
-  ...extra,
-});
+const view = (name: string, extra: Partial<PeerView> = {}): PeerView => peerView(name, { trust: 'new', ...extra });
 
 function feed() {
   const client = new FakeClient();

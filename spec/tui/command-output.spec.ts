@@ -3,17 +3,9 @@ import { describe, it } from 'node:test';
 import type { PeerView } from '../../src/client/peer-directory.js';
 import { ChatViewModel } from '../../src/tui/chat-view-model.js';
 import { commandOutputFor } from '../../src/tui/command-output.js';
+import { peerView } from '../helpers/peer-views.js';
 
-const bob: PeerView = {
-  name: 'bob',
-  fingerprint: 'ab'.repeat(32),
-  joinedAt: 0,
-  trust: 'known',
-  verified: true,
-  firstSeen: 0,
-  isSelf: false,
-  lookalikeOf: 'b0b',
-};
+const bob: PeerView = peerView('bob', { verified: true, firstSeen: 0, lookalikeOf: 'b0b' });
 
 describe('commandOutputFor', () => {
   it('writes each result as a log line, and opens help through the view', () => {

@@ -1,22 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { PeerView } from '../../src/client/chat-session.js';
 import { ChatViewModel } from '../../src/tui/chat-view-model.js';
 import { InputLine } from '../../src/tui/input-line.js';
 import { escapeTags, nameColor } from '../../src/tui/markup.js';
 import { UNREAD_MARKER, renderInput, renderLog, renderLogEntry, renderPeerList, renderStatus } from '../../src/tui/render-panes.js';
+import { peerView } from '../helpers/peer-views.js';
 
-const peer = (name: string, extra: Partial<PeerView> = {}): PeerView => ({
-  name,
-  fingerprint: 'cd'.repeat(32),
-  joinedAt: 0,
-  trust: 'known',
-  verified: false,
-  firstSeen: 0,
-  isSelf: false,
-  lookalikeOf: undefined,
-  ...extra,
-});
+const peer = peerView;
 
 /** What blessed would display: tags resolved, {open}/{close} turned back into braces. */
 function visible(tagged: string): string {

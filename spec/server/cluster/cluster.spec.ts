@@ -118,18 +118,21 @@ async function tryJoin(port: number, name: string, identity: Identity): Promise<
   return { client, outcome };
 }
 
+/** Three nodes of one cluster, alice, bob and carol on one each, all listed everywhere. */
+async function aliceBobAndCarolOnThreeNodes(t: TestContext) {
+  const [n1, n2, n3] = (await startNodes(t, 3)) as [Node, Node, Node];
+  const placement = [
+    [n1, 'alice'],
+    [n2, 'bob'],
+    [n3, 'carol'],
+  ] as const;
+  const [a, b, c] = (await joinAll(t, [n1, n2, n3], placement)) as [RawClient, RawClient, RawClient];
+  return { n1, n2, n3, a, b, c };
+}
+
 describe('a cluster of nodes on one broker', () => {
   it('shows one peer list and delivers room messages across three nodes, each recipient once', async (t) => {
-    const [n1, n2, n3] = (await startNodes(t, 3)) as [Node, Node, Node];
-    const [a, b, c] = (await joinAll(
-      t,
-      [n1, n2, n3],
-      [
-        [n1, 'alice'],
-        [n2, 'bob'],
-        [n3, 'carol'],
-      ],
-    )) as [RawClient, RawClient, RawClient];
+    const { a, b, c } = await aliceBobAndCarolOnThreeNodes(t);
     assert.deepEqual(new Set([(await a.next('join')).peer.name, (await a.next('join')).peer.name]), new Set(['bob', 'carol']));
     // The marker: a DM from alice. Every node listed everyone before it (joinAll), so a join for
     // carol would have to come before it.
@@ -161,16 +164,7 @@ describe('a cluster of nodes on one broker', () => {
   });
 
   it('sends a DM only to the node holding the recipient, and says when nobody holds that name', async (t) => {
-    const [n1, n2, n3] = (await startNodes(t, 3)) as [Node, Node, Node];
-    const [a, b, c] = (await joinAll(
-      t,
-      [n1, n2, n3],
-      [
-        [n1, 'alice'],
-        [n2, 'bob'],
-        [n3, 'carol'],
-      ],
-    )) as [RawClient, RawClient, RawClient];
+    const { a, b, c } = await aliceBobAndCarolOnThreeNodes(t);
 
     a.send({ type: 'send', to: 'carol', envelope: dmEnvelope('dm-1'), keys: {} });
     const delivered = await c.next('message');
