@@ -43,7 +43,7 @@ export async function runTuiVideoBench(): Promise<TuiVideoResult> {
     const script = join(work, 'tui.sh');
     writeFileSync(
       script,
-      `#!/bin/sh\nexport LANG=C.UTF-8 COLORTERM=truecolor XDG_CONFIG_HOME='${work}'\nexec '${process.execPath}' '${join(PROJECT_ROOT, 'bin/tui-chat')}' connect 127.0.0.1:${port} --name bench 2>'${work}/tui.err'\n`,
+      `#!/bin/sh\nexport LANG=C.UTF-8 COLORTERM=truecolor XDG_CONFIG_HOME='${work}' XDG_DATA_HOME='${work}/data'\nexec '${process.execPath}' '${join(PROJECT_ROOT, 'bin/tui-chat')}' connect 127.0.0.1:${port} --name bench 2>'${work}/tui.err'\n`,
       { mode: 0o755 },
     );
     tmux(socket, '-f', '/dev/null', 'new-session', '-d', '-s', 'bench', '-x', String(TERMINAL.width), '-y', String(TERMINAL.height), script);

@@ -25,7 +25,7 @@ echo "check-package: installed $version from $tarball ($(wc -l <<<"$listing") fi
 
 # A short serve from the installed copy: it must start listening, then stop cleanly on SIGTERM.
 log="$work/serve.log"
-XDG_CONFIG_HOME="$work/config" "$installed" serve --port 0 --plaintext >"$log" 2>&1 &
+XDG_CONFIG_HOME="$work/config" XDG_DATA_HOME="$work/data" "$installed" serve --port 0 --plaintext >"$log" 2>&1 &
 pid=$!
 for _ in $(seq 1 100); do
   grep -q 'tui-chat listening on' "$log" && break

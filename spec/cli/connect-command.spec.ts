@@ -247,7 +247,7 @@ describe('tui-chat connect --json into a pipe that closes', () => {
     const identity = await writeTestIdentity(dir, 0);
     const command =
       `(sleep 1; echo :peers; sleep 1; echo :peers; sleep 1) 2>/dev/null | ` +
-      `XDG_CONFIG_HOME='${dir}' '${process.execPath}' '${BIN}' connect 127.0.0.1:${port} --json --name alice --identity '${identity}' 2>'${dir}/err' | head -c 50 >/dev/null; ` +
+      `XDG_CONFIG_HOME='${dir}' XDG_DATA_HOME='${dir}/data' '${process.execPath}' '${BIN}' connect 127.0.0.1:${port} --json --name alice --identity '${identity}' 2>'${dir}/err' | head -c 50 >/dev/null; ` +
       `echo "\${PIPESTATUS[1]}" > '${dir}/code'`;
     const shell = spawn('bash', ['-c', command], { stdio: 'ignore' });
     await new Promise((resolve) => shell.once('exit', resolve));

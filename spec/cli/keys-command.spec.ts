@@ -21,7 +21,7 @@ function shownFingerprint(proc: CliProcess): string {
 describe('tui-chat keys', () => {
   it('shows the fingerprint, exports the matching public key, and rotates to a new key with a statement both keys signed', async (t) => {
     const config = makeTempDir(t);
-    const env = { XDG_CONFIG_HOME: config };
+    const env = { XDG_CONFIG_HOME: config, XDG_DATA_HOME: `${config}/data` };
     const show = await run(t, ['keys'], env);
     assert.equal(show.exitCode, 0);
     assert.match(show.stdoutLines.join('\n'), /RSA 3072, not passphrase-protected/);
@@ -58,7 +58,7 @@ describe('tui-chat keys', () => {
 
   it('keeps an unprotected old key on rotation only with --keep-old, and then encrypted', async (t) => {
     const config = makeTempDir(t);
-    const env = { XDG_CONFIG_HOME: config };
+    const env = { XDG_CONFIG_HOME: config, XDG_DATA_HOME: `${config}/data` };
     const pass = join(config, 'pass');
     writeFileSync(pass, 'correct horse battery staple\n');
     await run(t, ['keys'], env);
@@ -72,7 +72,7 @@ describe('tui-chat keys', () => {
 
   it('protects the key with a passphrase (encrypted PKCS#8) and refuses a wrong one clearly', async (t) => {
     const config = makeTempDir(t);
-    const env = { XDG_CONFIG_HOME: config };
+    const env = { XDG_CONFIG_HOME: config, XDG_DATA_HOME: `${config}/data` };
     const good = join(config, 'pass');
     const bad = join(config, 'wrong');
     writeFileSync(good, 'correct horse battery staple\n');
@@ -95,11 +95,12 @@ describe('tui-chat keys', () => {
 
   it('joins with a protected identity, and after a rotation peers see the key change', async (t) => {
     const config = makeTempDir(t);
-    const env = { XDG_CONFIG_HOME: config };
+    const env = { XDG_CONFIG_HOME: config, XDG_DATA_HOME: `${config}/data` };
     const pass = join(config, 'pass');
     writeFileSync(pass, 'correct horse battery staple\n');
     await run(t, ['keys', 'protect', '--passphrase-file', pass], env);
-    const { port } = await startServeProcess(t);
+    const dataDir = join(config, 'server-data');
+    const { port } = await startServeProcess(t, ['--data-dir', dataDir]);
     const watcher = CliProcess.spawn(t, ['connect', `127.0.0.1:${port}`, '--json', '--name', 'watcher']);
     await watcher.waitForEvent((e) => e['type'] === 'ready', 'the watcher');
     const first = CliProcess.spawn(t, ['connect', `127.0.0.1:${port}`, '--json', '--name', 'alice', '--passphrase-file', pass], env);
@@ -107,6 +108,9 @@ describe('tui-chat keys', () => {
     first.endInput();
     await first.waitExit();
     await run(t, ['keys', 'rotate', '--passphrase-file', pass], env);
+    // The server binds alice to her old key (protocol v4): the operator releases the name for the new one.
+    const released = await run(t, ['serve', 'release-name', 'alice', '--data-dir', dataDir], {});
+    assert.equal(released.exitCode, 0, released.stderr);
     const second = CliProcess.spawn(t, ['connect', `127.0.0.1:${port}`, '--json', '--name', 'alice', '--passphrase-file', pass], env);
     await second.waitForEvent((e) => e['type'] === 'ready', 'alice with the new key');
     const changed = await watcher.waitForEvent((e) => e['type'] === 'key-changed', 'the watcher to see the key change');
@@ -120,7 +124,7 @@ describe('the config folder', () => {
     const dir = join(config, 'tui-chat');
     mkdirSync(dir, { mode: 0o755 });
     chmodSync(dir, 0o755);
-    const show = await run(t, ['keys'], { XDG_CONFIG_HOME: config });
+    const show = await run(t, ['keys'], { XDG_CONFIG_HOME: config, XDG_DATA_HOME: `${config}/data` });
     assert.equal(show.exitCode, 0);
     assert.equal(statSync(dir).mode & 0o777, 0o700);
     assert.match(show.stderr, /tightened the permissions of .* from 0755 to 0700/);

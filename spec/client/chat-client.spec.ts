@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join as joinPath } from 'node:path';
 import assert from 'node:assert/strict';
 import { before, describe, it, type TestContext } from 'node:test';
 import { ChatClient, type ClientEvents } from '../../src/client/chat-client.js';
@@ -85,8 +88,10 @@ describe('ChatClient', () => {
 });
 
 describe('ChatClient across a server restart', () => {
-  it('closes fast once clients hang up on the shutdown notice, queues what is typed meanwhile, and sends it once back', async (t) => {
-    const server = new ChatServer({ port: 0, shutdownDrainMs: 5000 });
+  it('closes fast once clients hang up on the shutdown notice, queues what is typed meanwhile, and delivers it once back', async (t) => {
+    const dataDir = mkdtempSync(joinPath(tmpdir(), 'tui-chat-store-'));
+    t.after(() => rmSync(dataDir, { recursive: true, force: true }));
+    const server = new ChatServer({ port: 0, shutdownDrainMs: 5000, dataDir });
     const { port } = await server.listen();
     const alice = startClient(t, port, 'alice', ids[0]!);
     const bob = startClient(t, port, 'bob', ids[1]!);
@@ -97,20 +102,22 @@ describe('ChatClient across a server restart', () => {
     // Both clients hang up on the notice, so the drain ends well before its 5 s.
     await server.close('restarting');
     assert.ok(Date.now() - started < 4000, `closed in ${Date.now() - started} ms`);
-    assert.ok(alice.client.state !== 'online');
+    await waitUntil(() => alice.client.state !== 'online', 'alice to notice');
     assert.equal(alice.client.sendRoom('while away').status, 'queued');
     await waitUntil(() => bob.messages.length === 20, 'bob to have every message alice sent before the notice');
 
     const flushed: number[] = [];
     alice.client.on('flushed', ({ count }) => flushed.push(count));
-    const again = new ChatServer({ port });
+    const again = new ChatServer({ port, dataDir });
     await again.listen();
     t.after(() => again.close());
-    // Handed to the new connection once alice is back. (Whether bob gets it depends on who comes
-    // back first until the server stores messages for people not online: the durable-messaging work.)
+    // Whoever comes back first, bob gets it: the restarted server remembers him (same data dir)
+    // and stores it for him if alice is back before him.
     await waitUntil(() => flushed.length > 0, 'the queued message to be sent after the restart', 15_000);
     assert.deepEqual(flushed, [1]);
+    await waitUntil(() => bob.messages.some((m) => m.text === 'while away'), 'bob to get what alice typed while away', 15_000);
     assert.equal(bob.messages.filter((m) => m.text.startsWith('before')).length, 20, 'nothing sent before the notice was delivered twice');
+    assert.equal(bob.messages.filter((m) => m.text === 'while away').length, 1);
   });
 
   it('tries the next server of the cluster when one is down', async (t) => {

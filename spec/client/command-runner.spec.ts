@@ -22,6 +22,8 @@ function runner() {
       return bob;
     },
     safetyNumberWith: () => '12345',
+    search: () => [],
+    discardHeld: () => 0,
     video: {
       list: () => calls.push('list'),
       stop: () => calls.push('stop'),
@@ -35,6 +37,8 @@ function runner() {
     safetyNumber: (name, number) => calls.push(`number ${name} ${number}`),
     verified: (peer) => calls.push(`verified ${peer.name}`),
     trusted: (peer) => calls.push(`trusted ${peer.name}`),
+    searchResults: (query) => calls.push(`search ${query}`),
+    discarded: (name, count) => calls.push(`discarded ${name} ${count}`),
     help: () => calls.push('help'),
   };
   return { calls, run: (line: string) => new CommandRunner(target, output).run(parseLine(line)) };

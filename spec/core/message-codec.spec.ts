@@ -11,8 +11,8 @@ const ENVELOPE = { id: 'AAAAAAAAAAAAAAAAAAAAAA', ts: 1_700_000_000_000, chain: '
 const CLIENT_MESSAGES: ClientMessage[] = [
   { type: 'hello', version: 2, name: 'alice', publicKey: 'AAAA', prekey: 'AAAA', prekeySig: 'c2ln' },
   { type: 'auth', signature: 'c2ln' },
-  { type: 'send', to: null, envelope: ENVELOPE, keys: { bob: 'a2V5', carol: 'a2V5' } },
-  { type: 'send', to: 'bob', envelope: ENVELOPE, keys: { bob: 'a2V5' } },
+  { type: 'send', to: null, envelope: ENVELOPE },
+  { type: 'send', to: 'bob', envelope: ENVELOPE },
   { type: 'ping', nonce: 7 },
   { type: 'bye' },
 ];
@@ -26,10 +26,17 @@ const SERVER_MESSAGES: ServerMessage[] = [
     limits: { maxControlFrameBytes: 10, maxMediaFrameBytes: 20 },
   },
   { type: 'join', peer: { name: 'bob', publicKey: 'AAAA', prekey: 'AAAA', prekeySig: 'c2ln', fingerprint: 'cd', joinedAt: 2 } },
-  { type: 'message', from: 'bob', to: 'alice', envelope: { ...ENVELOPE, ratchet: { dh: 'AAAA', pn: 1, n: 2 } }, key: '' },
+  { type: 'message', from: 'bob', to: 'alice', envelope: { ...ENVELOPE, ratchet: { dh: 'AAAA', pn: 1, n: 2 } } },
   { type: 'leave', name: 'bob' },
-  { type: 'message', from: 'bob', to: null, envelope: ENVELOPE, key: 'a2V5' },
-  { type: 'ack', id: 'abc', delivered: 2, missing: ['x'], unkeyed: [] },
+  { type: 'message', from: 'bob', to: null, envelope: ENVELOPE, stored: true },
+  { type: 'ack', id: 'abc', sent: ['bob'], stored: ['x'], refused: [{ name: 'eve', code: 'CHAT_ERR_STORE_FULL', reason: 'full' }] },
+  {
+    type: 'receipts',
+    receipts: [
+      { id: 'abc', name: 'x', state: 'delivered' },
+      { id: 'abd', name: 'y', state: 'expired', reason: 'too old' },
+    ],
+  },
   { type: 'error', code: 'CHAT_ERR_NAME_TAKEN', message: 'taken', fatal: false },
   { type: 'error', code: 'CHAT_ERR_NO_SUCH_PEER', message: 'gone', fatal: false, ref: 'abc' },
   { type: 'pong', nonce: 7 },
@@ -70,10 +77,10 @@ describe('message codec', () => {
     ['a hello with a fractional version', json({ type: 'hello', version: 1.5, name: 'a', publicKey: 'AAAA' }), ErrorCode.INVALID_MESSAGE],
     ['a hello with a 10,000-character name', json({ type: 'hello', version: 1, name: 'a'.repeat(10_000), publicKey: 'AAAA' }), ErrorCode.INVALID_MESSAGE],
     ['a key that is not base64', json({ type: 'hello', version: 1, name: 'a', publicKey: '<script>' }), ErrorCode.INVALID_MESSAGE],
-    ['a send without an envelope', json({ type: 'send', to: null, keys: {} }), ErrorCode.INVALID_MESSAGE],
-    ['a send with a negative timestamp', json({ type: 'send', to: null, envelope: { ...ENVELOPE, ts: -1 }, keys: {} }), ErrorCode.INVALID_MESSAGE],
-    ['a send whose keys are a list', json({ type: 'send', to: null, envelope: ENVELOPE, keys: ['a'] }), ErrorCode.INVALID_MESSAGE],
-    ['a send with a numeric wrapped key', json({ type: 'send', to: null, envelope: ENVELOPE, keys: { bob: 5 } }), ErrorCode.INVALID_MESSAGE],
+    ['a send without an envelope', json({ type: 'send', to: null }), ErrorCode.INVALID_MESSAGE],
+    ['a send with a negative timestamp', json({ type: 'send', to: null, envelope: { ...ENVELOPE, ts: -1 } }), ErrorCode.INVALID_MESSAGE],
+    ['a send whose only is not a list of names', json({ type: 'send', to: null, envelope: ENVELOPE, only: ['a b'] }), ErrorCode.INVALID_MESSAGE],
+    ['a received with an id that is not base64url', json({ type: 'received', ids: ['a b'] }), ErrorCode.INVALID_MESSAGE],
   ];
   for (const [what, bytes, code] of BAD) {
     it(`rejects ${what} with ${code}`, () => {
@@ -89,9 +96,9 @@ describe('message codec', () => {
   });
 
   it('keeps a "__proto__" recipient as plain data, not as a prototype', () => {
-    const message = decodeClientMessage(Buffer.from(`{"type":"send","to":null,"envelope":${JSON.stringify(ENVELOPE)},"keys":{"__proto__":"a2V5"}}`));
+    const message = decodeClientMessage(Buffer.from(`{"type":"send","to":null,"envelope":${JSON.stringify(ENVELOPE)},"only":["bob"],"__proto__":{"x":1}}`));
     assert.equal(message.type, 'send');
-    if (message.type === 'send') assert.deepEqual(Object.keys(message.keys), ['__proto__']);
+    if (message.type === 'send') assert.deepEqual(message.only, ['bob']);
   });
 
   it('throws only ProtocolError for arbitrary JSON values', () => {

@@ -14,7 +14,7 @@ export class CliProcess {
   readonly stdoutLines: string[] = [];
   stderr = '';
   exitCode: number | null = null;
-  private readonly exited: Promise<number>;
+  readonly exited: Promise<number>;
 
   constructor(readonly child: ChildProcessWithoutNullStreams) {
     let pending = '';
@@ -39,15 +39,19 @@ export class CliProcess {
   static spawn(t: TestContext, args: readonly string[], env: NodeJS.ProcessEnv = {}): CliProcess {
     // Each process gets its own config folder (identity, pins, the server's TLS key), never ~/.config.
     const configHome = mkdtempSync(join(tmpdir(), 'tui-chat-config-'));
-    t.after(() => rmSync(configHome, { recursive: true, force: true }));
     const child = spawn(process.execPath, [BIN, ...args], {
       cwd: PROJECT_ROOT,
-      env: { ...process.env, XDG_CONFIG_HOME: configHome, ...env },
+      env: { ...process.env, XDG_CONFIG_HOME: configHome, XDG_DATA_HOME: join(configHome, 'data'), ...env },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     const proc = new CliProcess(child);
-    t.after(() => {
-      if (proc.exitCode === null) child.kill('SIGKILL');
+    // The process goes first, then its folders: a client still writing its state file would race the removal.
+    t.after(async () => {
+      if (proc.exitCode === null) {
+        child.kill('SIGKILL');
+        await proc.exited;
+      }
+      rmSync(configHome, { recursive: true, force: true, maxRetries: 10, retryDelay: 50 });
     });
     return proc;
   }

@@ -2,5 +2,16 @@
 import type { PeerView } from '../../src/client/peer-directory.js';
 
 export function peerView(name: string, extra: Partial<PeerView> = {}): PeerView {
-  return { name, fingerprint: 'ab'.repeat(32), joinedAt: 0, trust: 'known', verified: false, firstSeen: 0, isSelf: false, lookalikeOf: undefined, ...extra };
+  return {
+    name,
+    fingerprint: 'ab'.repeat(32),
+    joinedAt: 0,
+    trust: 'known',
+    verified: false,
+    firstSeen: 0,
+    isSelf: false,
+    online: true,
+    lookalikeOf: undefined,
+    ...extra,
+  };
 }

@@ -77,6 +77,20 @@ export class RawClient {
     return found as Extract<ServerMessage, { type: T }>;
   }
 
+  /**
+   * Waits for word that someone went: `leave` (nothing can be kept for them) or, for a registered
+   * user (protocol v4), `join` with `online: false`. Returns their name.
+   */
+  async nextGone(timeoutMs = 10_000): Promise<{ name: string }> {
+    const found = await waitFor(
+      () => this.received.find((m) => m.type === 'leave' || (m.type === 'join' && m.peer.online === false)),
+      'a "leave" (or "away") message',
+      timeoutMs,
+    );
+    this.received.splice(this.received.indexOf(found), 1);
+    return { name: found.type === 'leave' ? found.name : found.type === 'join' ? found.peer.name : '' };
+  }
+
   waitClosed(timeoutMs = 10_000): Promise<void> {
     return withTimeout(this.closedPromise, 'the server to close the connection', timeoutMs);
   }

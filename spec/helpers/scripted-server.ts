@@ -110,7 +110,7 @@ export function playPeer(name: string, identity: Identity, prekey: X25519KeyPair
       type: 'message',
       from: name,
       to: bobHello.name,
-      key: '',
+
       envelope: seal(bobHello.name, { senderKey: grant }, dmSeq++, { ratchet: ratchet.nextSendingKey() }),
     }),
     /** Starts a fresh sender-key chain (the next handover grants it). */
@@ -121,7 +121,7 @@ export function playPeer(name: string, identity: Identity, prekey: X25519KeyPair
     /** A room message; `skip` steps the chain first, so the receiver must hold that many keys. */
     room: (text: string, seq: number, skip = 0): ServerMessage => {
       for (let i = 0; i < skip; i++) chain.next();
-      return { type: 'message', from: name, to: null, key: '', envelope: seal(null, { text }, seq, { roomKey: chain.next() }) };
+      return { type: 'message', from: name, to: null, envelope: seal(null, { text }, seq, { roomKey: chain.next() }) };
     },
   };
 }

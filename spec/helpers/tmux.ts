@@ -95,7 +95,7 @@ export async function openTuiInTmux(
 ): Promise<TmuxSession> {
   const identity = await writeTestIdentity(dir, index);
   const command = `exec '${process.execPath}' '${BIN}' connect 127.0.0.1:${port} --name ${name} --identity '${identity}' --known-peers '${dir}/${name}-known.json' 2>'${dir}/${name}.err'`;
-  const tui = TmuxSession.start(t, dir, command, width, height, { XDG_CONFIG_HOME: dir, ...env });
+  const tui = TmuxSession.start(t, dir, command, width, height, { XDG_CONFIG_HOME: dir, XDG_DATA_HOME: `${dir}/data`, ...env });
   await tui.waitForScreen(new RegExp(`joined as ${name}`), `${name} to join`);
   return tui;
 }

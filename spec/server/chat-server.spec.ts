@@ -42,7 +42,7 @@ function envelope(id: string) {
 async function assertRoomStillWorks(port: number, id: string): Promise<void> {
   const a = await RawClient.join(port, `ok-a-${id}`, alice);
   const b = await RawClient.join(port, `ok-b-${id}`, bob);
-  a.send({ type: 'send', to: null, envelope: envelope(id), keys: { [`ok-b-${id}`]: 'a2V5' } });
+  a.send({ type: 'send', to: null, envelope: envelope(id) });
   const delivered = await b.next('message');
   assert.equal(delivered.envelope.id, id);
   a.close();
@@ -58,7 +58,7 @@ describe('ChatServer join handshake', () => {
     assert.equal(join.peer.name, 'bob');
     assert.equal(join.peer.fingerprint, bob.fingerprint);
     b.close();
-    assert.equal((await a.next('leave')).name, 'bob');
+    assert.equal((await a.nextGone()).name, 'bob');
     a.close();
   });
 
@@ -160,7 +160,7 @@ describe('ChatServer join handshake', () => {
     assert.equal((await c.next('error')).code, ErrorCode.SERVER_FULL);
     await c.waitClosed();
     b.close();
-    await a.next('leave');
+    await a.nextGone();
     const again = await RawClient.join(port, 'carol', carol);
     again.close();
     a.close();
@@ -168,29 +168,33 @@ describe('ChatServer join handshake', () => {
 });
 
 describe('ChatServer routing', () => {
-  it("forwards a room message to each member with only that member's wrapped key, and acks the sender", async (t) => {
+  it('fans a room message out to every member, and acks the sender with who got it', async (t) => {
     const { port } = await startServer(t);
     const a = await RawClient.join(port, 'alice', alice);
     const b = await RawClient.join(port, 'bob', bob);
     const c = await RawClient.join(port, 'carol', carol);
-    a.send({ type: 'send', to: null, envelope: envelope('room1'), keys: { bob: 'Ym9i', carol: 'Y2Fyb2w=', ghost: 'Z2hvc3Q=' } });
+    a.send({ type: 'send', to: null, envelope: envelope('room1') });
     const forBob = await b.next('message');
     const forCarol = await c.next('message');
-    assert.equal(forBob.key, 'Ym9i');
-    assert.equal(forCarol.key, 'Y2Fyb2w=');
+    assert.equal(forBob.envelope.id, 'room1');
+    assert.equal(forCarol.envelope.id, 'room1');
     assert.equal(forBob.from, 'alice');
     assert.equal(forBob.to, null);
     const ack = await a.next('ack');
-    assert.deepEqual({ delivered: ack.delivered, missing: ack.missing, unkeyed: ack.unkeyed }, { delivered: 2, missing: ['ghost'], unkeyed: [] });
+    assert.deepEqual({ sent: [...ack.sent].sort(), stored: ack.stored, refused: ack.refused }, { sent: ['bob', 'carol'], stored: [], refused: [] });
     for (const client of [a, b, c]) client.close();
   });
 
-  it('reports room members the sender had no key for', async (t) => {
+  it('tells the sender when each recipient has kept it (receipts), batched', async (t) => {
     const { port } = await startServer(t);
     const a = await RawClient.join(port, 'alice', alice);
     const b = await RawClient.join(port, 'bob', bob);
-    a.send({ type: 'send', to: null, envelope: envelope('room2'), keys: {} });
-    assert.deepEqual((await a.next('ack')).unkeyed, ['bob']);
+    a.send({ type: 'send', to: null, envelope: envelope('room2') });
+    await b.next('message');
+    await a.next('ack');
+    b.send({ type: 'received', ids: ['room2'] });
+    const receipts = await a.next('receipts');
+    assert.deepEqual(receipts.receipts, [{ id: 'room2', name: 'bob', state: 'delivered' }]);
     a.close();
     b.close();
   });
@@ -200,29 +204,31 @@ describe('ChatServer routing', () => {
     const a = await RawClient.join(port, 'alice', alice);
     const b = await RawClient.join(port, 'bob', bob);
     const c = await RawClient.join(port, 'carol', carol);
-    a.send({ type: 'send', to: 'bob', envelope: envelope('dm1'), keys: { bob: 'Ym9i' } });
+    a.send({ type: 'send', to: 'bob', envelope: envelope('dm1') });
     assert.equal((await b.next('message')).to, 'bob');
-    assert.equal((await a.next('ack')).delivered, 1);
-    a.send({ type: 'send', to: null, envelope: envelope('marker'), keys: { carol: 'Y2Fyb2w=' } });
+    assert.deepEqual((await a.next('ack')).sent, ['bob']);
+    a.send({ type: 'send', to: null, envelope: envelope('marker') });
     assert.equal((await c.next('message')).envelope.id, 'marker', 'carol saw the later room message and nothing before it');
     for (const client of [a, b, c]) client.close();
   });
 
-  it('answers a DM to someone offline with an error that names the message', async (t) => {
+  it('refuses a DM to nobody, and to yourself, per recipient in the ack', async (t) => {
     const { port } = await startServer(t);
     const a = await RawClient.join(port, 'alice', alice);
-    a.send({ type: 'send', to: 'nobody', envelope: envelope('dm2'), keys: { nobody: 'a2V5' } });
-    const error = await a.next('error');
-    assert.equal(error.code, ErrorCode.NO_SUCH_PEER);
-    assert.equal(error.ref, 'dm2');
-    assert.equal(error.fatal, false);
+    a.send({ type: 'send', to: 'nobody', envelope: envelope('dm2') });
+    const ack = await a.next('ack');
+    assert.equal(ack.id, 'dm2');
+    assert.equal(ack.refused[0]?.name, 'nobody');
+    assert.equal(ack.refused[0]?.code, ErrorCode.NO_SUCH_PEER);
+    a.send({ type: 'send', to: 'ALICE', envelope: envelope('dm3') });
+    assert.match((await a.next('ack')).refused[0]?.reason ?? '', /that is you/);
     a.close();
   });
 
   it('refuses to route for a client that has not joined', async (t) => {
     const { port } = await startServer(t);
     const c = await RawClient.open(port);
-    c.send({ type: 'send', to: null, envelope: envelope('x'), keys: {} });
+    c.send({ type: 'send', to: null, envelope: envelope('x') });
     assert.equal((await c.next('error')).code, ErrorCode.UNEXPECTED_MESSAGE);
     await c.waitClosed();
   });
@@ -287,7 +293,7 @@ describe('ChatServer under hostile input', () => {
     const m = await RawClient.join(port, 'mallory', bob);
     m.sendBytes(randomBytes(64));
     await m.waitClosed();
-    assert.equal((await a.next('leave')).name, 'mallory');
+    assert.equal((await a.nextGone()).name, 'mallory');
     a.close();
   });
 
@@ -297,7 +303,7 @@ describe('ChatServer under hostile input', () => {
     const b = await RawClient.join(port, 'bob', bob);
     b.sendBytes(encodeFrame(FrameType.CONTROL, Buffer.from('{"type":"ping","nonce":1}')).subarray(0, 9));
     b.socket.destroy();
-    assert.equal((await a.next('leave')).name, 'bob');
+    assert.equal((await a.nextGone()).name, 'bob');
     await assertRoomStillWorks(port, 'after-vanish');
     a.close();
   });
@@ -314,14 +320,14 @@ describe('ChatServer under hostile input', () => {
     let sent = 0;
     // Keep sending until the server gives up on the slow reader (bounded: at most 2,000 messages).
     while (!logs.some((line) => line.includes('client.slow_reader')) && sent < 2000) {
-      sender.send({ type: 'send', to: null, envelope: { ...envelope(`flood${sent}`), ct: big }, keys: { slow: 'a2V5', reader: 'a2V5' } });
+      sender.send({ type: 'send', to: null, envelope: { ...envelope(`flood${sent}`), ct: big } });
       sent++;
       if (sent % 20 === 0) await new Promise((resolve) => setTimeout(resolve, 5));
     }
     await waitUntil(() => logs.some((line) => line.includes('client.slow_reader')), 'the slow reader to be dropped');
     assert.ok(sent < 2000, 'the slow reader was dropped before the flood ended');
     await waitUntil(() => reader.received.filter((m) => m.type === 'message').length === sent, 'the reader to get every message');
-    await waitUntil(() => reader.received.some((m) => m.type === 'leave' && m.name === 'slow'), 'the others to hear the slow reader left');
+    assert.equal((await reader.nextGone()).name, 'slow', 'the others hear the slow reader went');
     for (const client of [sender, slow, reader]) client.close();
   });
 
@@ -340,7 +346,7 @@ describe('ChatServer under hostile input', () => {
     const a = await RawClient.join(port, 'alice', alice);
     const b = await RawClient.join(port, 'bob', bob);
     const env = envelope('secretid');
-    a.send({ type: 'send', to: 'bob', envelope: env, keys: { bob: 'd3JhcHBlZGtleQ==' } });
+    a.send({ type: 'send', to: 'bob', envelope: env });
     await b.next('message');
     a.sendBytes(Buffer.from('garbage!'));
     await a.waitClosed();
@@ -356,7 +362,7 @@ describe('ChatServer flood control and timeouts', () => {
     const { port, logs } = await startServer(t);
     const a = await RawClient.join(port, 'alice', alice);
     const b = await RawClient.join(port, 'bob', bob);
-    for (let i = 0; i < 20; i++) a.send({ type: 'send', to: null, envelope: envelope(`paste${i}`), keys: { bob: 'a2V5' } });
+    for (let i = 0; i < 20; i++) a.send({ type: 'send', to: null, envelope: envelope(`paste${i}`) });
     await waitUntil(() => b.received.filter((m) => m.type === 'message').length === 20, 'the 20 lines');
     assert.ok(!logs.some((line) => line.includes('client.throttled')), 'nobody was throttled');
     a.close();
@@ -368,7 +374,7 @@ describe('ChatServer flood control and timeouts', () => {
     const a = await RawClient.join(port, 'alice', alice);
     const b = await RawClient.join(port, 'bob', bob);
     const started = Date.now();
-    for (let i = 0; i < 60; i++) a.send({ type: 'send', to: null, envelope: envelope(`flood${i}`), keys: { bob: 'a2V5' } });
+    for (let i = 0; i < 60; i++) a.send({ type: 'send', to: null, envelope: envelope(`flood${i}`) });
     await waitUntil(() => b.received.filter((m) => m.type === 'message').length === 60, 'all 60 messages');
     // 50 messages over the burst at 50 a second: about a second, however fast the machine.
     assert.ok(Date.now() - started >= 700, `took ${Date.now() - started} ms`);

@@ -124,7 +124,7 @@ async function attack(port: number, kind: AttackKind, index: number, counts: Map
       // A joined client blasting the room: it is throttled, and its messages must not disturb the others' order.
       const flooder = await RawClient.join(port, `flood${index}`, identity, TLS).catch(() => undefined);
       if (flooder === undefined) continue;
-      for (let i = 0; i < 400 && !stop(); i++) flooder.send({ type: 'send', to: null, envelope: envelope(`x${index}-${i}`), keys: {} });
+      for (let i = 0; i < 400 && !stop(); i++) flooder.send({ type: 'send', to: null, envelope: envelope(`x${index}-${i}`) });
       await pause(300);
       flooder.close();
       count();
@@ -204,7 +204,6 @@ describe('soak: chatting while under attack', () => {
 
     const clients: RawClient[] = [];
     for (let i = 0; i < GOOD_CLIENTS; i++) clients.push(await RawClient.join(port, `good${i}`, identity, TLS));
-    const names = clients.map((_, i) => `good${i}`);
 
     let stopped = false;
     const counts = new Map<AttackKind, number>();
@@ -224,8 +223,8 @@ describe('soak: chatting while under attack', () => {
         const handover = junk.handover();
         const room = junk.room(`junk ${i}`, i, 1999);
         if (handover.type === 'message' && room.type === 'message') {
-          mallory.send({ type: 'send', to: 'victim', envelope: handover.envelope, keys: {} });
-          mallory.send({ type: 'send', to: null, envelope: room.envelope, keys: { victim: '' } });
+          mallory.send({ type: 'send', to: 'victim', envelope: handover.envelope });
+          mallory.send({ type: 'send', to: null, envelope: room.envelope });
         }
       }
     })();
@@ -240,8 +239,7 @@ describe('soak: chatting while under attack', () => {
     const started = Date.now();
     for (let round = 0; round < MESSAGES_PER_CLIENT; round++) {
       clients.forEach((client, i) => {
-        const keys = Object.fromEntries(names.filter((n) => n !== `good${i}`).map((n) => [n, 'a2V5']));
-        client.send({ type: 'send', to: null, envelope: envelope(`m${i}-${round}`), keys });
+        client.send({ type: 'send', to: null, envelope: envelope(`m${i}-${round}`) });
       });
       await pause(SEND_INTERVAL_MS);
     }

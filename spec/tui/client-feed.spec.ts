@@ -12,6 +12,12 @@ class FakeClient extends TypedEmitter<ClientEvents> {
   peers(): PeerView[] {
     return this.list;
   }
+  peer(name: string): PeerView | undefined {
+    return this.list.find((peer) => peer.name === name);
+  }
+  history(): [] {
+    return [];
+  }
   fire<K extends keyof ClientEvents & string>(event: K, payload: ClientEvents[K]): void {
     this.emit(event, payload);
   }

@@ -67,7 +67,7 @@ describe('the TUI in a real terminal', () => {
     const dir = makeTempDir(t);
     const { port } = await startServeProcess(t);
     const identity = await writeTestIdentity(dir, 0);
-    const shell = TmuxSession.start(t, dir, 'exec bash --norc --noprofile -i', 100, 30, { PS1: 'READY$ ', XDG_CONFIG_HOME: dir });
+    const shell = TmuxSession.start(t, dir, 'exec bash --norc --noprofile -i', 100, 30, { PS1: 'READY$ ', XDG_CONFIG_HOME: dir, XDG_DATA_HOME: `${dir}/data` });
     await shell.waitForScreen(/READY\$\s*$/m, 'the shell prompt');
     shell.type(`'${process.execPath}' '${BIN}' connect 127.0.0.1:${port} --name alice --identity '${identity}' 2>/dev/null; echo "exit=$?"`);
     shell.keys('Enter');

@@ -1,8 +1,11 @@
 // `tui-chat connect HOST:PORT`: loads (or creates) the identity, then runs the --json line mode
 // or the full-screen TUI over one ChatSession.
+import { createHash } from 'node:crypto';
+import { join } from 'node:path';
 import { ChatClient } from '../client/chat-client.js';
+import { ClientState } from '../client/state/client-state.js';
 import { ChatSession } from '../client/chat-session.js';
-import { configDir, defaultIdentityPath, defaultKnownPeersPath, defaultKnownServersPath } from '../client/config-paths.js';
+import { configDir, defaultClientStateDir, defaultIdentityPath, defaultKnownPeersPath, defaultKnownServersPath } from '../client/config-paths.js';
 import { KnownServers } from '../client/known-servers.js';
 import { NoticeBoard } from '../client/notice-board.js';
 import { normalizeFingerprint, openTcpStream, openTlsStream } from '../client/tls-transport.js';
@@ -33,6 +36,13 @@ export const CONNECT_FLAGS = {
     default: '$XDG_CONFIG_HOME/tui-chat/known_peers.json',
     description: 'first-seen peer fingerprints (trust on first use)',
   },
+  'data-dir': {
+    kind: 'string',
+    value: 'DIR',
+    default: '$XDG_DATA_HOME/tui-chat/client',
+    description: 'where sessions, unsent messages and history are kept, encrypted under your identity key',
+  },
+  'history-days': { kind: 'integer', value: 'D', min: 1, default: 90, description: 'days of history kept on this device' },
   'server-fingerprint': { kind: 'string', value: 'HEX', description: 'the server certificate fingerprint to require (as `tui-chat serve` prints it)' },
   'known-servers': {
     kind: 'string',
@@ -78,13 +88,19 @@ export async function runConnect(argv: readonly string[], io: CliIo): Promise<nu
   if (loaded.upgraded) notices.post(UPGRADED_NOTICE(loaded.path));
   const knownPeers = await KnownPeers.load(knownPath);
   const openStream = await chooseTransport(flags, io, notices);
+  // One state per server, name and key: sessions there go on across reconnects and restarts.
+  const stateDir = flags['data-dir'].startsWith('$') ? defaultClientStateDir(io.env) : flags['data-dir'];
+  const stateId = createHash('sha256').update(`${host}:${port}\u0000${name.toLowerCase()}\u0000${loaded.identity.fingerprint}`).digest('hex').slice(0, 24);
+  const state = ClientState.open(join(stateDir, stateId), loaded.identity, { historyRetentionMs: flags['history-days'] * 86_400_000 });
   if (flags.json) {
     notices.subscribe((text) => io.stderr.write(`${text}\n`));
-    return runJsonLineMode(new ChatSession({ host, port, name, identity: loaded.identity, knownPeers, openStream }), io.stdin, io.stdout);
+    const session = new ChatSession({ host, port, name, identity: loaded.identity, knownPeers, openStream, state });
+    session.on('ready', () => session.resendUnsettled());
+    return runJsonLineMode(session, io.stdin, io.stdout);
   }
   // Loaded only here: blessed must never be imported by the daemon or the line mode.
   const { runTui } = await import('../tui/tui-app.js');
-  const client = new ChatClient({ host, port, alternates, name, identity: loaded.identity, knownPeers, openStream });
+  const client = new ChatClient({ host, port, alternates, name, identity: loaded.identity, knownPeers, openStream, state });
   return runTui({
     client,
     serverLabel: `${host}:${port}`,

@@ -12,7 +12,7 @@ import type { CliCommand } from './cli-command.js';
 import type { CliIo } from './cli-io.js';
 import { UsageError } from '../core/errors.js';
 import { formatFingerprint } from '../core/fingerprint.js';
-import { defaultServerDir } from '../client/config-paths.js';
+import { defaultServerDataDir, defaultServerDir } from '../client/config-paths.js';
 import { loadOrCreateServerCertificate } from '../server/server-certificate.js';
 import { CLUSTER_FLAGS, clusterOptionsFromFlags } from './cluster-flags.js';
 import { parseHostPort } from './address.js';
@@ -79,6 +79,35 @@ export const SERVE_FLAGS = {
     default: 1000,
     description: 'on SIGTERM, how long clients may finish sending after the shutdown notice (the exit follows within this plus 2 s)',
   },
+  'data-dir': {
+    kind: 'string',
+    value: 'DIR',
+    default: '$XDG_DATA_HOME/tui-chat/server',
+    description: 'where registered names and messages for away users are kept (LMDB, 0700)',
+  },
+  'max-stored-per-user': { kind: 'integer', value: 'N', min: 0, default: L.maxStoredPerUser, description: 'messages kept for one user who is away' },
+  'max-stored-bytes-per-user': {
+    kind: 'integer',
+    value: 'N',
+    min: 0,
+    default: L.maxStoredBytesPerUser,
+    description: 'bytes of messages kept for one user who is away',
+  },
+  'max-store-bytes': { kind: 'integer', value: 'N', min: 0, default: L.maxStoreBytes, description: 'bytes of stored messages for everyone together' },
+  'retention-hours': {
+    kind: 'integer',
+    value: 'H',
+    min: 1,
+    default: L.retentionMs / 3600_000,
+    description: 'how long a stored message waits for its recipient (then its sender is told it expired)',
+  },
+  'registration-ttl-days': {
+    kind: 'integer',
+    value: 'D',
+    min: 1,
+    default: L.registrationTtlMs / 86_400_000,
+    description: 'a registered name unused this long is released',
+  },
   ...CLUSTER_FLAGS,
   config: {
     kind: 'string',
@@ -101,10 +130,16 @@ export const SERVE_FLAGS = {
   help: { kind: 'boolean', description: 'show this help' },
 } as const satisfies FlagTable;
 
-export const command: CliCommand = { synopsis: 'tui-chat serve [options]', flags: SERVE_FLAGS, run: runServe };
+export const command: CliCommand = {
+  synopsis: 'tui-chat serve [options]  |  tui-chat serve names [--data-dir DIR]  |  tui-chat serve release-name NAME [--data-dir DIR]',
+  flags: SERVE_FLAGS,
+  run: runServe,
+};
 
 export async function runServe(argv: readonly string[], io: CliIo): Promise<number> {
   const { flags, positionals } = await resolveFlags(argv);
+  const dataDir = flags['data-dir'].startsWith('$') ? defaultServerDataDir(io.env) : flags['data-dir'];
+  if (positionals[0] === 'names' || positionals[0] === 'release-name') return runNameAdmin(positionals, dataDir, limitsFrom(flags), io);
   if (positionals.length > 0) throw new UsageError(`serve takes no arguments (got "${positionals[0]}")`);
   const level = LOG_LEVELS.find((known) => known === flags['log-level']);
   if (level === undefined) throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(', ')}`);
@@ -144,6 +179,7 @@ export async function runServe(argv: readonly string[], io: CliIo): Promise<numb
     logger,
     limits: limitsFrom(flags),
     shutdownDrainMs: flags['shutdown-drain-ms'],
+    ...(cluster === undefined ? { dataDir } : {}),
     ...(flags.ffmpeg === undefined ? {} : { ffmpegPath: flags.ffmpeg }),
     ...(tls === undefined ? {} : { tls }),
     ...(cluster === undefined ? {} : { cluster }),
@@ -218,7 +254,7 @@ async function prometheusMetrics(where: string, gauges: () => ServerGauges) {
 type ServeFlags = FlagValues<typeof SERVE_FLAGS>;
 
 /** Options a SIGHUP cannot change: the address, TLS, clustering and metrics need a restart. */
-const RESTART_ONLY = ['host', 'port', 'tls-dir', 'plaintext', 'cluster', 'cluster-name', 'metrics', 'log-level', 'ffmpeg'] as const;
+const RESTART_ONLY = ['host', 'port', 'data-dir', 'tls-dir', 'plaintext', 'cluster', 'cluster-name', 'metrics', 'log-level', 'ffmpeg'] as const;
 
 /** The command line's flags over those of --config FILE, if any. */
 async function resolveFlags(argv: readonly string[]): Promise<{ flags: ServeFlags; positionals: readonly string[] }> {
@@ -242,5 +278,42 @@ function limitsFrom(flags: ServeFlags): ServerLimits {
     bytesPerSecond: flags['rate-bytes'],
     byteBurst: flags['rate-burst-bytes'],
     idleTimeoutMs: flags['idle-timeout-ms'],
+    maxStoredPerUser: flags['max-stored-per-user'],
+    maxStoredBytesPerUser: flags['max-stored-bytes-per-user'],
+    maxStoreBytes: flags['max-store-bytes'],
+    retentionMs: flags['retention-hours'] * 3600_000,
+    registrationTtlMs: flags['registration-ttl-days'] * 86_400_000,
   };
+}
+
+/**
+ * `serve names` lists registrations; `serve release-name NAME` frees a name (and drops what waits
+ * for it). LMDB lets this run beside a live server on the same folder; the server reads
+ * registrations from the store, so a released name is free at once.
+ */
+async function runNameAdmin(positionals: readonly string[], dataDir: string, limits: ServerLimits, io: CliIo): Promise<number> {
+  const { DurableStore } = await import('../server/store/durable-store.js');
+  const { LmdbKeyValue } = await import('../server/store/key-value.js');
+  const store = new DurableStore(await LmdbKeyValue.open(dataDir), limits);
+  try {
+    if (positionals[0] === 'names') {
+      for (const registration of store.registrations()) {
+        const waiting = store.waiting(registration.name).length;
+        io.stdout.write(
+          `${registration.name}  ${formatFingerprint(registration.fingerprint)}  last seen ${new Date(registration.lastSeenAt).toISOString()}  ${waiting} waiting\n`,
+        );
+      }
+      return 0;
+    }
+    const name = positionals[1];
+    if (name === undefined || positionals.length > 2) throw new UsageError('usage: tui-chat serve release-name NAME [--data-dir DIR]');
+    if (!(await store.release(name))) {
+      io.stderr.write(`${name} is not registered on this server (${dataDir})\n`);
+      return 1;
+    }
+    io.stdout.write(`released ${name}: anyone may register it now\n`);
+    return 0;
+  } finally {
+    await store.close();
+  }
 }

@@ -4,7 +4,11 @@
 import { ChatError, ErrorCode } from '../core/errors.js';
 import { TypedEmitter } from '../core/typed-emitter.js';
 import { ChatSession, type ChatSessionOptions, type PeerView, type SentMessage, type SessionEvents } from './chat-session.js';
+import { randomBytes } from 'node:crypto';
+import { DeliveryTracker } from './delivery-tracker.js';
+import { E2eEngine } from './e2e-engine.js';
 import { KnownPeers } from './known-peers.js';
+import { ClientState, type HistoryRecord } from './state/client-state.js';
 import { VideoRemote } from './video-remote.js';
 
 export type LinkState = 'connecting' | 'online' | 'offline' | 'stopped';
@@ -12,7 +16,7 @@ export type LinkState = 'connecting' | 'online' | 'offline' | 'stopped';
 export interface ClientEvents extends SessionEvents {
   state: { readonly state: LinkState; readonly reason?: string; readonly retryInMs?: number };
   renamed: { readonly wanted: string; readonly got: string };
-  queued: { readonly to: string | null; readonly text: string; readonly queueLength: number };
+  queued: { readonly id: string; readonly to: string | null; readonly text: string; readonly queueLength: number };
   /** Messages queued while offline were handed to the new connection (failures come as errors). */
   flushed: { readonly count: number };
 }
@@ -34,9 +38,11 @@ export interface ChatClientOptions extends Omit<ChatSessionOptions, 'knownPeers'
    * refused (a node restarting sends its users to the next). Default: only `host:port`.
    */
   readonly alternates?: ReadonlyArray<{ readonly host: string; readonly port: number }>;
+  /** Sessions, outbox and history, kept across reconnects and restarts (default: in memory only). */
+  readonly state?: ClientState;
 }
 
-export type SendOutcome = { readonly status: 'sent'; readonly sent: SentMessage } | { readonly status: 'queued' };
+export type SendOutcome = { readonly status: 'sent'; readonly sent: SentMessage } | { readonly status: 'queued'; readonly id: string };
 
 /** Join refusals that retrying cannot fix. */
 const PERMANENT_REFUSALS: ReadonlySet<string> = new Set([ErrorCode.VERSION_MISMATCH, ErrorCode.AUTH_FAILED, ErrorCode.NAME_INVALID]);
@@ -53,7 +59,7 @@ const FORWARDED_EVENTS = [
   'leave',
   'message',
   'sent',
-  'ack',
+  'delivery',
   'key-changed',
   'error',
   'cluster',
@@ -77,8 +83,11 @@ export class ChatClient extends TypedEmitter<ClientEvents> {
   /** Connection attempts so far: picks the server to try next among host:port and the alternates. */
   private attemptsMade = 0;
   private retryTimer: NodeJS.Timeout | undefined;
-  private readonly outbox: Array<{ readonly to: string | null; readonly text: string }> = [];
   private lastName: string;
+  /** What outlives each connection: one engine (so sessions continue), the outbox and history. */
+  private readonly kept: ClientState;
+  private readonly tracker: DeliveryTracker;
+  private engine: E2eEngine | undefined;
   /** The server's videos over whichever connection is up (requests fail with NOT_CONNECTED offline). */
   readonly video: VideoRemote;
 
@@ -89,6 +98,27 @@ export class ChatClient extends TypedEmitter<ClientEvents> {
     this.knownPeers = options.knownPeers ?? KnownPeers.inMemory();
     this.wantedName = options.name;
     this.lastName = options.name;
+    this.kept = options.state ?? ClientState.inMemory();
+    this.tracker = new DeliveryTracker(this.kept);
+  }
+
+  /** Every message kept from earlier runs and this one, oldest first. */
+  history(): readonly HistoryRecord[] {
+    return this.kept.history();
+  }
+
+  /** Messages whose text contains `query` (any case), newest first. */
+  search(query: string): HistoryRecord[] {
+    return this.kept.search(query);
+  }
+
+  /** Sent messages still waiting for a final word, as the user sees them. */
+  deliveries(): ReturnType<DeliveryTracker['summaries']> {
+    return this.tracker.summaries();
+  }
+
+  discardHeld(name: string): number {
+    return this.requireSession().discardHeld(name);
   }
 
   get state(): LinkState {
@@ -104,7 +134,7 @@ export class ChatClient extends TypedEmitter<ClientEvents> {
   }
 
   get queuedCount(): number {
-    return this.outbox.length;
+    return this.kept.outbox.filter((entry) => entry.sends === undefined).length;
   }
 
   peers(): PeerView[] {
@@ -155,18 +185,22 @@ export class ChatClient extends TypedEmitter<ClientEvents> {
   }
 
   private sendOrQueue(to: string | null, text: string): SendOutcome {
-    if (this.session?.isReady === true && this.outbox.length === 0) {
+    if (this.session?.isReady === true && this.queuedCount === 0) {
       const sent = to === null ? this.session.sendRoom(text) : this.session.sendDirect(to, text);
       return { status: 'sent', sent };
     }
     if (this.linkState === 'stopped') throw new ChatError(ErrorCode.NOT_CONNECTED, 'the client has stopped');
     const max = this.options.maxQueued ?? 100;
-    if (this.outbox.length >= max) {
+    if (this.queuedCount >= max) {
       throw new ChatError(ErrorCode.NOT_CONNECTED, `offline, and ${max} messages are already waiting: this one was not queued`);
     }
-    this.outbox.push({ to, text });
-    this.emit('queued', { to, text, queueLength: this.outbox.length });
-    return { status: 'queued' };
+    // Kept on disk too: a queued message survives a restart of the client.
+    const id = `queued-${randomBytes(6).toString('hex')}`;
+    this.kept.addOutgoing({ id, to, text, createdAt: Date.now(), recipients: {} });
+    this.kept.remember({ kind: 'out', id, to, text, ts: Date.now() });
+    this.kept.commit(undefined);
+    this.emit('queued', { id, to, text, queueLength: this.queuedCount });
+    return { status: 'queued', id };
   }
 
   private async connectOnce(): Promise<void> {
@@ -174,7 +208,23 @@ export class ChatClient extends TypedEmitter<ClientEvents> {
     this.setState('connecting');
     const servers = [{ host: this.options.host, port: this.options.port }, ...(this.options.alternates ?? [])];
     const server = servers[this.attemptsMade++ % servers.length]!;
-    const session = new ChatSession({ ...this.options, ...server, name: this.lastName, knownPeers: this.knownPeers });
+    // One engine for every connection: the same prekey, ratchets and chains go on after a reconnect.
+    this.engine ??= new E2eEngine({
+      identity: this.options.identity,
+      selfName: () => this.name,
+      ...(this.kept.engine === undefined ? {} : { state: this.kept.engine }),
+      ...(this.options.replay === undefined ? {} : { replay: this.options.replay }),
+      ...(this.options.senderKeyBudget === undefined ? {} : { senderKeyBudget: this.options.senderKeyBudget }),
+    });
+    const session = new ChatSession({
+      ...this.options,
+      ...server,
+      name: this.lastName,
+      knownPeers: this.knownPeers,
+      state: this.kept,
+      engine: this.engine,
+      tracker: this.tracker,
+    });
     this.session = session;
     for (const event of FORWARDED_EVENTS) {
       session.on(event, (payload: SessionEvents[typeof event]) => {
@@ -222,19 +272,32 @@ export class ChatClient extends TypedEmitter<ClientEvents> {
   private onJoined(session: ChatSession): void {
     this.attempt = 0;
     this.setState('online');
-    // Deliver what was typed while offline, in order; a DM whose peer is gone is reported, not lost silently.
-    const count = this.outbox.length;
-    while (this.outbox.length > 0 && session.isReady) {
-      const { to, text } = this.outbox.shift()!;
+    // First what never got a final word before the connection went (the same envelopes: recipients
+    // drop repeats), then what was typed while offline, in order. Each one's fate is reported.
+    session.resendUnsettled();
+    const queued = this.kept.takeQueued();
+    for (const { id, to, text } of queued) {
       try {
-        if (to === null) session.sendRoom(text);
-        else session.sendDirect(to, text);
+        if (to === null) session.sendRoom(text, id);
+        else session.sendDirect(to, text, id);
       } catch (error) {
         if (!(error instanceof ChatError)) throw error;
-        this.emit('error', { code: error.code, message: `a message queued while offline was not sent: ${error.message}`, fatal: false });
+        this.emit('error', { code: error.code, message: `a message queued while offline was not sent: ${error.message}`, fatal: false, ref: id });
+        this.emit('delivery', {
+          id,
+          to,
+          text,
+          total: 1,
+          delivered: 0,
+          stored: 0,
+          sent: 0,
+          failed: [{ name: to ?? 'room', state: 'refused', reason: error.message }],
+          pending: false,
+        });
       }
     }
-    if (count > 0) this.emit('flushed', { count });
+    this.kept.commit(undefined);
+    if (queued.length > 0) this.emit('flushed', { count: queued.length });
   }
 
   private onDisconnected(session: ChatSession, reason: string): void {

@@ -15,7 +15,10 @@ import type { ReplayGuardOptions } from '../core/replay-guard.js';
 import { safetyNumber } from '../core/safety-number.js';
 import type { SenderKeyBudget } from '../core/sender-key-store.js';
 import { TypedEmitter } from '../core/typed-emitter.js';
+import { randomBytes } from 'node:crypto';
+import { DeliveryTracker, type DeliverySummary } from './delivery-tracker.js';
 import { E2eEngine } from './e2e-engine.js';
+import { ClientState, type HeldMessage } from './state/client-state.js';
 import { KnownPeers } from './known-peers.js';
 import { type AddOutcome, PeerDirectory, type PeerView } from './peer-directory.js';
 import { type LinkError, type LinkMessage, type LinkState, ServerLink } from './server-link.js';
@@ -38,6 +41,8 @@ export interface ChatMessageEvent {
   readonly ts: number;
   /** Signature checked and the sender's key matches the one pinned for that name. */
   readonly verified: boolean;
+  /** Held while this verified contact's key was unconfirmed, shown after :verify or :trust. */
+  readonly held?: boolean;
 }
 
 export interface SentMessage {
@@ -60,7 +65,8 @@ export interface SessionEvents {
   leave: { readonly name: string };
   message: ChatMessageEvent;
   sent: SentMessage;
-  ack: { readonly id: string; readonly delivered: number; readonly missing: readonly string[]; readonly unkeyed: readonly string[] };
+  /** Where a sent message stands now (after the server's ack, and each receipt). */
+  delivery: DeliverySummary;
   'key-changed': { readonly name: string; readonly pinned: string; readonly announced: string };
   videos: readonly VideoInfo[];
   poster: { readonly name: string; readonly jpeg: Buffer };
@@ -93,6 +99,10 @@ export interface ChatSessionOptions {
   readonly joinTimeoutMs?: number;
   /** Budget for other members' room sender keys; default DEFAULT_SENDER_KEY_BUDGET. */
   readonly senderKeyBudget?: SenderKeyBudget;
+  /** What survives this connection (ChatClient keeps one for all of them); default: fresh, in memory. */
+  readonly state?: ClientState;
+  readonly engine?: E2eEngine;
+  readonly tracker?: DeliveryTracker;
 }
 
 export class ChatSession extends TypedEmitter<SessionEvents> {
@@ -103,17 +113,27 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
   private readonly directory: PeerDirectory;
   private readonly engine: E2eEngine;
   private readonly link: ServerLink;
+  private readonly state: ClientState;
+  private readonly tracker: DeliveryTracker;
+  /** Envelope ids kept since the last commit, to confirm to the server once they are on disk. */
+  private readonly toConfirm: string[] = [];
+  private confirmScheduled = false;
 
   constructor(options: ChatSessionOptions) {
     super();
     this.identity = options.identity;
     this.knownPeers = options.knownPeers ?? KnownPeers.inMemory();
-    this.engine = new E2eEngine({
-      identity: options.identity,
-      selfName: () => this.link.name,
-      ...(options.replay === undefined ? {} : { replay: options.replay }),
-      ...(options.senderKeyBudget === undefined ? {} : { senderKeyBudget: options.senderKeyBudget }),
-    });
+    this.state = options.state ?? ClientState.inMemory();
+    this.tracker = options.tracker ?? new DeliveryTracker(this.state);
+    this.engine =
+      options.engine ??
+      new E2eEngine({
+        identity: options.identity,
+        selfName: () => this.link.name,
+        ...(this.state.engine === undefined ? {} : { state: this.state.engine }),
+        ...(options.replay === undefined ? {} : { replay: options.replay }),
+        ...(options.senderKeyBudget === undefined ? {} : { senderKeyBudget: options.senderKeyBudget }),
+      });
     this.link = new ServerLink(
       {
         host: options.host,
@@ -162,6 +182,9 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
 
   /** Opens the connection and joins. Rejects with the server's error (e.g. NAME_TAKEN) or on disconnect. */
   connect(): Promise<void> {
+    // The prekey we are about to announce must be on disk first: messages sealed to it may wait
+    // on the server for our next run.
+    if (this.state.engine === undefined) this.state.commit(this.engine.exportState());
     return this.link.connect();
   }
 
@@ -191,13 +214,33 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
    * Sends to everyone online. Peers whose key changed are left out until trusted again, and so is a
    * peer no session can start with (an unusable prekey): one bad member never stops the room.
    */
-  sendRoom(text: string): SentMessage {
+  sendRoom(text: string, shownAs?: string): SentMessage {
     this.checkSendable(text);
+    // Members away count too (protocol v4): what they miss is stored for them.
     const candidates = this.directory.others().filter((peer) => peer.trust !== 'changed' && peer.prekeyUsable);
     const sealed = this.engine.sealRoom(text, candidates, (message) => this.link.checkFits(message));
-    for (const message of sealed.sends) this.link.send(message);
     for (const peer of sealed.unreachable) this.reportUnusablePrekey(peer.name);
-    if (sealed.refused !== undefined) throw sealed.refused;
+    if (sealed.refused !== undefined) {
+      // The handovers still go: the members' copies of our chain moved.
+      this.sendTracked({
+        id: `handover-${randomBytes(6).toString('hex')}`,
+        to: null,
+        text: '',
+        createdAt: Date.now(),
+        sends: [...sealed.sends],
+        recipients: {},
+      });
+      throw sealed.refused;
+    }
+    this.sendTracked({
+      id: sealed.id,
+      to: null,
+      text,
+      createdAt: Date.now(),
+      sends: [...sealed.sends],
+      recipients: {},
+      ...(shownAs === undefined ? {} : { shownAs }),
+    });
     const keyed = new Set(sealed.members.map((peer) => peer.name));
     const sent: SentMessage = {
       id: sealed.id,
@@ -212,9 +255,10 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
   }
 
   /** Sends to one peer. Refused for a peer whose key changed until the user trusts the new key. */
-  sendDirect(name: string, text: string): SentMessage {
+  sendDirect(name: string, text: string, shownAs?: string): SentMessage {
     const peer = this.directory.get(name);
-    if (peer === undefined) throw new ChatError(ErrorCode.NO_SUCH_PEER, `${name} is not online`);
+    if (peer === undefined) throw new ChatError(ErrorCode.NO_SUCH_PEER, `nobody called ${name} is online or registered on this server`);
+    if (this.directory.isSelf(peer.name)) throw new ChatError(ErrorCode.NO_SUCH_PEER, 'that is you: a direct message needs someone else');
     if (peer.trust === 'changed') {
       throw new ChatError(
         ErrorCode.PEER_KEY_CHANGED,
@@ -229,10 +273,41 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
     }
     this.checkSendable(text);
     const message: SendMessage = this.engine.sealDirect(peer, text, (sealed) => this.link.checkFits(sealed));
-    this.link.send(message);
+    this.sendTracked({
+      id: message.envelope.id,
+      to: peer.name,
+      text,
+      createdAt: Date.now(),
+      sends: [message],
+      recipients: {},
+      ...(shownAs === undefined ? {} : { shownAs }),
+    });
     const sent: SentMessage = { id: message.envelope.id, to: peer.name, withheld: [] };
     this.emit('sent', sent);
     return sent;
+  }
+
+  /**
+   * Tracks a sealed message and makes it durable (with the ratchet steps that sealed it) before a
+   * byte goes out: a crash after this resends the very same envelopes, never new ones.
+   */
+  private sendTracked(entry: Parameters<DeliveryTracker['track']>[0]): void {
+    this.tracker.track(entry);
+    if (entry.text !== '') this.state.remember({ kind: 'out', id: entry.shownAs ?? entry.id, to: entry.to, text: entry.text, ts: entry.createdAt });
+    this.state.commit(this.engine.exportState());
+    for (const message of entry.sends ?? []) this.link.send(message);
+  }
+
+  /** Sends again what never got a final word before the last disconnect (see DeliveryTracker.resends). */
+  resendUnsettled(): number {
+    const resends = this.tracker.resends();
+    for (const message of resends) this.link.send(message);
+    return resends.length;
+  }
+
+  /** The delivery state of every message still tracked. */
+  deliveries(): DeliverySummary[] {
+    return this.tracker.summaries();
   }
 
   private checkSendable(text: string): void {
@@ -246,12 +321,38 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
 
   /** Accepts the key a peer now announces, unverified (refused for a contact you had verified). */
   trust(name: string): PeerView {
-    return this.directory.accept(name, false);
+    const view = this.directory.accept(name, false);
+    this.showHeld(view.name);
+    return view;
   }
 
   /** The user compared the safety number out of band and it matched: accept and mark verified. */
   verify(name: string): PeerView {
-    return this.directory.accept(name, true);
+    const view = this.directory.accept(name, true);
+    this.showHeld(view.name);
+    return view;
+  }
+
+  /** Kept messages containing `query` (any case), newest first. */
+  search(query: string): ReturnType<ClientState['search']> {
+    return this.state.search(query);
+  }
+
+  /** Drops the messages held from a contact whose key changed, unread. Returns how many. */
+  discardHeld(name: string): number {
+    const dropped = this.state.release(name).length;
+    this.state.commit(undefined);
+    return dropped;
+  }
+
+  /** Messages held from `name` while its new key was unconfirmed: shown now, marked so. */
+  private showHeld(name: string): void {
+    const held: HeldMessage[] = this.state.release(name);
+    for (const message of held) {
+      this.state.remember({ kind: 'in', id: message.id, from: message.from, to: message.to, text: message.text, ts: message.ts, held: true });
+      this.emit('message', { ...message, verified: true, held: true });
+    }
+    if (held.length > 0) this.state.commit(undefined);
   }
 
   /**
@@ -281,9 +382,16 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
         this.emit('peers', this.peers());
         return;
       case 'join': {
+        const wasOnline = this.directory.get(message.peer.name)?.online === true;
         const added = this.directory.add(message.peer);
         this.reportAdded(added);
-        if (added.kind === 'added') this.emit('join', this.directory.view(added.peer));
+        if (added.kind !== 'added') return;
+        // v4 presence: a registered user going away stays listed, as away.
+        if (!added.peer.online) {
+          if (wasOnline) this.emit('leave', { name: added.peer.name });
+          return;
+        }
+        this.emit('join', this.directory.view(added.peer));
         return;
       }
       case 'leave':
@@ -291,9 +399,16 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
         return;
       case 'message':
         return this.onMessage(message);
-      case 'ack':
+      case 'ack': {
         // The codec let through only valid names here: nothing in them can reach a terminal raw.
-        this.emit('ack', { id: message.id, delivered: message.delivered, missing: message.missing, unkeyed: message.unkeyed });
+        const summary = this.tracker.onAck({ ...message, refused: message.refused.map((r) => ({ ...r, reason: stripControlCharacters(r.reason) })) });
+        this.afterDeliveryNews(summary === undefined ? [] : [summary]);
+        return;
+      }
+      case 'receipts':
+        this.afterDeliveryNews(
+          this.tracker.onReceipts(message.receipts.map((r) => (r.reason === undefined ? r : { ...r, reason: stripControlCharacters(r.reason) }))),
+        );
         return;
       case 'cluster':
         this.emit('cluster', { state: message.state, message: stripControlCharacters(message.message) });
@@ -319,11 +434,19 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
     }
   }
 
+  private afterDeliveryNews(summaries: readonly DeliverySummary[]): void {
+    for (const summary of summaries) this.emit('delivery', summary);
+    this.tracker.prune();
+    this.state.commit(undefined);
+  }
+
   private onMessage(message: DeliverMessage): void {
-    const sender = this.directory.get(message.from);
     const ref = message.envelope.id;
+    // Delivered again (a resend, a server restart before our confirmation reached it): shown once.
+    if (this.state.hasSeen(ref)) return this.confirm(ref);
+    const sender = this.directory.get(message.from);
     if (sender === undefined) {
-      this.emit('error', { code: ErrorCode.ENVELOPE_INVALID, message: 'message from a peer who is not online', fatal: false, ref });
+      this.emit('error', { code: ErrorCode.ENVELOPE_INVALID, message: 'message from someone this server does not list', fatal: false, ref });
       return;
     }
     let opened: ReturnType<E2eEngine['open']>;
@@ -332,30 +455,52 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
     } catch (error) {
       if (!(error instanceof ChatError)) throw error;
       this.emit('error', { code: error.code, message: `dropped a message from ${sender.name}: ${error.message}`, fatal: false, ref, peer: sender.name });
+      // Confirmed all the same: it will never open, and the server must not send it forever.
+      if (error.code !== ErrorCode.REPLAY) this.confirm(ref);
       return;
     }
-    this.reportOrder(sender.name, ref, opened.order);
+    // Old news of a stored message is no gap: only live chains are checked for order.
+    if (message.stored !== true) this.reportOrder(sender.name, ref, opened.order);
+    const ts = message.envelope.ts;
     // A key handover shows nothing, and is kept even from a held contact.
-    if (opened.kind === 'handover') return;
+    if (opened.kind === 'handover') {
+      this.state.remember({ kind: 'seen', id: ref, ts: Date.now() });
+      return this.confirm(ref);
+    }
+    const text = stripControlCharacters(opened.text);
     if (this.directory.isHeld(sender)) {
-      // A verified contact with a new key must not carry on silently: hold its messages until the
-      // user compares the new safety number.
+      // A verified contact with a new key must not carry on silently: keep its messages aside until
+      // the user compares the new safety number (then they are shown, marked), or discards them.
+      this.state.hold({ id: ref, from: sender.name, to: message.to, text, ts });
+      this.state.remember({ kind: 'seen', id: ref, ts: Date.now() });
       this.emit('error', {
         code: ErrorCode.PEER_KEY_CHANGED,
-        message: `held a message from ${sender.name}: this verified contact's key changed; compare safety numbers with :verify ${sender.name}`,
+        message: `held a message from ${sender.name}: this verified contact's key changed; compare safety numbers with :verify ${sender.name} (or :discard ${sender.name})`,
         fatal: false,
         ref,
         peer: sender.name,
       });
-      return;
+      return this.confirm(ref);
     }
-    this.emit('message', {
-      id: ref,
-      from: sender.name,
-      to: message.to,
-      text: stripControlCharacters(opened.text),
-      ts: message.envelope.ts,
-      verified: sender.trust !== 'changed',
+    this.state.remember({ kind: 'in', id: ref, from: sender.name, to: message.to, text, ts });
+    this.emit('message', { id: ref, from: sender.name, to: message.to, text, ts, verified: sender.trust !== 'changed' });
+    this.confirm(ref);
+  }
+
+  /**
+   * Tells the server we kept a message, once it is on disk: the state is committed once per turn
+   * of the event loop for everything that arrived in it, and then confirmed in one frame.
+   */
+  private confirm(id: string): void {
+    this.toConfirm.push(id);
+    if (this.confirmScheduled) return;
+    this.confirmScheduled = true;
+    setImmediate(() => {
+      this.confirmScheduled = false;
+      const ids = this.toConfirm.splice(0);
+      this.state.commit(this.engine.exportState());
+      if (!this.isReady) return;
+      for (let i = 0; i < ids.length; i += 1000) this.link.send({ type: 'received', ids: ids.slice(i, i + 1000) });
     });
   }
 

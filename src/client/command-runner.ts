@@ -3,6 +3,7 @@
 // handles the few commands that only make sense to it (conversations, :clear, :quit, :play's box).
 import { ChatError, ErrorCode } from '../core/errors.js';
 import type { LineCommand } from './line-command.js';
+import type { HistoryRecord } from './state/client-state.js';
 import type { PeerView } from './peer-directory.js';
 import type { VideoRemote } from './video-remote.js';
 
@@ -13,6 +14,10 @@ export interface CommandTarget {
   trust(name: string): PeerView;
   verify(name: string): PeerView;
   safetyNumberWith(name: string): string;
+  /** Kept messages containing the text, newest first. */
+  search(query: string): HistoryRecord[];
+  /** Drops the messages held from NAME; returns how many. */
+  discardHeld(name: string): number;
   readonly video: VideoRemote;
 }
 
@@ -23,6 +28,8 @@ export interface CommandOutput {
   safetyNumber(name: string, number: string): void;
   verified(peer: PeerView): void;
   trusted(peer: PeerView): void;
+  searchResults(query: string, found: readonly HistoryRecord[]): void;
+  discarded(name: string, count: number): void;
   help(): void;
 }
 
@@ -46,7 +53,7 @@ export class CommandRunner {
         return undefined;
       case 'whois': {
         const peer = this.target.peer(command.name);
-        if (peer === undefined) throw new ChatError(ErrorCode.NO_SUCH_PEER, `${command.name} is not online`);
+        if (peer === undefined) throw new ChatError(ErrorCode.NO_SUCH_PEER, `nobody called ${command.name} is online or registered here`);
         this.output.whois(peer);
         return undefined;
       }
@@ -56,6 +63,12 @@ export class CommandRunner {
         return undefined;
       case 'trust':
         this.output.trusted(this.target.trust(command.name));
+        return undefined;
+      case 'search':
+        this.output.searchResults(command.query, this.target.search(command.query));
+        return undefined;
+      case 'discard':
+        this.output.discarded(command.name, this.target.discardHeld(command.name));
         return undefined;
       case 'help':
         this.output.help();

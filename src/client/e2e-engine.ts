@@ -4,14 +4,23 @@
 // session hands it peers (already validated by the PeerDirectory) and writes what it returns.
 import { randomBytes } from 'node:crypto';
 import { type ChainObservation, ChainTracker } from '../core/chain-tracker.js';
-import { DoubleRatchet, type RatchetHeader, type X25519KeyPair, generateX25519 } from '../core/double-ratchet.js';
+import {
+  DoubleRatchet,
+  type RatchetHeader,
+  type RatchetState,
+  type X25519KeyPair,
+  exportX25519,
+  generateX25519,
+  importX25519,
+} from '../core/double-ratchet.js';
 import { type MessageKeySource, openEnvelope, sealEnvelope } from '../core/envelope.js';
 import { ChatError, CryptoError, ErrorCode } from '../core/errors.js';
 import type { Identity } from '../core/identity.js';
 import type { DeliverMessage, SendMessage } from '../core/messages.js';
 import { ReplayGuard, type ReplayGuardOptions } from '../core/replay-guard.js';
 import { type SenderKeyGrant, SenderKeyChain } from '../core/sender-key.js';
-import { type SenderKeyBudget, SenderKeyStore } from '../core/sender-key-store.js';
+import { type SenderKeyBudget, SenderKeyStore, type SenderKeyStoreState } from '../core/sender-key-store.js';
+import type { SenderKeyGrant as ChainState } from '../core/sender-key.js';
 import type { DirectoryPeer } from './peer-directory.js';
 
 export interface E2eEngineOptions {
@@ -21,6 +30,21 @@ export interface E2eEngineOptions {
   readonly replay?: ReplayGuardOptions;
   /** Budget for other members' room sender keys; default DEFAULT_SENDER_KEY_BUDGET. */
   readonly senderKeyBudget?: SenderKeyBudget;
+  /** The state saved by exportState() before a reconnect or a restart: the same sessions go on. */
+  readonly state?: EngineState;
+}
+
+/**
+ * Everything the engine must keep across restarts (protocol v4): our signed prekey and chain id,
+ * counters, the ratchets, our room chain and the members' chains. Secret: kept encrypted at rest.
+ */
+export interface EngineState {
+  readonly prekey: string;
+  readonly chainId: string;
+  readonly sendCounters: Record<string, number>;
+  readonly ratchets: Record<string, { readonly prekey: string; readonly ratchet: RatchetState }>;
+  readonly roomChain?: { readonly chain: ChainState; readonly membership: string };
+  readonly roomKeys: SenderKeyStoreState;
 }
 
 /** What an envelope carries: text for the user, or a sender-key handover. */
@@ -55,10 +79,10 @@ function failed(): CryptoError {
 }
 
 export class E2eEngine {
-  /** This connection's X25519 prekey: announced signed at join. */
-  readonly prekey: X25519KeyPair = generateX25519();
-  /** Our chain: fresh per connection, so counters restart without looking like a replay. */
-  private readonly chainId = randomBytes(9).toString('base64url');
+  /** Our signed X25519 prekey: announced at join, kept across connections so sessions go on. */
+  readonly prekey: X25519KeyPair;
+  /** Our chain id: kept with the counters, so a restart neither repeats numbers nor looks like a gap. */
+  private readonly chainId: string;
   private readonly replay: ReplayGuard;
   private readonly order = new ChainTracker();
   /** Next seq per conversation we send in ('#room' or the recipient's lowercase name). */
@@ -73,6 +97,27 @@ export class E2eEngine {
   constructor(private readonly options: E2eEngineOptions) {
     this.replay = new ReplayGuard(options.replay);
     this.roomKeys = new SenderKeyStore(options.senderKeyBudget);
+    const state = options.state;
+    this.prekey = state === undefined ? generateX25519() : importX25519(state.prekey);
+    this.chainId = state?.chainId ?? randomBytes(9).toString('base64url');
+    if (state === undefined) return;
+    for (const [conversation, next] of Object.entries(state.sendCounters)) this.sendCounters.set(conversation, next);
+    for (const [peer, saved] of Object.entries(state.ratchets))
+      this.ratchets.set(peer, { prekey: saved.prekey, ratchet: DoubleRatchet.fromState(saved.ratchet) });
+    if (state.roomChain !== undefined) this.roomChain = { chain: SenderKeyChain.fromState(state.roomChain.chain), membership: state.roomChain.membership };
+    this.roomKeys.restore(state.roomKeys);
+  }
+
+  /** What to save so a reconnect or restart continues the same sessions. */
+  exportState(): EngineState {
+    return {
+      prekey: exportX25519(this.prekey),
+      chainId: this.chainId,
+      sendCounters: Object.fromEntries(this.sendCounters),
+      ratchets: Object.fromEntries([...this.ratchets].map(([peer, { prekey, ratchet }]) => [peer, { prekey, ratchet: ratchet.toState() }])),
+      ...(this.roomChain === undefined ? {} : { roomChain: { chain: this.roomChain.chain.toState(), membership: this.roomChain.membership } }),
+      roomKeys: this.roomKeys.toState(),
+    };
   }
 
   /** Sender-key chains held for other members (tests, and the memory bound in SECURITY.md). */
@@ -97,7 +142,7 @@ export class E2eEngine {
       members = [];
       for (const member of candidates) {
         try {
-          sends.push(this.seal(member.name, { senderKey: grant }, [], { ratchet: this.ratchetWith(member).nextSendingKey() }, check));
+          sends.push(this.seal(member.name, { senderKey: grant }, { ratchet: this.ratchetWith(member).nextSendingKey() }, check));
           members.push(member);
         } catch (error) {
           if (!(error instanceof CryptoError)) throw error;
@@ -109,7 +154,7 @@ export class E2eEngine {
     }
     let room: SendMessage;
     try {
-      room = this.seal(null, { text }, members, { roomKey: chain.next() }, check);
+      room = this.seal(null, { text }, { roomKey: chain.next() }, check);
     } catch (error) {
       if (!(error instanceof ChatError)) throw error;
       return { sends, id: '', members, unreachable, refused: error };
@@ -119,7 +164,7 @@ export class E2eEngine {
 
   /** Seals a DM through the pair's Double Ratchet. */
   sealDirect(peer: DirectoryPeer, text: string, check: SendCheck): SendMessage {
-    return this.seal(peer.name, { text }, [], { ratchet: this.ratchetWith(peer).nextSendingKey() }, check);
+    return this.seal(peer.name, { text }, { ratchet: this.ratchetWith(peer).nextSendingKey() }, check);
   }
 
   /**
@@ -137,8 +182,10 @@ export class E2eEngine {
       senderPublicKey: sender.key.publicKey,
       messageKey: source.messageKey,
     });
-    // Replay check only after the signature held, so forged ids cannot fill the table.
-    this.replay.check(message.envelope.id, message.envelope.ts);
+    // Replay check only after the signature held, so forged ids cannot fill the table. A stored
+    // message may be days old: its id is checked against the client's history instead (ClientState),
+    // and its key, used once, cannot open it twice anyway.
+    if (message.stored !== true) this.replay.check(message.envelope.id, message.envelope.ts);
     source.commit();
     const order = this.order.observe(sender.name, message.envelope.chain, message.to === null ? '#room' : 'dm', message.envelope.seq);
     const body = parseBody(plaintext);
@@ -168,11 +215,8 @@ export class E2eEngine {
     return ratchet;
   }
 
-  /**
-   * Seals one envelope. Room messages name their recipients (members hold our sender key); DMs
-   * name none. The counter moves only once `check` accepted the message.
-   */
-  private seal(to: string | null, body: MessageBody, recipients: readonly DirectoryPeer[], key: MessageKeySource, check: SendCheck): SendMessage {
+  /** Seals one envelope; the server fans a room message out to the members. The counter moves only once `check` accepted it. */
+  private seal(to: string | null, body: MessageBody, key: MessageKeySource, check: SendCheck): SendMessage {
     const conversation = to === null ? '#room' : to.toLowerCase();
     const seq = this.sendCounters.get(conversation) ?? 0;
     const envelope = sealEnvelope({
@@ -184,7 +228,7 @@ export class E2eEngine {
       plaintext: Buffer.from(JSON.stringify(body), 'utf8'),
       ...key,
     });
-    const message: SendMessage = { type: 'send', to, envelope, keys: Object.fromEntries(recipients.map((peer) => [peer.name, ''])) };
+    const message: SendMessage = { type: 'send', to, envelope };
     check(message);
     this.sendCounters.set(conversation, seq + 1);
     return message;

@@ -1,5 +1,6 @@
 // `tui-chat connect --json`: commands in on stdin, one per line; events out on stdout, one JSON
 // object per line, each with a "type". For bots, scripts and the end-to-end tests.
+import { describeDelivery } from './delivery-tracker.js';
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import { ChatError, ErrorCode } from '../core/errors.js';
@@ -18,6 +19,7 @@ function peerJson(peer: PeerView): Record<string, unknown> {
     trust: peer.trust,
     verified: peer.verified,
     self: peer.isSelf,
+    online: peer.online,
     ...(peer.lookalikeOf === undefined ? {} : { lookalikeOf: peer.lookalikeOf }),
   };
 }
@@ -48,9 +50,11 @@ export async function runJsonLineMode(session: ChatSession, input: Readable, out
   session.on('peers', (peers) => print({ type: 'peers', peers: peers.map(peerJson) }));
   session.on('join', (peer) => print({ type: 'join', ...peerJson(peer) }));
   session.on('leave', (e) => print({ type: 'leave', name: e.name }));
-  session.on('message', (m) => print({ type: 'message', from: m.from, to: m.to, text: m.text, verified: m.verified, id: m.id, ts: m.ts }));
+  session.on('message', (m) =>
+    print({ type: 'message', from: m.from, to: m.to, text: m.text, verified: m.verified, id: m.id, ts: m.ts, ...(m.held === true ? { held: true } : {}) }),
+  );
   session.on('sent', (s) => print({ type: 'sent', id: s.id, to: s.to, withheld: s.withheld }));
-  session.on('ack', (a) => print({ type: 'ack', id: a.id, delivered: a.delivered, missing: a.missing, unkeyed: a.unkeyed }));
+  session.on('delivery', (d) => print({ type: 'delivery', ...d, state: describeDelivery(d) }));
   session.on('key-changed', (k) =>
     print({
       type: 'key-changed',
@@ -76,6 +80,8 @@ export async function runJsonLineMode(session: ChatSession, input: Readable, out
     safetyNumber: (name, number) => print({ type: 'safety-number', name, number }),
     verified: (peer) => print({ type: 'verified', name: peer.name, fingerprint: peer.fingerprint }),
     trusted: (peer) => print({ type: 'trusted', name: peer.name, fingerprint: peer.fingerprint }),
+    searchResults: (query, found) => print({ type: 'search', query, found }),
+    discarded: (name, count) => print({ type: 'discarded', name, count }),
     help: () => print({ type: 'help', commands: describeCommands() }),
   });
   const disconnected = new Promise<string>((resolve) => session.once('disconnected', (e) => resolve(e.reason)));

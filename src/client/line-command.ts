@@ -10,6 +10,8 @@ export type LineCommand =
   | { readonly kind: 'whois'; readonly name: string }
   | { readonly kind: 'verify'; readonly name: string; readonly confirm: boolean }
   | { readonly kind: 'trust'; readonly name: string }
+  | { readonly kind: 'discard'; readonly name: string }
+  | { readonly kind: 'search'; readonly query: string }
   | { readonly kind: 'videos' }
   | { readonly kind: 'play'; readonly video: string; readonly ffplay: boolean }
   | { readonly kind: 'stop' }
@@ -25,10 +27,12 @@ export type LineCommand =
 export const LINE_COMMANDS = {
   dm: ['NAME [TEXT]', 'send TEXT to NAME only; without TEXT, open the conversation with NAME'],
   room: ['', 'go back to the room'],
-  peers: ['', 'list who is online'],
+  peers: ['', 'list who is online, and who is away'],
   whois: ['NAME', "show NAME's full fingerprint and when it was first seen"],
   verify: ['NAME [confirm]', 'show the safety number to compare with NAME; "confirm" once it matches'],
   trust: ['NAME', "accept NAME's changed key without verifying it"],
+  discard: ['NAME', 'drop, unread, the messages held from NAME while its changed key is unconfirmed'],
+  search: ['TEXT', 'find messages containing TEXT in every conversation kept on this device'],
   videos: ['', 'list the videos the server offers'],
   play: ['VIDEO [--ffplay]', 'play a video here, or in ffplay'],
   stop: ['', 'stop the video'],
@@ -52,7 +56,7 @@ export function parseLine(line: string): LineCommand {
   const word = match[1]!;
   const rest = match[2]!.trim();
   const command = ALIASES[word] ?? word;
-  const needsName = (kind: 'whois' | 'trust'): LineCommand => (/^\S+$/.test(rest) ? { kind, name: rest } : usage(kind));
+  const needsName = (kind: 'whois' | 'trust' | 'discard'): LineCommand => (/^\S+$/.test(rest) ? { kind, name: rest } : usage(kind));
   switch (command) {
     case 'dm': {
       const dm = /^(\S+)(?:\s+(.*))?$/s.exec(rest);
@@ -66,7 +70,10 @@ export function parseLine(line: string): LineCommand {
     }
     case 'whois':
     case 'trust':
+    case 'discard':
       return needsName(command);
+    case 'search':
+      return rest === '' ? usage('search') : { kind: 'search', query: rest };
     case 'play': {
       const words = rest.split(/\s+/).filter((w) => w !== '');
       const ffplay = words.includes('--ffplay');

@@ -19,6 +19,8 @@ export interface PeerView {
   /** When this name's pinned key was first seen (ms), if it is pinned. */
   readonly firstSeen: number | undefined;
   readonly isSelf: boolean;
+  /** False for a registered user who is away: messages to them wait on the server. */
+  readonly online: boolean;
   /**
    * Another name, online or known, that this one looks like on screen (aIice, a1ice, alice. next
    * to alice): undefined when there is none. The TUI marks such names and :whois says which.
@@ -31,6 +33,7 @@ export interface DirectoryPeer extends PeerRecord {
   /** The peer's X25519 prekey for this connection, raw; its signature was checked. */
   readonly prekey: Buffer;
   trust: TrustState;
+  readonly online: boolean;
   /**
    * False when no session can start from the prekey (a low-order point, or a handover to it failed):
    * this peer is left out of what we send, and the rest of the room carries on.
@@ -89,6 +92,7 @@ export class PeerDirectory {
       verified: this.knownPeers.isVerified(peer.name, peer.fingerprint),
       firstSeen: this.knownPeers.get(peer.name)?.firstSeen,
       isSelf: this.isSelf(peer.name),
+      online: peer.online,
       lookalikeOf: this.lookalikeOf(peer.name),
     };
   }
@@ -142,6 +146,7 @@ export class PeerDirectory {
       key,
       prekey,
       trust,
+      online: summary.online !== false,
       prekeyUsable: isUsablePrekey(prekey),
     };
     this.remove(peer.name);
@@ -177,7 +182,7 @@ export class PeerDirectory {
   /** Someone online other than us, or a clear NO_SUCH_PEER. */
   requireOther(name: string): DirectoryPeer {
     const peer = this.registry.get(name);
-    if (peer === undefined) throw new ChatError(ErrorCode.NO_SUCH_PEER, `${name} is not online`);
+    if (peer === undefined) throw new ChatError(ErrorCode.NO_SUCH_PEER, `nobody called ${name} is online or registered on this server`);
     if (this.isSelf(peer.name)) throw new ChatError(ErrorCode.NO_SUCH_PEER, 'that is you');
     return peer;
   }

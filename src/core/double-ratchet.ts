@@ -8,7 +8,7 @@
 // shared secret is HKDF(DH(prekeyA, prekeyB)) bound to both names and prekeys, so either side can
 // send first with no extra round trip. The peer whose name sorts first plays Alice (sends on the
 // chain from that first DH); the other plays Bob and ratchets forward before its first message.
-import { type KeyObject, createPublicKey, diffieHellman, generateKeyPairSync, hkdfSync, timingSafeEqual } from 'node:crypto';
+import { type KeyObject, createPrivateKey, createPublicKey, diffieHellman, generateKeyPairSync, hkdfSync, timingSafeEqual } from 'node:crypto';
 import { CryptoError, ErrorCode } from './errors.js';
 import { stepChain } from './hash-chain.js';
 import { lengthPrefixed } from './signed-bytes.js';
@@ -33,6 +33,30 @@ export interface X25519KeyPair {
 
 const SPKI_X25519_PREFIX = Buffer.from('302a300506032b656e032100', 'hex');
 const ZERO32 = Buffer.alloc(32);
+
+/** A ratchet as plain JSON, for the client's encrypted state file. Holds secrets: never logged. */
+export interface RatchetState {
+  readonly rootKey: string;
+  /** Our current ratchet key pair: PKCS#8 DER of the private key, base64. */
+  readonly sending: string;
+  readonly remote: string;
+  readonly sendChain?: string;
+  readonly receiveChain?: string;
+  readonly sent: number;
+  readonly received: number;
+  readonly previousSent: number;
+  readonly skipped: ReadonlyArray<readonly [string, string]>;
+}
+
+export function exportX25519(pair: X25519KeyPair): string {
+  return pair.privateKey.export({ type: 'pkcs8', format: 'der' }).toString('base64');
+}
+
+export function importX25519(pkcs8: string): X25519KeyPair {
+  const privateKey = createPrivateKey({ key: Buffer.from(pkcs8, 'base64'), format: 'der', type: 'pkcs8' });
+  const spki = createPublicKey(privateKey).export({ type: 'spki', format: 'der' });
+  return { privateKey, publicRaw: spki.subarray(spki.length - 32) };
+}
 
 export function generateX25519(): X25519KeyPair {
   const { privateKey, publicKey } = generateKeyPairSync('x25519');
@@ -97,6 +121,31 @@ export class DoubleRatchet {
     ratchet.rootKey = step.rootKey;
     if (selfFirst) ratchet.sendChain = step.chainKey;
     else ratchet.receiveChain = step.chainKey;
+    return ratchet;
+  }
+
+  toState(): RatchetState {
+    return {
+      rootKey: this.rootKey.toString('base64'),
+      sending: exportX25519(this.sending),
+      remote: this.remote.toString('base64'),
+      ...(this.sendChain === undefined ? {} : { sendChain: this.sendChain.toString('base64') }),
+      ...(this.receiveChain === undefined ? {} : { receiveChain: this.receiveChain.toString('base64') }),
+      sent: this.sent,
+      received: this.received,
+      previousSent: this.previousSent,
+      skipped: [...this.skipped].map(([id, key]) => [id, key.toString('base64')] as const),
+    };
+  }
+
+  static fromState(state: RatchetState): DoubleRatchet {
+    const ratchet = new DoubleRatchet(Buffer.from(state.rootKey, 'base64'), importX25519(state.sending), Buffer.from(state.remote, 'base64'));
+    if (state.sendChain !== undefined) ratchet.sendChain = Buffer.from(state.sendChain, 'base64');
+    if (state.receiveChain !== undefined) ratchet.receiveChain = Buffer.from(state.receiveChain, 'base64');
+    ratchet.sent = state.sent;
+    ratchet.received = state.received;
+    ratchet.previousSent = state.previousSent;
+    for (const [id, key] of state.skipped) ratchet.skipped.set(id, Buffer.from(key, 'base64'));
     return ratchet;
   }
 

@@ -27,6 +27,16 @@ export const ErrorCode = {
   NOT_CONNECTED: 'CHAT_ERR_NOT_CONNECTED',
   /** A clustered node lost its broker: no joins, and messages to other nodes' users are refused. */
   CLUSTER_UNAVAILABLE: 'CHAT_ERR_CLUSTER_UNAVAILABLE',
+  /** The server's store for away users is full for this recipient (or in all): the message was not kept. */
+  STORE_FULL: 'CHAT_ERR_STORE_FULL',
+  /** The server could not write the message to its store (a disk error): it was not kept. */
+  STORE_FAILED: 'CHAT_ERR_STORE_FAILED',
+  /** A stored message waited longer than the server keeps them, and was deleted unread. */
+  EXPIRED: 'CHAT_ERR_EXPIRED',
+  /** The server keeps no messages for away users (a clustered node, for now). */
+  NOT_STORED: 'CHAT_ERR_NOT_STORED',
+  /** A store file (the server's, or the client's state) cannot be read: named, never silently replaced. */
+  STORE_CORRUPT: 'CHAT_ERR_STORE_CORRUPT',
   // Video.
   VIDEO_NOT_FOUND: 'CHAT_ERR_VIDEO_NOT_FOUND',
   VIDEO_PATH: 'CHAT_ERR_VIDEO_PATH',

@@ -139,6 +139,7 @@ export function peer(value: unknown): PeerSummary {
     prekeySig: base64(obj, 'prekeySig', MAX_RSA_BLOCK_CHARS),
     fingerprint: string(obj, 'fingerprint', 64),
     joinedAt: integer(obj, 'joinedAt'),
+    ...(obj['online'] === undefined ? {} : { online: boolean(obj, 'online') }),
   };
 }
 

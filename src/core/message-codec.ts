@@ -16,7 +16,6 @@ import {
   errorCode,
   integer,
   invalid,
-  keyTable,
   nameList,
   nullableString,
   number,
@@ -60,8 +59,10 @@ export function decodeClientMessage(body: Buffer): ClientMessage {
         type: 'send',
         to: nullableString(obj, 'to', MAX_NAME_CHARS),
         envelope: envelope(obj['envelope']),
-        keys: keyTable(obj['keys']),
+        ...(obj['only'] === undefined ? {} : { only: boundedNameList(obj['only'], 'only', MAX_LISTED_NAMES) }),
       };
+    case 'received':
+      return { type: 'received', ids: idList(obj['ids']) };
     case 'ping':
       return { type: 'ping', nonce: integer(obj, 'nonce') };
     case 'bye':
@@ -114,16 +115,21 @@ export function decodeServerMessage(body: Buffer): ServerMessage {
         from: string(obj, 'from', MAX_NAME_CHARS),
         to: nullableString(obj, 'to', MAX_NAME_CHARS),
         envelope: envelope(obj['envelope']),
-        key: base64(obj, 'key', MAX_RSA_BLOCK_CHARS),
+        ...(obj['stored'] === true ? { stored: true } : {}),
       };
     case 'ack':
       return {
         type: 'ack',
         id: base64url(obj, 'id', 64),
-        delivered: integer(obj, 'delivered'),
-        missing: nameList(obj['missing'], 'missing'),
-        unkeyed: nameList(obj['unkeyed'], 'unkeyed'),
+        sent: nameList(obj['sent'], 'sent'),
+        stored: nameList(obj['stored'], 'stored'),
+        refused: refusalList(obj['refused']),
       };
+    case 'receipts': {
+      const list = obj['receipts'];
+      if (!Array.isArray(list)) throw invalid('receipts', 'must be a list');
+      return { type: 'receipts', receipts: list.map(receipt) };
+    }
     case 'error': {
       const ref = obj['ref'];
       return {
@@ -200,6 +206,45 @@ export function decodeServerMessage(body: Buffer): ServerMessage {
 }
 
 // ---- readers only this protocol needs ----------------------------------------------------------
+
+/** Most envelope ids in one `received`: a client receipts what it kept in one turn, in batches. */
+export const MAX_RECEIPT_IDS = 1000;
+/** Most names in a resend's `only`: a room's members who never gave a final word. */
+const MAX_LISTED_NAMES = 10_000;
+const RECEIPT_STATES = new Set(['delivered', 'stored', 'expired', 'refused']);
+
+function idList(value: unknown): string[] {
+  if (!Array.isArray(value)) throw invalid('ids', 'must be a list');
+  if (value.length > MAX_RECEIPT_IDS) throw invalid('ids', `has more than ${MAX_RECEIPT_IDS} ids`);
+  return value.map((id: unknown) => base64url({ id }, 'id', 64));
+}
+
+function boundedNameList(value: unknown, field: string, max: number): string[] {
+  if (Array.isArray(value) && value.length > max) throw invalid(field, `has more than ${max} names`);
+  return nameList(value, field);
+}
+
+function refusalList(value: unknown): Array<{ name: string; code: string; reason: string }> {
+  if (!Array.isArray(value)) throw invalid('refused', 'must be a list');
+  return value.map((item: unknown) => {
+    const obj = object(item, 'refused');
+    const [name] = nameList([obj['name']], 'refused.name');
+    return { name: name!, code: errorCode(obj, 'code', MAX_CODE_CHARS), reason: string(obj, 'reason', MAX_TEXT_CHARS) };
+  });
+}
+
+function receipt(item: unknown): { id: string; name: string; state: 'delivered' | 'stored' | 'expired' | 'refused'; reason?: string } {
+  const obj = object(item, 'receipt');
+  const state = obj['state'];
+  if (typeof state !== 'string' || !RECEIPT_STATES.has(state)) throw invalid('state', 'must be delivered, stored, expired or refused');
+  const [name] = nameList([obj['name']], 'receipt.name');
+  return {
+    id: base64url(obj, 'id', 64),
+    name: name!,
+    state: state as 'delivered',
+    ...(obj['reason'] === undefined ? {} : { reason: string(obj, 'reason', MAX_TEXT_CHARS) }),
+  };
+}
 
 function dimension(obj: Json, field: string): number {
   const value = integer(obj, field);

@@ -4,7 +4,7 @@ import type { RatchetHeader } from './double-ratchet.js';
 import type { SenderKeyHeader } from './sender-key.js';
 
 /** Bumped on any incompatible change; a peer speaking another version is refused at hello. */
-export const PROTOCOL_VERSION = 3;
+export const PROTOCOL_VERSION = 4;
 
 /** Sealed message as the sender built it. The server relays it without being able to read it. */
 export interface Envelope {
@@ -37,7 +37,13 @@ export interface PeerSummary {
   readonly prekeySig: string;
   /** SHA-256 of the SPKI DER, lowercase hex. */
   readonly fingerprint: string;
+  /** When this user joined (online), or was last seen (offline). */
   readonly joinedAt: number;
+  /**
+   * False for a user registered on this server who is not connected: messages to them are stored
+   * until they come back (protocol v4). Absent means online (what older fixtures send).
+   */
+  readonly online?: boolean;
 }
 
 /** Server limits a client needs to build messages the server will accept. */
@@ -61,12 +67,21 @@ export interface AuthMessage {
   readonly type: 'auth';
   readonly signature: string;
 }
-/** to: null for the room. keys: recipient name -> '' (the value is unused since sender keys; protocol v4 drops it). */
+/**
+ * to: null for the room, which the server fans out to every member it knows (online now, or
+ * registered and away: stored for them). `only` narrows a room message to some members: a client
+ * resending what it never got a final word on, after a reconnect.
+ */
 export interface SendMessage {
   readonly type: 'send';
   readonly to: string | null;
   readonly envelope: Envelope;
-  readonly keys: Readonly<Record<string, string>>;
+  readonly only?: readonly string[];
+}
+/** The recipient has kept these envelopes (its state is on disk): the server may forget them. */
+export interface ReceivedMessage {
+  readonly type: 'received';
+  readonly ids: readonly string[];
 }
 export interface PingMessage {
   readonly type: 'ping';
@@ -122,6 +137,7 @@ export type ClientMessage =
   | HelloMessage
   | AuthMessage
   | SendMessage
+  | ReceivedMessage
   | PingMessage
   | ByeMessage
   | ListVideosMessage
@@ -156,23 +172,50 @@ export interface LeaveMessage {
   readonly type: 'leave';
   readonly name: string;
 }
-/** One delivery: the shared envelope; `key` is always '' since sender keys and the Double Ratchet (protocol v4 drops it). */
+/** One delivery of the envelope its sender sealed. */
 export interface DeliverMessage {
   readonly type: 'message';
   readonly from: string;
   readonly to: string | null;
   readonly envelope: Envelope;
-  readonly key: string;
+  /** Set when it waited in the server's store (so it may be older than the live replay window). */
+  readonly stored?: boolean;
 }
-/** Tells the sender where its message went, so nothing is lost silently. */
+
+/** Where one recipient's copy of a message stands. */
+export type DeliveryState = 'sent' | 'delivered' | 'stored' | 'expired' | 'refused';
+
+/** A refusal, per recipient: a code from ErrorCode and a reason for the user. */
+export interface RecipientRefusal {
+  readonly name: string;
+  readonly code: string;
+  readonly reason: string;
+}
+
+/**
+ * The server took a message: who got it live (`sent`, a receipt follows when they have kept it),
+ * who it was stored for (away), and who it was refused for and why. Together they name every
+ * recipient, so nothing is lost without its sender hearing of it.
+ */
 export interface AckMessage {
   readonly type: 'ack';
   readonly id: string;
-  readonly delivered: number;
-  /** Named recipients that were not online when the message arrived. */
-  readonly missing: readonly string[];
-  /** Room members online that the sender had no key for (they joined while it was sealing). */
-  readonly unkeyed: readonly string[];
+  readonly sent: readonly string[];
+  readonly stored: readonly string[];
+  readonly refused: readonly RecipientRefusal[];
+}
+
+/** Later news of messages acknowledged before: delivered (kept by the recipient), stored, expired, refused. */
+export interface Receipt {
+  readonly id: string;
+  readonly name: string;
+  readonly state: Exclude<DeliveryState, 'sent'>;
+  /** Why, for expired and refused. */
+  readonly reason?: string;
+}
+export interface ReceiptsMessage {
+  readonly type: 'receipts';
+  readonly receipts: readonly Receipt[];
 }
 export interface ErrorMessage {
   readonly type: 'error';
@@ -260,6 +303,7 @@ export type ServerMessage =
   | LeaveMessage
   | DeliverMessage
   | AckMessage
+  | ReceiptsMessage
   | ErrorMessage
   | PongMessage
   | ClusterStatusMessage

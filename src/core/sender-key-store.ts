@@ -4,7 +4,10 @@
 // and a bounded number of held keys, a sender's excess evicts only its own oldest state, and a
 // total cap takes from whoever holds the most.
 import { CryptoError, ErrorCode } from './errors.js';
-import { type SenderKeyGrant, type SenderKeyHeader, SenderKeyReceiver } from './sender-key.js';
+import { type SenderKeyGrant, type SenderKeyHeader, SenderKeyReceiver, type SenderKeyReceiverState } from './sender-key.js';
+
+/** sender -> chain id -> its state, for the client's encrypted state file. */
+export type SenderKeyStoreState = Record<string, Record<string, SenderKeyReceiverState>>;
 
 export interface SenderKeyBudget {
   /**
@@ -30,6 +33,26 @@ export class SenderKeyStore {
   private skippedTotal = 0;
 
   constructor(private readonly budget: SenderKeyBudget = DEFAULT_SENDER_KEY_BUDGET) {}
+
+  toState(): SenderKeyStoreState {
+    const out: SenderKeyStoreState = {};
+    for (const [sender, chains] of this.bySender) {
+      out[sender] = Object.fromEntries([...chains].map(([id, receiver]) => [id, receiver.toState()]));
+    }
+    return out;
+  }
+
+  restore(state: SenderKeyStoreState): void {
+    for (const [sender, chains] of Object.entries(state)) {
+      const map = new Map<string, SenderKeyReceiver>();
+      for (const [id, receiverState] of Object.entries(chains)) {
+        const receiver = SenderKeyReceiver.fromState(receiverState);
+        map.set(id, receiver);
+        this.skippedTotal += receiver.skippedCount;
+      }
+      this.bySender.set(sender, map);
+    }
+  }
 
   /** Chains and held keys right now, for tests and the memory bound in SECURITY.md. */
   get stats(): { readonly senders: number; readonly chains: number; readonly skippedKeys: number } {

@@ -33,11 +33,31 @@ function invalid(): CryptoError {
   return new CryptoError(ErrorCode.ENVELOPE_INVALID, 'message failed verification');
 }
 
+/** A receiving chain as JSON, for the client's encrypted state file. */
+export interface SenderKeyReceiverState {
+  readonly key: string;
+  readonly n: number;
+  readonly skipped: ReadonlyArray<readonly [number, string]>;
+}
+
 /** Our own chain, for sending. */
 export class SenderKeyChain {
-  readonly id = randomBytes(12).toString('base64url');
+  readonly id: string = randomBytes(12).toString('base64url');
   private chainKey: Buffer = randomBytes(32);
   private n = 0;
+
+  /** Our chain as it stands, to be restored after a restart (it is a grant from the next step on). */
+  toState(): SenderKeyGrant {
+    return this.grant();
+  }
+
+  static fromState(state: SenderKeyGrant): SenderKeyChain {
+    const chain = new SenderKeyChain();
+    (chain as { id: string }).id = state.id;
+    chain.chainKey = Buffer.from(state.key, 'base64');
+    chain.n = state.n;
+    return chain;
+  }
 
   /** The grant for members: reads from the next message on. */
   grant(): SenderKeyGrant {
@@ -63,6 +83,16 @@ export class SenderKeyReceiver {
     this.chainKey = Buffer.from(grant.key, 'base64');
     this.n = grant.n;
     if (this.chainKey.length !== 32 || !Number.isSafeInteger(this.n) || this.n < 0) throw invalid();
+  }
+
+  toState(): SenderKeyReceiverState {
+    return { key: this.chainKey.toString('base64'), n: this.n, skipped: [...this.skipped].map(([n, key]) => [n, key.toString('base64')] as const) };
+  }
+
+  static fromState(state: SenderKeyReceiverState): SenderKeyReceiver {
+    const receiver = new SenderKeyReceiver({ id: '-', key: state.key, n: state.n });
+    for (const [n, key] of state.skipped) receiver.skipped.set(n, Buffer.from(key, 'base64'));
+    return receiver;
   }
 
   /** Message keys held for messages that have not arrived yet. */

@@ -19,6 +19,9 @@ import type { ClusterHost, ClusterLink } from './cluster/cluster-link.js';
 import type { UndeliveredNotice } from './cluster/cluster-bus.js';
 import type { DirectRelay, RoomRelay } from './cluster/cluster-wire.js';
 import { nameKey, nameSkeleton } from '../core/names.js';
+import { StoreAndForward } from './store-and-forward.js';
+import { DurableStore, type Registration } from './store/durable-store.js';
+import { LmdbKeyValue, MemoryKeyValue } from './store/key-value.js';
 import { DEFAULT_HOST, DEFAULT_PORT } from '../core/network-defaults.js';
 
 export interface ChatServerOptions {
@@ -45,7 +48,15 @@ export interface ChatServerOptions {
    * --shutdown-drain-ms.
    */
   readonly shutdownDrainMs?: number;
+  /**
+   * Where registrations and messages for away users are kept (LMDB, serve --data-dir). Without it a
+   * lone server keeps them in memory (tests); a clustered node keeps none yet (docs/SCALING.md).
+   */
+  readonly dataDir?: string;
 }
+
+/** How often stored messages and registrations are checked for expiry. */
+const EXPIRY_SWEEP_MS = 60_000;
 
 export { DEFAULT_HOST, DEFAULT_PORT };
 
@@ -65,7 +76,10 @@ export class ChatServer implements ConnectionHost, ClusterHost {
   private readonly gate = new ConnectionGate(() => this.limits);
   private readonly registry = new PeerRegistry<JoinedPeer>();
   readonly metrics: ServerMetrics;
-  private readonly router: MessageRouter;
+  private router!: MessageRouter;
+  private forward!: StoreAndForward;
+  private readonly dataDir: string | undefined;
+  private expiryTimer: NodeJS.Timeout | undefined;
   private closing = false;
   private readonly shutdownDrainMs: number;
   private drainWaiter: (() => void) | undefined;
@@ -84,7 +98,8 @@ export class ChatServer implements ConnectionHost, ClusterHost {
     this.logger = options.logger ?? silentLogger;
     this.metrics = options.metrics ?? noMetrics;
     this.shutdownDrainMs = options.shutdownDrainMs ?? 0;
-    this.router = new MessageRouter(this.registry, () => this.cluster, this.metrics);
+    this.dataDir = options.dataDir;
+    this.useStore(this.clusterOptions === undefined && options.cluster === undefined ? new DurableStore(new MemoryKeyValue(), this.currentLimits) : undefined);
     this.videosDir = options.videosDir ?? 'videos';
     this.isTls = options.tls !== undefined;
     this.server =
@@ -120,6 +135,16 @@ export class ChatServer implements ConnectionHost, ClusterHost {
 
   /** Joins the cluster first (when clustered), then resolves with the bound address once listening. */
   async listen(): Promise<AddressInfo> {
+    if (this.dataDir !== undefined && this.clusterOptions === undefined) {
+      const store = new DurableStore(await LmdbKeyValue.open(this.dataDir), this.currentLimits);
+      this.useStore(store);
+      this.logger.log('info', 'store.opened', { dir: this.dataDir, ...store.stats });
+    }
+    if (this.forward.store !== undefined) {
+      this.expiryTimer = setInterval(() => void this.forward.expire(Date.now()), EXPIRY_SWEEP_MS);
+      this.expiryTimer.unref();
+      void this.forward.expire(Date.now());
+    }
     if (this.clusterOptions !== undefined) this.cluster = await joinCluster(this.clusterOptions, this);
     return new Promise((resolve, reject) => {
       this.server.once('error', reject);
@@ -146,6 +171,7 @@ export class ChatServer implements ConnectionHost, ClusterHost {
    */
   reload(changes: { readonly limits?: Partial<ServerLimits>; readonly videosDir?: string }): void {
     this.currentLimits = { ...this.currentLimits, ...changes.limits };
+    this.forward.store?.reconfigure(this.currentLimits);
     this.videos.reconfigure({
       maxStreams: this.currentLimits.maxStreams,
       maxMediaFrameBytes: this.currentLimits.maxMediaFrameBytes,
@@ -182,6 +208,7 @@ export class ChatServer implements ConnectionHost, ClusterHost {
       maxClients: this.limits.maxClients,
       videoStreams: this.videos.activeStreams,
       ffmpegProcesses: this.videos.ffmpegProcesses,
+      store: this.forward.store?.stats ?? { messages: 0, bytes: 0, registrations: 0 },
       cluster: this.cluster === undefined ? undefined : { name: this.clusterOptions!.name, up: this.cluster.isUp, nodes: this.cluster.nodeCount },
     };
   }
@@ -191,7 +218,22 @@ export class ChatServer implements ConnectionHost, ClusterHost {
     return Object.fromEntries(this.registry.list().map((peer) => [peer.name, peer.connection.pendingBytes]));
   }
 
-  /** Tells every client, stops accepting, and resolves when all sockets are gone. */
+  /** The store for away users, or undefined (a clustered node); tests read it. */
+  get store(): DurableStore | undefined {
+    return this.forward.store;
+  }
+
+  private useStore(store: DurableStore | undefined): void {
+    this.forward = new StoreAndForward(this.registry, store, this.logger, this.metrics);
+    this.router = new MessageRouter(
+      this.registry,
+      () => this.cluster,
+      this.forward,
+      () => store?.registeredNames() ?? [],
+      this.metrics,
+    );
+  }
+
   /**
    * Stops accepting, tells every client it is going away, routes what they still send for the
    * drain time (or until they have all hung up), then leaves the cluster and closes what is left.
@@ -212,6 +254,8 @@ export class ChatServer implements ConnectionHost, ClusterHost {
     }, SHUTDOWN_GRACE_MS);
     await stopped;
     clearTimeout(cutOff);
+    clearInterval(this.expiryTimer);
+    await this.forward.store?.close();
   }
 
   /** Resolves once every client has hung up, or after `ms`. */
@@ -234,6 +278,13 @@ export class ChatServer implements ConnectionHost, ClusterHost {
     const lookalike = this.lookalikeOnline(name);
     if (lookalike !== undefined) {
       throw new ChatError(ErrorCode.NAME_TAKEN, `the name "${name}" reads too much like "${lookalike}", who is online; choose another`);
+    }
+  }
+
+  checkRegistration(name: string, fingerprint: string): void {
+    const registration = this.forward.store?.registration(name);
+    if (registration !== undefined && registration.fingerprint !== fingerprint) {
+      throw new ChatError(ErrorCode.NAME_TAKEN, `the name "${registration.name}" is registered to another key on this server; choose another`);
     }
   }
 
@@ -295,13 +346,53 @@ export class ChatServer implements ConnectionHost, ClusterHost {
       addr: connection.remoteAddress,
       online: this.registry.size,
     });
+    this.register(record);
     connection.send({
       type: 'welcome',
       name: peer.name,
-      peers: this.allPeers(),
+      peers: [...this.allPeers(), ...this.awayPeers()],
       limits: { maxControlFrameBytes: this.limits.maxControlFrameBytes, maxMediaFrameBytes: this.limits.maxMediaFrameBytes },
     });
     this.broadcast(encodeMessage({ type: 'join', peer: toSummary(record) }), connection);
+    void this.forward.joined(connection);
+  }
+
+  /** Binds the name to the key on first join (protocol v4); later joins refresh the prekey and last-seen time. */
+  private register(peer: JoinedPeer, lastSeenAt = Date.now()): void {
+    const store = this.forward.store;
+    if (store === undefined) return;
+    const registration: Registration = {
+      name: store.registration(peer.name)?.name ?? peer.name,
+      publicKey: peer.publicKeyBase64,
+      fingerprint: peer.fingerprint,
+      prekey: peer.prekey,
+      prekeySig: peer.prekeySig,
+      registeredAt: store.registration(peer.name)?.registeredAt ?? Date.now(),
+      lastSeenAt,
+    };
+    store.register(registration).catch((error: unknown) => this.logger.log('error', 'store.register_failed', { error: String(error).slice(0, 120) }));
+  }
+
+  /** Registered users who are not connected: listed offline, and can be messaged. */
+  private awayPeers(): PeerSummary[] {
+    const store = this.forward.store;
+    if (store === undefined) return [];
+    return store
+      .registrations()
+      .filter((registration) => !this.registry.has(registration.name))
+      .map((registration) => ({
+        name: registration.name,
+        publicKey: registration.publicKey,
+        prekey: registration.prekey,
+        prekeySig: registration.prekeySig,
+        fingerprint: registration.fingerprint,
+        joinedAt: registration.lastSeenAt,
+        online: false,
+      }));
+  }
+
+  received(connection: ClientConnection, ids: readonly string[]): void {
+    this.forward.received(connection, ids);
   }
 
   route(sender: ClientConnection, message: SendMessage): void {
@@ -335,10 +426,20 @@ export class ChatServer implements ConnectionHost, ClusterHost {
     this.videos.stopFor(connection);
     const peer = connection.peer;
     if (peer === undefined || this.registry.get(peer.name)?.connection !== connection) return;
+    const record = this.registry.get(peer.name)!;
     this.registry.remove(peer.name);
     this.skeletons.delete(nameSkeleton(peer.name));
+    this.forward.closed(connection);
+    this.register(record);
     this.logger.log('info', 'client.left', { name: peer.name, online: this.registry.size });
-    if (!this.closing) this.broadcast(encodeMessage({ type: 'leave', name: peer.name }), connection);
+    // A registered user stays listed, as away; only a user nothing can be kept for leaves the list.
+    const away = this.forward.isRegistered(peer.name);
+    if (!this.closing) {
+      this.broadcast(
+        encodeMessage(away ? { type: 'join', peer: { ...toSummary(record), joinedAt: Date.now(), online: false } } : { type: 'leave', name: peer.name }),
+        connection,
+      );
+    }
     this.cluster?.memberLeft(peer.name);
   }
 

@@ -30,12 +30,16 @@ export interface ConnectionHost {
   readonly metrics: ServerMetrics;
   /** Throws InvalidNameError / NameTakenError. */
   checkNameAvailable(name: string): void;
+  /** Throws NAME_TAKEN when the name is registered here to another key (protocol v4). */
+  checkRegistration(name: string, fingerprint: string): void;
   /**
    * Adds a fully authenticated client to the registry and announces it. Throws (or, clustered,
    * rejects with) NameTakenError, or another ChatError that ends the connection.
    */
   admit(connection: ClientConnection): Promise<void> | void;
   route(connection: ClientConnection, message: SendMessage): void;
+  /** The client kept these envelopes: the server may forget them and tell their senders. */
+  received(connection: ClientConnection, ids: readonly string[]): void;
   /** Video requests; may finish later. A ChatError it throws or rejects with is sent back, not fatal. */
   video(connection: ClientConnection, message: VideoRequest): Promise<void> | void;
   /** Called once per connection when its socket has closed, joined or not. */
@@ -270,6 +274,9 @@ export class ClientConnection {
       case 'send':
         if (this.state !== 'joined') throw unexpected('send before joining');
         return this.host.route(this, message);
+      case 'received':
+        if (this.state !== 'joined') throw unexpected('received before joining');
+        return this.host.received(this, message.ids);
       case 'ping':
         this.send({ type: 'pong', nonce: message.nonce });
         return;
@@ -331,6 +338,12 @@ export class ClientConnection {
       key = parsePeerPublicKey(hello.publicKey);
     } catch (cause) {
       throw new ProtocolError(ErrorCode.INVALID_MESSAGE, cause instanceof Error ? cause.message : 'bad public key', { cause });
+    }
+    try {
+      this.host.checkRegistration(hello.name, key.fingerprint);
+    } catch (error) {
+      if (error instanceof ChatError) return this.reject(error, false);
+      throw error;
     }
     const prekeySig = Buffer.from(hello.prekeySig, 'base64');
     if (prekeySig.length * 8 !== key.publicKey.asymmetricKeyDetails?.modulusLength) {

@@ -1,17 +1,20 @@
-// Routing of sealed envelopes the server cannot read: to this node's members directly, to other
-// nodes' members through the cluster link, and the ack (or error) that tells the sender where each
-// one went. Nothing is dropped without its sender hearing of it.
+// Routing of sealed envelopes the server cannot read: to this node's members live, to users who
+// are away through the store (store-and-forward.ts), to other nodes' members through the cluster
+// link, and the ack that tells the sender, per recipient, where each one went. Nothing is dropped
+// without its sender hearing of it.
 import { ChatError, ErrorCode } from '../core/errors.js';
 import { encodeTextFrame } from '../core/frame-encoder.js';
 import { FrameType } from '../core/frame-types.js';
-import type { Envelope, SendMessage } from '../core/messages.js';
-import { nameKey } from '../core/names.js';
+import type { Envelope, RecipientRefusal, SendMessage } from '../core/messages.js';
+import { isValidName, nameKey } from '../core/names.js';
 import type { PeerRecord, PeerRegistry } from '../core/peer-registry.js';
 import type { ClientConnection } from './client-connection.js';
 import type { UndeliveredNotice } from './cluster/cluster-bus.js';
 import type { ClusterLink } from './cluster/cluster-link.js';
 import type { DirectRelay, RoomRelay } from './cluster/cluster-wire.js';
 import { type ServerMetrics, noMetrics } from './metrics/server-metrics.js';
+import type { StoreAndForward } from './store-and-forward.js';
+import type { StoreWriteError } from './store/durable-store.js';
 
 /** A member of this node: what the registry holds for each joined connection. */
 export interface JoinedPeer extends PeerRecord {
@@ -25,111 +28,122 @@ export class MessageRouter {
     private readonly members: PeerRegistry<JoinedPeer>,
     /** The cluster link, once joined; undefined for a lone server. */
     private readonly cluster: () => ClusterLink | undefined,
+    private readonly forward: StoreAndForward,
+    /** Every registered name (online or away), for the room's fan-out. */
+    private readonly registeredNames: () => readonly string[],
     private readonly metrics: ServerMetrics = noMetrics,
   ) {}
 
   route(sender: ClientConnection, message: SendMessage): void {
     const from = sender.peer!.name;
-    const { envelope, keys } = message;
-    const frameFor = deliveryFrames(from, message.to, envelope);
-    if (message.to !== null) return this.routeDirect(sender, message.to, message, frameFor);
-
-    let delivered = 0;
-    const missing: string[] = [];
-    const remoteKeys = new Map<string, string>();
-    // Names are case-insensitive: "bob" and "BOB" in one key table must not deliver twice.
-    const reached = new Set<string>([nameKey(from)]);
-    for (const [name, key] of Object.entries(keys)) {
-      if (reached.has(nameKey(name))) continue;
-      reached.add(nameKey(name));
+    const { envelope } = message;
+    if (message.to !== null && !isValidName(message.to)) {
+      sender.reject(new ChatError(ErrorCode.NO_SUCH_PEER, 'no user by that name'), false, envelope.id);
+      return;
+    }
+    const frame = deliveryFrame(from, message.to, envelope);
+    const sent: string[] = [];
+    const stored: string[] = [];
+    const refused: RecipientRefusal[] = [];
+    const waits: Array<Promise<void>> = [];
+    const remote = new Map<string, string>();
+    for (const name of this.recipientsOf(from, message, refused)) {
       const local = this.members.get(name);
-      const remote = local === undefined ? this.cluster()?.remotePeer(name) : undefined;
-      if (local !== undefined) {
-        if (local.connection.sendFrame(frameFor(key))) delivered++;
-        else missing.push(local.name);
-      } else if (remote !== undefined) {
-        remoteKeys.set(remote.peer.name, key);
-      } else {
-        missing.push(name);
+      if (local !== undefined && this.forward.canDeliverLive(local.name)) {
+        if (this.forward.deliverLive(local, frame(), { from, to: message.to, envelope })) sent.push(local.name);
+        else refused.push({ name: local.name, code: ErrorCode.SLOW_READER, reason: `${local.name} is not reading (dropped as a slow reader)` });
+        continue;
       }
+      const elsewhere = local === undefined ? this.cluster()?.remotePeer(name) : undefined;
+      if (elsewhere !== undefined) {
+        remote.set(elsewhere.peer.name, '');
+        continue;
+      }
+      const shown = local?.name ?? this.forward.store?.registration(name)?.name ?? name;
+      waits.push(
+        this.forward.keep(shown, { from, to: message.to, envelope }).then(
+          () => void stored.push(shown),
+          (error: StoreWriteError) => void refused.push({ name: shown, code: error.code ?? ErrorCode.STORE_FAILED, reason: error.message }),
+        ),
+      );
     }
-    this.metrics.delivered('room', delivered);
-    if (remoteKeys.size > 0) {
-      // Counted as delivered once handed to the broker. Each node answers for its recipients; one
-      // it no longer had, or a node that does not answer, reaches the sender as an error naming
-      // them (undelivered() below).
-      const notSent = this.cluster()!.relayRoom(from, envelope, remoteKeys);
-      delivered += remoteKeys.size - notSent.length;
-      this.metrics.delivered('relayed_out', remoteKeys.size - notSent.length);
-      missing.push(...notSent);
-    }
-    // Every room message walks the whole membership here: read the records as they are rather than
-    // building a summary object per member per message.
-    // `reached` holds every name in the key table, case-folded like the lookups above.
-    const unkeyed: string[] = [];
-    for (const peer of [...this.members.list(), ...(this.cluster()?.remotePeers() ?? [])]) {
-      if (!reached.has(nameKey(peer.name))) unkeyed.push(peer.name);
-    }
-    sender.send({ type: 'ack', id: envelope.id, delivered, missing, unkeyed });
+    this.metrics.delivered(message.to === null ? 'room' : 'dm', sent.length);
+    if (remote.size > 0) waits.push(this.relay(from, message, remote, sent, refused));
+    const ack = () => sender.send({ type: 'ack', id: envelope.id, sent, stored, refused });
+    if (waits.length === 0) ack();
+    else void Promise.all(waits).then(ack);
   }
 
-  private routeDirect(sender: ClientConnection, to: string, message: SendMessage, frameFor: (key: string) => Buffer): void {
-    const { envelope, keys } = message;
-    const recipient = this.members.get(to);
-    const remote = recipient === undefined ? this.cluster()?.remotePeer(to) : undefined;
-    const name = recipient?.name ?? remote?.peer.name;
-    if (name === undefined) {
-      sender.reject(new ChatError(ErrorCode.NO_SUCH_PEER, `${to} is not online`), false, envelope.id);
+  /** The sender's recipients: the DM's one, or every member of the room (narrowed by `only`). */
+  private recipientsOf(from: string, message: SendMessage, refused: RecipientRefusal[]): string[] {
+    const self = nameKey(from);
+    if (message.to !== null) {
+      const to = message.to;
+      if (nameKey(to) === self) {
+        refused.push({ name: to, code: ErrorCode.NO_SUCH_PEER, reason: 'that is you' });
+        return [];
+      }
+      if (this.members.has(to) || this.cluster()?.remotePeer(to) !== undefined || this.forward.isRegistered(to)) return [to];
+      refused.push({ name: to, code: ErrorCode.NO_SUCH_PEER, reason: `nobody called ${to} is online or registered on this server` });
+      return [];
+    }
+    const only = message.only === undefined ? undefined : new Set(message.only.map(nameKey));
+    const names = new Map<string, string>();
+    const add = (name: string) => {
+      const key = nameKey(name);
+      if (key !== self && (only === undefined || only.has(key)) && !names.has(key)) names.set(key, name);
+    };
+    for (const peer of this.members.list()) add(peer.name);
+    for (const peer of this.cluster()?.remotePeers() ?? []) add(peer.name);
+    for (const name of this.registeredNames()) add(name);
+    return [...names.values()];
+  }
+
+  /** Hands remote recipients to the cluster; resolves when the outcome is known for the ack. */
+  private async relay(from: string, message: SendMessage, remote: Map<string, string>, sent: string[], refused: RecipientRefusal[]): Promise<void> {
+    const cluster = this.cluster()!;
+    if (message.to === null) {
+      // Counted as sent once handed to the broker. Each node answers for its recipients; one it no
+      // longer had, or a node that does not answer, reaches the sender as an error (undelivered()).
+      const notSent = new Set(cluster.relayRoom(from, message.envelope, remote));
+      for (const name of remote.keys()) {
+        if (notSent.has(name)) refused.push({ name, code: ErrorCode.CLUSTER_UNAVAILABLE, reason: 'the link to the rest of the cluster is down' });
+        else sent.push(name);
+      }
+      this.metrics.delivered('relayed_out', remote.size - notSent.size);
       return;
     }
-    // A ratcheted DM carries no key field: the key comes from the pair's Double Ratchet. The
-    // field stays in the wire format until protocol v4 drops it (docs/PROTOCOL.md).
-    const key = envelope.ratchet !== undefined ? '' : keys[name];
-    if (key === undefined) {
-      sender.reject(new ChatError(ErrorCode.NO_SUCH_PEER, `the message has no key for ${name}`), false, envelope.id);
-      return;
+    const [name] = remote.keys();
+    const handOff = await cluster.sendDirect(from, name!, message.envelope, '');
+    switch (handOff) {
+      case 'delivered':
+        this.metrics.delivered('relayed_out');
+        sent.push(name!);
+        return;
+      case 'not-delivered':
+        refused.push({ name: name!, code: ErrorCode.SLOW_READER, reason: `${name} could not take it (dropped as a slow reader)` });
+        return;
+      case 'absent':
+        refused.push({ name: name!, code: ErrorCode.NO_SUCH_PEER, reason: `${name} left before it reached them` });
+        return;
+      case 'unreachable':
+        refused.push({ name: name!, code: ErrorCode.CLUSTER_UNAVAILABLE, reason: 'the server holding them did not answer' });
+        return;
     }
-    if (recipient !== undefined) {
-      const delivered = recipient.connection.sendFrame(frameFor(key)) ? 1 : 0;
-      this.metrics.delivered('dm', delivered);
-      sender.send({ type: 'ack', id: envelope.id, delivered, missing: delivered ? [] : [name], unkeyed: [] });
-      return;
-    }
-    void this.cluster()!
-      .sendDirect(sender.peer!.name, name, envelope, key)
-      .then((handOff) => {
-        switch (handOff) {
-          case 'delivered':
-          case 'not-delivered': {
-            const delivered = handOff === 'delivered' ? 1 : 0;
-            this.metrics.delivered('relayed_out', delivered);
-            sender.send({ type: 'ack', id: envelope.id, delivered, missing: delivered ? [] : [name], unkeyed: [] });
-            return;
-          }
-          case 'absent':
-            sender.reject(new ChatError(ErrorCode.NO_SUCH_PEER, `${name} is not online`), false, envelope.id);
-            return;
-          case 'unreachable':
-            sender.reject(new ChatError(ErrorCode.CLUSTER_UNAVAILABLE, `not delivered to ${name}: the server holding them did not answer`), false, envelope.id);
-            return;
-        }
-      });
   }
 
   // ---- relays from other nodes ----------------------------------------------------------------
 
   deliverRoom(relay: RoomRelay, recipients: Readonly<Record<string, string>>): string[] {
-    const frameFor = deliveryFrames(relay.from, null, relay.envelope);
-    const missed = Object.entries(recipients)
-      .filter(([name, key]) => this.members.get(name)?.connection.sendFrame(frameFor(key)) !== true)
-      .map(([name]) => name);
+    const frame = deliveryFrame(relay.from, null, relay.envelope);
+    const missed = Object.keys(recipients).filter((name) => this.members.get(name)?.connection.sendFrame(frame()) !== true);
     this.metrics.delivered('relayed_in', Object.keys(recipients).length - missed.length);
     return missed;
   }
 
   deliverDirect(relay: DirectRelay): boolean {
     const recipient = this.members.get(relay.to);
-    const delivered = recipient?.connection.sendFrame(deliveryFrames(relay.from, recipient.name, relay.envelope)(relay.key)) === true;
+    const delivered = recipient?.connection.sendFrame(deliveryFrame(relay.from, recipient.name, relay.envelope)()) === true;
     if (delivered) this.metrics.delivered('relayed_in');
     return delivered;
   }
@@ -147,12 +161,14 @@ export class MessageRouter {
   }
 }
 
-/** The delivery frame for one envelope, serialized once; only each recipient's key is spliced in. */
-function deliveryFrames(from: string, to: string | null, envelope: Envelope): (key: string) => Buffer {
-  // Made on first use: a DM for another node's member never needs it here.
-  let head: string | undefined;
-  return (wrappedKey) => {
-    head ??= `{"type":"message","from":${JSON.stringify(from)},"to":${JSON.stringify(to)},"envelope":${JSON.stringify(envelope)},"key":"`;
-    return encodeTextFrame(FrameType.CONTROL, `${head}${wrappedKey}"}`);
+/** The delivery frame for one envelope, serialized once on first use and shared by every recipient. */
+function deliveryFrame(from: string, to: string | null, envelope: Envelope): () => Buffer {
+  let frame: Buffer | undefined;
+  return () => {
+    frame ??= encodeTextFrame(
+      FrameType.CONTROL,
+      `{"type":"message","from":${JSON.stringify(from)},"to":${JSON.stringify(to)},"envelope":${JSON.stringify(envelope)}}`,
+    );
+    return frame;
   };
 }

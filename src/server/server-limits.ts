@@ -43,6 +43,18 @@ export interface ServerLimits {
    * ping every 30 s when otherwise quiet, so only dead peers (and half-open sockets) hit it.
    */
   readonly idleTimeoutMs: number;
+  /**
+   * Messages kept for one user who is away, and their bytes. Defaults 1,000 and 8 MiB: a working
+   * week of a busy team's room; past either, the sender is told the message was not stored.
+   */
+  readonly maxStoredPerUser: number;
+  readonly maxStoredBytesPerUser: number;
+  /** Bytes of stored messages for everyone together. Default 1 GiB. */
+  readonly maxStoreBytes: number;
+  /** How long a stored message waits for its recipient. Default 7 days; then it expires and the sender is told. */
+  readonly retentionMs: number;
+  /** A registered name unused this long is released. Default 180 days. */
+  readonly registrationTtlMs: number;
 }
 
 export const DEFAULT_SERVER_LIMITS: ServerLimits = {
@@ -58,4 +70,9 @@ export const DEFAULT_SERVER_LIMITS: ServerLimits = {
   bytesPerSecond: 256 * 1024,
   byteBurst: 1024 * 1024,
   idleTimeoutMs: 120_000,
+  maxStoredPerUser: 1000,
+  maxStoredBytesPerUser: 8 * 1024 * 1024,
+  maxStoreBytes: 1024 * 1024 * 1024,
+  retentionMs: 7 * 24 * 3600_000,
+  registrationTtlMs: 180 * 24 * 3600_000,
 };

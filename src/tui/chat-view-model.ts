@@ -20,6 +20,12 @@ export type LogEntry =
       readonly verified: boolean;
       readonly isDirect: boolean;
       readonly isQueued?: boolean;
+      /** Our own lines: the message id, and where it stands (updated in place as news comes). */
+      readonly id?: string;
+      readonly delivery?: { readonly text: string; readonly failed: boolean; readonly done: boolean };
+      /** Shown again from the history kept on disk (a restart), or held while a key was unconfirmed. */
+      readonly fromHistory?: boolean;
+      readonly held?: boolean;
     }
   | { readonly kind: 'system' | 'error' | 'warning'; readonly ts: number; readonly text: string }
   /** A picture we drew ourselves (ANSI color escapes, no peer text inside), under a caption. */
@@ -92,18 +98,62 @@ export class ChatViewModel {
         isOwn: false,
         verified: message.verified,
         isDirect: message.to !== null,
+        ...(message.held === true ? { held: true } : {}),
       },
       true,
     );
   }
 
-  addOutgoing(to: string | null, text: string, isQueued: boolean): void {
+  addOutgoing(to: string | null, text: string, isQueued: boolean, id?: string): void {
     const conversation = this.ensure(to === null ? ROOM_ID : dmId(to), to ?? 'room');
     this.append(
       conversation,
-      { kind: 'message', ts: this.now(), from: this.selfName, text, isOwn: true, verified: true, isDirect: to !== null, ...(isQueued ? { isQueued } : {}) },
+      {
+        kind: 'message',
+        ts: this.now(),
+        from: this.selfName,
+        text,
+        isOwn: true,
+        verified: true,
+        isDirect: to !== null,
+        ...(isQueued ? { isQueued } : {}),
+        ...(id === undefined ? {} : { id, delivery: { text: isQueued ? 'queued: offline' : 'sending…', failed: false, done: false } }),
+      },
       false,
     );
+  }
+
+  /** A line from an earlier run, from the history on disk: shown, not counted as unread. */
+  addFromHistory(record: { from: string; to: string | null; text: string; ts: number; isOwn: boolean }): void {
+    const peer = record.isOwn ? record.to : record.to === null ? null : record.from;
+    const conversation = this.ensure(peer === null ? ROOM_ID : dmId(peer), peer ?? 'room');
+    this.append(
+      conversation,
+      {
+        kind: 'message',
+        ts: record.ts,
+        from: record.from,
+        text: record.text,
+        isOwn: record.isOwn,
+        verified: true,
+        isDirect: record.to !== null,
+        fromHistory: true,
+      },
+      false,
+    );
+  }
+
+  /** Where one of our messages stands: its line is updated in place. Returns false if it is not shown. */
+  setDelivery(id: string, delivery: { readonly text: string; readonly failed: boolean; readonly done: boolean }): boolean {
+    for (const conversation of this.conversations.values()) {
+      for (let index = conversation.entries.length - 1; index >= 0; index--) {
+        const entry = conversation.entries[index]!;
+        if (entry.kind !== 'message' || entry.id !== id) continue;
+        conversation.entries[index] = { ...entry, isQueued: false, delivery };
+        return true;
+      }
+    }
+    return false;
   }
 
   /** A line about the chat itself (join, leave, state); goes to the given or current conversation. */
@@ -116,7 +166,8 @@ export class ChatViewModel {
   }
 
   setPeers(peers: PeerView[]): void {
-    this.peers = [...peers].sort((a, b) => Number(b.isSelf) - Number(a.isSelf) || a.name.localeCompare(b.name));
+    // You first, then who is online, then who is away; by name within each.
+    this.peers = [...peers].sort((a, b) => Number(b.isSelf) - Number(a.isSelf) || Number(b.online) - Number(a.online) || a.name.localeCompare(b.name));
     this.peerCursor = Math.min(this.peerCursor, Math.max(0, this.peers.length - 1));
     for (const peer of peers) {
       const dm = this.conversations.get(dmId(peer.name));

@@ -1,16 +1,25 @@
 // What the client reports, as the view model shows it: joins, leaves, messages, key changes,
 // errors, delivery acks, the link's state. No blessed here: the model is drawn elsewhere.
 import type { ChatClient } from '../client/chat-client.js';
+import { describeDelivery } from '../client/delivery-tracker.js';
 import { shortFingerprint } from '../core/fingerprint.js';
 import { type ChatViewModel, ROOM_ID, dmId } from './chat-view-model.js';
 
 /** Subscribes the model to the client's events; `changed` is called after each update. */
 export function feedClientToModel(client: ChatClient, model: ChatViewModel, changed: () => void): void {
   let everJoined = false;
+  // What was said before this run, from the history kept on disk (encrypted at rest).
+  const earlier = client.history().filter((record) => record.kind !== 'seen');
+  for (const record of earlier) {
+    if (record.kind === 'in') model.addFromHistory({ from: record.from, to: record.to, text: record.text, ts: record.ts, isOwn: false });
+    else if (record.kind === 'out') model.addFromHistory({ from: model.selfName, to: record.to, text: record.text, ts: record.ts, isOwn: true });
+  }
+  if (earlier.length > 0)
+    model.addSystem(`── ${earlier.length} earlier message${earlier.length === 1 ? '' : 's'} from this device's history ──`, 'system', ROOM_ID);
   client.on('ready', (ready) => {
     model.selfName = ready.name;
     model.setPeers(client.peers());
-    const others = ready.peers.filter((p) => !p.isSelf).map((p) => p.name);
+    const others = ready.peers.filter((p) => !p.isSelf && p.online).map((p) => p.name);
     model.addSystem(
       `${everJoined ? 'reconnected' : 'joined'} as ${ready.name} (key ${shortFingerprint(ready.fingerprint)}); ` +
         `online: ${others.length === 0 ? 'nobody else yet' : others.join(', ')}`,
@@ -35,8 +44,11 @@ export function feedClientToModel(client: ChatClient, model: ChatViewModel, chan
   });
   client.on('leave', ({ name }) => {
     model.setPeers(client.peers());
-    model.addSystem(`${name} left`, 'system', ROOM_ID);
-    if (model.conversations.has(dmId(name))) model.addSystem(`${name} left`, 'system', dmId(name));
+    // A registered user who went away is still listed: messages to them wait on the server.
+    const away = client.peer(name) !== undefined;
+    const text = away ? `${name} went away (messages to ${name} are kept until they are back)` : `${name} left`;
+    model.addSystem(text, 'system', ROOM_ID);
+    if (model.conversations.has(dmId(name))) model.addSystem(text, 'system', dmId(name));
     changed();
   });
   client.on('message', (message) => {
@@ -62,9 +74,10 @@ export function feedClientToModel(client: ChatClient, model: ChatViewModel, chan
     model.addSystem(message, state === 'degraded' ? 'warning' : 'system', ROOM_ID);
     changed();
   });
-  client.on('ack', (ack) => {
-    const lost = [...ack.missing, ...ack.unkeyed];
-    if (lost.length > 0) model.addSystem(`not delivered to ${lost.join(', ')} (offline or just joined)`, 'warning');
+  client.on('delivery', (summary) => {
+    const failed = summary.failed.length > 0;
+    const done = !summary.pending && summary.sent === 0;
+    model.setDelivery(summary.id, { text: describeDelivery(summary), failed, done });
     changed();
   });
   client.on('renamed', ({ wanted, got }) => {
@@ -74,7 +87,6 @@ export function feedClientToModel(client: ChatClient, model: ChatViewModel, chan
   });
   let announcedOffline = false;
   client.on('flushed', ({ count }) => {
-    model.markQueuedSent();
     model.addSystem(`sent ${count} message${count === 1 ? '' : 's'} queued while offline`, 'system', ROOM_ID);
     changed();
   });

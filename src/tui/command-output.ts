@@ -9,7 +9,11 @@ export function commandOutputFor(model: ChatViewModel, peers: () => PeerView[], 
   return {
     peers: (list) => {
       const names = list.map((p) => `${p.name}${p.isSelf ? ' (you)' : ''}${p.trust === 'changed' ? ' [KEY CHANGED]' : p.verified ? ' [verified]' : ''}`);
-      model.addSystem(`online (${names.length}): ${names.join(', ')}`);
+      const online = list.filter((p) => p.online);
+      const away = list.filter((p) => !p.online).map((p) => p.name);
+      model.addSystem(
+        `online (${online.length}): ${names.filter((_, i) => list[i]!.online).join(', ')}${away.length === 0 ? '' : `; away (${away.length}): ${away.join(', ')}`}`,
+      );
     },
     whois: (peer) => {
       const state = peer.isSelf
@@ -35,6 +39,22 @@ export function commandOutputFor(model: ChatViewModel, peers: () => PeerView[], 
       model.setPeers(peers());
       model.addSystem(`accepted ${peer.name}'s current key (${shortFingerprint(peer.fingerprint)}), unverified`);
     },
+    searchResults: (query, found) => {
+      if (found.length === 0) {
+        model.addSystem(`no kept message contains "${query}"`);
+        return;
+      }
+      const lines = found.map((record) => {
+        if (record.kind === 'seen') return '';
+        const when = new Date(record.ts).toISOString().replace('T', ' ').slice(0, 16);
+        const where = record.to === null ? '#room' : record.kind === 'out' ? `DM ${record.to}` : `DM ${record.from}`;
+        const who = record.kind === 'out' ? model.selfName : record.from;
+        return `${when} ${where} <${who}> ${record.text}`;
+      });
+      model.addSystem(`${found.length} message${found.length === 1 ? '' : 's'} containing "${query}", newest first:\n${lines.join('\n')}`);
+    },
+    discarded: (name, count) =>
+      model.addSystem(count === 0 ? `no messages from ${name} are held` : `discarded ${count} held message${count === 1 ? '' : 's'} from ${name}, unread`),
     help: openHelp,
   };
 }

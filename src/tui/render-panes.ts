@@ -20,7 +20,7 @@ export function renderLogEntry(entry: LogEntry): string {
     case 'message': {
       const name = entry.isOwn ? `{bold}${coloredName(entry.from)}{/bold}` : coloredName(entry.from);
       const unverified = entry.verified ? '' : '{red-fg}{bold}[unverified]{/bold}{/red-fg} ';
-      const queued = entry.isQueued === true ? ' {yellow-fg}(queued: offline){/yellow-fg}' : '';
+      const queued = deliveryMark(entry);
       // Room lines read <name>, DM lines *name* in magenta: the two never look alike.
       const speaker = entry.isDirect ? `{magenta-fg}*{/magenta-fg}${name}{magenta-fg}*{/magenta-fg}` : `<${name}>`;
       return `${time} ${unverified}${speaker} ${indent(entry.text)}${queued}`;
@@ -35,6 +35,15 @@ export function renderLogEntry(entry: LogEntry): string {
       // The picture's escapes are ours (terminal-image output); only the caption needs escaping.
       return `${time} {gray-fg}-!- ${escapeTags(entry.caption)}{/gray-fg}\n${entry.ansi.replace(/\{|\}/g, '').replace(/^/gm, '      ')}`;
   }
+}
+
+/** Our line's delivery state: yellow while waiting, gray once settled, red when someone did not get it. */
+function deliveryMark(entry: Extract<LogEntry, { kind: 'message' }>): string {
+  const held = entry.held === true ? ' {yellow-fg}(held: received while the key was unconfirmed){/yellow-fg}' : '';
+  if (entry.delivery === undefined) return entry.isQueued === true ? ' {yellow-fg}(queued: offline){/yellow-fg}' : held;
+  const text = escapeTags(entry.delivery.text);
+  if (entry.delivery.failed) return ` {red-fg}(${text}){/red-fg}`;
+  return entry.delivery.done ? ` {gray-fg}(${text}){/gray-fg}` : ` {yellow-fg}(${text}){/yellow-fg}`;
 }
 
 export function renderLog(conversation: Conversation): string {
@@ -71,7 +80,9 @@ export function renderPeerList(model: ChatViewModel): string {
       const lookalike = peer.lookalikeOf === undefined ? '' : ` {yellow-fg}{bold}≈${escapeTags(peer.lookalikeOf)}{/bold}{/yellow-fg}`;
       const isOpen = !peer.isSelf && model.currentPeer?.toLowerCase() === peer.name.toLowerCase();
       const pointer = isOpen ? '{cyan-fg}▸{/cyan-fg}' : ' ';
-      const row = `${pointer}${mark} ${coloredName(peer.name)}${self}${lookalike}${count}`;
+      // Away users (registered, not connected) are listed dimmed: messages to them wait on the server.
+      const name = peer.online ? coloredName(peer.name) : `{gray-fg}${escapeTags(peer.name)} (away){/gray-fg}`;
+      const row = `${pointer}${mark} ${name}${self}${lookalike}${count}`;
       const selected = model.focus === 'peers' && index === model.peerCursor;
       return selected ? `{inverse}${row}{/inverse}` : row;
     })

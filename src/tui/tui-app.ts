@@ -370,7 +370,7 @@ class TuiApp {
 
   private send(to: string | null, text: string): void {
     const outcome = to === null ? this.client.sendRoom(text) : this.client.sendDirect(to, text);
-    this.model.addOutgoing(to, text, outcome.status === 'queued');
+    this.model.addOutgoing(to, text, outcome.status === 'queued', outcome.status === 'queued' ? outcome.id : outcome.sent.id);
   }
 
   private toggleHelp(visible: boolean): void {

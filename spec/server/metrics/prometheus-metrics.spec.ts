@@ -45,7 +45,7 @@ describe('Prometheus metrics', () => {
     assert.equal(value(before, 'tuichat_joins_total'), 0);
     const alice = await RawClient.join(port, 'alice', ids[0]!);
     const bob = await RawClient.join(port, 'bob', ids[1]!);
-    alice.send({ type: 'send', to: null, envelope: envelope('r1'), keys: { bob: '' } });
+    alice.send({ type: 'send', to: null, envelope: envelope('r1') });
     await bob.next('message');
     await alice.next('ack');
     const third = await RawClient.open(port);
@@ -75,6 +75,7 @@ describe('Prometheus metrics', () => {
       maxClients: 1,
       videoStreams: 0,
       ffmpegProcesses: 0,
+      store: { messages: 0, bytes: 0, registrations: 0 },
       cluster: undefined,
     }));
     const { server: http, address } = await startMetricsEndpoint('127.0.0.1', 0, metrics);

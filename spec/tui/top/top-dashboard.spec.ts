@@ -54,6 +54,7 @@ describe('tui-chat top', () => {
       maxClients: 7,
       videoStreams: 0,
       ffmpegProcesses: 0,
+      store: { messages: 0, bytes: 0, registrations: 0 },
       cluster: undefined,
     }));
     await new Promise((resolve) => setTimeout(resolve, 600));

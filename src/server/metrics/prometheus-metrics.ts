@@ -72,6 +72,30 @@ export class PrometheusMetrics implements ServerMetrics {
         this.set(gauges().ffmpegProcesses);
       },
     });
+    new Gauge({
+      name: 'tuichat_stored_messages',
+      help: 'Messages waiting in the store for users who are away.',
+      registers,
+      collect() {
+        this.set(gauges().store.messages);
+      },
+    });
+    new Gauge({
+      name: 'tuichat_store_bytes',
+      help: 'Bytes of the messages waiting in the store.',
+      registers,
+      collect() {
+        this.set(gauges().store.bytes);
+      },
+    });
+    new Gauge({
+      name: 'tuichat_registered_names',
+      help: 'Names registered to an identity key on this server.',
+      registers,
+      collect() {
+        this.set(gauges().store.registrations);
+      },
+    });
     // Labelled by the cluster's name (--cluster-name, one value per server), so that a server
     // standing alone exports no sample at all rather than a misleading 0.
     new Gauge({

@@ -2,7 +2,7 @@
 // event worth counting, and a lone server without --metrics gets the no-op (no prom-client loaded).
 // Label values are always from a fixed set (error codes, kinds), never a user name.
 
-export type DeliveryKind = 'room' | 'dm' | 'relayed_in' | 'relayed_out';
+export type DeliveryKind = 'room' | 'dm' | 'stored' | 'relayed_in' | 'relayed_out';
 export type RefusalLimit = 'max_clients' | 'max_clients_per_address';
 
 export interface ServerMetrics {
@@ -35,6 +35,8 @@ export interface ServerGauges {
   readonly maxClients: number;
   readonly videoStreams: number;
   readonly ffmpegProcesses: number;
+  /** Messages waiting in the store for users who are away, their bytes, and registered names. */
+  readonly store: { readonly messages: number; readonly bytes: number; readonly registrations: number };
   /** undefined when the server stands alone. */
   readonly cluster: { readonly name: string; readonly up: boolean; readonly nodes: number } | undefined;
 }

@@ -1,0 +1,151 @@
+// Where each message the user sent stands, per recipient, from the server's ack and later
+// receipts: pending (not acknowledged yet), sent (live, not yet confirmed kept), delivered, stored
+// (waiting for someone away), expired, refused (with the reason). The TUI and --json show the
+// summary of each; after a reconnect, what never got a final word is resent (the same envelopes:
+// recipients drop repeats by id).
+import type { AckMessage, Receipt, SendMessage } from '../core/messages.js';
+import { type ClientState, type OutgoingEntry, type RecipientState, isSettled } from './state/client-state.js';
+
+/** What the user sees of one sent message. */
+export interface DeliverySummary {
+  readonly id: string;
+  readonly to: string | null;
+  readonly text: string;
+  /** Recipients known so far (0 until the server's ack). */
+  readonly total: number;
+  readonly delivered: number;
+  readonly stored: number;
+  /** Sent live, not yet confirmed. */
+  readonly sent: number;
+  readonly failed: ReadonlyArray<{ readonly name: string; readonly state: 'expired' | 'refused'; readonly reason: string }>;
+  /** No ack from the server yet. */
+  readonly pending: boolean;
+}
+
+export class DeliveryTracker {
+  /** Envelope id -> the entry it belongs to (the message itself, or one of its key handovers). */
+  private readonly byEnvelope = new Map<string, OutgoingEntry>();
+
+  constructor(private readonly state: ClientState) {
+    for (const entry of state.outbox) this.index(entry);
+  }
+
+  /** A message sealed into `sends` (handovers first, the message last): tracked from now on. */
+  track(entry: OutgoingEntry): void {
+    this.state.addOutgoing(entry);
+    this.index(entry);
+  }
+
+  onAck(ack: AckMessage): DeliverySummary | undefined {
+    const entry = this.byEnvelope.get(ack.id);
+    if (entry === undefined) return undefined;
+    const states = recipientsOf(entry, ack.id);
+    for (const name of ack.sent) if (states[name]?.state !== 'delivered') states[name] = { state: 'sent' };
+    for (const name of ack.stored) if (states[name]?.state !== 'delivered') states[name] = { state: 'stored' };
+    for (const refusal of ack.refused) states[refusal.name] = { state: 'refused', reason: refusal.reason };
+    return this.summaryIfMessage(entry, ack.id);
+  }
+
+  onReceipts(receipts: readonly Receipt[]): DeliverySummary[] {
+    const changed = new Map<string, DeliverySummary>();
+    for (const receipt of receipts) {
+      const entry = this.byEnvelope.get(receipt.id);
+      if (entry === undefined) continue;
+      const states = recipientsOf(entry, receipt.id);
+      // Delivered is the last word: a late "stored" from a resend does not undo it.
+      if (states[receipt.name]?.state === 'delivered') continue;
+      states[receipt.name] = { state: receipt.state, ...(receipt.reason === undefined ? {} : { reason: receipt.reason }) };
+      const summary = this.summaryIfMessage(entry, receipt.id);
+      if (summary !== undefined) changed.set(summary.id, summary);
+    }
+    return [...changed.values()];
+  }
+
+  /** The sends to repeat after a reconnect: each envelope, to the recipients that never got a final word. */
+  resends(): SendMessage[] {
+    const out: SendMessage[] = [];
+    for (const entry of this.state.outbox) {
+      if (entry.sends === undefined || isSettled(entry)) continue;
+      for (const send of entry.sends) {
+        const states = entry.recipients[send.envelope.id];
+        if (states === undefined) {
+          out.push(send);
+          continue;
+        }
+        const open = Object.entries(states)
+          .filter(([, recipient]) => recipient.state === 'sent')
+          .map(([name]) => name);
+        if (open.length === 0) continue;
+        out.push(send.to === null ? { ...send, only: open } : send);
+      }
+    }
+    return out;
+  }
+
+  /** Drops settled entries from the outbox and the index. */
+  prune(): void {
+    this.state.pruneOutbox();
+    this.byEnvelope.clear();
+    for (const entry of this.state.outbox) this.index(entry);
+  }
+
+  summaries(): DeliverySummary[] {
+    return this.state.outbox.map((entry) => summarize(entry));
+  }
+
+  private index(entry: OutgoingEntry): void {
+    for (const send of entry.sends ?? []) this.byEnvelope.set(send.envelope.id, entry);
+  }
+
+  private summaryIfMessage(entry: OutgoingEntry, envelopeId: string): DeliverySummary | undefined {
+    // Handovers are not shown; only the message's own envelope changes what the user sees.
+    return envelopeId === entry.id ? summarize(entry) : undefined;
+  }
+}
+
+function recipientsOf(entry: OutgoingEntry, envelopeId: string): Record<string, RecipientState> {
+  let states = entry.recipients[envelopeId];
+  if (states === undefined) {
+    states = {};
+    entry.recipients[envelopeId] = states;
+  }
+  return states;
+}
+
+export function summarize(entry: OutgoingEntry): DeliverySummary {
+  const states: Record<string, RecipientState> = entry.recipients[entry.id] ?? {};
+  const failed: Array<{ name: string; state: 'expired' | 'refused'; reason: string }> = [];
+  let delivered = 0;
+  let stored = 0;
+  let sent = 0;
+  for (const [name, recipient] of Object.entries(states)) {
+    if (recipient.state === 'delivered') delivered++;
+    else if (recipient.state === 'stored') stored++;
+    else if (recipient.state === 'sent') sent++;
+    else failed.push({ name, state: recipient.state, reason: recipient.reason ?? recipient.state });
+  }
+  return {
+    id: entry.shownAs ?? entry.id,
+    to: entry.to,
+    text: entry.text,
+    total: Object.keys(states).length,
+    delivered,
+    stored,
+    sent,
+    failed,
+    pending: entry.recipients[entry.id] === undefined,
+  };
+}
+
+/** One line for the user: "delivered", "delivered to 2 of 3, stored for 1", "failed: bob (reason)". */
+export function describeDelivery(summary: DeliverySummary): string {
+  if (summary.pending) return 'sending…';
+  if (summary.total === 0) return 'no one else is here';
+  const parts: string[] = [];
+  const direct = summary.to !== null;
+  if (summary.delivered > 0) parts.push(direct || summary.delivered === summary.total ? 'delivered' : `delivered to ${summary.delivered} of ${summary.total}`);
+  if (summary.stored > 0) parts.push(direct ? 'stored until they are back' : `stored for ${summary.stored} away`);
+  if (summary.sent > 0) parts.push(direct ? 'sent' : `sent to ${summary.sent}`);
+  for (const failure of summary.failed) parts.push(`${failure.state === 'expired' ? 'expired' : 'not delivered'} for ${failure.name}: ${failure.reason}`);
+  return parts.join(', ');
+}

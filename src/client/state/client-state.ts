@@ -1,0 +1,201 @@
+// What a client keeps between connections and between runs (protocol v4): the E2E engine's state
+// (sessions go on after a reconnect or a restart), the outbox (every message until each recipient
+// has a final word: delivered, stored, expired or refused), messages held from a verified contact
+// whose key changed, and the history of every conversation. The ids of everything received are
+// kept with the history, so a message delivered twice (a retry, a server restart) is shown once.
+// Without a path (tests, bots) all of it lives in memory only.
+import { ChatError, ErrorCode } from '../../core/errors.js';
+import type { Identity } from '../../core/identity.js';
+import type { DeliveryState, SendMessage } from '../../core/messages.js';
+import type { EngineState } from '../e2e-engine.js';
+import { SealedJournal, SealedSnapshot, stateKey } from './sealed-files.js';
+
+export interface RecipientState {
+  readonly state: DeliveryState;
+  readonly reason?: string;
+}
+
+/** A message the user sent (or queued), until every recipient has a final word. */
+export interface OutgoingEntry {
+  /** The message's envelope id once sealed; a local id while it waits to be sealed. */
+  id: string;
+  readonly to: string | null;
+  readonly text: string;
+  readonly createdAt: number;
+  /** The id the user saw it under while it was queued offline (its line is updated in place). */
+  readonly shownAs?: string;
+  /** The sealed sends (key handovers first), kept so a retry resends the very same envelopes. */
+  sends?: SendMessage[];
+  /** Per envelope id, per recipient name. */
+  recipients: Record<string, Record<string, RecipientState>>;
+}
+
+export interface HeldMessage {
+  readonly id: string;
+  readonly from: string;
+  readonly to: string | null;
+  readonly text: string;
+  readonly ts: number;
+}
+
+export type HistoryRecord =
+  | {
+      readonly kind: 'in';
+      readonly id: string;
+      readonly from: string;
+      readonly to: string | null;
+      readonly text: string;
+      readonly ts: number;
+      readonly held?: boolean;
+    }
+  | { readonly kind: 'out'; readonly id: string; readonly to: string | null; readonly text: string; readonly ts: number }
+  /** A received envelope with nothing to show (a key handover): remembered only to drop repeats. */
+  | { readonly kind: 'seen'; readonly id: string; readonly ts: number };
+
+interface Snapshot {
+  readonly version: 1;
+  readonly engine?: EngineState;
+  readonly outbox: OutgoingEntry[];
+  readonly held: HeldMessage[];
+}
+
+export interface ClientStateOptions {
+  /** History older than this is dropped when the client starts. Default 90 days. */
+  readonly historyRetentionMs?: number;
+}
+
+/** Default client history retention: 90 days. */
+export const DEFAULT_HISTORY_RETENTION_MS = 90 * 86_400_000;
+/** Most entries in the outbox; past it the oldest settled ones go, then new sends are refused. */
+export const MAX_OUTBOX = 2000;
+/** Most messages held from contacts whose key changed. */
+const MAX_HELD = 1000;
+
+export class ClientState {
+  engine: EngineState | undefined;
+  readonly outbox: OutgoingEntry[];
+  readonly held: HeldMessage[];
+  private readonly records: HistoryRecord[];
+  private readonly seen = new Set<string>();
+  private readonly unwritten: HistoryRecord[] = [];
+
+  private constructor(
+    snapshot: Snapshot | undefined,
+    records: HistoryRecord[],
+    private readonly files: { readonly snapshot: SealedSnapshot<Snapshot>; readonly journal: SealedJournal<HistoryRecord> } | undefined,
+  ) {
+    this.engine = snapshot?.engine;
+    this.outbox = snapshot?.outbox ?? [];
+    this.held = snapshot?.held ?? [];
+    this.records = records;
+    for (const record of records) if (record.kind !== 'out') this.seen.add(record.id);
+  }
+
+  static inMemory(): ClientState {
+    return new ClientState(undefined, [], undefined);
+  }
+
+  /** Opens (or starts) the files `<base>.state` and `<base>.history`. Throws StateFileError naming a damaged file. */
+  static open(base: string, identity: Identity, options: ClientStateOptions = {}): ClientState {
+    const key = stateKey(identity);
+    const snapshot = new SealedSnapshot<Snapshot>(`${base}.state`, key);
+    const journal = new SealedJournal<HistoryRecord>(`${base}.history`, key);
+    const saved = snapshot.load();
+    const all = journal.readAll();
+    const cutoff = Date.now() - (options.historyRetentionMs ?? DEFAULT_HISTORY_RETENTION_MS);
+    const kept = all.filter((record) => record.ts >= cutoff);
+    if (kept.length < all.length) journal.rewrite(kept);
+    return new ClientState(saved, kept, { snapshot, journal });
+  }
+
+  /** Every message shown before, oldest first (sent and received). */
+  history(): readonly HistoryRecord[] {
+    return this.records;
+  }
+
+  hasSeen(id: string): boolean {
+    return this.seen.has(id);
+  }
+
+  /** Records a received envelope (shown or not); written at the next commit(). */
+  remember(record: HistoryRecord): void {
+    if (record.kind !== 'out') this.seen.add(record.id);
+    this.records.push(record);
+    this.unwritten.push(record);
+  }
+
+  /** Texts matching `query` (case-insensitive), newest first. */
+  search(query: string, limit = 50): HistoryRecord[] {
+    const needle = query.toLowerCase();
+    const out: HistoryRecord[] = [];
+    for (let i = this.records.length - 1; i >= 0 && out.length < limit; i--) {
+      const record = this.records[i]!;
+      if (record.kind !== 'seen' && record.text.toLowerCase().includes(needle)) out.push(record);
+    }
+    return out;
+  }
+
+  hold(message: HeldMessage): void {
+    this.held.push(message);
+    if (this.held.length > MAX_HELD) this.held.shift();
+  }
+
+  /** Takes the messages held from `name` out of the hold (to show them, or to discard them). */
+  release(name: string): HeldMessage[] {
+    const key = name.toLowerCase();
+    const released = this.held.filter((message) => message.from.toLowerCase() === key);
+    const rest = this.held.filter((message) => message.from.toLowerCase() !== key);
+    this.held.splice(0, this.held.length, ...rest);
+    return released;
+  }
+
+  addOutgoing(entry: OutgoingEntry): void {
+    if (this.outbox.length >= MAX_OUTBOX) {
+      const settled = this.outbox.findIndex((candidate) => isSettled(candidate));
+      if (settled < 0) throw new ChatError(ErrorCode.NOT_CONNECTED, `${MAX_OUTBOX} messages are still waiting for an answer: this one was not sent`);
+      this.outbox.splice(settled, 1);
+    }
+    this.outbox.push(entry);
+  }
+
+  /** Takes out the entries queued offline (not sealed yet), oldest first, to seal and send them now. */
+  takeQueued(): OutgoingEntry[] {
+    const queued = this.outbox.filter((entry) => entry.sends === undefined);
+    const rest = this.outbox.filter((entry) => entry.sends !== undefined);
+    this.outbox.splice(0, this.outbox.length, ...rest);
+    return queued;
+  }
+
+  /** Drops entries whose every recipient has a final word other than "stored" (stored ones may still turn delivered or expired). */
+  pruneOutbox(): void {
+    const keep = this.outbox.filter((entry) => !isDone(entry));
+    this.outbox.splice(0, this.outbox.length, ...keep);
+  }
+
+  /** Writes what changed: new history records (appended), then the state snapshot. Durable on return. */
+  commit(engine: EngineState | undefined): void {
+    if (engine !== undefined) this.engine = engine;
+    if (this.files === undefined) {
+      this.unwritten.length = 0;
+      return;
+    }
+    this.files.journal.append(this.unwritten);
+    this.unwritten.length = 0;
+    this.files.snapshot.save({ version: 1, ...(this.engine === undefined ? {} : { engine: this.engine }), outbox: this.outbox, held: this.held });
+  }
+}
+
+const FINAL: ReadonlySet<DeliveryState> = new Set(['delivered', 'stored', 'expired', 'refused']);
+
+/** No recipient of any envelope still waits for a first final word: nothing to resend. */
+export function isSettled(entry: OutgoingEntry): boolean {
+  if (entry.sends === undefined) return false;
+  return entry.sends.every((send) => {
+    const states = entry.recipients[send.envelope.id];
+    return states !== undefined && Object.values(states).every((recipient) => FINAL.has(recipient.state));
+  });
+}
+
+function isDone(entry: OutgoingEntry): boolean {
+  return isSettled(entry) && Object.values(entry.recipients).every((states) => Object.values(states).every((recipient) => recipient.state !== 'stored'));
+}

@@ -1,0 +1,216 @@
+// Delivery that survives absence: envelopes for a user who is away wait in the DurableStore and
+// go out, in order, when they connect; envelopes delivered live are tracked until the recipient
+// says it kept them (`received`), and moved to the store if it disconnects before. Senders hear of
+// every outcome: delivered, stored, expired, refused (in receipts, or kept for them while away).
+import { ChatError, ErrorCode } from '../core/errors.js';
+import type { Logger } from '../core/logger.js';
+import { encodeTextFrame } from '../core/frame-encoder.js';
+import { FrameType } from '../core/frame-types.js';
+import type { Envelope, Receipt } from '../core/messages.js';
+import { nameKey } from '../core/names.js';
+import type { PeerRegistry } from '../core/peer-registry.js';
+import type { ClientConnection } from './client-connection.js';
+import type { JoinedPeer } from './message-router.js';
+import { ReceiptBatcher } from './receipt-batcher.js';
+import type { DurableStore, StoredDelivery } from './store/durable-store.js';
+import type { ServerMetrics } from './metrics/server-metrics.js';
+
+/** Stored envelopes in flight to one recipient at once; more go as these are confirmed. */
+export const STORED_DELIVERY_WINDOW = 100;
+/** Live deliveries tracked per connection until confirmed; past this the oldest are no longer tracked (the sender's client resends). */
+const MAX_TRACKED_LIVE = 10_000;
+
+interface Live {
+  readonly from: string;
+  readonly to: string | null;
+  readonly envelope: Envelope;
+}
+
+/** Per connection: what it was sent and has not confirmed yet. */
+interface Pending {
+  readonly live: Map<string, Live>;
+  /** Stored deliveries sent on this connection: envelope id -> store sequence numbers. */
+  readonly stored: Map<string, number[]>;
+  /** The last store sequence number sent on this connection. */
+  cursor: number;
+  pumping: boolean;
+}
+
+export class StoreAndForward {
+  private readonly pending = new WeakMap<ClientConnection, Pending>();
+  private readonly receipts = new ReceiptBatcher();
+
+  constructor(
+    private readonly members: PeerRegistry<JoinedPeer>,
+    /** undefined: this server keeps nothing for away users (a clustered node, for now). */
+    readonly store: DurableStore | undefined,
+    private readonly logger: Logger,
+    private readonly metrics: ServerMetrics,
+  ) {}
+
+  /** Registered here (so messages can wait for them), online or not. */
+  isRegistered(name: string): boolean {
+    return this.store?.registration(name) !== undefined;
+  }
+
+  /** Live delivery goes only to someone with nothing waiting: otherwise it would overtake what is stored. */
+  canDeliverLive(name: string): boolean {
+    return this.store?.hasWaiting(name) !== true;
+  }
+
+  /** Sends an envelope live and tracks it until the recipient confirms it. */
+  deliverLive(recipient: JoinedPeer, frame: Buffer, live: Live): boolean {
+    if (!recipient.connection.sendFrame(frame)) return false;
+    const pending = this.pendingOf(recipient.connection);
+    pending.live.set(live.envelope.id, live);
+    if (pending.live.size > MAX_TRACKED_LIVE) pending.live.delete(pending.live.keys().next().value as string);
+    return true;
+  }
+
+  /** Keeps an envelope for `recipient`; resolves once it is on disk. Throws StoreWriteError (STORE_FULL, STORE_FAILED). */
+  async keep(recipient: string, live: Live): Promise<void> {
+    if (this.store === undefined)
+      throw new ChatError(ErrorCode.NOT_STORED, `${recipient} is not online, and this server keeps no messages for people who are away`);
+    await this.store.store(recipient, { ...live, storedAt: Date.now() });
+    this.metrics.delivered('stored');
+    // Someone online with a backlog gets it through the queue, in order.
+    const online = this.members.get(recipient);
+    if (online !== undefined) this.pump(online.connection);
+  }
+
+  /** A client joined: what waits for it goes out, and what its sent messages came to while it was away. */
+  async joined(connection: ClientConnection): Promise<void> {
+    const name = connection.peer!.name;
+    this.pendingOf(connection);
+    this.pump(connection);
+    const notes = (await this.store?.takeNotes(name)) ?? [];
+    if (notes.length > 0 && connection.isOpen) {
+      for (let i = 0; i < notes.length; i += 1000) connection.send({ type: 'receipts', receipts: notes.slice(i, i + 1000) });
+    }
+  }
+
+  /** The recipient kept these: forget them here, and tell each sender. */
+  received(connection: ClientConnection, ids: readonly string[]): void {
+    const pending = this.pending.get(connection);
+    const recipient = connection.peer?.name;
+    if (pending === undefined || recipient === undefined) return;
+    let freed = false;
+    for (const id of ids) {
+      const live = pending.live.get(id);
+      if (live !== undefined) {
+        pending.live.delete(id);
+        this.tell(live.from, { id, name: recipient, state: 'delivered' });
+      }
+      const seqs = pending.stored.get(id);
+      if (seqs === undefined) continue;
+      pending.stored.delete(id);
+      freed = true;
+      for (const seq of seqs) {
+        void this.store!.forget(recipient, seq).then(
+          (stored) => {
+            if (stored !== undefined) this.tell(stored.from, { id, name: recipient, state: 'delivered' });
+            this.pump(connection);
+          },
+          (error: unknown) => this.logger.log('error', 'store.delete_failed', { error: String(error).slice(0, 120) }),
+        );
+      }
+    }
+    if (freed) this.pump(connection);
+  }
+
+  /**
+   * The connection closed: what it was sent live and never confirmed is stored for it (its sender
+   * is told), or, where nothing can be stored, reported to the sender as perhaps not delivered.
+   */
+  closed(connection: ClientConnection): void {
+    const pending = this.pending.get(connection);
+    const recipient = connection.peer?.name;
+    if (pending === undefined || recipient === undefined) return;
+    this.pending.delete(connection);
+    for (const live of pending.live.values()) {
+      this.keep(recipient, live).then(
+        () => this.tell(live.from, { id: live.envelope.id, name: recipient, state: 'stored' }),
+        (error: unknown) =>
+          this.tell(live.from, {
+            id: live.envelope.id,
+            name: recipient,
+            state: 'refused',
+            reason: `${recipient} disconnected before confirming it (it may have arrived): ${error instanceof Error ? error.message : 'not stored'}`,
+          }),
+      );
+    }
+  }
+
+  /** Deletes what waited too long and tells each sender. */
+  async expire(now: number): Promise<void> {
+    if (this.store === undefined) return;
+    const expired = await this.store.expire(now, (name) => this.members.has(name));
+    for (const { recipient, delivery } of expired) {
+      const name = this.store.registration(recipient)?.name ?? recipient;
+      this.tell(delivery.from, {
+        id: delivery.envelope.id,
+        name: validName(name, recipient),
+        state: 'expired',
+        reason: `${name} did not come back within the retention time`,
+      });
+    }
+    if (expired.length > 0) this.logger.log('info', 'store.expired', { messages: expired.length });
+  }
+
+  /** News for a sender: now if it is online here, else kept for when it is back. */
+  private tell(sender: string, receipt: Receipt): void {
+    const online = this.members.get(sender);
+    if (online !== undefined) {
+      this.receipts.add(online.connection, receipt);
+      return;
+    }
+    if (this.store === undefined || !this.isRegistered(sender) || receipt.state === 'stored') return;
+    void this.store
+      .note(sender, {
+        id: receipt.id,
+        name: receipt.name,
+        state: receipt.state === 'expired' ? 'expired' : 'delivered',
+        ...(receipt.reason === undefined ? {} : { reason: receipt.reason }),
+      })
+      .catch((error: unknown) => this.logger.log('warn', 'store.note_failed', { error: String(error).slice(0, 120) }));
+  }
+
+  /** Sends the next stored envelopes to a connected recipient, keeping at most a window in flight. */
+  private pump(connection: ClientConnection): void {
+    const pending = this.pending.get(connection);
+    const name = connection.peer?.name;
+    if (pending === undefined || name === undefined || this.store === undefined || !connection.isOpen) return;
+    let inFlight = 0;
+    for (const seqs of pending.stored.values()) inFlight += seqs.length;
+    const room = STORED_DELIVERY_WINDOW - inFlight;
+    if (room <= 0) return;
+    for (const delivery of this.store.waiting(name, pending.cursor, room)) {
+      pending.cursor = delivery.seq;
+      const seqs = pending.stored.get(delivery.envelope.id) ?? [];
+      seqs.push(delivery.seq);
+      pending.stored.set(delivery.envelope.id, seqs);
+      connection.sendFrame(storedFrame(delivery));
+    }
+  }
+
+  private pendingOf(connection: ClientConnection): Pending {
+    let pending = this.pending.get(connection);
+    if (pending === undefined) {
+      pending = { live: new Map(), stored: new Map(), cursor: -1, pumping: false };
+      this.pending.set(connection, pending);
+    }
+    return pending;
+  }
+}
+
+function storedFrame(delivery: StoredDelivery): Buffer {
+  return encodeTextFrame(
+    FrameType.CONTROL,
+    `{"type":"message","from":${JSON.stringify(delivery.from)},"to":${JSON.stringify(delivery.to)},"envelope":${JSON.stringify(delivery.envelope)},"stored":true}`,
+  );
+}
+
+/** The registered spelling of a name, or its key when the registration is gone. */
+function validName(name: string, key: string): string {
+  return nameKey(name) === key ? name : key;
+}

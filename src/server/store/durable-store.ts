@@ -1,0 +1,255 @@
+// What the server keeps across restarts: each registered name bound to its identity key, and the
+// sealed envelopes waiting for users who are away (protocol v4). It never holds a plaintext: a
+// stored message is the envelope its sender sealed. Per-recipient and total bounds are checked
+// before a write, and every write resolves only once committed, so "stored" in an ack means it.
+import { ChatError, ErrorCode } from '../../core/errors.js';
+import type { Envelope } from '../../core/messages.js';
+import { nameKey } from '../../core/names.js';
+import type { KeyValue } from './key-value.js';
+
+export interface Registration {
+  readonly name: string;
+  /** SPKI DER, base64; the fingerprint is its SHA-256. */
+  readonly publicKey: string;
+  readonly fingerprint: string;
+  /** The signed prekey the user last announced: sessions with them start from it while they are away. */
+  readonly prekey: string;
+  readonly prekeySig: string;
+  readonly registeredAt: number;
+  readonly lastSeenAt: number;
+}
+
+export interface StoredDelivery {
+  readonly seq: number;
+  readonly from: string;
+  readonly to: string | null;
+  readonly envelope: Envelope;
+  readonly storedAt: number;
+  /** Bytes counted against the bounds (the envelope as JSON). */
+  readonly bytes: number;
+}
+
+/** News for a sender about a message it sent, kept while the sender is away. */
+export interface SenderNote {
+  readonly id: string;
+  readonly name: string;
+  readonly state: 'delivered' | 'expired';
+  readonly reason?: string;
+}
+
+export interface StoreLimits {
+  /** Messages kept for one away user. */
+  readonly maxStoredPerUser: number;
+  readonly maxStoredBytesPerUser: number;
+  /** Bytes of stored messages for everyone together. */
+  readonly maxStoreBytes: number;
+  /** How long a stored message waits before it expires (its sender is told). */
+  readonly retentionMs: number;
+  /** A registration unused this long is released, so the name can be taken again. */
+  readonly registrationTtlMs: number;
+}
+
+/** News kept per away sender; past it the oldest go (the client also resends what it never heard about). */
+const MAX_NOTES_PER_SENDER = 5000;
+
+interface Mailbox {
+  count: number;
+  bytes: number;
+  nextSeq: number;
+}
+
+export class StoreWriteError extends ChatError {}
+
+export class DurableStore {
+  private readonly mailboxes = new Map<string, Mailbox>();
+  private readonly noteSeq = new Map<string, number>();
+  private totalBytes = 0;
+  private totalMessages = 0;
+  /** Registered names by name key: read on every room message, so kept in memory. */
+  private readonly names = new Map<string, string>();
+
+  constructor(
+    private readonly kv: KeyValue,
+    private limits: StoreLimits,
+  ) {
+    for (const { value } of kv.range<Registration>(['r'])) this.names.set(nameKey(value.name), value.name);
+    for (const { key, value } of kv.range<StoredDelivery>(['m'])) {
+      const box = this.mailbox(String(key[1]));
+      box.count++;
+      box.bytes += value.bytes;
+      box.nextSeq = Math.max(box.nextSeq, value.seq + 1);
+      this.totalBytes += value.bytes;
+      this.totalMessages++;
+    }
+    for (const { key } of kv.range(['n'])) {
+      const sender = String(key[1]);
+      this.noteSeq.set(sender, Math.max(this.noteSeq.get(sender) ?? 0, Number(key[2]) + 1));
+    }
+  }
+
+  /** True when what is stored survives a restart (LMDB); false for the in-memory engine. */
+  get durable(): boolean {
+    return this.kv.durable;
+  }
+
+  get stats(): { readonly messages: number; readonly bytes: number; readonly registrations: number } {
+    return { messages: this.totalMessages, bytes: this.totalBytes, registrations: this.names.size };
+  }
+
+  /** Every registered name, as registered. */
+  registeredNames(): string[] {
+    return [...this.names.values()];
+  }
+
+  reconfigure(limits: StoreLimits): void {
+    this.limits = limits;
+  }
+
+  // ---- registrations ---------------------------------------------------------------------------
+
+  /** Read from the store itself, not a cache: `serve release-name` may have run beside this server. */
+  registration(name: string): Registration | undefined {
+    return this.kv.get<Registration>(['r', nameKey(name)]);
+  }
+
+  registrations(): Registration[] {
+    return [...this.kv.range<Registration>(['r'])].map((entry) => entry.value);
+  }
+
+  /** Binds the name to this key (first join), or refreshes the prekey and last-seen time. */
+  async register(registration: Registration): Promise<void> {
+    this.names.set(nameKey(registration.name), registration.name);
+    await this.kv.put(['r', nameKey(registration.name)], registration);
+  }
+
+  /** Releases a name: its registration and the messages waiting for it go. Returns false if it was not registered. */
+  async release(name: string): Promise<boolean> {
+    if (this.registration(name) === undefined) return false;
+    this.names.delete(nameKey(name));
+    await this.kv.remove(['r', nameKey(name)]);
+    for (const delivery of this.waiting(name)) await this.forget(name, delivery.seq);
+    return true;
+  }
+
+  // ---- stored messages -------------------------------------------------------------------------
+
+  /**
+   * Keeps an envelope for an away recipient. Throws StoreWriteError: STORE_FULL when a bound would
+   * be passed (nothing is evicted to make room: older messages were promised already), STORE_FAILED
+   * when the write itself failed (a disk error).
+   */
+  async store(recipient: string, delivery: Omit<StoredDelivery, 'seq' | 'bytes'>): Promise<StoredDelivery> {
+    const key = nameKey(recipient);
+    const box = this.mailbox(key);
+    const bytes = JSON.stringify(delivery.envelope).length;
+    if (box.count >= this.limits.maxStoredPerUser) {
+      throw new StoreWriteError(ErrorCode.STORE_FULL, `${recipient} has ${box.count} messages waiting already (the most the server keeps for one user)`);
+    }
+    if (box.bytes + bytes > this.limits.maxStoredBytesPerUser) {
+      throw new StoreWriteError(ErrorCode.STORE_FULL, `the messages waiting for ${recipient} fill their share of the server's store`);
+    }
+    if (this.totalBytes + bytes > this.limits.maxStoreBytes) {
+      throw new StoreWriteError(ErrorCode.STORE_FULL, "the server's store for away users is full");
+    }
+    const stored: StoredDelivery = { ...delivery, seq: box.nextSeq++, bytes };
+    // Counted before the write resolves, so writes of one turn cannot together pass a bound.
+    box.count++;
+    box.bytes += bytes;
+    this.totalBytes += bytes;
+    this.totalMessages++;
+    try {
+      await this.kv.put(['m', key, stored.seq], stored);
+    } catch (error) {
+      box.count--;
+      box.bytes -= bytes;
+      this.totalBytes -= bytes;
+      this.totalMessages--;
+      const why = error instanceof Error ? error.message : String(error);
+      throw new StoreWriteError(ErrorCode.STORE_FAILED, `the server could not write it to its store (${why.slice(0, 80)})`, { cause: error });
+    }
+    return stored;
+  }
+
+  /** What waits for this user, oldest first. */
+  waiting(recipient: string, afterSeq = -1, limit = Number.POSITIVE_INFINITY): StoredDelivery[] {
+    const out: StoredDelivery[] = [];
+    if ((this.mailboxes.get(nameKey(recipient))?.count ?? 0) === 0) return out;
+    for (const { value } of this.kv.range<StoredDelivery>(['m', nameKey(recipient)])) {
+      if (value.seq <= afterSeq) continue;
+      out.push(value);
+      if (out.length >= limit) break;
+    }
+    return out;
+  }
+
+  hasWaiting(recipient: string): boolean {
+    return (this.mailboxes.get(nameKey(recipient))?.count ?? 0) > 0;
+  }
+
+  /** The recipient kept it (or it expired): delete it. */
+  async forget(recipient: string, seq: number): Promise<StoredDelivery | undefined> {
+    const key = nameKey(recipient);
+    const stored = this.kv.get<StoredDelivery>(['m', key, seq]);
+    if (stored === undefined) return undefined;
+    const box = this.mailbox(key);
+    box.count--;
+    box.bytes -= stored.bytes;
+    this.totalBytes -= stored.bytes;
+    this.totalMessages--;
+    await this.kv.remove(['m', key, seq]);
+    return stored;
+  }
+
+  // ---- news for away senders -------------------------------------------------------------------
+
+  async note(sender: string, note: SenderNote): Promise<void> {
+    const key = nameKey(sender);
+    const seq = this.noteSeq.get(key) ?? 0;
+    this.noteSeq.set(key, seq + 1);
+    await this.kv.put(['n', key, seq], note);
+    if (seq >= MAX_NOTES_PER_SENDER) await this.kv.remove(['n', key, seq - MAX_NOTES_PER_SENDER]);
+  }
+
+  /** The news kept for a sender, oldest first; they are deleted as they are handed over. */
+  async takeNotes(sender: string): Promise<SenderNote[]> {
+    const entries = [...this.kv.range<SenderNote>(['n', nameKey(sender)])];
+    await Promise.all(entries.map((entry) => this.kv.remove(entry.key)));
+    return entries.map((entry) => entry.value);
+  }
+
+  // ---- ageing ------------------------------------------------------------------------------------
+
+  /**
+   * Deletes stored messages older than the retention time and registrations unused for longer
+   * than their time to live (skipping `online` names). Returns the expired messages, for their senders.
+   */
+  async expire(now: number, online: (name: string) => boolean): Promise<Array<{ recipient: string; delivery: StoredDelivery }>> {
+    const expired: Array<{ recipient: string; delivery: StoredDelivery }> = [];
+    for (const { key, value } of [...this.kv.range<StoredDelivery>(['m'])]) {
+      if (now - value.storedAt < this.limits.retentionMs) continue;
+      const recipient = String(key[1]);
+      await this.forget(recipient, value.seq);
+      expired.push({ recipient, delivery: value });
+    }
+    // Catch up with `serve release-name` run beside a live server.
+    this.names.clear();
+    for (const registration of this.registrations()) this.names.set(nameKey(registration.name), registration.name);
+    for (const registration of this.registrations()) {
+      if (now - registration.lastSeenAt >= this.limits.registrationTtlMs && !online(registration.name)) await this.release(registration.name);
+    }
+    return expired;
+  }
+
+  close(): Promise<void> {
+    return this.kv.close();
+  }
+
+  private mailbox(key: string): Mailbox {
+    let box = this.mailboxes.get(key);
+    if (box === undefined) {
+      box = { count: 0, bytes: 0, nextSeq: 0 };
+      this.mailboxes.set(key, box);
+    }
+    return box;
+  }
+}
