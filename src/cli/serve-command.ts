@@ -205,6 +205,7 @@ export async function runServe(argv: readonly string[], io: CliIo): Promise<numb
         const needRestart = RESTART_ONLY.filter((key) => String(next[key]) !== String(flags[key]));
         if (needRestart.length > 0) logger.log('warn', 'server.reload_needs_restart', { changed: needRestart.join(',') });
         server.reload({ limits: limitsFrom(next), videosDir: next.videos });
+        void server.sweepExpired();
       },
       (error: unknown) => logger.log('warn', 'server.reload_failed', { reason: error instanceof Error ? error.message.slice(0, 200) : 'unknown' }),
     );

@@ -21,7 +21,7 @@ import type { DirectRelay, RoomRelay } from './cluster/cluster-wire.js';
 import { nameKey, nameSkeleton } from '../core/names.js';
 import { StoreAndForward } from './store-and-forward.js';
 import { DurableStore, type Registration } from './store/durable-store.js';
-import { LmdbKeyValue, MemoryKeyValue } from './store/key-value.js';
+import { type KeyValue, LmdbKeyValue, MemoryKeyValue } from './store/key-value.js';
 import { DEFAULT_HOST, DEFAULT_PORT } from '../core/network-defaults.js';
 
 export interface ChatServerOptions {
@@ -53,6 +53,8 @@ export interface ChatServerOptions {
    * lone server keeps them in memory (tests); a clustered node keeps none yet (docs/SCALING.md).
    */
   readonly dataDir?: string;
+  /** The store's engine, given directly (specs inject a failing disk here); overrides dataDir. */
+  readonly keyValue?: KeyValue;
 }
 
 /** How often stored messages and registrations are checked for expiry. */
@@ -99,7 +101,7 @@ export class ChatServer implements ConnectionHost, ClusterHost {
     this.metrics = options.metrics ?? noMetrics;
     this.shutdownDrainMs = options.shutdownDrainMs ?? 0;
     this.dataDir = options.dataDir;
-    this.useStore(this.clusterOptions === undefined && options.cluster === undefined ? new DurableStore(new MemoryKeyValue(), this.currentLimits) : undefined);
+    this.useStore(options.cluster === undefined ? new DurableStore(options.keyValue ?? new MemoryKeyValue(), this.currentLimits) : undefined);
     this.videosDir = options.videosDir ?? 'videos';
     this.isTls = options.tls !== undefined;
     this.server =
@@ -135,15 +137,15 @@ export class ChatServer implements ConnectionHost, ClusterHost {
 
   /** Joins the cluster first (when clustered), then resolves with the bound address once listening. */
   async listen(): Promise<AddressInfo> {
-    if (this.dataDir !== undefined && this.clusterOptions === undefined) {
+    if (this.dataDir !== undefined && this.clusterOptions === undefined && this.forward.store?.durable !== true) {
       const store = new DurableStore(await LmdbKeyValue.open(this.dataDir), this.currentLimits);
       this.useStore(store);
       this.logger.log('info', 'store.opened', { dir: this.dataDir, ...store.stats });
     }
     if (this.forward.store !== undefined) {
-      this.expiryTimer = setInterval(() => void this.forward.expire(Date.now()), EXPIRY_SWEEP_MS);
+      this.expiryTimer = setInterval(() => void this.sweepExpired(), EXPIRY_SWEEP_MS);
       this.expiryTimer.unref();
-      void this.forward.expire(Date.now());
+      await this.sweepExpired();
     }
     if (this.clusterOptions !== undefined) this.cluster = await joinCluster(this.clusterOptions, this);
     return new Promise((resolve, reject) => {
@@ -221,6 +223,14 @@ export class ChatServer implements ConnectionHost, ClusterHost {
   /** The store for away users, or undefined (a clustered node); tests read it. */
   get store(): DurableStore | undefined {
     return this.forward.store;
+  }
+
+  /**
+   * Deletes stored messages past the retention time (each sender is told) and registrations past
+   * their time to live. Runs at start, every minute, and on SIGHUP.
+   */
+  sweepExpired(): Promise<void> {
+    return this.forward.expire(Date.now());
   }
 
   private useStore(store: DurableStore | undefined): void {

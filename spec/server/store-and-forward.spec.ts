@@ -1,0 +1,193 @@
+// Store-and-forward on a real server over real sockets (protocol v4): registered users who are
+// away get what was sent to them when they are back, in order; every recipient's fate reaches the
+// sender (sent, stored, delivered, expired, refused and why); a full or failing store refuses only
+// what it cannot keep, and live chat goes on.
+import assert from 'node:assert/strict';
+import { before, describe, it, type TestContext } from 'node:test';
+import { ErrorCode } from '../../src/core/errors.js';
+import type { Identity } from '../../src/core/identity.js';
+import { ChatServer } from '../../src/server/chat-server.js';
+import type { ServerLimits } from '../../src/server/server-limits.js';
+import { type Key, type KeyValue, MemoryKeyValue } from '../../src/server/store/key-value.js';
+import { testIdentity } from '../helpers/identities.js';
+import { RawClient } from '../helpers/raw-client.js';
+
+let alice: Identity;
+let bob: Identity;
+let carol: Identity;
+
+before(async () => {
+  [alice, bob, carol] = await Promise.all([testIdentity(0), testIdentity(1), testIdentity(2)]);
+});
+
+async function startServer(t: TestContext, limits: Partial<ServerLimits> = {}, keyValue?: KeyValue): Promise<{ server: ChatServer; port: number }> {
+  const server = new ChatServer({ port: 0, limits, ...(keyValue === undefined ? {} : { keyValue }) });
+  const { port } = await server.listen();
+  t.after(() => server.close());
+  return { server, port };
+}
+
+/** Server envelopes need no real crypto: the server cannot read them. */
+function envelope(id: string) {
+  return { id, ts: Date.now(), chain: 'spec', seq: 0, iv: 'AAAAAAAAAAAAAAAA', ct: 'Y2lwaGVydGV4dA==', sig: 'c2ln' };
+}
+
+/** alice online, bob registered and gone away. */
+async function aliceWithBobAway(t: TestContext, port: number): Promise<RawClient> {
+  const a = await RawClient.join(port, 'alice', alice);
+  t.after(() => a.close());
+  const b = await RawClient.join(port, 'bob', bob);
+  b.close();
+  assert.equal((await a.nextGone()).name, 'bob');
+  return a;
+}
+
+/** A disk that fails every write with ENOSPC once `failing` is set. */
+class FullDisk extends MemoryKeyValue {
+  failing = false;
+  override async put(key: Key, value: unknown): Promise<void> {
+    if (this.failing && key[0] === 'm') throw Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' });
+    return super.put(key, value);
+  }
+}
+
+describe('store-and-forward', () => {
+  it('keeps what is sent to a registered user who is away and delivers it, in order, when they are back', async (t) => {
+    const { port } = await startServer(t);
+    const a = await aliceWithBobAway(t, port);
+    assert.equal(a.welcome?.peers.length, 1);
+    a.send({ type: 'send', to: 'bob', envelope: envelope('dm-away') });
+    assert.deepEqual((await a.next('ack')).stored, ['bob']);
+    a.send({ type: 'send', to: null, envelope: envelope('room-away') });
+    assert.deepEqual((await a.next('ack')).stored, ['bob']);
+
+    const b = await RawClient.join(port, 'bob', bob);
+    t.after(() => b.close());
+    const first = await b.next('message');
+    const second = await b.next('message');
+    assert.deepEqual([first.envelope.id, first.stored, second.envelope.id, second.stored], ['dm-away', true, 'room-away', true]);
+    b.send({ type: 'received', ids: ['dm-away', 'room-away'] });
+    const receipts = await a.next('receipts');
+    assert.deepEqual(
+      receipts.receipts.map((r) => [r.id, r.name, r.state]),
+      [
+        ['dm-away', 'bob', 'delivered'],
+        ['room-away', 'bob', 'delivered'],
+      ],
+    );
+  });
+
+  it('lists registered users who are away, and refuses their name to another key until the operator releases it', async (t) => {
+    const { server, port } = await startServer(t);
+    const a = await aliceWithBobAway(t, port);
+    const welcomeOfCarol = await RawClient.join(port, 'carol', carol);
+    t.after(() => welcomeOfCarol.close());
+    assert.deepEqual(welcomeOfCarol.welcome?.peers.map((p) => [p.name, p.online !== false]).sort(), [
+      ['alice', true],
+      ['bob', false],
+      ['carol', true],
+    ]);
+    const impostor = await RawClient.open(port);
+    t.after(() => impostor.close());
+    impostor.send((await import('../../src/core/prekey.js')).buildHello(carol, 'bob', (await import('../../src/core/double-ratchet.js')).generateX25519()));
+    const refusal = await impostor.next('error');
+    assert.equal(refusal.code, ErrorCode.NAME_TAKEN);
+    assert.match(refusal.message, /registered to another key/);
+    assert.equal(await server.store!.release('bob'), true);
+    a.send({ type: 'send', to: 'bob', envelope: envelope('after-release') });
+    assert.equal((await a.next('ack')).refused[0]?.code, ErrorCode.NO_SUCH_PEER);
+  });
+
+  it('refuses past the per-user bound, naming the recipient and why, while the others still get it', async (t) => {
+    const { port } = await startServer(t, { maxStoredPerUser: 1 });
+    const a = await aliceWithBobAway(t, port);
+    const c = await RawClient.join(port, 'carol', carol);
+    t.after(() => c.close());
+    a.send({ type: 'send', to: null, envelope: envelope('fits') });
+    assert.deepEqual((await a.next('ack')).stored, ['bob']);
+    a.send({ type: 'send', to: null, envelope: envelope('too-many') });
+    const ack = await a.next('ack');
+    assert.deepEqual(ack.sent, ['carol']);
+    assert.deepEqual(
+      ack.refused.map((r) => [r.name, r.code]),
+      [['bob', ErrorCode.STORE_FULL]],
+    );
+    assert.match(ack.refused[0]!.reason, /waiting already/);
+    assert.equal((await c.next('message')).envelope.id, 'fits');
+    assert.equal((await c.next('message')).envelope.id, 'too-many');
+  });
+
+  it('refuses past the total bound too', async (t) => {
+    const { port } = await startServer(t, { maxStoreBytes: 200 });
+    const a = await aliceWithBobAway(t, port);
+    a.send({ type: 'send', to: 'bob', envelope: envelope('one') });
+    assert.deepEqual((await a.next('ack')).stored, ['bob']);
+    a.send({ type: 'send', to: 'bob', envelope: envelope('two') });
+    assert.equal((await a.next('ack')).refused[0]?.code, ErrorCode.STORE_FULL);
+  });
+
+  it('says which message a failed write (ENOSPC) did not keep, and live chat goes on', async (t) => {
+    const disk = new FullDisk();
+    const { port } = await startServer(t, {}, disk);
+    const a = await aliceWithBobAway(t, port);
+    const c = await RawClient.join(port, 'carol', carol);
+    t.after(() => c.close());
+    disk.failing = true;
+    a.send({ type: 'send', to: null, envelope: envelope('disk-full') });
+    const ack = await a.next('ack');
+    assert.deepEqual(ack.sent, ['carol']);
+    assert.equal(ack.refused[0]?.name, 'bob');
+    assert.equal(ack.refused[0]?.code, ErrorCode.STORE_FAILED);
+    assert.match(ack.refused[0]!.reason, /ENOSPC/);
+    assert.equal((await c.next('message')).envelope.id, 'disk-full');
+  });
+
+  it('expires what waited too long and tells the sender, now or when it is back', async (t) => {
+    const { server, port } = await startServer(t, { retentionMs: 1 });
+    const a = await aliceWithBobAway(t, port);
+    const c = await RawClient.join(port, 'carol', carol);
+    t.after(() => c.close());
+    a.send({ type: 'send', to: 'bob', envelope: envelope('told-now') });
+    assert.deepEqual((await a.next('ack')).stored, ['bob']);
+    await server.sweepExpired();
+    const now = await a.next('receipts');
+    assert.deepEqual(
+      now.receipts.map((r) => [r.id, r.name, r.state]),
+      [['told-now', 'bob', 'expired']],
+    );
+
+    a.send({ type: 'send', to: 'bob', envelope: envelope('told-later') });
+    assert.deepEqual((await a.next('ack')).stored, ['bob']);
+    a.close();
+    assert.equal((await c.nextGone()).name, 'alice');
+    await server.sweepExpired();
+    const back = await RawClient.join(port, 'alice', alice);
+    t.after(() => back.close());
+    const later = await back.next('receipts');
+    assert.deepEqual(
+      later.receipts.map((r) => [r.id, r.name, r.state]),
+      [['told-later', 'bob', 'expired']],
+    );
+  });
+
+  it('stores what a recipient was sent live but never confirmed before it went, and tells the sender', async (t) => {
+    const { port } = await startServer(t);
+    const a = await RawClient.join(port, 'alice', alice);
+    t.after(() => a.close());
+    const b = await RawClient.join(port, 'bob', bob);
+    a.send({ type: 'send', to: 'bob', envelope: envelope('unconfirmed') });
+    await b.next('message');
+    assert.deepEqual((await a.next('ack')).sent, ['bob']);
+    b.close();
+    const receipts = await a.next('receipts');
+    assert.deepEqual(
+      receipts.receipts.map((r) => [r.id, r.name, r.state]),
+      [['unconfirmed', 'bob', 'stored']],
+    );
+    const again = await RawClient.join(port, 'bob', bob);
+    t.after(() => again.close());
+    const redelivered = await again.next('message');
+    assert.equal(redelivered.envelope.id, 'unconfirmed');
+    assert.equal(redelivered.stored, true);
+  });
+});
