@@ -69,6 +69,11 @@ export class TmuxSession {
     return screen;
   }
 
+  /** The pid of the program in the pane (the script exec's it, so it is the pane's own pid). */
+  pid(): number {
+    return Number(this.tmux('display-message', '-p', '-t', this.name, '#{pane_pid}').trim());
+  }
+
   resize(width: number, height: number): void {
     this.tmux('resize-window', '-t', this.name, '-x', String(width), '-y', String(height));
   }

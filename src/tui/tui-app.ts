@@ -3,6 +3,7 @@
 // crypto code lives here.
 // Over 400 lines on purpose: the layout, the key dispatch and the render loop share one screen's
 // widgets; split further, each part would take a dozen widgets as arguments.
+import { isValidName } from '../core/names.js';
 import blessed from 'blessed';
 import type { ChatClient } from '../client/chat-client.js';
 import { LINE_COMMANDS, type LineCommand, parseLine } from '../client/line-command.js';
@@ -336,8 +337,12 @@ class TuiApp {
       case 'say':
         return this.send(this.model.currentPeer, command.text);
       case 'dm': {
-        const peer = this.model.peers.find((p) => p.name.toLowerCase() === command.to.toLowerCase());
-        if (peer === undefined) throw new ChatError(ErrorCode.NO_SUCH_PEER, `${command.to} is not online`);
+        // Offline, the list is empty: a DM to any valid name is queued, and checked when it is sent.
+        const online = this.client.state === 'online';
+        const peer =
+          this.model.peers.find((p) => p.name.toLowerCase() === command.to.toLowerCase()) ??
+          (online || !isValidName(command.to) ? undefined : { name: command.to });
+        if (peer === undefined) throw new ChatError(ErrorCode.NO_SUCH_PEER, `nobody called ${command.to} is online or registered on this server`);
         // :dm NAME opens the conversation; :dm NAME TEXT sends there and leaves you where you were
         // (as /msg does), so the next plain line still goes where it went before.
         if (command.text === null) {
