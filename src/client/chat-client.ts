@@ -276,12 +276,23 @@ export class ChatClient extends TypedEmitter<ClientEvents> {
     // drop repeats), then what was typed while offline, in order. Each one's fate is reported.
     session.resendUnsettled();
     const queued = this.kept.takeQueued();
-    for (const { id, to, text } of queued) {
+    let sent = 0;
+    for (const [index, { id, to, text }] of queued.entries()) {
+      if (!session.isReady) {
+        // The connection went again mid-way: the rest stay queued, in order, for the next one.
+        this.kept.requeue(queued.slice(index));
+        break;
+      }
       try {
         if (to === null) session.sendRoom(text, id);
         else session.sendDirect(to, text, id);
+        sent++;
       } catch (error) {
         if (!(error instanceof ChatError)) throw error;
+        if (error.code === ErrorCode.NOT_CONNECTED) {
+          this.kept.requeue(queued.slice(index));
+          break;
+        }
         this.emit('error', { code: error.code, message: `a message queued while offline was not sent: ${error.message}`, fatal: false, ref: id });
         this.emit('delivery', {
           id,
@@ -297,7 +308,7 @@ export class ChatClient extends TypedEmitter<ClientEvents> {
       }
     }
     this.kept.commit(undefined);
-    if (queued.length > 0) this.emit('flushed', { count: queued.length });
+    if (sent > 0) this.emit('flushed', { count: sent });
   }
 
   private onDisconnected(session: ChatSession, reason: string): void {

@@ -166,6 +166,11 @@ export class ClientState {
     return queued;
   }
 
+  /** Puts entries taken by takeQueued() back, before anything queued since, in their order. */
+  requeue(entries: readonly OutgoingEntry[]): void {
+    this.outbox.unshift(...entries);
+  }
+
   /** Drops entries whose every recipient has a final word other than "stored" (stored ones may still turn delivered or expired). */
   pruneOutbox(): void {
     const keep = this.outbox.filter((entry) => !isDone(entry));
