@@ -1,6 +1,9 @@
 // Child processes for the benchmarks: started from the project root, considered ready when a line
 // like "listening ... PORT" appears on stdout, stopped with SIGTERM.
 import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -10,7 +13,10 @@ export const SERVE_READY = /listening on [\d.]+:(\d+)/;
 
 /** Runs `node ARGS` and resolves with the port once `ready` (whose first group is the port) matches stdout. */
 export async function startProcess(args: readonly string[], ready: RegExp = SERVE_READY): Promise<{ child: ChildProcess; port: number }> {
-  const child = spawn(process.execPath, args, { cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'ignore'] });
+  // Each process gets its own data folder (a server's store), never the user's, gone when it exits.
+  const data = mkdtempSync(join(tmpdir(), 'tui-chat-bench-data-'));
+  const child = spawn(process.execPath, args, { cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'ignore'], env: { ...process.env, XDG_DATA_HOME: data } });
+  child.once('exit', () => rmSync(data, { recursive: true, force: true }));
   let out = '';
   const port = await new Promise<number>((resolve, reject) => {
     child.stdout!.on('data', (chunk: Buffer) => {

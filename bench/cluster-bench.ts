@@ -116,7 +116,7 @@ async function benchLayout(
   const tracker = createTracker();
   try {
     const clients: BenchClient[] = [];
-    for (let i = 0; i < CLIENTS; i++) clients.push(await joinChatClient(nodes[i % nodes.length]!.port, i, CLIENTS, identity, tracker.onDelivery));
+    for (let i = 0; i < CLIENTS; i++) clients.push(await joinChatClient(nodes[i % nodes.length]!.port, i, identity, tracker.onDelivery));
     // Presence crosses the broker in milliseconds; a second leaves every node knowing every client.
     await new Promise((resolve) => setTimeout(resolve, 1000));
     const windowDeliveries = mode === 'room' ? Math.max(4000, (CLIENTS - 1) * 8) : 2000;

@@ -68,7 +68,7 @@ function openSocket(port: number): Promise<Socket> {
 
 // ---- tui-chat clients ----------------------------------------------------------------------------
 
-export async function joinChatClient(port: number, index: number, clientCount: number, identity: Identity, onDelivery: OnDelivery): Promise<BenchClient> {
+export async function joinChatClient(port: number, index: number, identity: Identity, onDelivery: OnDelivery): Promise<BenchClient> {
   const socket = await openSocket(port);
   const name = `c${index}`;
   const decoder = new FrameDecoder({ [FrameType.CONTROL]: 16 << 20 });
@@ -98,19 +98,12 @@ export async function joinChatClient(port: number, index: number, clientCount: n
   await welcomed;
   const ct = randomBytes(CHAT_CIPHERTEXT_BYTES).toString('base64');
   const sig = randomBytes(384).toString('base64');
-  // A room message names every other member (with sender keys, no key material per member).
-  const roomKeys = `{${Array.from({ length: clientCount }, (_, i) => i)
-    .filter((i) => i !== index)
-    .map((i) => `"c${i}":""`)
-    .join(',')}}`;
   return {
     send(messageId, target) {
       const header = target === null ? `"senderKey":{"id":"bench","n":${messageId}}` : `"ratchet":{"dh":"${RATCHET_DH}","pn":0,"n":${messageId}}`;
       const envelope = `{"id":"m${messageId}","ts":${Date.now()},"chain":"bench","seq":${messageId},${header},"iv":"AAAAAAAAAAAAAAAA","ct":"${ct}","sig":"${sig}"}`;
-      const keys = target === null ? roomKeys : '{}';
-      socket.write(
-        encodeTextFrame(FrameType.CONTROL, `{"type":"send","to":${target === null ? 'null' : `"c${target}"`},"envelope":${envelope},"keys":${keys}}`),
-      );
+      // Protocol v4: a room message names nobody; the server fans it out to the members.
+      socket.write(encodeTextFrame(FrameType.CONTROL, `{"type":"send","to":${target === null ? 'null' : `"c${target}"`},"envelope":${envelope}}`));
     },
     close: () => socket.destroy(),
   };
@@ -263,9 +256,7 @@ export async function benchTarget(target: BenchResult['target'], clientCount: nu
   try {
     const clients: BenchClient[] = [];
     for (let i = 0; i < clientCount; i++) {
-      clients.push(
-        target === 'tui-chat' ? await joinChatClient(port, i, clientCount, identity, tracker.onDelivery) : await joinBareClient(port, i, tracker.onDelivery),
-      );
+      clients.push(target === 'tui-chat' ? await joinChatClient(port, i, identity, tracker.onDelivery) : await joinBareClient(port, i, tracker.onDelivery));
     }
     // The bare relay learns who is who from each hello; give it a moment to read them all.
     await new Promise((resolve) => setTimeout(resolve, 300));

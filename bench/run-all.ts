@@ -6,6 +6,7 @@ import { runEncodingBench } from './encoding-bench.js';
 import { runFanoutBench } from './fanout-bench.js';
 import { runTuiVideoBench } from './tui-video-bench.js';
 import { canPin, runClusterBench, runRelayPathBench } from './cluster-bench.js';
+import { runJoinScaleBench, runStoreBench } from './store-bench.js';
 
 const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 5);
 
@@ -132,6 +133,36 @@ async function printCluster(): Promise<void> {
   console.log('');
 }
 
+async function printStore(): Promise<void> {
+  console.log(
+    `store path: one sender, DMs, ${SECONDS} s per phase, ${'one server process (LMDB: each ack "stored" is on disk; writes of one turn share a sync)'}\n`,
+  );
+  const r = await runStoreBench(SECONDS);
+  console.log(`live (recipient online, confirming)   ${Math.round(r.livePerSecond).toLocaleString('en-US').padStart(8)} messages/s`);
+  console.log(
+    `stored (recipient away)               ${Math.round(r.storedPerSecond).toLocaleString('en-US').padStart(8)} messages/s  (${((r.storedPerSecond / r.livePerSecond) * 100).toFixed(0)}% of live)`,
+  );
+  console.log(`drained when back (${r.drained} stored)  ${Math.round(r.drainedPerSecond).toLocaleString('en-US').padStart(8)} messages/s`);
+  console.log('');
+}
+
+async function printJoinScale(): Promise<void> {
+  const sizes = (process.env['BENCH_JOIN_SIZES'] ?? '500,1000,2000').split(',').map(Number);
+  console.log('join scale: clients joining one server one after another (real handshakes, RSA-3072)\n');
+  console.log(['clients'.padStart(7), 'ms/join (last 100)'.padStart(19), 'welcome bytes'.padStart(14), 'server KiB/conn'.padStart(16)].join('  '));
+  for (const r of await runJoinScaleBench(sizes)) {
+    console.log(
+      [
+        String(r.clients).padStart(7),
+        r.msPerJoinAtEnd.toFixed(2).padStart(19),
+        r.welcomeBytesAtEnd.toLocaleString('en-US').padStart(14),
+        r.kibPerConnection.toFixed(1).padStart(16),
+      ].join('  '),
+    );
+  }
+  console.log('');
+}
+
 async function main(): Promise<void> {
   console.log(`machine: ${machine()}\n`);
   const only = process.argv[2];
@@ -140,6 +171,8 @@ async function main(): Promise<void> {
   if (only === undefined || only === 'fanout') await printFanout();
   if (only === undefined || only === 'tui') await printTuiVideo();
   if (only === undefined || only === 'cluster') await printCluster();
+  if (only === undefined || only === 'store') await printStore();
+  if (only === undefined || only === 'join') await printJoinScale();
   if (only !== undefined && only !== 'relay') return;
   console.log(`relay throughput: ${SECONDS} s per run, one server process, load generated from this process\n`);
   console.log(

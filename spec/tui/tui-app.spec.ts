@@ -84,7 +84,7 @@ describe('the TUI, in-process on a fake terminal', () => {
     await waitUntil(() => bob.texts.includes('room alice: back in the room'), 'the next plain line in the room');
     alice.terminal.type(':dm nobody hello');
     alice.terminal.press('Enter');
-    const screen = await alice.waitForScreen(/nobody is not online/, 'the refusal');
+    const screen = await alice.waitForScreen(/nobody called nobody is online or registered/, 'the refusal');
     assert.doesNotMatch(screen, /DM nobody/);
     assert.match(screen, /─ #room ─/);
   });

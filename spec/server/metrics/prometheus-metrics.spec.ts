@@ -64,6 +64,20 @@ describe('Prometheus metrics', () => {
     assert.ok(value(after, 'process_resident_memory_bytes')! > 0, 'process memory');
     assert.ok(after.includes('nodejs_eventloop_lag_seconds'), 'event-loop lag');
     assert.doesNotMatch(after, /alice|bob/, 'no user name in any label');
+    assert.equal(value(after, 'tuichat_registered_names'), 2);
+    assert.equal(value(after, 'tuichat_stored_messages'), 0);
+
+    // bob confirms what he got and goes away; alice's next room line waits for him in the store.
+    bob.send({ type: 'received', ids: ['r1'] });
+    await alice.next('receipts');
+    bob.close();
+    await alice.nextGone();
+    alice.send({ type: 'send', to: null, envelope: envelope('r2') });
+    assert.deepEqual((await alice.next('ack')).stored, ['bob']);
+    const stored = await scrape();
+    assert.equal(value(stored, 'tuichat_stored_messages'), 1);
+    assert.ok(value(stored, 'tuichat_store_bytes')! > 0);
+    assert.equal(value(stored, 'tuichat_deliveries_total{kind="stored"}'), 1);
     assert.doesNotMatch(after, /^tuichat_cluster_up/m, 'a lone server exports no cluster state');
     for (const client of [alice, bob, third, fourth]) client.close();
   });
