@@ -1,5 +1,6 @@
 // A protocol-level test client over a real TCP socket: sends any bytes (well-formed or hostile)
 // and records every message the server sends back, plus how the connection ended.
+import type { KeyRetirement } from '../../src/core/key-retirement.js';
 import { type Socket, connect } from 'node:net';
 import { FrameDecoder } from '../../src/core/frame-decoder.js';
 import { FrameType } from '../../src/core/frame-types.js';
@@ -52,9 +53,14 @@ export class RawClient {
   }
 
   /** Opens a connection and completes the real join handshake (with `prekey`, or a fresh one). */
-  static async join(port: number, name: string, identity: Identity, options: RawClientOptions & { prekey?: X25519KeyPair } = {}): Promise<RawClient> {
+  static async join(
+    port: number,
+    name: string,
+    identity: Identity,
+    options: RawClientOptions & { prekey?: X25519KeyPair; retirement?: KeyRetirement } = {},
+  ): Promise<RawClient> {
     const client = await RawClient.open(port, options);
-    client.send(buildHello(identity, name, options.prekey ?? generateX25519()));
+    client.send(buildHello(identity, name, options.prekey ?? generateX25519(), options.retirement));
     const challenge = await client.next('challenge');
     const signature = signJoinChallenge(identity.privateKey, Buffer.from(challenge.nonce, 'base64'), name, identity.publicKeyDer);
     client.send({ type: 'auth', signature: signature.toString('base64') });

@@ -98,6 +98,35 @@ describe('store-and-forward', () => {
     assert.equal((await a.next('ack')).refused[0]?.code, ErrorCode.NO_SUCH_PEER);
   });
 
+  it('moves a name to a new key on a retirement statement signed by the registered key, and only then', async (t) => {
+    const { port } = await startServer(t);
+    const b = await RawClient.join(port, 'bob', bob);
+    t.after(() => b.close());
+    const first = await RawClient.join(port, 'alice', alice);
+    first.close();
+    assert.equal((await b.nextGone()).name, 'alice');
+    const { retireKey } = await import('../../src/core/key-retirement.js');
+    const { buildHello } = await import('../../src/core/prekey.js');
+    const { generateX25519 } = await import('../../src/core/double-ratchet.js');
+
+    // A statement from some other key does not move alice's name.
+    const stranger = await RawClient.open(port);
+    t.after(() => stranger.close());
+    stranger.send(buildHello(carol, 'alice', generateX25519(), retireKey(bob, carol)));
+    assert.equal((await stranger.next('error')).code, ErrorCode.NAME_TAKEN);
+    // A forged one ends the connection.
+    const forger = await RawClient.open(port);
+    t.after(() => forger.close());
+    forger.send(buildHello(carol, 'alice', generateX25519(), { ...retireKey(alice, carol), oldSignature: retireKey(bob, carol).oldSignature }));
+    const forged = await forger.next('error');
+    assert.equal(forged.code, ErrorCode.INVALID_MESSAGE);
+    assert.equal(forged.fatal, true);
+    // alice's own statement does.
+    const rotated = await RawClient.join(port, 'alice', carol, { retirement: retireKey(alice, carol) });
+    t.after(() => rotated.close());
+    assert.equal(rotated.welcome?.name, 'alice');
+  });
+
   it('refuses past the per-user bound, naming the recipient and why, while the others still get it', async (t) => {
     const { port } = await startServer(t, { maxStoredPerUser: 1 });
     const a = await aliceWithBobAway(t, port);

@@ -10,7 +10,7 @@ import { KnownServers } from '../client/known-servers.js';
 import { NoticeBoard } from '../client/notice-board.js';
 import { normalizeFingerprint, openTcpStream, openTlsStream } from '../client/tls-transport.js';
 import type { Duplex } from 'node:stream';
-import { UPGRADED_NOTICE, loadOrCreateIdentity } from '../client/identity-store.js';
+import { UPGRADED_NOTICE, findRetirementStatement, loadOrCreateIdentity } from '../client/identity-store.js';
 import { runJsonLineMode } from '../client/json-line-mode.js';
 import { KnownPeers } from '../client/known-peers.js';
 import { UsageError } from '../core/errors.js';
@@ -87,6 +87,7 @@ export async function runConnect(argv: readonly string[], io: CliIo): Promise<nu
   }
   if (loaded.upgraded) notices.post(UPGRADED_NOTICE(loaded.path));
   const knownPeers = await KnownPeers.load(knownPath);
+  const retirement = await findRetirementStatement(loaded.path, loaded.identity);
   const openStream = await chooseTransport(flags, io, notices);
   // One state per server, name and key: sessions there go on across reconnects and restarts.
   const stateDir = flags['data-dir'].startsWith('$') ? defaultClientStateDir(io.env) : flags['data-dir'];
@@ -94,13 +95,32 @@ export async function runConnect(argv: readonly string[], io: CliIo): Promise<nu
   const state = ClientState.open(join(stateDir, stateId), loaded.identity, { historyRetentionMs: flags['history-days'] * 86_400_000 });
   if (flags.json) {
     notices.subscribe((text) => io.stderr.write(`${text}\n`));
-    const session = new ChatSession({ host, port, name, identity: loaded.identity, knownPeers, openStream, state });
+    const session = new ChatSession({
+      host,
+      port,
+      name,
+      identity: loaded.identity,
+      knownPeers,
+      openStream,
+      state,
+      ...(retirement === undefined ? {} : { retirement }),
+    });
     session.on('ready', () => session.resendUnsettled());
     return runJsonLineMode(session, io.stdin, io.stdout);
   }
   // Loaded only here: blessed must never be imported by the daemon or the line mode.
   const { runTui } = await import('../tui/tui-app.js');
-  const client = new ChatClient({ host, port, alternates, name, identity: loaded.identity, knownPeers, openStream, state });
+  const client = new ChatClient({
+    host,
+    port,
+    alternates,
+    name,
+    identity: loaded.identity,
+    knownPeers,
+    openStream,
+    state,
+    ...(retirement === undefined ? {} : { retirement }),
+  });
   return runTui({
     client,
     serverLabel: `${host}:${port}`,

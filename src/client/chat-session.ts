@@ -4,6 +4,7 @@
 // views over this one object.
 // Just over 400 lines: a facade, most of it the event and option types the views rely on.
 import type { Duplex } from 'node:stream';
+import type { KeyRetirement } from '../core/key-retirement.js';
 import { ChatError, ErrorCode } from '../core/errors.js';
 import { shortFingerprint } from '../core/fingerprint.js';
 import type { Identity } from '../core/identity.js';
@@ -103,6 +104,8 @@ export interface ChatSessionOptions {
   readonly state?: ClientState;
   readonly engine?: E2eEngine;
   readonly tracker?: DeliveryTracker;
+  /** The statement by which our previous key retired in favour of this one (after `keys rotate`): the server moves our name to the new key. */
+  readonly retirement?: KeyRetirement;
 }
 
 export class ChatSession extends TypedEmitter<SessionEvents> {
@@ -139,7 +142,7 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
         host: options.host,
         port: options.port,
         identity: options.identity,
-        hello: (name) => buildHello(options.identity, name, this.engine.prekey),
+        hello: (name) => buildHello(options.identity, name, this.engine.prekey, options.retirement),
         ...(options.openStream === undefined ? {} : { openStream: options.openStream }),
         ...(options.keepaliveMs === undefined ? {} : { keepaliveMs: options.keepaliveMs }),
         ...(options.joinTimeoutMs === undefined ? {} : { joinTimeoutMs: options.joinTimeoutMs }),

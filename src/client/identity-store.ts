@@ -3,8 +3,9 @@
 // key-file-protection.ts). A file protected more weakly (an older tui-chat wrote 2,048
 // iterations) is re-encrypted at today's strength when it is next unlocked. The private key never
 // leaves this machine: only the public key and fingerprint are ever sent.
-import { readFile, rename } from 'node:fs/promises';
-import { retireKey } from '../core/key-retirement.js';
+import { readFile, readdir, rename } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { type KeyRetirement, retireKey } from '../core/key-retirement.js';
 import { ChatError, ErrorCode } from '../core/errors.js';
 import { type Identity, exportPrivateKeyPem, generateIdentity, identityFromPem } from '../core/identity.js';
 import { assertPrivateFileMode, writePrivateFile } from '../storage/private-file.js';
@@ -128,4 +129,31 @@ export async function rotateIdentity(
   // The new key is protected as the old one was.
   await saveIdentity(path, identity, current.encrypted ? options.passphrase : undefined);
   return { identity, statementPath, oldPath };
+}
+
+/**
+ * The newest retirement statement `keys rotate` left beside the key file whose successor is this
+ * key, if any: sent at join so a server that bound our name to the old key moves it to this one.
+ */
+export async function findRetirementStatement(path: string, identity: Identity): Promise<KeyRetirement | undefined> {
+  const dir = dirname(path);
+  const prefix = `${basename(path)}.retired-`;
+  let names: string[];
+  try {
+    names = (await readdir(dir))
+      .filter((name) => name.startsWith(prefix) && name.endsWith('.json'))
+      .sort()
+      .reverse();
+  } catch {
+    return undefined;
+  }
+  for (const name of names) {
+    try {
+      const statement = JSON.parse(await readFile(join(dir, name), 'utf8')) as KeyRetirement;
+      if (statement.new === identity.publicKeyBase64) return statement;
+    } catch {
+      // Not ours to judge here: a damaged statement is simply not sent.
+    }
+  }
+  return undefined;
 }

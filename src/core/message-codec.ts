@@ -51,6 +51,7 @@ export function decodeClientMessage(body: Buffer): ClientMessage {
         publicKey: base64(obj, 'publicKey', MAX_PUBLIC_KEY_CHARS),
         prekey: base64(obj, 'prekey', MAX_PREKEY_CHARS),
         prekeySig: base64(obj, 'prekeySig', MAX_RSA_BLOCK_CHARS),
+        ...(obj['retirement'] === undefined ? {} : { retirement: retirement(obj['retirement']) }),
       };
     case 'auth':
       return { type: 'auth', signature: base64(obj, 'signature', MAX_RSA_BLOCK_CHARS) };
@@ -212,6 +213,19 @@ export const MAX_RECEIPT_IDS = 1000;
 /** Most names in a resend's `only`: a room's members who never gave a final word. */
 const MAX_LISTED_NAMES = 10_000;
 const RECEIPT_STATES = new Set(['delivered', 'stored', 'expired', 'refused']);
+
+function retirement(value: unknown): { version: 1; old: string; new: string; at: string; oldSignature: string; newSignature: string } {
+  const obj = object(value, 'retirement');
+  if (obj['version'] !== 1) throw invalid('retirement.version', 'must be 1');
+  return {
+    version: 1,
+    old: base64(obj, 'old', MAX_PUBLIC_KEY_CHARS),
+    new: base64(obj, 'new', MAX_PUBLIC_KEY_CHARS),
+    at: string(obj, 'at', 40),
+    oldSignature: base64(obj, 'oldSignature', MAX_RSA_BLOCK_CHARS),
+    newSignature: base64(obj, 'newSignature', MAX_RSA_BLOCK_CHARS),
+  };
+}
 
 function idList(value: unknown): string[] {
   if (!Array.isArray(value)) throw invalid('ids', 'must be a list');

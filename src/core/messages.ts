@@ -1,6 +1,7 @@
 // The typed control messages carried in CONTROL frames. docs/PROTOCOL.md describes each one.
 
 import type { RatchetHeader } from './double-ratchet.js';
+import type { KeyRetirement } from './key-retirement.js';
 import type { SenderKeyHeader } from './sender-key.js';
 
 /** Bumped on any incompatible change; a peer speaking another version is refused at hello. */
@@ -62,6 +63,11 @@ export interface HelloMessage {
   /** X25519 prekey for this connection (raw, base64), signed: see core/prekey.ts. */
   readonly prekey: string;
   readonly prekeySig: string;
+  /**
+   * A key retirement statement (core/key-retirement.ts) from the key this name is registered to,
+   * naming this key as its successor: the server then moves the registration (protocol v4).
+   */
+  readonly retirement?: KeyRetirement;
 }
 export interface AuthMessage {
   readonly type: 'auth';

@@ -1,5 +1,6 @@
 // A client's per-connection X25519 prekey, signed by its identity key so that the server cannot
 // substitute its own (which would let it sit in the middle of every direct message).
+import type { KeyRetirement } from './key-retirement.js';
 import type { KeyObject } from 'node:crypto';
 import { type X25519KeyPair, generateX25519, x25519 } from './double-ratchet.js';
 import { type Identity, signBytes, verifyBytes } from './identity.js';
@@ -36,7 +37,7 @@ export function isUsablePrekey(prekeyRaw: Buffer): boolean {
 }
 
 /** The hello a client opens with: protocol version, name, identity key, and its signed prekey. */
-export function buildHello(identity: Identity, name: string, prekey: X25519KeyPair): HelloMessage {
+export function buildHello(identity: Identity, name: string, prekey: X25519KeyPair, retirement?: KeyRetirement): HelloMessage {
   return {
     type: 'hello',
     version: PROTOCOL_VERSION,
@@ -44,5 +45,6 @@ export function buildHello(identity: Identity, name: string, prekey: X25519KeyPa
     publicKey: identity.publicKeyBase64,
     prekey: prekey.publicRaw.toString('base64'),
     prekeySig: signPrekey(identity.privateKey, name, prekey.publicRaw).toString('base64'),
+    ...(retirement === undefined ? {} : { retirement }),
   };
 }

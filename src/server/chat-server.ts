@@ -2,7 +2,8 @@
 // cannot read, and announces joins and leaves. One event loop serves every client.
 import { type AddressInfo, type Server, type Socket, createServer } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
-import { ChatError, ErrorCode } from '../core/errors.js';
+import { ChatError, ErrorCode, ProtocolError } from '../core/errors.js';
+import { type KeyRetirement, verifyRetirement } from '../core/key-retirement.js';
 import { type Logger, silentLogger } from '../core/logger.js';
 import { encodeMessage } from '../core/message-codec.js';
 import type { PeerSummary, SendMessage } from '../core/messages.js';
@@ -291,11 +292,25 @@ export class ChatServer implements ConnectionHost, ClusterHost {
     }
   }
 
-  checkRegistration(name: string, fingerprint: string): void {
+  checkRegistration(name: string, fingerprint: string, retirement?: KeyRetirement): void {
     const registration = this.forward.store?.registration(name);
-    if (registration !== undefined && registration.fingerprint !== fingerprint) {
-      throw new ChatError(ErrorCode.NAME_TAKEN, `the name "${registration.name}" is registered to another key on this server; choose another`);
+    if (registration === undefined || registration.fingerprint === fingerprint) return;
+    if (retirement !== undefined) {
+      // Two RSA checks, reached only past the cheap ones; a statement that does not verify ends
+      // the connection (ProtocolError), so it cannot be used to make the server sign-check in a loop.
+      let statement: ReturnType<typeof verifyRetirement>;
+      try {
+        statement = verifyRetirement(retirement);
+      } catch (cause) {
+        throw new ProtocolError(ErrorCode.INVALID_MESSAGE, 'the key retirement statement does not verify', { cause });
+      }
+      // The registered key retired itself in favour of this one: the registration moves at join.
+      if (statement.oldFingerprint === registration.fingerprint && statement.newFingerprint === fingerprint) return;
     }
+    throw new ChatError(
+      ErrorCode.NAME_TAKEN,
+      `the name "${registration.name}" is registered to another key on this server; choose another (after \`tui-chat keys rotate\`, the client sends the retirement statement next to your key file)`,
+    );
   }
 
   /** Someone online whose name reads like this one (aIice, a1ice, alice. next to alice), if anyone. */

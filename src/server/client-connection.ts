@@ -5,6 +5,7 @@
 // peer alone; the rest of the server never sees them.
 // Over 400 lines on purpose: the join state machine, flood control and the try/catch boundary all
 // act on one socket's state, which is what keeps a peer's error from reaching anyone else.
+import type { KeyRetirement } from '../core/key-retirement.js';
 import { randomBytes } from 'node:crypto';
 import type { Socket } from 'node:net';
 import { ChatError, ErrorCode, FrameError, ProtocolError } from '../core/errors.js';
@@ -30,8 +31,11 @@ export interface ConnectionHost {
   readonly metrics: ServerMetrics;
   /** Throws InvalidNameError / NameTakenError. */
   checkNameAvailable(name: string): void;
-  /** Throws NAME_TAKEN when the name is registered here to another key (protocol v4). */
-  checkRegistration(name: string, fingerprint: string): void;
+  /**
+   * Throws NAME_TAKEN when the name is registered here to another key (protocol v4), unless
+   * `retirement` is a valid statement from that key naming this one.
+   */
+  checkRegistration(name: string, fingerprint: string, retirement?: KeyRetirement): void;
   /**
    * Adds a fully authenticated client to the registry and announces it. Throws (or, clustered,
    * rejects with) NameTakenError, or another ChatError that ends the connection.
@@ -340,8 +344,10 @@ export class ClientConnection {
       throw new ProtocolError(ErrorCode.INVALID_MESSAGE, cause instanceof Error ? cause.message : 'bad public key', { cause });
     }
     try {
-      this.host.checkRegistration(hello.name, key.fingerprint);
+      this.host.checkRegistration(hello.name, key.fingerprint, hello.retirement);
     } catch (error) {
+      // A forged retirement statement is no honest mistake: it ends the connection.
+      if (error instanceof ProtocolError) throw error;
       if (error instanceof ChatError) return this.reject(error, false);
       throw error;
     }
