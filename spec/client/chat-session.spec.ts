@@ -136,6 +136,10 @@ describe('ChatSession', () => {
 
     assert.throws(() => bob.session.sendDirect('alice', 'secret'), /key changed/);
     assert.deepEqual(bob.session.sendRoom('room secret').withheld, ['alice']);
+    await waitUntil(() => bob.events.some((e) => e.type === 'delivery' && (e.payload as { pending: boolean }).pending === false), 'the ack');
+    const delivery = bob.events.filter((e) => e.type === 'delivery').at(-1)!.payload as { failed: Array<{ name: string; reason: string }> };
+    assert.equal(delivery.failed[0]?.name, 'alice');
+    assert.match(delivery.failed[0]!.reason, /key changed/, 'the sender is told why, not "offline"');
     bob.session.trust('alice');
     assert.equal(bob.session.peer('alice')?.trust, 'known');
   });

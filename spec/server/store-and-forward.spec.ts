@@ -127,6 +127,21 @@ describe('store-and-forward', () => {
     assert.equal(rotated.welcome?.name, 'alice');
   });
 
+  it('leaves out the room members the sender excepts (their key changed): not sent, not stored', async (t) => {
+    const { port } = await startServer(t);
+    const a = await aliceWithBobAway(t, port);
+    const c = await RawClient.join(port, 'carol', carol);
+    t.after(() => c.close());
+    a.send({ type: 'send', to: null, envelope: envelope('not-for-bob'), except: ['BOB'] });
+    const ack = await a.next('ack');
+    assert.deepEqual([ack.sent, ack.stored, ack.refused], [['carol'], [], []]);
+    assert.equal((await c.next('message')).envelope.id, 'not-for-bob');
+    const back = await RawClient.join(port, 'bob', bob);
+    t.after(() => back.close());
+    a.send({ type: 'send', to: 'bob', envelope: envelope('marker') });
+    assert.equal((await back.next('message')).envelope.id, 'marker', 'nothing was stored for bob before the marker');
+  });
+
   it('refuses past the per-user bound, naming the recipient and why, while the others still get it', async (t) => {
     const { port } = await startServer(t, { maxStoredPerUser: 1 });
     const a = await aliceWithBobAway(t, port);

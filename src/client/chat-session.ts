@@ -235,24 +235,35 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
       });
       throw sealed.refused;
     }
+    // Members left out are told to the server (it must not send them what they cannot open) and
+    // shown to the user as not delivered, with the reason, from the start.
+    const keyed = new Set(sealed.members.map((peer) => peer.name));
+    const withheld = this.directory.others().filter((peer) => !keyed.has(peer.name));
+    const sends = [...sealed.sends];
+    const room = sends.pop()!;
+    sends.push(withheld.length === 0 ? room : { ...room, except: withheld.map((peer) => peer.name) });
+    const leftOut = Object.fromEntries(
+      withheld.map((peer) => [
+        peer.name,
+        {
+          state: 'refused' as const,
+          reason:
+            peer.trust === 'changed'
+              ? `left out: ${peer.name}'s key changed (compare safety numbers with :verify ${peer.name}, or :trust ${peer.name})`
+              : `left out: no session can start with ${peer.name} (an unusable prekey)`,
+        },
+      ]),
+    );
     this.sendTracked({
       id: sealed.id,
       to: null,
       text,
       createdAt: Date.now(),
-      sends: [...sealed.sends],
-      recipients: {},
+      sends,
+      recipients: withheld.length === 0 ? {} : { [sealed.id]: leftOut },
       ...(shownAs === undefined ? {} : { shownAs }),
     });
-    const keyed = new Set(sealed.members.map((peer) => peer.name));
-    const sent: SentMessage = {
-      id: sealed.id,
-      to: null,
-      withheld: this.directory
-        .others()
-        .filter((peer) => !keyed.has(peer.name))
-        .map((peer) => peer.name),
-    };
+    const sent: SentMessage = { id: sealed.id, to: null, withheld: withheld.map((peer) => peer.name) };
     this.emit('sent', sent);
     return sent;
   }

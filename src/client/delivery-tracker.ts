@@ -40,6 +40,7 @@ export class DeliveryTracker {
     const entry = this.byEnvelope.get(ack.id);
     if (entry === undefined) return undefined;
     const states = recipientsOf(entry, ack.id);
+    if (ack.id === entry.id) entry.acked = true;
     for (const name of ack.sent) if (states[name]?.state !== 'delivered') states[name] = { state: 'sent' };
     for (const name of ack.stored) if (states[name]?.state !== 'delivered') states[name] = { state: 'stored' };
     for (const refusal of ack.refused) states[refusal.name] = { state: 'refused', reason: refusal.reason };
@@ -68,7 +69,7 @@ export class DeliveryTracker {
       if (entry.sends === undefined || isSettled(entry)) continue;
       for (const send of entry.sends) {
         const states = entry.recipients[send.envelope.id];
-        if (states === undefined) {
+        if (states === undefined || (send.envelope.id === entry.id && entry.acked !== true)) {
           out.push(send);
           continue;
         }
@@ -133,7 +134,7 @@ export function summarize(entry: OutgoingEntry): DeliverySummary {
     stored,
     sent,
     failed,
-    pending: entry.recipients[entry.id] === undefined,
+    pending: entry.acked !== true,
   };
 }
 

@@ -61,6 +61,7 @@ export function decodeClientMessage(body: Buffer): ClientMessage {
         to: nullableString(obj, 'to', MAX_NAME_CHARS),
         envelope: envelope(obj['envelope']),
         ...(obj['only'] === undefined ? {} : { only: boundedNameList(obj['only'], 'only', MAX_LISTED_NAMES) }),
+        ...(obj['except'] === undefined ? {} : { except: boundedNameList(obj['except'], 'except', MAX_LISTED_NAMES) }),
       };
     case 'received':
       return { type: 'received', ids: idList(obj['ids']) };

@@ -83,6 +83,8 @@ export interface SendMessage {
   readonly to: string | null;
   readonly envelope: Envelope;
   readonly only?: readonly string[];
+  /** Room members the sender left out (their key changed, or no session can start): not sent, not stored. */
+  readonly except?: readonly string[];
 }
 /** The recipient has kept these envelopes (its state is on disk): the server may forget them. */
 export interface ReceivedMessage {

@@ -88,10 +88,11 @@ export class MessageRouter {
       return [];
     }
     const only = message.only === undefined ? undefined : new Set(message.only.map(nameKey));
+    const except = new Set((message.except ?? []).map(nameKey));
     const names = new Map<string, string>();
     const add = (name: string) => {
       const key = nameKey(name);
-      if (key !== self && (only === undefined || only.has(key)) && !names.has(key)) names.set(key, name);
+      if (key !== self && (only === undefined || only.has(key)) && !except.has(key) && !names.has(key)) names.set(key, name);
     };
     for (const peer of this.members.list()) add(peer.name);
     for (const peer of this.cluster()?.remotePeers() ?? []) add(peer.name);

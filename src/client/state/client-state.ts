@@ -28,6 +28,8 @@ export interface OutgoingEntry {
   sends?: SendMessage[];
   /** Per envelope id, per recipient name. */
   recipients: Record<string, Record<string, RecipientState>>;
+  /** The server acknowledged the message itself (its envelope, not a handover). */
+  acked?: boolean;
 }
 
 export interface HeldMessage {
@@ -195,6 +197,8 @@ const FINAL: ReadonlySet<DeliveryState> = new Set(['delivered', 'stored', 'expir
 /** No recipient of any envelope still waits for a first final word: nothing to resend. */
 export function isSettled(entry: OutgoingEntry): boolean {
   if (entry.sends === undefined) return false;
+  // Recipients left out are known before the server's ack; the message still waits for that ack.
+  if (entry.acked !== true && entry.text !== '') return false;
   return entry.sends.every((send) => {
     const states = entry.recipients[send.envelope.id];
     return states !== undefined && Object.values(states).every((recipient) => FINAL.has(recipient.state));
