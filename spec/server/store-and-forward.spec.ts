@@ -142,6 +142,28 @@ describe('store-and-forward', () => {
     assert.equal((await back.next('message')).envelope.id, 'marker', 'nothing was stored for bob before the marker');
   });
 
+  it('tells the sender a recipient could not open a message, instead of "delivered"', async (t) => {
+    const { port } = await startServer(t);
+    const a = await RawClient.join(port, 'alice', alice);
+    t.after(() => a.close());
+    const b = await RawClient.join(port, 'bob', bob);
+    t.after(() => b.close());
+    a.send({ type: 'send', to: null, envelope: envelope('read') });
+    a.send({ type: 'send', to: null, envelope: envelope('unread') });
+    await b.next('message');
+    await b.next('message');
+    b.send({ type: 'received', ids: ['read', 'unread'], unreadable: ['unread'] });
+    const receipts = await a.next('receipts');
+    assert.deepEqual(
+      receipts.receipts.map((r) => [r.id, r.state]),
+      [
+        ['read', 'delivered'],
+        ['unread', 'refused'],
+      ],
+    );
+    assert.match(receipts.receipts[1]!.reason ?? '', /could not open it/);
+  });
+
   it('refuses past the per-user bound, naming the recipient and why, while the others still get it', async (t) => {
     const { port } = await startServer(t, { maxStoredPerUser: 1 });
     const a = await aliceWithBobAway(t, port);

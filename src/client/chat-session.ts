@@ -120,6 +120,7 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
   private readonly tracker: DeliveryTracker;
   /** Envelope ids kept since the last commit, to confirm to the server once they are on disk. */
   private readonly toConfirm: string[] = [];
+  private readonly unreadable = new Set<string>();
   private confirmScheduled = false;
 
   constructor(options: ChatSessionOptions) {
@@ -469,8 +470,9 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
     } catch (error) {
       if (!(error instanceof ChatError)) throw error;
       this.emit('error', { code: error.code, message: `dropped a message from ${sender.name}: ${error.message}`, fatal: false, ref, peer: sender.name });
-      // Confirmed all the same: it will never open, and the server must not send it forever.
-      if (error.code !== ErrorCode.REPLAY) this.confirm(ref);
+      // Confirmed all the same, as unreadable: it will never open, the server must not send it
+      // forever, and its sender hears that it was not read rather than "delivered".
+      if (error.code !== ErrorCode.REPLAY) this.confirm(ref, true);
       return;
     }
     // Old news of a stored message is no gap: only live chains are checked for order.
@@ -505,16 +507,23 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
    * Tells the server we kept a message, once it is on disk: the state is committed once per turn
    * of the event loop for everything that arrived in it, and then confirmed in one frame.
    */
-  private confirm(id: string): void {
+  private confirm(id: string, unreadable = false): void {
     this.toConfirm.push(id);
+    if (unreadable) this.unreadable.add(id);
     if (this.confirmScheduled) return;
     this.confirmScheduled = true;
     setImmediate(() => {
       this.confirmScheduled = false;
       const ids = this.toConfirm.splice(0);
       this.state.commit(this.engine.exportState());
+      const unreadable = new Set(this.unreadable);
+      this.unreadable.clear();
       if (!this.isReady) return;
-      for (let i = 0; i < ids.length; i += 1000) this.link.send({ type: 'received', ids: ids.slice(i, i + 1000) });
+      for (let i = 0; i < ids.length; i += 1000) {
+        const batch = ids.slice(i, i + 1000);
+        const failed = batch.filter((id) => unreadable.has(id));
+        this.link.send({ type: 'received', ids: batch, ...(failed.length === 0 ? {} : { unreadable: failed }) });
+      }
     });
   }
 

@@ -64,7 +64,11 @@ export function decodeClientMessage(body: Buffer): ClientMessage {
         ...(obj['except'] === undefined ? {} : { except: boundedNameList(obj['except'], 'except', MAX_LISTED_NAMES) }),
       };
     case 'received':
-      return { type: 'received', ids: idList(obj['ids']) };
+      return {
+        type: 'received',
+        ids: idList(obj['ids']),
+        ...(obj['unreadable'] === undefined ? {} : { unreadable: idList(obj['unreadable']) }),
+      };
     case 'ping':
       return { type: 'ping', nonce: integer(obj, 'nonce') };
     case 'bye':

@@ -90,6 +90,8 @@ export interface SendMessage {
 export interface ReceivedMessage {
   readonly type: 'received';
   readonly ids: readonly string[];
+  /** Of those, the ones that arrived but could not be opened: their senders are told so, not "delivered". */
+  readonly unreadable?: readonly string[];
 }
 export interface PingMessage {
   readonly type: 'ping';

@@ -416,8 +416,8 @@ export class ChatServer implements ConnectionHost, ClusterHost {
       }));
   }
 
-  received(connection: ClientConnection, ids: readonly string[]): void {
-    this.forward.received(connection, ids);
+  received(connection: ClientConnection, ids: readonly string[], unreadable: readonly string[]): void {
+    this.forward.received(connection, ids, unreadable);
   }
 
   route(sender: ClientConnection, message: SendMessage): void {

@@ -43,7 +43,7 @@ export interface ConnectionHost {
   admit(connection: ClientConnection): Promise<void> | void;
   route(connection: ClientConnection, message: SendMessage): void;
   /** The client kept these envelopes: the server may forget them and tell their senders. */
-  received(connection: ClientConnection, ids: readonly string[]): void;
+  received(connection: ClientConnection, ids: readonly string[], unreadable: readonly string[]): void;
   /** Video requests; may finish later. A ChatError it throws or rejects with is sent back, not fatal. */
   video(connection: ClientConnection, message: VideoRequest): Promise<void> | void;
   /** Called once per connection when its socket has closed, joined or not. */
@@ -280,7 +280,7 @@ export class ClientConnection {
         return this.host.route(this, message);
       case 'received':
         if (this.state !== 'joined') throw unexpected('received before joining');
-        return this.host.received(this, message.ids);
+        return this.host.received(this, message.ids, message.unreadable ?? []);
       case 'ping':
         this.send({ type: 'pong', nonce: message.nonce });
         return;

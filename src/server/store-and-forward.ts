@@ -89,17 +89,25 @@ export class StoreAndForward {
     }
   }
 
-  /** The recipient kept these: forget them here, and tell each sender. */
-  received(connection: ClientConnection, ids: readonly string[]): void {
+  /**
+   * The recipient kept these: forget them here, and tell each sender, "delivered", or for those it
+   * could not open, "refused" with that reason.
+   */
+  received(connection: ClientConnection, ids: readonly string[], unreadable: readonly string[] = []): void {
     const pending = this.pending.get(connection);
     const recipient = connection.peer?.name;
     if (pending === undefined || recipient === undefined) return;
+    const failed = new Set(unreadable);
+    const outcome = (id: string): Receipt =>
+      failed.has(id)
+        ? { id, name: recipient, state: 'refused', reason: `${recipient} could not open it (a key that never reached them, or it failed verification)` }
+        : { id, name: recipient, state: 'delivered' };
     let freed = false;
     for (const id of ids) {
       const live = pending.live.get(id);
       if (live !== undefined) {
         pending.live.delete(id);
-        this.tell(live.from, { id, name: recipient, state: 'delivered' });
+        this.tell(live.from, outcome(id));
       }
       const seqs = pending.stored.get(id);
       if (seqs === undefined) continue;
@@ -108,7 +116,7 @@ export class StoreAndForward {
       for (const seq of seqs) {
         void this.store!.forget(recipient, seq).then(
           (stored) => {
-            if (stored !== undefined) this.tell(stored.from, { id, name: recipient, state: 'delivered' });
+            if (stored !== undefined) this.tell(stored.from, outcome(id));
             this.pump(connection);
           },
           (error: unknown) => this.logger.log('error', 'store.delete_failed', { error: String(error).slice(0, 120) }),
@@ -169,7 +177,7 @@ export class StoreAndForward {
       .note(sender, {
         id: receipt.id,
         name: receipt.name,
-        state: receipt.state === 'expired' ? 'expired' : 'delivered',
+        state: receipt.state,
         ...(receipt.reason === undefined ? {} : { reason: receipt.reason }),
       })
       .catch((error: unknown) => this.logger.log('warn', 'store.note_failed', { error: String(error).slice(0, 120) }));

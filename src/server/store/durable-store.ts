@@ -33,7 +33,7 @@ export interface StoredDelivery {
 export interface SenderNote {
   readonly id: string;
   readonly name: string;
-  readonly state: 'delivered' | 'expired';
+  readonly state: 'delivered' | 'expired' | 'refused';
   readonly reason?: string;
 }
 
