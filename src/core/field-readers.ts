@@ -120,16 +120,6 @@ export function senderKeyHeader(value: unknown): SenderKeyHeader {
   return { id: base64url(obj, 'id', 32), n: integer(obj, 'n') };
 }
 
-export function keyTable(value: unknown): Record<string, string> {
-  const obj = object(value, 'keys');
-  const table: Record<string, string> = Object.create(null);
-  for (const name of Object.keys(obj)) {
-    if (name.length > MAX_NAME_CHARS) throw invalid('keys', 'has a recipient name that is too long');
-    table[name] = base64(obj, name, MAX_RSA_BLOCK_CHARS);
-  }
-  return table;
-}
-
 export function peer(value: unknown): PeerSummary {
   const obj = object(value, 'peer');
   return {

@@ -50,9 +50,11 @@ export class MessageRouter {
     for (const name of this.recipientsOf(from, message, refused)) {
       const local = this.members.get(name);
       if (local !== undefined && this.forward.canDeliverLive(local.name)) {
-        if (this.forward.deliverLive(local, frame(), { from, to: message.to, envelope })) sent.push(local.name);
-        else refused.push({ name: local.name, code: ErrorCode.SLOW_READER, reason: `${local.name} is not reading (dropped as a slow reader)` });
-        continue;
+        if (this.forward.deliverLive(local, frame(), { from, to: message.to, envelope })) {
+          sent.push(local.name);
+          continue;
+        }
+        // Dropped just now as a slow reader: kept for when they are back, like anyone away.
       }
       const elsewhere = local === undefined ? this.cluster()?.remotePeer(name) : undefined;
       if (elsewhere !== undefined) {

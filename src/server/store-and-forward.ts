@@ -33,7 +33,6 @@ interface Pending {
   readonly stored: Map<string, number[]>;
   /** The last store sequence number sent on this connection. */
   cursor: number;
-  pumping: boolean;
 }
 
 export class StoreAndForward {
@@ -204,7 +203,7 @@ export class StoreAndForward {
   private pendingOf(connection: ClientConnection): Pending {
     let pending = this.pending.get(connection);
     if (pending === undefined) {
-      pending = { live: new Map(), stored: new Map(), cursor: -1, pumping: false };
+      pending = { live: new Map(), stored: new Map(), cursor: -1 };
       this.pending.set(connection, pending);
     }
     return pending;
