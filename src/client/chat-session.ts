@@ -2,14 +2,15 @@
 // (sealing and opening, no I/O), a PeerDirectory (who is online, and the trust in each key) and a
 // VideoRemote, reported as typed events. The TUI, the --json line mode, bots and tests are all
 // views over this one object.
-// Just over 400 lines: a facade, most of it the event and option types the views rely on.
+// Under 500 lines: a facade, most of it the event and option types the views rely on; receiving
+// is in inbox.ts, delivery states in delivery-tracker.ts.
 import type { Duplex } from 'node:stream';
 import type { KeyRetirement } from '../core/key-retirement.js';
 import { ChatError, ErrorCode } from '../core/errors.js';
 import { shortFingerprint } from '../core/fingerprint.js';
 import type { Identity } from '../core/identity.js';
 import type { VideoFrame } from '../core/media-frame.js';
-import type { DeliverMessage, SendMessage, StreamEndMessage, StreamStartMessage, StreamStatusMessage, VideoInfo, WelcomeMessage } from '../core/messages.js';
+import type { SendMessage, StreamEndMessage, StreamStartMessage, StreamStatusMessage, VideoInfo, WelcomeMessage } from '../core/messages.js';
 import { stripControlCharacters } from '../core/names.js';
 import { buildHello } from '../core/prekey.js';
 import type { ReplayGuardOptions } from '../core/replay-guard.js';
@@ -19,7 +20,8 @@ import { TypedEmitter } from '../core/typed-emitter.js';
 import { randomBytes } from 'node:crypto';
 import { DeliveryTracker, type DeliverySummary } from './delivery-tracker.js';
 import { E2eEngine } from './e2e-engine.js';
-import { ClientState, type HeldMessage } from './state/client-state.js';
+import { Inbox } from './inbox.js';
+import { ClientState } from './state/client-state.js';
 import { KnownPeers } from './known-peers.js';
 import { type AddOutcome, PeerDirectory, type PeerView } from './peer-directory.js';
 import { type LinkError, type LinkMessage, type LinkState, ServerLink } from './server-link.js';
@@ -118,10 +120,7 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
   private readonly link: ServerLink;
   private readonly state: ClientState;
   private readonly tracker: DeliveryTracker;
-  /** Envelope ids kept since the last commit, to confirm to the server once they are on disk. */
-  private readonly toConfirm: string[] = [];
-  private readonly unreadable = new Set<string>();
-  private confirmScheduled = false;
+  private readonly inbox: Inbox;
 
   constructor(options: ChatSessionOptions) {
     super();
@@ -159,6 +158,13 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
     );
     this.directory = new PeerDirectory(this.knownPeers, () => this.link.name, options.identity.fingerprint);
     this.video = new VideoRemote((request) => this.requestVideo(request), this);
+    this.inbox = new Inbox(this.engine, this.directory, this.state, {
+      message: (event) => this.emit('message', event),
+      error: (event) => this.emit('error', event),
+      confirm: (received) => {
+        if (this.isReady) this.link.send(received);
+      },
+    });
   }
 
   /** Sends a video request now (NOT_CONNECTED when not joined); see VideoRemote. */
@@ -355,19 +361,12 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
 
   /** Drops the messages held from a contact whose key changed, unread. Returns how many. */
   discardHeld(name: string): number {
-    const dropped = this.state.release(name).length;
-    this.state.commit(undefined);
-    return dropped;
+    return this.inbox.discardHeld(name);
   }
 
   /** Messages held from `name` while its new key was unconfirmed: shown now, marked so. */
   private showHeld(name: string): void {
-    const held: HeldMessage[] = this.state.release(name);
-    for (const message of held) {
-      this.state.remember({ kind: 'in', id: message.id, from: message.from, to: message.to, text: message.text, ts: message.ts, held: true });
-      this.emit('message', { ...message, verified: true, held: true });
-    }
-    if (held.length > 0) this.state.commit(undefined);
+    this.inbox.showHeld(name);
   }
 
   /**
@@ -413,7 +412,7 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
         if (this.directory.remove(message.name)) this.emit('leave', { name: message.name });
         return;
       case 'message':
-        return this.onMessage(message);
+        return this.inbox.receive(message);
       case 'ack': {
         // The codec let through only valid names here: nothing in them can reach a terminal raw.
         const summary = this.tracker.onAck({ ...message, refused: message.refused.map((r) => ({ ...r, reason: stripControlCharacters(r.reason) })) });
@@ -453,94 +452,6 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
     for (const summary of summaries) this.emit('delivery', summary);
     this.tracker.prune();
     this.state.commit(undefined);
-  }
-
-  private onMessage(message: DeliverMessage): void {
-    const ref = message.envelope.id;
-    // Delivered again (a resend, a server restart before our confirmation reached it): shown once.
-    if (this.state.hasSeen(ref)) return this.confirm(ref);
-    const sender = this.directory.get(message.from);
-    if (sender === undefined) {
-      this.emit('error', { code: ErrorCode.ENVELOPE_INVALID, message: 'message from someone this server does not list', fatal: false, ref });
-      return;
-    }
-    let opened: ReturnType<E2eEngine['open']>;
-    try {
-      opened = this.engine.open(message, sender, message.to === null || this.directory.isSelf(message.to));
-    } catch (error) {
-      if (!(error instanceof ChatError)) throw error;
-      this.emit('error', { code: error.code, message: `dropped a message from ${sender.name}: ${error.message}`, fatal: false, ref, peer: sender.name });
-      // Confirmed all the same, as unreadable: it will never open, the server must not send it
-      // forever, and its sender hears that it was not read rather than "delivered".
-      if (error.code !== ErrorCode.REPLAY) this.confirm(ref, true);
-      return;
-    }
-    // Old news of a stored message is no gap: only live chains are checked for order.
-    if (message.stored !== true) this.reportOrder(sender.name, ref, opened.order);
-    const ts = message.envelope.ts;
-    // A key handover shows nothing, and is kept even from a held contact.
-    if (opened.kind === 'handover') {
-      this.state.remember({ kind: 'seen', id: ref, ts: Date.now() });
-      return this.confirm(ref);
-    }
-    const text = stripControlCharacters(opened.text);
-    if (this.directory.isHeld(sender)) {
-      // A verified contact with a new key must not carry on silently: keep its messages aside until
-      // the user compares the new safety number (then they are shown, marked), or discards them.
-      this.state.hold({ id: ref, from: sender.name, to: message.to, text, ts });
-      this.state.remember({ kind: 'seen', id: ref, ts: Date.now() });
-      this.emit('error', {
-        code: ErrorCode.PEER_KEY_CHANGED,
-        message: `held a message from ${sender.name}: this verified contact's key changed; compare safety numbers with :verify ${sender.name} (or :discard ${sender.name})`,
-        fatal: false,
-        ref,
-        peer: sender.name,
-      });
-      return this.confirm(ref);
-    }
-    this.state.remember({ kind: 'in', id: ref, from: sender.name, to: message.to, text, ts });
-    this.emit('message', { id: ref, from: sender.name, to: message.to, text, ts, verified: sender.trust !== 'changed' });
-    this.confirm(ref);
-  }
-
-  /**
-   * Tells the server we kept a message, once it is on disk: the state is committed once per turn
-   * of the event loop for everything that arrived in it, and then confirmed in one frame.
-   */
-  private confirm(id: string, unreadable = false): void {
-    this.toConfirm.push(id);
-    if (unreadable) this.unreadable.add(id);
-    if (this.confirmScheduled) return;
-    this.confirmScheduled = true;
-    setImmediate(() => {
-      this.confirmScheduled = false;
-      const ids = this.toConfirm.splice(0);
-      this.state.commit(this.engine.exportState());
-      const unreadable = new Set(this.unreadable);
-      this.unreadable.clear();
-      if (!this.isReady) return;
-      for (let i = 0; i < ids.length; i += 1000) {
-        const batch = ids.slice(i, i + 1000);
-        const failed = batch.filter((id) => unreadable.has(id));
-        this.link.send({ type: 'received', ids: batch, ...(failed.length === 0 ? {} : { unreadable: failed }) });
-      }
-    });
-  }
-
-  /** Reports messages the server dropped or delivered out of order (the message itself is shown). */
-  private reportOrder(from: string, ref: string, order: ReturnType<E2eEngine['open']>['order']): void {
-    if (order.kind === 'gap') {
-      const count = order.missing === 1 ? '1 message' : `${order.missing} messages`;
-      this.emit('error', {
-        code: ErrorCode.MESSAGES_MISSING,
-        message: `${count} from ${from} never arrived (dropped on the way)`,
-        fatal: false,
-        ref,
-        peer: from,
-      });
-    } else if (order.kind === 'late') {
-      this.emit('error', { code: ErrorCode.MESSAGE_LATE, message: `a message from ${from} arrived out of order`, fatal: false, ref, peer: from });
-    }
   }
 
   private onClosed(reason: string): void {

@@ -1,0 +1,136 @@
+// The receiving side of a session: each delivered envelope is checked against what was kept before
+// (a repeat after a resend or a server restart is dropped, quietly), opened, reported for gaps and
+// late arrivals, held aside when it comes from a verified contact whose key changed, written to the
+// history, and only then confirmed to the server: once per turn of the event loop, after the state
+// is on disk, so a crash in between makes the server send it again rather than lose it.
+import { ChatError, ErrorCode } from '../core/errors.js';
+import type { DeliverMessage, ReceivedMessage } from '../core/messages.js';
+import { stripControlCharacters } from '../core/names.js';
+import type { ChatMessageEvent, SessionErrorEvent } from './chat-session.js';
+import type { E2eEngine } from './e2e-engine.js';
+import type { PeerDirectory } from './peer-directory.js';
+import type { ClientState } from './state/client-state.js';
+
+/** Most envelope ids in one confirmation (the server's MAX_RECEIPT_IDS). */
+const CONFIRM_BATCH = 1000;
+
+export interface InboxOutput {
+  message(event: ChatMessageEvent): void;
+  error(event: SessionErrorEvent): void;
+  /** Sends a confirmation to the server (dropped when not connected: the server sends again). */
+  confirm(received: ReceivedMessage): void;
+}
+
+export class Inbox {
+  /** Envelope ids kept since the last commit, to confirm once they are on disk. */
+  private readonly toConfirm: string[] = [];
+  private readonly unreadable = new Set<string>();
+  private confirmScheduled = false;
+
+  constructor(
+    private readonly engine: E2eEngine,
+    private readonly directory: PeerDirectory,
+    private readonly state: ClientState,
+    private readonly output: InboxOutput,
+  ) {}
+
+  receive(message: DeliverMessage): void {
+    const ref = message.envelope.id;
+    // Delivered again (a resend, a server restart before our confirmation reached it): shown once.
+    if (this.state.hasSeen(ref)) return this.confirm(ref);
+    const sender = this.directory.get(message.from);
+    if (sender === undefined) {
+      this.output.error({ code: ErrorCode.ENVELOPE_INVALID, message: 'message from someone this server does not list', fatal: false, ref });
+      return;
+    }
+    let opened: ReturnType<E2eEngine['open']>;
+    try {
+      opened = this.engine.open(message, sender, message.to === null || this.directory.isSelf(message.to));
+    } catch (error) {
+      if (!(error instanceof ChatError)) throw error;
+      this.output.error({ code: error.code, message: `dropped a message from ${sender.name}: ${error.message}`, fatal: false, ref, peer: sender.name });
+      // Confirmed all the same, as unreadable: it will never open, the server must not send it
+      // forever, and its sender hears that it was not read rather than "delivered".
+      if (error.code !== ErrorCode.REPLAY) this.confirm(ref, true);
+      return;
+    }
+    // Old news of a stored message is no gap: only live chains are checked for order.
+    if (message.stored !== true) this.reportOrder(sender.name, ref, opened.order);
+    const ts = message.envelope.ts;
+    // A key handover shows nothing, and is kept even from a held contact.
+    if (opened.kind === 'handover') {
+      this.state.remember({ kind: 'seen', id: ref, ts: Date.now() });
+      return this.confirm(ref);
+    }
+    const text = stripControlCharacters(opened.text);
+    if (this.directory.isHeld(sender)) {
+      // A verified contact with a new key must not carry on silently: keep its messages aside until
+      // the user compares the new safety number (then they are shown, marked), or discards them.
+      this.state.hold({ id: ref, from: sender.name, to: message.to, text, ts });
+      this.state.remember({ kind: 'seen', id: ref, ts: Date.now() });
+      this.output.error({
+        code: ErrorCode.PEER_KEY_CHANGED,
+        message: `held a message from ${sender.name}: this verified contact's key changed; compare safety numbers with :verify ${sender.name} (or :discard ${sender.name})`,
+        fatal: false,
+        ref,
+        peer: sender.name,
+      });
+      return this.confirm(ref);
+    }
+    this.state.remember({ kind: 'in', id: ref, from: sender.name, to: message.to, text, ts });
+    this.output.message({ id: ref, from: sender.name, to: message.to, text, ts, verified: sender.trust !== 'changed' });
+    this.confirm(ref);
+  }
+
+  /** The messages held from `name` while its new key was unconfirmed: shown now, marked so. */
+  showHeld(name: string): void {
+    const held = this.state.release(name);
+    for (const message of held) {
+      this.state.remember({ kind: 'in', id: message.id, from: message.from, to: message.to, text: message.text, ts: message.ts, held: true });
+      this.output.message({ ...message, verified: true, held: true });
+    }
+    if (held.length > 0) this.state.commit(undefined);
+  }
+
+  /** Drops the messages held from `name`, unread. Returns how many. */
+  discardHeld(name: string): number {
+    const dropped = this.state.release(name).length;
+    this.state.commit(undefined);
+    return dropped;
+  }
+
+  private confirm(id: string, unreadable = false): void {
+    this.toConfirm.push(id);
+    if (unreadable) this.unreadable.add(id);
+    if (this.confirmScheduled) return;
+    this.confirmScheduled = true;
+    setImmediate(() => {
+      this.confirmScheduled = false;
+      const ids = this.toConfirm.splice(0);
+      const failed = new Set(this.unreadable);
+      this.unreadable.clear();
+      this.state.commit(this.engine.exportState());
+      for (let i = 0; i < ids.length; i += CONFIRM_BATCH) {
+        const batch = ids.slice(i, i + CONFIRM_BATCH);
+        const unread = batch.filter((id) => failed.has(id));
+        this.output.confirm({ type: 'received', ids: batch, ...(unread.length === 0 ? {} : { unreadable: unread }) });
+      }
+    });
+  }
+
+  /** Reports messages the server dropped or delivered out of order (the message itself is shown). */
+  private reportOrder(from: string, ref: string, order: ReturnType<E2eEngine['open']>['order']): void {
+    if (order.kind === 'gap') {
+      const count = order.missing === 1 ? '1 message' : `${order.missing} messages`;
+      this.output.error({
+        code: ErrorCode.MESSAGES_MISSING,
+        message: `${count} from ${from} never arrived (dropped on the way)`,
+        fatal: false,
+        ref,
+        peer: from,
+      });
+    } else if (order.kind === 'late') {
+      this.output.error({ code: ErrorCode.MESSAGE_LATE, message: `a message from ${from} arrived out of order`, fatal: false, ref, peer: from });
+    }
+  }
+}
