@@ -59,6 +59,9 @@ export class ClusterLink {
   /** Counts this node's joins and leaves; followers spot a missed message by a gap. */
   private version = 0;
   private timer: NodeJS.Timeout | undefined;
+  private closing = false;
+  /** Nodes that said goodbye (at most 1,000 remembered, oldest forgotten first). */
+  private readonly departed = new Set<string>();
 
   constructor(
     private readonly bus: ClusterBus,
@@ -98,6 +101,9 @@ export class ClusterLink {
   /** Says goodbye (other nodes drop our members at once), gives our names back, disconnects. */
   async close(): Promise<void> {
     clearInterval(this.timer);
+    // Nothing after the goodbye: a snapshot answered while closing would list our users again on
+    // the other nodes until the lease ran out (seen as a name still taken after a clean shutdown).
+    this.closing = true;
     this.bus.publishPresence({ kind: 'bye', node: this.nodeId });
     await Promise.all(this.host.localMembers().map((peer) => this.bus.releaseName(peer.name)));
     await this.bus.close();
@@ -167,7 +173,14 @@ export class ClusterLink {
   // ---- presence ------------------------------------------------------------------------------
 
   private onPresence(message: PresenceMessage): void {
-    if (message.node === this.nodeId) return;
+    if (message.node === this.nodeId || this.closing) return;
+    // A node that said goodbye is gone for good (a restarted node comes back under a new id): a
+    // late message of its own must not bring its users back.
+    if (this.departed.has(message.node)) return;
+    if (message.kind === 'bye') {
+      this.departed.add(message.node);
+      if (this.departed.size > 1000) this.departed.delete(this.departed.values().next().value as string);
+    }
     if (message.kind === 'sync') {
       if (message.target === undefined || message.target === this.nodeId) this.publishSnapshot();
       return;
