@@ -27,6 +27,10 @@ export const UNLIMITED = [
   '--rate-burst-bytes',
   '100000000000',
 ];
+/** `tui-chat serve` as every benchmark starts it: plain TCP, any port, flood control lifted, warnings only. */
+export function benchServeArgs(...extra: string[]): string[] {
+  return ['bin/tui-chat', 'serve', '--plaintext', '--port', '0', ...UNLIMITED, '--log-level', 'warn', ...extra];
+}
 const BROADCAST = 0xffff;
 /** Payload bytes per message in the bare relay, as in the reference figure (100-byte frames). */
 const BARE_PAYLOAD_BYTES = 100;
@@ -57,7 +61,7 @@ export type OnDelivery = (messageId: number) => void;
 
 // ---- processes -----------------------------------------------------------------------------------
 
-function openSocket(port: number): Promise<Socket> {
+export function openSocket(port: number): Promise<Socket> {
   return new Promise((resolve, reject) => {
     const socket = connect({ host: '127.0.0.1', port });
     socket.setNoDelay(true);

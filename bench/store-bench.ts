@@ -7,7 +7,7 @@
 // welcome, and the server's resident memory per joined connection.
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { type Socket, connect } from 'node:net';
+import type { Socket } from 'node:net';
 import { FrameDecoder } from '../src/core/frame-decoder.js';
 import { encodeTextFrame } from '../src/core/frame-encoder.js';
 import { FrameType } from '../src/core/frame-types.js';
@@ -15,7 +15,7 @@ import { type Identity, generateIdentity } from '../src/core/identity.js';
 import { decodeServerMessage, encodeMessage } from '../src/core/message-codec.js';
 import { answerChallenge, sendHello } from './bench-join.js';
 import { SERVE_READY, startProcess, stopProcess } from './bench-process.js';
-import { UNLIMITED } from './relay-bench.js';
+import { benchServeArgs, openSocket } from './relay-bench.js';
 
 /** Sends in flight at once: enough to keep the server busy, as a pasting client would. */
 const WINDOW = 500;
@@ -27,17 +27,8 @@ interface Conn {
   readonly welcomeBytes: number;
 }
 
-function open(port: number): Promise<Socket> {
-  return new Promise((resolve, reject) => {
-    const socket = connect({ host: '127.0.0.1', port });
-    socket.setNoDelay(true);
-    socket.once('connect', () => resolve(socket));
-    socket.once('error', reject);
-  });
-}
-
 async function join(port: number, name: string, identity: Identity): Promise<Conn> {
-  const socket = await open(port);
+  const socket = await openSocket(port);
   const decoder = new FrameDecoder({ [FrameType.CONTROL]: 64 << 20 });
   // Frames after the welcome wait here until a handler is set: stored messages follow the welcome at once.
   const early: string[] = [];
@@ -132,15 +123,7 @@ export interface StoreBenchResult {
 export async function runStoreBench(seconds: number): Promise<StoreBenchResult> {
   const identity = await generateIdentity();
   const { child, port } = await startProcess(
-    [
-      'bin/tui-chat',
-      'serve',
-      '--plaintext',
-      '--port',
-      '0',
-      ...UNLIMITED,
-      '--log-level',
-      'warn',
+    benchServeArgs(
       '--max-stored-per-user',
       '100000000',
       '--max-stored-bytes-per-user',
@@ -149,7 +132,7 @@ export async function runStoreBench(seconds: number): Promise<StoreBenchResult> 
       String(8 * 2 ** 30),
       '--max-queue-bytes',
       String(256 << 20),
-    ],
+    ),
     SERVE_READY,
   );
   try {
@@ -196,10 +179,7 @@ export async function runJoinScaleBench(sizes: readonly number[]): Promise<JoinS
   const identity = await generateIdentity();
   const results: JoinScaleResult[] = [];
   for (const size of sizes) {
-    const { child, port } = await startProcess(
-      ['bin/tui-chat', 'serve', '--plaintext', '--port', '0', ...UNLIMITED, '--log-level', 'warn', '--max-clients', String(size + 10)],
-      SERVE_READY,
-    );
+    const { child, port } = await startProcess(benchServeArgs('--max-clients', String(size + 10)), SERVE_READY);
     try {
       const before = rssKib(child.pid!);
       const conns: Conn[] = [];
