@@ -51,7 +51,7 @@ export interface ChatServerOptions {
   readonly shutdownDrainMs?: number;
   /**
    * Where registrations and messages for away users are kept (LMDB, serve --data-dir). Without it a
-   * lone server keeps them in memory (tests); a clustered node keeps none yet (docs/SCALING.md).
+   * lone server keeps them in memory (tests); a clustered node keeps them in the broker's JetStream.
    */
   readonly dataDir?: string;
   /** The store's engine, given directly (specs inject a failing disk here); overrides dataDir. */
@@ -143,12 +143,21 @@ export class ChatServer implements ConnectionHost, ClusterHost {
       this.useStore(store);
       this.logger.log('info', 'store.opened', { dir: this.dataDir, ...store.stats });
     }
+    if (this.clusterOptions !== undefined) {
+      this.cluster = await joinCluster(this.clusterOptions, this);
+      // Registrations and messages for away users live in the broker's JetStream, shared by every node.
+      const shared = await this.cluster.openStore();
+      if (shared !== undefined) {
+        const store = new DurableStore(shared, this.currentLimits);
+        this.useStore(store);
+        this.logger.log('info', 'store.opened', { cluster: this.clusterOptions.name, ...store.stats });
+      }
+    }
     if (this.forward.store !== undefined) {
       this.expiryTimer = setInterval(() => void this.sweepExpired(), EXPIRY_SWEEP_MS);
       this.expiryTimer.unref();
       await this.sweepExpired();
     }
-    if (this.clusterOptions !== undefined) this.cluster = await joinCluster(this.clusterOptions, this);
     return new Promise((resolve, reject) => {
       this.server.once('error', reject);
       this.server.listen(this.port, this.host, () => {

@@ -29,8 +29,8 @@ interface Live {
 /** Per connection: what it was sent and has not confirmed yet. */
 interface Pending {
   readonly live: Map<string, Live>;
-  /** Stored deliveries sent on this connection: envelope id -> store sequence numbers. */
-  readonly stored: Map<string, number[]>;
+  /** Stored deliveries sent on this connection: envelope id -> where each copy sits in the store. */
+  readonly stored: Map<string, Array<{ readonly seq: number; readonly tag: string }>>;
   /** The last store sequence number sent on this connection. */
   cursor: number;
 }
@@ -45,7 +45,13 @@ export class StoreAndForward {
     readonly store: DurableStore | undefined,
     private readonly logger: Logger,
     private readonly metrics: ServerMetrics,
-  ) {}
+  ) {
+    // On a cluster another node may store for someone connected here: send it on at once.
+    store?.onWaiting((recipient) => {
+      const online = this.members.get(recipient);
+      if (online !== undefined) this.pump(online.connection);
+    });
+  }
 
   /** Registered here (so messages can wait for them), online or not. */
   isRegistered(name: string): boolean {
@@ -112,8 +118,8 @@ export class StoreAndForward {
       if (seqs === undefined) continue;
       pending.stored.delete(id);
       freed = true;
-      for (const seq of seqs) {
-        void this.store!.forget(recipient, seq).then(
+      for (const { seq, tag } of seqs) {
+        void this.store!.forget(recipient, seq, tag).then(
           (stored) => {
             if (stored !== undefined) this.tell(stored.from, outcome(id));
             this.pump(connection);
@@ -194,7 +200,7 @@ export class StoreAndForward {
     for (const delivery of this.store.waiting(name, pending.cursor, room)) {
       pending.cursor = delivery.seq;
       const seqs = pending.stored.get(delivery.envelope.id) ?? [];
-      seqs.push(delivery.seq);
+      seqs.push({ seq: delivery.seq, tag: delivery.tag });
       pending.stored.set(delivery.envelope.id, seqs);
       connection.sendFrame(storedFrame(delivery));
     }

@@ -358,7 +358,7 @@ describe('a broker outage', () => {
 });
 
 describe('a node cut off from the broker while the others are not', () => {
-  it('loses a name the others gave away meanwhile: its user is told and disconnected, one user keeps it', async (t) => {
+  it('loses a name the others gave away meanwhile (its owner came back elsewhere): that connection is told and closed, one keeps it', async (t) => {
     const own = await NatsBroker.start();
     t.after(() => own.destroy());
     const proxy = await TcpProxy.start(own.port);
@@ -379,8 +379,9 @@ describe('a node cut off from the broker while the others are not', () => {
     await proxy.cut();
     assert.equal((await alice.next('cluster')).state, 'degraded');
     assert.equal((await bob.next('leave', 5000)).name, 'alice');
-    // Node one cannot answer for its claim, so another alice may have the name on node two.
-    const newcomer = await RawClient.join(n2!.port, 'alice', ids[3]!);
+    // Node one cannot answer for its claim, so alice, connecting again on node two (the name is
+    // bound to her key cluster-wide: nobody else could have it), gets it there.
+    const newcomer = await RawClient.join(n2!.port, 'alice', ids[PEOPLE.indexOf('alice')]!);
     t.after(() => newcomer.close());
 
     await proxy.restore();
@@ -393,5 +394,59 @@ describe('a node cut off from the broker while the others are not', () => {
       'both nodes to list one alice (the newcomer) and bob',
     );
     assert.ok(n1!.logs.some((line) => line.includes('cluster.evicted')));
+  });
+});
+
+describe('the cluster store (JetStream)', () => {
+  it('keeps what is sent to someone away on any node, and delivers it on another node after the first one is gone', async (t) => {
+    const [n1, n2] = (await startNodes(t, 2)) as [Node, Node];
+    const alice = await RawClient.join(n1.port, 'alice', ids[0]!);
+    t.after(() => alice.close());
+    const bob = await RawClient.join(n2.port, 'bob', ids[1]!);
+    await everyNodeLists([n1, n2], ['alice', 'bob']);
+    bob.close();
+    assert.equal((await alice.nextGone()).name, 'bob', 'bob is listed as away on node one, registered cluster-wide');
+
+    alice.send({ type: 'send', to: 'bob', envelope: dmEnvelope('kept-dm') });
+    assert.deepEqual((await alice.next('ack')).stored, ['bob']);
+    alice.send({ type: 'send', to: null, envelope: envelope('kept-room') });
+    assert.deepEqual((await alice.next('ack')).stored, ['bob']);
+    // The node that stored them goes away; nothing it acknowledged was only its own.
+    alice.close();
+    await n1.server.close();
+
+    const back = await RawClient.join(n2.port, 'bob', ids[1]!);
+    t.after(() => back.close());
+    const first = await back.next('message');
+    const second = await back.next('message');
+    assert.deepEqual([first.envelope.id, second.envelope.id], ['kept-dm', 'kept-room']);
+    assert.equal(first.stored, true);
+  });
+
+  it('binds a name to its key across nodes', async (t) => {
+    const [n1, n2] = (await startNodes(t, 2)) as [Node, Node];
+    const alice = await RawClient.join(n1.port, 'alice', ids[0]!);
+    alice.close();
+    await waitUntil(
+      () => n2.server.store?.registration('alice') !== undefined && !n2.server.peerNames.includes('alice'),
+      'alice registered, and away, as node two sees it',
+    );
+    const other = await RawClient.open(n2.port);
+    t.after(() => other.close());
+    other.send(buildHello(ids[2]!, 'alice', generateX25519()));
+    const refusal = await other.next('error');
+    assert.equal(refusal.code, ErrorCode.NAME_TAKEN);
+    assert.match(refusal.message, /registered to another key/);
+  });
+
+  it('sends a node what another node stored for a user connected to it', async (t) => {
+    const [n1, n2] = (await startNodes(t, 2)) as [Node, Node];
+    const bob = await RawClient.join(n2.port, 'bob', ids[1]!);
+    t.after(() => bob.close());
+    // Straight into the shared store from node one, as a node that had not yet seen bob join would.
+    await n1.server.store!.store('bob', { from: 'alice', to: 'bob', envelope: dmEnvelope('from-the-store'), storedAt: Date.now() });
+    const delivered = await bob.next('message');
+    assert.equal(delivered.envelope.id, 'from-the-store');
+    assert.equal(delivered.stored, true);
   });
 });

@@ -1,6 +1,7 @@
 // The one seam between the chat server and a message broker. ChatServer and ClusterLink speak only
 // this interface; nats-bus.ts is the implementation (docs/SCALING.md says why NATS). A single node
 // has no bus at all, so the default path never touches any of this.
+import type { Key, KeyValue } from '../store/key-value.js';
 import type { DirectRelay, PresenceMessage, RoomRelay } from './cluster-wire.js';
 
 /** A name claim either wins, or loses to the node that holds it. */
@@ -61,4 +62,14 @@ export interface ClusterBus {
   publishRoom(relay: RoomRelay): boolean;
   /** Hands a DM to `node`, the node holding its recipient. */
   sendDirect(node: string, relay: Omit<DirectRelay, 'n'>): Promise<HandOff>;
+  /**
+   * The cluster-wide store for registrations and messages waiting for away users (protocol v4),
+   * shared by every node; absent on a bus that has none (the in-memory one in specs).
+   */
+  openStore?(): Promise<SharedKeyValue>;
+}
+
+/** A KeyValue several nodes write: each hears of the others' changes. */
+export interface SharedKeyValue extends KeyValue {
+  onChange(listener: (key: Key) => void): void;
 }

@@ -7,7 +7,7 @@
 import type { Logger } from '../../core/logger.js';
 import type { Envelope, PeerSummary } from '../../core/messages.js';
 import { nameKey } from '../../core/names.js';
-import type { ClaimOutcome, ClusterBus, HandOff, UndeliveredNotice } from './cluster-bus.js';
+import type { ClaimOutcome, ClusterBus, HandOff, SharedKeyValue, UndeliveredNotice } from './cluster-bus.js';
 import type { ClusterOptions } from './cluster-options.js';
 import type { DirectRelay, PresenceMessage, RoomRelay } from './cluster-wire.js';
 
@@ -107,6 +107,11 @@ export class ClusterLink {
     this.bus.publishPresence({ kind: 'bye', node: this.nodeId });
     await Promise.all(this.host.localMembers().map((peer) => this.bus.releaseName(peer.name)));
     await this.bus.close();
+  }
+
+  /** The cluster-wide store, when the bus has one. */
+  openStore(): Promise<SharedKeyValue> | undefined {
+    return this.bus.openStore?.();
   }
 
   remotePeer(name: string): RemotePeer | undefined {

@@ -9,6 +9,7 @@
 //                                   "no responders" when the destination node is gone)
 //   <cluster>.node.<id>.holds       that node: "do you still hold this name?"
 //   KV bucket <cluster>_names       key hex(name) -> {"node": id}, created-if-absent per claim
+//   KV bucket <cluster>_store       registrations and messages for away users (jetstream-key-value.ts)
 //
 // Room and DM relays are batched per destination per turn of the event loop (tick-batcher.ts).
 // NATS delivers one publisher's messages to each subscriber in the order they were published,
@@ -24,7 +25,8 @@ import { type KV, Kvm } from '@nats-io/kv';
 import { ChatError, ErrorCode } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import { nameKey } from '../../core/names.js';
-import type { ClaimOutcome, ClusterBus, ClusterHandlers, HandOff } from './cluster-bus.js';
+import type { ClaimOutcome, ClusterBus, ClusterHandlers, HandOff, SharedKeyValue } from './cluster-bus.js';
+import { JetStreamKeyValue } from './jetstream-key-value.js';
 import { RoomConfirmations } from './room-confirmations.js';
 import type { ClusterOptions } from './cluster-options.js';
 import { PendingHandOffs } from './pending-hand-offs.js';
@@ -258,6 +260,19 @@ export class NatsBus implements ClusterBus {
   }
 
   // ---- internals -----------------------------------------------------------------------------
+
+  /** The cluster's store (registrations, messages for away users): bucket <cluster>_store, mirrored here. */
+  async openStore(): Promise<SharedKeyValue> {
+    const kvm = new Kvm(this.connection!);
+    const bucket = `${this.options.name}_store`;
+    let kv: KV;
+    try {
+      kv = await kvm.create(bucket, { history: 1 });
+    } catch {
+      kv = await kvm.open(bucket);
+    }
+    return JetStreamKeyValue.open(kv);
+  }
 
   private async openClaimsBucket(): Promise<void> {
     const kvm = new Kvm(this.connection!);

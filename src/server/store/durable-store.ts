@@ -5,7 +5,8 @@
 import { ChatError, ErrorCode } from '../../core/errors.js';
 import type { Envelope } from '../../core/messages.js';
 import { nameKey } from '../../core/names.js';
-import type { KeyValue } from './key-value.js';
+import { randomBytes } from 'node:crypto';
+import type { Key, KeyValue } from './key-value.js';
 
 export interface Registration {
   readonly name: string;
@@ -20,7 +21,10 @@ export interface Registration {
 }
 
 export interface StoredDelivery {
+  /** Order in the mailbox: microseconds since the epoch, made unique and increasing per server. */
   readonly seq: number;
+  /** The server that stored it (random per process): with seq, unique when nodes share the store. */
+  readonly tag: string;
   readonly from: string;
   readonly to: string | null;
   readonly envelope: Envelope;
@@ -68,6 +72,10 @@ export class DurableStore {
   /** Registered names by name key: read on every room message, so kept in memory. */
   private readonly names = new Map<string, string>();
 
+  private readonly tag = randomBytes(4).toString('hex');
+  /** Told when another node stored something for a recipient (a shared store). */
+  private waitingListener: ((recipient: string) => void) | undefined;
+
   constructor(
     private readonly kv: KeyValue,
     private limits: StoreLimits,
@@ -81,6 +89,7 @@ export class DurableStore {
       this.totalBytes += value.bytes;
       this.totalMessages++;
     }
+    if (isShared(kv)) kv.onChange((key) => this.changedElsewhere(key));
     for (const { key } of kv.range(['n'])) {
       const sender = String(key[1]);
       this.noteSeq.set(sender, Math.max(this.noteSeq.get(sender) ?? 0, Number(key[2]) + 1));
@@ -127,7 +136,7 @@ export class DurableStore {
     if (this.registration(name) === undefined) return false;
     this.names.delete(nameKey(name));
     await this.kv.remove(['r', nameKey(name)]);
-    for (const delivery of this.waiting(name)) await this.forget(name, delivery.seq);
+    for (const delivery of this.waiting(name)) await this.forget(name, delivery.seq, delivery.tag);
     return true;
   }
 
@@ -138,7 +147,7 @@ export class DurableStore {
    * be passed (nothing is evicted to make room: older messages were promised already), STORE_FAILED
    * when the write itself failed (a disk error).
    */
-  async store(recipient: string, delivery: Omit<StoredDelivery, 'seq' | 'bytes'>): Promise<StoredDelivery> {
+  async store(recipient: string, delivery: Omit<StoredDelivery, 'seq' | 'tag' | 'bytes'>): Promise<StoredDelivery> {
     const key = nameKey(recipient);
     const box = this.mailbox(key);
     const bytes = JSON.stringify(delivery.envelope).length;
@@ -151,14 +160,16 @@ export class DurableStore {
     if (this.totalBytes + bytes > this.limits.maxStoreBytes) {
       throw new StoreWriteError(ErrorCode.STORE_FULL, "the server's store for away users is full");
     }
-    const stored: StoredDelivery = { ...delivery, seq: box.nextSeq++, bytes };
+    const seq = Math.max(Date.now() * 1000, box.nextSeq);
+    box.nextSeq = seq + 1;
+    const stored: StoredDelivery = { ...delivery, seq, tag: this.tag, bytes };
     // Counted before the write resolves, so writes of one turn cannot together pass a bound.
     box.count++;
     box.bytes += bytes;
     this.totalBytes += bytes;
     this.totalMessages++;
     try {
-      await this.kv.put(['m', key, stored.seq], stored);
+      await this.kv.put(['m', key, stored.seq, stored.tag], stored);
     } catch (error) {
       box.count--;
       box.bytes -= bytes;
@@ -187,16 +198,16 @@ export class DurableStore {
   }
 
   /** The recipient kept it (or it expired): delete it. */
-  async forget(recipient: string, seq: number): Promise<StoredDelivery | undefined> {
+  async forget(recipient: string, seq: number, tag: string): Promise<StoredDelivery | undefined> {
     const key = nameKey(recipient);
-    const stored = this.kv.get<StoredDelivery>(['m', key, seq]);
+    const stored = this.kv.get<StoredDelivery>(['m', key, seq, tag]);
     if (stored === undefined) return undefined;
     const box = this.mailbox(key);
     box.count--;
     box.bytes -= stored.bytes;
     this.totalBytes -= stored.bytes;
     this.totalMessages--;
-    await this.kv.remove(['m', key, seq]);
+    await this.kv.remove(['m', key, seq, tag]);
     return stored;
   }
 
@@ -228,7 +239,7 @@ export class DurableStore {
     for (const { key, value } of [...this.kv.range<StoredDelivery>(['m'])]) {
       if (now - value.storedAt < this.limits.retentionMs) continue;
       const recipient = String(key[1]);
-      await this.forget(recipient, value.seq);
+      await this.forget(recipient, value.seq, value.tag);
       expired.push({ recipient, delivery: value });
     }
     // Catch up with `serve release-name` run beside a live server.
@@ -244,6 +255,35 @@ export class DurableStore {
     return this.kv.close();
   }
 
+  /** Calls `listener` when another node stored something for a recipient (so an online one gets it now). */
+  onWaiting(listener: (recipient: string) => void): void {
+    this.waitingListener = listener;
+  }
+
+  /** Another node wrote to the shared store: recount that mailbox, or refresh that registration. */
+  private changedElsewhere(key: Key): void {
+    if (key[0] === 'r') {
+      const registration = this.kv.get<Registration>(key);
+      if (registration === undefined) this.names.delete(String(key[1]));
+      else this.names.set(String(key[1]), registration.name);
+      return;
+    }
+    if (key[0] !== 'm') return;
+    const recipient = String(key[1]);
+    const box = this.mailbox(recipient);
+    const before = { count: box.count, bytes: box.bytes };
+    box.count = 0;
+    box.bytes = 0;
+    for (const { value } of this.kv.range<StoredDelivery>(['m', recipient])) {
+      box.count++;
+      box.bytes += value.bytes;
+      box.nextSeq = Math.max(box.nextSeq, value.seq + 1);
+    }
+    this.totalMessages += box.count - before.count;
+    this.totalBytes += box.bytes - before.bytes;
+    if (box.count > before.count) this.waitingListener?.(recipient);
+  }
+
   private mailbox(key: string): Mailbox {
     let box = this.mailboxes.get(key);
     if (box === undefined) {
@@ -252,4 +292,8 @@ export class DurableStore {
     }
     return box;
   }
+}
+
+function isShared(kv: KeyValue): kv is KeyValue & { onChange(listener: (key: Key) => void): void } {
+  return typeof (kv as { onChange?: unknown }).onChange === 'function';
 }
