@@ -155,6 +155,37 @@ describe('tui-chat serve --cluster', () => {
   });
 });
 
+describe('tui-chat serve names / release-name', () => {
+  it("lists and releases registrations in a local store, and in a cluster's JetStream store", async (t) => {
+    const dir = makeTempDir(t);
+    const dataDir = join(dir, 'data');
+    const alice = await testIdentity(0);
+    const local = await startServeProcess(t, ['--plaintext', '--data-dir', dataDir]);
+    (await RawClient.join(local.port, 'alice', alice)).close();
+    local.server.child.kill('SIGTERM');
+    await local.server.waitExit();
+    const listed = CliProcess.spawn(t, ['serve', 'names', '--data-dir', dataDir]);
+    assert.equal(await listed.waitExit(), 0);
+    assert.match(listed.stdoutLines.join('\n'), /^alice {2}[0-9a-f ]+ {2}last seen/m);
+    const released = CliProcess.spawn(t, ['serve', 'release-name', 'ALICE', '--data-dir', dataDir]);
+    assert.equal(await released.waitExit(), 0);
+    const again = CliProcess.spawn(t, ['serve', 'release-name', 'alice', '--data-dir', dataDir]);
+    assert.equal(await again.waitExit(), 1, 'released already');
+
+    const broker = await NatsBroker.start();
+    t.after(() => broker.destroy());
+    const cluster = ['--cluster', broker.url, '--cluster-name', `names-${randomBytes(4).toString('hex')}`];
+    const node = await startServeProcess(t, ['--plaintext', ...cluster]);
+    (await RawClient.join(node.port, 'bob', await testIdentity(1))).close();
+    await waitUntil(() => node.server.stderr.includes('client.left'), 'bob to leave');
+    const clusterNames = CliProcess.spawn(t, ['serve', 'names', ...cluster]);
+    assert.equal(await clusterNames.waitExit(), 0, clusterNames.stderr);
+    assert.match(clusterNames.stdoutLines.join('\n'), /^bob /m);
+    const clusterRelease = CliProcess.spawn(t, ['serve', 'release-name', 'bob', ...cluster]);
+    assert.equal(await clusterRelease.waitExit(), 0, clusterRelease.stderr);
+  });
+});
+
 describe('tui-chat serve --metrics', () => {
   it('serves Prometheus metrics on 127.0.0.1 when given only a port, and only when asked', async (t) => {
     const { server } = await startServeProcess(t, ['--metrics', '0']);

@@ -9,6 +9,7 @@ import type { Identity } from '../../src/core/identity.js';
 import { ChatServer } from '../../src/server/chat-server.js';
 import type { ServerLimits } from '../../src/server/server-limits.js';
 import { type Key, type KeyValue, MemoryKeyValue } from '../../src/server/store/key-value.js';
+import { waitUntil } from '../helpers/events.js';
 import { testIdentity } from '../helpers/identities.js';
 import { RawClient } from '../helpers/raw-client.js';
 
@@ -93,9 +94,22 @@ describe('store-and-forward', () => {
     const refusal = await impostor.next('error');
     assert.equal(refusal.code, ErrorCode.NAME_TAKEN);
     assert.match(refusal.message, /registered to another key/);
+    a.send({ type: 'send', to: 'bob', envelope: envelope('waiting-for-bob') });
+    assert.deepEqual((await a.next('ack')).stored, ['bob']);
     assert.equal(await server.store!.release('bob'), true);
     a.send({ type: 'send', to: 'bob', envelope: envelope('after-release') });
     assert.equal((await a.next('ack')).refused[0]?.code, ErrorCode.NO_SUCH_PEER);
+    // What waited for bob is gone; alice hears of it when she next connects.
+    a.close();
+    await waitUntil(() => !server.peerNames.includes('alice'), 'alice to be gone');
+    const again = await RawClient.join(port, 'alice', alice);
+    t.after(() => again.close());
+    const news = await again.next('receipts');
+    assert.deepEqual(
+      news.receipts.map((r) => [r.id, r.name, r.state]),
+      [['waiting-for-bob', 'bob', 'refused']],
+    );
+    assert.match(news.receipts[0]!.reason ?? '', /released/);
   });
 
   it('moves a name to a new key on a retirement statement signed by the registered key, and only then', async (t) => {

@@ -15,6 +15,7 @@ import { formatFingerprint } from '../core/fingerprint.js';
 import { defaultServerDataDir, defaultServerDir } from '../client/config-paths.js';
 import { loadOrCreateServerCertificate } from '../server/server-certificate.js';
 import { CLUSTER_FLAGS, clusterOptionsFromFlags } from './cluster-flags.js';
+import type { ClusterOptions } from '../server/cluster/cluster-options.js';
 import { parseHostPort } from './address.js';
 import type { Server } from 'node:http';
 import type { ServerGauges } from '../server/metrics/server-metrics.js';
@@ -131,7 +132,7 @@ export const SERVE_FLAGS = {
 } as const satisfies FlagTable;
 
 export const command: CliCommand = {
-  synopsis: 'tui-chat serve [options]  |  tui-chat serve names [--data-dir DIR]  |  tui-chat serve release-name NAME [--data-dir DIR]',
+  synopsis: 'tui-chat serve [options]  |  tui-chat serve names [--data-dir DIR | --cluster URL --cluster-name N]  |  tui-chat serve release-name NAME [same]',
   flags: SERVE_FLAGS,
   run: runServe,
 };
@@ -139,7 +140,9 @@ export const command: CliCommand = {
 export async function runServe(argv: readonly string[], io: CliIo): Promise<number> {
   const { flags, positionals } = await resolveFlags(argv);
   const dataDir = flags['data-dir'].startsWith('$') ? defaultServerDataDir(io.env) : flags['data-dir'];
-  if (positionals[0] === 'names' || positionals[0] === 'release-name') return runNameAdmin(positionals, dataDir, limitsFrom(flags), io);
+  if (positionals[0] === 'names' || positionals[0] === 'release-name') {
+    return runNameAdmin(positionals, dataDir, limitsFrom(flags), io, await clusterOptionsFromFlags(flags));
+  }
   if (positionals.length > 0) throw new UsageError(`serve takes no arguments (got "${positionals[0]}")`);
   const level = LOG_LEVELS.find((known) => known === flags['log-level']);
   if (level === undefined) throw new UsageError(`--log-level must be one of ${LOG_LEVELS.join(', ')}`);
@@ -292,10 +295,20 @@ function limitsFrom(flags: ServeFlags): ServerLimits {
  * for it). LMDB lets this run beside a live server on the same folder; the server reads
  * registrations from the store, so a released name is free at once.
  */
-async function runNameAdmin(positionals: readonly string[], dataDir: string, limits: ServerLimits, io: CliIo): Promise<number> {
+async function runNameAdmin(
+  positionals: readonly string[],
+  dataDir: string,
+  limits: ServerLimits,
+  io: CliIo,
+  cluster: ClusterOptions | undefined,
+): Promise<number> {
   const { DurableStore } = await import('../server/store/durable-store.js');
   const { LmdbKeyValue } = await import('../server/store/key-value.js');
-  const store = new DurableStore(await LmdbKeyValue.open(dataDir), limits);
+  // On a cluster, the store is the broker's (JetStream), reached as a node would but without joining.
+  const bus = cluster === undefined ? undefined : await connectBusOnly(cluster);
+  const kv = bus === undefined ? await LmdbKeyValue.open(dataDir) : await bus.openStore();
+  const store = new DurableStore(kv, limits);
+  const where = cluster === undefined ? dataDir : `cluster ${cluster.name}`;
   try {
     if (positionals[0] === 'names') {
       for (const registration of store.registrations()) {
@@ -309,12 +322,24 @@ async function runNameAdmin(positionals: readonly string[], dataDir: string, lim
     const name = positionals[1];
     if (name === undefined || positionals.length > 2) throw new UsageError('usage: tui-chat serve release-name NAME [--data-dir DIR]');
     if (!(await store.release(name))) {
-      io.stderr.write(`${name} is not registered on this server (${dataDir})\n`);
+      io.stderr.write(`${name} is not registered on this server (${where})\n`);
       return 1;
     }
     io.stdout.write(`released ${name}: anyone may register it now\n`);
     return 0;
   } finally {
     await store.close();
+    await bus?.close();
   }
+}
+
+/** A broker link with no part in the cluster's chat: for reading and changing its store. */
+async function connectBusOnly(options: ClusterOptions) {
+  const { NatsBus } = await import('../server/cluster/nats-bus.js');
+  const bus = new NatsBus(
+    options,
+    createLineLogger(() => {}, 'error'),
+  );
+  await bus.start({ linkChanged() {}, presence() {}, room: () => [], direct: () => false, undelivered() {}, holds: () => false });
+  return bus;
 }

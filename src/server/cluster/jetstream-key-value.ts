@@ -58,7 +58,8 @@ export class JetStreamKeyValue implements KeyValue {
       for await (const entry of watch) {
         if (store.closed) break;
         store.apply(entry);
-        if (!entry.isUpdate && entry.delta === 0) loaded();
+        // delta 0: the last of the current contents (a deleted key may come last, marked as an update).
+        if (entry.delta === 0) loaded();
       }
     })();
     let timer: NodeJS.Timeout | undefined;

@@ -131,12 +131,24 @@ export class DurableStore {
     await this.kv.put(['r', nameKey(registration.name)], registration);
   }
 
-  /** Releases a name: its registration and the messages waiting for it go. Returns false if it was not registered. */
+  /**
+   * Releases a name: its registration and the messages waiting for it go, and each of their senders
+   * is told (when they next connect) that it was not delivered. Returns false if it was not registered.
+   */
   async release(name: string): Promise<boolean> {
-    if (this.registration(name) === undefined) return false;
+    const registration = this.registration(name);
+    if (registration === undefined) return false;
     this.names.delete(nameKey(name));
     await this.kv.remove(['r', nameKey(name)]);
-    for (const delivery of this.waiting(name)) await this.forget(name, delivery.seq, delivery.tag);
+    for (const delivery of this.waiting(name)) {
+      await this.forget(name, delivery.seq, delivery.tag);
+      await this.note(delivery.from, {
+        id: delivery.envelope.id,
+        name: registration.name,
+        state: 'refused',
+        reason: `the name ${registration.name} was released on this server before they came back`,
+      });
+    }
     return true;
   }
 
