@@ -38,12 +38,6 @@ const ok = (check: string, detail: string): CheckResult => ({ check, status: 'ok
 const warn = (check: string, detail: string, fix: string): CheckResult => ({ check, status: 'warn', detail, fix });
 const fail = (check: string, detail: string, fix: string): CheckResult => ({ check, status: 'fail', detail, fix });
 
-/** The default data folder: $XDG_DATA_HOME/tui-chat, else ~/.local/share/tui-chat. */
-export function defaultDataDir(env: NodeJS.ProcessEnv): string {
-  const xdg = env['XDG_DATA_HOME'];
-  return join(xdg?.startsWith('/') ? xdg : join(env['HOME'] ?? '/', '.local', 'share'), 'tui-chat');
-}
-
 export async function checkFfmpeg(context: DoctorContext): Promise<CheckResult> {
   try {
     const { path, source } = resolveFfmpeg({ env: context.env });

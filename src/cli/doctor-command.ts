@@ -8,7 +8,8 @@ import { parseHostPort } from './address.js';
 import { type FlagTable, parseFlags } from './arg-parser.js';
 import type { CliCommand } from './cli-command.js';
 import type { CliIo } from './cli-io.js';
-import { type CheckResult, defaultDataDir, runChecks } from './doctor-checks.js';
+import { type CheckResult, runChecks } from './doctor-checks.js';
+import { dataDir as defaultDataDir } from '../client/config-paths.js';
 
 export const DOCTOR_FLAGS = {
   cluster: { kind: 'string', value: 'URL', description: 'also check that this NATS broker accepts connections' },
