@@ -4,6 +4,7 @@ import { type ChatMessageEvent, ChatSession, MAX_MESSAGE_CHARS, type SessionEven
 import { KnownPeers } from '../../src/client/known-peers.js';
 import { ErrorCode } from '../../src/core/errors.js';
 import type { Identity } from '../../src/core/identity.js';
+import { ClientState } from '../../src/client/state/client-state.js';
 import { ChatServer } from '../../src/server/chat-server.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { sealEnvelope } from '../../src/core/envelope.js';
@@ -142,6 +143,32 @@ describe('ChatSession', () => {
     assert.match(delivery.failed[0]!.reason, /key changed/, 'the sender is told why, not "offline"');
     bob.session.trust('alice');
     assert.equal(bob.session.peer('alice')?.trust, 'known');
+  });
+
+  it("fetches a peer's keys once and keeps them: the next session asks for none", async (t) => {
+    const port = await startServer(t);
+    const bobState = ClientState.inMemory();
+    const alice = await join(t, port, 'alice', ids[0]!);
+    const first = new ChatSession({ host: '127.0.0.1', port, name: 'bob', identity: ids[1]!, state: bobState });
+    await first.connect();
+    assert.equal(first.peer('alice')?.fingerprint, ids[0]!.fingerprint, 'listed with its key once fetched');
+    const keyId = servers.get(port)!.keyBundles(['alice'])[0]!.keyId;
+    assert.notEqual(bobState.cachedBundle('alice', keyId), undefined, 'kept with the state');
+    await first.close();
+    // Count what the server is asked for from here on.
+    const server = servers.get(port)!;
+    const asked: string[] = [];
+    const keyBundles = server.keyBundles.bind(server);
+    server.keyBundles = (names) => {
+      asked.push(...names);
+      return keyBundles(names);
+    };
+    const second = new ChatSession({ host: '127.0.0.1', port, name: 'bob', identity: ids[1]!, state: bobState });
+    t.after(() => second.close());
+    await second.connect();
+    assert.equal(second.peer('alice')?.fingerprint, ids[0]!.fingerprint);
+    assert.deepEqual(asked, [], 'nothing asked: the cached keys are still the ones presence names');
+    alice.session.sendRoom('hello again');
   });
 
   it('shows both sides the same safety number', async (t) => {

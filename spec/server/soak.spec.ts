@@ -215,7 +215,7 @@ describe('soak: chatting while under attack', () => {
     // Mallory, a joined member, hands the victim junk sender-key chains and uses each far ahead.
     const malloryPrekey = generateX25519();
     const mallory = await RawClient.join(port, 'mallory', malloryIdentity, { ...TLS, prekey: malloryPrekey });
-    const victimPeer = peerFromWelcome(mallory, 'victim') as unknown as HelloMessage;
+    const victimPeer = (await bundleOf(mallory, 'victim')) as unknown as HelloMessage;
     const junk = playPeer('mallory', malloryIdentity, malloryPrekey, victimPeer);
     const junkSent = (async () => {
       for (let i = 0; i < JUNK_CHAINS; i++) {
@@ -296,9 +296,10 @@ describe('soak: chatting while under attack', () => {
   });
 });
 
-/** The peer entry (name and prekey) a joined raw client was given in its welcome. */
-function peerFromWelcome(client: RawClient, name: string): { name: string; prekey: string } {
-  const peer = client.welcome?.peers.find((p) => p.name === name);
-  if (peer === undefined) throw new Error(`${name} was not in the welcome`);
-  return peer;
+/** A user's keys, asked of the server as a client does (protocol v4: presence carries none). */
+async function bundleOf(client: RawClient, name: string): Promise<{ name: string; prekey: string }> {
+  client.send({ type: 'keys', names: [name] });
+  const peer = (await client.next('key-bundles')).bundles.find((p) => p.name === name);
+  if (peer?.prekey === undefined) throw new Error(`no keys for ${name}`);
+  return { name: peer.name, prekey: peer.prekey };
 }

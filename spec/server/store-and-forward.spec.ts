@@ -178,6 +178,31 @@ describe('store-and-forward', () => {
     assert.match(receipts.receipts[1]!.reason ?? '', /could not open it/);
   });
 
+  it('announces users without their keys, and hands the keys out on request (online or away)', async (t) => {
+    const { port } = await startServer(t);
+    const a = await aliceWithBobAway(t, port);
+    const c = await RawClient.join(port, 'carol', carol);
+    t.after(() => c.close());
+    for (const peer of c.welcome!.peers) {
+      assert.equal(peer.publicKey, undefined, 'presence carries no key');
+      assert.equal(peer.prekey, undefined);
+      assert.match(peer.keyId ?? '', /^[A-Za-z0-9_-]{16}$/);
+    }
+    let joined = await a.next('join');
+    while (joined.peer.name !== 'carol') joined = await a.next('join'); // bob's own join came first
+    assert.equal(joined.peer.publicKey, undefined);
+    c.send({ type: 'keys', names: ['alice', 'BOB', 'nobody'] });
+    const { bundles } = await c.next('key-bundles');
+    assert.deepEqual(
+      bundles.map((b) => [b.name, b.publicKey === alice.publicKeyBase64 || b.publicKey === bob.publicKeyBase64, b.online !== false]),
+      [
+        ['alice', true, true],
+        ['bob', true, false],
+      ],
+    );
+    assert.equal(bundles[0]!.keyId, c.welcome!.peers.find((p) => p.name === 'alice')!.keyId, 'the bundle is the version presence named');
+  });
+
   it('refuses past the per-user bound, naming the recipient and why, while the others still get it', async (t) => {
     const { port } = await startServer(t, { maxStoredPerUser: 1 });
     const a = await aliceWithBobAway(t, port);

@@ -10,7 +10,7 @@ import { ChatError, ErrorCode } from '../core/errors.js';
 import { shortFingerprint } from '../core/fingerprint.js';
 import type { Identity } from '../core/identity.js';
 import type { VideoFrame } from '../core/media-frame.js';
-import type { SendMessage, StreamEndMessage, StreamStartMessage, StreamStatusMessage, VideoInfo, WelcomeMessage } from '../core/messages.js';
+import type { PeerSummary, SendMessage, StreamEndMessage, StreamStartMessage, StreamStatusMessage, VideoInfo, WelcomeMessage } from '../core/messages.js';
 import { stripControlCharacters } from '../core/names.js';
 import { buildHello } from '../core/prekey.js';
 import type { ReplayGuardOptions } from '../core/replay-guard.js';
@@ -21,6 +21,7 @@ import { randomBytes } from 'node:crypto';
 import { DeliveryTracker, type DeliverySummary } from './delivery-tracker.js';
 import { E2eEngine } from './e2e-engine.js';
 import { Inbox } from './inbox.js';
+import { KeyResolver } from './key-resolver.js';
 import { ClientState } from './state/client-state.js';
 import { KnownPeers } from './known-peers.js';
 import { type AddOutcome, PeerDirectory, type PeerView } from './peer-directory.js';
@@ -121,6 +122,12 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
   private readonly state: ClientState;
   private readonly tracker: DeliveryTracker;
   private readonly inbox: Inbox;
+  /** Keys on demand: presence carries none (protocol v4). */
+  private readonly keys: KeyResolver;
+  /** The chain presence and messages are handled on, in order (see inOrder). */
+  private ordered: Promise<void> = Promise.resolve();
+  /** Settles the current connect() or rejoin() once the welcome's peers are listed. */
+  private welcomed: (() => void) | undefined;
 
   constructor(options: ChatSessionOptions) {
     super();
@@ -158,6 +165,9 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
     );
     this.directory = new PeerDirectory(this.knownPeers, () => this.link.name, options.identity.fingerprint);
     this.video = new VideoRemote((request) => this.requestVideo(request), this);
+    this.keys = new KeyResolver(this.state, (names) => {
+      if (this.link.state === 'ready') this.link.send({ type: 'keys', names });
+    });
     this.inbox = new Inbox(this.engine, this.directory, this.state, {
       message: (event) => this.emit('message', event),
       error: (event) => this.emit('error', event),
@@ -191,16 +201,30 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
   }
 
   /** Opens the connection and joins. Rejects with the server's error (e.g. NAME_TAKEN) or on disconnect. */
-  connect(): Promise<void> {
+  async connect(): Promise<void> {
     // The prekey we are about to announce must be on disk first: messages sealed to it may wait
     // on the server for our next run.
     if (this.state.engine === undefined) this.state.commit(this.engine.exportState());
-    return this.link.connect();
+    const listed = this.untilWelcomed();
+    await this.link.connect();
+    // Joined; ready once everyone in the welcome is listed (their keys cached or fetched).
+    await listed;
+  }
+
+  private untilWelcomed(): Promise<void> {
+    return new Promise((resolve) => {
+      this.welcomed = () => {
+        this.welcomed = undefined;
+        resolve();
+      };
+    });
   }
 
   /** After a NAME_TAKEN or NAME_INVALID refusal the connection stays open: try another name. */
-  rejoin(name: string): Promise<void> {
-    return this.link.rejoin(name);
+  async rejoin(name: string): Promise<void> {
+    const listed = this.untilWelcomed();
+    await this.link.rejoin(name);
+    await listed;
   }
 
   /** Says goodbye and resolves once the connection is closed and the pins are on disk. */
@@ -385,34 +409,58 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
   // ---- receiving -----------------------------------------------------------------------------
 
   private onWelcome(welcome: WelcomeMessage): void {
-    this.replacePeers(welcome.peers);
-    this.emit('ready', { name: welcome.name, fingerprint: this.identity.fingerprint, peers: this.peers() });
+    this.inOrder(async () => {
+      this.replacePeers(await this.keys.resolve(welcome.peers));
+      this.emit('ready', { name: welcome.name, fingerprint: this.identity.fingerprint, peers: this.peers() });
+      this.welcomed?.();
+    });
+  }
+
+  /**
+   * Presence and messages are handled one after another, in the order they came: one that needs
+   * keys fetched first holds back those behind it (a message from a user who just joined must
+   * find them listed).
+   */
+  private inOrder(step: () => Promise<void> | void): void {
+    this.ordered = this.ordered.then(step).catch((error: unknown) => {
+      if (!(error instanceof ChatError)) throw error;
+      this.emit('error', { code: error.code, message: error.message, fatal: false });
+    });
+  }
+
+  private onJoin(summary: PeerSummary): void {
+    const wasOnline = this.directory.get(summary.name)?.online === true;
+    const added = this.directory.add(summary);
+    this.reportAdded(added);
+    if (added.kind !== 'added') return;
+    // v4 presence: a registered user going away stays listed, as away.
+    if (!added.peer.online) {
+      if (wasOnline) this.emit('leave', { name: added.peer.name });
+      return;
+    }
+    this.emit('join', this.directory.view(added.peer));
   }
 
   private handle(message: LinkMessage): void {
     switch (message.type) {
+      case 'key-bundles':
+        return this.keys.received(message.bundles);
       case 'peers':
-        this.replacePeers(message.peers);
-        this.emit('peers', this.peers());
-        return;
-      case 'join': {
-        const wasOnline = this.directory.get(message.peer.name)?.online === true;
-        const added = this.directory.add(message.peer);
-        this.reportAdded(added);
-        if (added.kind !== 'added') return;
-        // v4 presence: a registered user going away stays listed, as away.
-        if (!added.peer.online) {
-          if (wasOnline) this.emit('leave', { name: added.peer.name });
-          return;
-        }
-        this.emit('join', this.directory.view(added.peer));
-        return;
-      }
+        return this.inOrder(async () => {
+          this.replacePeers(await this.keys.resolve(message.peers));
+          this.emit('peers', this.peers());
+        });
+      case 'join':
+        return this.inOrder(async () => {
+          const [peer] = await this.keys.resolve([message.peer]);
+          if (peer !== undefined) this.onJoin(peer);
+        });
       case 'leave':
-        if (this.directory.remove(message.name)) this.emit('leave', { name: message.name });
-        return;
+        return this.inOrder(() => {
+          if (this.directory.remove(message.name)) this.emit('leave', { name: message.name });
+        });
       case 'message':
-        return this.inbox.receive(message);
+        return this.inOrder(() => this.inbox.receive(message));
       case 'ack': {
         // The codec let through only valid names here: nothing in them can reach a terminal raw.
         const summary = this.tracker.onAck({ ...message, refused: message.refused.map((r) => ({ ...r, reason: stripControlCharacters(r.reason) })) });

@@ -124,6 +124,8 @@ export class PeerDirectory {
   /** Adds or updates one peer; a malformed one is skipped, never trusted. */
   add(summary: PeerSummary): AddOutcome {
     if (!isValidName(summary.name)) return { kind: 'skipped' };
+    // Only a summary with its keys (a bundle) is listed: the session fetches them first.
+    if (summary.publicKey === undefined || summary.prekey === undefined || summary.prekeySig === undefined) return { kind: 'skipped' };
     let key: PublicIdentity;
     try {
       key = parsePeerPublicKey(summary.publicKey);

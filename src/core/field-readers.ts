@@ -124,9 +124,10 @@ export function peer(value: unknown): PeerSummary {
   const obj = object(value, 'peer');
   return {
     name: string(obj, 'name', MAX_NAME_CHARS),
-    publicKey: base64(obj, 'publicKey', MAX_PUBLIC_KEY_CHARS),
-    prekey: base64(obj, 'prekey', MAX_PREKEY_CHARS),
-    prekeySig: base64(obj, 'prekeySig', MAX_RSA_BLOCK_CHARS),
+    ...(obj['publicKey'] === undefined ? {} : { publicKey: base64(obj, 'publicKey', MAX_PUBLIC_KEY_CHARS) }),
+    ...(obj['prekey'] === undefined ? {} : { prekey: base64(obj, 'prekey', MAX_PREKEY_CHARS) }),
+    ...(obj['prekeySig'] === undefined ? {} : { prekeySig: base64(obj, 'prekeySig', MAX_RSA_BLOCK_CHARS) }),
+    ...(obj['keyId'] === undefined ? {} : { keyId: base64url(obj, 'keyId', 32) }),
     fingerprint: string(obj, 'fingerprint', 64),
     joinedAt: integer(obj, 'joinedAt'),
     ...(obj['online'] === undefined ? {} : { online: boolean(obj, 'online') }),

@@ -63,6 +63,8 @@ export function decodeClientMessage(body: Buffer): ClientMessage {
         ...(obj['only'] === undefined ? {} : { only: boundedNameList(obj['only'], 'only', MAX_LISTED_NAMES) }),
         ...(obj['except'] === undefined ? {} : { except: boundedNameList(obj['except'], 'except', MAX_LISTED_NAMES) }),
       };
+    case 'keys':
+      return { type: 'keys', names: boundedNameList(obj['names'], 'names', MAX_KEY_REQUEST) };
     case 'received':
       return {
         type: 'received',
@@ -131,6 +133,8 @@ export function decodeServerMessage(body: Buffer): ServerMessage {
         stored: nameList(obj['stored'], 'stored'),
         refused: refusalList(obj['refused']),
       };
+    case 'key-bundles':
+      return { type: 'key-bundles', bundles: peerList(obj['bundles']) };
     case 'receipts': {
       const list = obj['receipts'];
       if (!Array.isArray(list)) throw invalid('receipts', 'must be a list');
@@ -213,6 +217,8 @@ export function decodeServerMessage(body: Buffer): ServerMessage {
 
 // ---- readers only this protocol needs ----------------------------------------------------------
 
+/** Most names in one `keys` request: a client asks in batches. */
+export const MAX_KEY_REQUEST = 1000;
 /** Most envelope ids in one `received`: a client receipts what it kept in one turn, in batches. */
 export const MAX_RECEIPT_IDS = 1000;
 /** Most names in a resend's `only`: a room's members who never gave a final word. */

@@ -29,13 +29,21 @@ export interface Envelope {
   readonly sig: string;
 }
 
+/**
+ * One user as presence announces them (protocol v4): name, fingerprint, online state, and `keyId`,
+ * which changes whenever their key or signed prekey does. The keys themselves come on request
+ * (`keys` -> `key-bundles`) and are cached by clients, so a join costs the same however many users
+ * there are. A summary that carries the keys (a bundle, or an older fixture) is used as it is.
+ */
 export interface PeerSummary {
   readonly name: string;
-  /** SPKI DER, base64. */
-  readonly publicKey: string;
-  /** X25519 prekey for this connection (raw, base64) and its signature by the identity key. */
-  readonly prekey: string;
-  readonly prekeySig: string;
+  /** SPKI DER, base64 (bundles only). */
+  readonly publicKey?: string;
+  /** The signed X25519 prekey (raw, base64) and its signature by the identity key (bundles only). */
+  readonly prekey?: string;
+  readonly prekeySig?: string;
+  /** Names this version of the user's keys: a cached bundle with the same id is still good. */
+  readonly keyId?: string;
   /** SHA-256 of the SPKI DER, lowercase hex. */
   readonly fingerprint: string;
   /** When this user joined (online), or was last seen (offline). */
@@ -93,6 +101,11 @@ export interface ReceivedMessage {
   /** Of those, the ones that arrived but could not be opened: their senders are told so, not "delivered". */
   readonly unreadable?: readonly string[];
 }
+/** Asks for the keys of these users (protocol v4); at most MAX_KEY_REQUEST names. */
+export interface KeysRequestMessage {
+  readonly type: 'keys';
+  readonly names: readonly string[];
+}
 export interface PingMessage {
   readonly type: 'ping';
   readonly nonce: number;
@@ -148,6 +161,7 @@ export type ClientMessage =
   | AuthMessage
   | SendMessage
   | ReceivedMessage
+  | KeysRequestMessage
   | PingMessage
   | ByeMessage
   | ListVideosMessage
@@ -222,6 +236,11 @@ export interface Receipt {
   readonly state: Exclude<DeliveryState, 'sent'>;
   /** Why, for expired and refused. */
   readonly reason?: string;
+}
+/** The keys asked for: one full summary per name the server knows (unknown names are left out). */
+export interface KeyBundlesMessage {
+  readonly type: 'key-bundles';
+  readonly bundles: readonly PeerSummary[];
 }
 export interface ReceiptsMessage {
   readonly type: 'receipts';
@@ -314,6 +333,7 @@ export type ServerMessage =
   | DeliverMessage
   | AckMessage
   | ReceiptsMessage
+  | KeyBundlesMessage
   | ErrorMessage
   | PongMessage
   | ClusterStatusMessage

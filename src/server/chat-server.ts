@@ -1,5 +1,6 @@
 // The relay daemon: accepts sockets, keeps the registry of joined clients, routes envelopes it
 // cannot read, and announces joins and leaves. One event loop serves every client.
+import { createHash } from 'node:crypto';
 import { type AddressInfo, type Server, type Socket, createServer } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
 import { ChatError, ErrorCode, ProtocolError } from '../core/errors.js';
@@ -384,10 +385,10 @@ export class ChatServer implements ConnectionHost, ClusterHost {
     connection.send({
       type: 'welcome',
       name: peer.name,
-      peers: [...this.allPeers(), ...this.awayPeers()],
+      peers: [...this.allPeers(), ...this.awayPeers()].map(presenceOf),
       limits: { maxControlFrameBytes: this.limits.maxControlFrameBytes, maxMediaFrameBytes: this.limits.maxMediaFrameBytes },
     });
-    this.broadcast(encodeMessage({ type: 'join', peer: toSummary(record) }), connection);
+    this.broadcast(encodeMessage({ type: 'join', peer: presenceOf(toSummary(record)) }), connection);
     void this.forward.joined(connection);
   }
 
@@ -413,16 +414,26 @@ export class ChatServer implements ConnectionHost, ClusterHost {
     if (store === undefined) return [];
     return store
       .registrations()
-      .filter((registration) => !this.registry.has(registration.name))
-      .map((registration) => ({
-        name: registration.name,
-        publicKey: registration.publicKey,
-        prekey: registration.prekey,
-        prekeySig: registration.prekeySig,
-        fingerprint: registration.fingerprint,
-        joinedAt: registration.lastSeenAt,
-        online: false,
-      }));
+      .filter((registration) => !this.registry.has(registration.name) && this.cluster?.remotePeer(registration.name) === undefined)
+      .map(awaySummary);
+  }
+
+  private awayPeer(name: string): PeerSummary | undefined {
+    const registration = this.forward.store?.registration(name);
+    return registration === undefined ? undefined : awaySummary(registration);
+  }
+
+  /** The keys of these users, for a client that has not cached them: online here, on another node, or away. */
+  keyBundles(names: readonly string[]): PeerSummary[] {
+    const bundles: PeerSummary[] = [];
+    for (const name of names) {
+      const local = this.registry.get(name);
+      const remote = local === undefined ? this.cluster?.remotePeer(name)?.peer : undefined;
+      const away = local === undefined && remote === undefined ? this.awayPeer(name) : undefined;
+      const found = local === undefined ? (remote ?? away) : toSummary(local);
+      if (found !== undefined) bundles.push({ ...found, keyId: keyIdOf(found) });
+    }
+    return bundles;
   }
 
   received(connection: ClientConnection, ids: readonly string[], unreadable: readonly string[]): void {
@@ -470,7 +481,9 @@ export class ChatServer implements ConnectionHost, ClusterHost {
     const away = this.forward.isRegistered(peer.name);
     if (!this.closing) {
       this.broadcast(
-        encodeMessage(away ? { type: 'join', peer: { ...toSummary(record), joinedAt: Date.now(), online: false } } : { type: 'leave', name: peer.name }),
+        encodeMessage(
+          away ? { type: 'join', peer: presenceOf({ ...toSummary(record), joinedAt: Date.now(), online: false }) } : { type: 'leave', name: peer.name },
+        ),
         connection,
       );
     }
@@ -492,7 +505,7 @@ export class ChatServer implements ConnectionHost, ClusterHost {
   }
 
   remoteJoined(peer: PeerSummary): void {
-    this.broadcast(encodeMessage({ type: 'join', peer }));
+    this.broadcast(encodeMessage({ type: 'join', peer: presenceOf(peer) }));
   }
 
   remoteLeft(name: string): void {
@@ -598,4 +611,36 @@ function toSummary(peer: JoinedPeer): PeerSummary {
     fingerprint: peer.fingerprint,
     joinedAt: peer.joinedAt,
   };
+}
+
+function awaySummary(registration: Registration): PeerSummary {
+  return {
+    name: registration.name,
+    publicKey: registration.publicKey,
+    prekey: registration.prekey,
+    prekeySig: registration.prekeySig,
+    fingerprint: registration.fingerprint,
+    joinedAt: registration.lastSeenAt,
+    online: false,
+  };
+}
+
+/** What presence says of a user (protocol v4): no keys, only the id of their current bundle. */
+function presenceOf(summary: PeerSummary): PeerSummary {
+  return {
+    name: summary.name,
+    fingerprint: summary.fingerprint,
+    joinedAt: summary.joinedAt,
+    keyId: keyIdOf(summary),
+    ...(summary.online === false ? { online: false } : {}),
+  };
+}
+
+/** 12 bytes of SHA-256 over the key and the prekey: a bundle's version. */
+function keyIdOf(summary: PeerSummary): string {
+  return createHash('sha256')
+    .update(`${summary.publicKey ?? ''}\u0000${summary.prekey ?? ''}`)
+    .digest()
+    .subarray(0, 12)
+    .toString('base64url');
 }

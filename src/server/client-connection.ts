@@ -16,7 +16,7 @@ import { verifyJoinProof } from '../core/join-proof.js';
 import { isUsablePrekey, verifyPrekey } from '../core/prekey.js';
 import type { Logger } from '../core/logger.js';
 import { decodeClientMessage, encodeMessage } from '../core/message-codec.js';
-import { type ClientMessage, type HelloMessage, PROTOCOL_VERSION, type SendMessage, type ServerMessage } from '../core/messages.js';
+import { type ClientMessage, type HelloMessage, PROTOCOL_VERSION, type PeerSummary, type SendMessage, type ServerMessage } from '../core/messages.js';
 
 export type VideoRequest = Extract<ClientMessage, { type: 'list-videos' | 'poster' | 'play' | 'stop-video' | 'pause-video' | 'seek-video' | 'resize-video' }>;
 import { OutboundQueue } from './outbound-queue.js';
@@ -42,6 +42,8 @@ export interface ConnectionHost {
    */
   admit(connection: ClientConnection): Promise<void> | void;
   route(connection: ClientConnection, message: SendMessage): void;
+  /** The keys of these users (protocol v4: presence carries none). */
+  keyBundles(names: readonly string[]): PeerSummary[];
   /** The client kept these envelopes: the server may forget them and tell their senders. */
   received(connection: ClientConnection, ids: readonly string[], unreadable: readonly string[]): void;
   /** Video requests; may finish later. A ChatError it throws or rejects with is sent back, not fatal. */
@@ -278,6 +280,10 @@ export class ClientConnection {
       case 'send':
         if (this.state !== 'joined') throw unexpected('send before joining');
         return this.host.route(this, message);
+      case 'keys':
+        if (this.state !== 'joined') throw unexpected('keys before joining');
+        this.send({ type: 'key-bundles', bundles: this.host.keyBundles(message.names) });
+        return;
       case 'received':
         if (this.state !== 'joined') throw unexpected('received before joining');
         return this.host.received(this, message.ids, message.unreadable ?? []);

@@ -6,7 +6,8 @@
 // Without a path (tests, bots) all of it lives in memory only.
 import { ChatError, ErrorCode } from '../../core/errors.js';
 import type { Identity } from '../../core/identity.js';
-import type { DeliveryState, SendMessage } from '../../core/messages.js';
+import type { DeliveryState, PeerSummary, SendMessage } from '../../core/messages.js';
+import { nameKey } from '../../core/names.js';
 import type { EngineState } from '../e2e-engine.js';
 import { SealedJournal, SealedSnapshot, stateKey } from './sealed-files.js';
 
@@ -59,6 +60,8 @@ interface Snapshot {
   readonly engine?: EngineState;
   readonly outbox: OutgoingEntry[];
   readonly held: HeldMessage[];
+  /** Users' key bundles by name key, each with the keyId it was for. */
+  readonly bundles?: Record<string, PeerSummary>;
 }
 
 export interface ClientStateOptions {
@@ -72,11 +75,14 @@ export const DEFAULT_HISTORY_RETENTION_MS = 90 * 86_400_000;
 export const MAX_OUTBOX = 2000;
 /** Most messages held from contacts whose key changed. */
 const MAX_HELD = 1000;
+/** Most users whose keys are cached; past it the oldest cached go first. */
+const MAX_BUNDLES = 20_000;
 
 export class ClientState {
   engine: EngineState | undefined;
   readonly outbox: OutgoingEntry[];
   readonly held: HeldMessage[];
+  private readonly bundles: Map<string, PeerSummary>;
   private readonly records: HistoryRecord[];
   private readonly seen = new Set<string>();
   private readonly unwritten: HistoryRecord[] = [];
@@ -89,6 +95,7 @@ export class ClientState {
     this.engine = snapshot?.engine;
     this.outbox = snapshot?.outbox ?? [];
     this.held = snapshot?.held ?? [];
+    this.bundles = new Map(Object.entries(snapshot?.bundles ?? {}));
     this.records = records;
     for (const record of records) if (record.kind !== 'out') this.seen.add(record.id);
   }
@@ -135,6 +142,20 @@ export class ClientState {
       if (record.kind !== 'seen' && record.text.toLowerCase().includes(needle)) out.push(record);
     }
     return out;
+  }
+
+  /** A user's cached keys, if cached for this keyId (presence says which version is current). */
+  cachedBundle(name: string, keyId: string | undefined): PeerSummary | undefined {
+    const bundle = this.bundles.get(nameKey(name));
+    return bundle !== undefined && keyId !== undefined && bundle.keyId === keyId ? bundle : undefined;
+  }
+
+  /** Keeps a user's keys (written at the next commit). */
+  cacheBundle(bundle: PeerSummary): void {
+    const key = nameKey(bundle.name);
+    this.bundles.delete(key);
+    this.bundles.set(key, bundle);
+    if (this.bundles.size > MAX_BUNDLES) this.bundles.delete(this.bundles.keys().next().value as string);
   }
 
   hold(message: HeldMessage): void {
@@ -188,7 +209,13 @@ export class ClientState {
     }
     this.files.journal.append(this.unwritten);
     this.unwritten.length = 0;
-    this.files.snapshot.save({ version: 1, ...(this.engine === undefined ? {} : { engine: this.engine }), outbox: this.outbox, held: this.held });
+    this.files.snapshot.save({
+      version: 1,
+      ...(this.engine === undefined ? {} : { engine: this.engine }),
+      outbox: this.outbox,
+      held: this.held,
+      bundles: Object.fromEntries(this.bundles),
+    });
   }
 }
 
