@@ -33,7 +33,7 @@ export const ErrorCode = {
   STORE_FAILED: 'CHAT_ERR_STORE_FAILED',
   /** A stored message waited longer than the server keeps them, and was deleted unread. */
   EXPIRED: 'CHAT_ERR_EXPIRED',
-  /** The server keeps no messages for away users (a clustered node, for now). */
+  /** The server keeps no messages for away users (a cluster without a store). */
   NOT_STORED: 'CHAT_ERR_NOT_STORED',
   /** A store file (the server's, or the client's state) cannot be read: named, never silently replaced. */
   STORE_CORRUPT: 'CHAT_ERR_STORE_CORRUPT',

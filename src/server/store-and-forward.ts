@@ -41,7 +41,7 @@ export class StoreAndForward {
 
   constructor(
     private readonly members: PeerRegistry<JoinedPeer>,
-    /** undefined: this server keeps nothing for away users (a clustered node, for now). */
+    /** undefined: this server keeps nothing for away users (a cluster whose bus has no store: the in-memory one of the specs). */
     readonly store: DurableStore | undefined,
     private readonly logger: Logger,
     private readonly metrics: ServerMetrics,

@@ -48,7 +48,7 @@ export interface RoomRelay {
   readonly node: string;
   readonly from: string;
   readonly envelope: Envelope;
-  /** node id -> (recipient name -> its key field, '' since sender keys: kept until protocol v4). */
+  /** node id -> (recipient name -> '', a field from before sender keys; the node-to-node wire keeps it). */
   readonly recipients: Readonly<Record<string, Readonly<Record<string, string>>>>;
 }
 
