@@ -93,34 +93,16 @@ export async function runConnect(argv: readonly string[], io: CliIo): Promise<nu
   const stateDir = flags['data-dir'].startsWith('$') ? defaultClientStateDir(io.env) : flags['data-dir'];
   const stateId = createHash('sha256').update(`${host}:${port}\u0000${name.toLowerCase()}\u0000${loaded.identity.fingerprint}`).digest('hex').slice(0, 24);
   const state = ClientState.open(join(stateDir, stateId), loaded.identity, { historyRetentionMs: flags['history-days'] * 86_400_000 });
+  const sessionOptions = { host, port, name, identity: loaded.identity, knownPeers, openStream, state, ...(retirement === undefined ? {} : { retirement }) };
   if (flags.json) {
     notices.subscribe((text) => io.stderr.write(`${text}\n`));
-    const session = new ChatSession({
-      host,
-      port,
-      name,
-      identity: loaded.identity,
-      knownPeers,
-      openStream,
-      state,
-      ...(retirement === undefined ? {} : { retirement }),
-    });
+    const session = new ChatSession(sessionOptions);
     session.on('ready', () => session.resendUnsettled());
     return runJsonLineMode(session, io.stdin, io.stdout);
   }
   // Loaded only here: blessed must never be imported by the daemon or the line mode.
   const { runTui } = await import('../tui/tui-app.js');
-  const client = new ChatClient({
-    host,
-    port,
-    alternates,
-    name,
-    identity: loaded.identity,
-    knownPeers,
-    openStream,
-    state,
-    ...(retirement === undefined ? {} : { retirement }),
-  });
+  const client = new ChatClient({ ...sessionOptions, alternates });
   return runTui({
     client,
     serverLabel: `${host}:${port}`,

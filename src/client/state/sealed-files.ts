@@ -123,16 +123,9 @@ export class SealedJournal<T> {
   append(records: readonly T[]): void {
     if (records.length === 0) return;
     mkdirSync(dirname(this.path), { recursive: true, mode: 0o700 });
-    const parts: Buffer[] = [];
-    for (const record of records) {
-      const sealed = seal(this.key, Buffer.from(JSON.stringify(record), 'utf8'));
-      const length = Buffer.alloc(4);
-      length.writeUInt32BE(sealed.length);
-      parts.push(length, sealed);
-    }
     const fd = openSync(this.path, 'a', 0o600);
     try {
-      writeSync(fd, Buffer.concat(parts));
+      writeSync(fd, this.encode(records));
       fsyncSync(fd);
     } finally {
       closeSync(fd);
@@ -141,6 +134,11 @@ export class SealedJournal<T> {
 
   /** Replaces the whole journal (compaction: expired history dropped), atomically. */
   rewrite(records: readonly T[]): void {
+    writeAtomically(this.path, this.encode(records));
+  }
+
+  /** Each record sealed, after its length as a u32 BE. */
+  private encode(records: readonly T[]): Buffer {
     const parts: Buffer[] = [];
     for (const record of records) {
       const sealed = seal(this.key, Buffer.from(JSON.stringify(record), 'utf8'));
@@ -148,6 +146,6 @@ export class SealedJournal<T> {
       length.writeUInt32BE(sealed.length);
       parts.push(length, sealed);
     }
-    writeAtomically(this.path, Buffer.concat(parts));
+    return Buffer.concat(parts);
   }
 }
