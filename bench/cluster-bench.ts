@@ -15,7 +15,7 @@ import { connect } from '@nats-io/transport-node';
 import { decodeRelayBatch, encodeBusMessage, readDirectRelay } from '../src/server/cluster/cluster-wire.js';
 import { NatsBroker } from '../spec/helpers/nats-broker.js';
 import { SERVE_READY, startProcess, stopProcess } from './bench-process.js';
-import { type BenchClient, type Mode, UNLIMITED, createTracker, joinChatClient, percentile } from './relay-bench.js';
+import { type BenchClient, type Mode, benchServeArgs, createTracker, joinChatClient, percentile } from './relay-bench.js';
 
 export interface ClusterBenchResult {
   readonly layout: string;
@@ -85,19 +85,7 @@ async function startNodes(layout: Layout, broker: NatsBroker): Promise<Array<{ c
   const cluster = layout.clustered ? ['--cluster', broker.url, '--cluster-name', `bench-${randomBytes(4).toString('hex')}`] : [];
   const args = [
     ...(process.env['BENCH_NODE_PROFILE'] ? ['--cpu-prof', '--cpu-prof-dir', process.env['BENCH_NODE_PROFILE']] : []),
-    'bin/tui-chat',
-    'serve',
-    '--plaintext',
-    '--port',
-    '0',
-    ...UNLIMITED,
-    '--log-level',
-    'warn',
-    '--max-clients',
-    '1000',
-    '--max-queue-bytes',
-    String(64 << 20),
-    ...cluster,
+    ...benchServeArgs('--max-clients', '1000', '--max-queue-bytes', String(64 << 20), ...cluster),
   ];
   const nodes = [];
   for (let i = 0; i < layout.nodes; i++) nodes.push(await startProcess(args, SERVE_READY));

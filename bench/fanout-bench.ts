@@ -11,20 +11,8 @@ import { decodeServerMessage, encodeMessage } from '../src/core/message-codec.js
 import { BENCH_DIR, makeTestPatternClip } from './bench-clips.js';
 import { answerChallenge, sendHello } from './bench-join.js';
 import { startProcess, stopProcess } from './bench-process.js';
+import { benchServeArgs } from './relay-bench.js';
 
-/** The load generator is one process on one address and floods on purpose: lift flood control. */
-const UNLIMITED = [
-  '--max-clients-per-address',
-  '100000',
-  '--rate-messages',
-  '100000000',
-  '--rate-burst',
-  '100000000',
-  '--rate-bytes',
-  '100000000000',
-  '--rate-burst-bytes',
-  '100000000000',
-];
 /** 20 s at 30 fps, long enough that every viewer is playing at once after the staggered starts. */
 const VIDEO = 'testsrc2-320x240-30fps-20s.mp4';
 const FRAMES_PER_VIEWER = 600;
@@ -52,22 +40,7 @@ interface Viewer {
 }
 
 function startServer(videosDir: string): Promise<{ child: ChildProcess; port: number }> {
-  return startProcess([
-    'bin/tui-chat',
-    'serve',
-    '--plaintext',
-    '--port',
-    '0',
-    ...UNLIMITED,
-    '--log-level',
-    'warn',
-    '--max-streams',
-    '1000',
-    '--max-clients',
-    '1000',
-    '--videos',
-    videosDir,
-  ]);
+  return startProcess(benchServeArgs('--max-streams', '1000', '--max-clients', '1000', '--videos', videosDir));
 }
 
 function joinViewer(port: number, index: number, identity: Identity): Promise<Viewer> {

@@ -15,7 +15,7 @@ import { answerChallenge, sendHello } from './bench-join.js';
 import { SERVE_READY, startProcess, stopProcess } from './bench-process.js';
 
 /** The load generator is one process on one address and floods on purpose: lift flood control. */
-export const UNLIMITED = [
+const UNLIMITED = [
   '--max-clients-per-address',
   '100000',
   '--rate-messages',
@@ -239,23 +239,7 @@ export async function benchTarget(target: BenchResult['target'], clientCount: nu
   const tracker = createTracker();
   const { child, port } =
     target === 'tui-chat'
-      ? await startProcess(
-          [
-            'bin/tui-chat',
-            'serve',
-            '--plaintext',
-            '--port',
-            '0',
-            ...UNLIMITED,
-            '--log-level',
-            'warn',
-            '--max-clients',
-            '1000',
-            '--max-queue-bytes',
-            String(64 << 20),
-          ],
-          SERVE_READY,
-        )
+      ? await startProcess(benchServeArgs('--max-clients', '1000', '--max-queue-bytes', String(64 << 20)), SERVE_READY)
       : await startProcess(['dist/bench/bare-relay.js'], /listening (\d+)/);
   try {
     const clients: BenchClient[] = [];
