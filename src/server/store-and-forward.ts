@@ -122,7 +122,6 @@ export class StoreAndForward {
         void this.store!.forget(recipient, seq, tag).then(
           (stored) => {
             if (stored !== undefined) this.tell(stored.from, outcome(id));
-            this.pump(connection);
           },
           (error: unknown) => this.logger.log('error', 'store.delete_failed', { error: String(error).slice(0, 120) }),
         );

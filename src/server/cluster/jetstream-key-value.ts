@@ -3,7 +3,7 @@
 // are shared by every node and survive the death of any one (with the broker's own replication).
 // Each node keeps a mirror of the bucket in memory, filled at start and kept current by a watch:
 // reads are local and synchronous (as the store needs), writes resolve once JetStream has them.
-import type { Key, KeyPart, KeyValue } from '../store/key-value.js';
+import { type Key, KeyIndex, type KeyPart, type KeyValue } from '../store/key-value.js';
 
 /** What this needs of a JetStream KV bucket (nats-bus.ts hands one over: the broker client stays there). */
 export interface Bucket {
@@ -38,7 +38,8 @@ function decodeKey(text: string): Key {
 
 export class JetStreamKeyValue implements KeyValue {
   readonly durable = true;
-  private readonly mirror = new Map<string, { key: Key; value: unknown; json: string }>();
+  /** The bucket's contents, with each value's JSON as stored (to tell our own writes when they come back). */
+  private readonly mirror = new KeyIndex<{ readonly value: unknown; readonly json: string }>();
   private listener: ((key: Key) => void) | undefined;
   private closed = false;
 
@@ -78,24 +79,22 @@ export class JetStreamKeyValue implements KeyValue {
   }
 
   get<T>(key: Key): T | undefined {
-    return this.mirror.get(encodeKey(key))?.value as T | undefined;
+    return this.mirror.get(key)?.value as T | undefined;
   }
 
   async put(key: Key, value: unknown): Promise<void> {
     const json = JSON.stringify(value);
     await this.kv.put(encodeKey(key), json);
-    this.mirror.set(encodeKey(key), { key: [...key], value: JSON.parse(json) as unknown, json });
+    this.mirror.set(key, { value: JSON.parse(json) as unknown, json });
   }
 
   async remove(key: Key): Promise<void> {
-    this.mirror.delete(encodeKey(key));
+    this.mirror.delete(key);
     await this.kv.delete(encodeKey(key));
   }
 
   *range<T>(prefix: Key): Iterable<{ key: Key; value: T }> {
-    const matches = [...this.mirror.values()].filter((entry) => prefix.every((part, i) => entry.key[i] === part));
-    matches.sort((a, b) => compare(a.key, b.key));
-    for (const entry of matches) yield { key: entry.key, value: entry.value as T };
+    for (const entry of this.mirror.range(prefix)) yield { key: entry.key, value: entry.value.value as T };
   }
 
   async close(): Promise<void> {
@@ -103,25 +102,14 @@ export class JetStreamKeyValue implements KeyValue {
   }
 
   private apply(entry: BucketEntry): void {
-    const name = entry.key;
+    const key = decodeKey(entry.key);
     if (entry.operation === 'PUT') {
       const json = entry.string();
-      if (this.mirror.get(name)?.json === json) return; // our own write, come back
-      this.mirror.set(name, { key: decodeKey(name), value: JSON.parse(json) as unknown, json });
-    } else {
-      if (!this.mirror.has(name)) return;
-      this.mirror.delete(name);
+      if (this.mirror.get(key)?.json === json) return; // our own write, come back
+      this.mirror.set(key, { value: JSON.parse(json) as unknown, json });
+    } else if (!this.mirror.delete(key)) {
+      return; // our own delete, come back
     }
-    this.listener?.(decodeKey(name));
+    this.listener?.(key);
   }
-}
-
-function compare(a: Key, b: Key): number {
-  for (let i = 0; i < Math.min(a.length, b.length); i++) {
-    const [x, y] = [a[i]!, b[i]!];
-    if (x === y) continue;
-    if (typeof x === typeof y) return x < y ? -1 : 1;
-    return typeof x === 'number' ? -1 : 1;
-  }
-  return a.length - b.length;
 }

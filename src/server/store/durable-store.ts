@@ -255,9 +255,10 @@ export class DurableStore {
       expired.push({ recipient, delivery: value });
     }
     // Catch up with `serve release-name` run beside a live server.
+    const registrations = this.registrations();
     this.names.clear();
-    for (const registration of this.registrations()) this.names.set(nameKey(registration.name), registration.name);
-    for (const registration of this.registrations()) {
+    for (const registration of registrations) this.names.set(nameKey(registration.name), registration.name);
+    for (const registration of registrations) {
       if (now - registration.lastSeenAt >= this.limits.registrationTtlMs && !online(registration.name)) await this.release(registration.name);
     }
     return expired;

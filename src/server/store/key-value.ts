@@ -34,26 +34,68 @@ export class StoreCorruptError extends ChatError {
   }
 }
 
+/**
+ * Entries in memory, ordered as LMDB orders keys (numbers before strings), grouped by their first
+ * two parts so that a prefix of two parts or more (one user's mailbox) is read without a scan of
+ * everything. Used by the memory engine and by the cluster store's mirror.
+ */
+export class KeyIndex<V> {
+  private readonly groups = new Map<string, Map<string, { readonly key: Key; value: V }>>();
+
+  get(key: Key): V | undefined {
+    return this.groups.get(groupOf(key))?.get(JSON.stringify(key))?.value;
+  }
+
+  set(key: Key, value: V): void {
+    const group = groupOf(key);
+    let entries = this.groups.get(group);
+    if (entries === undefined) {
+      entries = new Map();
+      this.groups.set(group, entries);
+    }
+    entries.set(JSON.stringify(key), { key: [...key], value });
+  }
+
+  /** Returns false when there was nothing under that key. */
+  delete(key: Key): boolean {
+    const group = groupOf(key);
+    const entries = this.groups.get(group);
+    if (entries?.delete(JSON.stringify(key)) !== true) return false;
+    if (entries.size === 0) this.groups.delete(group);
+    return true;
+  }
+
+  /** Entries whose key starts with `prefix`, in key order. */
+  range(prefix: Key): Array<{ readonly key: Key; readonly value: V }> {
+    const candidates =
+      prefix.length >= 2 ? [...(this.groups.get(groupOf(prefix))?.values() ?? [])] : [...this.groups.values()].flatMap((entries) => [...entries.values()]);
+    const matches = candidates.filter((entry) => prefix.every((part, i) => entry.key[i] === part));
+    return matches.sort((a, b) => compareKeys(a.key, b.key));
+  }
+}
+
+function groupOf(key: Key): string {
+  return JSON.stringify(key.slice(0, 2));
+}
+
 export class MemoryKeyValue implements KeyValue {
   readonly durable = false;
-  private readonly entries = new Map<string, { key: Key; value: unknown }>();
+  private readonly entries = new KeyIndex<unknown>();
 
   get<T>(key: Key): T | undefined {
-    return this.entries.get(JSON.stringify(key))?.value as T | undefined;
+    return this.entries.get(key) as T | undefined;
   }
 
   async put(key: Key, value: unknown): Promise<void> {
-    this.entries.set(JSON.stringify(key), { key: [...key], value });
+    this.entries.set(key, value);
   }
 
   async remove(key: Key): Promise<void> {
-    this.entries.delete(JSON.stringify(key));
+    this.entries.delete(key);
   }
 
   *range<T>(prefix: Key): Iterable<{ key: Key; value: T }> {
-    const matches = [...this.entries.values()].filter((entry) => prefix.every((part, i) => entry.key[i] === part));
-    matches.sort((a, b) => compareKeys(a.key, b.key));
-    for (const entry of matches) yield { key: entry.key, value: entry.value as T };
+    for (const entry of this.entries.range(prefix)) yield { key: entry.key, value: entry.value as T };
   }
 
   async close(): Promise<void> {}
