@@ -112,11 +112,6 @@ export class ChatClient extends TypedEmitter<ClientEvents> {
     return this.kept.search(query);
   }
 
-  /** Sent messages still waiting for a final word, as the user sees them. */
-  deliveries(): ReturnType<DeliveryTracker['summaries']> {
-    return this.tracker.summaries();
-  }
-
   discardHeld(name: string): number {
     return this.requireSession().discardHeld(name);
   }

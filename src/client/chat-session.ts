@@ -128,6 +128,7 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
   private ordered: Promise<void> = Promise.resolve();
   /** Settles the current connect() or rejoin() once the welcome's peers are listed. */
   private welcomed: (() => void) | undefined;
+  private newsScheduled = false;
 
   constructor(options: ChatSessionOptions) {
     super();
@@ -350,11 +351,6 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
     return resends.length;
   }
 
-  /** The delivery state of every message still tracked. */
-  deliveries(): DeliverySummary[] {
-    return this.tracker.summaries();
-  }
-
   private checkSendable(text: string): void {
     if (!this.isReady) throw new ChatError(ErrorCode.NOT_CONNECTED, 'not connected');
     if (text.length > MAX_MESSAGE_CHARS) {
@@ -498,8 +494,15 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
 
   private afterDeliveryNews(summaries: readonly DeliverySummary[]): void {
     for (const summary of summaries) this.emit('delivery', summary);
-    this.tracker.prune();
-    this.state.commit(undefined);
+    // Written once per turn of the event loop, not per ack: news lost in a crash only means a
+    // resend, which recipients drop by id.
+    if (this.newsScheduled) return;
+    this.newsScheduled = true;
+    setImmediate(() => {
+      this.newsScheduled = false;
+      this.tracker.prune();
+      this.state.commit(undefined);
+    });
   }
 
   private onClosed(reason: string): void {

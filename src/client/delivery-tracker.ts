@@ -90,10 +90,6 @@ export class DeliveryTracker {
     for (const entry of this.state.outbox) this.index(entry);
   }
 
-  summaries(): DeliverySummary[] {
-    return this.state.outbox.map((entry) => summarize(entry));
-  }
-
   private index(entry: OutgoingEntry): void {
     for (const send of entry.sends ?? []) this.byEnvelope.set(send.envelope.id, entry);
   }

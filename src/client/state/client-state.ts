@@ -60,9 +60,10 @@ interface Snapshot {
   readonly engine?: EngineState;
   readonly outbox: OutgoingEntry[];
   readonly held: HeldMessage[];
-  /** Users' key bundles by name key, each with the keyId it was for. */
-  readonly bundles?: Record<string, PeerSummary>;
 }
+
+/** Users' key bundles by name key, each with the keyId it was for: a file of its own, written only when it changes. */
+type KeyCache = Record<string, PeerSummary>;
 
 export interface ClientStateOptions {
   /** History older than this is dropped when the client starts. Default 90 days. */
@@ -83,38 +84,43 @@ export class ClientState {
   readonly outbox: OutgoingEntry[];
   readonly held: HeldMessage[];
   private readonly bundles: Map<string, PeerSummary>;
+  private bundlesChanged = false;
   private readonly records: HistoryRecord[];
   private readonly seen = new Set<string>();
   private readonly unwritten: HistoryRecord[] = [];
 
   private constructor(
     snapshot: Snapshot | undefined,
+    keyCache: KeyCache | undefined,
     records: HistoryRecord[],
-    private readonly files: { readonly snapshot: SealedSnapshot<Snapshot>; readonly journal: SealedJournal<HistoryRecord> } | undefined,
+    private readonly files:
+      | { readonly snapshot: SealedSnapshot<Snapshot>; readonly keys: SealedSnapshot<KeyCache>; readonly journal: SealedJournal<HistoryRecord> }
+      | undefined,
   ) {
     this.engine = snapshot?.engine;
     this.outbox = snapshot?.outbox ?? [];
     this.held = snapshot?.held ?? [];
-    this.bundles = new Map(Object.entries(snapshot?.bundles ?? {}));
+    this.bundles = new Map(Object.entries(keyCache ?? {}));
     this.records = records;
     for (const record of records) if (record.kind !== 'out') this.seen.add(record.id);
   }
 
   static inMemory(): ClientState {
-    return new ClientState(undefined, [], undefined);
+    return new ClientState(undefined, undefined, [], undefined);
   }
 
-  /** Opens (or starts) the files `<base>.state` and `<base>.history`. Throws StateFileError naming a damaged file. */
+  /** Opens (or starts) the files `<base>.state`, `<base>.keys` and `<base>.history`. Throws StateFileError naming a damaged file. */
   static open(base: string, identity: Identity, options: ClientStateOptions = {}): ClientState {
     const key = stateKey(identity);
     const snapshot = new SealedSnapshot<Snapshot>(`${base}.state`, key);
+    const keys = new SealedSnapshot<KeyCache>(`${base}.keys`, key);
     const journal = new SealedJournal<HistoryRecord>(`${base}.history`, key);
     const saved = snapshot.load();
     const all = journal.readAll();
     const cutoff = Date.now() - (options.historyRetentionMs ?? DEFAULT_HISTORY_RETENTION_MS);
     const kept = all.filter((record) => record.ts >= cutoff);
     if (kept.length < all.length) journal.rewrite(kept);
-    return new ClientState(saved, kept, { snapshot, journal });
+    return new ClientState(saved, keys.load(), kept, { snapshot, keys, journal });
   }
 
   /** Every message shown before, oldest first (sent and received). */
@@ -156,6 +162,7 @@ export class ClientState {
     this.bundles.delete(key);
     this.bundles.set(key, bundle);
     if (this.bundles.size > MAX_BUNDLES) this.bundles.delete(this.bundles.keys().next().value as string);
+    this.bundlesChanged = true;
   }
 
   hold(message: HeldMessage): void {
@@ -200,7 +207,10 @@ export class ClientState {
     this.outbox.splice(0, this.outbox.length, ...keep);
   }
 
-  /** Writes what changed: new history records (appended), then the state snapshot. Durable on return. */
+  /**
+   * Writes what changed: new history records (appended), the key cache if it changed, then the
+   * state snapshot. Durable on return.
+   */
   commit(engine: EngineState | undefined): void {
     if (engine !== undefined) this.engine = engine;
     if (this.files === undefined) {
@@ -209,13 +219,10 @@ export class ClientState {
     }
     this.files.journal.append(this.unwritten);
     this.unwritten.length = 0;
-    this.files.snapshot.save({
-      version: 1,
-      ...(this.engine === undefined ? {} : { engine: this.engine }),
-      outbox: this.outbox,
-      held: this.held,
-      bundles: Object.fromEntries(this.bundles),
-    });
+    // The key cache can hold thousands of users: rewritten only when it changed, not on every send.
+    if (this.bundlesChanged) this.files.keys.save(Object.fromEntries(this.bundles));
+    this.bundlesChanged = false;
+    this.files.snapshot.save({ version: 1, ...(this.engine === undefined ? {} : { engine: this.engine }), outbox: this.outbox, held: this.held });
   }
 }
 
