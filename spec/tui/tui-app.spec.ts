@@ -9,6 +9,7 @@ import { ChatServer } from '../../src/server/chat-server.js';
 import { waitUntil } from '../helpers/events.js';
 import { testIdentity } from '../helpers/identities.js';
 import { openInProcessTui } from '../helpers/in-process-tui.js';
+import { displayWidth } from '../../src/tui/display-width.js';
 
 let ids: Identity[];
 before(async () => {
@@ -16,7 +17,8 @@ before(async () => {
 });
 
 async function startServer(t: TestContext): Promise<number> {
-  const server = new ChatServer({ port: 0 });
+  // Specs send hundreds of lines in a burst: flood control is not what they test.
+  const server = new ChatServer({ port: 0, limits: { messagesPerSecond: 10_000, messageBurst: 10_000 } });
   const { port } = await server.listen();
   t.after(() => server.close());
   return port;
@@ -172,5 +174,104 @@ describe('the TUI, in-process on a fake terminal', () => {
     alice.terminal.type(':quit');
     alice.terminal.press('Enter');
     assert.equal(await alice.tui.done, 0);
+  });
+});
+
+/** Rows of the screen whose right border is not in the last column: text that ran past it. */
+function misalignedRows(screen: string, columns: number): string[] {
+  return screen.split('\n').filter((row) => /^[┌│└]/.test(row) && displayWidth(row) !== columns);
+}
+
+describe('the log pane, in-process on a fake terminal', () => {
+  it('shows a DM when switched to after 200 room lines arrived (never a blank pane)', async (t) => {
+    const port = await startServer(t);
+    const alice = await openInProcessTui(t, port, 'alice', ids[0]!, 80, 24);
+    const carol = await member(t, port, 'carol', ids[1]!);
+    await alice.waitForScreen(/carol joined/, 'carol to join');
+    carol.session.sendDirect('alice', 'the one DM');
+    await alice.waitForScreen(/\(1\)/, 'the DM to be counted');
+    for (let i = 0; i < 200; i++) carol.session.sendRoom(`room line ${i}`);
+    await alice.waitForScreen(/room line 199/, 'the last room line');
+    alice.terminal.press('M-2');
+    await alice.waitForScreen(/DM carol[^\n]*\n(?:[^\n]*\n)*[^\n]*\*carol\* the one DM/, 'the DM in its pane');
+    alice.terminal.press('M-1');
+    await alice.waitForScreen(/room line 199/, 'the room again, at its end');
+  });
+
+  it('shows the newest lines after the window grows (80x24 to 120x40 and 200x60)', async (t) => {
+    const port = await startServer(t);
+    const alice = await openInProcessTui(t, port, 'alice', ids[0]!, 80, 24);
+    const carol = await member(t, port, 'carol', ids[1]!);
+    await alice.waitForScreen(/carol joined/, 'carol to join');
+    for (let i = 0; i < 360; i++) carol.session.sendRoom(`line ${i}`);
+    await alice.waitForScreen(/line 359/, 'the last line');
+    for (const [width, height] of [
+      [120, 40],
+      [80, 24],
+      [200, 60],
+    ] as const) {
+      alice.terminal.resize(width, height);
+      const laidOut = new RegExp(`^┌─ peers[^\\n]{${width - 8}}\\n[\\s\\S]*line 359 *│\\n└`);
+      const screen = await alice.waitForScreen(laidOut, `the newest line at the bottom at ${width}x${height}`);
+      const logRows = screen.split('\n').filter((row) => /<carol> line \d+/.test(row));
+      assert.ok(logRows.length >= height - 6, `a full pane at ${width}x${height}, not ${logRows.length} rows`);
+    }
+    carol.session.sendRoom('after the resize');
+    await alice.waitForScreen(/after the resize *│\n└/, 'a new line at the bottom');
+  });
+
+  it('keeps emoji, CJK, accents and ZWJ sequences inside the borders, wrapped by width', async (t) => {
+    const port = await startServer(t);
+    const alice = await openInProcessTui(t, port, 'alice', ids[0]!, 80, 24);
+    const carol = await member(t, port, 'carol', ids[1]!);
+    await alice.waitForScreen(/carol joined/, 'carol to join');
+    carol.session.sendRoom('😀'.repeat(50));
+    carol.session.sendRoom('日本語のテキスト'.repeat(6));
+    carol.session.sendRoom('cafe\u0301 👩‍👩‍👧 🇯🇵 done');
+    const screen = await alice.waitForScreen(/done *│/, 'the last line');
+    assert.deepEqual(misalignedRows(screen, 80), [], 'every row ends at the border');
+    assert.match(screen, /cafe\u0301 👩‍👩‍👧 🇯🇵 done/);
+    const emojiRows = screen.split('\n').filter((row) => row.includes('😀'));
+    assert.ok(emojiRows.length >= 2, 'fifty emoji wrap onto more than one row');
+    // Wrapped rows start under the text, not at the border.
+    const firstColumn = emojiRows[0]!.indexOf('😀');
+    for (const row of emojiRows.slice(1)) assert.equal(row.indexOf('😀'), firstColumn);
+    alice.terminal.type(':clear');
+    alice.terminal.press('Enter');
+    const cleared = await alice.waitForScreen(/^(?![\s\S]*😀)/, 'the emoji gone');
+    assert.deepEqual(misalignedRows(cleared, 80), []);
+  });
+
+  it('shows typed emoji and CJK in the input line where they belong', async (t) => {
+    const port = await startServer(t);
+    const alice = await openInProcessTui(t, port, 'alice', ids[0]!, 80, 24);
+    alice.terminal.type('typing 😀 and 日本 Xhere');
+    await alice.waitForScreen(/^\[#room\] typing 😀 and 日本 Xhere$/m, 'the input line as typed');
+  });
+
+  it('wraps long lines between words with a hanging indent, and marks when scrolled up', async (t) => {
+    const port = await startServer(t);
+    const alice = await openInProcessTui(t, port, 'alice', ids[0]!, 80, 24);
+    const carol = await member(t, port, 'carol', ids[1]!);
+    await alice.waitForScreen(/carol joined/, 'carol to join');
+    const words = Array.from({ length: 30 }, (_, i) => `word${i}`).join(' ');
+    carol.session.sendRoom(words);
+    const screen = await alice.waitForScreen(/word29/, 'the long line');
+    const rows = screen.split('\n').filter((row) => /word\d/.test(row));
+    assert.ok(rows.length >= 3);
+    const textColumn = rows[0]!.indexOf('word0');
+    for (const row of rows.slice(1)) {
+      assert.match(row, /│ +word\d+ /, 'a wrapped row starts with a whole word');
+      assert.equal(row.search(/word\d/), textColumn, 'under the first word');
+    }
+    for (let i = 0; i < 60; i++) carol.session.sendRoom(`filler ${i}`);
+    await alice.waitForScreen(/filler 59/, 'the filler');
+    alice.terminal.press('PageUp');
+    await alice.waitForScreen(/scrolled up: more below/, 'the scrolled-up marker');
+    carol.session.sendRoom('while away');
+    await alice.waitForScreen(/scrolled up: 1 new below/, 'the count of new lines');
+    assert.doesNotMatch(alice.tui.screenText(), /while away/);
+    alice.terminal.press('End');
+    await alice.waitForScreen(/while away *│\n└/, 'the bottom again');
   });
 });

@@ -3,7 +3,9 @@
 // server restart); video in the terminal is in video-pane.spec.ts. The app's keys and commands are specced in-process in tui-app.spec.ts.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { BIN, startServeProcess } from '../helpers/cli-process.js';
+import { join } from 'node:path';
+import { displayWidth } from '../../src/tui/display-width.js';
+import { BIN, CliProcess, startServeProcess } from '../helpers/cli-process.js';
 import { writeTestIdentity } from '../helpers/identities.js';
 import { NatsBroker } from '../helpers/nats-broker.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
@@ -102,5 +104,33 @@ describe('the TUI in a real terminal', () => {
     assert.match(screen, /<alice> before the restart/, 'the log was kept');
     await alice.waitForScreen(/sent 1 message queued while offline/, 'the queue to be sent');
     await alice.waitForScreen(/│ online/, 'the status bar to say online');
+  });
+
+  it('keeps the newest lines in view as the window grows, with wide characters inside the borders', async (t) => {
+    const dir = makeTempDir(t);
+    const { port } = await startServeProcess(t, ['--rate-messages', '1000', '--rate-burst', '1000']);
+    const alice = await openTui(t, dir, port, 'alice', 0, 80, 24);
+    const bobIdentity = await writeTestIdentity(dir, 1);
+    const bob = CliProcess.spawn(t, ['connect', `127.0.0.1:${port}`, '--json', '--name', 'bob', '--identity', bobIdentity], {
+      XDG_CONFIG_HOME: join(dir, 'bob-config'),
+      XDG_DATA_HOME: join(dir, 'bob-data'),
+    });
+    await bob.waitForEvent((e) => e['type'] === 'ready', 'bob to join');
+    for (let i = 0; i < 360; i++) bob.writeLine(`line ${i}`);
+    bob.writeLine(`wide ${'😀'.repeat(30)} 日本語 the-end`);
+    await alice.waitForScreen(/the-end/, 'the last line');
+    for (const [width, height] of [
+      [120, 40],
+      [200, 60],
+    ] as const) {
+      alice.resize(width, height);
+      // The top border at the new width first: the screen is laid out again, not the old one.
+      const laidOut = new RegExp(`^┌─ peers[^\\n]{${width - 8}}\\n[\\s\\S]*the-end +│\\n└`);
+      const screen = await alice.waitForScreen(laidOut, `the newest line at the bottom at ${width}x${height}`);
+      const shown = screen.split('\n').filter((row) => /<bob> line \d+/.test(row)).length;
+      assert.ok(shown >= height - 10, `a full log at ${width}x${height}, not ${shown} rows`);
+      const pastBorder = screen.split('\n').filter((row) => /^[┌│└]/.test(row) && displayWidth(row) !== width);
+      assert.deepEqual(pastBorder, [], 'every row ends at the right border');
+    }
   });
 });

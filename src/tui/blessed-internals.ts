@@ -1,6 +1,10 @@
 // The one place that reaches into blessed's undocumented internals (its types do not describe
 // them). blessed 0.1.81 is unmaintained, so these shapes are fixed; each use says why it is needed.
+import { createRequire } from 'node:module';
 import blessed from 'blessed';
+import { graphemeWidth, graphemes } from './display-width.js';
+
+const require = createRequire(import.meta.url);
 
 interface ScreenInternals {
   readonly tput: { readonly unicode: boolean; brokenACS: boolean };
@@ -118,4 +122,23 @@ export function createScreen(title: string, terminal?: { input: NodeJS.ReadableS
   });
   preferUnicodeBorders(screen);
   return screen;
+}
+
+/**
+ * blessed decides while drawing whether a cell holds a wide glyph (and so skips the cell after it)
+ * with its own width table, which says 1 for emoji. PaintedBox gives a wide cluster its cell plus an
+ * empty one; this makes blessed's check measure a cell the way PaintedBox laid it out. Calls with an
+ * index, and ASCII cells, (blessed measuring its own content strings) keep blessed's answer.
+ */
+let wideGlyphsTaught = false;
+export function teachBlessedWideGlyphs(): void {
+  if (wideGlyphsTaught) return;
+  wideGlyphsTaught = true;
+  const unicode = require('blessed/lib/unicode') as { charWidth: (text: string | number, index?: number) => number };
+  const blessedWidth = unicode.charWidth;
+  unicode.charWidth = (text, index) => {
+    if (typeof text !== 'string' || index !== undefined || text.length === 0 || text.charCodeAt(0) < 0x7f) return blessedWidth(text, index);
+    const first = graphemes(text)[0];
+    return first === undefined ? 0 : graphemeWidth(first);
+  };
 }

@@ -1,5 +1,8 @@
 // The input line's editing state: text, cursor, history and shell-like editing keys. Pure: the
 // blessed view only draws it, so every key's effect is unit-tested without a terminal.
+// The text is kept as grapheme clusters: the cursor steps over an emoji, a ZWJ family or a letter
+// with its accent as one character, as the user sees it.
+import { graphemes } from './display-width.js';
 
 /** Most lines kept in history (per run). */
 export const HISTORY_LIMIT = 500;
@@ -16,7 +19,7 @@ export class InputLine {
     return this.chars.join('');
   }
 
-  /** Cursor position in characters (code points), 0..length. */
+  /** Cursor position in characters (grapheme clusters), 0..length. */
   get cursor(): number {
     return this.cursorIndex;
   }
@@ -27,9 +30,12 @@ export class InputLine {
 
   /** Inserts typed or pasted text at the cursor; newlines and control characters are dropped. */
   insert(text: string): void {
-    const clean = [...text.replace(/[\u0000-\u001f\u007f-\u009f]/g, '')];
-    this.chars.splice(this.cursorIndex, 0, ...clean);
-    this.cursorIndex += clean.length;
+    const clean = text.replace(/[\u0000-\u001f\u007f-\u009f]/g, '');
+    // Cut again around the cursor: an accent or a ZWJ typed after a letter joins that letter.
+    const before = this.chars.slice(0, this.cursorIndex).join('') + clean;
+    const after = this.chars.slice(this.cursorIndex).join('');
+    this.chars = graphemes(before + after);
+    this.cursorIndex = Math.min(this.chars.length, graphemes(before).length);
   }
 
   backspace(): void {
@@ -84,14 +90,14 @@ export class InputLine {
     if (this.historyIndex === 0) return;
     if (this.historyIndex === this.history.length) this.draft = [...this.chars];
     this.historyIndex--;
-    this.load([...this.history[this.historyIndex]!]);
+    this.load(graphemes(this.history[this.historyIndex]!));
   }
 
   /** Down: the next history line, and finally the draft again. */
   historyNext(): void {
     if (this.historyIndex >= this.history.length) return;
     this.historyIndex++;
-    this.load(this.historyIndex === this.history.length ? this.draft : [...this.history[this.historyIndex]!]);
+    this.load(this.historyIndex === this.history.length ? this.draft : graphemes(this.history[this.historyIndex]!));
   }
 
   /** Enter: returns the line, records it in history and clears the input. */
@@ -109,7 +115,7 @@ export class InputLine {
 
   /** Replaces characters [start, cursor) with text; used by completion. */
   replaceBeforeCursor(start: number, text: string): void {
-    const replacement = [...text];
+    const replacement = graphemes(text);
     this.chars.splice(start, this.cursorIndex - start, ...replacement);
     this.cursorIndex = start + replacement.length;
   }

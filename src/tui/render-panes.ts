@@ -3,37 +3,87 @@
 import { shortFingerprint } from '../core/fingerprint.js';
 import type { ChatViewModel, Conversation, LogEntry } from './chat-view-model.js';
 import type { InputLine } from './input-line.js';
+import { graphemeWidth, graphemes } from './display-width.js';
 import { coloredName, escapeTags } from './markup.js';
 
 export const UNREAD_MARKER = '──── new messages ────';
+/** The nick column is as wide as the longest name shown, up to this many columns ("<" name ">"). */
+export const NICK_COLUMN_MAX = 16;
 
-function clock(ts: number): string {
-  const date = new Date(ts);
-  return `${String(date.getHours()).padStart(2, '0')}:${String(date.getMinutes()).padStart(2, '0')}`;
+/**
+ * One logical log line: a prefix (time, then the nick column) and the text. Wrapped rows of the
+ * text start under its first word. Pictures are preformatted: shown as they are, cut at the edge.
+ */
+export interface LogLine {
+  readonly prefix: string;
+  readonly body: string;
+  readonly preformatted?: boolean;
 }
 
-export function renderLogEntry(entry: LogEntry): string {
-  const time = `{gray-fg}${clock(entry.ts)}{/gray-fg}`;
-  // Continuation lines of a multi-line message are indented under the text, not the timestamp.
-  const indent = (text: string) => escapeTags(text).replace(/\n/g, '\n      ');
+/** How a conversation's lines are laid out: the nick column's width, and whether times show seconds. */
+export interface LogStyle {
+  readonly nickWidth: number;
+  readonly seconds: boolean;
+}
+
+/** No column: each label as wide as it is (lines rendered on their own, outside a conversation). */
+export const DEFAULT_LOG_STYLE: LogStyle = { nickWidth: 0, seconds: false };
+
+function clock(ts: number, seconds: boolean): string {
+  const date = new Date(ts);
+  const two = (n: number) => String(n).padStart(2, '0');
+  const minutes = `${two(date.getHours())}:${two(date.getMinutes())}`;
+  return seconds ? `${minutes}:${two(date.getSeconds())}` : minutes;
+}
+
+function speakerLabel(entry: Extract<LogEntry, { kind: 'message' }>): string {
+  return entry.isDirect ? `*${entry.from}*` : `<${entry.from}>`;
+}
+
+/** The nick column for a conversation: wide enough for every name in it, within NICK_COLUMN_MAX. */
+export function logStyleFor(conversation: Conversation, seconds = false): LogStyle {
+  let widest = '-!-'.length;
+  for (const entry of conversation.entries) {
+    if (entry.kind === 'message') widest = Math.max(widest, speakerLabel(entry).length);
+  }
+  return { nickWidth: Math.min(NICK_COLUMN_MAX, widest), seconds };
+}
+
+/** `label` right-aligned in the nick column, a name cut with "…" if it does not fit. */
+function nickColumn(label: string, style: LogStyle, color: (text: string) => string): string {
+  if (style.nickWidth === 0) return color(label);
+  const fitted = label.length <= style.nickWidth ? label : `${label.slice(0, style.nickWidth - 2)}…${label.slice(-1)}`;
+  return ' '.repeat(Math.max(0, style.nickWidth - [...fitted].length)) + color(fitted);
+}
+
+export function renderLogEntry(entry: LogEntry, style: LogStyle = DEFAULT_LOG_STYLE): LogLine[] {
+  const time = `{gray-fg}${clock(entry.ts, style.seconds)}{/gray-fg} `;
+  const column = (label: string, color: (text: string) => string) => `${time}${nickColumn(label, style, color)} `;
   switch (entry.kind) {
     case 'message': {
-      const name = entry.isOwn ? `{bold}${coloredName(entry.from)}{/bold}` : coloredName(entry.from);
       const unverified = entry.verified ? '' : '{red-fg}{bold}[unverified]{/bold}{/red-fg} ';
-      const queued = deliveryMark(entry);
       // Room lines read <name>, DM lines *name* in magenta: the two never look alike.
-      const speaker = entry.isDirect ? `{magenta-fg}*{/magenta-fg}${name}{magenta-fg}*{/magenta-fg}` : `<${name}>`;
-      return `${time} ${unverified}${speaker} ${indent(entry.text)}${queued}`;
+      const name = (fitted: string) => {
+        const inner = fitted.slice(1, -1);
+        const colored = entry.isOwn ? `{bold}${coloredName(inner)}{/bold}` : coloredName(inner);
+        return entry.isDirect ? `{magenta-fg}*{/magenta-fg}${colored}{magenta-fg}*{/magenta-fg}` : `<${colored}>`;
+      };
+      return [{ prefix: column(speakerLabel(entry), name), body: `${unverified}${escapeTags(entry.text)}${deliveryMark(entry)}` }];
     }
     case 'system':
-      return `${time} {gray-fg}-!- ${indent(entry.text)}{/gray-fg}`;
+      return [{ prefix: column('-!-', (t) => `{gray-fg}${t}{/gray-fg}`), body: `{gray-fg}${escapeTags(entry.text)}{/gray-fg}` }];
     case 'warning':
-      return `${time} {yellow-fg}{bold}!!! ${indent(entry.text)}{/bold}{/yellow-fg}`;
+      return [
+        { prefix: column('!!!', (t) => `{yellow-fg}{bold}${t}{/bold}{/yellow-fg}`), body: `{yellow-fg}{bold}${escapeTags(entry.text)}{/bold}{/yellow-fg}` },
+      ];
     case 'error':
-      return `${time} {red-fg}error: ${indent(entry.text)}{/red-fg}`;
-    case 'image':
+      return [{ prefix: column('error:', (t) => `{red-fg}${t}{/red-fg}`), body: `{red-fg}${escapeTags(entry.text)}{/red-fg}` }];
+    case 'image': {
       // The picture's escapes are ours (terminal-image output); only the caption needs escaping.
-      return `${time} {gray-fg}-!- ${escapeTags(entry.caption)}{/gray-fg}\n${entry.ansi.replace(/\{|\}/g, '').replace(/^/gm, '      ')}`;
+      const caption: LogLine = { prefix: column('-!-', (t) => `{gray-fg}${t}{/gray-fg}`), body: `{gray-fg}${escapeTags(entry.caption)}{/gray-fg}` };
+      const under = ' '.repeat(clock(entry.ts, style.seconds).length + 1 + style.nickWidth + 1);
+      return [caption, ...entry.ansi.split('\n').map((row) => ({ prefix: under, body: row.replace(/\{|\}/g, ''), preformatted: true }))];
+    }
   }
 }
 
@@ -46,13 +96,28 @@ function deliveryMark(entry: Extract<LogEntry, { kind: 'message' }>): string {
   return entry.delivery.done ? ` {gray-fg}(${text}){/gray-fg}` : ` {yellow-fg}(${text}){/yellow-fg}`;
 }
 
-export function renderLog(conversation: Conversation): string {
-  const lines: string[] = [];
+function dayOf(ts: number): string {
+  return new Date(ts).toDateString();
+}
+
+function dayChangeLine(ts: number): LogLine {
+  const day = new Date(ts).toLocaleDateString('en-GB', { weekday: 'long', day: 'numeric', month: 'long', year: 'numeric' });
+  return { prefix: '', body: `{gray-fg}──── ${day} ────{/gray-fg}` };
+}
+
+/** A conversation's lines: its entries, the unread marker, and a line where the day changes. */
+export function renderLog(conversation: Conversation, seconds = false): LogLine[] {
+  const style = logStyleFor(conversation, seconds);
+  const lines: LogLine[] = [];
+  let previousDay: string | null = null;
   conversation.entries.forEach((entry, index) => {
-    if (index === conversation.unreadMarker) lines.push(`{yellow-fg}${UNREAD_MARKER}{/yellow-fg}`);
-    lines.push(renderLogEntry(entry));
+    const day = dayOf(entry.ts);
+    if (previousDay !== null && day !== previousDay) lines.push(dayChangeLine(entry.ts));
+    previousDay = day;
+    if (index === conversation.unreadMarker) lines.push({ prefix: '', body: `{yellow-fg}${UNREAD_MARKER}{/yellow-fg}` });
+    lines.push(...renderLogEntry(entry, style));
   });
-  return lines.join('\n');
+  return lines;
 }
 
 export function logLabel(model: ChatViewModel): string {
@@ -143,28 +208,34 @@ export interface RenderedInput {
 }
 
 /**
- * The prompt and the text, wrapped to the width, with the cursor drawn as an inverse cell.
- * At most maxRows rows are shown: the ones around the cursor.
+ * The prompt and the text, wrapped to the width by display width (an emoji or 日 takes two
+ * columns), with the cursor drawn as an inverse cell. At most maxRows rows are shown: the ones
+ * around the cursor. Each row is self-contained tagged text.
  */
 export function renderInput(input: InputLine, prompt: string, width: number, maxRows: number): RenderedInput {
-  const usable = Math.max(1, width);
-  const chars = [...prompt, ...input.text, ' '];
-  const cursorAt = [...prompt].length + input.cursor;
+  const usable = Math.max(2, width);
+  const promptChars = graphemes(prompt);
+  const chars = [...promptChars, ...graphemes(input.text), ' '];
+  const cursorAt = promptChars.length + input.cursor;
   const rows: string[] = [];
+  let row = '';
+  let used = 0;
   let cursorRow = 0;
-  for (let start = 0; start < chars.length; start += usable) {
-    const slice = chars.slice(start, start + usable);
-    const row = slice
-      .map((char, offset) => {
-        const index = start + offset;
-        const text = escapeTags(char);
-        if (index === cursorAt) return `{inverse}${text}{/inverse}`;
-        return index < [...prompt].length ? `{cyan-fg}${text}{/cyan-fg}` : text;
-      })
-      .join('');
-    if (cursorAt >= start && cursorAt < start + usable) cursorRow = rows.length;
-    rows.push(row);
-  }
+  chars.forEach((char, index) => {
+    const columns = graphemeWidth(char);
+    if (used + columns > usable) {
+      rows.push(row);
+      row = '';
+      used = 0;
+    }
+    const text = escapeTags(char);
+    if (index === cursorAt) {
+      cursorRow = rows.length;
+      row += `{inverse}${text}{/inverse}`;
+    } else row += index < promptChars.length ? `{cyan-fg}${text}{/cyan-fg}` : text;
+    used += columns;
+  });
+  rows.push(row);
   const first = Math.max(0, Math.min(cursorRow - maxRows + 1, rows.length - maxRows));
   const shown = rows.slice(first, first + maxRows);
   return { content: shown.join('\n'), rows: shown.length };

@@ -20,6 +20,8 @@ import { createScreen, screenColors, screenText } from './blessed-internals.js';
 import { useNamePaletteFor } from './markup.js';
 import { logLabel, renderInput, renderLog, renderPeerList, renderStatus } from './render-panes.js';
 import { type PlayerKind, VideoPane } from './video-pane.js';
+import { PaintedBox } from './painted-box.js';
+import { LogViewport } from './log-viewport.js';
 import type { ColorMode } from '../client/video/half-block-renderer.js';
 import { detectColorMode } from '../client/video/terminal-video-player.js';
 import type { NoticeBoard } from '../client/notice-board.js';
@@ -79,12 +81,15 @@ export function startTui(options: TuiOptions): TuiHandle {
 class TuiApp {
   private readonly client: ChatClient;
   private readonly model: ChatViewModel;
-  private readonly input = new InputLine();
+  private readonly line = new InputLine();
   private readonly completer = new Completer();
   private readonly screen: blessed.Widgets.Screen;
   private readonly main: blessed.Widgets.BoxElement;
   private readonly peerBox: blessed.Widgets.BoxElement;
+  private readonly log: PaintedBox;
   private readonly logBox: blessed.Widgets.BoxElement;
+  private readonly logView: LogViewport;
+  private readonly input: PaintedBox;
   private readonly inputBox: blessed.Widgets.BoxElement;
   private readonly statusBox: blessed.Widgets.BoxElement;
   private readonly helpBox: blessed.Widgets.BoxElement;
@@ -92,8 +97,6 @@ class TuiApp {
   private readonly video: VideoPane;
   private readonly commands: CommandRunner;
   private renderTimer: NodeJS.Timeout | undefined;
-  private stickToBottom = true;
-  private renderedConversation = '';
   private quitting = false;
 
   constructor(
@@ -111,22 +114,11 @@ class TuiApp {
     const border = { type: 'line' } as const;
     const style = { border: { fg: 'cyan' } };
     this.peerBox = blessed.box({ parent: this.main, top: 0, left: 0, width: '25%', height: '100%', label: ' peers ', tags: true, border, style });
-    this.logBox = blessed.box({
-      parent: this.main,
-      top: 0,
-      left: '25%',
-      width: '75%',
-      height: '100%',
-      label: ' #room ',
-      tags: true,
-      scrollable: true,
-      alwaysScroll: true,
-      mouse: true,
-      border,
-      style,
-      scrollbar: { ch: ' ', style: { bg: 'gray' } },
-    });
-    this.inputBox = blessed.box({ parent: this.screen, bottom: 1, left: 0, width: '100%', height: 1, tags: true });
+    this.log = new PaintedBox({ parent: this.main, top: 0, left: '25%', width: '75%', height: '100%', label: ' #room ', mouse: true, border, style });
+    this.logBox = this.log.box;
+    this.logView = new LogViewport((tagged) => this.log.tokens(tagged));
+    this.input = new PaintedBox({ parent: this.screen, bottom: 1, left: 0, width: '100%', height: 1 });
+    this.inputBox = this.input.box;
     this.statusBox = blessed.box({ parent: this.screen, bottom: 0, left: 0, width: '100%', height: 1, tags: true, style: { bg: 'blue', fg: 'white' } });
     this.helpBox = blessed.box({
       parent: this.screen,
@@ -169,9 +161,8 @@ class TuiApp {
   start(): void {
     this.screen.on('keypress', (ch: string | undefined, key: blessed.Widgets.Events.IKeyEventArg) => this.onKey(ch, key));
     this.screen.on('resize', () => this.render(true));
-    this.logBox.on('scroll', () => {
-      this.stickToBottom = this.logBox.getScrollPerc() >= 100 || this.logBox.getScrollHeight() <= (this.logBox.height as number);
-    });
+    this.logBox.on('wheelup', () => this.scrollLog(-3));
+    this.logBox.on('wheeldown', () => this.scrollLog(3));
     this.bindClient();
     this.options.notices?.subscribe((text) => {
       this.model.addSystem(text, 'warning', ROOM_ID);
@@ -222,12 +213,9 @@ class TuiApp {
         this.model.cycle(-1);
         break;
       case 'scroll-up':
-      case 'scroll-down': {
-        const page = Math.max(1, (this.logBox.height as number) - 3);
-        this.logBox.scroll(action === 'scroll-up' ? -page : page);
-        this.stickToBottom = this.logBox.getScrollPerc() >= 100;
-        break;
-      }
+        return this.scrollLog(-this.logView.page);
+      case 'scroll-down':
+        return this.scrollLog(this.logView.page);
       case 'redraw':
         this.screen.realloc();
         this.render(true);
@@ -261,12 +249,12 @@ class TuiApp {
     if (action !== 'complete-or-focus-peers') this.completer.reset();
     switch (action) {
       case 'submit':
-        this.onLine(this.input.submit());
+        this.onLine(this.line.submit());
         break;
       case 'complete-or-focus-peers':
-        if (this.input.isEmpty) this.model.focus = 'peers';
+        if (this.line.isEmpty) this.model.focus = 'peers';
         else {
-          this.completer.complete(this.input, {
+          this.completer.complete(this.line, {
             peers: this.model.peers.map((p) => p.name),
             commands: Object.keys(LINE_COMMANDS),
             videos: this.video.knownVideos,
@@ -274,42 +262,45 @@ class TuiApp {
         }
         break;
       case 'history-previous':
-        this.input.historyPrevious();
+        this.line.historyPrevious();
         break;
       case 'history-next':
-        this.input.historyNext();
+        this.line.historyNext();
         break;
       case 'left':
-        this.input.left();
+        this.line.left();
         break;
       case 'right':
-        this.input.right();
+        this.line.right();
         break;
+      // On an empty line there is no cursor to move: Home and End go to the top and end of the log.
       case 'home':
-        this.input.home();
+        if (this.line.isEmpty) this.logView.toTop();
+        else this.line.home();
         break;
       case 'end':
-        this.input.end();
+        if (this.line.isEmpty) this.logView.toBottom();
+        else this.line.end();
         break;
       case 'kill-to-start':
-        this.input.killToStart();
+        this.line.killToStart();
         break;
       case 'kill-to-end':
-        this.input.killToEnd();
+        this.line.killToEnd();
         break;
       case 'kill-word':
-        this.input.killWordBack();
+        this.line.killWordBack();
         break;
       case 'backspace':
-        this.input.backspace();
+        this.line.backspace();
         break;
       case 'delete':
-        this.input.deleteForward();
+        this.line.deleteForward();
         break;
       default:
         if (name === 'escape') break;
-        if (ch === '?' && this.input.isEmpty) return this.toggleHelp(true);
-        if (ch !== undefined && ch.length > 0 && !name.startsWith('C-') && !name.startsWith('M-')) this.input.insert(ch);
+        if (ch === '?' && this.line.isEmpty) return this.toggleHelp(true);
+        if (ch !== undefined && ch.length > 0 && !name.startsWith('C-') && !name.startsWith('M-')) this.line.insert(ch);
         else return;
     }
     this.scheduleRender();
@@ -325,7 +316,13 @@ class TuiApp {
       if (!(error instanceof ChatError)) throw error;
       this.model.addSystem(error.message, 'error');
     }
-    this.stickToBottom = true;
+    this.logView.toBottom();
+  }
+
+  /** Rows down (positive) or up (negative) in the open conversation's log. */
+  private scrollLog(rows: number): void {
+    this.logView.scrollBy(rows);
+    this.scheduleRender();
   }
 
   private runCommand(line: LineCommand): void {
@@ -452,9 +449,9 @@ class TuiApp {
       return;
     }
     const prompt = this.model.currentPeer === null ? '[#room] ' : `[${this.model.currentPeer}] `;
-    const inputView = renderInput(this.input, prompt, width, MAX_INPUT_ROWS);
+    const inputView = renderInput(this.line, prompt, width, MAX_INPUT_ROWS);
     this.inputBox.height = inputView.rows;
-    this.inputBox.setContent(inputView.content);
+    this.input.setRows(inputView.content.split('\n').map((row) => this.input.tokens(row)));
     const mainHeight = this.mainHeight(inputView.rows);
     this.main.height = mainHeight;
     // The video pane, when playing, takes the top of the right column; the log gets the rest.
@@ -467,10 +464,10 @@ class TuiApp {
     this.peerBox.style.border = { fg: this.model.focus === 'peers' ? 'cyan' : 'gray' };
     const conversation = this.model.currentConversation;
     this.logBox.setLabel(logLabel(this.model));
-    const switched = this.renderedConversation !== conversation.id;
-    this.renderedConversation = conversation.id;
-    this.logBox.setContent(renderLog(conversation));
-    if (this.stickToBottom || switched || force) this.logBox.setScrollPerc(100);
+    // One column stays free for the scrollbar.
+    const logWidth = Math.max(1, this.log.innerWidth - 1);
+    const view = this.logView.layout(conversation.id, conversation.entries.length, renderLog(conversation), logWidth, this.log.innerHeight);
+    this.log.setRows(view.rows, view.thumb);
     this.statusBox.setContent(
       renderStatus(this.model, { server: this.options.serverLabel, fingerprint: this.client.fingerprint }, this.screen.width as number),
     );
