@@ -41,3 +41,29 @@ describe('parseLine', () => {
     assert.match((parsed as { message: string }).message, /unknown command :frobnicate/);
   });
 });
+
+describe('parseLine, IRC habits', () => {
+  const CASES: ReadonlyArray<[string, ReturnType<typeof parseLine>]> = [
+    ['/quit', { kind: 'quit' }],
+    ['/msg bob hi', { kind: 'dm', to: 'bob', text: 'hi' }],
+    ['/query bob', { kind: 'dm', to: 'bob', text: null }],
+    ['//etc/hosts is a file', { kind: 'say', text: '/etc/hosts is a file' }],
+    [':me waves', { kind: 'me', action: 'waves' }],
+    ['/me waves back', { kind: 'me', action: 'waves back' }],
+    [':me', { kind: 'invalid', message: 'usage: :me ACTION' }],
+    [':close', { kind: 'close' }],
+    ['/part', { kind: 'close' }],
+    [':timestamps seconds', { kind: 'timestamps', seconds: true }],
+    [':timestamps minutes', { kind: 'timestamps', seconds: false }],
+    ['/', { kind: 'say', text: '/' }],
+  ];
+  for (const [line, expected] of CASES) {
+    it(`reads ${JSON.stringify(line)}`, () => assert.deepEqual(parseLine(line), expected));
+  }
+
+  it('suggests the command a typo was meant to be', () => {
+    assert.deepEqual(parseLine(':qiut'), { kind: 'invalid', message: 'unknown command :qiut (did you mean :quit?)' });
+    assert.deepEqual(parseLine('/verfy bob'), { kind: 'invalid', message: 'unknown command :verfy (did you mean :verify?)' });
+    assert.deepEqual(parseLine(':xyzzy'), { kind: 'invalid', message: 'unknown command :xyzzy (try :help)' });
+  });
+});

@@ -28,9 +28,27 @@ export class FakeTerminal {
   readonly output: Writable & { columns: number; rows: number; isTTY: boolean };
   readonly term = 'xterm-256color';
 
+  /** Everything written to the terminal since the last takeOutput() (bells, titles, modes). */
+  private written = '';
+
   constructor(columns = 100, rows = 30) {
     this.input = Object.assign(new PassThrough(), { isTTY: true, setRawMode: () => {} });
-    this.output = Object.assign(new Writable({ write: (_chunk, _encoding, callback) => callback() }), { columns, rows, isTTY: true });
+    const output = new Writable({
+      write: (chunk: Buffer | string, _encoding, callback) => {
+        this.written += chunk.toString();
+        // Only what a spec looks for is recent: keep the tail, not every frame ever drawn.
+        if (this.written.length > 1_000_000) this.written = this.written.slice(-500_000);
+        callback();
+      },
+    });
+    this.output = Object.assign(output, { columns, rows, isTTY: true });
+  }
+
+  /** The bytes written since the last call. */
+  takeOutput(): string {
+    const written = this.written;
+    this.written = '';
+    return written;
   }
 
   type(text: string): void {

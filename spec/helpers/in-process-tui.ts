@@ -4,7 +4,7 @@ import type { TestContext } from 'node:test';
 import { ChatClient } from '../../src/client/chat-client.js';
 import { KnownPeers } from '../../src/client/known-peers.js';
 import type { Identity } from '../../src/core/identity.js';
-import { type TuiHandle, startTui } from '../../src/tui/tui-app.js';
+import { type TuiHandle, type TuiOptions, startTui } from '../../src/tui/tui-app.js';
 import { waitUntil } from './events.js';
 import { FakeTerminal } from './fake-terminal.js';
 
@@ -16,10 +16,18 @@ export interface InProcessTui {
   waitForScreen(pattern: RegExp, what: string, timeoutMs?: number): Promise<string>;
 }
 
-export async function openInProcessTui(t: TestContext, port: number, name: string, identity: Identity, columns = 100, rows = 30): Promise<InProcessTui> {
+export async function openInProcessTui(
+  t: TestContext,
+  port: number,
+  name: string,
+  identity: Identity,
+  columns = 100,
+  rows = 30,
+  options: Pick<TuiOptions, 'bell'> = {},
+): Promise<InProcessTui> {
   const terminal = new FakeTerminal(columns, rows);
   const client = new ChatClient({ host: '127.0.0.1', port, name, identity, knownPeers: KnownPeers.inMemory() });
-  const tui = startTui({ client, serverLabel: `127.0.0.1:${port}`, colorMode: 'truecolor', terminal });
+  const tui = startTui({ client, serverLabel: `127.0.0.1:${port}`, colorMode: 'truecolor', terminal, ...options });
   t.after(async () => {
     // Esc first: Ctrl+C closes the help overlay when it is open, and quits otherwise.
     terminal.press('Escape', 'C-c');

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { ChatMessageEvent } from '../../src/client/chat-session.js';
-import { ChatViewModel, ROOM_ID, dmId } from '../../src/tui/chat-view-model.js';
+import { ChatViewModel, ROOM_ID, dmId, mentions } from '../../src/tui/chat-view-model.js';
 import { peerView } from '../helpers/peer-views.js';
 
 const peer = peerView;
@@ -86,5 +86,42 @@ describe('ChatViewModel', () => {
     assert.equal(isQueued(), true);
     model.markQueuedSent();
     assert.equal(isQueued(), false);
+  });
+});
+
+describe('highlights and closing conversations', () => {
+  it('knows a line names you as a word, in any case, with or without @', () => {
+    assert.ok(mentions('hey alice, look', 'alice'));
+    assert.ok(mentions('@Alice: there', 'alice'));
+    assert.ok(!mentions('malice aforethought', 'alice'));
+    assert.ok(!mentions('alice_b is here', 'alice'));
+  });
+
+  it('counts highlights (DMs and mentions) apart from unread lines, and rings for each', () => {
+    const model = new ChatViewModel('me');
+    let rung = 0;
+    model.onHighlight = () => rung++;
+    model.openDirect('bob');
+    model.addIncoming({ id: '1', from: 'carol', to: null, text: 'plain', ts: 0, verified: true });
+    model.addIncoming({ id: '2', from: 'carol', to: null, text: 'ping me', ts: 0, verified: true });
+    model.addIncoming({ id: '3', from: 'dan', to: 'me', text: 'a DM', ts: 0, verified: true });
+    assert.equal(rung, 2);
+    assert.deepEqual(model.totals(), { unread: 3, highlights: 2 });
+    model.openRoom();
+    assert.deepEqual(model.totals(), { unread: 1, highlights: 1 }, 'opening a conversation reads it');
+  });
+
+  it('closes a DM (Alt+N renumber), refuses to close the room, and reopens the DM with its log', () => {
+    const model = new ChatViewModel('me');
+    model.addIncoming({ id: '1', from: 'bob', to: 'me', text: 'first', ts: 0, verified: true });
+    model.addIncoming({ id: '2', from: 'carol', to: 'me', text: 'hi', ts: 0, verified: true });
+    model.openDirect('bob');
+    assert.ok(model.closeCurrent());
+    assert.equal(model.current, ROOM_ID);
+    assert.deepEqual(model.order, [ROOM_ID, dmId('carol')]);
+    assert.ok(!model.closeCurrent(), 'the room stays');
+    model.openDirect('bob');
+    assert.equal(model.currentConversation.entries.length, 1, 'the log is still there');
+    assert.deepEqual(model.order, [ROOM_ID, dmId('carol'), dmId('bob')]);
   });
 });

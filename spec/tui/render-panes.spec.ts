@@ -3,7 +3,17 @@ import { describe, it } from 'node:test';
 import { ChatViewModel } from '../../src/tui/chat-view-model.js';
 import { InputLine } from '../../src/tui/input-line.js';
 import { escapeTags, nameColor } from '../../src/tui/markup.js';
-import { type LogLine, UNREAD_MARKER, renderInput, renderLog, renderLogEntry, renderPeerList, renderStatus } from '../../src/tui/render-panes.js';
+import {
+  type LogLine,
+  UNREAD_MARKER,
+  renderActivityBar,
+  renderInput,
+  terminalTitle,
+  renderLog,
+  renderLogEntry,
+  renderPeerList,
+  renderStatus,
+} from '../../src/tui/render-panes.js';
 import { peerView } from '../helpers/peer-views.js';
 
 const peer = peerView;
@@ -106,5 +116,29 @@ describe('pane rendering', () => {
     assert.equal(rendered.rows, 2);
     const rows = visible(rendered.content).split('\n');
     assert.deepEqual(rows, ['xxxxxxxxxx', 'xxxxxxx ']);
+  });
+});
+
+describe('activity bar, title and actions', () => {
+  it('lists every conversation with its Alt+N number and counts, the open one in inverse', () => {
+    const model = new ChatViewModel('me');
+    model.openDirect('dan');
+    model.addIncoming({ id: '1', from: 'bob', to: 'me', text: 'a', ts: 0, verified: true });
+    model.addIncoming({ id: '2', from: 'bob', to: 'me', text: 'b', ts: 0, verified: true });
+    model.addIncoming({ id: '3', from: 'carol', to: null, text: 'c', ts: 0, verified: true });
+    const bar = renderActivityBar(model);
+    assert.equal(visible(bar), '1:#room 1  2:dan  3:bob 2!2');
+    assert.match(bar, /\{inverse\}2:dan\{\/inverse\}/);
+    assert.equal(terminalTitle(model), 'tui-chat (3, 2!)');
+    model.openDirect('bob');
+    model.openRoom();
+    assert.equal(terminalTitle(model), 'tui-chat');
+  });
+
+  it('shows an action as "* name action" and a line naming you highlighted', () => {
+    const action = visible(renderLogEntry({ kind: 'message', ts: 0, from: 'amy', text: '/me waves', isOwn: false, verified: true, isDirect: false }));
+    assert.match(action, /\* amy waves$/);
+    const named = renderLogEntry({ kind: 'message', ts: 0, from: 'amy', text: 'hi me', isOwn: false, verified: true, isDirect: false, highlight: true });
+    assert.match(named[0]!.body, /\{yellow-fg\}\{bold\}hi me/);
   });
 });

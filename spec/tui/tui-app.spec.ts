@@ -160,7 +160,7 @@ describe('the TUI, in-process on a fake terminal', () => {
     ] as const) {
       alice.terminal.resize(width, height);
       await alice.waitForScreen(
-        new RegExp(`^┌─ peers[^\\n]{${width - 8}}\\n(?:[^\\n]*\\n){${height - 4}}└─+┘└─+┘\\n\\[#room\\]`),
+        new RegExp(`^┌─ peers[^\\n]{${width - 8}}\\n(?:[^\\n]*\\n){${height - 5}}└─+┘└─+┘\\n 1:#room\\n\\[#room\\]`),
         `the layout at ${width}x${height}`,
       );
     }
@@ -273,5 +273,68 @@ describe('the log pane, in-process on a fake terminal', () => {
     assert.doesNotMatch(alice.tui.screenText(), /while away/);
     alice.terminal.press('End');
     await alice.waitForScreen(/while away *│\n└/, 'the bottom again');
+  });
+});
+
+/** The bells in terminal output, not counting the BEL that ends a title (OSC) sequence. */
+function bells(output: string): number {
+  return output.replace(/\u001b\][^\u0007]*\u0007/g, '').split('\u0007').length - 1;
+}
+
+describe('notifications and IRC habits, in-process on a fake terminal', () => {
+  it('rings the bell and counts in the title and the activity bar for a DM or a line naming you, not for other lines', async (t) => {
+    const port = await startServer(t);
+    const alice = await openInProcessTui(t, port, 'alice', ids[0]!, 80, 24);
+    const carol = await member(t, port, 'carol', ids[1]!);
+    await alice.waitForScreen(/carol joined/, 'carol to join');
+    alice.terminal.type(':dm carol');
+    alice.terminal.press('Enter');
+    await alice.waitForScreen(/ 1:#room {2}2:carol/, 'the DM listed second, open');
+    alice.terminal.takeOutput();
+    carol.session.sendRoom('nothing for you');
+    carol.session.sendRoom('plain marker');
+    await alice.waitForScreen(/ 1:#room 2 /, 'two unread room lines counted');
+    assert.equal(bells(alice.terminal.takeOutput()), 0, 'no bell for lines that do not name alice');
+    carol.session.sendRoom('hey Alice, look');
+    await alice.waitForScreen(/ 1:#room 3!1 /, 'the mention counted as a highlight');
+    const output = alice.terminal.takeOutput();
+    assert.equal(bells(output), 1, 'one bell for the mention');
+    assert.match(output, /\u001b\]0;tui-chat \(3, 1!\)\u0007/, 'the counts in the terminal title');
+    alice.terminal.press('M-1');
+    await alice.waitForScreen(/hey Alice, look/, 'the room opened');
+    await waitUntil(() => /\u001b\]0;tui-chat\u0007/.test(alice.terminal.takeOutput()), 'the title to clear once read');
+  });
+
+  it('stays quiet with the bell turned off, and still counts', async (t) => {
+    const port = await startServer(t);
+    const alice = await openInProcessTui(t, port, 'alice', ids[0]!, 80, 24, { bell: false });
+    const carol = await member(t, port, 'carol', ids[1]!);
+    await alice.waitForScreen(/carol joined/, 'carol to join');
+    alice.terminal.takeOutput();
+    carol.session.sendDirect('alice', 'psst');
+    await alice.waitForScreen(/ 2:carol 1!1/, 'the DM counted');
+    assert.equal(bells(alice.terminal.takeOutput()), 0);
+  });
+
+  it('takes /commands like :commands, sends /me as an action, suggests a mistyped command and closes a DM', async (t) => {
+    const port = await startServer(t);
+    const alice = await openInProcessTui(t, port, 'alice', ids[0]!, 80, 24);
+    const bob = await openInProcessTui(t, port, 'bob', ids[1]!, 80, 24);
+    await alice.waitForScreen(/bob joined/, 'bob to join');
+    alice.terminal.type('/me waves');
+    alice.terminal.press('Enter');
+    await bob.waitForScreen(/ \* alice waves/, 'the action at bob');
+    alice.terminal.type('/qiut');
+    alice.terminal.press('Enter');
+    await alice.waitForScreen(/unknown command :qiut \(did you mean :quit\?\)/, 'the suggestion');
+    alice.terminal.type('/query bob');
+    alice.terminal.press('Enter');
+    await alice.waitForScreen(/ 1:#room {2}2:bob\n/, 'the DM open as 2');
+    alice.terminal.type('/close');
+    alice.terminal.press('Enter');
+    await alice.waitForScreen(/ 1:#room\n\[#room\]/, 'the DM closed, back in the room');
+    alice.terminal.type(':timestamps seconds');
+    alice.terminal.press('Enter');
+    await alice.waitForScreen(/\d\d:\d\d:\d\d +-!- /, 'seconds in the log');
   });
 });

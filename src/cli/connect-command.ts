@@ -43,6 +43,7 @@ export const CONNECT_FLAGS = {
     description: 'where sessions, unsent messages and history are kept, encrypted under your identity key',
   },
   'history-days': { kind: 'integer', value: 'D', min: 1, default: 90, description: 'days of history kept on this device' },
+  'no-bell': { kind: 'boolean', description: 'do not ring the terminal bell on a DM or a line naming you (they are still highlighted)' },
   'server-fingerprint': { kind: 'string', value: 'HEX', description: 'the server certificate fingerprint to require (as `tui-chat serve` prints it)' },
   'known-servers': {
     kind: 'string',
@@ -107,6 +108,7 @@ export async function runConnect(argv: readonly string[], io: CliIo): Promise<nu
     client,
     serverLabel: `${host}:${port}`,
     defaultPlayer: player,
+    bell: !flags['no-bell'],
     notices,
     ...(flags.ffplay === undefined ? {} : { ffplayPath: flags.ffplay }),
   });

@@ -34,7 +34,7 @@ export interface CommandOutput {
 }
 
 /** The commands a view runs itself: the runner leaves them alone. */
-export type ViewCommand = Extract<LineCommand, { kind: 'say' | 'dm' | 'room' | 'play' | 'clear' | 'quit' | 'empty' }>;
+export type ViewCommand = Extract<LineCommand, { kind: 'say' | 'me' | 'dm' | 'room' | 'close' | 'play' | 'clear' | 'timestamps' | 'quit' | 'empty' }>;
 
 export class CommandRunner {
   constructor(

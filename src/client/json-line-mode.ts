@@ -6,7 +6,7 @@ import type { Readable, Writable } from 'node:stream';
 import { ChatError, ErrorCode } from '../core/errors.js';
 import type { ChatSession, PeerView } from './chat-session.js';
 import { CommandRunner } from './command-runner.js';
-import { type LineCommand, describeCommands, parseLine } from './line-command.js';
+import { ACTION_PREFIX, type LineCommand, describeCommands, parseLine } from './line-command.js';
 
 /** Exit codes: 0 left on purpose, 1 refused at join or lost the server. */
 export const EXIT_OK = 0;
@@ -128,11 +128,16 @@ function runCommand(session: ChatSession, commands: CommandRunner, line: LineCom
       case undefined:
       case 'empty':
       case 'room':
+      case 'close':
       case 'clear':
+      case 'timestamps':
       case 'quit':
         return;
       case 'say':
         session.sendRoom(command.text);
+        return;
+      case 'me':
+        session.sendRoom(`${ACTION_PREFIX}${command.action}`);
         return;
       case 'dm':
         if (command.text === null) throw new ChatError(ErrorCode.USAGE, 'usage: :dm NAME TEXT');

@@ -1,9 +1,12 @@
 // Parses one line the user typed: plain text is a message to the current conversation, a line
-// starting with ':' is a command, and '::' escapes a message that starts with ':'.
-// Shared by the TUI and the --json line mode, so both accept the same commands.
+// starting with ':' (or '/', as IRC users type) is a command, and '::' or '//' escapes a message
+// that starts with one. Shared by the TUI and the --json line mode, so both accept the same commands.
 
 export type LineCommand =
   | { readonly kind: 'say'; readonly text: string }
+  | { readonly kind: 'me'; readonly action: string }
+  | { readonly kind: 'close' }
+  | { readonly kind: 'timestamps'; readonly seconds: boolean }
   | { readonly kind: 'dm'; readonly to: string; readonly text: string | null }
   | { readonly kind: 'room' }
   | { readonly kind: 'peers' }
@@ -26,7 +29,9 @@ export type LineCommand =
 /** Every command with its argument synopsis and what it does: drives :help and completion. */
 export const LINE_COMMANDS = {
   dm: ['NAME [TEXT]', 'send TEXT to NAME only; without TEXT, open the conversation with NAME'],
+  me: ['ACTION', 'say what you do, shown as "* you ACTION"'],
   room: ['', 'go back to the room'],
+  close: ['', 'close this DM conversation (its messages stay kept; a new one reopens it)'],
   peers: ['', 'list who is online, and who is away'],
   whois: ['NAME', "show NAME's full fingerprint and when it was first seen"],
   verify: ['NAME [confirm]', 'show the safety number to compare with NAME; "confirm" once it matches'],
@@ -39,20 +44,26 @@ export const LINE_COMMANDS = {
   pause: ['', 'pause or resume the video'],
   seek: ['±SECONDS', 'jump forward or back in the video, e.g. :seek -5'],
   clear: ['', "clear this conversation's log"],
+  timestamps: ['seconds|minutes', 'show seconds in the log, or only minutes'],
   help: ['', 'list keys and commands'],
   quit: ['', 'leave'],
 } as const satisfies Record<string, readonly [string, string]>;
 export type LineCommandName = keyof typeof LINE_COMMANDS;
 
-const ALIASES: Readonly<Record<string, LineCommandName>> = { msg: 'dm', who: 'peers', q: 'quit', exit: 'quit' };
+/** IRC's names for the same commands: /msg, /query, /who, /part, /exit. */
+const ALIASES: Readonly<Record<string, LineCommandName>> = { msg: 'dm', query: 'dm', who: 'peers', q: 'quit', exit: 'quit', part: 'close' };
+
+/** An action is sent as text starting with this (as IRC's CTCP ACTION, without control characters). */
+export const ACTION_PREFIX = '/me ';
 
 export function parseLine(line: string): LineCommand {
   const trimmed = line.replace(/\r$/, '');
   if (trimmed.trim() === '') return { kind: 'empty' };
-  if (trimmed.startsWith('::')) return { kind: 'say', text: trimmed.slice(1) };
-  if (!trimmed.startsWith(':')) return { kind: 'say', text: trimmed };
+  if (trimmed.startsWith('::') || trimmed.startsWith('//')) return { kind: 'say', text: trimmed.slice(1) };
+  if (!trimmed.startsWith(':') && !trimmed.startsWith('/')) return { kind: 'say', text: trimmed };
 
-  const match = /^:(\S+)\s*(.*)$/s.exec(trimmed)!;
+  const match = /^[:/](\S+)\s*(.*)$/s.exec(trimmed);
+  if (match === null) return { kind: 'say', text: trimmed };
   const word = match[1]!;
   const rest = match[2]!.trim();
   const command = ALIASES[word] ?? word;
@@ -74,6 +85,10 @@ export function parseLine(line: string): LineCommand {
       return needsName(command);
     case 'search':
       return rest === '' ? usage('search') : { kind: 'search', query: rest };
+    case 'me':
+      return rest === '' ? usage('me') : { kind: 'me', action: rest };
+    case 'timestamps':
+      return rest === 'seconds' || rest === 'minutes' ? { kind: 'timestamps', seconds: rest === 'seconds' } : usage('timestamps');
     case 'play': {
       const words = rest.split(/\s+/).filter((w) => w !== '');
       const ffplay = words.includes('--ffplay');
@@ -86,6 +101,7 @@ export function parseLine(line: string): LineCommand {
       return Number.isFinite(seconds) ? { kind: 'seek', seconds } : usage('seek');
     }
     case 'room':
+    case 'close':
     case 'peers':
     case 'videos':
     case 'stop':
@@ -94,9 +110,36 @@ export function parseLine(line: string): LineCommand {
     case 'help':
     case 'quit':
       return rest === '' ? { kind: command } : usage(command);
-    default:
-      return { kind: 'invalid', message: `unknown command :${word.slice(0, 32)} (try :help)` };
+    default: {
+      const guess = closestCommand(word);
+      const hint = guess === undefined ? 'try :help' : `did you mean :${guess}?`;
+      return { kind: 'invalid', message: `unknown command :${word.slice(0, 32)} (${hint})` };
+    }
   }
+}
+
+/** The command a mistyped word was most likely meant to be: at most two edits away. */
+function closestCommand(word: string): string | undefined {
+  let best: { name: string; distance: number } | undefined;
+  for (const name of [...Object.keys(LINE_COMMANDS), ...Object.keys(ALIASES)]) {
+    const distance = editDistance(word.toLowerCase().slice(0, 32), name);
+    if (distance <= 2 && (best === undefined || distance < best.distance)) best = { name, distance };
+  }
+  return best?.name;
+}
+
+/** Levenshtein distance, with a swap of two neighbours counting as one edit (qiut -> quit). */
+function editDistance(a: string, b: string): number {
+  const rows = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let best = Math.min(rows[i - 1]![j]! + 1, rows[i]![j - 1]! + 1, rows[i - 1]![j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) best = Math.min(best, rows[i - 2]![j - 2]! + 1);
+      rows[i]![j] = best;
+    }
+  }
+  return rows[a.length]![b.length]!;
 }
 
 function usage(command: LineCommandName): LineCommand {

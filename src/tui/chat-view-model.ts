@@ -26,6 +26,8 @@ export type LogEntry =
       /** Shown again from the history kept on disk (a restart), or held while a key was unconfirmed. */
       readonly fromHistory?: boolean;
       readonly held?: boolean;
+      /** Someone else's line that names you (or a DM): drawn highlighted, counted apart. */
+      readonly highlight?: boolean;
     }
   | { readonly kind: 'system' | 'error' | 'warning'; readonly ts: number; readonly text: string }
   /** A picture we drew ourselves (ANSI color escapes, no peer text inside), under a caption. */
@@ -37,6 +39,8 @@ export interface Conversation {
   title: string;
   readonly entries: LogEntry[];
   unread: number;
+  /** Unread lines that name you, or any unread DM line: what the bell and the title count. */
+  highlights: number;
   /** Index of the first entry not yet seen, shown as a marker while the conversation is open. */
   unreadMarker: number | null;
 }
@@ -66,6 +70,10 @@ export class ChatViewModel {
   clusterDegraded = false;
   playing: string | null = null;
   helpVisible = false;
+  /** Times in the log show seconds (:timestamps seconds). */
+  showSeconds = false;
+  /** Called for each incoming line that should ring the bell: a DM, or a line that names you. */
+  onHighlight: (conversation: Conversation) => void = () => {};
 
   constructor(
     public selfName: string,
@@ -88,6 +96,7 @@ export class ChatViewModel {
   addIncoming(message: ChatMessageEvent): void {
     const id = message.to === null ? ROOM_ID : dmId(message.from);
     const conversation = this.ensure(id, message.to === null ? 'room' : message.from);
+    const highlight = message.to !== null || mentions(message.text, this.selfName);
     this.append(
       conversation,
       {
@@ -99,9 +108,25 @@ export class ChatViewModel {
         verified: message.verified,
         isDirect: message.to !== null,
         ...(message.held === true ? { held: true } : {}),
+        ...(highlight ? { highlight: true } : {}),
       },
       true,
     );
+    if (!highlight) return;
+    if (conversation.id !== this.current) conversation.highlights++;
+    this.onHighlight(conversation);
+  }
+
+  /** Unread lines and highlights over every conversation (for the terminal title). */
+  totals(): { unread: number; highlights: number } {
+    let unread = 0;
+    let highlights = 0;
+    for (const id of this.order) {
+      const conversation = this.conversations.get(id)!;
+      unread += conversation.unread;
+      highlights += conversation.highlights;
+    }
+    return { unread, highlights };
   }
 
   addOutgoing(to: string | null, text: string, isQueued: boolean, id?: string): void {
@@ -225,6 +250,15 @@ export class ChatViewModel {
     }
   }
 
+  /** :close: a DM leaves the conversation list (Alt+N renumber); its log returns if it reopens. */
+  closeCurrent(): boolean {
+    if (this.current === ROOM_ID) return false;
+    const closing = this.current;
+    this.switchTo(ROOM_ID);
+    this.order.splice(this.order.indexOf(closing), 1);
+    return true;
+  }
+
   clearCurrent(): void {
     const conversation = this.currentConversation;
     conversation.entries.length = 0;
@@ -238,6 +272,7 @@ export class ChatViewModel {
     this.current = id;
     const next = this.currentConversation;
     next.unread = 0;
+    next.highlights = 0;
   }
 
   // ---- storage -------------------------------------------------------------------------------
@@ -245,10 +280,11 @@ export class ChatViewModel {
   private ensure(id: ConversationId, title: string): Conversation {
     let conversation = this.conversations.get(id);
     if (conversation === undefined) {
-      conversation = { id, title, entries: [], unread: 0, unreadMarker: null };
+      conversation = { id, title, entries: [], unread: 0, highlights: 0, unreadMarker: null };
       this.conversations.set(id, conversation);
-      this.order.push(id);
     }
+    // A closed DM comes back (at the end of the list) when it is opened or written to again.
+    if (!this.order.includes(id)) this.order.push(id);
     return conversation;
   }
 
@@ -263,4 +299,11 @@ export class ChatViewModel {
       conversation.unread++;
     }
   }
+}
+
+/** Whether text names `name` as a word (alice, @alice, "alice:"), ignoring case. */
+export function mentions(text: string, name: string): boolean {
+  if (name === '') return false;
+  const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return new RegExp(`(^|[^\\p{L}\\p{N}_-])@?${escaped}($|[^\\p{L}\\p{N}_-])`, 'iu').test(text);
 }

@@ -1,8 +1,9 @@
 // Turns the view model into blessed-tagged text for each pane. Pure string building: every piece of
 // peer-controlled text goes through escapeTags here, and nowhere else builds markup from it.
 import { shortFingerprint } from '../core/fingerprint.js';
-import type { ChatViewModel, Conversation, LogEntry } from './chat-view-model.js';
+import { type ChatViewModel, type Conversation, type LogEntry, ROOM_ID } from './chat-view-model.js';
 import type { InputLine } from './input-line.js';
+import { ACTION_PREFIX } from '../client/line-command.js';
 import { graphemeWidth, graphemes } from './display-width.js';
 import { coloredName, escapeTags } from './markup.js';
 
@@ -62,13 +63,20 @@ export function renderLogEntry(entry: LogEntry, style: LogStyle = DEFAULT_LOG_ST
   switch (entry.kind) {
     case 'message': {
       const unverified = entry.verified ? '' : '{red-fg}{bold}[unverified]{/bold}{/red-fg} ';
+      if (entry.text.startsWith(ACTION_PREFIX)) {
+        // :me waves -> " * alice waves", as IRC clients show an action.
+        const actor = entry.isOwn ? `{bold}${coloredName(entry.from)}{/bold}` : coloredName(entry.from);
+        const action = escapeTags(entry.text.slice(ACTION_PREFIX.length));
+        const star = entry.isDirect ? '{magenta-fg}*{/magenta-fg}' : '*';
+        return [{ prefix: column('*', () => star), body: `${unverified}${actor} ${highlighted(entry, action)}${deliveryMark(entry)}` }];
+      }
       // Room lines read <name>, DM lines *name* in magenta: the two never look alike.
       const name = (fitted: string) => {
         const inner = fitted.slice(1, -1);
         const colored = entry.isOwn ? `{bold}${coloredName(inner)}{/bold}` : coloredName(inner);
         return entry.isDirect ? `{magenta-fg}*{/magenta-fg}${colored}{magenta-fg}*{/magenta-fg}` : `<${colored}>`;
       };
-      return [{ prefix: column(speakerLabel(entry), name), body: `${unverified}${escapeTags(entry.text)}${deliveryMark(entry)}` }];
+      return [{ prefix: column(speakerLabel(entry), name), body: `${unverified}${highlighted(entry, escapeTags(entry.text))}${deliveryMark(entry)}` }];
     }
     case 'system':
       return [{ prefix: column('-!-', (t) => `{gray-fg}${t}{/gray-fg}`), body: `{gray-fg}${escapeTags(entry.text)}{/gray-fg}` }];
@@ -85,6 +93,11 @@ export function renderLogEntry(entry: LogEntry, style: LogStyle = DEFAULT_LOG_ST
       return [caption, ...entry.ansi.split('\n').map((row) => ({ prefix: under, body: row.replace(/\{|\}/g, ''), preformatted: true }))];
     }
   }
+}
+
+/** A line that names you stands out (bold yellow), as weechat draws a highlight. */
+function highlighted(entry: Extract<LogEntry, { kind: 'message' }>, text: string): string {
+  return entry.highlight === true && !entry.isDirect ? `{yellow-fg}{bold}${text}{/bold}{/yellow-fg}` : text;
 }
 
 /** Our line's delivery state: yellow while waiting, gray once settled, red when someone did not get it. */
@@ -118,6 +131,35 @@ export function renderLog(conversation: Conversation, seconds = false): LogLine[
     lines.push(...renderLogEntry(entry, style));
   });
   return lines;
+}
+
+/**
+ * The activity bar: every conversation with its Alt+N number, unread count and highlights
+ * ("3:bob 2!1" = 2 unread, 1 naming you or a DM), the open one inverse: which Alt+N is which, and
+ * where something waits.
+ */
+export function renderActivityBar(model: ChatViewModel): string {
+  return model.order
+    .map((id, index) => {
+      const conversation = model.conversations.get(id)!;
+      const title = id === ROOM_ID ? '#room' : escapeTags(conversation.title);
+      const counts =
+        conversation.unread === 0
+          ? ''
+          : conversation.highlights > 0
+            ? ` {yellow-fg}{bold}${conversation.unread}!${conversation.highlights}{/bold}{/yellow-fg}`
+            : ` {yellow-fg}${conversation.unread}{/yellow-fg}`;
+      const label = `${index + 1}:${title}`;
+      return id === model.current ? `{inverse}${label}{/inverse}${counts}` : `{cyan-fg}${label}{/cyan-fg}${counts}`;
+    })
+    .join('  ');
+}
+
+/** The terminal title: unread lines and highlights waiting in other conversations. */
+export function terminalTitle(model: ChatViewModel): string {
+  const { unread, highlights } = model.totals();
+  if (unread === 0) return 'tui-chat';
+  return highlights > 0 ? `tui-chat (${unread}, ${highlights}!)` : `tui-chat (${unread})`;
 }
 
 export function logLabel(model: ChatViewModel): string {

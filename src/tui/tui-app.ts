@@ -6,7 +6,7 @@
 import { isValidName } from '../core/names.js';
 import blessed from 'blessed';
 import type { ChatClient } from '../client/chat-client.js';
-import { LINE_COMMANDS, type LineCommand, parseLine } from '../client/line-command.js';
+import { ACTION_PREFIX, LINE_COMMANDS, type LineCommand, parseLine } from '../client/line-command.js';
 import { ChatError, ErrorCode } from '../core/errors.js';
 import { type CommandOutput, CommandRunner } from '../client/command-runner.js';
 import { ChatViewModel, ROOM_ID } from './chat-view-model.js';
@@ -18,7 +18,7 @@ import { commandOutputFor } from './command-output.js';
 import { helpText } from './help-text.js';
 import { createScreen, screenColors, screenText } from './blessed-internals.js';
 import { useNamePaletteFor } from './markup.js';
-import { logLabel, renderInput, renderLog, renderPeerList, renderStatus } from './render-panes.js';
+import { logLabel, renderActivityBar, renderInput, renderLog, renderPeerList, renderStatus, terminalTitle } from './render-panes.js';
 import { type PlayerKind, VideoPane } from './video-pane.js';
 import { PaintedBox } from './painted-box.js';
 import { LogViewport } from './log-viewport.js';
@@ -42,6 +42,8 @@ export interface TuiOptions {
   readonly ffplayPath?: string;
   /** Default: truecolor when COLORTERM says so, else 256 colors. */
   readonly colorMode?: ColorMode;
+  /** Ring the terminal bell on a DM or a line naming you (--no-bell: false). Default true. */
+  readonly bell?: boolean;
   /** Notices from below the UI (a newly pinned server certificate), shown in the room log. */
   readonly notices?: NoticeBoard;
   /**
@@ -90,6 +92,11 @@ class TuiApp {
   private readonly logBox: blessed.Widgets.BoxElement;
   private readonly logView: LogViewport;
   private readonly input: PaintedBox;
+  private readonly activity: PaintedBox;
+  private readonly activityBox: blessed.Widgets.BoxElement;
+  private title = 'tui-chat';
+  /** A DM or a mention arrived since the last frame: ring once per frame, however many came. */
+  private bellDue = false;
   private readonly inputBox: blessed.Widgets.BoxElement;
   private readonly statusBox: blessed.Widgets.BoxElement;
   private readonly helpBox: blessed.Widgets.BoxElement;
@@ -105,6 +112,7 @@ class TuiApp {
   ) {
     this.client = options.client;
     this.model = new ChatViewModel(this.client.name);
+    if (options.bell !== false) this.model.onHighlight = () => (this.bellDue = true);
     this.screen = createScreen('tui-chat', options.terminal);
     useNamePaletteFor(screenColors(this.screen));
     // blessed installs process-wide handlers that exit on uncaught errors; this is the TUI process,
@@ -118,6 +126,8 @@ class TuiApp {
     this.logBox = this.log.box;
     this.logView = new LogViewport((tagged) => this.log.tokens(tagged));
     this.input = new PaintedBox({ parent: this.screen, bottom: 1, left: 0, width: '100%', height: 1 });
+    this.activity = new PaintedBox({ parent: this.screen, bottom: 2, left: 0, width: '100%', height: 1 });
+    this.activityBox = this.activity.box;
     this.inputBox = this.input.box;
     this.statusBox = blessed.box({ parent: this.screen, bottom: 0, left: 0, width: '100%', height: 1, tags: true, style: { bg: 'blue', fg: 'white' } });
     this.helpBox = blessed.box({
@@ -333,6 +343,14 @@ class TuiApp {
         return;
       case 'say':
         return this.send(this.model.currentPeer, command.text);
+      case 'me':
+        return this.send(this.model.currentPeer, `${ACTION_PREFIX}${command.action}`);
+      case 'close':
+        if (!this.model.closeCurrent()) throw new ChatError(ErrorCode.USAGE, 'the room stays open: :close closes a DM conversation');
+        return;
+      case 'timestamps':
+        this.model.showSeconds = command.seconds;
+        return;
       case 'dm': {
         // Offline, the list is empty: a DM to any valid name is queued, and checked when it is sent.
         const online = this.client.state === 'online';
@@ -429,8 +447,9 @@ class TuiApp {
     }, RENDER_INTERVAL_MS);
   }
 
+  /** What is left for the peers and the log: the screen less the input, activity and status rows. */
   private mainHeight(inputRows: number): number {
-    return Math.max(1, (this.screen.height as number) - inputRows - 1);
+    return Math.max(1, (this.screen.height as number) - inputRows - 2);
   }
 
   private render(force: boolean): void {
@@ -451,6 +470,17 @@ class TuiApp {
     const prompt = this.model.currentPeer === null ? '[#room] ' : `[${this.model.currentPeer}] `;
     const inputView = renderInput(this.line, prompt, width, MAX_INPUT_ROWS);
     this.inputBox.height = inputView.rows;
+    this.activityBox.bottom = 1 + inputView.rows;
+    this.activity.setRows([this.activity.tokens(` ${renderActivityBar(this.model)}`)]);
+    const title = terminalTitle(this.model);
+    if (title !== this.title) {
+      this.title = title;
+      this.screen.title = title;
+    }
+    if (this.bellDue) {
+      this.bellDue = false;
+      this.screen.program.bell();
+    }
     this.input.setRows(inputView.content.split('\n').map((row) => this.input.tokens(row)));
     const mainHeight = this.mainHeight(inputView.rows);
     this.main.height = mainHeight;
@@ -466,7 +496,13 @@ class TuiApp {
     this.logBox.setLabel(logLabel(this.model));
     // One column stays free for the scrollbar.
     const logWidth = Math.max(1, this.log.innerWidth - 1);
-    const view = this.logView.layout(conversation.id, conversation.entries.length, renderLog(conversation), logWidth, this.log.innerHeight);
+    const view = this.logView.layout(
+      conversation.id,
+      conversation.entries.length,
+      renderLog(conversation, this.model.showSeconds),
+      logWidth,
+      this.log.innerHeight,
+    );
     this.log.setRows(view.rows, view.thumb);
     this.statusBox.setContent(
       renderStatus(this.model, { server: this.options.serverLabel, fingerprint: this.client.fingerprint }, this.screen.width as number),
