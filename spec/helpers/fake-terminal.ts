@@ -60,6 +60,12 @@ export class FakeTerminal {
     for (const key of keys) this.input.write(KEYS[key]);
   }
 
+  /** A left click at column x, row y (1-based), as SGR mouse reports: press and release, one read each. */
+  click(x: number, y: number): void {
+    this.input.write(`\u001b[<0;${x};${y}M`);
+    setImmediate(() => this.input.write(`\u001b[<0;${x};${y}m`));
+  }
+
   resize(columns: number, rows: number): void {
     this.output.columns = columns;
     this.output.rows = rows;

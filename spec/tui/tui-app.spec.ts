@@ -338,3 +338,46 @@ describe('notifications and IRC habits, in-process on a fake terminal', () => {
     await alice.waitForScreen(/\d\d:\d\d:\d\d +-!- /, 'seconds in the log');
   });
 });
+
+describe('pasting and the mouse, in-process on a fake terminal', () => {
+  it('sends a bracketed paste of several lines as one message', async (t) => {
+    const port = await startServer(t);
+    const alice = await openInProcessTui(t, port, 'alice', ids[0]!, 80, 24);
+    const bob = await member(t, port, 'bob', ids[1]!);
+    await alice.waitForScreen(/bob joined/, 'bob to join');
+    alice.terminal.input.write('\u001b[200~first line\r\nsecond line\rthird line\u001b[201~');
+    await alice.waitForScreen(/^\[#room\] first line↵second line↵third line$/m, 'the paste in the input, one line');
+    alice.terminal.press('Enter');
+    await waitUntil(() => bob.texts.length > 0, 'bob to get it');
+    assert.deepEqual(bob.texts, ['room alice: first line\nsecond line\nthird line']);
+  });
+
+  it('asks the terminal for bracketed paste and click-only SGR mouse reports, and undoes both on quit', async (t) => {
+    const port = await startServer(t);
+    const alice = await openInProcessTui(t, port, 'alice', ids[0]!, 80, 24);
+    const started = alice.terminal.takeOutput();
+    assert.match(started, /\u001b\[\?2004h/);
+    assert.match(started, /\u001b\[\?1000h/);
+    assert.match(started, /\u001b\[\?1006h/);
+    assert.doesNotMatch(started, /\u001b\[\?100[23]h/, 'no motion tracking: the terminal keeps its selection');
+    alice.terminal.type(':quit');
+    alice.terminal.press('Enter');
+    assert.equal(await alice.tui.done, 0);
+    const ended = alice.terminal.takeOutput();
+    assert.match(ended, /\u001b\[\?2004l/);
+    assert.match(ended, /\u001b\[\?1000l/);
+  });
+
+  it('opens a DM by clicking a peer, and a conversation by clicking it on the activity bar', async (t) => {
+    const port = await startServer(t);
+    const alice = await openInProcessTui(t, port, 'alice', ids[0]!, 80, 24);
+    await member(t, port, 'carol', ids[1]!);
+    await alice.waitForScreen(/carol joined/, 'carol to join');
+    // The peer list: row 1 is alice (you), row 2 carol (columns and rows 1-based, as the terminal reports them).
+    alice.terminal.click(5, 3);
+    await alice.waitForScreen(/ 1:#room {2}2:carol\n\[carol\]/, 'the DM with carol open');
+    // The activity bar is the row above the input (row 22 of 24); "1:#room" starts at column 2.
+    alice.terminal.click(3, 22);
+    await alice.waitForScreen(/\n\[#room\]/, 'the room again');
+  });
+});

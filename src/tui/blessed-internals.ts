@@ -109,7 +109,10 @@ export function screenColors(screen: blessed.Widgets.Screen): number {
  * A full-screen blessed screen on the given terminal (default: this process's, with $TERM read as
  * blessedTerminalName says), with Unicode borders. The TUI and `tui-chat top` both start here.
  */
-export function createScreen(title: string, terminal?: { input: NodeJS.ReadableStream; output: NodeJS.WritableStream; term?: string }): blessed.Widgets.Screen {
+export function createScreen(
+  title: string,
+  terminal?: { input: NodeJS.ReadableStream; output: NodeJS.WritableStream; term?: string | undefined; colorterm?: string | undefined },
+): blessed.Widgets.Screen {
   restoreFullPalette();
   const screen = blessed.screen({
     smartCSR: true,
@@ -118,10 +121,22 @@ export function createScreen(title: string, terminal?: { input: NodeJS.ReadableS
     warnings: false,
     ...(terminal === undefined
       ? { terminal: blessedTerminalName(process.env['TERM'], process.env['COLORTERM']) }
-      : screenStreamOptions({ ...terminal, term: blessedTerminalName(terminal.term, undefined) })),
+      : screenStreamOptions({ ...terminal, term: blessedTerminalName(terminal.term, terminal.colorterm) })),
   });
   preferUnicodeBorders(screen);
+  useClickMouseModes(screen);
   return screen;
+}
+
+/**
+ * blessed asks xterm-like terminals for every mouse motion (modes 1002/1003, UTF-8 coordinates),
+ * which floods the input and breaks the terminal's own selection. Clicks and the wheel are all the
+ * TUI uses: normal tracking (1000) with SGR coordinates (1006), which also work past column 223.
+ * (Shift+drag still selects text in xterm, tmux and most terminals.)
+ */
+function useClickMouseModes(screen: blessed.Widgets.Screen): void {
+  const program = screen.program as unknown as { setMouse(modes: Record<string, boolean>, enable: boolean): void; enableMouse(): void };
+  program.enableMouse = () => program.setMouse({ vt200Mouse: true, sgrMouse: true }, true);
 }
 
 /**

@@ -214,6 +214,18 @@ export class ChatViewModel {
     this.switchTo(ROOM_ID);
   }
 
+  /** A click on the activity bar. */
+  openConversation(id: ConversationId): void {
+    if (this.order.includes(id)) this.switchTo(id);
+  }
+
+  /** A click on the peer list: open the DM with the peer on that row (yourself: the room). */
+  openPeerAt(row: number): void {
+    if (row < 0 || row >= this.peers.length) return;
+    this.peerCursor = row;
+    this.openSelectedPeer();
+  }
+
   /** Alt+1..9: the n-th conversation (1-based). Returns false if there is none. */
   switchToIndex(n: number): boolean {
     const id = this.order[n - 1];

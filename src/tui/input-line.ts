@@ -38,6 +38,23 @@ export class InputLine {
     this.cursorIndex = Math.min(this.chars.length, graphemes(before).length);
   }
 
+  /**
+   * A bracketed paste: inserted as typed, but its line breaks are kept, so a pasted block is sent
+   * as one multi-line message. Tabs become spaces; other control characters are dropped.
+   */
+  insertPaste(text: string): void {
+    const lines = text.replace(/\r\n?/g, '\n').replace(/\t/g, '    ').split('\n');
+    lines.forEach((line, index) => {
+      if (index > 0) this.insertBreak();
+      this.insert(line);
+    });
+  }
+
+  private insertBreak(): void {
+    this.chars.splice(this.cursorIndex, 0, '\n');
+    this.cursorIndex++;
+  }
+
   backspace(): void {
     if (this.cursorIndex === 0) return;
     this.chars.splice(--this.cursorIndex, 1);

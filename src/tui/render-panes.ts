@@ -4,7 +4,7 @@ import { shortFingerprint } from '../core/fingerprint.js';
 import { type ChatViewModel, type Conversation, type LogEntry, ROOM_ID } from './chat-view-model.js';
 import type { InputLine } from './input-line.js';
 import { ACTION_PREFIX } from '../client/line-command.js';
-import { graphemeWidth, graphemes } from './display-width.js';
+import { displayWidth, graphemeWidth, graphemes } from './display-width.js';
 import { coloredName, escapeTags } from './markup.js';
 
 export const UNREAD_MARKER = '──── new messages ────';
@@ -139,20 +139,35 @@ export function renderLog(conversation: Conversation, seconds = false): LogLine[
  * where something waits.
  */
 export function renderActivityBar(model: ChatViewModel): string {
-  return model.order
-    .map((id, index) => {
-      const conversation = model.conversations.get(id)!;
-      const title = id === ROOM_ID ? '#room' : escapeTags(conversation.title);
-      const counts =
-        conversation.unread === 0
-          ? ''
-          : conversation.highlights > 0
-            ? ` {yellow-fg}{bold}${conversation.unread}!${conversation.highlights}{/bold}{/yellow-fg}`
-            : ` {yellow-fg}${conversation.unread}{/yellow-fg}`;
-      const label = `${index + 1}:${title}`;
-      return id === model.current ? `{inverse}${label}{/inverse}${counts}` : `{cyan-fg}${label}{/cyan-fg}${counts}`;
-    })
-    .join('  ');
+  return activityItems(model)
+    .map((item) => item.tagged)
+    .join(ACTIVITY_GAP);
+}
+
+/** The conversation drawn at a column of the activity bar (0-based, within the bar), if any. */
+export function activityAt(model: ChatViewModel, column: number): string | undefined {
+  let start = 0;
+  for (const item of activityItems(model)) {
+    if (column >= start && column < start + item.width) return item.id;
+    start += item.width + ACTIVITY_GAP.length;
+  }
+  return undefined;
+}
+
+const ACTIVITY_GAP = '  ';
+
+function activityItems(model: ChatViewModel): Array<{ id: string; tagged: string; width: number }> {
+  return model.order.map((id, index) => {
+    const conversation = model.conversations.get(id)!;
+    const title = id === ROOM_ID ? '#room' : conversation.title;
+    const label = `${index + 1}:${title}`;
+    const counts =
+      conversation.unread === 0 ? '' : conversation.highlights > 0 ? `${conversation.unread}!${conversation.highlights}` : `${conversation.unread}`;
+    const countsTagged =
+      counts === '' ? '' : conversation.highlights > 0 ? ` {yellow-fg}{bold}${counts}{/bold}{/yellow-fg}` : ` {yellow-fg}${counts}{/yellow-fg}`;
+    const labelTagged = id === model.current ? `{inverse}${escapeTags(label)}{/inverse}` : `{cyan-fg}${escapeTags(label)}{/cyan-fg}`;
+    return { id, tagged: `${labelTagged}${countsTagged}`, width: displayWidth(label) + (counts === '' ? 0 : counts.length + 1) };
+  });
 }
 
 /** The terminal title: unread lines and highlights waiting in other conversations. */
@@ -264,13 +279,15 @@ export function renderInput(input: InputLine, prompt: string, width: number, max
   let used = 0;
   let cursorRow = 0;
   chars.forEach((char, index) => {
-    const columns = graphemeWidth(char);
+    // A pasted line break shows as ↵ and the text goes on, as one message.
+    const shown = char === '\n' ? '↵' : char;
+    const columns = graphemeWidth(shown);
     if (used + columns > usable) {
       rows.push(row);
       row = '';
       used = 0;
     }
-    const text = escapeTags(char);
+    const text = char === '\n' ? '{cyan-fg}↵{/cyan-fg}' : escapeTags(char);
     if (index === cursorAt) {
       cursorRow = rows.length;
       row += `{inverse}${text}{/inverse}`;

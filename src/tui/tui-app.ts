@@ -18,9 +18,10 @@ import { commandOutputFor } from './command-output.js';
 import { helpText } from './help-text.js';
 import { createScreen, screenColors, screenText } from './blessed-internals.js';
 import { useNamePaletteFor } from './markup.js';
-import { logLabel, renderActivityBar, renderInput, renderLog, renderPeerList, renderStatus, terminalTitle } from './render-panes.js';
+import { activityAt, logLabel, renderActivityBar, renderInput, renderLog, renderPeerList, renderStatus, terminalTitle } from './render-panes.js';
 import { type PlayerKind, VideoPane } from './video-pane.js';
 import { PaintedBox } from './painted-box.js';
+import { BracketedPasteFilter, DISABLE_BRACKETED_PASTE, ENABLE_BRACKETED_PASTE } from './bracketed-paste.js';
 import { LogViewport } from './log-viewport.js';
 import type { ColorMode } from '../client/video/half-block-renderer.js';
 import { detectColorMode } from '../client/video/terminal-video-player.js';
@@ -57,6 +58,8 @@ export interface TerminalStreams {
   readonly input: NodeJS.ReadableStream;
   readonly output: NodeJS.WritableStream;
   readonly term?: string;
+  /** $COLORTERM: "truecolor" inside tmux or screen says the terminal does more than 8 colors. */
+  readonly colorterm?: string;
 }
 
 /** A running TUI: when it ends (with the exit code, the terminal restored), and what it shows now. */
@@ -86,6 +89,7 @@ class TuiApp {
   private readonly line = new InputLine();
   private readonly completer = new Completer();
   private readonly screen: blessed.Widgets.Screen;
+  private readonly paste: BracketedPasteFilter;
   private readonly main: blessed.Widgets.BoxElement;
   private readonly peerBox: blessed.Widgets.BoxElement;
   private readonly log: PaintedBox;
@@ -113,7 +117,16 @@ class TuiApp {
     this.client = options.client;
     this.model = new ChatViewModel(this.client.name);
     if (options.bell !== false) this.model.onHighlight = () => (this.bellDue = true);
-    this.screen = createScreen('tui-chat', options.terminal);
+    const terminal = options.terminal ?? { input: process.stdin, output: process.stdout, term: process.env['TERM'], colorterm: process.env['COLORTERM'] };
+    // Pastes are taken out of the input before blessed reads keys (see bracketed-paste.ts).
+    this.paste = new BracketedPasteFilter(terminal.input, (text) => {
+      if (this.model.helpVisible || this.quitting) return;
+      this.model.focus = 'input';
+      this.line.insertPaste(text);
+      this.scheduleRender();
+    });
+    this.screen = createScreen('tui-chat', { ...terminal, input: this.paste });
+    terminal.output.write(ENABLE_BRACKETED_PASTE);
     useNamePaletteFor(screenColors(this.screen));
     // blessed installs process-wide handlers that exit on uncaught errors; this is the TUI process,
     // where that is acceptable, and the daemon never loads this file (spec/architecture.spec.ts).
@@ -121,12 +134,12 @@ class TuiApp {
     // The main area: peers a quarter, the log the rest (percentages of the parent, as blessed does).
     const border = { type: 'line' } as const;
     const style = { border: { fg: 'cyan' } };
-    this.peerBox = blessed.box({ parent: this.main, top: 0, left: 0, width: '25%', height: '100%', label: ' peers ', tags: true, border, style });
+    this.peerBox = blessed.box({ parent: this.main, top: 0, left: 0, width: '25%', height: '100%', label: ' peers ', tags: true, mouse: true, border, style });
     this.log = new PaintedBox({ parent: this.main, top: 0, left: '25%', width: '75%', height: '100%', label: ' #room ', mouse: true, border, style });
     this.logBox = this.log.box;
     this.logView = new LogViewport((tagged) => this.log.tokens(tagged));
     this.input = new PaintedBox({ parent: this.screen, bottom: 1, left: 0, width: '100%', height: 1 });
-    this.activity = new PaintedBox({ parent: this.screen, bottom: 2, left: 0, width: '100%', height: 1 });
+    this.activity = new PaintedBox({ parent: this.screen, bottom: 2, left: 0, width: '100%', height: 1, mouse: true });
     this.activityBox = this.activity.box;
     this.inputBox = this.input.box;
     this.statusBox = blessed.box({ parent: this.screen, bottom: 0, left: 0, width: '100%', height: 1, tags: true, style: { bg: 'blue', fg: 'white' } });
@@ -171,6 +184,16 @@ class TuiApp {
   start(): void {
     this.screen.on('keypress', (ch: string | undefined, key: blessed.Widgets.Events.IKeyEventArg) => this.onKey(ch, key));
     this.screen.on('resize', () => this.render(true));
+    // Clicks: a peer opens its DM, a conversation on the activity bar opens it.
+    this.peerBox.on('click', (mouse: { y: number }) => {
+      this.model.openPeerAt(mouse.y - (this.peerBox.atop as number) - 1);
+      this.scheduleRender();
+    });
+    this.activityBox.on('click', (mouse: { x: number }) => {
+      const id = activityAt(this.model, mouse.x - (this.activityBox.aleft as number) - 1);
+      if (id !== undefined) this.model.openConversation(id);
+      this.scheduleRender();
+    });
     this.logBox.on('wheelup', () => this.scrollLog(-3));
     this.logBox.on('wheeldown', () => this.scrollLog(3));
     this.bindClient();
@@ -432,7 +455,9 @@ class TuiApp {
     this.quitting = true;
     clearTimeout(this.renderTimer);
     // Restore the terminal first (cursor, modes, alternate screen), then say goodbye.
+    (this.screen.program as unknown as { output: NodeJS.WritableStream }).output.write(DISABLE_BRACKETED_PASTE);
     this.screen.destroy();
+    this.paste.detach();
     await this.client.stop();
     this.done(0);
   }
