@@ -97,9 +97,14 @@ export async function openTuiInTmux(
   width = 100,
   height = 30,
   env: Record<string, string> = {},
+  { reportExit = false }: { reportExit?: boolean } = {},
 ): Promise<TmuxSession> {
   const identity = await writeTestIdentity(dir, index);
-  const command = `exec '${process.execPath}' '${BIN}' connect 127.0.0.1:${port} --name ${name} --identity '${identity}' --known-peers '${dir}/${name}-known.json' 2>'${dir}/${name}.err'`;
+  const connect = `'${process.execPath}' '${BIN}' connect 127.0.0.1:${port} --name ${name} --identity '${identity}' --known-peers '${dir}/${name}-known.json' 2>'${dir}/${name}.err'`;
+  // reportExit: a shell waits for the client and exits with its code, which tmux then shows as
+  // "Pane is dead (status N". (With exec, tmux 3.3 was seen to leave the exited client unreaped,
+  // and so the pane alive, for many seconds.)
+  const command = reportExit ? `${connect}; exit $?` : `exec ${connect}`;
   const tui = TmuxSession.start(t, dir, command, width, height, { XDG_CONFIG_HOME: dir, XDG_DATA_HOME: `${dir}/data`, ...env });
   await tui.waitForScreen(new RegExp(`joined as ${name}`), `${name} to join`);
   return tui;

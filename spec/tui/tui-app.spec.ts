@@ -10,6 +10,7 @@ import { waitUntil } from '../helpers/events.js';
 import { testIdentity } from '../helpers/identities.js';
 import { openInProcessTui } from '../helpers/in-process-tui.js';
 import { displayWidth } from '../../src/tui/display-width.js';
+import { keyTour } from '../helpers/key-tour.js';
 
 let ids: Identity[];
 before(async () => {
@@ -379,5 +380,26 @@ describe('pasting and the mouse, in-process on a fake terminal', () => {
     // The activity bar is the row above the input (row 22 of 24); "1:#room" starts at column 2.
     alice.terminal.click(3, 22);
     await alice.waitForScreen(/\n\[#room\]/, 'the room again');
+  });
+});
+
+describe('every documented key, in-process on a fake xterm', () => {
+  it('does what the help says for each key, the mouse wheel scrolls, and Ctrl+C quits', async (t) => {
+    const port = await startServer(t);
+    const alice = await openInProcessTui(t, port, 'alice', ids[0]!, 100, 30);
+    const bob = await member(t, port, 'bob', ids[1]!);
+    await alice.waitForScreen(/bob joined/, 'bob to join');
+    for (let i = 0; i < 40; i++) bob.session.sendRoom(`filler ${i}`);
+    await alice.waitForScreen(/filler 39/, 'the filler');
+    await keyTour({
+      press: (...keys) => alice.terminal.press(...keys),
+      type: (text) => alice.terminal.type(text),
+      waitForScreen: (pattern, what) => alice.waitForScreen(pattern, what),
+    });
+    // The wheel over the log: SGR button 64 is "wheel up".
+    alice.terminal.input.write('\u001b[<64;60;10M');
+    await alice.waitForScreen(/scrolled up/, 'the wheel scrolled the log up');
+    alice.terminal.press('C-c');
+    assert.equal(await alice.tui.done, 0);
   });
 });

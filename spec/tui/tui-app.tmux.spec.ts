@@ -9,6 +9,7 @@ import { BIN, CliProcess, startServeProcess } from '../helpers/cli-process.js';
 import { writeTestIdentity } from '../helpers/identities.js';
 import { NatsBroker } from '../helpers/nats-broker.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
+import { keyTour } from '../helpers/key-tour.js';
 import { TmuxSession, openTuiInTmux as openTui } from '../helpers/tmux.js';
 
 describe('the TUI in a real terminal', () => {
@@ -132,5 +133,26 @@ describe('the TUI in a real terminal', () => {
       const pastBorder = screen.split('\n').filter((row) => /^[┌│└]/.test(row) && displayWidth(row) !== width);
       assert.deepEqual(pastBorder, [], 'every row ends at the right border');
     }
+  });
+
+  it('does what the help says for every documented key inside tmux (TERM=tmux-256color), and Ctrl+C quits', async (t) => {
+    const dir = makeTempDir(t);
+    const { port } = await startServeProcess(t);
+    const alice = await openTui(t, dir, port, 'alice', 0, 100, 30, { TERM: 'tmux-256color' }, { reportExit: true });
+    const bobIdentity = await writeTestIdentity(dir, 1);
+    const bob = CliProcess.spawn(t, ['connect', `127.0.0.1:${port}`, '--json', '--name', 'bob', '--identity', bobIdentity], {
+      XDG_CONFIG_HOME: join(dir, 'bob-config'),
+      XDG_DATA_HOME: join(dir, 'bob-data'),
+    });
+    await bob.waitForEvent((e) => e['type'] === 'ready', 'bob to join');
+    for (let i = 0; i < 40; i++) bob.writeLine(`filler ${i}`);
+    await alice.waitForScreen(/filler 39/, 'the filler');
+    await keyTour({
+      press: (...keys) => alice.keys(...keys),
+      type: (text) => alice.type(text),
+      waitForScreen: (pattern, what) => alice.waitForScreen(pattern, what),
+    });
+    alice.keys('C-c');
+    await alice.waitForScreen(/Pane is dead \(status 0,/, 'the client to exit with 0');
   });
 });

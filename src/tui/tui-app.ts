@@ -517,6 +517,8 @@ class TuiApp {
 
     this.peerBox.setContent(renderPeerList(this.model));
     this.peerBox.style.border = { fg: this.model.focus === 'peers' ? 'cyan' : 'gray' };
+    // Focus on the list shows in words too (a border color is easy to miss): the keys it takes.
+    this.peerBox.setLabel(this.model.focus === 'peers' ? ' peers: ↑↓ Enter, Esc ' : ' peers ');
     const conversation = this.model.currentConversation;
     this.logBox.setLabel(logLabel(this.model));
     // One column stays free for the scrollbar.
