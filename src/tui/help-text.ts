@@ -17,3 +17,9 @@ export function helpText(): string {
     'Text without a leading ":" goes to the current conversation; "::" sends a leading ":".',
   ].join('\n');
 }
+
+/** The same key table as Markdown, for README.md (scripts/write-readme-keys.mjs writes it there). */
+export function keyTableMarkdown(): string {
+  const cell = (text: string) => text.replace(/\|/g, '\\|');
+  return ['| key | does |', '|---|---|', ...KEY_HELP.map(([key, what]) => `| ${cell(key)} | ${cell(what)} |`)].join('\n');
+}

@@ -73,7 +73,7 @@ export const KEY_HELP: ReadonlyArray<readonly [string, string]> = [
   ['Enter', 'send to the current conversation (room or DM)'],
   ['Tab', 'complete a name or :command; on an empty line, go to the peer list'],
   ['peer list: ↑/↓ j/k, Enter', 'move, then open a DM with that peer (yourself: the room)'],
-  ['Esc', 'back to the input line (also closes this help)'],
+  ['Esc', 'back to the input line from the peer list; closes the help'],
   ['Alt+1..9', 'switch to conversation 1..9 (1 is the room)'],
   ['Ctrl+N / Ctrl+P', 'next / previous conversation'],
   ['PgUp / PgDn, mouse wheel', 'scroll the log (a marker counts new lines below)'],
@@ -83,6 +83,8 @@ export const KEY_HELP: ReadonlyArray<readonly [string, string]> = [
   ['Ctrl+U / Ctrl+K', 'delete to start / to end of line'],
   ['Ctrl+W', 'delete the word before the cursor'],
   ['Ctrl+L', 'redraw the screen'],
-  ['? (on an empty line) / F1', 'this help'],
+  ['mouse click', 'on a peer: open the DM; on the activity bar: open that conversation'],
+  ['paste', 'a pasted block is one message, its lines kept (shown as ↵ until sent)'],
+  ['? (on an empty line) / F1', 'the help (Esc closes it)'],
   ['Ctrl+C', 'quit'],
 ];
