@@ -59,7 +59,19 @@ try {
   // alice's key exists before the TUI starts, as it would after her first day (no "created" line).
   execFileSync(process.execPath, [BIN, 'keys'], { env: { ...process.env, XDG_CONFIG_HOME: join(dir, 'alice-config') }, stdio: 'ignore' });
   const aliceEnv = `export LANG=C.UTF-8 XDG_CONFIG_HOME='${join(dir, 'alice-config')}' XDG_DATA_HOME='${join(dir, 'alice-data')}'`;
-  tmux('-f', '/dev/null', 'new-session', '-d', '-s', 'alice', '-x', '100', '-y', '30', `${aliceEnv}; exec '${process.execPath}' '${BIN}' connect 127.0.0.1:${port} --name alice`);
+  tmux(
+    '-f',
+    '/dev/null',
+    'new-session',
+    '-d',
+    '-s',
+    'alice',
+    '-x',
+    '100',
+    '-y',
+    '30',
+    `${aliceEnv}; exec '${process.execPath}' '${BIN}' connect 127.0.0.1:${port} --name alice`,
+  );
   await waitForScreen(/joined as alice/, 'alice to join');
   const bob = joinAs('bob', port);
   const carol = joinAs('carol', port);
