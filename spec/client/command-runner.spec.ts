@@ -22,6 +22,7 @@ function runner() {
       return bob;
     },
     safetyNumberWith: () => '12345',
+    setAway: (message) => calls.push(`away ${message}`),
     search: () => [],
     discardHeld: () => 0,
     video: {

@@ -56,6 +56,9 @@ describe('parseLine, IRC habits', () => {
     [':timestamps seconds', { kind: 'timestamps', seconds: true }],
     [':timestamps minutes', { kind: 'timestamps', seconds: false }],
     ['/', { kind: 'say', text: '/' }],
+    [':away at lunch', { kind: 'away', message: 'at lunch' }],
+    ['/away', { kind: 'away', message: '' }],
+    [':back', { kind: 'away', message: '' }],
   ];
   for (const [line, expected] of CASES) {
     it(`reads ${JSON.stringify(line)}`, () => assert.deepEqual(parseLine(line), expected));

@@ -12,6 +12,7 @@ export function peerView(name: string, extra: Partial<PeerView> = {}): PeerView 
     isSelf: false,
     online: true,
     lookalikeOf: undefined,
+    awayMessage: undefined,
     ...extra,
   };
 }

@@ -62,6 +62,23 @@ describe('ChatServer join handshake', () => {
     a.close();
   });
 
+  it('relays an away message to everyone, lists it for who joins later, and forgets it when its owner leaves', async (t) => {
+    const { port } = await startServer(t);
+    const a = await RawClient.join(port, 'alice', alice);
+    const b = await RawClient.join(port, 'bob', bob);
+    await a.next('join');
+    b.send({ type: 'away', message: 'at lunch\u001b[31m' });
+    assert.deepEqual(await a.next('away'), { type: 'away', name: 'bob', message: 'at lunch' }, 'escape sequences dropped');
+    assert.equal((await b.next('away')).name, 'bob', 'the sender hears it too');
+    const c = await RawClient.join(port, 'carol', carol);
+    assert.equal(c.welcome?.peers.find((p) => p.name === 'bob')?.away, 'at lunch');
+    b.send({ type: 'away', message: '' });
+    assert.deepEqual(await c.next('away'), { type: 'away', name: 'bob', message: '' });
+    b.send({ type: 'away', message: 'x'.repeat(121) });
+    assert.equal((await b.next('error')).code, ErrorCode.INVALID_MESSAGE, 'a message over MAX_AWAY_CHARS is refused');
+    for (const client of [a, b, c]) client.close();
+  });
+
   it('lists everyone online in the welcome', async (t) => {
     const { port } = await startServer(t);
     const a = await RawClient.join(port, 'alice', alice);

@@ -306,6 +306,25 @@ describe('notifications and IRC habits, in-process on a fake terminal', () => {
     await waitUntil(() => /\u001b\]0;tui-chat\u0007/.test(alice.terminal.takeOutput()), 'the title to clear once read');
   });
 
+  it(':away MESSAGE shows in the peer lists and logs of the others, and :away alone says you are back', async (t) => {
+    const port = await startServer(t);
+    const alice = await openInProcessTui(t, port, 'alice', ids[0]!, 80, 24);
+    const bob = await openInProcessTui(t, port, 'bob', ids[1]!, 80, 24);
+    await alice.waitForScreen(/bob joined/, 'bob to join');
+    bob.terminal.type(':away lunch, back at 2');
+    bob.terminal.press('Enter');
+    await bob.waitForScreen(/you are marked away: lunch, back at 2/, 'bob told');
+    const screen = await alice.waitForScreen(/bob is away: lunch, back at 2/, 'alice told');
+    assert.match(screen, /│ \? bob \(away\)/, 'the peer list marks bob away');
+    alice.terminal.type(':whois bob');
+    alice.terminal.press('Enter');
+    await alice.waitForScreen(/bob: not verified \(trusted on first use\); away:/, ':whois says why');
+    bob.terminal.type('/away');
+    bob.terminal.press('Enter');
+    await alice.waitForScreen(/bob is back/, 'bob back');
+    await alice.waitForScreen(/│ \? bob +│/, 'the mark gone');
+  });
+
   it('stays quiet with the bell turned off, and still counts', async (t) => {
     const port = await startServer(t);
     const alice = await openInProcessTui(t, port, 'alice', ids[0]!, 80, 24, { bell: false });

@@ -57,6 +57,7 @@ const FORWARDED_EVENTS = [
   'peers',
   'join',
   'leave',
+  'away',
   'message',
   'sent',
   'delivery',
@@ -78,6 +79,7 @@ export class ChatClient extends TypedEmitter<ClientEvents> {
   private readonly knownPeers: KnownPeers;
   private readonly wantedName: string;
   private session: ChatSession | undefined;
+  private awayMessage = '';
   private linkState: LinkState = 'offline';
   private attempt = 0;
   /** Connection attempts so far: picks the server to try next among host:port and the alternates. */
@@ -170,6 +172,12 @@ export class ChatClient extends TypedEmitter<ClientEvents> {
 
   safetyNumberWith(name: string): string {
     return this.requireSession().safetyNumberWith(name);
+  }
+
+  /** `:away TEXT`, or '' for back: sent now if online, and again after every reconnect. */
+  setAway(message: string): void {
+    this.awayMessage = message.trim();
+    if (this.session?.isReady === true) this.session.setAway(this.awayMessage);
   }
 
   // ---- internals -----------------------------------------------------------------------------
@@ -267,6 +275,8 @@ export class ChatClient extends TypedEmitter<ClientEvents> {
   private onJoined(session: ChatSession): void {
     this.attempt = 0;
     this.setState('online');
+    // The server forgets an away message with the connection: say it again on the new one.
+    if (this.awayMessage !== '') session.setAway(this.awayMessage);
     // First what never got a final word before the connection went (the same envelopes: recipients
     // drop repeats), then what was typed while offline, in order. Each one's fate is reported.
     session.resendUnsettled();

@@ -10,7 +10,16 @@ import { ChatError, ErrorCode } from '../core/errors.js';
 import { shortFingerprint } from '../core/fingerprint.js';
 import type { Identity } from '../core/identity.js';
 import type { VideoFrame } from '../core/media-frame.js';
-import type { PeerSummary, SendMessage, StreamEndMessage, StreamStartMessage, StreamStatusMessage, VideoInfo, WelcomeMessage } from '../core/messages.js';
+import {
+  MAX_AWAY_CHARS,
+  type PeerSummary,
+  type SendMessage,
+  type StreamEndMessage,
+  type StreamStartMessage,
+  type StreamStatusMessage,
+  type VideoInfo,
+  type WelcomeMessage,
+} from '../core/messages.js';
 import { stripControlCharacters } from '../core/names.js';
 import { buildHello } from '../core/prekey.js';
 import type { ReplayGuardOptions } from '../core/replay-guard.js';
@@ -67,6 +76,8 @@ export interface SessionEvents {
   peers: readonly PeerView[];
   join: PeerView;
   leave: { readonly name: string };
+  /** A peer set their away message, or came back (message ''). */
+  away: { readonly name: string; readonly message: string };
   message: ChatMessageEvent;
   sent: SentMessage;
   /** Where a sent message stands now (after the server's ack, and each receipt). */
@@ -244,6 +255,12 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
   }
 
   // ---- sending -------------------------------------------------------------------------------
+
+  /** `:away TEXT` (or '' to say you are back): the server keeps it while you are connected. */
+  setAway(message: string): void {
+    if (this.link.state !== 'ready') throw new ChatError(ErrorCode.NOT_CONNECTED, 'not connected');
+    this.link.send({ type: 'away', message: message.slice(0, MAX_AWAY_CHARS) });
+  }
 
   /**
    * Sends to everyone online. Peers whose key changed are left out until trusted again, and so is a
@@ -454,6 +471,12 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
       case 'leave':
         return this.inOrder(() => {
           if (this.directory.remove(message.name)) this.emit('leave', { name: message.name });
+        });
+      case 'away':
+        return this.inOrder(() => {
+          if (this.directory.setAway(message.name, message.message)) {
+            this.emit('away', { name: message.name, message: this.directory.get(message.name)?.awayMessage ?? '' });
+          }
         });
       case 'message':
         return this.inOrder(() => this.inbox.receive(message));

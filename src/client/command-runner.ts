@@ -18,6 +18,8 @@ export interface CommandTarget {
   search(query: string): HistoryRecord[];
   /** Drops the messages held from NAME; returns how many. */
   discardHeld(name: string): number;
+  /** Sets (or, with '', clears) the away message; everyone, you included, hears it as an 'away' event. */
+  setAway(message: string): void;
   readonly video: VideoRemote;
 }
 
@@ -72,6 +74,9 @@ export class CommandRunner {
         return undefined;
       case 'help':
         this.output.help();
+        return undefined;
+      case 'away':
+        this.target.setAway(command.message);
         return undefined;
       case 'videos':
         this.target.video.list();

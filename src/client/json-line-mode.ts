@@ -49,6 +49,7 @@ export async function runJsonLineMode(session: ChatSession, input: Readable, out
   session.on('ready', (e) => print({ type: 'ready', name: e.name, fingerprint: e.fingerprint, peers: e.peers.map(peerJson) }));
   session.on('peers', (peers) => print({ type: 'peers', peers: peers.map(peerJson) }));
   session.on('join', (peer) => print({ type: 'join', ...peerJson(peer) }));
+  session.on('away', ({ name, message }) => print({ type: 'away', name, message }));
   session.on('leave', (e) => print({ type: 'leave', name: e.name }));
   session.on('message', (m) =>
     print({ type: 'message', from: m.from, to: m.to, text: m.text, verified: m.verified, id: m.id, ts: m.ts, ...(m.held === true ? { held: true } : {}) }),

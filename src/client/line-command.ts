@@ -6,6 +6,7 @@ export type LineCommand =
   | { readonly kind: 'say'; readonly text: string }
   | { readonly kind: 'me'; readonly action: string }
   | { readonly kind: 'close' }
+  | { readonly kind: 'away'; readonly message: string }
   | { readonly kind: 'timestamps'; readonly seconds: boolean }
   | { readonly kind: 'dm'; readonly to: string; readonly text: string | null }
   | { readonly kind: 'room' }
@@ -33,6 +34,7 @@ export const LINE_COMMANDS = {
   room: ['', 'go back to the room'],
   close: ['', 'close this DM conversation (its messages stay kept; a new one reopens it)'],
   peers: ['', 'list who is online, and who is away'],
+  away: ['[MESSAGE]', 'say you are away (shown next to your name); without MESSAGE, that you are back'],
   whois: ['NAME', "show NAME's full fingerprint and when it was first seen"],
   verify: ['NAME [confirm]', 'show the safety number to compare with NAME; "confirm" once it matches'],
   trust: ['NAME', "accept NAME's changed key without verifying it"],
@@ -87,6 +89,10 @@ export function parseLine(line: string): LineCommand {
       return rest === '' ? usage('search') : { kind: 'search', query: rest };
     case 'me':
       return rest === '' ? usage('me') : { kind: 'me', action: rest };
+    case 'away':
+      return { kind: 'away', message: rest };
+    case 'back':
+      return rest === '' ? { kind: 'away', message: '' } : { kind: 'invalid', message: 'usage: :back' };
     case 'timestamps':
       return rest === 'seconds' || rest === 'minutes' ? { kind: 'timestamps', seconds: rest === 'seconds' } : usage('timestamps');
     case 'play': {

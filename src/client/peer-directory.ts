@@ -4,7 +4,7 @@
 import { ChatError, ErrorCode } from '../core/errors.js';
 import { type PublicIdentity, parsePeerPublicKey } from '../core/identity.js';
 import type { PeerSummary } from '../core/messages.js';
-import { isValidName, nameKey, nameSkeleton } from '../core/names.js';
+import { isValidName, nameKey, nameSkeleton, stripControlCharacters } from '../core/names.js';
 import { isUsablePrekey, verifyPrekey } from '../core/prekey.js';
 import { PeerRegistry, type PeerRecord } from '../core/peer-registry.js';
 import type { KnownPeers, TrustState } from './known-peers.js';
@@ -26,6 +26,8 @@ export interface PeerView {
    * to alice): undefined when there is none. The TUI marks such names and :whois says which.
    */
   readonly lookalikeOf: string | undefined;
+  /** Their away message (`:away TEXT`), control characters removed; undefined when they have none. */
+  readonly awayMessage: string | undefined;
 }
 
 export interface DirectoryPeer extends PeerRecord {
@@ -34,6 +36,7 @@ export interface DirectoryPeer extends PeerRecord {
   readonly prekey: Buffer;
   trust: TrustState;
   readonly online: boolean;
+  awayMessage: string | undefined;
   /**
    * False when no session can start from the prekey (a low-order point, or a handover to it failed):
    * this peer is left out of what we send, and the rest of the room carries on.
@@ -94,6 +97,7 @@ export class PeerDirectory {
       isSelf: this.isSelf(peer.name),
       online: peer.online,
       lookalikeOf: this.lookalikeOf(peer.name),
+      awayMessage: peer.awayMessage,
     };
   }
 
@@ -149,6 +153,7 @@ export class PeerDirectory {
       prekey,
       trust,
       online: summary.online !== false,
+      awayMessage: awayText(summary.away),
       prekeyUsable: isUsablePrekey(prekey),
     };
     this.remove(peer.name);
@@ -159,6 +164,14 @@ export class PeerDirectory {
     this.skeletons.set(skeleton, names);
     if (trust !== 'changed') return { kind: 'added', peer };
     return { kind: 'added', peer, keyChange: { name: peer.name, pinned: this.knownPeers.get(peer.name)!.fingerprint, announced: key.fingerprint } };
+  }
+
+  /** A peer set (or, with '', cleared) their away message; false if they are not listed. */
+  setAway(name: string, message: string): boolean {
+    const peer = this.registry.get(name);
+    if (peer === undefined) return false;
+    peer.awayMessage = awayText(message);
+    return true;
   }
 
   remove(name: string): boolean {
@@ -228,4 +241,10 @@ export class PeerDirectory {
     peer.trust = 'known';
     return this.view(peer);
   }
+}
+
+/** An away message as shown: control characters out (it reaches terminals), empty means none. */
+function awayText(message: string | undefined): string | undefined {
+  const text = stripControlCharacters(message ?? '').trim();
+  return text === '' ? undefined : text;
 }

@@ -4,7 +4,7 @@
 import { ErrorCode, ProtocolError } from './errors.js';
 import type { RatchetHeader } from './double-ratchet.js';
 import type { SenderKeyHeader } from './sender-key.js';
-import type { Envelope, PeerSummary } from './messages.js';
+import { type Envelope, MAX_AWAY_CHARS, type PeerSummary } from './messages.js';
 import { isValidName } from './names.js';
 
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
@@ -131,6 +131,7 @@ export function peer(value: unknown): PeerSummary {
     fingerprint: string(obj, 'fingerprint', 64),
     joinedAt: integer(obj, 'joinedAt'),
     ...(obj['online'] === undefined ? {} : { online: boolean(obj, 'online') }),
+    ...(obj['away'] === undefined ? {} : { away: string(obj, 'away', MAX_AWAY_CHARS) }),
   };
 }
 

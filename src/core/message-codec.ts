@@ -2,7 +2,7 @@
 // past this point can trust shapes and bounds (not content: names may still be taken, keys wrong).
 import { encodeJsonFrame } from './frame-encoder.js';
 import { FrameType } from './frame-types.js';
-import type { ClientMessage, ServerMessage } from './messages.js';
+import { type ClientMessage, MAX_AWAY_CHARS, type ServerMessage } from './messages.js';
 import {
   MAX_NAME_CHARS,
   MAX_PREKEY_CHARS,
@@ -65,6 +65,8 @@ export function decodeClientMessage(body: Buffer): ClientMessage {
       };
     case 'keys':
       return { type: 'keys', names: boundedNameList(obj['names'], 'names', MAX_KEY_REQUEST) };
+    case 'away':
+      return { type: 'away', message: string(obj, 'message', MAX_AWAY_CHARS) };
     case 'received':
       return {
         type: 'received',
@@ -117,6 +119,8 @@ export function decodeServerMessage(body: Buffer): ServerMessage {
       return { type: 'join', peer: peer(obj['peer']) };
     case 'leave':
       return { type: 'leave', name: string(obj, 'name', MAX_NAME_CHARS) };
+    case 'away':
+      return { type: 'away', name: string(obj, 'name', MAX_NAME_CHARS), message: string(obj, 'message', MAX_AWAY_CHARS) };
     case 'message':
       return {
         type: 'message',

@@ -53,7 +53,12 @@ export interface PeerSummary {
    * until they come back (protocol v4). Absent means online (what older fixtures send).
    */
   readonly online?: boolean;
+  /** The user's away message (`:away TEXT`), while they have one set: they are connected but not there. */
+  readonly away?: string;
 }
+
+/** Longest away message, in characters: a status line, not a message. */
+export const MAX_AWAY_CHARS = 120;
 
 /** Server limits a client needs to build messages the server will accept. */
 export interface AnnouncedLimits {
@@ -155,7 +160,14 @@ export interface PosterRequestMessage {
   readonly height: number;
 }
 
+/** `:away TEXT` sets an away message; an empty one says you are back. Relayed to everyone as `away`. */
+export interface SetAwayMessage {
+  readonly type: 'away';
+  readonly message: string;
+}
+
 export type ClientMessage =
+  | SetAwayMessage
   | PosterRequestMessage
   | HelloMessage
   | AuthMessage
@@ -195,6 +207,12 @@ export interface JoinMessage {
 export interface LeaveMessage {
   readonly type: 'leave';
   readonly name: string;
+}
+/** A user set (or, with an empty message, cleared) their away message. */
+export interface AwayMessage {
+  readonly type: 'away';
+  readonly name: string;
+  readonly message: string;
 }
 /** One delivery of the envelope its sender sealed. */
 export interface DeliverMessage {
@@ -330,6 +348,7 @@ export type ServerMessage =
   | PeersMessage
   | JoinMessage
   | LeaveMessage
+  | AwayMessage
   | DeliverMessage
   | AckMessage
   | ReceiptsMessage

@@ -20,7 +20,7 @@ import type { ClusterOptions } from './cluster/cluster-options.js';
 import type { ClusterHost, ClusterLink } from './cluster/cluster-link.js';
 import type { UndeliveredNotice } from './cluster/cluster-bus.js';
 import type { DirectRelay, RoomRelay } from './cluster/cluster-wire.js';
-import { nameKey, nameSkeleton } from '../core/names.js';
+import { nameKey, nameSkeleton, stripControlCharacters } from '../core/names.js';
 import { StoreAndForward } from './store-and-forward.js';
 import { DurableStore, type Registration } from './store/durable-store.js';
 import { type KeyValue, LmdbKeyValue, MemoryKeyValue } from './store/key-value.js';
@@ -508,6 +508,25 @@ export class ChatServer implements ConnectionHost, ClusterHost {
     this.broadcast(encodeMessage({ type: 'join', peer: presenceOf(peer) }));
   }
 
+  remoteAway(name: string, message: string): void {
+    this.broadcast(encodeMessage({ type: 'away', name, message }));
+  }
+
+  /**
+   * `:away TEXT`: kept with the member while connected (shown in presence to whoever joins later),
+   * told to everyone now, across the cluster as a fresh announcement. Control characters are
+   * dropped here: the text reaches every member's terminal.
+   */
+  setAway(connection: ClientConnection, message: string): void {
+    const record = connection.peer === undefined ? undefined : this.registry.get(connection.peer.name);
+    if (record === undefined) return;
+    const text = stripControlCharacters(message).trim();
+    if ((record.away ?? '') === text) return;
+    record.away = text === '' ? undefined : text;
+    this.broadcast(encodeMessage({ type: 'away', name: record.name, message: text }));
+    this.cluster?.memberJoined(toSummary(record));
+  }
+
   remoteLeft(name: string): void {
     if (!this.closing) this.broadcast(encodeMessage({ type: 'leave', name }));
   }
@@ -610,6 +629,7 @@ function toSummary(peer: JoinedPeer): PeerSummary {
     prekeySig: peer.prekeySig,
     fingerprint: peer.fingerprint,
     joinedAt: peer.joinedAt,
+    ...(peer.away === undefined ? {} : { away: peer.away }),
   };
 }
 
@@ -633,6 +653,7 @@ function presenceOf(summary: PeerSummary): PeerSummary {
     joinedAt: summary.joinedAt,
     keyId: keyIdOf(summary),
     ...(summary.online === false ? { online: false } : {}),
+    ...(summary.away === undefined || summary.online === false ? {} : { away: summary.away }),
   };
 }
 

@@ -44,6 +44,8 @@ export interface ConnectionHost {
   route(connection: ClientConnection, message: SendMessage): void;
   /** The keys of these users (protocol v4: presence carries none). */
   keyBundles(names: readonly string[]): PeerSummary[];
+  /** The member on this connection set (or, with '', cleared) their away message. */
+  setAway(connection: ClientConnection, message: string): void;
   /** The client kept these envelopes: the server may forget them and tell their senders. */
   received(connection: ClientConnection, ids: readonly string[], unreadable: readonly string[]): void;
   /** Video requests; may finish later. A ChatError it throws or rejects with is sent back, not fatal. */
@@ -280,6 +282,9 @@ export class ClientConnection {
       case 'send':
         if (this.state !== 'joined') throw unexpected('send before joining');
         return this.host.route(this, message);
+      case 'away':
+        if (this.state !== 'joined') throw unexpected('away before joining');
+        return this.host.setAway(this, message.message);
       case 'keys':
         if (this.state !== 'joined') throw unexpected('keys before joining');
         this.send({ type: 'key-bundles', bundles: this.host.keyBundles(message.names) });

@@ -21,6 +21,8 @@ export interface JoinedPeer extends PeerRecord {
   readonly prekey: string;
   readonly prekeySig: string;
   readonly connection: ClientConnection;
+  /** The away message the member set (`:away TEXT`), if any. */
+  away?: string;
 }
 
 export class MessageRouter {

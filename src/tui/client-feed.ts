@@ -51,6 +51,20 @@ export function feedClientToModel(client: ChatClient, model: ChatViewModel, chan
     if (model.conversations.has(dmId(name))) model.addSystem(text, 'system', dmId(name));
     changed();
   });
+  client.on('away', ({ name, message }) => {
+    model.setPeers(client.peers());
+    const self = name.toLowerCase() === model.selfName.toLowerCase();
+    const text = self
+      ? message === ''
+        ? 'you are back'
+        : `you are marked away: ${message} (:away again to come back)`
+      : message === ''
+        ? `${name} is back`
+        : `${name} is away: ${message}`;
+    model.addSystem(text, 'system', ROOM_ID);
+    if (!self && model.conversations.has(dmId(name))) model.addSystem(text, 'system', dmId(name));
+    changed();
+  });
   client.on('message', (message) => {
     model.addIncoming(message);
     changed();

@@ -8,11 +8,14 @@ import type { ChatViewModel } from './chat-view-model.js';
 export function commandOutputFor(model: ChatViewModel, peers: () => PeerView[], openHelp: () => void): CommandOutput {
   return {
     peers: (list) => {
-      const names = list.map((p) => `${p.name}${p.isSelf ? ' (you)' : ''}${p.trust === 'changed' ? ' [KEY CHANGED]' : p.verified ? ' [verified]' : ''}`);
+      const names = list.map(
+        (p) =>
+          `${p.name}${p.isSelf ? ' (you)' : ''}${p.trust === 'changed' ? ' [KEY CHANGED]' : p.verified ? ' [verified]' : ''}${p.awayMessage === undefined ? '' : ` (away: ${p.awayMessage})`}`,
+      );
       const online = list.filter((p) => p.online);
-      const away = list.filter((p) => !p.online).map((p) => p.name);
+      const offline = list.filter((p) => !p.online).map((p) => p.name);
       model.addSystem(
-        `online (${online.length}): ${names.filter((_, i) => list[i]!.online).join(', ')}${away.length === 0 ? '' : `; away (${away.length}): ${away.join(', ')}`}`,
+        `online (${online.length}): ${names.filter((_, i) => list[i]!.online).join(', ')}${offline.length === 0 ? '' : `; offline (${offline.length}, messages wait for them): ${offline.join(', ')}`}`,
       );
     },
     whois: (peer) => {
@@ -25,7 +28,8 @@ export function commandOutputFor(model: ChatViewModel, peers: () => PeerView[], 
             : 'not verified (trusted on first use)';
       const seen = peer.firstSeen === undefined ? 'now' : `${new Date(peer.firstSeen).toISOString().replace('T', ' ').slice(0, 16)} UTC`;
       const lookalike = peer.lookalikeOf === undefined ? '' : `\nLOOKS LIKE ${peer.lookalikeOf}, a different name: check the fingerprint`;
-      model.addSystem(`${peer.name}: ${state}; key first seen ${seen}\nfingerprint ${formatFingerprint(peer.fingerprint)}${lookalike}`);
+      const away = peer.awayMessage === undefined ? '' : `; away: ${peer.awayMessage}`;
+      model.addSystem(`${peer.name}: ${state}${away}; key first seen ${seen}\nfingerprint ${formatFingerprint(peer.fingerprint)}${lookalike}`);
     },
     safetyNumber: (name, number) =>
       model.addSystem(

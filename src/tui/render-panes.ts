@@ -202,8 +202,13 @@ export function renderPeerList(model: ChatViewModel): string {
       const lookalike = peer.lookalikeOf === undefined ? '' : ` {yellow-fg}{bold}≈${escapeTags(peer.lookalikeOf)}{/bold}{/yellow-fg}`;
       const isOpen = !peer.isSelf && model.currentPeer?.toLowerCase() === peer.name.toLowerCase();
       const pointer = isOpen ? '{cyan-fg}▸{/cyan-fg}' : ' ';
-      // Away users (registered, not connected) are listed dimmed: messages to them wait on the server.
-      const name = peer.online ? coloredName(peer.name) : `{gray-fg}${escapeTags(peer.name)} (away){/gray-fg}`;
+      // Offline users (registered, not connected) are listed dimmed: messages to them wait on the
+      // server. Someone who set an away message is online but says they are not there.
+      const name = !peer.online
+        ? `{gray-fg}${escapeTags(peer.name)} (offline){/gray-fg}`
+        : peer.awayMessage !== undefined
+          ? `${coloredName(peer.name)} {yellow-fg}(away){/yellow-fg}`
+          : coloredName(peer.name);
       const row = `${pointer}${mark} ${name}${self}${lookalike}${count}`;
       const selected = model.focus === 'peers' && index === model.peerCursor;
       return selected ? `{inverse}${row}{/inverse}` : row;

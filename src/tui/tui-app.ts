@@ -134,7 +134,19 @@ class TuiApp {
     // The main area: peers a quarter, the log the rest (percentages of the parent, as blessed does).
     const border = { type: 'line' } as const;
     const style = { border: { fg: 'cyan' } };
-    this.peerBox = blessed.box({ parent: this.main, top: 0, left: 0, width: '25%', height: '100%', label: ' peers ', tags: true, mouse: true, border, style });
+    this.peerBox = blessed.box({
+      parent: this.main,
+      top: 0,
+      left: 0,
+      width: '25%',
+      height: '100%',
+      label: ' peers ',
+      tags: true,
+      mouse: true,
+      wrap: false,
+      border,
+      style,
+    });
     this.log = new PaintedBox({ parent: this.main, top: 0, left: '25%', width: '75%', height: '100%', label: ' #room ', mouse: true, border, style });
     this.logBox = this.log.box;
     this.logView = new LogViewport((tagged) => this.log.tokens(tagged));

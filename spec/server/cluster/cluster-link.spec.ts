@@ -36,6 +36,9 @@ class FakeHost implements ClusterHost {
   remoteLeft(name: string): void {
     this.events.push(`leave ${name}`);
   }
+  remoteAway(name: string, message: string): void {
+    this.events.push(`away ${name}: ${message}`);
+  }
   deliverRoom(_relay: unknown, recipients: Readonly<Record<string, string>>): string[] {
     this.events.push(`room to ${Object.keys(recipients).join(',')}`);
     return [];

@@ -182,6 +182,21 @@ describe('a cluster of nodes on one broker', () => {
     assert.equal(ack.refused[0]?.code, ErrorCode.NO_SUCH_PEER);
   });
 
+  it('tells every node of an away message, and who joins another node later sees it', async (t) => {
+    const { n3, a, b, c } = await aliceBobAndCarolOnThreeNodes(t);
+    b.send({ type: 'away', message: 'in a meeting' });
+    assert.deepEqual(await a.next('away'), { type: 'away', name: 'bob', message: 'in a meeting' });
+    assert.deepEqual(await c.next('away'), { type: 'away', name: 'bob', message: 'in a meeting' });
+    b.send({ type: 'away', message: '' });
+    assert.deepEqual(await c.next('away'), { type: 'away', name: 'bob', message: '' }, 'and when they are back');
+    b.send({ type: 'away', message: 'out' });
+    await a.next('away');
+    await c.next('away');
+    const dave = await RawClient.join(n3.port, 'dave', ids[3]!);
+    assert.equal(dave.welcome?.peers.find((p) => p.name === 'bob')?.away, 'out');
+    dave.close();
+  });
+
   it('gives a name to exactly one of three nodes admitting it at the same moment', async (t) => {
     const nodes = (await startNodes(t, 3)) as [Node, Node, Node];
     for (let round = 0; round < 8; round++) {

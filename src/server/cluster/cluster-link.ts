@@ -21,6 +21,8 @@ export interface ClusterHost {
   /** Whether `name` is joined here (not merely being admitted). */
   isMember(name: string): boolean;
   remoteJoined(peer: PeerSummary): void;
+  /** A member of another node set or cleared (empty) their away message. */
+  remoteAway(name: string, message: string): void;
   remoteLeft(name: string): void;
   /** Delivers a relayed room message to this node's recipients; returns the names it could not reach. */
   deliverRoom(relay: RoomRelay, recipients: Readonly<Record<string, string>>): string[];
@@ -245,7 +247,14 @@ export class ClusterLink {
       return;
     }
     const shown = this.remote.get(key);
-    if (shown !== undefined && shown.node === node.id && samePeer(shown.peer, peer)) return;
+    if (shown !== undefined && shown.node === node.id && samePeer(shown.peer, peer)) {
+      // The same member, re-announced: only the away message can have changed.
+      if ((shown.peer.away ?? '') !== (peer.away ?? '')) {
+        this.remote.set(key, { peer, node: node.id });
+        this.host.remoteAway(peer.name, peer.away ?? '');
+      }
+      return;
+    }
     if (shown !== undefined) {
       // The newer announcement wins; the older record (a node that missed a leave) is dropped.
       if (shown.node !== node.id) this.nodes.get(shown.node)?.members.delete(key);
