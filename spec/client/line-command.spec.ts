@@ -59,6 +59,9 @@ describe('parseLine, IRC habits', () => {
     [':away at lunch', { kind: 'away', message: 'at lunch' }],
     ['/away', { kind: 'away', message: '' }],
     [':back', { kind: 'away', message: '' }],
+    [':search deploy plan', { kind: 'search', query: 'deploy plan', everywhere: false }],
+    [':search --all deploy', { kind: 'search', query: 'deploy', everywhere: true }],
+    [':search --all', { kind: 'invalid', message: 'usage: :search [--all] TEXT' }],
   ];
   for (const [line, expected] of CASES) {
     it(`reads ${JSON.stringify(line)}`, () => assert.deepEqual(parseLine(line), expected));

@@ -325,6 +325,25 @@ describe('notifications and IRC habits, in-process on a fake terminal', () => {
     await alice.waitForScreen(/│ \? bob +│/, 'the mark gone');
   });
 
+  it(':search TEXT finds lines in the open conversation only, and points to --all', async (t) => {
+    const port = await startServer(t);
+    const alice = await openInProcessTui(t, port, 'alice', ids[0]!, 100, 30);
+    const bob = await member(t, port, 'bob', ids[1]!);
+    await alice.waitForScreen(/bob joined/, 'bob to join');
+    bob.session.sendRoom('the deploy is at noon');
+    bob.session.sendRoom('lunch first');
+    bob.session.sendDirect('alice', 'deploy keys are in the vault');
+    await alice.waitForScreen(/2:bob/, 'the DM listed');
+    alice.terminal.type(':search DEPLOY');
+    alice.terminal.press('Enter');
+    const screen = await alice.waitForScreen(/1 line here containing "DEPLOY"/, 'the result');
+    assert.match(screen, /<bob> the deploy is at noon/);
+    assert.doesNotMatch(screen, /vault/, 'the DM is another conversation');
+    alice.terminal.type(':search nothing like it');
+    alice.terminal.press('Enter');
+    await alice.waitForScreen(/nothing in this conversation contains "nothing like it"\s+│\n[^\n]*\(:search --all/, 'no result, and the hint');
+  });
+
   it('stays quiet with the bell turned off, and still counts', async (t) => {
     const port = await startServer(t);
     const alice = await openInProcessTui(t, port, 'alice', ids[0]!, 80, 24, { bell: false });

@@ -15,7 +15,7 @@ export type LineCommand =
   | { readonly kind: 'verify'; readonly name: string; readonly confirm: boolean }
   | { readonly kind: 'trust'; readonly name: string }
   | { readonly kind: 'discard'; readonly name: string }
-  | { readonly kind: 'search'; readonly query: string }
+  | { readonly kind: 'search'; readonly query: string; readonly everywhere: boolean }
   | { readonly kind: 'videos' }
   | { readonly kind: 'play'; readonly video: string; readonly ffplay: boolean }
   | { readonly kind: 'stop' }
@@ -39,7 +39,7 @@ export const LINE_COMMANDS = {
   verify: ['NAME [confirm]', 'show the safety number to compare with NAME; "confirm" once it matches'],
   trust: ['NAME', "accept NAME's changed key without verifying it"],
   discard: ['NAME', 'drop, unread, the messages held from NAME while its changed key is unconfirmed'],
-  search: ['TEXT', 'find messages containing TEXT in every conversation kept on this device'],
+  search: ['[--all] TEXT', 'find messages containing TEXT in this conversation; --all: in every one kept on this device'],
   videos: ['', 'list the videos the server offers'],
   play: ['VIDEO [--ffplay]', 'play a video here, or in ffplay'],
   stop: ['', 'stop the video'],
@@ -85,8 +85,11 @@ export function parseLine(line: string): LineCommand {
     case 'trust':
     case 'discard':
       return needsName(command);
-    case 'search':
-      return rest === '' ? usage('search') : { kind: 'search', query: rest };
+    case 'search': {
+      const everywhere = /^--all(\s|$)/.test(rest);
+      const query = everywhere ? rest.slice('--all'.length).trim() : rest;
+      return query === '' ? usage('search') : { kind: 'search', query, everywhere };
+    }
     case 'me':
       return rest === '' ? usage('me') : { kind: 'me', action: rest };
     case 'away':

@@ -9,6 +9,8 @@ export const ROOM_ID = 'room';
 export const MAX_LOG_ENTRIES = 5000;
 
 export type ConversationId = string;
+/** `:search` in a conversation shows at most this many of the latest matches. */
+export const SEARCH_RESULTS_SHOWN = 50;
 
 export type LogEntry =
   | {
@@ -260,6 +262,15 @@ export class ChatViewModel {
         if (entry.kind === 'message' && entry.isQueued === true) conversation.entries[index] = { ...entry, isQueued: false };
       });
     }
+  }
+
+  /** `:search TEXT`: this conversation's messages containing TEXT (any case), the last `limit` of them. */
+  searchCurrent(query: string, limit = SEARCH_RESULTS_SHOWN): Array<Extract<LogEntry, { kind: 'message' }>> {
+    const needle = query.toLowerCase();
+    const found = this.currentConversation.entries.filter(
+      (entry): entry is Extract<LogEntry, { kind: 'message' }> => entry.kind === 'message' && entry.text.toLowerCase().includes(needle),
+    );
+    return found.slice(-limit);
   }
 
   /** :close: a DM leaves the conversation list (Alt+N renumber); its log returns if it reopens. */

@@ -371,6 +371,7 @@ class TuiApp {
   }
 
   private runCommand(line: LineCommand): void {
+    if (line.kind === 'search' && !line.everywhere) return this.searchConversation(line.query);
     const command = this.commands.run(line);
     switch (command?.kind) {
       case undefined:
@@ -412,6 +413,18 @@ class TuiApp {
       case 'quit':
         return void this.quit();
     }
+  }
+
+  /** `:search TEXT` without --all: the open conversation's log (which holds the kept history too). */
+  private searchConversation(query: string): void {
+    const found = this.model.searchCurrent(query);
+    const elsewhere = `:search --all ${query} looks in every conversation kept on this device`;
+    if (found.length === 0) {
+      this.model.addSystem(`nothing in this conversation contains "${query}" (${elsewhere})`);
+      return;
+    }
+    const lines = found.map((entry) => `${new Date(entry.ts).toTimeString().slice(0, 5)} <${entry.from}> ${entry.text}`);
+    this.model.addSystem(`${found.length} line${found.length === 1 ? '' : 's'} here containing "${query}", oldest first (${elsewhere}):\n${lines.join('\n')}`);
   }
 
   /** How the shared commands (CommandRunner) show their results here: as log lines. */
