@@ -142,3 +142,20 @@ describe('activity bar, title and actions', () => {
     assert.match(named[0]!.body, /\{yellow-fg\}\{bold\}hi me/);
   });
 });
+
+describe('log layout', () => {
+  it('aligns the nick column across names and marks where the day changes', () => {
+    const model = new ChatViewModel('me');
+    const day = (d: number, h: number) => new Date(2026, 10, d, h, 5).getTime();
+    model.addIncoming({ id: '1', from: 'bob', to: null, text: 'late one', ts: day(25, 23), verified: true });
+    model.addIncoming({ id: '2', from: 'carolyn', to: null, text: 'early one', ts: day(26, 7), verified: true });
+    const lines = renderLog(model.currentConversation).map((line) => visible(line.prefix + line.body));
+    assert.deepEqual(lines, ['23:05     <bob> late one', '──── Thursday, 26 November 2026 ────', '07:05 <carolyn> early one']);
+  });
+
+  it('shows seconds when asked', () => {
+    const model = new ChatViewModel('me');
+    model.addIncoming({ id: '1', from: 'bob', to: null, text: 'hi', ts: new Date(2026, 10, 26, 9, 8, 7).getTime(), verified: true });
+    assert.equal(visible(renderLog(model.currentConversation, true)[0]!.prefix), '09:08:07 <bob> ');
+  });
+});
