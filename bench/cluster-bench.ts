@@ -31,6 +31,17 @@ export interface ClusterBenchResult {
   readonly generatorCpuPer1k: number;
   /** Context switches of the node processes per 1,000 deliveries (voluntary and forced). */
   readonly nodeSwitchesPer1k: number;
+  /** CPU ms per 1,000 deliveries of each node process, in start order. */
+  readonly eachNodeCpuPer1k: readonly number[];
+}
+
+/** What a cross-node DM costs the nodes against a local one, on the same two nodes in one run. */
+export interface CrossCostResult {
+  readonly local: ClusterBenchResult;
+  readonly cross: ClusterBenchResult;
+  /** Per node, cross CPU per delivery / local CPU per delivery; and for both nodes together. */
+  readonly cPerNode: readonly number[];
+  readonly c: number;
 }
 
 export interface RelayPathResult {
@@ -108,6 +119,7 @@ async function benchLayout(
     // Presence crosses the broker in milliseconds; a second leaves every node knowing every client.
     await new Promise((resolve) => setTimeout(resolve, 1000));
     const windowDeliveries = mode === 'room' ? Math.max(4000, (CLIENTS - 1) * 8) : 2000;
+    if (mode === 'dm-local' || mode === 'dm-cross') await warmUp(tracker, clients, mode);
     const before = {
       nodes: nodes.map((n) => cpuMs(n.child.pid)),
       switches: nodes.map((n) => contextSwitches(n.child.pid)),
@@ -115,7 +127,8 @@ async function benchLayout(
       generator: process.cpuUsage(),
     };
     const { deliveries, seconds: elapsed, latencies } = await tracker.run({ clients, mode, seconds, windowDeliveries });
-    const nodeCpu = nodes.reduce((sum, n, i) => sum + cpuMs(n.child.pid) - before.nodes[i]!, 0);
+    const eachNodeCpu = nodes.map((n, i) => cpuMs(n.child.pid) - before.nodes[i]!);
+    const nodeCpu = eachNodeCpu.reduce((sum, ms) => sum + ms, 0);
     const nodeSwitches = nodes.reduce((sum, n, i) => sum + contextSwitches(n.child.pid) - before.switches[i]!, 0);
     const brokerCpu = layout.clustered ? cpuMs(broker.pid) - before.broker : 0;
     const generator = process.cpuUsage(before.generator);
@@ -134,6 +147,7 @@ async function benchLayout(
       brokerCpuPer1k: per1k(brokerCpu),
       generatorCpuPer1k: per1k((generator.user + generator.system) / 1000),
       nodeSwitchesPer1k: per1k(nodeSwitches),
+      eachNodeCpuPer1k: eachNodeCpu.map(per1k),
     };
   } finally {
     for (const node of nodes) await stopProcess(node.child);
@@ -191,6 +205,40 @@ export async function runRelayPathBench(): Promise<RelayPathResult[]> {
   } finally {
     await sender.close();
     await receiver.close();
+    await broker.destroy();
+  }
+}
+
+/** A short unmeasured run: sessions, JIT and batches warmed before the counters are read. */
+async function warmUp(tracker: ReturnType<typeof createTracker>, clients: BenchClient[], mode: Mode): Promise<void> {
+  await tracker.run({ clients, mode, seconds: 1, windowDeliveries: 2000 });
+}
+
+/**
+ * c, the cost of a cross-node DM against a local one: two clustered nodes (pinned to one core), 60
+ * clients round-robin over them; first every DM goes to a client on the sender's node, then every
+ * DM to a client on the other node. Node CPU per 1,000 deliveries in each, and their ratio.
+ */
+export async function runCrossCostBench(seconds: number, rounds = 3): Promise<CrossCostResult[]> {
+  const identity = await generateIdentity();
+  const broker = await NatsBroker.start();
+  pin(process.pid, OTHER_CORE);
+  pin(broker.pid, OTHER_CORE);
+  const layout: Layout = { name: '2 nodes, clustered', nodes: 2, clustered: true };
+  try {
+    const results: CrossCostResult[] = [];
+    for (let round = 0; round < rounds; round++) {
+      const local = await benchLayout(layout, 'dm-local', seconds, broker, identity);
+      const cross = await benchLayout(layout, 'dm-cross', seconds, broker, identity);
+      results.push({
+        local,
+        cross,
+        cPerNode: local.eachNodeCpuPer1k.map((ms, i) => cross.eachNodeCpuPer1k[i]! / ms),
+        c: cross.nodeCpuPer1k / local.nodeCpuPer1k,
+      });
+    }
+    return results;
+  } finally {
     await broker.destroy();
   }
 }

@@ -39,7 +39,11 @@ const CHAT_CIPHERTEXT_BYTES = 116;
 /** A DM's ratchet header: an X25519 public key (32 bytes, base64) and two counters. */
 const RATCHET_DH = randomBytes(32).toString('base64');
 
-export type Mode = 'room' | 'dm';
+/**
+ * room: to everyone; dm: to a random other client; dm-local / dm-cross: with clients spread
+ * round-robin over two nodes, to a client on the sender's own node / on the other node.
+ */
+export type Mode = 'room' | 'dm' | 'dm-local' | 'dm-cross';
 
 export interface BenchResult {
   readonly target: 'tui-chat' | 'bare relay';
@@ -210,7 +214,7 @@ export function createTracker(): Tracker {
           while (inFlight + perMessage <= windowDeliveries) {
             const id = nextId++;
             const from = id % clients.length;
-            const to = mode === 'room' ? null : (from + 1 + (id % (clients.length - 1))) % clients.length;
+            const to = recipientFor(mode, from, id, clients.length);
             sentAt.set(id, performance.now());
             remaining.set(id, perMessage);
             inFlight += perMessage;
@@ -228,6 +232,22 @@ export function createTracker(): Tracker {
       return { deliveries, seconds: elapsed, latencies: latencies.subarray(0, recorded) };
     },
   };
+}
+
+/** Who client `from` sends message `id` to (see Mode); null for the room. */
+function recipientFor(mode: Mode, from: number, id: number, count: number): number | null {
+  const half = Math.floor(count / 2);
+  switch (mode) {
+    case 'room':
+      return null;
+    case 'dm':
+      return (from + 1 + (id % (count - 1))) % count;
+    // Even offsets keep the parity of the index (the node, round-robin over two), odd ones flip it.
+    case 'dm-local':
+      return (from + 2 * (1 + (id % (half - 1)))) % count;
+    case 'dm-cross':
+      return (from + 1 + 2 * (id % half)) % count;
+  }
 }
 
 export function percentile(sorted: Float64Array, p: number): number {

@@ -5,7 +5,7 @@ import { runRendererBench } from './renderer-bench.js';
 import { runEncodingBench } from './encoding-bench.js';
 import { runFanoutBench } from './fanout-bench.js';
 import { runTuiVideoBench } from './tui-video-bench.js';
-import { canPin, runClusterBench, runRelayPathBench } from './cluster-bench.js';
+import { canPin, runClusterBench, runCrossCostBench, runRelayPathBench } from './cluster-bench.js';
 import { runJoinScaleBench, runStoreBench } from './store-bench.js';
 
 const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 5);
@@ -90,6 +90,30 @@ async function printTuiVideo(): Promise<void> {
   );
 }
 
+async function printCrossCost(): Promise<void> {
+  console.log(`cross-node cost: ${SECONDS} s per run, two clustered nodes pinned to one core, 60 clients round-robin over them, one nats-server`);
+  console.log('local: every DM to a client on the same node; cross: every DM to a client on the other node\n');
+  console.log(
+    ['round', 'local DMs/s'.padStart(12), 'cross DMs/s'.padStart(12), 'node CPU ms/1k local'.padStart(21), 'cross'.padStart(6), 'broker ms/1k cross'.padStart(19), 'c node 1'.padStart(9), 'c node 2'.padStart(9), 'c'.padStart(5)].join('  '),
+  );
+  (await runCrossCostBench(SECONDS)).forEach((r, round) => {
+    console.log(
+      [
+        String(round + 1).padStart(5),
+        Math.round(r.local.perSecond).toLocaleString('en-US').padStart(12),
+        Math.round(r.cross.perSecond).toLocaleString('en-US').padStart(12),
+        r.local.nodeCpuPer1k.toFixed(1).padStart(21),
+        r.cross.nodeCpuPer1k.toFixed(1).padStart(6),
+        r.cross.brokerCpuPer1k.toFixed(1).padStart(19),
+        r.cPerNode[0]!.toFixed(2).padStart(9),
+        r.cPerNode[1]!.toFixed(2).padStart(9),
+        r.c.toFixed(2).padStart(5),
+      ].join('  '),
+    );
+  });
+  console.log('');
+}
+
 async function printCluster(): Promise<void> {
   console.log(`cluster: ${SECONDS} s per run, 60 clients spread over the nodes, one nats-server, every process on this machine`);
   console.log(canPin() ? 'node processes pinned to the last core, load generator and broker to core 0\n' : 'no pinning (taskset missing or one core)\n');
@@ -171,6 +195,7 @@ async function main(): Promise<void> {
   if (only === undefined || only === 'fanout') await printFanout();
   if (only === undefined || only === 'tui') await printTuiVideo();
   if (only === undefined || only === 'cluster') await printCluster();
+  if (only === undefined || only === 'cross-cost') await printCrossCost();
   if (only === undefined || only === 'store') await printStore();
   if (only === undefined || only === 'join') await printJoinScale();
   if (only !== undefined && only !== 'relay') return;
