@@ -12,7 +12,7 @@ import { cpus } from 'node:os';
 import { type ChildProcess, execFileSync } from 'node:child_process';
 import { generateIdentity } from '../src/core/identity.js';
 import { connect } from '@nats-io/transport-node';
-import { decodeRelayBatch, encodeBusMessage, readDirectRelay } from '../src/server/cluster/cluster-wire.js';
+import { decodeDirectBatch, encodeDirectBatch } from '../src/server/cluster/cluster-wire.js';
 import { NatsBroker } from '../spec/helpers/nats-broker.js';
 import { SERVE_READY, startProcess, stopProcess } from './bench-process.js';
 import { type BenchClient, type Mode, benchServeArgs, createTracker, joinChatClient, percentile } from './relay-bench.js';
@@ -182,17 +182,20 @@ export async function runRelayPathBench(): Promise<RelayPathResult[]> {
       const finished = new Promise<void>((resolve) => (finish = resolve));
       const subscription = receiver.subscribe(`path.${batch}`, {
         callback: (_error, msg) => {
-          for (const relay of decodeRelayBatch(msg.data, readDirectRelay).relays) JSON.stringify(relay.envelope);
+          // What the receiving node does: read the batch, splice each envelope into a delivery frame.
+          for (const relay of decodeDirectBatch(msg.data).relays)
+            Buffer.from(`{"type":"message","from":"${relay.from}","to":"${relay.to}","envelope":${relay.envelopeJson}}`);
           received += batch;
           if (received >= total) finish();
         },
       });
       await receiver.flush();
-      const relays = Array.from({ length: batch }, (_, n) => ({ node: 'benchnode', n, from: 'c1', to: 'c2', envelope, key: '' }));
+      // What the sending node does: serialize each validated envelope once, then the binary batch.
+      const relays = () => Array.from({ length: batch }, (_, n) => ({ n, from: 'c1', to: 'c2', envelopeJson: JSON.stringify(envelope) }));
       const cpuBefore = process.cpuUsage();
       const started = performance.now();
       for (let sent = 0; sent < total; sent += batch) {
-        sender.publish(`path.${batch}`, encodeBusMessage({ relays }));
+        sender.publish(`path.${batch}`, encodeDirectBatch('benchnode', relays()));
         // Let the receiving side run now and then, as two busy nodes would.
         if (sent % 2000 < batch) await new Promise((resolve) => setImmediate(resolve));
       }
@@ -219,7 +222,7 @@ async function warmUp(tracker: ReturnType<typeof createTracker>, clients: BenchC
  * clients round-robin over them; first every DM goes to a client on the sender's node, then every
  * DM to a client on the other node. Node CPU per 1,000 deliveries in each, and their ratio.
  */
-export async function runCrossCostBench(seconds: number, rounds = 3): Promise<CrossCostResult[]> {
+export async function runCrossCostBench(seconds: number, rounds = 5): Promise<CrossCostResult[]> {
   const identity = await generateIdentity();
   const broker = await NatsBroker.start();
   pin(process.pid, OTHER_CORE);

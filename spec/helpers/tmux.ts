@@ -1,7 +1,7 @@
 // Drives a real terminal: tmux runs the program in a detached session of a fixed size; tests type
 // with send-keys and read the screen with capture-pane (-e keeps colors and attributes).
 import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { waitUntil } from './events.js';
@@ -101,11 +101,18 @@ export async function openTuiInTmux(
 ): Promise<TmuxSession> {
   const identity = await writeTestIdentity(dir, index);
   const connect = `'${process.execPath}' '${BIN}' connect 127.0.0.1:${port} --name ${name} --identity '${identity}' --known-peers '${dir}/${name}-known.json' 2>'${dir}/${name}.err'`;
-  // reportExit: a shell waits for the client and exits with its code, which tmux then shows as
-  // "Pane is dead (status N". (With exec, tmux 3.3 was seen to leave the exited client unreaped,
-  // and so the pane alive, for many seconds.)
-  const command = reportExit ? `${connect}; exit $?` : `exec ${connect}`;
+  // reportExit: a shell waits for the client and writes its exit code to DIR/NAME.exit (see
+  // exitCodeOf). Not tmux's "Pane is dead" line: tmux 3.3 was seen to leave an exited pane process
+  // unreaped, and the line unwritten, for many seconds on a loaded machine.
+  const command = reportExit ? `${connect}; echo $? > '${dir}/${name}.exit'` : `exec ${connect}`;
   const tui = TmuxSession.start(t, dir, command, width, height, { XDG_CONFIG_HOME: dir, XDG_DATA_HOME: `${dir}/data`, ...env });
   await tui.waitForScreen(new RegExp(`joined as ${name}`), `${name} to join`);
   return tui;
+}
+
+/** The exit code a client opened with `reportExit` wrote, once it has exited. */
+export async function exitCodeOf(dir: string, name: string, timeoutMs = 15_000): Promise<number> {
+  const file = join(dir, `${name}.exit`);
+  await waitUntil(() => existsSync(file) && readFileSync(file, 'utf8').endsWith('\n'), `${name} to exit`, timeoutMs);
+  return Number(readFileSync(file, 'utf8').trim());
 }

@@ -75,6 +75,8 @@ export class MessageRouter {
     if (remote.size > 0) waits.push(this.relay(from, message, remote, sent, refused));
     const ack = () => sender.send({ type: 'ack', id: envelope.id, sent, stored, refused });
     if (waits.length === 0) ack();
+    // One wait (a DM to another node, or to someone away) needs no Promise.all around it.
+    else if (waits.length === 1) void waits[0]!.then(ack);
     else void Promise.all(waits).then(ack);
   }
 
@@ -119,7 +121,8 @@ export class MessageRouter {
       return;
     }
     const [name] = remote.keys();
-    const handOff = await cluster.sendDirect(from, name!, message.envelope, '');
+    // Serialized once, here: the node holding the recipient splices these bytes into its frame.
+    const handOff = await cluster.sendDirect(from, name!, JSON.stringify(message.envelope));
     switch (handOff) {
       case 'delivered':
         this.metrics.delivered('relayed_out');
@@ -148,7 +151,7 @@ export class MessageRouter {
 
   deliverDirect(relay: DirectRelay): boolean {
     const recipient = this.members.get(relay.to);
-    const delivered = recipient?.connection.sendFrame(deliveryFrame(relay.from, recipient.name, relay.envelope)()) === true;
+    const delivered = recipient?.connection.sendFrame(deliveryFrameFromJson(relay.from, recipient.name, relay.envelopeJson)) === true;
     if (delivered) this.metrics.delivered('relayed_in');
     return delivered;
   }
@@ -164,6 +167,11 @@ export class MessageRouter {
           : new ChatError(ErrorCode.CLUSTER_UNAVAILABLE, `not delivered to ${names}: the link to the rest of the cluster is down`);
     sender?.connection.reject(error, false, notice.id);
   }
+}
+
+/** The delivery frame around an envelope already serialized (by the node its sender is on). */
+function deliveryFrameFromJson(from: string, to: string | null, envelopeJson: string): Buffer {
+  return encodeTextFrame(FrameType.CONTROL, `{"type":"message","from":${JSON.stringify(from)},"to":${JSON.stringify(to)},"envelope":${envelopeJson}}`);
 }
 
 /** The delivery frame for one envelope, serialized once on first use and shared by every recipient. */

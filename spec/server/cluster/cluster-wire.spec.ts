@@ -4,13 +4,14 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ProtocolError } from '../../../src/core/errors.js';
 import {
+  decodeDirectBatch,
   decodeDirectReceipt,
   decodeNameClaim,
   decodePresence,
   decodeRelayBatch,
   decodeRoomReceipt,
   encodeBusMessage,
-  readDirectRelay,
+  encodeDirectBatch,
   readRoomRelay,
 } from '../../../src/server/cluster/cluster-wire.js';
 
@@ -18,7 +19,6 @@ const peer = { name: 'alice', publicKey: 'AAAA', prekey: 'BBBB', prekeySig: 'CCC
 const envelope = { id: 'e1', ts: 1, chain: 'c', seq: 0, iv: 'AAAAAAAAAAAAAAAA', ct: 'AAAA', sig: 'c2ln' };
 const bytes = (value: unknown) => Buffer.from(typeof value === 'string' ? value : JSON.stringify(value));
 const decodeRoomRelay = (data: Uint8Array) => single(decodeRelayBatch(bytes({ relays: [JSON.parse(Buffer.from(data).toString())] }), readRoomRelay));
-const decodeDirectRelay = (data: Uint8Array) => single(decodeRelayBatch(bytes({ relays: [JSON.parse(Buffer.from(data).toString())] }), readDirectRelay));
 
 /** The one relay of a one-relay batch, or the ProtocolError that got it rejected. */
 function single<T>(batch: { relays: T[]; rejected: number }): T {
@@ -43,12 +43,39 @@ describe('cluster wire', () => {
   it('round-trips relays, notices and claims', () => {
     const room = { node: 'n1', from: 'alice', envelope, recipients: { n2: { bob: '' }, n3: { carol: 'a2V5' } } };
     assert.deepEqual(JSON.parse(JSON.stringify(decodeRoomRelay(encodeBusMessage(room)))), room);
-    const direct = { node: 'n1', n: 7, from: 'alice', to: 'bob', envelope, key: '' };
-    assert.deepEqual(decodeDirectRelay(encodeBusMessage(direct)), direct);
     const receipt = { node: 'n2', missed: [{ id: 'e1', names: ['bob'] }] };
     assert.deepEqual(decodeRoomReceipt(encodeBusMessage(receipt)), receipt);
     assert.deepEqual(decodeNameClaim(encodeBusMessage({ node: 'n1' })), { node: 'n1' });
     assert.deepEqual(decodeDirectReceipt(encodeBusMessage({ failed: [3, 9] })), { failed: [3, 9] });
+  });
+
+  it('round-trips a binary DM batch, the envelope text byte for byte', () => {
+    const envelopeJson = JSON.stringify({ ...envelope, ct: 'ünïcode is fine in JSON text' });
+    const relays = [
+      { n: 7, from: 'alice', to: 'bob', envelopeJson },
+      { n: 8, from: 'alice', to: 'carol', envelopeJson: '{}' },
+    ];
+    const { relays: decoded, rejected } = decodeDirectBatch(encodeDirectBatch('n1', relays));
+    assert.equal(rejected, 0);
+    assert.deepEqual(
+      decoded,
+      relays.map((relay) => ({ node: 'n1', ...relay })),
+    );
+  });
+
+  it('drops the bad relays of a DM batch (invalid names, not an object) and keeps the rest', () => {
+    const relays = [
+      { n: 1, from: 'alice', to: 'bob', envelopeJson: '{}' },
+      { n: 2, from: 'evil\u001b[2J', to: 'bob', envelopeJson: '{}' },
+      { n: 3, from: 'alice', to: 'bob', envelopeJson: '"not an object"' },
+      { n: 4, from: 'alice', to: 'carol', envelopeJson: '{}' },
+    ];
+    const batch = decodeDirectBatch(encodeDirectBatch('n1', relays));
+    assert.deepEqual(
+      batch.relays.map((relay) => relay.n),
+      [1, 4],
+    );
+    assert.equal(batch.rejected, 2);
   });
 
   it('keeps the good relays of a batch and counts the bad ones', () => {
@@ -75,9 +102,21 @@ describe('cluster wire', () => {
     ['a snapshot whose peers is not a list', () => decodePresence(bytes({ kind: 'snapshot', node: 'n1', version: 1, peers: {}, final: true }))],
     ['room recipients under a bad node id', () => decodeRoomRelay(bytes({ node: 'n1', from: 'a', envelope, recipients: { 'x y': { bob: '' } } }))],
     ['a room recipient key that is not base64', () => decodeRoomRelay(bytes({ node: 'n1', from: 'a', envelope, recipients: { n2: { bob: '!!' } } }))],
-    ['a DM without an envelope', () => decodeDirectRelay(bytes({ node: 'n1', n: 1, from: 'a', to: 'b', key: '' }))],
-    ['a DM without its hand-off number', () => decodeDirectRelay(bytes({ node: 'n1', from: 'a', to: 'b', envelope, key: '' }))],
-    ['an over-long name', () => decodeDirectRelay(bytes({ node: 'n1', n: 1, from: 'a'.repeat(65), to: 'b', envelope, key: '' }))],
+    ['a DM batch in JSON (not the binary format)', () => decodeDirectBatch(bytes({ relays: [] }))],
+    [
+      'a truncated DM batch',
+      () => decodeDirectBatch(Buffer.from(encodeDirectBatch('n1', [{ n: 1, from: 'alice', to: 'bob', envelopeJson: '{}' }])).subarray(0, 20)),
+    ],
+    [
+      'a DM batch with bytes after its last relay',
+      () =>
+        decodeDirectBatch(Buffer.concat([Buffer.from(encodeDirectBatch('n1', [{ n: 1, from: 'alice', to: 'bob', envelopeJson: '{}' }])), Buffer.from('x')])),
+    ],
+    ['a DM batch from a bad node id', () => decodeDirectBatch(encodeDirectBatch('a.b', []))],
+    [
+      'a DM batch claiming more relays than it holds',
+      () => decodeDirectBatch(Buffer.from(encodeDirectBatch('n1', [{ n: 1, from: 'alice', to: 'bob', envelopeJson: '{}' }])).fill(0xff, 7, 11)),
+    ],
     ['a receipt naming something other than hand-off numbers', () => decodeDirectReceipt(bytes({ failed: ['x'] }))],
     ['a room receipt whose missed entries are not lists of names', () => decodeRoomReceipt(bytes({ node: 'n2', missed: [{ id: 'e1', names: 'bob' }] }))],
   ];

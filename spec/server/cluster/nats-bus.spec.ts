@@ -29,7 +29,7 @@ function handlers(held: Set<string>, delivered: string[] = []): ClusterHandlers 
     presence() {},
     room: () => [],
     direct(relay) {
-      delivered.push(`${relay.from}->${relay.to}:${relay.envelope.id}`);
+      delivered.push(`${relay.from}->${relay.to}:${(JSON.parse(relay.envelopeJson) as { id: string }).id}`);
       return held.has(relay.to.toLowerCase());
     },
     undelivered() {},
@@ -92,7 +92,7 @@ describe('NatsBus direct hand-off', () => {
     const delivered: string[] = [];
     const holder = await startBus(t, opts, new Set(['bob']), delivered);
     const sender = await startBus(t, opts);
-    const dm = (to: string, id: string) => ({ node: sender.nodeId, from: 'alice', to, envelope: envelope(id), key: '' });
+    const dm = (to: string, id: string) => ({ node: sender.nodeId, from: 'alice', to, envelopeJson: JSON.stringify(envelope(id)) });
     // Sent in one turn, so they travel as one batch; each gets its own outcome.
     const outcomes = await Promise.all([sender.sendDirect(holder.nodeId, dm('bob', 'd1')), sender.sendDirect(holder.nodeId, dm('carol', 'd2'))]);
     assert.deepEqual(outcomes, ['delivered', 'not-delivered']);

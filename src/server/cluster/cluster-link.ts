@@ -171,10 +171,11 @@ export class ClusterLink {
   }
 
   /** Hands a DM to the node holding `to` (a remote peer), and tells where it ended up. */
-  sendDirect(from: string, to: string, envelope: Envelope, key: string): Promise<HandOff> {
+  /** A DM to a member of another node; `envelopeJson`: the envelope, validated and serialized here. */
+  sendDirect(from: string, to: string, envelopeJson: string): Promise<HandOff> {
     const node = this.remote.get(nameKey(to))?.node;
     if (node === undefined) return Promise.resolve('absent');
-    return this.bus.sendDirect(node, { node: this.nodeId, from, to, envelope, key });
+    return this.bus.sendDirect(node, { node: this.nodeId, from, to, envelopeJson });
   }
 
   // ---- presence ------------------------------------------------------------------------------

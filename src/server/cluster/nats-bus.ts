@@ -43,7 +43,8 @@ import {
   decodeRelayBatch,
   decodeRoomReceipt,
   encodeBusMessage,
-  readDirectRelay,
+  decodeDirectBatch,
+  encodeDirectBatch,
   readRoomRelay,
 } from './cluster-wire.js';
 
@@ -149,7 +150,7 @@ export class NatsBus implements ClusterBus {
     nc.subscribe(`${p}.node.${this.nodeId}.dm`, {
       callback: (_error, msg) =>
         this.guard('dm', () => {
-          const { relays, rejected } = decodeRelayBatch(msg.data, readDirectRelay);
+          const { relays, rejected } = decodeDirectBatch(msg.data);
           if (rejected > 0) this.logger.log('warn', 'cluster.bad_message', { subject: 'dm', rejected });
           const failed = relays.filter((relay) => this.handlers?.direct(relay) !== true).map((relay) => relay.n);
           msg.respond(encodeBusMessage({ failed }));
@@ -255,7 +256,11 @@ export class NatsBus implements ClusterBus {
     if (!this.up || this.connection === undefined) return Promise.resolve('unreachable');
     const { id, outcome } = this.handOffs.open();
     if (!this.roomBatches.isEmpty) this.roomBatches.flush();
-    this.dmBatches.add(node, { ...relay, n: id }, relay.envelope.ct.length + RELAY_OVERHEAD_BYTES);
+    this.dmBatches.add(
+      node,
+      { node: relay.node, n: id, from: relay.from, to: relay.to, envelopeJson: relay.envelopeJson },
+      relay.envelopeJson.length + RELAY_OVERHEAD_BYTES,
+    );
     return outcome;
   }
 
@@ -299,7 +304,8 @@ export class NatsBus implements ClusterBus {
   private publishDirectBatch(node: string, relays: DirectRelay[]): void {
     const batch = this.handOffs.openBatch(relays.map((relay) => relay.n));
     const reply = `${this.options.name}.receipts.${this.nodeId}.${batch}`;
-    if (!this.publish(`${this.options.name}.node.${node}.dm`, encodeBusMessage({ relays }), reply)) this.handOffs.settleBatch(batch, () => 'unreachable');
+    if (!this.publish(`${this.options.name}.node.${node}.dm`, encodeDirectBatch(this.nodeId, relays), reply))
+      this.handOffs.settleBatch(batch, () => 'unreachable');
   }
 
   private subscribe(subject: string, handle: (data: Uint8Array, subject: string) => void): void {
