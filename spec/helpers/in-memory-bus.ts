@@ -82,7 +82,7 @@ export class InMemoryBus implements ClusterBus {
       if (relay.recipients[bus.nodeId] === undefined) continue;
       queueMicrotask(() => {
         const missed = bus.handlers!.room(relay);
-        if (missed.length > 0) this.handlers?.undelivered({ id: relay.envelope.id, from: relay.from, names: missed, reason: 'left' });
+        if (missed.length > 0) this.handlers?.undelivered({ id: relay.id, from: relay.from, names: missed, reason: 'left' });
       });
     }
     return true;

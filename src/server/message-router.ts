@@ -112,7 +112,8 @@ export class MessageRouter {
     if (message.to === null) {
       // Counted as sent once handed to the broker. Each node answers for its recipients; one it no
       // longer had, or a node that does not answer, reaches the sender as an error (undelivered()).
-      const notSent = new Set(cluster.relayRoom(from, message.envelope, remote));
+      // Serialized once, here: every node splices these bytes into its recipients' frames.
+      const notSent = new Set(cluster.relayRoom(from, message.envelope.id, JSON.stringify(message.envelope), remote));
       for (const name of remote.keys()) {
         if (notSent.has(name)) refused.push({ name, code: ErrorCode.CLUSTER_UNAVAILABLE, reason: 'the link to the rest of the cluster is down' });
         else sent.push(name);
@@ -143,8 +144,9 @@ export class MessageRouter {
   // ---- relays from other nodes ----------------------------------------------------------------
 
   deliverRoom(relay: RoomRelay, recipients: Readonly<Record<string, string>>): string[] {
-    const frame = deliveryFrame(relay.from, null, relay.envelope);
-    const missed = Object.keys(recipients).filter((name) => this.members.get(name)?.connection.sendFrame(frame()) !== true);
+    let frame: Buffer | undefined;
+    const roomFrame = () => (frame ??= deliveryFrameFromJson(relay.from, null, relay.envelopeJson));
+    const missed = Object.keys(recipients).filter((name) => this.members.get(name)?.connection.sendFrame(roomFrame()) !== true);
     this.metrics.delivered('relayed_in', Object.keys(recipients).length - missed.length);
     return missed;
   }

@@ -186,10 +186,10 @@ describe('ClusterLink over an in-memory bus', () => {
     await a.admit('alice');
     await settle();
     const envelope = { id: 'x', ts: 0, chain: 'c', seq: 0, iv: 'AAAA', ct: 'AAAA', sig: 'AAAA' };
-    b.bus.publishRoom({ node: 'b', from: 'mallory', envelope, recipients: { a: { alice: '' } } });
+    b.bus.publishRoom({ node: 'b', from: 'mallory', id: envelope.id, envelopeJson: JSON.stringify(envelope), recipients: { a: { alice: '' } } });
     await b.admit('bob');
     await settle();
-    b.bus.publishRoom({ node: 'b', from: 'bob', envelope, recipients: { a: { alice: '' } } });
+    b.bus.publishRoom({ node: 'b', from: 'bob', id: envelope.id, envelopeJson: JSON.stringify(envelope), recipients: { a: { alice: '' } } });
     await settle();
     assert.deepEqual(
       a.host.events.filter((e) => e.startsWith('room')),

@@ -14,6 +14,7 @@ import { ChatSession } from '../../../src/client/chat-session.js';
 import { KnownPeers } from '../../../src/client/known-peers.js';
 import { ChatServer } from '../../../src/server/chat-server.js';
 import type { ClusterOptions } from '../../../src/server/cluster/cluster-options.js';
+import { encodeDirectBatch, encodeRoomBatch } from '../../../src/server/cluster/cluster-wire.js';
 import { waitFor, waitUntil } from '../../helpers/events.js';
 import { testIdentity } from '../../helpers/identities.js';
 import { NatsBroker } from '../../helpers/nats-broker.js';
@@ -240,9 +241,10 @@ describe('a cluster of nodes on one broker', () => {
     await waitUntil(() => aliceGot.length === 1, 'alice to read the reply');
     assert.deepEqual(aliceGot, ['bob:alice:and back']);
     await sniffer.flush();
+    // The relays are binary batches ('R' / 'D' 1, then the node id) with the envelopes in them.
     assert.ok(
-      seen.some((payload) => payload.includes('"relays"')),
-      'the sniffer saw the relays go by',
+      seen.some((payload) => payload.startsWith('R\u0001') && payload.includes('"ct"')) && seen.some((payload) => payload.startsWith('D\u0001')),
+      'the sniffer saw the room and DM relays go by',
     );
     for (const secret of ['hello from node one', 'a secret across nodes', 'and back']) {
       assert.equal(
@@ -263,9 +265,13 @@ describe('a cluster of nodes on one broker', () => {
     }
     // Well-formed, but claims to relay alice's words from a node alice is not on: dropped.
     const bobNode = n2.server.clusterNodeId!;
-    const forged = { node: 'forger', from: 'alice', envelope: envelope('forged'), recipients: { [bobNode]: { bob: '' } } };
-    intruder.publish(`${options.name}.room`, Buffer.from(JSON.stringify({ relays: [forged] })));
-    intruder.publish(`${options.name}.node.${bobNode}.dm`, Buffer.from(JSON.stringify({ relays: [{ ...forged, n: 1, to: 'bob', key: '' }, 'junk'] })));
+    const forged = { from: 'alice', id: 'forged', envelopeJson: JSON.stringify(envelope('forged')), recipients: { [bobNode]: { bob: '' } } };
+    intruder.publish(`${options.name}.room`, encodeRoomBatch('forger', [forged]));
+    intruder.publish(
+      `${options.name}.node.${bobNode}.dm`,
+      encodeDirectBatch('forger', [{ n: 1, from: 'alice', to: 'bob', envelopeJson: forged.envelopeJson }]),
+    );
+    intruder.publish(`${options.name}.node.${bobNode}.dm`, Buffer.from(JSON.stringify({ relays: ['junk'] })));
     await intruder.flush();
 
     a.send({ type: 'send', to: null, envelope: envelope('after-garbage') });

@@ -8,7 +8,8 @@ const relay = (id: string, recipients: RoomRelay['recipients']): RoomRelay => ({
   node: 'me',
   from: 'alice',
   recipients,
-  envelope: { id, ts: 1, chain: 'c', seq: 0, iv: 'AAAA', ct: 'AAAA', sig: 'AAAA' },
+  id,
+  envelopeJson: JSON.stringify({ id, ts: 1, chain: 'c', seq: 0, iv: 'AAAA', ct: 'AAAA', sig: 'AAAA' }),
 });
 
 describe('RoomConfirmations', () => {

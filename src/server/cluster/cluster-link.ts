@@ -5,7 +5,7 @@
 // Remote members are kept apart from the server's own registry: the server owns its sockets, this
 // class owns what other nodes say. Name clashes between the two are settled by the claims bucket.
 import type { Logger } from '../../core/logger.js';
-import type { Envelope, PeerSummary } from '../../core/messages.js';
+import type { PeerSummary } from '../../core/messages.js';
 import { nameKey } from '../../core/names.js';
 import type { ClaimOutcome, ClusterBus, HandOff, SharedKeyValue, UndeliveredNotice } from './cluster-bus.js';
 import type { ClusterOptions } from './cluster-options.js';
@@ -158,7 +158,8 @@ export class ClusterLink {
    * Publishes a room message once for all other nodes, each taking its own recipients.
    * keys: remote recipient name -> its key field (always '' since sender keys). Returns the names that could not be handed over.
    */
-  relayRoom(from: string, envelope: Envelope, keys: ReadonlyMap<string, string>): string[] {
+  /** A room message to members of other nodes; `envelopeJson`: the envelope, validated and serialized here. */
+  relayRoom(from: string, id: string, envelopeJson: string, keys: ReadonlyMap<string, string>): string[] {
     const recipients: Record<string, Record<string, string>> = {};
     for (const [name, key] of keys) {
       const node = this.remote.get(nameKey(name))?.node;
@@ -166,11 +167,10 @@ export class ClusterLink {
       recipients[node] ??= {};
       recipients[node][name] = key;
     }
-    const sent = this.bus.publishRoom({ node: this.nodeId, from, envelope, recipients });
+    const sent = this.bus.publishRoom({ node: this.nodeId, from, id, envelopeJson, recipients });
     return sent ? [] : [...keys.keys()];
   }
 
-  /** Hands a DM to the node holding `to` (a remote peer), and tells where it ended up. */
   /** A DM to a member of another node; `envelopeJson`: the envelope, validated and serialized here. */
   sendDirect(from: string, to: string, envelopeJson: string): Promise<HandOff> {
     const node = this.remote.get(nameKey(to))?.node;

@@ -7,12 +7,9 @@
 import { ErrorCode, ProtocolError } from '../../core/errors.js';
 import {
   MAX_NAME_CHARS,
-  MAX_RSA_BLOCK_CHARS,
   type Json,
-  base64,
   base64url,
   boolean,
-  envelope,
   integer,
   invalid,
   nameList,
@@ -22,7 +19,7 @@ import {
   string,
   unknownType,
 } from '../../core/field-readers.js';
-import type { Envelope, PeerSummary } from '../../core/messages.js';
+import type { PeerSummary } from '../../core/messages.js';
 import { isValidName } from '../../core/names.js';
 
 /** Node ids are subject tokens: random hex made at start-up (see nats-bus.ts). */
@@ -43,12 +40,17 @@ export type PresenceMessage =
   /** A node shutting down cleanly: drop its members now rather than at the lease. */
   | { readonly kind: 'bye'; readonly node: string };
 
-/** A room message, published once (in a batch); each node delivers its own group of recipients. */
+/**
+ * A room message, published once (in a binary batch, encodeRoomBatch); each node delivers its own
+ * group of recipients. Like a DM relay it carries the envelope as JSON text serialized once by the
+ * sender's node, and its id apart (for the nodes' answers).
+ */
 export interface RoomRelay {
   readonly node: string;
   readonly from: string;
-  readonly envelope: Envelope;
-  /** node id -> (recipient name -> '', a field from before sender keys; the node-to-node wire keeps it). */
+  readonly id: string;
+  readonly envelopeJson: string;
+  /** node id -> (recipient name -> '': a table, for lookups by name). */
   readonly recipients: Readonly<Record<string, Readonly<Record<string, string>>>>;
 }
 
@@ -150,45 +152,163 @@ export function encodeDirectBatch(node: string, relays: readonly Omit<DirectRela
 
 /** Reads a DM batch; a malformed batch throws (the whole of it is dropped and logged). */
 export function decodeDirectBatch(data: Uint8Array): { relays: DirectRelay[]; rejected: number } {
-  const bytes = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-  let at = 0;
-  const need = (count: number) => {
-    if (at + count > bytes.length) throw new ProtocolError(ErrorCode.INVALID_MESSAGE, 'DM batch: truncated');
-  };
-  const text = (length: number) => {
-    need(length);
-    const value = bytes.toString('utf8', at, at + length);
-    at += length;
-    return value;
-  };
-  need(3);
-  if (bytes[0] !== DIRECT_BATCH_MAGIC || bytes[1] !== DIRECT_BATCH_VERSION) throw new ProtocolError(ErrorCode.INVALID_MESSAGE, 'DM batch: not a DM batch');
-  at = 2;
-  const node = text(bytes.readUInt8(at++));
+  const reader = new BatchReader(data, DIRECT_BATCH_MAGIC, DIRECT_BATCH_VERSION, 'DM batch');
+  const node = reader.shortText();
   if (!NODE_ID.test(node)) throw invalid('node', 'must be a node id');
-  need(4);
-  const count = bytes.readUInt32BE(at);
-  at += 4;
+  const count = reader.u32();
   const relays: DirectRelay[] = [];
   let rejected = 0;
   for (let i = 0; i < count; i++) {
-    need(5);
-    const n = bytes.readUInt32BE(at);
-    at += 4;
-    const from = text(bytes.readUInt8(at++));
-    need(1);
-    const to = text(bytes.readUInt8(at++));
-    need(4);
-    const length = bytes.readUInt32BE(at);
-    at += 4;
-    if (length > MAX_RELAYED_ENVELOPE_BYTES) throw new ProtocolError(ErrorCode.INVALID_MESSAGE, 'DM batch: envelope too large');
-    const envelopeJson = text(length);
+    const n = reader.u32();
+    const from = reader.shortText();
+    const to = reader.shortText();
+    const envelopeJson = reader.text(reader.u32(), MAX_RELAYED_ENVELOPE_BYTES);
     // One bad relay is dropped (and counted); the framing around it is intact, so the rest go on.
-    if (!isValidName(from) || !isValidName(to) || envelopeJson[0] !== '{' || envelopeJson[envelopeJson.length - 1] !== '}') rejected++;
+    if (!isValidName(from) || !isValidName(to) || !looksLikeObject(envelopeJson)) rejected++;
     else relays.push({ node, n, from, to, envelopeJson });
   }
-  if (at !== bytes.length) throw new ProtocolError(ErrorCode.INVALID_MESSAGE, 'DM batch: bytes after the last relay');
+  reader.end();
   return { relays, rejected };
+}
+
+// ---- room batches: binary ----------------------------------------------------------------------
+//
+//   'R' 1 | u8 node length, node | u32 count | count x (u8 from length, from, u8 id length, id,
+//   u32 envelope length, envelope JSON, u16 groups, groups x (u8 node length, node, u16 names,
+//   names x (u8 length, name)))
+
+const ROOM_BATCH_MAGIC = 0x52;
+const ROOM_BATCH_VERSION = 1;
+
+export function encodeRoomBatch(node: string, relays: readonly Omit<RoomRelay, 'node'>[]): Uint8Array {
+  let size = 2 + 1 + Buffer.byteLength(node) + 4;
+  for (const relay of relays) {
+    size += 1 + Buffer.byteLength(relay.from) + 1 + Buffer.byteLength(relay.id) + 4 + Buffer.byteLength(relay.envelopeJson) + 2;
+    for (const [group, names] of Object.entries(relay.recipients)) {
+      size += 1 + Buffer.byteLength(group) + 2;
+      for (const name of Object.keys(names)) size += 1 + Buffer.byteLength(name);
+    }
+  }
+  const out = Buffer.allocUnsafe(size);
+  let at = out.writeUInt8(ROOM_BATCH_MAGIC, 0);
+  at = out.writeUInt8(ROOM_BATCH_VERSION, at);
+  const shortText = (text: string) => {
+    const length = out.write(text, at + 1);
+    out.writeUInt8(length, at);
+    at += 1 + length;
+  };
+  shortText(node);
+  at = out.writeUInt32BE(relays.length, at);
+  for (const relay of relays) {
+    shortText(relay.from);
+    shortText(relay.id);
+    const length = out.write(relay.envelopeJson, at + 4);
+    out.writeUInt32BE(length, at);
+    at += 4 + length;
+    const groups = Object.entries(relay.recipients);
+    at = out.writeUInt16BE(groups.length, at);
+    for (const [group, names] of groups) {
+      shortText(group);
+      const list = Object.keys(names);
+      at = out.writeUInt16BE(list.length, at);
+      for (const name of list) shortText(name);
+    }
+  }
+  return out;
+}
+
+/** Reads a room batch; a malformed batch throws, a relay with a bad name or node id is dropped and counted. */
+export function decodeRoomBatch(data: Uint8Array): { relays: RoomRelay[]; rejected: number } {
+  const reader = new BatchReader(data, ROOM_BATCH_MAGIC, ROOM_BATCH_VERSION, 'room batch');
+  const node = reader.shortText();
+  if (!NODE_ID.test(node)) throw invalid('node', 'must be a node id');
+  const count = reader.u32();
+  const relays: RoomRelay[] = [];
+  let rejected = 0;
+  for (let i = 0; i < count; i++) {
+    const from = reader.shortText();
+    const id = reader.shortText();
+    const envelopeJson = reader.text(reader.u32(), MAX_RELAYED_ENVELOPE_BYTES);
+    let good = isValidName(from) && id !== '' && looksLikeObject(envelopeJson);
+    const recipients: Record<string, Record<string, string>> = Object.create(null);
+    const groups = reader.u16();
+    for (let g = 0; g < groups; g++) {
+      const group = reader.shortText();
+      const table: Record<string, string> = Object.create(null);
+      const names = reader.u16();
+      for (let k = 0; k < names; k++) {
+        const name = reader.shortText();
+        if (!isValidName(name)) good = false;
+        table[name] = '';
+      }
+      if (!NODE_ID.test(group)) good = false;
+      recipients[group] = table;
+    }
+    if (good) relays.push({ node, from, id, envelopeJson, recipients });
+    else rejected++;
+  }
+  reader.end();
+  return { relays, rejected };
+}
+
+/** The envelope text is spliced into a delivery frame as a JSON value: it must at least be an object. */
+function looksLikeObject(json: string): boolean {
+  return json.length >= 2 && json[0] === '{' && json[json.length - 1] === '}';
+}
+
+/** Reads the binary batches: bounds-checked, every overrun a ProtocolError. */
+class BatchReader {
+  private readonly bytes: Buffer;
+  private at = 2;
+
+  constructor(
+    data: Uint8Array,
+    magic: number,
+    version: number,
+    private readonly what: string,
+  ) {
+    this.bytes = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+    if (this.bytes.length < 2 || this.bytes[0] !== magic || this.bytes[1] !== version) throw this.error(`not a ${what}`);
+  }
+
+  u16(): number {
+    this.need(2);
+    const value = this.bytes.readUInt16BE(this.at);
+    this.at += 2;
+    return value;
+  }
+
+  u32(): number {
+    this.need(4);
+    const value = this.bytes.readUInt32BE(this.at);
+    this.at += 4;
+    return value;
+  }
+
+  shortText(): string {
+    this.need(1);
+    return this.text(this.bytes.readUInt8(this.at++), 0xff);
+  }
+
+  text(length: number, max: number): string {
+    if (length > max) throw this.error('a field is too large');
+    this.need(length);
+    const value = this.bytes.toString('utf8', this.at, this.at + length);
+    this.at += length;
+    return value;
+  }
+
+  end(): void {
+    if (this.at !== this.bytes.length) throw this.error('bytes after the last relay');
+  }
+
+  private need(count: number): void {
+    if (this.at + count > this.bytes.length) throw this.error('truncated');
+  }
+
+  private error(why: string): ProtocolError {
+    return new ProtocolError(ErrorCode.INVALID_MESSAGE, `${this.what}: ${why}`);
+  }
 }
 
 export function decodePresence(data: Uint8Array): PresenceMessage {
@@ -216,39 +336,6 @@ export function decodePresence(data: Uint8Array): PresenceMessage {
  * A batch of relays. Each relay is checked on its own: a bad one is dropped and counted, and the
  * rest of the batch still arrives (a bad neighbour must not cost good messages).
  */
-export function decodeRelayBatch<T>(data: Uint8Array, readRelay: (value: unknown) => T): { readonly relays: T[]; readonly rejected: number } {
-  const list = parse(data)['relays'];
-  if (!Array.isArray(list)) throw invalid('relays', 'must be a list');
-  const relays: T[] = [];
-  let rejected = 0;
-  for (const item of list) {
-    try {
-      relays.push(readRelay(item));
-    } catch (error) {
-      if (!(error instanceof ProtocolError)) throw error;
-      rejected++;
-    }
-  }
-  return { relays, rejected };
-}
-
-export function readRoomRelay(value: unknown): RoomRelay {
-  const obj = object(value, 'relay');
-  const groups = object(obj['recipients'], 'recipients');
-  const recipients: Record<string, Record<string, string>> = Object.create(null);
-  for (const [node, group] of Object.entries(groups)) {
-    if (!NODE_ID.test(node)) throw invalid('recipients', 'has a bad node id');
-    const keys = object(group, `recipients.${node}`);
-    const table: Record<string, string> = Object.create(null);
-    for (const name of Object.keys(keys)) {
-      if (name.length > MAX_NAME_CHARS) throw invalid('recipients', 'has a name that is too long');
-      table[name] = base64(keys, name, MAX_RSA_BLOCK_CHARS);
-    }
-    recipients[node] = table;
-  }
-  return { node: nodeId(obj, 'node'), from: peerName(obj, 'from'), envelope: envelope(obj['envelope']), recipients };
-}
-
 export function decodeDirectReceipt(data: Uint8Array): DirectReceipt {
   const failed = parse(data)['failed'];
   if (!Array.isArray(failed) || !failed.every((n) => Number.isSafeInteger(n) && n >= 0)) throw invalid('failed', 'must be a list of hand-off numbers');

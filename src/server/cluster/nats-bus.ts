@@ -40,12 +40,12 @@ import {
   decodeHoldsQuery,
   decodeNameClaim,
   decodePresence,
-  decodeRelayBatch,
+  decodeRoomBatch,
+  encodeRoomBatch,
   decodeRoomReceipt,
   encodeBusMessage,
   decodeDirectBatch,
   encodeDirectBatch,
-  readRoomRelay,
 } from './cluster-wire.js';
 
 /** JetStream's "wrong last sequence": someone else wrote the key first. */
@@ -132,12 +132,12 @@ export class NatsBus implements ClusterBus {
     nc.subscribe(`${p}.room`, {
       callback: (_error, msg) =>
         this.guard('room', () => {
-          const { relays, rejected } = decodeRelayBatch(msg.data, readRoomRelay);
+          const { relays, rejected } = decodeRoomBatch(msg.data);
           if (rejected > 0) this.logger.log('warn', 'cluster.bad_message', { subject: 'room', rejected });
           const forUs = relays.filter((relay) => relay.node !== this.nodeId && relay.recipients[this.nodeId] !== undefined);
           if (forUs.length === 0) return;
           const missed = forUs
-            .map((relay) => ({ id: relay.envelope.id, names: this.handlers?.room(relay) ?? Object.keys(relay.recipients[this.nodeId]!) }))
+            .map((relay) => ({ id: relay.id, names: this.handlers?.room(relay) ?? Object.keys(relay.recipients[this.nodeId]!) }))
             .filter((entry) => entry.names.length > 0);
           // Answer for our recipients, so the sending node knows the batch arrived.
           if (msg.reply !== undefined && msg.reply !== '') msg.respond(encodeBusMessage({ node: this.nodeId, missed }));
@@ -248,7 +248,7 @@ export class NatsBus implements ClusterBus {
     // One sender's messages arrive in the order sent, room and DMs alike: a room message may not
     // overtake a DM collected before it (a sender key travels by DM ahead of the room message).
     if (!this.dmBatches.isEmpty) this.dmBatches.flush();
-    this.roomBatches.add('room', relay, relay.envelope.ct.length + RELAY_OVERHEAD_BYTES);
+    this.roomBatches.add('room', relay, relay.envelopeJson.length + RELAY_OVERHEAD_BYTES);
     return true;
   }
 
@@ -298,7 +298,7 @@ export class NatsBus implements ClusterBus {
   private publishRoomBatch(relays: RoomRelay[]): void {
     const batch = this.roomConfirmations.open(relays);
     const reply = `${this.options.name}.room-receipts.${this.nodeId}.${batch}`;
-    if (!this.publish(`${this.options.name}.room`, encodeBusMessage({ relays }), reply)) this.roomConfirmations.fail(batch);
+    if (!this.publish(`${this.options.name}.room`, encodeRoomBatch(this.nodeId, relays), reply)) this.roomConfirmations.fail(batch);
   }
 
   private publishDirectBatch(node: string, relays: DirectRelay[]): void {

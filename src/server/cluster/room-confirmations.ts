@@ -44,7 +44,7 @@ export class RoomConfirmations {
     const batch = this.batches.get(batchId);
     if (batch === undefined || !batch.waiting.delete(node)) return;
     for (const { id, names } of missed) {
-      const relay = batch.relays.find((candidate) => candidate.envelope.id === id && candidate.recipients[node] !== undefined);
+      const relay = batch.relays.find((candidate) => candidate.id === id && candidate.recipients[node] !== undefined);
       if (relay === undefined) continue;
       // Only names the relay really sent to that node: a node cannot make up recipients.
       const sent = new Set(Object.keys(relay.recipients[node]!));
@@ -76,7 +76,7 @@ export class RoomConfirmations {
   private reportWaiting(batch: PendingBatch, reason: UndeliveredNotice['reason']): void {
     for (const relay of batch.relays) {
       const names = [...batch.waiting].flatMap((node) => Object.keys(relay.recipients[node] ?? {}));
-      if (names.length > 0) this.report({ id: relay.envelope.id, from: relay.from, names, reason });
+      if (names.length > 0) this.report({ id: relay.id, from: relay.from, names, reason });
     }
   }
 
