@@ -162,7 +162,7 @@ async function printCluster(): Promise<void> {
     );
   }
   console.log(
-    '\nrelay path alone (one process, nothing else running): encode a batch of DM relays, through the broker, decode, validate, serialize for delivery\n',
+    '\nrelay path alone (one process, nothing else running): serialize each envelope, encode a binary batch of DM relays, through the broker, decode, splice each envelope into a delivery frame\n',
   );
   console.log(['batch'.padStart(5), 'relays/s'.padStart(10), 'CPU us per relay'.padStart(17)].join('  '));
   for (const r of await runRelayPathBench()) {
