@@ -157,3 +157,79 @@ export function teachBlessedWideGlyphs(): void {
     return first === undefined ? 0 : graphemeWidth(first);
   };
 }
+
+/**
+ * The inside of a box, cell by cell, for code that lays out its own text (painted-box.ts): blessed
+ * draws the border, label and background first, then `paint` writes cells over them.
+ */
+export interface CellCanvas {
+  readonly left: number;
+  /** Exclusive. */
+  readonly right: number;
+  readonly top: number;
+  /** Exclusive. */
+  readonly bottom: number;
+  /** The box's own style as an attribute: where each row starts. */
+  readonly plain: number;
+  /** The attribute after an SGR escape, from `current`. */
+  attrAfter(sgr: string, current: number): number;
+  /** The attribute for a blessed style ({ bg: 'gray' }). */
+  attrOf(style: Record<string, unknown>): number;
+  /** Writes one cell (an empty string: the second column of a wide glyph, drawn by the first). */
+  put(x: number, y: number, attr: number, text: string): void;
+  /** Adds text (a zero-width mark) to the cell at x, y. */
+  append(x: number, y: number, text: string): void;
+}
+
+interface PaintableScreen {
+  readonly lines: Array<Array<[number, string]> & { dirty?: boolean }>;
+  attrCode(code: string, current: number, fallback: number): number;
+}
+
+interface RenderCoords {
+  readonly xi: number;
+  readonly xl: number;
+  readonly yi: number;
+  readonly yl: number;
+}
+
+/** Makes `box` call `paint` with its inside as a canvas each time blessed renders it. */
+export function paintInside(box: blessed.Widgets.BoxElement, paint: (canvas: CellCanvas) => void): void {
+  teachBlessedWideGlyphs();
+  const frame = box.render.bind(box) as () => RenderCoords | undefined;
+  const element = box as unknown as { sattr(style: unknown): number; border?: unknown; render: () => RenderCoords | undefined };
+  element.render = () => {
+    const coords = frame();
+    if (coords === undefined) return coords;
+    const screen = box.screen as unknown as PaintableScreen;
+    const inset = element.border === undefined ? 0 : 1;
+    const plain = element.sattr(box.style);
+    const cell = (x: number, y: number) => screen.lines[y]?.[x];
+    paint({
+      left: coords.xi + inset,
+      right: coords.xl - inset,
+      top: coords.yi + inset,
+      bottom: coords.yl - inset,
+      plain,
+      attrAfter: (sgr, current) => screen.attrCode(sgr, current, plain),
+      attrOf: (style) => element.sattr(style),
+      put: (x, y, attr, text) => {
+        const line = screen.lines[y];
+        if (line === undefined || line[x] === undefined) return;
+        line[x] = [attr, text];
+        line.dirty = true;
+      },
+      append: (x, y, text) => {
+        const target = cell(x, y);
+        if (target !== undefined) target[1] += text;
+      },
+    });
+    return coords;
+  };
+}
+
+/** blessed's tag markup ({red-fg}, {open}) as the SGR escapes this screen would draw. */
+export function tagsToEscapes(screen: blessed.Widgets.Screen, tagged: string): string {
+  const { helpers } = blessed as unknown as { helpers: { parseTags(text: string, screen: blessed.Widgets.Screen): string } };
+  return helpers.parseTags(tagged, screen);
+}

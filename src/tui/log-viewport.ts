@@ -27,10 +27,6 @@ export class LogViewport {
 
   constructor(private readonly toTokens: (tagged: string) => StyledToken[]) {}
 
-  get isScrolledUp(): boolean {
-    return this.fromBottom > 0;
-  }
-
   /** Rows one page moves: the pane's height less a little overlap to keep one's place. */
   get page(): number {
     return Math.max(1, this.height - 2);

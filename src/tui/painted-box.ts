@@ -2,22 +2,11 @@
 // blessed lays content out per UTF-16 unit with a table that predates emoji: an emoji took one
 // cell but two columns on the terminal, so a line of them ran past the border and left debris.
 // Here every grapheme cluster takes exactly the cells the terminal gives it (a wide one its cell
-// plus an empty one), and blessed only draws the border, the label and the background.
+// plus an empty one), and blessed only draws the border, the label and the background. The cells
+// themselves are reached through blessed-internals.ts (paintInside), like every blessed internal.
 import blessed from 'blessed';
-import { teachBlessedWideGlyphs } from './blessed-internals.js';
+import { type CellCanvas, paintInside, tagsToEscapes } from './blessed-internals.js';
 import { type StyledRow, type StyledToken, tokenize } from './styled-rows.js';
-
-type Cell = [number, string];
-interface PaintableScreen {
-  readonly lines: Array<Cell[] & { dirty?: boolean }>;
-  attrCode(code: string, current: number, fallback: number): number;
-}
-interface Coords {
-  readonly xi: number;
-  readonly xl: number;
-  readonly yi: number;
-  readonly yl: number;
-}
 
 export class PaintedBox {
   readonly box: blessed.Widgets.BoxElement;
@@ -25,15 +14,9 @@ export class PaintedBox {
   private thumb: { readonly from: number; readonly to: number } | null = null;
 
   constructor(options: blessed.Widgets.BoxOptions) {
-    teachBlessedWideGlyphs();
     // No tags, no scrolling: blessed has no content to lay out, only the frame to draw.
     this.box = blessed.box({ ...options, tags: false, scrollable: false, content: '' });
-    const frame = this.box.render.bind(this.box) as () => Coords | undefined;
-    (this.box as unknown as { render: () => Coords | undefined }).render = () => {
-      const coords = frame();
-      if (coords !== undefined) this.paint(coords);
-      return coords;
-    };
+    paintInside(this.box, (canvas) => this.paint(canvas));
   }
 
   /** Columns and rows inside the border, where rows are painted. */
@@ -56,50 +39,33 @@ export class PaintedBox {
 
   /** blessed tags ({red-fg}, {open}) to styled tokens, as this box's screen would draw them. */
   tokens(tagged: string): StyledToken[] {
-    const { helpers } = blessed as unknown as { helpers: { parseTags(text: string, screen: blessed.Widgets.Screen): string } };
-    return tokenize(helpers.parseTags(tagged, this.box.screen));
+    return tokenize(tagsToEscapes(this.box.screen, tagged));
   }
 
-  private paint(coords: Coords): void {
-    const screen = this.box.screen as unknown as PaintableScreen;
-    const box = this.box as unknown as { sattr(style: unknown): number; border?: unknown };
-    const inset = box.border === undefined ? 0 : 1;
-    const left = coords.xi + inset;
-    const right = coords.xl - inset;
-    const top = coords.yi + inset;
-    const bottom = coords.yl - inset;
-    const plain = box.sattr(this.box.style);
-    for (let index = 0; index < this.rows.length && top + index < bottom; index++) {
-      const line = screen.lines[top + index];
-      if (line === undefined) break;
-      let attr = plain;
-      let x = left;
+  private paint(canvas: CellCanvas): void {
+    for (let index = 0; index < this.rows.length && canvas.top + index < canvas.bottom; index++) {
+      const y = canvas.top + index;
+      let attr = canvas.plain;
+      let x = canvas.left;
       for (const token of this.rows[index]!) {
         if ('sgr' in token) {
-          attr = screen.attrCode(token.sgr, attr, plain);
+          attr = canvas.attrAfter(token.sgr, attr);
           continue;
         }
         if (token.width === 0) {
           // A lone zero-width mark joins the glyph before it, as the terminal draws it.
-          const previous = line[x - 1];
-          if (x > left && previous !== undefined) previous[1] += token.glyph;
+          if (x > canvas.left) canvas.append(x - 1, y, token.glyph);
           continue;
         }
-        if (x + token.width > right) break;
-        line[x] = [attr, token.glyph];
+        if (x + token.width > canvas.right) break;
+        canvas.put(x, y, attr, token.glyph);
         // The second column of a wide glyph: an empty cell, so blessed writes nothing there.
-        if (token.width === 2) line[x + 1] = [attr, ''];
+        if (token.width === 2) canvas.put(x + 1, y, attr, '');
         x += token.width;
       }
-      line.dirty = true;
     }
-    if (this.thumb === null) return;
-    const thumbAttr = box.sattr({ bg: 'gray' });
-    for (let y = top + this.thumb.from; y < top + this.thumb.to && y < bottom; y++) {
-      const line = screen.lines[y];
-      if (line === undefined || right - 1 < left) continue;
-      line[right - 1] = [thumbAttr, ' '];
-      line.dirty = true;
-    }
+    if (this.thumb === null || canvas.right - 1 < canvas.left) return;
+    const thumbAttr = canvas.attrOf({ bg: 'gray' });
+    for (let y = canvas.top + this.thumb.from; y < canvas.top + this.thumb.to && y < canvas.bottom; y++) canvas.put(canvas.right - 1, y, thumbAttr, ' ');
   }
 }
