@@ -339,7 +339,9 @@ describe('ChatServer under hostile input', () => {
     while (!logs.some((line) => line.includes('client.slow_reader')) && sent < 2000) {
       sender.send({ type: 'send', to: null, envelope: { ...envelope(`flood${sent}`), ct: big } });
       sent++;
-      if (sent % 20 === 0) await new Promise((resolve) => setTimeout(resolve, 5));
+      // Paced by the reader, not the clock: once it has every message so far, the server has
+      // handled them all, so the slow reader's queue grew by each one whatever the machine's load.
+      if (sent % 20 === 0) await waitUntil(() => reader.received.filter((m) => m.type === 'message').length >= sent, 'the reader to keep up');
     }
     await waitUntil(() => logs.some((line) => line.includes('client.slow_reader')), 'the slow reader to be dropped');
     assert.ok(sent < 2000, 'the slow reader was dropped before the flood ended');
