@@ -191,7 +191,7 @@ export async function runRelayPathBench(): Promise<RelayPathResult[]> {
       });
       await receiver.flush();
       // What the sending node does: serialize each validated envelope once, then the binary batch.
-      const relays = () => Array.from({ length: batch }, (_, n) => ({ n, from: 'c1', to: 'c2', envelopeJson: JSON.stringify(envelope) }));
+      const relays = () => Array.from({ length: batch }, (_, n) => ({ n, from: 'c1', to: 'c2', id: envelope.id, envelopeJson: JSON.stringify(envelope) }));
       const cpuBefore = process.cpuUsage();
       const started = performance.now();
       for (let sent = 0; sent < total; sent += batch) {

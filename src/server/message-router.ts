@@ -123,7 +123,7 @@ export class MessageRouter {
     }
     const [name] = remote.keys();
     // Serialized once, here: the node holding the recipient splices these bytes into its frame.
-    const handOff = await cluster.sendDirect(from, name!, JSON.stringify(message.envelope));
+    const handOff = await cluster.sendDirect(from, name!, message.envelope.id, JSON.stringify(message.envelope));
     switch (handOff) {
       case 'delivered':
         this.metrics.delivered('relayed_out');
@@ -153,7 +153,13 @@ export class MessageRouter {
 
   deliverDirect(relay: DirectRelay): boolean {
     const recipient = this.members.get(relay.to);
-    const delivered = recipient?.connection.sendFrame(deliveryFrameFromJson(relay.from, recipient.name, relay.envelopeJson)) === true;
+    if (recipient === undefined) return false;
+    const frame = deliveryFrameFromJson(relay.from, recipient.name, relay.envelopeJson);
+    // Tracked until the recipient confirms it, so it is stored for them if they go first (nothing
+    // lost). The tracking keeps the envelope as an object, for the store: parsed here, not checked
+    // again (the sender's node did that).
+    const envelope = JSON.parse(relay.envelopeJson) as Envelope;
+    const delivered = this.forward.deliverLive(recipient, frame, { from: relay.from, to: recipient.name, envelope, relayed: true });
     if (delivered) this.metrics.delivered('relayed_in');
     return delivered;
   }

@@ -24,6 +24,12 @@ interface Live {
   readonly from: string;
   readonly to: string | null;
   readonly envelope: Envelope;
+  /**
+   * A DM relayed from another node: tracked so it is stored if its recipient goes before
+   * confirming it, but its "delivered" news is not sent back (its sender is on another node; a
+   * note per DM in the shared store would cost every cross-node DM a write). See docs/SCALING.md.
+   */
+  readonly relayed?: true;
 }
 
 /** Per connection: what it was sent and has not confirmed yet. */
@@ -112,7 +118,7 @@ export class StoreAndForward {
       const live = pending.live.get(id);
       if (live !== undefined) {
         pending.live.delete(id);
-        this.tell(live.from, outcome(id));
+        if (live.relayed !== true) this.tell(live.from, outcome(id));
       }
       const seqs = pending.stored.get(id);
       if (seqs === undefined) continue;

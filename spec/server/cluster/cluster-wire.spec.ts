@@ -47,8 +47,8 @@ describe('cluster wire', () => {
   it('round-trips a binary DM batch, the envelope text byte for byte', () => {
     const envelopeJson = JSON.stringify({ ...envelope, ct: 'ünïcode is fine in JSON text' });
     const relays = [
-      { n: 7, from: 'alice', to: 'bob', envelopeJson },
-      { n: 8, from: 'alice', to: 'carol', envelopeJson: '{}' },
+      { n: 7, from: 'alice', to: 'bob', id: 'e1', envelopeJson },
+      { n: 8, from: 'alice', to: 'carol', id: 'e2', envelopeJson: '{}' },
     ];
     const { relays: decoded, rejected } = decodeDirectBatch(encodeDirectBatch('n1', relays));
     assert.equal(rejected, 0);
@@ -60,10 +60,10 @@ describe('cluster wire', () => {
 
   it('drops the bad relays of a DM batch (invalid names, not an object) and keeps the rest', () => {
     const relays = [
-      { n: 1, from: 'alice', to: 'bob', envelopeJson: '{}' },
-      { n: 2, from: 'evil\u001b[2J', to: 'bob', envelopeJson: '{}' },
-      { n: 3, from: 'alice', to: 'bob', envelopeJson: '"not an object"' },
-      { n: 4, from: 'alice', to: 'carol', envelopeJson: '{}' },
+      { n: 1, from: 'alice', to: 'bob', id: 'a', envelopeJson: '{}' },
+      { n: 2, from: 'evil\u001b[2J', to: 'bob', id: 'b', envelopeJson: '{}' },
+      { n: 3, from: 'alice', to: 'bob', id: 'c', envelopeJson: '"not an object"' },
+      { n: 4, from: 'alice', to: 'carol', id: 'd', envelopeJson: '{}' },
     ];
     const batch = decodeDirectBatch(encodeDirectBatch('n1', relays));
     assert.deepEqual(
@@ -104,17 +104,19 @@ describe('cluster wire', () => {
     ['a DM batch in JSON (not the binary format)', () => decodeDirectBatch(bytes({ relays: [] }))],
     [
       'a truncated DM batch',
-      () => decodeDirectBatch(Buffer.from(encodeDirectBatch('n1', [{ n: 1, from: 'alice', to: 'bob', envelopeJson: '{}' }])).subarray(0, 20)),
+      () => decodeDirectBatch(Buffer.from(encodeDirectBatch('n1', [{ n: 1, from: 'alice', to: 'bob', id: 'a', envelopeJson: '{}' }])).subarray(0, 20)),
     ],
     [
       'a DM batch with bytes after its last relay',
       () =>
-        decodeDirectBatch(Buffer.concat([Buffer.from(encodeDirectBatch('n1', [{ n: 1, from: 'alice', to: 'bob', envelopeJson: '{}' }])), Buffer.from('x')])),
+        decodeDirectBatch(
+          Buffer.concat([Buffer.from(encodeDirectBatch('n1', [{ n: 1, from: 'alice', to: 'bob', id: 'a', envelopeJson: '{}' }])), Buffer.from('x')]),
+        ),
     ],
     ['a DM batch from a bad node id', () => decodeDirectBatch(encodeDirectBatch('a.b', []))],
     [
       'a DM batch claiming more relays than it holds',
-      () => decodeDirectBatch(Buffer.from(encodeDirectBatch('n1', [{ n: 1, from: 'alice', to: 'bob', envelopeJson: '{}' }])).fill(0xff, 7, 11)),
+      () => decodeDirectBatch(Buffer.from(encodeDirectBatch('n1', [{ n: 1, from: 'alice', to: 'bob', id: 'a', envelopeJson: '{}' }])).fill(0xff, 7, 11)),
     ],
     ['a receipt naming something other than hand-off numbers', () => decodeDirectReceipt(bytes({ failed: ['x'] }))],
     ['a room receipt whose missed entries are not lists of names', () => decodeRoomReceipt(bytes({ node: 'n2', missed: [{ id: 'e1', names: 'bob' }] }))],

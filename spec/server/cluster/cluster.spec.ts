@@ -269,7 +269,7 @@ describe('a cluster of nodes on one broker', () => {
     intruder.publish(`${options.name}.room`, encodeRoomBatch('forger', [forged]));
     intruder.publish(
       `${options.name}.node.${bobNode}.dm`,
-      encodeDirectBatch('forger', [{ n: 1, from: 'alice', to: 'bob', envelopeJson: forged.envelopeJson }]),
+      encodeDirectBatch('forger', [{ n: 1, from: 'alice', to: 'bob', id: 'forged', envelopeJson: forged.envelopeJson }]),
     );
     intruder.publish(`${options.name}.node.${bobNode}.dm`, Buffer.from(JSON.stringify({ relays: ['junk'] })));
     await intruder.flush();
@@ -419,6 +419,25 @@ describe('a node cut off from the broker while the others are not', () => {
 });
 
 describe('the cluster store (JetStream)', () => {
+  it('stores a DM relayed from another node when its recipient goes before confirming it, and delivers it again', async (t) => {
+    const [n1, n2] = (await startNodes(t, 2)) as [Node, Node];
+    const alice = await RawClient.join(n1.port, 'alice', ids[0]!);
+    t.after(() => alice.close());
+    const bob = await RawClient.join(n2.port, 'bob', ids[1]!);
+    await everyNodeLists([n1, n2], ['alice', 'bob']);
+    alice.send({ type: 'send', to: 'bob', envelope: dmEnvelope('relayed-dm') });
+    assert.equal((await bob.next('message')).envelope.id, 'relayed-dm');
+    assert.deepEqual((await alice.next('ack')).sent, ['bob']);
+    // Bob read it off the socket but never said `received`: his node must keep it for him.
+    bob.close();
+    assert.equal((await alice.nextGone()).name, 'bob');
+    const back = await RawClient.join(n2.port, 'bob', ids[1]!);
+    t.after(() => back.close());
+    const again = await back.next('message');
+    assert.equal(again.envelope.id, 'relayed-dm');
+    assert.equal(again.stored, true);
+  });
+
   it('keeps what is sent to someone away on any node, and delivers it on another node after the first one is gone', async (t) => {
     const [n1, n2] = (await startNodes(t, 2)) as [Node, Node];
     const alice = await RawClient.join(n1.port, 'alice', ids[0]!);

@@ -92,7 +92,7 @@ describe('NatsBus direct hand-off', () => {
     const delivered: string[] = [];
     const holder = await startBus(t, opts, new Set(['bob']), delivered);
     const sender = await startBus(t, opts);
-    const dm = (to: string, id: string) => ({ node: sender.nodeId, from: 'alice', to, envelopeJson: JSON.stringify(envelope(id)) });
+    const dm = (to: string, id: string) => ({ node: sender.nodeId, from: 'alice', to, id, envelopeJson: JSON.stringify(envelope(id)) });
     // Sent in one turn, so they travel as one batch; each gets its own outcome.
     const outcomes = await Promise.all([sender.sendDirect(holder.nodeId, dm('bob', 'd1')), sender.sendDirect(holder.nodeId, dm('carol', 'd2'))]);
     assert.deepEqual(outcomes, ['delivered', 'not-delivered']);

@@ -172,10 +172,10 @@ export class ClusterLink {
   }
 
   /** A DM to a member of another node; `envelopeJson`: the envelope, validated and serialized here. */
-  sendDirect(from: string, to: string, envelopeJson: string): Promise<HandOff> {
+  sendDirect(from: string, to: string, id: string, envelopeJson: string): Promise<HandOff> {
     const node = this.remote.get(nameKey(to))?.node;
     if (node === undefined) return Promise.resolve('absent');
-    return this.bus.sendDirect(node, { node: this.nodeId, from, to, envelopeJson });
+    return this.bus.sendDirect(node, { node: this.nodeId, from, to, id, envelopeJson });
   }
 
   // ---- presence ------------------------------------------------------------------------------

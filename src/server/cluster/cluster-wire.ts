@@ -66,6 +66,8 @@ export interface DirectRelay {
   readonly n: number;
   readonly from: string;
   readonly to: string;
+  /** The envelope's id, apart: the receiving node tracks the delivery by it. */
+  readonly id: string;
   readonly envelopeJson: string;
 }
 
@@ -114,7 +116,7 @@ export function encodeBusMessage(message: BusMessage): Uint8Array {
 // ---- DM batches: binary ------------------------------------------------------------------------
 //
 //   'D' 1 | u8 node length, node | u32 count | count x (u32 n, u8 from length, from, u8 to length,
-//   to, u32 envelope length, envelope JSON)            (integers big-endian, text UTF-8)
+//   to, u8 id length, id, u32 envelope length, envelope JSON)   (integers big-endian, text UTF-8)
 //
 // No JSON around the relays: nothing is escaped or parsed twice, and the envelope's bytes are
 // copied, not re-encoded. Names and the node id are checked on arrival (they index the node's own
@@ -128,7 +130,9 @@ export const MAX_RELAYED_ENVELOPE_BYTES = 1 << 20;
 export function encodeDirectBatch(node: string, relays: readonly Omit<DirectRelay, 'node'>[]): Uint8Array {
   // Sizes first, then one buffer written in place: each text is encoded once, straight into it.
   let size = 2 + 1 + Buffer.byteLength(node) + 4;
-  for (const relay of relays) size += 4 + 1 + Buffer.byteLength(relay.from) + 1 + Buffer.byteLength(relay.to) + 4 + Buffer.byteLength(relay.envelopeJson);
+  for (const relay of relays)
+    size +=
+      4 + 1 + Buffer.byteLength(relay.from) + 1 + Buffer.byteLength(relay.to) + 1 + Buffer.byteLength(relay.id) + 4 + Buffer.byteLength(relay.envelopeJson);
   const out = Buffer.allocUnsafe(size);
   let at = out.writeUInt8(DIRECT_BATCH_MAGIC, 0);
   at = out.writeUInt8(DIRECT_BATCH_VERSION, at);
@@ -143,6 +147,7 @@ export function encodeDirectBatch(node: string, relays: readonly Omit<DirectRela
     at = out.writeUInt32BE(relay.n, at);
     shortText(relay.from);
     shortText(relay.to);
+    shortText(relay.id);
     const length = out.write(relay.envelopeJson, at + 4);
     out.writeUInt32BE(length, at);
     at += 4 + length;
@@ -162,10 +167,11 @@ export function decodeDirectBatch(data: Uint8Array): { relays: DirectRelay[]; re
     const n = reader.u32();
     const from = reader.shortText();
     const to = reader.shortText();
+    const id = reader.shortText();
     const envelopeJson = reader.text(reader.u32(), MAX_RELAYED_ENVELOPE_BYTES);
     // One bad relay is dropped (and counted); the framing around it is intact, so the rest go on.
-    if (!isValidName(from) || !isValidName(to) || !looksLikeObject(envelopeJson)) rejected++;
-    else relays.push({ node, n, from, to, envelopeJson });
+    if (!isValidName(from) || !isValidName(to) || id === '' || !looksLikeObject(envelopeJson)) rejected++;
+    else relays.push({ node, n, from, to, id, envelopeJson });
   }
   reader.end();
   return { relays, rejected };

@@ -258,7 +258,7 @@ export class NatsBus implements ClusterBus {
     if (!this.roomBatches.isEmpty) this.roomBatches.flush();
     this.dmBatches.add(
       node,
-      { node: relay.node, n: id, from: relay.from, to: relay.to, envelopeJson: relay.envelopeJson },
+      { node: relay.node, n: id, from: relay.from, to: relay.to, id: relay.id, envelopeJson: relay.envelopeJson },
       relay.envelopeJson.length + RELAY_OVERHEAD_BYTES,
     );
     return outcome;
