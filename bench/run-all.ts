@@ -106,7 +106,7 @@ async function printCrossCost(): Promise<void> {
       'c'.padStart(5),
     ].join('  '),
   );
-  const rounds = await runCrossCostBench(SECONDS);
+  const rounds = await runCrossCostBench(SECONDS, Number(process.env['BENCH_ROUNDS'] ?? 5));
   rounds.forEach((r, round) => {
     console.log(
       [

@@ -155,11 +155,8 @@ export class MessageRouter {
     const recipient = this.members.get(relay.to);
     if (recipient === undefined) return false;
     const frame = deliveryFrameFromJson(relay.from, recipient.name, relay.envelopeJson);
-    // Tracked until the recipient confirms it, so it is stored for them if they go first (nothing
-    // lost). The tracking keeps the envelope as an object, for the store: parsed here, not checked
-    // again (the sender's node did that).
-    const envelope = JSON.parse(relay.envelopeJson) as Envelope;
-    const delivered = this.forward.deliverLive(recipient, frame, { from: relay.from, to: recipient.name, envelope, relayed: true });
+    // Tracked until the recipient confirms it, so it is stored for them if they go first.
+    const delivered = this.forward.deliverRelayed(recipient, frame, { from: relay.from, to: recipient.name, id: relay.id, envelopeJson: relay.envelopeJson });
     if (delivered) this.metrics.delivered('relayed_in');
     return delivered;
   }

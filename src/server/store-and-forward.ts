@@ -24,17 +24,26 @@ interface Live {
   readonly from: string;
   readonly to: string | null;
   readonly envelope: Envelope;
-  /**
-   * A DM relayed from another node: tracked so it is stored if its recipient goes before
-   * confirming it, but its "delivered" news is not sent back (its sender is on another node; a
-   * note per DM in the shared store would cost every cross-node DM a write). See docs/SCALING.md.
-   */
-  readonly relayed?: true;
+}
+
+/**
+ * A DM relayed from another node, tracked so it is stored if its recipient goes before confirming
+ * it. Its envelope stays the JSON text the sender's node serialized, parsed only if it comes to
+ * storing it. Its "delivered" news is not sent back: its sender is on another node, and a note per
+ * DM in the shared store would cost every cross-node DM a write (docs/SCALING.md).
+ */
+export interface RelayedDelivery {
+  readonly from: string;
+  readonly to: string;
+  readonly id: string;
+  readonly envelopeJson: string;
 }
 
 /** Per connection: what it was sent and has not confirmed yet. */
 interface Pending {
   readonly live: Map<string, Live>;
+  /** DMs relayed from other nodes and not confirmed yet, by envelope id. */
+  readonly relayed: Map<string, RelayedDelivery>;
   /** Stored deliveries sent on this connection: envelope id -> where each copy sits in the store. */
   readonly stored: Map<string, Array<{ readonly seq: number; readonly tag: string }>>;
   /** The last store sequence number sent on this connection. */
@@ -78,6 +87,15 @@ export class StoreAndForward {
     return true;
   }
 
+  /** Sends a DM relayed from another node and tracks it until the recipient confirms it. */
+  deliverRelayed(recipient: JoinedPeer, frame: Buffer, relayed: RelayedDelivery): boolean {
+    if (!recipient.connection.sendFrame(frame)) return false;
+    const pending = this.pendingOf(recipient.connection);
+    pending.relayed.set(relayed.id, relayed);
+    if (pending.relayed.size > MAX_TRACKED_LIVE) pending.relayed.delete(pending.relayed.keys().next().value as string);
+    return true;
+  }
+
   /** Keeps an envelope for `recipient`; resolves once it is on disk. Throws StoreWriteError (STORE_FULL, STORE_FAILED). */
   async keep(recipient: string, live: Live): Promise<void> {
     if (this.store === undefined)
@@ -118,8 +136,9 @@ export class StoreAndForward {
       const live = pending.live.get(id);
       if (live !== undefined) {
         pending.live.delete(id);
-        if (live.relayed !== true) this.tell(live.from, outcome(id));
+        this.tell(live.from, outcome(id));
       }
+      pending.relayed.delete(id);
       const seqs = pending.stored.get(id);
       if (seqs === undefined) continue;
       pending.stored.delete(id);
@@ -155,6 +174,18 @@ export class StoreAndForward {
             state: 'refused',
             reason: `${recipient} disconnected before confirming it (it may have arrived): ${error instanceof Error ? error.message : 'not stored'}`,
           }),
+      );
+    }
+    for (const relayed of pending.relayed.values()) {
+      // The sender's node checked this envelope; parsed only now, to store it.
+      const live: Live = { from: relayed.from, to: relayed.to, envelope: JSON.parse(relayed.envelopeJson) as Envelope };
+      this.keep(recipient, live).catch((error: unknown) =>
+        this.tell(live.from, {
+          id: relayed.id,
+          name: recipient,
+          state: 'refused',
+          reason: `${recipient} disconnected before confirming it (it may have arrived): ${error instanceof Error ? error.message : 'not stored'}`,
+        }),
       );
     }
   }
@@ -214,7 +245,7 @@ export class StoreAndForward {
   private pendingOf(connection: ClientConnection): Pending {
     let pending = this.pending.get(connection);
     if (pending === undefined) {
-      pending = { live: new Map(), stored: new Map(), cursor: -1 };
+      pending = { live: new Map(), relayed: new Map(), stored: new Map(), cursor: -1 };
       this.pending.set(connection, pending);
     }
     return pending;
