@@ -128,39 +128,20 @@ const DIRECT_BATCH_VERSION = 1;
 export const MAX_RELAYED_ENVELOPE_BYTES = 1 << 20;
 
 export function encodeDirectBatch(node: string, relays: readonly Omit<DirectRelay, 'node'>[]): Uint8Array {
-  // Sizes first, then one buffer written in place: each text is encoded once, straight into it.
-  let size = 2 + 1 + Buffer.byteLength(node) + 4;
-  for (const relay of relays)
-    size +=
-      4 + 1 + Buffer.byteLength(relay.from) + 1 + Buffer.byteLength(relay.to) + 1 + Buffer.byteLength(relay.id) + 4 + Buffer.byteLength(relay.envelopeJson);
-  const out = Buffer.allocUnsafe(size);
-  let at = out.writeUInt8(DIRECT_BATCH_MAGIC, 0);
-  at = out.writeUInt8(DIRECT_BATCH_VERSION, at);
-  const shortText = (text: string) => {
-    const length = out.write(text, at + 1);
-    out.writeUInt8(length, at);
-    at += 1 + length;
-  };
-  shortText(node);
-  at = out.writeUInt32BE(relays.length, at);
-  for (const relay of relays) {
-    at = out.writeUInt32BE(relay.n, at);
-    shortText(relay.from);
-    shortText(relay.to);
-    shortText(relay.id);
-    const length = out.write(relay.envelopeJson, at + 4);
-    out.writeUInt32BE(length, at);
-    at += 4 + length;
-  }
-  return out;
+  return BatchWriter.write(DIRECT_BATCH_MAGIC, DIRECT_BATCH_VERSION, node, relays.length, (out) => {
+    for (const relay of relays) {
+      out.u32(relay.n);
+      out.shortText(relay.from);
+      out.shortText(relay.to);
+      out.shortText(relay.id);
+      out.longText(relay.envelopeJson);
+    }
+  });
 }
 
 /** Reads a DM batch; a malformed batch throws (the whole of it is dropped and logged). */
 export function decodeDirectBatch(data: Uint8Array): { relays: DirectRelay[]; rejected: number } {
-  const reader = new BatchReader(data, DIRECT_BATCH_MAGIC, DIRECT_BATCH_VERSION, 'DM batch');
-  const node = reader.shortText();
-  if (!NODE_ID.test(node)) throw invalid('node', 'must be a node id');
-  const count = reader.u32();
+  const { reader, node, count } = BatchReader.open(data, DIRECT_BATCH_MAGIC, DIRECT_BATCH_VERSION, 'DM batch');
   const relays: DirectRelay[] = [];
   let rejected = 0;
   for (let i = 0; i < count; i++) {
@@ -168,7 +149,7 @@ export function decodeDirectBatch(data: Uint8Array): { relays: DirectRelay[]; re
     const from = reader.shortText();
     const to = reader.shortText();
     const id = reader.shortText();
-    const envelopeJson = reader.text(reader.u32(), MAX_RELAYED_ENVELOPE_BYTES);
+    const envelopeJson = reader.longText();
     // One bad relay is dropped (and counted); the framing around it is intact, so the rest go on.
     if (!isValidName(from) || !isValidName(to) || id === '' || !looksLikeObject(envelopeJson)) rejected++;
     else relays.push({ node, n, from, to, id, envelopeJson });
@@ -187,54 +168,32 @@ const ROOM_BATCH_MAGIC = 0x52;
 const ROOM_BATCH_VERSION = 1;
 
 export function encodeRoomBatch(node: string, relays: readonly Omit<RoomRelay, 'node'>[]): Uint8Array {
-  let size = 2 + 1 + Buffer.byteLength(node) + 4;
-  for (const relay of relays) {
-    size += 1 + Buffer.byteLength(relay.from) + 1 + Buffer.byteLength(relay.id) + 4 + Buffer.byteLength(relay.envelopeJson) + 2;
-    for (const [group, names] of Object.entries(relay.recipients)) {
-      size += 1 + Buffer.byteLength(group) + 2;
-      for (const name of Object.keys(names)) size += 1 + Buffer.byteLength(name);
+  return BatchWriter.write(ROOM_BATCH_MAGIC, ROOM_BATCH_VERSION, node, relays.length, (out) => {
+    for (const relay of relays) {
+      out.shortText(relay.from);
+      out.shortText(relay.id);
+      out.longText(relay.envelopeJson);
+      const groups = Object.entries(relay.recipients);
+      out.u16(groups.length);
+      for (const [group, names] of groups) {
+        out.shortText(group);
+        const list = Object.keys(names);
+        out.u16(list.length);
+        for (const name of list) out.shortText(name);
+      }
     }
-  }
-  const out = Buffer.allocUnsafe(size);
-  let at = out.writeUInt8(ROOM_BATCH_MAGIC, 0);
-  at = out.writeUInt8(ROOM_BATCH_VERSION, at);
-  const shortText = (text: string) => {
-    const length = out.write(text, at + 1);
-    out.writeUInt8(length, at);
-    at += 1 + length;
-  };
-  shortText(node);
-  at = out.writeUInt32BE(relays.length, at);
-  for (const relay of relays) {
-    shortText(relay.from);
-    shortText(relay.id);
-    const length = out.write(relay.envelopeJson, at + 4);
-    out.writeUInt32BE(length, at);
-    at += 4 + length;
-    const groups = Object.entries(relay.recipients);
-    at = out.writeUInt16BE(groups.length, at);
-    for (const [group, names] of groups) {
-      shortText(group);
-      const list = Object.keys(names);
-      at = out.writeUInt16BE(list.length, at);
-      for (const name of list) shortText(name);
-    }
-  }
-  return out;
+  });
 }
 
 /** Reads a room batch; a malformed batch throws, a relay with a bad name or node id is dropped and counted. */
 export function decodeRoomBatch(data: Uint8Array): { relays: RoomRelay[]; rejected: number } {
-  const reader = new BatchReader(data, ROOM_BATCH_MAGIC, ROOM_BATCH_VERSION, 'room batch');
-  const node = reader.shortText();
-  if (!NODE_ID.test(node)) throw invalid('node', 'must be a node id');
-  const count = reader.u32();
+  const { reader, node, count } = BatchReader.open(data, ROOM_BATCH_MAGIC, ROOM_BATCH_VERSION, 'room batch');
   const relays: RoomRelay[] = [];
   let rejected = 0;
   for (let i = 0; i < count; i++) {
     const from = reader.shortText();
     const id = reader.shortText();
-    const envelopeJson = reader.text(reader.u32(), MAX_RELAYED_ENVELOPE_BYTES);
+    const envelopeJson = reader.longText();
     let good = isValidName(from) && id !== '' && looksLikeObject(envelopeJson);
     const recipients: Record<string, Record<string, string>> = Object.create(null);
     const groups = reader.u16();
@@ -262,12 +221,72 @@ function looksLikeObject(json: string): boolean {
   return json.length >= 2 && json[0] === '{' && json[json.length - 1] === '}';
 }
 
+/**
+ * Writes a binary batch: magic, version, the sending node, the relay count, then what `body`
+ * writes. Run twice over the same relays: once to measure, once into a buffer of exactly that
+ * size, so each text is encoded once, straight into place.
+ */
+class BatchWriter {
+  private at = 0;
+
+  private constructor(private readonly out: Buffer | undefined) {}
+
+  static write(magic: number, version: number, node: string, count: number, body: (out: BatchWriter) => void): Buffer {
+    const measure = new BatchWriter(undefined);
+    measure.header(magic, version, node, count);
+    body(measure);
+    const writer = new BatchWriter(Buffer.allocUnsafe(measure.at));
+    writer.header(magic, version, node, count);
+    body(writer);
+    return writer.out!;
+  }
+
+  u16(value: number): void {
+    this.at = this.out === undefined ? this.at + 2 : this.out.writeUInt16BE(value, this.at);
+  }
+
+  u32(value: number): void {
+    this.at = this.out === undefined ? this.at + 4 : this.out.writeUInt32BE(value, this.at);
+  }
+
+  /** A name, id or node id: u8 length, then UTF-8. */
+  shortText(text: string): void {
+    this.text(text, 1);
+  }
+
+  /** An envelope: u32 length, then UTF-8. */
+  longText(text: string): void {
+    this.text(text, 4);
+  }
+
+  private header(magic: number, version: number, node: string, count: number): void {
+    if (this.out !== undefined) {
+      this.out.writeUInt8(magic, 0);
+      this.out.writeUInt8(version, 1);
+    }
+    this.at = 2;
+    this.shortText(node);
+    this.u32(count);
+  }
+
+  private text(text: string, lengthBytes: 1 | 4): void {
+    if (this.out === undefined) {
+      this.at += lengthBytes + Buffer.byteLength(text);
+      return;
+    }
+    const length = this.out.write(text, this.at + lengthBytes);
+    if (lengthBytes === 1) this.out.writeUInt8(length, this.at);
+    else this.out.writeUInt32BE(length, this.at);
+    this.at += lengthBytes + length;
+  }
+}
+
 /** Reads the binary batches: bounds-checked, every overrun a ProtocolError. */
 class BatchReader {
   private readonly bytes: Buffer;
   private at = 2;
 
-  constructor(
+  private constructor(
     data: Uint8Array,
     magic: number,
     version: number,
@@ -275,6 +294,18 @@ class BatchReader {
   ) {
     this.bytes = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
     if (this.bytes.length < 2 || this.bytes[0] !== magic || this.bytes[1] !== version) throw this.error(`not a ${what}`);
+  }
+
+  /** Checks the magic and version, and reads the sending node's id and the relay count. */
+  static open(data: Uint8Array, magic: number, version: number, what: string): { reader: BatchReader; node: string; count: number } {
+    const reader = new BatchReader(data, magic, version, what);
+    const node = reader.shortText();
+    if (!NODE_ID.test(node)) throw invalid('node', 'must be a node id');
+    return { reader, node, count: reader.u32() };
+  }
+
+  longText(): string {
+    return this.text(this.u32(), MAX_RELAYED_ENVELOPE_BYTES);
   }
 
   u16(): number {
@@ -296,7 +327,7 @@ class BatchReader {
     return this.text(this.bytes.readUInt8(this.at++), 0xff);
   }
 
-  text(length: number, max: number): string {
+  private text(length: number, max: number): string {
     if (length > max) throw this.error('a field is too large');
     this.need(length);
     const value = this.bytes.toString('utf8', this.at, this.at + length);
