@@ -5,7 +5,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import { waitUntil } from './events.js';
-import { BIN } from './cli-process.js';
+import { BIN, CliProcess } from './cli-process.js';
 import { writeTestIdentity } from './identities.js';
 
 let counter = 0;
@@ -115,4 +115,15 @@ export async function exitCodeOf(dir: string, name: string, timeoutMs = 15_000):
   const file = join(dir, `${name}.exit`);
   await waitUntil(() => existsSync(file) && readFileSync(file, 'utf8').endsWith('\n'), `${name} to exit`, timeoutMs);
   return Number(readFileSync(file, 'utf8').trim());
+}
+
+/** A `connect --json` peer beside a TUI in tmux (its own config and data dirs), once it has joined. */
+export async function joinJsonPeer(t: TestContext, dir: string, port: number, name: string, index: number): Promise<CliProcess> {
+  const identity = await writeTestIdentity(dir, index);
+  const peer = CliProcess.spawn(t, ['connect', `127.0.0.1:${port}`, '--json', '--name', name, '--identity', identity], {
+    XDG_CONFIG_HOME: join(dir, `${name}-config`),
+    XDG_DATA_HOME: join(dir, `${name}-data`),
+  });
+  await peer.waitForEvent((e) => e['type'] === 'ready', `${name} to join`);
+  return peer;
 }

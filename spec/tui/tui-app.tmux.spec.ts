@@ -3,14 +3,13 @@
 // server restart); video in the terminal is in video-pane.spec.ts. The app's keys and commands are specced in-process in tui-app.spec.ts.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { join } from 'node:path';
 import { displayWidth } from '../../src/tui/display-width.js';
-import { BIN, CliProcess, startServeProcess } from '../helpers/cli-process.js';
+import { BIN, startServeProcess } from '../helpers/cli-process.js';
 import { writeTestIdentity } from '../helpers/identities.js';
 import { NatsBroker } from '../helpers/nats-broker.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 import { keyTour } from '../helpers/key-tour.js';
-import { TmuxSession, exitCodeOf, openTuiInTmux as openTui } from '../helpers/tmux.js';
+import { TmuxSession, exitCodeOf, joinJsonPeer, openTuiInTmux as openTui } from '../helpers/tmux.js';
 
 describe('the TUI in a real terminal', () => {
   it('lets two users exchange room messages, with names in color', async (t) => {
@@ -111,12 +110,7 @@ describe('the TUI in a real terminal', () => {
     const dir = makeTempDir(t);
     const { port } = await startServeProcess(t, ['--rate-messages', '1000', '--rate-burst', '1000']);
     const alice = await openTui(t, dir, port, 'alice', 0, 80, 24);
-    const bobIdentity = await writeTestIdentity(dir, 1);
-    const bob = CliProcess.spawn(t, ['connect', `127.0.0.1:${port}`, '--json', '--name', 'bob', '--identity', bobIdentity], {
-      XDG_CONFIG_HOME: join(dir, 'bob-config'),
-      XDG_DATA_HOME: join(dir, 'bob-data'),
-    });
-    await bob.waitForEvent((e) => e['type'] === 'ready', 'bob to join');
+    const bob = await joinJsonPeer(t, dir, port, 'bob', 1);
     for (let i = 0; i < 360; i++) bob.writeLine(`line ${i}`);
     bob.writeLine(`wide ${'😀'.repeat(30)} 日本語 the-end`);
     await alice.waitForScreen(/the-end/, 'the last line');
@@ -139,12 +133,7 @@ describe('the TUI in a real terminal', () => {
     const dir = makeTempDir(t);
     const { port } = await startServeProcess(t);
     const alice = await openTui(t, dir, port, 'alice', 0, 100, 30, { TERM: 'tmux-256color' }, { reportExit: true });
-    const bobIdentity = await writeTestIdentity(dir, 1);
-    const bob = CliProcess.spawn(t, ['connect', `127.0.0.1:${port}`, '--json', '--name', 'bob', '--identity', bobIdentity], {
-      XDG_CONFIG_HOME: join(dir, 'bob-config'),
-      XDG_DATA_HOME: join(dir, 'bob-data'),
-    });
-    await bob.waitForEvent((e) => e['type'] === 'ready', 'bob to join');
+    const bob = await joinJsonPeer(t, dir, port, 'bob', 1);
     for (let i = 0; i < 40; i++) bob.writeLine(`filler ${i}`);
     await alice.waitForScreen(/filler 39/, 'the filler');
     await keyTour({

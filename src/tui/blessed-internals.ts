@@ -146,7 +146,7 @@ function useClickMouseModes(screen: blessed.Widgets.Screen): void {
  * index, and ASCII cells, (blessed measuring its own content strings) keep blessed's answer.
  */
 let wideGlyphsTaught = false;
-export function teachBlessedWideGlyphs(): void {
+function teachBlessedWideGlyphs(): void {
   if (wideGlyphsTaught) return;
   wideGlyphsTaught = true;
   const unicode = require('blessed/lib/unicode') as { charWidth: (text: string | number, index?: number) => number };
