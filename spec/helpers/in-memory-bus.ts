@@ -2,7 +2,7 @@
 // node. Delivery is asynchronous (a microtask), never to the publisher itself (like NATS noEcho),
 // claims are atomic in one map, and a node's link can be cut and restored.
 import type { ClaimOutcome, ClusterBus, ClusterHandlers, HandOff } from '../../src/server/cluster/cluster-bus.js';
-import type { DirectRelay, PresenceMessage, RoomRelay } from '../../src/server/cluster/cluster-wire.js';
+import type { DirectRelay, PresenceMessage, ReceiptRelay, RoomRelay } from '../../src/server/cluster/cluster-wire.js';
 
 export class InMemoryBroker {
   readonly buses = new Map<string, InMemoryBus>();
@@ -94,5 +94,12 @@ export class InMemoryBus implements ClusterBus {
     if (bus === undefined || !bus.isUp || bus.handlers === undefined) return 'absent';
     await Promise.resolve();
     return bus.handlers.direct({ ...relay, n: 0 }) ? 'delivered' : 'not-delivered';
+  }
+
+  sendReceipt(node: string, relay: ReceiptRelay): boolean {
+    if (!this.up) return false;
+    const bus = this.broker.buses.get(node);
+    if (bus?.isUp) queueMicrotask(() => bus.handlers?.receipts({ node: this.nodeId, receipts: [relay] }));
+    return true;
   }
 }

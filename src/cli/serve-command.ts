@@ -340,6 +340,6 @@ async function connectBusOnly(options: ClusterOptions) {
     options,
     createLineLogger(() => {}, 'error'),
   );
-  await bus.start({ linkChanged() {}, presence() {}, room: () => [], direct: () => false, undelivered() {}, holds: () => false });
+  await bus.start({ linkChanged() {}, presence() {}, room: () => [], direct: () => false, undelivered() {}, receipts() {}, holds: () => false });
   return bus;
 }

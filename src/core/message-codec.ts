@@ -2,7 +2,7 @@
 // past this point can trust shapes and bounds (not content: names may still be taken, keys wrong).
 import { encodeJsonFrame } from './frame-encoder.js';
 import { FrameType } from './frame-types.js';
-import { type ClientMessage, MAX_AWAY_CHARS, type ServerMessage } from './messages.js';
+import { type ClientMessage, MAX_AWAY_CHARS, type Receipt, type ServerMessage } from './messages.js';
 import {
   MAX_NAME_CHARS,
   MAX_PREKEY_CHARS,
@@ -262,7 +262,8 @@ function refusalList(value: unknown): Array<{ name: string; code: string; reason
   });
 }
 
-function receipt(item: unknown): { id: string; name: string; state: 'delivered' | 'stored' | 'expired' | 'refused'; reason?: string } {
+/** One receipt, checked as a client checks it (also read from other nodes, cluster-wire.ts). */
+export function receipt(item: unknown): Receipt {
   const obj = object(item, 'receipt');
   const state = obj['state'];
   if (typeof state !== 'string' || !RECEIPT_STATES.has(state)) throw invalid('state', 'must be delivered, stored, expired or refused');

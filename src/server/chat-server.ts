@@ -19,7 +19,7 @@ import { DEFAULT_SERVER_LIMITS, type ServerLimits } from './server-limits.js';
 import type { ClusterOptions } from './cluster/cluster-options.js';
 import type { ClusterHost, ClusterLink } from './cluster/cluster-link.js';
 import type { UndeliveredNotice } from './cluster/cluster-bus.js';
-import type { DirectRelay, RoomRelay } from './cluster/cluster-wire.js';
+import type { DirectRelay, ReceiptRelay, RoomRelay } from './cluster/cluster-wire.js';
 import { nameKey, nameSkeleton, stripControlCharacters } from '../core/names.js';
 import { StoreAndForward } from './store-and-forward.js';
 import { DurableStore, type Registration } from './store/durable-store.js';
@@ -245,7 +245,13 @@ export class ChatServer implements ConnectionHost, ClusterHost {
   }
 
   private useStore(store: DurableStore | undefined): void {
-    this.forward = new StoreAndForward(this.registry, store, this.logger, this.metrics);
+    this.forward = new StoreAndForward(
+      this.registry,
+      store,
+      this.logger,
+      this.metrics,
+      (sender, receipt) => this.cluster?.tellRemote(sender, receipt) ?? false,
+    );
     this.router = new MessageRouter(
       this.registry,
       () => this.cluster,
@@ -541,6 +547,10 @@ export class ChatServer implements ConnectionHost, ClusterHost {
 
   undelivered(notice: UndeliveredNotice): void {
     this.router.undelivered(notice);
+  }
+
+  receiptsArrived(receipts: readonly ReceiptRelay[]): void {
+    this.forward.receiptsArrived(receipts);
   }
 
   linkChanged(up: boolean): void {

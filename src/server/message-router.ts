@@ -146,7 +146,15 @@ export class MessageRouter {
   deliverRoom(relay: RoomRelay, recipients: Readonly<Record<string, string>>): string[] {
     let frame: Buffer | undefined;
     const roomFrame = () => (frame ??= deliveryFrameFromJson(relay.from, null, relay.envelopeJson));
-    const missed = Object.keys(recipients).filter((name) => this.members.get(name)?.connection.sendFrame(roomFrame()) !== true);
+    // Each delivery is tracked until its recipient confirms it: stored if they go first, and the
+    // sender's node told what became of it.
+    const missed = Object.keys(recipients).filter((name) => {
+      const recipient = this.members.get(name);
+      return (
+        recipient === undefined ||
+        !this.forward.deliverRelayed(recipient, roomFrame(), { from: relay.from, to: null, id: relay.id, envelopeJson: relay.envelopeJson })
+      );
+    });
     this.metrics.delivered('relayed_in', Object.keys(recipients).length - missed.length);
     return missed;
   }

@@ -27,17 +27,20 @@ interface Live {
 }
 
 /**
- * A DM relayed from another node, tracked so it is stored if its recipient goes before confirming
- * it. Its envelope stays the JSON text the sender's node serialized, parsed only if it comes to
- * storing it. Its "delivered" news is not sent back: its sender is on another node, and a note per
- * DM in the shared store would cost every cross-node DM a write (docs/SCALING.md).
+ * A DM or room message relayed from another node, tracked so it is stored if its recipient goes
+ * before confirming it. Its envelope stays the JSON text the sender's node serialized, parsed only
+ * if it comes to storing it. What it comes to goes back to the sender's node as a receipt.
  */
 export interface RelayedDelivery {
   readonly from: string;
-  readonly to: string;
+  /** The message's `to`: the recipient for a DM, null for the room. */
+  readonly to: string | null;
   readonly id: string;
   readonly envelopeJson: string;
 }
+
+/** Hands news to a sender's node when the sender is on another one; false when nobody else holds them. */
+export type TellRemote = (sender: string, receipt: Receipt) => boolean;
 
 /** Per connection: what it was sent and has not confirmed yet. */
 interface Pending {
@@ -60,6 +63,7 @@ export class StoreAndForward {
     readonly store: DurableStore | undefined,
     private readonly logger: Logger,
     private readonly metrics: ServerMetrics,
+    private readonly tellRemote: TellRemote = () => false,
   ) {
     // On a cluster another node may store for someone connected here: send it on at once.
     store?.onWaiting((recipient) => {
@@ -87,8 +91,15 @@ export class StoreAndForward {
     return true;
   }
 
-  /** Sends a DM relayed from another node and tracks it until the recipient confirms it. */
+  /**
+   * Sends a message relayed from another node and tracks it until the recipient confirms it. One
+   * with a backlog waiting gets it stored behind the backlog instead (live would overtake it).
+   */
   deliverRelayed(recipient: JoinedPeer, frame: Buffer, relayed: RelayedDelivery): boolean {
+    if (!this.canDeliverLive(recipient.name)) {
+      this.keepRelayed(recipient.name, relayed, 'it could not be stored');
+      return true;
+    }
     if (!recipient.connection.sendFrame(frame)) return false;
     const pending = this.pendingOf(recipient.connection);
     pending.relayed.set(relayed.id, relayed);
@@ -138,7 +149,11 @@ export class StoreAndForward {
         pending.live.delete(id);
         this.tell(live.from, outcome(id));
       }
-      pending.relayed.delete(id);
+      const relayed = pending.relayed.get(id);
+      if (relayed !== undefined) {
+        pending.relayed.delete(id);
+        this.tell(relayed.from, outcome(id));
+      }
       const seqs = pending.stored.get(id);
       if (seqs === undefined) continue;
       pending.stored.delete(id);
@@ -176,18 +191,23 @@ export class StoreAndForward {
           }),
       );
     }
-    for (const relayed of pending.relayed.values()) {
-      // The sender's node checked this envelope; parsed only now, to store it.
-      const live: Live = { from: relayed.from, to: relayed.to, envelope: JSON.parse(relayed.envelopeJson) as Envelope };
-      this.keep(recipient, live).catch((error: unknown) =>
+    for (const relayed of pending.relayed.values()) this.keepRelayed(recipient, relayed, 'disconnected before confirming it (it may have arrived)');
+  }
+
+  /** Stores a relayed message for its recipient and tells its sender (on whichever node) what came of it. */
+  private keepRelayed(recipient: string, relayed: RelayedDelivery, why: string): void {
+    // The sender's node checked this envelope; parsed only now, to store it.
+    const live: Live = { from: relayed.from, to: relayed.to, envelope: JSON.parse(relayed.envelopeJson) as Envelope };
+    this.keep(recipient, live).then(
+      () => this.tell(live.from, { id: relayed.id, name: recipient, state: 'stored' }),
+      (error: unknown) =>
         this.tell(live.from, {
           id: relayed.id,
           name: recipient,
           state: 'refused',
-          reason: `${recipient} disconnected before confirming it (it may have arrived): ${error instanceof Error ? error.message : 'not stored'}`,
+          reason: `${recipient} ${why}: ${error instanceof Error ? error.message : 'not stored'}`,
         }),
-      );
-    }
+    );
   }
 
   /** Deletes what waited too long and tells each sender. */
@@ -206,13 +226,23 @@ export class StoreAndForward {
     if (expired.length > 0) this.logger.log('info', 'store.expired', { messages: expired.length });
   }
 
-  /** News for a sender: now if it is online here, else kept for when it is back. */
-  private tell(sender: string, receipt: Receipt): void {
+  /** News from another node for senders it believes are here (a sender who moved on gets a note). */
+  receiptsArrived(receipts: ReadonlyArray<{ readonly to: string; readonly receipt: Receipt }>): void {
+    for (const { to, receipt } of receipts) this.tell(to, receipt, false);
+  }
+
+  /**
+   * News for a sender: now if it is online here, through its node if it is on another, else kept
+   * for when it is back. News that came from another node is not passed on again (no ping-pong
+   * between two nodes that each think the other holds the sender).
+   */
+  private tell(sender: string, receipt: Receipt, mayRelay = true): void {
     const online = this.members.get(sender);
     if (online !== undefined) {
       this.receipts.add(online.connection, receipt);
       return;
     }
+    if (mayRelay && this.tellRemote(sender, receipt)) return;
     if (this.store === undefined || !this.isRegistered(sender) || receipt.state === 'stored') return;
     void this.store
       .note(sender, {

@@ -48,6 +48,9 @@ class FakeHost implements ClusterHost {
     return true;
   }
   undelivered(): void {}
+  receiptsArrived(receipts: ReadonlyArray<{ to: string; receipt: { id: string; state: string } }>): void {
+    for (const { to, receipt } of receipts) this.events.push(`receipt ${receipt.id} ${receipt.state} for ${to}`);
+  }
   linkChanged(up: boolean): void {
     this.events.push(up ? 'link up' : 'link down');
   }

@@ -436,6 +436,27 @@ describe('the cluster store (JetStream)', () => {
     const again = await back.next('message');
     assert.equal(again.envelope.id, 'relayed-dm');
     assert.equal(again.stored, true);
+    // Alice, on the other node, heard where it went.
+    assert.deepEqual((await alice.next('receipts')).receipts, [{ id: 'relayed-dm', name: 'bob', state: 'stored' }]);
+  });
+
+  it('tells a sender on another node what its DM and room message came to: delivered, or not opened', async (t) => {
+    const [n1, n2] = (await startNodes(t, 2)) as [Node, Node];
+    const alice = await RawClient.join(n1.port, 'alice', ids[0]!);
+    t.after(() => alice.close());
+    const bob = await RawClient.join(n2.port, 'bob', ids[1]!);
+    t.after(() => bob.close());
+    await everyNodeLists([n1, n2], ['alice', 'bob']);
+    alice.send({ type: 'send', to: 'bob', envelope: dmEnvelope('far-dm') });
+    assert.deepEqual((await alice.next('ack')).sent, ['bob']);
+    alice.send({ type: 'send', to: null, envelope: envelope('far-room') });
+    assert.deepEqual((await alice.next('ack')).sent, ['bob']);
+    await bob.next('message');
+    assert.equal((await bob.next('message')).envelope.id, 'far-room');
+    bob.send({ type: 'received', ids: ['far-dm', 'far-room'], unreadable: ['far-room'] });
+    const news: string[] = [];
+    while (news.length < 2) for (const r of (await alice.next('receipts')).receipts) news.push(`${r.id} ${r.name} ${r.state}`);
+    assert.deepEqual(news, ['far-dm bob delivered', 'far-room bob refused']);
   });
 
   it('keeps what is sent to someone away on any node, and delivers it on another node after the first one is gone', async (t) => {

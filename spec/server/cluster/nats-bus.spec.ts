@@ -6,6 +6,7 @@ import { after, before, describe, it, type TestContext } from 'node:test';
 import { ErrorCode } from '../../../src/core/errors.js';
 import { silentLogger } from '../../../src/core/logger.js';
 import type { ClusterHandlers } from '../../../src/server/cluster/cluster-bus.js';
+import type { ReceiptRelay } from '../../../src/server/cluster/cluster-wire.js';
 import type { ClusterOptions } from '../../../src/server/cluster/cluster-options.js';
 import { NatsBus } from '../../../src/server/cluster/nats-bus.js';
 import { writeLoopbackCertificate } from '../../helpers/broker-certificate.js';
@@ -23,7 +24,7 @@ function options(): ClusterOptions {
 }
 
 /** Handlers for a node holding `held` names; deliveries are recorded. */
-function handlers(held: Set<string>, delivered: string[] = []): ClusterHandlers {
+function handlers(held: Set<string>, delivered: string[] = [], news: ReceiptRelay[] = []): ClusterHandlers {
   return {
     linkChanged() {},
     presence() {},
@@ -33,14 +34,15 @@ function handlers(held: Set<string>, delivered: string[] = []): ClusterHandlers 
       return held.has(relay.to.toLowerCase());
     },
     undelivered() {},
+    receipts: (batch) => void news.push(...batch.receipts),
     // Names are case-insensitive, as in the server's registry.
     holds: (name) => held.has(name.toLowerCase()),
   };
 }
 
-async function startBus(t: TestContext, opts: ClusterOptions, held = new Set<string>(), delivered: string[] = []): Promise<NatsBus> {
+async function startBus(t: TestContext, opts: ClusterOptions, held = new Set<string>(), delivered: string[] = [], news: ReceiptRelay[] = []): Promise<NatsBus> {
   const bus = new NatsBus(opts, silentLogger);
-  await bus.start(handlers(held, delivered));
+  await bus.start(handlers(held, delivered, news));
   t.after(() => bus.close());
   return bus;
 }
@@ -98,6 +100,42 @@ describe('NatsBus direct hand-off', () => {
     assert.deepEqual(outcomes, ['delivered', 'not-delivered']);
     assert.deepEqual(delivered, ['alice->bob:d1', 'alice->carol:d2']);
     assert.equal(await sender.sendDirect('no0de0gone', dm('bob', 'd3')), 'absent');
+  });
+});
+
+describe('NatsBus delivery news', () => {
+  it("carries receipts to the sender's node in one batch, and drops a malformed entry but not its neighbours", async (t) => {
+    const opts = options();
+    const news: ReceiptRelay[] = [];
+    const senderNode = await startBus(t, opts, new Set(['alice']), [], news);
+    const recipientNode = await startBus(t, opts);
+    assert.equal(recipientNode.sendReceipt(senderNode.nodeId, { to: 'alice', receipt: { id: 'm1', name: 'bob', state: 'delivered' } }), true);
+    assert.equal(
+      recipientNode.sendReceipt(senderNode.nodeId, { to: 'alice', receipt: { id: 'm2', name: 'bob', state: 'refused', reason: 'could not open it' } }),
+      true,
+    );
+    // A hand-made batch from a confused node: the bad entry goes, the good one arrives.
+    const raw = new NatsBus(opts, silentLogger);
+    await raw.start(handlers(new Set()));
+    t.after(() => raw.close());
+    (raw as unknown as { publish(subject: string, data: Uint8Array): boolean }).publish(
+      `${opts.name}.node.${senderNode.nodeId}.news`,
+      Buffer.from(
+        JSON.stringify({
+          node: raw.nodeId,
+          receipts: [
+            { to: 'bad name!', receipt: {} },
+            { to: 'alice', receipt: { id: 'm3', name: 'carol', state: 'stored' } },
+          ],
+        }),
+      ),
+    );
+    const deadline = Date.now() + 5000;
+    while (news.length < 3 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+    assert.deepEqual(
+      news.map(({ to, receipt }) => `${to} ${receipt.id} ${receipt.name} ${receipt.state} ${receipt.reason ?? ''}`.trim()),
+      ['alice m1 bob delivered', 'alice m2 bob refused could not open it', 'alice m3 carol stored'],
+    );
   });
 });
 

@@ -2,7 +2,7 @@
 // this interface; nats-bus.ts is the implementation (docs/SCALING.md says why NATS). A single node
 // has no bus at all, so the default path never touches any of this.
 import type { Key, KeyValue } from '../store/key-value.js';
-import type { DirectRelay, PresenceMessage, RoomRelay } from './cluster-wire.js';
+import type { DirectRelay, PresenceMessage, ReceiptBatch, ReceiptRelay, RoomRelay } from './cluster-wire.js';
 
 /** A name claim either wins, or loses to the node that holds it. */
 export type ClaimOutcome = { readonly won: true } | { readonly won: false; readonly owner: string };
@@ -36,6 +36,8 @@ export interface ClusterHandlers {
   /** A DM for a member of this node; true when it was handed to the recipient's connection. */
   direct(relay: DirectRelay): boolean;
   undelivered(notice: UndeliveredNotice): void;
+  /** Delivery news from another node for senders it believes are on this one. */
+  receipts(batch: ReceiptBatch): void;
   /** Whether this node holds (or is admitting) `name`: other nodes ask before taking over a claim. */
   holds(name: string): boolean;
 }
@@ -62,6 +64,11 @@ export interface ClusterBus {
   publishRoom(relay: RoomRelay): boolean;
   /** Hands a DM to `node`, the node holding its recipient. */
   sendDirect(node: string, relay: Omit<DirectRelay, 'n'>): Promise<HandOff>;
+  /**
+   * Delivery news for a sender on `node` (at most once, like every core-NATS message: a lost
+   * batch leaves those senders with "sent", never with a wrong state). False while the link is down.
+   */
+  sendReceipt(node: string, relay: ReceiptRelay): boolean;
   /**
    * The cluster-wide store for registrations and messages waiting for away users (protocol v4),
    * shared by every node; absent on a bus that has none (the in-memory one in specs).

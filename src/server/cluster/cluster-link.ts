@@ -5,11 +5,11 @@
 // Remote members are kept apart from the server's own registry: the server owns its sockets, this
 // class owns what other nodes say. Name clashes between the two are settled by the claims bucket.
 import type { Logger } from '../../core/logger.js';
-import type { PeerSummary } from '../../core/messages.js';
+import type { PeerSummary, Receipt } from '../../core/messages.js';
 import { nameKey } from '../../core/names.js';
 import type { ClaimOutcome, ClusterBus, HandOff, SharedKeyValue, UndeliveredNotice } from './cluster-bus.js';
 import type { ClusterOptions } from './cluster-options.js';
-import type { DirectRelay, PresenceMessage, RoomRelay } from './cluster-wire.js';
+import type { DirectRelay, PresenceMessage, ReceiptRelay, RoomRelay } from './cluster-wire.js';
 
 /** What the link needs from the chat server it serves. */
 export interface ClusterHost {
@@ -28,6 +28,8 @@ export interface ClusterHost {
   deliverRoom(relay: RoomRelay, recipients: Readonly<Record<string, string>>): string[];
   deliverDirect(relay: DirectRelay): boolean;
   undelivered(notice: UndeliveredNotice): void;
+  /** Delivery news from another node for senders it believes are here. */
+  receiptsArrived(receipts: readonly ReceiptRelay[]): void;
   linkChanged(up: boolean): void;
   /** A member of this node lost its name to another node's claim (after this node was cut off). */
   evict(name: string): void;
@@ -92,6 +94,7 @@ export class ClusterLink {
       room: (relay) => this.onRoom(relay),
       direct: (relay) => this.onDirect(relay),
       undelivered: (notice) => this.host.undelivered(notice),
+      receipts: (batch) => this.host.receiptsArrived(batch.receipts),
       holds: (name) => this.host.holdsLocally(name),
     });
     this.bus.publishPresence({ kind: 'sync', node: this.nodeId });
@@ -155,10 +158,10 @@ export class ClusterLink {
   }
 
   /**
-   * Publishes a room message once for all other nodes, each taking its own recipients.
-   * keys: remote recipient name -> its key field (always '' since sender keys). Returns the names that could not be handed over.
+   * A room message to members of other nodes, published once; each node takes its own recipients.
+   * `envelopeJson`: the envelope, validated and serialized here. keys: remote recipient name -> ''
+   * (a table, for lookups by name). Returns the names that could not be handed over.
    */
-  /** A room message to members of other nodes; `envelopeJson`: the envelope, validated and serialized here. */
   relayRoom(from: string, id: string, envelopeJson: string, keys: ReadonlyMap<string, string>): string[] {
     const recipients: Record<string, Record<string, string>> = {};
     for (const [name, key] of keys) {
@@ -176,6 +179,12 @@ export class ClusterLink {
     const node = this.remote.get(nameKey(to))?.node;
     if (node === undefined) return Promise.resolve('absent');
     return this.bus.sendDirect(node, { node: this.nodeId, from, to, id, envelopeJson });
+  }
+
+  /** News for a sender on another node; false when no node holds them (or the link is down). */
+  tellRemote(sender: string, receipt: Receipt): boolean {
+    const node = this.remote.get(nameKey(sender))?.node;
+    return node !== undefined && this.bus.sendReceipt(node, { to: sender, receipt });
   }
 
   // ---- presence ------------------------------------------------------------------------------

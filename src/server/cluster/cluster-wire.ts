@@ -19,7 +19,8 @@ import {
   string,
   unknownType,
 } from '../../core/field-readers.js';
-import type { PeerSummary } from '../../core/messages.js';
+import { receipt } from '../../core/message-codec.js';
+import type { PeerSummary, Receipt } from '../../core/messages.js';
 import { isValidName } from '../../core/names.js';
 
 /** Node ids are subject tokens: random hex made at start-up (see nats-bus.ts). */
@@ -87,6 +88,22 @@ export interface RoomReceipt {
   readonly missed: ReadonlyArray<{ readonly id: string; readonly names: readonly string[] }>;
 }
 
+/**
+ * Delivery news for a sender on another node: what one of their messages came to here (the
+ * recipient kept it, could not open it, or went away and it was stored). Sent in a batch per
+ * destination node per turn of the event loop, like the relays.
+ */
+export interface ReceiptRelay {
+  /** The sender the news is for. */
+  readonly to: string;
+  readonly receipt: Receipt;
+}
+
+export interface ReceiptBatch {
+  readonly node: string;
+  readonly receipts: readonly ReceiptRelay[];
+}
+
 export interface HoldsQuery {
   readonly name: string;
 }
@@ -105,6 +122,7 @@ export type BusMessage =
   | RelayBatch<DirectRelay>
   | DirectReceipt
   | RoomReceipt
+  | ReceiptBatch
   | HoldsQuery
   | HoldsAnswer
   | NameClaimRecord;
@@ -390,6 +408,24 @@ export function decodeRoomReceipt(data: Uint8Array): RoomReceipt {
       return { id: base64url(entry, 'id', 64), names: nameList(entry['names'], 'names') };
     }),
   };
+}
+
+/** A batch of delivery news; each entry is checked on its own, and a bad one is dropped and counted. */
+export function decodeReceiptBatch(data: Uint8Array): { batch: ReceiptBatch; rejected: number } {
+  const obj = parse(data);
+  const list = obj['receipts'];
+  if (!Array.isArray(list)) throw invalid('receipts', 'must be a list');
+  const receipts: ReceiptRelay[] = [];
+  let rejected = 0;
+  for (const item of list) {
+    try {
+      const entry = object(item, 'receipts[]');
+      receipts.push({ to: peerName(entry, 'to'), receipt: receipt(entry['receipt']) });
+    } catch {
+      rejected++;
+    }
+  }
+  return { batch: { node: nodeId(obj, 'node'), receipts }, rejected };
 }
 
 export function decodeHoldsQuery(data: Uint8Array): HoldsQuery {

@@ -8,6 +8,7 @@
 //   <cluster>.receipts.<id>.<batch> that node: which DMs of its batch failed (or the broker's
 //                                   "no responders" when the destination node is gone)
 //   <cluster>.node.<id>.holds       that node: "do you still hold this name?"
+//   <cluster>.node.<id>.news        that node: delivery news (receipts) for its senders
 //   KV bucket <cluster>_names       key hex(name) -> {"node": id}, created-if-absent per claim
 //   KV bucket <cluster>_store       registrations and messages for away users (jetstream-key-value.ts)
 //
@@ -34,11 +35,13 @@ import { TickBatcher } from './tick-batcher.js';
 import {
   type DirectRelay,
   type PresenceMessage,
+  type ReceiptRelay,
   type RoomRelay,
   decodeDirectReceipt,
   decodeHoldsAnswer,
   decodeHoldsQuery,
   decodeNameClaim,
+  decodeReceiptBatch,
   decodePresence,
   decodeRoomBatch,
   encodeRoomBatch,
@@ -61,6 +64,8 @@ const CLAIM_ATTEMPTS = 4;
 const MAX_BATCH_BYTES = 512 * 1024;
 /** What a relay adds to a batch beyond its ciphertext: header, signature, names, JSON. */
 const RELAY_OVERHEAD_BYTES = 1024;
+/** A receipt's size in a batch beyond its reason: id, names, state, JSON. */
+const RECEIPT_OVERHEAD_BYTES = 256;
 /** After a broker restart JetStream may need a moment before the bucket can be made again. */
 const RESTORE_RETRY_MS = 250;
 
@@ -85,6 +90,7 @@ export class NatsBus implements ClusterBus {
   private readonly roomConfirmations: RoomConfirmations;
   private readonly roomBatches: TickBatcher<RoomRelay>;
   private readonly dmBatches: TickBatcher<DirectRelay>;
+  private readonly receiptBatches: TickBatcher<ReceiptRelay>;
 
   constructor(
     private readonly options: ClusterOptions,
@@ -94,6 +100,10 @@ export class NatsBus implements ClusterBus {
     this.roomConfirmations = new RoomConfirmations(options.requestTimeoutMs, (notice) => this.handlers?.undelivered(notice));
     this.roomBatches = new TickBatcher((_room, relays) => this.publishRoomBatch(relays), MAX_BATCH_BYTES);
     this.dmBatches = new TickBatcher((node, relays) => this.publishDirectBatch(node, relays), MAX_BATCH_BYTES);
+    this.receiptBatches = new TickBatcher(
+      (node, receipts) => this.publish(`${this.options.name}.node.${node}.news`, encodeBusMessage({ node: this.nodeId, receipts })),
+      MAX_BATCH_BYTES,
+    );
   }
 
   get isUp(): boolean {
@@ -165,6 +175,11 @@ export class NatsBus implements ClusterBus {
           const failed = new Set(decodeDirectReceipt(msg.data).failed);
           this.handOffs.settleBatch(batch, (id) => (failed.has(id) ? 'not-delivered' : 'delivered'));
         }),
+    });
+    this.subscribe(`${p}.node.${this.nodeId}.news`, (data) => {
+      const { batch, rejected } = decodeReceiptBatch(data);
+      if (rejected > 0) this.logger.log('warn', 'cluster.bad_message', { subject: 'news', rejected });
+      this.handlers?.receipts(batch);
     });
     nc.subscribe(`${p}.node.${this.nodeId}.holds`, {
       callback: (_error, msg) =>
@@ -264,6 +279,12 @@ export class NatsBus implements ClusterBus {
     return outcome;
   }
 
+  sendReceipt(node: string, relay: ReceiptRelay): boolean {
+    if (!this.up) return false;
+    this.receiptBatches.add(node, relay, (relay.receipt.reason?.length ?? 0) + RECEIPT_OVERHEAD_BYTES);
+    return true;
+  }
+
   // ---- internals -----------------------------------------------------------------------------
 
   /** The cluster's store (registrations, messages for away users): bucket <cluster>_store, mirrored here. */
@@ -345,6 +366,8 @@ export class NatsBus implements ClusterBus {
         const unsent = this.roomBatches.discard();
         if (unsent.length > 0) this.roomConfirmations.fail(this.roomConfirmations.open(unsent));
         this.dmBatches.discard();
+        // Lost news leaves those senders with "sent": not wrong, only not the latest.
+        this.receiptBatches.discard();
       } else if (status.type === 'reconnect') {
         this.logger.log('info', 'cluster.link_reconnected', {});
         void this.restore(nc);
