@@ -7,6 +7,7 @@ import type { Identity } from '../../src/core/identity.js';
 import { ClientState } from '../../src/client/state/client-state.js';
 import { ChatServer } from '../../src/server/chat-server.js';
 import { RawClient } from '../helpers/raw-client.js';
+import { FrameFilterProxy } from '../helpers/frame-filter-proxy.js';
 import { sealEnvelope } from '../../src/core/envelope.js';
 import { type X25519KeyPair, generateX25519 } from '../../src/core/double-ratchet.js';
 import { buildHello } from '../../src/core/prekey.js';
@@ -443,5 +444,32 @@ describe('ChatSession', () => {
     const erinRoom = erin.received.find((m) => m.type === 'message' && m.to === null);
     assert.equal(erinRoom?.type === 'message' ? erinRoom.envelope.senderKey?.id : undefined, afterJoin);
     assert.equal(daveHandovers, 2, 'dave got one handover per chain, over the ratchet');
+  });
+
+  it('asks a sender for a room chain whose handover was lost, and shows the room message once it comes', async (t) => {
+    const port = await startServer(t);
+    // Alice's first handover to bob is lost on the way to the server.
+    let lost = false;
+    const proxy = await FrameFilterProxy.start(port, (message) => {
+      if (lost || message['type'] !== 'send' || message['to'] !== 'bob') return false;
+      lost = true;
+      return true;
+    });
+    t.after(() => proxy.close());
+    const bob = await join(t, port, 'bob', ids[1]!);
+    const alice = await join(t, proxy.port, 'alice', ids[0]!);
+    await waitUntil(() => alice.session.peer('bob') !== undefined && bob.session.peer('alice') !== undefined, 'both listed');
+    const sent = alice.session.sendRoom('after a lost handover');
+    await waitUntil(() => bob.messages().some((m) => m.text === 'after a lost handover'), 'bob to read it once alice answered his request');
+    assert.equal(proxy.dropped.length, 1);
+    await waitUntil(
+      () =>
+        alice.events.some(
+          (e) =>
+            e.type === 'delivery' && (e.payload as { id: string; delivered: number }).id === sent.id && (e.payload as { delivered: number }).delivered === 1,
+        ),
+      'alice to hear it was delivered to bob',
+    );
+    assert.equal(bob.events.filter((e) => e.type === 'error' && /dropped a message/.test((e.payload as { message: string }).message)).length, 0);
   });
 });

@@ -8,6 +8,7 @@ import { ChatError, ErrorCode } from '../../src/core/errors.js';
 import type { Identity } from '../../src/core/identity.js';
 import type { DeliverMessage, PeerSummary, SendMessage } from '../../src/core/messages.js';
 import { buildHello, signPrekey } from '../../src/core/prekey.js';
+import { MissingSenderKeyError } from '../../src/core/sender-key-store.js';
 import { testIdentity } from '../helpers/identities.js';
 
 let ids: Identity[];
@@ -151,5 +152,73 @@ describe('E2eEngine', () => {
     const next = erin.engine.sealRoom('fits', [peerIn(erin, 'bob')], accept);
     assert.equal(next.sends.length, 1);
     assert.equal(next.sends[0]!.envelope.seq, 0, 'the refused message took no sequence number');
+  });
+});
+
+describe('E2eEngine key requests (a handover that never came)', () => {
+  function threeParties(): [Party, Party, Party] {
+    const parties = [party('alice', ids[0]!), party('bob', ids[1]!), party('carol', ids[2]!)] as const;
+    for (const viewer of parties) for (const [i, p] of parties.entries()) viewer.directory.add(summaryOf(p.name, ids[i]!, p));
+    return [...parties];
+  }
+
+  it('hands a lost chain to a member who asks, from the message asked for on, once', () => {
+    const [alice, bob] = threeParties();
+    alice.engine.sealRoom('first, read by nobody here', [peerIn(alice, 'bob')], accept);
+    const sealed = alice.engine.sealRoom('second', [peerIn(alice, 'bob')], accept);
+    assert.equal(sealed.sends.length, 1, 'the handover went with the first message, and was lost');
+    const room = deliver('alice', sealed.sends[0]!);
+    const missing = (() => {
+      try {
+        bob.engine.open(room, peerIn(bob, 'alice'), true);
+      } catch (error) {
+        return error as MissingSenderKeyError;
+      }
+      assert.fail('bob has no key for it');
+    })();
+    assert.ok(missing instanceof MissingSenderKeyError);
+    assert.equal(missing.n, 1);
+
+    const request = bob.engine.requestKey(peerIn(bob, 'alice'), missing.chain, missing.n, accept);
+    const asked = alice.engine.open(deliver('bob', request), peerIn(alice, 'bob'), true);
+    assert.deepEqual(asked.kind === 'key-request' && [asked.chain, asked.n], [missing.chain, 1]);
+    const answer = alice.engine.answerKeyRequest(peerIn(alice, 'bob'), missing.chain, 1, accept);
+    assert.ok(answer !== undefined);
+    assert.equal(alice.engine.answerKeyRequest(peerIn(alice, 'bob'), missing.chain, 1, accept), undefined, 'answered once');
+    assert.equal(bob.engine.open(deliver('alice', answer), peerIn(bob, 'alice'), true).kind, 'handover');
+    const opened = bob.engine.open(room, peerIn(bob, 'alice'), true);
+    assert.deepEqual(opened.kind === 'text' && opened.text, 'second');
+    // The grant starts at message 1: the first message stays closed to bob's copy.
+
+    // carol was not a member when the chain was made: asking gets her nothing.
+    assert.equal(alice.engine.answerKeyRequest(peerIn(alice, 'carol'), missing.chain, 0, accept), undefined);
+    // Nor does asking for a message the chain has not sealed yet, or a chain alice never had.
+    assert.equal(alice.engine.answerKeyRequest(peerIn(alice, 'bob'), 'no-such-chain', 0, accept), undefined);
+  });
+
+  it('answers for a recent earlier chain too, after the membership moved on', () => {
+    const [alice, bob] = threeParties();
+    const old = alice.engine.sealRoom('on the old chain', [peerIn(alice, 'bob')], accept);
+    alice.engine.sealRoom('on a new chain', [peerIn(alice, 'bob'), peerIn(alice, 'carol')], accept);
+    const room = deliver('alice', old.sends.at(-1)!);
+    const chain = old.sends.at(-1)!.envelope.senderKey!.id;
+    const answer = alice.engine.answerKeyRequest(peerIn(alice, 'bob'), chain, 0, accept);
+    assert.ok(answer !== undefined);
+    bob.engine.open(deliver('alice', answer), peerIn(bob, 'alice'), true);
+    const opened = bob.engine.open(room, peerIn(bob, 'alice'), true);
+    assert.deepEqual(opened.kind === 'text' && opened.text, 'on the old chain');
+    assert.equal(alice.engine.answerKeyRequest(peerIn(alice, 'bob'), chain, 1, accept), undefined, 'message 1 was never sealed on it');
+  });
+
+  it('keeps the chains it can answer for across a restart', () => {
+    const [alice, bob] = threeParties();
+    const sealed = alice.engine.sealRoom('before the restart', [peerIn(alice, 'bob')], accept);
+    const restarted = new E2eEngine({ identity: ids[0]!, selfName: () => 'alice', state: alice.engine.exportState() });
+    const chain = sealed.sends.at(-1)!.envelope.senderKey!.id;
+    const answer = restarted.answerKeyRequest(peerIn(alice, 'bob'), chain, 0, accept);
+    assert.ok(answer !== undefined);
+    assert.equal(bob.engine.open(deliver('alice', answer), peerIn(bob, 'alice'), true).kind, 'handover');
+    const opened = bob.engine.open(deliver('alice', sealed.sends.at(-1)!), peerIn(bob, 'alice'), true);
+    assert.deepEqual(opened.kind === 'text' && opened.text, 'before the restart');
   });
 });

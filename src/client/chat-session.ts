@@ -186,6 +186,17 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
       confirm: (received) => {
         if (this.isReady) this.link.send(received);
       },
+      requestKey: (sender, chain, n) => {
+        const peer = this.directory.get(sender);
+        if (peer === undefined || peer.trust === 'changed' || !peer.prekeyUsable) return;
+        this.sendKeyMessage((check) => this.engine.requestKey(peer, chain, n, check));
+      },
+      answerKeyRequest: (sender, chain, n) => {
+        // Never to a key the user has not accepted: the chain would go to whoever holds it now.
+        const peer = this.directory.get(sender);
+        if (peer === undefined || peer.trust === 'changed' || !peer.prekeyUsable) return;
+        this.sendKeyMessage((check) => this.engine.answerKeyRequest(peer, chain, n, check));
+      },
     });
   }
 
@@ -361,6 +372,23 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
     for (const message of entry.sends ?? []) this.link.send(message);
   }
 
+  /**
+   * A key request or its answer: not the user's message, so not tracked; the ratchet step that
+   * sealed it is on disk before it goes.
+   */
+  private sendKeyMessage(seal: (check: (message: SendMessage) => void) => SendMessage | undefined): void {
+    if (!this.isReady) return;
+    try {
+      const message = seal((sealed) => this.link.checkFits(sealed));
+      if (message === undefined) return;
+      this.state.commit(this.engine.exportState());
+      this.link.send(message);
+    } catch (error) {
+      if (!(error instanceof ChatError)) throw error;
+      this.emit('error', { code: error.code, message: error.message, fatal: false });
+    }
+  }
+
   /** Sends again what never got a final word before the last disconnect (see DeliveryTracker.resends). */
   resendUnsettled(): number {
     const resends = this.tracker.resends();
@@ -529,6 +557,7 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
   }
 
   private onClosed(reason: string): void {
+    this.inbox.reset();
     this.directory.clear();
     this.video.reset();
     this.emit('disconnected', { reason });

@@ -18,7 +18,7 @@ import { ChatError, CryptoError, ErrorCode } from '../core/errors.js';
 import type { Identity } from '../core/identity.js';
 import type { DeliverMessage, SendMessage } from '../core/messages.js';
 import { ReplayGuard, type ReplayGuardOptions } from '../core/replay-guard.js';
-import { type SenderKeyGrant, SenderKeyChain } from '../core/sender-key.js';
+import { type SenderKeyGrant, SenderKeyChain, grantFrom } from '../core/sender-key.js';
 import { type SenderKeyBudget, SenderKeyStore, type SenderKeyStoreState } from '../core/sender-key-store.js';
 import type { SenderKeyGrant as ChainState } from '../core/sender-key.js';
 import type { DirectoryPeer } from './peer-directory.js';
@@ -43,12 +43,32 @@ export interface EngineState {
   readonly chainId: string;
   readonly sendCounters: Record<string, number>;
   readonly ratchets: Record<string, { readonly prekey: string; readonly ratchet: RatchetState }>;
-  readonly roomChain?: { readonly chain: ChainState; readonly membership: string };
+  readonly roomChain?: { readonly chain: ChainState; readonly membership: string; readonly first?: ChainState };
+  /** Our previous room chains (newest last), kept to answer members whose handover never came. */
+  readonly pastChains?: readonly PastChain[];
   readonly roomKeys: SenderKeyStoreState;
 }
 
-/** What an envelope carries: text for the user, or a sender-key handover. */
-export type MessageBody = { readonly text: string } | { readonly senderKey: SenderKeyGrant };
+/** One of our earlier room chains: its first grant, who held it, and how many messages it sealed. */
+export interface PastChain {
+  readonly first: ChainState;
+  readonly membership: string;
+  readonly sent: number;
+}
+
+/** Earlier room chains kept to answer key requests: as many as a receiver keeps per sender. */
+const PAST_CHAINS_KEPT = 4;
+/** Key requests answered, remembered so that one member cannot have the same chain re-sent in a loop. */
+const MAX_ANSWERED_REQUESTS = 1000;
+
+/**
+ * What an envelope carries: text for the user, a sender-key handover, or (protocol v4) a member's
+ * request for one of our room chains it never got, from message n on.
+ */
+export type MessageBody =
+  | { readonly text: string }
+  | { readonly senderKey: SenderKeyGrant }
+  | { readonly keyRequest: { readonly chain: string; readonly n: number } };
 
 /** A room message sealed for the members who hold our chain, with the handovers it needed first. */
 export interface SealedRoom {
@@ -69,7 +89,8 @@ export interface SealedRoom {
 /** What an opened envelope held, and what its sequence number says about the ones before it. */
 export type Opened =
   | { readonly kind: 'text'; readonly text: string; readonly order: ChainObservation }
-  | { readonly kind: 'handover'; readonly order: ChainObservation };
+  | { readonly kind: 'handover'; readonly chain: string; readonly order: ChainObservation }
+  | { readonly kind: 'key-request'; readonly chain: string; readonly n: number; readonly order: ChainObservation };
 
 /** Checks a sealed message before it counts as sent (the server's frame limit); throws to refuse it. */
 export type SendCheck = (message: SendMessage) => void;
@@ -90,7 +111,10 @@ export class E2eEngine {
   /** One Double Ratchet per DM peer (lowercase name), tied to the prekey it started from. */
   private readonly ratchets = new Map<string, { readonly prekey: string; readonly ratchet: DoubleRatchet }>();
   /** Our current sender-key chain for the room, and the members who hold it. */
-  private roomChain: { readonly chain: SenderKeyChain; readonly membership: string } | undefined;
+  private roomChain: { readonly chain: SenderKeyChain; readonly membership: string; readonly first: SenderKeyGrant | undefined } | undefined;
+  private pastChains: PastChain[] = [];
+  /** "peer\0chain" for requests already answered (in memory: a restart allows one more). */
+  private readonly answered = new Set<string>();
   /** Members' sender-key chains, with a budget per sender. */
   private readonly roomKeys: SenderKeyStore;
 
@@ -104,7 +128,9 @@ export class E2eEngine {
     for (const [conversation, next] of Object.entries(state.sendCounters)) this.sendCounters.set(conversation, next);
     for (const [peer, saved] of Object.entries(state.ratchets))
       this.ratchets.set(peer, { prekey: saved.prekey, ratchet: DoubleRatchet.fromState(saved.ratchet) });
-    if (state.roomChain !== undefined) this.roomChain = { chain: SenderKeyChain.fromState(state.roomChain.chain), membership: state.roomChain.membership };
+    if (state.roomChain !== undefined)
+      this.roomChain = { chain: SenderKeyChain.fromState(state.roomChain.chain), membership: state.roomChain.membership, first: state.roomChain.first };
+    this.pastChains = [...(state.pastChains ?? [])];
     this.roomKeys.restore(state.roomKeys);
   }
 
@@ -115,7 +141,16 @@ export class E2eEngine {
       chainId: this.chainId,
       sendCounters: Object.fromEntries(this.sendCounters),
       ratchets: Object.fromEntries([...this.ratchets].map(([peer, { prekey, ratchet }]) => [peer, { prekey, ratchet: ratchet.toState() }])),
-      ...(this.roomChain === undefined ? {} : { roomChain: { chain: this.roomChain.chain.toState(), membership: this.roomChain.membership } }),
+      ...(this.roomChain === undefined
+        ? {}
+        : {
+            roomChain: {
+              chain: this.roomChain.chain.toState(),
+              membership: this.roomChain.membership,
+              ...(this.roomChain.first === undefined ? {} : { first: this.roomChain.first }),
+            },
+          }),
+      pastChains: this.pastChains,
       roomKeys: this.roomKeys.toState(),
     };
   }
@@ -137,6 +172,7 @@ export class E2eEngine {
     let members = [...candidates];
     let chain = this.roomChain?.chain;
     if (chain === undefined || this.roomChain!.membership !== membershipOf(candidates)) {
+      this.retireRoomChain();
       chain = new SenderKeyChain();
       const grant = chain.grant();
       members = [];
@@ -150,7 +186,7 @@ export class E2eEngine {
           unreachable.push(member);
         }
       }
-      this.roomChain = { chain, membership: membershipOf(members) };
+      this.roomChain = { chain, membership: membershipOf(members), first: grant };
     }
     let room: SendMessage;
     try {
@@ -160,6 +196,40 @@ export class E2eEngine {
       return { sends, id: '', members, unreachable, refused: error };
     }
     return { sends: [...sends, room], id: room.envelope.id, members, unreachable };
+  }
+
+  /** Asks `peer` for its room chain `chain` from message `n` on (a handover that never reached us). */
+  requestKey(peer: DirectoryPeer, chain: string, n: number, check: SendCheck): SendMessage {
+    return this.seal(peer.name, { keyRequest: { chain, n } }, { ratchet: this.ratchetWith(peer).nextSendingKey() }, check);
+  }
+
+  /**
+   * The handover a member asked for, or undefined when it is not theirs to have: only one of our
+   * recent chains, only to someone who was a member when it was made (so no newcomer reads back),
+   * from the message asked for on, and once per member and chain.
+   */
+  answerKeyRequest(peer: DirectoryPeer, chain: string, n: number, check: SendCheck): SendMessage | undefined {
+    const current = this.roomChain;
+    const known =
+      current?.first?.id === chain
+        ? { first: current.first, membership: current.membership, sent: current.chain.sent }
+        : this.pastChains.find((past) => past.first.id === chain);
+    const answer = `${peer.name.toLowerCase()}\u0000${chain}`;
+    if (known === undefined || n >= known.sent || this.answered.has(answer)) return undefined;
+    if (!known.membership.split('\u0000').includes(peer.name.toLowerCase())) return undefined;
+    const grant = grantFrom(known.first, Math.max(n, known.first.n));
+    const message = this.seal(peer.name, { senderKey: grant }, { ratchet: this.ratchetWith(peer).nextSendingKey() }, check);
+    this.answered.add(answer);
+    if (this.answered.size > MAX_ANSWERED_REQUESTS) this.answered.delete(this.answered.values().next().value as string);
+    return message;
+  }
+
+  /** Our current room chain becomes a past one (kept to answer requests), the oldest past one goes. */
+  private retireRoomChain(): void {
+    const current = this.roomChain;
+    if (current?.first === undefined) return;
+    this.pastChains.push({ first: current.first, membership: current.membership, sent: current.chain.sent });
+    while (this.pastChains.length > PAST_CHAINS_KEPT) this.pastChains.shift();
   }
 
   /** Seals a DM through the pair's Double Ratchet. */
@@ -190,10 +260,11 @@ export class E2eEngine {
     const order = this.order.observe(sender.name, message.envelope.chain, message.to === null ? '#room' : 'dm', message.envelope.seq);
     const body = parseBody(plaintext);
     if ('text' in body) return { kind: 'text', text: body.text, order };
-    // Handovers travel as DMs only.
+    // Handovers and requests travel as DMs only.
     if (message.to === null) throw failed();
+    if ('keyRequest' in body) return { kind: 'key-request', chain: body.keyRequest.chain, n: body.keyRequest.n, order };
     this.roomKeys.remember(sender.name, body.senderKey);
-    return { kind: 'handover', order };
+    return { kind: 'handover', chain: body.senderKey.id, order };
   }
 
   private dmKeyFor(sender: DirectoryPeer, header: RatchetHeader | undefined): { messageKey: Buffer; commit: () => void } {
@@ -254,6 +325,10 @@ function parseBody(plaintext: Buffer): MessageBody {
   const grant = obj['senderKey'] as Partial<SenderKeyGrant> | undefined;
   if (typeof grant?.id === 'string' && typeof grant.key === 'string' && typeof grant.n === 'number') {
     return { senderKey: { id: grant.id, key: grant.key, n: grant.n } };
+  }
+  const request = obj['keyRequest'] as { chain?: unknown; n?: unknown } | undefined;
+  if (typeof request?.chain === 'string' && request.chain.length <= 64 && Number.isSafeInteger(request.n) && (request.n as number) >= 0) {
+    return { keyRequest: { chain: request.chain, n: request.n as number } };
   }
   throw failed();
 }

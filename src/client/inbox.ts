@@ -6,6 +6,7 @@
 import { ChatError, ErrorCode } from '../core/errors.js';
 import type { DeliverMessage, ReceivedMessage } from '../core/messages.js';
 import { stripControlCharacters } from '../core/names.js';
+import { MissingSenderKeyError } from '../core/sender-key-store.js';
 import type { ChatMessageEvent, SessionErrorEvent } from './chat-session.js';
 import type { E2eEngine } from './e2e-engine.js';
 import type { PeerDirectory } from './peer-directory.js';
@@ -13,12 +14,29 @@ import type { ClientState } from './state/client-state.js';
 
 /** Most envelope ids in one confirmation (the server's MAX_RECEIPT_IDS). */
 const CONFIRM_BATCH = 1000;
+/**
+ * How long a room message waits for the key its sender was asked for, before it counts as
+ * unreadable (and its sender hears so). Unconfirmed messages hold a place in the server's window
+ * of stored deliveries, so the wait must be short.
+ */
+export const KEY_REQUEST_WAIT_MS = 10_000;
+/** Room messages waiting for a key at once; past this, another one counts as unreadable at once. */
+export const MAX_WAITING_FOR_KEY = 500;
+
+interface WaitingForKey {
+  readonly messages: DeliverMessage[];
+  readonly timer: NodeJS.Timeout;
+}
 
 export interface InboxOutput {
   message(event: ChatMessageEvent): void;
   error(event: SessionErrorEvent): void;
   /** Sends a confirmation to the server (dropped when not connected: the server sends again). */
   confirm(received: ReceivedMessage): void;
+  /** Asks `sender` for its room chain `chain` from message `n` on (protocol v4, part 8). */
+  requestKey(sender: string, chain: string, n: number): void;
+  /** `sender` asked for one of our chains: hand it over if it is theirs to have. */
+  answerKeyRequest(sender: string, chain: string, n: number): void;
 }
 
 export class Inbox {
@@ -26,6 +44,9 @@ export class Inbox {
   private readonly toConfirm: string[] = [];
   private readonly unreadable = new Set<string>();
   private confirmScheduled = false;
+  /** Room messages on a chain we do not hold, by "sender\0chain", waiting for the key we asked for. */
+  private readonly waitingForKey = new Map<string, WaitingForKey>();
+  private waitingCount = 0;
 
   constructor(
     private readonly engine: E2eEngine,
@@ -34,7 +55,8 @@ export class Inbox {
     private readonly output: InboxOutput,
   ) {}
 
-  receive(message: DeliverMessage): void {
+  /** `retried`: a message that waited for its key, opened again now that the key came. */
+  receive(message: DeliverMessage, retried = false): void {
     const ref = message.envelope.id;
     // Delivered again (a resend, a server restart before our confirmation reached it): shown once.
     if (this.state.hasSeen(ref)) return this.confirm(ref);
@@ -48,6 +70,7 @@ export class Inbox {
       opened = this.engine.open(message, sender, message.to === null || this.directory.isSelf(message.to));
     } catch (error) {
       if (!(error instanceof ChatError)) throw error;
+      if (error instanceof MissingSenderKeyError && !retried && this.waitForKey(sender.name, error, message)) return;
       this.output.error({ code: error.code, message: `dropped a message from ${sender.name}: ${error.message}`, fatal: false, ref, peer: sender.name });
       // Confirmed all the same, as unreadable: it will never open, the server must not send it
       // forever, and its sender hears that it was not read rather than "delivered".
@@ -58,9 +81,12 @@ export class Inbox {
     if (message.stored !== true) this.reportOrder(sender.name, ref, opened.order);
     const ts = message.envelope.ts;
     // A key handover shows nothing, and is kept even from a held contact.
-    if (opened.kind === 'handover') {
+    if (opened.kind !== 'text') {
       this.state.remember({ kind: 'seen', id: ref, ts: Date.now() });
-      return this.confirm(ref);
+      this.confirm(ref);
+      if (opened.kind === 'handover') this.retryWaiting(sender.name, opened.chain);
+      else this.output.answerKeyRequest(sender.name, opened.chain, opened.n);
+      return;
     }
     const text = stripControlCharacters(opened.text);
     if (this.directory.isHeld(sender)) {
@@ -80,6 +106,63 @@ export class Inbox {
     this.state.remember({ kind: 'in', id: ref, from: sender.name, to: message.to, text, ts });
     this.output.message({ id: ref, from: sender.name, to: message.to, text, ts, verified: sender.trust !== 'changed' });
     this.confirm(ref);
+  }
+
+  /**
+   * Keeps a room message on a chain we lack until its sender answers our request (one request per
+   * chain), or KEY_REQUEST_WAIT_MS passes. False when too many wait already.
+   */
+  private waitForKey(sender: string, missing: MissingSenderKeyError, message: DeliverMessage): boolean {
+    if (this.waitingCount >= MAX_WAITING_FOR_KEY) return false;
+    const key = `${sender.toLowerCase()}\u0000${missing.chain}`;
+    let waiting = this.waitingForKey.get(key);
+    if (waiting === undefined) {
+      const timer = setTimeout(() => this.giveUpWaiting(key, sender), KEY_REQUEST_WAIT_MS);
+      timer.unref();
+      waiting = { messages: [], timer };
+      this.waitingForKey.set(key, waiting);
+      this.output.requestKey(sender, missing.chain, missing.n);
+    }
+    waiting.messages.push(message);
+    this.waitingCount++;
+    return true;
+  }
+
+  /** The chain came: the messages that waited for it are opened, in the order they arrived. */
+  private retryWaiting(sender: string, chain: string): void {
+    const messages = this.takeWaiting(`${sender.toLowerCase()}\u0000${chain}`);
+    for (const message of messages) this.receive(message, true);
+  }
+
+  private giveUpWaiting(key: string, sender: string): void {
+    const messages = this.takeWaiting(key);
+    for (const message of messages) {
+      const ref = message.envelope.id;
+      this.output.error({
+        code: ErrorCode.ENVELOPE_INVALID,
+        message: `dropped a message from ${sender}: no key for it came (asked ${sender}; no answer within ${KEY_REQUEST_WAIT_MS / 1000} s)`,
+        fatal: false,
+        ref,
+        peer: sender,
+      });
+      this.confirm(ref, true);
+    }
+  }
+
+  private takeWaiting(key: string): DeliverMessage[] {
+    const waiting = this.waitingForKey.get(key);
+    if (waiting === undefined) return [];
+    clearTimeout(waiting.timer);
+    this.waitingForKey.delete(key);
+    this.waitingCount -= waiting.messages.length;
+    return waiting.messages;
+  }
+
+  /** Forgets what waits for keys (the connection went: the server sends those again). */
+  reset(): void {
+    for (const waiting of this.waitingForKey.values()) clearTimeout(waiting.timer);
+    this.waitingForKey.clear();
+    this.waitingCount = 0;
   }
 
   /** The messages held from `name` while its new key was unconfirmed: shown now, marked so. */

@@ -23,8 +23,23 @@ export interface SenderKeyBudget {
 
 export const DEFAULT_SENDER_KEY_BUDGET: SenderKeyBudget = { chainsPerSender: 4, skippedPerSender: 2000, skippedTotal: 50_000 };
 
-function noKey(sender: string): CryptoError {
-  return new CryptoError(ErrorCode.ENVELOPE_INVALID, `no key for this room message from ${sender} (sent before you joined, or its key never came)`);
+/**
+ * A room message on a chain of the sender's we do not hold: sent before we joined, or its
+ * handover never came. The inbox asks the sender for it (`chain`, from message `n` on).
+ */
+export class MissingSenderKeyError extends CryptoError {
+  constructor(
+    sender: string,
+    readonly chain: string,
+    readonly n: number,
+  ) {
+    super(ErrorCode.ENVELOPE_INVALID, `no key for this room message from ${sender} (sent before you joined, or its key never came)`);
+  }
+}
+
+function noKey(sender: string, header: SenderKeyHeader | undefined): CryptoError {
+  if (header === undefined) return new CryptoError(ErrorCode.ENVELOPE_INVALID, `a room message from ${sender} without a sender-key header`);
+  return new MissingSenderKeyError(sender, header.id, header.n);
 }
 
 export class SenderKeyStore {
@@ -79,7 +94,7 @@ export class SenderKeyStore {
   keyFor(sender: string, header: SenderKeyHeader | undefined): { messageKey: Buffer; commit: () => void } {
     const key = sender.toLowerCase();
     const receiver = header === undefined ? undefined : this.bySender.get(key)?.get(header.id);
-    if (header === undefined || receiver === undefined) throw noKey(sender);
+    if (header === undefined || receiver === undefined) throw noKey(sender, header);
     const found = receiver.keyFor(header.n);
     return {
       messageKey: found.messageKey,

@@ -46,6 +46,11 @@ export class SenderKeyChain {
   private chainKey: Buffer = randomBytes(32);
   private n = 0;
 
+  /** Messages sealed on this chain so far (the next one's number). */
+  get sent(): number {
+    return this.n;
+  }
+
   /** Our chain as it stands, to be restored after a restart (it is a grant from the next step on). */
   toState(): SenderKeyGrant {
     return this.grant();
@@ -71,6 +76,18 @@ export class SenderKeyChain {
     this.n++;
     return { header, messageKey };
   }
+}
+
+/**
+ * The grant for reading a chain from message `n` on, stepped forward from an earlier grant (the
+ * sender keeps its chain's first grant to answer a member whose handover never came). Throws for
+ * an `n` before the grant's own.
+ */
+export function grantFrom(earlier: SenderKeyGrant, n: number): SenderKeyGrant {
+  if (!Number.isSafeInteger(n) || n < earlier.n) throw invalid();
+  let chainKey: Buffer = Buffer.from(earlier.key, 'base64');
+  for (let i = earlier.n; i < n; i++) chainKey = stepChain(chainKey).chainKey;
+  return { id: earlier.id, key: chainKey.toString('base64'), n };
 }
 
 /** A peer's chain, for receiving. */
