@@ -168,7 +168,7 @@ export async function runRelayPathBench(): Promise<RelayPathResult[]> {
     ts: Date.now(),
     chain: 'bench',
     seq: 1,
-    ratchet: { dh: randomBytes(32).toString('base64'), pn: 0, n: 1 },
+    ratchet: { sid: randomBytes(32).toString('base64'), dh: randomBytes(32).toString('base64'), pn: 0, n: 1 },
     iv: 'AAAAAAAAAAAAAAAA',
     ct: randomBytes(116).toString('base64'),
     sig: randomBytes(384).toString('base64'),

@@ -5,6 +5,7 @@ import { KnownPeers } from '../../src/client/known-peers.js';
 import { ErrorCode } from '../../src/core/errors.js';
 import type { Identity } from '../../src/core/identity.js';
 import { ClientState } from '../../src/client/state/client-state.js';
+import { ONE_TIME_PREKEY_TARGET } from '../../src/client/own-prekeys.js';
 import { ChatServer } from '../../src/server/chat-server.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { FrameFilterProxy } from '../helpers/frame-filter-proxy.js';
@@ -153,16 +154,16 @@ describe('ChatSession', () => {
     const first = new ChatSession({ host: '127.0.0.1', port, name: 'bob', identity: ids[1]!, state: bobState });
     await first.connect();
     assert.equal(first.peer('alice')?.fingerprint, ids[0]!.fingerprint, 'listed with its key once fetched');
-    const keyId = servers.get(port)!.keyBundles(['alice'])[0]!.keyId;
+    const keyId = servers.get(port)!.keyBundles('carol', ['alice'])[0]!.keyId;
     assert.notEqual(bobState.cachedBundle('alice', keyId), undefined, 'kept with the state');
     await first.close();
     // Count what the server is asked for from here on.
     const server = servers.get(port)!;
     const asked: string[] = [];
     const keyBundles = server.keyBundles.bind(server);
-    server.keyBundles = (names) => {
+    server.keyBundles = (asker, names) => {
       asked.push(...names);
-      return keyBundles(names);
+      return keyBundles(asker, names);
     };
     const second = new ChatSession({ host: '127.0.0.1', port, name: 'bob', identity: ids[1]!, state: bobState });
     t.after(() => second.close());
@@ -262,7 +263,10 @@ describe('ChatSession', () => {
       seq: 1,
       to: 'carol',
       plaintext: Buffer.from('{"text":"not yours"}'),
-      ratchet: { header: { dh: generateX25519().publicRaw.toString('base64'), pn: 0, n: 0 }, messageKey: Buffer.alloc(32, 7) },
+      ratchet: {
+        header: { sid: generateX25519().publicRaw.toString('base64'), dh: generateX25519().publicRaw.toString('base64'), pn: 0, n: 0 },
+        messageKey: Buffer.alloc(32, 7),
+      },
     });
     // Hands over alice's room key, replays one room message, and forwards a DM meant for carol.
     const port = await startScripted(
@@ -471,5 +475,30 @@ describe('ChatSession', () => {
       'alice to hear it was delivered to bob',
     );
     assert.equal(bob.events.filter((e) => e.type === 'error' && /dropped a message/.test((e.payload as { message: string }).message)).length, 0);
+  });
+
+  it('sends a first DM to someone away who never talked to us, from their bundle and a one-time prekey', async (t) => {
+    const port = await startServer(t);
+    const server = servers.get(port)!;
+    const bobState = ClientState.inMemory();
+    const away = new ChatSession({ host: '127.0.0.1', port, name: 'bob', identity: ids[1]!, state: bobState });
+    await away.connect();
+    await waitUntil(() => server.store!.oneTimePrekeyCount('bob') === ONE_TIME_PREKEY_TARGET, "bob's one-time prekeys on the server");
+    await away.close();
+    const alice = await join(t, port, 'alice', ids[0]!);
+    await waitUntil(() => alice.session.peer('bob')?.online === false, 'bob listed as away');
+    assert.equal(server.store!.oneTimePrekeyCount('bob'), ONE_TIME_PREKEY_TARGET - 1, "alice's bundle took one");
+    const sent = alice.session.sendDirect('bob', 'welcome back');
+    await waitUntil(
+      () => alice.events.some((e) => e.type === 'delivery' && (e.payload as { id: string; stored: number }).id === sent.id && (e.payload as { stored: number }).stored === 1),
+      'stored for bob',
+    );
+    const bob = new ChatSession({ host: '127.0.0.1', port, name: 'bob', identity: ids[1]!, state: bobState });
+    const read: string[] = [];
+    bob.on('message', (message) => read.push(message.text));
+    await bob.connect();
+    t.after(() => bob.close());
+    await waitUntil(() => read.includes('welcome back'), 'bob to read it');
+    await waitUntil(() => server.store!.oneTimePrekeyCount('bob') === ONE_TIME_PREKEY_TARGET, 'bob topped his one-time prekeys up again');
   });
 });

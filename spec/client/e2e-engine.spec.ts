@@ -30,7 +30,7 @@ function party(name: string, identity: Identity): Party {
 }
 
 function summaryOf(name: string, identity: Identity, party: Party): PeerSummary {
-  const hello = buildHello(identity, name, party.engine.prekey);
+  const hello = buildHello(identity, name, party.engine.signedPrekey);
   return { name, publicKey: identity.publicKeyBase64, prekey: hello.prekey, prekeySig: hello.prekeySig, fingerprint: identity.fingerprint, joinedAt: 1 };
 }
 
@@ -220,5 +220,82 @@ describe('E2eEngine key requests (a handover that never came)', () => {
     assert.equal(bob.engine.open(deliver('alice', answer), peerIn(bob, 'alice'), true).kind, 'handover');
     const opened = bob.engine.open(deliver('alice', sealed.sends.at(-1)!), peerIn(bob, 'alice'), true);
     assert.deepEqual(opened.kind === 'text' && opened.text, 'before the restart');
+  });
+});
+
+describe('E2eEngine sessions from fetched bundles (X3DH-shaped, protocol v4)', () => {
+  /** What the server would hand `viewer` for `owner`: the signed prekey, and one one-time prekey if asked. */
+  function bundle(owner: Party, identity: Identity, oneTime: boolean): PeerSummary {
+    const [opk] = oneTime ? owner.engine.makeOneTimePrekeys(1) : [];
+    return { ...summaryOf(owner.name, identity, owner), ...(opk === undefined ? {} : { oneTimePrekey: opk }) };
+  }
+
+  /** `a` fetched `b`'s bundle (with a one-time prekey unless told not to); `b` knows `a`'s keys. */
+  function meet(a: Party, aId: Identity, b: Party, bId: Identity, oneTime = true): void {
+    a.directory.add(bundle(b, bId, oneTime));
+    b.directory.add(bundle(a, aId, false));
+  }
+
+  const text = (opened: ReturnType<E2eEngine['open']>) => (opened.kind === 'text' ? opened.text : opened.kind);
+
+  it('starts a first DM from the bundle alone (the recipient away), consuming its one-time prekey once', () => {
+    const alice = party('alice', ids[0]!);
+    const bob = party('bob', ids[1]!);
+    const bobBundle = bundle(bob, ids[1]!, true);
+    alice.directory.add(bobBundle);
+    bob.directory.add(bundle(alice, ids[0]!, false));
+    assert.notEqual(peerIn(alice, 'bob').oneTimePrekey, undefined);
+    const first = alice.engine.sealDirect(peerIn(alice, 'bob'), 'while you were away', accept);
+    const second = alice.engine.sealDirect(peerIn(alice, 'bob'), 'and again', accept);
+    assert.equal(peerIn(alice, 'bob').oneTimePrekey, undefined, 'used once');
+    assert.notEqual(first.envelope.ratchet?.init?.opk, undefined);
+    // Bob comes back later (a restart in between) and reads both.
+    const restartedBob = new E2eEngine({ identity: ids[1]!, selfName: () => 'bob', state: bob.engine.exportState() });
+    assert.equal(text(restartedBob.open(deliver('alice', first), peerIn(bob, 'alice'), true)), 'while you were away');
+    assert.equal(text(restartedBob.open(deliver('alice', second), peerIn(bob, 'alice'), true)), 'and again');
+    // The one-time prekey is gone (and stays gone across a restart): a second session started
+    // from the same bundle (alice after losing her state) opens nothing.
+    const bobAgain = new E2eEngine({ identity: ids[1]!, selfName: () => 'bob', state: restartedBob.exportState() });
+    const aliceAfresh = party('alice', ids[0]!);
+    aliceAfresh.directory.add(bobBundle);
+    const reuse = aliceAfresh.engine.sealDirect(peerIn(aliceAfresh, 'bob'), 'same one-time prekey', accept);
+    assert.equal(reuse.envelope.ratchet!.init!.opk, first.envelope.ratchet!.init!.opk);
+    assert.throws(() => bobAgain.open(deliver('alice', reuse), peerIn(bob, 'alice'), true), { code: ErrorCode.ENVELOPE_INVALID });
+  });
+
+  it('copes with both sides starting a session at once, and settles on one', () => {
+    const alice = party('alice', ids[0]!);
+    const bob = party('bob', ids[1]!);
+    meet(alice, ids[0]!, bob, ids[1]!);
+    const fromAlice = alice.engine.sealDirect(peerIn(alice, 'bob'), 'hi bob', accept);
+    const fromBob = bob.engine.sealDirect(peerIn(bob, 'alice'), 'hi alice', accept);
+    assert.notEqual(fromAlice.envelope.ratchet!.sid, fromBob.envelope.ratchet!.sid);
+    assert.equal(text(bob.engine.open(deliver('alice', fromAlice), peerIn(bob, 'alice'), true)), 'hi bob');
+    assert.equal(text(alice.engine.open(deliver('bob', fromBob), peerIn(alice, 'bob'), true)), 'hi alice');
+    for (let turn = 0; turn < 3; turn++) {
+      const a = alice.engine.sealDirect(peerIn(alice, 'bob'), `a${turn}`, accept);
+      assert.equal(text(bob.engine.open(deliver('alice', a), peerIn(bob, 'alice'), true)), `a${turn}`);
+      const b = bob.engine.sealDirect(peerIn(bob, 'alice'), `b${turn}`, accept);
+      assert.equal(text(alice.engine.open(deliver('bob', b), peerIn(alice, 'bob'), true)), `b${turn}`);
+      assert.equal(a.envelope.ratchet!.sid, b.envelope.ratchet!.sid, 'both send on the same session');
+    }
+  });
+
+  it('rotates its signed prekey on schedule, and still opens a session started to the previous one', () => {
+    const alice = party('alice', ids[0]!);
+    const bob = party('bob', ids[1]!);
+    meet(alice, ids[0]!, bob, ids[1]!, false);
+    const before = bob.engine.signedPrekey.publicRaw.toString('base64');
+    assert.equal(bob.engine.rotateSignedPrekeyIfDue(Date.now()), false, 'not due yet');
+    // Alice seals from the bundle she fetched before bob rotated.
+    const sealed = alice.engine.sealDirect(peerIn(alice, 'bob'), 'to the old signed prekey', accept);
+    assert.equal(bob.engine.rotateSignedPrekeyIfDue(Date.now() + 8 * 24 * 3600_000), true);
+    assert.notEqual(bob.engine.signedPrekey.publicRaw.toString('base64'), before);
+    assert.equal(text(bob.engine.open(deliver('alice', sealed), peerIn(bob, 'alice'), true)), 'to the old signed prekey');
+    // The session goes on across bob's new bundle.
+    alice.directory.add(summaryOf('bob', ids[1]!, bob));
+    const next = alice.engine.sealDirect(peerIn(alice, 'bob'), 'same session', accept);
+    assert.equal(next.envelope.ratchet!.sid, sealed.envelope.ratchet!.sid);
+    assert.equal(text(bob.engine.open(deliver('alice', next), peerIn(bob, 'alice'), true)), 'same session');
   });
 });

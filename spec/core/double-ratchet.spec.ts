@@ -3,14 +3,22 @@ import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
 import { DoubleRatchet, MAX_SKIPPED_KEYS, type RatchetHeader, generateX25519, x25519 } from '../../src/core/double-ratchet.js';
 import { ErrorCode } from '../../src/core/errors.js';
+import { initiateSession, responderSecret } from '../../src/core/session-start.js';
 
-function pair(): [DoubleRatchet, DoubleRatchet] {
-  const alicePrekey = generateX25519();
-  const bobPrekey = generateX25519();
-  return [
-    DoubleRatchet.start({ name: 'alice', prekey: alicePrekey }, { name: 'bob', prekey: bobPrekey.publicRaw }),
-    DoubleRatchet.start({ name: 'bob', prekey: bobPrekey }, { name: 'alice', prekey: alicePrekey.publicRaw }),
-  ];
+/** Alice starts a session from Bob's signed (and one-time) prekey; Bob starts his side from her first header. */
+function pair(withOneTime = true): [DoubleRatchet, DoubleRatchet] {
+  const aliceSpk = generateX25519();
+  const bobSpk = generateX25519();
+  const bobOpk = generateX25519();
+  const alice = initiateSession(
+    { name: 'alice', spk: aliceSpk },
+    { name: 'bob', spk: bobSpk.publicRaw, ...(withOneTime ? { opk: { id: 'o1', key: bobOpk.publicRaw } } : {}) },
+  );
+  const secret = responderSecret(
+    { name: 'bob', spk: bobSpk, ...(withOneTime ? { opk: bobOpk } : {}) },
+    { name: 'alice', spk: aliceSpk.publicRaw, base: Buffer.from(alice.sessionId, 'base64') },
+  );
+  return [alice, DoubleRatchet.asResponder(secret, bobSpk, alice.sessionId)];
 }
 
 interface Sealed {
@@ -37,14 +45,32 @@ function receive(to: DoubleRatchet, sealed: Sealed): string {
 }
 
 describe('DoubleRatchet', () => {
-  it('lets either side send first, and both at once', () => {
-    const [alice, bob] = pair();
-    const fromBob = send(bob, 'bob first');
-    const fromAlice = send(alice, 'alice at the same time');
-    assert.equal(receive(alice, fromBob), 'bob first');
-    assert.equal(receive(bob, fromAlice), 'alice at the same time');
-    assert.equal(receive(bob, send(alice, 'then alice')), 'then alice');
-    assert.equal(receive(alice, send(bob, 'then bob')), 'then bob');
+  it("starts from the initiator's first message, with or without a one-time prekey; then both may send at once", () => {
+    for (const withOneTime of [true, false]) {
+      const [alice, bob] = pair(withOneTime);
+      assert.equal(bob.canSend, false, 'the responder waits for the first message');
+      assert.throws(() => send(bob, 'too early'), { code: ErrorCode.ENVELOPE_INVALID });
+      const first = send(alice, 'alice first');
+      assert.equal(first.header.sid, alice.sessionId);
+      assert.notEqual(first.header.init, undefined, 'the start travels with every message until an answer');
+      assert.equal(receive(bob, first), 'alice first');
+      const fromBob = send(bob, 'bob');
+      const fromAlice = send(alice, 'alice at the same time');
+      assert.equal(receive(alice, fromBob), 'bob');
+      assert.equal(receive(bob, fromAlice), 'alice at the same time');
+      assert.equal(send(alice, 'answered').header.init, undefined, 'once answered, the start is left out');
+    }
+  });
+
+  it('gives different secrets to a responder who uses the wrong one-time prekey', () => {
+    const aliceSpk = generateX25519();
+    const bobSpk = generateX25519();
+    const alice = initiateSession({ name: 'alice', spk: aliceSpk }, { name: 'bob', spk: bobSpk.publicRaw, opk: { id: 'o1', key: generateX25519().publicRaw } });
+    const wrong = responderSecret(
+      { name: 'bob', spk: bobSpk, opk: generateX25519() },
+      { name: 'alice', spk: aliceSpk.publicRaw, base: Buffer.from(alice.sessionId, 'base64') },
+    );
+    assert.throws(() => receive(DoubleRatchet.asResponder(wrong, bobSpk, alice.sessionId), send(alice, 'secret')));
   });
 
   it('turns to a fresh DH key on every turn of the conversation', () => {
@@ -102,7 +128,12 @@ describe('DoubleRatchet', () => {
 
   it('gives a third party with its own prekey nothing', () => {
     const [alice] = pair();
-    const eve = DoubleRatchet.start({ name: 'bob', prekey: generateX25519() }, { name: 'alice', prekey: generateX25519().publicRaw });
+    const eveSpk = generateX25519();
+    const eve = DoubleRatchet.asResponder(
+      responderSecret({ name: 'bob', spk: eveSpk }, { name: 'alice', spk: generateX25519().publicRaw, base: Buffer.from(alice.sessionId, 'base64') }),
+      eveSpk,
+      alice.sessionId,
+    );
     assert.throws(() => receive(eve, send(alice, 'secret')));
   });
 });

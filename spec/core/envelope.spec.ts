@@ -17,7 +17,9 @@ before(async () => {
 
 /** The message key a ratchet or sender-key chain would give; fixed here, the envelope is the subject. */
 const KEY = Buffer.alloc(32, 0x42);
-const DM_KEY: MessageKeySource = { ratchet: { header: { dh: generateX25519().publicRaw.toString('base64'), pn: 0, n: 3 }, messageKey: KEY } };
+const DM_KEY: MessageKeySource = {
+  ratchet: { header: { sid: generateX25519().publicRaw.toString('base64'), dh: generateX25519().publicRaw.toString('base64'), pn: 0, n: 3 }, messageKey: KEY },
+};
 const ROOM_KEY: MessageKeySource = { roomKey: { header: { id: 'chain-id', n: 5 }, messageKey: KEY } };
 
 function seal(to: string | null, text = 'meet at noon', signer: Identity = alice): Envelope {

@@ -26,7 +26,7 @@ const SERVER_MESSAGES: ServerMessage[] = [
     limits: { maxControlFrameBytes: 10, maxMediaFrameBytes: 20 },
   },
   { type: 'join', peer: { name: 'bob', publicKey: 'AAAA', prekey: 'AAAA', prekeySig: 'c2ln', fingerprint: 'cd', joinedAt: 2 } },
-  { type: 'message', from: 'bob', to: 'alice', envelope: { ...ENVELOPE, ratchet: { dh: 'AAAA', pn: 1, n: 2 } } },
+  { type: 'message', from: 'bob', to: 'alice', envelope: { ...ENVELOPE, ratchet: { sid: 'BBBB', dh: 'AAAA', pn: 1, n: 2 } } },
   { type: 'leave', name: 'bob' },
   { type: 'message', from: 'bob', to: null, envelope: ENVELOPE, stored: true },
   { type: 'ack', id: 'abc', sent: ['bob'], stored: ['x'], refused: [{ name: 'eve', code: 'CHAT_ERR_STORE_FULL', reason: 'full' }] },

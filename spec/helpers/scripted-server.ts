@@ -3,7 +3,8 @@
 import { type Server, createServer } from 'node:net';
 import type { TestContext } from 'node:test';
 import { type MessageKeySource, sealEnvelope } from '../../src/core/envelope.js';
-import { DoubleRatchet, type X25519KeyPair, generateX25519 } from '../../src/core/double-ratchet.js';
+import { type X25519KeyPair, generateX25519 } from '../../src/core/double-ratchet.js';
+import { initiateSession } from '../../src/core/session-start.js';
 import { FrameDecoder } from '../../src/core/frame-decoder.js';
 import { FrameType } from '../../src/core/frame-types.js';
 import type { Identity } from '../../src/core/identity.js';
@@ -90,7 +91,7 @@ export async function startScriptedServer(
  * then seals room messages (or junk handovers, for the hostile-member specs).
  */
 export function playPeer(name: string, identity: Identity, prekey: X25519KeyPair, bobHello: HelloMessage) {
-  const ratchet = DoubleRatchet.start({ name, prekey }, { name: bobHello.name, prekey: Buffer.from(bobHello.prekey, 'base64') });
+  const ratchet = initiateSession({ name, spk: prekey }, { name: bobHello.name, spk: Buffer.from(bobHello.prekey, 'base64') });
   let chain = new SenderKeyChain();
   // Granted as of the chain's start, whenever the handover is sealed.
   let grant = chain.grant();

@@ -87,6 +87,13 @@ export const SERVE_FLAGS = {
     description: 'where registered names and messages for away users are kept (LMDB, 0700)',
   },
   'max-stored-per-user': { kind: 'integer', value: 'N', min: 0, default: L.maxStoredPerUser, description: 'messages kept for one user who is away' },
+  'max-one-time-prekeys': {
+    kind: 'integer',
+    value: 'N',
+    min: 0,
+    default: L.maxOneTimePrekeys,
+    description: 'one-time prekeys kept per user, one handed out per key bundle',
+  },
   'max-stored-bytes-per-user': {
     kind: 'integer',
     value: 'N',
@@ -283,6 +290,7 @@ function limitsFrom(flags: ServeFlags): ServerLimits {
     byteBurst: flags['rate-burst-bytes'],
     idleTimeoutMs: flags['idle-timeout-ms'],
     maxStoredPerUser: flags['max-stored-per-user'],
+    maxOneTimePrekeys: flags['max-one-time-prekeys'],
     maxStoredBytesPerUser: flags['max-stored-bytes-per-user'],
     maxStoreBytes: flags['max-store-bytes'],
     retentionMs: flags['retention-hours'] * 3600_000,

@@ -30,6 +30,8 @@ import { randomBytes } from 'node:crypto';
 import { DeliveryTracker, type DeliverySummary } from './delivery-tracker.js';
 import { E2eEngine } from './e2e-engine.js';
 import { Inbox } from './inbox.js';
+import { ONE_TIME_PREKEY_TARGET } from './own-prekeys.js';
+import { MAX_ONE_TIME_PREKEYS_PER_MESSAGE } from '../core/message-codec.js';
 import { KeyResolver } from './key-resolver.js';
 import { ClientState } from './state/client-state.js';
 import { KnownPeers } from './known-peers.js';
@@ -161,7 +163,7 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
         host: options.host,
         port: options.port,
         identity: options.identity,
-        hello: (name) => buildHello(options.identity, name, this.engine.prekey, options.retirement),
+        hello: (name) => buildHello(options.identity, name, this.engine.signedPrekey, options.retirement),
         ...(options.openStream === undefined ? {} : { openStream: options.openStream }),
         ...(options.keepaliveMs === undefined ? {} : { keepaliveMs: options.keepaliveMs }),
         ...(options.joinTimeoutMs === undefined ? {} : { joinTimeoutMs: options.joinTimeoutMs }),
@@ -225,9 +227,10 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
 
   /** Opens the connection and joins. Rejects with the server's error (e.g. NAME_TAKEN) or on disconnect. */
   async connect(): Promise<void> {
-    // The prekey we are about to announce must be on disk first: messages sealed to it may wait
-    // on the server for our next run.
-    if (this.state.engine === undefined) this.state.commit(this.engine.exportState());
+    // The signed prekey is replaced once it is due (the last few are kept, so sessions started to
+    // them while we were away still open). The one we are about to announce must be on disk
+    // first: messages sealed to it may wait on the server for our next run.
+    if (this.engine.rotateSignedPrekeyIfDue() || this.state.engine === undefined) this.state.commit(this.engine.exportState());
     const listed = this.untilWelcomed();
     await this.link.connect();
     // Joined; ready once everyone in the welcome is listed (their keys cached or fetched).
@@ -450,6 +453,7 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
   // ---- receiving -----------------------------------------------------------------------------
 
   private onWelcome(welcome: WelcomeMessage): void {
+    if (welcome.oneTimePrekeys !== undefined) this.topUpOneTimePrekeys(welcome.oneTimePrekeys);
     this.inOrder(async () => {
       this.replacePeers(await this.keys.resolve(welcome.peers));
       this.emit('ready', { name: welcome.name, fingerprint: this.identity.fingerprint, peers: this.peers() });
@@ -486,6 +490,8 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
     switch (message.type) {
       case 'key-bundles':
         return this.keys.received(message.bundles);
+      case 'prekey-pool':
+        return this.topUpOneTimePrekeys(message.oneTime);
       case 'peers':
         return this.inOrder(async () => {
           this.replacePeers(await this.keys.resolve(message.peers));
@@ -567,6 +573,18 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
 
   private replacePeers(peers: WelcomeMessage['peers']): void {
     for (const added of this.directory.replace(peers)) this.reportAdded(added);
+  }
+
+  /**
+   * Sends the server fresh one-time prekeys, up to ONE_TIME_PREKEY_TARGET; their private halves
+   * are on disk before the public ones leave (a session may start from one before our next run).
+   */
+  private topUpOneTimePrekeys(held: number): void {
+    const missing = ONE_TIME_PREKEY_TARGET - held;
+    if (missing <= 0 || !this.isReady) return;
+    const made = this.engine.makeOneTimePrekeys(Math.min(missing, MAX_ONE_TIME_PREKEYS_PER_MESSAGE));
+    this.state.commit(this.engine.exportState());
+    this.link.send({ type: 'prekeys', oneTime: made });
   }
 
   /** Says what the user must know of a peer the server announced: a changed key, a forgery, a dead prekey. */

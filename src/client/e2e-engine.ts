@@ -1,18 +1,10 @@
 // The end-to-end engine: seals what the user sends and opens what arrives, with no I/O. It holds
-// this connection's chain id and prekey, the send counters, the Double Ratchets with each peer,
+// our chain id and prekeys (own-prekeys.ts), the send counters, the DM sessions (dm-sessions.ts),
 // our room sender-key chain and the members' chains, the replay guard and the order tracker. The
 // session hands it peers (already validated by the PeerDirectory) and writes what it returns.
 import { randomBytes } from 'node:crypto';
 import { type ChainObservation, ChainTracker } from '../core/chain-tracker.js';
-import {
-  DoubleRatchet,
-  type RatchetHeader,
-  type RatchetState,
-  type X25519KeyPair,
-  exportX25519,
-  generateX25519,
-  importX25519,
-} from '../core/double-ratchet.js';
+import type { RatchetHeader, X25519KeyPair } from '../core/double-ratchet.js';
 import { type MessageKeySource, openEnvelope, sealEnvelope } from '../core/envelope.js';
 import { ChatError, CryptoError, ErrorCode } from '../core/errors.js';
 import type { Identity } from '../core/identity.js';
@@ -21,6 +13,8 @@ import { ReplayGuard, type ReplayGuardOptions } from '../core/replay-guard.js';
 import { type SenderKeyGrant, SenderKeyChain, grantFrom } from '../core/sender-key.js';
 import { type SenderKeyBudget, SenderKeyStore, type SenderKeyStoreState } from '../core/sender-key-store.js';
 import type { SenderKeyGrant as ChainState } from '../core/sender-key.js';
+import { DmSessions, type DmSessionsState } from './dm-sessions.js';
+import { type OneTimePrekeyPublic, OwnPrekeys, type OwnPrekeysState } from './own-prekeys.js';
 import type { DirectoryPeer } from './peer-directory.js';
 
 export interface E2eEngineOptions {
@@ -39,10 +33,10 @@ export interface E2eEngineOptions {
  * counters, the ratchets, our room chain and the members' chains. Secret: kept encrypted at rest.
  */
 export interface EngineState {
-  readonly prekey: string;
+  readonly prekeys: OwnPrekeysState;
   readonly chainId: string;
   readonly sendCounters: Record<string, number>;
-  readonly ratchets: Record<string, { readonly prekey: string; readonly ratchet: RatchetState }>;
+  readonly sessions: DmSessionsState;
   readonly roomChain?: { readonly chain: ChainState; readonly membership: string; readonly first?: ChainState };
   /** Our previous room chains (newest last), kept to answer members whose handover never came. */
   readonly pastChains?: readonly PastChain[];
@@ -100,16 +94,15 @@ function failed(): CryptoError {
 }
 
 export class E2eEngine {
-  /** Our signed X25519 prekey: announced at join, kept across connections so sessions go on. */
-  readonly prekey: X25519KeyPair;
+  /** Our signed prekey (rotated on a schedule) and one-time prekeys. */
+  private readonly prekeys: OwnPrekeys;
+  private readonly sessions: DmSessions;
   /** Our chain id: kept with the counters, so a restart neither repeats numbers nor looks like a gap. */
   private readonly chainId: string;
   private readonly replay: ReplayGuard;
   private readonly order = new ChainTracker();
   /** Next seq per conversation we send in ('#room' or the recipient's lowercase name). */
   private readonly sendCounters = new Map<string, number>();
-  /** One Double Ratchet per DM peer (lowercase name), tied to the prekey it started from. */
-  private readonly ratchets = new Map<string, { readonly prekey: string; readonly ratchet: DoubleRatchet }>();
   /** Our current sender-key chain for the room, and the members who hold it. */
   private roomChain: { readonly chain: SenderKeyChain; readonly membership: string; readonly first: SenderKeyGrant | undefined } | undefined;
   private pastChains: PastChain[] = [];
@@ -121,13 +114,13 @@ export class E2eEngine {
   constructor(private readonly options: E2eEngineOptions) {
     this.replay = new ReplayGuard(options.replay);
     this.roomKeys = new SenderKeyStore(options.senderKeyBudget);
-    const state = options.state;
-    this.prekey = state === undefined ? generateX25519() : importX25519(state.prekey);
+    // A state from before X3DH-style sessions (no `prekeys`) starts afresh: its ratchets cannot go on.
+    const state = options.state?.prekeys === undefined ? undefined : options.state;
+    this.prekeys = new OwnPrekeys(state?.prekeys);
+    this.sessions = new DmSessions(this.prekeys, options.selfName, state?.sessions);
     this.chainId = state?.chainId ?? randomBytes(9).toString('base64url');
     if (state === undefined) return;
     for (const [conversation, next] of Object.entries(state.sendCounters)) this.sendCounters.set(conversation, next);
-    for (const [peer, saved] of Object.entries(state.ratchets))
-      this.ratchets.set(peer, { prekey: saved.prekey, ratchet: DoubleRatchet.fromState(saved.ratchet) });
     if (state.roomChain !== undefined)
       this.roomChain = { chain: SenderKeyChain.fromState(state.roomChain.chain), membership: state.roomChain.membership, first: state.roomChain.first };
     this.pastChains = [...(state.pastChains ?? [])];
@@ -137,10 +130,10 @@ export class E2eEngine {
   /** What to save so a reconnect or restart continues the same sessions. */
   exportState(): EngineState {
     return {
-      prekey: exportX25519(this.prekey),
+      prekeys: this.prekeys.toState(),
       chainId: this.chainId,
       sendCounters: Object.fromEntries(this.sendCounters),
-      ratchets: Object.fromEntries([...this.ratchets].map(([peer, { prekey, ratchet }]) => [peer, { prekey, ratchet: ratchet.toState() }])),
+      sessions: this.sessions.toState(),
       ...(this.roomChain === undefined
         ? {}
         : {
@@ -153,6 +146,21 @@ export class E2eEngine {
       pastChains: this.pastChains,
       roomKeys: this.roomKeys.toState(),
     };
+  }
+
+  /** Our signed prekey, as announced in `hello` and `prekeys`. */
+  get signedPrekey(): X25519KeyPair {
+    return this.prekeys.signed;
+  }
+
+  /** Replaces our signed prekey once it is due (SIGNED_PREKEY_ROTATION_MS); true when it did. */
+  rotateSignedPrekeyIfDue(now?: number, maxAgeMs?: number): boolean {
+    return this.prekeys.rotateIfDue(now, maxAgeMs);
+  }
+
+  /** Fresh one-time prekeys for the server (save the state before they are sent). */
+  makeOneTimePrekeys(count: number): OneTimePrekeyPublic[] {
+    return this.prekeys.makeOneTime(count);
   }
 
   /** Sender-key chains held for other members (tests, and the memory bound in SECURITY.md). */
@@ -178,7 +186,7 @@ export class E2eEngine {
       members = [];
       for (const member of candidates) {
         try {
-          sends.push(this.seal(member.name, { senderKey: grant }, { ratchet: this.ratchetWith(member).nextSendingKey() }, check));
+          sends.push(this.seal(member.name, { senderKey: grant }, { ratchet: this.sessions.sending(member).nextSendingKey() }, check));
           members.push(member);
         } catch (error) {
           if (!(error instanceof CryptoError)) throw error;
@@ -200,7 +208,7 @@ export class E2eEngine {
 
   /** Asks `peer` for its room chain `chain` from message `n` on (a handover that never reached us). */
   requestKey(peer: DirectoryPeer, chain: string, n: number, check: SendCheck): SendMessage {
-    return this.seal(peer.name, { keyRequest: { chain, n } }, { ratchet: this.ratchetWith(peer).nextSendingKey() }, check);
+    return this.seal(peer.name, { keyRequest: { chain, n } }, { ratchet: this.sessions.sending(peer).nextSendingKey() }, check);
   }
 
   /**
@@ -218,7 +226,7 @@ export class E2eEngine {
     if (known === undefined || n >= known.sent || this.answered.has(answer)) return undefined;
     if (!known.membership.split('\u0000').includes(peer.name.toLowerCase())) return undefined;
     const grant = grantFrom(known.first, Math.max(n, known.first.n));
-    const message = this.seal(peer.name, { senderKey: grant }, { ratchet: this.ratchetWith(peer).nextSendingKey() }, check);
+    const message = this.seal(peer.name, { senderKey: grant }, { ratchet: this.sessions.sending(peer).nextSendingKey() }, check);
     this.answered.add(answer);
     if (this.answered.size > MAX_ANSWERED_REQUESTS) this.answered.delete(this.answered.values().next().value as string);
     return message;
@@ -234,7 +242,7 @@ export class E2eEngine {
 
   /** Seals a DM through the pair's Double Ratchet. */
   sealDirect(peer: DirectoryPeer, text: string, check: SendCheck): SendMessage {
-    return this.seal(peer.name, { text }, { ratchet: this.ratchetWith(peer).nextSendingKey() }, check);
+    return this.seal(peer.name, { text }, { ratchet: this.sessions.sending(peer).nextSendingKey() }, check);
   }
 
   /**
@@ -269,21 +277,7 @@ export class E2eEngine {
 
   private dmKeyFor(sender: DirectoryPeer, header: RatchetHeader | undefined): { messageKey: Buffer; commit: () => void } {
     if (header === undefined) throw failed();
-    return this.ratchetWith(sender).receivingKey(header);
-  }
-
-  /**
-   * The Double Ratchet with this peer, started from both prekeys on first use. A peer that
-   * reconnected has a new prekey: the old ratchet (and its keys) are dropped for a new one.
-   */
-  private ratchetWith(peer: DirectoryPeer): DoubleRatchet {
-    const key = peer.name.toLowerCase();
-    const prekey = peer.prekey.toString('base64');
-    const existing = this.ratchets.get(key);
-    if (existing !== undefined && existing.prekey === prekey) return existing.ratchet;
-    const ratchet = DoubleRatchet.start({ name: this.options.selfName(), prekey: this.prekey }, { name: peer.name, prekey: peer.prekey });
-    this.ratchets.set(key, { prekey, ratchet });
-    return ratchet;
+    return this.sessions.receiving(sender, header);
   }
 
   /** Seals one envelope; the server fans a room message out to the members. The counter moves only once `check` accepted it. */

@@ -32,8 +32,10 @@ export interface PeerView {
 
 export interface DirectoryPeer extends PeerRecord {
   readonly key: PublicIdentity;
-  /** The peer's X25519 prekey for this connection, raw; its signature was checked. */
+  /** The peer's signed X25519 prekey, raw; its signature was checked. */
   readonly prekey: Buffer;
+  /** A one-time prekey from the peer's bundle, until a session starts from it (then cleared). */
+  oneTimePrekey: { readonly id: string; readonly key: Buffer } | undefined;
   trust: TrustState;
   readonly online: boolean;
   awayMessage: string | undefined;
@@ -155,6 +157,7 @@ export class PeerDirectory {
       online: summary.online !== false,
       awayMessage: awayText(summary.away),
       prekeyUsable: isUsablePrekey(prekey),
+      oneTimePrekey: usableOneTimePrekey(summary),
     };
     this.remove(peer.name);
     this.registry.upsert(peer);
@@ -247,4 +250,11 @@ export class PeerDirectory {
 function awayText(message: string | undefined): string | undefined {
   const text = stripControlCharacters(message ?? '').trim();
   return text === '' ? undefined : text;
+}
+
+/** The bundle's one-time prekey, unless it is one no session could start from (then none is used). */
+function usableOneTimePrekey(summary: PeerSummary): DirectoryPeer['oneTimePrekey'] {
+  if (summary.oneTimePrekey === undefined) return undefined;
+  const key = Buffer.from(summary.oneTimePrekey.key, 'base64');
+  return isUsablePrekey(key) ? { id: summary.oneTimePrekey.id, key } : undefined;
 }

@@ -4,19 +4,21 @@
 // result. Keys are deleted once used, so stealing a device's state later opens no past message,
 // and the identity keys only ever sign.
 //
-// Start: both peers announce a per-connection X25519 "prekey" signed by their identity key. The
-// shared secret is HKDF(DH(prekeyA, prekeyB)) bound to both names and prekeys, so either side can
-// send first with no extra round trip. The peer whose name sorts first plays Alice (sends on the
-// chain from that first DH); the other plays Bob and ratchets forward before its first message.
+// Start (protocol v4): the session's shared secret comes from session-start.ts (X3DH's shape); the
+// initiator sends first, the responder's first ratchet key is its signed prekey, as in Signal.
 import { type KeyObject, createPrivateKey, createPublicKey, diffieHellman, generateKeyPairSync, hkdfSync, timingSafeEqual } from 'node:crypto';
 import { CryptoError, ErrorCode } from './errors.js';
 import { stepChain } from './hash-chain.js';
-import { lengthPrefixed } from './signed-bytes.js';
+import type { SessionInit } from './session-start.js';
 
 /** Most message keys kept for messages that have not arrived yet (libsignal keeps 2,000). */
 export const MAX_SKIPPED_KEYS = 2000;
 
 export interface RatchetHeader {
+  /** The session: the initiator's base key (raw, base64). A pair can hold a few sessions at once. */
+  readonly sid: string;
+  /** Until the responder has answered, the initiator's messages carry what starts the session. */
+  readonly init?: SessionInit;
   /** The sender's current ratchet public key, raw 32 bytes, base64. */
   readonly dh: string;
   /** How many messages the sender sent on its previous sending chain. */
@@ -46,6 +48,8 @@ export interface RatchetState {
   readonly received: number;
   readonly previousSent: number;
   readonly skipped: ReadonlyArray<readonly [string, string]>;
+  readonly sid: string;
+  readonly init?: SessionInit;
 }
 
 export function exportX25519(pair: X25519KeyPair): string {
@@ -100,6 +104,10 @@ export class DoubleRatchet {
   private received = 0;
   private previousSent = 0;
   private readonly skipped = new Map<string, Buffer>();
+  /** The session id every header carries (the initiator's base key). */
+  private sid = '';
+  /** Carried in our headers until the responder has answered (the initiator's side only). */
+  private init: SessionInit | undefined;
 
   private constructor(rootKey: Buffer, sending: X25519KeyPair, remote: Buffer) {
     this.rootKey = rootKey;
@@ -107,21 +115,34 @@ export class DoubleRatchet {
     this.remote = remote;
   }
 
-  /** Both sides call this with their own prekey pair and the peer's (signature-checked) prekey. */
-  static start(self: { name: string; prekey: X25519KeyPair }, peer: { name: string; prekey: Buffer }): DoubleRatchet {
-    const selfFirst = self.name.toLowerCase() < peer.name.toLowerCase();
-    const [first, second] = selfFirst ? [self.prekey.publicRaw, peer.prekey] : [peer.prekey, self.prekey.publicRaw];
-    const [firstName, secondName] = selfFirst ? [self.name, peer.name] : [peer.name, self.name];
-    const dh = x25519(self.prekey.privateKey, peer.prekey);
-    const info = lengthPrefixed(['tui-chat/dm/v1', firstName.toLowerCase(), secondName.toLowerCase(), first, second]);
-    const shared = Buffer.from(hkdfSync('sha256', dh, ZERO32, info, 32));
-    const ratchet = new DoubleRatchet(shared, self.prekey, peer.prekey);
-    // The first DH step, as Alice's initial sending chain = Bob's initial receiving chain.
-    const step = kdfRoot(shared, dh);
+  /** The initiator, from the session secret and the responder's signed prekey: it sends first. */
+  static asInitiator(secret: Buffer, responderSpk: Buffer, sid: string, init: SessionInit): DoubleRatchet {
+    const sending = generateX25519();
+    const ratchet = new DoubleRatchet(secret, sending, responderSpk);
+    const step = kdfRoot(secret, x25519(sending.privateKey, responderSpk));
     ratchet.rootKey = step.rootKey;
-    if (selfFirst) ratchet.sendChain = step.chainKey;
-    else ratchet.receiveChain = step.chainKey;
+    ratchet.sendChain = step.chainKey;
+    ratchet.sid = sid;
+    ratchet.init = init;
     return ratchet;
+  }
+
+  /** The responder, from the same secret and its signed prekey pair: it answers once it has received. */
+  static asResponder(secret: Buffer, ownSpk: X25519KeyPair, sid: string): DoubleRatchet {
+    // No remote key yet: the initiator's first header brings it (and the first DH step).
+    const ratchet = new DoubleRatchet(secret, ownSpk, ZERO32);
+    ratchet.sid = sid;
+    return ratchet;
+  }
+
+  /** The session id (the initiator's base key). */
+  get sessionId(): string {
+    return this.sid;
+  }
+
+  /** True once this side can send (the responder only after its first message in). */
+  get canSend(): boolean {
+    return this.sendChain !== undefined;
   }
 
   toState(): RatchetState {
@@ -135,6 +156,8 @@ export class DoubleRatchet {
       received: this.received,
       previousSent: this.previousSent,
       skipped: [...this.skipped].map(([id, key]) => [id, key.toString('base64')] as const),
+      sid: this.sid,
+      ...(this.init === undefined ? {} : { init: this.init }),
     };
   }
 
@@ -146,21 +169,24 @@ export class DoubleRatchet {
     ratchet.received = state.received;
     ratchet.previousSent = state.previousSent;
     for (const [id, key] of state.skipped) ratchet.skipped.set(id, Buffer.from(key, 'base64'));
+    ratchet.sid = state.sid;
+    ratchet.init = state.init;
     return ratchet;
   }
 
   /** The next message key, with the header the recipient needs to find it. */
   nextSendingKey(): { header: RatchetHeader; messageKey: Buffer } {
-    if (this.sendChain === undefined) {
-      // Bob before his first message: step the ratchet with a fresh key pair.
-      this.sending = generateX25519();
-      const step = kdfRoot(this.rootKey, x25519(this.sending.privateKey, this.remote));
-      this.rootKey = step.rootKey;
-      this.sendChain = step.chainKey;
-    }
+    // The responder cannot send before the initiator's first message reached it.
+    if (this.sendChain === undefined) throw invalid();
     const { chainKey, messageKey } = stepChain(this.sendChain);
     this.sendChain = chainKey;
-    const header = { dh: this.sending.publicRaw.toString('base64'), pn: this.previousSent, n: this.sent };
+    const header: RatchetHeader = {
+      sid: this.sid,
+      ...(this.init === undefined ? {} : { init: this.init }),
+      dh: this.sending.publicRaw.toString('base64'),
+      pn: this.previousSent,
+      n: this.sent,
+    };
     this.sent++;
     return { header, messageKey };
   }
@@ -228,6 +254,8 @@ export class DoubleRatchet {
         this.sendChain = sendChain;
         this.previousSent = previousSent;
         this.sent = sent;
+        // The responder has answered: it holds the session, our headers need not start it again.
+        this.init = undefined;
         for (const [id, key] of newlySkipped) this.skipped.set(id, key);
         // Bounded: the oldest skipped keys go first.
         while (this.skipped.size > MAX_SKIPPED_KEYS) this.skipped.delete(this.skipped.keys().next().value as string);

@@ -50,7 +50,7 @@ export interface OpenInput {
 type EnvelopeHeader = Pick<Envelope, 'id' | 'ts' | 'chain' | 'seq' | 'ratchet' | 'senderKey'>;
 
 function headerBytes(from: string, to: string | null, header: EnvelopeHeader): Buffer {
-  const ratchet = header.ratchet === undefined ? ['-'] : [header.ratchet.dh, String(header.ratchet.pn), String(header.ratchet.n)];
+  const ratchet = header.ratchet === undefined ? ['-'] : ratchetFields(header.ratchet);
   const senderKey = header.senderKey === undefined ? ['-'] : [header.senderKey.id, String(header.senderKey.n)];
   return lengthPrefixed([
     ENVELOPE_CONTEXT,
@@ -63,6 +63,12 @@ function headerBytes(from: string, to: string | null, header: EnvelopeHeader): B
     ...ratchet,
     ...senderKey,
   ]);
+}
+
+/** Every field of the ratchet header is signed and bound to the ciphertext: the session's start too. */
+function ratchetFields(ratchet: RatchetHeader): string[] {
+  const init = ratchet.init === undefined ? ['-'] : [ratchet.init.spk, ratchet.init.to, ratchet.init.opk ?? '-'];
+  return [ratchet.sid, ...init, ratchet.dh, String(ratchet.pn), String(ratchet.n)];
 }
 
 function signedBytes(from: string, to: string | null, envelope: Omit<Envelope, 'sig'>): Buffer {

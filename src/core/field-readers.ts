@@ -3,8 +3,9 @@
 // (server/cluster/cluster-wire.ts) both decode with them, so a bound is written once.
 import { ErrorCode, ProtocolError } from './errors.js';
 import type { RatchetHeader } from './double-ratchet.js';
+import type { SessionInit } from './session-start.js';
 import type { SenderKeyHeader } from './sender-key.js';
-import { type Envelope, MAX_AWAY_CHARS, type PeerSummary } from './messages.js';
+import { type Envelope, MAX_AWAY_CHARS, type OneTimePrekey, type PeerSummary } from './messages.js';
 import { isValidName } from './names.js';
 
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
@@ -17,6 +18,8 @@ export const MAX_RSA_BLOCK_CHARS = 1400;
 export const MAX_NAME_CHARS = 64;
 /** A raw X25519 public key is 32 bytes: 44 base64 characters. */
 export const MAX_PREKEY_CHARS = 64;
+/** One-time prekey ids: short random base64url made by their owner. */
+export const MAX_ONE_TIME_PREKEY_ID_CHARS = 16;
 
 export type Json = Record<string, unknown>;
 
@@ -112,7 +115,29 @@ export function envelope(value: unknown): Envelope {
 
 export function ratchetHeader(value: unknown): RatchetHeader {
   const obj = object(value, 'ratchet');
-  return { dh: base64(obj, 'dh', MAX_PREKEY_CHARS), pn: integer(obj, 'pn'), n: integer(obj, 'n') };
+  return {
+    sid: base64(obj, 'sid', MAX_PREKEY_CHARS),
+    ...(obj['init'] === undefined ? {} : { init: sessionInit(obj['init']) }),
+    dh: base64(obj, 'dh', MAX_PREKEY_CHARS),
+    pn: integer(obj, 'pn'),
+    n: integer(obj, 'n'),
+  };
+}
+
+function sessionInit(value: unknown): SessionInit {
+  const obj = object(value, 'init');
+  return {
+    spk: base64(obj, 'spk', MAX_PREKEY_CHARS),
+    to: base64(obj, 'to', MAX_PREKEY_CHARS),
+    ...(obj['opk'] === undefined ? {} : { opk: base64url(obj, 'opk', MAX_ONE_TIME_PREKEY_ID_CHARS) }),
+  };
+}
+
+export function oneTimePrekey(value: unknown): OneTimePrekey {
+  const obj = object(value, 'oneTimePrekey');
+  const key = base64(obj, 'key', MAX_PREKEY_CHARS);
+  if (Buffer.from(key, 'base64').length !== 32) throw invalid('oneTimePrekey.key', 'must be 32 bytes');
+  return { id: base64url(obj, 'id', MAX_ONE_TIME_PREKEY_ID_CHARS), key };
 }
 
 export function senderKeyHeader(value: unknown): SenderKeyHeader {
@@ -128,6 +153,7 @@ export function peer(value: unknown): PeerSummary {
     ...(obj['prekey'] === undefined ? {} : { prekey: base64(obj, 'prekey', MAX_PREKEY_CHARS) }),
     ...(obj['prekeySig'] === undefined ? {} : { prekeySig: base64(obj, 'prekeySig', MAX_RSA_BLOCK_CHARS) }),
     ...(obj['keyId'] === undefined ? {} : { keyId: base64url(obj, 'keyId', 32) }),
+    ...(obj['oneTimePrekey'] === undefined ? {} : { oneTimePrekey: oneTimePrekey(obj['oneTimePrekey']) }),
     fingerprint: string(obj, 'fingerprint', 64),
     joinedAt: integer(obj, 'joinedAt'),
     ...(obj['online'] === undefined ? {} : { online: boolean(obj, 'online') }),

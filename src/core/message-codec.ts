@@ -20,6 +20,7 @@ import {
   nullableString,
   number,
   object,
+  oneTimePrekey,
   parseObject,
   peer,
   peerList,
@@ -67,6 +68,12 @@ export function decodeClientMessage(body: Buffer): ClientMessage {
       return { type: 'keys', names: boundedNameList(obj['names'], 'names', MAX_KEY_REQUEST) };
     case 'away':
       return { type: 'away', message: string(obj, 'message', MAX_AWAY_CHARS) };
+    case 'prekeys': {
+      const list = obj['oneTime'];
+      if (!Array.isArray(list) || list.length > MAX_ONE_TIME_PREKEYS_PER_MESSAGE)
+        throw invalid('oneTime', `must be a list of at most ${MAX_ONE_TIME_PREKEYS_PER_MESSAGE} one-time prekeys`);
+      return { type: 'prekeys', oneTime: list.map(oneTimePrekey) };
+    }
     case 'received':
       return {
         type: 'received',
@@ -111,8 +118,11 @@ export function decodeServerMessage(body: Buffer): ServerMessage {
           maxControlFrameBytes: integer(limits, 'maxControlFrameBytes'),
           maxMediaFrameBytes: integer(limits, 'maxMediaFrameBytes'),
         },
+        ...(obj['oneTimePrekeys'] === undefined ? {} : { oneTimePrekeys: integer(obj, 'oneTimePrekeys') }),
       };
     }
+    case 'prekey-pool':
+      return { type: 'prekey-pool', oneTime: integer(obj, 'oneTime') };
     case 'peers':
       return { type: 'peers', peers: peerList(obj['peers']) };
     case 'join':
@@ -223,6 +233,8 @@ export function decodeServerMessage(body: Buffer): ServerMessage {
 
 /** Most names in one `keys` request: a client asks in batches. */
 export const MAX_KEY_REQUEST = 1000;
+/** Most one-time prekeys in one `prekeys` message. */
+export const MAX_ONE_TIME_PREKEYS_PER_MESSAGE = 100;
 /** Most envelope ids in one `received`: a client receipts what it kept in one turn, in batches. */
 export const MAX_RECEIPT_IDS = 1000;
 /** Most names in a resend's `only`: a room's members who never gave a final word. */

@@ -44,6 +44,11 @@ export interface PeerSummary {
   readonly prekeySig?: string;
   /** Names this version of the user's keys: a cached bundle with the same id is still good. */
   readonly keyId?: string;
+  /**
+   * One of the user's one-time prekeys (bundles only, when the server had one left): handed out
+   * once, so a session started from it stays closed even to a later thief of the signed prekey.
+   */
+  readonly oneTimePrekey?: OneTimePrekey;
   /** SHA-256 of the SPKI DER, lowercase hex. */
   readonly fingerprint: string;
   /** When this user joined (online), or was last seen (offline). */
@@ -55,6 +60,17 @@ export interface PeerSummary {
   readonly online?: boolean;
   /** The user's away message (`:away TEXT`), while they have one set: they are connected but not there. */
   readonly away?: string;
+}
+
+/** When a user's one-time prekeys on the server fall to this many, the server asks for more (`prekey-pool`). */
+export const ONE_TIME_PREKEYS_LOW = 20;
+
+/** A one-time prekey as a client uploads it and a bundle carries it. */
+export interface OneTimePrekey {
+  /** Chosen by its owner: short random base64url. */
+  readonly id: string;
+  /** Raw X25519 public key, base64. */
+  readonly key: string;
 }
 
 /** Longest away message, in characters: a status line, not a message. */
@@ -110,6 +126,14 @@ export interface ReceivedMessage {
 export interface KeysRequestMessage {
   readonly type: 'keys';
   readonly names: readonly string[];
+}
+/**
+ * One-time prekeys for the server to hand out, one per bundle it gives someone (protocol v4), at
+ * most MAX_ONE_TIME_PREKEYS_PER_MESSAGE at a time; the server keeps up to its limit per user.
+ */
+export interface PrekeysMessage {
+  readonly type: 'prekeys';
+  readonly oneTime: readonly OneTimePrekey[];
 }
 export interface PingMessage {
   readonly type: 'ping';
@@ -174,6 +198,7 @@ export type ClientMessage =
   | SendMessage
   | ReceivedMessage
   | KeysRequestMessage
+  | PrekeysMessage
   | PingMessage
   | ByeMessage
   | ListVideosMessage
@@ -195,6 +220,13 @@ export interface WelcomeMessage {
   readonly name: string;
   readonly peers: readonly PeerSummary[];
   readonly limits: AnnouncedLimits;
+  /** One-time prekeys the server holds for us (absent: a server that keeps none). */
+  readonly oneTimePrekeys?: number;
+}
+/** The server is running short of our one-time prekeys (it handed one out): send more. */
+export interface PrekeyPoolMessage {
+  readonly type: 'prekey-pool';
+  readonly oneTime: number;
 }
 export interface PeersMessage {
   readonly type: 'peers';
@@ -353,6 +385,7 @@ export type ServerMessage =
   | AckMessage
   | ReceiptsMessage
   | KeyBundlesMessage
+  | PrekeyPoolMessage
   | ErrorMessage
   | PongMessage
   | ClusterStatusMessage

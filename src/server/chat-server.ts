@@ -7,7 +7,8 @@ import { ChatError, ErrorCode, ProtocolError } from '../core/errors.js';
 import { type KeyRetirement, verifyRetirement } from '../core/key-retirement.js';
 import { type Logger, silentLogger } from '../core/logger.js';
 import { encodeMessage } from '../core/message-codec.js';
-import type { PeerSummary, SendMessage } from '../core/messages.js';
+import { ONE_TIME_PREKEYS_LOW, type OneTimePrekey, type PeerSummary, type SendMessage } from '../core/messages.js';
+import { isUsablePrekey } from '../core/prekey.js';
 import { NameTakenError, PeerRegistry } from '../core/peer-registry.js';
 import { shortFingerprint } from '../core/fingerprint.js';
 import { ClientConnection, type ConnectionHost, type VideoRequest } from './client-connection.js';
@@ -393,6 +394,7 @@ export class ChatServer implements ConnectionHost, ClusterHost {
       name: peer.name,
       peers: [...this.allPeers(), ...this.awayPeers()].map(presenceOf),
       limits: { maxControlFrameBytes: this.limits.maxControlFrameBytes, maxMediaFrameBytes: this.limits.maxMediaFrameBytes },
+      ...(this.forward.store === undefined ? {} : { oneTimePrekeys: this.forward.store.oneTimePrekeyCount(peer.name) }),
     });
     this.broadcast(encodeMessage({ type: 'join', peer: presenceOf(toSummary(record)) }), connection);
     void this.forward.joined(connection);
@@ -429,17 +431,44 @@ export class ChatServer implements ConnectionHost, ClusterHost {
     return registration === undefined ? undefined : awaySummary(registration);
   }
 
-  /** The keys of these users, for a client that has not cached them: online here, on another node, or away. */
-  keyBundles(names: readonly string[]): PeerSummary[] {
+  /**
+   * The keys of these users, for a client that has not cached them: online here, on another node,
+   * or away; each with one of the user's one-time prekeys while they last (handed out once).
+   */
+  keyBundles(asker: string, names: readonly string[]): PeerSummary[] {
     const bundles: PeerSummary[] = [];
     for (const name of names) {
       const local = this.registry.get(name);
       const remote = local === undefined ? this.cluster?.remotePeer(name)?.peer : undefined;
       const away = local === undefined && remote === undefined ? this.awayPeer(name) : undefined;
       const found = local === undefined ? (remote ?? away) : toSummary(local);
-      if (found !== undefined) bundles.push({ ...found, keyId: keyIdOf(found) });
+      if (found === undefined) continue;
+      const oneTimePrekey = nameKey(name) === nameKey(asker) ? undefined : this.takeOneTimePrekey(found.name);
+      bundles.push({ ...found, keyId: keyIdOf(found), ...(oneTimePrekey === undefined ? {} : { oneTimePrekey }) });
     }
     return bundles;
+  }
+
+  /** One of the user's one-time prekeys; the owner, if here, is told when few are left. */
+  private takeOneTimePrekey(name: string): OneTimePrekey | undefined {
+    const store = this.forward.store;
+    const taken = store?.takeOneTimePrekey(name);
+    if (store === undefined || taken === undefined) return undefined;
+    const left = store.oneTimePrekeyCount(name);
+    if (left <= ONE_TIME_PREKEYS_LOW) this.registry.get(name)?.connection.send({ type: 'prekey-pool', oneTime: left });
+    return taken;
+  }
+
+  /** A member's one-time prekeys, kept (up to the limit) for whoever fetches its bundle. */
+  addOneTimePrekeys(connection: ClientConnection, keys: readonly OneTimePrekey[]): void {
+    const store = this.forward.store;
+    const name = connection.peer?.name;
+    if (store === undefined || name === undefined) return;
+    // One no session could start from is not handed out (the client's reader refuses it too).
+    const usable = keys.filter((key) => isUsablePrekey(Buffer.from(key.key, 'base64')));
+    store
+      .addOneTimePrekeys(name, usable, this.limits.maxOneTimePrekeys)
+      .catch((error: unknown) => this.logger.log('warn', 'store.prekeys_failed', { error: String(error).slice(0, 120) }));
   }
 
   received(connection: ClientConnection, ids: readonly string[], unreadable: readonly string[]): void {

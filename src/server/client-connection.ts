@@ -16,7 +16,15 @@ import { verifyJoinProof } from '../core/join-proof.js';
 import { isUsablePrekey, verifyPrekey } from '../core/prekey.js';
 import type { Logger } from '../core/logger.js';
 import { decodeClientMessage, encodeMessage } from '../core/message-codec.js';
-import { type ClientMessage, type HelloMessage, PROTOCOL_VERSION, type PeerSummary, type SendMessage, type ServerMessage } from '../core/messages.js';
+import {
+  type ClientMessage,
+  type HelloMessage,
+  type OneTimePrekey,
+  PROTOCOL_VERSION,
+  type PeerSummary,
+  type SendMessage,
+  type ServerMessage,
+} from '../core/messages.js';
 
 export type VideoRequest = Extract<ClientMessage, { type: 'list-videos' | 'poster' | 'play' | 'stop-video' | 'pause-video' | 'seek-video' | 'resize-video' }>;
 import { OutboundQueue } from './outbound-queue.js';
@@ -43,7 +51,10 @@ export interface ConnectionHost {
   admit(connection: ClientConnection): Promise<void> | void;
   route(connection: ClientConnection, message: SendMessage): void;
   /** The keys of these users (protocol v4: presence carries none). */
-  keyBundles(names: readonly string[]): PeerSummary[];
+  /** The keys of these users, each with a one-time prekey while they last (never the asker's own). */
+  keyBundles(asker: string, names: readonly string[]): PeerSummary[];
+  /** The member's one-time prekeys, kept for whoever fetches its bundle. */
+  addOneTimePrekeys(connection: ClientConnection, keys: readonly OneTimePrekey[]): void;
   /** The member on this connection set (or, with '', cleared) their away message. */
   setAway(connection: ClientConnection, message: string): void;
   /** The client kept these envelopes: the server may forget them and tell their senders. */
@@ -287,8 +298,11 @@ export class ClientConnection {
         return this.host.setAway(this, message.message);
       case 'keys':
         if (this.state !== 'joined') throw unexpected('keys before joining');
-        this.send({ type: 'key-bundles', bundles: this.host.keyBundles(message.names) });
+        this.send({ type: 'key-bundles', bundles: this.host.keyBundles(this.joined!.name, message.names) });
         return;
+      case 'prekeys':
+        if (this.state !== 'joined') throw unexpected('prekeys before joining');
+        return this.host.addOneTimePrekeys(this, message.oneTime);
       case 'received':
         if (this.state !== 'joined') throw unexpected('received before joining');
         return this.host.received(this, message.ids, message.unreadable ?? []);

@@ -49,6 +49,12 @@ export interface ServerLimits {
    */
   readonly maxStoredPerUser: number;
   readonly maxStoredBytesPerUser: number;
+  /**
+   * One-time prekeys kept per user, handed out one per bundle (protocol v4). Default 100
+   * (Signal's clients upload 100): past it an upload is ignored; with none left, sessions start
+   * from the signed prekey alone.
+   */
+  readonly maxOneTimePrekeys: number;
   /** Bytes of stored messages for everyone together. Default 1 GiB. */
   readonly maxStoreBytes: number;
   /** How long a stored message waits for its recipient. Default 7 days; then it expires and the sender is told. */
@@ -71,6 +77,7 @@ export const DEFAULT_SERVER_LIMITS: ServerLimits = {
   byteBurst: 1024 * 1024,
   idleTimeoutMs: 120_000,
   maxStoredPerUser: 1000,
+  maxOneTimePrekeys: 100,
   maxStoredBytesPerUser: 8 * 1024 * 1024,
   maxStoreBytes: 1024 * 1024 * 1024,
   retentionMs: 7 * 24 * 3600_000,

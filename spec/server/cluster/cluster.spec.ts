@@ -61,7 +61,7 @@ function envelope(id: string) {
 }
 
 function dmEnvelope(id: string) {
-  return { ...envelope(id), ratchet: { dh: randomBytes(32).toString('base64'), pn: 0, n: 0 } };
+  return { ...envelope(id), ratchet: { sid: randomBytes(32).toString('base64'), dh: randomBytes(32).toString('base64'), pn: 0, n: 0 } };
 }
 
 async function everyNodeLists(nodes: readonly Node[], names: readonly string[]): Promise<void> {

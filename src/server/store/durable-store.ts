@@ -3,7 +3,7 @@
 // stored message is the envelope its sender sealed. Per-recipient and total bounds are checked
 // before a write, and every write resolves only once committed, so "stored" in an ack means it.
 import { ChatError, ErrorCode } from '../../core/errors.js';
-import type { Envelope } from '../../core/messages.js';
+import type { Envelope, OneTimePrekey } from '../../core/messages.js';
 import { nameKey } from '../../core/names.js';
 import { randomBytes } from 'node:crypto';
 import type { Key, KeyValue } from './key-value.js';
@@ -73,6 +73,8 @@ export class DurableStore {
   private readonly names = new Map<string, string>();
 
   private readonly tag = randomBytes(4).toString('hex');
+  /** One-time prekeys handed out whose removal is not committed yet ("name key\0id"). */
+  private readonly takenPrekeys = new Set<string>();
   /** Told when another node stored something for a recipient (a shared store). */
   private waitingListener: ((recipient: string) => void) | undefined;
 
@@ -140,6 +142,7 @@ export class DurableStore {
     if (registration === undefined) return false;
     this.names.delete(nameKey(name));
     await this.kv.remove(['r', nameKey(name)]);
+    for (const { key } of [...this.kv.range(['o', nameKey(name)])]) await this.kv.remove(key);
     for (const delivery of this.waiting(name)) {
       await this.forget(name, delivery.seq, delivery.tag);
       await this.note(delivery.from, {
@@ -150,6 +153,47 @@ export class DurableStore {
       });
     }
     return true;
+  }
+
+  // ---- one-time prekeys ------------------------------------------------------------------------
+  // Keys ['o', name key, id]: the public halves a user uploaded, handed out one per bundle. Two
+  // nodes of a cluster taking at the same moment may hand out the same one; the second session
+  // started from it then does not open, and its sender is told (a rare race, left as is).
+
+  /** How many one-time prekeys wait for this user (not counting those being taken). */
+  oneTimePrekeyCount(name: string): number {
+    let count = 0;
+    for (const { value } of this.kv.range<OneTimePrekey>(['o', nameKey(name)])) if (!this.takenPrekeys.has(`${nameKey(name)}\u0000${value.id}`)) count++;
+    return count;
+  }
+
+  /** Keeps uploaded one-time prekeys, up to `max` per user (the rest are ignored); returns how many are held now. */
+  async addOneTimePrekeys(name: string, keys: readonly OneTimePrekey[], max: number): Promise<number> {
+    let held = this.oneTimePrekeyCount(name);
+    for (const key of keys) {
+      if (held >= max) break;
+      if (this.kv.get(['o', nameKey(name), key.id]) !== undefined) continue;
+      await this.kv.put(['o', nameKey(name), key.id], key);
+      held++;
+    }
+    return held;
+  }
+
+  /** Hands out one of the user's one-time prekeys, once: it is deleted as it is taken. */
+  takeOneTimePrekey(name: string): OneTimePrekey | undefined {
+    for (const { key, value } of this.kv.range<OneTimePrekey>(['o', nameKey(name)])) {
+      const id = `${nameKey(name)}\u0000${value.id}`;
+      if (this.takenPrekeys.has(id)) continue;
+      // Removed in the background; until the removal is committed, `takenPrekeys` keeps it from
+      // being handed out twice.
+      this.takenPrekeys.add(id);
+      void this.kv
+        .remove(key)
+        .catch(() => {})
+        .finally(() => this.takenPrekeys.delete(id));
+      return value;
+    }
+    return undefined;
   }
 
   // ---- stored messages -------------------------------------------------------------------------

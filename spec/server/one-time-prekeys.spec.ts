@@ -1,0 +1,82 @@
+// The server's side of the key directory (protocol v4): one-time prekeys kept per user (bounded),
+// handed out once, one per fetched bundle, never to their owner; the owner is asked for more when
+// few are left, and one no session could start from is never handed out.
+import assert from 'node:assert/strict';
+import { before, describe, it, type TestContext } from 'node:test';
+import { generateX25519 } from '../../src/core/double-ratchet.js';
+import type { Identity } from '../../src/core/identity.js';
+import { ONE_TIME_PREKEYS_LOW, type OneTimePrekey } from '../../src/core/messages.js';
+import { ChatServer } from '../../src/server/chat-server.js';
+import { waitUntil } from '../helpers/events.js';
+import { testIdentity } from '../helpers/identities.js';
+import { RawClient } from '../helpers/raw-client.js';
+
+let alice: Identity;
+let bob: Identity;
+
+before(async () => {
+  [alice, bob] = await Promise.all([testIdentity(0), testIdentity(1)]);
+});
+
+async function startServer(t: TestContext, maxOneTimePrekeys = 100): Promise<{ server: ChatServer; port: number }> {
+  const server = new ChatServer({ port: 0, limits: { maxOneTimePrekeys } });
+  const { port } = await server.listen();
+  t.after(() => server.close());
+  return { server, port };
+}
+
+function oneTimePrekeys(count: number, prefix = 'k'): OneTimePrekey[] {
+  return Array.from({ length: count }, (_, i) => ({ id: `${prefix}${i}`, key: generateX25519().publicRaw.toString('base64') }));
+}
+
+async function bundleOf(client: RawClient, name: string) {
+  client.send({ type: 'keys', names: [name] });
+  return (await client.next('key-bundles')).bundles[0]!;
+}
+
+describe('one-time prekeys', () => {
+  it('hands each out once, one per bundle, never to their owner, and keeps them for a user who is away', async (t) => {
+    const { server, port } = await startServer(t);
+    const b = await RawClient.join(port, 'bob', bob);
+    assert.equal(b.welcome?.oneTimePrekeys, 0);
+    b.send({ type: 'prekeys', oneTime: oneTimePrekeys(3) });
+    await waitUntil(() => server.store!.oneTimePrekeyCount('bob') === 3, 'the three kept');
+    assert.equal((await bundleOf(b, 'bob')).oneTimePrekey, undefined, 'not to their owner');
+    b.close();
+    const a = await RawClient.join(port, 'alice', alice);
+    t.after(() => a.close());
+    const handed = [];
+    for (let i = 0; i < 4; i++) handed.push((await bundleOf(a, 'bob')).oneTimePrekey?.id);
+    assert.deepEqual(handed, ['k0', 'k1', 'k2', undefined], 'each once; then the signed prekey alone');
+    const back = await RawClient.join(port, 'bob', bob);
+    t.after(() => back.close());
+    assert.equal(back.welcome?.oneTimePrekeys, 0, 'the owner learns at join how many are left');
+  });
+
+  it('keeps at most the limit, refuses low-order keys, and asks the owner for more when few are left', async (t) => {
+    const { server, port } = await startServer(t, ONE_TIME_PREKEYS_LOW + 2);
+    const b = await RawClient.join(port, 'bob', bob);
+    t.after(() => b.close());
+    const lowOrder = { id: 'zero', key: Buffer.alloc(32).toString('base64') };
+    b.send({ type: 'prekeys', oneTime: [lowOrder, ...oneTimePrekeys(ONE_TIME_PREKEYS_LOW + 10)] });
+    await waitUntil(() => server.store!.oneTimePrekeyCount('bob') === ONE_TIME_PREKEYS_LOW + 2, 'the pool filled to its limit');
+    const a = await RawClient.join(port, 'alice', alice);
+    t.after(() => a.close());
+    assert.equal((await bundleOf(a, 'bob')).oneTimePrekey?.id, 'k0', 'the low-order one was never kept');
+    assert.equal(b.received.some((m) => m.type === 'prekey-pool'), false, 'still plenty');
+    await bundleOf(a, 'bob');
+    assert.deepEqual(await b.next('prekey-pool'), { type: 'prekey-pool', oneTime: ONE_TIME_PREKEYS_LOW });
+  });
+
+  it('refuses a prekeys message before joining, or with too many keys', async (t) => {
+    const { port } = await startServer(t);
+    const early = await RawClient.open(port);
+    t.after(() => early.close());
+    early.send({ type: 'prekeys', oneTime: oneTimePrekeys(1) });
+    assert.equal((await early.next('error')).fatal, true);
+    const b = await RawClient.join(port, 'bob', bob);
+    t.after(() => b.close());
+    b.send({ type: 'prekeys', oneTime: oneTimePrekeys(101) });
+    assert.equal((await b.next('error')).fatal, true);
+  });
+});
