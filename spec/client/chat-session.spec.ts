@@ -490,7 +490,10 @@ describe('ChatSession', () => {
     assert.equal(server.store!.oneTimePrekeyCount('bob'), ONE_TIME_PREKEY_TARGET - 1, "alice's bundle took one");
     const sent = alice.session.sendDirect('bob', 'welcome back');
     await waitUntil(
-      () => alice.events.some((e) => e.type === 'delivery' && (e.payload as { id: string; stored: number }).id === sent.id && (e.payload as { stored: number }).stored === 1),
+      () =>
+        alice.events.some(
+          (e) => e.type === 'delivery' && (e.payload as { id: string; stored: number }).id === sent.id && (e.payload as { stored: number }).stored === 1,
+        ),
       'stored for bob',
     );
     const bob = new ChatSession({ host: '127.0.0.1', port, name: 'bob', identity: ids[1]!, state: bobState });

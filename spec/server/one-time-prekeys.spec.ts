@@ -63,7 +63,11 @@ describe('one-time prekeys', () => {
     const a = await RawClient.join(port, 'alice', alice);
     t.after(() => a.close());
     assert.equal((await bundleOf(a, 'bob')).oneTimePrekey?.id, 'k0', 'the low-order one was never kept');
-    assert.equal(b.received.some((m) => m.type === 'prekey-pool'), false, 'still plenty');
+    assert.equal(
+      b.received.some((m) => m.type === 'prekey-pool'),
+      false,
+      'still plenty',
+    );
     await bundleOf(a, 'bob');
     assert.deepEqual(await b.next('prekey-pool'), { type: 'prekey-pool', oneTime: ONE_TIME_PREKEYS_LOW });
   });

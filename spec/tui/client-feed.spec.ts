@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { ChatClient, ClientEvents } from '../../src/client/chat-client.js';
+import type { DeliverySummary } from '../../src/client/delivery-tracker.js';
 import type { PeerView } from '../../src/client/peer-directory.js';
+import type { HistoryRecord } from '../../src/client/state/client-state.js';
 import { TypedEmitter } from '../../src/core/typed-emitter.js';
 import { ChatViewModel } from '../../src/tui/chat-view-model.js';
 import { feedClientToModel } from '../../src/tui/client-feed.js';
@@ -15,8 +17,13 @@ class FakeClient extends TypedEmitter<ClientEvents> {
   peer(name: string): PeerView | undefined {
     return this.list.find((peer) => peer.name === name);
   }
-  history(): [] {
-    return [];
+  records: HistoryRecord[] = [];
+  tracked = new Map<string, DeliverySummary>();
+  history(): HistoryRecord[] {
+    return this.records;
+  }
+  deliveryOf(id: string): DeliverySummary | undefined {
+    return this.tracked.get(id);
   }
   fire<K extends keyof ClientEvents & string>(event: K, payload: ClientEvents[K]): void {
     this.emit(event, payload);
@@ -25,8 +32,9 @@ class FakeClient extends TypedEmitter<ClientEvents> {
 
 const view = (name: string, extra: Partial<PeerView> = {}): PeerView => peerView(name, { trust: 'new', ...extra });
 
-function feed() {
+function feed(before: (client: FakeClient) => void = () => {}) {
   const client = new FakeClient();
+  before(client);
   const model = new ChatViewModel('alice');
   let changes = 0;
   feedClientToModel(client as unknown as ChatClient, model, () => changes++);
@@ -54,5 +62,25 @@ describe('feedClientToModel', () => {
     client.fire('state', { state: 'offline', reason: 'gone', retryInMs: 500 });
     client.fire('state', { state: 'offline', reason: 'gone', retryInMs: 900 });
     assert.equal(log().filter((line) => /connection lost \(gone\)/.test(line)).length, 1);
+  });
+
+  it('shows our lines from the history with their delivery state, and updates it as news comes', () => {
+    const stored: DeliverySummary = { id: 'm1', to: 'bob', text: 'see you', total: 1, delivered: 0, stored: 1, sent: 0, failed: [], pending: false };
+    const { client, model } = feed((c) => {
+      c.records = [
+        { kind: 'out', id: 'm1', to: 'bob', text: 'see you', ts: 1 },
+        { kind: 'out', id: 'm0', to: 'bob', text: 'settled long ago', ts: 0 },
+      ];
+      c.tracked.set('m1', stored);
+    });
+    const lines = () => [...model.conversations.get('dm:bob')!.entries].filter((entry) => entry.kind === 'message');
+    const markOf = (id: string) => lines().find((entry) => entry.kind === 'message' && entry.id === id);
+    const first = markOf('m1');
+    assert.equal(first?.kind === 'message' ? first.delivery?.text : undefined, 'stored until they are back');
+    const settled = markOf('m0');
+    assert.equal(settled?.kind === 'message' ? settled.delivery : 'missing', undefined, 'no mark once settled and pruned');
+    client.fire('delivery', { ...stored, stored: 0, delivered: 1 });
+    const updated = markOf('m1');
+    assert.equal(updated?.kind === 'message' ? updated.delivery?.text : undefined, 'delivered');
   });
 });

@@ -5,7 +5,7 @@ import { ChatError, ErrorCode } from '../core/errors.js';
 import { TypedEmitter } from '../core/typed-emitter.js';
 import { ChatSession, type ChatSessionOptions, type PeerView, type SentMessage, type SessionEvents } from './chat-session.js';
 import { randomBytes } from 'node:crypto';
-import { DeliveryTracker } from './delivery-tracker.js';
+import { type DeliverySummary, DeliveryTracker } from './delivery-tracker.js';
 import { E2eEngine } from './e2e-engine.js';
 import { KnownPeers } from './known-peers.js';
 import { ClientState, type HistoryRecord } from './state/client-state.js';
@@ -107,6 +107,11 @@ export class ChatClient extends TypedEmitter<ClientEvents> {
   /** Every message kept from earlier runs and this one, oldest first. */
   history(): readonly HistoryRecord[] {
     return this.kept.history();
+  }
+
+  /** Where one of our messages stands, while it is still tracked (for lines shown from the history). */
+  deliveryOf(id: string): DeliverySummary | undefined {
+    return this.tracker.summaryOf(id);
   }
 
   /** Messages whose text contains `query` (any case), newest first. */

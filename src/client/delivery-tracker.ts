@@ -83,6 +83,15 @@ export class DeliveryTracker {
     return out;
   }
 
+  /**
+   * Where a message from an earlier run stands now (its line in the history is shown with it), or
+   * undefined once it was settled and pruned (or never tracked).
+   */
+  summaryOf(shownId: string): DeliverySummary | undefined {
+    const entry = this.state.outbox.find((candidate) => (candidate.shownAs ?? candidate.id) === shownId && candidate.text !== '');
+    return entry === undefined ? undefined : summarize(entry);
+  }
+
   /** Drops settled entries from the outbox and the index. */
   prune(): void {
     this.state.pruneOutbox();

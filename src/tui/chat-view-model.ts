@@ -151,7 +151,16 @@ export class ChatViewModel {
   }
 
   /** A line from an earlier run, from the history on disk: shown, not counted as unread. */
-  addFromHistory(record: { from: string; to: string | null; text: string; ts: number; isOwn: boolean }): void {
+  addFromHistory(record: {
+    from: string;
+    to: string | null;
+    text: string;
+    ts: number;
+    isOwn: boolean;
+    /** Our message's id and where it stands, when it is still tracked: its mark then updates in place. */
+    id?: string;
+    delivery?: { readonly text: string; readonly failed: boolean; readonly done: boolean };
+  }): void {
     const peer = record.isOwn ? record.to : record.to === null ? null : record.from;
     const conversation = this.ensure(peer === null ? ROOM_ID : dmId(peer), peer ?? 'room');
     this.append(
@@ -165,6 +174,8 @@ export class ChatViewModel {
         verified: true,
         isDirect: record.to !== null,
         fromHistory: true,
+        ...(record.id === undefined ? {} : { id: record.id }),
+        ...(record.delivery === undefined ? {} : { delivery: record.delivery }),
       },
       false,
     );

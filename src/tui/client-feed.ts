@@ -1,7 +1,7 @@
 // What the client reports, as the view model shows it: joins, leaves, messages, key changes,
 // errors, delivery acks, the link's state. No blessed here: the model is drawn elsewhere.
 import type { ChatClient } from '../client/chat-client.js';
-import { describeDelivery } from '../client/delivery-tracker.js';
+import { type DeliverySummary, describeDelivery } from '../client/delivery-tracker.js';
 import { shortFingerprint } from '../core/fingerprint.js';
 import { type ChatViewModel, ROOM_ID, dmId } from './chat-view-model.js';
 
@@ -12,7 +12,19 @@ export function feedClientToModel(client: ChatClient, model: ChatViewModel, chan
   const earlier = client.history().filter((record) => record.kind !== 'seen');
   for (const record of earlier) {
     if (record.kind === 'in') model.addFromHistory({ from: record.from, to: record.to, text: record.text, ts: record.ts, isOwn: false });
-    else if (record.kind === 'out') model.addFromHistory({ from: model.selfName, to: record.to, text: record.text, ts: record.ts, isOwn: true });
+    else if (record.kind === 'out') {
+      // Still tracked (not settled before the restart): shown with its state, updated as news comes.
+      const summary = client.deliveryOf(record.id);
+      model.addFromHistory({
+        from: model.selfName,
+        to: record.to,
+        text: record.text,
+        ts: record.ts,
+        isOwn: true,
+        id: record.id,
+        ...(summary === undefined ? {} : { delivery: deliveryMark(summary) }),
+      });
+    }
   }
   if (earlier.length > 0)
     model.addSystem(`── ${earlier.length} earlier message${earlier.length === 1 ? '' : 's'} from this device's history ──`, 'system', ROOM_ID);
@@ -89,9 +101,7 @@ export function feedClientToModel(client: ChatClient, model: ChatViewModel, chan
     changed();
   });
   client.on('delivery', (summary) => {
-    const failed = summary.failed.length > 0;
-    const done = !summary.pending && summary.sent === 0;
-    model.setDelivery(summary.id, { text: describeDelivery(summary), failed, done });
+    model.setDelivery(summary.id, deliveryMark(summary));
     changed();
   });
   client.on('renamed', ({ wanted, got }) => {
@@ -125,4 +135,9 @@ export function feedClientToModel(client: ChatClient, model: ChatViewModel, chan
     if (state.state === 'stopped' && state.reason !== undefined) model.addSystem(`cannot join: ${state.reason}`, 'error', ROOM_ID);
     changed();
   });
+}
+
+/** A line's delivery mark: the words, whether something failed, and whether it is settled. */
+function deliveryMark(summary: DeliverySummary): { text: string; failed: boolean; done: boolean } {
+  return { text: describeDelivery(summary), failed: summary.failed.length > 0, done: !summary.pending && summary.sent === 0 };
 }
