@@ -242,6 +242,9 @@ export class ChatServer implements ConnectionHost, ClusterHost {
    * their time to live. Runs at start, every minute, and on SIGHUP.
    */
   sweepExpired(): Promise<void> {
+    // On a cluster the store is shared: one node sweeps it (the lowest id this node knows of), so
+    // a sender hears of an expiry once, not once per node.
+    if (this.cluster !== undefined && !this.cluster.sweepsSharedStore) return Promise.resolve();
     return this.forward.expire(Date.now());
   }
 

@@ -98,6 +98,22 @@ describe('ClusterLink over an in-memory bus', () => {
   beforeEach(() => mock.timers.enable({ apis: ['setInterval', 'Date'], now: 1_000_000 }));
   afterEach(() => mock.timers.reset());
 
+  it('has exactly one node sweep the shared store, and hands the job on when that node leaves', async () => {
+    const broker = new InMemoryBroker();
+    const [a, b, c] = [await node(broker, 'a'), await node(broker, 'b'), await node(broker, 'c')];
+    await settle();
+    assert.deepEqual(
+      [a, b, c].map((n) => n.link.sweepsSharedStore),
+      [true, false, false],
+    );
+    await a.link.close();
+    await settle();
+    assert.deepEqual(
+      [b, c].map((n) => n.link.sweepsSharedStore),
+      [true, false],
+    );
+  });
+
   it("shows another node's members as they join and leave", async () => {
     const broker = new InMemoryBroker();
     const [a, b] = [await node(broker, 'a'), await node(broker, 'b')];

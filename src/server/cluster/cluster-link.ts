@@ -87,6 +87,16 @@ export class ClusterLink {
     return this.nodes.size + 1;
   }
 
+  /**
+   * Whether this node is the one that sweeps the shared store for expired messages: the node with
+   * the lowest id among those it knows. While two nodes' views differ (a node just came or went),
+   * both may sweep for a round: a sender may then hear of one expiry twice, never not at all.
+   */
+  get sweepsSharedStore(): boolean {
+    for (const id of this.nodes.keys()) if (id < this.nodeId) return false;
+    return true;
+  }
+
   async start(): Promise<void> {
     await this.bus.start({
       linkChanged: (up) => this.onLinkChanged(up),
