@@ -36,7 +36,7 @@ const BROADCAST = 0xffff;
 const BARE_PAYLOAD_BYTES = 100;
 /** Chat text per message: the ciphertext of a ~100-character line. */
 const CHAT_CIPHERTEXT_BYTES = 116;
-/** A DM's ratchet header: an X25519 public key (32 bytes, base64) and two counters. */
+/** A DM's ratchet header: the session id and an X25519 public key (32 bytes each, base64) and two counters. */
 const RATCHET_DH = randomBytes(32).toString('base64');
 
 /**
@@ -108,7 +108,7 @@ export async function joinChatClient(port: number, index: number, identity: Iden
   const sig = randomBytes(384).toString('base64');
   return {
     send(messageId, target) {
-      const header = target === null ? `"senderKey":{"id":"bench","n":${messageId}}` : `"ratchet":{"dh":"${RATCHET_DH}","pn":0,"n":${messageId}}`;
+      const header = target === null ? `"senderKey":{"id":"bench","n":${messageId}}` : `"ratchet":{"sid":"${RATCHET_DH}","dh":"${RATCHET_DH}","pn":0,"n":${messageId}}`;
       const envelope = `{"id":"m${messageId}","ts":${Date.now()},"chain":"bench","seq":${messageId},${header},"iv":"AAAAAAAAAAAAAAAA","ct":"${ct}","sig":"${sig}"}`;
       // Protocol v4: a room message names nobody; the server fans it out to the members.
       socket.write(encodeTextFrame(FrameType.CONTROL, `{"type":"send","to":${target === null ? 'null' : `"c${target}"`},"envelope":${envelope}}`));

@@ -68,7 +68,7 @@ const ct = randomBytes(116).toString('base64');
 const sig = randomBytes(384).toString('base64');
 const dh = randomBytes(32).toString('base64');
 function dm(to: string, n: number): Buffer {
-  const envelope = `{"id":"s${n}","ts":${Date.now()},"chain":"bench","seq":${n},"ratchet":{"dh":"${dh}","pn":0,"n":${n}},"iv":"AAAAAAAAAAAAAAAA","ct":"${ct}","sig":"${sig}"}`;
+  const envelope = `{"id":"s${n}","ts":${Date.now()},"chain":"bench","seq":${n},"ratchet":{"sid":"${dh}","dh":"${dh}","pn":0,"n":${n}},"iv":"AAAAAAAAAAAAAAAA","ct":"${ct}","sig":"${sig}"}`;
   return encodeTextFrame(FrameType.CONTROL, `{"type":"send","to":"${to}","envelope":${envelope}}`);
 }
 
