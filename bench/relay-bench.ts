@@ -108,7 +108,8 @@ export async function joinChatClient(port: number, index: number, identity: Iden
   const sig = randomBytes(384).toString('base64');
   return {
     send(messageId, target) {
-      const header = target === null ? `"senderKey":{"id":"bench","n":${messageId}}` : `"ratchet":{"sid":"${RATCHET_DH}","dh":"${RATCHET_DH}","pn":0,"n":${messageId}}`;
+      const header =
+        target === null ? `"senderKey":{"id":"bench","n":${messageId}}` : `"ratchet":{"sid":"${RATCHET_DH}","dh":"${RATCHET_DH}","pn":0,"n":${messageId}}`;
       const envelope = `{"id":"m${messageId}","ts":${Date.now()},"chain":"bench","seq":${messageId},${header},"iv":"AAAAAAAAAAAAAAAA","ct":"${ct}","sig":"${sig}"}`;
       // Protocol v4: a room message names nobody; the server fans it out to the members.
       socket.write(encodeTextFrame(FrameType.CONTROL, `{"type":"send","to":${target === null ? 'null' : `"c${target}"`},"envelope":${envelope}}`));

@@ -39,6 +39,18 @@ describe('the video pane in a real terminal', () => {
     assert.doesNotMatch(after, /▀/, 'no video pixels are left behind on the log');
   });
 
+  it('closes the pane when the server refuses a :play (no such video), with nothing left in the status bar', async (t) => {
+    const dir = makeTempDir(t);
+    const { port } = await startServeProcess(t);
+    const alice = await openTui(t, dir, port, 'alice', 0, 100, 30, { COLORTERM: 'truecolor' });
+    alice.type(':play no-such-video.mp4');
+    alice.keys('Enter');
+    // The refusal is the marker: the pane (and its status) came before it, and go with it.
+    await alice.waitForScreen(/no video called "no-such-video\.mp4"/, 'the refusal');
+    const after = await alice.waitForScreen(/^(?![\s\S]*▶ no-such-video)/, 'no pane and no "▶ NAME 0.0s/…" left');
+    assert.doesNotMatch(after, /0\.0s\/…/);
+  });
+
   it(':play --ffplay without ffplay says how to get it', async (t) => {
     const dir = makeTempDir(t);
     const { port } = await startServeProcess(t);

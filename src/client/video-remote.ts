@@ -17,7 +17,17 @@ export interface VideoEvents {
   'stream-status': StreamStatusMessage;
   'stream-end': StreamEndMessage;
   'video-frame': VideoFrame;
+  error: { readonly code: string };
 }
+
+/** The server's refusals of a `play`: the stream asked for never starts. */
+const PLAY_REFUSALS: ReadonlySet<string> = new Set([
+  ErrorCode.VIDEO_NOT_FOUND,
+  ErrorCode.VIDEO_PATH,
+  ErrorCode.NOT_A_VIDEO,
+  ErrorCode.VIDEO_DECODE,
+  ErrorCode.VIDEO_BUSY,
+]);
 
 export interface CurrentStream {
   /** The video asked for. */
@@ -62,6 +72,10 @@ export class VideoRemote {
     });
     events.on('video-frame', (frame) => {
       if (this.stream?.start?.stream === frame.stream) this.stream.received++;
+    });
+    events.on('error', (error) => {
+      // A play the server refused: nothing is playing (views listening after this one see none).
+      if (this.stream !== undefined && this.stream.start === undefined && PLAY_REFUSALS.has(error.code)) this.stream = undefined;
     });
     events.on('stream-end', (end) => {
       // Forgotten once every listener of this event has read the final counts.

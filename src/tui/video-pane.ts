@@ -93,6 +93,11 @@ export class VideoPane {
       stream.terminal?.onFrame(frame);
       stream.ffplay?.onFrame(frame);
     });
+    client.on('error', () => {
+      // The server refused the play (no such video, busy…): the remote forgot it; the empty pane
+      // and its "▶ NAME 0.0s/…" go too. The error itself is shown in the log like any other.
+      if (this.stream !== undefined && client.video.current === undefined) this.close(false);
+    });
     client.on('state', ({ state }) => {
       // The server drops streams with the connection; so does the pane.
       if (state !== 'online' && this.stream !== undefined) this.close(false);

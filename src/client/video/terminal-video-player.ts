@@ -40,6 +40,8 @@ export class TerminalVideoPlayer {
   private readonly renderer: HalfBlockRenderer;
   private readonly governor: QualityGovernor;
   private pending: VideoFrame | undefined;
+  /** The newest frame that came before the area was known. */
+  private beforeArea: VideoFrame | undefined;
   private busy = false;
   private hidden = false;
   private hasArea: boolean;
@@ -67,16 +69,24 @@ export class TerminalVideoPlayer {
   setArea(area: VideoArea): void {
     this.hasArea = true;
     this.renderer.resize({ ...area, colorMode: this.renderer.colorMode, tolerance: this.governor.current.tolerance });
+    // A frame that came before the pane had its size is drawn now rather than lost.
+    const early = this.beforeArea;
+    this.beforeArea = undefined;
+    if (early !== undefined && !this.busy && !this.hidden && !this.stopped) void this.draw(early);
   }
 
   invalidate(): void {
     this.renderer.invalidate();
   }
 
-  /** While hidden (an overlay covers the area) frames are received but not drawn. */
+  /**
+   * While hidden (an overlay covers the area) frames are received but not drawn. Only coming back
+   * into view repaints everything: views call this on every render, and a repaint per status-bar
+   * update once cost ~20% more bytes on those frames.
+   */
   setHidden(hidden: boolean): void {
+    if (this.hidden && !hidden) this.renderer.invalidate();
     this.hidden = hidden;
-    if (!hidden) this.renderer.invalidate();
   }
 
   stop(): void {
@@ -87,8 +97,14 @@ export class TerminalVideoPlayer {
   onFrame(frame: VideoFrame): void {
     if (this.stopped) return;
     this.received++;
+    if (!this.hasArea) {
+      // Kept (the newest only) until the pane has its size: the first frame is not lost to layout.
+      if (this.beforeArea !== undefined) this.skipped++;
+      this.beforeArea = frame;
+      return;
+    }
     // Lower rungs of the ladder draw every n-th frame only.
-    if (this.arrivals++ % this.governor.current.frameStep !== 0 || this.hidden || !this.hasArea) {
+    if (this.arrivals++ % this.governor.current.frameStep !== 0 || this.hidden) {
       this.skipped++;
       return;
     }
