@@ -6,6 +6,7 @@ import { runEncodingBench } from './encoding-bench.js';
 import { runFanoutBench } from './fanout-bench.js';
 import { runTuiVideoBench } from './tui-video-bench.js';
 import { canPin, runClusterBench, runCrossCostBench, runRelayPathBench } from './cluster-bench.js';
+import { FIDELITY_COLS, FIDELITY_ROWS, runFidelityBench } from './fidelity-bench.js';
 import { runJoinScaleBench, runStoreBench } from './store-bench.js';
 
 const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 5);
@@ -186,6 +187,42 @@ async function printStore(): Promise<void> {
   console.log('');
 }
 
+async function printFidelity(): Promise<void> {
+  console.log(
+    `picture fidelity: a slow pan over a photograph (640x360, 30 fps, 300 frames) at ${FIDELITY_COLS}x${FIDELITY_ROWS} cells, ` +
+      'each drawn frame rebuilt from the bytes written and compared with the source scaled (area) to the same pixels\n',
+  );
+  console.log(
+    [
+      'renderer'.padEnd(40),
+      'picture'.padStart(8),
+      'frames'.padStart(7),
+      'bytes/frame'.padStart(12),
+      'bytes/cell'.padStart(11),
+      'PSNR dB'.padStart(8),
+      'SSIM'.padStart(6),
+      'cells changed'.padStart(14),
+    ].join('  '),
+  );
+  const { results, missing } = await runFidelityBench();
+  for (const r of results) {
+    console.log(
+      [
+        r.renderer.padEnd(40),
+        r.picture.padStart(8),
+        String(r.framesShown).padStart(7),
+        Math.round(r.bytesPerFrame).toLocaleString('en-US').padStart(12),
+        r.bytesPerCell.toFixed(1).padStart(11),
+        (Number.isFinite(r.psnr) ? r.psnr.toFixed(1) : 'exact').padStart(8),
+        r.ssim.toFixed(3).padStart(6),
+        `${(r.changedCells * 100).toFixed(0)}%`.padStart(14),
+      ].join('  '),
+    );
+  }
+  if (missing.length > 0) console.log(`\n(not installed, so not compared: ${missing.join(', ')}; apt-get install ${missing.join(' ')})`);
+  console.log('');
+}
+
 async function printJoinScale(): Promise<void> {
   const sizes = (process.env['BENCH_JOIN_SIZES'] ?? '500,1000,2000').split(',').map(Number);
   console.log('join scale: clients joining one server one after another (real handshakes, RSA-3072)\n');
@@ -214,6 +251,7 @@ async function main(): Promise<void> {
   if (only === undefined || only === 'cross-cost') await printCrossCost();
   if (only === undefined || only === 'store') await printStore();
   if (only === undefined || only === 'join') await printJoinScale();
+  if (only === undefined || only === 'fidelity') await printFidelity();
   if (only !== undefined && only !== 'relay') return;
   console.log(`relay throughput: ${SECONDS} s per run, one server process, load generated from this process\n`);
   console.log(

@@ -4,7 +4,7 @@
 // received). Views draw frames; this only counts them.
 import { ChatError, ErrorCode } from '../core/errors.js';
 import type { VideoFrame } from '../core/media-frame.js';
-import type { ClientMessage, StreamEndMessage, StreamStartMessage, StreamStatusMessage } from '../core/messages.js';
+import type { ClientMessage, FrameEncoding, StreamEndMessage, StreamStartMessage, StreamStatusMessage } from '../core/messages.js';
 import type { TypedEmitter } from '../core/typed-emitter.js';
 import { MAX_VIDEO_DIMENSION } from '../core/message-codec.js';
 
@@ -106,9 +106,12 @@ export class VideoRemote {
     this.send({ type: 'poster', name, width: evenPixels(width), height: evenPixels(height) });
   }
 
-  /** Starts a stream fitted inside width x height pixels; answered by 'stream-start' or 'error'. */
-  play(name: string, width: number, height: number): void {
-    this.send({ type: 'play', name, width: evenPixels(width), height: evenPixels(height) });
+  /**
+   * Starts a stream fitted inside width x height pixels; answered by 'stream-start' or 'error'.
+   * `encoding`: 'png' for frames drawn at pane size (lossless), 'jpeg' (default) for ffplay's.
+   */
+  play(name: string, width: number, height: number, encoding?: FrameEncoding): void {
+    this.send({ type: 'play', name, width: evenPixels(width), height: evenPixels(height), ...(encoding === undefined ? {} : { encoding }) });
     this.stream = this.fresh(name);
   }
 

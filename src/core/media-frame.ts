@@ -3,8 +3,10 @@
 import { ErrorCode, ProtocolError } from './errors.js';
 
 export const MediaEncoding = {
-  /** A baseline JPEG (what ffmpeg's mjpeg encoder writes); chosen in docs/VIDEO.md. */
+  /** A baseline JPEG (what ffmpeg's mjpeg encoder writes): small, lossy; for ffplay's larger frames. */
   JPEG: 0x01,
+  /** A lossless PNG, RGB: the pane-size frames the terminal player draws (docs/VIDEO.md). */
+  PNG: 0x02,
 } as const;
 export type MediaEncoding = (typeof MediaEncoding)[keyof typeof MediaEncoding];
 
@@ -40,14 +42,15 @@ export function decodeVideoFrame(body: Buffer): VideoFrame {
   if (body.length < MEDIA_HEADER_BYTES) throw new ProtocolError(ErrorCode.INVALID_MESSAGE, 'media frame shorter than its header');
   if (body.readUInt8(0) !== MEDIA_KIND_VIDEO) throw new ProtocolError(ErrorCode.INVALID_MESSAGE, 'unknown media kind');
   const encoding = body.readUInt8(17);
-  if (encoding !== MediaEncoding.JPEG) throw new ProtocolError(ErrorCode.INVALID_MESSAGE, `unknown media encoding ${encoding}`);
+  if (encoding !== MediaEncoding.JPEG && encoding !== MediaEncoding.PNG)
+    throw new ProtocolError(ErrorCode.INVALID_MESSAGE, `unknown media encoding ${encoding}`);
   return {
     stream: body.readUInt32BE(1),
     seq: body.readUInt32BE(5),
     ptsMs: body.readUInt32BE(9),
     width: body.readUInt16BE(13),
     height: body.readUInt16BE(15),
-    encoding,
+    encoding: encoding as MediaEncoding,
     payload: body.subarray(MEDIA_HEADER_BYTES),
   };
 }

@@ -89,7 +89,13 @@ export function decodeClientMessage(body: Buffer): ClientMessage {
     case 'poster':
       return { type: 'poster', name: string(obj, 'name', MAX_VIDEO_NAME_CHARS), width: dimension(obj, 'width'), height: dimension(obj, 'height') };
     case 'play':
-      return { type: 'play', name: string(obj, 'name', MAX_VIDEO_NAME_CHARS), width: dimension(obj, 'width'), height: dimension(obj, 'height') };
+      return {
+        type: 'play',
+        name: string(obj, 'name', MAX_VIDEO_NAME_CHARS),
+        width: dimension(obj, 'width'),
+        height: dimension(obj, 'height'),
+        ...(obj['encoding'] === undefined ? {} : { encoding: frameEncoding(obj) }),
+      };
     case 'stop-video':
       return { type: 'stop-video', stream: integer(obj, 'stream') };
     case 'pause-video':
@@ -286,6 +292,12 @@ export function receipt(item: unknown): Receipt {
     state: state as 'delivered',
     ...(obj['reason'] === undefined ? {} : { reason: string(obj, 'reason', MAX_TEXT_CHARS) }),
   };
+}
+
+function frameEncoding(obj: Json): 'jpeg' | 'png' {
+  const value = obj['encoding'];
+  if (value !== 'jpeg' && value !== 'png') throw invalid('encoding', 'must be jpeg or png');
+  return value;
 }
 
 function dimension(obj: Json, field: string): number {

@@ -153,7 +153,13 @@ export interface PlayMessage {
   readonly name: string;
   readonly width: number;
   readonly height: number;
+  /**
+   * How frames travel: 'png' (lossless, what the terminal player asks for: the picture as the
+   * source has it, scaled to the pane) or 'jpeg' (the default: small, lossy; ffplay's frames).
+   */
+  readonly encoding?: FrameEncoding;
 }
+export type FrameEncoding = 'jpeg' | 'png';
 export interface StopVideoMessage {
   readonly type: 'stop-video';
   readonly stream: number;

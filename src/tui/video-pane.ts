@@ -130,7 +130,9 @@ export class VideoPane {
     const ffplayPath = kind === 'ffplay' ? findFfplay(this.options.ffplayPath) : undefined;
     this.close(true);
     const requested = kind === 'ffplay' ? { width: 640, height: 360 } : this.pixelBox();
-    this.options.client.video.play(name, requested.width, requested.height);
+    // The terminal draws pane-size frames: lossless PNG keeps the picture (JPEG's noise cost ~8 dB
+    // and repainted most cells every frame); ffplay's larger frames travel as JPEG.
+    this.options.client.video.play(name, requested.width, requested.height, kind === 'terminal' ? 'png' : 'jpeg');
     this.stream = { kind, ffplayPath, name, terminal: undefined, ffplay: undefined, requested };
     this.options.changed();
   }

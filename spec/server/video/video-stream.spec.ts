@@ -2,7 +2,9 @@ import assert from 'node:assert/strict';
 import { chmodSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, it, type TestContext } from 'node:test';
-import type { VideoFrame } from '../../../src/core/media-frame.js';
+import { execFileSync } from 'node:child_process';
+import sharp from 'sharp';
+import { MediaEncoding, type VideoFrame } from '../../../src/core/media-frame.js';
 import type { StreamEndReason } from '../../../src/core/messages.js';
 import { resolveFfmpeg } from '../../../src/server/video/ffmpeg-path.js';
 import { probeVideo } from '../../../src/server/video/video-probe.js';
@@ -20,7 +22,7 @@ interface Recorded {
   end: { reason: StreamEndReason; message: string; sent: number; dropped: number } | undefined;
 }
 
-async function startStream(t: TestContext, file: string, box: { width: number; height: number }, ffmpegPath = resolveFfmpeg().path) {
+async function startStream(t: TestContext, file: string, box: { width: number; height: number }, ffmpegPath = resolveFfmpeg().path, encoding?: 'png') {
   const probe = await probeVideo(resolveFfmpeg().path, file);
   const recorded: Recorded = { starts: [], frames: [], statuses: [], log: [], end: undefined };
   const sink: StreamSink = {
@@ -36,7 +38,16 @@ async function startStream(t: TestContext, file: string, box: { width: number; h
     },
     end: (reason, message, counts) => (recorded.end = { reason, message, ...counts }),
   };
-  const stream = new VideoStream({ id: 1, ffmpegPath, path: resolve(file), info: { name: 'x', bytes: 0, ...probe }, box, sink, maxFrameBytes: 1 << 20 });
+  const stream = new VideoStream({
+    id: 1,
+    ffmpegPath,
+    path: resolve(file),
+    info: { name: 'x', bytes: 0, ...probe },
+    box,
+    sink,
+    maxFrameBytes: 1 << 20,
+    ...(encoding === undefined ? {} : { encoding }),
+  });
   stream.start();
   t.after(() => stream.stop());
   return { stream, recorded };
@@ -61,6 +72,37 @@ describe('VideoStream with the real ffmpeg', () => {
     }
     assert.ok(Math.abs(recorded.frames[90]!.ptsMs - 3000) < 1, 'frame 90 is presented at 3.0 s');
     assert.equal(recorded.end!.dropped, 0);
+  });
+
+  it('sends lossless PNG frames on request: exactly the area-scaled source', async (t) => {
+    const { recorded } = await startStream(t, 'videos/testsrc2-320x240-30fps.mp4', { width: 64, height: 48 }, resolveFfmpeg().path, 'png');
+    await waitUntil(() => recorded.end !== undefined, 'the stream to finish', 20_000);
+    assert.equal(recorded.frames.length, 150);
+    assert.equal(recorded.frames[0]!.encoding, MediaEncoding.PNG);
+    // The reference: the same frames scaled by area averaging, straight from ffmpeg as raw RGB.
+    const reference = execFileSync(
+      resolveFfmpeg().path,
+      [
+        '-hide_banner',
+        '-loglevel',
+        'error',
+        '-i',
+        'videos/testsrc2-320x240-30fps.mp4',
+        '-vf',
+        'scale=64:48:flags=area',
+        '-pix_fmt',
+        'rgb24',
+        '-f',
+        'rawvideo',
+        'pipe:1',
+      ],
+      { maxBuffer: 1 << 26 },
+    );
+    for (const index of [0, 75, 149]) {
+      const { data } = await sharp(recorded.frames[index]!.payload).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+      const frameBytes = 64 * 48 * 3;
+      assert.ok(data.equals(reference.subarray(index * frameBytes, (index + 1) * frameBytes)), `frame ${index} is the reference, bit for bit`);
+    }
   });
 
   it('fits the video inside the box keeping its aspect ratio, with even sides', () => {

@@ -105,6 +105,7 @@ export class VideoService {
       path: video.path,
       info: video.info,
       box: { width: request.width, height: request.height },
+      ...(request.encoding === undefined ? {} : { encoding: request.encoding }),
       maxFrameBytes: this.options.maxMediaFrameBytes - MEDIA_FRAME_OVERHEAD,
       sink: {
         start: (size) => connection.send({ type: 'stream-start', stream: id, name: video.info.name, ...size }),

@@ -5,8 +5,9 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { ChatError } from '../../core/errors.js';
 import { MediaEncoding, type VideoFrame } from '../../core/media-frame.js';
-import type { StreamEndReason, VideoInfo } from '../../core/messages.js';
+import type { FrameEncoding, StreamEndReason, VideoInfo } from '../../core/messages.js';
 import { JpegSplitter } from './jpeg-splitter.js';
+import { PngSplitter } from './png-splitter.js';
 
 /** Where a stream's output goes (the server connection, or a test). */
 export interface StreamSink {
@@ -29,6 +30,8 @@ export interface VideoStreamOptions {
   readonly maxFrameBytes: number;
   /** JPEG quality, ffmpeg's -q:v (2 best .. 31 worst). Default 5: see docs/VIDEO.md. */
   readonly quality?: number;
+  /** How frames travel; default 'jpeg'. */
+  readonly encoding?: FrameEncoding;
 }
 
 /** Decoded frames waiting for their time; ffmpeg is paused beyond this (bounded memory). */
@@ -72,6 +75,10 @@ export class VideoStream {
   private pacer: NodeJS.Timeout | undefined;
   private statusTimer: NodeJS.Timeout | undefined;
   private ended = false;
+
+  private get encoding(): FrameEncoding {
+    return this.options.encoding ?? 'jpeg';
+  }
 
   constructor(options: VideoStreamOptions) {
     this.options = options;
@@ -168,18 +175,19 @@ export class VideoStream {
       '-an',
       '-sn',
       '-vf',
-      `scale=${this.size.width}:${this.size.height}`,
+      // Area averaging: each output pixel is the mean of the source pixels it covers, the fairest
+      // downscale (and the reference docs/VIDEO.md measures against).
+      `scale=${this.size.width}:${this.size.height}:flags=area`,
       // Constant frame rate at the source rate, so frame n is at n x frame duration.
       '-r',
       String(info.fps),
       '-vsync',
       'cfr',
-      '-pix_fmt',
-      'yuvj420p',
-      '-c:v',
-      'mjpeg',
-      '-q:v',
-      String(this.options.quality ?? 5),
+      ...(this.encoding === 'png'
+        ? // Compressed in ffmpeg's process, not on the server's event loop; level 1: pane-size
+          // frames are small, and speed matters more than the last few bytes.
+          ['-pix_fmt', 'rgb24', '-c:v', 'png', '-compression_level', '1']
+        : ['-pix_fmt', 'yuvj420p', '-c:v', 'mjpeg', '-q:v', String(this.options.quality ?? 5)]),
       '-threads',
       '1',
       '-f',
@@ -188,7 +196,8 @@ export class VideoStream {
     ];
     const decoder = spawn(this.options.ffmpegPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     this.decoder = decoder;
-    const splitter = new JpegSplitter(this.options.maxFrameBytes);
+    const splitter = this.encoding === 'png' ? new PngSplitter(this.options.maxFrameBytes) : new JpegSplitter(this.options.maxFrameBytes);
+    const encoding = this.encoding === 'png' ? MediaEncoding.PNG : MediaEncoding.JPEG;
     let frameIndex = index;
     decoder.stdout!.on('data', (chunk: Buffer) => {
       if (this.decoder !== decoder) return;
@@ -206,7 +215,7 @@ export class VideoStream {
           ptsMs: frameIndex * this.frameMs,
           width: this.size.width,
           height: this.size.height,
-          encoding: MediaEncoding.JPEG,
+          encoding,
           payload,
         });
         frameIndex++;
