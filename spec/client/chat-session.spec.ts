@@ -504,4 +504,26 @@ describe('ChatSession', () => {
     await waitUntil(() => read.includes('welcome back'), 'bob to read it');
     await waitUntil(() => server.store!.oneTimePrekeyCount('bob') === ONE_TIME_PREKEY_TARGET, 'bob topped his one-time prekeys up again');
   });
+
+  it('rotates its signed prekey while connected: peers take the new bundle, sessions go on, nobody "joins" again', async (t) => {
+    const port = await startServer(t);
+    const alice = await join(t, port, 'alice', ids[0]!);
+    const bob = await join(t, port, 'bob', ids[1]!);
+    await waitUntil(() => alice.session.peer('bob') !== undefined, 'alice to list bob');
+    alice.session.sendDirect('bob', 'before');
+    await waitUntil(() => bob.messages().some((m) => m.text === 'before'), 'the first DM');
+    const server = servers.get(port)!;
+    const before = server.store!.registration('bob')!.prekey;
+    const joinsSeen = alice.events.filter((e) => e.type === 'join').length;
+    assert.equal(bob.session.rotateSignedPrekeyIfDue(Date.now()), false, 'not due yet');
+    assert.equal(bob.session.rotateSignedPrekeyIfDue(Date.now() + 8 * 24 * 3600_000), true);
+    await waitUntil(() => server.store!.registration('bob')!.prekey !== before, 'the server to keep the new signed prekey');
+    // Carol, new, starts her session from the new bundle; alice goes on with hers.
+    const carol = await join(t, port, 'carol', ids[2]!);
+    await waitUntil(() => carol.session.peer('bob') !== undefined, 'carol to list bob');
+    carol.session.sendDirect('bob', 'to the new signed prekey');
+    alice.session.sendDirect('bob', 'after');
+    await waitUntil(() => bob.messages().some((m) => m.text === 'to the new signed prekey') && bob.messages().some((m) => m.text === 'after'), 'both DMs');
+    assert.equal(alice.events.filter((e) => e.type === 'join').length, joinsSeen + 1, 'only carol joined');
+  });
 });

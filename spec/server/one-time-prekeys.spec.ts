@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { before, describe, it, type TestContext } from 'node:test';
 import { generateX25519 } from '../../src/core/double-ratchet.js';
+import { signPrekey } from '../../src/core/prekey.js';
 import type { Identity } from '../../src/core/identity.js';
 import { ONE_TIME_PREKEYS_LOW, type OneTimePrekey } from '../../src/core/messages.js';
 import { ChatServer } from '../../src/server/chat-server.js';
@@ -70,6 +71,32 @@ describe('one-time prekeys', () => {
     );
     await bundleOf(a, 'bob');
     assert.deepEqual(await b.next('prekey-pool'), { type: 'prekey-pool', oneTime: ONE_TIME_PREKEYS_LOW });
+  });
+
+  it('takes a rotated signed prekey from a joined member, and ends the connection for one its key did not sign', async (t) => {
+    const { server, port } = await startServer(t);
+    const b = await RawClient.join(port, 'bob', bob);
+    t.after(() => b.close());
+    const a = await RawClient.join(port, 'alice', alice);
+    t.after(() => a.close());
+    const fresh = generateX25519().publicRaw;
+    b.send({
+      type: 'prekeys',
+      oneTime: [],
+      signed: { prekey: fresh.toString('base64'), prekeySig: signPrekey(bob.privateKey, 'bob', fresh).toString('base64') },
+    });
+    await waitUntil(() => server.store!.registration('bob')?.prekey === fresh.toString('base64'), 'the new signed prekey kept');
+    const announced = await a.next('join');
+    assert.equal(announced.peer.name, 'bob', 'announced again, with a new keyId');
+    assert.equal((await bundleOf(a, 'bob')).prekey, fresh.toString('base64'));
+    const forged = generateX25519().publicRaw;
+    b.send({
+      type: 'prekeys',
+      oneTime: [],
+      signed: { prekey: forged.toString('base64'), prekeySig: signPrekey(alice.privateKey, 'bob', forged).toString('base64') },
+    });
+    assert.equal((await b.next('error')).fatal, true);
+    assert.equal(server.store!.registration('bob')?.prekey, fresh.toString('base64'), 'the forged one was not kept');
   });
 
   it('refuses a prekeys message before joining, or with too many keys', async (t) => {

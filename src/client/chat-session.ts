@@ -21,7 +21,7 @@ import {
   type WelcomeMessage,
 } from '../core/messages.js';
 import { stripControlCharacters } from '../core/names.js';
-import { buildHello } from '../core/prekey.js';
+import { buildHello, signPrekey } from '../core/prekey.js';
 import type { ReplayGuardOptions } from '../core/replay-guard.js';
 import { safetyNumber } from '../core/safety-number.js';
 import type { SenderKeyBudget } from '../core/sender-key-store.js';
@@ -30,7 +30,7 @@ import { randomBytes } from 'node:crypto';
 import { DeliveryTracker, type DeliverySummary } from './delivery-tracker.js';
 import { E2eEngine } from './e2e-engine.js';
 import { Inbox } from './inbox.js';
-import { ONE_TIME_PREKEY_TARGET } from './own-prekeys.js';
+import { ONE_TIME_PREKEY_TARGET, SIGNED_PREKEY_CHECK_MS } from './own-prekeys.js';
 import { MAX_ONE_TIME_PREKEYS_PER_MESSAGE } from '../core/message-codec.js';
 import { KeyResolver } from './key-resolver.js';
 import { ClientState } from './state/client-state.js';
@@ -142,6 +142,8 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
   /** Settles the current connect() or rejoin() once the welcome's peers are listed. */
   private welcomed: (() => void) | undefined;
   private newsScheduled = false;
+  /** Checks hourly, while connected, whether the signed prekey is due for rotation. */
+  private rotationTimer: NodeJS.Timeout | undefined;
 
   constructor(options: ChatSessionOptions) {
     super();
@@ -392,6 +394,22 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
     }
   }
 
+  /**
+   * Replaces our signed prekey if it is due (checked at connect, and hourly while connected) and
+   * announces the new one; the last few are kept, so sessions started to them still open.
+   */
+  rotateSignedPrekeyIfDue(now?: number): boolean {
+    if (!this.isReady || !this.engine.rotateSignedPrekeyIfDue(now)) return false;
+    this.state.commit(this.engine.exportState());
+    const prekey = this.engine.signedPrekey.publicRaw;
+    this.link.send({
+      type: 'prekeys',
+      oneTime: [],
+      signed: { prekey: prekey.toString('base64'), prekeySig: signPrekey(this.identity.privateKey, this.link.name, prekey).toString('base64') },
+    });
+    return true;
+  }
+
   /** Sends again what never got a final word before the last disconnect (see DeliveryTracker.resends). */
   resendUnsettled(): number {
     const resends = this.tracker.resends();
@@ -454,6 +472,10 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
 
   private onWelcome(welcome: WelcomeMessage): void {
     if (welcome.oneTimePrekeys !== undefined) this.topUpOneTimePrekeys(welcome.oneTimePrekeys);
+    if (this.rotationTimer === undefined) {
+      this.rotationTimer = setInterval(() => this.rotateSignedPrekeyIfDue(), SIGNED_PREKEY_CHECK_MS);
+      this.rotationTimer.unref();
+    }
     this.inOrder(async () => {
       this.replacePeers(await this.keys.resolve(welcome.peers));
       this.emit('ready', { name: welcome.name, fingerprint: this.identity.fingerprint, peers: this.peers() });
@@ -481,6 +503,11 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
     // v4 presence: a registered user going away stays listed, as away.
     if (!added.peer.online) {
       if (wasOnline) this.emit('leave', { name: added.peer.name });
+      return;
+    }
+    // Someone online announced again (a rotated signed prekey): their keys are updated, nobody joined.
+    if (wasOnline) {
+      this.emit('peers', this.peers());
       return;
     }
     this.emit('join', this.directory.view(added.peer));
@@ -563,6 +590,8 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
   }
 
   private onClosed(reason: string): void {
+    clearInterval(this.rotationTimer);
+    this.rotationTimer = undefined;
     this.inbox.reset();
     this.directory.clear();
     this.video.reset();

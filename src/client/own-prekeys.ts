@@ -7,6 +7,8 @@ import { type X25519KeyPair, exportX25519, generateX25519, importX25519 } from '
 
 /** How long one signed prekey is announced before a fresh one replaces it (Signal: days to weeks). */
 export const SIGNED_PREKEY_ROTATION_MS = 7 * 24 * 3600_000;
+/** How often a connected client checks whether its signed prekey is due (it also checks at each connect). */
+export const SIGNED_PREKEY_CHECK_MS = 3600_000;
 /** Earlier signed prekeys kept: a session start sealed to one while we were away still opens. */
 export const PAST_SIGNED_PREKEYS_KEPT = 4;
 /** One-time prekeys we hold the private half of; past this the oldest go (their bundles then start nothing). */

@@ -72,7 +72,14 @@ export function decodeClientMessage(body: Buffer): ClientMessage {
       const list = obj['oneTime'];
       if (!Array.isArray(list) || list.length > MAX_ONE_TIME_PREKEYS_PER_MESSAGE)
         throw invalid('oneTime', `must be a list of at most ${MAX_ONE_TIME_PREKEYS_PER_MESSAGE} one-time prekeys`);
-      return { type: 'prekeys', oneTime: list.map(oneTimePrekey) };
+      const signed = obj['signed'] === undefined ? undefined : object(obj['signed'], 'signed');
+      return {
+        type: 'prekeys',
+        oneTime: list.map(oneTimePrekey),
+        ...(signed === undefined
+          ? {}
+          : { signed: { prekey: base64(signed, 'prekey', MAX_PREKEY_CHARS), prekeySig: base64(signed, 'prekeySig', MAX_RSA_BLOCK_CHARS) } }),
+      };
     }
     case 'received':
       return {

@@ -134,6 +134,8 @@ export interface KeysRequestMessage {
 export interface PrekeysMessage {
   readonly type: 'prekeys';
   readonly oneTime: readonly OneTimePrekey[];
+  /** A new signed prekey, when the client rotated it while connected (as `hello.prekey`, signed). */
+  readonly signed?: { readonly prekey: string; readonly prekeySig: string };
 }
 export interface PingMessage {
   readonly type: 'ping';

@@ -462,6 +462,20 @@ export class ChatServer implements ConnectionHost, ClusterHost {
     return taken;
   }
 
+  /**
+   * A member rotated its signed prekey while connected: kept with its registration, and its
+   * presence announced again (a new keyId) so peers fetch the new bundle when they next need it.
+   */
+  signedPrekeyChanged(connection: ClientConnection, signed: { readonly prekey: string; readonly prekeySig: string }): void {
+    const record = connection.peer === undefined ? undefined : this.registry.get(connection.peer.name);
+    if (record === undefined) return;
+    record.prekey = signed.prekey;
+    record.prekeySig = signed.prekeySig;
+    this.register(record);
+    this.broadcast(encodeMessage({ type: 'join', peer: presenceOf(toSummary(record)) }), connection);
+    this.cluster?.memberJoined(toSummary(record));
+  }
+
   /** A member's one-time prekeys, kept (up to the limit) for whoever fetches its bundle. */
   addOneTimePrekeys(connection: ClientConnection, keys: readonly OneTimePrekey[]): void {
     const store = this.forward.store;

@@ -53,6 +53,8 @@ export interface ConnectionHost {
   /** The keys of these users (protocol v4: presence carries none). */
   /** The keys of these users, each with a one-time prekey while they last (never the asker's own). */
   keyBundles(asker: string, names: readonly string[]): PeerSummary[];
+  /** The member announced a new signed prekey (already checked): its bundle and presence change. */
+  signedPrekeyChanged(connection: ClientConnection, signed: { readonly prekey: string; readonly prekeySig: string }): void;
   /** The member's one-time prekeys, kept for whoever fetches its bundle. */
   addOneTimePrekeys(connection: ClientConnection, keys: readonly OneTimePrekey[]): void;
   /** The member on this connection set (or, with '', cleared) their away message. */
@@ -302,6 +304,13 @@ export class ClientConnection {
         return;
       case 'prekeys':
         if (this.state !== 'joined') throw unexpected('prekeys before joining');
+        if (message.signed !== undefined) {
+          // A rotated signed prekey (a client connected past its rotation): checked as at hello.
+          const joined = this.joined!;
+          checkSignedPrekey(joined.key, joined.name, Buffer.from(message.signed.prekey, 'base64'), message.signed.prekeySig);
+          this.joined = { ...joined, prekey: message.signed.prekey, prekeySig: message.signed.prekeySig };
+          this.host.signedPrekeyChanged(this, message.signed);
+        }
         return this.host.addOneTimePrekeys(this, message.oneTime);
       case 'received':
         if (this.state !== 'joined') throw unexpected('received before joining');
@@ -376,16 +385,7 @@ export class ClientConnection {
       if (error instanceof ChatError) return this.reject(error, false);
       throw error;
     }
-    const prekeySig = Buffer.from(hello.prekeySig, 'base64');
-    if (prekeySig.length * 8 !== key.publicKey.asymmetricKeyDetails?.modulusLength) {
-      throw new ProtocolError(ErrorCode.INVALID_MESSAGE, 'the prekey signature is not the size of the key');
-    }
-    // A low-order prekey, even correctly signed, would make every member's room re-key fail.
-    if (!isUsablePrekey(prekey)) throw new ProtocolError(ErrorCode.INVALID_MESSAGE, 'the prekey is a low-order point: no session can start from it');
-    // A prekey its owner did not sign would let anyone (us included) sit in the middle of DMs.
-    if (!verifyPrekey(key.publicKey, hello.name, prekey, prekeySig)) {
-      throw new ProtocolError(ErrorCode.INVALID_MESSAGE, 'the prekey is not signed by the announced key');
-    }
+    checkSignedPrekey(key, hello.name, prekey, hello.prekeySig);
     const nonce = randomBytes(NONCE_BYTES);
     this.pending = { name: hello.name, key, prekey: hello.prekey, prekeySig: hello.prekeySig, nonce };
     this.state = 'awaiting-auth';
@@ -474,4 +474,20 @@ export class ClientConnection {
 
 function unexpected(what: string): ProtocolError {
   return new ProtocolError(ErrorCode.UNEXPECTED_MESSAGE, what);
+}
+
+/**
+ * A signed prekey must be 32 bytes, not a low-order point (even correctly signed, it would make
+ * every member's room re-key fail), and signed by the identity key (else anyone, the server
+ * included, could sit in the middle of DMs). Throws INVALID_MESSAGE: the connection ends.
+ */
+function checkSignedPrekey(key: PublicIdentity, name: string, prekey: Buffer, prekeySigBase64: string): void {
+  if (prekey.length !== 32) throw new ProtocolError(ErrorCode.INVALID_MESSAGE, 'the prekey must be 32 bytes');
+  const prekeySig = Buffer.from(prekeySigBase64, 'base64');
+  if (prekeySig.length * 8 !== key.publicKey.asymmetricKeyDetails?.modulusLength) {
+    throw new ProtocolError(ErrorCode.INVALID_MESSAGE, 'the prekey signature is not the size of the key');
+  }
+  if (!isUsablePrekey(prekey)) throw new ProtocolError(ErrorCode.INVALID_MESSAGE, 'the prekey is a low-order point: no session can start from it');
+  if (!verifyPrekey(key.publicKey, name, prekey, prekeySig))
+    throw new ProtocolError(ErrorCode.INVALID_MESSAGE, 'the prekey is not signed by the announced key');
 }

@@ -18,8 +18,9 @@ import type { StoreWriteError } from './store/durable-store.js';
 
 /** A member of this node: what the registry holds for each joined connection. */
 export interface JoinedPeer extends PeerRecord {
-  readonly prekey: string;
-  readonly prekeySig: string;
+  /** Replaced when the member rotates it while connected. */
+  prekey: string;
+  prekeySig: string;
   readonly connection: ClientConnection;
   /** The away message the member set (`:away TEXT`), if any. */
   away?: string;

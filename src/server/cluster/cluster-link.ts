@@ -275,6 +275,12 @@ export class ClusterLink {
       }
       return;
     }
+    if (shown !== undefined && shown.node === node.id && sameConnection(shown.peer, peer)) {
+      // The same connection with a rotated signed prekey: announced again, not as a leave and a join.
+      this.remote.set(key, { peer, node: node.id });
+      this.host.remoteJoined(peer);
+      return;
+    }
     if (shown !== undefined) {
       // The newer announcement wins; the older record (a node that missed a leave) is dropped.
       if (shown.node !== node.id) this.nodes.get(shown.node)?.members.delete(key);
@@ -392,6 +398,11 @@ export class ClusterLink {
   private logError(event: string, error: unknown): void {
     this.host.logger.log('warn', event, { error: error instanceof Error ? error.message.slice(0, 120) : 'unknown' });
   }
+}
+
+/** The same member on the same connection (key and join time), whatever its prekey. */
+function sameConnection(a: PeerSummary, b: PeerSummary): boolean {
+  return a.name === b.name && a.publicKey === b.publicKey && a.joinedAt === b.joinedAt;
 }
 
 function samePeer(a: PeerSummary, b: PeerSummary): boolean {
