@@ -80,7 +80,7 @@ export async function runFanoutBench(counts: readonly number[] = [8, 16, 32, 48,
       const viewers: Viewer[] = [];
       for (let i = 0; i < count; i++) viewers.push(await joinViewer(port, i, identity));
       for (const viewer of viewers) {
-        viewer.socket.write(encodeMessage({ type: 'play', name: VIDEO, width: 80, height: 48 }));
+        viewer.socket.write(encodeMessage({ type: 'play', name: VIDEO, width: 80, height: 48, encoding: 'png' }));
         if (stagger) await new Promise((resolve) => setTimeout(resolve, PLAY_INTERVAL_MS));
       }
       const ends = await Promise.all(viewers.map((v) => v.ended));

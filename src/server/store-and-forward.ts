@@ -97,7 +97,7 @@ export class StoreAndForward {
    */
   deliverRelayed(recipient: JoinedPeer, frame: Buffer, relayed: RelayedDelivery): boolean {
     if (!this.canDeliverLive(recipient.name)) {
-      this.keepRelayed(recipient.name, relayed, 'it could not be stored');
+      this.keepRelayed(recipient.name, relayed, 'had messages waiting, and this one could not be stored');
       return true;
     }
     if (!recipient.connection.sendFrame(frame)) return false;
