@@ -380,6 +380,7 @@ export class ChatServer implements ConnectionHost, ClusterHost {
       joinedAt: peer.joinedAt,
       prekey: peer.prekey,
       prekeySig: peer.prekeySig,
+      keyId: keyIdOf({ name: peer.name, publicKey: peer.key.publicKeyBase64, prekey: peer.prekey, fingerprint: '', joinedAt: 0 }),
       connection,
     };
     this.registry.add(record);
@@ -407,13 +408,15 @@ export class ChatServer implements ConnectionHost, ClusterHost {
   private register(peer: JoinedPeer, lastSeenAt = Date.now()): void {
     const store = this.forward.store;
     if (store === undefined) return;
+    const earlier = store.registration(peer.name);
     const registration: Registration = {
-      name: store.registration(peer.name)?.name ?? peer.name,
+      name: earlier?.name ?? peer.name,
       publicKey: peer.publicKeyBase64,
       fingerprint: peer.fingerprint,
       prekey: peer.prekey,
       prekeySig: peer.prekeySig,
-      registeredAt: store.registration(peer.name)?.registeredAt ?? Date.now(),
+      keyId: peer.keyId,
+      registeredAt: earlier?.registeredAt ?? Date.now(),
       lastSeenAt,
     };
     store.register(registration).catch((error: unknown) => this.logger.log('error', 'store.register_failed', { error: String(error).slice(0, 120) }));
@@ -423,10 +426,15 @@ export class ChatServer implements ConnectionHost, ClusterHost {
   private awayPeers(): PeerSummary[] {
     const store = this.forward.store;
     if (store === undefined) return [];
-    return store
-      .registrations()
-      .filter((registration) => !this.registry.has(registration.name) && this.cluster?.remotePeer(registration.name) === undefined)
-      .map(awaySummary);
+    // Names first (kept in memory), registrations read only for those away: on a busy server most
+    // registered users are online, and a welcome is sent on every join.
+    const away: PeerSummary[] = [];
+    for (const name of store.registeredNames()) {
+      if (this.registry.has(name) || this.cluster?.remotePeer(name) !== undefined) continue;
+      const registration = store.registration(name);
+      if (registration !== undefined) away.push(awaySummary(registration));
+    }
+    return away;
   }
 
   private awayPeer(name: string): PeerSummary | undefined {
@@ -447,7 +455,7 @@ export class ChatServer implements ConnectionHost, ClusterHost {
       const found = local === undefined ? (remote ?? away) : toSummary(local);
       if (found === undefined) continue;
       const oneTimePrekey = nameKey(name) === nameKey(asker) ? undefined : this.takeOneTimePrekey(found.name);
-      bundles.push({ ...found, keyId: keyIdOf(found), ...(oneTimePrekey === undefined ? {} : { oneTimePrekey }) });
+      bundles.push({ ...found, keyId: found.keyId ?? keyIdOf(found), ...(oneTimePrekey === undefined ? {} : { oneTimePrekey }) });
     }
     return bundles;
   }
@@ -471,6 +479,7 @@ export class ChatServer implements ConnectionHost, ClusterHost {
     if (record === undefined) return;
     record.prekey = signed.prekey;
     record.prekeySig = signed.prekeySig;
+    record.keyId = keyIdOf(toSummary({ ...record, keyId: '' }));
     this.register(record);
     this.broadcast(encodeMessage({ type: 'join', peer: presenceOf(toSummary(record)) }), connection);
     this.cluster?.memberJoined(toSummary(record));
@@ -683,6 +692,7 @@ function toSummary(peer: JoinedPeer): PeerSummary {
     publicKey: peer.publicKeyBase64,
     prekey: peer.prekey,
     prekeySig: peer.prekeySig,
+    keyId: peer.keyId,
     fingerprint: peer.fingerprint,
     joinedAt: peer.joinedAt,
     ...(peer.away === undefined ? {} : { away: peer.away }),
@@ -695,6 +705,7 @@ function awaySummary(registration: Registration): PeerSummary {
     publicKey: registration.publicKey,
     prekey: registration.prekey,
     prekeySig: registration.prekeySig,
+    ...(registration.keyId === undefined ? {} : { keyId: registration.keyId }),
     fingerprint: registration.fingerprint,
     joinedAt: registration.lastSeenAt,
     online: false,
@@ -707,7 +718,8 @@ function presenceOf(summary: PeerSummary): PeerSummary {
     name: summary.name,
     fingerprint: summary.fingerprint,
     joinedAt: summary.joinedAt,
-    keyId: keyIdOf(summary),
+    // Cached on the member (and carried by other nodes' summaries): a welcome lists every user.
+    keyId: summary.keyId ?? keyIdOf(summary),
     ...(summary.online === false ? { online: false } : {}),
     ...(summary.away === undefined || summary.online === false ? {} : { away: summary.away }),
   };

@@ -21,6 +21,8 @@ export interface JoinedPeer extends PeerRecord {
   /** Replaced when the member rotates it while connected. */
   prekey: string;
   prekeySig: string;
+  /** The version of its keys presence announces: computed once per key and prekey, not per welcome. */
+  keyId: string;
   readonly connection: ClientConnection;
   /** The away message the member set (`:away TEXT`), if any. */
   away?: string;

@@ -16,6 +16,8 @@ export interface Registration {
   /** The signed prekey the user last announced: sessions with them start from it while they are away. */
   readonly prekey: string;
   readonly prekeySig: string;
+  /** The version of the key and prekey presence announces (absent in registrations from before it was kept). */
+  readonly keyId?: string;
   readonly registeredAt: number;
   readonly lastSeenAt: number;
 }
