@@ -34,8 +34,14 @@ async function join(port: number, name: string, identity: Identity): Promise<Con
   const early: string[] = [];
   let handler: ((text: string) => void) | undefined;
   let welcomeBytes = 0;
-  await new Promise<void>((resolve) => {
+  await new Promise<void>((resolve, reject) => {
     let ready = false;
+    // A join the server refuses or drops fails the run, with the server's reason, rather than
+    // leaving it waiting for a welcome that never comes.
+    let refusal = 'the server closed the connection';
+    socket.on('close', () => {
+      if (!ready) reject(new Error(`${name} could not join: ${refusal}`));
+    });
     socket.on('data', (chunk: Buffer) => {
       for (const frame of decoder.push(chunk)) {
         if (ready) {
@@ -45,6 +51,7 @@ async function join(port: number, name: string, identity: Identity): Promise<Con
         }
         const message = decodeServerMessage(frame.body);
         if (message.type === 'challenge') answerChallenge(socket, identity, name, message.nonce);
+        else if (message.type === 'error') refusal = `${message.code}: ${message.message}`;
         else if (message.type === 'welcome') {
           welcomeBytes = frame.body.length;
           ready = true;
