@@ -193,7 +193,12 @@ export async function runJoinScaleBench(sizes: readonly number[]): Promise<JoinS
       let lastStart = 0;
       for (let i = 0; i < size; i++) {
         if (i === size - 100) lastStart = performance.now();
-        conns.push(await join(port, `j${i}`, identity));
+        const conn = await join(port, `j${i}`, identity);
+        // Read and let go of what follows (every later join is announced to everyone): kept, it
+        // grew with the square of the clients and the load generator's GC, not the server, set
+        // the pace (the figures before 2026-11-26's second run include that).
+        conn.on(() => {});
+        conns.push(conn);
       }
       const msPerJoinAtEnd = (performance.now() - lastStart) / 100;
       const after = rssKib(child.pid!);
