@@ -226,13 +226,22 @@ async function printFidelity(): Promise<void> {
 async function printJoinScale(): Promise<void> {
   const sizes = (process.env['BENCH_JOIN_SIZES'] ?? '500,1000,2000').split(',').map(Number);
   console.log('join scale: clients joining one server one after another (real handshakes, RSA-3072)\n');
-  console.log(['clients'.padStart(7), 'ms/join (last 100)'.padStart(19), 'welcome bytes'.padStart(14), 'server KiB/conn'.padStart(16)].join('  '));
+  console.log(
+    [
+      'clients'.padStart(7),
+      'ms/join (last 100)'.padStart(19),
+      'welcome bytes'.padStart(14),
+      'bytes sent/join'.padStart(16),
+      'server KiB/conn'.padStart(16),
+    ].join('  '),
+  );
   for (const r of await runJoinScaleBench(sizes)) {
     console.log(
       [
         String(r.clients).padStart(7),
         r.msPerJoinAtEnd.toFixed(2).padStart(19),
         r.welcomeBytesAtEnd.toLocaleString('en-US').padStart(14),
+        Math.round(r.bytesPerJoinAtEnd).toLocaleString('en-US').padStart(16),
         r.kibPerConnection.toFixed(1).padStart(16),
       ].join('  '),
     );

@@ -172,6 +172,8 @@ export interface JoinScaleResult {
   /** Mean time of the last 100 joins (each a full handshake with an RSA signature), ms. */
   readonly msPerJoinAtEnd: number;
   readonly welcomeBytesAtEnd: number;
+  /** Bytes the server sent per join over the last 100: the welcome, and the join announced to everyone. */
+  readonly bytesPerJoinAtEnd: number;
   /** Server resident memory growth per joined connection, KiB. */
   readonly kibPerConnection: number;
 }
@@ -187,25 +189,42 @@ export async function runJoinScaleBench(sizes: readonly number[]): Promise<JoinS
   const results: JoinScaleResult[] = [];
   for (const size of sizes) {
     const { child, port } = await startProcess(benchServeArgs('--max-clients', String(size + 10)), SERVE_READY);
+    const conns: Conn[] = [];
     try {
       const before = rssKib(child.pid!);
-      const conns: Conn[] = [];
       let lastStart = 0;
+      // Bytes the server sent during the last 100 joins: their welcomes, and each announced to everyone.
+      let counting = false;
+      let bytesAtEnd = 0;
       for (let i = 0; i < size; i++) {
-        if (i === size - 100) lastStart = performance.now();
+        if (i === size - 100) {
+          lastStart = performance.now();
+          counting = true;
+        }
         const conn = await join(port, `j${i}`, identity);
+        if (counting) bytesAtEnd += conn.welcomeBytes;
         // Read and let go of what follows (every later join is announced to everyone): kept, it
         // grew with the square of the clients and the load generator's GC, not the server, set
         // the pace (the figures before 2026-11-26's second run include that).
-        conn.on(() => {});
+        conn.on((text) => {
+          if (counting) bytesAtEnd += text.length;
+        });
         conns.push(conn);
       }
       const msPerJoinAtEnd = (performance.now() - lastStart) / 100;
       const after = rssKib(child.pid!);
-      results.push({ clients: size, msPerJoinAtEnd, welcomeBytesAtEnd: conns.at(-1)!.welcomeBytes, kibPerConnection: (after - before) / size });
-      for (const conn of conns) conn.socket.destroy();
+      results.push({
+        clients: size,
+        msPerJoinAtEnd,
+        welcomeBytesAtEnd: conns.at(-1)!.welcomeBytes,
+        bytesPerJoinAtEnd: bytesAtEnd / 100,
+        kibPerConnection: (after - before) / size,
+      });
     } finally {
+      // The server goes first: hanging up 10,000 clients one by one would have it announce each
+      // departure to everyone left (minutes of work that measures nothing).
       await stopProcess(child);
+      for (const conn of conns) conn.socket.destroy();
     }
   }
   return results;
