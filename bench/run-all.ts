@@ -235,7 +235,7 @@ async function printJoinScale(): Promise<void> {
       'server KiB/conn'.padStart(16),
     ].join('  '),
   );
-  for (const r of await runJoinScaleBench(sizes)) {
+  await runJoinScaleBench(sizes, (r) =>
     console.log(
       [
         String(r.clients).padStart(7),
@@ -244,8 +244,8 @@ async function printJoinScale(): Promise<void> {
         Math.round(r.bytesPerJoinAtEnd).toLocaleString('en-US').padStart(16),
         r.kibPerConnection.toFixed(1).padStart(16),
       ].join('  '),
-    );
-  }
+    ),
+  );
   console.log('');
 }
 

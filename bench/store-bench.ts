@@ -184,7 +184,8 @@ function rssKib(pid: number): number {
   return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
 }
 
-export async function runJoinScaleBench(sizes: readonly number[]): Promise<JoinScaleResult[]> {
+/** Runs each size in its own server; `each` hears of every result as soon as it is measured. */
+export async function runJoinScaleBench(sizes: readonly number[], each: (result: JoinScaleResult) => void = () => {}): Promise<JoinScaleResult[]> {
   const identity = await generateIdentity();
   const results: JoinScaleResult[] = [];
   for (const size of sizes) {
@@ -220,6 +221,7 @@ export async function runJoinScaleBench(sizes: readonly number[]): Promise<JoinS
         bytesPerJoinAtEnd: bytesAtEnd / 100,
         kibPerConnection: (after - before) / size,
       });
+      each(results.at(-1)!);
     } finally {
       // The server goes first: hanging up 10,000 clients one by one would have it announce each
       // departure to everyone left (minutes of work that measures nothing).
