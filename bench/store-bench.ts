@@ -189,7 +189,9 @@ export async function runJoinScaleBench(sizes: readonly number[], each: (result:
   const identity = await generateIdentity();
   const results: JoinScaleResult[] = [];
   for (const size of sizes) {
-    const { child, port } = await startProcess(benchServeArgs('--max-clients', String(size + 10)), SERVE_READY);
+    // The clients send nothing once joined: without a long idle timeout the server would drop the
+    // first of them after 120 s and announce each departure to everyone, mid-measurement.
+    const { child, port } = await startProcess(benchServeArgs('--max-clients', String(size + 10), '--idle-timeout-ms', '3600000'), SERVE_READY);
     const conns: Conn[] = [];
     try {
       const before = rssKib(child.pid!);

@@ -18,7 +18,12 @@ export interface ServerLimits {
    * slow reader. Default 4 MiB: about 4,000 room messages, far beyond any reader that is keeping up.
    */
   readonly maxQueueBytes: number;
-  /** Connections at once, joined or still handshaking. Default 400: a team's chat, with room to spare. */
+  /**
+   * Connections at once, joined or still handshaking. Default 2,000 (was 400), from the join-scale
+   * bench on two cores (docs/BENCHMARKS.md): ~20-35 KiB per connection, and everyone reconnecting
+   * after a restart is admitted in well under a minute; past a few thousand, each join costs more
+   * (every user is in every welcome, every join announced to everyone).
+   */
   readonly maxClients: number;
   /**
    * Video streams at once, one ffmpeg each. Default 32: measured in docs/BENCHMARKS.md, two cores
@@ -68,7 +73,7 @@ export const DEFAULT_SERVER_LIMITS: ServerLimits = {
   maxMediaFrameBytes: 1024 * 1024,
   handshakeTimeoutMs: 10_000,
   maxQueueBytes: 4 * 1024 * 1024,
-  maxClients: 400,
+  maxClients: 2000,
   maxStreams: 32,
   maxClientsPerAddress: 16,
   messagesPerSecond: 20,
