@@ -380,7 +380,7 @@ export class ChatServer implements ConnectionHost, ClusterHost {
       joinedAt: peer.joinedAt,
       prekey: peer.prekey,
       prekeySig: peer.prekeySig,
-      keyId: keyIdOf({ name: peer.name, publicKey: peer.key.publicKeyBase64, prekey: peer.prekey, fingerprint: '', joinedAt: 0 }),
+      keyId: keyIdOf(peer.key.publicKeyBase64, peer.prekey),
       connection,
     };
     this.registry.add(record);
@@ -455,7 +455,7 @@ export class ChatServer implements ConnectionHost, ClusterHost {
       const found = local === undefined ? (remote ?? away) : toSummary(local);
       if (found === undefined) continue;
       const oneTimePrekey = nameKey(name) === nameKey(asker) ? undefined : this.takeOneTimePrekey(found.name);
-      bundles.push({ ...found, keyId: found.keyId ?? keyIdOf(found), ...(oneTimePrekey === undefined ? {} : { oneTimePrekey }) });
+      bundles.push({ ...found, keyId: found.keyId ?? keyIdOf(found.publicKey, found.prekey), ...(oneTimePrekey === undefined ? {} : { oneTimePrekey }) });
     }
     return bundles;
   }
@@ -479,7 +479,7 @@ export class ChatServer implements ConnectionHost, ClusterHost {
     if (record === undefined) return;
     record.prekey = signed.prekey;
     record.prekeySig = signed.prekeySig;
-    record.keyId = keyIdOf(toSummary({ ...record, keyId: '' }));
+    record.keyId = keyIdOf(record.publicKeyBase64, record.prekey);
     this.register(record);
     this.broadcast(encodeMessage({ type: 'join', peer: presenceOf(toSummary(record)) }), connection);
     this.cluster?.memberJoined(toSummary(record));
@@ -719,16 +719,16 @@ function presenceOf(summary: PeerSummary): PeerSummary {
     fingerprint: summary.fingerprint,
     joinedAt: summary.joinedAt,
     // Cached on the member (and carried by other nodes' summaries): a welcome lists every user.
-    keyId: summary.keyId ?? keyIdOf(summary),
+    keyId: summary.keyId ?? keyIdOf(summary.publicKey, summary.prekey),
     ...(summary.online === false ? { online: false } : {}),
     ...(summary.away === undefined || summary.online === false ? {} : { away: summary.away }),
   };
 }
 
 /** 12 bytes of SHA-256 over the key and the prekey: a bundle's version. */
-function keyIdOf(summary: PeerSummary): string {
+function keyIdOf(publicKey: string | undefined, prekey: string | undefined): string {
   return createHash('sha256')
-    .update(`${summary.publicKey ?? ''}\u0000${summary.prekey ?? ''}`)
+    .update(`${publicKey ?? ''}\u0000${prekey ?? ''}`)
     .digest()
     .subarray(0, 12)
     .toString('base64url');
