@@ -87,6 +87,9 @@ export const SERVE_FLAGS = {
     description: 'where registered names and messages for away users are kept (LMDB, 0700)',
   },
   'max-stored-per-user': { kind: 'integer', value: 'N', min: 0, default: L.maxStoredPerUser, description: 'messages kept for one user who is away' },
+  'max-rooms-per-user': { kind: 'integer', value: 'N', min: 0, default: L.maxRoomsPerUser, description: 'named rooms one user may be in at once' },
+  'max-room-members': { kind: 'integer', value: 'N', min: 1, default: L.maxRoomMembers, description: 'members one named room may have' },
+  'max-rooms': { kind: 'integer', value: 'N', min: 0, default: L.maxRooms, description: 'named rooms on the server (on a cluster: in all)' },
   'max-one-time-prekeys': {
     kind: 'integer',
     value: 'N',
@@ -295,6 +298,9 @@ function limitsFrom(flags: ServeFlags): ServerLimits {
     maxStoreBytes: flags['max-store-bytes'],
     retentionMs: flags['retention-hours'] * 3600_000,
     registrationTtlMs: flags['registration-ttl-days'] * 86_400_000,
+    maxRoomsPerUser: flags['max-rooms-per-user'],
+    maxRoomMembers: flags['max-room-members'],
+    maxRooms: flags['max-rooms'],
   };
 }
 

@@ -37,6 +37,17 @@ export const ErrorCode = {
   NOT_STORED: 'CHAT_ERR_NOT_STORED',
   /** A store file (the server's, or the client's state) cannot be read: named, never silently replaced. */
   STORE_CORRUPT: 'CHAT_ERR_STORE_CORRUPT',
+  // Rooms.
+  /** A room name that breaks the rule (core/room-names.ts). */
+  ROOM_NAME_INVALID: 'CHAT_ERR_ROOM_NAME_INVALID',
+  /** A command or message for a room that does not exist, or that the user is not in. */
+  NOT_IN_ROOM: 'CHAT_ERR_NOT_IN_ROOM',
+  /** Joining an invite-only room without an invite. */
+  ROOM_INVITE_ONLY: 'CHAT_ERR_ROOM_INVITE_ONLY',
+  /** Only the room's operators may do that (kick, set the mode, invite into an invite-only room). */
+  NOT_ROOM_OPERATOR: 'CHAT_ERR_NOT_ROOM_OPERATOR',
+  /** A bound on rooms was reached: rooms per user, members per room, or rooms on the server. */
+  ROOM_LIMIT: 'CHAT_ERR_ROOM_LIMIT',
   // Video.
   VIDEO_NOT_FOUND: 'CHAT_ERR_VIDEO_NOT_FOUND',
   VIDEO_PATH: 'CHAT_ERR_VIDEO_PATH',

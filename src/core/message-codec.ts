@@ -2,7 +2,17 @@
 // past this point can trust shapes and bounds (not content: names may still be taken, keys wrong).
 import { encodeJsonFrame } from './frame-encoder.js';
 import { FrameType } from './frame-types.js';
-import { type ClientMessage, MAX_AWAY_CHARS, type Receipt, type ServerMessage } from './messages.js';
+import {
+  type ClientMessage,
+  MAX_AWAY_CHARS,
+  MAX_TOPIC_CHARS,
+  type Receipt,
+  type RoomEventKind,
+  type RoomListing,
+  type RoomView,
+  type ServerMessage,
+} from './messages.js';
+import { MAX_ROOM_NAME_CHARS, isValidRoomName } from './room-names.js';
 import {
   MAX_NAME_CHARS,
   MAX_PREKEY_CHARS,
@@ -59,13 +69,27 @@ export function decodeClientMessage(body: Buffer): ClientMessage {
     case 'send':
       return {
         type: 'send',
-        to: nullableString(obj, 'to', MAX_NAME_CHARS),
+        to: nullableString(obj, 'to', MAX_ROOM_NAME_CHARS),
         envelope: envelope(obj['envelope']),
         ...(obj['only'] === undefined ? {} : { only: boundedNameList(obj['only'], 'only', MAX_LISTED_NAMES) }),
         ...(obj['except'] === undefined ? {} : { except: boundedNameList(obj['except'], 'except', MAX_LISTED_NAMES) }),
       };
     case 'keys':
       return { type: 'keys', names: boundedNameList(obj['names'], 'names', MAX_KEY_REQUEST) };
+    case 'room-join':
+    case 'room-part':
+      return { type: obj['type'], room: roomName(obj) };
+    case 'room-topic':
+      return { type: 'room-topic', room: roomName(obj), topic: string(obj, 'topic', MAX_TOPIC_CHARS) };
+    case 'room-invite':
+    case 'room-kick': {
+      const [name] = nameList([obj['name']], 'name');
+      return { type: obj['type'], room: roomName(obj), name: name! };
+    }
+    case 'room-mode':
+      return { type: 'room-mode', room: roomName(obj), inviteOnly: boolean(obj, 'inviteOnly') };
+    case 'list-rooms':
+      return { type: 'list-rooms' };
     case 'away':
       return { type: 'away', message: string(obj, 'message', MAX_AWAY_CHARS) };
     case 'prekeys': {
@@ -132,8 +156,28 @@ export function decodeServerMessage(body: Buffer): ServerMessage {
           maxMediaFrameBytes: integer(limits, 'maxMediaFrameBytes'),
         },
         ...(obj['oneTimePrekeys'] === undefined ? {} : { oneTimePrekeys: integer(obj, 'oneTimePrekeys') }),
+        ...(obj['rooms'] === undefined ? {} : { rooms: list(obj['rooms'], 'rooms').map(roomView) }),
       };
     }
+    case 'room':
+      return { type: 'room', room: roomView(obj['room']) };
+    case 'room-event': {
+      const kind = obj['kind'];
+      if (typeof kind !== 'string' || !ROOM_EVENT_KINDS.has(kind)) throw invalid('kind', 'is not a room event');
+      const [name] = nameList([obj['name']], 'name');
+      const by = obj['by'] === undefined ? undefined : nameList([obj['by']], 'by')[0];
+      return {
+        type: 'room-event',
+        room: roomName(obj),
+        kind: kind as RoomEventKind,
+        name: name!,
+        ...(by === undefined ? {} : { by }),
+        ...(obj['topic'] === undefined ? {} : { topic: string(obj, 'topic', MAX_TOPIC_CHARS) }),
+        ...(obj['inviteOnly'] === undefined ? {} : { inviteOnly: boolean(obj, 'inviteOnly') }),
+      };
+    }
+    case 'rooms':
+      return { type: 'rooms', rooms: list(obj['rooms'], 'rooms').map(roomListing) };
     case 'prekey-pool':
       return { type: 'prekey-pool', oneTime: integer(obj, 'oneTime') };
     case 'peers':
@@ -148,7 +192,7 @@ export function decodeServerMessage(body: Buffer): ServerMessage {
       return {
         type: 'message',
         from: string(obj, 'from', MAX_NAME_CHARS),
-        to: nullableString(obj, 'to', MAX_NAME_CHARS),
+        to: nullableString(obj, 'to', MAX_ROOM_NAME_CHARS),
         envelope: envelope(obj['envelope']),
         ...(obj['stored'] === true ? { stored: true } : {}),
       };
@@ -298,6 +342,46 @@ export function receipt(item: unknown): Receipt {
     name: name!,
     state: state as 'delivered',
     ...(obj['reason'] === undefined ? {} : { reason: string(obj, 'reason', MAX_TEXT_CHARS) }),
+  };
+}
+
+const ROOM_EVENT_KINDS = new Set(['join', 'part', 'kick', 'topic', 'mode', 'invite', 'op']);
+/** Most rooms in a `rooms` listing or a welcome, and members in one room's view: far past the server's own bounds. */
+const MAX_LISTED_ROOMS = 100_000;
+
+function list(value: unknown, field: string): unknown[] {
+  if (!Array.isArray(value) || value.length > MAX_LISTED_ROOMS) throw invalid(field, `must be a list of at most ${MAX_LISTED_ROOMS}`);
+  return value;
+}
+
+function roomName(obj: Json, field = 'room'): string {
+  const name = string(obj, field, MAX_ROOM_NAME_CHARS);
+  if (!isValidRoomName(name)) throw invalid(field, 'is not a valid room name');
+  return name;
+}
+
+function roomView(value: unknown): RoomView {
+  const obj = object(value, 'room');
+  return {
+    name: roomName(obj, 'name'),
+    topic: string(obj, 'topic', MAX_TOPIC_CHARS),
+    inviteOnly: boolean(obj, 'inviteOnly'),
+    members: list(obj['members'], 'members').map((item) => {
+      const member = object(item, 'member');
+      const [name] = nameList([member['name']], 'member.name');
+      return member['op'] === true ? { name: name!, op: true } : { name: name! };
+    }),
+  };
+}
+
+function roomListing(value: unknown): RoomListing {
+  const obj = object(value, 'room');
+  return {
+    name: roomName(obj, 'name'),
+    topic: string(obj, 'topic', MAX_TOPIC_CHARS),
+    members: integer(obj, 'members'),
+    inviteOnly: boolean(obj, 'inviteOnly'),
+    joined: boolean(obj, 'joined'),
   };
 }
 

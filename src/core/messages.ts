@@ -103,8 +103,8 @@ export interface AuthMessage {
   readonly signature: string;
 }
 /**
- * to: null for the room, which the server fans out to every member it knows (online now, or
- * registered and away: stored for them). `only` narrows a room message to some members: a client
+ * to: null for the lobby, which the server fans out to every user it knows (online now, or
+ * registered and away: stored for them); '#name' for a named room (its members); else a user. `only` narrows a room message to some members: a client
  * resending what it never got a final word on, after a reconnect.
  */
 export interface SendMessage {
@@ -192,13 +192,56 @@ export interface PosterRequestMessage {
   readonly height: number;
 }
 
+// Named rooms (docs/PROTOCOL.md, "Rooms"). `room` is '#' and a name (core/room-names.ts).
+/** `:join #name`: joins the room, creating it (with you as its operator) if it is new. */
+export interface RoomJoinMessage {
+  readonly type: 'room-join';
+  readonly room: string;
+}
+/** `:part`: leaves the room; messages to it stop, and its chains rotate for those who stay. */
+export interface RoomPartMessage {
+  readonly type: 'room-part';
+  readonly room: string;
+}
+/** `:topic TEXT`: any member sets the topic ('' clears it). */
+export interface RoomTopicMessage {
+  readonly type: 'room-topic';
+  readonly room: string;
+  readonly topic: string;
+}
+/** `:invite NAME`: lets a user into an invite-only room (operators only there; any member elsewhere). */
+export interface RoomInviteMessage {
+  readonly type: 'room-invite';
+  readonly room: string;
+  readonly name: string;
+}
+/** `:kick NAME`: an operator removes a member. */
+export interface RoomKickMessage {
+  readonly type: 'room-kick';
+  readonly room: string;
+  readonly name: string;
+}
+/** `:mode +i` / `:mode -i`: an operator makes the room invite-only, or open again. */
+export interface RoomModeMessage {
+  readonly type: 'room-mode';
+  readonly room: string;
+  readonly inviteOnly: boolean;
+}
+/** `:rooms`: every room on the server, answered by `rooms`. */
+export interface ListRoomsMessage {
+  readonly type: 'list-rooms';
+}
+
 /** `:away TEXT` sets an away message; an empty one says you are back. Relayed to everyone as `away`. */
 export interface SetAwayMessage {
   readonly type: 'away';
   readonly message: string;
 }
 
+export type RoomRequest = RoomJoinMessage | RoomPartMessage | RoomTopicMessage | RoomInviteMessage | RoomKickMessage | RoomModeMessage | ListRoomsMessage;
+
 export type ClientMessage =
+  | RoomRequest
   | SetAwayMessage
   | PosterRequestMessage
   | HelloMessage
@@ -230,6 +273,58 @@ export interface WelcomeMessage {
   readonly limits: AnnouncedLimits;
   /** One-time prekeys the server holds for us (absent: a server that keeps none). */
   readonly oneTimePrekeys?: number;
+  /** The named rooms we are a member of (absent: a server without rooms). */
+  readonly rooms?: readonly RoomView[];
+}
+
+/** Longest room topic, in characters. */
+export const MAX_TOPIC_CHARS = 200;
+
+export interface RoomMember {
+  readonly name: string;
+  /** An operator: may kick, invite in an invite-only room, and set its mode. */
+  readonly op?: boolean;
+}
+/** A room as its members see it: sent on joining it, and in `welcome` for the rooms we are in. */
+export interface RoomView {
+  readonly name: string;
+  readonly topic: string;
+  readonly inviteOnly: boolean;
+  readonly members: readonly RoomMember[];
+}
+/** A room as `:rooms` lists it. */
+export interface RoomListing {
+  readonly name: string;
+  readonly topic: string;
+  readonly members: number;
+  readonly inviteOnly: boolean;
+  /** Whether the asker is a member. */
+  readonly joined: boolean;
+}
+/** We joined this room (or our view of it is replaced): its whole state. */
+export interface RoomStateMessage {
+  readonly type: 'room';
+  readonly room: RoomView;
+}
+export type RoomEventKind = 'join' | 'part' | 'kick' | 'topic' | 'mode' | 'invite' | 'op';
+/**
+ * Something happened in a room we are in (or to us: an invite, a kick). `name` is whom it is about
+ * (the member who joined, parted, was kicked, invited or made operator); `by` who did it.
+ */
+export interface RoomEventMessage {
+  readonly type: 'room-event';
+  readonly room: string;
+  readonly kind: RoomEventKind;
+  readonly name: string;
+  readonly by?: string;
+  /** kind 'topic': the new topic. */
+  readonly topic?: string;
+  /** kind 'mode': whether the room is invite-only now. */
+  readonly inviteOnly?: boolean;
+}
+export interface RoomsMessage {
+  readonly type: 'rooms';
+  readonly rooms: readonly RoomListing[];
 }
 /** The server is running short of our one-time prekeys (it handed one out): send more. */
 export interface PrekeyPoolMessage {
@@ -378,6 +473,9 @@ export interface PosterMessage {
 }
 
 export type ServerMessage =
+  | RoomStateMessage
+  | RoomEventMessage
+  | RoomsMessage
   | PosterMessage
   | VideosMessage
   | StreamStartMessage

@@ -25,6 +25,9 @@ import { nameKey, nameSkeleton, stripControlCharacters } from '../core/names.js'
 import { StoreAndForward } from './store-and-forward.js';
 import { DurableStore, type Registration } from './store/durable-store.js';
 import { type KeyValue, LmdbKeyValue, MemoryKeyValue } from './store/key-value.js';
+import { RoomDirectory } from './rooms/room-directory.js';
+import { RoomService } from './rooms/room-service.js';
+import type { RoomRequest } from '../core/messages.js';
 import { DEFAULT_HOST, DEFAULT_PORT } from '../core/network-defaults.js';
 
 export interface ChatServerOptions {
@@ -83,6 +86,7 @@ export class ChatServer implements ConnectionHost, ClusterHost {
   readonly metrics: ServerMetrics;
   private router!: MessageRouter;
   private forward!: StoreAndForward;
+  private rooms!: RoomService;
   private readonly dataDir: string | undefined;
   private expiryTimer: NodeJS.Timeout | undefined;
   private closing = false;
@@ -104,7 +108,7 @@ export class ChatServer implements ConnectionHost, ClusterHost {
     this.metrics = options.metrics ?? noMetrics;
     this.shutdownDrainMs = options.shutdownDrainMs ?? 0;
     this.dataDir = options.dataDir;
-    this.useStore(options.cluster === undefined ? new DurableStore(options.keyValue ?? new MemoryKeyValue(), this.currentLimits) : undefined);
+    this.useStore(options.cluster === undefined ? (options.keyValue ?? new MemoryKeyValue()) : undefined);
     this.videosDir = options.videosDir ?? 'videos';
     this.isTls = options.tls !== undefined;
     this.server =
@@ -141,18 +145,16 @@ export class ChatServer implements ConnectionHost, ClusterHost {
   /** Joins the cluster first (when clustered), then resolves with the bound address once listening. */
   async listen(): Promise<AddressInfo> {
     if (this.dataDir !== undefined && this.clusterOptions === undefined && this.forward.store?.durable !== true) {
-      const store = new DurableStore(await LmdbKeyValue.open(this.dataDir), this.currentLimits);
-      this.useStore(store);
-      this.logger.log('info', 'store.opened', { dir: this.dataDir, ...store.stats });
+      const store = this.useStore(await LmdbKeyValue.open(this.dataDir));
+      this.logger.log('info', 'store.opened', { dir: this.dataDir, ...store!.stats, rooms: this.rooms.directory.count });
     }
     if (this.clusterOptions !== undefined) {
       this.cluster = await joinCluster(this.clusterOptions, this);
       // Registrations and messages for away users live in the broker's JetStream, shared by every node.
       const shared = await this.cluster.openStore();
       if (shared !== undefined) {
-        const store = new DurableStore(shared, this.currentLimits);
-        this.useStore(store);
-        this.logger.log('info', 'store.opened', { cluster: this.clusterOptions.name, ...store.stats });
+        const store = this.useStore(shared);
+        this.logger.log('info', 'store.opened', { cluster: this.clusterOptions.name, ...store!.stats, rooms: this.rooms.directory.count });
       }
     }
     if (this.forward.store !== undefined) {
@@ -186,6 +188,7 @@ export class ChatServer implements ConnectionHost, ClusterHost {
   reload(changes: { readonly limits?: Partial<ServerLimits>; readonly videosDir?: string }): void {
     this.currentLimits = { ...this.currentLimits, ...changes.limits };
     this.forward.store?.reconfigure(this.currentLimits);
+    this.rooms.directory.reconfigure(this.currentLimits);
     this.videos.reconfigure({
       maxStreams: this.currentLimits.maxStreams,
       maxMediaFrameBytes: this.currentLimits.maxMediaFrameBytes,
@@ -245,10 +248,26 @@ export class ChatServer implements ConnectionHost, ClusterHost {
     // On a cluster the store is shared: one node sweeps it (the lowest id this node knows of), so
     // a sender hears of an expiry once, not once per node.
     if (this.cluster !== undefined && !this.cluster.sweepsSharedStore) return Promise.resolve();
-    return this.forward.expire(Date.now());
+    return this.forward.expire(Date.now()).then(() => this.dropReleasedMembers());
   }
 
-  private useStore(store: DurableStore | undefined): void {
+  /** Names released (expired, or by `serve release-name`) leave their rooms: whoever takes one next starts in none. */
+  private async dropReleasedMembers(): Promise<void> {
+    if (this.forward.store === undefined) return;
+    for (const name of new Set(this.rooms.directory.memberNames())) {
+      if (!this.forward.isRegistered(name) && !this.registry.has(name) && this.cluster?.remotePeer(name) === undefined) {
+        await this.rooms.forget(name).catch((error: unknown) => this.logger.log('warn', 'rooms.forget_failed', { error: String(error).slice(0, 120) }));
+      }
+    }
+  }
+
+  /**
+   * Builds what lives in the store over `kv`: registrations and messages for away users (none when
+   * undefined: a cluster whose bus keeps no store), and the rooms (in memory then).
+   */
+  private useStore(kv: KeyValue | undefined): DurableStore | undefined {
+    const store = kv === undefined ? undefined : new DurableStore(kv, this.currentLimits);
+    this.rooms = new RoomService(new RoomDirectory(kv ?? new MemoryKeyValue(), this.currentLimits), this.registry, (name) => this.knowsUser(name));
     this.forward = new StoreAndForward(
       this.registry,
       store,
@@ -261,8 +280,20 @@ export class ChatServer implements ConnectionHost, ClusterHost {
       () => this.cluster,
       this.forward,
       () => store?.registeredNames() ?? [],
+      this.rooms.directory,
       this.metrics,
     );
+    return store;
+  }
+
+  /** Online here or on another node, or registered. */
+  private knowsUser(name: string): boolean {
+    return this.registry.has(name) || this.cluster?.remotePeer(name) !== undefined || this.forward.isRegistered(name);
+  }
+
+  /** A room request from a joined member (see RoomService). */
+  room(connection: ClientConnection, request: RoomRequest): Promise<void> {
+    return this.rooms.handle(connection, request);
   }
 
   /**
@@ -399,6 +430,7 @@ export class ChatServer implements ConnectionHost, ClusterHost {
       peers: [...this.allPeers(), ...this.awayPeers()].map(presenceOf),
       limits: { maxControlFrameBytes: this.limits.maxControlFrameBytes, maxMediaFrameBytes: this.limits.maxMediaFrameBytes },
       ...(this.forward.store === undefined ? {} : { oneTimePrekeys: this.forward.store.oneTimePrekeyCount(peer.name) }),
+      rooms: this.rooms.directory.roomsOf(peer.name),
     });
     this.broadcast(encodeMessage({ type: 'join', peer: presenceOf(toSummary(record)) }), connection);
     void this.forward.joined(connection);

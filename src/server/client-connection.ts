@@ -24,6 +24,7 @@ import {
   type PeerSummary,
   type SendMessage,
   type ServerMessage,
+  type RoomRequest,
 } from '../core/messages.js';
 
 export type VideoRequest = Extract<ClientMessage, { type: 'list-videos' | 'poster' | 'play' | 'stop-video' | 'pause-video' | 'seek-video' | 'resize-video' }>;
@@ -61,6 +62,8 @@ export interface ConnectionHost {
   setAway(connection: ClientConnection, message: string): void;
   /** The client kept these envelopes: the server may forget them and tell their senders. */
   received(connection: ClientConnection, ids: readonly string[], unreadable: readonly string[]): void;
+  /** Room requests; may finish later. A ChatError it rejects with is sent back, not fatal. */
+  room(connection: ClientConnection, request: RoomRequest): Promise<void>;
   /** Video requests; may finish later. A ChatError it throws or rejects with is sent back, not fatal. */
   video(connection: ClientConnection, message: VideoRequest): Promise<void> | void;
   /** Called once per connection when its socket has closed, joined or not. */
@@ -328,17 +331,27 @@ export class ClientConnection {
       case 'seek-video':
       case 'resize-video':
         if (this.state !== 'joined') throw unexpected(`${message.type} before joining`);
-        return this.runVideoRequest(message);
+        return this.runRequest(() => this.host.video(this, message));
+      case 'room-join':
+      case 'room-part':
+      case 'room-topic':
+      case 'room-invite':
+      case 'room-kick':
+      case 'room-mode':
+      case 'list-rooms':
+        if (this.state !== 'joined') throw unexpected(`${message.type} before joining`);
+        return this.runRequest(() => this.host.room(this, message));
     }
   }
 
-  private runVideoRequest(message: VideoRequest): void {
+  /** Runs a request that may finish later; a ChatError it ends with goes back to the client, not fatal. */
+  private runRequest(run: () => Promise<void> | void): void {
     const answer = (error: unknown) => {
       if (error instanceof ChatError) this.reject(error, false);
       else this.onPeerError(error);
     };
     try {
-      const pending = this.host.video(this, message);
+      const pending = run();
       if (pending !== undefined) pending.catch(answer);
     } catch (error) {
       answer(error);

@@ -15,6 +15,8 @@ import type { DirectRelay, RoomRelay } from './cluster/cluster-wire.js';
 import { type ServerMetrics, noMetrics } from './metrics/server-metrics.js';
 import type { StoreAndForward } from './store-and-forward.js';
 import type { StoreWriteError } from './store/durable-store.js';
+import { isValidRoomName } from '../core/room-names.js';
+import type { RoomDirectory } from './rooms/room-directory.js';
 
 /** A member of this node: what the registry holds for each joined connection. */
 export interface JoinedPeer extends PeerRecord {
@@ -34,18 +36,21 @@ export class MessageRouter {
     /** The cluster link, once joined; undefined for a lone server. */
     private readonly cluster: () => ClusterLink | undefined,
     private readonly forward: StoreAndForward,
-    /** Every registered name (online or away), for the room's fan-out. */
+    /** Every registered name (online or away), for the lobby's fan-out. */
     private readonly registeredNames: () => readonly string[],
+    /** Named rooms: a message to one goes to its members. */
+    private readonly rooms: RoomDirectory,
     private readonly metrics: ServerMetrics = noMetrics,
   ) {}
 
   route(sender: ClientConnection, message: SendMessage): void {
     const from = sender.peer!.name;
     const { envelope } = message;
-    if (message.to !== null && !isValidName(message.to)) {
-      sender.reject(new ChatError(ErrorCode.NO_SUCH_PEER, 'no user by that name'), false, envelope.id);
+    if (message.to !== null && !isValidName(message.to) && !isValidRoomName(message.to)) {
+      sender.reject(new ChatError(ErrorCode.NO_SUCH_PEER, 'no user or room by that name'), false, envelope.id);
       return;
     }
+    const isRoom = message.to === null || message.to.startsWith('#');
     const frame = deliveryFrame(from, message.to, envelope);
     const sent: string[] = [];
     const stored: string[] = [];
@@ -74,7 +79,7 @@ export class MessageRouter {
         ),
       );
     }
-    this.metrics.delivered(message.to === null ? 'room' : 'dm', sent.length);
+    this.metrics.delivered(isRoom ? 'room' : 'dm', sent.length);
     if (remote.size > 0) waits.push(this.relay(from, message, remote, sent, refused));
     const ack = () => sender.send({ type: 'ack', id: envelope.id, sent, stored, refused });
     if (waits.length === 0) ack();
@@ -83,9 +88,17 @@ export class MessageRouter {
     else void Promise.all(waits).then(ack);
   }
 
-  /** The sender's recipients: the DM's one, or every member of the room (narrowed by `only`). */
+  /** The sender's recipients: the DM's one, or every member of the room or lobby (narrowed by `only`). */
   private recipientsOf(from: string, message: SendMessage, refused: RecipientRefusal[]): string[] {
     const self = nameKey(from);
+    if (message.to?.startsWith('#') === true) {
+      if (!this.rooms.isMember(message.to, from)) {
+        // Told as a refusal naming the sender: "not delivered (you are not in #x)".
+        refused.push({ name: from, code: ErrorCode.NOT_IN_ROOM, reason: `you are not in ${message.to}: :join it first` });
+        return [];
+      }
+      return this.filtered(self, message, this.rooms.membersOf(message.to));
+    }
     if (message.to !== null) {
       const to = message.to;
       if (nameKey(to) === self) {
@@ -96,27 +109,33 @@ export class MessageRouter {
       refused.push({ name: to, code: ErrorCode.NO_SUCH_PEER, reason: `nobody called ${to} is online or registered on this server` });
       return [];
     }
+    return this.filtered(self, message, [
+      ...this.members.list().map((peer) => peer.name),
+      ...(this.cluster()?.remotePeers() ?? []).map((peer) => peer.name),
+      ...this.registeredNames(),
+    ]);
+  }
+
+  /** `candidates` without the sender, duplicates, and whoever `only` / `except` leave out. */
+  private filtered(self: string, message: SendMessage, candidates: readonly string[]): string[] {
     const only = message.only === undefined ? undefined : new Set(message.only.map(nameKey));
     const except = new Set((message.except ?? []).map(nameKey));
     const names = new Map<string, string>();
-    const add = (name: string) => {
+    for (const name of candidates) {
       const key = nameKey(name);
       if (key !== self && (only === undefined || only.has(key)) && !except.has(key) && !names.has(key)) names.set(key, name);
-    };
-    for (const peer of this.members.list()) add(peer.name);
-    for (const peer of this.cluster()?.remotePeers() ?? []) add(peer.name);
-    for (const name of this.registeredNames()) add(name);
+    }
     return [...names.values()];
   }
 
   /** Hands remote recipients to the cluster; resolves when the outcome is known for the ack. */
   private async relay(from: string, message: SendMessage, remote: Map<string, string>, sent: string[], refused: RecipientRefusal[]): Promise<void> {
     const cluster = this.cluster()!;
-    if (message.to === null) {
+    if (message.to === null || message.to.startsWith('#')) {
       // Counted as sent once handed to the broker. Each node answers for its recipients; one it no
       // longer had, or a node that does not answer, reaches the sender as an error (undelivered()).
       // Serialized once, here: every node splices these bytes into its recipients' frames.
-      const notSent = new Set(cluster.relayRoom(from, message.envelope.id, JSON.stringify(message.envelope), remote));
+      const notSent = new Set(cluster.relayRoom(from, message.to, message.envelope.id, JSON.stringify(message.envelope), remote));
       for (const name of remote.keys()) {
         if (notSent.has(name)) refused.push({ name, code: ErrorCode.CLUSTER_UNAVAILABLE, reason: 'the link to the rest of the cluster is down' });
         else sent.push(name);
@@ -148,14 +167,15 @@ export class MessageRouter {
 
   deliverRoom(relay: RoomRelay, recipients: Readonly<Record<string, string>>): string[] {
     let frame: Buffer | undefined;
-    const roomFrame = () => (frame ??= deliveryFrameFromJson(relay.from, null, relay.envelopeJson));
+    const to = relay.room ?? null;
+    const roomFrame = () => (frame ??= deliveryFrameFromJson(relay.from, to, relay.envelopeJson));
     // Each delivery is tracked until its recipient confirms it: stored if they go first, and the
     // sender's node told what became of it.
     const missed = Object.keys(recipients).filter((name) => {
       const recipient = this.members.get(name);
       return (
         recipient === undefined ||
-        !this.forward.deliverRelayed(recipient, roomFrame(), { from: relay.from, to: null, id: relay.id, envelopeJson: relay.envelopeJson })
+        !this.forward.deliverRelayed(recipient, roomFrame(), { from: relay.from, to, id: relay.id, envelopeJson: relay.envelopeJson })
       );
     });
     this.metrics.delivered('relayed_in', Object.keys(recipients).length - missed.length);

@@ -66,6 +66,18 @@ export interface ServerLimits {
   readonly retentionMs: number;
   /** A registered name unused this long is released. Default 180 days. */
   readonly registrationTtlMs: number;
+  /**
+   * Named rooms one user may be in at once. Default 50: weechat users with a busy IRC network
+   * sit in a few dozen channels; each room the user is in rides in their welcome.
+   */
+  readonly maxRoomsPerUser: number;
+  /**
+   * Members one named room may have. Default 1,000: each room message is fanned out (and stored
+   * for those away) once per member, and each membership change rotates every member's chain.
+   */
+  readonly maxRoomMembers: number;
+  /** Named rooms on the server (on a cluster: in all). Default 10,000: every node keeps them all in memory. */
+  readonly maxRooms: number;
 }
 
 export const DEFAULT_SERVER_LIMITS: ServerLimits = {
@@ -87,4 +99,7 @@ export const DEFAULT_SERVER_LIMITS: ServerLimits = {
   maxStoreBytes: 1024 * 1024 * 1024,
   retentionMs: 7 * 24 * 3600_000,
   registrationTtlMs: 180 * 24 * 3600_000,
+  maxRoomsPerUser: 50,
+  maxRoomMembers: 1000,
+  maxRooms: 10_000,
 };

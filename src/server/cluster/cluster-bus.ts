@@ -1,7 +1,7 @@
 // The one seam between the chat server and a message broker. ChatServer and ClusterLink speak only
 // this interface; nats-bus.ts is the implementation (docs/SCALING.md says why NATS). A single node
 // has no bus at all, so the default path never touches any of this.
-import type { Key, KeyValue } from '../store/key-value.js';
+import type { SharedKeyValue } from '../store/key-value.js';
 import type { DirectRelay, PresenceMessage, ReceiptBatch, ReceiptRelay, RoomRelay } from './cluster-wire.js';
 
 /** A name claim either wins, or loses to the node that holds it. */
@@ -76,7 +76,4 @@ export interface ClusterBus {
   openStore?(): Promise<SharedKeyValue>;
 }
 
-/** A KeyValue several nodes write: each hears of the others' changes. */
-export interface SharedKeyValue extends KeyValue {
-  onChange(listener: (key: Key) => void): void;
-}
+export type { SharedKeyValue };

@@ -172,7 +172,7 @@ export class ClusterLink {
    * `envelopeJson`: the envelope, validated and serialized here. keys: remote recipient name -> ''
    * (a table, for lookups by name). Returns the names that could not be handed over.
    */
-  relayRoom(from: string, id: string, envelopeJson: string, keys: ReadonlyMap<string, string>): string[] {
+  relayRoom(from: string, room: string | null, id: string, envelopeJson: string, keys: ReadonlyMap<string, string>): string[] {
     const recipients: Record<string, Record<string, string>> = {};
     for (const [name, key] of keys) {
       const node = this.remote.get(nameKey(name))?.node;
@@ -180,7 +180,7 @@ export class ClusterLink {
       recipients[node] ??= {};
       recipients[node][name] = key;
     }
-    const sent = this.bus.publishRoom({ node: this.nodeId, from, id, envelopeJson, recipients });
+    const sent = this.bus.publishRoom({ node: this.nodeId, from, ...(room === null ? {} : { room }), id, envelopeJson, recipients });
     return sent ? [] : [...keys.keys()];
   }
 

@@ -22,6 +22,7 @@ import {
 import { receipt } from '../../core/message-codec.js';
 import type { PeerSummary, Receipt } from '../../core/messages.js';
 import { isValidName } from '../../core/names.js';
+import { isValidRoomName } from '../../core/room-names.js';
 
 /** Node ids are subject tokens: random hex made at start-up (see nats-bus.ts). */
 const NODE_ID = /^[A-Za-z0-9_-]{1,64}$/;
@@ -49,6 +50,8 @@ export type PresenceMessage =
 export interface RoomRelay {
   readonly node: string;
   readonly from: string;
+  /** A named room ('#name'); absent for the lobby. */
+  readonly room?: string;
   readonly id: string;
   readonly envelopeJson: string;
   /** node id -> (recipient name -> '': a table, for lookups by name). */
@@ -178,18 +181,20 @@ export function decodeDirectBatch(data: Uint8Array): { relays: DirectRelay[]; re
 
 // ---- room batches: binary ----------------------------------------------------------------------
 //
-//   'R' 1 | u8 node length, node | u32 count | count x (u8 from length, from, u8 id length, id,
-//   u32 envelope length, envelope JSON, u16 groups, groups x (u8 node length, node, u16 names,
+//   'R' 2 | u8 node length, node | u32 count | count x (u8 from length, from, u8 id length, id,
+//   u8 room length, room ('' for the lobby), u32 envelope length, envelope JSON, u16 groups, groups x (u8 node length, node, u16 names,
 //   names x (u8 length, name)))
 
 const ROOM_BATCH_MAGIC = 0x52;
-const ROOM_BATCH_VERSION = 1;
+/** 2: each relay names its room ('' for the lobby) after its id. */
+const ROOM_BATCH_VERSION = 2;
 
 export function encodeRoomBatch(node: string, relays: readonly Omit<RoomRelay, 'node'>[]): Uint8Array {
   return BatchWriter.write(ROOM_BATCH_MAGIC, ROOM_BATCH_VERSION, node, relays.length, (out) => {
     for (const relay of relays) {
       out.shortText(relay.from);
       out.shortText(relay.id);
+      out.shortText(relay.room ?? '');
       out.longText(relay.envelopeJson);
       const groups = Object.entries(relay.recipients);
       out.u16(groups.length);
@@ -211,8 +216,9 @@ export function decodeRoomBatch(data: Uint8Array): { relays: RoomRelay[]; reject
   for (let i = 0; i < count; i++) {
     const from = reader.shortText();
     const id = reader.shortText();
+    const room = reader.shortText();
     const envelopeJson = reader.longText();
-    let good = isValidName(from) && id !== '' && looksLikeObject(envelopeJson);
+    let good = isValidName(from) && id !== '' && (room === '' || isValidRoomName(room)) && looksLikeObject(envelopeJson);
     const recipients: Record<string, Record<string, string>> = Object.create(null);
     const groups = reader.u16();
     for (let g = 0; g < groups; g++) {
@@ -227,7 +233,7 @@ export function decodeRoomBatch(data: Uint8Array): { relays: RoomRelay[]; reject
       if (!NODE_ID.test(group)) good = false;
       recipients[group] = table;
     }
-    if (good) relays.push({ node, from, id, envelopeJson, recipients });
+    if (good) relays.push({ node, from, ...(room === '' ? {} : { room }), id, envelopeJson, recipients });
     else rejected++;
   }
   reader.end();

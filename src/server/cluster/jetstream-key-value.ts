@@ -40,7 +40,7 @@ export class JetStreamKeyValue implements KeyValue {
   readonly durable = true;
   /** The bucket's contents, with each value's JSON as stored (to tell our own writes when they come back). */
   private readonly mirror = new KeyIndex<{ readonly value: unknown; readonly json: string }>();
-  private listener: ((key: Key) => void) | undefined;
+  private readonly listeners: Array<(key: Key) => void> = [];
   private closed = false;
 
   private constructor(private readonly kv: Bucket) {}
@@ -73,9 +73,9 @@ export class JetStreamKeyValue implements KeyValue {
     return store;
   }
 
-  /** Called for each change another node made (this node's own writes are not repeated to it). */
+  /** Calls `listener` for each change another node made (this node's own writes are not repeated to it). */
   onChange(listener: (key: Key) => void): void {
-    this.listener = listener;
+    this.listeners.push(listener);
   }
 
   get<T>(key: Key): T | undefined {
@@ -110,6 +110,6 @@ export class JetStreamKeyValue implements KeyValue {
     } else if (!this.mirror.delete(key)) {
       return; // our own delete, come back
     }
-    this.listener?.(key);
+    for (const listener of this.listeners) listener(key);
   }
 }

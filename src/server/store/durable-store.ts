@@ -6,7 +6,7 @@ import { ChatError, ErrorCode } from '../../core/errors.js';
 import type { Envelope, OneTimePrekey } from '../../core/messages.js';
 import { nameKey } from '../../core/names.js';
 import { randomBytes } from 'node:crypto';
-import type { Key, KeyValue } from './key-value.js';
+import { type Key, type KeyValue, isSharedKeyValue } from './key-value.js';
 
 export interface Registration {
   readonly name: string;
@@ -93,7 +93,7 @@ export class DurableStore {
       this.totalBytes += value.bytes;
       this.totalMessages++;
     }
-    if (isShared(kv)) kv.onChange((key) => this.changedElsewhere(key));
+    if (isSharedKeyValue(kv)) kv.onChange((key) => this.changedElsewhere(key));
     for (const { key } of kv.range(['n'])) {
       const sender = String(key[1]);
       this.noteSeq.set(sender, Math.max(this.noteSeq.get(sender) ?? 0, Number(key[2]) + 1));
@@ -351,8 +351,4 @@ export class DurableStore {
     }
     return box;
   }
-}
-
-function isShared(kv: KeyValue): kv is KeyValue & { onChange(listener: (key: Key) => void): void } {
-  return typeof (kv as { onChange?: unknown }).onChange === 'function';
 }

@@ -21,6 +21,15 @@ export interface KeyValue {
   close(): Promise<void>;
 }
 
+/** A KeyValue several processes write (a cluster's bucket): each hears of the others' changes. */
+export interface SharedKeyValue extends KeyValue {
+  onChange(listener: (key: Key) => void): void;
+}
+
+export function isSharedKeyValue(kv: KeyValue): kv is SharedKeyValue {
+  return typeof (kv as { onChange?: unknown }).onChange === 'function';
+}
+
 /** The store's file could not be opened or read: named, with what to do; never replaced by an empty one. */
 export class StoreCorruptError extends ChatError {
   constructor(file: string, cause: unknown) {

@@ -1,0 +1,160 @@
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { before, describe, it } from 'node:test';
+import { ErrorCode } from '../../../src/core/errors.js';
+import type { Identity } from '../../../src/core/identity.js';
+import { ChatServer } from '../../../src/server/chat-server.js';
+import { testIdentity } from '../../helpers/identities.js';
+import { RawClient } from '../../helpers/raw-client.js';
+
+let alice: Identity;
+let bob: Identity;
+let carol: Identity;
+before(async () => {
+  [alice, bob, carol] = await Promise.all([testIdentity(0), testIdentity(1), testIdentity(2)]);
+});
+
+const envelope = (id: string) => ({ id, ts: Date.now(), chain: 'spec', seq: 0, iv: 'AAAAAAAAAAAAAAAA', ct: randomBytes(24).toString('base64'), sig: 'c2ln' });
+
+async function threeOnOneServer(t: { after: (fn: () => unknown) => void }, limits = {}) {
+  const server = new ChatServer({ port: 0, limits });
+  const { port } = await server.listen();
+  t.after(() => server.close());
+  const a = await RawClient.join(port, 'alice', alice);
+  const b = await RawClient.join(port, 'bob', bob);
+  const c = await RawClient.join(port, 'carol', carol);
+  t.after(() => [a, b, c].forEach((client) => client.close()));
+  return { server, port, a, b, c };
+}
+
+describe('RoomService (named rooms on one server)', () => {
+  it('creates a room on first join with its creator as operator, and tells members who joins and parts', async (t) => {
+    const { a, b, c } = await threeOnOneServer(t);
+    a.send({ type: 'room-join', room: '#dev' });
+    const created = await a.next('room');
+    assert.deepEqual(created.room, { name: '#dev', topic: '', inviteOnly: false, members: [{ name: 'alice', op: true }] });
+    b.send({ type: 'room-join', room: '#DEV' });
+    const joined = await b.next('room');
+    assert.equal(joined.room.name, '#dev', 'the name keeps the case it was created with');
+    assert.deepEqual(
+      joined.room.members.map((m) => m.name),
+      ['alice', 'bob'],
+    );
+    assert.deepEqual(await a.next('room-event'), { type: 'room-event', room: '#dev', kind: 'join', name: 'bob' });
+    b.send({ type: 'room-part', room: '#dev' });
+    assert.deepEqual(await a.next('room-event'), { type: 'room-event', room: '#dev', kind: 'part', name: 'bob' });
+    assert.equal((await b.next('room-event')).kind, 'part', 'the one leaving is told too');
+    // carol was never in #dev: a marker she must get first proves she heard none of it.
+    c.send({ type: 'list-rooms' });
+    const listing = await c.next('rooms');
+    assert.deepEqual(listing.rooms, [{ name: '#dev', topic: '', members: 1, inviteOnly: false, joined: false }]);
+    assert.equal(
+      c.received.some((m) => m.type === 'room-event' || m.type === 'room'),
+      false,
+    );
+  });
+
+  it('delivers a room message to its members only, and refuses one from outside', async (t) => {
+    const { a, b, c } = await threeOnOneServer(t);
+    a.send({ type: 'room-join', room: '#dev' });
+    await a.next('room');
+    b.send({ type: 'room-join', room: '#dev' });
+    await b.next('room');
+    a.send({ type: 'send', to: '#dev', envelope: envelope('in-dev') });
+    const ack = await a.next('ack');
+    assert.deepEqual(ack.sent, ['bob']);
+    const delivered = await b.next('message');
+    assert.equal(delivered.to, '#dev');
+    c.send({ type: 'send', to: '#dev', envelope: envelope('outsider') });
+    const refusal = await c.next('ack');
+    assert.deepEqual(refusal.sent, []);
+    assert.equal(refusal.refused[0]?.code, ErrorCode.NOT_IN_ROOM);
+    // A lobby message after: carol's arrives at bob, and nothing from #dev reached carol before it.
+    a.send({ type: 'send', to: null, envelope: envelope('lobby') });
+    await c.next('message');
+    assert.equal(
+      c.received.some((m) => m.type === 'message' && m.to === '#dev'),
+      false,
+    );
+  });
+
+  it('stores a room message for a member who is away, and delivers it with its room when they come back', async (t) => {
+    const { port, a, b } = await threeOnOneServer(t);
+    a.send({ type: 'room-join', room: '#dev' });
+    await a.next('room');
+    b.send({ type: 'room-join', room: '#dev' });
+    await b.next('room');
+    b.close();
+    await a.nextGone();
+    a.send({ type: 'send', to: '#dev', envelope: envelope('while-away') });
+    const ack = await a.next('ack');
+    assert.deepEqual(ack.stored, ['bob']);
+    const back = await RawClient.join(port, 'bob', bob);
+    t.after(() => back.close());
+    assert.deepEqual(
+      back.welcome?.rooms?.map((room) => room.name),
+      ['#dev'],
+      'the welcome names the rooms one is in',
+    );
+    const stored = await back.next('message');
+    assert.equal(stored.to, '#dev');
+    assert.equal(stored.envelope.id, 'while-away');
+  });
+
+  it('keeps invite-only rooms closed without an invite, and lets operators kick', async (t) => {
+    const { a, b, c } = await threeOnOneServer(t);
+    a.send({ type: 'room-join', room: '#ops' });
+    await a.next('room');
+    a.send({ type: 'room-mode', room: '#ops', inviteOnly: true });
+    assert.equal((await a.next('room-event')).kind, 'mode');
+    b.send({ type: 'room-join', room: '#ops' });
+    assert.equal((await b.next('error')).code, ErrorCode.ROOM_INVITE_ONLY);
+    a.send({ type: 'room-invite', room: '#ops', name: 'bob' });
+    assert.deepEqual(await b.next('room-event'), { type: 'room-event', room: '#ops', kind: 'invite', name: 'bob', by: 'alice' });
+    b.send({ type: 'room-join', room: '#ops' });
+    await b.next('room');
+    b.send({ type: 'room-kick', room: '#ops', name: 'alice' });
+    assert.equal((await b.next('error')).code, ErrorCode.NOT_ROOM_OPERATOR);
+    b.send({ type: 'room-invite', room: '#ops', name: 'carol' });
+    assert.equal((await b.next('error')).code, ErrorCode.NOT_ROOM_OPERATOR, 'only operators invite to an invite-only room');
+    a.send({ type: 'room-kick', room: '#ops', name: 'bob' });
+    assert.deepEqual(await b.next('room-event'), { type: 'room-event', room: '#ops', kind: 'kick', name: 'bob', by: 'alice' });
+    b.send({ type: 'room-join', room: '#ops' });
+    assert.equal((await b.next('error')).code, ErrorCode.ROOM_INVITE_ONLY, 'an invite is used up by the join');
+    c.send({ type: 'room-topic', room: '#ops', topic: 'x' });
+    assert.equal((await c.next('error')).code, ErrorCode.NOT_IN_ROOM);
+  });
+
+  it('hands the operator role on when the last operator parts, and drops an empty room', async (t) => {
+    const { a, b } = await threeOnOneServer(t);
+    a.send({ type: 'room-join', room: '#dev' });
+    await a.next('room');
+    b.send({ type: 'room-join', room: '#dev' });
+    await b.next('room');
+    a.send({ type: 'room-part', room: '#dev' });
+    assert.equal((await b.next('room-event')).kind, 'part');
+    assert.deepEqual(await b.next('room-event'), { type: 'room-event', room: '#dev', kind: 'op', name: 'bob' });
+    b.send({ type: 'room-topic', room: '#dev', topic: 'ship \u001b[31mit' });
+    assert.equal((await b.next('room-event')).topic, 'ship it', 'control characters never reach a terminal');
+    b.send({ type: 'room-part', room: '#dev' });
+    await b.next('room-event');
+    b.send({ type: 'list-rooms' });
+    assert.deepEqual((await b.next('rooms')).rooms, []);
+  });
+
+  it('refuses bad names and counts past the flags, with the connection kept', async (t) => {
+    const { a, b } = await threeOnOneServer(t, { maxRoomsPerUser: 1, maxRoomMembers: 1 });
+    a.send({ type: 'room-join', room: '#one' });
+    await a.next('room');
+    a.send({ type: 'room-join', room: '#two' });
+    assert.equal((await a.next('error')).code, ErrorCode.ROOM_LIMIT);
+    b.send({ type: 'room-join', room: '#one' });
+    assert.equal((await b.next('error')).code, ErrorCode.ROOM_LIMIT);
+    // A bad room name is a malformed message: the codec refuses it, and the server closes that one connection.
+    b.sendBytes(Buffer.concat([Buffer.from([0, 0, 0, 40, 1]), Buffer.from('{"type":"room-join","room":"#no spaces"}')]));
+    assert.equal((await b.next('error')).code, ErrorCode.INVALID_MESSAGE);
+    a.send({ type: 'room-join', room: '#room' });
+    await b.waitClosed();
+    assert.equal((await a.next('error')).code, ErrorCode.INVALID_MESSAGE, '#room is the lobby: no named room takes it');
+  });
+});

@@ -1,0 +1,72 @@
+// The `:join`, `:part`, `:topic`, `:invite`, `:kick`, `:mode` and `:rooms` requests: checked and
+// applied through the RoomDirectory, then told to this node's members they concern. Events made
+// on other nodes come through the directory's store and are told here the same way.
+import { ChatError, ErrorCode } from '../../core/errors.js';
+import { encodeMessage } from '../../core/message-codec.js';
+import type { RoomRequest } from '../../core/messages.js';
+import { nameKey, stripControlCharacters } from '../../core/names.js';
+import type { PeerRegistry } from '../../core/peer-registry.js';
+import type { ClientConnection } from '../client-connection.js';
+import type { JoinedPeer } from '../message-router.js';
+import type { RoomDirectory, RoomEvent } from './room-directory.js';
+
+export class RoomService {
+  constructor(
+    readonly directory: RoomDirectory,
+    private readonly members: PeerRegistry<JoinedPeer>,
+    /** Whether a user by that name exists (online anywhere, or registered): only they can be invited. */
+    private readonly knows: (name: string) => boolean,
+  ) {
+    directory.onRemoteEvent((event) => this.announce(event));
+  }
+
+  /** One request from a joined member; a ChatError it rejects with goes back to them, not fatal. */
+  async handle(connection: ClientConnection, request: RoomRequest): Promise<void> {
+    const me = connection.peer!.name;
+    switch (request.type) {
+      case 'list-rooms':
+        connection.send({ type: 'rooms', rooms: this.directory.list(me) });
+        return;
+      case 'room-join':
+        return this.announceAll(await this.directory.join(request.room, me));
+      case 'room-part':
+        return this.announceAll(await this.directory.part(request.room, me));
+      case 'room-topic':
+        // The topic reaches every member's terminal: control characters go here.
+        return this.announceAll(await this.directory.setTopic(request.room, me, stripControlCharacters(request.topic).trim()));
+      case 'room-mode':
+        return this.announceAll(await this.directory.setInviteOnly(request.room, me, request.inviteOnly));
+      case 'room-kick':
+        return this.announceAll(await this.directory.kick(request.room, me, request.name));
+      case 'room-invite':
+        if (!this.knows(request.name)) throw new ChatError(ErrorCode.NO_SUCH_PEER, `nobody called ${request.name} is online or registered on this server`);
+        return this.announceAll(await this.directory.invite(request.room, me, request.name));
+    }
+  }
+
+  /** A name released or expired: it leaves its rooms, and their members are told. */
+  async forget(name: string): Promise<void> {
+    this.announceAll(await this.directory.forget(name));
+  }
+
+  private announceAll(events: readonly RoomEvent[]): void {
+    for (const event of events) this.announce(event);
+  }
+
+  /**
+   * Tells this node's members of the room, and the one it is about (who left, was kicked or
+   * invited). Whoever joined gets the whole room instead: members, topic, mode.
+   */
+  private announce(event: RoomEvent): void {
+    const frame = encodeMessage({ type: 'room-event', ...event });
+    const subject = nameKey(event.name);
+    for (const name of this.directory.membersOf(event.room)) {
+      if (nameKey(name) !== subject) this.members.get(name)?.connection.sendFrame(frame);
+    }
+    const about = this.members.get(event.name);
+    if (about === undefined) return;
+    const view = event.kind === 'join' ? this.directory.view(event.room) : undefined;
+    if (view !== undefined) about.connection.send({ type: 'room', room: view });
+    else about.connection.sendFrame(frame);
+  }
+}
