@@ -23,7 +23,9 @@ async function threeOnOneServer(t: { after: (fn: () => unknown) => void }, limit
   const a = await RawClient.join(port, 'alice', alice);
   const b = await RawClient.join(port, 'bob', bob);
   const c = await RawClient.join(port, 'carol', carol);
-  t.after(() => [a, b, c].forEach((client) => client.close()));
+  t.after(() => {
+    for (const client of [a, b, c]) client.close();
+  });
   return { server, port, a, b, c };
 }
 
