@@ -64,7 +64,7 @@ describe('E2eEngine', () => {
   });
 
   it('hands its room sender key over the ratchet first, then seals the room message under it', () => {
-    const sealed = alice.engine.sealRoom('hello room', [peerIn(alice, 'bob'), peerIn(alice, 'carol')], accept);
+    const sealed = alice.engine.sealRoom(null, 'hello room', [peerIn(alice, 'bob'), peerIn(alice, 'carol')], accept);
     assert.deepEqual(
       sealed.sends.map((s) => s.to),
       ['bob', 'carol', null],
@@ -78,9 +78,9 @@ describe('E2eEngine', () => {
   });
 
   it('keeps the chain while the members stay, and hands a new one when they change', () => {
-    const same = alice.engine.sealRoom('again', [peerIn(alice, 'bob'), peerIn(alice, 'carol')], accept);
+    const same = alice.engine.sealRoom(null, 'again', [peerIn(alice, 'bob'), peerIn(alice, 'carol')], accept);
     assert.equal(same.sends.length, 1, 'no handover for the same members');
-    const fewer = alice.engine.sealRoom('without carol', [peerIn(alice, 'bob')], accept);
+    const fewer = alice.engine.sealRoom(null, 'without carol', [peerIn(alice, 'bob')], accept);
     assert.deepEqual(
       fewer.sends.map((s) => s.to),
       ['bob', null],
@@ -128,7 +128,7 @@ describe('E2eEngine', () => {
     });
     const davePeer = peerIn(alice, 'dave');
     davePeer.prekeyUsable = true; // as if the directory had not noticed: the engine must cope on its own
-    const sealed = alice.engine.sealRoom('room', [peerIn(alice, 'bob'), davePeer], accept);
+    const sealed = alice.engine.sealRoom(null, 'room', [peerIn(alice, 'bob'), davePeer], accept);
     assert.deepEqual(
       sealed.unreachable.map((p) => p.name),
       ['dave'],
@@ -140,7 +140,7 @@ describe('E2eEngine', () => {
     const erin = party('erin', ids[0]!);
     erin.directory.add(summaryOf('bob', ids[1]!, bob));
     const tooLarge = new ChatError(ErrorCode.MESSAGE_TOO_LARGE, 'over the limit');
-    const refused = erin.engine.sealRoom('too big', [peerIn(erin, 'bob')], (message) => {
+    const refused = erin.engine.sealRoom(null, 'too big', [peerIn(erin, 'bob')], (message) => {
       if (message.to === null) throw tooLarge;
     });
     assert.equal(refused.refused, tooLarge);
@@ -149,7 +149,7 @@ describe('E2eEngine', () => {
       ['bob'],
       'the handover still goes out: the chain moved',
     );
-    const next = erin.engine.sealRoom('fits', [peerIn(erin, 'bob')], accept);
+    const next = erin.engine.sealRoom(null, 'fits', [peerIn(erin, 'bob')], accept);
     assert.equal(next.sends.length, 1);
     assert.equal(next.sends[0]!.envelope.seq, 0, 'the refused message took no sequence number');
   });
@@ -164,8 +164,8 @@ describe('E2eEngine key requests (a handover that never came)', () => {
 
   it('hands a lost chain to a member who asks, from the message asked for on, once', () => {
     const [alice, bob] = threeParties();
-    alice.engine.sealRoom('first, read by nobody here', [peerIn(alice, 'bob')], accept);
-    const sealed = alice.engine.sealRoom('second', [peerIn(alice, 'bob')], accept);
+    alice.engine.sealRoom(null, 'first, read by nobody here', [peerIn(alice, 'bob')], accept);
+    const sealed = alice.engine.sealRoom(null, 'second', [peerIn(alice, 'bob')], accept);
     assert.equal(sealed.sends.length, 1, 'the handover went with the first message, and was lost');
     const room = deliver('alice', sealed.sends[0]!);
     const missing = (() => {
@@ -179,43 +179,43 @@ describe('E2eEngine key requests (a handover that never came)', () => {
     assert.ok(missing instanceof MissingSenderKeyError);
     assert.equal(missing.n, 1);
 
-    const request = bob.engine.requestKey(peerIn(bob, 'alice'), missing.chain, missing.n, accept);
+    const request = bob.engine.requestKey(peerIn(bob, 'alice'), missing.chain, missing.n, null, accept);
     const asked = alice.engine.open(deliver('bob', request), peerIn(alice, 'bob'), true);
     assert.deepEqual(asked.kind === 'key-request' && [asked.chain, asked.n], [missing.chain, 1]);
-    const answer = alice.engine.answerKeyRequest(peerIn(alice, 'bob'), missing.chain, 1, accept);
+    const answer = alice.engine.answerKeyRequest(peerIn(alice, 'bob'), missing.chain, 1, null, accept);
     assert.ok(answer !== undefined);
-    assert.equal(alice.engine.answerKeyRequest(peerIn(alice, 'bob'), missing.chain, 1, accept), undefined, 'answered once');
+    assert.equal(alice.engine.answerKeyRequest(peerIn(alice, 'bob'), missing.chain, 1, null, accept), undefined, 'answered once');
     assert.equal(bob.engine.open(deliver('alice', answer), peerIn(bob, 'alice'), true).kind, 'handover');
     const opened = bob.engine.open(room, peerIn(bob, 'alice'), true);
     assert.deepEqual(opened.kind === 'text' && opened.text, 'second');
     // The grant starts at message 1: the first message stays closed to bob's copy.
 
     // carol was not a member when the chain was made: asking gets her nothing.
-    assert.equal(alice.engine.answerKeyRequest(peerIn(alice, 'carol'), missing.chain, 0, accept), undefined);
+    assert.equal(alice.engine.answerKeyRequest(peerIn(alice, 'carol'), missing.chain, 0, null, accept), undefined);
     // Nor does asking for a message the chain has not sealed yet, or a chain alice never had.
-    assert.equal(alice.engine.answerKeyRequest(peerIn(alice, 'bob'), 'no-such-chain', 0, accept), undefined);
+    assert.equal(alice.engine.answerKeyRequest(peerIn(alice, 'bob'), 'no-such-chain', 0, null, accept), undefined);
   });
 
   it('answers for a recent earlier chain too, after the membership moved on', () => {
     const [alice, bob] = threeParties();
-    const old = alice.engine.sealRoom('on the old chain', [peerIn(alice, 'bob')], accept);
-    alice.engine.sealRoom('on a new chain', [peerIn(alice, 'bob'), peerIn(alice, 'carol')], accept);
+    const old = alice.engine.sealRoom(null, 'on the old chain', [peerIn(alice, 'bob')], accept);
+    alice.engine.sealRoom(null, 'on a new chain', [peerIn(alice, 'bob'), peerIn(alice, 'carol')], accept);
     const room = deliver('alice', old.sends.at(-1)!);
     const chain = old.sends.at(-1)!.envelope.senderKey!.id;
-    const answer = alice.engine.answerKeyRequest(peerIn(alice, 'bob'), chain, 0, accept);
+    const answer = alice.engine.answerKeyRequest(peerIn(alice, 'bob'), chain, 0, null, accept);
     assert.ok(answer !== undefined);
     bob.engine.open(deliver('alice', answer), peerIn(bob, 'alice'), true);
     const opened = bob.engine.open(room, peerIn(bob, 'alice'), true);
     assert.deepEqual(opened.kind === 'text' && opened.text, 'on the old chain');
-    assert.equal(alice.engine.answerKeyRequest(peerIn(alice, 'bob'), chain, 1, accept), undefined, 'message 1 was never sealed on it');
+    assert.equal(alice.engine.answerKeyRequest(peerIn(alice, 'bob'), chain, 1, null, accept), undefined, 'message 1 was never sealed on it');
   });
 
   it('keeps the chains it can answer for across a restart', () => {
     const [alice, bob] = threeParties();
-    const sealed = alice.engine.sealRoom('before the restart', [peerIn(alice, 'bob')], accept);
+    const sealed = alice.engine.sealRoom(null, 'before the restart', [peerIn(alice, 'bob')], accept);
     const restarted = new E2eEngine({ identity: ids[0]!, selfName: () => 'alice', state: alice.engine.exportState() });
     const chain = sealed.sends.at(-1)!.envelope.senderKey!.id;
-    const answer = restarted.answerKeyRequest(peerIn(alice, 'bob'), chain, 0, accept);
+    const answer = restarted.answerKeyRequest(peerIn(alice, 'bob'), chain, 0, null, accept);
     assert.ok(answer !== undefined);
     assert.equal(bob.engine.open(deliver('alice', answer), peerIn(bob, 'alice'), true).kind, 'handover');
     const opened = bob.engine.open(deliver('alice', sealed.sends.at(-1)!), peerIn(bob, 'alice'), true);

@@ -4,6 +4,7 @@
 import { ChatError, ErrorCode } from '../core/errors.js';
 import { TypedEmitter } from '../core/typed-emitter.js';
 import { ChatSession, type ChatSessionOptions, type PeerView, type SentMessage, type SessionEvents } from './chat-session.js';
+import type { RoomView } from '../core/messages.js';
 import { randomBytes } from 'node:crypto';
 import { type DeliverySummary, DeliveryTracker } from './delivery-tracker.js';
 import { E2eEngine } from './e2e-engine.js';
@@ -62,6 +63,8 @@ const FORWARDED_EVENTS = [
   'sent',
   'delivery',
   'key-changed',
+  'room-change',
+  'rooms',
   'error',
   'cluster',
   'videos',
@@ -167,6 +170,45 @@ export class ChatClient extends TypedEmitter<ClientEvents> {
     return this.sendOrQueue(name, text);
   }
 
+  /** To the lobby (null), a named room ('#name') or a user; queued while offline. */
+  send(to: string | null, text: string): SendOutcome {
+    return this.sendOrQueue(to, text);
+  }
+
+  /** The named rooms we are in (none while offline: the server says again on reconnect). */
+  rooms(): RoomView[] {
+    return this.session?.isReady === true ? this.session.rooms() : [];
+  }
+
+  /** Room commands (see ChatSession): refused with NOT_CONNECTED while offline. */
+  joinRoom(room: string): void {
+    this.requireSession().joinRoom(room);
+  }
+
+  partRoom(room: string): void {
+    this.requireSession().partRoom(room);
+  }
+
+  setTopic(room: string, topic: string): void {
+    this.requireSession().setTopic(room, topic);
+  }
+
+  invite(room: string, name: string): void {
+    this.requireSession().invite(room, name);
+  }
+
+  kick(room: string, name: string): void {
+    this.requireSession().kick(room, name);
+  }
+
+  setInviteOnly(room: string, inviteOnly: boolean): void {
+    this.requireSession().setInviteOnly(room, inviteOnly);
+  }
+
+  listRooms(): void {
+    this.requireSession().listRooms();
+  }
+
   trust(name: string): PeerView {
     return this.requireSession().trust(name);
   }
@@ -194,7 +236,7 @@ export class ChatClient extends TypedEmitter<ClientEvents> {
 
   private sendOrQueue(to: string | null, text: string): SendOutcome {
     if (this.session?.isReady === true && this.queuedCount === 0) {
-      const sent = to === null ? this.session.sendRoom(text) : this.session.sendDirect(to, text);
+      const sent = this.session.send(to, text);
       return { status: 'sent', sent };
     }
     if (this.linkState === 'stopped') throw new ChatError(ErrorCode.NOT_CONNECTED, 'the client has stopped');
@@ -294,8 +336,7 @@ export class ChatClient extends TypedEmitter<ClientEvents> {
         break;
       }
       try {
-        if (to === null) session.sendRoom(text, id);
-        else session.sendDirect(to, text, id);
+        session.send(to, text, id);
         sent++;
       } catch (error) {
         if (!(error instanceof ChatError)) throw error;

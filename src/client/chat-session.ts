@@ -12,7 +12,11 @@ import type { Identity } from '../core/identity.js';
 import type { VideoFrame } from '../core/media-frame.js';
 import {
   MAX_AWAY_CHARS,
+  MAX_TOPIC_CHARS,
   type PeerSummary,
+  type RoomRequest,
+  type RoomListing,
+  type RoomView,
   type SendMessage,
   type StreamEndMessage,
   type StreamStartMessage,
@@ -35,9 +39,13 @@ import { MAX_ONE_TIME_PREKEYS_PER_MESSAGE } from '../core/message-codec.js';
 import { KeyResolver } from './key-resolver.js';
 import { ClientState } from './state/client-state.js';
 import { KnownPeers } from './known-peers.js';
-import { type AddOutcome, PeerDirectory, type PeerView } from './peer-directory.js';
+import { type AddOutcome, type DirectoryPeer, PeerDirectory, type PeerView } from './peer-directory.js';
 import { type LinkError, type LinkMessage, type LinkState, ServerLink } from './server-link.js';
 import { type VideoRequest, VideoRemote } from './video-remote.js';
+import { type RoomChange, RoomRosters } from './room-rosters.js';
+import { ROOM_NAME_RULE, isRoomTarget, isValidRoomName } from '../core/room-names.js';
+
+export type { RoomChange } from './room-rosters.js';
 
 export type { PeerView } from './peer-directory.js';
 export { JOIN_TIMEOUT_MS, KEEPALIVE_INTERVAL_MS } from './server-link.js';
@@ -48,7 +56,7 @@ export const MAX_MESSAGE_CHARS = 8000;
 export interface ChatMessageEvent {
   readonly id: string;
   readonly from: string;
-  /** null for the room, else the recipient (you). */
+  /** null for the lobby, '#name' for a named room, else the recipient (you). */
   readonly to: string | null;
   /** Control characters and escape sequences already removed. */
   readonly text: string;
@@ -85,6 +93,10 @@ export interface SessionEvents {
   /** Where a sent message stands now (after the server's ack, and each receipt). */
   delivery: DeliverySummary;
   'key-changed': { readonly name: string; readonly pinned: string; readonly announced: string };
+  /** Something changed in a named room we are in (or we joined, left, were kicked or invited). */
+  'room-change': RoomChange;
+  /** The answer to listRooms(): every room on the server. */
+  rooms: readonly RoomListing[];
   videos: readonly VideoInfo[];
   poster: { readonly name: string; readonly jpeg: Buffer };
   'stream-start': StreamStartMessage;
@@ -144,6 +156,8 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
   private newsScheduled = false;
   /** Checks hourly, while connected, whether the signed prekey is due for rotation. */
   private rotationTimer: NodeJS.Timeout | undefined;
+  /** The named rooms we are in, with their members: who a room message is sealed for. */
+  private readonly rosters = new RoomRosters();
 
   constructor(options: ChatSessionOptions) {
     super();
@@ -190,16 +204,16 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
       confirm: (received) => {
         if (this.isReady) this.link.send(received);
       },
-      requestKey: (sender, chain, n) => {
+      requestKey: (sender, chain, n, room) => {
         const peer = this.directory.get(sender);
         if (peer === undefined || peer.trust === 'changed' || !peer.prekeyUsable) return;
-        this.sendKeyMessage((check) => this.engine.requestKey(peer, chain, n, check));
+        this.sendKeyMessage((check) => this.engine.requestKey(peer, chain, n, room, check));
       },
-      answerKeyRequest: (sender, chain, n) => {
+      answerKeyRequest: (sender, chain, n, room) => {
         // Never to a key the user has not accepted: the chain would go to whoever holds it now.
         const peer = this.directory.get(sender);
         if (peer === undefined || peer.trust === 'changed' || !peer.prekeyUsable) return;
-        this.sendKeyMessage((check) => this.engine.answerKeyRequest(peer, chain, n, check));
+        this.sendKeyMessage((check) => this.engine.answerKeyRequest(peer, chain, n, room, check));
       },
     });
   }
@@ -278,21 +292,43 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
     this.link.send({ type: 'away', message: message.slice(0, MAX_AWAY_CHARS) });
   }
 
+  /** Sends to the lobby (null), a named room ('#name') or one user, as `to` says. */
+  send(to: string | null, text: string, shownAs?: string): SentMessage {
+    if (to === null) return this.sendRoom(text, shownAs);
+    return isRoomTarget(to) ? this.sendToRoom(to, text, shownAs) : this.sendDirect(to, text, shownAs);
+  }
+
   /**
-   * Sends to everyone online. Peers whose key changed are left out until trusted again, and so is a
-   * peer no session can start with (an unusable prekey): one bad member never stops the room.
+   * Sends to the lobby: everyone on the server. Peers whose key changed are left out until trusted
+   * again, and so is a peer no session can start with (an unusable prekey): one bad member never
+   * stops the room.
    */
   sendRoom(text: string, shownAs?: string): SentMessage {
-    this.checkSendable(text);
     // Members away count too (protocol v4): what they miss is stored for them.
-    const candidates = this.directory.others().filter((peer) => peer.trust !== 'changed' && peer.prekeyUsable);
-    const sealed = this.engine.sealRoom(text, candidates, (message) => this.link.checkFits(message));
+    return this.sealForRoom(null, this.directory.others(), text, shownAs);
+  }
+
+  /** Sends to a named room we are in: sealed for its members (those away get it stored). */
+  sendToRoom(room: string, text: string, shownAs?: string): SentMessage {
+    const roster = this.rosters.get(room);
+    if (roster === undefined) throw new ChatError(ErrorCode.NOT_IN_ROOM, `you are not in ${room}: :join ${room} first`);
+    const members = roster.members.flatMap((member) => {
+      const peer = this.directory.get(member.name);
+      return peer === undefined || this.directory.isSelf(peer.name) ? [] : [peer];
+    });
+    return this.sealForRoom(roster.name, members, text, shownAs);
+  }
+
+  private sealForRoom(to: string | null, everyone: readonly DirectoryPeer[], text: string, shownAs?: string): SentMessage {
+    this.checkSendable(text);
+    const candidates = everyone.filter((peer) => peer.trust !== 'changed' && peer.prekeyUsable);
+    const sealed = this.engine.sealRoom(to, text, candidates, (message) => this.link.checkFits(message));
     for (const peer of sealed.unreachable) this.reportUnusablePrekey(peer.name);
     if (sealed.refused !== undefined) {
       // The handovers still go: the members' copies of our chain moved.
       this.sendTracked({
         id: `handover-${randomBytes(6).toString('hex')}`,
-        to: null,
+        to,
         text: '',
         createdAt: Date.now(),
         sends: [...sealed.sends],
@@ -303,7 +339,7 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
     // Members left out are told to the server (it must not send them what they cannot open) and
     // shown to the user as not delivered, with the reason, from the start.
     const keyed = new Set(sealed.members.map((peer) => peer.name));
-    const withheld = this.directory.others().filter((peer) => !keyed.has(peer.name));
+    const withheld = everyone.filter((peer) => !keyed.has(peer.name));
     const sends = [...sealed.sends];
     const room = sends.pop()!;
     sends.push(withheld.length === 0 ? room : { ...room, except: withheld.map((peer) => peer.name) });
@@ -321,14 +357,14 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
     );
     this.sendTracked({
       id: sealed.id,
-      to: null,
+      to,
       text,
       createdAt: Date.now(),
       sends,
       recipients: withheld.length === 0 ? {} : { [sealed.id]: leftOut },
       ...(shownAs === undefined ? {} : { shownAs }),
     });
-    const sent: SentMessage = { id: sealed.id, to: null, withheld: withheld.map((peer) => peer.name) };
+    const sent: SentMessage = { id: sealed.id, to, withheld: withheld.map((peer) => peer.name) };
     this.emit('sent', sent);
     return sent;
   }
@@ -424,6 +460,58 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
     }
   }
 
+  // ---- rooms ---------------------------------------------------------------------------------
+
+  /** The named rooms we are in, with their members. */
+  rooms(): RoomView[] {
+    return this.rosters.list();
+  }
+
+  room(name: string): RoomView | undefined {
+    return this.rosters.get(name);
+  }
+
+  /** `:join #name`: the server answers with the room (a 'room-change'), or an error. */
+  joinRoom(room: string): void {
+    this.sendRoomRequest({ type: 'room-join', room: checkRoomName(room) });
+  }
+
+  partRoom(room: string): void {
+    this.sendRoomRequest({ type: 'room-part', room: this.requireRoom(room) });
+  }
+
+  setTopic(room: string, topic: string): void {
+    this.sendRoomRequest({ type: 'room-topic', room: this.requireRoom(room), topic: topic.slice(0, MAX_TOPIC_CHARS) });
+  }
+
+  invite(room: string, name: string): void {
+    this.sendRoomRequest({ type: 'room-invite', room: this.requireRoom(room), name });
+  }
+
+  kick(room: string, name: string): void {
+    this.sendRoomRequest({ type: 'room-kick', room: this.requireRoom(room), name });
+  }
+
+  setInviteOnly(room: string, inviteOnly: boolean): void {
+    this.sendRoomRequest({ type: 'room-mode', room: this.requireRoom(room), inviteOnly });
+  }
+
+  /** `:rooms`: answered with a 'rooms' event. */
+  listRooms(): void {
+    this.sendRoomRequest({ type: 'list-rooms' });
+  }
+
+  private sendRoomRequest(request: RoomRequest): void {
+    if (!this.isReady) throw new ChatError(ErrorCode.NOT_CONNECTED, 'not connected');
+    this.link.send(request);
+  }
+
+  private requireRoom(room: string): string {
+    const roster = this.rosters.get(checkRoomName(room));
+    if (roster === undefined) throw new ChatError(ErrorCode.NOT_IN_ROOM, `you are not in ${room}`);
+    return roster.name;
+  }
+
   // ---- trust ---------------------------------------------------------------------------------
 
   /** Accepts the key a peer now announces, unverified (refused for a contact you had verified). */
@@ -471,6 +559,7 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
   // ---- receiving -----------------------------------------------------------------------------
 
   private onWelcome(welcome: WelcomeMessage): void {
+    this.rosters.replace(welcome.rooms ?? []);
     if (welcome.oneTimePrekeys !== undefined) this.topUpOneTimePrekeys(welcome.oneTimePrekeys);
     if (this.rotationTimer === undefined) {
       this.rotationTimer = setInterval(() => this.rotateSignedPrekeyIfDue(), SIGNED_PREKEY_CHECK_MS);
@@ -541,6 +630,23 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
         });
       case 'message':
         return this.inOrder(() => this.inbox.receive(message));
+      case 'room':
+        // In order with presence and messages: a room message after it is sealed for these members.
+        return this.inOrder(() => {
+          const room = this.rosters.set(message.room);
+          this.emit('room-change', { event: { type: 'room-event', room: room.name, kind: 'join', name: this.link.name }, room });
+        });
+      case 'room-event':
+        return this.inOrder(() => {
+          const change = this.rosters.apply(message, this.link.name);
+          if (change !== undefined) this.emit('room-change', change);
+        });
+      case 'rooms':
+        this.emit(
+          'rooms',
+          message.rooms.map((room) => ({ ...room, topic: stripControlCharacters(room.topic) })),
+        );
+        return;
       case 'ack': {
         // The codec let through only valid names here: nothing in them can reach a terminal raw.
         const summary = this.tracker.onAck({ ...message, refused: message.refused.map((r) => ({ ...r, reason: stripControlCharacters(r.reason) })) });
@@ -594,6 +700,7 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
     this.rotationTimer = undefined;
     this.inbox.reset();
     this.directory.clear();
+    this.rosters.clear();
     this.video.reset();
     this.emit('disconnected', { reason });
   }
@@ -641,4 +748,9 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
       peer: name,
     });
   }
+}
+
+function checkRoomName(room: string): string {
+  if (!isValidRoomName(room)) throw new ChatError(ErrorCode.ROOM_NAME_INVALID, `room names are ${ROOM_NAME_RULE} (and not #room, the lobby)`);
+  return room;
 }

@@ -3,6 +3,7 @@
 // (waiting for someone away), expired, refused (with the reason). The TUI and --json show the
 // summary of each; after a reconnect, what never got a final word is resent (the same envelopes:
 // recipients drop repeats by id).
+import { isRoomTarget } from '../core/room-names.js';
 import type { AckMessage, Receipt, SendMessage } from '../core/messages.js';
 import { type ClientState, type OutgoingEntry, type RecipientState, isSettled } from './state/client-state.js';
 
@@ -77,7 +78,7 @@ export class DeliveryTracker {
           .filter(([, recipient]) => recipient.state === 'sent')
           .map(([name]) => name);
         if (open.length === 0) continue;
-        out.push(send.to === null ? { ...send, only: open } : send);
+        out.push(isRoomTarget(send.to) ? { ...send, only: open } : send);
       }
     }
     return out;
@@ -148,7 +149,7 @@ export function describeDelivery(summary: DeliverySummary): string {
   if (summary.pending) return 'sending…';
   if (summary.total === 0) return 'no one else is here';
   const parts: string[] = [];
-  const direct = summary.to !== null;
+  const direct = !isRoomTarget(summary.to);
   if (summary.delivered > 0) parts.push(direct || summary.delivered === summary.total ? 'delivered' : `delivered to ${summary.delivered} of ${summary.total}`);
   if (summary.stored > 0) parts.push(direct ? 'stored until they are back' : `stored for ${summary.stored} away`);
   if (summary.sent > 0) parts.push(direct ? 'sent' : `sent to ${summary.sent}`);

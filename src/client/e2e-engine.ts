@@ -11,7 +11,8 @@ import type { Identity } from '../core/identity.js';
 import type { DeliverMessage, SendMessage } from '../core/messages.js';
 import { ReplayGuard, type ReplayGuardOptions } from '../core/replay-guard.js';
 import { type SenderKeyGrant, SenderKeyChain, grantFrom } from '../core/sender-key.js';
-import { type SenderKeyBudget, SenderKeyStore, type SenderKeyStoreState } from '../core/sender-key-store.js';
+import { type SenderKeyBudget, SenderKeyStore, type SenderKeyStoreState, senderKeySlot } from '../core/sender-key-store.js';
+import { LOBBY_NAME, isRoomTarget, isValidRoomName, roomConversation } from '../core/room-names.js';
 import type { SenderKeyGrant as ChainState } from '../core/sender-key.js';
 import { DmSessions, type DmSessionsState } from './dm-sessions.js';
 import { type OneTimePrekeyPublic, OwnPrekeys, type OwnPrekeysState } from './own-prekeys.js';
@@ -37,21 +38,32 @@ export interface EngineState {
   readonly chainId: string;
   readonly sendCounters: Record<string, number>;
   readonly sessions: DmSessionsState;
-  readonly roomChain?: { readonly chain: ChainState; readonly membership: string; readonly first?: ChainState };
+  /** Our lobby chain (as kept before named rooms). */
+  readonly roomChain?: RoomChainState;
+  /** Our chain in each named room, by the room's lowercase name. */
+  readonly roomChains?: Readonly<Record<string, RoomChainState>>;
   /** Our previous room chains (newest last), kept to answer members whose handover never came. */
   readonly pastChains?: readonly PastChain[];
   readonly roomKeys: SenderKeyStoreState;
 }
 
-/** One of our earlier room chains: its first grant, who held it, and how many messages it sealed. */
+export interface RoomChainState {
+  readonly chain: ChainState;
+  readonly membership: string;
+  readonly first?: ChainState;
+}
+
+/** One of our earlier room chains: its first grant, who held it, how many messages it sealed, and its room. */
 export interface PastChain {
   readonly first: ChainState;
   readonly membership: string;
   readonly sent: number;
+  /** The named room's lowercase name; absent for the lobby. */
+  readonly room?: string;
 }
 
-/** Earlier room chains kept to answer key requests: as many as a receiver keeps per sender. */
-const PAST_CHAINS_KEPT = 4;
+/** Earlier room chains kept to answer key requests: as many as a receiver keeps per sender, for a few rooms. */
+const PAST_CHAINS_KEPT = 16;
 /** Key requests answered, remembered so that one member cannot have the same chain re-sent in a loop. */
 const MAX_ANSWERED_REQUESTS = 1000;
 
@@ -61,8 +73,11 @@ const MAX_ANSWERED_REQUESTS = 1000;
  */
 export type MessageBody =
   | { readonly text: string }
-  | { readonly senderKey: SenderKeyGrant }
-  | { readonly keyRequest: { readonly chain: string; readonly n: number } };
+  | { readonly senderKey: RoomGrant }
+  | { readonly keyRequest: { readonly chain: string; readonly n: number; readonly room?: string } };
+
+/** A handover names the named room its chain is for (absent: the lobby); it opens nothing elsewhere. */
+export type RoomGrant = SenderKeyGrant & { readonly room?: string };
 
 /** A room message sealed for the members who hold our chain, with the handovers it needed first. */
 export interface SealedRoom {
@@ -84,7 +99,7 @@ export interface SealedRoom {
 export type Opened =
   | { readonly kind: 'text'; readonly text: string; readonly order: ChainObservation }
   | { readonly kind: 'handover'; readonly chain: string; readonly order: ChainObservation }
-  | { readonly kind: 'key-request'; readonly chain: string; readonly n: number; readonly order: ChainObservation };
+  | { readonly kind: 'key-request'; readonly chain: string; readonly n: number; readonly room: string | null; readonly order: ChainObservation };
 
 /** Checks a sealed message before it counts as sent (the server's frame limit); throws to refuse it. */
 export type SendCheck = (message: SendMessage) => void;
@@ -101,10 +116,10 @@ export class E2eEngine {
   private readonly chainId: string;
   private readonly replay: ReplayGuard;
   private readonly order = new ChainTracker();
-  /** Next seq per conversation we send in ('#room' or the recipient's lowercase name). */
+  /** Next seq per conversation we send in ('#room' for the lobby, a room's or the recipient's lowercase name). */
   private readonly sendCounters = new Map<string, number>();
-  /** Our current sender-key chain for the room, and the members who hold it. */
-  private roomChain: { readonly chain: SenderKeyChain; readonly membership: string; readonly first: SenderKeyGrant | undefined } | undefined;
+  /** Our current sender-key chain per room ('#room': the lobby), and the members who hold it. */
+  private readonly roomChains = new Map<string, OurChain>();
   private pastChains: PastChain[] = [];
   /** "peer\0chain" for requests already answered (in memory: a restart allows one more). */
   private readonly answered = new Set<string>();
@@ -121,28 +136,22 @@ export class E2eEngine {
     this.chainId = state?.chainId ?? randomBytes(9).toString('base64url');
     if (state === undefined) return;
     for (const [conversation, next] of Object.entries(state.sendCounters)) this.sendCounters.set(conversation, next);
-    if (state.roomChain !== undefined)
-      this.roomChain = { chain: SenderKeyChain.fromState(state.roomChain.chain), membership: state.roomChain.membership, first: state.roomChain.first };
+    if (state.roomChain !== undefined) this.roomChains.set(LOBBY_NAME, ourChainFrom(state.roomChain));
+    for (const [room, chain] of Object.entries(state.roomChains ?? {})) this.roomChains.set(room, ourChainFrom(chain));
     this.pastChains = [...(state.pastChains ?? [])];
     this.roomKeys.restore(state.roomKeys);
   }
 
   /** What to save so a reconnect or restart continues the same sessions. */
   exportState(): EngineState {
+    const lobby = this.roomChains.get(LOBBY_NAME);
     return {
       prekeys: this.prekeys.toState(),
       chainId: this.chainId,
       sendCounters: Object.fromEntries(this.sendCounters),
       sessions: this.sessions.toState(),
-      ...(this.roomChain === undefined
-        ? {}
-        : {
-            roomChain: {
-              chain: this.roomChain.chain.toState(),
-              membership: this.roomChain.membership,
-              ...(this.roomChain.first === undefined ? {} : { first: this.roomChain.first }),
-            },
-          }),
+      ...(lobby === undefined ? {} : { roomChain: chainState(lobby) }),
+      roomChains: Object.fromEntries([...this.roomChains].filter(([room]) => room !== LOBBY_NAME).map(([room, chain]) => [room, chainState(chain)])),
       pastChains: this.pastChains,
       roomKeys: this.roomKeys.toState(),
     };
@@ -174,15 +183,17 @@ export class E2eEngine {
    * hold the current one: a member who left cannot read on, and a newcomer cannot read back. A
    * member the handover fails for is marked unusable and left out; the others get the chain.
    */
-  sealRoom(text: string, candidates: readonly DirectoryPeer[], check: SendCheck): SealedRoom {
+  sealRoom(to: string | null, text: string, candidates: readonly DirectoryPeer[], check: SendCheck): SealedRoom {
+    const room = roomConversation(to);
     const sends: SendMessage[] = [];
     const unreachable: DirectoryPeer[] = [];
     let members = [...candidates];
-    let chain = this.roomChain?.chain;
-    if (chain === undefined || this.roomChain!.membership !== membershipOf(candidates)) {
-      this.retireRoomChain();
+    const current = this.roomChains.get(room);
+    let chain = current?.chain;
+    if (chain === undefined || current!.membership !== membershipOf(candidates)) {
+      this.retireRoomChain(room);
       chain = new SenderKeyChain();
-      const grant = chain.grant();
+      const grant: RoomGrant = to === null ? chain.grant() : { ...chain.grant(), room };
       members = [];
       for (const member of candidates) {
         try {
@@ -194,21 +205,22 @@ export class E2eEngine {
           unreachable.push(member);
         }
       }
-      this.roomChain = { chain, membership: membershipOf(members), first: grant };
+      this.roomChains.set(room, { chain, membership: membershipOf(members), first: grant });
     }
-    let room: SendMessage;
+    let message: SendMessage;
     try {
-      room = this.seal(null, { text }, { roomKey: chain.next() }, check);
+      message = this.seal(to, { text }, { roomKey: chain.next() }, check);
     } catch (error) {
       if (!(error instanceof ChatError)) throw error;
       return { sends, id: '', members, unreachable, refused: error };
     }
-    return { sends: [...sends, room], id: room.envelope.id, members, unreachable };
+    return { sends: [...sends, message], id: message.envelope.id, members, unreachable };
   }
 
-  /** Asks `peer` for its room chain `chain` from message `n` on (a handover that never reached us). */
-  requestKey(peer: DirectoryPeer, chain: string, n: number, check: SendCheck): SendMessage {
-    return this.seal(peer.name, { keyRequest: { chain, n } }, { ratchet: this.sessions.sending(peer).nextSendingKey() }, check);
+  /** Asks `peer` for its chain `chain` in `room` (null: the lobby) from message `n` on (a handover that never reached us). */
+  requestKey(peer: DirectoryPeer, chain: string, n: number, room: string | null, check: SendCheck): SendMessage {
+    const keyRequest = room === null ? { chain, n } : { chain, n, room: roomConversation(room) };
+    return this.seal(peer.name, { keyRequest }, { ratchet: this.sessions.sending(peer).nextSendingKey() }, check);
   }
 
   /**
@@ -216,27 +228,34 @@ export class E2eEngine {
    * recent chains, only to someone who was a member when it was made (so no newcomer reads back),
    * from the message asked for on, and once per member and chain.
    */
-  answerKeyRequest(peer: DirectoryPeer, chain: string, n: number, check: SendCheck): SendMessage | undefined {
-    const current = this.roomChain;
+  answerKeyRequest(peer: DirectoryPeer, chain: string, n: number, room: string | null, check: SendCheck): SendMessage | undefined {
+    const conversation = roomConversation(room);
+    const current = this.roomChains.get(conversation);
     const known =
       current?.first?.id === chain
         ? { first: current.first, membership: current.membership, sent: current.chain.sent }
-        : this.pastChains.find((past) => past.first.id === chain);
+        : this.pastChains.find((past) => past.first.id === chain && (past.room ?? LOBBY_NAME) === conversation);
     const answer = `${peer.name.toLowerCase()}\u0000${chain}`;
     if (known === undefined || n >= known.sent || this.answered.has(answer)) return undefined;
     if (!known.membership.split('\u0000').includes(peer.name.toLowerCase())) return undefined;
-    const grant = grantFrom(known.first, Math.max(n, known.first.n));
+    const from = grantFrom(known.first, Math.max(n, known.first.n));
+    const grant: RoomGrant = room === null ? from : { ...from, room: conversation };
     const message = this.seal(peer.name, { senderKey: grant }, { ratchet: this.sessions.sending(peer).nextSendingKey() }, check);
     this.answered.add(answer);
     if (this.answered.size > MAX_ANSWERED_REQUESTS) this.answered.delete(this.answered.values().next().value as string);
     return message;
   }
 
-  /** Our current room chain becomes a past one (kept to answer requests), the oldest past one goes. */
-  private retireRoomChain(): void {
-    const current = this.roomChain;
+  /** Our current chain in `room` becomes a past one (kept to answer requests), the oldest past one goes. */
+  private retireRoomChain(room: string): void {
+    const current = this.roomChains.get(room);
     if (current?.first === undefined) return;
-    this.pastChains.push({ first: current.first, membership: current.membership, sent: current.chain.sent });
+    this.pastChains.push({
+      first: current.first,
+      membership: current.membership,
+      sent: current.chain.sent,
+      ...(room === LOBBY_NAME ? {} : { room }),
+    });
     while (this.pastChains.length > PAST_CHAINS_KEPT) this.pastChains.shift();
   }
 
@@ -252,7 +271,10 @@ export class E2eEngine {
    */
   open(message: DeliverMessage, sender: DirectoryPeer, addressedToUs: boolean): Opened {
     if (!addressedToUs) throw failed();
-    const source = message.to === null ? this.roomKeys.keyFor(sender.name, message.envelope.senderKey) : this.dmKeyFor(sender, message.envelope.ratchet);
+    const isRoom = isRoomTarget(message.to);
+    const source = isRoom
+      ? this.roomKeys.keyFor(senderKeySlot(sender.name, message.to), message.envelope.senderKey)
+      : this.dmKeyFor(sender, message.envelope.ratchet);
     const plaintext = openEnvelope({
       from: sender.name,
       to: message.to,
@@ -265,14 +287,15 @@ export class E2eEngine {
     // and its key, used once, cannot open it twice anyway.
     if (message.stored !== true) this.replay.check(message.envelope.id, message.envelope.ts);
     source.commit();
-    const order = this.order.observe(sender.name, message.envelope.chain, message.to === null ? '#room' : 'dm', message.envelope.seq);
+    const order = this.order.observe(sender.name, message.envelope.chain, isRoom ? roomConversation(message.to) : 'dm', message.envelope.seq);
     const body = parseBody(plaintext);
     if ('text' in body) return { kind: 'text', text: body.text, order };
     // Handovers and requests travel as DMs only.
-    if (message.to === null) throw failed();
-    if ('keyRequest' in body) return { kind: 'key-request', chain: body.keyRequest.chain, n: body.keyRequest.n, order };
-    this.roomKeys.remember(sender.name, body.senderKey);
-    return { kind: 'handover', chain: body.senderKey.id, order };
+    if (isRoom) throw failed();
+    if ('keyRequest' in body) return { kind: 'key-request', chain: body.keyRequest.chain, n: body.keyRequest.n, room: body.keyRequest.room ?? null, order };
+    const { room, ...grant } = body.senderKey;
+    this.roomKeys.remember(senderKeySlot(sender.name, room ?? null), grant);
+    return { kind: 'handover', chain: grant.id, order };
   }
 
   private dmKeyFor(sender: DirectoryPeer, header: RatchetHeader | undefined): { messageKey: Buffer; commit: () => void } {
@@ -282,7 +305,7 @@ export class E2eEngine {
 
   /** Seals one envelope; the server fans a room message out to the members. The counter moves only once `check` accepted it. */
   private seal(to: string | null, body: MessageBody, key: MessageKeySource, check: SendCheck): SendMessage {
-    const conversation = to === null ? '#room' : to.toLowerCase();
+    const conversation = to === null ? LOBBY_NAME : to.toLowerCase();
     const seq = this.sendCounters.get(conversation) ?? 0;
     const envelope = sealEnvelope({
       senderName: this.options.selfName(),
@@ -298,6 +321,25 @@ export class E2eEngine {
     this.sendCounters.set(conversation, seq + 1);
     return message;
   }
+}
+
+/** A named room's name in a handover or key request, or nothing (the lobby). */
+function isRoomOrAbsent(room: unknown): boolean {
+  return room === undefined || (typeof room === 'string' && isValidRoomName(room));
+}
+
+interface OurChain {
+  readonly chain: SenderKeyChain;
+  readonly membership: string;
+  readonly first: SenderKeyGrant | undefined;
+}
+
+function ourChainFrom(state: RoomChainState): OurChain {
+  return { chain: SenderKeyChain.fromState(state.chain), membership: state.membership, first: state.first };
+}
+
+function chainState(chain: OurChain): RoomChainState {
+  return { chain: chain.chain.toState(), membership: chain.membership, ...(chain.first === undefined ? {} : { first: chain.first }) };
 }
 
 function membershipOf(members: readonly DirectoryPeer[]): string {
@@ -316,13 +358,19 @@ function parseBody(plaintext: Buffer): MessageBody {
   }
   const obj = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
   if (typeof obj['text'] === 'string') return { text: obj['text'] };
-  const grant = obj['senderKey'] as Partial<SenderKeyGrant> | undefined;
-  if (typeof grant?.id === 'string' && typeof grant.key === 'string' && typeof grant.n === 'number') {
-    return { senderKey: { id: grant.id, key: grant.key, n: grant.n } };
+  const grant = obj['senderKey'] as Partial<RoomGrant> | undefined;
+  if (typeof grant?.id === 'string' && typeof grant.key === 'string' && typeof grant.n === 'number' && isRoomOrAbsent(grant.room)) {
+    return { senderKey: { id: grant.id, key: grant.key, n: grant.n, ...(grant.room === undefined ? {} : { room: grant.room }) } };
   }
-  const request = obj['keyRequest'] as { chain?: unknown; n?: unknown } | undefined;
-  if (typeof request?.chain === 'string' && request.chain.length <= 64 && Number.isSafeInteger(request.n) && (request.n as number) >= 0) {
-    return { keyRequest: { chain: request.chain, n: request.n as number } };
+  const request = obj['keyRequest'] as { chain?: unknown; n?: unknown; room?: unknown } | undefined;
+  if (
+    typeof request?.chain === 'string' &&
+    request.chain.length <= 64 &&
+    Number.isSafeInteger(request.n) &&
+    (request.n as number) >= 0 &&
+    isRoomOrAbsent(request.room)
+  ) {
+    return { keyRequest: { chain: request.chain, n: request.n as number, ...(request.room === undefined ? {} : { room: request.room as string }) } };
   }
   throw failed();
 }

@@ -7,6 +7,7 @@ import { ChatError, ErrorCode } from '../core/errors.js';
 import type { DeliverMessage, ReceivedMessage } from '../core/messages.js';
 import { stripControlCharacters } from '../core/names.js';
 import { MissingSenderKeyError } from '../core/sender-key-store.js';
+import { isRoomTarget } from '../core/room-names.js';
 import type { ChatMessageEvent, SessionErrorEvent } from './chat-session.js';
 import type { E2eEngine } from './e2e-engine.js';
 import type { PeerDirectory } from './peer-directory.js';
@@ -33,10 +34,10 @@ export interface InboxOutput {
   error(event: SessionErrorEvent): void;
   /** Sends a confirmation to the server (dropped when not connected: the server sends again). */
   confirm(received: ReceivedMessage): void;
-  /** Asks `sender` for its room chain `chain` from message `n` on (protocol v4, part 8). */
-  requestKey(sender: string, chain: string, n: number): void;
+  /** Asks `sender` for its chain `chain` in `room` (null: the lobby) from message `n` on (protocol v4, part 8). */
+  requestKey(sender: string, chain: string, n: number, room: string | null): void;
   /** `sender` asked for one of our chains: hand it over if it is theirs to have. */
-  answerKeyRequest(sender: string, chain: string, n: number): void;
+  answerKeyRequest(sender: string, chain: string, n: number, room: string | null): void;
 }
 
 export class Inbox {
@@ -67,7 +68,8 @@ export class Inbox {
     }
     let opened: ReturnType<E2eEngine['open']>;
     try {
-      opened = this.engine.open(message, sender, message.to === null || this.directory.isSelf(message.to));
+      // A room message reaches only its members (the server fans it out), and opens only on a chain handed over for that room.
+      opened = this.engine.open(message, sender, isRoomTarget(message.to) || this.directory.isSelf(message.to!));
     } catch (error) {
       if (!(error instanceof ChatError)) throw error;
       if (error instanceof MissingSenderKeyError && !retried && this.waitForKey(sender.name, error, message)) return;
@@ -85,7 +87,7 @@ export class Inbox {
       this.state.remember({ kind: 'seen', id: ref, ts: Date.now() });
       this.confirm(ref);
       if (opened.kind === 'handover') this.retryWaiting(sender.name, opened.chain);
-      else this.output.answerKeyRequest(sender.name, opened.chain, opened.n);
+      else this.output.answerKeyRequest(sender.name, opened.chain, opened.n, opened.room);
       return;
     }
     const text = stripControlCharacters(opened.text);
@@ -121,7 +123,7 @@ export class Inbox {
       timer.unref();
       waiting = { messages: [], timer };
       this.waitingForKey.set(key, waiting);
-      this.output.requestKey(sender, missing.chain, missing.n);
+      this.output.requestKey(sender, missing.chain, missing.n, message.to);
     }
     waiting.messages.push(message);
     this.waitingCount++;

@@ -37,13 +37,26 @@ export class MissingSenderKeyError extends CryptoError {
   }
 }
 
-function noKey(sender: string, header: SenderKeyHeader | undefined): CryptoError {
+function noKey(slot: string, header: SenderKeyHeader | undefined): CryptoError {
+  const sender = slot.split(ROOM_SLOT_SEPARATOR)[0]!;
   if (header === undefined) return new CryptoError(ErrorCode.ENVELOPE_INVALID, `a room message from ${sender} without a sender-key header`);
   return new MissingSenderKeyError(sender, header.id, header.n);
 }
 
+/** Between a sender's name and a named room in a slot: a named room's chains are budgeted apart. */
+const ROOM_SLOT_SEPARATOR = '\u0000';
+
+/**
+ * Where a sender's chains for one room are kept: the sender's name for the lobby (as before named
+ * rooms), "name\0#room" for a named one. A chain handed over for one room opens nothing in another,
+ * and each room gets the sender's full budget of chains.
+ */
+export function senderKeySlot(sender: string, room: string | null): string {
+  return room === null ? sender.toLowerCase() : `${sender.toLowerCase()}${ROOM_SLOT_SEPARATOR}${room.toLowerCase()}`;
+}
+
 export class SenderKeyStore {
-  /** sender key (lowercase name) -> chain id -> receiver, oldest chain first. */
+  /** slot (see senderKeySlot) -> chain id -> receiver, oldest chain first. */
   private readonly bySender = new Map<string, Map<string, SenderKeyReceiver>>();
   private skippedTotal = 0;
 
@@ -76,9 +89,9 @@ export class SenderKeyStore {
     return { senders: this.bySender.size, chains, skippedKeys: this.skippedTotal };
   }
 
-  /** Keeps a sender's new chain; that sender's oldest goes if it has too many. A repeated grant changes nothing. */
-  remember(sender: string, grant: SenderKeyGrant): void {
-    const key = sender.toLowerCase();
+  /** Keeps a sender's new chain (`slot`: senderKeySlot); its oldest there goes if it has too many. A repeated grant changes nothing. */
+  remember(slot: string, grant: SenderKeyGrant): void {
+    const key = slot.toLowerCase();
     const chains = this.bySender.get(key) ?? new Map<string, SenderKeyReceiver>();
     if (chains.has(grant.id)) return;
     chains.set(grant.id, new SenderKeyReceiver(grant));
@@ -91,10 +104,10 @@ export class SenderKeyStore {
   }
 
   /** The key for a sender's room message; the chain moves (and budgets apply) only on commit(). */
-  keyFor(sender: string, header: SenderKeyHeader | undefined): { messageKey: Buffer; commit: () => void } {
-    const key = sender.toLowerCase();
+  keyFor(slot: string, header: SenderKeyHeader | undefined): { messageKey: Buffer; commit: () => void } {
+    const key = slot.toLowerCase();
     const receiver = header === undefined ? undefined : this.bySender.get(key)?.get(header.id);
-    if (header === undefined || receiver === undefined) throw noKey(sender, header);
+    if (header === undefined || receiver === undefined) throw noKey(slot, header);
     const found = receiver.keyFor(header.n);
     return {
       messageKey: found.messageKey,
@@ -108,12 +121,14 @@ export class SenderKeyStore {
     };
   }
 
-  /** Forgets a sender's chains (it left for good, or its key changed). */
+  /** Forgets a sender's chains, in every room (it left for good, or its key changed). */
   forget(sender: string): void {
-    const chains = this.bySender.get(sender.toLowerCase());
-    if (chains === undefined) return;
-    for (const receiver of chains.values()) this.skippedTotal -= receiver.skippedCount;
-    this.bySender.delete(sender.toLowerCase());
+    const key = sender.toLowerCase();
+    for (const [slot, chains] of [...this.bySender]) {
+      if (slot !== key && !slot.startsWith(`${key}${ROOM_SLOT_SEPARATOR}`)) continue;
+      for (const receiver of chains.values()) this.skippedTotal -= receiver.skippedCount;
+      this.bySender.delete(slot);
+    }
   }
 
   /** Drops a sender's oldest held keys, oldest chain first, until it holds at most `limit`. */

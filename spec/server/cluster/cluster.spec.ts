@@ -243,7 +243,7 @@ describe('a cluster of nodes on one broker', () => {
     await sniffer.flush();
     // The relays are binary batches ('R' / 'D' 1, then the node id) with the envelopes in them.
     assert.ok(
-      seen.some((payload) => payload.startsWith('R\u0001') && payload.includes('"ct"')) && seen.some((payload) => payload.startsWith('D\u0001')),
+      seen.some((payload) => payload.startsWith('R\u0002') && payload.includes('"ct"')) && seen.some((payload) => payload.startsWith('D\u0001')),
       'the sniffer saw the room and DM relays go by',
     );
     for (const secret of ['hello from node one', 'a secret across nodes', 'and back']) {
@@ -253,6 +253,34 @@ describe('a cluster of nodes on one broker', () => {
         `"${secret}" crossed the broker in the clear`,
       );
     }
+  });
+
+  it('keeps named rooms cluster-wide: members on two nodes see each other, read each other, and a room survives its node', async (t) => {
+    const options = clusterOptions(broker.url);
+    const [n1, n2] = await startNodes(t, 2, options);
+    const alice = new ChatSession({ host: '127.0.0.1', port: n1!.port, name: 'alice', identity: ids[0]!, knownPeers: KnownPeers.inMemory() });
+    const bob = new ChatSession({ host: '127.0.0.1', port: n2!.port, name: 'bob', identity: ids[1]!, knownPeers: KnownPeers.inMemory() });
+    t.after(() => Promise.all([alice.close('bye'), bob.close('bye')]));
+    await alice.connect();
+    await bob.connect();
+    alice.joinRoom('#dev');
+    await waitUntil(() => alice.room('#dev') !== undefined, 'alice to be in #dev');
+    bob.joinRoom('#dev');
+    await waitUntil(() => bob.room('#dev')?.members.length === 2, 'bob, on the other node, to find alice in #dev');
+    await waitUntil(() => alice.room('#dev')?.members.length === 2, 'alice to hear that bob joined on the other node');
+    const bobGot: string[] = [];
+    bob.on('message', (m) => bobGot.push(`${m.to}:${m.text}`));
+    alice.send('#dev', 'across nodes in #dev');
+    await waitUntil(() => bobGot.length === 1, 'bob to read the #dev line');
+    assert.deepEqual(bobGot, ['#dev:across nodes in #dev']);
+    alice.setTopic('#dev', 'set on node one');
+    await waitUntil(() => bob.room('#dev')?.topic === 'set on node one', 'the topic to reach the other node');
+    // A third node started later finds the room in the shared store.
+    const [n3] = await startNodes(t, 1, options);
+    const carol = await RawClient.join(n3!.port, 'carol', ids[2]!);
+    t.after(() => carol.close());
+    carol.send({ type: 'list-rooms' });
+    assert.deepEqual((await carol.next('rooms')).rooms, [{ name: '#dev', topic: 'set on node one', members: 2, inviteOnly: false, joined: false }]);
   });
 
   it('drops hostile or forged messages on the broker and keeps routing', async (t) => {
