@@ -25,6 +25,17 @@ function runner() {
     setAway: (message) => calls.push(`away ${message}`),
     search: () => [],
     discardHeld: () => 0,
+    room: (name) =>
+      name.toLowerCase() === '#dev'
+        ? { name: '#dev', topic: 'ship it', inviteOnly: false, members: [{ name: 'alice', op: true }, { name: 'bob' }] }
+        : undefined,
+    joinRoom: (room) => calls.push(`join ${room}`),
+    partRoom: (room) => calls.push(`part ${room}`),
+    setTopic: (room, topic) => calls.push(`topic ${room} ${topic}`),
+    invite: (room, name) => calls.push(`invite ${room} ${name}`),
+    kick: (room, name) => calls.push(`kick ${room} ${name}`),
+    setInviteOnly: (room, inviteOnly) => calls.push(`mode ${room} ${inviteOnly}`),
+    listRooms: () => calls.push('rooms'),
     video: {
       list: () => calls.push('list'),
       stop: () => calls.push('stop'),
@@ -40,9 +51,11 @@ function runner() {
     trusted: (peer) => calls.push(`trusted ${peer.name}`),
     searchResults: (query) => calls.push(`search ${query}`),
     discarded: (name, count) => calls.push(`discarded ${name} ${count}`),
+    topic: (room) => calls.push(`shown topic ${room.name} ${room.topic}`),
+    members: (room) => calls.push(`shown members ${room.members.map((m) => m.name).join(',')}`),
     help: () => calls.push('help'),
   };
-  return { calls, run: (line: string) => new CommandRunner(target, output).run(parseLine(line)) };
+  return { calls, run: (line: string, here?: string) => new CommandRunner(target, output).run(parseLine(line), here) };
 }
 
 describe('CommandRunner', () => {
@@ -72,6 +85,39 @@ describe('CommandRunner', () => {
     assert.deepEqual(run('hello'), { kind: 'say', text: 'hello' });
     assert.equal(run(':play bars.mp4')?.kind, 'play');
     assert.equal(run(':quit')?.kind, 'quit');
+  });
+
+  it('runs room commands on the named room, or on the one open in the view', () => {
+    const { calls, run } = runner();
+    const lines: Array<[string, string | undefined]> = [
+      [':join #dev', undefined],
+      [':topic', '#dev'],
+      [':topic #dev friday', undefined],
+      [':members', '#dev'],
+      [':invite carol', '#dev'],
+      [':kick carol #dev', undefined],
+      [':mode +i', '#dev'],
+      [':mode #dev -i', undefined],
+      [':rooms', undefined],
+      [':part', '#dev'],
+    ];
+    for (const [line, here] of lines) assert.equal(run(line, here), undefined, line);
+    assert.deepEqual(calls, [
+      'join #dev',
+      'shown topic #dev ship it',
+      'topic #dev friday',
+      'shown members alice,bob',
+      'invite #dev carol',
+      'kick #dev carol',
+      'mode #dev true',
+      'mode #dev false',
+      'rooms',
+      'part #dev',
+    ]);
+    assert.deepEqual(run(':part'), { kind: 'part', room: null }, 'without a room open, :part is the view’s (a DM closes)');
+    assert.throws(() => run(':topic new'), { code: ErrorCode.USAGE }, 'no room open, none named');
+    assert.throws(() => run(':members #ops'), { code: ErrorCode.NOT_IN_ROOM });
+    assert.throws(() => run(':join dev'), { code: ErrorCode.USAGE });
   });
 
   it('refuses an unknown peer and a bad command with typed errors', () => {

@@ -8,6 +8,8 @@ import { TypedEmitter } from '../../src/core/typed-emitter.js';
 import { ChatViewModel } from '../../src/tui/chat-view-model.js';
 import { feedClientToModel } from '../../src/tui/client-feed.js';
 import { peerView } from '../helpers/peer-views.js';
+import type { RoomView } from '../../src/core/messages.js';
+import { roomId } from '../../src/tui/chat-view-model.js';
 
 class FakeClient extends TypedEmitter<ClientEvents> {
   list: PeerView[] = [];
@@ -24,6 +26,10 @@ class FakeClient extends TypedEmitter<ClientEvents> {
   }
   deliveryOf(id: string): DeliverySummary | undefined {
     return this.tracked.get(id);
+  }
+  joined: RoomView[] = [];
+  rooms(): RoomView[] {
+    return this.joined;
   }
   fire<K extends keyof ClientEvents & string>(event: K, payload: ClientEvents[K]): void {
     this.emit(event, payload);
@@ -62,6 +68,25 @@ describe('feedClientToModel', () => {
     client.fire('state', { state: 'offline', reason: 'gone', retryInMs: 500 });
     client.fire('state', { state: 'offline', reason: 'gone', retryInMs: 900 });
     assert.equal(log().filter((line) => /connection lost \(gone\)/.test(line)).length, 1);
+  });
+
+  it('opens a room we join, tells its events in it, and closes it when we are kicked', () => {
+    const { client, model, log } = feed();
+    const dev: RoomView = { name: '#dev', topic: 'ship it', inviteOnly: false, members: [{ name: 'bob', op: true }, { name: 'alice' }] };
+    client.joined = [dev];
+    client.fire('room-change', { event: { type: 'room-event', room: '#dev', kind: 'join', name: 'alice' }, room: dev });
+    assert.equal(model.currentRoom, '#dev', ':join opens the room');
+    assert.match(log().at(-1)!, /you joined #dev; topic: ship it; members: @bob, alice/);
+    client.fire('room-change', {
+      event: { type: 'room-event', room: '#dev', kind: 'topic', name: 'bob', by: 'bob', topic: 'friday' },
+      room: { ...dev, topic: 'friday' },
+    });
+    assert.match(log().at(-1)!, /bob set the topic of #dev: friday/);
+    client.joined = [];
+    client.fire('room-change', { event: { type: 'room-event', room: '#dev', kind: 'kick', name: 'alice', by: 'bob' }, room: undefined });
+    assert.equal(model.current, 'room', 'back in the lobby');
+    assert.equal(model.order.includes(roomId('#dev')), false, 'the room left the conversation list');
+    assert.match(log().at(-1)!, /bob removed you from #dev/);
   });
 
   it('shows our lines from the history with their delivery state, and updates it as news comes', () => {

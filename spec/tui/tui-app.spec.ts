@@ -30,7 +30,7 @@ async function startServer(t: TestContext): Promise<number> {
 async function member(t: TestContext, port: number, name: string, identity: Identity) {
   const session = new ChatSession({ host: '127.0.0.1', port, name, identity });
   const texts: string[] = [];
-  session.on('message', (m) => texts.push(`${m.to === null ? 'room' : 'dm'} ${m.from}: ${m.text}`));
+  session.on('message', (m) => texts.push(`${m.to === null ? 'room' : m.to.startsWith('#') ? m.to : 'dm'} ${m.from}: ${m.text}`));
   await session.connect();
   t.after(() => session.close());
   return { session, texts };
@@ -162,12 +162,37 @@ describe('the TUI, in-process on a fake terminal', () => {
     ] as const) {
       alice.terminal.resize(width, height);
       await alice.waitForScreen(
-        new RegExp(`^┌─ peers[^\\n]{${width - 8}}\\n(?:[^\\n]*\\n){${height - 5}}└─+┘└─+┘\\n 1:#room\\n\\[#room\\]`),
+        new RegExp(`^┌─ rooms[^\\n]{${width - 8}}\\n(?:[^\\n]*\\n){${height - 5}}└─+┘└─+┘\\n 1:#room\\n\\[#room\\]`),
         `the layout at ${width}x${height}`,
       );
     }
     alice.terminal.resize(60, 20);
     await alice.waitForScreen(/needs a terminal of at least 80x24/, 'the too-small notice');
+  });
+
+  it('joins a room with :join, lists it above the peers with its number and unread count, and leaves it with :part', async (t) => {
+    const port = await startServer(t);
+    const alice = await openInProcessTui(t, port, 'alice', ids[0]!, 100, 30);
+    const bob = await member(t, port, 'bob', ids[1]!);
+    await alice.waitForScreen(/bob joined/, 'bob to join');
+    alice.terminal.type(':join #dev');
+    alice.terminal.press('Enter');
+    await alice.waitForScreen(/you joined #dev; members: @alice[\s\S]*│2 #dev +│[\s\S]*\n\[#dev\]/, 'the room open, listed second');
+    bob.session.joinRoom('#dev');
+    await alice.waitForScreen(/bob joined #dev/, 'bob to join the room');
+    alice.terminal.type('hello dev');
+    alice.terminal.press('Enter');
+    await waitUntil(() => bob.texts.includes('#dev alice: hello dev'), 'bob to read the #dev line');
+    alice.terminal.press('M-1');
+    await alice.waitForScreen(/\n\[#room\]/, 'the lobby again');
+    bob.session.send('#dev', 'alice, look');
+    await alice.waitForScreen(/│2 #dev 1!1/, 'one unread line in #dev, naming alice');
+    alice.terminal.press('M-2');
+    await alice.waitForScreen(/<bob> alice, look/, 'the line in #dev');
+    alice.terminal.type(':part');
+    alice.terminal.press('Enter');
+    const lobby = await alice.waitForScreen(/you left #dev[\s\S]*\n\[#room\]/, 'back in the lobby');
+    assert.doesNotMatch(lobby, /│2 #dev/, 'the room left the list');
   });
 
   it('ends with exit code 0 on :quit', async (t) => {
@@ -213,7 +238,7 @@ describe('the log pane, in-process on a fake terminal', () => {
       [200, 60],
     ] as const) {
       alice.terminal.resize(width, height);
-      const laidOut = new RegExp(`^┌─ peers[^\\n]{${width - 8}}\\n[\\s\\S]*line 359 *│\\n└`);
+      const laidOut = new RegExp(`^┌─ rooms[^\\n]{${width - 8}}\\n[\\s\\S]*line 359 *│\\n└`);
       const screen = await alice.waitForScreen(laidOut, `the newest line at the bottom at ${width}x${height}`);
       const logRows = screen.split('\n').filter((row) => /<carol> line \d+/.test(row));
       assert.ok(logRows.length >= height - 6, `a full pane at ${width}x${height}, not ${logRows.length} rows`);
@@ -426,8 +451,9 @@ describe('pasting and the mouse, in-process on a fake terminal', () => {
     const alice = await openInProcessTui(t, port, 'alice', ids[0]!, 80, 24);
     await member(t, port, 'carol', ids[1]!);
     await alice.waitForScreen(/carol joined/, 'carol to join');
-    // The peer list: row 1 is alice (you), row 2 carol (columns and rows 1-based, as the terminal reports them).
-    alice.terminal.click(5, 3);
+    // The peer list sits under the rooms list (rows 1-3): its row 1 is alice (you) on row 5, row 2
+    // carol on row 6 (columns and rows 1-based, as the terminal reports them).
+    alice.terminal.click(5, 6);
     await alice.waitForScreen(/ 1:#room {2}2:carol\n\[carol\]/, 'the DM with carol open');
     // The activity bar is the row above the input (row 22 of 24); "1:#room" starts at column 2.
     alice.terminal.click(3, 22);

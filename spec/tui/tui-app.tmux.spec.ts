@@ -120,7 +120,7 @@ describe('the TUI in a real terminal', () => {
     ] as const) {
       alice.resize(width, height);
       // The top border at the new width first: the screen is laid out again, not the old one.
-      const laidOut = new RegExp(`^┌─ peers[^\\n]{${width - 8}}\\n[\\s\\S]*the-end +│\\n└`);
+      const laidOut = new RegExp(`^┌─ rooms[^\\n]{${width - 8}}\\n[\\s\\S]*the-end +│\\n└`);
       const screen = await alice.waitForScreen(laidOut, `the newest line at the bottom at ${width}x${height}`);
       const shown = screen.split('\n').filter((row) => /<bob> line \d+/.test(row)).length;
       assert.ok(shown >= height - 10, `a full log at ${width}x${height}, not ${shown} rows`);

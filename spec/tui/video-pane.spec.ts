@@ -74,7 +74,7 @@ describe('the video pane in a real terminal', () => {
     await alice.waitForScreen(/\d\.\ds\/4\.0s paused/, 'the pause in the status bar');
     const before = widestRun(alice.capture());
     alice.resize(200, 60);
-    await alice.waitForScreen(/^┌─ peers[^\n]{192}\n/, 'the larger layout');
+    await alice.waitForScreen(/^┌─ rooms[^\n]{192}\n/, 'the larger layout');
     alice.type(':pause');
     alice.keys('Enter');
     // The server re-scaled the stream to the larger pane: the frames are wider now.

@@ -180,6 +180,10 @@ export class ChatClient extends TypedEmitter<ClientEvents> {
     return this.session?.isReady === true ? this.session.rooms() : [];
   }
 
+  room(name: string): RoomView | undefined {
+    return this.session?.isReady === true ? this.session.room(name) : undefined;
+  }
+
   /** Room commands (see ChatSession): refused with NOT_CONNECTED while offline. */
   joinRoom(room: string): void {
     this.requireSession().joinRoom(room);

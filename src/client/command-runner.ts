@@ -6,6 +6,7 @@ import type { LineCommand } from './line-command.js';
 import type { HistoryRecord } from './state/client-state.js';
 import type { PeerView } from './peer-directory.js';
 import type { VideoRemote } from './video-remote.js';
+import type { RoomView } from '../core/messages.js';
 
 /** What the commands need of a client: a ChatSession (line mode) or a ChatClient (TUI). */
 export interface CommandTarget {
@@ -21,6 +22,15 @@ export interface CommandTarget {
   /** Sets (or, with '', clears) the away message; everyone, you included, hears it as an 'away' event. */
   setAway(message: string): void;
   readonly video: VideoRemote;
+  /** A named room we are in. The rest: requests the server answers with room events (or an error). */
+  room(name: string): RoomView | undefined;
+  joinRoom(room: string): void;
+  partRoom(room: string): void;
+  setTopic(room: string, topic: string): void;
+  invite(room: string, name: string): void;
+  kick(room: string, name: string): void;
+  setInviteOnly(room: string, inviteOnly: boolean): void;
+  listRooms(): void;
 }
 
 /** How a view shows each result. */
@@ -32,11 +42,14 @@ export interface CommandOutput {
   trusted(peer: PeerView): void;
   searchResults(query: string, found: readonly HistoryRecord[]): void;
   discarded(name: string, count: number): void;
+  /** `:topic` without text, and `:members`: a room we are in. */
+  topic(room: RoomView): void;
+  members(room: RoomView): void;
   help(): void;
 }
 
 /** The commands a view runs itself: the runner leaves them alone. */
-export type ViewCommand = Extract<LineCommand, { kind: 'say' | 'me' | 'dm' | 'room' | 'close' | 'play' | 'clear' | 'timestamps' | 'quit' | 'empty' }>;
+export type ViewCommand = Extract<LineCommand, { kind: 'say' | 'me' | 'dm' | 'room' | 'close' | 'play' | 'clear' | 'timestamps' | 'quit' | 'empty' | 'part' }>;
 
 export class CommandRunner {
   constructor(
@@ -46,10 +59,40 @@ export class CommandRunner {
 
   /**
    * Runs a shared command and returns undefined, or hands back a command the view runs itself.
+   * `here`: the named room open in the view, if any (room commands without a #NAME act on it).
    * Throws ChatError (an unknown peer, nothing playing, bad usage) for the view to show.
    */
-  run(command: LineCommand): ViewCommand | undefined {
+  run(command: LineCommand, here?: string): ViewCommand | undefined {
     switch (command.kind) {
+      case 'join':
+        this.target.joinRoom(command.room);
+        return undefined;
+      case 'part':
+        // Without a room and none open: the view's to handle (the TUI closes a DM).
+        if (command.room === null && here === undefined) return command;
+        this.target.partRoom(command.room ?? here!);
+        return undefined;
+      case 'rooms':
+        this.target.listRooms();
+        return undefined;
+      case 'topic': {
+        const room = this.roomFor(command.room, here, ':topic #NAME TEXT');
+        if (command.text === null) this.output.topic(this.joined(room));
+        else this.target.setTopic(room, command.text);
+        return undefined;
+      }
+      case 'members':
+        this.output.members(this.joined(this.roomFor(command.room, here, ':members #NAME')));
+        return undefined;
+      case 'invite':
+        this.target.invite(this.roomFor(command.room, here, ':invite NAME #ROOM'), command.name);
+        return undefined;
+      case 'kick':
+        this.target.kick(this.roomFor(command.room, here, ':kick NAME #ROOM'), command.name);
+        return undefined;
+      case 'mode':
+        this.target.setInviteOnly(this.roomFor(command.room, here, ':mode #NAME +i'), command.inviteOnly);
+        return undefined;
       case 'peers':
         this.output.peers(this.target.peers());
         return undefined;
@@ -95,5 +138,18 @@ export class CommandRunner {
       default:
         return command;
     }
+  }
+
+  /** The room a command names, or the open one. */
+  private roomFor(named: string | null, here: string | undefined, usage: string): string {
+    const room = named ?? here;
+    if (room === undefined) throw new ChatError(ErrorCode.USAGE, `which room? open it first, or name it: ${usage}`);
+    return room;
+  }
+
+  private joined(room: string): RoomView {
+    const view = this.target.room(room);
+    if (view === undefined) throw new ChatError(ErrorCode.NOT_IN_ROOM, `you are not in ${room}`);
+    return view;
   }
 }

@@ -4,6 +4,7 @@ import { describeDelivery } from './delivery-tracker.js';
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import { ChatError, ErrorCode } from '../core/errors.js';
+import { LOBBY_NAME, isRoomTarget } from '../core/room-names.js';
 import type { ChatSession, PeerView } from './chat-session.js';
 import { CommandRunner } from './command-runner.js';
 import { ACTION_PREFIX, type LineCommand, describeCommands, parseLine } from './line-command.js';
@@ -51,9 +52,25 @@ export async function runJsonLineMode(session: ChatSession, input: Readable, out
   session.on('join', (peer) => print({ type: 'join', ...peerJson(peer) }));
   session.on('away', ({ name, message }) => print({ type: 'away', name, message }));
   session.on('leave', (e) => print({ type: 'leave', name: e.name }));
+  // `room`: the named room a message was said in ('#room' for the lobby); absent for a DM.
   session.on('message', (m) =>
-    print({ type: 'message', from: m.from, to: m.to, text: m.text, verified: m.verified, id: m.id, ts: m.ts, ...(m.held === true ? { held: true } : {}) }),
+    print({
+      type: 'message',
+      from: m.from,
+      to: m.to,
+      ...(isRoomTarget(m.to) ? { room: m.to ?? LOBBY_NAME } : {}),
+      text: m.text,
+      verified: m.verified,
+      id: m.id,
+      ts: m.ts,
+      ...(m.held === true ? { held: true } : {}),
+    }),
   );
+  session.on('room-change', ({ event, room }) => {
+    const { type: _type, ...what } = event;
+    print({ type: 'room-event', ...what, ...(room === undefined ? {} : { members: room.members, topic: room.topic, inviteOnly: room.inviteOnly }) });
+  });
+  session.on('rooms', (rooms) => print({ type: 'rooms', rooms }));
   session.on('sent', (s) => print({ type: 'sent', id: s.id, to: s.to, withheld: s.withheld }));
   session.on('delivery', (d) => print({ type: 'delivery', ...d, state: describeDelivery(d) }));
   session.on('key-changed', (k) =>
@@ -83,6 +100,8 @@ export async function runJsonLineMode(session: ChatSession, input: Readable, out
     trusted: (peer) => print({ type: 'trusted', name: peer.name, fingerprint: peer.fingerprint }),
     searchResults: (query, found) => print({ type: 'search', query, found }),
     discarded: (name, count) => print({ type: 'discarded', name, count }),
+    topic: (room) => print({ type: 'topic', room: room.name, topic: room.topic }),
+    members: (room) => print({ type: 'members', room: room.name, members: room.members }),
     help: () => print({ type: 'help', commands: describeCommands() }),
   });
   const disconnected = new Promise<string>((resolve) => session.once('disconnected', (e) => resolve(e.reason)));
@@ -141,9 +160,11 @@ function runCommand(session: ChatSession, commands: CommandRunner, line: LineCom
         session.sendRoom(`${ACTION_PREFIX}${command.action}`);
         return;
       case 'dm':
-        if (command.text === null) throw new ChatError(ErrorCode.USAGE, 'usage: :dm NAME TEXT');
-        session.sendDirect(command.to, command.text);
+        if (command.text === null) throw new ChatError(ErrorCode.USAGE, 'usage: :dm NAME|#ROOM TEXT');
+        session.send(command.to, command.text);
         return;
+      case 'part':
+        throw new ChatError(ErrorCode.USAGE, 'usage: :part #NAME');
       case 'play':
         if (command.ffplay) throw new ChatError(ErrorCode.USAGE, '--ffplay needs the TUI; line mode reports counts only');
         return session.video.play(command.video, JSON_MODE_VIDEO_BOX.width, JSON_MODE_VIDEO_BOX.height);

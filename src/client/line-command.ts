@@ -10,6 +10,16 @@ export type LineCommand =
   | { readonly kind: 'timestamps'; readonly seconds: boolean }
   | { readonly kind: 'dm'; readonly to: string; readonly text: string | null }
   | { readonly kind: 'room' }
+  | { readonly kind: 'join'; readonly room: string }
+  /** room null: the open conversation's (a DM is closed, as :close does). */
+  | { readonly kind: 'part'; readonly room: string | null }
+  | { readonly kind: 'rooms' }
+  /** text null: show the topic. room null: the open room's. */
+  | { readonly kind: 'topic'; readonly room: string | null; readonly text: string | null }
+  | { readonly kind: 'invite'; readonly room: string | null; readonly name: string }
+  | { readonly kind: 'kick'; readonly room: string | null; readonly name: string }
+  | { readonly kind: 'mode'; readonly room: string | null; readonly inviteOnly: boolean }
+  | { readonly kind: 'members'; readonly room: string | null }
   | { readonly kind: 'peers' }
   | { readonly kind: 'whois'; readonly name: string }
   | { readonly kind: 'verify'; readonly name: string; readonly confirm: boolean }
@@ -29,9 +39,17 @@ export type LineCommand =
 
 /** Every command with its argument synopsis and what it does: drives :help and completion. */
 export const LINE_COMMANDS = {
-  dm: ['NAME [TEXT]', 'send TEXT to NAME only; without TEXT, open the conversation with NAME'],
+  dm: ['NAME|#ROOM [TEXT]', 'send TEXT to NAME only (or to a room you are in); without TEXT, open that conversation'],
   me: ['ACTION', 'say what you do, shown as "* you ACTION"'],
-  room: ['', 'go back to the room'],
+  room: ['', 'go back to the lobby (#room, everyone on the server)'],
+  join: ['#NAME', 'join a room, creating it if new (you are then its operator)'],
+  part: ['[#NAME]', 'leave a room (without #NAME: the open one; in a DM, close it)'],
+  rooms: ['', "list the server's rooms: topic, members, whether you are in"],
+  topic: ['[#NAME] [TEXT]', "set the room's topic; without TEXT, show it"],
+  members: ['[#NAME]', "list the room's members (@ marks operators)"],
+  invite: ['NAME [#NAME]', 'let NAME into the room (in an invite-only room: operators only)'],
+  kick: ['NAME [#NAME]', 'remove NAME from the room (operators)'],
+  mode: ['[#NAME] +i|-i', 'make the room invite-only (+i) or open (-i) (operators)'],
   close: ['', 'close this DM conversation (its messages stay kept; a new one reopens it)'],
   peers: ['', 'list who is online, and who is away'],
   away: ['[MESSAGE]', 'say you are away (shown next to your name); without MESSAGE, that you are back'],
@@ -53,7 +71,17 @@ export const LINE_COMMANDS = {
 export type LineCommandName = keyof typeof LINE_COMMANDS;
 
 /** IRC's names for the same commands: /msg, /query, /who, /part, /exit. */
-const ALIASES: Readonly<Record<string, LineCommandName>> = { msg: 'dm', query: 'dm', who: 'peers', q: 'quit', exit: 'quit', part: 'close' };
+const ALIASES: Readonly<Record<string, LineCommandName>> = {
+  msg: 'dm',
+  query: 'dm',
+  who: 'peers',
+  q: 'quit',
+  exit: 'quit',
+  j: 'join',
+  leave: 'part',
+  names: 'members',
+  list: 'rooms',
+};
 
 /** An action is sent as text starting with this (as IRC's CTCP ACTION, without control characters). */
 export const ACTION_PREFIX = '/me ';
@@ -92,6 +120,32 @@ export function parseLine(line: string): LineCommand {
     }
     case 'me':
       return rest === '' ? usage('me') : { kind: 'me', action: rest };
+    case 'join':
+      return /^#\S+$/.test(rest) ? { kind: 'join', room: rest } : usage('join');
+    case 'part':
+      return rest === '' ? { kind: 'part', room: null } : /^#\S+$/.test(rest) ? { kind: 'part', room: rest } : usage('part');
+    case 'rooms':
+      return rest === '' ? { kind: 'rooms' } : usage('rooms');
+    case 'members': {
+      if (rest === '') return { kind: 'members', room: null };
+      return /^#\S+$/.test(rest) ? { kind: 'members', room: rest } : usage('members');
+    }
+    case 'topic': {
+      const topic = /^(#\S+)?\s*(.*)$/s.exec(rest)!;
+      return { kind: 'topic', room: topic[1] ?? null, text: topic[2] === '' ? null : topic[2]! };
+    }
+    case 'invite':
+    case 'kick': {
+      const words = rest.split(/\s+/).filter((w) => w !== '');
+      const rooms = words.filter((w) => w.startsWith('#'));
+      const names = words.filter((w) => !w.startsWith('#'));
+      if (names.length !== 1 || rooms.length > 1) return usage(command);
+      return { kind: command, room: rooms[0] ?? null, name: names[0]! };
+    }
+    case 'mode': {
+      const mode = /^(?:(#\S+)\s+)?([+-])i$/.exec(rest);
+      return mode === null ? usage('mode') : { kind: 'mode', room: mode[1] ?? null, inviteOnly: mode[2] === '+' };
+    }
     case 'away':
       return { kind: 'away', message: rest };
     case 'back':

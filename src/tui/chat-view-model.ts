@@ -1,9 +1,13 @@
-// Everything the TUI shows, as plain data: conversations (the room and one per DM peer) with their
-// logs, unread counts and unread markers, the peer list and its cursor, focus, and the status line.
+// Everything the TUI shows, as plain data: conversations (the lobby, each named room we are in, and
+// one per DM peer) with their logs, unread counts and unread markers, the rooms and peer lists, the
+// peer cursor, focus, and the status line.
 // Pure and synchronous; tui-app.ts feeds it session events and draws it.
 import type { ChatMessageEvent, PeerView } from '../client/chat-session.js';
 import type { LinkState } from '../client/chat-client.js';
+import type { RoomView } from '../core/messages.js';
+import { LOBBY_NAME, isRoomTarget } from '../core/room-names.js';
 
+/** The lobby's conversation: the room everyone on the server is in. */
 export const ROOM_ID = 'room';
 /** Log lines kept per conversation; older ones scroll away for good. */
 export const MAX_LOG_ENTRIES = 5000;
@@ -59,6 +63,22 @@ export function dmId(name: string): ConversationId {
   return `dm:${name.toLowerCase()}`;
 }
 
+/** A named room's conversation ('#dev' -> 'room:#dev'). */
+export function roomId(name: string): ConversationId {
+  return `room:${name.toLowerCase()}`;
+}
+
+/** The conversation a message to `to` belongs to; `other` is the DM's other party. */
+export function conversationOf(to: string | null, other: string): { id: ConversationId; title: string } {
+  if (to === null) return { id: ROOM_ID, title: 'room' };
+  if (isRoomTarget(to)) return { id: roomId(to), title: to };
+  return { id: dmId(other), title: other };
+}
+
+export function isNamedRoom(id: ConversationId): boolean {
+  return id.startsWith('room:');
+}
+
 export class ChatViewModel {
   readonly conversations = new Map<ConversationId, Conversation>();
   /** Conversation order for Alt+1..9 and Ctrl+N/P: the room first, then DMs as they opened. */
@@ -66,6 +86,8 @@ export class ChatViewModel {
   current: ConversationId = ROOM_ID;
   focus: Focus = 'input';
   peers: PeerView[] = [];
+  /** The named rooms we are in (the lobby is always there, above them). */
+  rooms: RoomView[] = [];
   peerCursor = 0;
   link: LinkStatus = { state: 'connecting' };
   /** The server we are on lost its link to the rest of its cluster: only its own users are reachable. */
@@ -88,17 +110,34 @@ export class ChatViewModel {
     return this.conversations.get(this.current)!;
   }
 
-  /** The DM peer of the current conversation, or null in the room. */
+  /** The DM peer of the current conversation, or null in the lobby or a room. */
   get currentPeer(): string | null {
+    return this.current.startsWith('dm:') ? this.currentConversation.title : null;
+  }
+
+  /** Where a plain line typed now goes: null for the lobby, '#name' for a room, else the DM peer. */
+  get currentTarget(): string | null {
     return this.current === ROOM_ID ? null : this.currentConversation.title;
+  }
+
+  /** The named room open now, if one is. */
+  get currentRoom(): string | undefined {
+    return isNamedRoom(this.current) ? this.currentConversation.title : undefined;
+  }
+
+  /** How the open conversation is named in the log's label, the prompt and the status bar. */
+  get currentLabel(): string {
+    if (this.current === ROOM_ID) return LOBBY_NAME;
+    return isNamedRoom(this.current) ? this.currentConversation.title : `DM ${this.currentConversation.title}`;
   }
 
   // ---- incoming ------------------------------------------------------------------------------
 
   addIncoming(message: ChatMessageEvent): void {
-    const id = message.to === null ? ROOM_ID : dmId(message.from);
-    const conversation = this.ensure(id, message.to === null ? 'room' : message.from);
-    const highlight = message.to !== null || mentions(message.text, this.selfName);
+    const { id, title } = conversationOf(message.to, message.from);
+    const conversation = this.ensure(id, title);
+    const isDirect = !isRoomTarget(message.to);
+    const highlight = isDirect || mentions(message.text, this.selfName);
     this.append(
       conversation,
       {
@@ -108,7 +147,7 @@ export class ChatViewModel {
         text: message.text,
         isOwn: false,
         verified: message.verified,
-        isDirect: message.to !== null,
+        isDirect,
         ...(message.held === true ? { held: true } : {}),
         ...(highlight ? { highlight: true } : {}),
       },
@@ -132,7 +171,8 @@ export class ChatViewModel {
   }
 
   addOutgoing(to: string | null, text: string, isQueued: boolean, id?: string): void {
-    const conversation = this.ensure(to === null ? ROOM_ID : dmId(to), to ?? 'room');
+    const { id: conversationId, title } = conversationOf(to, to ?? '');
+    const conversation = this.ensure(conversationId, title);
     this.append(
       conversation,
       {
@@ -142,7 +182,7 @@ export class ChatViewModel {
         text,
         isOwn: true,
         verified: true,
-        isDirect: to !== null,
+        isDirect: !isRoomTarget(to),
         ...(isQueued ? { isQueued } : {}),
         ...(id === undefined ? {} : { id, delivery: { text: isQueued ? 'queued: offline' : 'sending…', failed: false, done: false } }),
       },
@@ -161,8 +201,8 @@ export class ChatViewModel {
     id?: string;
     delivery?: { readonly text: string; readonly failed: boolean; readonly done: boolean };
   }): void {
-    const peer = record.isOwn ? record.to : record.to === null ? null : record.from;
-    const conversation = this.ensure(peer === null ? ROOM_ID : dmId(peer), peer ?? 'room');
+    const { id: conversationId, title } = conversationOf(record.to, record.isOwn ? (record.to ?? '') : record.from);
+    const conversation = this.ensure(conversationId, title);
     this.append(
       conversation,
       {
@@ -172,7 +212,7 @@ export class ChatViewModel {
         text: record.text,
         isOwn: record.isOwn,
         verified: true,
-        isDirect: record.to !== null,
+        isDirect: !isRoomTarget(record.to),
         fromHistory: true,
         ...(record.id === undefined ? {} : { id: record.id }),
         ...(record.delivery === undefined ? {} : { delivery: record.delivery }),
@@ -196,11 +236,34 @@ export class ChatViewModel {
 
   /** A line about the chat itself (join, leave, state); goes to the given or current conversation. */
   addSystem(text: string, kind: 'system' | 'error' | 'warning' = 'system', conversation: ConversationId = this.current): void {
-    this.append(this.ensure(conversation, conversation === ROOM_ID ? 'room' : conversation.slice(3)), { kind, ts: this.now(), text }, false);
+    this.append(this.ensure(conversation, titleOf(conversation)), { kind, ts: this.now(), text }, false);
   }
 
   addImage(caption: string, ansi: string, conversation: ConversationId = this.current): void {
-    this.append(this.ensure(conversation, conversation === ROOM_ID ? 'room' : conversation.slice(3)), { kind: 'image', ts: this.now(), caption, ansi }, false);
+    this.append(this.ensure(conversation, titleOf(conversation)), { kind: 'image', ts: this.now(), caption, ansi }, false);
+  }
+
+  /** The named rooms we are in now; each one's conversation is listed (a new one opens at the end). */
+  setRooms(rooms: readonly RoomView[]): void {
+    this.rooms = [...rooms].sort((a, b) => a.name.localeCompare(b.name));
+    for (const room of this.rooms) {
+      const conversation = this.ensure(roomId(room.name), room.name);
+      conversation.title = room.name;
+    }
+  }
+
+  /** We left a room (or were kicked): its conversation leaves the list, its log stays if it comes back. */
+  leftRoom(name: string): void {
+    const id = roomId(name);
+    this.rooms = this.rooms.filter((room) => roomId(room.name) !== id);
+    if (this.current === id) this.switchTo(ROOM_ID);
+    const index = this.order.indexOf(id);
+    if (index >= 0) this.order.splice(index, 1);
+  }
+
+  /** A room's conversation, by name (`:join` and clicks on the rooms list). */
+  openNamedRoom(name: string): void {
+    this.switchTo(this.ensure(roomId(name), name).id);
   }
 
   setPeers(peers: PeerView[]): void {
@@ -286,7 +349,7 @@ export class ChatViewModel {
 
   /** :close: a DM leaves the conversation list (Alt+N renumber); its log returns if it reopens. */
   closeCurrent(): boolean {
-    if (this.current === ROOM_ID) return false;
+    if (!this.current.startsWith('dm:')) return false;
     const closing = this.current;
     this.switchTo(ROOM_ID);
     this.order.splice(this.order.indexOf(closing), 1);
@@ -333,6 +396,11 @@ export class ChatViewModel {
       conversation.unread++;
     }
   }
+}
+
+function titleOf(id: ConversationId): string {
+  if (id === ROOM_ID) return 'room';
+  return id.startsWith('room:') ? id.slice('room:'.length) : id.slice('dm:'.length);
 }
 
 /** Whether text names `name` as a word (alice, @alice, "alice:"), ignoring case. */

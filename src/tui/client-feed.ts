@@ -3,7 +3,9 @@
 import type { ChatClient } from '../client/chat-client.js';
 import { type DeliverySummary, describeDelivery } from '../client/delivery-tracker.js';
 import { shortFingerprint } from '../core/fingerprint.js';
-import { type ChatViewModel, ROOM_ID, dmId } from './chat-view-model.js';
+import { type ChatViewModel, ROOM_ID, dmId, roomId } from './chat-view-model.js';
+import { describeRoomChange, describeRoomListing } from './room-lines.js';
+import { nameKey } from '../core/names.js';
 
 /** Subscribes the model to the client's events; `changed` is called after each update. */
 export function feedClientToModel(client: ChatClient, model: ChatViewModel, changed: () => void): void {
@@ -31,6 +33,7 @@ export function feedClientToModel(client: ChatClient, model: ChatViewModel, chan
   client.on('ready', (ready) => {
     model.selfName = ready.name;
     model.setPeers(client.peers());
+    model.setRooms(client.rooms());
     const others = ready.peers.filter((p) => !p.isSelf && p.online).map((p) => p.name);
     model.addSystem(
       `${everJoined ? 'reconnected' : 'joined'} as ${ready.name} (key ${shortFingerprint(ready.fingerprint)}); ` +
@@ -75,6 +78,26 @@ export function feedClientToModel(client: ChatClient, model: ChatViewModel, chan
         : `${name} is away: ${message}`;
     model.addSystem(text, 'system', ROOM_ID);
     if (!self && model.conversations.has(dmId(name))) model.addSystem(text, 'system', dmId(name));
+    changed();
+  });
+  client.on('room-change', (change) => {
+    const { event, room } = change;
+    const aboutUs = nameKey(event.name) === nameKey(model.selfName);
+    const text = describeRoomChange(change, model.selfName);
+    model.setRooms(client.rooms());
+    if (room === undefined) {
+      // Out of it (we left, were kicked), or invited to one we are not in: said in the lobby.
+      if (event.kind === 'part' || event.kind === 'kick') model.leftRoom(event.room);
+      model.addSystem(text, event.kind === 'kick' ? 'warning' : 'system', ROOM_ID);
+    } else {
+      model.addSystem(text, 'system', roomId(room.name));
+      // :join opens the room, as /join does in irssi.
+      if (event.kind === 'join' && aboutUs) model.openNamedRoom(room.name);
+    }
+    changed();
+  });
+  client.on('rooms', (rooms) => {
+    model.addSystem(describeRoomListing(rooms));
     changed();
   });
   client.on('message', (message) => {

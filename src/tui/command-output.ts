@@ -51,7 +51,7 @@ export function commandOutputFor(model: ChatViewModel, peers: () => PeerView[], 
       const lines = found.map((record) => {
         if (record.kind === 'seen') return '';
         const when = new Date(record.ts).toISOString().replace('T', ' ').slice(0, 16);
-        const where = record.to === null ? '#room' : record.kind === 'out' ? `DM ${record.to}` : `DM ${record.from}`;
+        const where = record.to === null ? '#room' : record.to.startsWith('#') ? record.to : record.kind === 'out' ? `DM ${record.to}` : `DM ${record.from}`;
         const who = record.kind === 'out' ? model.selfName : record.from;
         return `${when} ${where} <${who}> ${record.text}`;
       });
@@ -59,6 +59,13 @@ export function commandOutputFor(model: ChatViewModel, peers: () => PeerView[], 
     },
     discarded: (name, count) =>
       model.addSystem(count === 0 ? `no messages from ${name} are held` : `discarded ${count} held message${count === 1 ? '' : 's'} from ${name}, unread`),
+    topic: (room) => model.addSystem(room.topic === '' ? `${room.name} has no topic (:topic TEXT sets one)` : `topic of ${room.name}: ${room.topic}`),
+    members: (room) =>
+      model.addSystem(
+        `${room.name}${room.inviteOnly ? ' (invite-only)' : ''}, ${room.members.length} member${room.members.length === 1 ? '' : 's'}: ${room.members
+          .map((member) => `${member.op === true ? '@' : ''}${member.name}`)
+          .join(', ')}`,
+      ),
     help: openHelp,
   };
 }

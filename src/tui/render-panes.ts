@@ -1,7 +1,7 @@
 // Turns the view model into blessed-tagged text for each pane. Pure string building: every piece of
 // peer-controlled text goes through escapeTags here, and nowhere else builds markup from it.
 import { shortFingerprint } from '../core/fingerprint.js';
-import { type ChatViewModel, type Conversation, type LogEntry, ROOM_ID } from './chat-view-model.js';
+import { type ChatViewModel, type Conversation, type LogEntry, ROOM_ID, roomId } from './chat-view-model.js';
 import type { InputLine } from './input-line.js';
 import { ACTION_PREFIX } from '../client/line-command.js';
 import { displayWidth, graphemeWidth, graphemes } from './display-width.js';
@@ -178,8 +178,38 @@ export function terminalTitle(model: ChatViewModel): string {
 }
 
 export function logLabel(model: ChatViewModel): string {
-  const peer = model.currentPeer;
-  return peer === null ? ' #room ' : ` DM ${escapeTags(peer)} `;
+  const room = model.currentRoom === undefined ? undefined : model.rooms.find((r) => r.name === model.currentRoom);
+  const topic = room === undefined || room.topic === '' ? '' : ` ─ ${escapeTags(room.topic)}`;
+  return ` ${escapeTags(model.currentLabel)}${topic} `;
+}
+
+/**
+ * The rooms list above the peers: the lobby and each room we are in, with its Alt+N number and its
+ * unread and highlight counts ("2 #dev 3!1"), the open one inverse.
+ */
+export function renderRoomList(model: ChatViewModel): string {
+  const rows = [
+    { id: ROOM_ID, name: '#room', inviteOnly: false },
+    ...model.rooms.map((room) => ({ id: roomId(room.name), name: room.name, inviteOnly: room.inviteOnly })),
+  ];
+  return rows
+    .map(({ id, name, inviteOnly }) => {
+      const conversation = model.conversations.get(id);
+      const number = model.order.indexOf(id) + 1;
+      const unread = conversation?.unread ?? 0;
+      const highlights = conversation?.highlights ?? 0;
+      const counts = unread === 0 ? '' : highlights > 0 ? ` {yellow-fg}{bold}${unread}!${highlights}{/bold}{/yellow-fg}` : ` {yellow-fg}${unread}{/yellow-fg}`;
+      const label = `${number > 0 ? `${number} ` : ''}${escapeTags(name)}${inviteOnly ? ' {gray-fg}+i{/gray-fg}' : ''}`;
+      return id === model.current ? `{inverse}${label}{/inverse}${counts}` : `{cyan-fg}${label}{/cyan-fg}${counts}`;
+    })
+    .join('\n');
+}
+
+/** The room on a row of the rooms list (0-based), as a conversation id. */
+export function roomAtRow(model: ChatViewModel, row: number): string | undefined {
+  if (row === 0) return ROOM_ID;
+  const room = model.rooms[row - 1];
+  return room === undefined ? undefined : roomId(room.name);
 }
 
 /** One row per peer: cursor, marks, name, unread count. */
@@ -238,7 +268,7 @@ export function renderStatus(model: ChatViewModel, info: StatusInfo, width = Num
         : link.state === 'offline'
           ? `{red-fg}{bold}offline{/bold}${link.retryInMs === undefined ? '' : ` (retry in ${Math.ceil(link.retryInMs / 1000)}s)`}{/red-fg}`
           : '{red-fg}{bold}disconnected{/bold}{/red-fg}';
-  const where = model.currentPeer === null ? '#room' : `DM ${escapeTags(model.currentPeer)}`;
+  const where = escapeTags(model.currentLabel);
   // [text, priority to keep (higher stays longer), joins the field before with a space not a bar]
   const fields: Array<readonly [string, number, boolean]> = [
     [escapeTags(info.server), 3, false],

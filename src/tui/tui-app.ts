@@ -18,7 +18,18 @@ import { commandOutputFor } from './command-output.js';
 import { helpText } from './help-text.js';
 import { createScreen, screenColors, screenText } from './blessed-internals.js';
 import { useNamePaletteFor } from './markup.js';
-import { activityAt, logLabel, renderActivityBar, renderInput, renderLog, renderPeerList, renderStatus, terminalTitle } from './render-panes.js';
+import {
+  activityAt,
+  logLabel,
+  renderActivityBar,
+  renderInput,
+  renderLog,
+  renderPeerList,
+  renderRoomList,
+  renderStatus,
+  roomAtRow,
+  terminalTitle,
+} from './render-panes.js';
 import { type PlayerKind, VideoPane } from './video-pane.js';
 import { PaintedBox } from './painted-box.js';
 import { BracketedPasteFilter, DISABLE_BRACKETED_PASTE, ENABLE_BRACKETED_PASTE } from './bracketed-paste.js';
@@ -92,6 +103,8 @@ class TuiApp {
   private readonly paste: BracketedPasteFilter;
   private readonly main: blessed.Widgets.BoxElement;
   private readonly peerBox: blessed.Widgets.BoxElement;
+  /** The lobby and the rooms we are in, above the peers. */
+  private readonly roomBox: blessed.Widgets.BoxElement;
   private readonly log: PaintedBox;
   private readonly logBox: blessed.Widgets.BoxElement;
   private readonly logView: LogViewport;
@@ -134,12 +147,25 @@ class TuiApp {
     // The main area: peers a quarter, the log the rest (percentages of the parent, as blessed does).
     const border = { type: 'line' } as const;
     const style = { border: { fg: 'cyan' } };
-    this.peerBox = blessed.box({
+    this.roomBox = blessed.box({
       parent: this.main,
       top: 0,
       left: 0,
       width: '25%',
-      height: '100%',
+      height: 3,
+      label: ' rooms ',
+      tags: true,
+      mouse: true,
+      wrap: false,
+      border,
+      style: { border: { fg: 'gray' } },
+    });
+    this.peerBox = blessed.box({
+      parent: this.main,
+      top: 3,
+      left: 0,
+      width: '25%',
+      height: '100%-3',
       label: ' peers ',
       tags: true,
       mouse: true,
@@ -199,6 +225,11 @@ class TuiApp {
     // Clicks: a peer opens its DM, a conversation on the activity bar opens it.
     this.peerBox.on('click', (mouse: { y: number }) => {
       this.model.openPeerAt(mouse.y - (this.peerBox.atop as number) - 1);
+      this.scheduleRender();
+    });
+    this.roomBox.on('click', (mouse: { y: number }) => {
+      const id = roomAtRow(this.model, mouse.y - (this.roomBox.atop as number) - 1);
+      if (id !== undefined) this.model.openConversation(id);
       this.scheduleRender();
     });
     this.activityBox.on('click', (mouse: { x: number }) => {
@@ -372,15 +403,19 @@ class TuiApp {
 
   private runCommand(line: LineCommand): void {
     if (line.kind === 'search' && !line.everywhere) return this.searchConversation(line.query);
-    const command = this.commands.run(line);
+    const command = this.commands.run(line, this.model.currentRoom);
     switch (command?.kind) {
       case undefined:
       case 'empty':
         return;
       case 'say':
-        return this.send(this.model.currentPeer, command.text);
+        return this.send(this.model.currentTarget, command.text);
       case 'me':
-        return this.send(this.model.currentPeer, `${ACTION_PREFIX}${command.action}`);
+        return this.send(this.model.currentTarget, `${ACTION_PREFIX}${command.action}`);
+      case 'part':
+        // No room open and none named: in a DM it closes the conversation, as irssi's /part does a query.
+        if (!this.model.closeCurrent()) throw new ChatError(ErrorCode.USAGE, 'the lobby stays: :part #NAME leaves a room');
+        return;
       case 'close':
         if (!this.model.closeCurrent()) throw new ChatError(ErrorCode.USAGE, 'the room stays open: :close closes a DM conversation');
         return;
@@ -388,6 +423,7 @@ class TuiApp {
         this.model.showSeconds = command.seconds;
         return;
       case 'dm': {
+        if (command.to.startsWith('#')) return this.roomMessage(command.to, command.text);
         // Offline, the list is empty: a DM to any valid name is queued, and checked when it is sent.
         const online = this.client.state === 'online';
         const peer =
@@ -436,8 +472,17 @@ class TuiApp {
     );
   }
 
+  /** `:dm #room TEXT` (IRC's /msg #chan): to a room we are in; without TEXT, open it. */
+  private roomMessage(name: string, text: string | null): void {
+    const room = this.model.rooms.find((r) => r.name.toLowerCase() === name.toLowerCase());
+    if (room === undefined) throw new ChatError(ErrorCode.NOT_IN_ROOM, `you are not in ${name}: :join ${name} first`);
+    if (text === null) return this.model.openNamedRoom(room.name);
+    this.send(room.name, text);
+    if (this.model.currentRoom?.toLowerCase() !== room.name.toLowerCase()) this.model.addSystem(`-> ${room.name} ${text}`);
+  }
+
   private send(to: string | null, text: string): void {
-    const outcome = to === null ? this.client.sendRoom(text) : this.client.sendDirect(to, text);
+    const outcome = this.client.send(to, text);
     this.model.addOutgoing(to, text, outcome.status === 'queued', outcome.status === 'queued' ? outcome.id : outcome.sent.id);
   }
 
@@ -517,7 +562,7 @@ class TuiApp {
       this.screen.render();
       return;
     }
-    const prompt = this.model.currentPeer === null ? '[#room] ' : `[${this.model.currentPeer}] `;
+    const prompt = `[${this.model.currentPeer ?? this.model.currentLabel}] `;
     const inputView = renderInput(this.line, prompt, width, MAX_INPUT_ROWS);
     this.inputBox.height = inputView.rows;
     this.activityBox.bottom = 1 + inputView.rows;
@@ -540,6 +585,12 @@ class TuiApp {
     this.logBox.height = mainHeight - videoRows;
     this.model.playing = this.video.statusText;
 
+    // Rooms above the peers: as many rows as there are rooms, up to two fifths of the column.
+    const roomsHeight = Math.max(3, Math.min(this.model.rooms.length + 3, Math.floor(mainHeight * 0.4)));
+    this.roomBox.height = roomsHeight;
+    this.roomBox.setContent(renderRoomList(this.model));
+    this.peerBox.top = roomsHeight;
+    this.peerBox.height = Math.max(1, mainHeight - roomsHeight);
     this.peerBox.setContent(renderPeerList(this.model));
     this.peerBox.style.border = { fg: this.model.focus === 'peers' ? 'cyan' : 'gray' };
     // Focus on the list shows in words too (a border color is easy to miss): the keys it takes.

@@ -1,0 +1,40 @@
+// What a room event says in the log, in words: "alice joined", "bob set the topic: …", "alice
+// removed you from #dev". Pure: client-feed.ts decides where each line goes.
+import type { RoomChange } from '../client/chat-session.js';
+import type { RoomListing } from '../core/messages.js';
+import { nameKey } from '../core/names.js';
+
+export function describeRoomChange({ event, room }: RoomChange, selfName: string): string {
+  const you = (name: string) => (nameKey(name) === nameKey(selfName) ? 'you' : name);
+  const by = event.by === undefined ? 'someone' : you(event.by);
+  switch (event.kind) {
+    case 'join': {
+      if (you(event.name) !== 'you') return `${event.name} joined ${event.room}`;
+      const topic = room === undefined || room.topic === '' ? '' : `; topic: ${room.topic}`;
+      const members = room === undefined ? '' : `; members: ${room.members.map((m) => `${m.op === true ? '@' : ''}${m.name}`).join(', ')}`;
+      return `you joined ${event.room}${topic}${members}`;
+    }
+    case 'part':
+      return `${you(event.name)} left ${event.room}`;
+    case 'kick':
+      return `${by} removed ${you(event.name)} from ${event.room}`;
+    case 'topic':
+      return event.topic === '' ? `${by} cleared the topic of ${event.room}` : `${by} set the topic of ${event.room}: ${event.topic}`;
+    case 'mode':
+      return event.inviteOnly === true ? `${by} made ${event.room} invite-only (+i)` : `${by} opened ${event.room} to everyone (-i)`;
+    case 'invite':
+      return you(event.name) === 'you' ? `${by} invited you to ${event.room}: :join ${event.room} to go in` : `${by} invited ${event.name} to ${event.room}`;
+    case 'op':
+      return `${you(event.name)} ${you(event.name) === 'you' ? 'are' : 'is'} now an operator of ${event.room}`;
+  }
+}
+
+/** `:rooms` as one log line per room. */
+export function describeRoomListing(rooms: readonly RoomListing[]): string {
+  if (rooms.length === 0) return 'no rooms on this server yet: :join #NAME creates one';
+  const lines = rooms.map(
+    (room) =>
+      `${room.joined ? '*' : ' '} ${room.name} (${room.members} member${room.members === 1 ? '' : 's'}${room.inviteOnly ? ', invite-only' : ''})${room.topic === '' ? '' : `: ${room.topic}`}`,
+  );
+  return `${rooms.length} room${rooms.length === 1 ? '' : 's'} (* you are in it):\n${lines.join('\n')}`;
+}
