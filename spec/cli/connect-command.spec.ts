@@ -83,6 +83,38 @@ describe('tui-chat end to end', () => {
     assert.equal(await server.waitExit(), 0);
   });
 
+  it('--json: rooms by command, room events, and a room field on room messages', async (t) => {
+    const dir = makeTempDir(t);
+    const { port } = await startServeProcess(t);
+    const alice = await connectClient(t, dir, port, 'alice', 0);
+    const bob = await connectClient(t, dir, port, 'bob', 1);
+    const carol = await connectClient(t, dir, port, 'carol', 2);
+    alice.writeLine(':join #dev');
+    await alice.waitForEvent((e) => e['type'] === 'room-event' && e['kind'] === 'join' && e['name'] === 'alice', 'alice in #dev');
+    alice.writeLine(':topic #dev ship friday');
+    bob.writeLine(':join #dev');
+    const joined = await bob.waitForEvent((e) => e['type'] === 'room-event' && e['name'] === 'bob', 'bob in #dev');
+    assert.equal(joined['room'], '#dev');
+    alice.writeLine(':msg #dev for dev');
+    const said = await bob.waitForEvent((e) => e['type'] === 'message' && e['text'] === 'for dev', 'bob to read the #dev line');
+    assert.equal(said['room'], '#dev');
+    assert.equal(said['to'], '#dev');
+    alice.writeLine('to the lobby');
+    const lobby = await carol.waitForEvent((e) => e['type'] === 'message' && e['text'] === 'to the lobby', 'carol to read the lobby line');
+    assert.equal(lobby['room'], '#room', 'a lobby message names the lobby');
+    assert.equal(
+      messages(carol).some((m) => m['text'] === 'for dev'),
+      false,
+      'carol, not in #dev, never got its line',
+    );
+    carol.writeLine(':rooms');
+    const listing = await carol.waitForEvent(isType('rooms'), 'the room listing');
+    assert.deepEqual(listing['rooms'], [{ name: '#dev', topic: 'ship friday', members: 2, inviteOnly: false, joined: false }]);
+    carol.writeLine(':part #dev');
+    const refused = await carol.waitForEvent(isType('error'), 'a refusal');
+    assert.equal(refused['code'], 'CHAT_ERR_NOT_IN_ROOM');
+  });
+
   it('refuses a duplicate name with a clear error and exit code 1', async (t) => {
     const dir = makeTempDir(t);
     const { port } = await startServeProcess(t);
