@@ -72,13 +72,13 @@ async function serverFrames(clip: string, encoding: FrameEncoding): Promise<Vide
       ffmpegPath: resolveFfmpeg().path,
       path: resolve(clip),
       info: { name: 'pan', bytes: 0, ...probe },
-      box: { width: FIDELITY_COLS, height: FIDELITY_ROWS * 2 },
+      boxes: [{ width: FIDELITY_COLS, height: FIDELITY_ROWS * 2 }],
       maxFrameBytes: 1 << 20,
       encoding,
       sink: {
         start: () => {},
-        frame: (frame) => {
-          frames.push(frame);
+        frame: ([frame]) => {
+          frames.push(frame!);
           return 0;
         },
         status: () => {},

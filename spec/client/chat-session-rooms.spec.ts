@@ -143,7 +143,7 @@ describe('ChatSession in named rooms', () => {
     await inRoom('#dev', alice, bob);
     alice.session.setTopic('#dev', 'shipping friday');
     await waitUntil(() => bob.session.room('#dev')?.topic === 'shipping friday', 'bob to see the topic');
-    alice.session.setInviteOnly('#dev', true);
+    alice.session.setMode('#dev', { inviteOnly: true });
     await waitUntil(() => bob.session.room('#dev')?.inviteOnly === true, 'bob to see the mode');
     bob.session.listRooms();
     await waitUntil(() => bob.events.some((e) => e.type === 'rooms'), 'the listing');

@@ -34,7 +34,7 @@ function runner() {
     setTopic: (room, topic) => calls.push(`topic ${room} ${topic}`),
     invite: (room, name) => calls.push(`invite ${room} ${name}`),
     kick: (room, name) => calls.push(`kick ${room} ${name}`),
-    setInviteOnly: (room, inviteOnly) => calls.push(`mode ${room} ${inviteOnly}`),
+    setMode: (room, mode) => calls.push(`mode ${room} ${JSON.stringify(mode)}`),
     listRooms: () => calls.push('rooms'),
     video: {
       list: () => calls.push('list'),
@@ -97,7 +97,7 @@ describe('CommandRunner', () => {
       [':invite carol', '#dev'],
       [':kick carol #dev', undefined],
       [':mode +i', '#dev'],
-      [':mode #dev -i', undefined],
+      [':mode #dev -c', undefined],
       [':rooms', undefined],
       [':part', '#dev'],
     ];
@@ -109,8 +109,8 @@ describe('CommandRunner', () => {
       'shown members alice,bob',
       'invite #dev carol',
       'kick #dev carol',
-      'mode #dev true',
-      'mode #dev false',
+      'mode #dev {"inviteOnly":true}',
+      'mode #dev {"membersControlVideo":false}',
       'rooms',
       'part #dev',
     ]);

@@ -205,8 +205,8 @@ export class ChatClient extends TypedEmitter<ClientEvents> {
     this.requireSession().kick(room, name);
   }
 
-  setInviteOnly(room: string, inviteOnly: boolean): void {
-    this.requireSession().setInviteOnly(room, inviteOnly);
+  setMode(room: string, mode: { readonly inviteOnly?: boolean; readonly membersControlVideo?: boolean }): void {
+    this.requireSession().setMode(room, mode);
   }
 
   listRooms(): void {

@@ -492,8 +492,8 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
     this.sendRoomRequest({ type: 'room-kick', room: this.requireRoom(room), name });
   }
 
-  setInviteOnly(room: string, inviteOnly: boolean): void {
-    this.sendRoomRequest({ type: 'room-mode', room: this.requireRoom(room), inviteOnly });
+  setMode(room: string, mode: { readonly inviteOnly?: boolean; readonly membersControlVideo?: boolean }): void {
+    this.sendRoomRequest({ type: 'room-mode', room: this.requireRoom(room), ...mode });
   }
 
   /** `:rooms`: answered with a 'rooms' event. */

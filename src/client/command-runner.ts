@@ -29,7 +29,7 @@ export interface CommandTarget {
   setTopic(room: string, topic: string): void;
   invite(room: string, name: string): void;
   kick(room: string, name: string): void;
-  setInviteOnly(room: string, inviteOnly: boolean): void;
+  setMode(room: string, mode: { readonly inviteOnly?: boolean; readonly membersControlVideo?: boolean }): void;
   listRooms(): void;
 }
 
@@ -91,7 +91,10 @@ export class CommandRunner {
         this.target.kick(this.roomFor(command.room, here, ':kick NAME #ROOM'), command.name);
         return undefined;
       case 'mode':
-        this.target.setInviteOnly(this.roomFor(command.room, here, ':mode #NAME +i'), command.inviteOnly);
+        this.target.setMode(
+          this.roomFor(command.room, here, ':mode #NAME +i'),
+          command.flag === 'i' ? { inviteOnly: command.on } : { membersControlVideo: command.on },
+        );
         return undefined;
       case 'peers':
         this.output.peers(this.target.peers());

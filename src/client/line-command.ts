@@ -18,7 +18,8 @@ export type LineCommand =
   | { readonly kind: 'topic'; readonly room: string | null; readonly text: string | null }
   | { readonly kind: 'invite'; readonly room: string | null; readonly name: string }
   | { readonly kind: 'kick'; readonly room: string | null; readonly name: string }
-  | { readonly kind: 'mode'; readonly room: string | null; readonly inviteOnly: boolean }
+  /** +i/-i: invite-only; +c/-c: every member controls the room's shared video. */
+  | { readonly kind: 'mode'; readonly room: string | null; readonly flag: 'i' | 'c'; readonly on: boolean }
   | { readonly kind: 'members'; readonly room: string | null }
   | { readonly kind: 'peers' }
   | { readonly kind: 'whois'; readonly name: string }
@@ -49,7 +50,7 @@ export const LINE_COMMANDS = {
   members: ['[#NAME]', "list the room's members (@ marks operators)"],
   invite: ['NAME [#NAME]', 'let NAME into the room (in an invite-only room: operators only)'],
   kick: ['NAME [#NAME]', 'remove NAME from the room (operators)'],
-  mode: ['[#NAME] +i|-i', 'make the room invite-only (+i) or open (-i) (operators)'],
+  mode: ['[#NAME] +i|-i|+c|-c', 'invite-only (+i) or open (-i); every member (+c) or only who started it (-c) controls the video watched together (operators)'],
   close: ['', 'close this DM conversation (its messages stay kept; a new one reopens it)'],
   peers: ['', 'list who is online, and who is away'],
   away: ['[MESSAGE]', 'say you are away (shown next to your name); without MESSAGE, that you are back'],
@@ -143,8 +144,8 @@ export function parseLine(line: string): LineCommand {
       return { kind: command, room: rooms[0] ?? null, name: names[0]! };
     }
     case 'mode': {
-      const mode = /^(?:(#\S+)\s+)?([+-])i$/.exec(rest);
-      return mode === null ? usage('mode') : { kind: 'mode', room: mode[1] ?? null, inviteOnly: mode[2] === '+' };
+      const mode = /^(?:(#\S+)\s+)?([+-])([ic])$/.exec(rest);
+      return mode === null ? usage('mode') : { kind: 'mode', room: mode[1] ?? null, flag: mode[3] as 'i' | 'c', on: mode[2] === '+' };
     }
     case 'away':
       return { kind: 'away', message: rest };

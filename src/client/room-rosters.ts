@@ -63,7 +63,11 @@ export class RoomRosters {
         next = { ...room, topic: safe.topic ?? '' };
         break;
       case 'mode':
-        next = { ...room, inviteOnly: event.inviteOnly === true };
+        next = {
+          ...room,
+          ...(event.inviteOnly === undefined ? {} : { inviteOnly: event.inviteOnly }),
+          ...(event.membersControlVideo === undefined ? {} : { membersControlVideo: event.membersControlVideo }),
+        };
         break;
       case 'invite':
         break;

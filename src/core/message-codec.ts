@@ -87,7 +87,13 @@ export function decodeClientMessage(body: Buffer): ClientMessage {
       return { type: obj['type'], room: roomName(obj), name: name! };
     }
     case 'room-mode':
-      return { type: 'room-mode', room: roomName(obj), inviteOnly: boolean(obj, 'inviteOnly') };
+      if (obj['inviteOnly'] === undefined && obj['membersControlVideo'] === undefined) throw invalid('inviteOnly', 'or membersControlVideo must be given');
+      return {
+        type: 'room-mode',
+        room: roomName(obj),
+        ...(obj['inviteOnly'] === undefined ? {} : { inviteOnly: boolean(obj, 'inviteOnly') }),
+        ...(obj['membersControlVideo'] === undefined ? {} : { membersControlVideo: boolean(obj, 'membersControlVideo') }),
+      };
     case 'list-rooms':
       return { type: 'list-rooms' };
     case 'away':
@@ -126,6 +132,7 @@ export function decodeClientMessage(body: Buffer): ClientMessage {
         width: dimension(obj, 'width'),
         height: dimension(obj, 'height'),
         ...(obj['encoding'] === undefined ? {} : { encoding: frameEncoding(obj) }),
+        ...(obj['room'] === undefined ? {} : { room: roomName(obj) }),
       };
     case 'stop-video':
       return { type: 'stop-video', stream: integer(obj, 'stream') };
@@ -174,6 +181,7 @@ export function decodeServerMessage(body: Buffer): ServerMessage {
         ...(by === undefined ? {} : { by }),
         ...(obj['topic'] === undefined ? {} : { topic: string(obj, 'topic', MAX_TOPIC_CHARS) }),
         ...(obj['inviteOnly'] === undefined ? {} : { inviteOnly: boolean(obj, 'inviteOnly') }),
+        ...(obj['membersControlVideo'] === undefined ? {} : { membersControlVideo: boolean(obj, 'membersControlVideo') }),
       };
     }
     case 'rooms':
@@ -259,7 +267,22 @@ export function decodeServerMessage(body: Buffer): ServerMessage {
         height: integer(obj, 'height'),
         fps: number(obj, 'fps'),
         durationMs: integer(obj, 'durationMs'),
+        ...(obj['room'] === undefined ? {} : { room: roomName(obj) }),
+        ...(obj['startedBy'] === undefined ? {} : { startedBy: nameList([obj['startedBy']], 'startedBy')[0]! }),
       };
+    case 'watch': {
+      const kind = obj['kind'];
+      if (typeof kind !== 'string' || !WATCH_KINDS.has(kind)) throw invalid('kind', 'is not a watch event');
+      return {
+        type: 'watch',
+        room: roomName(obj),
+        stream: integer(obj, 'stream'),
+        video: string(obj, 'video', MAX_VIDEO_NAME_CHARS),
+        kind: kind as 'started',
+        ...(obj['by'] === undefined ? {} : { by: nameList([obj['by']], 'by')[0]! }),
+        positionMs: integer(obj, 'positionMs'),
+      };
+    }
     case 'stream-status':
       return {
         type: 'stream-status',
@@ -345,6 +368,7 @@ export function receipt(item: unknown): Receipt {
   };
 }
 
+const WATCH_KINDS = new Set(['started', 'paused', 'resumed', 'seeked', 'stopped', 'finished']);
 const ROOM_EVENT_KINDS = new Set(['join', 'part', 'kick', 'topic', 'mode', 'invite', 'op']);
 /** Most rooms in a `rooms` listing or a welcome, and members in one room's view: far past the server's own bounds. */
 const MAX_LISTED_ROOMS = 100_000;
@@ -366,6 +390,7 @@ function roomView(value: unknown): RoomView {
     name: roomName(obj, 'name'),
     topic: string(obj, 'topic', MAX_TOPIC_CHARS),
     inviteOnly: boolean(obj, 'inviteOnly'),
+    ...(obj['membersControlVideo'] === true ? { membersControlVideo: true } : {}),
     members: list(obj['members'], 'members').map((item) => {
       const member = object(item, 'member');
       const [name] = nameList([member['name']], 'member.name');

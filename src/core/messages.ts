@@ -160,6 +160,11 @@ export interface PlayMessage {
    * source has it, scaled to the pane) or 'jpeg' (the default: small, lossy; ffplay's frames).
    */
   readonly encoding?: FrameEncoding;
+  /**
+   * A named room we are in: watch with the room (one shared stream; the same video already playing
+   * there is joined at its current position, another one replaces it). Frames are PNG.
+   */
+  readonly room?: string;
 }
 export type FrameEncoding = 'jpeg' | 'png';
 export interface StopVideoMessage {
@@ -221,11 +226,15 @@ export interface RoomKickMessage {
   readonly room: string;
   readonly name: string;
 }
-/** `:mode +i` / `:mode -i`: an operator makes the room invite-only, or open again. */
+/**
+ * An operator's `:mode`: `+i`/`-i` makes the room invite-only or open again; `+c`/`-c` lets every
+ * member control the room's shared video, or only whoever started it. One or both fields.
+ */
 export interface RoomModeMessage {
   readonly type: 'room-mode';
   readonly room: string;
-  readonly inviteOnly: boolean;
+  readonly inviteOnly?: boolean;
+  readonly membersControlVideo?: boolean;
 }
 /** `:rooms`: every room on the server, answered by `rooms`. */
 export interface ListRoomsMessage {
@@ -290,6 +299,8 @@ export interface RoomView {
   readonly name: string;
   readonly topic: string;
   readonly inviteOnly: boolean;
+  /** Every member may pause, seek, stop or replace the room's shared video (`+c`); absent: only who started it. */
+  readonly membersControlVideo?: boolean;
   readonly members: readonly RoomMember[];
 }
 /** A room as `:rooms` lists it. */
@@ -319,8 +330,9 @@ export interface RoomEventMessage {
   readonly by?: string;
   /** kind 'topic': the new topic. */
   readonly topic?: string;
-  /** kind 'mode': whether the room is invite-only now. */
+  /** kind 'mode': what changed, as it is now. */
   readonly inviteOnly?: boolean;
+  readonly membersControlVideo?: boolean;
 }
 export interface RoomsMessage {
   readonly type: 'rooms';
@@ -444,6 +456,23 @@ export interface StreamStartMessage {
   readonly height: number;
   readonly fps: number;
   readonly durationMs: number;
+  /** A room's shared stream: the room, and who started it. */
+  readonly room?: string;
+  readonly startedBy?: string;
+}
+/**
+ * Something happened to a room's shared stream, told to the room's members on this server:
+ * "alice started x.mp4", "alice paused at 0:42". `positionMs`: where it was.
+ */
+export interface WatchEventMessage {
+  readonly type: 'watch';
+  readonly room: string;
+  readonly stream: number;
+  readonly video: string;
+  readonly kind: 'started' | 'paused' | 'resumed' | 'seeked' | 'stopped' | 'finished';
+  /** Who did it (absent for 'finished'). */
+  readonly by?: string;
+  readonly positionMs: number;
 }
 /** Sent about once a second while a stream runs, and on pause, resume and seek. */
 export interface StreamStatusMessage {
@@ -473,6 +502,7 @@ export interface PosterMessage {
 }
 
 export type ServerMessage =
+  | WatchEventMessage
   | RoomStateMessage
   | RoomEventMessage
   | RoomsMessage

@@ -138,6 +138,15 @@ export class ChatServer implements ConnectionHost, ClusterHost {
       maxStreams: this.limits.maxStreams,
       maxMediaFrameBytes: this.limits.maxMediaFrameBytes,
       logger: this.logger,
+      // Read through `this.rooms` on each call: the store (and with it the rooms) opens in listen().
+      rooms: {
+        roomOf: (room, user) => (this.rooms.directory.isMember(room, user) ? this.rooms.directory.nameOf(room) : undefined),
+        membersControl: (room) => this.rooms.directory.view(room)?.membersControlVideo === true,
+        tell: (room, message) => {
+          const frame = encodeMessage(message);
+          for (const name of this.rooms.directory.membersOf(room)) this.registry.get(name)?.connection.sendFrame(frame);
+        },
+      },
     });
     this.clusterOptions = options.cluster;
   }
@@ -546,14 +555,10 @@ export class ChatServer implements ConnectionHost, ClusterHost {
       case 'play':
         return this.videos.play(connection, request);
       case 'stop-video':
-        this.videos.streamOf(connection, request.stream);
-        return this.videos.stopFor(connection);
       case 'pause-video':
-        return this.videos.streamOf(connection, request.stream).pause(request.paused);
       case 'seek-video':
-        return this.videos.streamOf(connection, request.stream).seek(request.deltaMs);
       case 'resize-video':
-        return this.videos.streamOf(connection, request.stream).resize({ width: request.width, height: request.height });
+        return this.videos.control(connection, request);
     }
   }
 

@@ -21,7 +21,16 @@ export function describeRoomChange({ event, room }: RoomChange, selfName: string
     case 'topic':
       return event.topic === '' ? `${by} cleared the topic of ${event.room}` : `${by} set the topic of ${event.room}: ${event.topic}`;
     case 'mode':
-      return event.inviteOnly === true ? `${by} made ${event.room} invite-only (+i)` : `${by} opened ${event.room} to everyone (-i)`;
+      return [
+        event.inviteOnly === undefined ? '' : event.inviteOnly ? `${by} made ${event.room} invite-only (+i)` : `${by} opened ${event.room} to everyone (-i)`,
+        event.membersControlVideo === undefined
+          ? ''
+          : event.membersControlVideo
+            ? `${by} let every member of ${event.room} pause, seek and stop the video watched together (+c)`
+            : `${by} left the video watched together in ${event.room} to whoever starts it (-c)`,
+      ]
+        .filter((part) => part !== '')
+        .join('; ');
     case 'invite':
       return you(event.name) === 'you' ? `${by} invited you to ${event.room}: :join ${event.room} to go in` : `${by} invited ${event.name} to ${event.room}`;
     case 'op':

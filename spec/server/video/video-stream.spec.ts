@@ -27,8 +27,8 @@ async function startStream(t: TestContext, file: string, box: { width: number; h
   const recorded: Recorded = { starts: [], frames: [], statuses: [], log: [], end: undefined };
   const sink: StreamSink = {
     start: (info) => recorded.starts.push(info),
-    frame: (frame) => {
-      recorded.frames.push(frame);
+    frame: ([frame]) => {
+      recorded.frames.push(frame!);
       recorded.log.push('frame');
       return 0;
     },
@@ -43,7 +43,7 @@ async function startStream(t: TestContext, file: string, box: { width: number; h
     ffmpegPath,
     path: resolve(file),
     info: { name: 'x', bytes: 0, ...probe },
-    box,
+    boxes: [box],
     sink,
     maxFrameBytes: 1 << 20,
     ...(encoding === undefined ? {} : { encoding }),
@@ -63,7 +63,7 @@ describe('VideoStream with the real ffmpeg', () => {
       recorded.frames.map((f) => f.seq),
       Array.from({ length: 150 }, (_, i) => i),
     );
-    assert.deepEqual(recorded.starts, [{ width: 128, height: 96, fps: 30, durationMs: 5000 }]);
+    assert.deepEqual(recorded.starts, [{ width: 128, height: 96, fps: 30, durationMs: 5000, sizes: [{ width: 128, height: 96 }] }]);
     for (const frame of recorded.frames) {
       assert.equal(frame.width, 128);
       assert.equal(frame.height, 96);
@@ -144,9 +144,9 @@ describe('VideoStream with the real ffmpeg', () => {
   it('re-scales on resize and seeks by seconds, restarting the decoder', async (t) => {
     const { stream, recorded } = await startStream(t, 'videos/testsrc2-320x240-30fps.mp4', { width: 80, height: 60 });
     await waitUntil(() => recorded.frames.length >= 3, 'a few frames');
-    stream.resize({ width: 160, height: 120 });
+    stream.resize([{ width: 160, height: 120 }]);
     await waitUntil(() => recorded.frames.some((f) => f.width === 160), 'a frame at the new size');
-    assert.deepEqual(recorded.starts.at(-1), { width: 160, height: 120, fps: 30, durationMs: 5000 });
+    assert.deepEqual(recorded.starts.at(-1), { width: 160, height: 120, fps: 30, durationMs: 5000, sizes: [{ width: 160, height: 120 }] });
     stream.seek(3000);
     await waitUntil(() => recorded.frames.some((f) => f.ptsMs >= 3000), 'a frame after the seek', 10_000);
     await waitUntil(() => recorded.end !== undefined, 'the end', 20_000);

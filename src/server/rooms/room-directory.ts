@@ -29,12 +29,14 @@ export interface RoomEvent {
   readonly by?: string;
   readonly topic?: string;
   readonly inviteOnly?: boolean;
+  readonly membersControlVideo?: boolean;
 }
 
 interface RoomSettings {
   readonly name: string;
   readonly topic: string;
   readonly inviteOnly: boolean;
+  readonly membersControlVideo?: boolean;
   readonly createdAt: number;
 }
 
@@ -119,6 +121,7 @@ export class RoomDirectory {
       name: found.settings.name,
       topic: found.settings.topic,
       inviteOnly: found.settings.inviteOnly,
+      ...(found.settings.membersControlVideo === true ? { membersControlVideo: true } : {}),
       members: [...found.members.values()].map((member) => (member.op ? { name: member.name, op: true } : { name: member.name })),
     };
   }
@@ -205,11 +208,18 @@ export class RoomDirectory {
     return [event];
   }
 
-  async setInviteOnly(room: string, by: string, inviteOnly: boolean): Promise<RoomEvent[]> {
+  /** An operator's `:mode`: invite-only (+i), and whether every member controls the shared video (+c). */
+  async setMode(room: string, by: string, mode: { readonly inviteOnly?: boolean; readonly membersControlVideo?: boolean }): Promise<RoomEvent[]> {
     const found = this.requireOperator(room, by);
-    if (found.settings.inviteOnly === inviteOnly) return [];
-    const settings = { ...found.settings, inviteOnly };
-    const event: RoomEvent = { room: found.settings.name, kind: 'mode', name: by, by, inviteOnly };
+    const changed = {
+      ...(mode.inviteOnly === undefined || mode.inviteOnly === found.settings.inviteOnly ? {} : { inviteOnly: mode.inviteOnly }),
+      ...(mode.membersControlVideo === undefined || mode.membersControlVideo === (found.settings.membersControlVideo === true)
+        ? {}
+        : { membersControlVideo: mode.membersControlVideo }),
+    };
+    if (Object.keys(changed).length === 0) return [];
+    const settings = { ...found.settings, ...changed };
+    const event: RoomEvent = { room: found.settings.name, kind: 'mode', name: by, by, ...changed };
     await this.commit(roomKey(room), [[['g', roomKey(room), 'settings'], settings]], [], [event]);
     return [event];
   }

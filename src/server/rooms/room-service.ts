@@ -35,7 +35,7 @@ export class RoomService {
         // The topic reaches every member's terminal: control characters go here.
         return this.announceAll(await this.directory.setTopic(request.room, me, stripControlCharacters(request.topic).trim()));
       case 'room-mode':
-        return this.announceAll(await this.directory.setInviteOnly(request.room, me, request.inviteOnly));
+        return this.announceAll(await this.directory.setMode(request.room, me, request));
       case 'room-kick':
         return this.announceAll(await this.directory.kick(request.room, me, request.name));
       case 'room-invite':

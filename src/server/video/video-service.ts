@@ -1,11 +1,22 @@
 // Video on the server: lists the videos folder and runs one stream per viewer, each with its own
-// ffmpeg. Streams are tied to their connection: they end when it closes.
+// ffmpeg, or one per room watching together (shared-stream.ts). Streams are tied to their
+// connections: a private one ends when its viewer goes, a shared one when its last viewer does.
 import { ChatError, ErrorCode } from '../../core/errors.js';
 import { encodeFrame } from '../../core/frame-encoder.js';
 import { FrameType } from '../../core/frame-types.js';
 import type { Logger } from '../../core/logger.js';
 import { encodeVideoFrame } from '../../core/media-frame.js';
-import type { PlayMessage, PosterRequestMessage } from '../../core/messages.js';
+import type {
+  PauseVideoMessage,
+  PlayMessage,
+  PosterRequestMessage,
+  ResizeVideoMessage,
+  SeekVideoMessage,
+  StopVideoMessage,
+  WatchEventMessage,
+} from '../../core/messages.js';
+import { roomKey } from '../../core/room-names.js';
+import { SharedStream } from './shared-stream.js';
 import { resolveFfmpeg } from './ffmpeg-path.js';
 import { VideoLibrary } from './video-library.js';
 import { grabPoster } from './video-poster.js';
@@ -21,7 +32,22 @@ export interface VideoServiceOptions {
   readonly maxStreams: number;
   readonly maxMediaFrameBytes: number;
   readonly logger: Logger;
+  /** The rooms, for watching together; without them every stream is private. */
+  readonly rooms?: WatchRooms;
 }
+
+/** What watching together needs of the rooms. */
+export interface WatchRooms {
+  /** The room's name as created, if `user` is in it. */
+  roomOf(room: string, user: string): string | undefined;
+  /** Whether any member may pause, seek, stop or replace the room's stream (else only who started it). */
+  membersControl(room: string): boolean;
+  /** Tells the room's members on this server. */
+  tell(room: string, message: WatchEventMessage): void;
+}
+
+/** The stream controls a viewer sends. */
+export type StreamControl = StopVideoMessage | PauseVideoMessage | SeekVideoMessage | ResizeVideoMessage;
 
 /** Posters are thumbnails: at most 160 pixels a side whatever the client asks. */
 const MAX_POSTER_SIDE = 160;
@@ -33,8 +59,11 @@ export class VideoService {
   private library: VideoLibrary | undefined;
   private ffmpegPath: string | undefined;
   private nextStreamId = 1;
-  /** One stream per connection: a new :play replaces the old one. */
+  /** One private stream per connection: a new :play replaces the old one. */
   private readonly streams = new Map<ClientConnection, VideoStream>();
+  /** Rooms watching together, by room key, and which one each viewer is in. */
+  private readonly shared = new Map<string, SharedStream>();
+  private readonly watching = new Map<ClientConnection, SharedStream>();
   /** Posters share the --max-streams ffmpeg budget with the streams. */
   private readonly posters: PosterQueue;
 
@@ -45,8 +74,14 @@ export class VideoService {
     this.posters = new PosterQueue({ ...DEFAULT_POSTER_QUEUE, hasFfmpegPlace: () => this.ffmpegProcesses < this.options.maxStreams });
   }
 
+  /** Streams running: private ones and rooms' shared ones (one ffmpeg each). */
   get activeStreams(): number {
-    return this.streams.size;
+    return this.streams.size + this.shared.size;
+  }
+
+  /** Rooms' shared streams running now. */
+  get sharedStreams(): number {
+    return this.shared.size;
   }
 
   /** Posters made by ffmpeg since start (cached and shared ones are not counted). */
@@ -66,12 +101,12 @@ export class VideoService {
 
   /** ffmpeg processes this service runs right now: one per stream, one per poster being made. */
   get ffmpegProcesses(): number {
-    return this.streams.size + this.posters.runningCount;
+    return this.activeStreams + this.posters.runningCount;
   }
 
   /** The ffmpeg pids of running streams (tests check none outlives its stream). */
   decoderPids(): number[] {
-    return [...this.streams.values()].map((s) => s.decoderPid).filter((pid): pid is number => pid !== undefined);
+    return [...this.streams.values(), ...this.shared.values()].map((s) => s.decoderPid).filter((pid): pid is number => pid !== undefined);
   }
 
   async list(connection: ClientConnection): Promise<void> {
@@ -92,6 +127,7 @@ export class VideoService {
   async play(connection: ClientConnection, request: PlayMessage): Promise<void> {
     const library = this.requireLibrary();
     const video = await library.resolve(request.name);
+    if (request.room !== undefined) return this.watch(connection, request, video);
     this.stopFor(connection);
     if (this.ffmpegProcesses >= this.options.maxStreams) {
       throw new ChatError(ErrorCode.VIDEO_BUSY, `the server is already running ${this.options.maxStreams} video streams and posters; try again later`);
@@ -104,12 +140,12 @@ export class VideoService {
       ffmpegPath: this.ffmpegPath!,
       path: video.path,
       info: video.info,
-      box: { width: request.width, height: request.height },
+      boxes: [{ width: request.width, height: request.height }],
       ...(request.encoding === undefined ? {} : { encoding: request.encoding }),
       maxFrameBytes: this.options.maxMediaFrameBytes - MEDIA_FRAME_OVERHEAD,
       sink: {
         start: (size) => connection.send({ type: 'stream-start', stream: id, name: video.info.name, ...size }),
-        frame: (frame) => connection.sendMedia(encodeFrame(FrameType.MEDIA, encodeVideoFrame(frame))),
+        frame: ([frame]) => connection.sendMedia(encodeFrame(FrameType.MEDIA, encodeVideoFrame(frame!))),
         status: (status) => connection.send({ type: 'stream-status', stream: id, ...status }),
         end: (reason, message, counts) => {
           if (this.streams.get(connection) === stream) this.streams.delete(connection);
@@ -124,14 +160,137 @@ export class VideoService {
     stream.start();
   }
 
-  /** Finds this connection's stream with that id, or throws NO_SUCH_STREAM. */
-  streamOf(connection: ClientConnection, id: number): VideoStream {
-    const stream = this.streams.get(connection);
-    if (stream === undefined || stream.id !== id) throw new ChatError(ErrorCode.NO_SUCH_STREAM, `no stream ${id} is playing for you`);
-    return stream;
+  /**
+   * `:play NAME` in a room: joins the room's stream of that video at its current position, or
+   * starts one (replacing another video, for whoever may control it). One ffmpeg per room.
+   */
+  private watch(connection: ClientConnection, request: PlayMessage, video: Awaited<ReturnType<VideoLibrary['resolve']>>): void {
+    const me = connection.peer?.name ?? '';
+    const room = this.options.rooms?.roomOf(request.room!, me);
+    if (room === undefined) throw new ChatError(ErrorCode.NOT_IN_ROOM, `you are not in ${request.room}: :join it to watch with it`);
+    const box = { width: request.width, height: request.height };
+    const existing = this.shared.get(roomKey(room));
+    if (existing !== undefined && existing.info.name === video.info.name) {
+      if (existing.has(connection)) return existing.resize(connection, box);
+      this.stopFor(connection);
+      this.watching.set(connection, existing);
+      existing.add(connection, box);
+      return;
+    }
+    if (existing !== undefined) {
+      this.requireControl(existing, me, `${room} is watching ${existing.info.name}: :watch to join it`);
+      this.tell(existing, 'stopped', me);
+      existing.stop();
+    }
+    this.stopFor(connection);
+    if (this.ffmpegProcesses >= this.options.maxStreams) {
+      throw new ChatError(ErrorCode.VIDEO_BUSY, `the server is already running ${this.options.maxStreams} video streams and posters; try again later`);
+    }
+    if (!connection.isJoined) return;
+    const shared = new SharedStream(
+      {
+        id: this.nextStreamId++,
+        room,
+        startedBy: me,
+        info: video.info,
+        ffmpegPath: this.ffmpegPath!,
+        path: video.path,
+        maxFrameBytes: this.options.maxMediaFrameBytes - MEDIA_FRAME_OVERHEAD,
+        ended: (stream, reason) => {
+          if (this.shared.get(roomKey(stream.room)) === stream) this.shared.delete(roomKey(stream.room));
+          for (const [viewer, watched] of this.watching) if (watched === stream) this.watching.delete(viewer);
+          this.posters.wake();
+          if (reason === 'finished') this.tell(stream, 'finished');
+          this.options.logger.log('info', 'video.shared_end', { stream: stream.id, reason });
+        },
+      },
+      connection,
+      box,
+    );
+    this.shared.set(roomKey(room), shared);
+    this.watching.set(connection, shared);
+    this.options.logger.log('info', 'video.shared_start', { stream: shared.id, name: video.info.name });
+    shared.start();
+    this.tell(shared, 'started', me);
   }
 
+  /** Stop, pause, seek or resize, for the connection's stream with that id; NO_SUCH_STREAM otherwise. */
+  control(connection: ClientConnection, request: StreamControl): void {
+    const shared = this.watching.get(connection);
+    if (shared !== undefined && shared.id === request.stream) return this.controlShared(connection, shared, request);
+    const stream = this.streams.get(connection);
+    if (stream === undefined || stream.id !== request.stream) throw new ChatError(ErrorCode.NO_SUCH_STREAM, `no stream ${request.stream} is playing for you`);
+    switch (request.type) {
+      case 'stop-video':
+        return this.stopFor(connection);
+      case 'pause-video':
+        return stream.pause(request.paused);
+      case 'seek-video':
+        return stream.seek(request.deltaMs);
+      case 'resize-video':
+        return stream.resize([{ width: request.width, height: request.height }]);
+    }
+  }
+
+  /**
+   * A room's stream: a resize is the viewer's own; stopping is for everyone when they may control
+   * it, else it only closes it for them; pausing and seeking need control. The room is told.
+   */
+  private controlShared(connection: ClientConnection, shared: SharedStream, request: StreamControl): void {
+    const me = connection.peer?.name ?? '';
+    switch (request.type) {
+      case 'resize-video':
+        return shared.resize(connection, { width: request.width, height: request.height });
+      case 'stop-video':
+        if (!this.mayControl(shared, me)) return this.leaveShared(connection);
+        this.tell(shared, 'stopped', me);
+        return shared.stop();
+      case 'pause-video':
+        this.requireControl(shared, me, 'everyone watching sees the same moment');
+        if (shared.isPaused === request.paused) return;
+        shared.pause(request.paused);
+        return this.tell(shared, request.paused ? 'paused' : 'resumed', me);
+      case 'seek-video':
+        this.requireControl(shared, me, 'everyone watching sees the same moment');
+        shared.seek(request.deltaMs);
+        return this.tell(shared, 'seeked', me);
+    }
+  }
+
+  private mayControl(shared: SharedStream, name: string): boolean {
+    return name.toLowerCase() === shared.startedBy.toLowerCase() || this.options.rooms?.membersControl(shared.room) === true;
+  }
+
+  private requireControl(shared: SharedStream, name: string, why: string): void {
+    if (this.mayControl(shared, name)) return;
+    throw new ChatError(
+      ErrorCode.NOT_ROOM_OPERATOR,
+      `only ${shared.startedBy}, who started it, controls ${shared.info.name} in ${shared.room} (${why}; an operator can let every member: :mode +c)`,
+    );
+  }
+
+  private tell(shared: SharedStream, kind: WatchEventMessage['kind'], by?: string): void {
+    this.options.rooms?.tell(shared.room, {
+      type: 'watch',
+      room: shared.room,
+      stream: shared.id,
+      video: shared.info.name,
+      kind,
+      ...(by === undefined ? {} : { by }),
+      positionMs: shared.positionMs,
+    });
+  }
+
+  private leaveShared(connection: ClientConnection): void {
+    const shared = this.watching.get(connection);
+    if (shared === undefined) return;
+    this.watching.delete(connection);
+    shared.leave(connection);
+  }
+
+  /** Ends the connection's private stream, and takes it out of a room's shared one. */
   stopFor(connection: ClientConnection): void {
+    this.leaveShared(connection);
     const stream = this.streams.get(connection);
     if (stream === undefined) return;
     this.streams.delete(connection);
@@ -141,6 +300,7 @@ export class VideoService {
 
   stopAll(): void {
     for (const connection of [...this.streams.keys()]) this.stopFor(connection);
+    for (const shared of [...this.shared.values()]) shared.stop();
   }
 
   private requireLibrary(): VideoLibrary {

@@ -1,7 +1,9 @@
-// One viewer's stream: an ffmpeg process decodes and scales the video to JPEG frames, and a pacer
-// sends frame n at start + n x frame duration on an absolute clock. Pausing stops the clock and
-// the decoder; seeking and resizing restart the decoder at the current position. The ffmpeg
-// process never outlives the stream: it is killed on stop, on error and when the stream ends.
+// One stream: an ffmpeg process decodes the video once and scales it to one or a few sizes (a
+// private stream has one; a room's shared stream one per size its viewers' panes need, each on a
+// pipe of its own), and a pacer sends frame n of every size at start + n x frame duration on an
+// absolute clock. Pausing stops the clock and the decoder; seeking and a change of sizes restart
+// the decoder at the current position. The ffmpeg process never outlives the stream: it is killed
+// on stop, on error and when the stream ends.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { ChatError } from '../../core/errors.js';
 import { MediaEncoding, type VideoFrame } from '../../core/media-frame.js';
@@ -11,9 +13,19 @@ import { PngSplitter } from './png-splitter.js';
 
 /** Where a stream's output goes (the server connection, or a test). */
 export interface StreamSink {
-  start(info: { readonly width: number; readonly height: number; readonly fps: number; readonly durationMs: number }): void;
-  /** Returns how many older frames this one replaced unsent (the client is behind): 0 or 1. */
-  frame(frame: VideoFrame): number;
+  /** The decoder (re)starts with these sizes, in the order of `boxes` (one per box). */
+  start(info: {
+    readonly width: number;
+    readonly height: number;
+    readonly fps: number;
+    readonly durationMs: number;
+    readonly sizes: readonly FrameSize[];
+  }): void;
+  /**
+   * Frame n at each size (`frames[i]` for `boxes[i]`), all due now. Returns how many older frames
+   * these replaced unsent (viewers behind): counted as dropped.
+   */
+  frame(frames: readonly VideoFrame[]): number;
   status(status: { readonly positionMs: number; readonly paused: boolean; readonly sent: number; readonly dropped: number }): void;
   end(reason: StreamEndReason, message: string, counts: { readonly sent: number; readonly dropped: number }): void;
 }
@@ -23,8 +35,11 @@ export interface VideoStreamOptions {
   readonly ffmpegPath: string;
   readonly path: string;
   readonly info: VideoInfo;
-  /** The pixel box the client can show; the video is fitted inside, keeping its aspect ratio. */
-  readonly box: { readonly width: number; readonly height: number };
+  /**
+   * The pixel boxes to fit the video inside, keeping its aspect ratio: one for a private stream,
+   * the few its viewers need for a shared one. Each is one output of the one ffmpeg.
+   */
+  readonly boxes: readonly FrameSize[];
   readonly sink: StreamSink;
   /** Largest JPEG accepted from ffmpeg (the media frame limit). */
   readonly maxFrameBytes: number;
@@ -46,6 +61,14 @@ const STATUS_INTERVAL_MS = 1000;
  */
 const LATE_ALLOWANCE_MS = 100;
 
+export interface FrameSize {
+  readonly width: number;
+  readonly height: number;
+}
+
+/** Most sizes one ffmpeg scales to at once (a shared stream's viewers are grouped into these). */
+export const MAX_OUTPUTS = 4;
+
 export function fitInside(srcWidth: number, srcHeight: number, boxWidth: number, boxHeight: number): { width: number; height: number } {
   const scale = Math.min(boxWidth / srcWidth, boxHeight / srcHeight);
   // JPEG's 4:2:0 chroma needs even sides.
@@ -56,10 +79,11 @@ export function fitInside(srcWidth: number, srcHeight: number, boxWidth: number,
 export class VideoStream {
   readonly id: number;
   private readonly options: VideoStreamOptions;
-  private box: { width: number; height: number };
-  private size = { width: 0, height: 0 };
+  private boxes: readonly FrameSize[];
+  private sizes: FrameSize[] = [];
   private decoder: ChildProcess | undefined;
-  private readonly buffered: VideoFrame[] = [];
+  /** Decoded frames per output, in lockstep: frame k of every output is presented together. */
+  private buffered: VideoFrame[][] = [[]];
   private decoderDone = false;
   private stderrTail = '';
   /** Frame index (from the start of the video) of the next frame to present. */
@@ -83,7 +107,21 @@ export class VideoStream {
   constructor(options: VideoStreamOptions) {
     this.options = options;
     this.id = options.id;
-    this.box = { ...options.box };
+    this.boxes = [...options.boxes];
+  }
+
+  /** Frames decoded at every size and waiting for their time. */
+  private get ready(): number {
+    return Math.min(...this.buffered.map((queue) => queue.length));
+  }
+
+  /** The current sizes, in the order of the boxes. */
+  get frameSizes(): readonly FrameSize[] {
+    return this.sizes;
+  }
+
+  get isPaused(): boolean {
+    return this.paused;
   }
 
   get frameMs(): number {
@@ -116,7 +154,7 @@ export class VideoStream {
       this.pausedAt = performance.now();
       clearTimeout(this.pacer);
       this.pacer = undefined;
-      this.decoder?.stdout?.pause();
+      this.pauseOutputs();
     } else {
       this.clockOrigin += performance.now() - this.pausedAt;
       this.resumeDecoderIfRoom();
@@ -133,9 +171,10 @@ export class VideoStream {
     this.reportStatus();
   }
 
-  resize(box: { width: number; height: number }): void {
+  /** New boxes (a viewer resized, came or went): the decoder restarts at the current position. */
+  resize(boxes: readonly FrameSize[]): void {
     if (this.ended) return;
-    this.box = { ...box };
+    this.boxes = boxes.slice(0, MAX_OUTPUTS);
     this.restartAt(this.nextIndex);
   }
 
@@ -147,20 +186,52 @@ export class VideoStream {
 
   private restartAt(index: number): void {
     this.killDecoder();
-    this.buffered.length = 0;
     this.startDecoder(index);
   }
 
   private startDecoder(index: number): void {
     const { info } = this.options;
-    this.size = fitInside(info.width, info.height, this.box.width, this.box.height);
+    this.sizes = this.boxes.map((box) => fitInside(info.width, info.height, box.width, box.height));
+    this.buffered = this.sizes.map(() => []);
     this.nextIndex = index;
     this.decoderDone = false;
     this.stderrTail = '';
     // The clock starts once a few frames are decoded, not now: ffmpeg takes a while to start and
     // decodes its first frames slowly, and frames due meanwhile would count as late and be skipped.
     this.clockRunning = false;
-    this.options.sink.start({ width: this.size.width, height: this.size.height, fps: info.fps, durationMs: info.durationMs });
+    this.options.sink.start({ width: this.sizes[0]!.width, height: this.sizes[0]!.height, fps: info.fps, durationMs: info.durationMs, sizes: this.sizes });
+    const codec =
+      this.encoding === 'png'
+        ? // Compressed in ffmpeg's process, not on the server's event loop; level 1: pane-size
+          // frames are small, and speed matters more than the last few bytes.
+          ['-pix_fmt', 'rgb24', '-c:v', 'png', '-compression_level', '1']
+        : ['-pix_fmt', 'yuvj420p', '-c:v', 'mjpeg', '-q:v', String(this.options.quality ?? 5)];
+    // Area averaging: each output pixel is the mean of the source pixels it covers, the fairest
+    // downscale (and the reference docs/VIDEO.md measures against). Several sizes: the decoded
+    // picture is split and each copy scaled, so the video is decoded once whatever the sizes.
+    const scale = (size: FrameSize) => `scale=${size.width}:${size.height}:flags=area`;
+    const graph =
+      this.sizes.length === 1
+        ? ['-vf', scale(this.sizes[0]!)]
+        : [
+            '-filter_complex',
+            `[0:v]split=${this.sizes.length}${this.sizes.map((_, i) => `[s${i}]`).join('')};${this.sizes.map((size, i) => `[s${i}]${scale(size)}[o${i}]`).join(';')}`,
+          ];
+    // Output i goes to fd 1 for the first, fd 3, 4, ... for the others.
+    const outputs = this.sizes.flatMap((_, i) => [
+      ...(this.sizes.length === 1 ? [] : ['-map', `[o${i}]`]),
+      // Constant frame rate at the source rate, so frame n is at n x frame duration.
+      '-r',
+      String(info.fps),
+      '-vsync',
+      'cfr',
+      ...codec,
+      '-threads',
+      '1',
+      '-f',
+      'image2pipe',
+      i === 0 ? 'pipe:1' : `pipe:${i + 2}`,
+    ]);
     const args = [
       '-hide_banner',
       '-loglevel',
@@ -174,56 +245,38 @@ export class VideoStream {
       this.options.path,
       '-an',
       '-sn',
-      '-vf',
-      // Area averaging: each output pixel is the mean of the source pixels it covers, the fairest
-      // downscale (and the reference docs/VIDEO.md measures against).
-      `scale=${this.size.width}:${this.size.height}:flags=area`,
-      // Constant frame rate at the source rate, so frame n is at n x frame duration.
-      '-r',
-      String(info.fps),
-      '-vsync',
-      'cfr',
-      ...(this.encoding === 'png'
-        ? // Compressed in ffmpeg's process, not on the server's event loop; level 1: pane-size
-          // frames are small, and speed matters more than the last few bytes.
-          ['-pix_fmt', 'rgb24', '-c:v', 'png', '-compression_level', '1']
-        : ['-pix_fmt', 'yuvj420p', '-c:v', 'mjpeg', '-q:v', String(this.options.quality ?? 5)]),
-      '-threads',
-      '1',
-      '-f',
-      'image2pipe',
-      'pipe:1',
+      ...graph,
+      ...outputs,
     ];
-    const decoder = spawn(this.options.ffmpegPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const extraPipes = this.sizes.slice(1).map(() => 'pipe' as const);
+    const decoder = spawn(this.options.ffmpegPath, args, { stdio: ['ignore', 'pipe', 'pipe', ...extraPipes] });
     this.decoder = decoder;
-    const splitter = this.encoding === 'png' ? new PngSplitter(this.options.maxFrameBytes) : new JpegSplitter(this.options.maxFrameBytes);
     const encoding = this.encoding === 'png' ? MediaEncoding.PNG : MediaEncoding.JPEG;
-    let frameIndex = index;
-    decoder.stdout!.on('data', (chunk: Buffer) => {
-      if (this.decoder !== decoder) return;
-      let jpegs: Buffer[];
-      try {
-        jpegs = splitter.push(chunk);
-      } catch (error) {
-        this.finish('error', error instanceof ChatError ? error.message : 'decode failed');
-        return;
-      }
-      for (const payload of jpegs) {
-        this.buffered.push({
-          stream: this.id,
-          seq: 0,
-          ptsMs: frameIndex * this.frameMs,
-          width: this.size.width,
-          height: this.size.height,
-          encoding,
-          payload,
-        });
-        frameIndex++;
-      }
-      if (this.buffered.length >= PREBUFFER_FRAMES) this.startClock();
-      // Backpressure on the decoder: it waits (blocked on its pipe) until frames are presented.
-      if (this.buffered.length >= MAX_BUFFERED_FRAMES) decoder.stdout!.pause();
-      this.schedule();
+    this.sizes.forEach((size, output) => {
+      const pipe = this.outputPipe(decoder, output);
+      const splitter = this.encoding === 'png' ? new PngSplitter(this.options.maxFrameBytes) : new JpegSplitter(this.options.maxFrameBytes);
+      let frameIndex = index;
+      const queue = this.buffered[output]!;
+      pipe.on('data', (chunk: Buffer) => {
+        if (this.decoder !== decoder) return;
+        let payloads: Buffer[];
+        try {
+          payloads = splitter.push(chunk);
+        } catch (error) {
+          this.finish('error', error instanceof ChatError ? error.message : 'decode failed');
+          return;
+        }
+        for (const payload of payloads) {
+          queue.push({ stream: this.id, seq: 0, ptsMs: frameIndex * this.frameMs, width: size.width, height: size.height, encoding, payload });
+          frameIndex++;
+        }
+        if (this.ready >= PREBUFFER_FRAMES) this.startClock();
+        // Backpressure on the decoder: it waits (blocked on its pipes) until frames are presented.
+        // Counted on frames complete at every size: pausing one pipe while another lags could
+        // stall ffmpeg on the paused one and starve the lagging one for good.
+        if (this.ready >= MAX_BUFFERED_FRAMES) this.pauseOutputs();
+        this.schedule();
+      });
     });
     decoder.stderr!.on('data', (chunk: Buffer) => {
       this.stderrTail = (this.stderrTail + chunk.toString('utf8')).slice(-2000);
@@ -253,7 +306,20 @@ export class VideoStream {
   }
 
   private resumeDecoderIfRoom(): void {
-    if (!this.paused && this.buffered.length < MAX_BUFFERED_FRAMES) this.decoder?.stdout?.resume();
+    const decoder = this.decoder;
+    if (this.paused || decoder === undefined || this.ready >= MAX_BUFFERED_FRAMES) return;
+    for (let output = 0; output < this.sizes.length; output++) this.outputPipe(decoder, output).resume();
+  }
+
+  private pauseOutputs(): void {
+    const decoder = this.decoder;
+    if (decoder === undefined) return;
+    for (let output = 0; output < this.sizes.length; output++) this.outputPipe(decoder, output).pause();
+  }
+
+  /** Where ffmpeg writes output i: stdout for the first, fd 3, 4, ... for the others. */
+  private outputPipe(decoder: ChildProcess, output: number): NodeJS.ReadableStream {
+    return (output === 0 ? decoder.stdout : decoder.stdio[output + 2]) as NodeJS.ReadableStream;
   }
 
   private killDecoder(): void {
@@ -267,7 +333,7 @@ export class VideoStream {
   /** Arms the timer for the next frame's due time, if there is a frame and we are playing. */
   private schedule(): void {
     if (this.ended || this.paused || this.pacer !== undefined || !this.clockRunning) return;
-    if (this.buffered.length === 0) {
+    if (this.ready === 0) {
       if (this.decoderDone) this.finish('finished', 'finished');
       return;
     }
@@ -288,14 +354,14 @@ export class VideoStream {
     // allowance is absorbed by showing frames a little late. Skipped frames count as dropped.
     const now = performance.now();
     const allowance = Math.max(LATE_ALLOWANCE_MS, 2 * this.frameMs);
-    while (this.buffered.length > 1 && this.clockOrigin + (this.nextIndex + 1) * this.frameMs + allowance <= now) {
-      this.buffered.shift();
+    while (this.ready > 1 && this.clockOrigin + (this.nextIndex + 1) * this.frameMs + allowance <= now) {
+      for (const queue of this.buffered) queue.shift();
       this.nextIndex++;
       this.dropped++;
     }
-    const frame = this.buffered.shift();
-    if (frame !== undefined) {
-      this.dropped += this.options.sink.frame({ ...frame, seq: this.seq++ });
+    if (this.ready > 0) {
+      const seq = this.seq++;
+      this.dropped += this.options.sink.frame(this.buffered.map((queue) => ({ ...queue.shift()!, seq })));
       this.sent++;
       this.nextIndex++;
     }
@@ -314,7 +380,7 @@ export class VideoStream {
     clearTimeout(this.pacer);
     clearInterval(this.statusTimer);
     this.killDecoder();
-    this.buffered.length = 0;
+    this.buffered = [[]];
     this.options.sink.end(reason, message, { sent: this.sent, dropped: this.dropped });
   }
 }
