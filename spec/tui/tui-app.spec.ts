@@ -195,6 +195,29 @@ describe('the TUI, in-process on a fake terminal', () => {
     assert.doesNotMatch(lobby, /│2 #dev/, 'the room left the list');
   });
 
+  it('watches a video with a room: told when it starts, :watch joins it, and who paused it is said in the room', async (t) => {
+    const port = await startServer(t);
+    const alice = await openInProcessTui(t, port, 'alice', ids[0]!, 100, 30);
+    const bob = await member(t, port, 'bob', ids[1]!);
+    alice.terminal.type(':join #movie');
+    alice.terminal.press('Enter');
+    await alice.waitForScreen(/you joined #movie/, 'alice in #movie');
+    bob.session.joinRoom('#movie');
+    await alice.waitForScreen(/bob joined #movie/, 'bob in #movie');
+    bob.session.video.play('testsrc2-320x240-30fps.mp4', 80, 48, 'png', '#movie');
+    await alice.waitForScreen(/bob started testsrc2-320x240-30fps\.mp4 for #movie/, 'the room told');
+    // Paused at once, so the 5 s clip is still there when alice joins it.
+    await waitUntil(() => bob.session.video.current?.start !== undefined, 'bob’s stream to start');
+    bob.session.video.togglePause();
+    await alice.waitForScreen(/bob paused testsrc2-320x240-30fps\.mp4 at 0:0\d/, 'the pause said in the room');
+    alice.terminal.type(':watch');
+    alice.terminal.press('Enter');
+    await alice.waitForScreen(/─ ▶ testsrc2-320x240-30fps\.mp4 ─/, 'the video pane, on the room’s stream');
+    alice.terminal.type(':pause');
+    alice.terminal.press('Enter');
+    await alice.waitForScreen(/only bob, who started it, controls/, 'alice may not pause it for everyone');
+  });
+
   it('ends with exit code 0 on :quit', async (t) => {
     const port = await startServer(t);
     const alice = await openInProcessTui(t, port, 'alice', ids[0]!);

@@ -65,6 +65,7 @@ const FORWARDED_EVENTS = [
   'key-changed',
   'room-change',
   'rooms',
+  'watch',
   'error',
   'cluster',
   'videos',

@@ -15,6 +15,7 @@ import {
   MAX_TOPIC_CHARS,
   type PeerSummary,
   type RoomRequest,
+  type WatchEventMessage,
   type RoomListing,
   type RoomView,
   type SendMessage,
@@ -97,6 +98,8 @@ export interface SessionEvents {
   'room-change': RoomChange;
   /** The answer to listRooms(): every room on the server. */
   rooms: readonly RoomListing[];
+  /** A room's shared video started, paused, resumed, was sought, stopped or finished. */
+  watch: WatchEventMessage;
   videos: readonly VideoInfo[];
   poster: { readonly name: string; readonly jpeg: Buffer };
   'stream-start': StreamStartMessage;
@@ -641,6 +644,9 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
           const change = this.rosters.apply(message, this.link.name);
           if (change !== undefined) this.emit('room-change', change);
         });
+      case 'watch':
+        this.emit('watch', { ...message, video: stripControlCharacters(message.video) });
+        return;
       case 'rooms':
         this.emit(
           'rooms',

@@ -49,7 +49,10 @@ export interface CommandOutput {
 }
 
 /** The commands a view runs itself: the runner leaves them alone. */
-export type ViewCommand = Extract<LineCommand, { kind: 'say' | 'me' | 'dm' | 'room' | 'close' | 'play' | 'clear' | 'timestamps' | 'quit' | 'empty' | 'part' }>;
+export type ViewCommand = Extract<
+  LineCommand,
+  { kind: 'say' | 'me' | 'dm' | 'room' | 'close' | 'play' | 'watch' | 'clear' | 'timestamps' | 'quit' | 'empty' | 'part' }
+>;
 
 export class CommandRunner {
   constructor(

@@ -71,6 +71,13 @@ export async function runJsonLineMode(session: ChatSession, input: Readable, out
     print({ type: 'room-event', ...what, ...(room === undefined ? {} : { members: room.members, topic: room.topic, inviteOnly: room.inviteOnly }) });
   });
   session.on('rooms', (rooms) => print({ type: 'rooms', rooms }));
+  // What each room is watching together, for :watch without a video.
+  const watching = new Map<string, string>();
+  session.on('watch', (event) => {
+    if (event.kind === 'started') watching.set(event.room.toLowerCase(), event.video);
+    else if (event.kind === 'stopped' || event.kind === 'finished') watching.delete(event.room.toLowerCase());
+    print({ ...event });
+  });
   session.on('sent', (s) => print({ type: 'sent', id: s.id, to: s.to, withheld: s.withheld }));
   session.on('delivery', (d) => print({ type: 'delivery', ...d, state: describeDelivery(d) }));
   session.on('key-changed', (k) =>
@@ -129,7 +136,7 @@ export async function runJsonLineMode(session: ChatSession, input: Readable, out
     if (next.done === true) break;
     const command = parseLine(next.value);
     if (command.kind === 'quit') break;
-    runCommand(session, commands, command, print);
+    runCommand(session, commands, command, print, watching);
   }
   quitting = true;
   lines.close();
@@ -141,7 +148,13 @@ export async function runJsonLineMode(session: ChatSession, input: Readable, out
 /** The pixel box asked for by :play in line mode: an 80x24-cell pane's worth. */
 export const JSON_MODE_VIDEO_BOX = { width: 80, height: 48 } as const;
 
-function runCommand(session: ChatSession, commands: CommandRunner, line: LineCommand, print: (event: Record<string, unknown>) => void): void {
+function runCommand(
+  session: ChatSession,
+  commands: CommandRunner,
+  line: LineCommand,
+  print: (event: Record<string, unknown>) => void,
+  watching: ReadonlyMap<string, string>,
+): void {
   try {
     const command = commands.run(line);
     switch (command?.kind) {
@@ -168,6 +181,12 @@ function runCommand(session: ChatSession, commands: CommandRunner, line: LineCom
       case 'play':
         if (command.ffplay) throw new ChatError(ErrorCode.USAGE, '--ffplay needs the TUI; line mode reports counts only');
         return session.video.play(command.video, JSON_MODE_VIDEO_BOX.width, JSON_MODE_VIDEO_BOX.height);
+      case 'watch': {
+        if (command.room === null) throw new ChatError(ErrorCode.USAGE, 'usage: :watch [VIDEO] #ROOM');
+        const video = command.video ?? watching.get(command.room.toLowerCase());
+        if (video === undefined) throw new ChatError(ErrorCode.USAGE, `nothing is playing in ${command.room}: :watch VIDEO ${command.room} starts one`);
+        return session.video.play(video, JSON_MODE_VIDEO_BOX.width, JSON_MODE_VIDEO_BOX.height, 'png', command.room);
+      }
     }
   } catch (error) {
     if (!(error instanceof ChatError)) throw error;

@@ -29,6 +29,8 @@ export type LineCommand =
   | { readonly kind: 'search'; readonly query: string; readonly everywhere: boolean }
   | { readonly kind: 'videos' }
   | { readonly kind: 'play'; readonly video: string; readonly ffplay: boolean }
+  /** Watch with a room: its current video (video null), or start NAME there. */
+  | { readonly kind: 'watch'; readonly video: string | null; readonly room: string | null }
   | { readonly kind: 'stop' }
   | { readonly kind: 'pause' }
   | { readonly kind: 'seek'; readonly seconds: number }
@@ -60,7 +62,8 @@ export const LINE_COMMANDS = {
   discard: ['NAME', 'drop, unread, the messages held from NAME while its changed key is unconfirmed'],
   search: ['[--all] TEXT', 'find messages containing TEXT in this conversation; --all: in every one kept on this device'],
   videos: ['', 'list the videos the server offers'],
-  play: ['VIDEO [--ffplay]', 'play a video here, or in ffplay'],
+  play: ['VIDEO [--ffplay]', 'play a video here, or in ffplay; in a room, everyone in it can watch along (:watch)'],
+  watch: ['[VIDEO] [#NAME]', "watch the room's video with it, from where it is now (with VIDEO: start that one for the room)"],
   stop: ['', 'stop the video'],
   pause: ['', 'pause or resume the video'],
   seek: ['±SECONDS', 'jump forward or back in the video, e.g. :seek -5'],
@@ -159,6 +162,13 @@ export function parseLine(line: string): LineCommand {
       const names = words.filter((w) => w !== '--ffplay');
       if (names.length !== 1) return usage('play');
       return { kind: 'play', video: names[0]!, ffplay };
+    }
+    case 'watch': {
+      const words = rest.split(/\s+/).filter((w) => w !== '');
+      const rooms = words.filter((w) => w.startsWith('#'));
+      const videos = words.filter((w) => !w.startsWith('#'));
+      if (rooms.length > 1 || videos.length > 1) return usage('watch');
+      return { kind: 'watch', video: videos[0] ?? null, room: rooms[0] ?? null };
     }
     case 'seek': {
       const seconds = /^[+-]?\d+(?:\.\d+)?$/.test(rest) ? Number(rest) : NaN;

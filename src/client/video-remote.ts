@@ -110,8 +110,15 @@ export class VideoRemote {
    * Starts a stream fitted inside width x height pixels; answered by 'stream-start' or 'error'.
    * `encoding`: 'png' for frames drawn at pane size (lossless), 'jpeg' (default) for ffplay's.
    */
-  play(name: string, width: number, height: number, encoding?: FrameEncoding): void {
-    this.send({ type: 'play', name, width: evenPixels(width), height: evenPixels(height), ...(encoding === undefined ? {} : { encoding }) });
+  play(name: string, width: number, height: number, encoding?: FrameEncoding, room?: string): void {
+    this.send({
+      type: 'play',
+      name,
+      width: evenPixels(width),
+      height: evenPixels(height),
+      ...(encoding === undefined ? {} : { encoding }),
+      ...(room === undefined ? {} : { room }),
+    });
     this.stream = this.fresh(name);
   }
 

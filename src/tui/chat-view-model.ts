@@ -88,6 +88,8 @@ export class ChatViewModel {
   peers: PeerView[] = [];
   /** The named rooms we are in (the lobby is always there, above them). */
   rooms: RoomView[] = [];
+  /** What each room (by lowercase name) is watching together now, for `:watch`. */
+  readonly watching = new Map<string, string>();
   peerCursor = 0;
   link: LinkStatus = { state: 'connecting' };
   /** The server we are on lost its link to the rest of its cluster: only its own users are reachable. */

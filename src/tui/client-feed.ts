@@ -4,7 +4,7 @@ import type { ChatClient } from '../client/chat-client.js';
 import { type DeliverySummary, describeDelivery } from '../client/delivery-tracker.js';
 import { shortFingerprint } from '../core/fingerprint.js';
 import { type ChatViewModel, ROOM_ID, dmId, roomId } from './chat-view-model.js';
-import { describeRoomChange, describeRoomListing } from './room-lines.js';
+import { describeRoomChange, describeRoomListing, describeWatch } from './room-lines.js';
 import { nameKey } from '../core/names.js';
 
 /** Subscribes the model to the client's events; `changed` is called after each update. */
@@ -94,6 +94,12 @@ export function feedClientToModel(client: ChatClient, model: ChatViewModel, chan
       // :join opens the room, as /join does in irssi.
       if (event.kind === 'join' && aboutUs) model.openNamedRoom(room.name);
     }
+    changed();
+  });
+  client.on('watch', (event) => {
+    if (event.kind === 'started') model.watching.set(event.room.toLowerCase(), event.video);
+    else if (event.kind === 'stopped' || event.kind === 'finished') model.watching.delete(event.room.toLowerCase());
+    model.addSystem(describeWatch(event, model.selfName), 'system', roomId(event.room));
     changed();
   });
   client.on('rooms', (rooms) => {

@@ -1,7 +1,7 @@
 // What a room event says in the log, in words: "alice joined", "bob set the topic: …", "alice
 // removed you from #dev". Pure: client-feed.ts decides where each line goes.
 import type { RoomChange } from '../client/chat-session.js';
-import type { RoomListing } from '../core/messages.js';
+import type { RoomListing, WatchEventMessage } from '../core/messages.js';
 import { nameKey } from '../core/names.js';
 
 export function describeRoomChange({ event, room }: RoomChange, selfName: string): string {
@@ -36,6 +36,34 @@ export function describeRoomChange({ event, room }: RoomChange, selfName: string
     case 'op':
       return `${you(event.name)} ${you(event.name) === 'you' ? 'are' : 'is'} now an operator of ${event.room}`;
   }
+}
+
+/** "alice paused bars.mp4 at 0:42": what happened to a room's shared video. */
+export function describeWatch(event: WatchEventMessage, selfName: string): string {
+  const by = event.by === undefined ? 'someone' : nameKey(event.by) === nameKey(selfName) ? 'you' : event.by;
+  const at = clock(event.positionMs);
+  switch (event.kind) {
+    case 'started':
+      return `${by} started ${event.video} for ${event.room}${by === 'you' ? '' : ' (:watch to watch along)'}`;
+    case 'paused':
+      return `${by} paused ${event.video} at ${at}`;
+    case 'resumed':
+      return `${by} resumed ${event.video} at ${at}`;
+    case 'seeked':
+      return `${by} jumped ${event.video} to ${at}`;
+    case 'stopped':
+      return `${by} stopped ${event.video} at ${at}`;
+    case 'finished':
+      return `${event.video} finished`;
+  }
+}
+
+/** 0:42, 1:05:03. */
+function clock(ms: number): string {
+  const total = Math.floor(ms / 1000);
+  const [h, m, s] = [Math.floor(total / 3600), Math.floor((total % 3600) / 60), total % 60];
+  const two = (n: number) => String(n).padStart(2, '0');
+  return h > 0 ? `${h}:${two(m)}:${two(s)}` : `${m}:${two(s)}`;
 }
 
 /** `:rooms` as one log line per room. */

@@ -443,7 +443,14 @@ class TuiApp {
       case 'room':
         return this.model.openRoom();
       case 'play':
-        return this.video.play(command.video, command.ffplay);
+        return this.video.play(command.video, command.ffplay, this.model.currentRoom);
+      case 'watch': {
+        const room = command.room ?? this.model.currentRoom;
+        if (room === undefined) throw new ChatError(ErrorCode.USAGE, 'watch with which room? open it, or :watch VIDEO #ROOM');
+        const video = command.video ?? this.model.watching.get(room.toLowerCase());
+        if (video === undefined) throw new ChatError(ErrorCode.USAGE, `nothing is playing in ${room}: :watch VIDEO starts one for it`);
+        return this.video.play(video, false, room);
+      }
       case 'clear':
         return this.model.clearCurrent();
       case 'quit':

@@ -124,15 +124,17 @@ export class VideoPane {
     this.options.client.video.list();
   }
 
-  play(name: string, ffplay: boolean): void {
-    const kind: PlayerKind = ffplay ? 'ffplay' : this.options.defaultPlayer;
+  /** `room`: watch with that room (its one shared stream, in the terminal); else a stream of our own. */
+  play(name: string, ffplay: boolean, room?: string): void {
+    // A room's stream is drawn here: ffplay gets a private one (it wants other frames).
+    const kind: PlayerKind = ffplay ? 'ffplay' : room !== undefined ? 'terminal' : this.options.defaultPlayer;
     // Fail before asking the server if ffplay is missing.
     const ffplayPath = kind === 'ffplay' ? findFfplay(this.options.ffplayPath) : undefined;
     this.close(true);
     const requested = kind === 'ffplay' ? { width: 640, height: 360 } : this.pixelBox();
     // The terminal draws pane-size frames: lossless PNG keeps the picture (JPEG's noise cost ~8 dB
     // and repainted most cells every frame); ffplay's larger frames travel as JPEG.
-    this.options.client.video.play(name, requested.width, requested.height, kind === 'terminal' ? 'png' : 'jpeg');
+    this.options.client.video.play(name, requested.width, requested.height, kind === 'terminal' ? 'png' : 'jpeg', kind === 'terminal' ? room : undefined);
     this.stream = { kind, ffplayPath, name, terminal: undefined, ffplay: undefined, requested };
     this.options.changed();
   }

@@ -45,6 +45,8 @@ export class TerminalVideoPlayer {
   private busy = false;
   private hidden = false;
   private hasArea: boolean;
+  /** Where frames are drawn: a frame larger than this is fitted inside it. */
+  private area: VideoArea;
   private stopped = false;
   private received = 0;
   private drawn = 0;
@@ -58,6 +60,7 @@ export class TerminalVideoPlayer {
     this.governor = new QualityGovernor(options.colorMode === '256' ? 3 : 0);
     this.hasArea = options.area !== undefined;
     const area = options.area ?? { top: 1, left: 1, cols: 0, rows: 0 };
+    this.area = area;
     this.renderer = new HalfBlockRenderer({ ...area, colorMode: this.governor.current.colorMode, tolerance: this.governor.current.tolerance });
   }
 
@@ -68,6 +71,7 @@ export class TerminalVideoPlayer {
   /** The area moved or was resized (or painted over): the next frame repaints everything. */
   setArea(area: VideoArea): void {
     this.hasArea = true;
+    this.area = area;
     this.renderer.resize({ ...area, colorMode: this.renderer.colorMode, tolerance: this.governor.current.tolerance });
     // A frame that came before the pane had its size is drawn now rather than lost.
     const early = this.beforeArea;
@@ -119,7 +123,11 @@ export class TerminalVideoPlayer {
   private async draw(frame: VideoFrame): Promise<void> {
     this.busy = true;
     try {
-      const { data, info } = await sharp(frame.payload).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+      // A room's shared stream may send a size made for a larger pane than ours: fitted, not cropped.
+      const box = { width: this.area.cols, height: this.area.rows * 2 };
+      const image = sharp(frame.payload).removeAlpha();
+      const fitted = frame.width > box.width || frame.height > box.height ? image.resize({ ...box, fit: 'inside' }) : image;
+      const { data, info } = await fitted.raw().toBuffer({ resolveWithObject: true });
       if (this.stopped || this.hidden) return;
       const started = performance.now();
       const bytes = this.renderer.render(data, info.width, info.height);
