@@ -325,6 +325,9 @@ export class ChatClient extends TypedEmitter<ClientEvents> {
   }
 
   private onJoined(session: ChatSession): void {
+    // The connection may have gone again between the welcome and now (a server restarting): then
+    // nothing can be sent, and the disconnect handler has already scheduled the next attempt.
+    if (session !== this.session || !session.isReady) return;
     this.attempt = 0;
     this.setState('online');
     // The server forgets an away message with the connection: say it again on the new one.
