@@ -4,6 +4,7 @@ import { type BenchResult, runRelayBench } from './relay-bench.js';
 import { runRendererBench } from './renderer-bench.js';
 import { runEncodingBench } from './encoding-bench.js';
 import { runFanoutBench } from './fanout-bench.js';
+import { runWatchTogetherBench } from './watch-together-bench.js';
 import { runTuiVideoBench } from './tui-video-bench.js';
 import { canPin, runClusterBench, runCrossCostBench, runRelayPathBench } from './cluster-bench.js';
 import { FIDELITY_COLS, FIDELITY_ROWS, runFidelityBench } from './fidelity-bench.js';
@@ -249,12 +250,42 @@ async function printJoinScale(): Promise<void> {
   console.log('');
 }
 
+async function printWatchTogether(): Promise<void> {
+  console.log("watching together: 50 viewers in one room, 20 s at 30 fps, 80x48 px; private streams, then the room's shared one\n");
+  console.log(
+    [
+      'mode'.padEnd(7),
+      'ffmpegs'.padStart(7),
+      'server CPU s'.padStart(12),
+      'ffmpeg CPU s'.padStart(12),
+      'received'.padStart(9),
+      'lost'.padStart(6),
+      'spread p50/p99/max ms',
+    ].join('  '),
+  );
+  for (const r of await runWatchTogetherBench()) {
+    console.log(
+      [
+        r.mode.padEnd(7),
+        String(r.ffmpegs).padStart(7),
+        r.serverCpuS.toFixed(2).padStart(12),
+        r.ffmpegCpuS.toFixed(2).padStart(12),
+        String(r.received).padStart(9),
+        `${(r.lostShare * 100).toFixed(2)}%`.padStart(6),
+        r.spreadP50Ms === undefined ? '' : `${r.spreadP50Ms.toFixed(1)} / ${r.spreadP99Ms!.toFixed(1)} / ${r.spreadMaxMs!.toFixed(1)}`,
+      ].join('  '),
+    );
+  }
+  console.log('');
+}
+
 async function main(): Promise<void> {
   console.log(`machine: ${machine()}\n`);
   const only = process.argv[2];
   if (only === undefined || only === 'renderer') printRenderer();
   if (only === undefined || only === 'encoding') await printEncoding();
   if (only === undefined || only === 'fanout') await printFanout();
+  if (only === undefined || only === 'watch') await printWatchTogether();
   if (only === undefined || only === 'tui') await printTuiVideo();
   if (only === undefined || only === 'cluster') await printCluster();
   if (only === undefined || only === 'cross-cost') await printCrossCost();
