@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { ChatMessageEvent } from '../../src/client/chat-session.js';
-import { ChatViewModel, ROOM_ID, dmId, mentions } from '../../src/tui/chat-view-model.js';
+import { ChatViewModel, ROOM_ID, dmId, mentions, roomId } from '../../src/tui/chat-view-model.js';
 import { peerView } from '../helpers/peer-views.js';
 
 const peer = peerView;
@@ -123,5 +123,24 @@ describe('highlights and closing conversations', () => {
     model.openDirect('bob');
     assert.equal(model.currentConversation.entries.length, 1, 'the log is still there');
     assert.deepEqual(model.order, [ROOM_ID, dmId('carol'), dmId('bob')]);
+  });
+
+  it('files room lines under their room, sends there when it is open, and drops a room no longer listed', () => {
+    const model = new ChatViewModel('me');
+    const dev = { name: '#dev', topic: '', inviteOnly: false, members: [{ name: 'me' }, { name: 'bob' }] };
+    model.setRooms([dev]);
+    model.addIncoming({ id: '1', from: 'bob', to: '#dev', text: 'in dev', ts: 0, verified: true });
+    model.addIncoming({ id: '2', from: 'bob', to: '#DEV', text: 'me: look', ts: 0, verified: true });
+    const conversation = model.conversations.get(roomId('#dev'))!;
+    assert.equal(conversation.entries.length, 2, 'one conversation however the name is spelled');
+    assert.deepEqual([conversation.unread, conversation.highlights], [2, 1], 'a line naming you is a highlight; a room line alone is not');
+    model.openNamedRoom('#dev');
+    assert.deepEqual([model.currentTarget, model.currentRoom, model.currentPeer, model.currentLabel], ['#dev', '#dev', null, '#dev']);
+    model.openRoom();
+    assert.deepEqual([model.currentTarget, model.currentLabel], [null, '#room']);
+    model.openNamedRoom('#dev');
+    model.setRooms([]);
+    assert.equal(model.current, ROOM_ID, 'back in the lobby');
+    assert.deepEqual(model.order, [ROOM_ID]);
   });
 });

@@ -247,6 +247,9 @@ export class ChatViewModel {
 
   /** The named rooms we are in now; each one's conversation is listed (a new one opens at the end). */
   setRooms(rooms: readonly RoomView[]): void {
+    // A room we are no longer in (kicked while away: the welcome no longer lists it) leaves the list.
+    const kept = new Set(rooms.map((room) => roomId(room.name)));
+    for (const gone of this.rooms.filter((room) => !kept.has(roomId(room.name)))) this.leftRoom(gone.name);
     this.rooms = [...rooms].sort((a, b) => a.name.localeCompare(b.name));
     for (const room of this.rooms) {
       const conversation = this.ensure(roomId(room.name), room.name);

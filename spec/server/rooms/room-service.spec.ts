@@ -43,6 +43,8 @@ describe('RoomService (named rooms on one server)', () => {
       ['alice', 'bob'],
     );
     assert.deepEqual(await a.next('room-event'), { type: 'room-event', room: '#dev', kind: 'join', name: 'bob' });
+    b.send({ type: 'room-join', room: '#dev' });
+    assert.equal((await b.next('room')).room.members.length, 2, 'joining again answers with the room, and tells nobody');
     b.send({ type: 'room-part', room: '#dev' });
     assert.deepEqual(await a.next('room-event'), { type: 'room-event', room: '#dev', kind: 'part', name: 'bob' });
     assert.equal((await b.next('room-event')).kind, 'part', 'the one leaving is told too');
@@ -142,6 +144,20 @@ describe('RoomService (named rooms on one server)', () => {
     await b.next('room-event');
     b.send({ type: 'list-rooms' });
     assert.deepEqual((await b.next('rooms')).rooms, []);
+  });
+
+  it('takes a released name out of its rooms at the next sweep, so its next owner starts in none', async (t) => {
+    const { server, a, b } = await threeOnOneServer(t);
+    a.send({ type: 'room-join', room: '#dev' });
+    await a.next('room');
+    b.send({ type: 'room-join', room: '#dev' });
+    await b.next('room');
+    assert.equal((await a.next('room-event')).kind, 'join');
+    b.close();
+    await a.nextGone();
+    assert.equal(await server.store!.release('bob'), true);
+    await server.sweepExpired();
+    assert.deepEqual(await a.next('room-event'), { type: 'room-event', room: '#dev', kind: 'part', name: 'bob' });
   });
 
   it('refuses bad names and counts past the flags, with the connection kept', async (t) => {

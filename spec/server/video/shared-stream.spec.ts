@@ -14,7 +14,7 @@ import { RawClient } from '../../helpers/raw-client.js';
 
 let ids: Identity[];
 before(async () => {
-  ids = await Promise.all([0, 1, 2].map(testIdentity));
+  ids = await Promise.all([0, 1, 2, 3, 4].map(testIdentity));
 });
 
 const VIDEO = 'testsrc2-320x240-30fps.mp4';
@@ -127,6 +127,34 @@ describe('watching together', () => {
     assert.equal(aliceEnd.reason, 'stopped');
     await waitUntil(() => server.videos.activeStreams === 0, 'the stream to be gone');
     assert.deepEqual(server.videos.decoderPids(), []);
+  });
+
+  it('makes frames at no more than four sizes: a fifth pane gets the largest size that fits it', async (t) => {
+    const server = new ChatServer({ port: 0, videosDir: 'videos' });
+    const { port } = await server.listen();
+    t.after(() => server.close());
+    const clients = await Promise.all(['v0', 'v1', 'v2', 'v3', 'v4'].map((name, i) => RawClient.join(port, name, ids[i]!)));
+    t.after(() => {
+      for (const client of clients) client.close();
+    });
+    for (const client of clients) {
+      client.send({ type: 'room-join', room: '#movie' });
+      await client.next('room');
+    }
+    // Widths 64, 96, 128, 160 (4:3 video), then 112: between two of them.
+    const widths = [64, 96, 128, 160, 112];
+    const frames = clients.map(recordFrames);
+    for (const [i, client] of clients.entries()) {
+      client.send({ type: 'play', name: VIDEO, width: widths[i]!, height: 240, encoding: 'png', room: '#movie' });
+      await client.next('stream-start');
+    }
+    await waitUntil(() => frames.every((list) => list.length >= 3), 'frames for every viewer');
+    assert.equal(server.videos.decoderPids().length, 1, 'still one ffmpeg');
+    assert.deepEqual(
+      frames.slice(0, 4).map((list) => list.at(-1)!.width),
+      [64, 96, 128, 160],
+    );
+    assert.equal(frames[4]!.at(-1)!.width, 96, 'the fifth viewer gets the largest size that fits its 112 px');
   });
 
   it('refuses to watch with a room one is not in', async (t) => {

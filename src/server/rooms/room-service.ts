@@ -27,8 +27,13 @@ export class RoomService {
       case 'list-rooms':
         connection.send({ type: 'rooms', rooms: this.directory.list(me) });
         return;
-      case 'room-join':
-        return this.announceAll(await this.directory.join(request.room, me));
+      case 'room-join': {
+        const events = await this.directory.join(request.room, me);
+        // Already in it: the room again, so the client opens it as after a first join.
+        const view = events.length === 0 ? this.directory.view(request.room) : undefined;
+        if (view !== undefined) connection.send({ type: 'room', room: view });
+        return this.announceAll(events);
+      }
       case 'room-part':
         return this.announceAll(await this.directory.part(request.room, me));
       case 'room-topic':
