@@ -11,10 +11,14 @@ import { signBytes, verifyBytes } from './identity.js';
 import type { Envelope } from './messages.js';
 import type { SenderKeyHeader } from './sender-key.js';
 import { lengthPrefixed } from './signed-bytes.js';
+import { LOBBY_NAME } from './room-names.js';
 
 const ENVELOPE_CONTEXT = 'tui-chat/envelope/v2';
-/** The "to" of a room message inside signed bytes: '#' is not allowed in names, so no DM matches. */
-const ROOM_RECIPIENT = '#room';
+/**
+ * The "to" of a lobby message inside signed bytes: '#' is not allowed in names, so no DM matches,
+ * and no named room may take it (room-names.ts).
+ */
+const ROOM_RECIPIENT = LOBBY_NAME;
 const AES_KEY_BYTES = 32;
 const GCM_IV_BYTES = 12;
 const GCM_TAG_BYTES = 16;
