@@ -105,7 +105,28 @@ try {
   await waitForScreen(/▶ mandelbrot/, 'the video');
   await sleep(1500);
   const video = capture();
-  writeFileSync('docs/SCREENSHOTS.md', page({ room, dm, video }));
+  type(':stop');
+  keys('Enter');
+  // A room: bob makes #dev, alice and carol join, and bob starts the demo for the room.
+  bob.say(':join #dev');
+  await sleep(300);
+  bob.say(':topic #dev release on friday');
+  await sleep(300);
+  type(':join #dev');
+  keys('Enter');
+  await waitForScreen(/you joined #dev/, 'alice in #dev');
+  carol.say(':join #dev');
+  await waitForScreen(/carol joined #dev/, 'carol in #dev');
+  bob.say(':msg #dev the demo, together? alice, you have the best screen');
+  await waitForScreen(/the demo, together/, "bob's line in #dev");
+  bob.say(':watch mandelbrot-480x270-24fps.mp4 #dev');
+  await waitForScreen(/bob started mandelbrot/, 'the room told');
+  type(':watch');
+  keys('Enter');
+  await waitForScreen(/▶ mandelbrot/, 'the room’s video');
+  await sleep(1200);
+  const together = capture();
+  writeFileSync('docs/SCREENSHOTS.md', page({ room, dm, video, together }));
   console.log('wrote docs/SCREENSHOTS.md');
 } finally {
   try {
@@ -117,7 +138,7 @@ try {
   rmSync(dir, { recursive: true, force: true });
 }
 
-function page({ room, dm, video }) {
+function page({ room, dm, video, together }) {
   const block = (screen) => ['```', screen.replace(/127\.0\.0\.1:\d+/g, '127.0.0.1:7410'), '```'].join('\n');
   return `# What the TUI looks like
 
@@ -153,5 +174,15 @@ ${block(dm)}
 half blocks (two pixels a cell); chat goes on below, and the status bar shows what plays.
 
 ${block(video)}
+
+## A room, watching together
+
+bob made \`#dev\` (its topic is in the log's label), alice and carol joined with \`:join #dev\`; the
+rooms list above the peers shows the lobby and \`#dev\` with their Alt+N numbers. bob started the
+demo for the room (\`:watch mandelbrot-480x270-24fps.mp4\` there) and alice joined it with
+\`:watch\`: one ffmpeg on the server for everyone, the same frame on every screen, and who pauses or
+stops it is said in the room.
+
+${block(together)}
 `;
 }
