@@ -49,6 +49,15 @@ describe('Completer', () => {
     assert.equal(input.text, ':play bars-640x360-25fps.mp4 ');
   });
 
+  it('completes a word starting with # with the rooms known, and :watch with videos', () => {
+    const input = typed(':join #d');
+    new Completer().complete(input, { ...SOURCE, rooms: ['#dev', '#ops', '#dev'] });
+    assert.equal(input.text, ':join #dev ');
+    const watch = typed(':watch m');
+    new Completer().complete(watch, { ...SOURCE, videos: ['mandelbrot.mp4'] });
+    assert.equal(watch.text, ':watch mandelbrot.mp4 ');
+  });
+
   it('leaves the line alone when nothing matches', () => {
     const input = typed('zz');
     assert.equal(new Completer().complete(input, SOURCE), false);

@@ -88,6 +88,8 @@ export class ChatViewModel {
   peers: PeerView[] = [];
   /** The named rooms we are in (the lobby is always there, above them). */
   rooms: RoomView[] = [];
+  /** Room names from the last `:rooms`, for completion. */
+  listedRooms: string[] = [];
   /** What each room (by lowercase name) is watching together now, for `:watch`. */
   readonly watching = new Map<string, string>();
   peerCursor = 0;

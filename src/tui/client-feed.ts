@@ -103,6 +103,7 @@ export function feedClientToModel(client: ChatClient, model: ChatViewModel, chan
     changed();
   });
   client.on('rooms', (rooms) => {
+    model.listedRooms = rooms.map((room) => room.name);
     model.addSystem(describeRoomListing(rooms));
     changed();
   });

@@ -1,4 +1,4 @@
-// Tab completion of peer names and ':' commands, cycling through matches on repeated Tab.
+// Tab completion of peer names, '#' room names and ':' commands, cycling through matches on repeated Tab.
 import type { InputLine } from './input-line.js';
 
 export interface CompletionSource {
@@ -6,10 +6,12 @@ export interface CompletionSource {
   readonly commands: readonly string[];
   /** Video names the server listed (the last :videos): what `:play` completes. */
   readonly videos?: readonly string[];
+  /** Room names known (joined, or in the last :rooms): what a word starting with '#' completes. */
+  readonly rooms?: readonly string[];
 }
 
 /** Commands whose argument is a video name, not a peer. */
-const VIDEO_COMMANDS = /^[:/]play\s+/;
+const VIDEO_COMMANDS = /^[:/](?:play|watch)\s+/;
 
 interface Cycle {
   readonly start: number;
@@ -34,7 +36,13 @@ export class Completer {
     const { word, start } = input.wordBeforeCursor();
     const isCommand = start === 0 && word.startsWith(':');
     const isVideo = VIDEO_COMMANDS.test(input.text.slice(0, start));
-    const pool = isCommand ? source.commands.map((c) => `:${c}`) : isVideo ? (source.videos ?? []) : source.peers;
+    const pool = isCommand
+      ? source.commands.map((c) => `:${c}`)
+      : word.startsWith('#')
+        ? [...new Set(source.rooms ?? [])]
+        : isVideo
+          ? (source.videos ?? [])
+          : source.peers;
     const prefix = word.toLowerCase();
     const matches = pool.filter((candidate) => candidate.toLowerCase().startsWith(prefix)).sort();
     if (matches.length === 0 || word === '') return false;

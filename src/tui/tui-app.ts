@@ -334,6 +334,7 @@ class TuiApp {
             peers: this.model.peers.map((p) => p.name),
             commands: Object.keys(LINE_COMMANDS),
             videos: this.video.knownVideos,
+            rooms: [...this.model.rooms.map((room) => room.name), ...this.model.listedRooms],
           });
         }
         break;
