@@ -98,7 +98,8 @@ type AttackKind =
   | 'half a ClientHello'
   | 'huge RSA exponent'
   | 'low-order prekey'
-  | 'poster flood';
+  | 'poster flood'
+  | 'room churn';
 const ATTACKS: readonly AttackKind[] = [
   'random frames',
   'oversize announcement',
@@ -110,6 +111,7 @@ const ATTACKS: readonly AttackKind[] = [
   'huge RSA exponent',
   'low-order prekey',
   'poster flood',
+  'room churn',
 ];
 
 /** Runs one kind of attack in a loop until stopped; counts the times the server visibly fended it off. */
@@ -140,6 +142,29 @@ async function attack(port: number, kind: AttackKind, index: number, counts: Map
       );
       if (viewer.received.some((m) => m.type === 'poster' || (m.type === 'error' && m.code === ErrorCode.VIDEO_BUSY))) count();
       viewer.close();
+      continue;
+    }
+    if (kind === 'room churn') {
+      // A member making rooms past its limit, writing to rooms it is not in, inviting nobody:
+      // each refused on its own, the connection kept, and the honest room undisturbed.
+      const churner = await RawClient.join(port, `churn${index}`, identity, TLS).catch(() => undefined);
+      if (churner === undefined) continue;
+      for (let i = 0; i <= 50 && !stop(); i++) churner.send({ type: 'room-join', room: `#churn${index}-${i}` });
+      churner.send({ type: 'send', to: `#nope${index}`, envelope: envelope(`r${index}`) });
+      churner.send({ type: 'room-invite', room: `#churn${index}-0`, name: 'nobody-here' });
+      const codes = () => churner.received.flatMap((m) => (m.type === 'error' ? [m.code] : m.type === 'ack' ? m.refused.map((r) => r.code) : []));
+      const refused = await waitUntil(
+        () => [ErrorCode.ROOM_LIMIT, ErrorCode.NOT_IN_ROOM, ErrorCode.NO_SUCH_PEER].every((code) => codes().includes(code)),
+        'the refusals',
+        10_000,
+      ).then(
+        () => true,
+        () => false,
+      );
+      if (refused) count();
+      for (let i = 0; i < 50; i++) churner.send({ type: 'room-part', room: `#churn${index}-${i}` });
+      await pause(100);
+      churner.close();
       continue;
     }
     const client = await RawClient.open(port, TLS).catch(() => undefined);

@@ -74,6 +74,11 @@ export class RoomDirectory {
   /** Room keys per member's name key: for the welcome and the per-user bound. */
   private readonly byUser = new Map<string, Set<string>>();
   private remoteListener: (event: RoomEvent) => void = () => {};
+  /**
+   * Changes run one at a time: each checks the bounds against what the ones before it wrote, so
+   * fifty joins sent in one burst cannot all pass a check made before any of them landed.
+   */
+  private changes: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly kv: KeyValue,
@@ -152,7 +157,11 @@ export class RoomDirectory {
   // ---- changing --------------------------------------------------------------------------------
 
   /** Joins `user` to the room, creating it (with them as operator) if new. Throws RoomError. */
-  async join(room: string, user: string): Promise<RoomEvent[]> {
+  join(room: string, user: string): Promise<RoomEvent[]> {
+    return this.serially(() => this.changeJoin(room, user));
+  }
+
+  private async changeJoin(room: string, user: string): Promise<RoomEvent[]> {
     if (!isValidRoomName(room)) throw new RoomError(ErrorCode.ROOM_NAME_INVALID, `room names are ${ROOM_NAME_RULE} (and not #room, the lobby)`);
     const key = roomKey(room);
     const me = nameKey(user);
@@ -185,14 +194,22 @@ export class RoomDirectory {
   }
 
   /** `user` leaves; the last operator leaving hands the role to the longest-standing member; an empty room goes. */
-  async part(room: string, user: string): Promise<RoomEvent[]> {
+  part(room: string, user: string): Promise<RoomEvent[]> {
+    return this.serially(() => this.changePart(room, user));
+  }
+
+  private async changePart(room: string, user: string): Promise<RoomEvent[]> {
     const found = this.requireMember(room, user);
     const key = roomKey(room);
     const event: RoomEvent = { room: found.settings.name, kind: 'part', name: user };
     return this.removeMember(key, found, nameKey(user), event);
   }
 
-  async kick(room: string, by: string, name: string): Promise<RoomEvent[]> {
+  kick(room: string, by: string, name: string): Promise<RoomEvent[]> {
+    return this.serially(() => this.changeKick(room, by, name));
+  }
+
+  private async changeKick(room: string, by: string, name: string): Promise<RoomEvent[]> {
     const found = this.requireOperator(room, by);
     const target = found.members.get(nameKey(name));
     if (target === undefined) throw new RoomError(ErrorCode.NOT_IN_ROOM, `${name} is not in ${found.settings.name}`);
@@ -200,7 +217,11 @@ export class RoomDirectory {
     return this.removeMember(roomKey(room), found, nameKey(name), event);
   }
 
-  async setTopic(room: string, by: string, topic: string): Promise<RoomEvent[]> {
+  setTopic(room: string, by: string, topic: string): Promise<RoomEvent[]> {
+    return this.serially(() => this.changeSetTopic(room, by, topic));
+  }
+
+  private async changeSetTopic(room: string, by: string, topic: string): Promise<RoomEvent[]> {
     const found = this.requireMember(room, by);
     const settings = { ...found.settings, topic };
     const event: RoomEvent = { room: found.settings.name, kind: 'topic', name: by, by, topic };
@@ -209,7 +230,11 @@ export class RoomDirectory {
   }
 
   /** An operator's `:mode`: invite-only (+i), and whether every member controls the shared video (+c). */
-  async setMode(room: string, by: string, mode: { readonly inviteOnly?: boolean; readonly membersControlVideo?: boolean }): Promise<RoomEvent[]> {
+  setMode(room: string, by: string, mode: { readonly inviteOnly?: boolean; readonly membersControlVideo?: boolean }): Promise<RoomEvent[]> {
+    return this.serially(() => this.changeSetMode(room, by, mode));
+  }
+
+  private async changeSetMode(room: string, by: string, mode: { readonly inviteOnly?: boolean; readonly membersControlVideo?: boolean }): Promise<RoomEvent[]> {
     const found = this.requireOperator(room, by);
     const changed = {
       ...(mode.inviteOnly === undefined || mode.inviteOnly === found.settings.inviteOnly ? {} : { inviteOnly: mode.inviteOnly }),
@@ -225,7 +250,11 @@ export class RoomDirectory {
   }
 
   /** Lets `name` join: any member may invite to an open room, only operators to an invite-only one. */
-  async invite(room: string, by: string, name: string): Promise<RoomEvent[]> {
+  invite(room: string, by: string, name: string): Promise<RoomEvent[]> {
+    return this.serially(() => this.changeInvite(room, by, name));
+  }
+
+  private async changeInvite(room: string, by: string, name: string): Promise<RoomEvent[]> {
     const found = this.requireMember(room, by);
     if (found.settings.inviteOnly && found.members.get(nameKey(by))?.op !== true) {
       throw new RoomError(ErrorCode.NOT_ROOM_OPERATOR, `only ${found.settings.name}'s operators may invite to it (it is invite-only)`);
@@ -239,7 +268,11 @@ export class RoomDirectory {
   }
 
   /** A name released on this server (or expired) leaves every room: whoever takes it next starts in none. */
-  async forget(user: string): Promise<RoomEvent[]> {
+  forget(user: string): Promise<RoomEvent[]> {
+    return this.serially(() => this.changeForget(user));
+  }
+
+  private async changeForget(user: string): Promise<RoomEvent[]> {
     const events: RoomEvent[] = [];
     for (const key of [...(this.byUser.get(nameKey(user)) ?? [])]) {
       const found = this.rooms.get(key)!;
@@ -249,6 +282,12 @@ export class RoomDirectory {
   }
 
   // ---- internals -------------------------------------------------------------------------------
+
+  private serially<T>(change: () => Promise<T>): Promise<T> {
+    const run = this.changes.then(change, change);
+    this.changes = run.catch(() => {});
+    return run;
+  }
 
   private requireMember(room: string, user: string): Room {
     const found = this.rooms.get(roomKey(room));
