@@ -196,6 +196,36 @@ describe('E2eEngine key requests (a handover that never came)', () => {
     assert.equal(alice.engine.answerKeyRequest(peerIn(alice, 'bob'), 'no-such-chain', 0, null, accept), undefined);
   });
 
+  it('keeps a chain per named room: a handover for #dev opens nothing in #ops, and a key request names its room', () => {
+    const [alice, bob] = threeParties();
+    const dev = alice.engine.sealRoom('#dev', 'in dev', [peerIn(alice, 'bob')], accept);
+    const ops = alice.engine.sealRoom('#ops', 'in ops', [peerIn(alice, 'bob')], accept);
+    // bob gets #dev's handover and both room lines, but never #ops's handover.
+    assert.equal(bob.engine.open(deliver('alice', dev.sends[0]!), peerIn(bob, 'alice'), true).kind, 'handover');
+    const devLine = bob.engine.open(deliver('alice', dev.sends[1]!), peerIn(bob, 'alice'), true);
+    assert.deepEqual(devLine.kind === 'text' && devLine.text, 'in dev');
+    // The #ops line re-addressed by a server to #dev does not open there either (no #dev chain of that id, and the header names #ops).
+    assert.throws(() => bob.engine.open({ ...deliver('alice', ops.sends[1]!), to: '#dev' }, peerIn(bob, 'alice'), true));
+    const missing = (() => {
+      try {
+        bob.engine.open(deliver('alice', ops.sends[1]!), peerIn(bob, 'alice'), true);
+      } catch (error) {
+        return error as MissingSenderKeyError;
+      }
+      assert.fail('bob has no #ops key: the #dev one must not open it');
+    })();
+    assert.ok(missing instanceof MissingSenderKeyError);
+    const request = bob.engine.requestKey(peerIn(bob, 'alice'), missing.chain, missing.n, '#ops', accept);
+    const asked = alice.engine.open(deliver('bob', request), peerIn(alice, 'bob'), true);
+    assert.deepEqual(asked.kind === 'key-request' && [asked.chain, asked.room], [missing.chain, '#ops']);
+    assert.equal(alice.engine.answerKeyRequest(peerIn(alice, 'bob'), missing.chain, 0, '#dev', accept), undefined, 'not a #dev chain');
+    const answer = alice.engine.answerKeyRequest(peerIn(alice, 'bob'), missing.chain, 0, '#ops', accept);
+    assert.ok(answer !== undefined);
+    assert.equal(bob.engine.open(deliver('alice', answer), peerIn(bob, 'alice'), true).kind, 'handover');
+    const opsLine = bob.engine.open(deliver('alice', ops.sends[1]!), peerIn(bob, 'alice'), true);
+    assert.deepEqual(opsLine.kind === 'text' && opsLine.text, 'in ops');
+  });
+
   it('answers for a recent earlier chain too, after the membership moved on', () => {
     const [alice, bob] = threeParties();
     const old = alice.engine.sealRoom(null, 'on the old chain', [peerIn(alice, 'bob')], accept);
