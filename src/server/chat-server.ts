@@ -276,7 +276,15 @@ export class ChatServer implements ConnectionHost, ClusterHost {
    */
   private useStore(kv: KeyValue | undefined): DurableStore | undefined {
     const store = kv === undefined ? undefined : new DurableStore(kv, this.currentLimits);
-    this.rooms = new RoomService(new RoomDirectory(kv ?? new MemoryKeyValue(), this.currentLimits), this.registry, (name) => this.knowsUser(name));
+    this.rooms = new RoomService(
+      new RoomDirectory(kv ?? new MemoryKeyValue(), this.currentLimits),
+      this.registry,
+      (name) => this.knowsUser(name),
+      (room, name) => {
+        const member = this.registry.get(name);
+        if (member !== undefined) this.videos.leftRoom(member.connection, room);
+      },
+    );
     this.forward = new StoreAndForward(
       this.registry,
       store,

@@ -157,6 +157,16 @@ describe('watching together', () => {
     assert.equal(frames[4]!.at(-1)!.width, 96, 'the fifth viewer gets the largest size that fits its 112 px');
   });
 
+  it('stops sending the room’s video to a member who is kicked', async (t) => {
+    const { a, b } = await roomOfThree(t);
+    a.send({ type: 'play', name: VIDEO, width: 80, height: 60, encoding: 'png', room: '#movie' });
+    await a.next('stream-start');
+    b.send({ type: 'play', name: VIDEO, width: 80, height: 60, encoding: 'png', room: '#movie' });
+    await b.next('stream-start');
+    a.send({ type: 'room-kick', room: '#movie', name: 'bob' });
+    assert.equal((await b.next('stream-end')).reason, 'stopped');
+  });
+
   it('refuses to watch with a room one is not in', async (t) => {
     const { a } = await roomOfThree(t);
     a.send({ type: 'play', name: VIDEO, width: 80, height: 60, encoding: 'png', room: '#elsewhere' });

@@ -16,6 +16,8 @@ export class RoomService {
     private readonly members: PeerRegistry<JoinedPeer>,
     /** Whether a user by that name exists (online anywhere, or registered): only they can be invited. */
     private readonly knows: (name: string) => boolean,
+    /** Someone left a room or was kicked from it (they stop watching its video, if they were). */
+    private readonly left: (room: string, name: string) => void = () => {},
   ) {
     directory.onRemoteEvent((event) => this.announce(event));
   }
@@ -63,6 +65,7 @@ export class RoomService {
    * invited). Whoever joined gets the whole room instead: members, topic, mode.
    */
   private announce(event: RoomEvent): void {
+    if (event.kind === 'part' || event.kind === 'kick') this.left(event.room, event.name);
     const frame = encodeMessage({ type: 'room-event', ...event });
     const subject = nameKey(event.name);
     for (const name of this.directory.membersOf(event.room)) {

@@ -288,6 +288,11 @@ export class VideoService {
     shared.leave(connection);
   }
 
+  /** The member left `room` (or was kicked): they stop watching its video. */
+  leftRoom(connection: ClientConnection, room: string): void {
+    if (this.watching.get(connection)?.room.toLowerCase() === room.toLowerCase()) this.leaveShared(connection);
+  }
+
   /** Ends the connection's private stream, and takes it out of a room's shared one. */
   stopFor(connection: ClientConnection): void {
     this.leaveShared(connection);
