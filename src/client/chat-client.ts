@@ -4,7 +4,7 @@
 import { ChatError, ErrorCode } from '../core/errors.js';
 import { TypedEmitter } from '../core/typed-emitter.js';
 import { ChatSession, type ChatSessionOptions, type PeerView, type SentMessage, type SessionEvents } from './chat-session.js';
-import type { RoomView } from '../core/messages.js';
+import type { RoomModeChange, RoomView } from '../core/messages.js';
 import { randomBytes } from 'node:crypto';
 import { type DeliverySummary, DeliveryTracker } from './delivery-tracker.js';
 import { E2eEngine } from './e2e-engine.js';
@@ -206,7 +206,7 @@ export class ChatClient extends TypedEmitter<ClientEvents> {
     this.requireSession().kick(room, name);
   }
 
-  setMode(room: string, mode: { readonly inviteOnly?: boolean; readonly membersControlVideo?: boolean }): void {
+  setMode(room: string, mode: RoomModeChange): void {
     this.requireSession().setMode(room, mode);
   }
 

@@ -17,6 +17,7 @@ import {
   type RoomRequest,
   type WatchEventMessage,
   type RoomListing,
+  type RoomModeChange,
   type RoomView,
   type SendMessage,
   type StreamEndMessage,
@@ -495,7 +496,7 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
     this.sendRoomRequest({ type: 'room-kick', room: this.requireRoom(room), name });
   }
 
-  setMode(room: string, mode: { readonly inviteOnly?: boolean; readonly membersControlVideo?: boolean }): void {
+  setMode(room: string, mode: RoomModeChange): void {
     this.sendRoomRequest({ type: 'room-mode', room: this.requireRoom(room), ...mode });
   }
 

@@ -6,7 +6,7 @@ import type { LineCommand } from './line-command.js';
 import type { HistoryRecord } from './state/client-state.js';
 import type { PeerView } from './peer-directory.js';
 import type { VideoRemote } from './video-remote.js';
-import type { RoomView } from '../core/messages.js';
+import type { RoomModeChange, RoomView } from '../core/messages.js';
 
 /** What the commands need of a client: a ChatSession (line mode) or a ChatClient (TUI). */
 export interface CommandTarget {
@@ -29,7 +29,7 @@ export interface CommandTarget {
   setTopic(room: string, topic: string): void;
   invite(room: string, name: string): void;
   kick(room: string, name: string): void;
-  setMode(room: string, mode: { readonly inviteOnly?: boolean; readonly membersControlVideo?: boolean }): void;
+  setMode(room: string, mode: RoomModeChange): void;
   listRooms(): void;
 }
 

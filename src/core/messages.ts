@@ -230,9 +230,12 @@ export interface RoomKickMessage {
  * An operator's `:mode`: `+i`/`-i` makes the room invite-only or open again; `+c`/`-c` lets every
  * member control the room's shared video, or only whoever started it. One or both fields.
  */
-export interface RoomModeMessage {
+export interface RoomModeMessage extends RoomModeChange {
   readonly type: 'room-mode';
   readonly room: string;
+}
+/** What a `:mode` changes: one or both. */
+export interface RoomModeChange {
   readonly inviteOnly?: boolean;
   readonly membersControlVideo?: boolean;
 }

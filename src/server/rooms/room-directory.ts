@@ -7,7 +7,7 @@
 // revision per key would otherwise fold two quick events into one).
 import { randomBytes } from 'node:crypto';
 import { ChatError, ErrorCode } from '../../core/errors.js';
-import type { RoomEventKind, RoomListing, RoomView } from '../../core/messages.js';
+import type { RoomEventKind, RoomListing, RoomModeChange, RoomView } from '../../core/messages.js';
 import { nameKey } from '../../core/names.js';
 import { ROOM_NAME_RULE, isValidRoomName, roomKey } from '../../core/room-names.js';
 import { type Key, type KeyValue, isSharedKeyValue } from '../store/key-value.js';
@@ -230,11 +230,11 @@ export class RoomDirectory {
   }
 
   /** An operator's `:mode`: invite-only (+i), and whether every member controls the shared video (+c). */
-  setMode(room: string, by: string, mode: { readonly inviteOnly?: boolean; readonly membersControlVideo?: boolean }): Promise<RoomEvent[]> {
+  setMode(room: string, by: string, mode: RoomModeChange): Promise<RoomEvent[]> {
     return this.serially(() => this.changeSetMode(room, by, mode));
   }
 
-  private async changeSetMode(room: string, by: string, mode: { readonly inviteOnly?: boolean; readonly membersControlVideo?: boolean }): Promise<RoomEvent[]> {
+  private async changeSetMode(room: string, by: string, mode: RoomModeChange): Promise<RoomEvent[]> {
     const found = this.requireOperator(room, by);
     const changed = {
       ...(mode.inviteOnly === undefined || mode.inviteOnly === found.settings.inviteOnly ? {} : { inviteOnly: mode.inviteOnly }),
@@ -259,7 +259,8 @@ export class RoomDirectory {
     if (found.settings.inviteOnly && found.members.get(nameKey(by))?.op !== true) {
       throw new RoomError(ErrorCode.NOT_ROOM_OPERATOR, `only ${found.settings.name}'s operators may invite to it (it is invite-only)`);
     }
-    if (found.members.has(nameKey(name))) throw new RoomError(ErrorCode.NOT_IN_ROOM, `${name} is in ${found.settings.name} already`);
+    // Already in: nothing to let in.
+    if (found.members.has(nameKey(name))) return [];
     const key = roomKey(room);
     const invite: InviteRecord = { name, by, at: Date.now() };
     const event: RoomEvent = { room: found.settings.name, kind: 'invite', name, by };
