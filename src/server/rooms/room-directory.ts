@@ -7,7 +7,7 @@
 // revision per key would otherwise fold two quick events into one).
 import { randomBytes } from 'node:crypto';
 import { ChatError, ErrorCode } from '../../core/errors.js';
-import type { RoomEventKind, RoomListing, RoomModeChange, RoomView } from '../../core/messages.js';
+import type { RoomEventMessage, RoomListing, RoomModeChange, RoomView } from '../../core/messages.js';
 import { nameKey } from '../../core/names.js';
 import { ROOM_NAME_RULE, isValidRoomName, roomKey } from '../../core/room-names.js';
 import { type Key, type KeyValue, isSharedKeyValue } from '../store/key-value.js';
@@ -22,15 +22,7 @@ export interface RoomLimits {
 }
 
 /** Something that happened in a room, as members are told it (`room-event` without its type). */
-export interface RoomEvent {
-  readonly room: string;
-  readonly kind: RoomEventKind;
-  readonly name: string;
-  readonly by?: string;
-  readonly topic?: string;
-  readonly inviteOnly?: boolean;
-  readonly membersControlVideo?: boolean;
-}
+export type RoomEvent = Omit<RoomEventMessage, 'type'>;
 
 interface RoomSettings {
   readonly name: string;
