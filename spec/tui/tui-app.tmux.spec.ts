@@ -38,6 +38,26 @@ describe('the TUI in a real terminal', () => {
     assert.match(alice.capture(true), /\u001b\[[0-9;]*m<?\u001b?\[?[0-9;]*m?bob/);
   });
 
+  it('joins a room, lists it above the peers, and keeps its lines apart from the lobby', async (t) => {
+    const dir = makeTempDir(t);
+    const { port } = await startServeProcess(t);
+    const alice = await openTui(t, dir, port, 'alice', 0);
+    const bob = await openTui(t, dir, port, 'bob', 1);
+    await alice.waitForScreen(/bob joined/, 'alice to see bob join');
+    alice.type(':join #dev');
+    alice.keys('Enter');
+    await alice.waitForScreen(/│2 #dev +│[\s\S]*\[#dev\]/, 'the room listed second, and open');
+    bob.type('/j #dev');
+    bob.keys('Enter');
+    await bob.waitForScreen(/you joined #dev; members: @alice, bob/, 'bob in #dev');
+    bob.type('only for dev');
+    bob.keys('Enter');
+    await alice.waitForScreen(/<bob> only for dev/, 'the line in #dev');
+    alice.keys('M-1');
+    const lobby = await alice.waitForScreen(/─ #room ─[\s\S]*\[#room\]/, 'the lobby');
+    assert.doesNotMatch(lobby, /only for dev/, 'a room line stays in its room');
+  });
+
   it('chats across two clustered servers and shows the cluster degrade and recover', async (t) => {
     const dir = makeTempDir(t);
     const broker = await NatsBroker.start();
