@@ -167,6 +167,23 @@ describe('watching together', () => {
     assert.equal((await b.next('stream-end')).reason, 'stopped');
   });
 
+  it('lets one viewer resizing in a loop restart the room’s decoder at most once in 2 s', async (t) => {
+    const { a, b } = await roomOfThree(t);
+    a.send({ type: 'play', name: VIDEO, width: 80, height: 60, encoding: 'png', room: '#movie' });
+    const { stream } = await a.next('stream-start');
+    b.send({ type: 'play', name: VIDEO, width: 80, height: 60, encoding: 'png', room: '#movie' });
+    await b.next('stream-start');
+    for (let width = 96; width <= 240; width += 16) b.send({ type: 'resize-video', stream, width, height: 240 });
+    // A marker that must come after the resizes: a refused pause (bob did not start it).
+    b.send({ type: 'pause-video', stream, paused: true });
+    await b.next('error');
+    // And one for alice's socket, written after anything the resizes sent her.
+    a.send({ type: 'list-rooms' });
+    await a.next('rooms');
+    const restartsSeenByAlice = a.received.filter((m) => m.type === 'stream-start').length;
+    assert.equal(restartsSeenByAlice, 1, 'ten resizes restarted alice’s picture once');
+  });
+
   it('refuses to watch with a room one is not in', async (t) => {
     const { a } = await roomOfThree(t);
     a.send({ type: 'play', name: VIDEO, width: 80, height: 60, encoding: 'png', room: '#elsewhere' });

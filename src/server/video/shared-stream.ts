@@ -12,6 +12,12 @@ import { type FrameSize, MAX_OUTPUTS, VideoStream, fitInside } from './video-str
 
 /** Frame widths are rounded down to a multiple of this, so panes of nearly one size share frames. */
 const SIZE_STEP = 16;
+/**
+ * A new size restarts the decoder for everyone (a short stall): one viewer may cause that at most
+ * this often, so resizing in a loop cannot keep the room's picture stalling. Meanwhile they are
+ * sent the nearest size there is.
+ */
+export const MIN_RESTART_INTERVAL_MS = 2000;
 
 interface Viewer {
   readonly connection: ClientConnection;
@@ -19,6 +25,8 @@ interface Viewer {
   /** Which of the stream's sizes this viewer is sent. */
   output: number;
   dropped: number;
+  /** When this viewer last made the decoder restart (performance.now()). */
+  restartedAt: number;
 }
 
 export interface SharedStreamOptions {
@@ -48,7 +56,7 @@ export class SharedStream {
     this.room = options.room;
     this.startedBy = options.startedBy;
     this.info = options.info;
-    this.viewers.set(first, { connection: first, box, output: 0, dropped: 0 });
+    this.viewers.set(first, { connection: first, box, output: 0, dropped: 0, restartedAt: performance.now() });
     this.boxes = [this.sizeFor(box)];
     this.stream = new VideoStream({
       id: options.id,
@@ -113,7 +121,7 @@ export class SharedStream {
 
   /** A member opens it: from the current position, at the size nearest their pane. */
   add(connection: ClientConnection, box: FrameSize): void {
-    const viewer: Viewer = { connection, box, output: 0, dropped: 0 };
+    const viewer: Viewer = { connection, box, output: 0, dropped: 0, restartedAt: Number.NEGATIVE_INFINITY };
     this.viewers.set(connection, viewer);
     if (this.place(viewer)) return;
     const sizes = this.stream.frameSizes;
@@ -152,7 +160,8 @@ export class SharedStream {
 
   /**
    * Gives the viewer one of the sizes: its own if there is room for another output (the decoder
-   * restarts at the current position, and every viewer is told the sizes again), else the largest
+   * restarts at the current position, and every viewer is told the sizes again) unless all four
+   * are in use or this viewer restarted it less than MIN_RESTART_INTERVAL_MS ago; else the largest
    * one that fits its pane (or the smallest). True when the decoder restarted.
    */
   private place(viewer: Viewer): boolean {
@@ -166,7 +175,9 @@ export class SharedStream {
     const assigned = new Map(others.map((other) => [other, this.boxes[other.output]!]));
     // Sizes nobody else is sent go before a new one is added.
     const kept = this.boxes.filter((box) => others.some((other) => assigned.get(other) === box));
-    if (kept.length < MAX_OUTPUTS) {
+    const now = performance.now();
+    if (kept.length < MAX_OUTPUTS && now - viewer.restartedAt >= MIN_RESTART_INTERVAL_MS) {
+      viewer.restartedAt = now;
       this.boxes = [...kept, wanted];
       for (const other of others) other.output = this.boxes.indexOf(assigned.get(other)!);
       viewer.output = this.boxes.length - 1;
