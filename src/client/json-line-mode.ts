@@ -7,6 +7,7 @@ import { ChatError, ErrorCode } from '../core/errors.js';
 import { LOBBY_NAME, isRoomTarget } from '../core/room-names.js';
 import type { ChatSession, PeerView } from './chat-session.js';
 import { CommandRunner } from './command-runner.js';
+import { RoomVideos } from './room-videos.js';
 import { ACTION_PREFIX, type LineCommand, describeCommands, parseLine } from './line-command.js';
 
 /** Exit codes: 0 left on purpose, 1 refused at join or lost the server. */
@@ -72,10 +73,9 @@ export async function runJsonLineMode(session: ChatSession, input: Readable, out
   });
   session.on('rooms', (rooms) => print({ type: 'rooms', rooms }));
   // What each room is watching together, for :watch without a video.
-  const watching = new Map<string, string>();
+  const watching = new RoomVideos();
   session.on('watch', (event) => {
-    if (event.kind === 'started') watching.set(event.room.toLowerCase(), event.video);
-    else if (event.kind === 'stopped' || event.kind === 'finished') watching.delete(event.room.toLowerCase());
+    watching.observe(event);
     print({ ...event });
   });
   session.on('sent', (s) => print({ type: 'sent', id: s.id, to: s.to, withheld: s.withheld }));
@@ -153,7 +153,7 @@ function runCommand(
   commands: CommandRunner,
   line: LineCommand,
   print: (event: Record<string, unknown>) => void,
-  watching: ReadonlyMap<string, string>,
+  watching: RoomVideos,
 ): void {
   try {
     const command = commands.run(line);
@@ -183,7 +183,7 @@ function runCommand(
         return session.video.play(command.video, JSON_MODE_VIDEO_BOX.width, JSON_MODE_VIDEO_BOX.height);
       case 'watch': {
         if (command.room === null) throw new ChatError(ErrorCode.USAGE, 'usage: :watch [VIDEO] #ROOM');
-        const video = command.video ?? watching.get(command.room.toLowerCase());
+        const video = command.video ?? watching.of(command.room);
         if (video === undefined) throw new ChatError(ErrorCode.USAGE, `nothing is playing in ${command.room}: :watch VIDEO ${command.room} starts one`);
         return session.video.play(video, JSON_MODE_VIDEO_BOX.width, JSON_MODE_VIDEO_BOX.height, 'png', command.room);
       }

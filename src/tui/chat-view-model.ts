@@ -5,6 +5,7 @@
 import type { ChatMessageEvent, PeerView } from '../client/chat-session.js';
 import type { LinkState } from '../client/chat-client.js';
 import type { RoomView } from '../core/messages.js';
+import { RoomVideos } from '../client/room-videos.js';
 import { LOBBY_NAME, isRoomTarget } from '../core/room-names.js';
 
 /** The lobby's conversation: the room everyone on the server is in. */
@@ -90,8 +91,8 @@ export class ChatViewModel {
   rooms: RoomView[] = [];
   /** Room names from the last `:rooms`, for completion. */
   listedRooms: string[] = [];
-  /** What each room (by lowercase name) is watching together now, for `:watch`. */
-  readonly watching = new Map<string, string>();
+  /** What each room is watching together now, for `:watch`. */
+  readonly watching = new RoomVideos();
   peerCursor = 0;
   link: LinkStatus = { state: 'connecting' };
   /** The server we are on lost its link to the rest of its cluster: only its own users are reachable. */

@@ -97,8 +97,7 @@ export function feedClientToModel(client: ChatClient, model: ChatViewModel, chan
     changed();
   });
   client.on('watch', (event) => {
-    if (event.kind === 'started') model.watching.set(event.room.toLowerCase(), event.video);
-    else if (event.kind === 'stopped' || event.kind === 'finished') model.watching.delete(event.room.toLowerCase());
+    model.watching.observe(event);
     model.addSystem(describeWatch(event, model.selfName), 'system', roomId(event.room));
     changed();
   });

@@ -448,7 +448,7 @@ class TuiApp {
       case 'watch': {
         const room = command.room ?? this.model.currentRoom;
         if (room === undefined) throw new ChatError(ErrorCode.USAGE, 'watch with which room? open it, or :watch VIDEO #ROOM');
-        const video = command.video ?? this.model.watching.get(room.toLowerCase());
+        const video = command.video ?? this.model.watching.of(room);
         if (video === undefined) throw new ChatError(ErrorCode.USAGE, `nothing is playing in ${room}: :watch VIDEO starts one for it`);
         return this.video.play(video, false, room);
       }
