@@ -142,10 +142,7 @@ export class ChatServer implements ConnectionHost, ClusterHost {
       rooms: {
         roomOf: (room, user) => (this.rooms.directory.isMember(room, user) ? this.rooms.directory.nameOf(room) : undefined),
         membersControl: (room) => this.rooms.directory.view(room)?.membersControlVideo === true,
-        tell: (room, message) => {
-          const frame = encodeMessage(message);
-          for (const name of this.rooms.directory.membersOf(room)) this.registry.get(name)?.connection.sendFrame(frame);
-        },
+        tell: (room, message) => this.rooms.tellMembers(room, encodeMessage(message)),
       },
     });
     this.clusterOptions = options.cluster;

@@ -64,13 +64,18 @@ export class RoomService {
    * Tells this node's members of the room, and the one it is about (who left, was kicked or
    * invited). Whoever joined gets the whole room instead: members, topic, mode.
    */
+  /** Sends one frame to the room's members connected here, but `except` (a name). */
+  tellMembers(room: string, frame: Buffer, except?: string): void {
+    const skipped = except === undefined ? undefined : nameKey(except);
+    for (const name of this.directory.membersOf(room)) {
+      if (nameKey(name) !== skipped) this.members.get(name)?.connection.sendFrame(frame);
+    }
+  }
+
   private announce(event: RoomEvent): void {
     if (event.kind === 'part' || event.kind === 'kick') this.left(event.room, event.name);
     const frame = encodeMessage({ type: 'room-event', ...event });
-    const subject = nameKey(event.name);
-    for (const name of this.directory.membersOf(event.room)) {
-      if (nameKey(name) !== subject) this.members.get(name)?.connection.sendFrame(frame);
-    }
+    this.tellMembers(event.room, frame, event.name);
     const about = this.members.get(event.name);
     if (about === undefined) return;
     const view = event.kind === 'join' ? this.directory.view(event.room) : undefined;
