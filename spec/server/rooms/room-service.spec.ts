@@ -29,6 +29,14 @@ async function threeOnOneServer(t: { after: (fn: () => unknown) => void }, limit
   return { server, port, a, b, c };
 }
 
+/** Each client joins the room, in turn, and has the room back. */
+async function inRoom(room: string, ...clients: RawClient[]): Promise<void> {
+  for (const client of clients) {
+    client.send({ type: 'room-join', room });
+    await client.next('room');
+  }
+}
+
 describe('RoomService (named rooms on one server)', () => {
   it('creates a room on first join with its creator as operator, and tells members who joins and parts', async (t) => {
     const { a, b, c } = await threeOnOneServer(t);
@@ -60,10 +68,7 @@ describe('RoomService (named rooms on one server)', () => {
 
   it('delivers a room message to its members only, and refuses one from outside', async (t) => {
     const { a, b, c } = await threeOnOneServer(t);
-    a.send({ type: 'room-join', room: '#dev' });
-    await a.next('room');
-    b.send({ type: 'room-join', room: '#dev' });
-    await b.next('room');
+    await inRoom('#dev', a, b);
     a.send({ type: 'send', to: '#dev', envelope: envelope('in-dev') });
     const ack = await a.next('ack');
     assert.deepEqual(ack.sent, ['bob']);
@@ -73,7 +78,7 @@ describe('RoomService (named rooms on one server)', () => {
     const refusal = await c.next('ack');
     assert.deepEqual(refusal.sent, []);
     assert.equal(refusal.refused[0]?.code, ErrorCode.NOT_IN_ROOM);
-    // A lobby message after: carol's arrives at bob, and nothing from #dev reached carol before it.
+    // A lobby message after: once it reaches carol, nothing from #dev reached her before it.
     a.send({ type: 'send', to: null, envelope: envelope('lobby') });
     await c.next('message');
     assert.equal(
@@ -84,10 +89,7 @@ describe('RoomService (named rooms on one server)', () => {
 
   it('stores a room message for a member who is away, and delivers it with its room when they come back', async (t) => {
     const { port, a, b } = await threeOnOneServer(t);
-    a.send({ type: 'room-join', room: '#dev' });
-    await a.next('room');
-    b.send({ type: 'room-join', room: '#dev' });
-    await b.next('room');
+    await inRoom('#dev', a, b);
     b.close();
     await a.nextGone();
     a.send({ type: 'send', to: '#dev', envelope: envelope('while-away') });
@@ -131,10 +133,7 @@ describe('RoomService (named rooms on one server)', () => {
 
   it('hands the operator role on when the last operator parts, and drops an empty room', async (t) => {
     const { a, b } = await threeOnOneServer(t);
-    a.send({ type: 'room-join', room: '#dev' });
-    await a.next('room');
-    b.send({ type: 'room-join', room: '#dev' });
-    await b.next('room');
+    await inRoom('#dev', a, b);
     a.send({ type: 'room-part', room: '#dev' });
     assert.equal((await b.next('room-event')).kind, 'part');
     assert.deepEqual(await b.next('room-event'), { type: 'room-event', room: '#dev', kind: 'op', name: 'bob' });
@@ -148,10 +147,7 @@ describe('RoomService (named rooms on one server)', () => {
 
   it('takes a released name out of its rooms at the next sweep, so its next owner starts in none', async (t) => {
     const { server, a, b } = await threeOnOneServer(t);
-    a.send({ type: 'room-join', room: '#dev' });
-    await a.next('room');
-    b.send({ type: 'room-join', room: '#dev' });
-    await b.next('room');
+    await inRoom('#dev', a, b);
     assert.equal((await a.next('room-event')).kind, 'join');
     b.close();
     await a.nextGone();
