@@ -90,6 +90,14 @@ export const SERVE_FLAGS = {
   'max-rooms-per-user': { kind: 'integer', value: 'N', min: 0, default: L.maxRoomsPerUser, description: 'named rooms one user may be in at once' },
   'max-room-members': { kind: 'integer', value: 'N', min: 1, default: L.maxRoomMembers, description: 'members one named room may have' },
   'max-rooms': { kind: 'integer', value: 'N', min: 0, default: L.maxRooms, description: 'named rooms on the server (on a cluster: in all)' },
+  'full-presence-max-users': {
+    kind: 'integer',
+    value: 'N',
+    min: 0,
+    default: L.fullPresenceMaxUsers,
+    description: 'up to this many users, everyone is told of everyone; past it, of room-mates and whom they follow',
+  },
+  'max-followed': { kind: 'integer', value: 'N', min: 1, default: L.maxFollowed, description: 'users one connection may follow (presence)' },
   'max-one-time-prekeys': {
     kind: 'integer',
     value: 'N',
@@ -301,6 +309,8 @@ function limitsFrom(flags: ServeFlags): ServerLimits {
     maxRoomsPerUser: flags['max-rooms-per-user'],
     maxRoomMembers: flags['max-room-members'],
     maxRooms: flags['max-rooms'],
+    fullPresenceMaxUsers: flags['full-presence-max-users'],
+    maxFollowed: flags['max-followed'],
   };
 }
 

@@ -3,8 +3,10 @@
 import { encodeJsonFrame } from './frame-encoder.js';
 import { FrameType } from './frame-types.js';
 import {
+  type Census,
   type ClientMessage,
   MAX_AWAY_CHARS,
+  type PresenceScope,
   MAX_TOPIC_CHARS,
   type Receipt,
   type RoomEventKind,
@@ -76,6 +78,8 @@ export function decodeClientMessage(body: Buffer): ClientMessage {
       };
     case 'keys':
       return { type: 'keys', names: boundedNameList(obj['names'], 'names', MAX_KEY_REQUEST) };
+    case 'follow':
+      return { type: 'follow', names: boundedNameList(obj['names'], 'names', MAX_KEY_REQUEST) };
     case 'room-join':
     case 'room-part':
       return { type: obj['type'], room: roomName(obj) };
@@ -164,6 +168,8 @@ export function decodeServerMessage(body: Buffer): ServerMessage {
         },
         ...(obj['oneTimePrekeys'] === undefined ? {} : { oneTimePrekeys: integer(obj, 'oneTimePrekeys') }),
         ...(obj['rooms'] === undefined ? {} : { rooms: list(obj['rooms'], 'rooms').map(roomView) }),
+        ...(obj['presence'] === undefined ? {} : { presence: presenceScope(obj) }),
+        ...(obj['census'] === undefined ? {} : { census: census(obj['census']) }),
       };
     }
     case 'room':
@@ -214,6 +220,8 @@ export function decodeServerMessage(body: Buffer): ServerMessage {
       };
     case 'key-bundles':
       return { type: 'key-bundles', bundles: peerList(obj['bundles']) };
+    case 'followed':
+      return { type: 'followed', peers: peerList(obj['peers']), unknown: boundedNameList(obj['unknown'], 'unknown', MAX_KEY_REQUEST) };
     case 'receipts': {
       const list = obj['receipts'];
       if (!Array.isArray(list)) throw invalid('receipts', 'must be a list');
@@ -408,6 +416,17 @@ function roomListing(value: unknown): RoomListing {
     inviteOnly: boolean(obj, 'inviteOnly'),
     joined: boolean(obj, 'joined'),
   };
+}
+
+function presenceScope(obj: Json): PresenceScope {
+  const value = obj['presence'];
+  if (value !== 'everyone' && value !== 'followed') throw invalid('presence', 'must be everyone or followed');
+  return value;
+}
+
+function census(value: unknown): Census {
+  const obj = object(value, 'census');
+  return { online: integer(obj, 'online'), registered: integer(obj, 'registered') };
 }
 
 function frameEncoding(obj: Json): 'jpeg' | 'png' {

@@ -128,6 +128,15 @@ export interface KeysRequestMessage {
   readonly names: readonly string[];
 }
 /**
+ * Tell me of these users' presence from now on (joins, going away, new keys), and list them now
+ * (`followed`). A client told only of those it follows (welcome `presence: 'followed'`) follows
+ * whom it writes to or hears from; at most MAX_KEY_REQUEST names at once.
+ */
+export interface FollowMessage {
+  readonly type: 'follow';
+  readonly names: readonly string[];
+}
+/**
  * One-time prekeys for the server to hand out, one per bundle it gives someone (protocol v4), at
  * most MAX_ONE_TIME_PREKEYS_PER_MESSAGE at a time; the server keeps up to its limit per user.
  */
@@ -261,6 +270,7 @@ export type ClientMessage =
   | SendMessage
   | ReceivedMessage
   | KeysRequestMessage
+  | FollowMessage
   | PrekeysMessage
   | PingMessage
   | ByeMessage
@@ -287,6 +297,21 @@ export interface WelcomeMessage {
   readonly oneTimePrekeys?: number;
   /** The named rooms we are a member of (absent: a server without rooms). */
   readonly rooms?: readonly RoomView[];
+  /**
+   * 'everyone' (or absent): `peers` lists every user and every join is told to us. 'followed': the
+   * server is past its full-presence size; `peers` lists us and our room-mates, and we hear of
+   * those we follow (`follow`) only.
+   */
+  readonly presence?: PresenceScope;
+  /** How many users the server has, online and registered in all (absent: an older server). */
+  readonly census?: Census;
+}
+
+export type PresenceScope = 'everyone' | 'followed';
+
+export interface Census {
+  readonly online: number;
+  readonly registered: number;
 }
 
 /** Longest room topic, in characters. */
@@ -406,6 +431,12 @@ export interface Receipt {
   readonly reason?: string;
 }
 /** The keys asked for: one full summary per name the server knows (unknown names are left out). */
+/** The answer to `follow`: the users found (presence, no keys), and the names nobody has. */
+export interface FollowedMessage {
+  readonly type: 'followed';
+  readonly peers: readonly PeerSummary[];
+  readonly unknown: readonly string[];
+}
 export interface KeyBundlesMessage {
   readonly type: 'key-bundles';
   readonly bundles: readonly PeerSummary[];
@@ -524,6 +555,7 @@ export type ServerMessage =
   | AckMessage
   | ReceiptsMessage
   | KeyBundlesMessage
+  | FollowedMessage
   | PrekeyPoolMessage
   | ErrorMessage
   | PongMessage

@@ -27,8 +27,9 @@ import { DurableStore, type Registration } from './store/durable-store.js';
 import { type KeyValue, LmdbKeyValue, MemoryKeyValue } from './store/key-value.js';
 import { RoomDirectory } from './rooms/room-directory.js';
 import { RoomService } from './rooms/room-service.js';
-import type { RoomRequest } from '../core/messages.js';
+import type { RoomRequest, RoomView } from '../core/messages.js';
 import { DEFAULT_HOST, DEFAULT_PORT } from '../core/network-defaults.js';
+import { PresenceAudience } from './presence-audience.js';
 
 export interface ChatServerOptions {
   /** Interface to listen on. Default 127.0.0.1: exposing the server is a deliberate choice. */
@@ -99,6 +100,8 @@ export class ChatServer implements ConnectionHost, ClusterHost {
   private readonly skeletons = new Map<string, string>();
   /** Names whose cluster-wide claim is in flight: taken here already, though not yet joined. */
   private readonly admitting = new Set<string>();
+  /** Who hears of whose joins and departures: everyone on a small server, followers on a big one. */
+  private readonly presence = new PresenceAudience<ClientConnection>(() => this.limits);
 
   constructor(options: ChatServerOptions = {}) {
     this.host = options.host ?? DEFAULT_HOST;
@@ -281,6 +284,7 @@ export class ChatServer implements ConnectionHost, ClusterHost {
         const member = this.registry.get(name);
         if (member !== undefined) this.videos.leftRoom(member.connection, room);
       },
+      (room, name) => this.followEachOther(room, name),
     );
     this.forward = new StoreAndForward(
       this.registry,
@@ -438,16 +442,80 @@ export class ChatServer implements ConnectionHost, ClusterHost {
       online: this.registry.size,
     });
     this.register(record);
+    const census = this.census();
+    const everyone = this.presence.admit(connection, Math.max(census.online, census.registered));
+    const rooms = this.rooms.directory.roomsOf(peer.name);
     connection.send({
       type: 'welcome',
       name: peer.name,
-      peers: [...this.allPeers(), ...this.awayPeers()].map(presenceOf),
+      peers: (everyone ? [...this.allPeers(), ...this.awayPeers()] : [toSummary(record), ...this.followRoomMates(connection, rooms)]).map(presenceOf),
       limits: { maxControlFrameBytes: this.limits.maxControlFrameBytes, maxMediaFrameBytes: this.limits.maxMediaFrameBytes },
       ...(this.forward.store === undefined ? {} : { oneTimePrekeys: this.forward.store.oneTimePrekeyCount(peer.name) }),
-      rooms: this.rooms.directory.roomsOf(peer.name),
+      rooms,
+      presence: everyone ? 'everyone' : 'followed',
+      census,
     });
-    this.broadcast(encodeMessage({ type: 'join', peer: presenceOf(toSummary(record)) }), connection);
+    this.presence.announce(encodeMessage({ type: 'join', peer: presenceOf(toSummary(record)) }), peer.name, connection);
     void this.forward.joined(connection);
+  }
+
+  /** Users online (here and on other nodes) and registered: the welcome's census, and what decides full presence. */
+  private census(): { online: number; registered: number } {
+    const online = this.registry.size + (this.cluster?.remoteCount ?? 0);
+    return { online, registered: this.forward.store?.stats.registrations ?? online };
+  }
+
+  /** A connection told only of whom it follows starts by following its room-mates; their presence now. */
+  private followRoomMates(connection: ClientConnection, rooms: readonly RoomView[]): PeerSummary[] {
+    const self = nameKey(connection.peer!.name);
+    const names = new Set<string>();
+    for (const room of rooms) {
+      for (const member of room.members) if (nameKey(member.name) !== self) names.add(member.name);
+    }
+    const mates = [...names].slice(0, this.limits.maxFollowed);
+    this.presence.follow(connection, mates);
+    return mates.flatMap((name) => this.summaryOf(name) ?? []);
+  }
+
+  /** `name` joined `room`: they and the room's members connected here hear of each other from now on. */
+  private followEachOther(room: string, name: string): void {
+    const members = this.rooms.directory.membersOf(room);
+    const joiner = this.registry.get(name)?.connection;
+    if (joiner !== undefined)
+      this.presence.follow(
+        joiner,
+        members.filter((member) => nameKey(member) !== nameKey(name)),
+      );
+    for (const member of members) {
+      const connection = this.registry.get(member)?.connection;
+      if (connection !== undefined && connection !== joiner) this.presence.follow(connection, [name]);
+    }
+  }
+
+  /**
+   * `follow`: the connection hears of these users' presence from now on (a connection told of
+   * everyone hears of them already); the answer lists them as they are now, and names nobody has.
+   */
+  follow(connection: ClientConnection, names: readonly string[]): void {
+    const peers: PeerSummary[] = [];
+    const unknown: string[] = [];
+    for (const name of names) {
+      const found = this.summaryOf(name);
+      if (found === undefined) unknown.push(name);
+      else peers.push(presenceOf(found));
+    }
+    this.presence.follow(
+      connection,
+      peers.map((peer) => peer.name),
+    );
+    connection.send({ type: 'followed', peers, unknown });
+  }
+
+  /** One user as the server knows them: online here, on another node, or registered and away. */
+  private summaryOf(name: string): PeerSummary | undefined {
+    const local = this.registry.get(name);
+    if (local !== undefined) return toSummary(local);
+    return this.cluster?.remotePeer(name)?.peer ?? this.awayPeer(name);
   }
 
   /** Binds the name to the key on first join (protocol v4); later joins refresh the prekey and last-seen time. */
@@ -495,10 +563,7 @@ export class ChatServer implements ConnectionHost, ClusterHost {
   keyBundles(asker: string, names: readonly string[]): PeerSummary[] {
     const bundles: PeerSummary[] = [];
     for (const name of names) {
-      const local = this.registry.get(name);
-      const remote = local === undefined ? this.cluster?.remotePeer(name)?.peer : undefined;
-      const away = local === undefined && remote === undefined ? this.awayPeer(name) : undefined;
-      const found = local === undefined ? (remote ?? away) : toSummary(local);
+      const found = this.summaryOf(name);
       if (found === undefined) continue;
       const oneTimePrekey = nameKey(name) === nameKey(asker) ? undefined : this.takeOneTimePrekey(found.name);
       bundles.push({ ...found, keyId: found.keyId ?? keyIdOf(found.publicKey, found.prekey), ...(oneTimePrekey === undefined ? {} : { oneTimePrekey }) });
@@ -527,7 +592,7 @@ export class ChatServer implements ConnectionHost, ClusterHost {
     record.prekeySig = signed.prekeySig;
     record.keyId = keyIdOf(record.publicKeyBase64, record.prekey);
     this.register(record);
-    this.broadcast(encodeMessage({ type: 'join', peer: presenceOf(toSummary(record)) }), connection);
+    this.presence.announce(encodeMessage({ type: 'join', peer: presenceOf(toSummary(record)) }), record.name, connection);
     this.cluster?.memberJoined(toSummary(record));
   }
 
@@ -569,6 +634,7 @@ export class ChatServer implements ConnectionHost, ClusterHost {
 
   onClosed(connection: ClientConnection): void {
     this.connections.delete(connection);
+    this.presence.forget(connection);
     if (this.connections.size === 0) this.drainWaiter?.();
     // A viewer that leaves takes its stream (and that stream's ffmpeg) with it.
     this.videos.stopFor(connection);
@@ -583,10 +649,11 @@ export class ChatServer implements ConnectionHost, ClusterHost {
     // A registered user stays listed, as away; only a user nothing can be kept for leaves the list.
     const away = this.forward.isRegistered(peer.name);
     if (!this.closing) {
-      this.broadcast(
+      this.presence.announce(
         encodeMessage(
           away ? { type: 'join', peer: presenceOf({ ...toSummary(record), joinedAt: Date.now(), online: false }) } : { type: 'leave', name: peer.name },
         ),
+        peer.name,
         connection,
       );
     }
@@ -608,11 +675,11 @@ export class ChatServer implements ConnectionHost, ClusterHost {
   }
 
   remoteJoined(peer: PeerSummary): void {
-    this.broadcast(encodeMessage({ type: 'join', peer: presenceOf(peer) }));
+    this.presence.announce(encodeMessage({ type: 'join', peer: presenceOf(peer) }), peer.name);
   }
 
   remoteAway(name: string, message: string): void {
-    this.broadcast(encodeMessage({ type: 'away', name, message }));
+    this.presence.announce(encodeMessage({ type: 'away', name, message }), name);
   }
 
   /**
@@ -626,12 +693,15 @@ export class ChatServer implements ConnectionHost, ClusterHost {
     const text = stripControlCharacters(message).trim();
     if ((record.away ?? '') === text) return;
     record.away = text === '' ? undefined : text;
-    this.broadcast(encodeMessage({ type: 'away', name: record.name, message: text }));
+    const frame = encodeMessage({ type: 'away', name: record.name, message: text });
+    this.presence.announce(frame, record.name);
+    // The owner hears it too (the views show it from there); one told of everyone did just now.
+    if (!this.presence.tellsEverything(connection)) connection.sendFrame(frame);
     this.cluster?.memberJoined(toSummary(record));
   }
 
   remoteLeft(name: string): void {
-    if (!this.closing) this.broadcast(encodeMessage({ type: 'leave', name }));
+    if (!this.closing) this.presence.announce(encodeMessage({ type: 'leave', name }), name);
   }
 
   deliverRoom(relay: RoomRelay, recipients: Readonly<Record<string, string>>): string[] {

@@ -54,6 +54,8 @@ export interface ConnectionHost {
   /** The keys of these users (protocol v4: presence carries none). */
   /** The keys of these users, each with a one-time prekey while they last (never the asker's own). */
   keyBundles(asker: string, names: readonly string[]): PeerSummary[];
+  /** `follow`: this connection hears of these users' presence from now on; answered with `followed`. */
+  follow(connection: ClientConnection, names: readonly string[]): void;
   /** The member announced a new signed prekey (already checked): its bundle and presence change. */
   signedPrekeyChanged(connection: ClientConnection, signed: { readonly prekey: string; readonly prekeySig: string }): void;
   /** The member's one-time prekeys, kept for whoever fetches its bundle. */
@@ -305,6 +307,9 @@ export class ClientConnection {
         if (this.state !== 'joined') throw unexpected('keys before joining');
         this.send({ type: 'key-bundles', bundles: this.host.keyBundles(this.joined!.name, message.names) });
         return;
+      case 'follow':
+        if (this.state !== 'joined') throw unexpected('follow before joining');
+        return this.host.follow(this, message.names);
       case 'prekeys':
         if (this.state !== 'joined') throw unexpected('prekeys before joining');
         if (message.signed !== undefined) {

@@ -78,6 +78,18 @@ export interface ServerLimits {
   readonly maxRoomMembers: number;
   /** Named rooms on the server (on a cluster: in all). Default 10,000: every node keeps them all in memory. */
   readonly maxRooms: number;
+  /**
+   * While the server has at most this many users (online or registered), a new connection is told
+   * of everyone: its welcome lists them all and it hears every join. Past it, a connection hears of
+   * its room-mates and whom it follows, and the welcome counts the rest. Default 500: a team sees
+   * its whole roster, and a join never costs more than telling 500 connections (docs/BENCHMARKS.md).
+   */
+  readonly fullPresenceMaxUsers: number;
+  /**
+   * Users one connection may follow (`follow`, room-mates at welcome). Default 1,000: bounds the
+   * server's memory per connection; past it the longest-followed is let go.
+   */
+  readonly maxFollowed: number;
 }
 
 export const DEFAULT_SERVER_LIMITS: ServerLimits = {
@@ -102,4 +114,6 @@ export const DEFAULT_SERVER_LIMITS: ServerLimits = {
   maxRoomsPerUser: 50,
   maxRoomMembers: 1000,
   maxRooms: 10_000,
+  fullPresenceMaxUsers: 500,
+  maxFollowed: 1000,
 };

@@ -133,6 +133,11 @@ export class ClusterLink {
     return this.remote.get(nameKey(name));
   }
 
+  /** Users online on other nodes. */
+  get remoteCount(): number {
+    return this.remote.size;
+  }
+
   remotePeers(): PeerSummary[] {
     return [...this.remote.values()].map((entry) => entry.peer);
   }

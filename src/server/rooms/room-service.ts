@@ -18,6 +18,8 @@ export class RoomService {
     private readonly knows: (name: string) => boolean,
     /** Someone left a room or was kicked from it (they stop watching its video, if they were). */
     private readonly left: (room: string, name: string) => void = () => {},
+    /** Someone joined a room (they and its members now hear of each other's presence). */
+    private readonly joined: (room: string, name: string) => void = () => {},
   ) {
     directory.onRemoteEvent((event) => this.announce(event));
   }
@@ -60,10 +62,6 @@ export class RoomService {
     for (const event of events) this.announce(event);
   }
 
-  /**
-   * Tells this node's members of the room, and the one it is about (who left, was kicked or
-   * invited). Whoever joined gets the whole room instead: members, topic, mode.
-   */
   /** Sends one frame to the room's members connected here, but `except` (a name). */
   tellMembers(room: string, frame: Buffer, except?: string): void {
     const skipped = except === undefined ? undefined : nameKey(except);
@@ -72,8 +70,13 @@ export class RoomService {
     }
   }
 
+  /**
+   * Tells this node's members of the room, and the one it is about (who left, was kicked or
+   * invited). Whoever joined gets the whole room instead: members, topic, mode.
+   */
   private announce(event: RoomEvent): void {
     if (event.kind === 'part' || event.kind === 'kick') this.left(event.room, event.name);
+    if (event.kind === 'join') this.joined(event.room, event.name);
     const frame = encodeMessage({ type: 'room-event', ...event });
     this.tellMembers(event.room, frame, event.name);
     const about = this.members.get(event.name);
