@@ -115,6 +115,26 @@ describe('tui-chat end to end', () => {
     assert.equal(refused['code'], 'CHAT_ERR_NOT_IN_ROOM');
   });
 
+  it('--json on a big server (--full-presence-max-users 0): a census, and a DM to someone never listed', async (t) => {
+    const dir = makeTempDir(t);
+    const { port } = await startServeProcess(t, ['--full-presence-max-users', '0']);
+    const bob = await connectClient(t, dir, port, 'bob', 1);
+    const alice = await connectClient(t, dir, port, 'alice', 0);
+    const ready = alice.events.find(isType('ready'))!;
+    assert.deepEqual(ready['census'], { online: 2, registered: 2 });
+    assert.deepEqual(
+      (ready['peers'] as Array<{ name: string }>).map((p) => p.name),
+      ['alice'],
+      'bob is counted, not listed',
+    );
+    alice.writeLine(':dm bob found you');
+    const dm = await bob.waitForEvent((e) => e['type'] === 'message' && e['text'] === 'found you', 'bob to read the DM');
+    assert.equal(dm['from'], 'alice');
+    alice.writeLine(':dm nobody hello');
+    const refused = await alice.waitForEvent(isType('error'), 'the refusal, after the lookup');
+    assert.equal(refused['code'], 'CHAT_ERR_NO_SUCH_PEER');
+  });
+
   it('refuses a duplicate name with a clear error and exit code 1', async (t) => {
     const dir = makeTempDir(t);
     const { port } = await startServeProcess(t);

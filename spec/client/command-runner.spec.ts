@@ -4,15 +4,27 @@ import { type CommandOutput, CommandRunner, type CommandTarget } from '../../src
 import { parseLine } from '../../src/client/line-command.js';
 import type { PeerView } from '../../src/client/peer-directory.js';
 import { ErrorCode } from '../../src/core/errors.js';
+import { waitUntil } from '../helpers/events.js';
 import { peerView } from '../helpers/peer-views.js';
 
 const bob: PeerView = peerView('bob', { verified: false, firstSeen: 1 });
 
-function runner() {
+const carol: PeerView = peerView('carol', { verified: false, firstSeen: 2 });
+
+/** `followsOnly`: a big server, where carol is listed only once looked up. */
+function runner(followsOnly = false) {
   const calls: string[] = [];
+  let carolListed = false;
   const target: CommandTarget = {
     peers: () => [bob],
-    peer: (name) => (name === 'bob' ? bob : undefined),
+    peer: (name) => (name === 'bob' ? bob : name === 'carol' && carolListed ? carol : undefined),
+    followsOnly,
+    census: { online: 3, registered: 9 },
+    lookup: async (name) => {
+      calls.push(`lookup ${name}`);
+      carolListed ||= name === 'carol';
+      return carolListed;
+    },
     trust: () => {
       calls.push('trust');
       return bob;
@@ -54,11 +66,21 @@ function runner() {
     topic: (room) => calls.push(`shown topic ${room.name} ${room.topic}`),
     members: (room) => calls.push(`shown members ${room.members.map((m) => m.name).join(',')}`),
     help: () => calls.push('help'),
+    failed: (error) => calls.push(`failed ${error.code}`),
   };
   return { calls, run: (line: string, here?: string) => new CommandRunner(target, output).run(parseLine(line), here) };
 }
 
 describe('CommandRunner', () => {
+  it('on a big server, looks up someone not listed before :whois, and says when nobody has the name', async () => {
+    const { calls, run } = runner(true);
+    run(':whois carol');
+    run(':whois nobody');
+    run(':whois bob');
+    await waitUntil(() => calls.length === 5, 'both lookups to be answered');
+    assert.deepEqual(calls, ['lookup carol', 'lookup nobody', 'whois bob', 'whois carol', `failed ${ErrorCode.NO_SUCH_PEER}`]);
+  });
+
   it("runs the shared commands and shows each result through the view's output", () => {
     const { calls, run } = runner();
     for (const line of [':peers', ':whois bob', ':verify bob', ':verify bob confirm', ':trust bob', ':help', ':videos', ':pause', ':seek -5', ':stop']) {

@@ -93,6 +93,26 @@ describe('the TUI, in-process on a fake terminal', () => {
     assert.match(screen, /─ #room ─/);
   });
 
+  it('on a big server, lists only whom it follows, counts the rest, and still reaches anyone by :dm', async (t) => {
+    const server = new ChatServer({ port: 0, limits: { fullPresenceMaxUsers: 0 } });
+    const { port } = await server.listen();
+    t.after(() => server.close());
+    const bob = await member(t, port, 'bob', ids[1]!);
+    const alice = await openInProcessTui(t, port, 'alice', ids[0]!);
+    await alice.waitForScreen(/2 online of 2/, 'the census');
+    alice.terminal.type(':dm bob hello unlisted');
+    alice.terminal.press('Enter');
+    await waitUntil(() => bob.texts.includes('dm alice: hello unlisted'), 'bob to get the DM');
+    const screen = await alice.waitForScreen(/-> \*bob\* hello unlisted/, 'the line sent');
+    assert.doesNotMatch(screen, /queued: offline/, 'it waited for a lookup, not for a connection');
+    alice.terminal.type(':dm nobody hello');
+    alice.terminal.press('Enter');
+    await alice.waitForScreen(/a queued message was not sent: nobody called nobody/, 'the refusal, after the lookup');
+    alice.terminal.type(':whois bob');
+    alice.terminal.press('Enter');
+    await alice.waitForScreen(/bob: not verified \(trusted on first use\)/, 'whois of bob, listed since the DM');
+  });
+
   it('shows the help overlay on F1 and on ? and closes it with Esc', async (t) => {
     const port = await startServer(t);
     const alice = await openInProcessTui(t, port, 'alice', ids[0]!);

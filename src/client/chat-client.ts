@@ -17,7 +17,11 @@ export type LinkState = 'connecting' | 'online' | 'offline' | 'stopped';
 export interface ClientEvents extends SessionEvents {
   state: { readonly state: LinkState; readonly reason?: string; readonly retryInMs?: number };
   renamed: { readonly wanted: string; readonly got: string };
-  queued: { readonly id: string; readonly to: string | null; readonly text: string; readonly queueLength: number };
+  /**
+   * A message waits, kept on disk: for a connection ('connection'), or on a big server for the
+   * recipient, not listed yet, to be looked up ('lookup', a round trip).
+   */
+  queued: { readonly id: string; readonly to: string | null; readonly text: string; readonly queueLength: number; readonly waitingFor: QueueReason };
   /** Messages queued while offline were handed to the new connection (failures come as errors). */
   flushed: { readonly count: number };
 }
@@ -43,7 +47,10 @@ export interface ChatClientOptions extends Omit<ChatSessionOptions, 'knownPeers'
   readonly state?: ClientState;
 }
 
-export type SendOutcome = { readonly status: 'sent'; readonly sent: SentMessage } | { readonly status: 'queued'; readonly id: string };
+export type QueueReason = 'connection' | 'lookup';
+export type SendOutcome =
+  | { readonly status: 'sent'; readonly sent: SentMessage }
+  | { readonly status: 'queued'; readonly id: string; readonly waitingFor: QueueReason };
 
 /** Join refusals that retrying cannot fix. */
 const PERMANENT_REFUSALS: ReadonlySet<string> = new Set([ErrorCode.VERSION_MISMATCH, ErrorCode.AUTH_FAILED, ErrorCode.NAME_INVALID]);
@@ -86,6 +93,8 @@ export class ChatClient extends TypedEmitter<ClientEvents> {
   private awayMessage = '';
   private linkState: LinkState = 'offline';
   private attempt = 0;
+  /** A lookup of queued messages' recipients is under way (see sendQueuedWhenListed). */
+  private lookingUp = false;
   /** Connection attempts so far: picks the server to try next among host:port and the alternates. */
   private attemptsMade = 0;
   private retryTimer: NodeJS.Timeout | undefined;
@@ -149,6 +158,21 @@ export class ChatClient extends TypedEmitter<ClientEvents> {
 
   peer(name: string): PeerView | undefined {
     return this.session?.isReady === true ? this.session.peer(name) : undefined;
+  }
+
+  /** See ChatSession.census: how many users the server has (undefined while offline). */
+  get census(): ChatSession['census'] {
+    return this.session?.isReady === true ? this.session.census : undefined;
+  }
+
+  /** See ChatSession.followsOnly: a big server lists only those we follow. */
+  get followsOnly(): boolean {
+    return this.session?.isReady === true && this.session.followsOnly;
+  }
+
+  /** See ChatSession.lookup: lists `name` if the server has such a user. */
+  async lookup(name: string): Promise<boolean> {
+    return this.session?.isReady === true ? this.session.lookup(name) : false;
   }
 
   /** Starts connecting; keeps trying until stop(). */
@@ -240,22 +264,56 @@ export class ChatClient extends TypedEmitter<ClientEvents> {
   }
 
   private sendOrQueue(to: string | null, text: string): SendOutcome {
-    if (this.session?.isReady === true && this.queuedCount === 0) {
-      const sent = this.session.send(to, text);
+    const session = this.session?.isReady === true ? this.session : undefined;
+    if (session !== undefined && this.queuedCount === 0 && !session.needsLookup(to)) {
+      const sent = session.send(to, text);
       return { status: 'sent', sent };
+    }
+    // Online, a message waits only behind others waiting, or for its recipient to be looked up.
+    if (session !== undefined) {
+      const outcome = this.queue(to, text, 'lookup');
+      this.sendQueuedWhenListed(session, false);
+      return outcome;
     }
     if (this.linkState === 'stopped') throw new ChatError(ErrorCode.NOT_CONNECTED, 'the client has stopped');
     const max = this.options.maxQueued ?? 100;
     if (this.queuedCount >= max) {
       throw new ChatError(ErrorCode.NOT_CONNECTED, `offline, and ${max} messages are already waiting: this one was not queued`);
     }
+    return this.queue(to, text, 'connection');
+  }
+
+  private queue(to: string | null, text: string, waitingFor: QueueReason): SendOutcome {
     // Kept on disk too: a queued message survives a restart of the client.
     const id = `queued-${randomBytes(6).toString('hex')}`;
     this.kept.addOutgoing({ id, to, text, createdAt: Date.now(), recipients: {} });
     this.kept.remember({ kind: 'out', id, to, text, ts: Date.now() });
     this.kept.commit(undefined);
-    this.emit('queued', { id, to, text, queueLength: this.queuedCount });
-    return { status: 'queued', id };
+    this.emit('queued', { id, to, text, queueLength: this.queuedCount, waitingFor });
+    return { status: 'queued', id, waitingFor };
+  }
+
+  /**
+   * Sends what is queued once every DM recipient in it is listed (on a big server: followed, one
+   * round trip). One lookup at a time: messages queued meanwhile go with the next, in order.
+   * `reconnected`: they waited for a connection, and the user is told they went ('flushed').
+   */
+  private sendQueuedWhenListed(session: ChatSession, reconnected: boolean): void {
+    if (this.lookingUp) return;
+    const unlisted = this.kept.outbox.filter((entry) => entry.sends === undefined && session.needsLookup(entry.to)).map((entry) => entry.to!);
+    if (unlisted.length === 0) {
+      this.sendQueued(session, reconnected);
+      return;
+    }
+    this.lookingUp = true;
+    void Promise.all(unlisted.map((name) => session.lookup(name))).finally(() => {
+      this.lookingUp = false;
+      if (session !== this.session || !session.isReady) return;
+      // Whoever is still not listed has no such user: sendQueued reports those as not sent.
+      this.sendQueued(session, reconnected);
+      // Queued while this lookup ran: their recipients may need one of their own.
+      if (this.queuedCount > 0) this.sendQueuedWhenListed(session, false);
+    });
   }
 
   private async connectOnce(): Promise<void> {
@@ -335,6 +393,11 @@ export class ChatClient extends TypedEmitter<ClientEvents> {
     // First what never got a final word before the connection went (the same envelopes: recipients
     // drop repeats), then what was typed while offline, in order. Each one's fate is reported.
     session.resendUnsettled();
+    this.sendQueuedWhenListed(session, true);
+  }
+
+  /** Hands what is queued to the session, in order. */
+  private sendQueued(session: ChatSession, reconnected: boolean): void {
     const queued = this.kept.takeQueued();
     let sent = 0;
     for (const [index, { id, to, text }] of queued.entries()) {
@@ -352,7 +415,7 @@ export class ChatClient extends TypedEmitter<ClientEvents> {
           this.kept.requeue(queued.slice(index));
           break;
         }
-        this.emit('error', { code: error.code, message: `a message queued while offline was not sent: ${error.message}`, fatal: false, ref: id });
+        this.emit('error', { code: error.code, message: `a queued message was not sent: ${error.message}`, fatal: false, ref: id });
         this.emit('delivery', {
           id,
           to,
@@ -367,7 +430,7 @@ export class ChatClient extends TypedEmitter<ClientEvents> {
       }
     }
     this.kept.commit(undefined);
-    if (sent > 0) this.emit('flushed', { count: sent });
+    if (sent > 0 && reconnected) this.emit('flushed', { count: sent });
   }
 
   private onDisconnected(session: ChatSession, reason: string): void {

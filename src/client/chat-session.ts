@@ -11,6 +11,8 @@ import { shortFingerprint } from '../core/fingerprint.js';
 import type { Identity } from '../core/identity.js';
 import type { VideoFrame } from '../core/media-frame.js';
 import {
+  type Census,
+  type FollowedMessage,
   MAX_AWAY_CHARS,
   MAX_TOPIC_CHARS,
   type PeerSummary,
@@ -45,6 +47,7 @@ import { type AddOutcome, type DirectoryPeer, PeerDirectory, type PeerView } fro
 import { type LinkError, type LinkMessage, type LinkState, ServerLink } from './server-link.js';
 import { type VideoRequest, VideoRemote } from './video-remote.js';
 import { type RoomChange, RoomRosters } from './room-rosters.js';
+import { PresenceFollower } from './presence-follower.js';
 import { ROOM_NAME_RULE, isRoomTarget, isValidRoomName } from '../core/room-names.js';
 
 export type { RoomChange } from './room-rosters.js';
@@ -54,6 +57,8 @@ export { JOIN_TIMEOUT_MS, KEEPALIVE_INTERVAL_MS } from './server-link.js';
 
 /** Longest message text accepted for sending, in characters. Longer text is refused, not split. */
 export const MAX_MESSAGE_CHARS = 8000;
+/** On a big server, how many of our latest DM partners we follow on joining (see recentContacts). */
+const RECENT_CONTACTS = 200;
 
 export interface ChatMessageEvent {
   readonly id: string;
@@ -162,6 +167,9 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
   private rotationTimer: NodeJS.Timeout | undefined;
   /** The named rooms we are in, with their members: who a room message is sealed for. */
   private readonly rosters = new RoomRosters();
+  /** On a big server, whose presence we follow (and so who is listed): see PresenceFollower. */
+  private readonly follower: PresenceFollower;
+  private latestCensus: Census | undefined;
 
   constructor(options: ChatSessionOptions) {
     super();
@@ -202,6 +210,11 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
     this.keys = new KeyResolver(this.state, (names) => {
       if (this.link.state === 'ready') this.link.send({ type: 'keys', names });
     });
+    this.follower = new PresenceFollower((names) => {
+      if (this.link.state !== 'ready') return false;
+      this.link.send({ type: 'follow', names });
+      return true;
+    });
     this.inbox = new Inbox(this.engine, this.directory, this.state, {
       message: (event) => this.emit('message', event),
       error: (event) => this.emit('error', event),
@@ -217,7 +230,8 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
         // Never to a key the user has not accepted: the chain would go to whoever holds it now.
         const peer = this.directory.get(sender);
         if (peer === undefined || peer.trust === 'changed' || !peer.prekeyUsable) return;
-        this.sendKeyMessage((check) => this.engine.answerKeyRequest(peer, chain, n, room, check));
+        const open = room === null && this.follower.followsOnly;
+        this.sendKeyMessage((check) => this.engine.answerKeyRequest(peer, chain, n, room, check, open));
       },
     });
   }
@@ -238,6 +252,33 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
 
   get connectionState(): LinkState {
     return this.link.state;
+  }
+
+  /**
+   * How many users the server has (online, registered), as its welcome said; undefined before
+   * one, or from an older server. On a big server the peer list holds only those we follow.
+   */
+  get census(): Census | undefined {
+    return this.latestCensus;
+  }
+
+  /** True when the server tells us only of users we follow (a big server): the rest are not listed. */
+  get followsOnly(): boolean {
+    return this.follower.followsOnly;
+  }
+
+  /**
+   * Lists `name` if the server has such a user (on a big server, by following them); false when
+   * nobody has that name. Used before writing to someone not listed yet.
+   */
+  async lookup(name: string): Promise<boolean> {
+    await this.ensureListed([name]);
+    return this.directory.get(name) !== undefined;
+  }
+
+  /** True when a DM to `to` must wait for lookup() first: a big server, and nobody listed by that name. */
+  needsLookup(to: string | null): boolean {
+    return to !== null && !isRoomTarget(to) && this.follower.followsOnly && this.directory.get(to) === undefined && !this.directory.isSelf(to);
   }
 
   /** Sender-key chains held for other members, for tests and the memory bound in SECURITY.md. */
@@ -309,7 +350,7 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
    */
   sendRoom(text: string, shownAs?: string): SentMessage {
     // Members away count too (protocol v4): what they miss is stored for them.
-    return this.sealForRoom(null, this.directory.others(), text, shownAs);
+    return this.sealForRoom(null, this.directory.others(), text, shownAs, this.follower.followsOnly);
   }
 
   /** Sends to a named room we are in: sealed for its members (those away get it stored). */
@@ -323,10 +364,10 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
     return this.sealForRoom(roster.name, members, text, shownAs);
   }
 
-  private sealForRoom(to: string | null, everyone: readonly DirectoryPeer[], text: string, shownAs?: string): SentMessage {
+  private sealForRoom(to: string | null, everyone: readonly DirectoryPeer[], text: string, shownAs?: string, open = false): SentMessage {
     this.checkSendable(text);
     const candidates = everyone.filter((peer) => peer.trust !== 'changed' && peer.prekeyUsable);
-    const sealed = this.engine.sealRoom(to, text, candidates, (message) => this.link.checkFits(message));
+    const sealed = this.engine.sealRoom(to, text, candidates, (message) => this.link.checkFits(message), open);
     for (const peer of sealed.unreachable) this.reportUnusablePrekey(peer.name);
     if (sealed.refused !== undefined) {
       // The handovers still go: the members' copies of our chain moved.
@@ -564,6 +605,8 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
 
   private onWelcome(welcome: WelcomeMessage): void {
     this.rosters.replace(welcome.rooms ?? []);
+    this.follower.reset(welcome.presence ?? 'everyone');
+    this.latestCensus = welcome.census;
     if (welcome.oneTimePrekeys !== undefined) this.topUpOneTimePrekeys(welcome.oneTimePrekeys);
     if (this.rotationTimer === undefined) {
       this.rotationTimer = setInterval(() => this.rotateSignedPrekeyIfDue(), SIGNED_PREKEY_CHECK_MS);
@@ -571,6 +614,8 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
     }
     this.inOrder(async () => {
       this.replacePeers(await this.keys.resolve(welcome.peers));
+      // On a big server the welcome lists our room-mates only: follow whom we wrote with, too.
+      await this.ensureListed(this.recentContacts());
       this.emit('ready', { name: welcome.name, fingerprint: this.identity.fingerprint, peers: this.peers() });
       this.welcomed?.();
     });
@@ -586,6 +631,42 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
       if (!(error instanceof ChatError)) throw error;
       this.emit('error', { code: error.code, message: error.message, fatal: false });
     });
+  }
+
+  /**
+   * On a big server, follows those of `names` not listed yet (they are listed once the server
+   * answered, their keys fetched); elsewhere everyone is listed already and this does nothing.
+   */
+  private async ensureListed(names: readonly string[]): Promise<void> {
+    if (!this.follower.followsOnly) return;
+    const missing = [...new Set(names)].filter((name) => this.directory.get(name) === undefined && !this.directory.isSelf(name));
+    if (missing.length > 0) await this.follower.follow(missing);
+  }
+
+  /** The users we last had DMs with (newest first, at most RECENT_CONTACTS), from the kept history. */
+  private recentContacts(): string[] {
+    const contacts = new Set<string>();
+    const history = this.state.history();
+    for (let i = history.length - 1; i >= 0 && contacts.size < RECENT_CONTACTS; i--) {
+      const record = history[i]!;
+      if (record.kind === 'in' && record.to !== null && !isRoomTarget(record.to)) contacts.add(record.from);
+      if (record.kind === 'out' && record.to !== null && !isRoomTarget(record.to)) contacts.add(record.to);
+    }
+    return [...contacts];
+  }
+
+  /** The server's answer to a `follow`: those found are listed (keys cached or fetched), then the asker goes on. */
+  private async onFollowed(message: FollowedMessage): Promise<void> {
+    const waiter = this.follower.answered();
+    try {
+      for (const summary of await this.keys.resolve(message.peers)) {
+        const added = this.directory.add(summary);
+        this.reportAdded(added);
+      }
+      this.emit('peers', this.peers());
+    } finally {
+      waiter?.(message.unknown);
+    }
   }
 
   private onJoin(summary: PeerSummary): void {
@@ -610,6 +691,9 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
     switch (message.type) {
       case 'key-bundles':
         return this.keys.received(message.bundles);
+      case 'followed':
+        // Not in order: a message waiting in order for its sender to be listed waits for this.
+        return void this.onFollowed(message);
       case 'prekey-pool':
         return this.topUpOneTimePrekeys(message.oneTime);
       case 'peers':
@@ -633,15 +717,21 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
           }
         });
       case 'message':
-        return this.inOrder(() => this.inbox.receive(message));
+        return this.inOrder(async () => {
+          // On a big server a sender may not be listed yet (someone we never heard of): follow them first.
+          await this.ensureListed([message.from]);
+          this.inbox.receive(message);
+        });
       case 'room':
         // In order with presence and messages: a room message after it is sealed for these members.
-        return this.inOrder(() => {
+        return this.inOrder(async () => {
+          await this.ensureListed(message.room.members.map((member) => member.name));
           const room = this.rosters.set(message.room);
           this.emit('room-change', { event: { type: 'room-event', room: room.name, kind: 'join', name: this.link.name }, room });
         });
       case 'room-event':
-        return this.inOrder(() => {
+        return this.inOrder(async () => {
+          if (message.kind === 'join') await this.ensureListed([message.name]);
           const change = this.rosters.apply(message, this.link.name);
           if (change !== undefined) this.emit('room-change', change);
         });
@@ -703,6 +793,7 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
   }
 
   private onClosed(reason: string): void {
+    this.follower.reset(this.follower.scope);
     clearInterval(this.rotationTimer);
     this.rotationTimer = undefined;
     this.inbox.reset();

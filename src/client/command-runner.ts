@@ -6,7 +6,7 @@ import type { LineCommand } from './line-command.js';
 import type { HistoryRecord } from './state/client-state.js';
 import type { PeerView } from './peer-directory.js';
 import type { VideoRemote } from './video-remote.js';
-import type { RoomModeChange, RoomView } from '../core/messages.js';
+import type { Census, RoomModeChange, RoomView } from '../core/messages.js';
 
 /** What the commands need of a client: a ChatSession (line mode) or a ChatClient (TUI). */
 export interface CommandTarget {
@@ -31,11 +31,18 @@ export interface CommandTarget {
   kick(room: string, name: string): void;
   setMode(room: string, mode: RoomModeChange): void;
   listRooms(): void;
+  /** True on a big server, which lists only those we follow: anyone else is looked up first. */
+  readonly followsOnly: boolean;
+  /** How many users the server has, as its welcome said. */
+  readonly census: Census | undefined;
+  /** Lists `name` if the server has such a user (see ChatSession.lookup). */
+  lookup(name: string): Promise<boolean>;
 }
 
 /** How a view shows each result. */
 export interface CommandOutput {
-  peers(peers: readonly PeerView[]): void;
+  /** `census`: on a big server, which lists only those we follow, how many users it has in all. */
+  peers(peers: readonly PeerView[], census?: Census): void;
   whois(peer: PeerView): void;
   safetyNumber(name: string, number: string): void;
   verified(peer: PeerView): void;
@@ -46,6 +53,8 @@ export interface CommandOutput {
   topic(room: RoomView): void;
   members(room: RoomView): void;
   help(): void;
+  /** A command that first looked someone up failed afterwards (its error cannot be thrown any more). */
+  failed(error: ChatError): void;
 }
 
 /** The commands a view runs itself: the runner leaves them alone. */
@@ -100,21 +109,21 @@ export class CommandRunner {
         );
         return undefined;
       case 'peers':
-        this.output.peers(this.target.peers());
+        this.output.peers(this.target.peers(), this.target.followsOnly ? this.target.census : undefined);
         return undefined;
-      case 'whois': {
-        const peer = this.target.peer(command.name);
-        if (peer === undefined) throw new ChatError(ErrorCode.NO_SUCH_PEER, `nobody called ${command.name} is online or registered here`);
-        this.output.whois(peer);
-        return undefined;
-      }
+      case 'whois':
+        return this.listedFirst(command.name, () => {
+          const peer = this.target.peer(command.name);
+          if (peer === undefined) throw new ChatError(ErrorCode.NO_SUCH_PEER, `nobody called ${command.name} is online or registered here`);
+          this.output.whois(peer);
+        });
       case 'verify':
-        if (command.confirm) this.output.verified(this.target.verify(command.name));
-        else this.output.safetyNumber(command.name, this.target.safetyNumberWith(command.name));
-        return undefined;
+        return this.listedFirst(command.name, () => {
+          if (command.confirm) this.output.verified(this.target.verify(command.name));
+          else this.output.safetyNumber(command.name, this.target.safetyNumberWith(command.name));
+        });
       case 'trust':
-        this.output.trusted(this.target.trust(command.name));
-        return undefined;
+        return this.listedFirst(command.name, () => this.output.trusted(this.target.trust(command.name)));
       case 'search':
         this.output.searchResults(command.query, this.target.search(command.query));
         return undefined;
@@ -144,6 +153,26 @@ export class CommandRunner {
       default:
         return command;
     }
+  }
+
+  /**
+   * Runs `action` now, or on a big server, for someone not listed, once they are looked up (a
+   * round trip); its error then goes to the output, since run() has returned.
+   */
+  private listedFirst(name: string, action: () => void): undefined {
+    if (!this.target.followsOnly || this.target.peer(name) !== undefined) {
+      action();
+      return undefined;
+    }
+    void this.target.lookup(name).then(() => {
+      try {
+        action();
+      } catch (error) {
+        if (!(error instanceof ChatError)) throw error;
+        this.output.failed(error);
+      }
+    });
+    return undefined;
   }
 
   /** The room a command names, or the open one. */

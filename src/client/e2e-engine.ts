@@ -66,6 +66,11 @@ export interface PastChain {
 const PAST_CHAINS_KEPT = 16;
 /** Key requests answered, remembered so that one member cannot have the same chain re-sent in a loop. */
 const MAX_ANSWERED_REQUESTS = 1000;
+/**
+ * An open room's chain (the lobby on a server past its full-presence size, see sealRoom) is
+ * replaced after this many messages: how far back someone who asks for it can read.
+ */
+export const OPEN_CHAIN_MAX_MESSAGES = 1000;
 
 /**
  * What an envelope carries: text for the user, a sender-key handover, or (protocol v4) a member's
@@ -182,15 +187,35 @@ export class E2eEngine {
    * (handed to each member over the pairwise ratchets) whenever the members differ from those who
    * hold the current one: a member who left cannot read on, and a newcomer cannot read back. A
    * member the handover fails for is marked unusable and left out; the others get the chain.
+   *
+   * `open`: the room is open to anyone who joins the server (the lobby, when the server tells us
+   * of those we follow only): we know some of its members, the rest ask for our chain. Replacing
+   * it whenever we learn of one more member would make every unknown reader ask again, so a
+   * newcomer is handed the current chain from the next message on, and the chain is replaced when
+   * someone we knew is gone or after OPEN_CHAIN_MAX_MESSAGES.
    */
-  sealRoom(to: string | null, text: string, candidates: readonly DirectoryPeer[], check: SendCheck): SealedRoom {
+  sealRoom(to: string | null, text: string, candidates: readonly DirectoryPeer[], check: SendCheck, open = false): SealedRoom {
     const room = roomConversation(to);
     const sends: SendMessage[] = [];
     const unreachable: DirectoryPeer[] = [];
     let members = [...candidates];
     const current = this.roomChains.get(room);
     let chain = current?.chain;
-    if (chain === undefined || current!.membership !== membershipOf(candidates)) {
+    const newcomers = open && current !== undefined ? joinedOnly(current.membership, candidates) : undefined;
+    if (chain !== undefined && newcomers !== undefined && newcomers.length > 0 && chain.sent < OPEN_CHAIN_MAX_MESSAGES) {
+      const grant: RoomGrant = to === null ? chain.grant() : { ...chain.grant(), room };
+      for (const member of newcomers) {
+        try {
+          sends.push(this.seal(member.name, { senderKey: grant }, { ratchet: this.sessions.sending(member).nextSendingKey() }, check));
+        } catch (error) {
+          if (!(error instanceof CryptoError)) throw error;
+          member.prekeyUsable = false;
+          unreachable.push(member);
+        }
+      }
+      members = candidates.filter((member) => !unreachable.includes(member));
+      this.roomChains.set(room, { ...current!, membership: membershipOf(members) });
+    } else if (chain === undefined || current!.membership !== membershipOf(candidates) || (open && chain.sent >= OPEN_CHAIN_MAX_MESSAGES)) {
       this.retireRoomChain(room);
       chain = new SenderKeyChain();
       const grant: RoomGrant = to === null ? chain.grant() : { ...chain.grant(), room };
@@ -228,7 +253,7 @@ export class E2eEngine {
    * recent chains, only to someone who was a member when it was made (so no newcomer reads back),
    * from the message asked for on, and once per member and chain.
    */
-  answerKeyRequest(peer: DirectoryPeer, chain: string, n: number, room: string | null, check: SendCheck): SendMessage | undefined {
+  answerKeyRequest(peer: DirectoryPeer, chain: string, n: number, room: string | null, check: SendCheck, open = false): SendMessage | undefined {
     const conversation = roomConversation(room);
     const current = this.roomChains.get(conversation);
     const known =
@@ -237,7 +262,8 @@ export class E2eEngine {
         : this.pastChains.find((past) => past.first.id === chain && (past.room ?? LOBBY_NAME) === conversation);
     const answer = `${peer.name.toLowerCase()}\u0000${chain}`;
     if (known === undefined || n >= known.sent || this.answered.has(answer)) return undefined;
-    if (!known.membership.split('\u0000').includes(peer.name.toLowerCase())) return undefined;
+    // An open room (see sealRoom) has members we never heard of: anyone on the server may ask.
+    if (!open && !known.membership.split('\u0000').includes(peer.name.toLowerCase())) return undefined;
     const from = grantFrom(known.first, Math.max(n, known.first.n));
     const grant: RoomGrant = room === null ? from : { ...from, room: conversation };
     const message = this.seal(peer.name, { senderKey: grant }, { ratchet: this.sessions.sending(peer).nextSendingKey() }, check);
@@ -340,6 +366,14 @@ function ourChainFrom(state: RoomChainState): OurChain {
 
 function chainState(chain: OurChain): RoomChainState {
   return { chain: chain.chain.toState(), membership: chain.membership, ...(chain.first === undefined ? {} : { first: chain.first }) };
+}
+
+/** The candidates not in `membership`, when none of its members is missing from them; else undefined. */
+function joinedOnly(membership: string, candidates: readonly DirectoryPeer[]): DirectoryPeer[] | undefined {
+  const held = new Set(membership === '' ? [] : membership.split('\u0000'));
+  const names = new Set(candidates.map((peer) => peer.name.toLowerCase()));
+  for (const name of held) if (!names.has(name)) return undefined;
+  return candidates.filter((peer) => !held.has(peer.name.toLowerCase()));
 }
 
 function membershipOf(members: readonly DirectoryPeer[]): string {

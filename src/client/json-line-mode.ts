@@ -48,7 +48,16 @@ export async function runJsonLineMode(session: ChatSession, input: Readable, out
     if (outputOpen) output.write(toJsonLine(event));
   };
 
-  session.on('ready', (e) => print({ type: 'ready', name: e.name, fingerprint: e.fingerprint, peers: e.peers.map(peerJson) }));
+  session.on('ready', (e) =>
+    print({
+      type: 'ready',
+      name: e.name,
+      fingerprint: e.fingerprint,
+      peers: e.peers.map(peerJson),
+      // On a big server `peers` holds only those followed; the census counts everyone.
+      ...(session.followsOnly && session.census !== undefined ? { census: session.census } : {}),
+    }),
+  );
   session.on('peers', (peers) => print({ type: 'peers', peers: peers.map(peerJson) }));
   session.on('join', (peer) => print({ type: 'join', ...peerJson(peer) }));
   session.on('away', ({ name, message }) => print({ type: 'away', name, message }));
@@ -100,8 +109,9 @@ export async function runJsonLineMode(session: ChatSession, input: Readable, out
 
   let quitting = false;
   const commands = new CommandRunner(session, {
-    peers: (peers) => print({ type: 'peers', peers: peers.map(peerJson) }),
+    peers: (peers, census) => print({ type: 'peers', peers: peers.map(peerJson), ...(census === undefined ? {} : { census }) }),
     whois: (peer) => print({ type: 'whois', ...peerJson(peer), firstSeen: peer.firstSeen ?? null }),
+    failed: (error) => print({ type: 'error', code: error.code, message: error.message, fatal: false }),
     safetyNumber: (name, number) => print({ type: 'safety-number', name, number }),
     verified: (peer) => print({ type: 'verified', name: peer.name, fingerprint: peer.fingerprint }),
     trusted: (peer) => print({ type: 'trusted', name: peer.name, fingerprint: peer.fingerprint }),
@@ -136,7 +146,7 @@ export async function runJsonLineMode(session: ChatSession, input: Readable, out
     if (next.done === true) break;
     const command = parseLine(next.value);
     if (command.kind === 'quit') break;
-    runCommand(session, commands, command, print, watching);
+    await runCommand(session, commands, command, print, watching);
   }
   quitting = true;
   lines.close();
@@ -148,13 +158,13 @@ export async function runJsonLineMode(session: ChatSession, input: Readable, out
 /** The pixel box asked for by :play in line mode: an 80x24-cell pane's worth. */
 export const JSON_MODE_VIDEO_BOX = { width: 80, height: 48 } as const;
 
-function runCommand(
+async function runCommand(
   session: ChatSession,
   commands: CommandRunner,
   line: LineCommand,
   print: (event: Record<string, unknown>) => void,
   watching: RoomVideos,
-): void {
+): Promise<void> {
   try {
     const command = commands.run(line);
     switch (command?.kind) {
@@ -174,6 +184,8 @@ function runCommand(
         return;
       case 'dm':
         if (command.text === null) throw new ChatError(ErrorCode.USAGE, 'usage: :dm NAME|#ROOM TEXT');
+        // A big server lists only those we follow: someone else is looked up first (a round trip).
+        if (session.needsLookup(command.to)) await session.lookup(command.to);
         session.send(command.to, command.text);
         return;
       case 'part':

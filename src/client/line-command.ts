@@ -54,7 +54,7 @@ export const LINE_COMMANDS = {
   kick: ['NAME [#NAME]', 'remove NAME from the room (operators)'],
   mode: ['[#NAME] +i|-i|+c|-c', 'invite-only (+i) or open (-i); every member (+c) or only who started it (-c) controls the video watched together (operators)'],
   close: ['', 'close this DM conversation (its messages stay kept; a new one reopens it)'],
-  peers: ['', 'list who is online, and who is away'],
+  peers: ['', 'list who is online, and who is away (past 500 users: those you follow, and how many in all)'],
   away: ['[MESSAGE]', 'say you are away (shown next to your name); without MESSAGE, that you are back'],
   whois: ['NAME', "show NAME's full fingerprint and when it was first seen"],
   verify: ['NAME [confirm]', 'show the safety number to compare with NAME; "confirm" once it matches'],

@@ -35,12 +35,14 @@ export function feedClientToModel(client: ChatClient, model: ChatViewModel, chan
     model.setPeers(client.peers());
     model.setRooms(client.rooms());
     const others = ready.peers.filter((p) => !p.isSelf && p.online).map((p) => p.name);
-    model.addSystem(
-      `${everJoined ? 'reconnected' : 'joined'} as ${ready.name} (key ${shortFingerprint(ready.fingerprint)}); ` +
-        `online: ${others.length === 0 ? 'nobody else yet' : others.join(', ')}`,
-      'system',
-      ROOM_ID,
-    );
+    // A big server lists only those we follow (room-mates, DM partners): the rest are counted.
+    const census = client.followsOnly ? client.census : undefined;
+    const online =
+      census === undefined
+        ? `online: ${others.length === 0 ? 'nobody else yet' : others.join(', ')}`
+        : `${census.online} online of ${census.registered} registered; listed: those you share a room or DMs with` +
+          `${others.length === 0 ? '' : ` (online: ${others.join(', ')})`}; :dm NAME reaches anyone`;
+    model.addSystem(`${everJoined ? 'reconnected' : 'joined'} as ${ready.name} (key ${shortFingerprint(ready.fingerprint)}); ${online}`, 'system', ROOM_ID);
     everJoined = true;
     changed();
   });

@@ -5,17 +5,19 @@ import type { PeerView } from '../client/peer-directory.js';
 import { formatFingerprint, shortFingerprint } from '../core/fingerprint.js';
 import type { ChatViewModel } from './chat-view-model.js';
 
-export function commandOutputFor(model: ChatViewModel, peers: () => PeerView[], openHelp: () => void): CommandOutput {
+/** `changed`: a result came after the command returned (a lookup first): the screen needs drawing. */
+export function commandOutputFor(model: ChatViewModel, peers: () => PeerView[], openHelp: () => void, changed: () => void = () => {}): CommandOutput {
   return {
-    peers: (list) => {
+    peers: (list, census) => {
       const names = list.map(
         (p) =>
           `${p.name}${p.isSelf ? ' (you)' : ''}${p.trust === 'changed' ? ' [KEY CHANGED]' : p.verified ? ' [verified]' : ''}${p.awayMessage === undefined ? '' : ` (away: ${p.awayMessage})`}`,
       );
       const online = list.filter((p) => p.online);
       const offline = list.filter((p) => !p.online).map((p) => p.name);
+      const followed = census === undefined ? '' : ` (those you follow; the server has ${census.online} online, ${census.registered} registered)`;
       model.addSystem(
-        `online (${online.length}): ${names.filter((_, i) => list[i]!.online).join(', ')}${offline.length === 0 ? '' : `; offline (${offline.length}, messages wait for them): ${offline.join(', ')}`}`,
+        `online (${online.length}): ${names.filter((_, i) => list[i]!.online).join(', ')}${offline.length === 0 ? '' : `; offline (${offline.length}, messages wait for them): ${offline.join(', ')}`}${followed}`,
       );
     },
     whois: (peer) => {
@@ -67,5 +69,9 @@ export function commandOutputFor(model: ChatViewModel, peers: () => PeerView[], 
           .join(', ')}`,
       ),
     help: openHelp,
+    failed: (error) => {
+      model.addSystem(error.message, 'error');
+      changed();
+    },
   };
 }

@@ -426,14 +426,16 @@ class TuiApp {
       case 'dm': {
         if (command.to.startsWith('#')) return this.roomMessage(command.to, command.text);
         // Offline, the list is empty: a DM to any valid name is queued, and checked when it is sent.
+        // On a big server the list holds only those we follow: anyone else is looked up first.
         const online = this.client.state === 'online';
-        const peer =
-          this.model.peers.find((p) => p.name.toLowerCase() === command.to.toLowerCase()) ??
-          (online || !isValidName(command.to) ? undefined : { name: command.to });
+        const listed = this.model.peers.find((p) => p.name.toLowerCase() === command.to.toLowerCase());
+        const unlisted = listed === undefined && isValidName(command.to) && (!online || this.client.followsOnly);
+        const peer = listed ?? (unlisted ? { name: command.to } : undefined);
         if (peer === undefined) throw new ChatError(ErrorCode.NO_SUCH_PEER, `nobody called ${command.to} is online or registered on this server`);
         // :dm NAME opens the conversation; :dm NAME TEXT sends there and leaves you where you were
         // (as /msg does), so the next plain line still goes where it went before.
         if (command.text === null) {
+          if (listed === undefined && online) return void this.openLookedUp(command.to);
           this.model.openDirect(peer.name);
           return;
         }
@@ -477,6 +479,7 @@ class TuiApp {
       this.model,
       () => this.client.peers(),
       () => this.toggleHelp(true),
+      () => this.scheduleRender(),
     );
   }
 
@@ -491,7 +494,19 @@ class TuiApp {
 
   private send(to: string | null, text: string): void {
     const outcome = this.client.send(to, text);
-    this.model.addOutgoing(to, text, outcome.status === 'queued', outcome.status === 'queued' ? outcome.id : outcome.sent.id);
+    // A line waiting for its recipient's lookup (a round trip) shows as sending, not as offline.
+    const offline = outcome.status === 'queued' && outcome.waitingFor === 'connection';
+    this.model.addOutgoing(to, text, offline, outcome.status === 'queued' ? outcome.id : outcome.sent.id);
+  }
+
+  /** `:dm NAME` for someone not listed (a big server lists only those we follow): looked up, then opened. */
+  private async openLookedUp(name: string): Promise<void> {
+    if (!(await this.client.lookup(name))) {
+      this.model.addSystem(`nobody called ${name} is online or registered on this server`, 'error');
+    } else {
+      this.model.openDirect(this.client.peer(name)?.name ?? name);
+    }
+    this.scheduleRender();
   }
 
   private toggleHelp(visible: boolean): void {

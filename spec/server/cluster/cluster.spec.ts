@@ -17,6 +17,7 @@ import type { ClusterOptions } from '../../../src/server/cluster/cluster-options
 import { encodeDirectBatch, encodeRoomBatch } from '../../../src/server/cluster/cluster-wire.js';
 import { waitFor, waitUntil } from '../../helpers/events.js';
 import { testIdentity } from '../../helpers/identities.js';
+import type { ServerLimits } from '../../../src/server/server-limits.js';
 import { NatsBroker } from '../../helpers/nats-broker.js';
 import { RawClient } from '../../helpers/raw-client.js';
 import { TcpProxy } from '../../helpers/tcp-proxy.js';
@@ -44,11 +45,11 @@ function clusterOptions(url: string): ClusterOptions {
   return { url, name: `spec-${randomBytes(4).toString('hex')}`, ...TIMING };
 }
 
-async function startNodes(t: TestContext, count: number, options = clusterOptions(broker.url)): Promise<Node[]> {
+async function startNodes(t: TestContext, count: number, options = clusterOptions(broker.url), limits: Partial<ServerLimits> = {}): Promise<Node[]> {
   const nodes: Node[] = [];
   for (let i = 0; i < count; i++) {
     const logs: string[] = [];
-    const server = new ChatServer({ port: 0, logger: createLineLogger((line) => logs.push(line), 'debug'), cluster: options });
+    const server = new ChatServer({ port: 0, logger: createLineLogger((line) => logs.push(line), 'debug'), cluster: options, limits });
     const { port } = await server.listen();
     t.after(() => server.close());
     nodes.push({ server, port, logs });
@@ -253,6 +254,31 @@ describe('a cluster of nodes on one broker', () => {
         `"${secret}" crossed the broker in the clear`,
       );
     }
+  });
+
+  it('past --full-presence-max-users, finds a user on another node by name, and tells a follower when they go', async (t) => {
+    const [n1, n2] = await startNodes(t, 2, clusterOptions(broker.url), { fullPresenceMaxUsers: 0 });
+    const alice = new ChatSession({ host: '127.0.0.1', port: n1!.port, name: 'alice', identity: ids[0]!, knownPeers: KnownPeers.inMemory() });
+    const bob = new ChatSession({ host: '127.0.0.1', port: n2!.port, name: 'bob', identity: ids[1]!, knownPeers: KnownPeers.inMemory() });
+    t.after(() => Promise.all([alice.close('bye'), bob.close('bye')]));
+    await alice.connect();
+    await bob.connect();
+    await everyNodeLists([n1!, n2!], ['alice', 'bob']);
+    assert.deepEqual(
+      alice.peers().map((p) => p.name),
+      ['alice'],
+      'bob, on the other node, is not listed to alice',
+    );
+    const bobGot: string[] = [];
+    bob.on('message', (m) => bobGot.push(`${m.from}:${m.to ?? 'room'}:${m.text}`));
+    assert.equal(await alice.lookup('bob'), true, 'found on the other node');
+    alice.sendDirect('bob', 'across nodes, unlisted');
+    alice.sendRoom('lobby across nodes');
+    await waitUntil(() => bobGot.length === 2, 'bob to read both');
+    assert.deepEqual(bobGot, ['alice:bob:across nodes, unlisted', 'alice:room:lobby across nodes']);
+    const bobWent = new Promise((resolve) => alice.on('leave', resolve));
+    await bob.close('bye');
+    await bobWent;
   });
 
   it('keeps named rooms cluster-wide: members on two nodes see each other, read each other, and a room survives its node', async (t) => {
