@@ -1,4 +1,5 @@
 // `tui-chat serve`: runs the relay daemon in the foreground until SIGINT/SIGTERM.
+import { openFilesLimit, openFilesWarning } from './open-files-limit.js';
 import { ChatError } from '../core/errors.js';
 import { type LogLevel, createLineLogger } from '../core/logger.js';
 import { ChatServer } from '../server/chat-server.js';
@@ -207,6 +208,8 @@ export async function runServe(argv: readonly string[], io: CliIo): Promise<numb
     ...(metrics === undefined ? {} : { metrics: metrics.sink }),
   });
   const address = await server.listen();
+  const openFiles = openFilesWarning(flags['max-clients'], openFilesLimit());
+  if (openFiles !== undefined) logger.log('warn', 'server.open_files_low', { message: openFiles });
   if (metrics !== undefined) {
     const endpoint = await metrics.start();
     io.stdout.write(`metrics on http://${endpoint.address}:${endpoint.port}/metrics\n`);

@@ -19,10 +19,11 @@ export interface ServerLimits {
    */
   readonly maxQueueBytes: number;
   /**
-   * Connections at once, joined or still handshaking. Default 2,000 (was 400), from the join-scale
-   * bench on two cores (docs/BENCHMARKS.md): ~20-35 KiB per connection, and everyone reconnecting
-   * after a restart is admitted in well under a minute; past a few thousand, each join costs more
-   * (every user is in every welcome, every join announced to everyone).
+   * Connections at once, joined or still handshaking. Default 10,000 (was 400, then 2,000), from the
+   * join-scale bench on two cores (docs/BENCHMARKS.md): ~20 KiB per connection, and a join costs
+   * the same at 10,000 users as at 1,000 (presence past fullPresenceMaxUsers goes to followers), so
+   * everyone reconnecting after a restart is admitted in about two minutes. Each connection is an
+   * open file: `serve` warns at start when the process may not open that many.
    */
   readonly maxClients: number;
   /**
@@ -97,7 +98,7 @@ export const DEFAULT_SERVER_LIMITS: ServerLimits = {
   maxMediaFrameBytes: 1024 * 1024,
   handshakeTimeoutMs: 10_000,
   maxQueueBytes: 4 * 1024 * 1024,
-  maxClients: 2000,
+  maxClients: 10_000,
   maxStreams: 32,
   maxClientsPerAddress: 16,
   messagesPerSecond: 20,
