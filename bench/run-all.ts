@@ -8,7 +8,7 @@ import { runWatchTogetherBench } from './watch-together-bench.js';
 import { runTuiVideoBench } from './tui-video-bench.js';
 import { canPin, runClusterBench, runCrossCostBench, runRelayPathBench } from './cluster-bench.js';
 import { FIDELITY_COLS, FIDELITY_ROWS, runFidelityBench } from './fidelity-bench.js';
-import { runJoinScaleBench, runStoreBench } from './store-bench.js';
+import { type JoinScaleResult, runJoinScaleBench, runStoreBench } from './store-bench.js';
 
 const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 5);
 
@@ -225,28 +225,33 @@ async function printFidelity(): Promise<void> {
 }
 
 async function printJoinScale(): Promise<void> {
-  const sizes = (process.env['BENCH_JOIN_SIZES'] ?? '500,1000,2000').split(',').map(Number);
-  console.log('join scale: clients joining one server one after another (real handshakes, RSA-3072)\n');
+  const sizes = (process.env['BENCH_JOIN_SIZES'] ?? '1000,5000,10000').split(',').map(Number);
+  const reference = Number(process.env['BENCH_JOIN_EVERYONE'] ?? '1000');
+  console.log('join scale: clients joining one server one after another (real handshakes, RSA-3072)');
+  console.log(`default presence (everyone told of everyone up to 500 users, then of whom they follow), then everyone told of all at ${reference}\n`);
   console.log(
     [
+      'presence'.padEnd(8),
       'clients'.padStart(7),
-      'ms/join (last 100)'.padStart(19),
+      'ms/join (last 500)'.padStart(19),
       'welcome bytes'.padStart(14),
       'bytes sent/join'.padStart(16),
       'server KiB/conn'.padStart(16),
     ].join('  '),
   );
-  await runJoinScaleBench(sizes, (r) =>
+  const row = (r: JoinScaleResult) =>
     console.log(
       [
+        r.presence.padEnd(8),
         String(r.clients).padStart(7),
         r.msPerJoinAtEnd.toFixed(2).padStart(19),
         r.welcomeBytesAtEnd.toLocaleString('en-US').padStart(14),
         Math.round(r.bytesPerJoinAtEnd).toLocaleString('en-US').padStart(16),
         r.kibPerConnection.toFixed(1).padStart(16),
       ].join('  '),
-    ),
-  );
+    );
+  await runJoinScaleBench(sizes, row);
+  if (reference > 0) await runJoinScaleBench([reference], row, 'everyone');
   console.log('');
 }
 
