@@ -58,6 +58,18 @@ describe('feedClientToModel', () => {
     assert.equal(changes(), 1);
   });
 
+  it('lists someone looked up (a big server) without a line in the log', () => {
+    const { client, model, log, changes } = feed();
+    client.list = [view('alice', { isSelf: true }), view('bob')];
+    client.fire('peers', client.list);
+    assert.deepEqual(
+      model.peers.map((peer) => peer.name),
+      ['alice', 'bob'],
+    );
+    assert.deepEqual(log(), []);
+    assert.equal(changes(), 1);
+  });
+
   it('says once per outage that it cannot connect, or that the connection was lost once it had joined', () => {
     const { client, log } = feed();
     client.fire('state', { state: 'offline', reason: 'ECONNREFUSED', retryInMs: 500 });

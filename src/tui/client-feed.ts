@@ -46,6 +46,11 @@ export function feedClientToModel(client: ChatClient, model: ChatViewModel, chan
     everJoined = true;
     changed();
   });
+  // The list changed without anyone joining: someone looked up or followed on a big server.
+  client.on('peers', () => {
+    model.setPeers(client.peers());
+    changed();
+  });
   client.on('join', (peer) => {
     model.setPeers(client.peers());
     const first = peer.trust === 'new' ? `, first seen: key ${shortFingerprint(peer.fingerprint)}` : '';
