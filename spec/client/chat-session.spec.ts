@@ -154,7 +154,7 @@ describe('ChatSession', () => {
     const first = new ChatSession({ host: '127.0.0.1', port, name: 'bob', identity: ids[1]!, state: bobState });
     await first.connect();
     assert.equal(first.peer('alice')?.fingerprint, ids[0]!.fingerprint, 'listed with its key once fetched');
-    const keyId = servers.get(port)!.keyBundles('carol', ['alice'])[0]!.keyId;
+    const keyId = (await servers.get(port)!.keyBundles('carol', ['alice']))[0]!.keyId;
     assert.notEqual(bobState.cachedBundle('alice', keyId), undefined, 'kept with the state');
     await first.close();
     // Count what the server is asked for from here on.

@@ -560,21 +560,22 @@ export class ChatServer implements ConnectionHost, ClusterHost {
    * The keys of these users, for a client that has not cached them: online here, on another node,
    * or away; each with one of the user's one-time prekeys while they last (handed out once).
    */
-  keyBundles(asker: string, names: readonly string[]): PeerSummary[] {
-    const bundles: PeerSummary[] = [];
-    for (const name of names) {
-      const found = this.summaryOf(name);
-      if (found === undefined) continue;
-      const oneTimePrekey = nameKey(name) === nameKey(asker) ? undefined : this.takeOneTimePrekey(found.name);
-      bundles.push({ ...found, keyId: found.keyId ?? keyIdOf(found.publicKey, found.prekey), ...(oneTimePrekey === undefined ? {} : { oneTimePrekey }) });
-    }
-    return bundles;
+  async keyBundles(asker: string, names: readonly string[]): Promise<PeerSummary[]> {
+    const bundles = await Promise.all(
+      names.map(async (name): Promise<PeerSummary | undefined> => {
+        const found = this.summaryOf(name);
+        if (found === undefined) return undefined;
+        const oneTimePrekey = nameKey(name) === nameKey(asker) ? undefined : await this.takeOneTimePrekey(found.name);
+        return { ...found, keyId: found.keyId ?? keyIdOf(found.publicKey, found.prekey), ...(oneTimePrekey === undefined ? {} : { oneTimePrekey }) };
+      }),
+    );
+    return bundles.filter((bundle): bundle is PeerSummary => bundle !== undefined);
   }
 
   /** One of the user's one-time prekeys; the owner, if here, is told when few are left. */
-  private takeOneTimePrekey(name: string): OneTimePrekey | undefined {
+  private async takeOneTimePrekey(name: string): Promise<OneTimePrekey | undefined> {
     const store = this.forward.store;
-    const taken = store?.takeOneTimePrekey(name);
+    const taken = await store?.takeOneTimePrekey(name);
     if (store === undefined || taken === undefined) return undefined;
     const left = store.oneTimePrekeyCount(name);
     if (left <= ONE_TIME_PREKEYS_LOW) this.registry.get(name)?.connection.send({ type: 'prekey-pool', oneTime: left });

@@ -53,7 +53,8 @@ export interface ConnectionHost {
   route(connection: ClientConnection, message: SendMessage): void;
   /** The keys of these users (protocol v4: presence carries none). */
   /** The keys of these users, each with a one-time prekey while they last (never the asker's own). */
-  keyBundles(asker: string, names: readonly string[]): PeerSummary[];
+  /** Resolves once any one-time prekeys in them are taken (on a cluster, a round trip to the broker). */
+  keyBundles(asker: string, names: readonly string[]): Promise<PeerSummary[]>;
   /** `follow`: this connection hears of these users' presence from now on; answered with `followed`. */
   follow(connection: ClientConnection, names: readonly string[]): void;
   /** The member announced a new signed prekey (already checked): its bundle and presence change. */
@@ -305,8 +306,9 @@ export class ClientConnection {
         return this.host.setAway(this, message.message);
       case 'keys':
         if (this.state !== 'joined') throw unexpected('keys before joining');
-        this.send({ type: 'key-bundles', bundles: this.host.keyBundles(this.joined!.name, message.names) });
-        return;
+        return this.runRequest(async () => {
+          this.send({ type: 'key-bundles', bundles: await this.host.keyBundles(this.joined!.name, message.names) });
+        });
       case 'follow':
         if (this.state !== 'joined') throw unexpected('follow before joining');
         return this.host.follow(this, message.names);

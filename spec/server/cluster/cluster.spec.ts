@@ -538,6 +538,34 @@ describe('the cluster store (JetStream)', () => {
     assert.equal(first.stored, true);
   });
 
+  it('hands each one-time prekey out once, though two nodes are asked for it at the same moment', async (t) => {
+    const [n1, n2] = (await startNodes(t, 2)) as [Node, Node];
+    const carol = await RawClient.join(n1.port, 'carol', ids[2]!);
+    t.after(() => carol.close());
+    const keys = Array.from({ length: 6 }, (_, i) => ({ id: `k${i}`, key: generateX25519().publicRaw.toString('base64') }));
+    carol.send({ type: 'prekeys', oneTime: keys });
+    await waitUntil(() => [n1, n2].every((node) => node.server.store?.oneTimePrekeyCount('carol') === 6), 'both nodes to hold the six');
+    const [alice, bob] = await Promise.all([RawClient.join(n1.port, 'alice', ids[0]!), RawClient.join(n2.port, 'bob', ids[1]!)]);
+    t.after(() => {
+      alice.close();
+      bob.close();
+    });
+    // Each asks for carol's bundle four times at once, on its own node: eight asks for six keys.
+    for (let i = 0; i < 4; i++) {
+      alice.send({ type: 'keys', names: ['carol'] });
+      bob.send({ type: 'keys', names: ['carol'] });
+    }
+    const handed: string[] = [];
+    for (const client of [alice, bob]) {
+      for (let i = 0; i < 4; i++) {
+        const id = (await client.next('key-bundles')).bundles[0]?.oneTimePrekey?.id;
+        if (id !== undefined) handed.push(id);
+      }
+    }
+    assert.equal(new Set(handed).size, handed.length, `a one-time prekey went out twice: ${handed.sort().join(' ')}`);
+    assert.equal(handed.length, 6, 'all six went out, one each');
+  });
+
   it('binds a name to its key across nodes', async (t) => {
     const [n1, n2] = (await startNodes(t, 2)) as [Node, Node];
     const alice = await RawClient.join(n1.port, 'alice', ids[0]!);

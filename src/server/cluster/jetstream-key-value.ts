@@ -3,18 +3,21 @@
 // are shared by every node and survive the death of any one (with the broker's own replication).
 // Each node keeps a mirror of the bucket in memory, filled at start and kept current by a watch:
 // reads are local and synchronous (as the store needs), writes resolve once JetStream has them.
-import { type Key, KeyIndex, type KeyPart, type KeyValue } from '../store/key-value.js';
+import { type Key, KeyIndex, type KeyPart, type SharedKeyValue } from '../store/key-value.js';
 
 /** What this needs of a JetStream KV bucket (nats-bus.ts hands one over: the broker client stays there). */
 export interface Bucket {
-  put(key: string, value: string): Promise<unknown>;
-  delete(key: string): Promise<unknown>;
+  /** Resolves with the entry's new revision. */
+  put(key: string, value: string): Promise<number>;
+  /** With `previousSeq`, fails unless the entry is still at that revision. */
+  delete(key: string, options?: { readonly previousSeq: number }): Promise<unknown>;
   status(): Promise<{ readonly values: number }>;
   watch(): Promise<AsyncIterable<BucketEntry>>;
 }
 
 export interface BucketEntry {
   readonly key: string;
+  readonly revision: number;
   readonly operation: 'PUT' | 'DEL' | 'PURGE';
   readonly isUpdate: boolean;
   readonly delta?: number;
@@ -36,10 +39,13 @@ function decodeKey(text: string): Key {
   });
 }
 
-export class JetStreamKeyValue implements KeyValue {
+export class JetStreamKeyValue implements SharedKeyValue {
   readonly durable = true;
-  /** The bucket's contents, with each value's JSON as stored (to tell our own writes when they come back). */
-  private readonly mirror = new KeyIndex<{ readonly value: unknown; readonly json: string }>();
+  /**
+   * The bucket's contents, with each value's JSON as stored (to tell our own writes when they come
+   * back) and its revision (take() removes only the revision it saw).
+   */
+  private readonly mirror = new KeyIndex<{ readonly value: unknown; readonly json: string; readonly revision: number }>();
   private readonly listeners: Array<(key: Key) => void> = [];
   private closed = false;
 
@@ -84,13 +90,26 @@ export class JetStreamKeyValue implements KeyValue {
 
   async put(key: Key, value: unknown): Promise<void> {
     const json = JSON.stringify(value);
-    await this.kv.put(encodeKey(key), json);
-    this.mirror.set(key, { value: JSON.parse(json) as unknown, json });
+    const revision = await this.kv.put(encodeKey(key), json);
+    this.mirror.set(key, { value: JSON.parse(json) as unknown, json, revision });
   }
 
   async remove(key: Key): Promise<void> {
     this.mirror.delete(key);
     await this.kv.delete(encodeKey(key));
+  }
+
+  async take(key: Key): Promise<boolean> {
+    const entry = this.mirror.get(key);
+    if (entry === undefined) return false;
+    try {
+      // The broker refuses the delete if another node removed (or rewrote) it since we saw it.
+      await this.kv.delete(encodeKey(key), { previousSeq: entry.revision });
+    } catch {
+      return false;
+    }
+    this.mirror.delete(key);
+    return true;
   }
 
   *range<T>(prefix: Key): Iterable<{ key: Key; value: T }> {
@@ -105,8 +124,10 @@ export class JetStreamKeyValue implements KeyValue {
     const key = decodeKey(entry.key);
     if (entry.operation === 'PUT') {
       const json = entry.string();
-      if (this.mirror.get(key)?.json === json) return; // our own write, come back
-      this.mirror.set(key, { value: JSON.parse(json) as unknown, json });
+      const mine = this.mirror.get(key);
+      if (mine?.json === json && mine.revision === entry.revision) return; // our own write, come back
+      this.mirror.set(key, { value: JSON.parse(json) as unknown, json, revision: entry.revision });
+      if (mine?.json === json) return; // the same value again: nothing changed for the listeners
     } else if (!this.mirror.delete(key)) {
       return; // our own delete, come back
     }

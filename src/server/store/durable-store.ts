@@ -182,18 +182,24 @@ export class DurableStore {
   }
 
   /** Hands out one of the user's one-time prekeys, once: it is deleted as it is taken. */
-  takeOneTimePrekey(name: string): OneTimePrekey | undefined {
-    for (const { key, value } of this.kv.range<OneTimePrekey>(['o', nameKey(name)])) {
+  async takeOneTimePrekey(name: string): Promise<OneTimePrekey | undefined> {
+    for (const { key, value } of [...this.kv.range<OneTimePrekey>(['o', nameKey(name)])]) {
       const id = `${nameKey(name)}\u0000${value.id}`;
       if (this.takenPrekeys.has(id)) continue;
-      // Removed in the background; until the removal is committed, `takenPrekeys` keeps it from
-      // being handed out twice.
+      // Until the removal is committed, `takenPrekeys` keeps this process from handing it out twice.
       this.takenPrekeys.add(id);
-      void this.kv
-        .remove(key)
-        .catch(() => {})
-        .finally(() => this.takenPrekeys.delete(id));
-      return value;
+      if (!isSharedKeyValue(this.kv)) {
+        // Alone, this process is the only one handing keys out: removed in the background.
+        void this.kv
+          .remove(key)
+          .catch(() => {})
+          .finally(() => this.takenPrekeys.delete(id));
+        return value;
+      }
+      // On a cluster another node may take the same key at the same moment: the bucket decides,
+      // and the loser tries the next one.
+      const won = await this.kv.take(key).finally(() => this.takenPrekeys.delete(id));
+      if (won) return value;
     }
     return undefined;
   }

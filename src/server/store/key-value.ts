@@ -24,6 +24,11 @@ export interface KeyValue {
 /** A KeyValue several processes write (a cluster's bucket): each hears of the others' changes. */
 export interface SharedKeyValue extends KeyValue {
   onChange(listener: (key: Key) => void): void;
+  /**
+   * Removes the entry unless another process changed or removed it first; true when this call
+   * removed it. What only one process may have (a one-time prekey) is taken with this.
+   */
+  take(key: Key): Promise<boolean>;
 }
 
 export function isSharedKeyValue(kv: KeyValue): kv is SharedKeyValue {
