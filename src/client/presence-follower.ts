@@ -5,6 +5,9 @@
 import { MAX_KEY_REQUEST } from '../core/message-codec.js';
 import type { PresenceScope } from '../core/messages.js';
 
+/** How long to wait for the server's answer before going on without it (those names stay unlisted). */
+export const FOLLOW_TIMEOUT_MS = 10_000;
+
 type Waiter = (unknown: readonly string[]) => void;
 
 export class PresenceFollower {
@@ -12,7 +15,10 @@ export class PresenceFollower {
   private readonly waiting: Waiter[] = [];
 
   /** `send` puts one `follow` request on the wire; false when there is no connection to put it on. */
-  constructor(private readonly send: (names: string[]) => boolean) {}
+  constructor(
+    private readonly send: (names: string[]) => boolean,
+    private readonly timeoutMs = FOLLOW_TIMEOUT_MS,
+  ) {}
 
   get scope(): PresenceScope {
     return this.currentScope;
@@ -34,9 +40,29 @@ export class PresenceFollower {
     const asked: Array<Promise<readonly string[]>> = [];
     for (let i = 0; i < names.length; i += MAX_KEY_REQUEST) {
       if (!this.send(names.slice(i, i + MAX_KEY_REQUEST))) break;
-      asked.push(new Promise((resolve) => this.waiting.push(resolve)));
+      asked.push(this.answer());
     }
     return (await Promise.all(asked)).flat();
+  }
+
+  /**
+   * The answer to the request just sent. A server that never answers must not hold up what waits
+   * on it (messages are handled in order): after timeoutMs the caller goes on without the names,
+   * and the late answer, if it comes, is taken by this request's place in the queue, not the next.
+   */
+  private answer(): Promise<readonly string[]> {
+    return new Promise((resolve) => {
+      let settled = false;
+      const settle = (unknown: readonly string[]) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        resolve(unknown);
+      };
+      const timer = setTimeout(() => settle([]), this.timeoutMs);
+      timer.unref?.();
+      this.waiting.push(settle);
+    });
   }
 
   /** The server answered the oldest request: whoever waits for it (undefined for one never asked). */
