@@ -8,6 +8,8 @@ import { signPrekey } from '../../src/core/prekey.js';
 import type { Identity } from '../../src/core/identity.js';
 import { ONE_TIME_PREKEYS_LOW, type OneTimePrekey } from '../../src/core/messages.js';
 import { ChatServer } from '../../src/server/chat-server.js';
+import { ChatSession } from '../../src/client/chat-session.js';
+import { ClientState } from '../../src/client/state/client-state.js';
 import { waitUntil } from '../helpers/events.js';
 import { testIdentity } from '../helpers/identities.js';
 import { RawClient } from '../helpers/raw-client.js';
@@ -71,6 +73,34 @@ describe('one-time prekeys', () => {
     );
     await bundleOf(a, 'bob');
     assert.deepEqual(await b.next('prekey-pool'), { type: 'prekey-pool', oneTime: ONE_TIME_PREKEYS_LOW });
+  });
+
+  it('asks once per burst for more: a burst of fetches never makes the owner drop keys the server hands out', async (t) => {
+    const server = new ChatServer({ port: 0, limits: { messagesPerSecond: 10_000, messageBurst: 10_000 } });
+    const { port } = await server.listen();
+    t.after(() => server.close());
+    const state = ClientState.inMemory();
+    const owner = new ChatSession({ host: '127.0.0.1', port, name: 'bob', identity: bob, state });
+    await owner.connect();
+    t.after(() => owner.close());
+    await waitUntil(() => server.store!.oneTimePrekeyCount('bob') === 100, 'bob to upload his pool');
+    const a = await RawClient.join(port, 'alice', alice);
+    t.after(() => a.close());
+    // 300 fetches at once: the pool falls under ONE_TIME_PREKEYS_LOW again and again.
+    for (let i = 0; i < 300; i++) a.send({ type: 'keys', names: ['bob'] });
+    const handed: string[] = [];
+    for (let i = 0; i < 300; i++) {
+      const id = (await a.next('key-bundles')).bundles[0]?.oneTimePrekey?.id;
+      if (id !== undefined) handed.push(id);
+    }
+    // The marker: a rotated signed prekey goes after any top-up bob made, so the server has those by now.
+    const before = server.store!.registration('bob')?.prekey;
+    assert.equal(owner.rotateSignedPrekeyIfDue(Date.now() + 30 * 86_400_000), true);
+    await waitUntil(() => server.store!.registration('bob')?.prekey !== before, 'the rotated signed prekey at the server');
+    const kept = new Set(Object.keys(state.engine!.prekeys.oneTime));
+    const lost = handed.filter((id) => !kept.has(id));
+    assert.deepEqual(lost, [], `bob dropped ${lost.length} of the ${handed.length} keys handed out for him`);
+    assert.ok(handed.length >= 100, `at least his first pool went out (${handed.length})`);
   });
 
   it('takes a rotated signed prekey from a joined member, and ends the connection for one its key did not sign', async (t) => {

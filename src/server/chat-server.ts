@@ -64,6 +64,9 @@ export interface ChatServerOptions {
   readonly keyValue?: KeyValue;
 }
 
+/** At most one `prekey-pool` notice per user in this time: the top-up it asks for is on its way. */
+const PREKEY_NOTICE_INTERVAL_MS = 5000;
+
 /** How often stored messages and registrations are checked for expiry. */
 const EXPIRY_SWEEP_MS = 60_000;
 
@@ -578,7 +581,15 @@ export class ChatServer implements ConnectionHost, ClusterHost {
     const taken = await store?.takeOneTimePrekey(name);
     if (store === undefined || taken === undefined) return undefined;
     const left = store.oneTimePrekeyCount(name);
-    if (left <= ONE_TIME_PREKEYS_LOW) this.registry.get(name)?.connection.send({ type: 'prekey-pool', oneTime: left });
+    const owner = this.registry.get(name);
+    // Once per PREKEY_NOTICE_INTERVAL_MS, not on every fetch below the mark: a burst of fetches
+    // told the owner twenty times, each time it made a pool's worth, and past the 500 it keeps it
+    // dropped the oldest, which were the very keys handed out (their sessions could not open).
+    const now = Date.now();
+    if (owner !== undefined && left <= ONE_TIME_PREKEYS_LOW && now - (owner.prekeyNoticeAt ?? 0) >= PREKEY_NOTICE_INTERVAL_MS) {
+      owner.prekeyNoticeAt = now;
+      owner.connection.send({ type: 'prekey-pool', oneTime: left });
+    }
     return taken;
   }
 

@@ -28,6 +28,8 @@ export interface JoinedPeer extends PeerRecord {
   readonly connection: ClientConnection;
   /** The away message the member set (`:away TEXT`), if any. */
   away?: string;
+  /** When it was last asked for more one-time prekeys (ms). */
+  prekeyNoticeAt?: number;
 }
 
 export class MessageRouter {
