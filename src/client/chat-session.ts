@@ -170,6 +170,8 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
   /** On a big server, whose presence we follow (and so who is listed): see PresenceFollower. */
   private readonly follower: PresenceFollower;
   private latestCensus: Census | undefined;
+  /** Names to follow at the end of this turn, all in one request (see ensureListed). */
+  private nextFollow: { readonly names: Set<string>; readonly done: Promise<void> } | undefined;
 
   constructor(options: ChatSessionOptions) {
     super();
@@ -636,11 +638,24 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
   /**
    * On a big server, follows those of `names` not listed yet (they are listed once the server
    * answered, their keys fetched); elsewhere everyone is listed already and this does nothing.
+   * Names asked for in one turn go in one `follow`: a burst of messages from strangers (a lobby
+   * line's readers all asking for its chain) costs one round trip and one request against our
+   * flood-control budget, not one each.
    */
-  private async ensureListed(names: readonly string[]): Promise<void> {
-    if (!this.follower.followsOnly) return;
-    const missing = [...new Set(names)].filter((name) => this.directory.get(name) === undefined && !this.directory.isSelf(name));
-    if (missing.length > 0) await this.follower.follow(missing);
+  private ensureListed(names: readonly string[]): Promise<void> {
+    if (!this.follower.followsOnly) return Promise.resolve();
+    const missing = names.filter((name) => this.directory.get(name) === undefined && !this.directory.isSelf(name));
+    if (missing.length === 0) return Promise.resolve();
+    if (this.nextFollow === undefined) {
+      const batch = new Set<string>();
+      const done = new Promise<void>((resolve) => setImmediate(resolve)).then(async () => {
+        this.nextFollow = undefined;
+        await this.follower.follow([...batch].filter((name) => this.directory.get(name) === undefined));
+      });
+      this.nextFollow = { names: batch, done };
+    }
+    for (const name of missing) this.nextFollow.names.add(name);
+    return this.nextFollow.done;
   }
 
   /** The users we last had DMs with (newest first, at most RECENT_CONTACTS), from the kept history. */
@@ -716,25 +731,32 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
             this.emit('away', { name: message.name, message: this.directory.get(message.name)?.awayMessage ?? '' });
           }
         });
-      case 'message':
+      case 'message': {
+        // On a big server a sender may not be listed yet (someone we never heard of): followed
+        // from now, with any other stranger of this turn, so the message finds them listed.
+        const listed = this.ensureListed([message.from]);
         return this.inOrder(async () => {
-          // On a big server a sender may not be listed yet (someone we never heard of): follow them first.
-          await this.ensureListed([message.from]);
+          await listed;
           this.inbox.receive(message);
         });
-      case 'room':
+      }
+      case 'room': {
         // In order with presence and messages: a room message after it is sealed for these members.
+        const listed = this.ensureListed(message.room.members.map((member) => member.name));
         return this.inOrder(async () => {
-          await this.ensureListed(message.room.members.map((member) => member.name));
+          await listed;
           const room = this.rosters.set(message.room);
           this.emit('room-change', { event: { type: 'room-event', room: room.name, kind: 'join', name: this.link.name }, room });
         });
-      case 'room-event':
+      }
+      case 'room-event': {
+        const listed = message.kind === 'join' ? this.ensureListed([message.name]) : undefined;
         return this.inOrder(async () => {
-          if (message.kind === 'join') await this.ensureListed([message.name]);
+          await listed;
           const change = this.rosters.apply(message, this.link.name);
           if (change !== undefined) this.emit('room-change', change);
         });
+      }
       case 'watch':
         this.emit('watch', { ...message, video: stripControlCharacters(message.video) });
         return;
