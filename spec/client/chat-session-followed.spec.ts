@@ -22,8 +22,15 @@ async function startServer(t: TestContext): Promise<number> {
   return port;
 }
 
-async function join(t: TestContext, port: number, name: string, identity: Identity, state = ClientState.inMemory()) {
-  const session = new ChatSession({ host: '127.0.0.1', port, name, identity, state });
+async function join(
+  t: TestContext,
+  port: number,
+  name: string,
+  identity: Identity,
+  state = ClientState.inMemory(),
+  keyWaitMs?: { closed: number; openLobby: number },
+) {
+  const session = new ChatSession({ host: '127.0.0.1', port, name, identity, state, ...(keyWaitMs === undefined ? {} : { keyWaitMs }) });
   const events: Array<{ type: string; payload: unknown }> = [];
   for (const type of ['message', 'error', 'delivery'] as const) {
     session.on(type, (payload: SessionEvents[typeof type]) => events.push({ type, payload }));
@@ -80,6 +87,17 @@ describe('ChatSession on a server that tells each client of whom it follows', ()
     await waitUntil(() => carol.messages().some((m) => m.text === 'second line'), 'carol to read the second line');
     assert.deepEqual(alice.errors(), []);
     assert.deepEqual(carol.errors(), []);
+  });
+
+  it('gives a lobby line the open lobby wait (longer) for its chain before calling it unreadable', async (t) => {
+    const port = await startServer(t);
+    const alice = await join(t, port, 'alice', ids[0]!, ClientState.inMemory(), { closed: 100, openLobby: 1500 });
+    const bob = await join(t, port, 'bob', ids[1]!);
+    // bob goes at once: alice's request for his chain waits for him on the server, unanswered.
+    bob.session.send(null, 'said and gone');
+    await bob.session.close();
+    await waitUntil(() => alice.errors().length > 0, 'alice to give up on the line');
+    assert.match((alice.errors()[0] as { message: string }).message, /no key for it came \(asked bob; no answer within 1\.5 s\)/);
   });
 
   it('lists its room-mates: a room line reaches a member it had never heard of', async (t) => {

@@ -37,7 +37,7 @@ import { TypedEmitter } from '../core/typed-emitter.js';
 import { randomBytes } from 'node:crypto';
 import { DeliveryTracker, type DeliverySummary } from './delivery-tracker.js';
 import { E2eEngine } from './e2e-engine.js';
-import { Inbox } from './inbox.js';
+import { Inbox, KEY_REQUEST_WAIT_MS, OPEN_LOBBY_KEY_WAIT_MS } from './inbox.js';
 import { ONE_TIME_PREKEY_TARGET, SIGNED_PREKEY_CHECK_MS } from './own-prekeys.js';
 import { MAX_ONE_TIME_PREKEYS_PER_MESSAGE } from '../core/message-codec.js';
 import { KeyResolver } from './key-resolver.js';
@@ -131,6 +131,11 @@ export interface ChatSessionOptions {
    * for TLS, the certificate checked against its pin). Default plain TCP.
    */
   readonly openStream?: (host: string, port: number) => Promise<Duplex>;
+  /**
+   * How long a room message waits for a key asked of its sender: default KEY_REQUEST_WAIT_MS, and
+   * OPEN_LOBBY_KEY_WAIT_MS for the lobby of a server that tells us only of whom we follow.
+   */
+  readonly keyWaitMs?: { readonly closed: number; readonly openLobby: number };
   /** Ping interval; default KEEPALIVE_INTERVAL_MS. */
   readonly keepaliveMs?: number;
   /** Time allowed from the opened connection to the welcome; default JOIN_TIMEOUT_MS. */
@@ -217,25 +222,34 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
       this.link.send({ type: 'follow', names });
       return true;
     });
-    this.inbox = new Inbox(this.engine, this.directory, this.state, {
-      message: (event) => this.emit('message', event),
-      error: (event) => this.emit('error', event),
-      confirm: (received) => {
-        if (this.isReady) this.link.send(received);
+    this.inbox = new Inbox(
+      this.engine,
+      this.directory,
+      this.state,
+      {
+        message: (event) => this.emit('message', event),
+        error: (event) => this.emit('error', event),
+        confirm: (received) => {
+          if (this.isReady) this.link.send(received);
+        },
+        requestKey: (sender, chain, n, room) => {
+          const peer = this.directory.get(sender);
+          if (peer === undefined || peer.trust === 'changed' || !peer.prekeyUsable) return;
+          this.sendKeyMessage((check) => this.engine.requestKey(peer, chain, n, room, check));
+        },
+        answerKeyRequest: (sender, chain, n, room) => {
+          // Never to a key the user has not accepted: the chain would go to whoever holds it now.
+          const peer = this.directory.get(sender);
+          if (peer === undefined || peer.trust === 'changed' || !peer.prekeyUsable) return;
+          const open = room === null && this.follower.followsOnly;
+          this.sendKeyMessage((check) => this.engine.answerKeyRequest(peer, chain, n, room, check, open));
+        },
       },
-      requestKey: (sender, chain, n, room) => {
-        const peer = this.directory.get(sender);
-        if (peer === undefined || peer.trust === 'changed' || !peer.prekeyUsable) return;
-        this.sendKeyMessage((check) => this.engine.requestKey(peer, chain, n, room, check));
+      (to) => {
+        const { closed, openLobby } = options.keyWaitMs ?? { closed: KEY_REQUEST_WAIT_MS, openLobby: OPEN_LOBBY_KEY_WAIT_MS };
+        return to === null && this.follower.followsOnly ? openLobby : closed;
       },
-      answerKeyRequest: (sender, chain, n, room) => {
-        // Never to a key the user has not accepted: the chain would go to whoever holds it now.
-        const peer = this.directory.get(sender);
-        if (peer === undefined || peer.trust === 'changed' || !peer.prekeyUsable) return;
-        const open = room === null && this.follower.followsOnly;
-        this.sendKeyMessage((check) => this.engine.answerKeyRequest(peer, chain, n, room, check, open));
-      },
-    });
+    );
   }
 
   /** Sends a video request now (NOT_CONNECTED when not joined); see VideoRemote. */

@@ -21,6 +21,12 @@ const CONFIRM_BATCH = 1000;
  * of stored deliveries, so the wait must be short.
  */
 export const KEY_REQUEST_WAIT_MS = 10_000;
+/**
+ * The same for a lobby line on a server past its full-presence size, where the lobby is open and
+ * every reader the sender never knew asks it for its chain at once: the sender answers at the pace
+ * of its flood-control budget (a burst of 60, then 20 a second), so 60 s lets ~1,250 readers in.
+ */
+export const OPEN_LOBBY_KEY_WAIT_MS = 60_000;
 /** Room messages waiting for a key at once; past this, another one counts as unreadable at once. */
 export const MAX_WAITING_FOR_KEY = 500;
 
@@ -54,6 +60,8 @@ export class Inbox {
     private readonly directory: PeerDirectory,
     private readonly state: ClientState,
     private readonly output: InboxOutput,
+    /** How long a message to `to` waits for its key (see KEY_REQUEST_WAIT_MS, OPEN_LOBBY_KEY_WAIT_MS). */
+    private readonly keyWaitMs: (to: string | null) => number = () => KEY_REQUEST_WAIT_MS,
   ) {}
 
   /** `retried`: a message that waited for its key, opened again now that the key came. */
@@ -112,14 +120,15 @@ export class Inbox {
 
   /**
    * Keeps a room message on a chain we lack until its sender answers our request (one request per
-   * chain), or KEY_REQUEST_WAIT_MS passes. False when too many wait already.
+   * chain), or keyWaitMs passes. False when too many wait already.
    */
   private waitForKey(sender: string, missing: MissingSenderKeyError, message: DeliverMessage): boolean {
     if (this.waitingCount >= MAX_WAITING_FOR_KEY) return false;
     const key = `${sender.toLowerCase()}\u0000${missing.chain}`;
     let waiting = this.waitingForKey.get(key);
     if (waiting === undefined) {
-      const timer = setTimeout(() => this.giveUpWaiting(key, sender), KEY_REQUEST_WAIT_MS);
+      const waitMs = this.keyWaitMs(message.to);
+      const timer = setTimeout(() => this.giveUpWaiting(key, sender, waitMs), waitMs);
       timer.unref();
       waiting = { messages: [], timer };
       this.waitingForKey.set(key, waiting);
@@ -136,13 +145,13 @@ export class Inbox {
     for (const message of messages) this.receive(message, true);
   }
 
-  private giveUpWaiting(key: string, sender: string): void {
+  private giveUpWaiting(key: string, sender: string, waitMs: number): void {
     const messages = this.takeWaiting(key);
     for (const message of messages) {
       const ref = message.envelope.id;
       this.output.error({
         code: ErrorCode.ENVELOPE_INVALID,
-        message: `dropped a message from ${sender}: no key for it came (asked ${sender}; no answer within ${KEY_REQUEST_WAIT_MS / 1000} s)`,
+        message: `dropped a message from ${sender}: no key for it came (asked ${sender}; no answer within ${waitMs / 1000} s)`,
         fatal: false,
         ref,
         peer: sender,
