@@ -9,6 +9,7 @@ import { runTuiVideoBench } from './tui-video-bench.js';
 import { canPin, runClusterBench, runCrossCostBench, runRelayPathBench } from './cluster-bench.js';
 import { FIDELITY_COLS, FIDELITY_ROWS, runFidelityBench } from './fidelity-bench.js';
 import { type JoinScaleResult, runJoinScaleBench, runStoreBench } from './store-bench.js';
+import { runLobbyBench } from './lobby-bench.js';
 
 const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 5);
 
@@ -255,6 +256,27 @@ async function printJoinScale(): Promise<void> {
   console.log('');
 }
 
+async function printLobby(): Promise<void> {
+  const sizes = (process.env['BENCH_LOBBY_READERS'] ?? '100,300').split(',').map(Number);
+  console.log('a lobby line to readers who never heard of its sender (default flood control, one machine)\n');
+  console.log(['presence'.padEnd(8), 'readers'.padStart(7), 'first line ms'.padStart(14), 'unreadable'.padStart(10), 'second line ms'.padStart(15)].join('  '));
+  for (const readers of sizes) {
+    for (const presence of ['followed', 'everyone'] as const) {
+      const r = await runLobbyBench(readers, presence);
+      console.log(
+        [
+          r.presence.padEnd(8),
+          String(r.readers).padStart(7),
+          Math.round(r.firstLineMs).toLocaleString('en-US').padStart(14),
+          String(r.unreadable).padStart(10),
+          Math.round(r.secondLineMs).toLocaleString('en-US').padStart(15),
+        ].join('  '),
+      );
+    }
+  }
+  console.log('');
+}
+
 async function printWatchTogether(): Promise<void> {
   console.log("watching together: 50 viewers in one room, 20 s at 30 fps, 80x48 px; private streams, then the room's shared one\n");
   console.log(
@@ -296,6 +318,7 @@ async function main(): Promise<void> {
   if (only === undefined || only === 'cross-cost') await printCrossCost();
   if (only === undefined || only === 'store') await printStore();
   if (only === undefined || only === 'join') await printJoinScale();
+  if (only === undefined || only === 'lobby') await printLobby();
   if (only === undefined || only === 'fidelity') await printFidelity();
   if (only !== undefined && only !== 'relay') return;
   console.log(`relay throughput: ${SECONDS} s per run, one server process, load generated from this process\n`);

@@ -81,7 +81,7 @@ describe('ChatSession on a server that tells each client of whom it follows', ()
     bob.session.send(null, 'hello lobby');
     await waitUntil(() => alice.messages().some((m) => m.text === 'hello lobby'), 'alice to read the lobby line');
     await waitUntil(() => carol.messages().some((m) => m.text === 'hello lobby'), 'carol to read the lobby line');
-    // Having learnt of alice and carol (from their requests), bob hands them his chain from the next line on.
+    // alice and carol hold bob's chain since they asked: his second line needs no handover, nor asking.
     bob.session.send(null, 'second line');
     await waitUntil(() => alice.messages().some((m) => m.text === 'second line'), 'alice to read the second line');
     await waitUntil(() => carol.messages().some((m) => m.text === 'second line'), 'carol to read the second line');

@@ -196,6 +196,29 @@ describe('E2eEngine key requests (a handover that never came)', () => {
     assert.equal(alice.engine.answerKeyRequest(peerIn(alice, 'bob'), 'no-such-chain', 0, null, accept), undefined);
   });
 
+  it('in an open lobby answers anyone who asks, and hands a newcomer the current chain, never twice', () => {
+    const [alice, bob, carol] = threeParties();
+    // alice knows nobody yet: her first line goes with no handover at all.
+    const first = alice.engine.sealRoom(null, 'hello strangers', [], accept, true);
+    assert.equal(first.sends.length, 1);
+    const chain = first.sends[0]!.envelope.senderKey!.id;
+    assert.equal(alice.engine.answerKeyRequest(peerIn(alice, 'bob'), chain, 0, null, accept), undefined, 'closed: bob was no member');
+    const answer = alice.engine.answerKeyRequest(peerIn(alice, 'bob'), chain, 0, null, accept, true);
+    assert.ok(answer !== undefined, 'open: anyone on the server may ask');
+    assert.equal(bob.engine.open(deliver('alice', answer), peerIn(bob, 'alice'), true).kind, 'handover');
+    // bob holds the chain now; carol is new to alice: only she is handed it, and the chain stays.
+    const second = alice.engine.sealRoom(null, 'second', [peerIn(alice, 'bob'), peerIn(alice, 'carol')], accept, true);
+    assert.deepEqual(
+      second.sends.map((send) => send.to),
+      ['carol', null],
+      'one handover, to carol, then the line',
+    );
+    const read = bob.engine.open(deliver('alice', second.sends[1]!), peerIn(bob, 'alice'), true);
+    assert.deepEqual(read.kind === 'text' && read.text, 'second', 'bob reads on with the chain he asked for');
+    assert.equal(carol.engine.open(deliver('alice', second.sends[0]!), peerIn(carol, 'alice'), true).kind, 'handover');
+    assert.deepEqual(carol.engine.open(deliver('alice', second.sends[1]!), peerIn(carol, 'alice'), true).kind, 'text');
+  });
+
   it('keeps a chain per named room: a handover for #dev opens nothing in #ops, and a key request names its room', () => {
     const [alice, bob] = threeParties();
     const dev = alice.engine.sealRoom('#dev', 'in dev', [peerIn(alice, 'bob')], accept);

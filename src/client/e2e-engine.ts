@@ -267,6 +267,10 @@ export class E2eEngine {
     const from = grantFrom(known.first, Math.max(n, known.first.n));
     const grant: RoomGrant = room === null ? from : { ...from, room: conversation };
     const message = this.seal(peer.name, { senderKey: grant }, { ratchet: this.sessions.sending(peer).nextSendingKey() }, check);
+    // They hold our current chain now: the next line must not hand it to them again.
+    if (open && current !== undefined && current.first?.id === chain) {
+      this.roomChains.set(conversation, { ...current, membership: withMember(current.membership, peer.name) });
+    }
     this.answered.add(answer);
     if (this.answered.size > MAX_ANSWERED_REQUESTS) this.answered.delete(this.answered.values().next().value as string);
     return message;
@@ -374,6 +378,13 @@ function joinedOnly(membership: string, candidates: readonly DirectoryPeer[]): D
   const names = new Set(candidates.map((peer) => peer.name.toLowerCase()));
   for (const name of held) if (!names.has(name)) return undefined;
   return candidates.filter((peer) => !held.has(peer.name.toLowerCase()));
+}
+
+/** `membership` with `name` in it (names lowercased and sorted, as membershipOf makes them). */
+function withMember(membership: string, name: string): string {
+  const names = new Set(membership === '' ? [] : membership.split('\u0000'));
+  names.add(name.toLowerCase());
+  return [...names].sort().join('\u0000');
 }
 
 function membershipOf(members: readonly DirectoryPeer[]): string {
