@@ -271,7 +271,7 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
   }
 
   /**
-   * How many users the server has (online, registered), as its welcome said; undefined before
+   * How many users the server had when we joined (online, registered), as its welcome said; undefined before
    * one, or from an older server. On a big server the peer list holds only those we follow.
    */
   get census(): Census | undefined {

@@ -33,7 +33,7 @@ export interface CommandTarget {
   listRooms(): void;
   /** True on a big server, which lists only those we follow: anyone else is looked up first. */
   readonly followsOnly: boolean;
-  /** How many users the server has, as its welcome said. */
+  /** How many users the server had when we joined, as its welcome said. */
   readonly census: Census | undefined;
   /** Lists `name` if the server has such a user (see ChatSession.lookup). */
   lookup(name: string): Promise<boolean>;

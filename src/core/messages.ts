@@ -303,7 +303,7 @@ export interface WelcomeMessage {
    * those we follow (`follow`) only.
    */
   readonly presence?: PresenceScope;
-  /** How many users the server has, online and registered in all (absent: an older server). */
+  /** How many users the server had when we joined, online and registered in all (absent: an older server). */
   readonly census?: Census;
 }
 

@@ -15,7 +15,8 @@ export function commandOutputFor(model: ChatViewModel, peers: () => PeerView[], 
       );
       const online = list.filter((p) => p.online);
       const offline = list.filter((p) => !p.online).map((p) => p.name);
-      const followed = census === undefined ? '' : ` (those you follow; the server has ${census.online} online, ${census.registered} registered)`;
+      const followed =
+        census === undefined ? '' : ` (those you follow; when you joined, the server had ${census.online} online, ${census.registered} registered)`;
       model.addSystem(
         `online (${online.length}): ${names.filter((_, i) => list[i]!.online).join(', ')}${offline.length === 0 ? '' : `; offline (${offline.length}, messages wait for them): ${offline.join(', ')}`}${followed}`,
       );
