@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { flagsFromConfigFile } from '../../src/cli/config-file.js';
@@ -38,4 +38,28 @@ describe('flagsFromConfigFile', () => {
       });
     });
   }
+
+  for (const [who, mode] of [
+    ['its group', 0o664],
+    ['any user', 0o646],
+  ] as const) {
+    it(`refuses a config file ${who} may write, before reading it`, async (t) => {
+      const path = join(makeTempDir(t), 'serve.toml');
+      writeFileSync(path, 'ffmpeg = "/tmp/not-ffmpeg.sh"\n');
+      chmodSync(path, mode);
+      await assert.rejects(flagsFromConfigFile(path, SERVE_FLAGS), (error: Error & { code?: string }) => {
+        assert.equal(error.code, ErrorCode.USAGE);
+        assert.match(error.message, new RegExp(`may be written by ${who}`));
+        assert.match(error.message, /chmod go-w/);
+        return true;
+      });
+    });
+  }
+
+  it('reads a config file only its owner may write', async (t) => {
+    const path = join(makeTempDir(t), 'serve.toml');
+    writeFileSync(path, 'max-clients = 800\n');
+    chmodSync(path, 0o600);
+    assert.deepEqual(await flagsFromConfigFile(path, SERVE_FLAGS), ['--max-clients=800']);
+  });
 });

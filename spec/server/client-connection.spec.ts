@@ -59,7 +59,7 @@ describe('ClientConnection: the hello', () => {
     c.close();
   });
 
-  it('refuses a name that reads like one online (a1ice, aIice, alice.), and frees it once the original leaves', async (t) => {
+  it('refuses a name that reads like one online or registered (a1ice, aIice, alice.), and frees it once the original is released', async (t) => {
     const server = new ChatServer({ port: 0 });
     const { port } = await server.listen();
     t.after(() => server.close());
@@ -69,10 +69,15 @@ describe('ClientConnection: the hello', () => {
       c.send(buildHello(bob, lookalike, generateX25519()));
       const error = await c.next('error');
       assert.equal(error.code, ErrorCode.NAME_TAKEN);
-      assert.match(error.message, /reads too much like "alice"/);
+      // The one answer for every unavailable name: it does not say who is online.
+      assert.match(error.message, /too like a taken name/);
     }
     a.close();
     await waitUntil(() => !server.peerNames.includes('alice'), 'alice to leave');
+    // Away, alice still owns her name: a look-alike of it is no more available than while she was here.
+    c.send(buildHello(bob, 'a1ice', generateX25519()));
+    assert.equal((await c.next('error')).code, ErrorCode.NAME_TAKEN);
+    assert.equal(await server.store!.release('alice'), true);
     const again = await RawClient.join(port, 'a1ice', bob);
     again.close();
     c.close();

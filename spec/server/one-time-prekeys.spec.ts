@@ -76,7 +76,11 @@ describe('one-time prekeys', () => {
   });
 
   it('asks once per burst for more: a burst of fetches never makes the owner drop keys the server hands out', async (t) => {
-    const server = new ChatServer({ port: 0, limits: { messagesPerSecond: 10_000, messageBurst: 10_000 } });
+    // The ration per requester (its own spec below) is lifted: this is about the owner's top-ups.
+    const server = new ChatServer({
+      port: 0,
+      limits: { messagesPerSecond: 10_000, messageBurst: 10_000, oneTimePrekeysPerRequester: 10_000, oneTimePrekeysPerAddress: 10_000 },
+    });
     const { port } = await server.listen();
     t.after(() => server.close());
     const state = ClientState.inMemory();
@@ -101,6 +105,24 @@ describe('one-time prekeys', () => {
     const lost = handed.filter((id) => !kept.has(id));
     assert.deepEqual(lost, [], `bob dropped ${lost.length} of the ${handed.length} keys handed out for him`);
     assert.ok(handed.length >= 100, `at least his first pool went out (${handed.length})`);
+  });
+
+  it("hands one requester a few of a user's one-time prekeys a day, and names each user once per request", async (t) => {
+    const { server, port } = await startServer(t);
+    const b = await RawClient.join(port, 'bob', bob);
+    t.after(() => b.close());
+    b.send({ type: 'prekeys', oneTime: oneTimePrekeys(20) });
+    await waitUntil(() => server.store!.oneTimePrekeyCount('bob') === 20, 'the pool kept');
+    const a = await RawClient.join(port, 'alice', alice);
+    t.after(() => a.close());
+    a.send({ type: 'keys', names: Array.from({ length: 100 }, (_, i) => (i % 2 === 0 ? 'bob' : 'BOB')) });
+    const answer = await a.next('key-bundles');
+    assert.equal(answer.bundles.length, 1, 'one bundle for a user named 100 times');
+    const handed = [answer.bundles[0]!.oneTimePrekey?.id];
+    for (let i = 0; i < 5; i++) handed.push((await bundleOf(a, 'bob')).oneTimePrekey?.id);
+    assert.equal(new Set(handed.slice(0, 3).filter((id) => id !== undefined)).size, 3, 'three different ones first');
+    assert.deepEqual(handed.slice(3), [undefined, undefined, undefined], 'three a day, then the signed prekey alone');
+    assert.equal(server.store!.oneTimePrekeyCount('bob'), 17, "the rest of bob's pool is left for others");
   });
 
   it('takes a rotated signed prekey from a joined member, and ends the connection for one its key did not sign', async (t) => {

@@ -99,7 +99,9 @@ type AttackKind =
   | 'huge RSA exponent'
   | 'low-order prekey'
   | 'poster flood'
-  | 'room churn';
+  | 'room churn'
+  | 'mailbox flood'
+  | 'prekey drain';
 const ATTACKS: readonly AttackKind[] = [
   'random frames',
   'oversize announcement',
@@ -112,7 +114,11 @@ const ATTACKS: readonly AttackKind[] = [
   'low-order prekey',
   'poster flood',
   'room churn',
+  'mailbox flood',
+  'prekey drain',
 ];
+/** The honest user who is away all along: what is sent to them must be stored, whatever the attacks do. */
+const AWAY = 'away-user';
 
 /** Runs one kind of attack in a loop until stopped; counts the times the server visibly fended it off. */
 async function attack(port: number, kind: AttackKind, index: number, counts: Map<AttackKind, number>, stop: () => boolean): Promise<void> {
@@ -167,6 +173,33 @@ async function attack(port: number, kind: AttackKind, index: number, counts: Map
       churner.close();
       continue;
     }
+    if (kind === 'mailbox flood') {
+      // A stranger to the away user fills what it may of their mailbox: refused past its share.
+      const flooder = await RawClient.join(port, `mbox${index}`, identity, TLS).catch(() => undefined);
+      if (flooder === undefined) continue;
+      for (let i = 0; i < 80 && !stop(); i++) flooder.send({ type: 'send', to: AWAY, envelope: envelope(`junk${index}-${i}`) });
+      const refused = await waitUntil(
+        () => flooder.received.some((m) => m.type === 'ack' && m.refused.some((r) => r.code === ErrorCode.STORE_FULL)),
+        'a refusal',
+        10_000,
+      ).then(
+        () => true,
+        () => false,
+      );
+      if (refused) count();
+      flooder.close();
+      continue;
+    }
+    if (kind === 'prekey drain') {
+      // One request naming the away user a hundred times: one bundle, within the ration.
+      const drainer = await RawClient.join(port, `drain${index}`, identity, TLS).catch(() => undefined);
+      if (drainer === undefined) continue;
+      drainer.send({ type: 'keys', names: Array.from({ length: 100 }, () => AWAY) });
+      const answer = await drainer.next('key-bundles', 5000).catch(() => undefined);
+      if (answer !== undefined && answer.bundles.length === 1) count();
+      drainer.close();
+      continue;
+    }
     const client = await RawClient.open(port, TLS).catch(() => undefined);
     if (client === undefined) continue;
     switch (kind) {
@@ -209,8 +242,10 @@ describe('soak: chatting while under attack', () => {
       port: 0,
       tls: certificate,
       videosDir: 'videos',
-      // Everyone here is 127.0.0.1; the per-address limit would otherwise (rightly) refuse them.
-      limits: { maxClientsPerAddress: 1000, handshakeTimeoutMs: 1000, maxStreams: MAX_STREAMS },
+      // Everyone here is 127.0.0.1 and the attacks reuse one key for many names; the per-address
+      // and per-key limits would otherwise (rightly) refuse them. Those shares have their own
+      // specs (server/name-registrar.spec.ts); the store's shares are at their defaults here.
+      limits: { maxClientsPerAddress: 1000, handshakeTimeoutMs: 1000, maxStreams: MAX_STREAMS, maxNamesPerKey: 10_000, maxNamesPerAddress: 10_000 },
       logger: createLineLogger((line) => logs.push(line), 'warn'),
     });
     const { port } = await server.listen();
@@ -226,6 +261,11 @@ describe('soak: chatting while under attack', () => {
     await honest.connect();
     const victimTexts: string[] = [];
     victim.on('message', (m) => victimTexts.push(m.text));
+
+    // A registered user who is away throughout: honest DMs and lobby lines are kept for them.
+    const away = await RawClient.join(port, AWAY, malloryIdentity, TLS);
+    away.close();
+    await waitUntil(() => !server.peerNames.includes(AWAY), 'the away user to be gone');
 
     const clients: RawClient[] = [];
     for (let i = 0; i < GOOD_CLIENTS; i++) clients.push(await RawClient.join(port, `good${i}`, identity, TLS));
@@ -265,6 +305,8 @@ describe('soak: chatting while under attack', () => {
     for (let round = 0; round < MESSAGES_PER_CLIENT; round++) {
       clients.forEach((client, i) => {
         client.send({ type: 'send', to: null, envelope: envelope(`m${i}-${round}`) });
+        // Ten honest DMs for the away user in all, while the mailbox flood runs.
+        if (i === round) client.send({ type: 'send', to: AWAY, envelope: envelope(`dm${i}`) });
       });
       await pause(SEND_INTERVAL_MS);
     }
@@ -282,6 +324,15 @@ describe('soak: chatting while under attack', () => {
     stopped = true;
     await Promise.all(attackers);
     const elapsed = Date.now() - started;
+
+    // Every honest DM to the away user was stored, and one sent now, after every attack, still is.
+    const honestDmAcks = () => clients.flatMap((client) => client.received.filter((m) => m.type === 'ack' && m.id.startsWith('dm')));
+    await waitUntil(() => honestDmAcks().length === MESSAGES_PER_CLIENT, 'the acks of the honest DMs');
+    for (const ack of honestDmAcks()) assert.deepEqual(ack.type === 'ack' ? ack.stored : [], [AWAY], `honest DM ${JSON.stringify(ack)}`);
+    clients[GOOD_CLIENTS - 1]!.send({ type: 'send', to: AWAY, envelope: envelope('dm-after') });
+    await waitUntil(() => clients[GOOD_CLIENTS - 1]!.received.some((m) => m.type === 'ack' && m.id === 'dm-after'), 'the last ack');
+    const last = clients[GOOD_CLIENTS - 1]!.received.find((m) => m.type === 'ack' && m.id === 'dm-after');
+    assert.deepEqual(last?.type === 'ack' ? last.stored : [], [AWAY], 'an honest DM to an away user is still accepted after the attacks');
 
     // The junk grants arrived, and the victim still reads an honest member's room message.
     await waitUntil(() => victimTexts.includes(`junk ${JUNK_CHAINS - 1}`), 'the last junk chain at the victim', 30_000);

@@ -93,7 +93,7 @@ describe('store-and-forward', () => {
     impostor.send((await import('../../src/core/prekey.js')).buildHello(carol, 'bob', (await import('../../src/core/double-ratchet.js')).generateX25519()));
     const refusal = await impostor.next('error');
     assert.equal(refusal.code, ErrorCode.NAME_TAKEN);
-    assert.match(refusal.message, /registered to another key/);
+    assert.match(refusal.message, /not available to your key/);
     a.send({ type: 'send', to: 'bob', envelope: envelope('waiting-for-bob') });
     assert.deepEqual((await a.next('ack')).stored, ['bob']);
     assert.equal(await server.store!.release('bob'), true);
@@ -294,5 +294,39 @@ describe('store-and-forward', () => {
     const redelivered = await again.next('message');
     assert.equal(redelivered.envelope.id, 'unconfirmed');
     assert.equal(redelivered.stored, true);
+  });
+
+  it("keeps each sender's message when another reuses its id: a copy never replaces, confirms or marks it", async (t) => {
+    const { port } = await startServer(t);
+    const a = await RawClient.join(port, 'alice', alice);
+    t.after(() => a.close());
+    const m = await RawClient.join(port, 'mallory', carol);
+    t.after(() => m.close());
+    const b = await RawClient.join(port, 'bob', bob);
+    a.send({ type: 'send', to: 'bob', envelope: envelope('shared-id') });
+    assert.deepEqual((await a.next('ack')).sent, ['bob']);
+    // mallory saw the id (room members see each other's ids) and sends her own copy under it.
+    m.send({ type: 'send', to: 'bob', envelope: envelope('shared-id') });
+    assert.deepEqual((await m.next('ack')).sent, ['bob']);
+    assert.equal((await b.next('message')).from, 'alice');
+    assert.equal((await b.next('message')).from, 'mallory');
+    b.close();
+    // bob left before confirming either: both are stored, and each sender is told of its own.
+    assert.deepEqual(
+      (await a.next('receipts')).receipts.map((r) => [r.id, r.name, r.state]),
+      [['shared-id', 'bob', 'stored']],
+    );
+    const back = await RawClient.join(port, 'bob', bob);
+    t.after(() => back.close());
+    const senders = [(await back.next('message')).from, (await back.next('message')).from].sort();
+    assert.deepEqual(senders, ['alice', 'mallory']);
+    // bob could not open mallory's copy: saying so names her, and alice's message is still "delivered".
+    back.send({ type: 'received', ids: ['shared-id'], unreadable: ['shared-id'], from: 'mallory' });
+    back.send({ type: 'received', ids: ['shared-id'], from: 'alice' });
+    const news = await a.next('receipts');
+    assert.deepEqual(
+      news.receipts.map((r) => [r.id, r.name, r.state]),
+      [['shared-id', 'bob', 'delivered']],
+    );
   });
 });

@@ -1,8 +1,10 @@
 // `serve --config FILE`: the same options as the flags, in JSON or TOML (by the file's extension;
 // TOML read by smol-toml). Keys are the flag names (`max-clients = 800`). The file is turned into
 // flags placed before the command line's, so a flag given on the command line wins. An unknown key
-// or a value of the wrong kind is refused with the file, the key and the reason.
-import { readFile } from 'node:fs/promises';
+// or a value of the wrong kind is refused with the file, the key and the reason. A file that
+// another local user could have written is refused before it is read, as sshd refuses its config:
+// it names programs the server runs (`ffmpeg`), so whoever can write it can run code as the server.
+import { open } from 'node:fs/promises';
 import { parse as parseToml } from 'smol-toml';
 import { UsageError } from '../core/errors.js';
 import type { FlagTable } from './arg-parser.js';
@@ -11,12 +13,7 @@ import type { FlagTable } from './arg-parser.js';
 const COMMAND_LINE_ONLY = new Set(['help', 'config']);
 
 export async function flagsFromConfigFile(path: string, table: FlagTable): Promise<string[]> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    throw new UsageError(`--config: cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
-  }
+  const text = await readTrustedFile(path);
   let parsed: unknown;
   try {
     parsed = path.endsWith('.toml') ? parseToml(text) : JSON.parse(text);
@@ -50,4 +47,34 @@ export async function flagsFromConfigFile(path: string, table: FlagTable): Promi
     }
   }
   return argv;
+}
+
+/**
+ * The file's text, read from the descriptor whose owner and mode were checked (so it cannot be
+ * swapped between the check and the read). Refused when group or others may write it, or when it
+ * belongs to someone other than the user running the server (root's files excepted, as sshd does).
+ */
+async function readTrustedFile(path: string): Promise<string> {
+  let file: import('node:fs/promises').FileHandle;
+  try {
+    file = await open(path, 'r');
+  } catch (error) {
+    throw new UsageError(`--config: cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+  try {
+    const stat = await file.stat();
+    if ((stat.mode & 0o022) !== 0) {
+      throw new UsageError(
+        `--config: ${path} may be written by ${stat.mode & 0o002 ? 'any user' : 'its group'} (mode ${(stat.mode & 0o777).toString(8).padStart(4, '0')}); ` +
+          `it names programs the server runs, so it must be writable by its owner alone: chmod go-w ${path}`,
+      );
+    }
+    const uid = process.getuid?.();
+    if (uid !== undefined && stat.uid !== uid && stat.uid !== 0) {
+      throw new UsageError(`--config: ${path} belongs to another user (uid ${stat.uid}); the server reads only its own user's or root's config: chown it`);
+    }
+    return await file.readFile('utf8');
+  } finally {
+    await file.close();
+  }
 }

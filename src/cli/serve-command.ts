@@ -1,13 +1,16 @@
 // `tui-chat serve`: runs the relay daemon in the foreground until SIGINT/SIGTERM.
+// Its flags are in serve-flags.ts.
 import { openFilesLimit, openFilesWarning } from './open-files-limit.js';
 import { ChatError } from '../core/errors.js';
 import { type LogLevel, createLineLogger } from '../core/logger.js';
 import { ChatServer } from '../server/chat-server.js';
-import { DEFAULT_HOST, DEFAULT_PORT } from '../core/network-defaults.js';
-import { DEFAULT_SERVER_LIMITS, type ServerLimits } from '../server/server-limits.js';
-import { MAX_FRAME_BYTES_CEILING } from '../core/frame-types.js';
+import type { ServerLimits } from '../server/server-limits.js';
+import { SERVE_FLAGS, type ServeFlags, limitsFrom } from './serve-flags.js';
+import { DEFAULT_HOST } from '../core/network-defaults.js';
+
+const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
 import { resolveFfmpeg } from '../server/video/ffmpeg-path.js';
-import { type FlagTable, type FlagValues, parseFlags } from './arg-parser.js';
+import { parseFlags } from './arg-parser.js';
 import { flagsFromConfigFile } from './config-file.js';
 import type { CliCommand } from './cli-command.js';
 import type { CliIo } from './cli-io.js';
@@ -15,140 +18,13 @@ import { UsageError } from '../core/errors.js';
 import { formatFingerprint } from '../core/fingerprint.js';
 import { defaultServerDataDir, defaultServerDir } from '../client/config-paths.js';
 import { loadOrCreateServerCertificate } from '../server/server-certificate.js';
-import { CLUSTER_FLAGS, clusterOptionsFromFlags } from './cluster-flags.js';
+import { clusterOptionsFromFlags } from './cluster-flags.js';
 import type { ClusterOptions } from '../server/cluster/cluster-options.js';
 import { parseHostPort } from './address.js';
 import type { Server } from 'node:http';
 import type { ServerGauges } from '../server/metrics/server-metrics.js';
 
-const L = DEFAULT_SERVER_LIMITS;
-const LOG_LEVELS: readonly LogLevel[] = ['debug', 'info', 'warn', 'error'];
-
-export const SERVE_FLAGS = {
-  host: { kind: 'string', value: 'HOST', default: DEFAULT_HOST, description: 'interface to listen on (0.0.0.0 for every interface)' },
-  port: { kind: 'integer', value: 'PORT', max: 65535, default: DEFAULT_PORT, description: 'TCP port (0 picks a free one)' },
-  videos: { kind: 'string', value: 'DIR', default: 'videos', description: 'folder of videos clients may play' },
-  ffmpeg: { kind: 'string', value: 'PATH', description: 'ffmpeg binary (else $TUI_CHAT_FFMPEG, ffmpeg-static, @ffmpeg-installer/ffmpeg, PATH)' },
-  'max-frame-bytes': {
-    kind: 'integer',
-    value: 'N',
-    min: 1024,
-    max: MAX_FRAME_BYTES_CEILING,
-    default: L.maxControlFrameBytes,
-    description: 'largest control frame a client may send',
-  },
-  'max-media-frame-bytes': {
-    kind: 'integer',
-    value: 'N',
-    min: 1024,
-    max: MAX_FRAME_BYTES_CEILING,
-    default: L.maxMediaFrameBytes,
-    description: 'largest media frame sent to a client',
-  },
-  'handshake-timeout-ms': { kind: 'integer', value: 'MS', min: 1, default: L.handshakeTimeoutMs, description: 'time allowed from connect to joined' },
-  'max-queue-bytes': {
-    kind: 'integer',
-    value: 'N',
-    min: 1024,
-    default: L.maxQueueBytes,
-    description: 'unsent bytes per client before it is dropped as a slow reader',
-  },
-  'max-clients': { kind: 'integer', value: 'N', min: 1, default: L.maxClients, description: 'connections at once' },
-  'max-clients-per-address': { kind: 'integer', value: 'N', min: 1, default: L.maxClientsPerAddress, description: 'connections at once from one IP address' },
-  'rate-messages': {
-    kind: 'integer',
-    value: 'N',
-    min: 1,
-    default: L.messagesPerSecond,
-    description: 'messages a second per client before the server stops reading from it for a while',
-  },
-  'rate-burst': { kind: 'integer', value: 'N', min: 1, default: L.messageBurst, description: 'messages a client may send at once above that rate' },
-  'rate-bytes': { kind: 'integer', value: 'N', min: 1024, default: L.bytesPerSecond, description: 'bytes a second per client, likewise' },
-  'rate-burst-bytes': { kind: 'integer', value: 'N', min: 1024, default: L.byteBurst, description: 'bytes a client may send at once above that rate' },
-  'idle-timeout-ms': {
-    kind: 'integer',
-    value: 'MS',
-    min: 1000,
-    default: L.idleTimeoutMs,
-    description: 'drop a joined client silent this long (clients ping every 30 s)',
-  },
-  'max-streams': { kind: 'integer', value: 'N', min: 0, default: L.maxStreams, description: 'video streams at once (one ffmpeg each)' },
-  'shutdown-drain-ms': {
-    kind: 'integer',
-    value: 'MS',
-    min: 0,
-    max: 60_000,
-    default: 1000,
-    description: 'on SIGTERM, how long clients may finish sending after the shutdown notice (the exit follows within this plus 2 s)',
-  },
-  'data-dir': {
-    kind: 'string',
-    value: 'DIR',
-    default: '$XDG_DATA_HOME/tui-chat/server',
-    description: 'where registered names and messages for away users are kept (LMDB, 0700)',
-  },
-  'max-stored-per-user': { kind: 'integer', value: 'N', min: 0, default: L.maxStoredPerUser, description: 'messages kept for one user who is away' },
-  'max-rooms-per-user': { kind: 'integer', value: 'N', min: 0, default: L.maxRoomsPerUser, description: 'named rooms one user may be in at once' },
-  'max-room-members': { kind: 'integer', value: 'N', min: 1, default: L.maxRoomMembers, description: 'members one named room may have' },
-  'max-rooms': { kind: 'integer', value: 'N', min: 0, default: L.maxRooms, description: 'named rooms on the server (on a cluster: in all)' },
-  'full-presence-max-users': {
-    kind: 'integer',
-    value: 'N',
-    min: 0,
-    default: L.fullPresenceMaxUsers,
-    description: 'up to this many users, everyone is told of everyone; past it, of room-mates and whom they follow',
-  },
-  'max-followed': { kind: 'integer', value: 'N', min: 1, default: L.maxFollowed, description: 'users one connection may follow (presence)' },
-  'max-one-time-prekeys': {
-    kind: 'integer',
-    value: 'N',
-    min: 0,
-    default: L.maxOneTimePrekeys,
-    description: 'one-time prekeys kept per user, one handed out per key bundle',
-  },
-  'max-stored-bytes-per-user': {
-    kind: 'integer',
-    value: 'N',
-    min: 0,
-    default: L.maxStoredBytesPerUser,
-    description: 'bytes of messages kept for one user who is away',
-  },
-  'max-store-bytes': { kind: 'integer', value: 'N', min: 0, default: L.maxStoreBytes, description: 'bytes of stored messages for everyone together' },
-  'retention-hours': {
-    kind: 'integer',
-    value: 'H',
-    min: 1,
-    default: L.retentionMs / 3600_000,
-    description: 'how long a stored message waits for its recipient (then its sender is told it expired)',
-  },
-  'registration-ttl-days': {
-    kind: 'integer',
-    value: 'D',
-    min: 1,
-    default: L.registrationTtlMs / 86_400_000,
-    description: 'a registered name unused this long is released',
-  },
-  ...CLUSTER_FLAGS,
-  config: {
-    kind: 'string',
-    value: 'FILE',
-    description: 'read these options from FILE (JSON, or TOML if it ends .toml; keys are the flag names); flags given here win; re-read on SIGHUP',
-  },
-  metrics: {
-    kind: 'string',
-    value: 'HOST:PORT',
-    description: 'serve Prometheus metrics at http://HOST:PORT/metrics (a PORT alone listens on 127.0.0.1); off by default',
-  },
-  'log-level': { kind: 'string', value: 'LEVEL', default: 'info', description: 'debug, info, warn or error' },
-  'tls-dir': {
-    kind: 'string',
-    value: 'DIR',
-    default: '$XDG_CONFIG_HOME/tui-chat/server',
-    description: 'where the TLS key (0600) and self-signed certificate live; made on first start',
-  },
-  plaintext: { kind: 'boolean', description: 'no TLS (tests and debugging only: the network can read and alter the traffic)' },
-  help: { kind: 'boolean', description: 'show this help' },
-} as const satisfies FlagTable;
+export { SERVE_FLAGS } from './serve-flags.js';
 
 export const command: CliCommand = {
   synopsis: 'tui-chat serve [options]  |  tui-chat serve names [--data-dir DIR | --cluster URL --cluster-name N]  |  tui-chat serve release-name NAME [same]',
@@ -276,8 +152,6 @@ async function prometheusMetrics(where: string, gauges: () => ServerGauges) {
   };
 }
 
-type ServeFlags = FlagValues<typeof SERVE_FLAGS>;
-
 /** Options a SIGHUP cannot change: the address, TLS, clustering and metrics need a restart. */
 const RESTART_ONLY = ['host', 'port', 'data-dir', 'tls-dir', 'plaintext', 'cluster', 'cluster-name', 'metrics', 'log-level', 'ffmpeg'] as const;
 
@@ -287,34 +161,6 @@ async function resolveFlags(argv: readonly string[]): Promise<{ flags: ServeFlag
   if (first.flags.config === undefined) return first;
   const fromFile = await flagsFromConfigFile(first.flags.config, SERVE_FLAGS);
   return parseFlags([...fromFile, ...argv], SERVE_FLAGS);
-}
-
-function limitsFrom(flags: ServeFlags): ServerLimits {
-  return {
-    maxControlFrameBytes: flags['max-frame-bytes'],
-    maxMediaFrameBytes: flags['max-media-frame-bytes'],
-    handshakeTimeoutMs: flags['handshake-timeout-ms'],
-    maxQueueBytes: flags['max-queue-bytes'],
-    maxClients: flags['max-clients'],
-    maxStreams: flags['max-streams'],
-    maxClientsPerAddress: flags['max-clients-per-address'],
-    messagesPerSecond: flags['rate-messages'],
-    messageBurst: flags['rate-burst'],
-    bytesPerSecond: flags['rate-bytes'],
-    byteBurst: flags['rate-burst-bytes'],
-    idleTimeoutMs: flags['idle-timeout-ms'],
-    maxStoredPerUser: flags['max-stored-per-user'],
-    maxOneTimePrekeys: flags['max-one-time-prekeys'],
-    maxStoredBytesPerUser: flags['max-stored-bytes-per-user'],
-    maxStoreBytes: flags['max-store-bytes'],
-    retentionMs: flags['retention-hours'] * 3600_000,
-    registrationTtlMs: flags['registration-ttl-days'] * 86_400_000,
-    maxRoomsPerUser: flags['max-rooms-per-user'],
-    maxRoomMembers: flags['max-room-members'],
-    maxRooms: flags['max-rooms'],
-    fullPresenceMaxUsers: flags['full-presence-max-users'],
-    maxFollowed: flags['max-followed'],
-  };
 }
 
 /**

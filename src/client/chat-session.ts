@@ -853,6 +853,8 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
     const missing = ONE_TIME_PREKEY_TARGET - held;
     if (missing <= 0 || !this.isReady) return;
     const made = this.engine.makeOneTimePrekeys(Math.min(missing, MAX_ONE_TIME_PREKEYS_PER_MESSAGE));
+    // None made: every half we hold may still be in use (OwnPrekeys never drops one to make room).
+    if (made.length === 0) return;
     this.state.commit(this.engine.exportState());
     this.link.send({ type: 'prekeys', oneTime: made });
   }

@@ -13,6 +13,7 @@ import { ReplayGuard, type ReplayGuardOptions } from '../core/replay-guard.js';
 import { type SenderKeyGrant, SenderKeyChain, grantFrom } from '../core/sender-key.js';
 import { type SenderKeyBudget, SenderKeyStore, type SenderKeyStoreState, senderKeySlot } from '../core/sender-key-store.js';
 import { LOBBY_NAME, isRoomTarget, isValidRoomName, roomConversation } from '../core/room-names.js';
+import { nameKey } from '../core/names.js';
 import type { SenderKeyGrant as ChainState } from '../core/sender-key.js';
 import { DmSessions, type DmSessionsState } from './dm-sessions.js';
 import { type OneTimePrekeyPublic, OwnPrekeys, type OwnPrekeysState } from './own-prekeys.js';
@@ -315,7 +316,8 @@ export class E2eEngine {
     // Replay check only after the signature held, so forged ids cannot fill the table. A stored
     // message may be days old: its id is checked against the client's history instead (ClientState),
     // and its key, used once, cannot open it twice anyway.
-    if (message.stored !== true) this.replay.check(message.envelope.id, message.envelope.ts);
+    // Ids are the sender's own: keyed with the sender, so another user reusing an id collides with nothing.
+    if (message.stored !== true) this.replay.check(`${nameKey(sender.name)}\u0000${message.envelope.id}`, message.envelope.ts);
     source.commit();
     const order = this.order.observe(sender.name, message.envelope.chain, isRoom ? roomConversation(message.to) : 'dm', message.envelope.seq);
     const body = parseBody(plaintext);

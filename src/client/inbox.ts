@@ -5,7 +5,7 @@
 // is on disk, so a crash in between makes the server send it again rather than lose it.
 import { ChatError, ErrorCode } from '../core/errors.js';
 import type { DeliverMessage, ReceivedMessage } from '../core/messages.js';
-import { stripControlCharacters } from '../core/names.js';
+import { nameKey, stripControlCharacters } from '../core/names.js';
 import { MissingSenderKeyError } from '../core/sender-key-store.js';
 import { isRoomTarget } from '../core/room-names.js';
 import type { ChatMessageEvent, SessionErrorEvent } from './chat-session.js';
@@ -48,8 +48,8 @@ export interface InboxOutput {
 
 export class Inbox {
   /** Envelope ids kept since the last commit, to confirm once they are on disk. */
-  private readonly toConfirm: string[] = [];
-  private readonly unreadable = new Set<string>();
+  /** What to confirm this turn, per sender (by name key). */
+  private readonly toConfirm = new Map<string, { readonly from: string; readonly ids: string[]; readonly unreadable: Set<string> }>();
   private confirmScheduled = false;
   /** Room messages on a chain we do not hold, by "sender\0chain", waiting for the key we asked for. */
   private readonly waitingForKey = new Map<string, WaitingForKey>();
@@ -68,7 +68,7 @@ export class Inbox {
   receive(message: DeliverMessage, retried = false): void {
     const ref = message.envelope.id;
     // Delivered again (a resend, a server restart before our confirmation reached it): shown once.
-    if (this.state.hasSeen(ref)) return this.confirm(ref);
+    if (this.state.hasSeen(message.from, ref)) return this.confirm(message.from, ref);
     const sender = this.directory.get(message.from);
     if (sender === undefined) {
       this.output.error({ code: ErrorCode.ENVELOPE_INVALID, message: 'message from someone this server does not list', fatal: false, ref });
@@ -84,7 +84,7 @@ export class Inbox {
       this.output.error({ code: error.code, message: `dropped a message from ${sender.name}: ${error.message}`, fatal: false, ref, peer: sender.name });
       // Confirmed all the same, as unreadable: it will never open, the server must not send it
       // forever, and its sender hears that it was not read rather than "delivered".
-      if (error.code !== ErrorCode.REPLAY) this.confirm(ref, true);
+      if (error.code !== ErrorCode.REPLAY) this.confirm(sender.name, ref, true);
       return;
     }
     // Old news of a stored message is no gap: only live chains are checked for order.
@@ -92,8 +92,8 @@ export class Inbox {
     const ts = message.envelope.ts;
     // A key handover shows nothing, and is kept even from a held contact.
     if (opened.kind !== 'text') {
-      this.state.remember({ kind: 'seen', id: ref, ts: Date.now() });
-      this.confirm(ref);
+      this.state.remember({ kind: 'seen', id: ref, from: sender.name, ts: Date.now() });
+      this.confirm(sender.name, ref);
       if (opened.kind === 'handover') this.retryWaiting(sender.name, opened.chain);
       else this.output.answerKeyRequest(sender.name, opened.chain, opened.n, opened.room);
       return;
@@ -103,7 +103,7 @@ export class Inbox {
       // A verified contact with a new key must not carry on silently: keep its messages aside until
       // the user compares the new safety number (then they are shown, marked), or discards them.
       this.state.hold({ id: ref, from: sender.name, to: message.to, text, ts });
-      this.state.remember({ kind: 'seen', id: ref, ts: Date.now() });
+      this.state.remember({ kind: 'seen', id: ref, from: sender.name, ts: Date.now() });
       this.output.error({
         code: ErrorCode.PEER_KEY_CHANGED,
         message: `held a message from ${sender.name}: this verified contact's key changed; compare safety numbers with :verify ${sender.name} (or :discard ${sender.name})`,
@@ -111,11 +111,11 @@ export class Inbox {
         ref,
         peer: sender.name,
       });
-      return this.confirm(ref);
+      return this.confirm(sender.name, ref);
     }
     this.state.remember({ kind: 'in', id: ref, from: sender.name, to: message.to, text, ts });
     this.output.message({ id: ref, from: sender.name, to: message.to, text, ts, verified: sender.trust !== 'changed' });
-    this.confirm(ref);
+    this.confirm(sender.name, ref);
   }
 
   /**
@@ -156,7 +156,7 @@ export class Inbox {
         ref,
         peer: sender,
       });
-      this.confirm(ref, true);
+      this.confirm(sender, ref, true);
     }
   }
 
@@ -193,21 +193,33 @@ export class Inbox {
     return dropped;
   }
 
-  private confirm(id: string, unreadable = false): void {
-    this.toConfirm.push(id);
-    if (unreadable) this.unreadable.add(id);
+  /**
+   * Tells the server, in one `received` per sender each turn, what we kept: ids are the sender's
+   * own, so naming the sender keeps another user's reuse of an id from confirming (or marking
+   * unreadable) someone else's message.
+   */
+  private confirm(from: string, id: string, unreadable = false): void {
+    const key = nameKey(from);
+    let pending = this.toConfirm.get(key);
+    if (pending === undefined) {
+      pending = { from, ids: [], unreadable: new Set() };
+      this.toConfirm.set(key, pending);
+    }
+    pending.ids.push(id);
+    if (unreadable) pending.unreadable.add(id);
     if (this.confirmScheduled) return;
     this.confirmScheduled = true;
     setImmediate(() => {
       this.confirmScheduled = false;
-      const ids = this.toConfirm.splice(0);
-      const failed = new Set(this.unreadable);
-      this.unreadable.clear();
+      const senders = [...this.toConfirm.values()];
+      this.toConfirm.clear();
       this.state.commit(this.engine.exportState());
-      for (let i = 0; i < ids.length; i += CONFIRM_BATCH) {
-        const batch = ids.slice(i, i + CONFIRM_BATCH);
-        const unread = batch.filter((id) => failed.has(id));
-        this.output.confirm({ type: 'received', ids: batch, ...(unread.length === 0 ? {} : { unreadable: unread }) });
+      for (const { from: sender, ids, unreadable: failed } of senders) {
+        for (let i = 0; i < ids.length; i += CONFIRM_BATCH) {
+          const batch = ids.slice(i, i + CONFIRM_BATCH);
+          const unread = batch.filter((each) => failed.has(each));
+          this.output.confirm({ type: 'received', ids: batch, from: sender, ...(unread.length === 0 ? {} : { unreadable: unread }) });
+        }
       }
     });
   }

@@ -11,8 +11,17 @@ export const SIGNED_PREKEY_ROTATION_MS = 7 * 24 * 3600_000;
 export const SIGNED_PREKEY_CHECK_MS = 3600_000;
 /** Earlier signed prekeys kept: a session start sealed to one while we were away still opens. */
 export const PAST_SIGNED_PREKEYS_KEPT = 4;
-/** One-time prekeys we hold the private half of; past this the oldest go (their bundles then start nothing). */
+/**
+ * One-time prekeys we hold the private half of. At this many no more are made (sessions then start
+ * from the signed prekey alone, as X3DH allows) rather than dropping any: a half handed out may
+ * still be used by a peer whose first message waits in the server's store.
+ */
 export const MAX_ONE_TIME_PREKEYS_KEPT = 500;
+/**
+ * How long a private half is kept: 60 days, past the server's 30 days for handing one out
+ * (ONE_TIME_PREKEY_TTL_MS) plus its 7 days of keeping a first message, with room to spare.
+ */
+export const ONE_TIME_PREKEY_KEEP_MS = 60 * 86_400_000;
 /** How many one-time prekeys the client keeps on the server (tops it up to this at join, and when told it is low). */
 export const ONE_TIME_PREKEY_TARGET = 100;
 
@@ -23,6 +32,8 @@ export interface OwnPrekeysState {
   readonly past: readonly string[];
   /** id -> PKCS#8 DER, base64; oldest first. */
   readonly oneTime: Readonly<Record<string, string>>;
+  /** id -> when it was made (ms); absent in states from before it was kept. */
+  readonly oneTimeAt?: Readonly<Record<string, number>>;
 }
 
 export interface OneTimePrekeyPublic {
@@ -36,12 +47,16 @@ export class OwnPrekeys {
   private signedAt: number;
   private past: X25519KeyPair[];
   private readonly oneTime = new Map<string, X25519KeyPair>();
+  private readonly oneTimeAt = new Map<string, number>();
 
   constructor(state?: OwnPrekeysState, now = Date.now()) {
     this.signedPair = state === undefined ? generateX25519() : importX25519(state.signed);
     this.signedAt = state?.signedAt ?? now;
     this.past = (state?.past ?? []).map(importX25519);
-    for (const [id, pkcs8] of Object.entries(state?.oneTime ?? {})) this.oneTime.set(id, importX25519(pkcs8));
+    for (const [id, pkcs8] of Object.entries(state?.oneTime ?? {})) {
+      this.oneTime.set(id, importX25519(pkcs8));
+      this.oneTimeAt.set(id, state?.oneTimeAt?.[id] ?? now);
+    }
   }
 
   toState(): OwnPrekeysState {
@@ -50,6 +65,7 @@ export class OwnPrekeys {
       signedAt: this.signedAt,
       past: this.past.map(exportX25519),
       oneTime: Object.fromEntries([...this.oneTime].map(([id, pair]) => [id, exportX25519(pair)])),
+      oneTimeAt: Object.fromEntries(this.oneTimeAt),
     };
   }
 
@@ -73,18 +89,21 @@ export class OwnPrekeys {
     return [this.signedPair, ...this.past].find((pair) => pair.publicRaw.toString('base64') === publicBase64);
   }
 
-  /** Makes `count` one-time prekeys; their public halves go to the server. */
-  makeOneTime(count: number): OneTimePrekeyPublic[] {
+  /**
+   * Makes up to `count` one-time prekeys; their public halves go to the server. Halves older than
+   * ONE_TIME_PREKEY_KEEP_MS go first; younger ones are never dropped to make room, so fewer (or
+   * none) are made when MAX_ONE_TIME_PREKEYS_KEPT are held.
+   */
+  makeOneTime(count: number, now = Date.now()): OneTimePrekeyPublic[] {
+    for (const [id, at] of this.oneTimeAt) if (now - at >= ONE_TIME_PREKEY_KEEP_MS) this.useOneTime(id);
     const made: OneTimePrekeyPublic[] = [];
-    for (let i = 0; i < count; i++) {
+    const room = Math.max(0, Math.min(count, MAX_ONE_TIME_PREKEYS_KEPT - this.oneTime.size));
+    for (let i = 0; i < room; i++) {
       const id = randomBytes(9).toString('base64url');
       const pair = generateX25519();
       this.oneTime.set(id, pair);
+      this.oneTimeAt.set(id, now);
       made.push({ id, key: pair.publicRaw.toString('base64') });
-    }
-    for (const id of this.oneTime.keys()) {
-      if (this.oneTime.size <= MAX_ONE_TIME_PREKEYS_KEPT) break;
-      this.oneTime.delete(id);
     }
     return made;
   }
@@ -97,5 +116,6 @@ export class OwnPrekeys {
   /** A session started from it: the private half goes for good. */
   useOneTime(id: string): void {
     this.oneTime.delete(id);
+    this.oneTimeAt.delete(id);
   }
 }

@@ -120,6 +120,7 @@ export function decodeClientMessage(body: Buffer): ClientMessage {
         type: 'received',
         ids: idList(obj['ids']),
         ...(obj['unreadable'] === undefined ? {} : { unreadable: idList(obj['unreadable']) }),
+        ...(obj['from'] === undefined ? {} : { from: nameList([obj['from']], 'from')[0]! }),
       };
     case 'ping':
       return { type: 'ping', nonce: integer(obj, 'nonce') };

@@ -121,6 +121,11 @@ export interface ReceivedMessage {
   readonly ids: readonly string[];
   /** Of those, the ones that arrived but could not be opened: their senders are told so, not "delivered". */
   readonly unreadable?: readonly string[];
+  /**
+   * The sender of every id listed. Ids are each sender's own, so the server matches (from, id):
+   * another user reusing an id confirms nothing of anyone else's. Absent: the ids of any sender.
+   */
+  readonly from?: string;
 }
 /** Asks for the keys of these users (protocol v4); at most MAX_KEY_REQUEST names. */
 export interface KeysRequestMessage {

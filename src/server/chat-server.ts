@@ -3,8 +3,8 @@
 import { createHash } from 'node:crypto';
 import { type AddressInfo, type Server, type Socket, createServer } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
-import { ChatError, ErrorCode, ProtocolError } from '../core/errors.js';
-import { type KeyRetirement, verifyRetirement } from '../core/key-retirement.js';
+import { ChatError, ErrorCode } from '../core/errors.js';
+import type { KeyRetirement } from '../core/key-retirement.js';
 import { type Logger, silentLogger } from '../core/logger.js';
 import { encodeMessage } from '../core/message-codec.js';
 import { ONE_TIME_PREKEYS_LOW, type OneTimePrekey, type PeerSummary, type SendMessage } from '../core/messages.js';
@@ -21,8 +21,10 @@ import type { ClusterOptions } from './cluster/cluster-options.js';
 import type { ClusterHost, ClusterLink } from './cluster/cluster-link.js';
 import type { UndeliveredNotice } from './cluster/cluster-bus.js';
 import type { DirectRelay, ReceiptRelay, RoomRelay } from './cluster/cluster-wire.js';
-import { nameKey, nameSkeleton, stripControlCharacters } from '../core/names.js';
+import { nameKey, stripControlCharacters } from '../core/names.js';
 import { StoreAndForward } from './store-and-forward.js';
+import { OneTimePrekeyRation } from './one-time-prekey-ration.js';
+import { NameRegistrar, type RegisteringPeer, nameUnavailable } from './name-registrar.js';
 import { DurableStore, type Registration } from './store/durable-store.js';
 import { type KeyValue, LmdbKeyValue, MemoryKeyValue } from './store/key-value.js';
 import { RoomDirectory } from './rooms/room-directory.js';
@@ -99,10 +101,17 @@ export class ChatServer implements ConnectionHost, ClusterHost {
   readonly videos: VideoService;
   private readonly clusterOptions: ClusterOptions | undefined;
   private cluster: ClusterLink | undefined;
-  /** Joined names by look-alike skeleton (see nameSkeleton), to refuse a1ice while alice is online. */
-  private readonly skeletons = new Map<string, string>();
+  /** Who may join under which name: owners, look-alikes, and each key's and address's share of names. */
+  private readonly names = new NameRegistrar(
+    () => this.forward.store,
+    () => this.cluster?.remotePeers() ?? [],
+    // The logger is set in the constructor, after this field: read it when used.
+    { log: (level, event, fields) => this.logger.log(level, event, fields) },
+  );
   /** Names whose cluster-wide claim is in flight: taken here already, though not yet joined. */
   private readonly admitting = new Set<string>();
+  /** How many of a user's one-time prekeys each requester and address is handed a day. */
+  private readonly prekeyRation = new OneTimePrekeyRation(() => this.limits);
   /** Who hears of whose joins and departures: everyone on a small server, followers on a big one. */
   private readonly presence = new PresenceAudience<ClientConnection>(() => this.limits);
 
@@ -295,6 +304,7 @@ export class ChatServer implements ConnectionHost, ClusterHost {
       this.logger,
       this.metrics,
       (sender, receipt) => this.cluster?.tellRemote(sender, receipt) ?? false,
+      (a, b) => this.rooms.directory.sharesRoom(a, b),
     );
     this.router = new MessageRouter(
       this.registry,
@@ -356,48 +366,48 @@ export class ChatServer implements ConnectionHost, ClusterHost {
   // ---- ConnectionHost ------------------------------------------------------------------------
 
   checkNameAvailable(name: string): void {
-    this.registry.checkAvailable(name);
-    if (this.admitting.has(nameKey(name)) || this.cluster?.remotePeer(name) !== undefined) throw new NameTakenError(name);
-    const lookalike = this.lookalikeOnline(name);
-    if (lookalike !== undefined) {
-      throw new ChatError(ErrorCode.NAME_TAKEN, `the name "${name}" reads too much like "${lookalike}", who is online; choose another`);
+    try {
+      this.registry.checkAvailable(name);
+    } catch (error) {
+      // Online or not, a taken name gets the one answer (a hello must not tell who is online).
+      if (error instanceof NameTakenError) throw nameUnavailable(name);
+      throw error;
     }
+    if (this.admitting.has(nameKey(name)) || this.cluster?.remotePeer(name) !== undefined) throw nameUnavailable(name);
   }
 
-  checkRegistration(name: string, fingerprint: string, retirement?: KeyRetirement): void {
-    const registration = this.forward.store?.registration(name);
-    if (registration === undefined || registration.fingerprint === fingerprint) return;
-    if (retirement !== undefined) {
-      // Two RSA checks, reached only past the cheap ones; a statement that does not verify ends
-      // the connection (ProtocolError), so it cannot be used to make the server sign-check in a loop.
-      let statement: ReturnType<typeof verifyRetirement>;
-      try {
-        statement = verifyRetirement(retirement);
-      } catch (cause) {
-        throw new ProtocolError(ErrorCode.INVALID_MESSAGE, 'the key retirement statement does not verify', { cause });
-      }
-      // The registered key retired itself in favour of this one: the registration moves at join.
-      if (statement.oldFingerprint === registration.fingerprint && statement.newFingerprint === fingerprint) return;
-    }
-    throw new ChatError(
-      ErrorCode.NAME_TAKEN,
-      `the name "${registration.name}" is registered to another key on this server; choose another (after \`tui-chat keys rotate\`, the client sends the retirement statement next to your key file)`,
-    );
-  }
-
-  /** Someone online whose name reads like this one (aIice, a1ice, alice. next to alice), if anyone. */
-  private lookalikeOnline(name: string): string | undefined {
-    const skeleton = nameSkeleton(name);
-    const local = this.skeletons.get(skeleton);
-    if (local !== undefined) return local;
-    return this.cluster?.remotePeers().find((peer) => nameSkeleton(peer.name) === skeleton)?.name;
+  checkRegistration(name: string, fingerprint: string, retirement: KeyRetirement | undefined, address: string): void {
+    this.names.checkHello(name, fingerprint, retirement, address);
   }
 
   admit(connection: ClientConnection): Promise<void> | void {
     const peer = connection.peer;
     if (peer === undefined) throw new Error('admit() before the connection authenticated');
     if (this.cluster !== undefined) return this.admitClustered(connection, this.cluster);
-    this.addMember(connection);
+    return this.admitLocal(connection);
+  }
+
+  /** The registration is on disk before the welcome: a crash right after it forgets no name. */
+  private async admitLocal(connection: ClientConnection): Promise<void> {
+    const name = connection.peer!.name;
+    this.checkNameAvailable(name);
+    const key = nameKey(name);
+    this.admitting.add(key);
+    try {
+      await this.registerJoining(connection);
+    } finally {
+      this.admitting.delete(key);
+    }
+    if (connection.isOpen) this.addMember(connection);
+  }
+
+  /**
+   * Writes the joining member's registration (on disk before its welcome). A name new here starts
+   * in no room, even if someone who held it before (released, or expired) was still listed in one.
+   */
+  private async registerJoining(connection: ClientConnection): Promise<void> {
+    const isNewName = await this.names.register(registeringPeerOf(connection), { address: connection.ipAddress, joining: true });
+    if (isNewName) await this.rooms.forget(connection.peer!.name);
   }
 
   /** The name must be won cluster-wide first: of two nodes admitting one name at once, one wins. */
@@ -410,6 +420,7 @@ export class ChatServer implements ConnectionHost, ClusterHost {
     try {
       won = (await cluster.claim(name)).won;
       if (!won) throw new NameTakenError(name);
+      await this.registerJoining(connection);
       if (!connection.isOpen) {
         won = false;
         cluster.release(name);
@@ -436,7 +447,7 @@ export class ChatServer implements ConnectionHost, ClusterHost {
       connection,
     };
     this.registry.add(record);
-    this.skeletons.set(nameSkeleton(peer.name), peer.name);
+    this.names.joined(peer.name);
     this.metrics.joined();
     this.logger.log('info', 'client.joined', {
       name: peer.name,
@@ -444,7 +455,6 @@ export class ChatServer implements ConnectionHost, ClusterHost {
       addr: connection.remoteAddress,
       online: this.registry.size,
     });
-    this.register(record);
     const census = this.census();
     const everyone = this.presence.admit(connection, Math.max(census.online, census.registered));
     const rooms = this.rooms.directory.roomsOf(peer.name);
@@ -521,24 +531,6 @@ export class ChatServer implements ConnectionHost, ClusterHost {
     return this.cluster?.remotePeer(name)?.peer ?? this.awayPeer(name);
   }
 
-  /** Binds the name to the key on first join (protocol v4); later joins refresh the prekey and last-seen time. */
-  private register(peer: JoinedPeer, lastSeenAt = Date.now()): void {
-    const store = this.forward.store;
-    if (store === undefined) return;
-    const earlier = store.registration(peer.name);
-    const registration: Registration = {
-      name: earlier?.name ?? peer.name,
-      publicKey: peer.publicKeyBase64,
-      fingerprint: peer.fingerprint,
-      prekey: peer.prekey,
-      prekeySig: peer.prekeySig,
-      keyId: peer.keyId,
-      registeredAt: earlier?.registeredAt ?? Date.now(),
-      lastSeenAt,
-    };
-    store.register(registration).catch((error: unknown) => this.logger.log('error', 'store.register_failed', { error: String(error).slice(0, 120) }));
-  }
-
   /** Registered users who are not connected: listed offline, and can be messaged. */
   private awayPeers(): PeerSummary[] {
     const store = this.forward.store;
@@ -563,12 +555,15 @@ export class ChatServer implements ConnectionHost, ClusterHost {
    * The keys of these users, for a client that has not cached them: online here, on another node,
    * or away; each with one of the user's one-time prekeys while they last (handed out once).
    */
-  async keyBundles(asker: string, names: readonly string[]): Promise<PeerSummary[]> {
+  async keyBundles(asker: string, names: readonly string[], address = ''): Promise<PeerSummary[]> {
+    // Each user once, however often the request names them.
+    const unique = [...new Map(names.map((name) => [nameKey(name), name])).values()];
     const bundles = await Promise.all(
-      names.map(async (name): Promise<PeerSummary | undefined> => {
+      unique.map(async (name): Promise<PeerSummary | undefined> => {
         const found = this.summaryOf(name);
         if (found === undefined) return undefined;
-        const oneTimePrekey = nameKey(name) === nameKey(asker) ? undefined : await this.takeOneTimePrekey(found.name);
+        const rationed = nameKey(name) !== nameKey(asker) && this.prekeyRation.take(asker, address, name);
+        const oneTimePrekey = rationed ? await this.takeOneTimePrekey(found.name) : undefined;
         return { ...found, keyId: found.keyId ?? keyIdOf(found.publicKey, found.prekey), ...(oneTimePrekey === undefined ? {} : { oneTimePrekey }) };
       }),
     );
@@ -603,7 +598,7 @@ export class ChatServer implements ConnectionHost, ClusterHost {
     record.prekey = signed.prekey;
     record.prekeySig = signed.prekeySig;
     record.keyId = keyIdOf(record.publicKeyBase64, record.prekey);
-    this.register(record);
+    void this.names.register(record);
     this.presence.announce(encodeMessage({ type: 'join', peer: presenceOf(toSummary(record)) }), record.name, connection);
     this.cluster?.memberJoined(toSummary(record));
   }
@@ -620,8 +615,8 @@ export class ChatServer implements ConnectionHost, ClusterHost {
       .catch((error: unknown) => this.logger.log('warn', 'store.prekeys_failed', { error: String(error).slice(0, 120) }));
   }
 
-  received(connection: ClientConnection, ids: readonly string[], unreadable: readonly string[]): void {
-    this.forward.received(connection, ids, unreadable);
+  received(connection: ClientConnection, ids: readonly string[], unreadable: readonly string[], from?: string): void {
+    this.forward.received(connection, ids, unreadable, from);
   }
 
   route(sender: ClientConnection, message: SendMessage): void {
@@ -654,9 +649,9 @@ export class ChatServer implements ConnectionHost, ClusterHost {
     if (peer === undefined || this.registry.get(peer.name)?.connection !== connection) return;
     const record = this.registry.get(peer.name)!;
     this.registry.remove(peer.name);
-    this.skeletons.delete(nameSkeleton(peer.name));
+    this.names.left(peer.name);
     this.forward.closed(connection);
-    this.register(record);
+    void this.names.register(record);
     this.logger.log('info', 'client.left', { name: peer.name, online: this.registry.size });
     // A registered user stays listed, as away; only a user nothing can be kept for leaves the list.
     const away = this.forward.isRegistered(peer.name);
@@ -856,4 +851,17 @@ function keyIdOf(publicKey: string | undefined, prekey: string | undefined): str
     .digest()
     .subarray(0, 12)
     .toString('base64url');
+}
+
+/** What a registration is made from, for a connection that has just authenticated. */
+function registeringPeerOf(connection: ClientConnection): RegisteringPeer {
+  const peer = connection.peer!;
+  return {
+    name: peer.name,
+    publicKeyBase64: peer.key.publicKeyBase64,
+    fingerprint: peer.key.fingerprint,
+    prekey: peer.prekey,
+    prekeySig: peer.prekeySig,
+    keyId: keyIdOf(peer.key.publicKeyBase64, peer.prekey),
+  };
 }

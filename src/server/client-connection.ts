@@ -42,9 +42,10 @@ export interface ConnectionHost {
   checkNameAvailable(name: string): void;
   /**
    * Throws NAME_TAKEN when the name is registered here to another key (protocol v4), unless
-   * `retirement` is a valid statement from that key naming this one.
+   * `retirement` is a valid statement from that key naming this one, or when a new name reads like
+   * one online or registered; NAME_LIMIT when this key or `address` has its share of names.
    */
-  checkRegistration(name: string, fingerprint: string, retirement?: KeyRetirement): void;
+  checkRegistration(name: string, fingerprint: string, retirement: KeyRetirement | undefined, address: string): void;
   /**
    * Adds a fully authenticated client to the registry and announces it. Throws (or, clustered,
    * rejects with) NameTakenError, or another ChatError that ends the connection.
@@ -54,7 +55,8 @@ export interface ConnectionHost {
   /** The keys of these users (protocol v4: presence carries none). */
   /** The keys of these users, each with a one-time prekey while they last (never the asker's own). */
   /** Resolves once any one-time prekeys in them are taken (on a cluster, a round trip to the broker). */
-  keyBundles(asker: string, names: readonly string[]): Promise<PeerSummary[]>;
+  /** `address`: the asker's, for the one-time prekey ration (OneTimePrekeyRation). */
+  keyBundles(asker: string, names: readonly string[], address?: string): Promise<PeerSummary[]>;
   /** `follow`: this connection hears of these users' presence from now on; answered with `followed`. */
   follow(connection: ClientConnection, names: readonly string[]): void;
   /** The member announced a new signed prekey (already checked): its bundle and presence change. */
@@ -64,7 +66,8 @@ export interface ConnectionHost {
   /** The member on this connection set (or, with '', cleared) their away message. */
   setAway(connection: ClientConnection, message: string): void;
   /** The client kept these envelopes: the server may forget them and tell their senders. */
-  received(connection: ClientConnection, ids: readonly string[], unreadable: readonly string[]): void;
+  /** `from`: the sender of every id (ids are each sender's own); undefined: any sender's. */
+  received(connection: ClientConnection, ids: readonly string[], unreadable: readonly string[], from?: string): void;
   /** Room requests; may finish later. A ChatError it rejects with is sent back, not fatal. */
   room(connection: ClientConnection, request: RoomRequest): Promise<void>;
   /** Video requests; may finish later. A ChatError it throws or rejects with is sent back, not fatal. */
@@ -307,7 +310,7 @@ export class ClientConnection {
       case 'keys':
         if (this.state !== 'joined') throw unexpected('keys before joining');
         return this.runRequest(async () => {
-          this.send({ type: 'key-bundles', bundles: await this.host.keyBundles(this.joined!.name, message.names) });
+          this.send({ type: 'key-bundles', bundles: await this.host.keyBundles(this.joined!.name, message.names, this.ipAddress) });
         });
       case 'follow':
         if (this.state !== 'joined') throw unexpected('follow before joining');
@@ -324,7 +327,7 @@ export class ClientConnection {
         return this.host.addOneTimePrekeys(this, message.oneTime);
       case 'received':
         if (this.state !== 'joined') throw unexpected('received before joining');
-        return this.host.received(this, message.ids, message.unreadable ?? []);
+        return this.host.received(this, message.ids, message.unreadable ?? [], message.from);
       case 'ping':
         this.send({ type: 'pong', nonce: message.nonce });
         return;
@@ -398,7 +401,7 @@ export class ClientConnection {
       throw new ProtocolError(ErrorCode.INVALID_MESSAGE, cause instanceof Error ? cause.message : 'bad public key', { cause });
     }
     try {
-      this.host.checkRegistration(hello.name, key.fingerprint, hello.retirement);
+      this.host.checkRegistration(hello.name, key.fingerprint, hello.retirement, this.ipAddress);
     } catch (error) {
       // A forged retirement statement is no honest mistake: it ends the connection.
       if (error instanceof ProtocolError) throw error;

@@ -14,7 +14,6 @@ import type { ClusterLink } from './cluster/cluster-link.js';
 import type { DirectRelay, RoomRelay } from './cluster/cluster-wire.js';
 import { type ServerMetrics, noMetrics } from './metrics/server-metrics.js';
 import type { StoreAndForward } from './store-and-forward.js';
-import type { StoreWriteError } from './store/durable-store.js';
 import { isValidRoomName } from '../core/room-names.js';
 import type { RoomDirectory } from './rooms/room-directory.js';
 
@@ -59,6 +58,7 @@ export class MessageRouter {
     const refused: RecipientRefusal[] = [];
     const waits: Array<Promise<void>> = [];
     const remote = new Map<string, string>();
+    const away: string[] = [];
     for (const name of this.recipientsOf(from, message, refused)) {
       const local = this.members.get(name);
       if (local !== undefined && this.forward.canDeliverLive(local.name)) {
@@ -73,12 +73,19 @@ export class MessageRouter {
         remote.set(elsewhere.peer.name, '');
         continue;
       }
-      const shown = local?.name ?? this.forward.store?.registration(name)?.name ?? name;
+      away.push(local?.name ?? this.forward.store?.registration(name)?.name ?? name);
+    }
+    if (!isRoom && message.to !== null) this.forward.store?.noteContact(from, message.to);
+    if (away.length > 0) {
+      // One copy for all the away members of a room, charged to the sender's shares of the store.
+      const origin = this.forward.store?.originOf(sender.ipAddress);
       waits.push(
-        this.forward.keep(shown, { from, to: message.to, envelope }).then(
-          () => void stored.push(shown),
-          (error: StoreWriteError) => void refused.push({ name: shown, code: error.code ?? ErrorCode.STORE_FAILED, reason: error.message }),
-        ),
+        this.forward.keepForAll(away, { from, to: message.to, envelope, ...(origin === undefined ? {} : { origin }) }).then((outcome) => {
+          for (const [name, error] of outcome) {
+            if (error === undefined) stored.push(name);
+            else refused.push({ name, code: error.code ?? ErrorCode.STORE_FAILED, reason: error.message });
+          }
+        }),
       );
     }
     this.metrics.delivered(isRoom ? 'room' : 'dm', sent.length);

@@ -56,6 +56,44 @@ export interface ServerLimits {
   readonly maxStoredPerUser: number;
   readonly maxStoredBytesPerUser: number;
   /**
+   * Fair shares of the store (docs/SECURITY.md "Fair shares"): names and keys are free, so no one
+   * sender may fill a mailbox or the store. Messages one sender may have waiting for one recipient:
+   * 250 when the recipient wrote to them (a DM) or shares a named room with them, 50 otherwise
+   * (a stranger; the lobby counts as no shared room). So a mailbox (1,000) takes four contacts, or
+   * twenty strangers, to fill, and a stranger's weekend of lobby chatter still reaches the away.
+   */
+  readonly maxStoredPerSender: number;
+  readonly maxStoredFromStranger: number;
+  /**
+   * Bytes one sender may keep across all recipients: 32 MiB (1/32 of the default store), and 2 MiB
+   * while its name is younger than newcomerMs (3 days). One address keeps at most
+   * maxStoredBytesPerAddress (64 MiB) whatever names it uses, so filling the 1 GiB store takes
+   * sixteen addresses, and a thousand fresh names (200 addresses' day of registrations) 2 MiB each.
+   */
+  readonly maxStoredBytesPerSender: number;
+  readonly maxStoredBytesPerNewcomer: number;
+  readonly maxStoredBytesPerAddress: number;
+  readonly newcomerMs: number;
+  /**
+   * Names one key may hold (3: a person with a second name for a bot) and names one address may
+   * register a day (5: a household or office behind one NAT adds a few people a day). One key from
+   * one address registered 510 names in 4.8 s before; now a day gives it 3.
+   */
+  readonly maxNamesPerKey: number;
+  readonly maxNamesPerAddress: number;
+  /**
+   * A name joined only once and unused this long is released: 7 days (names made and dropped, by
+   * hand or by the hundred, do not hold the census or the namespace for 180 days).
+   */
+  readonly unusedRegistrationTtlMs: number;
+  /**
+   * One-time prekeys of one user handed to one requester (by name) and to one address, a day: 3
+   * and 10. A session needs one; past the ration a bundle comes without one (X3DH from the signed
+   * prekey), so one stranger cannot drain a user's pool (100 were taken in one request before).
+   */
+  readonly oneTimePrekeysPerRequester: number;
+  readonly oneTimePrekeysPerAddress: number;
+  /**
    * One-time prekeys kept per user, handed out one per bundle (protocol v4). Default 100
    * (Signal's clients upload 100): past it an upload is ignored; with none left, sessions start
    * from the signed prekey alone.
@@ -109,6 +147,17 @@ export const DEFAULT_SERVER_LIMITS: ServerLimits = {
   maxStoredPerUser: 1000,
   maxOneTimePrekeys: 100,
   maxStoredBytesPerUser: 8 * 1024 * 1024,
+  maxStoredPerSender: 250,
+  maxStoredFromStranger: 50,
+  maxStoredBytesPerSender: 32 * 1024 * 1024,
+  maxStoredBytesPerNewcomer: 2 * 1024 * 1024,
+  maxStoredBytesPerAddress: 64 * 1024 * 1024,
+  newcomerMs: 3 * 24 * 3600_000,
+  maxNamesPerKey: 3,
+  maxNamesPerAddress: 5,
+  unusedRegistrationTtlMs: 7 * 24 * 3600_000,
+  oneTimePrekeysPerRequester: 3,
+  oneTimePrekeysPerAddress: 10,
   maxStoreBytes: 1024 * 1024 * 1024,
   retentionMs: 7 * 24 * 3600_000,
   registrationTtlMs: 180 * 24 * 3600_000,

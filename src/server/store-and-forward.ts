@@ -12,6 +12,7 @@ import type { PeerRegistry } from '../core/peer-registry.js';
 import type { ClientConnection } from './client-connection.js';
 import type { JoinedPeer } from './message-router.js';
 import { ReceiptBatcher } from './receipt-batcher.js';
+import { SenderIdMap } from './sender-id-map.js';
 import type { DurableStore, StoredDelivery } from './store/durable-store.js';
 import type { ServerMetrics } from './metrics/server-metrics.js';
 
@@ -24,6 +25,8 @@ interface Live {
   readonly from: string;
   readonly to: string | null;
   readonly envelope: Envelope;
+  /** The sender's address as the store knows it (DurableStore.originOf); absent for relays from other nodes. */
+  readonly origin?: string;
 }
 
 /**
@@ -44,11 +47,11 @@ export type TellRemote = (sender: string, receipt: Receipt) => boolean;
 
 /** Per connection: what it was sent and has not confirmed yet. */
 interface Pending {
-  readonly live: Map<string, Live>;
-  /** DMs relayed from other nodes and not confirmed yet, by envelope id. */
-  readonly relayed: Map<string, RelayedDelivery>;
-  /** Stored deliveries sent on this connection: envelope id -> where each copy sits in the store. */
-  readonly stored: Map<string, Array<{ readonly seq: number; readonly tag: string }>>;
+  readonly live: SenderIdMap<Live>;
+  /** DMs relayed from other nodes and not confirmed yet, by sender and envelope id. */
+  readonly relayed: SenderIdMap<RelayedDelivery>;
+  /** Stored deliveries sent on this connection: (sender, envelope id) -> where each copy sits in the store. */
+  readonly stored: SenderIdMap<Array<{ readonly seq: number; readonly tag: string }>>;
   /** The last store sequence number sent on this connection. */
   cursor: number;
 }
@@ -64,6 +67,8 @@ export class StoreAndForward {
     private readonly logger: Logger,
     private readonly metrics: ServerMetrics,
     private readonly tellRemote: TellRemote = () => false,
+    /** True when the two users share a named room (the store's shares treat them as no strangers). */
+    private readonly sharesRoom: (a: string, b: string) => boolean = () => false,
   ) {
     // On a cluster another node may store for someone connected here: send it on at once.
     store?.onWaiting((recipient) => {
@@ -86,8 +91,8 @@ export class StoreAndForward {
   deliverLive(recipient: JoinedPeer, frame: Buffer, live: Live): boolean {
     if (!recipient.connection.sendFrame(frame)) return false;
     const pending = this.pendingOf(recipient.connection);
-    pending.live.set(live.envelope.id, live);
-    if (pending.live.size > MAX_TRACKED_LIVE) pending.live.delete(pending.live.keys().next().value as string);
+    pending.live.set(live.from, live.envelope.id, live);
+    if (pending.live.size > MAX_TRACKED_LIVE) pending.live.dropOldest();
     return true;
   }
 
@@ -102,20 +107,41 @@ export class StoreAndForward {
     }
     if (!recipient.connection.sendFrame(frame)) return false;
     const pending = this.pendingOf(recipient.connection);
-    pending.relayed.set(relayed.id, relayed);
-    if (pending.relayed.size > MAX_TRACKED_LIVE) pending.relayed.delete(pending.relayed.keys().next().value as string);
+    pending.relayed.set(relayed.from, relayed.id, relayed);
+    if (pending.relayed.size > MAX_TRACKED_LIVE) pending.relayed.dropOldest();
     return true;
   }
 
   /** Keeps an envelope for `recipient`; resolves once it is on disk. Throws StoreWriteError (STORE_FULL, STORE_FAILED). */
   async keep(recipient: string, live: Live): Promise<void> {
-    if (this.store === undefined)
-      throw new ChatError(ErrorCode.NOT_STORED, `${recipient} is not online, and this server keeps no messages for people who are away`);
-    await this.store.store(recipient, { ...live, storedAt: Date.now() });
-    this.metrics.delivered('stored');
-    // Someone online with a backlog gets it through the queue, in order.
-    const online = this.members.get(recipient);
-    if (online !== undefined) this.pump(online.connection);
+    const outcome = await this.keepForAll([recipient], live);
+    const error = outcome.get(recipient);
+    if (error !== undefined) throw error;
+  }
+
+  /**
+   * Keeps one copy of a message for all these away recipients (a room's or the lobby's), each
+   * charged to the sender's shares; resolves per recipient to undefined (on disk) or why not.
+   */
+  async keepForAll(recipients: readonly string[], live: Live): Promise<Map<string, ChatError | undefined>> {
+    if (this.store === undefined) {
+      const notKept = (name: string) => new ChatError(ErrorCode.NOT_STORED, `${name} is not online, and this server keeps no messages for people who are away`);
+      return new Map(recipients.map((name) => [name, notKept(name)]));
+    }
+    const store = this.store;
+    const now = Date.now();
+    const outcome = await store.storeForAll(
+      recipients.map((name) => ({ name, standing: store.standingOf(name, live.from, this.sharesRoom(name, live.from), now) })),
+      { from: live.from, to: live.to, envelope: live.envelope, storedAt: now, ...(live.origin === undefined ? {} : { origin: live.origin }) },
+    );
+    for (const [name, error] of outcome) {
+      if (error !== undefined) continue;
+      this.metrics.delivered('stored');
+      // Someone online with a backlog gets it through the queue, in order.
+      const online = this.members.get(name);
+      if (online !== undefined) this.pump(online.connection);
+    }
+    return outcome;
   }
 
   /** A client joined: what waits for it goes out, and what its sent messages came to while it was away. */
@@ -133,7 +159,7 @@ export class StoreAndForward {
    * The recipient kept these: forget them here, and tell each sender, "delivered", or for those it
    * could not open, "refused" with that reason.
    */
-  received(connection: ClientConnection, ids: readonly string[], unreadable: readonly string[] = []): void {
+  received(connection: ClientConnection, ids: readonly string[], unreadable: readonly string[] = [], from?: string): void {
     const pending = this.pending.get(connection);
     const recipient = connection.peer?.name;
     if (pending === undefined || recipient === undefined) return;
@@ -144,21 +170,12 @@ export class StoreAndForward {
         : { id, name: recipient, state: 'delivered' };
     let freed = false;
     for (const id of ids) {
-      const live = pending.live.get(id);
-      if (live !== undefined) {
-        pending.live.delete(id);
-        this.tell(live.from, outcome(id));
-      }
-      const relayed = pending.relayed.get(id);
-      if (relayed !== undefined) {
-        pending.relayed.delete(id);
-        this.tell(relayed.from, outcome(id));
-      }
-      const seqs = pending.stored.get(id);
-      if (seqs === undefined) continue;
-      pending.stored.delete(id);
+      for (const live of pending.live.take(from, id)) this.tell(live.from, outcome(id));
+      for (const relayed of pending.relayed.take(from, id)) this.tell(relayed.from, outcome(id));
+      const copies = pending.stored.take(from, id);
+      if (copies.length === 0) continue;
       freed = true;
-      for (const { seq, tag } of seqs) {
+      for (const { seq, tag } of copies.flat()) {
         void this.store!.forget(recipient, seq, tag).then(
           (stored) => {
             if (stored !== undefined) this.tell(stored.from, outcome(id));
@@ -265,9 +282,9 @@ export class StoreAndForward {
     if (room <= 0) return;
     for (const delivery of this.store.waiting(name, pending.cursor, room)) {
       pending.cursor = delivery.seq;
-      const seqs = pending.stored.get(delivery.envelope.id) ?? [];
+      const seqs = pending.stored.get(delivery.from, delivery.envelope.id) ?? [];
       seqs.push({ seq: delivery.seq, tag: delivery.tag });
-      pending.stored.set(delivery.envelope.id, seqs);
+      pending.stored.set(delivery.from, delivery.envelope.id, seqs);
       connection.sendFrame(storedFrame(delivery));
     }
   }
@@ -275,7 +292,7 @@ export class StoreAndForward {
   private pendingOf(connection: ClientConnection): Pending {
     let pending = this.pending.get(connection);
     if (pending === undefined) {
-      pending = { live: new Map(), relayed: new Map(), stored: new Map(), cursor: -1 };
+      pending = { live: new SenderIdMap(), relayed: new SenderIdMap(), stored: new SenderIdMap(), cursor: -1 };
       this.pending.set(connection, pending);
     }
     return pending;

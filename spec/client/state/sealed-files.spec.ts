@@ -35,7 +35,8 @@ describe('the client files at rest', () => {
       ['SECRET-TEXT-4711'],
     );
     assert.equal(again.outbox[0]?.text, 'SECRET-QUEUED-0815');
-    assert.ok(again.hasSeen('m1'), 'a message kept is known, so a repeat is dropped');
+    assert.ok(again.hasSeen('bob', 'm1'), 'a message kept is known, so a repeat is dropped');
+    assert.ok(!again.hasSeen('mallory', 'm1'), "ids are each sender's own: another user's m1 is another message");
     assert.throws(() => ClientState.open(base, bob), { code: ErrorCode.STORE_CORRUPT });
   });
 

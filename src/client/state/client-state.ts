@@ -52,8 +52,11 @@ export type HistoryRecord =
       readonly held?: boolean;
     }
   | { readonly kind: 'out'; readonly id: string; readonly to: string | null; readonly text: string; readonly ts: number }
-  /** A received envelope with nothing to show (a key handover): remembered only to drop repeats. */
-  | { readonly kind: 'seen'; readonly id: string; readonly ts: number };
+  /**
+   * A received envelope with nothing to show (a key handover): remembered only to drop repeats.
+   * `from` is absent in records written before ids were kept per sender.
+   */
+  | { readonly kind: 'seen'; readonly id: string; readonly from?: string; readonly ts: number };
 
 interface Snapshot {
   readonly version: 1;
@@ -86,7 +89,10 @@ export class ClientState {
   private readonly bundles: Map<string, PeerSummary>;
   private bundlesChanged = false;
   private readonly records: HistoryRecord[];
+  /** Received ids, each with its sender (ids are the sender's own: another user's reuse of one is another message). */
   private readonly seen = new Set<string>();
+  /** Ids of 'seen' records from before senders were kept with them. */
+  private readonly seenWithoutSender = new Set<string>();
   private readonly unwritten: HistoryRecord[] = [];
 
   private constructor(
@@ -102,7 +108,13 @@ export class ClientState {
     this.held = snapshot?.held ?? [];
     this.bundles = new Map(Object.entries(keyCache ?? {}));
     this.records = records;
-    for (const record of records) if (record.kind !== 'out') this.seen.add(record.id);
+    for (const record of records) this.markSeen(record);
+  }
+
+  private markSeen(record: HistoryRecord): void {
+    if (record.kind === 'out') return;
+    if (record.from === undefined) this.seenWithoutSender.add(record.id);
+    else this.seen.add(seenKey(record.from, record.id));
   }
 
   static inMemory(): ClientState {
@@ -128,13 +140,14 @@ export class ClientState {
     return this.records;
   }
 
-  hasSeen(id: string): boolean {
-    return this.seen.has(id);
+  /** True when this sender's envelope with this id was received before. */
+  hasSeen(from: string, id: string): boolean {
+    return this.seen.has(seenKey(from, id)) || this.seenWithoutSender.has(id);
   }
 
   /** Records a received envelope (shown or not); written at the next commit(). */
   remember(record: HistoryRecord): void {
-    if (record.kind !== 'out') this.seen.add(record.id);
+    this.markSeen(record);
     this.records.push(record);
     this.unwritten.push(record);
   }
@@ -241,4 +254,8 @@ export function isSettled(entry: OutgoingEntry): boolean {
 
 function isDone(entry: OutgoingEntry): boolean {
   return isSettled(entry) && Object.values(entry.recipients).every((states) => Object.values(states).every((recipient) => recipient.state !== 'stored'));
+}
+
+function seenKey(from: string, id: string): string {
+  return `${nameKey(from)}\u0000${id}`;
 }

@@ -106,6 +106,14 @@ export class RoomDirectory {
     return this.rooms.get(roomKey(room))?.members.has(nameKey(user)) === true;
   }
 
+  /** True when the two users are both members of some named room (then neither is a stranger to the other). */
+  sharesRoom(a: string, b: string): boolean {
+    const rooms = this.byUser.get(nameKey(a));
+    if (rooms === undefined) return false;
+    for (const key of rooms) if (this.rooms.get(key)?.members.has(nameKey(b)) === true) return true;
+    return false;
+  }
+
   /** Members' names, as they joined. */
   membersOf(room: string): string[] {
     return [...(this.rooms.get(roomKey(room))?.members.values() ?? [])].map((member) => member.name);
@@ -133,9 +141,11 @@ export class RoomDirectory {
     return [...(this.byUser.get(nameKey(user)) ?? [])].flatMap((key) => this.view(key) ?? []);
   }
 
+  /** The rooms `asker` may see: every open room, and the invite-only ones they are in (or invited to). */
   list(asker: string): RoomListing[] {
     const me = nameKey(asker);
     return [...this.rooms.values()]
+      .filter((room) => !room.settings.inviteOnly || room.members.has(me) || this.validInvite(room, me) !== undefined)
       .map((room) => ({
         name: room.settings.name,
         topic: room.settings.topic,
@@ -172,17 +182,30 @@ export class RoomDirectory {
       if (found.members.size >= this.limits.maxRoomMembers) {
         throw new RoomError(ErrorCode.ROOM_LIMIT, `${found.settings.name} has ${this.limits.maxRoomMembers} members, the most a room may have`);
       }
-      if (found.settings.inviteOnly && !found.invites.has(me)) {
+      if (found.settings.inviteOnly && this.validInvite(found, me) === undefined) {
         throw new RoomError(ErrorCode.ROOM_INVITE_ONLY, `${found.settings.name} is invite-only: ask one of its operators for an :invite`);
       }
     }
     const created = found.members.size === 0;
     const member: MemberRecord = { name: user, op: created, joinedAt: Date.now() };
     writes.push([['g', key, 'm', me], member]);
-    const invite = found.invites.get(me);
+    const invite = this.validInvite(found, me);
     const event: RoomEvent = { room: found.settings.name, kind: 'join', name: user, ...(invite === undefined ? {} : { by: invite.by }) };
-    await this.commit(key, writes, invite === undefined ? [] : [['g', key, 'i', me]], [event]);
+    await this.commit(key, writes, found.invites.has(me) ? [['g', key, 'i', me]] : [], [event]);
     return [event];
+  }
+
+  /**
+   * The invite that lets `member` in, if one still stands: its inviter must still be in the room,
+   * and an operator if the room is invite-only now. So `+i`, or kicking the inviter, voids the
+   * invites the inviter no longer has the right to give.
+   */
+  private validInvite(found: Room, member: string): InviteRecord | undefined {
+    const invite = found.invites.get(member);
+    if (invite === undefined) return undefined;
+    const inviter = found.members.get(nameKey(invite.by));
+    if (inviter === undefined || (found.settings.inviteOnly && !inviter.op)) return undefined;
+    return invite;
   }
 
   /** `user` leaves; the last operator leaving hands the role to the longest-standing member; an empty room goes. */

@@ -1,12 +1,21 @@
-// What the server keeps across restarts: each registered name bound to its identity key, and the
-// sealed envelopes waiting for users who are away (protocol v4). It never holds a plaintext: a
-// stored message is the envelope its sender sealed. Per-recipient and total bounds are checked
-// before a write, and every write resolves only once committed, so "stored" in an ack means it.
+// What the server keeps across restarts: each registered name bound to its identity key, the
+// sealed envelopes waiting for users who are away (protocol v4, StoredMessages), one-time prekeys
+// (OneTimePrekeyPool), and who wrote to whom. It never holds a plaintext: a stored message is the
+// envelope its sender sealed. Every share (StoreShares) is checked before a write, and every write
+// resolves only once committed, so "stored" in an ack means it.
 import { ChatError, ErrorCode } from '../../core/errors.js';
-import type { Envelope, OneTimePrekey } from '../../core/messages.js';
+import type { OneTimePrekey } from '../../core/messages.js';
 import { nameKey } from '../../core/names.js';
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { type Key, type KeyValue, isSharedKeyValue } from './key-value.js';
+import { OneTimePrekeyPool } from './one-time-prekey-pool.js';
+import { RegistrationIndex } from './registration-index.js';
+import type { StoreWriteError } from './store-errors.js';
+import type { SenderStanding, StoreShareLimits } from './store-shares.js';
+import { type StoreRequest, type StoredDelivery, StoredMessages } from './stored-messages.js';
+
+export { StoreWriteError } from './store-errors.js';
+export type { StoredDelivery } from './stored-messages.js';
 
 export interface Registration {
   readonly name: string;
@@ -20,19 +29,10 @@ export interface Registration {
   readonly keyId?: string;
   readonly registeredAt: number;
   readonly lastSeenAt: number;
-}
-
-export interface StoredDelivery {
-  /** Order in the mailbox: microseconds since the epoch, made unique and increasing per server. */
-  readonly seq: number;
-  /** The server that stored it (random per process): with seq, unique when nodes share the store. */
-  readonly tag: string;
-  readonly from: string;
-  readonly to: string | null;
-  readonly envelope: Envelope;
-  readonly storedAt: number;
-  /** Bytes counted against the bounds (the envelope as JSON). */
-  readonly bytes: number;
+  /** A keyed hash of the address it was first registered from (see originOf); absent in older registrations. */
+  readonly origin?: string;
+  /** Sessions joined under it (absent in older registrations: counted as used). */
+  readonly joins?: number;
 }
 
 /** News for a sender about a message it sent, kept while the sender is away. */
@@ -43,40 +43,38 @@ export interface SenderNote {
   readonly reason?: string;
 }
 
-export interface StoreLimits {
-  /** Messages kept for one away user. */
-  readonly maxStoredPerUser: number;
-  readonly maxStoredBytesPerUser: number;
-  /** Bytes of stored messages for everyone together. */
-  readonly maxStoreBytes: number;
+export interface StoreLimits extends StoreShareLimits {
   /** How long a stored message waits before it expires (its sender is told). */
   readonly retentionMs: number;
   /** A registration unused this long is released, so the name can be taken again. */
   readonly registrationTtlMs: number;
+  /** A registration joined only once (never used again) is released after this long unused. */
+  readonly unusedRegistrationTtlMs: number;
+  /** A sender registered less than this long ago is a newcomer (a smaller share of the store). */
+  readonly newcomerMs: number;
+  /** Names one key may hold, and names one address may register a day. */
+  readonly maxNamesPerKey: number;
+  readonly maxNamesPerAddress: number;
 }
+
+/** The name could not be registered: this key or address has taken its share of names. */
+export class NameLimitError extends ChatError {}
 
 /** News kept per away sender; past it the oldest go (the client also resends what it never heard about). */
 const MAX_NOTES_PER_SENDER = 5000;
 
-interface Mailbox {
-  count: number;
-  bytes: number;
-  nextSeq: number;
-}
-
-export class StoreWriteError extends ChatError {}
-
 export class DurableStore {
-  private readonly mailboxes = new Map<string, Mailbox>();
   private readonly noteSeq = new Map<string, number>();
-  private totalBytes = 0;
-  private totalMessages = 0;
-  /** Registered names by name key: read on every room message, so kept in memory. */
-  private readonly names = new Map<string, string>();
+  /** Registered names and what each hello asks of them: kept in memory, read on every room message. */
+  private readonly names = new RegistrationIndex();
+  /** "recipient\0sender" name keys: the recipient wrote a DM to the sender (who then is no stranger to them). */
+  private readonly contacts = new Set<string>();
+  private readonly messages: StoredMessages;
+  private readonly prekeys: OneTimePrekeyPool;
+  /** Keys the address hashes of this store (kept in it, so a restart counts the same addresses alike). */
+  private readonly originKey: Buffer;
 
   private readonly tag = randomBytes(4).toString('hex');
-  /** One-time prekeys handed out whose removal is not committed yet ("name key\0id"). */
-  private readonly takenPrekeys = new Set<string>();
   /** Told when another node stored something for a recipient (a shared store). */
   private waitingListener: ((recipient: string) => void) | undefined;
 
@@ -84,20 +82,18 @@ export class DurableStore {
     private readonly kv: KeyValue,
     private limits: StoreLimits,
   ) {
-    for (const { value } of kv.range<Registration>(['r'])) this.names.set(nameKey(value.name), value.name);
-    for (const { key, value } of kv.range<StoredDelivery>(['m'])) {
-      const box = this.mailbox(String(key[1]));
-      box.count++;
-      box.bytes += value.bytes;
-      box.nextSeq = Math.max(box.nextSeq, value.seq + 1);
-      this.totalBytes += value.bytes;
-      this.totalMessages++;
-    }
+    for (const { value } of kv.range<Registration>(['r'])) this.names.add(value);
+    this.messages = new StoredMessages(kv, limits, this.tag);
+    this.prekeys = new OneTimePrekeyPool(kv);
     if (isSharedKeyValue(kv)) kv.onChange((key) => this.changedElsewhere(key));
     for (const { key } of kv.range(['n'])) {
       const sender = String(key[1]);
       this.noteSeq.set(sender, Math.max(this.noteSeq.get(sender) ?? 0, Number(key[2]) + 1));
     }
+    for (const { key } of kv.range(['c'])) this.contacts.add(`${String(key[1])}\u0000${String(key[2])}`);
+    const saved = kv.get<string>(['k', 'origin']);
+    this.originKey = saved === undefined ? randomBytes(32) : Buffer.from(saved, 'base64');
+    if (saved === undefined) void kv.put(['k', 'origin'], this.originKey.toString('base64')).catch(() => {});
   }
 
   /** True when what is stored survives a restart (LMDB); false for the in-memory engine. */
@@ -106,16 +102,25 @@ export class DurableStore {
   }
 
   get stats(): { readonly messages: number; readonly bytes: number; readonly registrations: number } {
-    return { messages: this.totalMessages, bytes: this.totalBytes, registrations: this.names.size };
+    return { messages: this.messages.shares.messages, bytes: this.messages.shares.bytes, registrations: this.names.size };
   }
 
   /** Every registered name, as registered. */
   registeredNames(): string[] {
-    return [...this.names.values()];
+    return this.names.spellings();
   }
 
   reconfigure(limits: StoreLimits): void {
     this.limits = limits;
+    this.messages.shares.reconfigure(limits);
+  }
+
+  /**
+   * What an address is known as in the store: a keyed hash, so the store counts what one address
+   * registers and keeps without holding the addresses themselves.
+   */
+  originOf(address: string): string {
+    return createHmac('sha256', this.originKey).update(address).digest('base64url').slice(0, 16);
   }
 
   // ---- registrations ---------------------------------------------------------------------------
@@ -131,8 +136,49 @@ export class DurableStore {
 
   /** Binds the name to this key (first join), or refreshes the prekey and last-seen time. */
   async register(registration: Registration): Promise<void> {
-    this.names.set(nameKey(registration.name), registration.name);
+    this.names.add(registration);
     await this.kv.put(['r', nameKey(registration.name)], registration);
+  }
+
+  /**
+   * Throws NameLimitError (NAME_LIMIT) when a new registration of `name` by this key from this
+   * address would pass a share: names per key, or names registered from one address in a day.
+   */
+  checkNewRegistration(fingerprint: string, origin: string, now = Date.now()): void {
+    if (this.names.namesOfKey(fingerprint) >= this.limits.maxNamesPerKey) {
+      throw new NameLimitError(
+        ErrorCode.NAME_LIMIT,
+        `your key holds ${this.limits.maxNamesPerKey} names on this server already (the most one key may); join under one of them`,
+      );
+    }
+    if (this.names.recentFromOrigin(origin, now) >= this.limits.maxNamesPerAddress) {
+      throw new NameLimitError(
+        ErrorCode.NAME_LIMIT,
+        `${this.limits.maxNamesPerAddress} names were registered from your address today (the most a day); try again tomorrow`,
+      );
+    }
+  }
+
+  /** A registered name other than `name` that reads like it (aIice beside alice), if any. */
+  registeredLookalike(name: string): string | undefined {
+    return this.names.lookalikeOf(name);
+  }
+
+  /** Who `sender` is to `recipient` for the store's shares (a named room shared is told by the caller). */
+  standingOf(recipient: string, sender: string, sharesRoom: boolean, now = Date.now()): SenderStanding {
+    const registeredAt = this.names.registeredAt(sender);
+    return {
+      isContact: sharesRoom || this.contacts.has(`${nameKey(recipient)}\u0000${nameKey(sender)}`),
+      isNewcomer: registeredAt === undefined || now - registeredAt < this.limits.newcomerMs,
+    };
+  }
+
+  /** `from` wrote a DM to `to`: from now on `to` is no stranger to `from` (kept, once). */
+  noteContact(from: string, to: string): void {
+    const key = `${nameKey(from)}\u0000${nameKey(to)}`;
+    if (this.contacts.has(key)) return;
+    this.contacts.add(key);
+    void this.kv.put(['c', nameKey(from), nameKey(to)], 1).catch(() => this.contacts.delete(key));
   }
 
   /**
@@ -142,9 +188,11 @@ export class DurableStore {
   async release(name: string): Promise<boolean> {
     const registration = this.registration(name);
     if (registration === undefined) return false;
-    this.names.delete(nameKey(name));
+    this.names.remove(name);
     await this.kv.remove(['r', nameKey(name)]);
-    for (const { key } of [...this.kv.range(['o', nameKey(name)])]) await this.kv.remove(key);
+    await this.prekeys.removeAll(name);
+    for (const { key } of [...this.kv.range(['c', nameKey(name)])]) await this.kv.remove(key);
+    for (const contact of [...this.contacts]) if (contact.startsWith(`${nameKey(name)}\u0000`)) this.contacts.delete(contact);
     for (const delivery of this.waiting(name)) {
       await this.forget(name, delivery.seq, delivery.tag);
       await this.note(delivery.from, {
@@ -157,122 +205,61 @@ export class DurableStore {
     return true;
   }
 
-  // ---- one-time prekeys ------------------------------------------------------------------------
-  // Keys ['o', name key, id]: the public halves a user uploaded, handed out one per bundle. Two
-  // nodes of a cluster taking at the same moment may hand out the same one; the second session
-  // started from it then does not open, and its sender is told (a rare race, left as is).
+  // ---- one-time prekeys (OneTimePrekeyPool) ---------------------------------------------------
 
   /** How many one-time prekeys wait for this user (not counting those being taken). */
   oneTimePrekeyCount(name: string): number {
-    let count = 0;
-    for (const { value } of this.kv.range<OneTimePrekey>(['o', nameKey(name)])) if (!this.takenPrekeys.has(`${nameKey(name)}\u0000${value.id}`)) count++;
-    return count;
+    return this.prekeys.count(name);
   }
 
   /** Keeps uploaded one-time prekeys, up to `max` per user (the rest are ignored); returns how many are held now. */
-  async addOneTimePrekeys(name: string, keys: readonly OneTimePrekey[], max: number): Promise<number> {
-    let held = this.oneTimePrekeyCount(name);
-    for (const key of keys) {
-      if (held >= max) break;
-      if (this.kv.get(['o', nameKey(name), key.id]) !== undefined) continue;
-      await this.kv.put(['o', nameKey(name), key.id], key);
-      held++;
-    }
-    return held;
+  addOneTimePrekeys(name: string, keys: readonly OneTimePrekey[], max: number): Promise<number> {
+    return this.prekeys.add(name, keys, max);
   }
 
   /** Hands out one of the user's one-time prekeys, once: it is deleted as it is taken. */
-  async takeOneTimePrekey(name: string): Promise<OneTimePrekey | undefined> {
-    for (const { key, value } of [...this.kv.range<OneTimePrekey>(['o', nameKey(name)])]) {
-      const id = `${nameKey(name)}\u0000${value.id}`;
-      if (this.takenPrekeys.has(id)) continue;
-      // Until the removal is committed, `takenPrekeys` keeps this process from handing it out twice.
-      this.takenPrekeys.add(id);
-      if (!isSharedKeyValue(this.kv)) {
-        // Alone, this process is the only one handing keys out: removed in the background.
-        void this.kv
-          .remove(key)
-          .catch(() => {})
-          .finally(() => this.takenPrekeys.delete(id));
-        return value;
-      }
-      // On a cluster another node may take the same key at the same moment: the bucket decides,
-      // and the loser tries the next one.
-      const won = await this.kv.take(key).finally(() => this.takenPrekeys.delete(id));
-      if (won) return value;
-    }
-    return undefined;
+  takeOneTimePrekey(name: string): Promise<OneTimePrekey | undefined> {
+    return this.prekeys.take(name);
   }
 
-  // ---- stored messages -------------------------------------------------------------------------
+  // ---- stored messages (StoredMessages) --------------------------------------------------------
 
   /**
-   * Keeps an envelope for an away recipient. Throws StoreWriteError: STORE_FULL when a bound would
-   * be passed (nothing is evicted to make room: older messages were promised already), STORE_FAILED
-   * when the write itself failed (a disk error).
+   * Keeps an envelope for an away recipient. Throws StoreWriteError: STORE_FULL when a share
+   * would be passed (nothing is evicted to make room: older messages were promised already),
+   * STORE_FAILED when the write itself failed (a disk error).
    */
-  async store(recipient: string, delivery: Omit<StoredDelivery, 'seq' | 'tag' | 'bytes'>): Promise<StoredDelivery> {
-    const key = nameKey(recipient);
-    const box = this.mailbox(key);
-    const bytes = JSON.stringify(delivery.envelope).length;
-    if (box.count >= this.limits.maxStoredPerUser) {
-      throw new StoreWriteError(ErrorCode.STORE_FULL, `${recipient} has ${box.count} messages waiting already (the most the server keeps for one user)`);
-    }
-    if (box.bytes + bytes > this.limits.maxStoredBytesPerUser) {
-      throw new StoreWriteError(ErrorCode.STORE_FULL, `the messages waiting for ${recipient} fill their share of the server's store`);
-    }
-    if (this.totalBytes + bytes > this.limits.maxStoreBytes) {
-      throw new StoreWriteError(ErrorCode.STORE_FULL, "the server's store for away users is full");
-    }
-    const seq = Math.max(Date.now() * 1000, box.nextSeq);
-    box.nextSeq = seq + 1;
-    const stored: StoredDelivery = { ...delivery, seq, tag: this.tag, bytes };
-    // Counted before the write resolves, so writes of one turn cannot together pass a bound.
-    box.count++;
-    box.bytes += bytes;
-    this.totalBytes += bytes;
-    this.totalMessages++;
-    try {
-      await this.kv.put(['m', key, stored.seq, stored.tag], stored);
-    } catch (error) {
-      box.count--;
-      box.bytes -= bytes;
-      this.totalBytes -= bytes;
-      this.totalMessages--;
-      const why = error instanceof Error ? error.message : String(error);
-      throw new StoreWriteError(ErrorCode.STORE_FAILED, `the server could not write it to its store (${why.slice(0, 80)})`, { cause: error });
-    }
-    return stored;
+  async store(recipient: string, request: StoreRequest, standing: SenderStanding = { isContact: true, isNewcomer: false }): Promise<void> {
+    const outcome = await this.messages.store([{ name: recipient, standing }], request);
+    const error = outcome.get(recipient);
+    if (error !== undefined) throw error;
+  }
+
+  /** Keeps one copy of a room message for all these away members; per member, undefined (stored) or why not. */
+  storeForAll(
+    recipients: ReadonlyArray<{ readonly name: string; readonly standing: SenderStanding }>,
+    request: StoreRequest,
+  ): Promise<Map<string, StoreWriteError | undefined>> {
+    return this.messages.store(recipients, request);
   }
 
   /** What waits for this user, oldest first. */
   waiting(recipient: string, afterSeq = -1, limit = Number.POSITIVE_INFINITY): StoredDelivery[] {
-    const out: StoredDelivery[] = [];
-    if ((this.mailboxes.get(nameKey(recipient))?.count ?? 0) === 0) return out;
-    for (const { value } of this.kv.range<StoredDelivery>(['m', nameKey(recipient)])) {
-      if (value.seq <= afterSeq) continue;
-      out.push(value);
-      if (out.length >= limit) break;
-    }
-    return out;
+    return this.messages.waiting(recipient, afterSeq, limit);
   }
 
   hasWaiting(recipient: string): boolean {
-    return (this.mailboxes.get(nameKey(recipient))?.count ?? 0) > 0;
+    return this.messages.hasWaiting(recipient);
   }
 
   /** The recipient kept it (or it expired): delete it. */
-  async forget(recipient: string, seq: number, tag: string): Promise<StoredDelivery | undefined> {
-    const key = nameKey(recipient);
-    const stored = this.kv.get<StoredDelivery>(['m', key, seq, tag]);
-    if (stored === undefined) return undefined;
-    const box = this.mailbox(key);
-    box.count--;
-    box.bytes -= stored.bytes;
-    this.totalBytes -= stored.bytes;
-    this.totalMessages--;
-    await this.kv.remove(['m', key, seq, tag]);
-    return stored;
+  forget(recipient: string, seq: number, tag: string): Promise<StoredDelivery | undefined> {
+    return this.messages.forget(recipient, seq, tag);
+  }
+
+  /** Bytes a sender keeps in the store now. */
+  senderBytes(sender: string): number {
+    return this.messages.shares.senderBytes(nameKey(sender));
   }
 
   // ---- news for away senders -------------------------------------------------------------------
@@ -300,18 +287,23 @@ export class DurableStore {
    */
   async expire(now: number, online: (name: string) => boolean): Promise<Array<{ recipient: string; delivery: StoredDelivery }>> {
     const expired: Array<{ recipient: string; delivery: StoredDelivery }> = [];
-    for (const { key, value } of [...this.kv.range<StoredDelivery>(['m'])]) {
-      if (now - value.storedAt < this.limits.retentionMs) continue;
-      const recipient = String(key[1]);
-      await this.forget(recipient, value.seq, value.tag);
-      expired.push({ recipient, delivery: value });
+    for (const entry of this.messages.entries()) {
+      if (now - entry.storedAt < this.limits.retentionMs) continue;
+      const delivery = await this.forget(entry.recipient, entry.seq, entry.tag);
+      if (delivery !== undefined) expired.push({ recipient: entry.recipient, delivery });
     }
+    await this.messages.sweepBodies();
+    await this.prekeys.expire(now);
     // Catch up with `serve release-name` run beside a live server.
     const registrations = this.registrations();
     this.names.clear();
-    for (const registration of registrations) this.names.set(nameKey(registration.name), registration.name);
+    for (const registration of registrations) this.names.add(registration);
     for (const registration of registrations) {
-      if (now - registration.lastSeenAt >= this.limits.registrationTtlMs && !online(registration.name)) await this.release(registration.name);
+      if (online(registration.name)) continue;
+      const unused = now - registration.lastSeenAt;
+      // Joined once and never again: a name someone took and left (or made by the hundred) goes sooner.
+      const ttl = (registration.joins ?? 2) <= 1 ? this.limits.unusedRegistrationTtlMs : this.limits.registrationTtlMs;
+      if (unused >= ttl) await this.release(registration.name);
     }
     return expired;
   }
@@ -325,36 +317,14 @@ export class DurableStore {
     this.waitingListener = listener;
   }
 
-  /** Another node wrote to the shared store: recount that mailbox, or refresh that registration. */
+  /** Another node wrote to the shared store: count that mailbox entry, or refresh that registration. */
   private changedElsewhere(key: Key): void {
     if (key[0] === 'r') {
       const registration = this.kv.get<Registration>(key);
-      if (registration === undefined) this.names.delete(String(key[1]));
-      else this.names.set(String(key[1]), registration.name);
+      if (registration === undefined) this.names.remove(String(key[1]));
+      else this.names.add(registration);
       return;
     }
-    if (key[0] !== 'm') return;
-    const recipient = String(key[1]);
-    const box = this.mailbox(recipient);
-    const before = { count: box.count, bytes: box.bytes };
-    box.count = 0;
-    box.bytes = 0;
-    for (const { value } of this.kv.range<StoredDelivery>(['m', recipient])) {
-      box.count++;
-      box.bytes += value.bytes;
-      box.nextSeq = Math.max(box.nextSeq, value.seq + 1);
-    }
-    this.totalMessages += box.count - before.count;
-    this.totalBytes += box.bytes - before.bytes;
-    if (box.count > before.count) this.waitingListener?.(recipient);
-  }
-
-  private mailbox(key: string): Mailbox {
-    let box = this.mailboxes.get(key);
-    if (box === undefined) {
-      box = { count: 0, bytes: 0, nextSeq: 0 };
-      this.mailboxes.set(key, box);
-    }
-    return box;
+    if (key[0] === 'm' && this.messages.changedElsewhere(key)) this.waitingListener?.(String(key[1]));
   }
 }

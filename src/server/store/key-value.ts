@@ -2,7 +2,7 @@
 // made of parts (so one user's stored messages are a range), durable writes, and range reads.
 // Two engines: LMDB on disk (serve --data-dir) and a Map in memory (tests, and a clustered node
 // until its store moves to JetStream). docs/DECISIONS.md says why LMDB.
-import { chmodSync, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, fstatSync, mkdirSync, openSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { ChatError, ErrorCode } from '../../core/errors.js';
 
@@ -191,15 +191,27 @@ export class LmdbKeyValue implements KeyValue {
 const LMDB_MAGIC = 0xbeefc0de;
 const MAGIC_OFFSET = 24;
 const PAGE_SIZE_OFFSET = 48;
+/** What the check reads: the first meta page, and the second one for page sizes up to 32 KiB. */
+const META_BYTES_READ = 64 * 1024;
 
 /**
  * LMDB trusts its file: a foreign or damaged one can crash the process (measured: a segfault on a
  * file of garbage). So the two meta pages are checked before LMDB sees it.
  */
-function checkLmdbFile(file: string): void {
+export function checkLmdbFile(file: string): void {
   if (!existsSync(file)) return;
-  const size = statSync(file).size;
-  const head = readFileSync(file).subarray(0, 64 * 1024);
+  // Only the head is read: reading the whole file to look at 64 KiB took 5.2 s and 2.26 GB on a
+  // full 1 GiB store (and fails outright past 2 GiB).
+  const fd = openSync(file, 'r');
+  let size: number;
+  let head: Buffer;
+  try {
+    size = fstatSync(fd).size;
+    head = Buffer.alloc(Math.min(size, META_BYTES_READ));
+    head = head.subarray(0, readSync(fd, head, 0, head.length, 0));
+  } finally {
+    closeSync(fd);
+  }
   const bad = (why: string) => new StoreCorruptError(file, new Error(why));
   if (head.length < PAGE_SIZE_OFFSET + 4 || head.readUInt32LE(MAGIC_OFFSET) !== LMDB_MAGIC) throw bad('not an LMDB file: no meta page');
   const pageSize = head.readUInt32LE(PAGE_SIZE_OFFSET);
