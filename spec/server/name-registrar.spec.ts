@@ -7,9 +7,12 @@ import { before, describe, it, type TestContext } from 'node:test';
 import { generateX25519 } from '../../src/core/double-ratchet.js';
 import { ErrorCode } from '../../src/core/errors.js';
 import type { Identity } from '../../src/core/identity.js';
+import { signJoinChallenge } from '../../src/core/join-proof.js';
 import { buildHello } from '../../src/core/prekey.js';
 import { ChatServer } from '../../src/server/chat-server.js';
 import type { ServerLimits } from '../../src/server/server-limits.js';
+import { type Key, MemoryKeyValue } from '../../src/server/store/key-value.js';
+import { waitUntil } from '../helpers/events.js';
 import { startServeProcess } from '../helpers/cli-process.js';
 import { testIdentity } from '../helpers/identities.js';
 import { RawClient } from '../helpers/raw-client.js';
@@ -109,14 +112,56 @@ describe('NameRegistrar', () => {
     assert.equal(answers[0]!.code, ErrorCode.NAME_TAKEN);
   });
 
-  it('has a registration on disk before the welcome: a SIGKILL right after it forgets no name', async (t) => {
+  it('sends the welcome only once the registration is written', async (t) => {
+    let release: () => void = () => {};
+    const written = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let registering = false;
+    // A disk that holds the registration's write until released.
+    class SlowDisk extends MemoryKeyValue {
+      override async put(key: Key, value: unknown): Promise<void> {
+        if (key[0] === 'r') {
+          registering = true;
+          await written;
+        }
+        return super.put(key, value);
+      }
+    }
+    const server = new ChatServer({ port: 0, keyValue: new SlowDisk() });
+    const { port } = await server.listen();
+    t.after(() => server.close());
+    const client = await RawClient.open(port);
+    t.after(() => client.close());
+    client.send(buildHello(ids[0]!, 'alice', generateX25519()));
+    const challenge = await client.next('challenge');
+    const signature = signJoinChallenge(ids[0]!.privateKey, Buffer.from(challenge.nonce, 'base64'), 'alice', ids[0]!.publicKeyDer);
+    client.send({ type: 'auth', signature: signature.toString('base64') });
+    await waitUntil(() => registering, 'the registration to be written');
+    // The pong is a marker: a welcome sent before the write finished would arrive ahead of it.
+    client.send({ type: 'ping', nonce: 1 });
+    await client.next('pong');
+    assert.equal(
+      client.received.some((m) => m.type === 'welcome'),
+      false,
+      'no welcome before the registration is on disk',
+    );
+    release();
+    assert.equal((await client.next('welcome')).name, 'alice');
+  });
+
+  it('keeps every name registered across a SIGKILL right after the welcomes', async (t) => {
     const dataDir = join(makeTempDir(t), 'server-data');
     const first = await startServeProcess(t, ['--plaintext', '--data-dir', dataDir]);
-    const alice = await RawClient.join(first.port, 'alice', ids[0]!);
+    // Five joins at once, the server killed the moment the last welcome arrives.
+    const joined = await Promise.all(ids.slice(0, 5).map((identity, i) => RawClient.join(first.port, `user${i}`, identity)));
     first.server.child.kill('SIGKILL');
     await first.server.waitExit();
-    alice.close();
+    for (const client of joined) client.close();
     const second = await startServeProcess(t, ['--plaintext', '--data-dir', dataDir]);
-    assert.equal((await refusalOf(t, second.port, 'alice', ids[1]!)).code, ErrorCode.NAME_TAKEN, 'still registered to her key');
+    for (let i = 0; i < 5; i++) {
+      const refusal = await refusalOf(t, second.port, `user${i}`, ids[5]!);
+      assert.equal(refusal.code, ErrorCode.NAME_TAKEN, `user${i} still registered to their key`);
+    }
   });
 });

@@ -101,7 +101,9 @@ type AttackKind =
   | 'poster flood'
   | 'room churn'
   | 'mailbox flood'
-  | 'prekey drain';
+  | 'prekey drain'
+  | 'store fill'
+  | 'id reuse';
 const ATTACKS: readonly AttackKind[] = [
   'random frames',
   'oversize announcement',
@@ -116,6 +118,8 @@ const ATTACKS: readonly AttackKind[] = [
   'room churn',
   'mailbox flood',
   'prekey drain',
+  'store fill',
+  'id reuse',
 ];
 /** The honest user who is away all along: what is sent to them must be stored, whatever the attacks do. */
 const AWAY = 'away-user';
@@ -188,6 +192,36 @@ async function attack(port: number, kind: AttackKind, index: number, counts: Map
       );
       if (refused) count();
       flooder.close();
+      continue;
+    }
+    if (kind === 'store fill') {
+      // Big lobby lines, stored for every away user: one copy each, charged to the sender, who
+      // is refused past its (newcomer's) share long before the store is full.
+      const filler = await RawClient.join(port, `fill${index}`, identity, TLS).catch(() => undefined);
+      if (filler === undefined) continue;
+      const big = () => ({ ...envelope(`fill${index}-${randomBytes(6).toString('hex')}`), ct: randomBytes(30_000).toString('base64') });
+      for (let i = 0; i < 60 && !stop(); i++) filler.send({ type: 'send', to: null, envelope: big() });
+      const refused = await waitUntil(
+        () => filler.received.some((m) => m.type === 'ack' && m.refused.some((r) => r.code === ErrorCode.STORE_FULL && /your share/.test(r.reason))),
+        'a refusal',
+        20_000,
+      ).then(
+        () => true,
+        () => false,
+      );
+      if (refused) count();
+      filler.close();
+      continue;
+    }
+    if (kind === 'id reuse') {
+      // Copies of the honest DMs' ids, sent to the same away user: each kept as its own message.
+      const copier = await RawClient.join(port, `copy${index}`, identity, TLS).catch(() => undefined);
+      if (copier === undefined) continue;
+      const k = index % MESSAGES_PER_CLIENT;
+      copier.send({ type: 'send', to: AWAY, envelope: envelope(`dm${k}`) });
+      const ack = await copier.next('ack', 5000).catch(() => undefined);
+      if (ack !== undefined) count();
+      copier.close();
       continue;
     }
     if (kind === 'prekey drain') {
@@ -333,6 +367,33 @@ describe('soak: chatting while under attack', () => {
     await waitUntil(() => clients[GOOD_CLIENTS - 1]!.received.some((m) => m.type === 'ack' && m.id === 'dm-after'), 'the last ack');
     const last = clients[GOOD_CLIENTS - 1]!.received.find((m) => m.type === 'ack' && m.id === 'dm-after');
     assert.deepEqual(last?.type === 'ack' ? last.stored : [], [AWAY], 'an honest DM to an away user is still accepted after the attacks');
+    // The away user comes back and gets every honest DM from its own sender, whatever reused the ids.
+    const back = await RawClient.join(port, AWAY, malloryIdentity, TLS);
+    const honestDms = new Set<string>();
+    let confirmed = 0;
+    await waitUntil(
+      () => {
+        const messages = back.received.filter((m) => m.type === 'message');
+        // Confirmed in one `received` per sender, as a client does (one each would meet flood control).
+        const bySender = new Map<string, string[]>();
+        for (const m of messages.slice(confirmed)) {
+          if (m.type !== 'message') continue;
+          if (m.from.startsWith('good') && m.envelope.id.startsWith('dm')) honestDms.add(`${m.from}:${m.envelope.id}`);
+          bySender.set(m.from, [...(bySender.get(m.from) ?? []), m.envelope.id]);
+        }
+        for (const [from, ids] of bySender) back.send({ type: 'received', ids, from });
+        confirmed = messages.length;
+        return honestDms.size === MESSAGES_PER_CLIENT + 1;
+      },
+      `every honest DM at the away user (${honestDms.size}; ${back.received.length} received)`,
+      30_000,
+    );
+    assert.deepEqual(
+      [...honestDms].sort(),
+      [...Array.from({ length: MESSAGES_PER_CLIENT }, (_, i) => `good${i}:dm${i}`), `good${GOOD_CLIENTS - 1}:dm-after`].sort(),
+    );
+    back.close();
+    back.received.length = 0;
 
     // The junk grants arrived, and the victim still reads an honest member's room message.
     await waitUntil(() => victimTexts.includes(`junk ${JUNK_CHAINS - 1}`), 'the last junk chain at the victim', 30_000);

@@ -37,6 +37,13 @@ async function inRoom(room: string, ...clients: RawClient[]): Promise<void> {
   }
 }
 
+/** Reads room events until one of this kind (the others are the same change told to each member). */
+async function kindOf(client: RawClient, kind: string): Promise<void> {
+  while ((await client.next('room-event')).kind !== kind) {
+    // another event of the same change
+  }
+}
+
 describe('RoomService (named rooms on one server)', () => {
   it('creates a room on first join with its creator as operator, and tells members who joins and parts', async (t) => {
     const { a, b, c } = await threeOnOneServer(t);
@@ -154,6 +161,82 @@ describe('RoomService (named rooms on one server)', () => {
     assert.equal(await server.store!.release('bob'), true);
     await server.sweepExpired();
     assert.deepEqual(await a.next('room-event'), { type: 'room-event', room: '#dev', kind: 'part', name: 'bob' });
+  });
+
+  it('voids an invite its giver no longer has the right to give: after +i, or once the inviter is kicked', async (t) => {
+    const { a, b, c } = await threeOnOneServer(t);
+    await inRoom('#team', a, b);
+    // bob, a plain member, invites carol while the room is open; then alice makes it invite-only.
+    b.send({ type: 'room-invite', room: '#team', name: 'carol' });
+    await kindOf(c, 'invite');
+    a.send({ type: 'room-mode', room: '#team', inviteOnly: true });
+    await kindOf(b, 'mode');
+    c.send({ type: 'room-join', room: '#team' });
+    assert.equal((await c.next('error')).code, ErrorCode.ROOM_INVITE_ONLY, "a member's invite does not open a +i room");
+
+    // Open again: bob invites carol, is kicked, and the room closes: his invite went with him.
+    a.send({ type: 'room-mode', room: '#team', inviteOnly: false });
+    await kindOf(b, 'mode');
+    b.send({ type: 'room-invite', room: '#team', name: 'carol' });
+    await kindOf(c, 'invite');
+    a.send({ type: 'room-kick', room: '#team', name: 'bob' });
+    await kindOf(b, 'kick');
+    a.send({ type: 'room-mode', room: '#team', inviteOnly: true });
+    await kindOf(a, 'mode');
+    c.send({ type: 'room-join', room: '#team' });
+    assert.equal((await c.next('error')).code, ErrorCode.ROOM_INVITE_ONLY, "a kicked inviter's invite admits nobody");
+
+    // An operator's invite stands.
+    a.send({ type: 'room-invite', room: '#team', name: 'carol' });
+    await kindOf(c, 'invite');
+    c.send({ type: 'room-join', room: '#team' });
+    assert.equal((await c.next('room')).room.name, '#team');
+  });
+
+  it('shows an invite-only room to its members and invitees alone', async (t) => {
+    const { a, b, c } = await threeOnOneServer(t);
+    await inRoom('#secret', a);
+    a.send({ type: 'room-topic', room: '#secret', topic: 'the merger' });
+    await a.next('room-event');
+    a.send({ type: 'room-mode', room: '#secret', inviteOnly: true });
+    await a.next('room-event');
+    await inRoom('#open', a);
+    b.send({ type: 'list-rooms' });
+    assert.deepEqual(
+      (await b.next('rooms')).rooms.map((room) => room.name),
+      ['#open'],
+      'neither name, topic nor count of #secret reaches an outsider',
+    );
+    a.send({ type: 'room-invite', room: '#secret', name: 'carol' });
+    await c.next('room-event');
+    c.send({ type: 'list-rooms' });
+    assert.deepEqual(
+      (await c.next('rooms')).rooms.map((room) => room.name),
+      ['#open', '#secret'],
+    );
+    a.send({ type: 'list-rooms' });
+    assert.equal((await a.next('rooms')).rooms.length, 2);
+  });
+
+  it('starts whoever registers a released name in no room, before any sweep', async (t) => {
+    const { server, port, a, b } = await threeOnOneServer(t);
+    // bob creates #dev (its operator); alice joins.
+    await inRoom('#dev', b, a);
+    b.close();
+    await a.nextGone();
+    assert.equal(await server.store!.release('bob'), true);
+    // No sweep: the next owner of the name joins at once, under another key.
+    const next = await RawClient.join(port, 'bob', await testIdentity(3));
+    t.after(() => next.close());
+    assert.deepEqual(next.welcome?.rooms, [], "none of the old owner's rooms, nor their operator status");
+    const events = [await a.next('room-event'), await a.next('room-event')];
+    assert.deepEqual(
+      events.map((event) => [event.kind, event.name]),
+      [
+        ['part', 'bob'],
+        ['op', 'alice'],
+      ],
+    );
   });
 
   it('refuses bad names and counts past the flags, with the connection kept', async (t) => {
