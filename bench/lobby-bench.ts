@@ -33,6 +33,10 @@ export async function runLobbyBench(readers: number, presence: LobbyResult['pres
     'warn',
     '--max-clients-per-address',
     String(readers + 10),
+    '--max-names-per-key',
+    String(readers + 10),
+    '--max-names-per-address',
+    String(readers + 10),
     '--full-presence-max-users',
     presence === 'followed' ? '0' : String(readers + 10),
   ]);

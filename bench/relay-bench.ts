@@ -26,6 +26,11 @@ const UNLIMITED = [
   '100000000000',
   '--rate-burst-bytes',
   '100000000000',
+  // Every bench client comes from 127.0.0.1, most with one key: the shares of names are lifted.
+  '--max-names-per-key',
+  '100000000',
+  '--max-names-per-address',
+  '100000000',
 ];
 /** `tui-chat serve` as every benchmark starts it: plain TCP, any port, flood control lifted, warnings only. */
 export function benchServeArgs(...extra: string[]): string[] {

@@ -51,6 +51,24 @@ describe('ChatClient', () => {
     assert.deepEqual(second.renames, [{ wanted: 'alice', got: 'alice2' }]);
   });
 
+  it('stops, saying why, when its key holds its share of names and its own name is taken', async (t) => {
+    const server = new ChatServer({ port: 0, limits: { maxNamesPerKey: 1 } });
+    await server.listen();
+    t.after(() => server.close());
+    const first = startClient(t, server.address.port, 'alice', ids[0]!);
+    await waitUntil(() => first.client.state === 'online', 'the first alice');
+    // Another key that already holds a name: "alice" is taken, and "alice2" would be its second.
+    const own = startClient(t, server.address.port, 'bob', ids[1]!);
+    await waitUntil(() => own.client.state === 'online', 'bob');
+    await own.client.stop();
+    const second = startClient(t, server.address.port, 'alice', ids[1]!);
+    const reasons: string[] = [];
+    second.client.on('state', (s) => reasons.push(s.reason ?? ''));
+    await waitUntil(() => second.client.state === 'stopped', 'the client to stop');
+    assert.deepEqual(second.renames, []);
+    assert.match(reasons.at(-1) ?? '', /your key holds 1 name on this server/);
+  });
+
   it('reconnects after the server comes back, and delivers what was typed while offline', async (t) => {
     const server = await startServer(t);
     const port = server.address.port;

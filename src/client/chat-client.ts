@@ -53,7 +53,8 @@ export type SendOutcome =
   | { readonly status: 'queued'; readonly id: string; readonly waitingFor: QueueReason };
 
 /** Join refusals that retrying cannot fix. */
-const PERMANENT_REFUSALS: ReadonlySet<string> = new Set([ErrorCode.VERSION_MISMATCH, ErrorCode.AUTH_FAILED, ErrorCode.NAME_INVALID]);
+/** Refusals no retry can change: stop and say why (NAME_LIMIT: this key or address has its share of names). */
+const PERMANENT_REFUSALS: ReadonlySet<string> = new Set([ErrorCode.VERSION_MISMATCH, ErrorCode.AUTH_FAILED, ErrorCode.NAME_INVALID, ErrorCode.NAME_LIMIT]);
 /**
  * Failures to reach the server, said once per outage through 'state' rather than per retry. A
  * changed server certificate is one: the client keeps trying, so it connects again as soon as the
@@ -349,12 +350,16 @@ export class ChatClient extends TypedEmitter<ClientEvents> {
     session.once('disconnected', ({ reason }) => this.onDisconnected(session, reason));
     try {
       await session.connect();
-    } catch (error) {
-      if (!(error instanceof ChatError)) return;
+    } catch (caught) {
+      if (!(caught instanceof ChatError)) return;
       if (session !== this.session) return;
+      let error = caught;
       if (error.code === ErrorCode.NAME_TAKEN && session.connectionState === 'connecting') {
-        if (await this.joinUnderAnotherName(session)) this.onJoined(session);
-        return;
+        const renamed = await this.joinUnderAnotherName(session);
+        if (renamed === true) return this.onJoined(session);
+        // Another refusal on the way (this key or address has its share of names) stops as below.
+        if (renamed === false) return;
+        error = renamed;
       }
       if (PERMANENT_REFUSALS.has(error.code)) {
         clearTimeout(this.retryTimer);
@@ -366,7 +371,8 @@ export class ChatClient extends TypedEmitter<ClientEvents> {
     this.onJoined(session);
   }
 
-  private async joinUnderAnotherName(session: ChatSession): Promise<boolean> {
+  /** True once joined under another name; the refusal that ended the tries, or false when the connection went. */
+  private async joinUnderAnotherName(session: ChatSession): Promise<boolean | ChatError> {
     for (let i = 0; i <= NUMBERED_ALTERNATIVES; i++) {
       const candidate =
         i < NUMBERED_ALTERNATIVES ? `${this.wantedName.slice(0, 31)}${i + 2}` : `${this.wantedName.slice(0, 26)}_${Math.random().toString(36).slice(2, 7)}`;
@@ -376,7 +382,8 @@ export class ChatClient extends TypedEmitter<ClientEvents> {
         this.emit('renamed', { wanted: this.wantedName, got: candidate });
         return true;
       } catch (error) {
-        if (!(error instanceof ChatError) || error.code !== ErrorCode.NAME_TAKEN || session.connectionState !== 'connecting') return false;
+        if (!(error instanceof ChatError) || session.connectionState !== 'connecting') return false;
+        if (error.code !== ErrorCode.NAME_TAKEN) return error;
       }
     }
     return false;

@@ -148,7 +148,7 @@ export class DurableStore {
     if (this.names.namesOfKey(fingerprint) >= this.limits.maxNamesPerKey) {
       throw new NameLimitError(
         ErrorCode.NAME_LIMIT,
-        `your key holds ${this.limits.maxNamesPerKey} names on this server already (the most one key may); join under one of them`,
+        `your key holds ${this.limits.maxNamesPerKey} name${this.limits.maxNamesPerKey === 1 ? '' : 's'} on this server already (the most one key may); join under ${this.limits.maxNamesPerKey === 1 ? 'it' : 'one of them'}`,
       );
     }
     if (this.names.recentFromOrigin(origin, now) >= this.limits.maxNamesPerAddress) {
