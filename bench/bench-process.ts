@@ -15,7 +15,13 @@ export const SERVE_READY = /listening on [\d.]+:(\d+)/;
 export async function startProcess(args: readonly string[], ready: RegExp = SERVE_READY): Promise<{ child: ChildProcess; port: number }> {
   // Each process gets its own data folder (a server's store), never the user's, gone when it exits.
   const data = mkdtempSync(join(tmpdir(), 'tui-chat-bench-data-'));
-  const child = spawn(process.execPath, args, { cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'ignore'], env: { ...process.env, XDG_DATA_HOME: data } });
+  // BENCH_CPU_PROF=DIR: each process writes a V8 CPU profile there when it exits (open it in Chrome's DevTools).
+  const profile = process.env['BENCH_CPU_PROF'] ? ['--cpu-prof', '--cpu-prof-dir', process.env['BENCH_CPU_PROF']] : [];
+  const child = spawn(process.execPath, [...profile, ...args], {
+    cwd: PROJECT_ROOT,
+    stdio: ['ignore', 'pipe', 'ignore'],
+    env: { ...process.env, XDG_DATA_HOME: data },
+  });
   child.once('exit', () => rmSync(data, { recursive: true, force: true }));
   let out = '';
   const port = await new Promise<number>((resolve, reject) => {

@@ -329,4 +329,43 @@ describe('store-and-forward', () => {
       [['shared-id', 'bob', 'delivered']],
     );
   });
+
+  it("keeps a stranger from filling an away user's mailbox: past its share it is refused, and an honest DM still gets in", async (t) => {
+    const { port } = await startServer(t);
+    const a = await aliceWithBobAway(t, port);
+    const m = await RawClient.join(port, 'mallory', carol);
+    t.after(() => m.close());
+    for (let i = 0; i < 60; i++) m.send({ type: 'send', to: 'bob', envelope: envelope(`junk${i}`) });
+    const acks = [];
+    for (let i = 0; i < 60; i++) acks.push(await m.next('ack'));
+    assert.equal(acks.filter((ack) => ack.stored.includes('bob')).length, 50, 'a stranger keeps 50 for one user');
+    const refusal = acks.at(-1)!.refused[0]!;
+    assert.equal(refusal.code, ErrorCode.STORE_FULL);
+    assert.match(refusal.reason, /has not written to/);
+    a.send({ type: 'send', to: 'bob', envelope: envelope('honest') });
+    assert.deepEqual((await a.next('ack')).stored, ['bob']);
+  });
+
+  it('stores a lobby message once for 200 away users, so fan-out does not multiply an upload', async (t) => {
+    const { server, port } = await startServer(t);
+    for (let i = 0; i < 200; i++) {
+      await server.store!.register({
+        name: `away${i}`,
+        publicKey: bob.publicKeyBase64,
+        fingerprint: `f${i}`,
+        prekey: 'AAAA',
+        prekeySig: 'c2ln',
+        registeredAt: Date.now(),
+        lastSeenAt: Date.now(),
+      });
+    }
+    const a = await RawClient.join(port, 'alice', alice);
+    t.after(() => a.close());
+    const big = { ...envelope('big'), ct: Buffer.alloc(20_000, 1).toString('base64') };
+    a.send({ type: 'send', to: null, envelope: big });
+    assert.equal((await a.next('ack')).stored.length, 200);
+    const bytes = JSON.stringify(big).length;
+    const stats = server.store!.stats;
+    assert.ok(stats.bytes < 2 * bytes, `${stats.bytes} bytes kept for one ${bytes}-byte message to 200 (once: not ${200 * bytes})`);
+  });
 });

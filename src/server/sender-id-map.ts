@@ -1,12 +1,18 @@
 // Deliveries in flight, keyed by (sender, envelope id). Envelope ids are each sender's own: room
 // members see each other's ids, so keying by id alone let one member's copy replace another's
 // message (it was then stored in its place and its sender never told). Here a reused id is another
-// entry, and a confirmation that names its sender touches that sender's entry alone.
+// entry, and a confirmation that names its sender touches that sender's entry alone. Ids almost
+// never collide, so an id holds one entry, and a list only when another sender reused it.
 import { nameKey } from '../core/names.js';
 
+interface Entry<V> {
+  readonly from: string;
+  value: V;
+}
+
 export class SenderIdMap<V> {
-  /** id -> sender's name key -> value; insertion order of ids is kept for dropping the oldest. */
-  private readonly byId = new Map<string, Map<string, V>>();
+  /** id -> its entry, or the entries of several senders; insertion order of ids is kept for dropping the oldest. */
+  private readonly byId = new Map<string, Entry<V> | Array<Entry<V>>>();
   private count = 0;
 
   get size(): number {
@@ -14,17 +20,28 @@ export class SenderIdMap<V> {
   }
 
   set(from: string, id: string, value: V): void {
-    let senders = this.byId.get(id);
-    if (senders === undefined) {
-      senders = new Map();
-      this.byId.set(id, senders);
+    const held = this.byId.get(id);
+    if (held === undefined) {
+      this.byId.set(id, { from, value });
+      this.count++;
+      return;
     }
-    if (!senders.has(nameKey(from))) this.count++;
-    senders.set(nameKey(from), value);
+    const entries = Array.isArray(held) ? held : [held];
+    const same = entries.find((entry) => sameSender(entry.from, from));
+    if (same !== undefined) {
+      same.value = value;
+      return;
+    }
+    entries.push({ from, value });
+    this.byId.set(id, entries);
+    this.count++;
   }
 
   get(from: string, id: string): V | undefined {
-    return this.byId.get(id)?.get(nameKey(from));
+    const held = this.byId.get(id);
+    if (held === undefined) return undefined;
+    if (!Array.isArray(held)) return sameSender(held.from, from) ? held.value : undefined;
+    return held.find((entry) => sameSender(entry.from, from))?.value;
   }
 
   /**
@@ -32,30 +49,36 @@ export class SenderIdMap<V> {
    * that does not name senders), from every sender.
    */
   take(from: string | undefined, id: string): V[] {
-    const senders = this.byId.get(id);
-    if (senders === undefined) return [];
-    if (from !== undefined) {
-      const value = senders.get(nameKey(from));
-      if (value === undefined) return [];
-      senders.delete(nameKey(from));
-      this.count--;
-      if (senders.size === 0) this.byId.delete(id);
-      return [value];
-    }
-    this.byId.delete(id);
-    this.count -= senders.size;
-    return [...senders.values()];
+    const held = this.byId.get(id);
+    if (held === undefined) return [];
+    const entries = Array.isArray(held) ? held : [held];
+    const taken = from === undefined ? entries : entries.filter((entry) => sameSender(entry.from, from));
+    if (taken.length === 0) return [];
+    const left = taken.length === entries.length ? [] : entries.filter((entry) => !taken.includes(entry));
+    if (left.length === 0) this.byId.delete(id);
+    else this.byId.set(id, left.length === 1 ? left[0]! : left);
+    this.count -= taken.length;
+    return taken.map((entry) => entry.value);
   }
 
   /** Drops the entries of the oldest id (a bound on what is tracked). */
   dropOldest(): void {
-    const oldest = this.byId.keys().next();
+    const oldest = this.byId.entries().next();
     if (oldest.done === true) return;
-    this.count -= this.byId.get(oldest.value)!.size;
-    this.byId.delete(oldest.value);
+    const [id, held] = oldest.value;
+    this.count -= Array.isArray(held) ? held.length : 1;
+    this.byId.delete(id);
   }
 
   *values(): IterableIterator<V> {
-    for (const senders of this.byId.values()) yield* senders.values();
+    for (const held of this.byId.values()) {
+      if (Array.isArray(held)) for (const entry of held) yield entry.value;
+      else yield held.value;
+    }
   }
+}
+
+/** Names are unique whatever their case; the same spelling (the usual case) needs no folding. */
+function sameSender(a: string, b: string): boolean {
+  return a === b || nameKey(a) === nameKey(b);
 }

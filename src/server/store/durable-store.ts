@@ -60,6 +60,9 @@ export interface StoreLimits extends StoreShareLimits {
 /** The name could not be registered: this key or address has taken its share of names. */
 export class NameLimitError extends ChatError {}
 
+/** Addresses whose hash is remembered at once (originOf). */
+const MAX_ORIGINS_CACHED = 10_000;
+
 /** News kept per away sender; past it the oldest go (the client also resends what it never heard about). */
 const MAX_NOTES_PER_SENDER = 5000;
 
@@ -71,6 +74,8 @@ export class DurableStore {
   private readonly contacts = new Set<string>();
   private readonly messages: StoredMessages;
   private readonly prekeys: OneTimePrekeyPool;
+  /** Addresses hashed lately (see originOf). */
+  private readonly origins = new Map<string, string>();
   /** Keys the address hashes of this store (kept in it, so a restart counts the same addresses alike). */
   private readonly originKey: Buffer;
 
@@ -120,7 +125,14 @@ export class DurableStore {
    * registers and keeps without holding the addresses themselves.
    */
   originOf(address: string): string {
-    return createHmac('sha256', this.originKey).update(address).digest('base64url').slice(0, 16);
+    let origin = this.origins.get(address);
+    if (origin === undefined) {
+      origin = createHmac('sha256', this.originKey).update(address).digest('base64url').slice(0, 16);
+      // An HMAC per stored message showed on the store path: the few addresses in use are remembered.
+      if (this.origins.size >= MAX_ORIGINS_CACHED) this.origins.clear();
+      this.origins.set(address, origin);
+    }
+    return origin;
   }
 
   // ---- registrations ---------------------------------------------------------------------------

@@ -122,16 +122,13 @@ export class StoreShares {
 
   /** Counts an entry in (`sign` 1) or out (`sign` -1). `bodyBytes`: a room message's one copy, counted once. */
   count(charge: StoreCharge, sign: 1 | -1, bodyBytes = 0): void {
-    add(this.mailboxes, charge.recipient, sign, charge.mailboxBytes);
-    add(this.pairs, pairKey(charge), sign, charge.storeBytes);
-    add(this.senders, charge.sender, 0, sign * bodyBytes);
-    add(this.senders, charge.sender, sign, charge.storeBytes);
-    if (charge.origin !== undefined) {
-      add(this.origins, charge.origin, 0, sign * bodyBytes);
-      add(this.origins, charge.origin, sign, charge.storeBytes);
-    }
+    const bytes = sign * (charge.storeBytes + bodyBytes);
+    add(this.mailboxes, charge.recipient, sign, sign * charge.mailboxBytes);
+    add(this.pairs, pairKey(charge), sign, sign * charge.storeBytes);
+    add(this.senders, charge.sender, sign, bytes);
+    if (charge.origin !== undefined) add(this.origins, charge.origin, sign, bytes);
     this.total.count += sign;
-    this.total.bytes += sign * (charge.storeBytes + bodyBytes);
+    this.total.bytes += bytes;
   }
 
   /** Forgets a recipient's mailbox counters (recounted from the store by the caller). */

@@ -132,7 +132,8 @@ export class StoredMessages {
         if (isSharedKeyValue(this.kv)) this.counted.set(JSON.stringify(key), charge);
         writes.push(this.kv.put(key, entry));
       }
-      await Promise.all(writes);
+      // One write (a DM) needs no Promise.all around it.
+      await (writes.length === 1 ? writes[0] : Promise.all(writes));
     } catch (error) {
       // A failed transaction kept none of it: uncount everything and say so for each.
       accepted.forEach(({ charge }, i) => {
