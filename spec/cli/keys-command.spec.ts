@@ -115,6 +115,31 @@ describe('tui-chat keys', () => {
     const changed = await watcher.waitForEvent((e) => e['type'] === 'key-changed', 'the watcher to see the key change');
     assert.equal(changed['name'], 'alice');
   });
+
+  it('keeps the history: after a rotation, :search finds what was said before it', async (t) => {
+    const config = makeTempDir(t);
+    const env = { XDG_CONFIG_HOME: config, XDG_DATA_HOME: `${config}/data` };
+    const { port } = await startServeProcess(t, ['--plaintext', '--data-dir', join(config, 'server-data')]);
+    const bob = CliProcess.spawn(t, ['connect', `127.0.0.1:${port}`, '--json', '--plaintext', '--name', 'bob']);
+    await bob.waitForEvent((e) => e['type'] === 'ready', 'bob');
+    const first = CliProcess.spawn(t, ['connect', `127.0.0.1:${port}`, '--json', '--plaintext', '--name', 'alice'], env);
+    await first.waitForEvent((e) => e['type'] === 'ready', 'alice');
+    first.writeLine(':dm bob said-before-the-rotation');
+    await bob.waitForEvent((e) => e['type'] === 'message' && e['text'] === 'said-before-the-rotation', 'bob to get it');
+    first.endInput();
+    await first.waitExit();
+    const rotate = await run(t, ['keys', 'rotate'], env);
+    assert.equal(rotate.exitCode, 0);
+    assert.match(rotate.stdoutLines.join('\n'), /your sessions and history \(\d+ files in .*\) moved to the new key/);
+    const second = CliProcess.spawn(t, ['connect', `127.0.0.1:${port}`, '--json', '--plaintext', '--name', 'alice'], env);
+    await second.waitForEvent((e) => e['type'] === 'ready', 'alice with the new key');
+    second.writeLine(':search before-the-rotation');
+    const found = await second.waitForEvent((e) => e['type'] === 'search', 'the search');
+    assert.deepEqual(
+      (found['found'] as Array<{ text: string }>).map((record) => record.text),
+      ['said-before-the-rotation'],
+    );
+  });
 });
 
 describe('the config folder', () => {

@@ -7,6 +7,7 @@ import { ChatClient, type ClientEvents } from '../../src/client/chat-client.js';
 import type { ChatMessageEvent } from '../../src/client/chat-session.js';
 import type { Identity } from '../../src/core/identity.js';
 import { ChatServer } from '../../src/server/chat-server.js';
+import { ClientState } from '../../src/client/state/client-state.js';
 import { join } from 'node:path';
 import { KnownServers } from '../../src/client/known-servers.js';
 import { openTlsStream } from '../../src/client/tls-transport.js';
@@ -106,6 +107,30 @@ describe('ChatClient', () => {
 });
 
 describe('ChatClient across a server restart', () => {
+  it('keeps each line typed while the server was down once in its history, across a client restart', async (t) => {
+    const dir = makeTempDir(t);
+    const base = join(dir, 'alice-state');
+    const server = await startServer(t);
+    const port = server.address.port;
+    const bob = startClient(t, port, 'bob', ids[1]!);
+    const state = ClientState.open(base, ids[0]!);
+    const alice = new ChatClient({ host: '127.0.0.1', port, name: 'alice', identity: ids[0]!, state, backoff: { initialMs: 50, maxMs: 200 } });
+    alice.start();
+    t.after(() => alice.stop());
+    await waitUntil(() => alice.state === 'online' && alice.peer('bob') !== undefined, 'alice online with bob');
+    await server.close();
+    await waitUntil(() => alice.state !== 'online', 'alice offline');
+    for (const text of ['one', 'two', 'three']) assert.equal(alice.send('bob', text).status, 'queued');
+    const again = await startServer(t, port);
+    assert.ok(again);
+    await waitUntil(() => ['one', 'two', 'three'].every((text) => bob.messages.some((m) => m.text === text)), 'bob to get the three');
+    await alice.stop();
+    const reopened = ClientState.open(base, ids[0]!);
+    const texts = reopened.history().flatMap((record) => (record.kind === 'out' ? [record.text] : []));
+    assert.deepEqual(texts, ['one', 'two', 'three'], 'each line once');
+    assert.equal(reopened.search('o').filter((record) => record.kind === 'out').length, 2, ':search finds each once');
+  });
+
   it('closes fast once clients hang up on the shutdown notice, queues what is typed meanwhile, and delivers it once back', async (t) => {
     const dataDir = mkdtempSync(joinPath(tmpdir(), 'tui-chat-store-'));
     t.after(() => rmSync(dataDir, { recursive: true, force: true }));

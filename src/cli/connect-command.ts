@@ -1,9 +1,11 @@
 // `tui-chat connect HOST:PORT`: loads (or creates) the identity, then runs the --json line mode
 // or the full-screen TUI over one ChatSession.
+import { existsSync, renameSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { ChatClient } from '../client/chat-client.js';
 import { ClientState } from '../client/state/client-state.js';
+import type { JournalDamage } from '../client/state/sealed-files.js';
 import { ChatSession } from '../client/chat-session.js';
 import { configDir, defaultClientStateDir, defaultIdentityPath, defaultKnownPeersPath, defaultKnownServersPath } from '../client/config-paths.js';
 import { KnownServers } from '../client/known-servers.js';
@@ -92,8 +94,9 @@ export async function runConnect(argv: readonly string[], io: CliIo): Promise<nu
   const openStream = await chooseTransport(flags, io, notices);
   // One state per server, name and key: sessions there go on across reconnects and restarts.
   const stateDir = flags['data-dir'].startsWith('$') ? defaultClientStateDir(io.env) : flags['data-dir'];
-  const stateId = createHash('sha256').update(`${host}:${port}\u0000${name.toLowerCase()}\u0000${loaded.identity.fingerprint}`).digest('hex').slice(0, 24);
+  const stateId = stateIdOf(stateDir, `${host}:${port}`, name, loaded.identity.fingerprint);
   const state = ClientState.open(join(stateDir, stateId), loaded.identity, { historyRetentionMs: flags['history-days'] * 86_400_000 });
+  if (state.historyDamage !== undefined) notices.post(historyDamageNotice(state.historyDamage));
   const sessionOptions = { host, port, name, identity: loaded.identity, knownPeers, openStream, state, ...(retirement === undefined ? {} : { retirement }) };
   if (flags.json) {
     notices.subscribe((text) => io.stderr.write(`${text}\n`));
@@ -140,4 +143,24 @@ async function chooseTransport(flags: ConnectFlags, io: CliIo, notices: NoticeBo
         );
       },
     });
+}
+
+/** Said once, when a damaged history was read past: what was lost, and where the file as it was is. */
+function historyDamageNotice(damage: JournalDamage): string {
+  const what = damage.records === 1 ? 'a damaged record' : `${damage.records} damaged records`;
+  return `your message history had ${what} (${damage.bytes} bytes): skipped, the rest kept. The file as it was is ${damage.keptAt}`;
+}
+
+/**
+ * One state per server and name: not per key, so `keys rotate` can move it to a new key in place.
+ * A state named the older way (with the key's fingerprint) is renamed to this name on first use.
+ */
+function stateIdOf(dir: string, server: string, name: string, fingerprint: string): string {
+  const id = createHash('sha256').update(`${server}\u0000${name.toLowerCase()}`).digest('hex').slice(0, 24);
+  const legacy = createHash('sha256').update(`${server}\u0000${name.toLowerCase()}\u0000${fingerprint}`).digest('hex').slice(0, 24);
+  const suffixes = ['.state', '.keys', '.history'];
+  if (!suffixes.some((suffix) => existsSync(join(dir, id + suffix)))) {
+    for (const suffix of suffixes) if (existsSync(join(dir, legacy + suffix))) renameSync(join(dir, legacy + suffix), join(dir, id + suffix));
+  }
+  return id;
 }

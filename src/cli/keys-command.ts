@@ -1,7 +1,9 @@
 // `tui-chat keys`: look after the identity key. show (default), export (the public key), rotate
 // (a new key; peers will see the change), protect / unprotect (a passphrase on the file).
 import { createPublicKey } from 'node:crypto';
-import { configDir, defaultIdentityPath } from '../client/config-paths.js';
+import { configDir, defaultClientStateDir, defaultIdentityPath } from '../client/config-paths.js';
+import { commitRekey, prepareRekey } from '../client/state/state-rekey.js';
+import { generateIdentity } from '../core/identity.js';
 import { UPGRADED_NOTICE, loadOrCreateIdentity, rotateIdentity, saveIdentity } from '../client/identity-store.js';
 import { readFile } from 'node:fs/promises';
 import { ChatError, ErrorCode, UsageError } from '../core/errors.js';
@@ -18,6 +20,12 @@ export const KEYS_FLAGS = {
   identity: { kind: 'string', value: 'FILE', default: '$XDG_CONFIG_HOME/tui-chat/identity.pem', description: 'identity key (created, mode 0600, if missing)' },
   'passphrase-file': { kind: 'string', value: 'FILE', description: 'first line of FILE is the passphrase (else you are asked)' },
   'keep-old': { kind: 'boolean', description: 'rotate: keep an unprotected old key, encrypted with the passphrase (a protected one is always kept)' },
+  'data-dir': {
+    kind: 'string',
+    value: 'DIR',
+    default: '$XDG_DATA_HOME/tui-chat/client',
+    description: "rotate: the client's sessions and history there move to the new key (as connect's --data-dir)",
+  },
   help: { kind: 'boolean', description: 'show this help' },
 } as const satisfies FlagTable;
 
@@ -63,9 +71,16 @@ export async function runKeys(argv: readonly string[], io: CliIo): Promise<numbe
     case 'rotate': {
       const keepOld = flags['keep-old'];
       const secret = loaded.encrypted || keepOld ? await passphrase() : undefined;
-      const rotation = await rotateIdentity(path, loaded, { ...(secret === undefined ? {} : { passphrase: secret }), keepOld });
+      // Sessions and history are sealed under the key: written again under the new one first, put
+      // in place once the new key is saved (a crash between leaves nothing unreadable).
+      const next = await generateIdentity();
+      const stateDir = flags['data-dir'].startsWith('$') ? defaultClientStateDir(io.env) : flags['data-dir'];
+      const prepared = prepareRekey(stateDir, identity, next);
+      const rotation = await rotateIdentity(path, loaded, { ...(secret === undefined ? {} : { passphrase: secret }), keepOld, next });
+      commitRekey(prepared);
       io.stdout.write(
         `new fingerprint ${formatFingerprint(rotation.identity.fingerprint)}\n` +
+          (prepared.files.length === 0 ? '' : `your sessions and history (${prepared.files.length} files in ${stateDir}) moved to the new key\n`) +
           (rotation.oldPath === undefined
             ? 'old key deleted (it was not passphrase-protected; --keep-old keeps it, encrypted)\n'
             : `old key kept, protected, in ${rotation.oldPath}\n`) +

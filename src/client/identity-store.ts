@@ -109,11 +109,12 @@ export interface Rotation {
 export async function rotateIdentity(
   path: string,
   current: LoadedIdentity,
-  options: { readonly passphrase?: string; readonly keepOld?: boolean } = {},
+  options: { readonly passphrase?: string; readonly keepOld?: boolean; readonly next?: Identity } = {},
   now: Date = new Date(),
 ): Promise<Rotation> {
   const stamp = now.toISOString().replace(/[:.]/g, '-');
-  const identity = await generateIdentity();
+  // Made by the caller when it must prepare something under the new key first (the client's state).
+  const identity = options.next ?? (await generateIdentity());
   const statementPath = `${path}.retired-${stamp}.json`;
   await writePrivateFile(statementPath, `${JSON.stringify(retireKey(current.identity, identity, now), null, 2)}\n`);
   let oldPath: string | undefined = `${path}.old-${stamp}`;

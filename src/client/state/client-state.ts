@@ -9,7 +9,8 @@ import type { Identity } from '../../core/identity.js';
 import type { DeliveryState, PeerSummary, SendMessage } from '../../core/messages.js';
 import { nameKey } from '../../core/names.js';
 import type { EngineState } from '../e2e-engine.js';
-import { SealedJournal, SealedSnapshot, stateKey } from './sealed-files.js';
+import { finishRekey } from './state-rekey.js';
+import { type JournalDamage, SealedJournal, SealedSnapshot, stateKey } from './sealed-files.js';
 
 export interface RecipientState {
   readonly state: DeliveryState;
@@ -94,6 +95,10 @@ export class ClientState {
   /** Ids of 'seen' records from before senders were kept with them. */
   private readonly seenWithoutSender = new Set<string>();
   private readonly unwritten: HistoryRecord[] = [];
+  /** Ids of the user's own lines in the history: each kept once (a queued line is sealed later under the same id). */
+  private readonly ownIds = new Set<string>();
+  /** What opening the history had to skip (damaged records), to tell the user once. */
+  historyDamage: JournalDamage | undefined;
 
   private constructor(
     snapshot: Snapshot | undefined,
@@ -108,7 +113,10 @@ export class ClientState {
     this.held = snapshot?.held ?? [];
     this.bundles = new Map(Object.entries(keyCache ?? {}));
     this.records = records;
-    for (const record of records) this.markSeen(record);
+    for (const record of records) {
+      this.markSeen(record);
+      if (record.kind === 'out') this.ownIds.add(record.id);
+    }
   }
 
   private markSeen(record: HistoryRecord): void {
@@ -123,6 +131,8 @@ export class ClientState {
 
   /** Opens (or starts) the files `<base>.state`, `<base>.keys` and `<base>.history`. Throws StateFileError naming a damaged file. */
   static open(base: string, identity: Identity, options: ClientStateOptions = {}): ClientState {
+    // A key rotation a crash cut short is finished (or undone) first.
+    finishRekey(base, identity);
     const key = stateKey(identity);
     const snapshot = new SealedSnapshot<Snapshot>(`${base}.state`, key);
     const keys = new SealedSnapshot<KeyCache>(`${base}.keys`, key);
@@ -130,9 +140,20 @@ export class ClientState {
     const saved = snapshot.load();
     const all = journal.readAll();
     const cutoff = Date.now() - (options.historyRetentionMs ?? DEFAULT_HISTORY_RETENTION_MS);
-    const kept = all.filter((record) => record.ts >= cutoff);
+    // Expired history goes, and a line of one's own kept twice (older versions wrote a queued line
+    // again when it was sent) is kept once.
+    const own = new Set<string>();
+    const kept = all.filter((record) => {
+      if (record.ts < cutoff) return false;
+      if (record.kind !== 'out') return true;
+      if (own.has(record.id)) return false;
+      own.add(record.id);
+      return true;
+    });
     if (kept.length < all.length) journal.rewrite(kept);
-    return new ClientState(saved, keys.load(), kept, { snapshot, keys, journal });
+    const state = new ClientState(saved, keys.load(), kept, { snapshot, keys, journal });
+    state.historyDamage = journal.damage;
+    return state;
   }
 
   /** Every message shown before, oldest first (sent and received). */
@@ -147,6 +168,11 @@ export class ClientState {
 
   /** Records a received envelope (shown or not); written at the next commit(). */
   remember(record: HistoryRecord): void {
+    if (record.kind === 'out') {
+      // A line queued offline is remembered when typed, then sealed and sent under the same id.
+      if (this.ownIds.has(record.id)) return;
+      this.ownIds.add(record.id);
+    }
     this.markSeen(record);
     this.records.push(record);
     this.unwritten.push(record);
