@@ -96,7 +96,16 @@ describe('ChatClient', () => {
   });
 
   it('refuses to queue without bound while offline', async (t) => {
-    const client = new ChatClient({ host: '127.0.0.1', port: 1, name: 'alone', identity: ids[2]!, maxQueued: 2, backoff: { initialMs: 10_000 } });
+    const server = await startServer(t);
+    const port = server.address.port;
+    // A state that has been to this server (its sessions are kept): what is sent while it is down is queued.
+    const state = ClientState.inMemory();
+    const first = new ChatClient({ host: '127.0.0.1', port, name: 'alone', identity: ids[2]!, state });
+    first.start();
+    await waitUntil(() => first.state === 'online', 'online once');
+    await first.stop();
+    await server.close();
+    const client = new ChatClient({ host: '127.0.0.1', port, name: 'alone', identity: ids[2]!, maxQueued: 2, state, backoff: { initialMs: 10_000 } });
     client.on('error', () => {});
     client.start();
     t.after(() => client.stop());
@@ -104,9 +113,27 @@ describe('ChatClient', () => {
     client.sendRoom('2');
     assert.throws(() => client.sendRoom('3'), /already waiting/);
   });
-});
 
-describe('ChatClient across a server restart', () => {
+  it('queues nothing for a server never reached, and says so', async (t) => {
+    const client = new ChatClient({ host: '127.0.0.1', port: 1, name: 'alone', identity: ids[2]!, backoff: { initialMs: 10_000 } });
+    const offline: Array<{ reached?: boolean }> = [];
+    client.on('error', () => {});
+    client.on('state', (s) => s.state === 'offline' && offline.push(s));
+    client.start();
+    t.after(() => client.stop());
+    await waitUntil(() => offline.length > 0, 'the first refused attempt');
+    assert.equal(offline[0]!.reached, false);
+    assert.throws(
+      () => client.sendRoom('into the void'),
+      (error: Error & { code?: string }) => {
+        assert.equal(error.code, 'CHAT_ERR_NOT_CONNECTED');
+        assert.match(error.message, /nothing is queued for a server never reached/);
+        return true;
+      },
+    );
+    assert.equal(client.queuedCount, 0);
+  });
+
   it('keeps each line typed while the server was down once in its history, across a client restart', async (t) => {
     const dir = makeTempDir(t);
     const base = join(dir, 'alice-state');

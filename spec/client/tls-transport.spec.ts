@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { describe, it, type TestContext } from 'node:test';
+import { waitUntil } from '../helpers/events.js';
 import { writeTestIdentity } from '../helpers/identities.js';
 import { CliProcess, startServeProcess } from '../helpers/cli-process.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
@@ -94,6 +95,8 @@ describe('TLS with a pinned certificate', () => {
     // The operator's new fingerprint, given explicitly, is accepted and re-pinned.
     const accepted = await connect(t, dir, impostor.port, ['--server-fingerprint', fingerprintOf(impostor.server)]);
     await accepted.waitForEvent((e) => e['type'] === 'ready', 'the join with the given fingerprint');
+    // Written to stderr before the join: waited for, since two pipes keep no order between them.
+    await waitUntil(() => /replaced the pinned certificate of 127\.0\.0\.1:\d+: was .*, now .* \(as --server-fingerprint said\)/.test(accepted.stderr), 'the notice');
   });
 
   it('refuses a server that does not match --server-fingerprint on the very first connection', async (t) => {

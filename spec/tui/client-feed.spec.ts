@@ -49,6 +49,30 @@ function feed(before: (client: FakeClient) => void = () => {}) {
 }
 
 describe('feedClientToModel', () => {
+  it("tells a running client at once that the server's certificate changed, and promises no queue to a server never reached", () => {
+    const { client, log } = feed();
+    client.fire('state', { state: 'offline', reason: 'connection closed', retryInMs: 500, reached: true });
+    assert.match(log().at(-1)!, /\(connection closed\); .*Messages you send now are queued\./);
+    // The same outage: a retry meets another certificate.
+    client.fire('state', { state: 'connecting' });
+    client.fire('state', {
+      state: 'offline',
+      reason: 'the certificate of 127.0.0.1:7373 CHANGED since you first connected (...).',
+      retryInMs: 1000,
+      reached: true,
+      code: 'CHAT_ERR_SERVER_KEY_CHANGED',
+    });
+    assert.match(log().at(-1)!, /^not connecting: the certificate of 127\.0\.0\.1:7373 CHANGED/);
+    assert.doesNotMatch(log().at(-1)!, /queued/);
+    const said = log().length;
+    client.fire('state', { state: 'offline', reason: 'again', retryInMs: 2000, reached: true, code: 'CHAT_ERR_SERVER_KEY_CHANGED' });
+    assert.equal(log().length, said, 'once');
+
+    const never = feed();
+    never.client.fire('state', { state: 'offline', reason: 'connect ECONNREFUSED 127.0.0.1:1', retryInMs: 500, reached: false });
+    assert.match(never.log().at(-1)!, /cannot reach the server .*Nothing is sent or queued until it answers/);
+  });
+
   it('says who joined, with a warning for a look-alike name', () => {
     const { client, log, changes } = feed();
     client.list = [view('alice', { isSelf: true }), view('a1ice', { lookalikeOf: 'alice' })];

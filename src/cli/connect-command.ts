@@ -142,6 +142,10 @@ async function chooseTransport(flags: ConnectFlags, io: CliIo, notices: NoticeBo
             `The pin is for this host name: reaching the server by another name or address pins again${same}`,
         );
       },
+      onReplaced: (address, was, now) =>
+        notices.post(
+          `replaced the pinned certificate of ${address}: was ${formatFingerprint(was)}, now ${formatFingerprint(now)} (as --server-fingerprint said)`,
+        ),
     });
 }
 

@@ -15,7 +15,18 @@ import { VideoRemote } from './video-remote.js';
 export type LinkState = 'connecting' | 'online' | 'offline' | 'stopped';
 
 export interface ClientEvents extends SessionEvents {
-  state: { readonly state: LinkState; readonly reason?: string; readonly retryInMs?: number };
+  state: {
+    readonly state: LinkState;
+    readonly reason?: string;
+    readonly retryInMs?: number;
+    /** Offline: the error code of the failed attempt (SERVER_KEY_CHANGED: a certificate other than the pinned one). */
+    readonly code?: string;
+    /**
+     * Offline: whether the server was ever reached (now, or in an earlier run with this state). Only
+     * then is what the user sends queued; a server never reached promises nothing.
+     */
+    readonly reached?: boolean;
+  };
   renamed: { readonly wanted: string; readonly got: string };
   /**
    * A message waits, kept on disk: for a connection ('connection'), or on a big server for the
@@ -94,6 +105,10 @@ export class ChatClient extends TypedEmitter<ClientEvents> {
   private awayMessage = '';
   private linkState: LinkState = 'offline';
   private attempt = 0;
+  /** The server answered once (this run, or an earlier one whose sessions this state holds). */
+  private reached: boolean;
+  /** The code of the last error of the connection attempt under way (said with the offline state). */
+  private failureCode: string | undefined;
   /** A lookup of queued messages' recipients is under way (see sendQueuedWhenListed). */
   private lookingUp = false;
   /** Connection attempts so far: picks the server to try next among host:port and the alternates. */
@@ -115,6 +130,7 @@ export class ChatClient extends TypedEmitter<ClientEvents> {
     this.wantedName = options.name;
     this.lastName = options.name;
     this.kept = options.state ?? ClientState.inMemory();
+    this.reached = this.kept.engine !== undefined;
     this.tracker = new DeliveryTracker(this.kept);
   }
 
@@ -277,6 +293,13 @@ export class ChatClient extends TypedEmitter<ClientEvents> {
       return outcome;
     }
     if (this.linkState === 'stopped') throw new ChatError(ErrorCode.NOT_CONNECTED, 'the client has stopped');
+    if (!this.reached) {
+      // A wrong port or host would otherwise collect messages for a server that never existed.
+      throw new ChatError(
+        ErrorCode.NOT_CONNECTED,
+        `not sent: ${this.options.host}:${this.options.port} has not answered yet, and nothing is queued for a server never reached`,
+      );
+    }
     const max = this.options.maxQueued ?? 100;
     if (this.queuedCount >= max) {
       throw new ChatError(ErrorCode.NOT_CONNECTED, `offline, and ${max} messages are already waiting: this one was not queued`);
@@ -320,6 +343,7 @@ export class ChatClient extends TypedEmitter<ClientEvents> {
   private async connectOnce(): Promise<void> {
     if (this.linkState === 'stopped') return;
     this.setState('connecting');
+    this.failureCode = undefined;
     const servers = [{ host: this.options.host, port: this.options.port }, ...(this.options.alternates ?? [])];
     const server = servers[this.attemptsMade++ % servers.length]!;
     // One engine for every connection: the same prekey, ratchets and chains go on after a reconnect.
@@ -343,6 +367,7 @@ export class ChatClient extends TypedEmitter<ClientEvents> {
     for (const event of FORWARDED_EVENTS) {
       session.on(event, (payload: SessionEvents[typeof event]) => {
         // A failed connection attempt is reported once per outage through 'state', not per retry.
+        if (event === 'error' && session === this.session) this.failureCode = (payload as SessionEvents['error']).code;
         if (event === 'error' && RETRIED_QUIETLY.has((payload as SessionEvents['error']).code)) return;
         this.emit(event, payload as ClientEvents[typeof event]);
       });
@@ -394,6 +419,7 @@ export class ChatClient extends TypedEmitter<ClientEvents> {
     // nothing can be sent, and the disconnect handler has already scheduled the next attempt.
     if (session !== this.session || !session.isReady) return;
     this.attempt = 0;
+    this.reached = true;
     this.setState('online');
     // The server forgets an away message with the connection: say it again on the new one.
     if (this.awayMessage !== '') session.setAway(this.awayMessage);
@@ -449,16 +475,20 @@ export class ChatClient extends TypedEmitter<ClientEvents> {
     const base = Math.min(maxMs, initialMs * 2 ** this.attempt);
     const retryInMs = Math.round(base * (0.8 + Math.random() * 0.4));
     this.attempt++;
-    this.setState('offline', reason, retryInMs);
+    this.emitState({ state: 'offline', reason, retryInMs, reached: this.reached, ...(this.failureCode === undefined ? {} : { code: this.failureCode }) });
     this.retryTimer = setTimeout(() => void this.connectOnce(), retryInMs);
     this.retryTimer.unref?.();
   }
 
-  private setState(state: LinkState, reason?: string, retryInMs?: number): void {
-    if (this.linkState === 'stopped' && state !== 'stopped') return;
-    this.linkState = state;
+  private setState(state: LinkState, reason?: string): void {
+    this.emitState({ state, ...(reason === undefined ? {} : { reason }) });
+  }
+
+  private emitState(event: ClientEvents['state']): void {
+    if (this.linkState === 'stopped' && event.state !== 'stopped') return;
+    this.linkState = event.state;
     // The server drops a stream with its connection.
-    if (state !== 'online') this.video.reset();
-    this.emit('state', { state, ...(reason === undefined ? {} : { reason }), ...(retryInMs === undefined ? {} : { retryInMs }) });
+    if (event.state !== 'online') this.video.reset();
+    this.emit('state', event);
   }
 }

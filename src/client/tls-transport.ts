@@ -14,6 +14,8 @@ export interface TlsPinOptions {
   readonly expectedFingerprint?: string;
   /** Told once when a server is pinned for the first time. */
   readonly onFirstUse?: (address: string, fingerprint: string) => void;
+  /** Told when --server-fingerprint replaces another pin for the address (never silently). */
+  readonly onReplaced?: (address: string, was: string, now: string) => void;
 }
 
 export class ServerPinError extends ChatError {}
@@ -75,6 +77,7 @@ export function openTlsStream(host: string, port: number, pin: TlsPinOptions): P
       }
       if (pinned !== fingerprint) {
         if (pinned === undefined && expected === undefined) pin.onFirstUse?.(address, fingerprint);
+        if (pinned !== undefined) pin.onReplaced?.(address, pinned, fingerprint);
         pin.knownServers.pin(address, fingerprint).then(() => resolve(socket), fail);
         return;
       }

@@ -3,6 +3,7 @@
 import type { ChatClient } from '../client/chat-client.js';
 import { type DeliverySummary, describeDelivery } from '../client/delivery-tracker.js';
 import { shortFingerprint } from '../core/fingerprint.js';
+import { ErrorCode } from '../core/errors.js';
 import { type ChatViewModel, ROOM_ID, dmId, roomId } from './chat-view-model.js';
 import { describeRoomChange, describeRoomListing, describeWatch } from './room-lines.js';
 import { nameKey } from '../core/names.js';
@@ -146,6 +147,7 @@ export function feedClientToModel(client: ChatClient, model: ChatViewModel, chan
     changed();
   });
   let announcedOffline = false;
+  let announcedKeyChange = false;
   client.on('flushed', ({ count }) => {
     model.addSystem(`sent ${count} message${count === 1 ? '' : 's'} queued while offline`, 'system', ROOM_ID);
     changed();
@@ -154,16 +156,32 @@ export function feedClientToModel(client: ChatClient, model: ChatViewModel, chan
     model.link = state;
     // A new connection may land on another server of the cluster; its status comes fresh.
     if (state.state !== 'online') model.clusterDegraded = false;
-    if (state.state === 'online') announcedOffline = false;
+    if (state.state === 'online') {
+      announcedOffline = false;
+      announcedKeyChange = false;
+    }
+    if (state.state === 'offline' && state.code === ErrorCode.SERVER_KEY_CHANGED && !announcedKeyChange) {
+      // Said at once, even in an outage already announced: a retry met another certificate.
+      announcedKeyChange = true;
+      announcedOffline = true;
+      model.setPeers([]);
+      model.addSystem(
+        `not connecting: ${state.reason ?? "the server's certificate changed"} Nothing is sent to it; what you type is kept here until you connect to the server you pinned.`,
+        'error',
+        ROOM_ID,
+      );
+    }
     if (state.state === 'offline' && !announcedOffline) {
       // Said once per outage; the status bar counts down the retries.
       announcedOffline = true;
       model.setPeers([]);
       const reason = state.reason ?? 'unknown';
       model.addSystem(
-        everJoined
-          ? `connection lost (${reason}); reconnecting. Messages you send now are queued.`
-          : `cannot connect to the server (${reason}); retrying. Messages you send now are queued.`,
+        state.reached === false
+          ? `cannot reach the server (${reason}); retrying. Nothing is sent or queued until it answers.`
+          : everJoined
+            ? `connection lost (${reason}); reconnecting. Messages you send now are queued.`
+            : `cannot connect to the server (${reason}); retrying. Messages you send now are queued.`,
         'warning',
         ROOM_ID,
       );
