@@ -137,7 +137,10 @@ describe('ChatClient', () => {
   it('keeps each line typed while the server was down once in its history, across a client restart', async (t) => {
     const dir = makeTempDir(t);
     const base = join(dir, 'alice-state');
-    const server = await startServer(t);
+    // On disk, so bob stays registered across the restart whichever of the two reconnects first.
+    const dataDir = join(dir, 'server-data');
+    const server = new ChatServer({ port: 0, dataDir });
+    await server.listen();
     const port = server.address.port;
     const bob = startClient(t, port, 'bob', ids[1]!);
     const state = ClientState.open(base, ids[0]!);
@@ -148,8 +151,9 @@ describe('ChatClient', () => {
     await server.close();
     await waitUntil(() => alice.state !== 'online', 'alice offline');
     for (const text of ['one', 'two', 'three']) assert.equal(alice.send('bob', text).status, 'queued');
-    const again = await startServer(t, port);
-    assert.ok(again);
+    const again = new ChatServer({ port, dataDir });
+    await again.listen();
+    t.after(() => again.close());
     await waitUntil(() => ['one', 'two', 'three'].every((text) => bob.messages.some((m) => m.text === text)), 'bob to get the three');
     await alice.stop();
     const reopened = ClientState.open(base, ids[0]!);
