@@ -6,6 +6,7 @@ import { ErrorCode } from '../../src/core/errors.js';
 import type { Identity } from '../../src/core/identity.js';
 import { ClientState } from '../../src/client/state/client-state.js';
 import { ONE_TIME_PREKEY_TARGET } from '../../src/client/own-prekeys.js';
+import { type DeliverySummary, describeDelivery } from '../../src/client/delivery-tracker.js';
 import { ChatServer } from '../../src/server/chat-server.js';
 import { RawClient } from '../helpers/raw-client.js';
 import { FrameFilterProxy } from '../helpers/frame-filter-proxy.js';
@@ -216,6 +217,35 @@ describe('ChatSession', () => {
     impostor.session.sendRoom('second try');
     await waitUntil(() => bob.messages().length === 2, 'messages to flow after verifying the new key');
     assert.equal(bob.messages()[1]!.verified, true);
+  });
+
+  it("says delivered only on the recipient's own receipt, and held, then discarded unread, for a DM a verified contact held", async (t) => {
+    const port = await startServer(t);
+    const known = KnownPeers.inMemory();
+    const bob = await join(t, port, 'bob', ids[1]!, known);
+    const alice = await join(t, port, 'alice', ids[0]!);
+    await waitUntil(() => bob.session.peer('alice') !== undefined && alice.session.peer('bob') !== undefined, 'both listed');
+    const summaryOf = (events: typeof alice.events, id: string) =>
+      events.filter((e) => e.type === 'delivery' && (e.payload as { id: string }).id === id).map((e) => e.payload as DeliverySummary);
+    const first = alice.session.sendDirect('bob', 'read by his client');
+    await waitUntil(() => summaryOf(alice.events, first.id).some((s) => s.delivered === 1), "bob's client's receipt");
+    assert.equal(describeDelivery(summaryOf(alice.events, first.id).at(-1)!), 'delivered');
+
+    bob.session.safetyNumberWith('alice');
+    bob.session.verify('alice');
+    await alice.session.close();
+    await waitUntil(() => bob.session.peer('alice')?.online === false, 'alice to go away');
+    await releaseName(port, 'alice');
+    const impostor = await join(t, port, 'alice', ids[3]!);
+    await waitUntil(() => bob.session.peer('alice')?.trust === 'changed' && impostor.session.peer('bob') !== undefined, 'the key change');
+    const held = impostor.session.sendDirect('bob', 'it is me, really');
+    const failedOf = () => summaryOf(impostor.events, held.id).at(-1)?.failed ?? [];
+    await waitUntil(() => failedOf().some((f) => f.state === 'held'), 'the sender to hear it is held');
+    assert.match(describeDelivery(summaryOf(impostor.events, held.id).at(-1)!), /^held by bob \(their client says: your key changed since they verified you\)/);
+    assert.equal(summaryOf(impostor.events, held.id).at(-1)!.delivered, 0, 'never "delivered"');
+    assert.equal(bob.session.discardHeld('alice'), 1);
+    await waitUntil(() => failedOf().some((f) => f.state === 'discarded'), 'the sender to hear it was discarded');
+    assert.equal(describeDelivery(summaryOf(impostor.events, held.id).at(-1)!), 'discarded unread by bob');
   });
 
   it('refuses to send a message over the length limit', async (t) => {
@@ -470,9 +500,9 @@ describe('ChatSession', () => {
       () =>
         alice.events.some(
           (e) =>
-            e.type === 'delivery' && (e.payload as { id: string; delivered: number }).id === sent.id && (e.payload as { delivered: number }).delivered === 1,
+            e.type === 'delivery' && (e.payload as { id: string; confirmed: number }).id === sent.id && (e.payload as { confirmed: number }).confirmed === 1,
         ),
-      'alice to hear it was delivered to bob',
+      "alice to hear bob's client kept it (the server's word: room lines get no end-to-end receipts)",
     );
     assert.equal(bob.events.filter((e) => e.type === 'error' && /dropped a message/.test((e.payload as { message: string }).message)).length, 0);
   });

@@ -96,7 +96,10 @@ describe('TLS with a pinned certificate', () => {
     const accepted = await connect(t, dir, impostor.port, ['--server-fingerprint', fingerprintOf(impostor.server)]);
     await accepted.waitForEvent((e) => e['type'] === 'ready', 'the join with the given fingerprint');
     // Written to stderr before the join: waited for, since two pipes keep no order between them.
-    await waitUntil(() => /replaced the pinned certificate of 127\.0\.0\.1:\d+: was .*, now .* \(as --server-fingerprint said\)/.test(accepted.stderr), 'the notice');
+    await waitUntil(
+      () => /replaced the pinned certificate of 127\.0\.0\.1:\d+: was .*, now .* \(as --server-fingerprint said\)/.test(accepted.stderr),
+      'the notice',
+    );
   });
 
   it('refuses a server that does not match --server-fingerprint on the very first connection', async (t) => {

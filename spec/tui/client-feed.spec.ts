@@ -126,7 +126,18 @@ describe('feedClientToModel', () => {
   });
 
   it('shows our lines from the history with their delivery state, and updates it as news comes', () => {
-    const stored: DeliverySummary = { id: 'm1', to: 'bob', text: 'see you', total: 1, delivered: 0, stored: 1, sent: 0, failed: [], pending: false };
+    const stored: DeliverySummary = {
+      id: 'm1',
+      to: 'bob',
+      text: 'see you',
+      total: 1,
+      delivered: 0,
+      confirmed: 0,
+      stored: 1,
+      sent: 0,
+      failed: [],
+      pending: false,
+    };
     const { client, model } = feed((c) => {
       c.records = [
         { kind: 'out', id: 'm1', to: 'bob', text: 'see you', ts: 1 },
@@ -137,7 +148,7 @@ describe('feedClientToModel', () => {
     const lines = () => [...model.conversations.get('dm:bob')!.entries].filter((entry) => entry.kind === 'message');
     const markOf = (id: string) => lines().find((entry) => entry.kind === 'message' && entry.id === id);
     const first = markOf('m1');
-    assert.equal(first?.kind === 'message' ? first.delivery?.text : undefined, 'stored until they are back');
+    assert.equal(first?.kind === 'message' ? first.delivery?.text : undefined, "stored until they are back (server's word)");
     const settled = markOf('m0');
     assert.equal(settled?.kind === 'message' ? settled.delivery : 'missing', undefined, 'no mark once settled and pruned');
     client.fire('delivery', { ...stored, stored: 0, delivered: 1 });

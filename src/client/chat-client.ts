@@ -455,6 +455,7 @@ export class ChatClient extends TypedEmitter<ClientEvents> {
           text,
           total: 1,
           delivered: 0,
+          confirmed: 0,
           stored: 0,
           sent: 0,
           failed: [{ name: to ?? 'room', state: 'refused', reason: error.message }],

@@ -244,6 +244,13 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
           const open = room === null && this.follower.followsOnly;
           this.sendKeyMessage((check) => this.engine.answerKeyRequest(peer, chain, n, room, check, open));
         },
+        sendReceipt: (sender, ids) => {
+          // Only to a key the user accepts: a receipt to a changed key would tell whoever holds it.
+          const peer = this.directory.get(sender);
+          if (peer === undefined || peer.trust === 'changed' || !peer.prekeyUsable) return;
+          this.sendKeyMessage((check) => this.engine.sealReceipt(peer, ids, check));
+        },
+        receiptArrived: (sender, ids) => this.afterDeliveryNews(this.tracker.onEndToEndReceipt(sender, ids)),
       },
       (to) => {
         const { closed, openLobby } = options.keyWaitMs ?? { closed: KEY_REQUEST_WAIT_MS, openLobby: OPEN_LOBBY_KEY_WAIT_MS };

@@ -1,8 +1,11 @@
 // Where each message the user sent stands, per recipient, from the server's ack and later
-// receipts: pending (not acknowledged yet), sent (live, not yet confirmed kept), delivered, stored
-// (waiting for someone away), expired, refused (with the reason). The TUI and --json show the
-// summary of each; after a reconnect, what never got a final word is resent (the same envelopes:
-// recipients drop repeats by id).
+// receipts: pending (not acknowledged yet), sent (live, not yet confirmed kept), confirmed (the
+// server says the recipient's client kept it), delivered (the recipient's client said so in a
+// receipt sealed to us end to end: DMs), held or discarded unread (the recipient's client, through
+// the server), stored (waiting for someone away), expired, refused (with the reason). Everything
+// but "delivered" is the server's word, and reads so. The TUI and --json show the summary of each;
+// after a reconnect, what never got a final word is resent (the same envelopes: recipients drop
+// repeats by id).
 import { isRoomTarget } from '../core/room-names.js';
 import type { AckMessage, Receipt, SendMessage } from '../core/messages.js';
 import { type ClientState, type OutgoingEntry, type RecipientState, isSettled } from './state/client-state.js';
@@ -14,11 +17,14 @@ export interface DeliverySummary {
   readonly text: string;
   /** Recipients known so far (0 until the server's ack). */
   readonly total: number;
+  /** Recipients whose client sealed us a receipt (end to end: it cannot come from the server). */
   readonly delivered: number;
+  /** Recipients whose client told the server it kept the message (the server's word). */
+  readonly confirmed: number;
   readonly stored: number;
   /** Sent live, not yet confirmed. */
   readonly sent: number;
-  readonly failed: ReadonlyArray<{ readonly name: string; readonly state: 'expired' | 'refused'; readonly reason: string }>;
+  readonly failed: ReadonlyArray<{ readonly name: string; readonly state: 'expired' | 'refused' | 'held' | 'discarded'; readonly reason: string }>;
   /** No ack from the server yet. */
   readonly pending: boolean;
 }
@@ -54,13 +60,35 @@ export class DeliveryTracker {
       const entry = this.byEnvelope.get(receipt.id);
       if (entry === undefined) continue;
       const states = recipientsOf(entry, receipt.id);
+      // News of someone the message was not for (the ack named its recipients) is nobody's.
+      if (entry.acked === true && receipt.id === entry.id && states[receipt.name] === undefined) continue;
       // Delivered is the last word: a late "stored" from a resend does not undo it.
       if (states[receipt.name]?.state === 'delivered') continue;
-      states[receipt.name] = { state: receipt.state, ...(receipt.reason === undefined ? {} : { reason: receipt.reason }) };
+      // The server's "delivered" is its word that their client kept it: confirmed, not delivered.
+      const state = receipt.state === 'delivered' ? 'confirmed' : receipt.state;
+      states[receipt.name] = { state, ...(receipt.reason === undefined ? {} : { reason: receipt.reason }) };
       const summary = this.summaryIfMessage(entry, receipt.id);
       if (summary !== undefined) changed.set(summary.id, summary);
     }
     return [...changed.values()];
+  }
+
+  /**
+   * `from` sealed us a receipt for these DMs: delivered, on the word of their client (a DM's
+   * signature and keys: the server cannot make one). Only for DMs that were sent to `from`.
+   */
+  onEndToEndReceipt(from: string, ids: readonly string[]): DeliverySummary[] {
+    const changed: DeliverySummary[] = [];
+    for (const id of ids) {
+      const entry = this.byEnvelope.get(id);
+      if (entry === undefined || id !== entry.id || entry.to === null || isRoomTarget(entry.to) || entry.to.toLowerCase() !== from.toLowerCase()) continue;
+      const states = recipientsOf(entry, id);
+      // Under the spelling the server's ack used for them, if it named them already.
+      const name = Object.keys(states).find((known) => known.toLowerCase() === from.toLowerCase()) ?? from;
+      states[name] = { state: 'delivered' };
+      changed.push(summarize(entry));
+    }
+    return changed;
   }
 
   /** The sends to repeat after a reconnect: each envelope, to the recipients that never got a final word. */
@@ -121,12 +149,14 @@ function recipientsOf(entry: OutgoingEntry, envelopeId: string): Record<string, 
 
 export function summarize(entry: OutgoingEntry): DeliverySummary {
   const states: Record<string, RecipientState> = entry.recipients[entry.id] ?? {};
-  const failed: Array<{ name: string; state: 'expired' | 'refused'; reason: string }> = [];
+  const failed: Array<{ name: string; state: 'expired' | 'refused' | 'held' | 'discarded'; reason: string }> = [];
   let delivered = 0;
+  let confirmed = 0;
   let stored = 0;
   let sent = 0;
   for (const [name, recipient] of Object.entries(states)) {
     if (recipient.state === 'delivered') delivered++;
+    else if (recipient.state === 'confirmed') confirmed++;
     else if (recipient.state === 'stored') stored++;
     else if (recipient.state === 'sent') sent++;
     else failed.push({ name, state: recipient.state, reason: recipient.reason ?? recipient.state });
@@ -137,6 +167,7 @@ export function summarize(entry: OutgoingEntry): DeliverySummary {
     text: entry.text,
     total: Object.keys(states).length,
     delivered,
+    confirmed,
     stored,
     sent,
     failed,
@@ -144,15 +175,45 @@ export function summarize(entry: OutgoingEntry): DeliverySummary {
   };
 }
 
-/** One line for the user: "delivered", "delivered to 2 of 3, stored for 1", "failed: bob (reason)". */
+/**
+ * One line for the user. "delivered" only when the recipient's client said so end to end; what
+ * only the server says reads as its word: "reached bob's client (server's word)", "stored until
+ * they are back (server's word)", "held by bob: ...", "discarded unread by bob".
+ */
 export function describeDelivery(summary: DeliverySummary): string {
   if (summary.pending) return 'sending…';
   if (summary.total === 0) return 'no one else is here';
   const parts: string[] = [];
   const direct = !isRoomTarget(summary.to);
   if (summary.delivered > 0) parts.push(direct || summary.delivered === summary.total ? 'delivered' : `delivered to ${summary.delivered} of ${summary.total}`);
-  if (summary.stored > 0) parts.push(direct ? 'stored until they are back' : `stored for ${summary.stored} away`);
-  if (summary.sent > 0) parts.push(direct ? 'sent' : `sent to ${summary.sent}`);
-  for (const failure of summary.failed) parts.push(`${failure.state === 'expired' ? 'expired' : 'not delivered'} for ${failure.name}: ${failure.reason}`);
+  const server: string[] = [];
+  if (summary.confirmed > 0) {
+    server.push(
+      direct
+        ? `reached ${summary.to}'s client`
+        : summary.confirmed < summary.total
+          ? `reached ${summary.confirmed} of ${summary.total}`
+          : summary.total === 1
+            ? 'reached its reader'
+            : `reached all ${summary.total}`,
+    );
+  }
+  if (summary.stored > 0) server.push(direct ? 'stored until they are back' : `stored for ${summary.stored} away`);
+  if (summary.sent > 0) server.push(direct ? 'sent' : `sent to ${summary.sent}`);
+  if (server.length > 0) parts.push(`${server.join(', ')} (server's word)`);
+  for (const failure of summary.failed) parts.push(describeFailure(failure));
   return parts.join(', ');
+}
+
+function describeFailure(failure: DeliverySummary['failed'][number]): string {
+  switch (failure.state) {
+    case 'held':
+      return `held by ${failure.name} (their client says: ${failure.reason.replace(/^.*?holds it unread: /, '')})`;
+    case 'discarded':
+      return `discarded unread by ${failure.name}`;
+    case 'expired':
+      return `expired for ${failure.name}: ${failure.reason}`;
+    case 'refused':
+      return `not delivered for ${failure.name}: ${failure.reason}`;
+  }
 }

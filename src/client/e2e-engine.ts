@@ -12,12 +12,15 @@ import type { DeliverMessage, SendMessage } from '../core/messages.js';
 import { ReplayGuard, type ReplayGuardOptions } from '../core/replay-guard.js';
 import { type SenderKeyGrant, SenderKeyChain, grantFrom } from '../core/sender-key.js';
 import { type SenderKeyBudget, SenderKeyStore, type SenderKeyStoreState, senderKeySlot } from '../core/sender-key-store.js';
-import { LOBBY_NAME, isRoomTarget, isValidRoomName, roomConversation } from '../core/room-names.js';
+import { LOBBY_NAME, isRoomTarget, roomConversation } from '../core/room-names.js';
 import { nameKey } from '../core/names.js';
 import type { SenderKeyGrant as ChainState } from '../core/sender-key.js';
 import { DmSessions, type DmSessionsState } from './dm-sessions.js';
 import { type OneTimePrekeyPublic, OwnPrekeys, type OwnPrekeysState } from './own-prekeys.js';
 import type { DirectoryPeer } from './peer-directory.js';
+import { type MessageBody, type RoomGrant, parseBody } from './message-body.js';
+
+export type { MessageBody, RoomGrant } from './message-body.js';
 
 export interface E2eEngineOptions {
   readonly identity: Identity;
@@ -73,18 +76,6 @@ const MAX_ANSWERED_REQUESTS = 1000;
  */
 export const OPEN_CHAIN_MAX_MESSAGES = 1000;
 
-/**
- * What an envelope carries: text for the user, a sender-key handover, or (protocol v4) a member's
- * request for one of our room chains it never got, from message n on.
- */
-export type MessageBody =
-  | { readonly text: string }
-  | { readonly senderKey: RoomGrant }
-  | { readonly keyRequest: { readonly chain: string; readonly n: number; readonly room?: string } };
-
-/** A handover names the named room its chain is for (absent: the lobby); it opens nothing elsewhere. */
-export type RoomGrant = SenderKeyGrant & { readonly room?: string };
-
 /** A room message sealed for the members who hold our chain, with the handovers it needed first. */
 export interface SealedRoom {
   /** To write in this order: key handovers (DMs), then the room message itself. */
@@ -105,7 +96,8 @@ export interface SealedRoom {
 export type Opened =
   | { readonly kind: 'text'; readonly text: string; readonly order: ChainObservation }
   | { readonly kind: 'handover'; readonly chain: string; readonly order: ChainObservation }
-  | { readonly kind: 'key-request'; readonly chain: string; readonly n: number; readonly room: string | null; readonly order: ChainObservation };
+  | { readonly kind: 'key-request'; readonly chain: string; readonly n: number; readonly room: string | null; readonly order: ChainObservation }
+  | { readonly kind: 'receipt'; readonly ids: readonly string[]; readonly order: ChainObservation };
 
 /** Checks a sealed message before it counts as sent (the server's frame limit); throws to refuse it. */
 export type SendCheck = (message: SendMessage) => void;
@@ -249,6 +241,11 @@ export class E2eEngine {
     return this.seal(peer.name, { keyRequest }, { ratchet: this.sessions.sending(peer).nextSendingKey() }, check);
   }
 
+  /** Tells `peer`, sealed end to end, that we kept these DMs of theirs: their client may then say "delivered". */
+  sealReceipt(peer: DirectoryPeer, ids: readonly string[], check: SendCheck): SendMessage {
+    return this.seal(peer.name, { receipt: { ids } }, { ratchet: this.sessions.sending(peer).nextSendingKey() }, check);
+  }
+
   /**
    * The handover a member asked for, or undefined when it is not theirs to have: only one of our
    * recent chains, only to someone who was a member when it was made (so no newcomer reads back),
@@ -324,6 +321,7 @@ export class E2eEngine {
     if ('text' in body) return { kind: 'text', text: body.text, order };
     // Handovers and requests travel as DMs only.
     if (isRoom) throw failed();
+    if ('receipt' in body) return { kind: 'receipt', ids: body.receipt.ids, order };
     if ('keyRequest' in body) return { kind: 'key-request', chain: body.keyRequest.chain, n: body.keyRequest.n, room: body.keyRequest.room ?? null, order };
     const { room, ...grant } = body.senderKey;
     this.roomKeys.remember(senderKeySlot(sender.name, room ?? null), grant);
@@ -353,11 +351,6 @@ export class E2eEngine {
     this.sendCounters.set(conversation, seq + 1);
     return message;
   }
-}
-
-/** A named room's name in a handover or key request, or nothing (the lobby). */
-function isRoomOrAbsent(room: unknown): boolean {
-  return room === undefined || (typeof room === 'string' && isValidRoomName(room));
 }
 
 interface OurChain {
@@ -394,30 +387,4 @@ function membershipOf(members: readonly DirectoryPeer[]): string {
     .map((peer) => peer.name.toLowerCase())
     .sort()
     .join('\u0000');
-}
-
-function parseBody(plaintext: Buffer): MessageBody {
-  let body: unknown;
-  try {
-    body = JSON.parse(plaintext.toString('utf8'));
-  } catch {
-    throw failed();
-  }
-  const obj = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
-  if (typeof obj['text'] === 'string') return { text: obj['text'] };
-  const grant = obj['senderKey'] as Partial<RoomGrant> | undefined;
-  if (typeof grant?.id === 'string' && typeof grant.key === 'string' && typeof grant.n === 'number' && isRoomOrAbsent(grant.room)) {
-    return { senderKey: { id: grant.id, key: grant.key, n: grant.n, ...(grant.room === undefined ? {} : { room: grant.room }) } };
-  }
-  const request = obj['keyRequest'] as { chain?: unknown; n?: unknown; room?: unknown } | undefined;
-  if (
-    typeof request?.chain === 'string' &&
-    request.chain.length <= 64 &&
-    Number.isSafeInteger(request.n) &&
-    (request.n as number) >= 0 &&
-    isRoomOrAbsent(request.room)
-  ) {
-    return { keyRequest: { chain: request.chain, n: request.n as number, ...(request.room === undefined ? {} : { room: request.room as string }) } };
-  }
-  throw failed();
 }

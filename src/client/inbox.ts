@@ -30,6 +30,18 @@ export const OPEN_LOBBY_KEY_WAIT_MS = 60_000;
 /** Room messages waiting for a key at once; past this, another one counts as unreadable at once. */
 export const MAX_WAITING_FOR_KEY = 500;
 
+interface PendingConfirmation {
+  readonly from: string;
+  readonly ids: string[];
+  readonly unreadable: Set<string>;
+  readonly held: Set<string>;
+  /** DMs shown to the user, to tell their sender end to end. */
+  readonly receipted: string[];
+}
+
+/** How a kept envelope is confirmed: plainly, as unreadable, as held unread, or as a DM to receipt. */
+type Confirmation = 'kept' | 'unreadable' | 'held' | 'receipt';
+
 interface WaitingForKey {
   readonly messages: DeliverMessage[];
   readonly timer: NodeJS.Timeout;
@@ -44,12 +56,15 @@ export interface InboxOutput {
   requestKey(sender: string, chain: string, n: number, room: string | null): void;
   /** `sender` asked for one of our chains: hand it over if it is theirs to have. */
   answerKeyRequest(sender: string, chain: string, n: number, room: string | null): void;
+  /** Seals `sender` a receipt for these DMs of theirs we kept (once they are on disk). */
+  sendReceipt(sender: string, ids: readonly string[]): void;
+  /** `sender`'s client sealed us a receipt: these DMs of ours are delivered. */
+  receiptArrived(sender: string, ids: readonly string[]): void;
 }
 
 export class Inbox {
-  /** Envelope ids kept since the last commit, to confirm once they are on disk. */
-  /** What to confirm this turn, per sender (by name key). */
-  private readonly toConfirm = new Map<string, { readonly from: string; readonly ids: string[]; readonly unreadable: Set<string> }>();
+  /** What to confirm this turn, per sender (by name key): kept, unreadable, held; and which DMs to receipt. */
+  private readonly toConfirm = new Map<string, PendingConfirmation>();
   private confirmScheduled = false;
   /** Room messages on a chain we do not hold, by "sender\0chain", waiting for the key we asked for. */
   private readonly waitingForKey = new Map<string, WaitingForKey>();
@@ -84,7 +99,7 @@ export class Inbox {
       this.output.error({ code: error.code, message: `dropped a message from ${sender.name}: ${error.message}`, fatal: false, ref, peer: sender.name });
       // Confirmed all the same, as unreadable: it will never open, the server must not send it
       // forever, and its sender hears that it was not read rather than "delivered".
-      if (error.code !== ErrorCode.REPLAY) this.confirm(sender.name, ref, true);
+      if (error.code !== ErrorCode.REPLAY) this.confirm(sender.name, ref, 'unreadable');
       return;
     }
     // Old news of a stored message is no gap: only live chains are checked for order.
@@ -95,6 +110,7 @@ export class Inbox {
       this.state.remember({ kind: 'seen', id: ref, from: sender.name, ts: Date.now() });
       this.confirm(sender.name, ref);
       if (opened.kind === 'handover') this.retryWaiting(sender.name, opened.chain);
+      else if (opened.kind === 'receipt') this.output.receiptArrived(sender.name, opened.ids);
       else this.output.answerKeyRequest(sender.name, opened.chain, opened.n, opened.room);
       return;
     }
@@ -111,11 +127,13 @@ export class Inbox {
         ref,
         peer: sender.name,
       });
-      return this.confirm(sender.name, ref);
+      // Its sender hears it is held, not "delivered" (through the server: we will not seal to the new key).
+      return this.confirm(sender.name, ref, 'held');
     }
     this.state.remember({ kind: 'in', id: ref, from: sender.name, to: message.to, text, ts });
     this.output.message({ id: ref, from: sender.name, to: message.to, text, ts, verified: sender.trust !== 'changed' });
-    this.confirm(sender.name, ref);
+    // A DM we show is receipted to its sender end to end; a room line only through the server.
+    this.confirm(sender.name, ref, isRoomTarget(message.to) ? 'kept' : 'receipt');
   }
 
   /**
@@ -156,7 +174,7 @@ export class Inbox {
         ref,
         peer: sender,
       });
-      this.confirm(sender, ref, true);
+      this.confirm(sender, ref, 'unreadable');
     }
   }
 
@@ -184,13 +202,21 @@ export class Inbox {
       this.output.message({ ...message, verified: true, held: true });
     }
     if (held.length > 0) this.state.commit(undefined);
+    // Now read: their sender hears so, end to end (the user accepted the new key).
+    const dms = held.filter((message) => !isRoomTarget(message.to)).map((message) => message.id);
+    if (dms.length > 0) this.output.sendReceipt(name, dms);
   }
 
   /** Drops the messages held from `name`, unread. Returns how many. */
   discardHeld(name: string): number {
-    const dropped = this.state.release(name).length;
+    const dropped = this.state.release(name);
     this.state.commit(undefined);
-    return dropped;
+    // Their sender hears it was thrown away unread (through the server: its key is not trusted).
+    for (let i = 0; i < dropped.length; i += CONFIRM_BATCH) {
+      const discarded = dropped.slice(i, i + CONFIRM_BATCH).map((message) => message.id);
+      this.output.confirm({ type: 'received', ids: [], from: name, discarded });
+    }
+    return dropped.length;
   }
 
   /**
@@ -198,15 +224,27 @@ export class Inbox {
    * own, so naming the sender keeps another user's reuse of an id from confirming (or marking
    * unreadable) someone else's message.
    */
-  private confirm(from: string, id: string, unreadable = false): void {
+  private confirm(from: string, id: string, how: Confirmation = 'kept'): void {
+    const pending = this.pendingFor(from);
+    pending.ids.push(id);
+    if (how === 'unreadable') pending.unreadable.add(id);
+    if (how === 'held') pending.held.add(id);
+    if (how === 'receipt') pending.receipted.push(id);
+    this.scheduleConfirmations();
+  }
+
+  private pendingFor(from: string): PendingConfirmation {
     const key = nameKey(from);
     let pending = this.toConfirm.get(key);
     if (pending === undefined) {
-      pending = { from, ids: [], unreadable: new Set() };
+      pending = { from, ids: [], unreadable: new Set(), held: new Set(), receipted: [] };
       this.toConfirm.set(key, pending);
     }
-    pending.ids.push(id);
-    if (unreadable) pending.unreadable.add(id);
+    return pending;
+  }
+
+  /** Once a turn, after the state is on disk: one `received` per sender, and a receipt per sender of DMs. */
+  private scheduleConfirmations(): void {
     if (this.confirmScheduled) return;
     this.confirmScheduled = true;
     setImmediate(() => {
@@ -214,12 +252,22 @@ export class Inbox {
       const senders = [...this.toConfirm.values()];
       this.toConfirm.clear();
       this.state.commit(this.engine.exportState());
-      for (const { from: sender, ids, unreadable: failed } of senders) {
+      for (const { from: sender, ids, unreadable: failed, held } of senders) {
         for (let i = 0; i < ids.length; i += CONFIRM_BATCH) {
           const batch = ids.slice(i, i + CONFIRM_BATCH);
           const unread = batch.filter((each) => failed.has(each));
-          this.output.confirm({ type: 'received', ids: batch, from: sender, ...(unread.length === 0 ? {} : { unreadable: unread }) });
+          const holding = batch.filter((each) => held.has(each));
+          this.output.confirm({
+            type: 'received',
+            ids: batch,
+            from: sender,
+            ...(unread.length === 0 ? {} : { unreadable: unread }),
+            ...(holding.length === 0 ? {} : { held: holding }),
+          });
         }
+      }
+      for (const { from: sender, receipted } of senders) {
+        for (let i = 0; i < receipted.length; i += CONFIRM_BATCH) this.output.sendReceipt(sender, receipted.slice(i, i + CONFIRM_BATCH));
       }
     });
   }

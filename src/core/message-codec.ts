@@ -121,6 +121,8 @@ export function decodeClientMessage(body: Buffer): ClientMessage {
         ids: idList(obj['ids']),
         ...(obj['unreadable'] === undefined ? {} : { unreadable: idList(obj['unreadable']) }),
         ...(obj['from'] === undefined ? {} : { from: nameList([obj['from']], 'from')[0]! }),
+        ...(obj['held'] === undefined ? {} : { held: idList(obj['held']) }),
+        ...(obj['discarded'] === undefined ? {} : { discarded: idList(obj['discarded']) }),
       };
     case 'ping':
       return { type: 'ping', nonce: integer(obj, 'nonce') };
@@ -328,7 +330,7 @@ export const MAX_ONE_TIME_PREKEYS_PER_MESSAGE = 100;
 export const MAX_RECEIPT_IDS = 1000;
 /** Most names in a resend's `only`: a room's members who never gave a final word. */
 const MAX_LISTED_NAMES = 10_000;
-const RECEIPT_STATES = new Set(['delivered', 'stored', 'expired', 'refused']);
+const RECEIPT_STATES = new Set(['delivered', 'stored', 'expired', 'refused', 'held', 'discarded']);
 
 function retirement(value: unknown): { version: 1; old: string; new: string; at: string; oldSignature: string; newSignature: string } {
   const obj = object(value, 'retirement');
@@ -367,7 +369,7 @@ function refusalList(value: unknown): Array<{ name: string; code: string; reason
 export function receipt(item: unknown): Receipt {
   const obj = object(item, 'receipt');
   const state = obj['state'];
-  if (typeof state !== 'string' || !RECEIPT_STATES.has(state)) throw invalid('state', 'must be delivered, stored, expired or refused');
+  if (typeof state !== 'string' || !RECEIPT_STATES.has(state)) throw invalid('state', 'must be delivered, stored, expired, refused, held or discarded');
   const [name] = nameList([obj['name']], 'receipt.name');
   return {
     id: base64url(obj, 'id', 64),

@@ -126,6 +126,10 @@ export interface ReceivedMessage {
    * another user reusing an id confirms nothing of anyone else's. Absent: the ids of any sender.
    */
   readonly from?: string;
+  /** Of `ids`, those the client holds unread (the sender's key changed for a contact the user verified). */
+  readonly held?: readonly string[];
+  /** Ids from `from` (not in `ids`: confirmed earlier, held) the user threw away unread; the sender is told. */
+  readonly discarded?: readonly string[];
 }
 /** Asks for the keys of these users (protocol v4); at most MAX_KEY_REQUEST names. */
 export interface KeysRequestMessage {
@@ -405,7 +409,15 @@ export interface DeliverMessage {
 }
 
 /** Where one recipient's copy of a message stands. */
-export type DeliveryState = 'sent' | 'delivered' | 'stored' | 'expired' | 'refused';
+/**
+ * Where a message stands for one recipient. On the wire (receipts) every state is the server's
+ * word, `delivered` included: the recipient's client told the server it kept it. A client keeps
+ * that as `confirmed`, and says `delivered` only on a receipt the recipient's client sealed to it
+ * end to end (a DM); `held` (the recipient's client holds it unread: the sender's key changed for a
+ * contact they verified) and `discarded` (the recipient threw it away unread) come from the
+ * recipient's client through the server.
+ */
+export type DeliveryState = 'sent' | 'delivered' | 'confirmed' | 'stored' | 'expired' | 'refused' | 'held' | 'discarded';
 
 /** A refusal, per recipient: a code from ErrorCode and a reason for the user. */
 export interface RecipientRefusal {
@@ -431,8 +443,8 @@ export interface AckMessage {
 export interface Receipt {
   readonly id: string;
   readonly name: string;
-  readonly state: Exclude<DeliveryState, 'sent'>;
-  /** Why, for expired and refused. */
+  readonly state: Exclude<DeliveryState, 'sent' | 'confirmed'>;
+  /** Why, for expired, refused and held. */
   readonly reason?: string;
 }
 /** The keys asked for: one full summary per name the server knows (unknown names are left out). */

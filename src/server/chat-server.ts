@@ -615,8 +615,15 @@ export class ChatServer implements ConnectionHost, ClusterHost {
       .catch((error: unknown) => this.logger.log('warn', 'store.prekeys_failed', { error: String(error).slice(0, 120) }));
   }
 
-  received(connection: ClientConnection, ids: readonly string[], unreadable: readonly string[], from?: string): void {
-    this.forward.received(connection, ids, unreadable, from);
+  received(
+    connection: ClientConnection,
+    ids: readonly string[],
+    unreadable: readonly string[],
+    from?: string,
+    held: readonly string[] = [],
+    discarded: readonly string[] = [],
+  ): void {
+    this.forward.received(connection, ids, unreadable, from, held, discarded);
   }
 
   route(sender: ClientConnection, message: SendMessage): void {

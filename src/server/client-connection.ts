@@ -67,7 +67,14 @@ export interface ConnectionHost {
   setAway(connection: ClientConnection, message: string): void;
   /** The client kept these envelopes: the server may forget them and tell their senders. */
   /** `from`: the sender of every id (ids are each sender's own); undefined: any sender's. */
-  received(connection: ClientConnection, ids: readonly string[], unreadable: readonly string[], from?: string): void;
+  received(
+    connection: ClientConnection,
+    ids: readonly string[],
+    unreadable: readonly string[],
+    from?: string,
+    held?: readonly string[],
+    discarded?: readonly string[],
+  ): void;
   /** Room requests; may finish later. A ChatError it rejects with is sent back, not fatal. */
   room(connection: ClientConnection, request: RoomRequest): Promise<void>;
   /** Video requests; may finish later. A ChatError it throws or rejects with is sent back, not fatal. */
@@ -327,7 +334,7 @@ export class ClientConnection {
         return this.host.addOneTimePrekeys(this, message.oneTime);
       case 'received':
         if (this.state !== 'joined') throw unexpected('received before joining');
-        return this.host.received(this, message.ids, message.unreadable ?? [], message.from);
+        return this.host.received(this, message.ids, message.unreadable ?? [], message.from, message.held ?? [], message.discarded ?? []);
       case 'ping':
         this.send({ type: 'pong', nonce: message.nonce });
         return;

@@ -156,18 +156,33 @@ export class StoreAndForward {
   }
 
   /**
-   * The recipient kept these: forget them here, and tell each sender, "delivered", or for those it
-   * could not open, "refused" with that reason.
+   * The recipient kept these: forget them here, and tell each sender, "delivered" (the recipient's
+   * client's word, through us), "held" for those its client holds unread, or for those it could
+   * not open, "refused" with that reason. `discarded`: messages of `from` it threw away unread
+   * (confirmed earlier, so nothing is kept here): told to `from` as they are.
    */
-  received(connection: ClientConnection, ids: readonly string[], unreadable: readonly string[] = [], from?: string): void {
+  received(
+    connection: ClientConnection,
+    ids: readonly string[],
+    unreadable: readonly string[] = [],
+    from?: string,
+    held: readonly string[] = [],
+    discarded: readonly string[] = [],
+  ): void {
     const pending = this.pending.get(connection);
     const recipient = connection.peer?.name;
     if (pending === undefined || recipient === undefined) return;
     const failed = new Set(unreadable);
+    const holding = new Set(held);
     const outcome = (id: string): Receipt =>
       failed.has(id)
         ? { id, name: recipient, state: 'refused', reason: `${recipient} could not open it (a key that never reached them, or it failed verification)` }
-        : { id, name: recipient, state: 'delivered' };
+        : holding.has(id)
+          ? { id, name: recipient, state: 'held', reason: `${recipient}'s client holds it unread: your key changed since they verified you` }
+          : { id, name: recipient, state: 'delivered' };
+    if (from !== undefined) {
+      for (const id of discarded) this.tell(from, { id, name: recipient, state: 'discarded', reason: `${recipient} discarded it unread` });
+    }
     let freed = false;
     for (const id of ids) {
       for (const live of pending.live.take(from, id)) this.tell(live.from, outcome(id));

@@ -265,7 +265,7 @@ export class ClientState {
   }
 }
 
-const FINAL: ReadonlySet<DeliveryState> = new Set(['delivered', 'stored', 'expired', 'refused']);
+const FINAL: ReadonlySet<DeliveryState> = new Set(['delivered', 'confirmed', 'stored', 'expired', 'refused', 'held', 'discarded']);
 
 /** No recipient of any envelope still waits for a first final word: nothing to resend. */
 export function isSettled(entry: OutgoingEntry): boolean {
@@ -278,8 +278,17 @@ export function isSettled(entry: OutgoingEntry): boolean {
   });
 }
 
+/**
+ * States with news still to come, kept in the outbox until then (within MAX_OUTBOX): stored
+ * (until delivered or expired), held (until shown or discarded), and a DM the server says was kept
+ * (until its recipient's own receipt). Room messages get no end-to-end receipts.
+ */
+function awaitsNews(entry: OutgoingEntry, state: DeliveryState): boolean {
+  return state === 'stored' || state === 'held' || (state === 'confirmed' && entry.to !== null && !entry.to.startsWith('#'));
+}
+
 function isDone(entry: OutgoingEntry): boolean {
-  return isSettled(entry) && Object.values(entry.recipients).every((states) => Object.values(states).every((recipient) => recipient.state !== 'stored'));
+  return isSettled(entry) && Object.values(entry.recipients).every((states) => Object.values(states).every((recipient) => !awaitsNews(entry, recipient.state)));
 }
 
 function seenKey(from: string, id: string): string {

@@ -39,7 +39,7 @@ export interface Registration {
 export interface SenderNote {
   readonly id: string;
   readonly name: string;
-  readonly state: 'delivered' | 'expired' | 'refused';
+  readonly state: 'delivered' | 'expired' | 'refused' | 'held' | 'discarded';
   readonly reason?: string;
 }
 
