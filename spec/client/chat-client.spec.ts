@@ -95,6 +95,20 @@ describe('ChatClient', () => {
     assert.ok(alice.states.includes('offline'));
   });
 
+  it('says at start which messages an earlier run held, so none waits unannounced', async (t) => {
+    const state = ClientState.inMemory();
+    state.hold({ id: 'h1', from: 'alice', to: 'bob', text: 'held last time', ts: 1 });
+    state.hold({ id: 'h2', from: 'alice', to: 'bob', text: 'and this', ts: 2 });
+    const client = new ChatClient({ host: '127.0.0.1', port: 1, name: 'bob', identity: ids[1]!, state, backoff: { initialMs: 10_000 } });
+    const errors: Array<{ code: string; message: string }> = [];
+    client.on('error', (e) => errors.push(e));
+    client.start();
+    t.after(() => client.stop());
+    const held = errors.filter((e) => e.code === 'CHAT_ERR_PEER_KEY_CHANGED');
+    assert.equal(held.length, 1);
+    assert.match(held[0]!.message, /2 messages from alice are held: .*:verify alice \(or :discard alice\)/);
+  });
+
   it('refuses to queue without bound while offline', async (t) => {
     const server = await startServer(t);
     const port = server.address.port;

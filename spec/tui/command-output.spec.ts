@@ -24,4 +24,20 @@ describe('commandOutputFor', () => {
     assert.equal(lines[1], 'online (1): bob [verified]');
     assert.equal(helped, true);
   });
+
+  it('lists :search --all oldest first, as :search in one conversation does', () => {
+    const model = new ChatViewModel('alice');
+    const output = commandOutputFor(
+      model,
+      () => [bob],
+      () => {},
+    );
+    // ClientState.search hands them newest first.
+    output.searchResults('deploy', [
+      { kind: 'in', id: 'b', from: 'bob', to: null, text: 'deploy done', ts: Date.UTC(2026, 0, 2) },
+      { kind: 'in', id: 'a', from: 'bob', to: null, text: 'deploy started', ts: Date.UTC(2026, 0, 1) },
+    ]);
+    const text = model.currentConversation.entries.map((entry) => ('text' in entry ? entry.text : '')).at(-1)!;
+    assert.match(text, /oldest first:\n.*deploy started\n.*deploy done$/);
+  });
 });

@@ -18,15 +18,18 @@ describe('Completer', () => {
     assert.equal(input.text, 'hi bob ');
   });
 
-  it('cycles through several matches on repeated Tab', () => {
+  it('cycles through several matches on repeated Tab, addressing the nick first on the line ("bob: ")', () => {
     const input = typed('al');
     const completer = new Completer();
     completer.complete(input, SOURCE);
-    assert.equal(input.text, 'albert ');
+    assert.equal(input.text, 'albert: ');
     completer.complete(input, SOURCE);
-    assert.equal(input.text, 'alice ');
+    assert.equal(input.text, 'alice: ');
     completer.complete(input, SOURCE);
-    assert.equal(input.text, 'albert ');
+    assert.equal(input.text, 'albert: ');
+    const later = typed('thanks al');
+    new Completer().complete(later, SOURCE);
+    assert.equal(later.text, 'thanks albert ', 'later in the line: the nick and a space');
   });
 
   it('completes :commands at the start of the line only', () => {

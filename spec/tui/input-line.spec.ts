@@ -65,6 +65,12 @@ describe('InputLine', () => {
     assert.equal(input.text, 'a');
   });
 
+  it('takes a paste without its trailing newline: no empty last line is sent', () => {
+    const input = new InputLine();
+    input.insertPaste('first line\r\nsecond line\n');
+    assert.equal(input.text, 'first line\nsecond line');
+  });
+
   it('drops control characters from typed or pasted text', () => {
     assert.equal(typed('a\u001b[2Jb\nc').text, 'a[2Jbc');
   });

@@ -195,7 +195,25 @@ export class ChatClient extends TypedEmitter<ClientEvents> {
   /** Starts connecting; keeps trying until stop(). */
   start(): void {
     if (this.linkState !== 'offline' || this.session !== undefined) return;
+    this.announceHeld();
     void this.connectOnce();
+  }
+
+  /**
+   * Messages held in an earlier run (a verified contact's key changed) are said again at start:
+   * kept in the state, they were otherwise found only by a :discard.
+   */
+  private announceHeld(): void {
+    const bySender = new Map<string, number>();
+    for (const message of this.kept.held) bySender.set(message.from, (bySender.get(message.from) ?? 0) + 1);
+    for (const [from, count] of bySender) {
+      this.emit('error', {
+        code: ErrorCode.PEER_KEY_CHANGED,
+        message: `${count === 1 ? 'a message' : `${count} messages`} from ${from} ${count === 1 ? 'is' : 'are'} held: this verified contact's key changed; compare safety numbers with :verify ${from} (or :discard ${from})`,
+        fatal: false,
+        peer: from,
+      });
+    }
   }
 
   async stop(): Promise<void> {

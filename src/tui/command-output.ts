@@ -58,7 +58,8 @@ export function commandOutputFor(model: ChatViewModel, peers: () => PeerView[], 
         const who = record.kind === 'out' ? model.selfName : record.from;
         return `${when} ${where} <${who}> ${record.text}`;
       });
-      model.addSystem(`${found.length} message${found.length === 1 ? '' : 's'} containing "${query}", newest first:\n${lines.join('\n')}`);
+      // Oldest first, as `:search` in one conversation lists them (the store hands them newest first).
+      model.addSystem(`${found.length} message${found.length === 1 ? '' : 's'} containing "${query}", oldest first:\n${lines.reverse().join('\n')}`);
     },
     discarded: (name, count) =>
       model.addSystem(count === 0 ? `no messages from ${name} are held` : `discarded ${count} held message${count === 1 ? '' : 's'} from ${name}, unread`),

@@ -46,7 +46,9 @@ export class Completer {
     const prefix = word.toLowerCase();
     const matches = pool.filter((candidate) => candidate.toLowerCase().startsWith(prefix)).sort();
     if (matches.length === 0 || word === '') return false;
-    const candidates = matches.map((m) => `${m} `);
+    // A nick first on the line is an address, as weechat completes it: "bob: ".
+    const addressing = start === 0 && !isCommand && !word.startsWith('#') && !isVideo;
+    const candidates = matches.map((m) => (addressing ? `${m}: ` : `${m} `));
     input.replaceBeforeCursor(start, candidates[0]!);
     this.cycle = { start, candidates, index: 0, produced: input.text };
     return true;

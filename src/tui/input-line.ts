@@ -43,7 +43,8 @@ export class InputLine {
    * as one multi-line message. Tabs become spaces; other control characters are dropped.
    */
   insertPaste(text: string): void {
-    const lines = text.replace(/\r\n?/g, '\n').replace(/\t/g, '    ').split('\n');
+    // A copied line usually ends in its newline: that is not an empty line to send.
+    const lines = text.replace(/\r\n?/g, '\n').replace(/\n+$/, '').replace(/\t/g, '    ').split('\n');
     lines.forEach((line, index) => {
       if (index > 0) this.insertBreak();
       this.insert(line);
