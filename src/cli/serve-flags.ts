@@ -176,6 +176,13 @@ export const SERVE_FLAGS = {
     default: L.oneTimePrekeysPerRequester,
     description: 'one-time prekeys of one user handed to one requester a day (then bundles come without one)',
   },
+  'max-rooms-created-per-address': {
+    kind: 'integer',
+    value: 'N',
+    min: 0,
+    default: L.maxRoomsCreatedPerAddress,
+    description: 'named rooms one IP address may create in 24 hours',
+  },
   'one-time-prekeys-per-address': {
     kind: 'integer',
     value: 'N',
@@ -243,5 +250,6 @@ export function limitsFrom(flags: ServeFlags): ServerLimits {
     unusedRegistrationTtlMs: flags['unused-name-ttl-days'] * 86_400_000,
     oneTimePrekeysPerRequester: flags['one-time-prekeys-per-requester'],
     oneTimePrekeysPerAddress: flags['one-time-prekeys-per-address'],
+    maxRoomsCreatedPerAddress: flags['max-rooms-created-per-address'],
   };
 }

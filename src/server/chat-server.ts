@@ -24,6 +24,7 @@ import type { DirectRelay, ReceiptRelay, RoomRelay } from './cluster/cluster-wir
 import { nameKey, stripControlCharacters } from '../core/names.js';
 import { StoreAndForward } from './store-and-forward.js';
 import { OneTimePrekeyRation } from './one-time-prekey-ration.js';
+import { RoomCreationRation } from './rooms/room-creation-ration.js';
 import { NameRegistrar, type RegisteringPeer, nameUnavailable } from './name-registrar.js';
 import { DurableStore, type Registration } from './store/durable-store.js';
 import { type KeyValue, LmdbKeyValue, MemoryKeyValue } from './store/key-value.js';
@@ -297,6 +298,7 @@ export class ChatServer implements ConnectionHost, ClusterHost {
         if (member !== undefined) this.videos.leftRoom(member.connection, room);
       },
       (room, name) => this.followEachOther(room, name),
+      new RoomCreationRation(() => this.limits.maxRoomsCreatedPerAddress),
     );
     this.forward = new StoreAndForward(
       this.registry,

@@ -94,6 +94,11 @@ export interface ServerLimits {
   readonly oneTimePrekeysPerRequester: number;
   readonly oneTimePrekeysPerAddress: number;
   /**
+   * Named rooms one address may create a day: 10. Room names are a shared namespace capped at
+   * maxRooms; 50 rooms for each of a few hundred fresh names would take all of it.
+   */
+  readonly maxRoomsCreatedPerAddress: number;
+  /**
    * One-time prekeys kept per user, handed out one per bundle (protocol v4). Default 100
    * (Signal's clients upload 100): past it an upload is ignored; with none left, sessions start
    * from the signed prekey alone.
@@ -158,6 +163,7 @@ export const DEFAULT_SERVER_LIMITS: ServerLimits = {
   unusedRegistrationTtlMs: 7 * 24 * 3600_000,
   oneTimePrekeysPerRequester: 3,
   oneTimePrekeysPerAddress: 10,
+  maxRoomsCreatedPerAddress: 10,
   maxStoreBytes: 1024 * 1024 * 1024,
   retentionMs: 7 * 24 * 3600_000,
   registrationTtlMs: 180 * 24 * 3600_000,

@@ -239,6 +239,19 @@ describe('RoomService (named rooms on one server)', () => {
     );
   });
 
+  it('lets one address create a handful of rooms a day, so fresh names cannot take every room name', async (t) => {
+    const { a, b } = await threeOnOneServer(t, { maxRoomsCreatedPerAddress: 2 });
+    await inRoom('#one', a);
+    await inRoom('#two', b);
+    a.send({ type: 'room-join', room: '#three' });
+    const refused = await a.next('error');
+    assert.equal(refused.code, ErrorCode.ROOM_LIMIT);
+    assert.match(refused.message, /most new rooms a day/);
+    // Joining a room that exists is not creating one.
+    b.send({ type: 'room-join', room: '#one' });
+    assert.equal((await b.next('room')).room.name, '#one');
+  });
+
   it('refuses bad names and counts past the flags, with the connection kept', async (t) => {
     const { a, b } = await threeOnOneServer(t, { maxRoomsPerUser: 1, maxRoomMembers: 1 });
     a.send({ type: 'room-join', room: '#one' });

@@ -9,6 +9,7 @@ import type { PeerRegistry } from '../../core/peer-registry.js';
 import type { ClientConnection } from '../client-connection.js';
 import type { JoinedPeer } from '../message-router.js';
 import type { RoomDirectory, RoomEvent } from './room-directory.js';
+import { RoomCreationRation } from './room-creation-ration.js';
 
 export class RoomService {
   constructor(
@@ -20,6 +21,8 @@ export class RoomService {
     private readonly left: (room: string, name: string) => void = () => {},
     /** Someone joined a room (they and its members now hear of each other's presence). */
     private readonly joined: (room: string, name: string) => void = () => {},
+    /** Rooms one address may create a day (--max-rooms-created-per-address). */
+    private readonly creations = new RoomCreationRation(() => Number.POSITIVE_INFINITY),
   ) {
     directory.onRemoteEvent((event) => this.announce(event));
   }
@@ -32,7 +35,12 @@ export class RoomService {
         connection.send({ type: 'rooms', rooms: this.directory.list(me) });
         return;
       case 'room-join': {
+        const creating = this.directory.nameOf(request.room) === undefined;
+        if (creating && !this.creations.mayCreate(connection.ipAddress)) {
+          throw new ChatError(ErrorCode.ROOM_LIMIT, 'your address has made the most new rooms a day this server allows: join an existing one, or try tomorrow');
+        }
         const events = await this.directory.join(request.room, me);
+        if (creating && events.length > 0) this.creations.created(connection.ipAddress);
         // Already in it: the room again, so the client opens it as after a first join.
         const view = events.length === 0 ? this.directory.view(request.room) : undefined;
         if (view !== undefined) connection.send({ type: 'room', room: view });
