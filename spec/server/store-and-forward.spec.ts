@@ -369,4 +369,20 @@ describe('store-and-forward', () => {
     const stats = server.store!.stats;
     assert.ok(stats.bytes < 2 * bytes, `${stats.bytes} bytes kept for one ${bytes}-byte message to 200 (once: not ${200 * bytes})`);
   });
+
+  it('keeps the lobby live only on a big server: away users are not its recipients there, named rooms keep theirs', async (t) => {
+    const { server, port } = await startServer(t, { fullPresenceMaxUsers: 0 });
+    const a = await RawClient.join(port, 'alice', alice);
+    t.after(() => a.close());
+    const b = await RawClient.join(port, 'bob', bob);
+    b.close();
+    // A big server tells alice nothing of bob's going (she does not follow him).
+    await waitUntil(() => !server.peerNames.includes('bob'), 'bob to be away');
+    a.send({ type: 'send', to: null, envelope: envelope('lobby-live') });
+    const ack = await a.next('ack');
+    assert.deepEqual([ack.sent, ack.stored, ack.refused], [[], [], []], 'bob, away, is no recipient of the big lobby');
+    assert.equal(server.store!.stats.messages, 0);
+    a.send({ type: 'send', to: 'bob', envelope: envelope('dm-kept') });
+    assert.deepEqual((await a.next('ack')).stored, ['bob'], 'DMs are kept as ever');
+  });
 });

@@ -312,7 +312,10 @@ export class ChatServer implements ConnectionHost, ClusterHost {
       this.registry,
       () => this.cluster,
       this.forward,
-      () => store?.registeredNames() ?? [],
+      // The lobby is kept for away users while the server is small; past its full-presence size the
+      // lobby is an open, live room (named rooms are for day-to-day talk there): a line stored for
+      // every one of thousands of registered users would cost its sender its whole share of the store.
+      () => (store === undefined || this.isBig() ? [] : store.registeredNames()),
       this.rooms.directory,
       this.metrics,
     );
@@ -472,6 +475,12 @@ export class ChatServer implements ConnectionHost, ClusterHost {
     });
     this.presence.announce(encodeMessage({ type: 'join', peer: presenceOf(toSummary(record)) }), peer.name, connection);
     void this.forward.joined(connection);
+  }
+
+  /** Past its full-presence size: presence goes to followers, and the lobby is live only. */
+  private isBig(): boolean {
+    const census = this.census();
+    return Math.max(census.online, census.registered) > this.limits.fullPresenceMaxUsers;
   }
 
   /** Users online (here and on other nodes) and registered: the welcome's census, and what decides full presence. */

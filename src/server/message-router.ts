@@ -37,7 +37,7 @@ export class MessageRouter {
     /** The cluster link, once joined; undefined for a lone server. */
     private readonly cluster: () => ClusterLink | undefined,
     private readonly forward: StoreAndForward,
-    /** Every registered name (online or away), for the lobby's fan-out. */
+    /** The registered names the lobby is kept for while they are away (none on a big server). */
     private readonly registeredNames: () => readonly string[],
     /** Named rooms: a message to one goes to its members. */
     private readonly rooms: RoomDirectory,
