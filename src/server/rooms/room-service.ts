@@ -40,7 +40,7 @@ export class RoomService {
           throw new ChatError(ErrorCode.ROOM_LIMIT, 'your address has made the most new rooms a day this server allows: join an existing one, or try tomorrow');
         }
         const events = await this.directory.join(request.room, me);
-        if (creating && events.length > 0) this.creations.created(connection.ipAddress);
+        if (creating && events.length > 0) this.creations.createdBy(connection.ipAddress);
         // Already in it: the room again, so the client opens it as after a first join.
         const view = events.length === 0 ? this.directory.view(request.room) : undefined;
         if (view !== undefined) connection.send({ type: 'room', room: view });

@@ -11,6 +11,7 @@ import { type Key, type KeyValue, isSharedKeyValue } from './key-value.js';
 import { OneTimePrekeyPool } from './one-time-prekey-pool.js';
 import { RegistrationIndex } from './registration-index.js';
 import type { StoreWriteError } from './store-errors.js';
+import type { ServerLimits } from '../server-limits.js';
 import type { SenderStanding, StoreShareLimits } from './store-shares.js';
 import { type StoreRequest, type StoredDelivery, StoredMessages } from './stored-messages.js';
 
@@ -43,19 +44,9 @@ export interface SenderNote {
   readonly reason?: string;
 }
 
-export interface StoreLimits extends StoreShareLimits {
-  /** How long a stored message waits before it expires (its sender is told). */
-  readonly retentionMs: number;
-  /** A registration unused this long is released, so the name can be taken again. */
-  readonly registrationTtlMs: number;
-  /** A registration joined only once (never used again) is released after this long unused. */
-  readonly unusedRegistrationTtlMs: number;
-  /** A sender registered less than this long ago is a newcomer (a smaller share of the store). */
-  readonly newcomerMs: number;
-  /** Names one key may hold, and names one address may register a day. */
-  readonly maxNamesPerKey: number;
-  readonly maxNamesPerAddress: number;
-}
+/** What the store is bounded by, as `tui-chat serve` sets it (each field's reason is in ServerLimits). */
+export type StoreLimits = StoreShareLimits &
+  Pick<ServerLimits, 'retentionMs' | 'registrationTtlMs' | 'unusedRegistrationTtlMs' | 'newcomerMs' | 'maxNamesPerKey' | 'maxNamesPerAddress'>;
 
 /** The name could not be registered: this key or address has taken its share of names. */
 export class NameLimitError extends ChatError {}

@@ -4,24 +4,21 @@
 // never wrote to), per sender across all recipients (less for a newcomer), per address, and the
 // total. Counters only: what a write costs is decided here, the write itself is StoredMessages'.
 import { ErrorCode } from '../../core/errors.js';
+import type { ServerLimits } from '../server-limits.js';
 import { StoreWriteError } from './store-errors.js';
 
-export interface StoreShareLimits {
-  /** Messages kept for one away user, and their bytes (the mailbox). */
-  readonly maxStoredPerUser: number;
-  readonly maxStoredBytesPerUser: number;
-  /** Messages one sender may have waiting for one recipient who wrote to them (or shares a named room with them). */
-  readonly maxStoredPerSender: number;
-  /** The same for a sender the recipient never wrote to: a stranger. */
-  readonly maxStoredFromStranger: number;
-  /** Bytes one sender may keep on the server across all recipients, and the same for a newcomer. */
-  readonly maxStoredBytesPerSender: number;
-  readonly maxStoredBytesPerNewcomer: number;
-  /** Bytes kept for messages sent from one address (whatever names it used). */
-  readonly maxStoredBytesPerAddress: number;
-  /** Bytes of stored messages for everyone together. */
-  readonly maxStoreBytes: number;
-}
+/** The shares this counts, as `tui-chat serve` sets them (each field's reason is in ServerLimits). */
+export type StoreShareLimits = Pick<
+  ServerLimits,
+  | 'maxStoredPerUser'
+  | 'maxStoredBytesPerUser'
+  | 'maxStoredPerSender'
+  | 'maxStoredFromStranger'
+  | 'maxStoredBytesPerSender'
+  | 'maxStoredBytesPerNewcomer'
+  | 'maxStoredBytesPerAddress'
+  | 'maxStoreBytes'
+>;
 
 /** What one stored copy (or one member's reference to a room message's one copy) costs. */
 export interface StoreCharge {
