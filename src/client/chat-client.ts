@@ -1,12 +1,12 @@
 // A ChatSession that survives the network: reconnects with backoff, re-joins with the same
 // identity, offers another name when its own is taken, and queues what the user sends while
-// offline (up to a limit) instead of dropping it. The TUI is a view over this.
+// offline (up to a limit, OutgoingQueue) instead of dropping it. The TUI is a view over this.
 import { ChatError, ErrorCode } from '../core/errors.js';
 import { TypedEmitter } from '../core/typed-emitter.js';
-import { ChatSession, type ChatSessionOptions, type PeerView, type SentMessage, type SessionEvents } from './chat-session.js';
+import { ChatSession, type ChatSessionOptions, type PeerView, type SessionEvents } from './chat-session.js';
 import type { RoomModeChange, RoomView } from '../core/messages.js';
-import { randomBytes } from 'node:crypto';
 import { type DeliverySummary, DeliveryTracker } from './delivery-tracker.js';
+import { OutgoingQueue, type QueueReason, type SendOutcome } from './outgoing-queue.js';
 import { E2eEngine } from './e2e-engine.js';
 import { KnownPeers } from './known-peers.js';
 import { ClientState, type HistoryRecord } from './state/client-state.js';
@@ -58,10 +58,7 @@ export interface ChatClientOptions extends Omit<ChatSessionOptions, 'knownPeers'
   readonly state?: ClientState;
 }
 
-export type QueueReason = 'connection' | 'lookup';
-export type SendOutcome =
-  | { readonly status: 'sent'; readonly sent: SentMessage }
-  | { readonly status: 'queued'; readonly id: string; readonly waitingFor: QueueReason };
+export type { QueueReason, SendOutcome } from './outgoing-queue.js';
 
 /** Join refusals that retrying cannot fix. */
 /** Refusals no retry can change: stop and say why (NAME_LIMIT: this key or address has its share of names). */
@@ -109,8 +106,8 @@ export class ChatClient extends TypedEmitter<ClientEvents> {
   private reached: boolean;
   /** The code of the last error of the connection attempt under way (said with the offline state). */
   private failureCode: string | undefined;
-  /** A lookup of queued messages' recipients is under way (see sendQueuedWhenListed). */
-  private lookingUp = false;
+  /** What was typed and could not be sealed yet (offline, or waiting for a lookup). */
+  private readonly outgoing: OutgoingQueue;
   /** Connection attempts so far: picks the server to try next among host:port and the alternates. */
   private attemptsMade = 0;
   private retryTimer: NodeJS.Timeout | undefined;
@@ -132,6 +129,18 @@ export class ChatClient extends TypedEmitter<ClientEvents> {
     this.kept = options.state ?? ClientState.inMemory();
     this.reached = this.kept.engine !== undefined;
     this.tracker = new DeliveryTracker(this.kept);
+    this.outgoing = new OutgoingQueue(
+      this.kept,
+      {
+        queued: (event) => this.emit('queued', event),
+        failed: (error, delivery) => {
+          this.emit('error', error);
+          this.emit('delivery', delivery);
+        },
+        flushed: (count) => this.emit('flushed', { count }),
+      },
+      (session) => session === this.session,
+    );
   }
 
   /** Every message kept from earlier runs and this one, oldest first. */
@@ -166,7 +175,7 @@ export class ChatClient extends TypedEmitter<ClientEvents> {
   }
 
   get queuedCount(): number {
-    return this.kept.outbox.filter((entry) => entry.sends === undefined).length;
+    return this.outgoing.length;
   }
 
   peers(): PeerView[] {
@@ -306,8 +315,8 @@ export class ChatClient extends TypedEmitter<ClientEvents> {
     }
     // Online, a message waits only behind others waiting, or for its recipient to be looked up.
     if (session !== undefined) {
-      const outcome = this.queue(to, text, 'lookup');
-      this.sendQueuedWhenListed(session, false);
+      const outcome = this.outgoing.add(to, text, 'lookup');
+      this.outgoing.sendWhenListed(session, false);
       return outcome;
     }
     if (this.linkState === 'stopped') throw new ChatError(ErrorCode.NOT_CONNECTED, 'the client has stopped');
@@ -322,40 +331,7 @@ export class ChatClient extends TypedEmitter<ClientEvents> {
     if (this.queuedCount >= max) {
       throw new ChatError(ErrorCode.NOT_CONNECTED, `offline, and ${max} messages are already waiting: this one was not queued`);
     }
-    return this.queue(to, text, 'connection');
-  }
-
-  private queue(to: string | null, text: string, waitingFor: QueueReason): SendOutcome {
-    // Kept on disk too: a queued message survives a restart of the client.
-    const id = `queued-${randomBytes(6).toString('hex')}`;
-    this.kept.addOutgoing({ id, to, text, createdAt: Date.now(), recipients: {} });
-    this.kept.remember({ kind: 'out', id, to, text, ts: Date.now() });
-    this.kept.commit(undefined);
-    this.emit('queued', { id, to, text, queueLength: this.queuedCount, waitingFor });
-    return { status: 'queued', id, waitingFor };
-  }
-
-  /**
-   * Sends what is queued once every DM recipient in it is listed (on a big server: followed, one
-   * round trip). One lookup at a time: messages queued meanwhile go with the next, in order.
-   * `reconnected`: they waited for a connection, and the user is told they went ('flushed').
-   */
-  private sendQueuedWhenListed(session: ChatSession, reconnected: boolean): void {
-    if (this.lookingUp) return;
-    const unlisted = this.kept.outbox.filter((entry) => entry.sends === undefined && session.needsLookup(entry.to)).map((entry) => entry.to!);
-    if (unlisted.length === 0) {
-      this.sendQueued(session, reconnected);
-      return;
-    }
-    this.lookingUp = true;
-    void Promise.all(unlisted.map((name) => session.lookup(name))).finally(() => {
-      this.lookingUp = false;
-      if (session !== this.session || !session.isReady) return;
-      // Whoever is still not listed has no such user: sendQueued reports those as not sent.
-      this.sendQueued(session, reconnected);
-      // Queued while this lookup ran: their recipients may need one of their own.
-      if (this.queuedCount > 0) this.sendQueuedWhenListed(session, false);
-    });
+    return this.outgoing.add(to, text, 'connection');
   }
 
   private async connectOnce(): Promise<void> {
@@ -444,47 +420,10 @@ export class ChatClient extends TypedEmitter<ClientEvents> {
     // First what never got a final word before the connection went (the same envelopes: recipients
     // drop repeats), then what was typed while offline, in order. Each one's fate is reported.
     session.resendUnsettled();
-    this.sendQueuedWhenListed(session, true);
+    this.outgoing.sendWhenListed(session, true);
   }
 
   /** Hands what is queued to the session, in order. */
-  private sendQueued(session: ChatSession, reconnected: boolean): void {
-    const queued = this.kept.takeQueued();
-    let sent = 0;
-    for (const [index, { id, to, text }] of queued.entries()) {
-      if (!session.isReady) {
-        // The connection went again mid-way: the rest stay queued, in order, for the next one.
-        this.kept.requeue(queued.slice(index));
-        break;
-      }
-      try {
-        session.send(to, text, id);
-        sent++;
-      } catch (error) {
-        if (!(error instanceof ChatError)) throw error;
-        if (error.code === ErrorCode.NOT_CONNECTED) {
-          this.kept.requeue(queued.slice(index));
-          break;
-        }
-        this.emit('error', { code: error.code, message: `a queued message was not sent: ${error.message}`, fatal: false, ref: id });
-        this.emit('delivery', {
-          id,
-          to,
-          text,
-          total: 1,
-          delivered: 0,
-          confirmed: 0,
-          stored: 0,
-          sent: 0,
-          failed: [{ name: to ?? 'room', state: 'refused', reason: error.message }],
-          pending: false,
-        });
-      }
-    }
-    this.kept.commit(undefined);
-    if (sent > 0 && reconnected) this.emit('flushed', { count: sent });
-  }
-
   private onDisconnected(session: ChatSession, reason: string): void {
     if (session !== this.session) return;
     this.session = undefined;
