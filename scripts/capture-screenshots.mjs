@@ -156,7 +156,8 @@ and the terminal title reads \`tui-chat (2, 2!)\`. The activity bar above the in
 is which: \`2:bob 1!1\` is one unread line, one highlight (every DM is one). Wide characters (🚆,
 こんにちは, 🇯🇵) take two columns and wrapped lines start under the first word. alice ran
 \`:verify bob\` and got the safety number to compare with bob; she is typing, and messages arriving
-leave her input line alone.
+leave her input line alone. Her room line says what the server says of it (\`server says: reached
+all 2\`): room lines get no end-to-end receipts, so the client never calls them delivered.
 
 ${block(room)}
 
@@ -164,7 +165,8 @@ ${block(room)}
 
 The marker shows where unread messages began; \`*name*\` marks a direct message, \`<name>\` a room
 message. bob's \`{draft}\` arrives as text: peers cannot inject blessed markup or escape sequences.
-Under alice's line, where it stands (delivered: bob's client confirmed it).
+Under alice's line, where it stands: \`delivered\`, because bob's client sealed her a receipt end to
+end (until then it read \`server says: reached bob's client\`).
 
 ${block(dm)}
 

@@ -22,7 +22,7 @@ describe('DeliveryTracker', () => {
     // A malicious server can send this for a message it dropped: it must not read "delivered".
     const [confirmed] = tracker.onReceipts([{ id: 'd1', name: 'bob', state: 'delivered' }]);
     assert.equal(confirmed!.delivered, 0);
-    assert.equal(describeDelivery(confirmed!), "reached bob's client (server's word)");
+    assert.equal(describeDelivery(confirmed!), "server says: reached bob's client");
     assert.deepEqual(tracker.onEndToEndReceipt('mallory', ['d1']), [], "a receipt from someone else is nobody's");
     const [delivered] = tracker.onEndToEndReceipt('bob', ['d1']);
     assert.equal(describeDelivery(delivered!), 'delivered');
@@ -37,7 +37,7 @@ describe('DeliveryTracker', () => {
       { id: 'r1', name: 'bob', state: 'delivered' },
       { id: 'r1', name: 'eve', state: 'discarded' },
     ]);
-    assert.equal(describeDelivery(summary!), "reached 1 of 3, stored for 1 away, sent to 1 (server's word)");
+    assert.equal(describeDelivery(summary!), 'server says: reached 1 of 3, stored for 1 away, sent to 1');
     assert.deepEqual(tracker.onEndToEndReceipt('bob', ['r1']), []);
   });
 });

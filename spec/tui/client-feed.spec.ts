@@ -148,7 +148,7 @@ describe('feedClientToModel', () => {
     const lines = () => [...model.conversations.get('dm:bob')!.entries].filter((entry) => entry.kind === 'message');
     const markOf = (id: string) => lines().find((entry) => entry.kind === 'message' && entry.id === id);
     const first = markOf('m1');
-    assert.equal(first?.kind === 'message' ? first.delivery?.text : undefined, "stored until they are back (server's word)");
+    assert.equal(first?.kind === 'message' ? first.delivery?.text : undefined, 'server says: stored until they are back');
     const settled = markOf('m0');
     assert.equal(settled?.kind === 'message' ? settled.delivery : 'missing', undefined, 'no mark once settled and pruned');
     client.fire('delivery', { ...stored, stored: 0, delivered: 1 });

@@ -46,6 +46,6 @@ describe('the outbox across a crash of the client', () => {
     await bobAgain.waitForEvent((e) => e['type'] === 'message' && e['text'] === 'marker', 'the marker');
     assert.deepEqual(texts(), ['queued one', 'queued two', 'marker']);
     // A lobby line: its mark is the server's word that bob's client kept it (no end-to-end receipts in rooms).
-    await again.waitForScreen(/<alice> marker \(reached its reader \(server's word\)\)/, "the marker's line to say it reached bob");
+    await again.waitForScreen(/<alice> marker \(server says: reached its reader\)/, "the marker's line to say it reached bob");
   });
 });

@@ -177,8 +177,8 @@ export function summarize(entry: OutgoingEntry): DeliverySummary {
 
 /**
  * One line for the user. "delivered" only when the recipient's client said so end to end; what
- * only the server says reads as its word: "reached bob's client (server's word)", "stored until
- * they are back (server's word)", "held by bob: ...", "discarded unread by bob".
+ * only the server says reads as its word: "server says: reached bob's client", "server says:
+ * stored until they are back", "held by bob (...)", "discarded unread by bob".
  */
 export function describeDelivery(summary: DeliverySummary): string {
   if (summary.pending) return 'sending…';
@@ -200,7 +200,7 @@ export function describeDelivery(summary: DeliverySummary): string {
   }
   if (summary.stored > 0) server.push(direct ? 'stored until they are back' : `stored for ${summary.stored} away`);
   if (summary.sent > 0) server.push(direct ? 'sent' : `sent to ${summary.sent}`);
-  if (server.length > 0) parts.push(`${server.join(', ')} (server's word)`);
+  if (server.length > 0) parts.push(`server says: ${server.join(', ')}`);
   for (const failure of summary.failed) parts.push(describeFailure(failure));
   return parts.join(', ');
 }
