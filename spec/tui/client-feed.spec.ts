@@ -106,7 +106,7 @@ describe('feedClientToModel', () => {
     assert.equal(log().filter((line) => /connection lost \(gone\)/.test(line)).length, 1);
   });
 
-  it('opens a room we join, tells its events in it, and closes it when we are kicked', () => {
+  it('opens a room we join, tells its events in it, and keeps its window with the kick in it when we are kicked', () => {
     const { client, model, log } = feed();
     const dev: RoomView = { name: '#dev', topic: 'ship it', inviteOnly: false, members: [{ name: 'bob', op: true }, { name: 'alice' }] };
     client.joined = [dev];
@@ -119,10 +119,19 @@ describe('feedClientToModel', () => {
     });
     assert.match(log().at(-1)!, /bob set the topic of #dev: friday/);
     client.joined = [];
+    const lobbyLines = model.conversations.get('room')!.entries.length;
     client.fire('room-change', { event: { type: 'room-event', room: '#dev', kind: 'kick', name: 'alice', by: 'bob' }, room: undefined });
-    assert.equal(model.current, 'room', 'back in the lobby');
-    assert.equal(model.order.includes(roomId('#dev')), false, 'the room left the conversation list');
-    assert.match(log().at(-1)!, /bob removed you from #dev/);
+    assert.equal(model.current, roomId('#dev'), "the room's window stays open");
+    assert.match(log().at(-1)!, /bob removed you from #dev/, 'the kick is said in the room itself');
+    assert.equal(model.conversations.get('room')!.entries.length, lobbyLines, 'and not in the lobby');
+    assert.equal(model.isInRoom('#dev'), false, 'no longer a room we are in');
+    // Back in: one "you joined", and the kick line still there above it.
+    client.joined = [dev];
+    client.fire('room-change', { event: { type: 'room-event', room: '#dev', kind: 'join', name: 'alice' }, room: dev });
+    client.fire('room-change', { event: { type: 'room-event', room: '#dev', kind: 'join', name: 'alice' }, room: dev });
+    const lines = log();
+    assert.equal(lines.filter((line) => /you joined #dev/.test(line)).length, 2, 'the first join and the one after the kick, not the :join repeated');
+    assert.match(lines.at(-2)!, /bob removed you from #dev/);
   });
 
   it('shows our lines from the history with their delivery state, and updates it as news comes', () => {

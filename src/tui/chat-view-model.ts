@@ -3,82 +3,27 @@
 // peer cursor, focus, and the status line.
 // Pure and synchronous; tui-app.ts feeds it session events and draws it.
 import type { ChatMessageEvent, PeerView } from '../client/chat-session.js';
-import type { LinkState } from '../client/chat-client.js';
 import type { RoomView } from '../core/messages.js';
 import { RoomVideos } from '../client/room-videos.js';
 import { LOBBY_NAME, isRoomTarget } from '../core/room-names.js';
+import {
+  type Conversation,
+  type ConversationId,
+  type Focus,
+  type LinkStatus,
+  type LogEntry,
+  MAX_LOG_ENTRIES,
+  ROOM_ID,
+  SEARCH_RESULTS_SHOWN,
+  conversationOf,
+  dmId,
+  isNamedRoom,
+  mentions,
+  roomId,
+  titleOf,
+} from './conversations.js';
 
-/** The lobby's conversation: the room everyone on the server is in. */
-export const ROOM_ID = 'room';
-/** Log lines kept per conversation; older ones scroll away for good. */
-export const MAX_LOG_ENTRIES = 5000;
-
-export type ConversationId = string;
-/** `:search` in a conversation shows at most this many of the latest matches. */
-export const SEARCH_RESULTS_SHOWN = 50;
-
-export type LogEntry =
-  | {
-      readonly kind: 'message';
-      readonly ts: number;
-      readonly from: string;
-      readonly text: string;
-      readonly isOwn: boolean;
-      readonly verified: boolean;
-      readonly isDirect: boolean;
-      readonly isQueued?: boolean;
-      /** Our own lines: the message id, and where it stands (updated in place as news comes). */
-      readonly id?: string;
-      readonly delivery?: { readonly text: string; readonly failed: boolean; readonly done: boolean };
-      /** Shown again from the history kept on disk (a restart), or held while a key was unconfirmed. */
-      readonly fromHistory?: boolean;
-      readonly held?: boolean;
-      /** Someone else's line that names you (or a DM): drawn highlighted, counted apart. */
-      readonly highlight?: boolean;
-    }
-  | { readonly kind: 'system' | 'error' | 'warning'; readonly ts: number; readonly text: string }
-  /** A picture we drew ourselves (ANSI color escapes, no peer text inside), under a caption. */
-  | { readonly kind: 'image'; readonly ts: number; readonly caption: string; readonly ansi: string };
-
-export interface Conversation {
-  readonly id: ConversationId;
-  /** "room", or the peer's name as last seen. */
-  title: string;
-  readonly entries: LogEntry[];
-  unread: number;
-  /** Unread lines that name you, or any unread DM line: what the bell and the title count. */
-  highlights: number;
-  /** Index of the first entry not yet seen, shown as a marker while the conversation is open. */
-  unreadMarker: number | null;
-}
-
-export type Focus = 'input' | 'peers';
-
-export interface LinkStatus {
-  readonly state: LinkState;
-  readonly reason?: string;
-  readonly retryInMs?: number;
-}
-
-export function dmId(name: string): ConversationId {
-  return `dm:${name.toLowerCase()}`;
-}
-
-/** A named room's conversation ('#dev' -> 'room:#dev'). */
-export function roomId(name: string): ConversationId {
-  return `room:${name.toLowerCase()}`;
-}
-
-/** The conversation a message to `to` belongs to; `other` is the DM's other party. */
-export function conversationOf(to: string | null, other: string): { id: ConversationId; title: string } {
-  if (to === null) return { id: ROOM_ID, title: 'room' };
-  if (isRoomTarget(to)) return { id: roomId(to), title: to };
-  return { id: dmId(other), title: other };
-}
-
-export function isNamedRoom(id: ConversationId): boolean {
-  return id.startsWith('room:');
-}
+export * from './conversations.js';
 
 export class ChatViewModel {
   readonly conversations = new Map<ConversationId, Conversation>();
@@ -89,6 +34,8 @@ export class ChatViewModel {
   peers: PeerView[] = [];
   /** The named rooms we are in (the lobby is always there, above them). */
   rooms: RoomView[] = [];
+  /** Rooms we were kicked from whose windows stay open. */
+  private readonly kickedFrom = new Set<ConversationId>();
   /** Room names from the last `:rooms`, for completion. */
   listedRooms: string[] = [];
   /** What each room is watching together now, for `:watch`. */
@@ -250,9 +197,11 @@ export class ChatViewModel {
 
   /** The named rooms we are in now; each one's conversation is listed (a new one opens at the end). */
   setRooms(rooms: readonly RoomView[]): void {
-    // A room we are no longer in (kicked while away: the welcome no longer lists it) leaves the list.
+    // A room we are no longer in (kicked while away: the welcome no longer lists it) leaves the list,
+    // unless we were kicked from it here: its window stays open with the kick in it.
     const kept = new Set(rooms.map((room) => roomId(room.name)));
-    for (const gone of this.rooms.filter((room) => !kept.has(roomId(room.name)))) this.leftRoom(gone.name);
+    for (const id of kept) this.kickedFrom.delete(id);
+    for (const gone of this.rooms.filter((room) => !kept.has(roomId(room.name)) && !this.kickedFrom.has(roomId(room.name)))) this.leftRoom(gone.name);
     this.rooms = [...rooms].sort((a, b) => a.name.localeCompare(b.name));
     for (const room of this.rooms) {
       const conversation = this.ensure(roomId(room.name), room.name);
@@ -267,6 +216,21 @@ export class ChatViewModel {
     if (this.current === id) this.switchTo(ROOM_ID);
     const index = this.order.indexOf(id);
     if (index >= 0) this.order.splice(index, 1);
+  }
+
+  /**
+   * We were kicked from a room: its window stays (as weechat keeps a channel buffer), with the kick
+   * said in it; the room leaves the list of rooms we are in. `:join` brings it back.
+   */
+  kickedOut(name: string): void {
+    const id = roomId(name);
+    this.kickedFrom.add(id);
+    this.rooms = this.rooms.filter((room) => roomId(room.name) !== id);
+  }
+
+  /** Whether we are in this named room now (listed by the server). */
+  isInRoom(name: string): boolean {
+    return this.rooms.some((room) => roomId(room.name) === roomId(name));
   }
 
   /** A room's conversation, by name (`:join` and clicks on the rooms list). */
@@ -404,16 +368,4 @@ export class ChatViewModel {
       conversation.unread++;
     }
   }
-}
-
-function titleOf(id: ConversationId): string {
-  if (id === ROOM_ID) return 'room';
-  return id.startsWith('room:') ? id.slice('room:'.length) : id.slice('dm:'.length);
-}
-
-/** Whether text names `name` as a word (alice, @alice, "alice:"), ignoring case. */
-export function mentions(text: string, name: string): boolean {
-  if (name === '') return false;
-  const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  return new RegExp(`(^|[^\\p{L}\\p{N}_-])@?${escaped}($|[^\\p{L}\\p{N}_-])`, 'iu').test(text);
 }

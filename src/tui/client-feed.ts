@@ -92,13 +92,19 @@ export function feedClientToModel(client: ChatClient, model: ChatViewModel, chan
     const { event, room } = change;
     const aboutUs = nameKey(event.name) === nameKey(model.selfName);
     const text = describeRoomChange(change, model.selfName);
+    // A join of ours into a room we are in already (:join again) only opens it: no second "you joined".
+    const rejoined = event.kind === 'join' && aboutUs && room !== undefined && model.isInRoom(room.name);
+    if (event.kind === 'kick' && aboutUs) model.kickedOut(event.room);
     model.setRooms(client.rooms());
-    if (room === undefined) {
-      // Out of it (we left, were kicked), or invited to one we are not in: said in the lobby.
-      if (event.kind === 'part' || event.kind === 'kick') model.leftRoom(event.room);
-      model.addSystem(text, event.kind === 'kick' ? 'warning' : 'system', ROOM_ID);
+    if (event.kind === 'kick' && aboutUs) {
+      // Said in the room's own window, which stays open (the lobby is not where it happened).
+      model.addSystem(text, 'warning', roomId(event.room));
+    } else if (room === undefined) {
+      // Out of it (we left), or invited to one we are not in: said in the lobby.
+      if (event.kind === 'part') model.leftRoom(event.room);
+      model.addSystem(text, 'system', ROOM_ID);
     } else {
-      model.addSystem(text, 'system', roomId(room.name));
+      if (!rejoined) model.addSystem(text, 'system', roomId(room.name));
       // :join opens the room, as /join does in irssi.
       if (event.kind === 'join' && aboutUs) model.openNamedRoom(room.name);
     }
