@@ -134,6 +134,24 @@ describe('feedClientToModel', () => {
     assert.match(lines.at(-2)!, /bob removed you from #dev/);
   });
 
+  it('says in a DM once that its peer went away, and that they came back; answers :away where it was typed', () => {
+    const { client, model } = feed();
+    const dm = () => model.conversations.get('dm:bob')!.entries.map((entry) => ('text' in entry ? entry.text : ''));
+    client.list = [view('alice', { isSelf: true }), view('bob')];
+    client.fire('join', client.list[1]!);
+    model.openDirect('bob');
+    client.list = [view('alice', { isSelf: true }), view('bob', { online: false })];
+    client.fire('leave', { name: 'bob' });
+    client.fire('leave', { name: 'bob' });
+    assert.equal(dm().filter((line) => /bob went away/.test(line)).length, 1, 'once');
+    client.list = [view('alice', { isSelf: true }), view('bob')];
+    client.fire('join', client.list[1]!);
+    assert.match(dm().at(-1)!, /^bob is back$/);
+    client.fire('away', { name: 'alice', message: 'lunch' });
+    assert.match(dm().at(-1)!, /you are marked away: lunch/, 'in the window it was typed in');
+    assert.equal(model.selfAway, 'lunch');
+  });
+
   it('shows our lines from the history with their delivery state, and updates it as news comes', () => {
     const stored: DeliverySummary = {
       id: 'm1',

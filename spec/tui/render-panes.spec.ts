@@ -84,6 +84,15 @@ describe('pane rendering', () => {
     assert.equal(status, ' host:7373 │ alice ab12 cd34 ef56 ab12 │ offline (retry in 4s) │ DM bob │ F1 help');
   });
 
+  it('counts the retry down, and says when we are away', () => {
+    const model = new ChatViewModel('alice');
+    model.link = { state: 'offline', retryInMs: 8000, retryAt: 10_000 };
+    model.selfAway = 'lunch';
+    const info = { server: 'host:7373', fingerprint: `ab12cd34ef56ab12${'0'.repeat(48)}` };
+    assert.match(visible(renderStatus(model, info, Number.POSITIVE_INFINITY, 2000)), /alice \(away\) ab12 .* offline \(retry in 8s\)/);
+    assert.match(visible(renderStatus(model, info, Number.POSITIVE_INFINITY, 5000)), /offline \(retry in 5s\)/);
+  });
+
   it('fits the status bar by dropping whole fields, least needed first, never cutting one', () => {
     const model = new ChatViewModel('alice');
     model.link = { state: 'online' };

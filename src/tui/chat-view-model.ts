@@ -42,6 +42,8 @@ export class ChatViewModel {
   readonly watching = new RoomVideos();
   peerCursor = 0;
   link: LinkStatus = { state: 'connecting' };
+  /** Our own away message ('' when not away): the status bar says so. */
+  selfAway = '';
   /** The server we are on lost its link to the rest of its cluster: only its own users are reachable. */
   clusterDegraded = false;
   playing: string | null = null;

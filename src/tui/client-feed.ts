@@ -53,7 +53,10 @@ export function feedClientToModel(client: ChatClient, model: ChatViewModel, chan
     changed();
   });
   client.on('join', (peer) => {
+    const listedAway = model.peers.find((known) => nameKey(known.name) === nameKey(peer.name))?.online === false;
     model.setPeers(client.peers());
+    // Their DM, which said they went away, says they are back.
+    if (listedAway && peer.online !== false && model.conversations.has(dmId(peer.name))) model.addSystem(`${peer.name} is back`, 'system', dmId(peer.name));
     const first = peer.trust === 'new' ? `, first seen: key ${shortFingerprint(peer.fingerprint)}` : '';
     model.addSystem(`${peer.name} joined${first}`, 'system', ROOM_ID);
     if (peer.lookalikeOf !== undefined) {
@@ -66,7 +69,10 @@ export function feedClientToModel(client: ChatClient, model: ChatViewModel, chan
     changed();
   });
   client.on('leave', ({ name }) => {
+    // Said once per going: news of someone already listed as gone says nothing new.
+    const wasOnline = model.peers.find((peer) => nameKey(peer.name) === nameKey(name))?.online !== false;
     model.setPeers(client.peers());
+    if (!wasOnline) return changed();
     // A registered user who went away is still listed: messages to them wait on the server.
     const away = client.peer(name) !== undefined;
     const text = away ? `${name} went away (messages to ${name} are kept until they are back)` : `${name} left`;
@@ -84,8 +90,14 @@ export function feedClientToModel(client: ChatClient, model: ChatViewModel, chan
       : message === ''
         ? `${name} is back`
         : `${name} is away: ${message}`;
-    model.addSystem(text, 'system', ROOM_ID);
-    if (!self && model.conversations.has(dmId(name))) model.addSystem(text, 'system', dmId(name));
+    if (self) {
+      model.selfAway = message;
+      // Answered where it was typed.
+      model.addSystem(text);
+    } else {
+      model.addSystem(text, 'system', ROOM_ID);
+      if (model.conversations.has(dmId(name))) model.addSystem(text, 'system', dmId(name));
+    }
     changed();
   });
   client.on('room-change', (change) => {
@@ -158,8 +170,16 @@ export function feedClientToModel(client: ChatClient, model: ChatViewModel, chan
     model.addSystem(`sent ${count} message${count === 1 ? '' : 's'} queued while offline`, 'system', ROOM_ID);
     changed();
   });
+  // While offline, the status bar counts down to the next attempt: redrawn every second.
+  let countdown: NodeJS.Timeout | undefined;
   client.on('state', (state) => {
-    model.link = state;
+    model.link = state.retryInMs === undefined ? state : { ...state, retryAt: Date.now() + state.retryInMs };
+    clearInterval(countdown);
+    countdown = undefined;
+    if (state.state === 'offline' && state.retryInMs !== undefined && state.retryInMs > 1000) {
+      countdown = setInterval(changed, 1000);
+      countdown.unref();
+    }
     // A new connection may land on another server of the cluster; its status comes fresh.
     if (state.state !== 'online') model.clusterDegraded = false;
     if (state.state === 'online') {

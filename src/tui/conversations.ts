@@ -53,6 +53,8 @@ export interface LinkStatus {
   readonly state: LinkState;
   readonly reason?: string;
   readonly retryInMs?: number;
+  /** When the next attempt is due (ms since the epoch): the status bar counts down to it. */
+  readonly retryAt?: number;
 }
 
 export function dmId(name: string): ConversationId {

@@ -256,8 +256,10 @@ export interface StatusInfo {
  * hint, the fingerprint, the server, what plays, your name), never cutting one in the middle: the
  * link state and the conversation always show.
  */
-export function renderStatus(model: ChatViewModel, info: StatusInfo, width = Number.POSITIVE_INFINITY): string {
+export function renderStatus(model: ChatViewModel, info: StatusInfo, width = Number.POSITIVE_INFINITY, now = Date.now()): string {
   const link = model.link;
+  // Counted down to the attempt's time; a state given only its delay counts from now.
+  const retryAt = link.retryAt ?? (link.retryInMs === undefined ? undefined : now + link.retryInMs);
   const state =
     link.state === 'online'
       ? model.clusterDegraded
@@ -266,13 +268,14 @@ export function renderStatus(model: ChatViewModel, info: StatusInfo, width = Num
       : link.state === 'connecting'
         ? '{yellow-fg}connecting…{/yellow-fg}'
         : link.state === 'offline'
-          ? `{red-fg}{bold}offline{/bold}${link.retryInMs === undefined ? '' : ` (retry in ${Math.ceil(link.retryInMs / 1000)}s)`}{/red-fg}`
+          ? `{red-fg}{bold}offline{/bold}${retryAt === undefined ? '' : ` (retry in ${Math.max(0, Math.ceil((retryAt - now) / 1000))}s)`}{/red-fg}`
           : '{red-fg}{bold}disconnected{/bold}{/red-fg}';
   const where = escapeTags(model.currentLabel);
   // [text, priority to keep (higher stays longer), joins the field before with a space not a bar]
   const fields: Array<readonly [string, number, boolean]> = [
     [escapeTags(info.server), 3, false],
     [escapeTags(model.selfName), 5, false],
+    ...(model.selfAway === '' ? [] : [['{yellow-fg}(away){/yellow-fg}', 6, true] as const]),
     [shortFingerprint(info.fingerprint), 2, true],
     [state, 9, false],
     [where, 8, false],
