@@ -182,15 +182,10 @@ async function attack(port: number, kind: AttackKind, index: number, counts: Map
       const flooder = await RawClient.join(port, `mbox${index}`, identity, TLS).catch(() => undefined);
       if (flooder === undefined) continue;
       for (let i = 0; i < 80 && !stop(); i++) flooder.send({ type: 'send', to: AWAY, envelope: envelope(`junk${index}-${i}`) });
-      const refused = await waitUntil(
-        () => flooder.received.some((m) => m.type === 'ack' && m.refused.some((r) => r.code === ErrorCode.STORE_FULL)),
-        'a refusal',
-        10_000,
-      ).then(
-        () => true,
-        () => false,
-      );
-      if (refused) count();
+      const isRefused = () => flooder.received.some((m) => m.type === 'ack' && m.refused.some((r) => r.code === ErrorCode.STORE_FULL));
+      // Stopping is not waited out: an attack cut short by the end of the run just ends.
+      await waitUntil(() => isRefused() || stop(), 'a refusal', 10_000).catch(() => {});
+      if (isRefused()) count();
       flooder.close();
       continue;
     }
@@ -201,15 +196,10 @@ async function attack(port: number, kind: AttackKind, index: number, counts: Map
       if (filler === undefined) continue;
       const big = () => ({ ...envelope(`fill${index}-${randomBytes(6).toString('hex')}`), ct: randomBytes(30_000).toString('base64') });
       for (let i = 0; i < 60 && !stop(); i++) filler.send({ type: 'send', to: null, envelope: big() });
-      const refused = await waitUntil(
-        () => filler.received.some((m) => m.type === 'ack' && m.refused.some((r) => r.code === ErrorCode.STORE_FULL && /your share/.test(r.reason))),
-        'a refusal',
-        20_000,
-      ).then(
-        () => true,
-        () => false,
-      );
-      if (refused) count();
+      const isRefused = () =>
+        filler.received.some((m) => m.type === 'ack' && m.refused.some((r) => r.code === ErrorCode.STORE_FULL && /your share/.test(r.reason)));
+      await waitUntil(() => isRefused() || stop(), 'a refusal', 20_000).catch(() => {});
+      if (isRefused()) count();
       filler.close();
       continue;
     }
