@@ -149,6 +149,26 @@ describe('the TUI in a real terminal', () => {
     }
   });
 
+  it('draws an emoji with a skin tone, a ZWJ sequence or VS16 within its columns, while its mark updates', async (t) => {
+    // tmux 3.3 draws 👍🏽 as 👍 then 🏽: counted as 2 columns, it pushed the row past the border and
+    // left fragments on the rows below until Ctrl+L (#25, found 7).
+    const dir = makeTempDir(t);
+    const { port } = await startServeProcess(t);
+    const alice = await openTui(t, dir, port, 'alice', 0, 80, 24);
+    const bob = await joinJsonPeer(t, dir, port, 'bob', 1);
+    await alice.waitForScreen(/bob joined/, 'bob to join');
+    alice.type('thumbs 👍🏽 love ❤️ coder 👨‍💻 up');
+    alice.keys('Enter');
+    await alice.waitForScreen(/coder 👨 up \(server says:[\s│]+reached/, 'the line with its mark updated');
+    for (let i = 0; i < 3; i++) bob.writeLine(`after ${i}`);
+    const screen = await alice.waitForScreen(/<bob> after 2/, "bob's lines below it");
+    const pastBorder = screen.split('\n').filter((row) => /^[┌│└]/.test(row) && displayWidth(row) !== 80);
+    assert.deepEqual(pastBorder, [], 'every row ends at the right border');
+    assert.match(screen, /\n│ +││10:\d\d +<bob> after 0 +│\n/, 'the row below holds only its own text');
+    const received = await bob.waitForEvent((event) => String(event['text']).startsWith('thumbs'), 'bob to get the line');
+    assert.equal(received['text'], 'thumbs 👍🏽 love ❤️ coder 👨‍💻 up', 'the text sent keeps every code point');
+  });
+
   it('does what the help says for every documented key inside tmux (TERM=tmux-256color), and Ctrl+C quits', async (t) => {
     const dir = makeTempDir(t);
     const { port } = await startServeProcess(t);

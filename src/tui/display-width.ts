@@ -24,9 +24,26 @@ export function graphemeWidth(cluster: string): number {
   return Math.min(2, stringWidth(cluster));
 }
 
-/** Columns a plain (untagged) string takes. */
+// Code points that make terminals disagree on a cluster's width: a zero-width joiner (👨‍💻), the
+// emoji variation selector (❤️), a skin-tone modifier (👍🏽) and tag characters (subdivision flags).
+// tmux 3.3 and xterm draw 👍🏽 as 👍 then 🏽 (4 columns), kitty and foot as one glyph (2): whatever
+// we count, one of them draws past it, pushing the rest of the row and the border over and
+// leaving fragments that last until Ctrl+L.
+const DISPUTED_WIDTH = /[\u200d\ufe0f\u{1f3fb}-\u{1f3ff}\u{e0020}-\u{e007f}]/u;
+
+/**
+ * The cluster as the TUI draws it: unchanged, unless terminals disagree on its width, then its
+ * first code point alone (👍🏽 is drawn 👍, 👨‍💻 is drawn 👨), which every terminal draws in the
+ * columns graphemeWidth counts. The text itself (sent, stored, searched) keeps every code point.
+ */
+export function drawableGlyph(cluster: string): string {
+  if (cluster.length < 2 || !DISPUTED_WIDTH.test(cluster)) return cluster;
+  return String.fromCodePoint(cluster.codePointAt(0)!);
+}
+
+/** Columns a plain (untagged) string takes, drawn as drawableGlyph draws it. */
 export function displayWidth(text: string): number {
   let width = 0;
-  for (const cluster of graphemes(text)) width += graphemeWidth(cluster);
+  for (const cluster of graphemes(text)) width += graphemeWidth(drawableGlyph(cluster));
   return width;
 }

@@ -4,7 +4,7 @@ import { shortFingerprint } from '../core/fingerprint.js';
 import { type ChatViewModel, type Conversation, type LogEntry, ROOM_ID, roomId } from './chat-view-model.js';
 import type { InputLine } from './input-line.js';
 import { ACTION_PREFIX } from '../client/line-command.js';
-import { displayWidth, graphemeWidth, graphemes } from './display-width.js';
+import { displayWidth, drawableGlyph, graphemeWidth, graphemes } from './display-width.js';
 import { coloredName, escapeTags } from './markup.js';
 
 export const UNREAD_MARKER = '──── new messages ────';
@@ -318,14 +318,14 @@ export function renderInput(input: InputLine, prompt: string, width: number, max
   let cursorRow = 0;
   chars.forEach((char, index) => {
     // A pasted line break shows as ↵ and the text goes on, as one message.
-    const shown = char === '\n' ? '↵' : char;
+    const shown = char === '\n' ? '↵' : drawableGlyph(char);
     const columns = graphemeWidth(shown);
     if (used + columns > usable) {
       rows.push(row);
       row = '';
       used = 0;
     }
-    const text = char === '\n' ? '{cyan-fg}↵{/cyan-fg}' : escapeTags(char);
+    const text = char === '\n' ? '{cyan-fg}↵{/cyan-fg}' : escapeTags(shown);
     if (index === cursorAt) {
       cursorRow = rows.length;
       row += `{inverse}${text}{/inverse}`;

@@ -2,7 +2,7 @@
 // know their width and wrapped into rows of a given width: words kept whole where they fit, and
 // rows after the first indented under the text (a hanging indent, as weechat and irssi do).
 // Pure: painting the rows into the screen is painted-box.ts's job.
-import { graphemeWidth, graphemes } from './display-width.js';
+import { drawableGlyph, graphemeWidth, graphemes } from './display-width.js';
 
 /** A style change (an SGR escape, no width) or one grapheme cluster with its width in columns. */
 export type StyledToken = { readonly sgr: string } | { readonly glyph: string; readonly width: number };
@@ -16,7 +16,10 @@ export function tokenize(styled: string): StyledToken[] {
   const tokens: StyledToken[] = [];
   let text = '';
   const flushText = () => {
-    for (const glyph of graphemes(text)) tokens.push({ glyph, width: glyph === '\n' ? 0 : graphemeWidth(glyph) });
+    for (const cluster of graphemes(text)) {
+      const glyph = drawableGlyph(cluster);
+      tokens.push({ glyph, width: glyph === '\n' ? 0 : graphemeWidth(glyph) });
+    }
     text = '';
   };
   for (let index = 0; index < styled.length; ) {
