@@ -46,10 +46,14 @@ describe('ChatClient', () => {
     const server = await startServer(t);
     const first = startClient(t, server.address.port, 'alice', ids[0]!);
     await waitUntil(() => first.client.state === 'online', 'the first alice');
+    const errors: string[] = [];
     const second = startClient(t, server.address.port, 'alice', ids[1]!);
+    second.client.on('error', (error) => errors.push(error.code));
     await waitUntil(() => second.client.state === 'online', 'the second client');
     assert.equal(second.client.name, 'alice2');
     assert.deepEqual(second.renames, [{ wanted: 'alice', got: 'alice2' }]);
+    // Said once, as the rename: not also as an error before it (the TUI showed "e…: the name is taken").
+    assert.deepEqual(errors, []);
   });
 
   it('stops, saying why, when its key holds its share of names and its own name is taken', async (t) => {

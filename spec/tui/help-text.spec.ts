@@ -11,6 +11,20 @@ describe('helpText', () => {
     for (const [keys] of KEY_HELP) assert.ok(text.includes(keys), keys);
     for (const name of Object.keys(LINE_COMMANDS)) assert.ok(text.includes(`:${name}`), name);
   });
+
+  it('fits the width given, a long description continuing under its own column, never under the keys', () => {
+    const plain = (text: string) => text.replace(/\{[^{}]*\}/g, '');
+    // The help box at 80x24 is 72 wide: 70 inside its borders.
+    const rows = plain(helpText(70)).split('\n');
+    for (const row of rows) assert.ok(row.length <= 70, `"${row}" fits in 70`);
+    const keyRows = rows.slice(1, rows.indexOf(''));
+    for (const row of keyRows) assert.match(row, /^( {2}\S| {31}\S)/, `"${row}": a key, or a description under the description column`);
+    assert.ok(
+      keyRows.some((row) => row.startsWith(' '.repeat(31))),
+      'some description needed a second row at 70',
+    );
+    for (const row of plain(helpText(40)).split('\n')) assert.ok(row.length <= 40, `"${row}" fits in 40`);
+  });
 });
 
 describe('the key table in README.md', () => {

@@ -12,7 +12,9 @@ import {
   renderLog,
   renderLogEntry,
   renderPeerList,
+  renderRoomList,
   renderStatus,
+  sidebarColumns,
 } from '../../src/tui/render-panes.js';
 import { peerView } from '../helpers/peer-views.js';
 
@@ -67,6 +69,43 @@ describe('pane rendering', () => {
     model.addIncoming({ id: '1', from: 'dan', to: 'me', text: 'x', ts: 0, verified: true });
     const rows = visible(renderPeerList(model)).split('\n');
     assert.deepEqual(rows, ['   me (you)', ' !KEY bad', ' ? dan (1)', ' ✓ ver']);
+  });
+
+  it('cuts a long name with "…" so that (you), (away) and the unread count still fit', () => {
+    const model = new ChatViewModel('me');
+    const long = 'a-very-long-name-of-thirty-two-c';
+    model.setPeers([peer(long, { isSelf: true }), peer('bob-has-a-long-name-too', { awayMessage: 'lunch' })]);
+    model.addIncoming({ id: '1', from: 'bob-has-a-long-name-too', to: 'me', text: 'x', ts: 0, verified: true });
+    const rows = visible(renderPeerList(model, 18)).split('\n');
+    assert.deepEqual(rows, ['   a-very-l… (you)', ' ? bob… (away) (1)']);
+    for (const row of rows) assert.ok(row.length <= 18, row);
+    model.setRooms([{ name: '#a-room-with-a-long-name', topic: '', inviteOnly: true, members: [] }]);
+    assert.deepEqual(visible(renderRoomList(model, 18)).split('\n'), ['1 #room', '3 #a-room-with… +i']);
+  });
+
+  it('leaves out users not seen for 14 days, and says how many', () => {
+    const model = new ChatViewModel('me');
+    const now = Date.now();
+    const day = 24 * 3600_000;
+    model.setPeers(
+      [
+        peer('me', { isSelf: true }),
+        peer('gone', { online: false, joinedAt: now - 30 * day }),
+        peer('away', { online: false, joinedAt: now - 2 * day }),
+        peer('talked', { online: false, joinedAt: now - 60 * day }),
+      ],
+      now,
+    );
+    assert.deepEqual(visible(renderPeerList(model)).split('\n'), ['   me (you)', ' ? away (offline)', '  +2 not seen in 14 days']);
+    model.openDirect('talked');
+    model.setPeers([peer('talked', { online: false, joinedAt: now - 60 * day })], now);
+    assert.deepEqual(visible(renderPeerList(model)).split('\n'), ['▸? talked (offline)'], 'a DM open keeps its peer listed');
+  });
+
+  it('gives the left column a quarter of the screen, between 16 and 30 columns', () => {
+    assert.equal(sidebarColumns(80), 20);
+    assert.equal(sidebarColumns(200), 30, 'not 50 at 200 wide');
+    assert.equal(sidebarColumns(50), 16);
   });
 
   it('flags a name that reads like another one in the peer list', () => {

@@ -300,7 +300,8 @@ describe('the log pane, in-process on a fake terminal', () => {
     carol.session.sendRoom('cafe\u0301 👩‍👩‍👧 🇯🇵 done');
     const screen = await alice.waitForScreen(/done *│/, 'the last line');
     assert.deepEqual(misalignedRows(screen, 80), [], 'every row ends at the border');
-    assert.match(screen, /cafe\u0301 👩‍👩‍👧 🇯🇵 done/);
+    // The family is drawn as its first person: terminals disagree on a ZWJ sequence's width.
+    assert.match(screen, /cafe\u0301 👩 🇯🇵 done/);
     const emojiRows = screen.split('\n').filter((row) => row.includes('😀'));
     assert.ok(emojiRows.length >= 2, 'fifty emoji wrap onto more than one row');
     // Wrapped rows start under the text, not at the border.

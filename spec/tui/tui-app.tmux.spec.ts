@@ -169,6 +169,40 @@ describe('the TUI in a real terminal', () => {
     assert.equal(received['text'], 'thumbs 👍🏽 love ❤️ coder 👨‍💻 up', 'the text sent keeps every code point');
   });
 
+  it('fits names, the help and the left column at 80x24, 100x30 and 200x60; a taken name is said once', async (t) => {
+    const dir = makeTempDir(t);
+    const { port } = await startServeProcess(t);
+    await joinJsonPeer(t, dir, port, 'alice', 1);
+    const long = 'a-very-long-name-of-thirty-two-c';
+    const alice = await openTui(t, dir, port, 'alice', 0, 80, 24);
+    await joinJsonPeer(t, dir, port, long, 2);
+    const joined = await alice.waitForScreen(/a-very-long-name-of-thirty-two-c joined/, 'the long name to join');
+    assert.match(joined, /the name alice is taken on this server; you[\s│]+joined as alice2/);
+    assert.doesNotMatch(joined, /=!=|e…:|is not available to your key/, 'the taken name is said once, not also as an error (#25, found 9)');
+    assert.match(joined, /│ \? a-very-long-na…│/, 'a name cut to the column ends in "…"');
+
+    alice.keys('F1');
+    const help = await alice.waitForScreen(/help \(Esc closes\)/, 'the help at 80x24');
+    const inside = help.split('\n').filter((row) => row.slice(4, 5) === '│' && /Keys|Commands|\S/.test(row.slice(5, -4)));
+    const underKeys = inside.filter((row) => !/^│(Keys|Commands)/.test(row.slice(4)) && row[5] !== ' ');
+    assert.deepEqual(underKeys, [], 'no description wraps to the left edge, under the keys');
+    alice.keys('Escape');
+    await alice.waitForScreen(/^┌─ rooms/, 'the help closed');
+
+    for (const [width, height, sidebar] of [
+      [100, 30, 25],
+      [200, 60, 30],
+    ] as const) {
+      alice.resize(width, height);
+      const screen = await alice.waitForScreen(
+        new RegExp(`^┌─ rooms ─+┐┌[^\\n]{${width - sidebar - 2}}┐\\n`),
+        `the log right of a ${sidebar}-column sidebar at ${width}x${height}`,
+      );
+      const pastBorder = screen.split('\n').filter((row) => /^[┌│└]/.test(row) && displayWidth(row) !== width);
+      assert.deepEqual(pastBorder, [], `every row ends at the right border at ${width}x${height}`);
+    }
+  });
+
   it('does what the help says for every documented key inside tmux (TERM=tmux-256color), and Ctrl+C quits', async (t) => {
     const dir = makeTempDir(t);
     const { port } = await startServeProcess(t);

@@ -148,7 +148,7 @@ export class ChatClient extends TypedEmitter<ClientEvents> {
     return this.kept.history();
   }
 
-  /** Where one of our messages stands, while it is still tracked (for lines shown from the history). */
+  /** Where one of our messages stands (for lines shown from the history): while tracked, and its final word once settled. */
   deliveryOf(id: string): DeliverySummary | undefined {
     return this.tracker.summaryOf(id);
   }
@@ -363,6 +363,9 @@ export class ChatClient extends TypedEmitter<ClientEvents> {
         // A failed connection attempt is reported once per outage through 'state', not per retry.
         if (event === 'error' && session === this.session) this.failureCode = (payload as SessionEvents['error']).code;
         if (event === 'error' && RETRIED_QUIETLY.has((payload as SessionEvents['error']).code)) return;
+        // A name taken while joining is answered by joining under another (the 'renamed' event says
+        // so once); shown as an error too, it read as if the join had failed.
+        if (event === 'error' && (payload as SessionEvents['error']).code === ErrorCode.NAME_TAKEN && session.connectionState === 'connecting') return;
         this.emit(event, payload as ClientEvents[typeof event]);
       });
     }

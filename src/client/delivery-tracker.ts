@@ -113,12 +113,15 @@ export class DeliveryTracker {
   }
 
   /**
-   * Where a message from an earlier run stands now (its line in the history is shown with it), or
-   * undefined once it was settled and pruned (or never tracked).
+   * Where a message from an earlier run stands now (its line in the history is shown with it):
+   * from the outbox while tracked, from its final word kept with the history once settled;
+   * undefined if never tracked.
    */
-  summaryOf(shownId: string): DeliverySummary | undefined {
+  summaryOf(shownId: string, to: string | null = null, text = ''): DeliverySummary | undefined {
     const entry = this.state.outbox.find((candidate) => (candidate.shownAs ?? candidate.id) === shownId && candidate.text !== '');
-    return entry === undefined ? undefined : summarize(entry);
+    if (entry !== undefined) return summarize(entry);
+    const settled = this.state.settledRecipients(shownId);
+    return settled === undefined ? undefined : summarize({ id: shownId, to, text, createdAt: 0, recipients: { [shownId]: { ...settled } }, acked: true });
   }
 
   /** Drops settled entries from the outbox and the index. */

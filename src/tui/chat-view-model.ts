@@ -25,6 +25,9 @@ import {
 
 export * from './conversations.js';
 
+/** An offline user not seen for this long (14 days) leaves the peer list (the list says how many). */
+export const LONG_GONE_MS = 14 * 24 * 3600_000;
+
 export class ChatViewModel {
   readonly conversations = new Map<ConversationId, Conversation>();
   /** Conversation order for Alt+1..9 and Ctrl+N/P: the room first, then DMs as they opened. */
@@ -32,6 +35,8 @@ export class ChatViewModel {
   current: ConversationId = ROOM_ID;
   focus: Focus = 'input';
   peers: PeerView[] = [];
+  /** Registered users left out of `peers`: not seen for LONG_GONE_MS, no DM open with them. */
+  longGone = 0;
   /** The named rooms we are in (the lobby is always there, above them). */
   rooms: RoomView[] = [];
   /** Rooms we were kicked from whose windows stay open. */
@@ -240,9 +245,14 @@ export class ChatViewModel {
     this.switchTo(this.ensure(roomId(name), name).id);
   }
 
-  setPeers(peers: PeerView[]): void {
+  setPeers(peers: PeerView[], now = Date.now()): void {
+    // Someone registered who has not been seen for LONG_GONE_MS is left out of the list (counted in
+    // longGone), unless a DM with them is open: otherwise users who never came back stayed listed
+    // for as long as the server kept their names.
+    const listed = peers.filter((peer) => peer.isSelf || peer.online || now - peer.joinedAt < LONG_GONE_MS || this.conversations.has(dmId(peer.name)));
+    this.longGone = peers.length - listed.length;
     // You first, then who is online, then who is away; by name within each.
-    this.peers = [...peers].sort((a, b) => Number(b.isSelf) - Number(a.isSelf) || Number(b.online) - Number(a.online) || a.name.localeCompare(b.name));
+    this.peers = listed.sort((a, b) => Number(b.isSelf) - Number(a.isSelf) || Number(b.online) - Number(a.online) || a.name.localeCompare(b.name));
     this.peerCursor = Math.min(this.peerCursor, Math.max(0, this.peers.length - 1));
     for (const peer of peers) {
       const dm = this.conversations.get(dmId(peer.name));

@@ -8,11 +8,25 @@ export function escapeTags(text: string): string {
 
 /**
  * Stable color per name: the same name gets the same color on every screen and every run. Twelve
- * colors where the terminal has 256; the six that stand out from the default text where it has 8
- * or 16 (more would only repeat them).
+ * colors where the terminal has 256; four where it has 8 or 16. None is yellow, orange or red:
+ * bold yellow marks a line that names you and a warning, red an error, and a nick in those colors
+ * read as one (two of the twelve did).
  */
-const NAME_COLORS_256 = ['red', 'green', 'yellow', 'magenta', 'cyan', '#ff8700', '#87d7ff', '#d7afff', '#afd75f', '#ffaf87', '#5fd7af', '#ff5f87'] as const;
-const NAME_COLORS_8 = ['red', 'green', 'yellow', 'blue', 'magenta', 'cyan'] as const;
+export const NAME_COLORS_256 = [
+  'green',
+  'cyan',
+  'magenta',
+  '#5f87ff',
+  '#87d7ff',
+  '#d7afff',
+  '#afd75f',
+  '#5fd7af',
+  '#ff87d7',
+  '#af87ff',
+  '#87afaf',
+  '#00d75f',
+] as const;
+export const NAME_COLORS_8 = ['green', 'blue', 'magenta', 'cyan'] as const;
 let NAME_COLORS: readonly string[] = NAME_COLORS_256;
 
 /** Picks the nick palette for a terminal of this many colors (the TUI calls it once at start). */
@@ -29,7 +43,10 @@ export function nameColor(name: string): string {
   return NAME_COLORS[hash % NAME_COLORS.length]!;
 }
 
-/** A name in its color, escaped. Names are validated ASCII, but escape anyway: cheap and certain. */
-export function coloredName(name: string): string {
-  return `{${nameColor(name)}-fg}${escapeTags(name)}{/${nameColor(name)}-fg}`;
+/**
+ * A name in its color, escaped (`shown`: the name as drawn, cut to fit). Names are validated
+ * ASCII, but escape anyway: cheap and certain.
+ */
+export function coloredName(name: string, shown = name): string {
+  return `{${nameColor(name)}-fg}${escapeTags(shown)}{/${nameColor(name)}-fg}`;
 }

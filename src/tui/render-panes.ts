@@ -85,7 +85,9 @@ export function renderLogEntry(entry: LogEntry, style: LogStyle = DEFAULT_LOG_ST
         { prefix: column('!!!', (t) => `{yellow-fg}{bold}${t}{/bold}{/yellow-fg}`), body: `{yellow-fg}{bold}${escapeTags(entry.text)}{/bold}{/yellow-fg}` },
       ];
     case 'error':
-      return [{ prefix: column('error:', (t) => `{red-fg}${t}{/red-fg}`), body: `{red-fg}${escapeTags(entry.text)}{/red-fg}` }];
+      // Three columns like -!- and !!! (weechat's =!=): a wider label was cut to "e…:" in a log
+      // whose nick column is three wide.
+      return [{ prefix: column('=!=', (t) => `{red-fg}{bold}${t}{/bold}{/red-fg}`), body: `{red-fg}${escapeTags(entry.text)}{/red-fg}` }];
     case 'image': {
       // The picture's escapes are ours (terminal-image output); only the caption needs escaping.
       const caption: LogLine = { prefix: column('-!-', (t) => `{gray-fg}${t}{/gray-fg}`), body: `{gray-fg}${escapeTags(entry.caption)}{/gray-fg}` };
@@ -187,7 +189,7 @@ export function logLabel(model: ChatViewModel): string {
  * The rooms list above the peers: the lobby and each room we are in, with its Alt+N number and its
  * unread and highlight counts ("2 #dev 3!1"), the open one inverse.
  */
-export function renderRoomList(model: ChatViewModel): string {
+export function renderRoomList(model: ChatViewModel, width = Number.POSITIVE_INFINITY): string {
   const rows = [
     { id: ROOM_ID, name: '#room', inviteOnly: false },
     ...model.rooms.map((room) => ({ id: roomId(room.name), name: room.name, inviteOnly: room.inviteOnly })),
@@ -198,8 +200,11 @@ export function renderRoomList(model: ChatViewModel): string {
       const number = model.order.indexOf(id) + 1;
       const unread = conversation?.unread ?? 0;
       const highlights = conversation?.highlights ?? 0;
+      const countsText = unread === 0 ? '' : highlights > 0 ? ` ${unread}!${highlights}` : ` ${unread}`;
       const counts = unread === 0 ? '' : highlights > 0 ? ` {yellow-fg}{bold}${unread}!${highlights}{/bold}{/yellow-fg}` : ` {yellow-fg}${unread}{/yellow-fg}`;
-      const label = `${number > 0 ? `${number} ` : ''}${escapeTags(name)}${inviteOnly ? ' {gray-fg}+i{/gray-fg}' : ''}`;
+      const numberText = number > 0 ? `${number} ` : '';
+      const fitted = fitName(name, Math.max(3, width - numberText.length - (inviteOnly ? 3 : 0) - countsText.length));
+      const label = `${numberText}${escapeTags(fitted)}${inviteOnly ? ' {gray-fg}+i{/gray-fg}' : ''}`;
       return id === model.current ? `{inverse}${label}{/inverse}${counts}` : `{cyan-fg}${label}{/cyan-fg}${counts}`;
     })
     .join('\n');
@@ -212,37 +217,59 @@ export function roomAtRow(model: ChatViewModel, row: number): string | undefined
   return room === undefined ? undefined : roomId(room.name);
 }
 
-/** One row per peer: cursor, marks, name, unread count. */
-export function renderPeerList(model: ChatViewModel): string {
+/**
+ * Columns of the left column (rooms and peers): a quarter of the screen, between 16 and 30. A
+ * quarter alone took 50 columns at 200 wide, all of it empty past a 32-character name.
+ */
+export function sidebarColumns(screenWidth: number): number {
+  return Math.max(16, Math.min(30, Math.floor(screenWidth / 4)));
+}
+
+/** A name cut to `columns`, the cut shown with "…" (names are ASCII: a character is a column). */
+function fitName(name: string, columns: number): string {
+  return name.length <= columns ? name : `${name.slice(0, Math.max(1, columns - 1))}…`;
+}
+
+/**
+ * One row per peer: cursor, marks, name, unread count, within `width` columns: a long name is cut
+ * with "…" so that what follows it ((you), (away), the unread count) still shows.
+ */
+export function renderPeerList(model: ChatViewModel, width = Number.POSITIVE_INFINITY): string {
   return model.peers
     .map((peer, index) => {
       // Three states that never look alike: verified, changed (loud), and trusted on first use only.
-      const mark =
+      const [mark, markWidth] =
         peer.trust === 'changed'
-          ? '{white-fg}{red-bg}{bold}!KEY{/bold}{/red-bg}{/white-fg}'
+          ? ['{white-fg}{red-bg}{bold}!KEY{/bold}{/red-bg}{/white-fg}', 4]
           : peer.verified
-            ? '{green-fg}✓{/green-fg}'
+            ? ['{green-fg}✓{/green-fg}', 1]
             : peer.isSelf
-              ? ' '
-              : '{gray-fg}?{/gray-fg}';
+              ? [' ', 1]
+              : ['{gray-fg}?{/gray-fg}', 1];
       const unread = model.unreadFor(peer.name);
+      const countText = unread > 0 ? ` (${unread})` : '';
       const count = unread > 0 ? ` {yellow-fg}{bold}(${unread}){/bold}{/yellow-fg}` : '';
       const self = peer.isSelf ? ' {gray-fg}(you){/gray-fg}' : '';
       // A name that looks like another (a1ice next to alice) is flagged where it is listed.
+      const lookalikeText = peer.lookalikeOf === undefined ? '' : ` ≈${peer.lookalikeOf}`;
       const lookalike = peer.lookalikeOf === undefined ? '' : ` {yellow-fg}{bold}≈${escapeTags(peer.lookalikeOf)}{/bold}{/yellow-fg}`;
       const isOpen = !peer.isSelf && model.currentPeer?.toLowerCase() === peer.name.toLowerCase();
       const pointer = isOpen ? '{cyan-fg}▸{/cyan-fg}' : ' ';
+      const stateText = !peer.online ? ' (offline)' : peer.awayMessage !== undefined ? ' (away)' : '';
+      const fixed = 1 + markWidth + 1 + stateText.length + (peer.isSelf ? ' (you)'.length : 0) + lookalikeText.length + countText.length;
+      const fitted = fitName(peer.name, Math.max(3, width - fixed));
       // Offline users (registered, not connected) are listed dimmed: messages to them wait on the
       // server. Someone who set an away message is online but says they are not there.
       const name = !peer.online
-        ? `{gray-fg}${escapeTags(peer.name)} (offline){/gray-fg}`
+        ? `{gray-fg}${escapeTags(fitted)} (offline){/gray-fg}`
         : peer.awayMessage !== undefined
-          ? `${coloredName(peer.name)} {yellow-fg}(away){/yellow-fg}`
-          : coloredName(peer.name);
+          ? `${coloredName(peer.name, fitted)} {yellow-fg}(away){/yellow-fg}`
+          : coloredName(peer.name, fitted);
       const row = `${pointer}${mark} ${name}${self}${lookalike}${count}`;
       const selected = model.focus === 'peers' && index === model.peerCursor;
       return selected ? `{inverse}${row}{/inverse}` : row;
     })
+    .concat(model.longGone > 0 ? [`{gray-fg}  +${model.longGone} not seen in 14 days{/gray-fg}`] : [])
     .join('\n');
 }
 

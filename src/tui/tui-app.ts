@@ -15,7 +15,7 @@ import { InputLine } from './input-line.js';
 import { GLOBAL_KEYS, INPUT_KEYS, PEER_LIST_KEYS, conversationNumberFor } from './key-map.js';
 import { feedClientToModel } from './client-feed.js';
 import { commandOutputFor } from './command-output.js';
-import { helpText } from './help-text.js';
+import { HelpOverlay } from './help-overlay.js';
 import { createScreen, screenColors, screenText } from './blessed-internals.js';
 import { useNamePaletteFor } from './markup.js';
 import {
@@ -25,6 +25,7 @@ import {
   renderInput,
   renderLog,
   renderPeerList,
+  sidebarColumns,
   renderRoomList,
   renderStatus,
   roomAtRow,
@@ -116,7 +117,7 @@ class TuiApp {
   private bellDue = false;
   private readonly inputBox: blessed.Widgets.BoxElement;
   private readonly statusBox: blessed.Widgets.BoxElement;
-  private readonly helpBox: blessed.Widgets.BoxElement;
+  private readonly help: HelpOverlay;
   private readonly tooSmallBox: blessed.Widgets.BoxElement;
   private readonly video: VideoPane;
   private readonly commands: CommandRunner;
@@ -173,6 +174,7 @@ class TuiApp {
       border,
       style,
     });
+    // Widths are set on each render (sidebarColumns): these are only where the first one starts.
     this.log = new PaintedBox({ parent: this.main, top: 0, left: '25%', width: '75%', height: '100%', label: ' #room ', mouse: true, border, style });
     this.logBox = this.log.box;
     this.logView = new LogViewport((tagged) => this.log.tokens(tagged));
@@ -181,22 +183,7 @@ class TuiApp {
     this.activityBox = this.activity.box;
     this.inputBox = this.input.box;
     this.statusBox = blessed.box({ parent: this.screen, bottom: 0, left: 0, width: '100%', height: 1, tags: true, style: { bg: 'blue', fg: 'white' } });
-    this.helpBox = blessed.box({
-      parent: this.screen,
-      hidden: true,
-      top: 'center',
-      left: 'center',
-      width: '90%',
-      height: '90%',
-      label: ' help (Esc closes) ',
-      border: { type: 'line' },
-      tags: true,
-      scrollable: true,
-      // Scroll the view itself (not a cursor inside it first): PgDn moves a whole page at once.
-      alwaysScroll: true,
-      style: { border: { fg: 'cyan' } },
-      content: helpText(),
-    });
+    this.help = new HelpOverlay(this.screen);
     this.commands = new CommandRunner(this.client, this.commandOutput());
     this.video = new VideoPane({
       screen: this.screen,
@@ -215,7 +202,7 @@ class TuiApp {
       changed: () => this.scheduleRender(),
     });
     // Declared after the video pane so that it covers the pane when shown.
-    this.helpBox.setFront();
+    this.help.toFront();
     this.tooSmallBox = blessed.box({ parent: this.screen, hidden: true, top: 0, left: 0, width: '100%', height: '100%', tags: true });
   }
 
@@ -261,7 +248,7 @@ class TuiApp {
     const name = key.full;
     if (this.model.helpVisible) {
       if (name === 'escape' || name === 'f1' || name === 'q' || name === 'C-c') this.toggleHelp(false);
-      else this.scrollHelp(name);
+      else this.help.scroll(name);
       this.scheduleRender();
       return;
     }
@@ -512,31 +499,9 @@ class TuiApp {
   private toggleHelp(visible: boolean): void {
     this.model.helpVisible = visible;
     this.video.setHidden(visible);
-    if (visible) this.helpBox.setScroll(0);
+    if (visible) this.help.rewind();
     this.render(true);
-    this.labelHelp();
-  }
-
-  /** ↑/↓ a line, PgUp/PgDn a page, Home/End to either end of the help overlay. */
-  private scrollHelp(key: string): void {
-    const page = Math.max(1, (this.helpBox.height as number) - 3);
-    const steps: Record<string, () => void> = {
-      up: () => this.helpBox.scroll(-1),
-      down: () => this.helpBox.scroll(1),
-      pageup: () => this.helpBox.scroll(-page),
-      pagedown: () => this.helpBox.scroll(page),
-      home: () => this.helpBox.setScroll(0),
-      end: () => this.helpBox.setScrollPerc(100),
-    };
-    steps[key]?.();
-    this.labelHelp();
-  }
-
-  /** Says in the overlay's border when more of it lies below (at 80x24 the commands do). */
-  private labelHelp(): void {
-    const more = this.helpBox.getScrollHeight() > (this.helpBox.height as number) - 2 && this.helpBox.getScrollPerc() < 100;
-    this.helpBox.setLabel(more ? ' help (Esc closes) ─ ↓ more below (PgDn) ' : ' help (Esc closes) ');
-    this.screen.render();
+    this.help.label();
   }
 
   screenText(): string {
@@ -602,6 +567,13 @@ class TuiApp {
     this.input.setRows(inputView.content.split('\n').map((row) => this.input.tokens(row)));
     const mainHeight = this.mainHeight(inputView.rows);
     this.main.height = mainHeight;
+    // The left column: rooms above peers; the log and the video pane take the rest.
+    const sidebar = sidebarColumns(this.screen.width as number);
+    this.roomBox.width = sidebar;
+    this.peerBox.width = sidebar;
+    this.logBox.left = sidebar;
+    this.logBox.width = Math.max(1, (this.screen.width as number) - sidebar);
+
     // The video pane, when playing, takes the top of the right column; the log gets the rest.
     const videoRows = this.video.layout({ left: this.logBox.aleft as number, width: this.logBox.width as number, height: mainHeight });
     this.logBox.top = videoRows;
@@ -611,10 +583,11 @@ class TuiApp {
     // Rooms above the peers: as many rows as there are rooms, up to two fifths of the column.
     const roomsHeight = Math.max(3, Math.min(this.model.rooms.length + 3, Math.floor(mainHeight * 0.4)));
     this.roomBox.height = roomsHeight;
-    this.roomBox.setContent(renderRoomList(this.model));
+    this.roomBox.setContent(renderRoomList(this.model, sidebar - 2));
     this.peerBox.top = roomsHeight;
     this.peerBox.height = Math.max(1, mainHeight - roomsHeight);
-    this.peerBox.setContent(renderPeerList(this.model));
+    // Inside the borders.
+    this.peerBox.setContent(renderPeerList(this.model, sidebar - 2));
     this.peerBox.style.border = { fg: this.model.focus === 'peers' ? 'cyan' : 'gray' };
     // Focus on the list shows in words too (a border color is easy to miss): the keys it takes.
     this.peerBox.setLabel(this.model.focus === 'peers' ? ' peers: ↑↓ Enter, Esc ' : ' peers ');
@@ -633,8 +606,7 @@ class TuiApp {
     this.statusBox.setContent(
       renderStatus(this.model, { server: this.options.serverLabel, fingerprint: this.client.fingerprint }, this.screen.width as number),
     );
-    this.helpBox.hidden = !this.model.helpVisible;
-    if (this.model.helpVisible) this.helpBox.setFront();
+    this.help.place(this.model.helpVisible);
     this.screen.render();
     this.video.afterRender(force);
   }

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { appendFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
+import { DeliveryTracker, describeDelivery } from '../../../src/client/delivery-tracker.js';
 import { ClientState } from '../../../src/client/state/client-state.js';
 import { SealedJournal, stateKey } from '../../../src/client/state/sealed-files.js';
 import type { Identity } from '../../../src/core/identity.js';
@@ -48,5 +49,26 @@ describe('ClientState', () => {
       ['one', 'two'],
     );
     assert.equal(ClientState.open(base, alice).historyDamage, undefined);
+  });
+
+  it("keeps a settled line's delivery mark with the history, across a restart", (t) => {
+    const base = join(makeTempDir(t), 'state');
+    const state = ClientState.open(base, alice);
+    const envelope = { id: 'm1', ts: Date.now(), chain: 'spec', seq: 0, iv: 'AAAAAAAAAAAAAAAA', ct: 'Y3Q=', sig: 'c2ln' };
+    const tracker = new DeliveryTracker(state);
+    state.remember({ kind: 'out', id: 'm1', to: 'bob', text: 'read it?', ts: Date.now() });
+    tracker.track({ id: 'm1', to: 'bob', text: 'read it?', createdAt: Date.now(), sends: [{ type: 'send', to: 'bob', envelope }], recipients: {} });
+    tracker.onAck({ type: 'ack', id: 'm1', sent: ['bob'], stored: [], refused: [] });
+    tracker.onEndToEndReceipt('bob', ['m1']);
+    tracker.prune();
+    state.commit(undefined);
+    assert.equal(state.outbox.length, 0, 'settled: no longer tracked');
+
+    const reopened = ClientState.open(base, alice);
+    const summary = new DeliveryTracker(reopened).summaryOf('m1');
+    assert.ok(summary !== undefined, 'the final word survived the restart');
+    assert.equal(describeDelivery(summary), 'delivered');
+    assert.equal(reopened.history().length, 1, 'the mark is not a line of its own');
+    assert.equal(reopened.search('read').length, 1);
   });
 });

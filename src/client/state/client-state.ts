@@ -59,6 +59,21 @@ export type HistoryRecord =
    */
   | { readonly kind: 'seen'; readonly id: string; readonly from?: string; readonly ts: number };
 
+/**
+ * The final word on one of our lines, written to the journal when its outbox entry is pruned, so
+ * the line shown from the history after a restart keeps its delivery mark. Not a HistoryRecord:
+ * nothing to show or search of its own.
+ */
+interface SettledRecord {
+  readonly kind: 'settled';
+  /** The id the line is shown under. */
+  readonly id: string;
+  readonly ts: number;
+  readonly recipients: Record<string, RecipientState>;
+}
+
+type JournalRecord = HistoryRecord | SettledRecord;
+
 interface Snapshot {
   readonly version: 1;
   readonly engine?: EngineState;
@@ -90,11 +105,13 @@ export class ClientState {
   private readonly bundles: Map<string, PeerSummary>;
   private bundlesChanged = false;
   private readonly records: HistoryRecord[];
+  /** Final recipient states of our lines no longer in the outbox, by the id they are shown under. */
+  private readonly settled = new Map<string, Record<string, RecipientState>>();
   /** Received ids, each with its sender (ids are the sender's own: another user's reuse of one is another message). */
   private readonly seen = new Set<string>();
   /** Ids of 'seen' records from before senders were kept with them. */
   private readonly seenWithoutSender = new Set<string>();
-  private readonly unwritten: HistoryRecord[] = [];
+  private readonly unwritten: JournalRecord[] = [];
   /** Ids of the user's own lines in the history: each kept once (a queued line is sealed later under the same id). */
   private readonly ownIds = new Set<string>();
   /** What opening the history had to skip (damaged records), to tell the user once. */
@@ -103,17 +120,22 @@ export class ClientState {
   private constructor(
     snapshot: Snapshot | undefined,
     keyCache: KeyCache | undefined,
-    records: HistoryRecord[],
+    records: JournalRecord[],
     private readonly files:
-      | { readonly snapshot: SealedSnapshot<Snapshot>; readonly keys: SealedSnapshot<KeyCache>; readonly journal: SealedJournal<HistoryRecord> }
+      | { readonly snapshot: SealedSnapshot<Snapshot>; readonly keys: SealedSnapshot<KeyCache>; readonly journal: SealedJournal<JournalRecord> }
       | undefined,
   ) {
     this.engine = snapshot?.engine;
     this.outbox = snapshot?.outbox ?? [];
     this.held = snapshot?.held ?? [];
     this.bundles = new Map(Object.entries(keyCache ?? {}));
-    this.records = records;
+    this.records = [];
     for (const record of records) {
+      if (record.kind === 'settled') {
+        this.settled.set(record.id, record.recipients);
+        continue;
+      }
+      this.records.push(record);
       this.markSeen(record);
       if (record.kind === 'out') this.ownIds.add(record.id);
     }
@@ -136,7 +158,7 @@ export class ClientState {
     const key = stateKey(identity);
     const snapshot = new SealedSnapshot<Snapshot>(`${base}.state`, key);
     const keys = new SealedSnapshot<KeyCache>(`${base}.keys`, key);
-    const journal = new SealedJournal<HistoryRecord>(`${base}.history`, key);
+    const journal = new SealedJournal<JournalRecord>(`${base}.history`, key);
     const saved = snapshot.load();
     const all = journal.readAll();
     const cutoff = Date.now() - (options.historyRetentionMs ?? DEFAULT_HISTORY_RETENTION_MS);
@@ -240,10 +262,26 @@ export class ClientState {
     this.outbox.unshift(...entries);
   }
 
-  /** Drops entries whose every recipient has a final word other than "stored" (stored ones may still turn delivered or expired). */
+  /**
+   * Drops entries whose every recipient has a final word other than "stored" (stored ones may still
+   * turn delivered or expired); a line's final word is kept with the history (settledRecipients).
+   */
   pruneOutbox(): void {
-    const keep = this.outbox.filter((entry) => !isDone(entry));
+    const keep: OutgoingEntry[] = [];
+    for (const entry of this.outbox) {
+      if (!isDone(entry)) keep.push(entry);
+      else if (entry.text !== '') {
+        const record: SettledRecord = { kind: 'settled', id: entry.shownAs ?? entry.id, ts: Date.now(), recipients: entry.recipients[entry.id] ?? {} };
+        this.settled.set(record.id, record.recipients);
+        this.unwritten.push(record);
+      }
+    }
     this.outbox.splice(0, this.outbox.length, ...keep);
+  }
+
+  /** The final recipient states of a line of ours that left the outbox (undefined: never settled here). */
+  settledRecipients(shownId: string): Readonly<Record<string, RecipientState>> | undefined {
+    return this.settled.get(shownId);
   }
 
   /**
