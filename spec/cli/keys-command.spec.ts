@@ -142,6 +142,37 @@ describe('tui-chat keys', () => {
   });
 });
 
+describe('a rotation mid-conversation', () => {
+  it('carries the conversation on: the next DM each way arrives, and the one sent before is delivered', async (t) => {
+    const config = makeTempDir(t);
+    const env = { XDG_CONFIG_HOME: config, XDG_DATA_HOME: `${config}/data` };
+    const { port } = await startServeProcess(t, ['--plaintext', '--data-dir', join(config, 'server-data')]);
+    const bob = CliProcess.spawn(t, ['connect', `127.0.0.1:${port}`, '--json', '--plaintext', '--name', 'bob']);
+    await bob.waitForEvent((e) => e['type'] === 'ready', 'bob');
+    const first = CliProcess.spawn(t, ['connect', `127.0.0.1:${port}`, '--json', '--plaintext', '--name', 'alice'], env);
+    await first.waitForEvent((e) => e['type'] === 'ready', 'alice');
+    first.writeLine(':dm bob before-the-rotation');
+    await bob.waitForEvent((e) => e['type'] === 'message' && e['text'] === 'before-the-rotation', 'bob to get it');
+    bob.writeLine(':dm alice a-reply-in-flight');
+    await first.waitForEvent((e) => e['type'] === 'message' && e['text'] === 'a-reply-in-flight', 'alice to get the reply');
+    first.endInput();
+    await first.waitExit();
+    assert.equal((await run(t, ['keys', 'rotate'], env)).exitCode, 0);
+
+    const second = CliProcess.spawn(t, ['connect', `127.0.0.1:${port}`, '--json', '--plaintext', '--name', 'alice'], env);
+    await second.waitForEvent((e) => e['type'] === 'ready', 'alice with the new key');
+    second.writeLine(':dm bob after-the-rotation');
+    // Sealed on the old session, it could never open at bob's (he drops sessions with a changed key).
+    await bob.waitForEvent((e) => e['type'] === 'message' && e['text'] === 'after-the-rotation', 'bob to read the first DM under the new key');
+    bob.writeLine(':trust alice');
+    await bob.waitForEvent((e) => e['type'] === 'trusted', 'bob to accept the new key');
+    bob.writeLine(':dm alice welcome-back');
+    await second.waitForEvent((e) => e['type'] === 'message' && e['text'] === 'welcome-back', "alice to read bob's answer");
+    const sent = await second.waitForEvent((e) => e['type'] === 'sent', 'the DM sent');
+    await second.waitForEvent((e) => e['type'] === 'delivery' && e['id'] === sent['id'] && e['state'] === 'delivered', "bob's receipt, to the new key");
+  });
+});
+
 describe('the config folder', () => {
   it('is tightened to 0700 when it exists with wider permissions, and the user is told', async (t) => {
     const config = makeTempDir(t);

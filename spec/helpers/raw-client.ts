@@ -57,10 +57,12 @@ export class RawClient {
     port: number,
     name: string,
     identity: Identity,
-    options: RawClientOptions & { prekey?: X25519KeyPair; retirement?: KeyRetirement } = {},
+    options: RawClientOptions & { prekey?: X25519KeyPair; retirement?: KeyRetirement; retirements?: KeyRetirement[] } = {},
   ): Promise<RawClient> {
     const client = await RawClient.open(port, options);
-    client.send(buildHello(identity, name, options.prekey ?? generateX25519(), options.retirement));
+    client.send(
+      buildHello(identity, name, options.prekey ?? generateX25519(), options.retirements ?? (options.retirement === undefined ? [] : [options.retirement])),
+    );
     const challenge = await client.next('challenge');
     const signature = signJoinChallenge(identity.privateKey, Buffer.from(challenge.nonce, 'base64'), name, identity.publicKeyDer);
     client.send({ type: 'auth', signature: signature.toString('base64') });

@@ -126,17 +126,36 @@ describe('store-and-forward', () => {
     // A statement from some other key does not move alice's name.
     const stranger = await RawClient.open(port);
     t.after(() => stranger.close());
-    stranger.send(buildHello(carol, 'alice', generateX25519(), retireKey(bob, carol)));
+    stranger.send(buildHello(carol, 'alice', generateX25519(), [retireKey(bob, carol)]));
     assert.equal((await stranger.next('error')).code, ErrorCode.NAME_TAKEN);
     // A forged one ends the connection.
     const forger = await RawClient.open(port);
     t.after(() => forger.close());
-    forger.send(buildHello(carol, 'alice', generateX25519(), { ...retireKey(alice, carol), oldSignature: retireKey(bob, carol).oldSignature }));
+    forger.send(buildHello(carol, 'alice', generateX25519(), [{ ...retireKey(alice, carol), oldSignature: retireKey(bob, carol).oldSignature }]));
     const forged = await forger.next('error');
     assert.equal(forged.code, ErrorCode.INVALID_MESSAGE);
     assert.equal(forged.fatal, true);
     // alice's own statement does.
     const rotated = await RawClient.join(port, 'alice', carol, { retirement: retireKey(alice, carol) });
+    t.after(() => rotated.close());
+    assert.equal(rotated.welcome?.name, 'alice');
+  });
+
+  it('moves a name across two rotations the server never saw, on the chain of statements', async (t) => {
+    const { port } = await startServer(t);
+    const first = await RawClient.join(port, 'alice', alice);
+    first.close();
+    const { retireKey } = await import('../../src/core/key-retirement.js');
+    const { buildHello } = await import('../../src/core/prekey.js');
+    const { generateX25519 } = await import('../../src/core/double-ratchet.js');
+    const dave = await testIdentity(3);
+    // The last statement alone (carol -> dave) does not lead from alice's registered key.
+    const lastOnly = await RawClient.open(port);
+    t.after(() => lastOnly.close());
+    lastOnly.send(buildHello(dave, 'alice', generateX25519(), [retireKey(carol, dave)]));
+    assert.equal((await lastOnly.next('error')).code, ErrorCode.NAME_TAKEN);
+    // alice -> carol -> dave does.
+    const rotated = await RawClient.join(port, 'alice', dave, { retirements: [retireKey(alice, carol), retireKey(carol, dave)] });
     t.after(() => rotated.close());
     assert.equal(rotated.welcome?.name, 'alice');
   });

@@ -12,7 +12,7 @@ import { KnownServers } from '../client/known-servers.js';
 import { NoticeBoard } from '../client/notice-board.js';
 import { normalizeFingerprint, openTcpStream, openTlsStream } from '../client/tls-transport.js';
 import type { Duplex } from 'node:stream';
-import { UPGRADED_NOTICE, findRetirementStatement, loadOrCreateIdentity } from '../client/identity-store.js';
+import { UPGRADED_NOTICE, findRetirementChain, loadOrCreateIdentity } from '../client/identity-store.js';
 import { runJsonLineMode } from '../client/json-line-mode.js';
 import { KnownPeers } from '../client/known-peers.js';
 import { UsageError } from '../core/errors.js';
@@ -90,14 +90,14 @@ export async function runConnect(argv: readonly string[], io: CliIo): Promise<nu
   }
   if (loaded.upgraded) notices.post(UPGRADED_NOTICE(loaded.path));
   const knownPeers = await KnownPeers.load(knownPath);
-  const retirement = await findRetirementStatement(loaded.path, loaded.identity);
+  const retirements = await findRetirementChain(loaded.path, loaded.identity);
   const openStream = await chooseTransport(flags, io, notices);
   // One state per server, name and key: sessions there go on across reconnects and restarts.
   const stateDir = flags['data-dir'].startsWith('$') ? defaultClientStateDir(io.env) : flags['data-dir'];
   const stateId = stateIdOf(stateDir, `${host}:${port}`, name, loaded.identity.fingerprint);
   const state = ClientState.open(join(stateDir, stateId), loaded.identity, { historyRetentionMs: flags['history-days'] * 86_400_000 });
   if (state.historyDamage !== undefined) notices.post(historyDamageNotice(state.historyDamage));
-  const sessionOptions = { host, port, name, identity: loaded.identity, knownPeers, openStream, state, ...(retirement === undefined ? {} : { retirement }) };
+  const sessionOptions = { host, port, name, identity: loaded.identity, knownPeers, openStream, state, ...(retirements.length === 0 ? {} : { retirements }) };
   if (flags.json) {
     notices.subscribe((text) => io.stderr.write(`${text}\n`));
     const session = new ChatSession(sessionOptions);

@@ -2,6 +2,7 @@
 // (a new key; peers will see the change), protect / unprotect (a passphrase on the file).
 import { createPublicKey } from 'node:crypto';
 import { configDir, defaultClientStateDir, defaultIdentityPath } from '../client/config-paths.js';
+import { snapshotForNewIdentity } from '../client/state/client-state.js';
 import { commitRekey, prepareRekey } from '../client/state/state-rekey.js';
 import { generateIdentity } from '../core/identity.js';
 import { UPGRADED_NOTICE, loadOrCreateIdentity, rotateIdentity, saveIdentity } from '../client/identity-store.js';
@@ -75,7 +76,7 @@ export async function runKeys(argv: readonly string[], io: CliIo): Promise<numbe
       // in place once the new key is saved (a crash between leaves nothing unreadable).
       const next = await generateIdentity();
       const stateDir = flags['data-dir'].startsWith('$') ? defaultClientStateDir(io.env) : flags['data-dir'];
-      const prepared = prepareRekey(stateDir, identity, next);
+      const prepared = prepareRekey(stateDir, identity, next, snapshotForNewIdentity);
       const rotation = await rotateIdentity(path, loaded, { ...(secret === undefined ? {} : { passphrase: secret }), keepOld, next });
       commitRekey(prepared);
       io.stdout.write(

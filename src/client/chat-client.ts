@@ -149,8 +149,8 @@ export class ChatClient extends TypedEmitter<ClientEvents> {
   }
 
   /** Where one of our messages stands (for lines shown from the history): while tracked, and its final word once settled. */
-  deliveryOf(id: string): DeliverySummary | undefined {
-    return this.tracker.summaryOf(id);
+  deliveryOf(id: string, to: string | null): DeliverySummary | undefined {
+    return this.tracker.summaryOf(id, to);
   }
 
   /** Messages whose text contains `query` (any case), newest first. */

@@ -59,6 +59,8 @@ export { JOIN_TIMEOUT_MS, KEEPALIVE_INTERVAL_MS } from './server-link.js';
 export const MAX_MESSAGE_CHARS = 8000;
 /** On a big server, how many of our latest DM partners we follow on joining (see recentContacts). */
 const RECENT_CONTACTS = 200;
+/** Most DM ids in one receipt (each ~22 characters): well inside a frame. */
+const RECEIPT_BATCH = 500;
 
 export interface ChatMessageEvent {
   readonly id: string;
@@ -146,8 +148,11 @@ export interface ChatSessionOptions {
   readonly state?: ClientState;
   readonly engine?: E2eEngine;
   readonly tracker?: DeliveryTracker;
-  /** The statement by which our previous key retired in favour of this one (after `keys rotate`): the server moves our name to the new key. */
-  readonly retirement?: KeyRetirement;
+  /**
+   * The statements by which our earlier keys retired, oldest first, ending at this one (after
+   * `keys rotate`): the server moves our name to the new key.
+   */
+  readonly retirements?: readonly KeyRetirement[];
 }
 
 export class ChatSession extends TypedEmitter<SessionEvents> {
@@ -198,7 +203,7 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
         host: options.host,
         port: options.port,
         identity: options.identity,
-        hello: (name) => buildHello(options.identity, name, this.engine.signedPrekey, options.retirement),
+        hello: (name) => buildHello(options.identity, name, this.engine.signedPrekey, options.retirements),
         ...(options.openStream === undefined ? {} : { openStream: options.openStream }),
         ...(options.keepaliveMs === undefined ? {} : { keepaliveMs: options.keepaliveMs }),
         ...(options.joinTimeoutMs === undefined ? {} : { joinTimeoutMs: options.joinTimeoutMs }),
@@ -244,13 +249,14 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
           const open = room === null && this.follower.followsOnly;
           this.sendKeyMessage((check) => this.engine.answerKeyRequest(peer, chain, n, room, check, open));
         },
-        sendReceipt: (sender, ids) => {
-          // Only to a key the user accepts: a receipt to a changed key would tell whoever holds it.
-          const peer = this.directory.get(sender);
-          if (peer === undefined || peer.trust === 'changed' || !peer.prekeyUsable) return;
-          this.sendKeyMessage((check) => this.engine.sealReceipt(peer, ids, check));
+        payReceipts: (sender) => this.payReceipts(sender),
+        receiptArrived: (sender, ids) => {
+          // On disk before anyone is told: this news comes once (the receipt is confirmed with the
+          // turn), so "delivered" shown and then lost to a crash would never come back.
+          const news = this.tracker.onEndToEndReceipt(sender, ids);
+          if (news.length > 0) this.state.commit(undefined);
+          this.afterDeliveryNews(news);
         },
-        receiptArrived: (sender, ids) => this.afterDeliveryNews(this.tracker.onEndToEndReceipt(sender, ids)),
       },
       (to) => {
         const { closed, openLobby } = options.keyWaitMs ?? { closed: KEY_REQUEST_WAIT_MS, openLobby: OPEN_LOBBY_KEY_WAIT_MS };
@@ -482,19 +488,34 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
   }
 
   /**
-   * A key request or its answer: not the user's message, so not tracked; the ratchet step that
-   * sealed it is on disk before it goes.
+   * A key request or its answer (sent once: asked again if lost), or a receipt for `receiptFor`
+   * (tracked, resent until the server has a final word). Either way the ratchet step that sealed
+   * it is on disk before it goes. False when it could not be sealed (the error is emitted).
    */
-  private sendKeyMessage(seal: (check: (message: SendMessage) => void) => SendMessage | undefined): void {
-    if (!this.isReady) return;
+  private sendKeyMessage(seal: (check: (message: SendMessage) => void) => SendMessage | undefined, receiptFor?: readonly string[]): boolean {
+    if (!this.isReady) return false;
     try {
       const message = seal((sealed) => this.link.checkFits(sealed));
-      if (message === undefined) return;
+      if (message === undefined) return false;
+      if (receiptFor !== undefined) {
+        this.sendTracked({
+          id: `receipt-${message.envelope.id}`,
+          to: message.to,
+          text: '',
+          createdAt: Date.now(),
+          sends: [message],
+          recipients: {},
+          receiptFor,
+        });
+        return true;
+      }
       this.state.commit(this.engine.exportState());
       this.link.send(message);
+      return true;
     } catch (error) {
       if (!(error instanceof ChatError)) throw error;
       this.emit('error', { code: error.code, message: error.message, fatal: false });
+      return false;
     }
   }
 
@@ -514,10 +535,15 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
     return true;
   }
 
-  /** Sends again what never got a final word before the last disconnect (see DeliveryTracker.resends). */
+  /**
+   * Sends again what never got a final word before the last disconnect (see
+   * DeliveryTracker.resends), and the receipts owed to peers we can seal to now. Returns how many
+   * messages were resent.
+   */
   resendUnsettled(): number {
     const resends = this.tracker.resends();
     for (const message of resends) this.link.send(message);
+    for (const name of this.state.owedReceipts.senders()) this.payReceipts(name);
     return resends.length;
   }
 
@@ -584,16 +610,39 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
 
   /** Accepts the key a peer now announces, unverified (refused for a contact you had verified). */
   trust(name: string): PeerView {
-    const view = this.directory.accept(name, false);
-    this.showHeld(view.name);
-    return view;
+    return this.accepted(this.directory.accept(name, false));
   }
 
   /** The user compared the safety number out of band and it matched: accept and mark verified. */
   verify(name: string): PeerView {
-    const view = this.directory.accept(name, true);
+    return this.accepted(this.directory.accept(name, true));
+  }
+
+  /** A peer's new key accepted: what was held from them is shown, what was read is receipted. */
+  private accepted(view: PeerView): PeerView {
     this.showHeld(view.name);
+    this.payReceipts(view.name);
     return view;
+  }
+
+  /**
+   * Seals `name` receipts for the DMs of theirs we showed (what ClientState.owedReceipts holds).
+   * Only to a key the user accepts (a receipt to a changed key would tell whoever holds it), and
+   * only while connected: until then they stay owed, across restarts, and resendUnsettled (on
+   * each join) or accepting the key pays them. Each is tracked like a message, resent until the
+   * server has a final word: a receipt lost with a connection left a DM read for ever as only the
+   * server's word.
+   */
+  private payReceipts(name: string): void {
+    const peer = this.directory.get(name);
+    if (!this.isReady || peer === undefined || peer.trust === 'changed' || !peer.prekeyUsable) return;
+    const owed = this.state.owedReceipts.take(peer.name);
+    for (let i = 0; i < owed.length; i += RECEIPT_BATCH) {
+      const ids = owed.slice(i, i + RECEIPT_BATCH);
+      const sent = this.sendKeyMessage((check) => this.engine.sealReceipt(peer, ids, check), ids);
+      if (!sent) for (const id of owed.slice(i)) this.state.owedReceipts.owe(peer.name, id);
+      if (!sent) return;
+    }
   }
 
   /** Kept messages containing `query` (any case), newest first. */

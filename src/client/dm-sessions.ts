@@ -12,13 +12,37 @@ import type { DirectoryPeer } from './peer-directory.js';
 /** Sessions kept per peer; past this the least recently used goes. */
 export const SESSIONS_PER_PEER = 4;
 
-export type DmSessionsState = Record<string, { readonly identity: string; readonly sessions: readonly RatchetState[] }>;
+export type DmSessionsState = Record<
+  string,
+  {
+    readonly identity: string;
+    readonly sessions: readonly RatchetState[];
+    /** Sessions (by id) begun under our previous identity key: they still open, we send on none. */
+    readonly receiveOnly?: readonly string[];
+  }
+>;
+
+/**
+ * The sessions as a new identity key of ours takes them over (`keys rotate`): each is kept to open
+ * what was already sealed on it (a receipt, a reply in flight), and none is sent on again: a peer
+ * drops its sessions with us when our key changes, so the next DM starts a new one.
+ */
+export function receiveOnlySessions(state: DmSessionsState): DmSessionsState {
+  return Object.fromEntries(
+    Object.entries(state).map(([peer, saved]) => [
+      peer,
+      { ...saved, receiveOnly: [...(saved.receiveOnly ?? []), ...saved.sessions.map((session) => session.sid)] },
+    ]),
+  );
+}
 
 interface PeerSessions {
   /** The peer's identity key (SPKI base64) these sessions are with. */
   readonly identity: string;
   /** Least recently used first; we send on the last one that can send. */
   readonly list: DoubleRatchet[];
+  /** Ids of sessions we must not send on (begun under our previous identity key). */
+  readonly receiveOnly: ReadonlySet<string>;
 }
 
 function failed(): CryptoError {
@@ -34,18 +58,31 @@ export class DmSessions {
     state?: DmSessionsState,
   ) {
     for (const [peer, saved] of Object.entries(state ?? {})) {
-      this.byPeer.set(peer, { identity: saved.identity, list: saved.sessions.map((session) => DoubleRatchet.fromState(session)) });
+      this.byPeer.set(peer, {
+        identity: saved.identity,
+        list: saved.sessions.map((session) => DoubleRatchet.fromState(session)),
+        receiveOnly: new Set(saved.receiveOnly ?? []),
+      });
     }
   }
 
   toState(): DmSessionsState {
-    return Object.fromEntries([...this.byPeer].map(([peer, { identity, list }]) => [peer, { identity, sessions: list.map((ratchet) => ratchet.toState()) }]));
+    return Object.fromEntries(
+      [...this.byPeer].map(([peer, { identity, list, receiveOnly }]) => {
+        // Only ids still in the list: a session pushed out takes its mark with it.
+        const kept = list.filter((ratchet) => receiveOnly.has(ratchet.sessionId)).map((ratchet) => ratchet.sessionId);
+        return [peer, { identity, sessions: list.map((ratchet) => ratchet.toState()), ...(kept.length === 0 ? {} : { receiveOnly: kept }) }];
+      }),
+    );
   }
 
   /** The ratchet to send on: the last one used that can send, or a new session from the peer's bundle. */
   sending(peer: DirectoryPeer): DoubleRatchet {
     const sessions = this.sessionsWith(peer);
-    for (let i = sessions.list.length - 1; i >= 0; i--) if (sessions.list[i]!.canSend) return this.touch(sessions, sessions.list[i]!);
+    for (let i = sessions.list.length - 1; i >= 0; i--) {
+      const ratchet = sessions.list[i]!;
+      if (ratchet.canSend && !sessions.receiveOnly.has(ratchet.sessionId)) return this.touch(sessions, ratchet);
+    }
     return this.initiate(peer, sessions);
   }
 
@@ -104,10 +141,18 @@ export class DmSessions {
     const key = peer.name.toLowerCase();
     const existing = this.byPeer.get(key);
     if (existing !== undefined && existing.identity === peer.publicKeyBase64) return existing;
-    // A new identity key (or a first contact): sessions with the old key are of no use to the new one.
-    const fresh: PeerSessions = { identity: peer.publicKeyBase64, list: [] };
-    this.byPeer.set(key, fresh);
-    return fresh;
+    // A new identity key: the sessions begun before it become receive-only. What the peer sealed
+    // on them before (or, having rotated, a receipt on a session we started) still opens; only the
+    // holder of the ratchet's secrets can seal on one, so this admits nobody new. We never send
+    // on them again: the next DM starts a session from the new key's bundle. (Dropping them lost
+    // everything in flight across a key rotation.)
+    const carried: PeerSessions = {
+      identity: peer.publicKeyBase64,
+      list: existing?.list ?? [],
+      receiveOnly: new Set([...(existing?.receiveOnly ?? []), ...(existing?.list ?? []).map((ratchet) => ratchet.sessionId)]),
+    };
+    this.byPeer.set(key, carried);
+    return carried;
   }
 
   private add(sessions: PeerSessions, ratchet: DoubleRatchet): void {

@@ -6,6 +6,7 @@
 import { readFile, readdir, rename } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { type KeyRetirement, retireKey } from '../core/key-retirement.js';
+import { MAX_RETIREMENT_CHAIN } from '../core/message-codec.js';
 import { ChatError, ErrorCode } from '../core/errors.js';
 import { type Identity, exportPrivateKeyPem, generateIdentity, identityFromPem } from '../core/identity.js';
 import { assertPrivateFileMode, writePrivateFile } from '../storage/private-file.js';
@@ -133,28 +134,33 @@ export async function rotateIdentity(
 }
 
 /**
- * The newest retirement statement `keys rotate` left beside the key file whose successor is this
- * key, if any: sent at join so a server that bound our name to the old key moves it to this one.
+ * The retirement statements `keys rotate` left beside the key file that lead to this key, oldest
+ * first (at most MAX_RETIREMENT_CHAIN): sent at join, so a server that bound our name to an older
+ * key moves it to this one, even after several rotations it never saw.
  */
-export async function findRetirementStatement(path: string, identity: Identity): Promise<KeyRetirement | undefined> {
+export async function findRetirementChain(path: string, identity: Identity): Promise<KeyRetirement[]> {
   const dir = dirname(path);
   const prefix = `${basename(path)}.retired-`;
   let names: string[];
   try {
-    names = (await readdir(dir))
-      .filter((name) => name.startsWith(prefix) && name.endsWith('.json'))
-      .sort()
-      .reverse();
+    names = (await readdir(dir)).filter((name) => name.startsWith(prefix) && name.endsWith('.json'));
   } catch {
-    return undefined;
+    return [];
   }
+  const byNewKey = new Map<string, KeyRetirement>();
   for (const name of names) {
     try {
       const statement = JSON.parse(await readFile(join(dir, name), 'utf8')) as KeyRetirement;
-      if (statement.new === identity.publicKeyBase64) return statement;
+      byNewKey.set(statement.new, statement);
     } catch {
       // Not ours to judge here: a damaged statement is simply not sent.
     }
   }
-  return undefined;
+  const chain: KeyRetirement[] = [];
+  let key = identity.publicKeyBase64;
+  for (let statement = byNewKey.get(key); statement !== undefined && chain.length < MAX_RETIREMENT_CHAIN; statement = byNewKey.get(key)) {
+    chain.unshift(statement);
+    key = statement.old;
+  }
+  return chain;
 }

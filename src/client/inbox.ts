@@ -56,8 +56,8 @@ export interface InboxOutput {
   requestKey(sender: string, chain: string, n: number, room: string | null): void;
   /** `sender` asked for one of our chains: hand it over if it is theirs to have. */
   answerKeyRequest(sender: string, chain: string, n: number, room: string | null): void;
-  /** Seals `sender` a receipt for these DMs of theirs we kept (once they are on disk). */
-  sendReceipt(sender: string, ids: readonly string[]): void;
+  /** Seals `sender` receipts for the DMs of theirs we showed (owed in ClientState, on disk already). */
+  payReceipts(sender: string): void;
   /** `sender`'s client sealed us a receipt: these DMs of ours are delivered. */
   receiptArrived(sender: string, ids: readonly string[]): void;
 }
@@ -130,10 +130,12 @@ export class Inbox {
       // Its sender hears it is held, not "delivered" (through the server: we will not seal to the new key).
       return this.confirm(sender.name, ref, 'held');
     }
-    this.state.remember({ kind: 'in', id: ref, from: sender.name, to: message.to, text, ts });
+    // A DM shown owes its sender a receipt, in the same record (see owed-receipts.ts).
+    const dm = !isRoomTarget(message.to);
+    this.state.remember({ kind: 'in', id: ref, from: sender.name, to: message.to, text, ts, ...(dm ? { owesReceipt: true } : {}) });
     this.output.message({ id: ref, from: sender.name, to: message.to, text, ts, verified: sender.trust !== 'changed' });
     // A DM we show is receipted to its sender end to end; a room line only through the server.
-    this.confirm(sender.name, ref, isRoomTarget(message.to) ? 'kept' : 'receipt');
+    this.confirm(sender.name, ref, dm ? 'receipt' : 'kept');
   }
 
   /**
@@ -198,13 +200,22 @@ export class Inbox {
   showHeld(name: string): void {
     const held = this.state.release(name);
     for (const message of held) {
-      this.state.remember({ kind: 'in', id: message.id, from: message.from, to: message.to, text: message.text, ts: message.ts, held: true });
+      const dm = !isRoomTarget(message.to);
+      this.state.remember({
+        kind: 'in',
+        id: message.id,
+        from: message.from,
+        to: message.to,
+        text: message.text,
+        ts: message.ts,
+        held: true,
+        ...(dm ? { owesReceipt: true } : {}),
+      });
       this.output.message({ ...message, verified: true, held: true });
     }
     if (held.length > 0) this.state.commit(undefined);
-    // Now read: their sender hears so, end to end (the user accepted the new key).
-    const dms = held.filter((message) => !isRoomTarget(message.to)).map((message) => message.id);
-    if (dms.length > 0) this.output.sendReceipt(name, dms);
+    // Now read: their sender hears so, end to end (the user accepted the new key), as the caller
+    // pays what is owed to them.
   }
 
   /** Drops the messages held from `name`, unread. Returns how many. */
@@ -243,7 +254,7 @@ export class Inbox {
     return pending;
   }
 
-  /** Once a turn, after the state is on disk: one `received` per sender, and a receipt per sender of DMs. */
+  /** Once a turn, after the state is on disk: a receipt per sender of DMs, then one `received` per sender. */
   private scheduleConfirmations(): void {
     if (this.confirmScheduled) return;
     this.confirmScheduled = true;
@@ -252,6 +263,9 @@ export class Inbox {
       const senders = [...this.toConfirm.values()];
       this.toConfirm.clear();
       this.state.commit(this.engine.exportState());
+      // What is owed was on disk with the history above; receipts go before the server hears we
+      // kept the DMs, so a sender hears from our client first.
+      for (const { from: sender, receipted } of senders) if (receipted.length > 0) this.output.payReceipts(sender);
       for (const { from: sender, ids, unreadable: failed, held } of senders) {
         for (let i = 0; i < ids.length; i += CONFIRM_BATCH) {
           const batch = ids.slice(i, i + CONFIRM_BATCH);
@@ -265,9 +279,6 @@ export class Inbox {
             ...(holding.length === 0 ? {} : { held: holding }),
           });
         }
-      }
-      for (const { from: sender, receipted } of senders) {
-        for (let i = 0; i < receipted.length; i += CONFIRM_BATCH) this.output.sendReceipt(sender, receipted.slice(i, i + CONFIRM_BATCH));
       }
     });
   }

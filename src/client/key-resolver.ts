@@ -45,7 +45,10 @@ export class KeyResolver {
   received(bundles: readonly PeerSummary[]): void {
     for (const bundle of bundles) {
       if (bundle.publicKey === undefined) continue;
-      this.state.cacheBundle(bundle);
+      // Cached without its one-time prekey: used once, the peer deletes it, and a cached copy
+      // handed out again after a restart started a session the peer could never open.
+      const { oneTimePrekey: _usedOnce, ...reusable } = bundle;
+      this.state.cacheBundle(reusable);
       const key = nameKey(bundle.name);
       for (const waiter of this.waiting.get(key) ?? []) waiter.done(bundle);
       this.waiting.delete(key);

@@ -65,6 +65,7 @@ export function decodeClientMessage(body: Buffer): ClientMessage {
         prekey: base64(obj, 'prekey', MAX_PREKEY_CHARS),
         prekeySig: base64(obj, 'prekeySig', MAX_RSA_BLOCK_CHARS),
         ...(obj['retirement'] === undefined ? {} : { retirement: retirement(obj['retirement']) }),
+        ...(obj['retirements'] === undefined ? {} : { retirements: retirements(obj['retirements']) }),
       };
     case 'auth':
       return { type: 'auth', signature: base64(obj, 'signature', MAX_RSA_BLOCK_CHARS) };
@@ -331,6 +332,16 @@ export const MAX_RECEIPT_IDS = 1000;
 /** Most names in a resend's `only`: a room's members who never gave a final word. */
 const MAX_LISTED_NAMES = 10_000;
 const RECEIPT_STATES = new Set(['delivered', 'stored', 'expired', 'refused', 'held', 'discarded']);
+
+/** Most statements in a hello's chain of key retirements (each costs the server two RSA checks). */
+export const MAX_RETIREMENT_CHAIN = 8;
+
+function retirements(value: unknown): ReturnType<typeof retirement>[] {
+  if (!Array.isArray(value) || value.length === 0 || value.length > MAX_RETIREMENT_CHAIN) {
+    throw invalid('retirements', `must be a list of 1 to ${MAX_RETIREMENT_CHAIN} statements`);
+  }
+  return value.map(retirement);
+}
 
 function retirement(value: unknown): { version: 1; old: string; new: string; at: string; oldSignature: string; newSignature: string } {
   const obj = object(value, 'retirement');

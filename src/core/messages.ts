@@ -97,6 +97,11 @@ export interface HelloMessage {
    * naming this key as its successor: the server then moves the registration (protocol v4).
    */
   readonly retirement?: KeyRetirement;
+  /**
+   * Statements from the registered key to this one, oldest first, when the key was rotated more
+   * than once before reaching this server (`retirement` is then the last of them).
+   */
+  readonly retirements?: readonly KeyRetirement[];
 }
 export interface AuthMessage {
   readonly type: 'auth';

@@ -37,7 +37,8 @@ export function isUsablePrekey(prekeyRaw: Buffer): boolean {
 }
 
 /** The hello a client opens with: protocol version, name, identity key, and its signed prekey. */
-export function buildHello(identity: Identity, name: string, prekey: X25519KeyPair, retirement?: KeyRetirement): HelloMessage {
+export function buildHello(identity: Identity, name: string, prekey: X25519KeyPair, retirements: readonly KeyRetirement[] = []): HelloMessage {
+  const retirement = retirements.at(-1);
   return {
     type: 'hello',
     version: PROTOCOL_VERSION,
@@ -46,5 +47,6 @@ export function buildHello(identity: Identity, name: string, prekey: X25519KeyPa
     prekey: prekey.publicRaw.toString('base64'),
     prekeySig: signPrekey(identity.privateKey, name, prekey.publicRaw).toString('base64'),
     ...(retirement === undefined ? {} : { retirement }),
+    ...(retirements.length > 1 ? { retirements } : {}),
   };
 }

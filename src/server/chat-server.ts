@@ -381,8 +381,8 @@ export class ChatServer implements ConnectionHost, ClusterHost {
     if (this.admitting.has(nameKey(name)) || this.cluster?.remotePeer(name) !== undefined) throw nameUnavailable(name);
   }
 
-  checkRegistration(name: string, fingerprint: string, retirement: KeyRetirement | undefined, address: string): void {
-    this.names.checkHello(name, fingerprint, retirement, address);
+  checkRegistration(name: string, fingerprint: string, retirements: readonly KeyRetirement[], address: string): void {
+    this.names.checkHello(name, fingerprint, retirements, address);
   }
 
   admit(connection: ClientConnection): Promise<void> | void {

@@ -45,7 +45,7 @@ export interface ConnectionHost {
    * `retirement` is a valid statement from that key naming this one, or when a new name reads like
    * one online or registered; NAME_LIMIT when this key or `address` has its share of names.
    */
-  checkRegistration(name: string, fingerprint: string, retirement: KeyRetirement | undefined, address: string): void;
+  checkRegistration(name: string, fingerprint: string, retirements: readonly KeyRetirement[], address: string): void;
   /**
    * Adds a fully authenticated client to the registry and announces it. Throws (or, clustered,
    * rejects with) NameTakenError, or another ChatError that ends the connection.
@@ -408,7 +408,7 @@ export class ClientConnection {
       throw new ProtocolError(ErrorCode.INVALID_MESSAGE, cause instanceof Error ? cause.message : 'bad public key', { cause });
     }
     try {
-      this.host.checkRegistration(hello.name, key.fingerprint, hello.retirement, this.ipAddress);
+      this.host.checkRegistration(hello.name, key.fingerprint, hello.retirements ?? (hello.retirement === undefined ? [] : [hello.retirement]), this.ipAddress);
     } catch (error) {
       // A forged retirement statement is no honest mistake: it ends the connection.
       if (error instanceof ProtocolError) throw error;

@@ -53,12 +53,12 @@ export class NameRegistrar {
    * NAME_TAKEN (the one answer above), NAME_LIMIT (this key or address has its share of names), or
    * ProtocolError for a retirement statement that does not verify.
    */
-  checkHello(name: string, fingerprint: string, retirement: KeyRetirement | undefined, address: string): void {
+  checkHello(name: string, fingerprint: string, retirements: readonly KeyRetirement[], address: string): void {
     const store = this.store();
     const registration = store?.registration(name);
     if (registration !== undefined) {
       // The owner gets the name back whoever is online: a look-alike online never blocks it.
-      if (registration.fingerprint === fingerprint || this.retiredInFavourOf(registration, fingerprint, retirement)) return;
+      if (registration.fingerprint === fingerprint || this.retiredInFavourOf(registration, fingerprint, retirements)) return;
       throw nameUnavailable(name);
     }
     if (this.lookalikeOnline(name) !== undefined || store?.registeredLookalike(name) !== undefined) throw nameUnavailable(name);
@@ -116,15 +116,24 @@ export class NameRegistrar {
     return this.remotePeers().find((peer) => nameSkeleton(peer.name) === skeleton && nameKey(peer.name) !== nameKey(name))?.name;
   }
 
-  /** Two RSA checks, reached only past the cheap ones; a statement that does not verify ends the connection. */
-  private retiredInFavourOf(registration: Registration, fingerprint: string, retirement: KeyRetirement | undefined): boolean {
-    if (retirement === undefined) return false;
-    let statement: ReturnType<typeof verifyRetirement>;
-    try {
-      statement = verifyRetirement(retirement);
-    } catch (cause) {
-      throw new ProtocolError(ErrorCode.INVALID_MESSAGE, 'the key retirement statement does not verify', { cause });
+  /**
+   * True when the statements lead from the registered key to this one, each key retired in favour
+   * of the next (a key rotated twice before its owner came back sends both). Two RSA checks each,
+   * reached only past the cheap ones, at most MAX_RETIREMENT_CHAIN; one that does not verify ends
+   * the connection.
+   */
+  private retiredInFavourOf(registration: Registration, fingerprint: string, retirements: readonly KeyRetirement[]): boolean {
+    let current = registration.fingerprint;
+    for (const retirement of retirements) {
+      let statement: ReturnType<typeof verifyRetirement>;
+      try {
+        statement = verifyRetirement(retirement);
+      } catch (cause) {
+        throw new ProtocolError(ErrorCode.INVALID_MESSAGE, 'the key retirement statement does not verify', { cause });
+      }
+      // Statements before the registered key (the server already moved past them) are passed over.
+      if (statement.oldFingerprint === current) current = statement.newFingerprint;
     }
-    return statement.oldFingerprint === registration.fingerprint && statement.newFingerprint === fingerprint;
+    return current === fingerprint;
   }
 }

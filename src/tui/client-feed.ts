@@ -17,7 +17,7 @@ export function feedClientToModel(client: ChatClient, model: ChatViewModel, chan
     if (record.kind === 'in') model.addFromHistory({ from: record.from, to: record.to, text: record.text, ts: record.ts, isOwn: false });
     else if (record.kind === 'out') {
       // Still tracked (not settled before the restart): shown with its state, updated as news comes.
-      const summary = client.deliveryOf(record.id);
+      const summary = client.deliveryOf(record.id, record.to);
       model.addFromHistory({
         from: model.selfName,
         to: record.to,

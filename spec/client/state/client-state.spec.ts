@@ -65,7 +65,7 @@ describe('ClientState', () => {
     assert.equal(state.outbox.length, 0, 'settled: no longer tracked');
 
     const reopened = ClientState.open(base, alice);
-    const summary = new DeliveryTracker(reopened).summaryOf('m1');
+    const summary = new DeliveryTracker(reopened).summaryOf('m1', 'bob');
     assert.ok(summary !== undefined, 'the final word survived the restart');
     assert.equal(describeDelivery(summary), 'delivered');
     assert.equal(reopened.history().length, 1, 'the mark is not a line of its own');

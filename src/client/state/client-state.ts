@@ -8,7 +8,9 @@ import { ChatError, ErrorCode } from '../../core/errors.js';
 import type { Identity } from '../../core/identity.js';
 import type { DeliveryState, PeerSummary, SendMessage } from '../../core/messages.js';
 import { nameKey } from '../../core/names.js';
+import { receiveOnlySessions } from '../dm-sessions.js';
 import type { EngineState } from '../e2e-engine.js';
+import { OwedReceipts } from './owed-receipts.js';
 import { finishRekey } from './state-rekey.js';
 import { type JournalDamage, SealedJournal, SealedSnapshot, stateKey } from './sealed-files.js';
 
@@ -32,6 +34,8 @@ export interface OutgoingEntry {
   recipients: Record<string, Record<string, RecipientState>>;
   /** The server acknowledged the message itself (its envelope, not a handover). */
   acked?: boolean;
+  /** A receipt (text ''): the DMs of `to` it receipts. */
+  readonly receiptFor?: readonly string[];
 }
 
 export interface HeldMessage {
@@ -51,6 +55,8 @@ export type HistoryRecord =
       readonly text: string;
       readonly ts: number;
       readonly held?: boolean;
+      /** A DM shown: its sender is owed an end-to-end receipt (see owed-receipts.ts). */
+      readonly owesReceipt?: boolean;
     }
   | { readonly kind: 'out'; readonly id: string; readonly to: string | null; readonly text: string; readonly ts: number }
   /**
@@ -72,7 +78,15 @@ interface SettledRecord {
   readonly recipients: Record<string, RecipientState>;
 }
 
-type JournalRecord = HistoryRecord | SettledRecord;
+/** Receipts for these DMs of `from` have their final word from the server: no longer owed. */
+interface ReceiptedRecord {
+  readonly kind: 'receipted';
+  readonly from: string;
+  readonly ids: readonly string[];
+  readonly ts: number;
+}
+
+type JournalRecord = HistoryRecord | SettledRecord | ReceiptedRecord;
 
 interface Snapshot {
   readonly version: 1;
@@ -102,6 +116,8 @@ export class ClientState {
   engine: EngineState | undefined;
   readonly outbox: OutgoingEntry[];
   readonly held: HeldMessage[];
+  /** End-to-end receipts owed for DMs shown, rebuilt from the files at open. */
+  readonly owedReceipts = new OwedReceipts();
   private readonly bundles: Map<string, PeerSummary>;
   private bundlesChanged = false;
   private readonly records: HistoryRecord[];
@@ -135,10 +151,17 @@ export class ClientState {
         this.settled.set(record.id, record.recipients);
         continue;
       }
+      if (record.kind === 'receipted') {
+        this.owedReceipts.paid(record.from, record.ids);
+        continue;
+      }
       this.records.push(record);
       this.markSeen(record);
       if (record.kind === 'out') this.ownIds.add(record.id);
+      if (record.kind === 'in' && record.owesReceipt === true) this.owedReceipts.owe(record.from, record.id);
     }
+    // Receipts on their way are tracked in the outbox: not owed twice.
+    for (const entry of this.outbox) if (entry.receiptFor !== undefined && entry.to !== null) this.owedReceipts.paid(entry.to, entry.receiptFor);
   }
 
   private markSeen(record: HistoryRecord): void {
@@ -196,6 +219,7 @@ export class ClientState {
       this.ownIds.add(record.id);
     }
     this.markSeen(record);
+    if (record.kind === 'in' && record.owesReceipt === true) this.owedReceipts.owe(record.from, record.id);
     this.records.push(record);
     this.unwritten.push(record);
   }
@@ -274,6 +298,8 @@ export class ClientState {
         const record: SettledRecord = { kind: 'settled', id: entry.shownAs ?? entry.id, ts: Date.now(), recipients: entry.recipients[entry.id] ?? {} };
         this.settled.set(record.id, record.recipients);
         this.unwritten.push(record);
+      } else if (entry.receiptFor !== undefined && entry.to !== null) {
+        this.unwritten.push({ kind: 'receipted', from: entry.to, ids: entry.receiptFor, ts: Date.now() });
       }
     }
     this.outbox.splice(0, this.outbox.length, ...keep);
@@ -299,8 +325,29 @@ export class ClientState {
     // The key cache can hold thousands of users: rewritten only when it changed, not on every send.
     if (this.bundlesChanged) this.files.keys.save(Object.fromEntries(this.bundles));
     this.bundlesChanged = false;
-    this.files.snapshot.save({ version: 1, ...(this.engine === undefined ? {} : { engine: this.engine }), outbox: this.outbox, held: this.held });
+    this.files.snapshot.save({
+      version: 1,
+      ...(this.engine === undefined ? {} : { engine: this.engine }),
+      outbox: this.outbox,
+      held: this.held,
+    });
   }
+}
+
+/**
+ * A state snapshot as a new identity key takes it over (`keys rotate`, see state-rekey.ts):
+ * - its DM sessions become receive-only: peers drop their sessions with us when our key changes,
+ *   so a DM sealed on an old one after the rotation could never be opened (it was, and the next
+ *   DM to each peer never arrived); what they sealed on one before still opens;
+ * - receipts still on their way leave the outbox: signed by the old key, a peer who knows the new
+ *   one cannot verify them. Owed again (rebuilt from the history at open), they are sealed anew.
+ * Everything else (prekeys, room chains, our own lines, held messages) carries on.
+ */
+export function snapshotForNewIdentity(snapshot: unknown): unknown {
+  const saved = snapshot as Snapshot;
+  const outbox = saved.outbox.filter((entry) => entry.receiptFor === undefined);
+  if (saved.engine === undefined) return { ...saved, outbox } satisfies Snapshot;
+  return { ...saved, outbox, engine: { ...saved.engine, sessions: receiveOnlySessions(saved.engine.sessions) } } satisfies Snapshot;
 }
 
 const FINAL: ReadonlySet<DeliveryState> = new Set(['delivered', 'confirmed', 'stored', 'expired', 'refused', 'held', 'discarded']);
@@ -322,7 +369,8 @@ export function isSettled(entry: OutgoingEntry): boolean {
  * (until its recipient's own receipt). Room messages get no end-to-end receipts.
  */
 function awaitsNews(entry: OutgoingEntry, state: DeliveryState): boolean {
-  return state === 'stored' || state === 'held' || (state === 'confirmed' && entry.to !== null && !entry.to.startsWith('#'));
+  // A handover or a receipt gets no receipt of its own: "confirmed" is its last word.
+  return state === 'stored' || state === 'held' || (state === 'confirmed' && entry.text !== '' && entry.to !== null && !entry.to.startsWith('#'));
 }
 
 function isDone(entry: OutgoingEntry): boolean {

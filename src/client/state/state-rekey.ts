@@ -21,10 +21,11 @@ export interface PreparedRekey {
 }
 
 /**
- * Writes every state file in `dir` that opens under `from` again under `to`, as FILE.rekey. Files
+ * Writes every state file in `dir` that opens under `from` again under `to`, as FILE.rekey, each
+ * `.state` snapshot passed through `reshape` (what the new key cannot carry on, dropped). Files
  * that do not open under `from` (another identity's, or damaged) are left as they are.
  */
-export function prepareRekey(dir: string, from: Identity, to: Identity): PreparedRekey {
+export function prepareRekey(dir: string, from: Identity, to: Identity, reshape: (snapshot: unknown) => unknown = (snapshot) => snapshot): PreparedRekey {
   if (!existsSync(dir)) return { files: [] };
   const oldKey = stateKey(from);
   const newKey = stateKey(to);
@@ -35,7 +36,7 @@ export function prepareRekey(dir: string, from: Identity, to: Identity): Prepare
       if (SNAPSHOT_SUFFIXES.some((suffix) => name.endsWith(suffix))) {
         const value = new SealedSnapshot<unknown>(path, oldKey).load();
         if (value === undefined) continue;
-        new SealedSnapshot<unknown>(path + PENDING, newKey).save(value);
+        new SealedSnapshot<unknown>(path + PENDING, newKey).save(name.endsWith('.state') ? reshape(value) : value);
         files.push(path);
       } else if (name.endsWith(JOURNAL_SUFFIX)) {
         const records = new SealedJournal<unknown>(path, oldKey).readAll();
