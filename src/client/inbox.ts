@@ -107,11 +107,13 @@ export class Inbox {
     const ts = message.envelope.ts;
     // A key handover shows nothing, and is kept even from a held contact.
     if (opened.kind !== 'text') {
+      // A receipt's news is on disk (receiptArrived commits it) before the receipt is remembered
+      // as seen: a crash between the two then opens it again, never drops it as a repeat.
+      if (opened.kind === 'receipt') this.output.receiptArrived(sender.name, opened.ids);
       this.state.remember({ kind: 'seen', id: ref, from: sender.name, ts: Date.now() });
       this.confirm(sender.name, ref);
       if (opened.kind === 'handover') this.retryWaiting(sender.name, opened.chain);
-      else if (opened.kind === 'receipt') this.output.receiptArrived(sender.name, opened.ids);
-      else this.output.answerKeyRequest(sender.name, opened.chain, opened.n, opened.room);
+      else if (opened.kind === 'key-request') this.output.answerKeyRequest(sender.name, opened.chain, opened.n, opened.room);
       return;
     }
     const text = stripControlCharacters(opened.text);
