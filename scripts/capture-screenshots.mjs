@@ -126,7 +126,23 @@ try {
   await waitForScreen(/▶ mandelbrot/, 'the room’s video');
   await sleep(1200);
   const together = capture();
-  writeFileSync('docs/SCREENSHOTS.md', page({ room, dm, video, together }));
+  type(':stop');
+  keys('Enter');
+  keys('M-1');
+  await waitForScreen(/─ #room ─/, 'the lobby again');
+  // Sizes: a long name, an emoji with a skin tone, a taken-name line's width, the help at 80x24.
+  const long = joinAs('a-very-long-name-of-thirty-two-c', port);
+  await long.ready;
+  long.say('👍🏽 ship it (the skin tone is kept in what was sent; the screen draws 👍)');
+  await waitForScreen(/ship it/, "the long name's line");
+  tmux('resize-window', '-t', 'alice', '-x', '80', '-y', '24');
+  const small = await waitForScreen(/^┌─ rooms ─{10}┐┌/, 'the screen at 80x24');
+  keys('F1');
+  const help = await waitForScreen(/help \(Esc closes\)/, 'the help at 80x24');
+  keys('Escape');
+  tmux('resize-window', '-t', 'alice', '-x', '200', '-y', '60');
+  const wide = await waitForScreen(/^┌─ rooms ─{20}┐┌/, 'the screen at 200x60');
+  writeFileSync('docs/SCREENSHOTS.md', page({ room, dm, video, together, small, help, wide }));
   console.log('wrote docs/SCREENSHOTS.md');
 } finally {
   try {
@@ -138,7 +154,7 @@ try {
   rmSync(dir, { recursive: true, force: true });
 }
 
-function page({ room, dm, video, together }) {
+function page({ room, dm, video, together, small, help, wide }) {
   const block = (screen) => ['```', screen.replace(/127\.0\.0\.1:\d+/g, '127.0.0.1:7410'), '```'].join('\n');
   return `# What the TUI looks like
 
@@ -186,5 +202,24 @@ demo for the room (\`:watch mandelbrot-480x270-24fps.mp4\` there) and alice join
 stops it is said in the room.
 
 ${block(together)}
+
+## At 80x24: names cut with "…", the help in two columns
+
+The left column is a quarter of the screen, between 16 and 30 columns. A name too long for it is
+cut with "…" and what follows it stays. The 👍🏽 is drawn 👍: terminals disagree on the width of
+an emoji with a skin tone (tmux draws two), so the TUI draws what every terminal draws alike; the
+text sent and kept is unchanged.
+
+${block(small)}
+
+The help wraps each description under its own column, and says when more lies below:
+
+${block(help)}
+
+## At 200x60
+
+The left column stops at 30 columns; the log takes the rest.
+
+${block(wide)}
 `;
 }
