@@ -58,12 +58,17 @@ export function describeWatch(event: WatchEventMessage, selfName: string): strin
   }
 }
 
-/** 0:42, 1:05:03. */
-function clock(ms: number): string {
-  const total = Math.floor(ms / 1000);
+/**
+ * 0:00.8, 0:42.0, 1:05:03.5: to the tenth of a second, as the status bar says it (a pause at
+ * 0.8 s read "paused at 0:00" in the room while the status bar said 0.8s).
+ */
+export function clock(ms: number): string {
+  const tenths = Math.floor(ms / 100);
+  const total = Math.floor(tenths / 10);
   const [h, m, s] = [Math.floor(total / 3600), Math.floor((total % 3600) / 60), total % 60];
   const two = (n: number) => String(n).padStart(2, '0');
-  return h > 0 ? `${h}:${two(m)}:${two(s)}` : `${m}:${two(s)}`;
+  const seconds = `${two(s)}.${tenths % 10}`;
+  return h > 0 ? `${h}:${two(m)}:${seconds}` : `${m}:${seconds}`;
 }
 
 /** `:rooms` as one log line per room. */

@@ -8,7 +8,7 @@ import { FrameType } from '../../../src/core/frame-types.js';
 import type { Identity } from '../../../src/core/identity.js';
 import { decodeVideoFrame } from '../../../src/core/media-frame.js';
 import { ChatServer } from '../../../src/server/chat-server.js';
-import { waitUntil } from '../../helpers/events.js';
+import { waitFor, waitUntil } from '../../helpers/events.js';
 import { testIdentity } from '../../helpers/identities.js';
 import { RawClient } from '../../helpers/raw-client.js';
 
@@ -127,6 +127,28 @@ describe('watching together', () => {
     assert.equal(aliceEnd.reason, 'stopped');
     await waitUntil(() => server.videos.activeStreams === 0, 'the stream to be gone');
     assert.deepEqual(server.videos.decoderPids(), []);
+  });
+
+  it('sends a viewer who opens it while paused the paused picture, and tells the room where it paused', async (t) => {
+    const { a, c } = await roomOfThree(t);
+    const aliceFrames = recordFrames(a);
+    const carolFrames = recordFrames(c);
+    a.send({ type: 'play', name: VIDEO, width: 80, height: 60, encoding: 'png', room: '#movie' });
+    const { stream } = await a.next('stream-start');
+    await waitUntil(() => aliceFrames.length >= 15, 'alice to watch half a second');
+    a.send({ type: 'pause-video', stream, paused: true });
+    let told = await c.next('watch');
+    if (told.kind === 'started') told = await c.next('watch');
+    assert.equal(told.kind, 'paused');
+    const status = await waitFor(() => a.received.find((message) => message.type === 'stream-status' && message.paused), 'the status of the paused stream');
+    assert.ok(status.type === 'stream-status');
+    assert.equal(told.positionMs, status.positionMs, 'the room is told the position the player shows');
+    assert.ok(told.positionMs >= 15 * (1000 / 30) - 1, `paused at ${told.positionMs} ms, not at 0`);
+    const lastShown = aliceFrames.at(-1)!.seq;
+    c.send({ type: 'play', name: VIDEO, width: 80, height: 60, encoding: 'png', room: '#movie' });
+    await c.next('stream-start');
+    await waitUntil(() => carolFrames.length >= 1, 'carol to see the paused picture');
+    assert.equal(carolFrames[0]!.seq, lastShown, "the picture alice's pane stopped on");
   });
 
   it('makes frames at no more than four sizes: a fifth pane gets the largest size that fits it', async (t) => {

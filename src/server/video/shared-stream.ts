@@ -50,6 +50,11 @@ export class SharedStream {
   /** The boxes the decoder scales to (one per size in use). */
   private boxes: FrameSize[] = [];
   private readonly stream: VideoStream;
+  /**
+   * The last frame sent at each size, encoded: a viewer who opens the stream while it is paused is
+   * sent it, so their pane shows the paused picture rather than nothing until it resumes.
+   */
+  private lastFrames: Buffer[] = [];
 
   constructor(options: SharedStreamOptions, first: ClientConnection, box: FrameSize) {
     this.id = options.id;
@@ -68,11 +73,13 @@ export class SharedStream {
       maxFrameBytes: options.maxFrameBytes,
       sink: {
         start: ({ fps, durationMs, sizes }) => {
+          this.lastFrames = [];
           for (const viewer of this.viewers.values()) this.sendStart(viewer, sizes, fps, durationMs);
         },
         frame: (frames) => {
           // Encoded once per size; the same bytes go to every viewer of that size.
           const encoded = frames.map((frame) => encodeFrame(FrameType.MEDIA, encodeVideoFrame(frame)));
+          this.lastFrames = encoded;
           for (const viewer of this.viewers.values()) viewer.dropped += viewer.connection.sendMedia(encoded[viewer.output]!);
           return 0;
         },
@@ -126,6 +133,8 @@ export class SharedStream {
     if (this.place(viewer)) return;
     const sizes = this.stream.frameSizes;
     this.sendStart(viewer, sizes, this.info.fps, this.info.durationMs);
+    const still = this.lastFrames[viewer.output];
+    if (this.stream.isPaused && still !== undefined) viewer.dropped += connection.sendMedia(still);
   }
 
   /** A viewer's pane changed size. */
