@@ -2,14 +2,14 @@
 // (sealing and opening, no I/O), a PeerDirectory (who is online, and the trust in each key) and a
 // VideoRemote, reported as typed events. The TUI, the --json line mode, bots and tests are all
 // views over this one object.
-// Under 500 lines: a facade, most of it the event and option types the views rely on; receiving
-// is in inbox.ts, delivery states in delivery-tracker.ts.
+// Its parts do the work: receiving in inbox.ts, sealing and sending in message-sender.ts,
+// delivery states in delivery-tracker.ts; the events it reports are typed in session-events.ts.
+// (Still past 400 lines: presence, rooms and trust are the next to leave.)
 import type { Duplex } from 'node:stream';
 import type { KeyRetirement } from '../core/key-retirement.js';
 import { ChatError, ErrorCode } from '../core/errors.js';
 import { shortFingerprint } from '../core/fingerprint.js';
 import type { Identity } from '../core/identity.js';
-import type { VideoFrame } from '../core/media-frame.js';
 import {
   type Census,
   type FollowedMessage,
@@ -17,15 +17,8 @@ import {
   MAX_TOPIC_CHARS,
   type PeerSummary,
   type RoomRequest,
-  type WatchEventMessage,
-  type RoomListing,
   type RoomModeChange,
   type RoomView,
-  type SendMessage,
-  type StreamEndMessage,
-  type StreamStartMessage,
-  type StreamStatusMessage,
-  type VideoInfo,
   type WelcomeMessage,
 } from '../core/messages.js';
 import { stripControlCharacters } from '../core/names.js';
@@ -34,19 +27,20 @@ import type { ReplayGuardOptions } from '../core/replay-guard.js';
 import { safetyNumber } from '../core/safety-number.js';
 import type { SenderKeyBudget } from '../core/sender-key-store.js';
 import { TypedEmitter } from '../core/typed-emitter.js';
-import { randomBytes } from 'node:crypto';
 import { DeliveryTracker, type DeliverySummary } from './delivery-tracker.js';
 import { E2eEngine } from './e2e-engine.js';
 import { Inbox, KEY_REQUEST_WAIT_MS, OPEN_LOBBY_KEY_WAIT_MS } from './inbox.js';
+import { MessageSender } from './message-sender.js';
+import type { SentMessage, SessionEvents } from './session-events.js';
 import { ONE_TIME_PREKEY_TARGET, SIGNED_PREKEY_CHECK_MS } from './own-prekeys.js';
 import { MAX_ONE_TIME_PREKEYS_PER_MESSAGE } from '../core/message-codec.js';
 import { KeyResolver } from './key-resolver.js';
 import { ClientState } from './state/client-state.js';
 import { KnownPeers } from './known-peers.js';
-import { type AddOutcome, type DirectoryPeer, PeerDirectory, type PeerView } from './peer-directory.js';
-import { type LinkError, type LinkMessage, type LinkState, ServerLink } from './server-link.js';
+import { type AddOutcome, PeerDirectory, type PeerView } from './peer-directory.js';
+import { type LinkMessage, type LinkState, ServerLink } from './server-link.js';
 import { type VideoRequest, VideoRemote } from './video-remote.js';
-import { type RoomChange, RoomRosters } from './room-rosters.js';
+import { RoomRosters } from './room-rosters.js';
 import { PresenceFollower } from './presence-follower.js';
 import { ROOM_NAME_RULE, isRoomTarget, isValidRoomName } from '../core/room-names.js';
 
@@ -55,70 +49,10 @@ export type { RoomChange } from './room-rosters.js';
 export type { PeerView } from './peer-directory.js';
 export { JOIN_TIMEOUT_MS, KEEPALIVE_INTERVAL_MS } from './server-link.js';
 
-/** Longest message text accepted for sending, in characters. Longer text is refused, not split. */
-export const MAX_MESSAGE_CHARS = 8000;
+export { MAX_MESSAGE_CHARS } from './message-sender.js';
+export type { ChatMessageEvent, SentMessage, SessionErrorEvent, SessionEvents } from './session-events.js';
 /** On a big server, how many of our latest DM partners we follow on joining (see recentContacts). */
 const RECENT_CONTACTS = 200;
-/** Most DM ids in one receipt (each ~22 characters): well inside a frame. */
-const RECEIPT_BATCH = 500;
-
-export interface ChatMessageEvent {
-  readonly id: string;
-  readonly from: string;
-  /** null for the lobby, '#name' for a named room, else the recipient (you). */
-  readonly to: string | null;
-  /** Control characters and escape sequences already removed. */
-  readonly text: string;
-  /** Sender's timestamp (ms). */
-  readonly ts: number;
-  /** Signature checked and the sender's key matches the one pinned for that name. */
-  readonly verified: boolean;
-  /** Held while this verified contact's key was unconfirmed, shown after :verify or :trust. */
-  readonly held?: boolean;
-}
-
-export interface SentMessage {
-  readonly id: string;
-  readonly to: string | null;
-  /** Peers left out: their key changed since first use and the user has not accepted it, or no session can start with them. */
-  readonly withheld: readonly string[];
-}
-
-/** A message-level or link-level problem, for the user. */
-export interface SessionErrorEvent extends LinkError {
-  /** The peer a message-level error is about, if any. */
-  readonly peer?: string;
-}
-
-export interface SessionEvents {
-  ready: { readonly name: string; readonly fingerprint: string; readonly peers: readonly PeerView[] };
-  peers: readonly PeerView[];
-  join: PeerView;
-  leave: { readonly name: string };
-  /** A peer set their away message, or came back (message ''). */
-  away: { readonly name: string; readonly message: string };
-  message: ChatMessageEvent;
-  sent: SentMessage;
-  /** Where a sent message stands now (after the server's ack, and each receipt). */
-  delivery: DeliverySummary;
-  'key-changed': { readonly name: string; readonly pinned: string; readonly announced: string };
-  /** Something changed in a named room we are in (or we joined, left, were kicked or invited). */
-  'room-change': RoomChange;
-  /** The answer to listRooms(): every room on the server. */
-  rooms: readonly RoomListing[];
-  /** A room's shared video started, paused, resumed, was sought, stopped or finished. */
-  watch: WatchEventMessage;
-  videos: readonly VideoInfo[];
-  poster: { readonly name: string; readonly jpeg: Buffer };
-  'stream-start': StreamStartMessage;
-  'stream-status': StreamStatusMessage;
-  'stream-end': StreamEndMessage;
-  'video-frame': VideoFrame;
-  error: SessionErrorEvent;
-  /** A clustered server lost (degraded) or regained (ok) its link to the other servers. */
-  cluster: { readonly state: 'ok' | 'degraded'; readonly message: string };
-  disconnected: { readonly reason: string };
-}
 
 export interface ChatSessionOptions {
   readonly host: string;
@@ -166,6 +100,8 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
   private readonly state: ClientState;
   private readonly tracker: DeliveryTracker;
   private readonly inbox: Inbox;
+  /** Seals, tracks and sends what the user writes and what we owe peers (receipts, keys). */
+  private readonly sender: MessageSender;
   /** Keys on demand: presence carries none (protocol v4). */
   private readonly keys: KeyResolver;
   /** The chain presence and messages are handled on, in order (see inOrder). */
@@ -227,6 +163,17 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
       this.link.send({ type: 'follow', names });
       return true;
     });
+    this.sender = new MessageSender({
+      engine: this.engine,
+      directory: this.directory,
+      state: this.state,
+      tracker: this.tracker,
+      link: this.link,
+      isReady: () => this.isReady,
+      sent: (sent) => this.emit('sent', sent),
+      error: (event) => this.emit('error', event),
+      unusablePrekey: (name) => this.reportUnusablePrekey(name),
+    });
     this.inbox = new Inbox(
       this.engine,
       this.directory,
@@ -237,19 +184,9 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
         confirm: (received) => {
           if (this.isReady) this.link.send(received);
         },
-        requestKey: (sender, chain, n, room) => {
-          const peer = this.directory.get(sender);
-          if (peer === undefined || peer.trust === 'changed' || !peer.prekeyUsable) return;
-          this.sendKeyMessage((check) => this.engine.requestKey(peer, chain, n, room, check));
-        },
-        answerKeyRequest: (sender, chain, n, room) => {
-          // Never to a key the user has not accepted: the chain would go to whoever holds it now.
-          const peer = this.directory.get(sender);
-          if (peer === undefined || peer.trust === 'changed' || !peer.prekeyUsable) return;
-          const open = room === null && this.follower.followsOnly;
-          this.sendKeyMessage((check) => this.engine.answerKeyRequest(peer, chain, n, room, check, open));
-        },
-        payReceipts: (sender) => this.payReceipts(sender),
+        requestKey: (sender, chain, n, room) => this.sender.requestKey(sender, chain, n, room),
+        answerKeyRequest: (sender, chain, n, room) => this.sender.answerKeyRequest(sender, chain, n, room, room === null && this.follower.followsOnly),
+        payReceipts: (sender) => this.sender.payReceipts(sender),
         receiptArrived: (sender, ids) => {
           // On disk before anyone is told: this news comes once (the receipt is confirmed with the
           // turn), so "delivered" shown and then lost to a crash would never come back.
@@ -379,7 +316,7 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
    */
   sendRoom(text: string, shownAs?: string): SentMessage {
     // Members away count too (protocol v4): what they miss is stored for them.
-    return this.sealForRoom(null, this.directory.others(), text, shownAs, this.follower.followsOnly);
+    return this.sender.sendToRoom(null, this.directory.others(), text, shownAs, this.follower.followsOnly);
   }
 
   /** Sends to a named room we are in: sealed for its members (those away get it stored). */
@@ -390,133 +327,12 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
       const peer = this.directory.get(member.name);
       return peer === undefined || this.directory.isSelf(peer.name) ? [] : [peer];
     });
-    return this.sealForRoom(roster.name, members, text, shownAs);
-  }
-
-  private sealForRoom(to: string | null, everyone: readonly DirectoryPeer[], text: string, shownAs?: string, open = false): SentMessage {
-    this.checkSendable(text);
-    const candidates = everyone.filter((peer) => peer.trust !== 'changed' && peer.prekeyUsable);
-    const sealed = this.engine.sealRoom(to, text, candidates, (message) => this.link.checkFits(message), open);
-    for (const peer of sealed.unreachable) this.reportUnusablePrekey(peer.name);
-    if (sealed.refused !== undefined) {
-      // The handovers still go: the members' copies of our chain moved.
-      this.sendTracked({
-        id: `handover-${randomBytes(6).toString('hex')}`,
-        to,
-        text: '',
-        createdAt: Date.now(),
-        sends: [...sealed.sends],
-        recipients: {},
-      });
-      throw sealed.refused;
-    }
-    // Members left out are told to the server (it must not send them what they cannot open) and
-    // shown to the user as not delivered, with the reason, from the start.
-    const keyed = new Set(sealed.members.map((peer) => peer.name));
-    const withheld = everyone.filter((peer) => !keyed.has(peer.name));
-    const sends = [...sealed.sends];
-    const room = sends.pop()!;
-    sends.push(withheld.length === 0 ? room : { ...room, except: withheld.map((peer) => peer.name) });
-    const leftOut = Object.fromEntries(
-      withheld.map((peer) => [
-        peer.name,
-        {
-          state: 'refused' as const,
-          reason:
-            peer.trust === 'changed'
-              ? `left out: ${peer.name}'s key changed (compare safety numbers with :verify ${peer.name}, or :trust ${peer.name})`
-              : `left out: no session can start with ${peer.name} (an unusable prekey)`,
-        },
-      ]),
-    );
-    this.sendTracked({
-      id: sealed.id,
-      to,
-      text,
-      createdAt: Date.now(),
-      sends,
-      recipients: withheld.length === 0 ? {} : { [sealed.id]: leftOut },
-      ...(shownAs === undefined ? {} : { shownAs }),
-    });
-    const sent: SentMessage = { id: sealed.id, to, withheld: withheld.map((peer) => peer.name) };
-    this.emit('sent', sent);
-    return sent;
+    return this.sender.sendToRoom(roster.name, members, text, shownAs);
   }
 
   /** Sends to one peer. Refused for a peer whose key changed until the user trusts the new key. */
   sendDirect(name: string, text: string, shownAs?: string): SentMessage {
-    const peer = this.directory.get(name);
-    if (peer === undefined) throw new ChatError(ErrorCode.NO_SUCH_PEER, `nobody called ${name} is online or registered on this server`);
-    if (this.directory.isSelf(peer.name)) throw new ChatError(ErrorCode.NO_SUCH_PEER, 'that is you: a direct message needs someone else');
-    if (peer.trust === 'changed') {
-      throw new ChatError(
-        ErrorCode.PEER_KEY_CHANGED,
-        `${peer.name}'s key changed since you first saw it: compare safety numbers (:verify ${peer.name}), then confirm`,
-      );
-    }
-    if (!peer.prekeyUsable) {
-      throw new ChatError(
-        ErrorCode.PEER_PREKEY_INVALID,
-        `${peer.name} announced a key no session can start from (a low-order prekey): nothing can be sent to ${peer.name}`,
-      );
-    }
-    this.checkSendable(text);
-    const message: SendMessage = this.engine.sealDirect(peer, text, (sealed) => this.link.checkFits(sealed));
-    this.sendTracked({
-      id: message.envelope.id,
-      to: peer.name,
-      text,
-      createdAt: Date.now(),
-      sends: [message],
-      recipients: {},
-      ...(shownAs === undefined ? {} : { shownAs }),
-    });
-    const sent: SentMessage = { id: message.envelope.id, to: peer.name, withheld: [] };
-    this.emit('sent', sent);
-    return sent;
-  }
-
-  /**
-   * Tracks a sealed message and makes it durable (with the ratchet steps that sealed it) before a
-   * byte goes out: a crash after this resends the very same envelopes, never new ones.
-   */
-  private sendTracked(entry: Parameters<DeliveryTracker['track']>[0]): void {
-    this.tracker.track(entry);
-    if (entry.text !== '') this.state.remember({ kind: 'out', id: entry.shownAs ?? entry.id, to: entry.to, text: entry.text, ts: entry.createdAt });
-    this.state.commit(this.engine.exportState());
-    for (const message of entry.sends ?? []) this.link.send(message);
-  }
-
-  /**
-   * A key request or its answer (sent once: asked again if lost), or a receipt for `receiptFor`
-   * (tracked, resent until the server has a final word). Either way the ratchet step that sealed
-   * it is on disk before it goes. False when it could not be sealed (the error is emitted).
-   */
-  private sendKeyMessage(seal: (check: (message: SendMessage) => void) => SendMessage | undefined, receiptFor?: readonly string[]): boolean {
-    if (!this.isReady) return false;
-    try {
-      const message = seal((sealed) => this.link.checkFits(sealed));
-      if (message === undefined) return false;
-      if (receiptFor !== undefined) {
-        this.sendTracked({
-          id: `receipt-${message.envelope.id}`,
-          to: message.to,
-          text: '',
-          createdAt: Date.now(),
-          sends: [message],
-          recipients: {},
-          receiptFor,
-        });
-        return true;
-      }
-      this.state.commit(this.engine.exportState());
-      this.link.send(message);
-      return true;
-    } catch (error) {
-      if (!(error instanceof ChatError)) throw error;
-      this.emit('error', { code: error.code, message: error.message, fatal: false });
-      return false;
-    }
+    return this.sender.sendDirect(name, text, shownAs);
   }
 
   /**
@@ -535,23 +351,9 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
     return true;
   }
 
-  /**
-   * Sends again what never got a final word before the last disconnect (see
-   * DeliveryTracker.resends), and the receipts owed to peers we can seal to now. Returns how many
-   * messages were resent.
-   */
+  /** Sends again what never got a final word before the last disconnect, and receipts owed (see MessageSender.resend). */
   resendUnsettled(): number {
-    const resends = this.tracker.resends();
-    for (const message of resends) this.link.send(message);
-    for (const name of this.state.owedReceipts.senders()) this.payReceipts(name);
-    return resends.length;
-  }
-
-  private checkSendable(text: string): void {
-    if (!this.isReady) throw new ChatError(ErrorCode.NOT_CONNECTED, 'not connected');
-    if (text.length > MAX_MESSAGE_CHARS) {
-      throw new ChatError(ErrorCode.MESSAGE_TOO_LARGE, `messages are limited to ${MAX_MESSAGE_CHARS} characters (this one has ${text.length})`);
-    }
+    return this.sender.resend();
   }
 
   // ---- rooms ---------------------------------------------------------------------------------
@@ -621,28 +423,8 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
   /** A peer's new key accepted: what was held from them is shown, what was read is receipted. */
   private accepted(view: PeerView): PeerView {
     this.showHeld(view.name);
-    this.payReceipts(view.name);
+    this.sender.payReceipts(view.name);
     return view;
-  }
-
-  /**
-   * Seals `name` receipts for the DMs of theirs we showed (what ClientState.owedReceipts holds).
-   * Only to a key the user accepts (a receipt to a changed key would tell whoever holds it), and
-   * only while connected: until then they stay owed, across restarts, and resendUnsettled (on
-   * each join) or accepting the key pays them. Each is tracked like a message, resent until the
-   * server has a final word: a receipt lost with a connection left a DM read for ever as only the
-   * server's word.
-   */
-  private payReceipts(name: string): void {
-    const peer = this.directory.get(name);
-    if (!this.isReady || peer === undefined || peer.trust === 'changed' || !peer.prekeyUsable) return;
-    const owed = this.state.owedReceipts.take(peer.name);
-    for (let i = 0; i < owed.length; i += RECEIPT_BATCH) {
-      const ids = owed.slice(i, i + RECEIPT_BATCH);
-      const sent = this.sendKeyMessage((check) => this.engine.sealReceipt(peer, ids, check), ids);
-      if (!sent) for (const id of owed.slice(i)) this.state.owedReceipts.owe(peer.name, id);
-      if (!sent) return;
-    }
   }
 
   /** Kept messages containing `query` (any case), newest first. */

@@ -8,7 +8,7 @@ import type { DeliverMessage, ReceivedMessage } from '../core/messages.js';
 import { nameKey, stripControlCharacters } from '../core/names.js';
 import { MissingSenderKeyError } from '../core/sender-key-store.js';
 import { isRoomTarget } from '../core/room-names.js';
-import type { ChatMessageEvent, SessionErrorEvent } from './chat-session.js';
+import type { ChatMessageEvent, SessionErrorEvent } from './session-events.js';
 import type { E2eEngine } from './e2e-engine.js';
 import type { PeerDirectory } from './peer-directory.js';
 import type { ClientState } from './state/client-state.js';
