@@ -9,10 +9,19 @@
 import { type KeyObject, createPrivateKey, createPublicKey, diffieHellman, generateKeyPairSync, hkdfSync, timingSafeEqual } from 'node:crypto';
 import { CryptoError, ErrorCode } from './errors.js';
 import { stepChain } from './hash-chain.js';
-import type { SessionInit } from './session-start.js';
 
 /** Most message keys kept for messages that have not arrived yet (libsignal keeps 2,000). */
 export const MAX_SKIPPED_KEYS = 2000;
+
+/** What a session's first messages carry so the responder can start it (all raw keys base64). */
+export interface SessionInit {
+  /** The initiator's signed prekey. */
+  readonly spk: string;
+  /** The responder's signed prekey the initiator used (which of its recent ones). */
+  readonly to: string;
+  /** The id of the responder's one-time prekey the initiator used, if any. */
+  readonly opk?: string;
+}
 
 export interface RatchetHeader {
   /** The session: the initiator's base key (raw, base64). A pair can hold a few sessions at once. */

@@ -3,7 +3,7 @@
 // (server/cluster/cluster-wire.ts) both decode with them, so a bound is written once.
 import { ErrorCode, ProtocolError } from './errors.js';
 import type { RatchetHeader } from './double-ratchet.js';
-import type { SessionInit } from './session-start.js';
+import type { SessionInit } from './double-ratchet.js';
 import type { SenderKeyHeader } from './sender-key.js';
 import { type Envelope, MAX_AWAY_CHARS, type OneTimePrekey, type PeerSummary } from './messages.js';
 import { isValidName } from './names.js';

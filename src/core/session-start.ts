@@ -18,15 +18,7 @@ import { lengthPrefixed } from './signed-bytes.js';
 
 const ZERO32 = Buffer.alloc(32);
 
-/** What a session's first messages carry so the responder can start it (all raw keys base64). */
-export interface SessionInit {
-  /** The initiator's signed prekey. */
-  readonly spk: string;
-  /** The responder's signed prekey the initiator used (which of its recent ones). */
-  readonly to: string;
-  /** The id of the responder's one-time prekey the initiator used, if any. */
-  readonly opk?: string;
-}
+export type { SessionInit } from './double-ratchet.js';
 
 export interface Party {
   readonly name: string;

@@ -7,29 +7,16 @@ import { encodeTextFrame } from '../core/frame-encoder.js';
 import { FrameType } from '../core/frame-types.js';
 import type { Envelope, RecipientRefusal, SendMessage } from '../core/messages.js';
 import { isValidName, nameKey } from '../core/names.js';
-import type { PeerRecord, PeerRegistry } from '../core/peer-registry.js';
-import type { ClientConnection } from './client-connection.js';
+import type { PeerRegistry } from '../core/peer-registry.js';
 import type { UndeliveredNotice } from './cluster/cluster-bus.js';
 import type { ClusterLink } from './cluster/cluster-link.js';
 import type { DirectRelay, RoomRelay } from './cluster/cluster-wire.js';
 import { type ServerMetrics, noMetrics } from './metrics/server-metrics.js';
+import type { ClientConnection } from './client-connection.js';
+import type { JoinedPeer } from './joined-peer.js';
 import type { StoreAndForward } from './store-and-forward.js';
 import { isValidRoomName } from '../core/room-names.js';
 import type { RoomDirectory } from './rooms/room-directory.js';
-
-/** A member of this node: what the registry holds for each joined connection. */
-export interface JoinedPeer extends PeerRecord {
-  /** Replaced when the member rotates it while connected. */
-  prekey: string;
-  prekeySig: string;
-  /** The version of its keys presence announces: computed once per key and prekey, not per welcome. */
-  keyId: string;
-  readonly connection: ClientConnection;
-  /** The away message the member set (`:away TEXT`), if any. */
-  away?: string;
-  /** When it was last asked for more one-time prekeys (ms). */
-  prekeyNoticeAt?: number;
-}
 
 export class MessageRouter {
   constructor(

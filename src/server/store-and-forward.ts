@@ -10,7 +10,7 @@ import type { Envelope, Receipt } from '../core/messages.js';
 import { nameKey } from '../core/names.js';
 import type { PeerRegistry } from '../core/peer-registry.js';
 import type { ClientConnection } from './client-connection.js';
-import type { JoinedPeer } from './message-router.js';
+import type { JoinedPeer } from './joined-peer.js';
 import { ReceiptBatcher } from './receipt-batcher.js';
 import { SenderIdMap } from './sender-id-map.js';
 import type { DurableStore, StoredDelivery } from './store/durable-store.js';

@@ -7,7 +7,7 @@ import type { RoomRequest } from '../../core/messages.js';
 import { nameKey, stripControlCharacters } from '../../core/names.js';
 import type { PeerRegistry } from '../../core/peer-registry.js';
 import type { ClientConnection } from '../client-connection.js';
-import type { JoinedPeer } from '../message-router.js';
+import type { JoinedPeer } from '../joined-peer.js';
 import type { RoomDirectory, RoomEvent } from './room-directory.js';
 import { RoomCreationRation } from './room-creation-ration.js';
 
