@@ -1,7 +1,8 @@
 // The layout's import rules (see docs/ARCHITECTURE.md): core imports no other room and no sockets,
 // files or blessed; the server never loads blessed (its uncaughtException handler would exit the
 // daemon) nor the client or the TUI; the client is headless (no TUI, no server); each half of video
-// lives with the process that runs it; only src/tui imports blessed; `connect` loads no daemon code.
+// lives with the process that runs it; only src/tui imports blessed; `connect` loads no daemon code;
+// no two modules import each other, even for types.
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
@@ -108,5 +109,39 @@ describe('architecture', () => {
       assert.ok(loaded.length > 1, `${entry} has imports`);
       for (const file of loaded) assert.doesNotMatch(file, /^server\//, `${entry} loads ${file}`);
     }
+  });
+
+  it('has no import cycles (type imports count: a cycle is two modules that cannot be read apart)', () => {
+    const edges = new Map(
+      files.map((file) => [
+        file,
+        importsOf(file)
+          .filter((spec) => spec.startsWith('.'))
+          .map((spec) => join(dirname(file), spec).replace(/\.js$/, '.ts')),
+      ]),
+    );
+    const cycles: string[] = [];
+    const state = new Map<string, 'open' | 'done'>();
+    const path: string[] = [];
+    const visit = (file: string): void => {
+      if (state.get(file) === 'done') return;
+      if (state.get(file) === 'open') {
+        cycles.push(
+          path
+            .slice(path.indexOf(file))
+            .concat(file)
+            .map((each) => relative(SRC, each))
+            .join(' -> '),
+        );
+        return;
+      }
+      state.set(file, 'open');
+      path.push(file);
+      for (const next of edges.get(file) ?? []) visit(next);
+      path.pop();
+      state.set(file, 'done');
+    };
+    for (const file of files) visit(file);
+    assert.deepEqual(cycles, []);
   });
 });
