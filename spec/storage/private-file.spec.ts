@@ -3,7 +3,7 @@ import { chmodSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSyn
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { ErrorCode } from '../../src/core/errors.js';
-import { assertPrivateFileMode, tightenPrivateDir, writePrivateFile } from '../../src/storage/private-file.js';
+import { assertPrivateFileMode, tightenPrivateDir, writePrivateFile, writePrivateFileSync } from '../../src/storage/private-file.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 
 describe('private files', () => {
@@ -16,13 +16,19 @@ describe('private files', () => {
     assert.equal(statSync(join(path, '..')).mode & 0o777, 0o700);
   });
 
-  it('refuse to write through a temporary file someone planted as a link', async (t) => {
+  it('never write through a temporary file someone planted as a link, nor stop at a leftover one', async (t) => {
     const dir = makeTempDir(t);
     const path = join(dir, 'key.pem');
     writeFileSync(join(dir, 'elsewhere'), 'x');
     symlinkSync(join(dir, 'elsewhere'), `${path}.${process.pid}.tmp`);
-    await assert.rejects(writePrivateFile(path, 'secret'));
-    assert.equal(readFileSync(join(dir, 'elsewhere'), 'utf8'), 'x');
+    await writePrivateFile(path, 'secret');
+    assert.equal(readFileSync(join(dir, 'elsewhere'), 'utf8'), 'x', 'the link was removed, not followed');
+    assert.equal(readFileSync(path, 'utf8'), 'secret');
+    // A crash's leftover under this pid (in a container, the pid of every start) is replaced too.
+    writeFileSync(`${path}.${process.pid}.tmp`, 'half a key');
+    writePrivateFileSync(path, Buffer.from('again'));
+    assert.equal(readFileSync(path, 'utf8'), 'again');
+    assert.equal(statSync(path).mode & 0o777, 0o600);
   });
 
   it('are refused when group or others can read them, with the chmod to run', async (t) => {

@@ -1,27 +1,59 @@
-// Files that must stay private to the user (keys, pins): created 0600 inside a 0700 folder, written
-// atomically. Shared by the client (identity, known peers) and the server (its TLS key).
-import { chmod, mkdir, open, rename, stat } from 'node:fs/promises';
+// Files that must stay private to the user (keys, pins, the client's sealed state): created 0600
+// inside a 0700 folder, written atomically and durably. The one writer of the project's private
+// files: the client (identity, pins, state) and the server (its TLS key) both write through it.
+import { chmodSync, closeSync, fsyncSync, mkdirSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { chmod, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { ChatError, ErrorCode } from '../core/errors.js';
 
 export const PRIVATE_FILE_MODE = 0o600;
 export const PRIVATE_DIR_MODE = 0o700;
 
-/** Writes via a temporary file and rename, so a crash never leaves half a key behind. */
-export async function writePrivateFile(path: string, contents: string): Promise<void> {
-  await mkdir(dirname(path), { recursive: true, mode: PRIVATE_DIR_MODE });
+/**
+ * Writes `contents` to `path` so that a crash leaves the old file or the new one, never half of
+ * either: a temporary file beside it, created afresh ('wx': never through a link planted there,
+ * never into a file someone else made readable) with mode 0600, fsynced, renamed over `path`, and
+ * the folder fsynced so the rename itself survives a power cut.
+ */
+export function writePrivateFileSync(path: string, contents: string | Buffer): void {
+  mkdirSync(dirname(path), { recursive: true, mode: PRIVATE_DIR_MODE });
   const temporary = `${path}.${process.pid}.tmp`;
-  // 'wx' refuses to follow a planted symlink or reuse a file someone else made readable.
-  const handle = await open(temporary, 'wx', PRIVATE_FILE_MODE);
+  const fd = openFresh(temporary);
   try {
-    await handle.writeFile(contents, 'utf8');
-    await handle.sync();
+    writeSync(fd, typeof contents === 'string' ? Buffer.from(contents, 'utf8') : contents);
+    fsyncSync(fd);
   } finally {
-    await handle.close();
+    closeSync(fd);
   }
   // The umask may have narrowed the mode further, never widened it; make it exact.
-  await chmod(temporary, PRIVATE_FILE_MODE);
-  await rename(temporary, path);
+  chmodSync(temporary, PRIVATE_FILE_MODE);
+  renameSync(temporary, path);
+  const folder = openSync(dirname(path), 'r');
+  try {
+    fsyncSync(folder);
+  } finally {
+    closeSync(folder);
+  }
+}
+
+/** The same, for callers in async code (keys and pins: small, rare writes). */
+export async function writePrivateFile(path: string, contents: string | Buffer): Promise<void> {
+  writePrivateFileSync(path, contents);
+}
+
+/**
+ * Creates `temporary` for writing, new. Something already there (a crash's leftover: in a
+ * container the pid is the same at every start; or a planted link) is removed first: unlinking
+ * never follows a link, so nothing is written through one.
+ */
+function openFresh(temporary: string): number {
+  try {
+    return openSync(temporary, 'wx', PRIVATE_FILE_MODE);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    unlinkSync(temporary);
+    return openSync(temporary, 'wx', PRIVATE_FILE_MODE);
+  }
 }
 
 /**

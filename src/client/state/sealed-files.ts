@@ -5,10 +5,11 @@
 // crash is the last one and is dropped on reading, while a damaged record before it is skipped to
 // the next good one, reported, and the file as it was kept aside (never a silent loss).
 import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes } from 'node:crypto';
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, truncateSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, truncateSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { ChatError, ErrorCode } from '../../core/errors.js';
 import type { Identity } from '../../core/identity.js';
+import { writePrivateFileSync } from '../../storage/private-file.js';
 
 const SNAPSHOT_MAGIC = Buffer.from('TCS1');
 const IV_BYTES = 12;
@@ -50,26 +51,6 @@ function open(key: Buffer, sealed: Buffer): Buffer | undefined {
   }
 }
 
-/** Writes `data` to `path` atomically and durably: temp file, fsync, rename, fsync of the folder. */
-function writeAtomically(path: string, data: Buffer): void {
-  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-  const temp = `${path}.tmp`;
-  const fd = openSync(temp, 'w', 0o600);
-  try {
-    writeSync(fd, data);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(temp, path);
-  const dir = openSync(dirname(path), 'r');
-  try {
-    fsyncSync(dir);
-  } finally {
-    closeSync(dir);
-  }
-}
-
 export class SealedSnapshot<T> {
   constructor(
     readonly path: string,
@@ -86,7 +67,7 @@ export class SealedSnapshot<T> {
   }
 
   save(value: T): void {
-    writeAtomically(this.path, Buffer.concat([SNAPSHOT_MAGIC, seal(this.key, Buffer.from(JSON.stringify(value), 'utf8'))]));
+    writePrivateFileSync(this.path, Buffer.concat([SNAPSHOT_MAGIC, seal(this.key, Buffer.from(JSON.stringify(value), 'utf8'))]));
   }
 }
 
@@ -151,7 +132,7 @@ export class SealedJournal<T> {
     }
     if (damagedRecords > 0) {
       const keptAt = `${this.path}.damaged-${Date.now()}`;
-      writeAtomically(keptAt, data);
+      writePrivateFileSync(keptAt, data);
       this.rewrite(records);
       this.damage = { records: damagedRecords, bytes: damagedBytes, keptAt };
     }
@@ -200,7 +181,7 @@ export class SealedJournal<T> {
 
   /** Replaces the whole journal (compaction: expired history dropped), atomically. */
   rewrite(records: readonly T[]): void {
-    writeAtomically(this.path, this.encode(records));
+    writePrivateFileSync(this.path, this.encode(records));
   }
 
   /** Each record sealed, after its length as a u32 BE. */
