@@ -1,8 +1,8 @@
 // Trust on first use: the fingerprint first seen for each peer name is remembered, and a different
 // key under that name later is reported as a change, never accepted silently (like ssh known_hosts).
 import { nameKey, nameSkeleton } from '../core/names.js';
-import { ConfigFileError, objectEntries, readJsonObject } from '../storage/config-file.js';
-import { writePrivateFile } from '../storage/private-file.js';
+import { ConfigFileError } from '../storage/config-file.js';
+import { PinFile } from '../storage/pin-file.js';
 
 export type TrustState =
   /** Seen for the first time now; pinned from here on. */
@@ -20,36 +20,27 @@ export interface KnownPeer {
   readonly verified: boolean;
 }
 
-interface KnownPeersFile {
-  readonly version: 1;
-  readonly peers: Record<string, KnownPeer>;
-}
-
 export class KnownPeers {
   private readonly peers = new Map<string, KnownPeer>();
   /** Pinned names by look-alike skeleton (see lookalikeOf). */
   private readonly skeletons = new Map<string, Set<string>>();
-  /** Writes are chained so two quick pins never interleave on disk. */
-  private saving: Promise<void> = Promise.resolve();
-
-  private constructor(private readonly path: string | null) {}
+  private constructor(private readonly file: PinFile<KnownPeer>) {}
 
   /** A store that lives only in memory (bots, tests that do not care about persistence). */
   static inMemory(): KnownPeers {
-    return new KnownPeers(null);
+    return new KnownPeers(new PinFile(null, 'peers'));
   }
 
   /** Loads the pins in `path` (none if there is no file); a damaged file is a ConfigFileError, never overwritten. */
   static async load(path: string): Promise<KnownPeers> {
-    const store = new KnownPeers(path);
-    const file = await readJsonObject(path);
-    if (file === undefined) return store;
-    for (const [key, peer] of objectEntries(path, file, 'peers')) {
+    const store = new KnownPeers(new PinFile(path, 'peers'));
+    const pins = await store.file.read((key, peer) => {
       if (typeof peer['name'] !== 'string' || typeof peer['fingerprint'] !== 'string') {
         throw new ConfigFileError(path, `the entry "${key}" has no name or fingerprint`);
       }
-      store.remember({ name: peer['name'], fingerprint: peer['fingerprint'], firstSeen: Number(peer['firstSeen']) || 0, verified: peer['verified'] === true });
-    }
+      return { name: peer['name'], fingerprint: peer['fingerprint'], firstSeen: Number(peer['firstSeen']) || 0, verified: peer['verified'] === true };
+    });
+    for (const [, peer] of pins) store.remember(peer);
     return store;
   }
 
@@ -109,7 +100,7 @@ export class KnownPeers {
 
   /** Resolves when every change so far is on disk. */
   flush(): Promise<void> {
-    return this.saving;
+    return this.file.flush();
   }
 
   private remember(peer: KnownPeer): void {
@@ -122,13 +113,8 @@ export class KnownPeers {
 
   private pin(name: string, fingerprint: string, firstSeen: number, verified = false): void {
     this.remember({ name, fingerprint, firstSeen, verified });
-    if (this.path === null) return;
-    const path = this.path;
-    const file: KnownPeersFile = { version: 1, peers: Object.fromEntries(this.peers) };
-    this.saving = this.saving
-      .then(() => writePrivateFile(path, `${JSON.stringify(file, null, 2)}\n`))
-      .catch(() => {
-        // A full disk must not stop the chat; the pin still holds in memory for this run.
-      });
+    this.file.save(this.peers).catch(() => {
+      // A full disk must not stop the chat; the pin still holds in memory for this run.
+    });
   }
 }

@@ -1,6 +1,6 @@
 // Pinned server certificates, like ssh's known_hosts: HOST:PORT -> SHA-256 of the certificate.
-import { ConfigFileError, objectEntries, readJsonObject } from '../storage/config-file.js';
-import { writePrivateFile } from '../storage/private-file.js';
+import { ConfigFileError } from '../storage/config-file.js';
+import { PinFile } from '../storage/pin-file.js';
 
 export interface KnownServer {
   readonly fingerprint: string;
@@ -10,21 +10,24 @@ export interface KnownServer {
 export class KnownServers {
   private readonly servers = new Map<string, KnownServer>();
 
-  private constructor(readonly path: string | null) {}
+  private constructor(private readonly file: PinFile<KnownServer>) {}
+
+  get path(): string | null {
+    return this.file.path;
+  }
 
   static inMemory(): KnownServers {
-    return new KnownServers(null);
+    return new KnownServers(new PinFile(null, 'servers'));
   }
 
   /** Loads the pins in `path` (none if there is no file); a damaged file is a ConfigFileError, never overwritten. */
   static async load(path: string): Promise<KnownServers> {
-    const store = new KnownServers(path);
-    const file = await readJsonObject(path);
-    if (file === undefined) return store;
-    for (const [address, server] of objectEntries(path, file, 'servers')) {
+    const store = new KnownServers(new PinFile(path, 'servers'));
+    const pins = await store.file.read((address, server) => {
       if (typeof server['fingerprint'] !== 'string') throw new ConfigFileError(path, `the entry "${address}" has no fingerprint`);
-      store.servers.set(canonicalAddress(address), { fingerprint: server['fingerprint'], firstSeen: Number(server['firstSeen']) || 0 });
-    }
+      return { fingerprint: server['fingerprint'], firstSeen: Number(server['firstSeen']) || 0 };
+    });
+    for (const [address, server] of pins) store.servers.set(canonicalAddress(address), server);
     return store;
   }
 
@@ -40,9 +43,7 @@ export class KnownServers {
 
   async pin(address: string, fingerprint: string, now: number = Date.now()): Promise<void> {
     this.servers.set(canonicalAddress(address), { fingerprint, firstSeen: now });
-    if (this.path !== null) {
-      await writePrivateFile(this.path, `${JSON.stringify({ version: 1, servers: Object.fromEntries(this.servers) }, null, 2)}\n`);
-    }
+    await this.file.save(this.servers);
   }
 }
 
