@@ -74,6 +74,8 @@ export class ServerLink {
   private linkState: LinkState = 'idle';
   private joinName: string;
   private announced: AnnouncedLimits | undefined;
+  /** Frames checkFits encoded, by message: sent as they are (messages are never changed once sealed). */
+  private readonly measured = new WeakMap<ClientMessage, Buffer>();
   private joinWaiter: { resolve: () => void; reject: (error: ChatError) => void } | undefined;
   private closeReason: string | undefined;
   private keepalive: NodeJS.Timeout | undefined;
@@ -153,7 +155,10 @@ export class ServerLink {
    * it counts a message as sent.
    */
   checkFits(message: ClientMessage): void {
-    const bytes = encodeMessage(message).length - FRAME_HEADER_BYTES;
+    const frame = encodeMessage(message);
+    // Kept for write(): a sealed message is measured here and sent moments later, encoded once.
+    this.measured.set(message, frame);
+    const bytes = frame.length - FRAME_HEADER_BYTES;
     if (this.announced !== undefined && bytes > this.announced.maxControlFrameBytes) {
       throw new ChatError(ErrorCode.MESSAGE_TOO_LARGE, `the sealed message (${bytes} bytes) is over the server's frame limit`);
     }
@@ -183,7 +188,7 @@ export class ServerLink {
   }
 
   private write(message: ClientMessage): void {
-    this.stream?.write(encodeMessage(message));
+    this.stream?.write(this.measured.get(message) ?? encodeMessage(message));
   }
 
   private waitForJoin(): Promise<void> {
