@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { ErrorCode, ProtocolError } from '../../src/core/errors.js';
 import { FRAME_HEADER_BYTES } from '../../src/core/frame-types.js';
-import { decodeClientMessage, decodeServerMessage, encodeMessage } from '../../src/core/message-codec.js';
+import { decodeClientMessage, decodeServerMessage, encodeDeliveryFrame, encodeMessage } from '../../src/core/message-codec.js';
 import type { ClientMessage, ServerMessage } from '../../src/core/messages.js';
 
 const ENVELOPE = { id: 'AAAAAAAAAAAAAAAAAAAAAA', ts: 1_700_000_000_000, chain: 'abc', seq: 3, iv: 'AAAAAAAAAAAAAAAA', ct: 'YWJj', sig: 'c2ln' };
@@ -52,6 +52,21 @@ function body(message: ClientMessage | ServerMessage): Buffer {
 function json(value: unknown): Buffer {
   return Buffer.from(JSON.stringify(value));
 }
+
+describe('delivery frames', () => {
+  it('are what encodeMessage makes of the same message, live and stored, however the envelope was serialized', () => {
+    const envelope = { id: 'm1', ts: 1, chain: 'c', seq: 0, iv: 'AAAAAAAAAAAAAAAA', ct: 'Y3Q=', sig: 'c2ln' };
+    for (const [to, stored] of [
+      [null, false],
+      ['#dev', true],
+      ['bob "quoted"', false],
+    ] as const) {
+      const built = encodeDeliveryFrame('alice', to, JSON.stringify(envelope), stored);
+      const expected: ServerMessage = { type: 'message', from: 'alice', to, envelope, ...(stored ? { stored: true } : {}) };
+      assert.deepEqual(built, encodeMessage(expected));
+    }
+  });
+});
 
 describe('message codec', () => {
   for (const message of CLIENT_MESSAGES) {

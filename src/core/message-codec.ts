@@ -1,6 +1,6 @@
 // CONTROL frame bodies <-> typed messages. Decoding validates every field a peer controls, so code
 // past this point can trust shapes and bounds (not content: names may still be taken, keys wrong).
-import { encodeJsonFrame } from './frame-encoder.js';
+import { encodeJsonFrame, encodeTextFrame } from './frame-encoder.js';
 import { FrameType } from './frame-types.js';
 import {
   type Census,
@@ -51,6 +51,18 @@ const MAX_POSTER_CHARS = 128 * 1024;
 
 export function encodeMessage(message: ClientMessage | ServerMessage): Buffer {
   return encodeJsonFrame(FrameType.CONTROL, message);
+}
+
+/**
+ * The `message` frame a recipient is sent, around an envelope serialized once: shared by every
+ * recipient of a room line, or as another node handed it on. The one builder of delivery frames
+ * (live, relayed and `stored`); what it makes decodes as encodeMessage's `message` would.
+ */
+export function encodeDeliveryFrame(from: string, to: string | null, envelopeJson: string, stored = false): Buffer {
+  return encodeTextFrame(
+    FrameType.CONTROL,
+    `{"type":"message","from":${JSON.stringify(from)},"to":${JSON.stringify(to)},"envelope":${envelopeJson}${stored ? ',"stored":true' : ''}}`,
+  );
 }
 
 export function decodeClientMessage(body: Buffer): ClientMessage {

@@ -3,8 +3,7 @@
 // link, and the ack that tells the sender, per recipient, where each one went. Nothing is dropped
 // without its sender hearing of it.
 import { ChatError, ErrorCode } from '../core/errors.js';
-import { encodeTextFrame } from '../core/frame-encoder.js';
-import { FrameType } from '../core/frame-types.js';
+import { encodeDeliveryFrame } from '../core/message-codec.js';
 import type { Envelope, RecipientRefusal, SendMessage } from '../core/messages.js';
 import { isValidName, nameKey } from '../core/names.js';
 import type { PeerRegistry } from '../core/peer-registry.js';
@@ -164,7 +163,7 @@ export class MessageRouter {
   deliverRoom(relay: RoomRelay, recipients: Readonly<Record<string, string>>): string[] {
     let frame: Buffer | undefined;
     const to = relay.room ?? null;
-    const roomFrame = () => (frame ??= deliveryFrameFromJson(relay.from, to, relay.envelopeJson));
+    const roomFrame = () => (frame ??= encodeDeliveryFrame(relay.from, to, relay.envelopeJson));
     // Each delivery is tracked until its recipient confirms it: stored if they go first, and the
     // sender's node told what became of it.
     const missed = Object.keys(recipients).filter((name) => {
@@ -181,7 +180,7 @@ export class MessageRouter {
   deliverDirect(relay: DirectRelay): boolean {
     const recipient = this.members.get(relay.to);
     if (recipient === undefined) return false;
-    const frame = deliveryFrameFromJson(relay.from, recipient.name, relay.envelopeJson);
+    const frame = encodeDeliveryFrame(relay.from, recipient.name, relay.envelopeJson);
     // Tracked until the recipient confirms it, so it is stored for them if they go first.
     const delivered = this.forward.deliverRelayed(recipient, frame, { from: relay.from, to: recipient.name, id: relay.id, envelopeJson: relay.envelopeJson });
     if (delivered) this.metrics.delivered('relayed_in');
@@ -201,19 +200,11 @@ export class MessageRouter {
   }
 }
 
-/** The delivery frame around an envelope already serialized (by the node its sender is on). */
-function deliveryFrameFromJson(from: string, to: string | null, envelopeJson: string): Buffer {
-  return encodeTextFrame(FrameType.CONTROL, `{"type":"message","from":${JSON.stringify(from)},"to":${JSON.stringify(to)},"envelope":${envelopeJson}}`);
-}
-
 /** The delivery frame for one envelope, serialized once on first use and shared by every recipient. */
 function deliveryFrame(from: string, to: string | null, envelope: Envelope): () => Buffer {
   let frame: Buffer | undefined;
   return () => {
-    frame ??= encodeTextFrame(
-      FrameType.CONTROL,
-      `{"type":"message","from":${JSON.stringify(from)},"to":${JSON.stringify(to)},"envelope":${JSON.stringify(envelope)}}`,
-    );
+    frame ??= encodeDeliveryFrame(from, to, JSON.stringify(envelope));
     return frame;
   };
 }

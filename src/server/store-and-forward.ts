@@ -3,9 +3,8 @@
 // says it kept them (`received`), and moved to the store if it disconnects before. Senders hear of
 // every outcome: delivered, stored, expired, refused (in receipts, or kept for them while away).
 import { ChatError, ErrorCode } from '../core/errors.js';
+import { encodeDeliveryFrame } from '../core/message-codec.js';
 import type { Logger } from '../core/logger.js';
-import { encodeTextFrame } from '../core/frame-encoder.js';
-import { FrameType } from '../core/frame-types.js';
 import type { Envelope, Receipt } from '../core/messages.js';
 import { nameKey } from '../core/names.js';
 import type { PeerRegistry } from '../core/peer-registry.js';
@@ -315,10 +314,7 @@ export class StoreAndForward {
 }
 
 function storedFrame(delivery: StoredDelivery): Buffer {
-  return encodeTextFrame(
-    FrameType.CONTROL,
-    `{"type":"message","from":${JSON.stringify(delivery.from)},"to":${JSON.stringify(delivery.to)},"envelope":${JSON.stringify(delivery.envelope)},"stored":true}`,
-  );
+  return encodeDeliveryFrame(delivery.from, delivery.to, JSON.stringify(delivery.envelope), true);
 }
 
 /** The registered spelling of a name, or its key when the registration is gone. */
