@@ -49,8 +49,8 @@ class Schedule {
   private server: CliProcess | undefined;
   readonly members = new Map<Name, Member>();
   readonly log: string[] = [];
-  /** Every client process started, in order, for CHAOS_LOG. */
-  readonly started: Array<[Name, CliProcess]> = [];
+  /** Every process started, in order, for CHAOS_LOG. */
+  readonly started: Array<[Name | 'server', CliProcess]> = [];
   private counter = 0;
 
   constructor(
@@ -92,6 +92,7 @@ class Schedule {
   async startServer(): Promise<void> {
     const started = await startServeProcess(this.t, [...this.serverArgs, ...(this.port === 0 ? [] : ['--port', String(this.port)])]);
     this.server = started.server;
+    this.started.push(['server', started.server]);
     this.port = started.port;
   }
 
