@@ -336,9 +336,10 @@ export class ClientState {
 
 /**
  * A state snapshot as a new identity key takes it over (`keys rotate`, see state-rekey.ts):
- * - its DM sessions become receive-only: peers drop their sessions with us when our key changes,
- *   so a DM sealed on an old one after the rotation could never be opened (it was, and the next
- *   DM to each peer never arrived); what they sealed on one before still opens;
+ * - its DM sessions become receive-only, as a peer's sessions with us do when it sees our key
+ *   change (dm-sessions.ts): what was sealed on them before still opens, and the next DM to each
+ *   peer starts a new session under the new key (before, the peer dropped the old sessions and
+ *   the first DM after a rotation could never be opened);
  * - receipts still on their way leave the outbox: signed by the old key, a peer who knows the new
  *   one cannot verify them. Owed again (rebuilt from the history at open), they are sealed anew.
  * Everything else (prekeys, room chains, our own lines, held messages) carries on.
