@@ -179,6 +179,15 @@ class Schedule {
         30_000,
       );
     }
+    // Each user accepts the other's key as it is now, as one told "bob's key changed" would: a
+    // receipt to a key not accepted waits for that (a key change seen only after one's own marker
+    // went, the send was never refused, so nothing above had asked them).
+    for (const name of NAMES) {
+      const proc = this.member(name).process!;
+      const from = proc.stdoutLines.length;
+      proc.writeLine(`:trust ${this.other(name)}`);
+      await waitFor(() => eventsSince(proc, from).find((event) => event['type'] === 'trusted'), `${name} to accept the other's key`, 15_000);
+    }
     for (const name of NAMES) {
       const proc = this.member(name).process!;
       const markerId = proc.events.filter((event) => event['type'] === 'sent').at(-1)!['id'];

@@ -1,10 +1,10 @@
-// WindowedCounts: per-key counts over a window, forgetting the oldest keys past a bound.
+// WindowedCounts: per-key counts over a window, forgetting the least recently used keys past a bound.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { WindowedCounts } from '../../src/server/windowed-counts.js';
 
 describe('WindowedCounts', () => {
-  it('counts per key within the window, starts again after it, and forgets the oldest keys past its bound', () => {
+  it('counts per key within the window, starts again after it, and forgets the least recently used keys past its bound', () => {
     const counts = new WindowedCounts(1000, 2);
     counts.add('a', 0);
     counts.add('a', 10);
@@ -13,8 +13,9 @@ describe('WindowedCounts', () => {
     counts.add('b', 1000);
     counts.add('c', 1000);
     assert.equal(counts.count('b', 1001), 1);
-    // Room for two keys: adding 'a' again forgets 'b', now the oldest.
+    // Room for two keys ('a' went when 'c' came): 'b' was just read, so a new 'a' forgets 'c'.
     counts.add('a', 1001);
-    assert.equal(counts.count('b', 1002), 0, 'forgotten: a share given back, never taken');
+    assert.equal(counts.count('b', 1002), 1, 'used lately: kept');
+    assert.equal(counts.count('c', 1002), 0, 'forgotten: a share given back, never taken');
   });
 });

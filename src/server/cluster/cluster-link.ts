@@ -4,6 +4,7 @@
 //
 // Remote members are kept apart from the server's own registry: the server owns its sockets, this
 // class owns what other nodes say. Name clashes between the two are settled by the claims bucket.
+import { LRUCache } from 'lru-cache';
 import type { Logger } from '../../core/logger.js';
 import type { PeerSummary, Receipt } from '../../core/messages.js';
 import { nameKey } from '../../core/names.js';
@@ -64,8 +65,8 @@ export class ClusterLink {
   private version = 0;
   private timer: NodeJS.Timeout | undefined;
   private closing = false;
-  /** Nodes that said goodbye (at most 1,000 remembered, oldest forgotten first). */
-  private readonly departed = new Set<string>();
+  /** Nodes that said goodbye (at most 1,000 remembered, the least recently heard of forgotten first). */
+  private readonly departed = new LRUCache<string, true>({ max: 1000 });
 
   constructor(
     private readonly bus: ClusterBus,
@@ -210,8 +211,7 @@ export class ClusterLink {
     // late message of its own must not bring its users back.
     if (this.departed.has(message.node)) return;
     if (message.kind === 'bye') {
-      this.departed.add(message.node);
-      if (this.departed.size > 1000) this.departed.delete(this.departed.values().next().value as string);
+      this.departed.set(message.node, true);
     }
     if (message.kind === 'sync') {
       if (message.target === undefined || message.target === this.nodeId) this.publishSnapshot();

@@ -3,6 +3,7 @@
 // (OneTimePrekeyPool), and who wrote to whom. It never holds a plaintext: a stored message is the
 // envelope its sender sealed. Every share (StoreShares) is checked before a write, and every write
 // resolves only once committed, so "stored" in an ack means it.
+import { LRUCache } from 'lru-cache';
 import { ChatError, ErrorCode } from '../../core/errors.js';
 import type { OneTimePrekey } from '../../core/messages.js';
 import { nameKey } from '../../core/names.js';
@@ -66,7 +67,7 @@ export class DurableStore {
   private readonly messages: StoredMessages;
   private readonly prekeys: OneTimePrekeyPool;
   /** Addresses hashed lately (see originOf). */
-  private readonly origins = new Map<string, string>();
+  private readonly origins = new LRUCache<string, string>({ max: MAX_ORIGINS_CACHED });
   /** Keys the address hashes of this store (kept in it, so a restart counts the same addresses alike). */
   private readonly originKey: Buffer;
 
@@ -119,8 +120,7 @@ export class DurableStore {
     let origin = this.origins.get(address);
     if (origin === undefined) {
       origin = createHmac('sha256', this.originKey).update(address).digest('base64url').slice(0, 16);
-      // An HMAC per stored message showed on the store path: the few addresses in use are remembered.
-      if (this.origins.size >= MAX_ORIGINS_CACHED) this.origins.clear();
+      // An HMAC per stored message showed on the store path: the addresses in use are remembered.
       this.origins.set(address, origin);
     }
     return origin;

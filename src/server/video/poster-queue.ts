@@ -2,6 +2,7 @@
 // requests ran 26-29 ffmpeg processes at once (550-680 MiB) past --max-streams 4. Here a poster
 // takes one of the server's ffmpeg places (shared with the streams), waits in a bounded queue when
 // none is free, and a poster already made or being made is shared instead of made again.
+import { LRUCache } from 'lru-cache';
 import { ChatError, ErrorCode } from '../../core/errors.js';
 
 export interface PosterQueueOptions {
@@ -22,10 +23,12 @@ export class PosterQueue {
   private running = 0;
   private made = 0;
   private readonly waiting: Array<() => void> = [];
-  private readonly cache = new Map<string, Buffer>();
+  private readonly cache: LRUCache<string, Buffer>;
   private readonly inFlight = new Map<string, Promise<Buffer>>();
 
-  constructor(private readonly options: PosterQueueOptions) {}
+  constructor(private readonly options: PosterQueueOptions) {
+    this.cache = new LRUCache({ max: Math.max(1, options.cacheEntries) });
+  }
 
   /** ffmpeg processes making posters right now. */
   get runningCount(): number {
@@ -40,11 +43,7 @@ export class PosterQueue {
   /** The still for `key`, from the cache, from a run already under way, or made by `grab` in turn. */
   async get(key: string, grab: () => Promise<Buffer>): Promise<Buffer> {
     const cached = this.cache.get(key);
-    if (cached !== undefined) {
-      this.cache.delete(key);
-      this.cache.set(key, cached);
-      return cached;
-    }
+    if (cached !== undefined) return cached;
     const shared = this.inFlight.get(key);
     if (shared !== undefined) return shared;
     const job = this.make(key, grab);
@@ -70,10 +69,6 @@ export class PosterQueue {
     try {
       const jpeg = await grab();
       this.cache.set(key, jpeg);
-      for (const oldest of this.cache.keys()) {
-        if (this.cache.size <= this.options.cacheEntries) break;
-        this.cache.delete(oldest);
-      }
       return jpeg;
     } finally {
       this.running--;
