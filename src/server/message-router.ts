@@ -4,7 +4,7 @@
 // without its sender hearing of it.
 import { ChatError, ErrorCode } from '../core/errors.js';
 import { encodeDeliveryFrame } from '../core/message-codec.js';
-import type { Envelope, RecipientRefusal, SendMessage } from '../core/messages.js';
+import type { RecipientRefusal, SendMessage } from '../core/messages.js';
 import { isValidName, nameKey } from '../core/names.js';
 import type { PeerRegistry } from '../core/peer-registry.js';
 import type { UndeliveredNotice } from './cluster/cluster-bus.js';
@@ -38,7 +38,10 @@ export class MessageRouter {
       return;
     }
     const isRoom = message.to === null || message.to.startsWith('#');
-    const frame = deliveryFrame(from, message.to, envelope);
+    // Serialized once, on first need, for every use: live frames, relays to other nodes, the store's count.
+    let serialized: string | undefined;
+    const envelopeJson = () => (serialized ??= JSON.stringify(envelope));
+    const frame = deliveryFrame(from, message.to, envelopeJson);
     const sent: string[] = [];
     const stored: string[] = [];
     const refused: RecipientRefusal[] = [];
@@ -66,16 +69,18 @@ export class MessageRouter {
       // One copy for all the away members of a room, charged to the sender's shares of the store.
       const origin = this.forward.store?.originOf(sender.ipAddress);
       waits.push(
-        this.forward.keepForAll(away, { from, to: message.to, envelope, ...(origin === undefined ? {} : { origin }) }).then((outcome) => {
-          for (const [name, error] of outcome) {
-            if (error === undefined) stored.push(name);
-            else refused.push({ name, code: error.code ?? ErrorCode.STORE_FAILED, reason: error.message });
-          }
-        }),
+        this.forward
+          .keepForAll(away, { from, to: message.to, envelope, envelopeJson: envelopeJson(), ...(origin === undefined ? {} : { origin }) })
+          .then((outcome) => {
+            for (const [name, error] of outcome) {
+              if (error === undefined) stored.push(name);
+              else refused.push({ name, code: error.code ?? ErrorCode.STORE_FAILED, reason: error.message });
+            }
+          }),
       );
     }
     this.metrics.delivered(isRoom ? 'room' : 'dm', sent.length);
-    if (remote.size > 0) waits.push(this.relay(from, message, remote, sent, refused));
+    if (remote.size > 0) waits.push(this.relay(from, message, envelopeJson(), remote, sent, refused));
     const ack = () => sender.send({ type: 'ack', id: envelope.id, sent, stored, refused });
     if (waits.length === 0) ack();
     // One wait (a DM to another node, or to someone away) needs no Promise.all around it.
@@ -124,13 +129,20 @@ export class MessageRouter {
   }
 
   /** Hands remote recipients to the cluster; resolves when the outcome is known for the ack. */
-  private async relay(from: string, message: SendMessage, remote: Map<string, string>, sent: string[], refused: RecipientRefusal[]): Promise<void> {
+  private async relay(
+    from: string,
+    message: SendMessage,
+    envelopeJson: string,
+    remote: Map<string, string>,
+    sent: string[],
+    refused: RecipientRefusal[],
+  ): Promise<void> {
     const cluster = this.cluster()!;
     if (message.to === null || message.to.startsWith('#')) {
       // Counted as sent once handed to the broker. Each node answers for its recipients; one it no
       // longer had, or a node that does not answer, reaches the sender as an error (undelivered()).
-      // Serialized once, here: every node splices these bytes into its recipients' frames.
-      const notSent = new Set(cluster.relayRoom(from, message.to, message.envelope.id, JSON.stringify(message.envelope), remote));
+      // Every node splices these bytes into its recipients' frames.
+      const notSent = new Set(cluster.relayRoom(from, message.to, message.envelope.id, envelopeJson, remote));
       for (const name of remote.keys()) {
         if (notSent.has(name)) refused.push({ name, code: ErrorCode.CLUSTER_UNAVAILABLE, reason: 'the link to the rest of the cluster is down' });
         else sent.push(name);
@@ -139,8 +151,8 @@ export class MessageRouter {
       return;
     }
     const [name] = remote.keys();
-    // Serialized once, here: the node holding the recipient splices these bytes into its frame.
-    const handOff = await cluster.sendDirect(from, name!, message.envelope.id, JSON.stringify(message.envelope));
+    // The node holding the recipient splices these bytes into its frame.
+    const handOff = await cluster.sendDirect(from, name!, message.envelope.id, envelopeJson);
     switch (handOff) {
       case 'delivered':
         this.metrics.delivered('relayed_out');
@@ -200,11 +212,11 @@ export class MessageRouter {
   }
 }
 
-/** The delivery frame for one envelope, serialized once on first use and shared by every recipient. */
-function deliveryFrame(from: string, to: string | null, envelope: Envelope): () => Buffer {
+/** The delivery frame for one envelope, built on first use and shared by every recipient. */
+function deliveryFrame(from: string, to: string | null, envelopeJson: () => string): () => Buffer {
   let frame: Buffer | undefined;
   return () => {
-    frame ??= encodeDeliveryFrame(from, to, JSON.stringify(envelope));
+    frame ??= encodeDeliveryFrame(from, to, envelopeJson());
     return frame;
   };
 }

@@ -26,6 +26,8 @@ interface Live {
   readonly envelope: Envelope;
   /** The sender's address as the store knows it (DurableStore.originOf); absent for relays from other nodes. */
   readonly origin?: string;
+  /** The envelope serialized once by the router, when it has it: the store counts these bytes. */
+  readonly envelopeJson?: string;
 }
 
 /**
@@ -131,7 +133,14 @@ export class StoreAndForward {
     const now = Date.now();
     const outcome = await store.storeForAll(
       recipients.map((name) => ({ name, standing: store.standingOf(name, live.from, this.sharesRoom(name, live.from), now) })),
-      { from: live.from, to: live.to, envelope: live.envelope, storedAt: now, ...(live.origin === undefined ? {} : { origin: live.origin }) },
+      {
+        from: live.from,
+        to: live.to,
+        envelope: live.envelope,
+        storedAt: now,
+        ...(live.origin === undefined ? {} : { origin: live.origin }),
+        ...(live.envelopeJson === undefined ? {} : { envelopeJson: live.envelopeJson }),
+      },
     );
     for (const [name, error] of outcome) {
       if (error !== undefined) continue;

@@ -53,6 +53,8 @@ export interface StoreRequest {
   readonly envelope: Envelope;
   readonly storedAt: number;
   readonly origin?: string;
+  /** The envelope as the router serialized it (for its frames and relays): counted, not made again. */
+  readonly envelopeJson?: string;
 }
 
 export class StoredMessages {
@@ -82,7 +84,7 @@ export class StoredMessages {
     request: StoreRequest,
   ): Promise<Map<string, StoreWriteError | undefined>> {
     const outcome = new Map<string, StoreWriteError | undefined>();
-    const bytes = JSON.stringify(request.envelope).length;
+    const bytes = (request.envelopeJson ?? JSON.stringify(request.envelope)).length;
     const shared = recipients.length > 1;
     const seq = this.takeSeq();
     const sender = nameKey(request.from);
