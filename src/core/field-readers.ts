@@ -20,6 +20,8 @@ export const MAX_NAME_CHARS = 64;
 export const MAX_PREKEY_CHARS = 64;
 /** One-time prekey ids: short random base64url made by their owner. */
 export const MAX_ONE_TIME_PREKEY_ID_CHARS = 16;
+/** Longest free text in a message from the server (an error, a status, a reason). */
+export const MAX_TEXT_CHARS = 1024;
 
 export type Json = Record<string, unknown>;
 

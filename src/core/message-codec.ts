@@ -10,16 +10,17 @@ import {
   MAX_TOPIC_CHARS,
   type Receipt,
   type RoomEventKind,
-  type RoomListing,
-  type RoomView,
   type ServerMessage,
 } from './messages.js';
-import { MAX_ROOM_NAME_CHARS, isValidRoomName } from './room-names.js';
+import { ROOM_EVENT_KINDS, list, roomListing, roomName, roomView } from './room-codec.js';
+import { MAX_ROOM_NAME_CHARS } from './room-names.js';
+import { decodeVideoNews, decodeVideoRequest } from './video-codec.js';
 import {
   MAX_NAME_CHARS,
   MAX_PREKEY_CHARS,
   MAX_PUBLIC_KEY_CHARS,
   MAX_RSA_BLOCK_CHARS,
+  MAX_TEXT_CHARS,
   type Json,
   base64,
   base64url,
@@ -30,24 +31,18 @@ import {
   invalid,
   nameList,
   nullableString,
-  number,
   object,
   oneTimePrekey,
   parseObject,
   peer,
   peerList,
-  signedInteger,
   string,
   unknownType,
 } from './field-readers.js';
 
 const MAX_CODE_CHARS = 64;
-const MAX_TEXT_CHARS = 1024;
-const MAX_VIDEO_NAME_CHARS = 255;
-/** Largest video box a client may ask for, per side, in pixels (a 4K terminal at 1 px per cell is ~1000). */
-export const MAX_VIDEO_DIMENSION = 2048;
-/** A poster is at most 160x96 pixels; its JPEG is a few KB. */
-const MAX_POSTER_CHARS = 128 * 1024;
+/** Largest video box a client may ask for (see video-codec.ts). */
+export { MAX_VIDEO_DIMENSION } from './video-codec.js';
 
 export function encodeMessage(message: ClientMessage | ServerMessage): Buffer {
   return encodeJsonFrame(FrameType.CONTROL, message);
@@ -141,29 +136,8 @@ export function decodeClientMessage(body: Buffer): ClientMessage {
       return { type: 'ping', nonce: integer(obj, 'nonce') };
     case 'bye':
       return { type: 'bye' };
-    case 'list-videos':
-      return { type: 'list-videos' };
-    case 'poster':
-      return { type: 'poster', name: string(obj, 'name', MAX_VIDEO_NAME_CHARS), width: dimension(obj, 'width'), height: dimension(obj, 'height') };
-    case 'play':
-      return {
-        type: 'play',
-        name: string(obj, 'name', MAX_VIDEO_NAME_CHARS),
-        width: dimension(obj, 'width'),
-        height: dimension(obj, 'height'),
-        ...(obj['encoding'] === undefined ? {} : { encoding: frameEncoding(obj) }),
-        ...(obj['room'] === undefined ? {} : { room: roomName(obj) }),
-      };
-    case 'stop-video':
-      return { type: 'stop-video', stream: integer(obj, 'stream') };
-    case 'pause-video':
-      return { type: 'pause-video', stream: integer(obj, 'stream'), paused: boolean(obj, 'paused') };
-    case 'seek-video':
-      return { type: 'seek-video', stream: integer(obj, 'stream'), deltaMs: signedInteger(obj, 'deltaMs') };
-    case 'resize-video':
-      return { type: 'resize-video', stream: integer(obj, 'stream'), width: dimension(obj, 'width'), height: dimension(obj, 'height') };
     default:
-      throw unknownType(obj['type']);
+      return decodeVideoRequest(obj) ?? unknown(obj);
   }
 }
 
@@ -262,75 +236,13 @@ export function decodeServerMessage(body: Buffer): ServerMessage {
       if (state !== 'ok' && state !== 'degraded') throw invalid('state', 'must be ok or degraded');
       return { type: 'cluster', state, message: string(obj, 'message', MAX_TEXT_CHARS) };
     }
-    case 'poster':
-      return { type: 'poster', name: string(obj, 'name', MAX_VIDEO_NAME_CHARS), jpeg: base64(obj, 'jpeg', MAX_POSTER_CHARS) };
-    case 'videos': {
-      const list = obj['videos'];
-      if (!Array.isArray(list)) throw invalid('videos', 'must be a list');
-      return {
-        type: 'videos',
-        videos: list.map((item: unknown) => {
-          const video = object(item, 'video');
-          return {
-            name: string(video, 'name', MAX_VIDEO_NAME_CHARS),
-            durationMs: integer(video, 'durationMs'),
-            width: integer(video, 'width'),
-            height: integer(video, 'height'),
-            fps: number(video, 'fps'),
-            bytes: integer(video, 'bytes'),
-          };
-        }),
-      };
-    }
-    case 'stream-start':
-      return {
-        type: 'stream-start',
-        stream: integer(obj, 'stream'),
-        name: string(obj, 'name', MAX_VIDEO_NAME_CHARS),
-        width: integer(obj, 'width'),
-        height: integer(obj, 'height'),
-        fps: number(obj, 'fps'),
-        durationMs: integer(obj, 'durationMs'),
-        ...(obj['room'] === undefined ? {} : { room: roomName(obj) }),
-        ...(obj['startedBy'] === undefined ? {} : { startedBy: nameList([obj['startedBy']], 'startedBy')[0]! }),
-      };
-    case 'watch': {
-      const kind = obj['kind'];
-      if (typeof kind !== 'string' || !WATCH_KINDS.has(kind)) throw invalid('kind', 'is not a watch event');
-      return {
-        type: 'watch',
-        room: roomName(obj),
-        stream: integer(obj, 'stream'),
-        video: string(obj, 'video', MAX_VIDEO_NAME_CHARS),
-        kind: kind as 'started',
-        ...(obj['by'] === undefined ? {} : { by: nameList([obj['by']], 'by')[0]! }),
-        positionMs: integer(obj, 'positionMs'),
-      };
-    }
-    case 'stream-status':
-      return {
-        type: 'stream-status',
-        stream: integer(obj, 'stream'),
-        positionMs: integer(obj, 'positionMs'),
-        paused: boolean(obj, 'paused'),
-        sent: integer(obj, 'sent'),
-        dropped: integer(obj, 'dropped'),
-      };
-    case 'stream-end': {
-      const reason = obj['reason'];
-      if (reason !== 'finished' && reason !== 'stopped' && reason !== 'error') throw invalid('reason', 'must be finished, stopped or error');
-      return {
-        type: 'stream-end',
-        stream: integer(obj, 'stream'),
-        reason,
-        message: string(obj, 'message', MAX_TEXT_CHARS),
-        sent: integer(obj, 'sent'),
-        dropped: integer(obj, 'dropped'),
-      };
-    }
     default:
-      throw unknownType(obj['type']);
+      return decodeVideoNews(obj) ?? unknown(obj);
   }
+}
+
+function unknown(obj: Json): never {
+  throw unknownType(obj['type']);
 }
 
 // ---- readers only this protocol needs ----------------------------------------------------------
@@ -402,48 +314,6 @@ export function receipt(item: unknown): Receipt {
   };
 }
 
-const WATCH_KINDS = new Set(['started', 'paused', 'resumed', 'seeked', 'stopped', 'finished']);
-const ROOM_EVENT_KINDS = new Set(['join', 'part', 'kick', 'topic', 'mode', 'invite', 'op']);
-/** Most rooms in a `rooms` listing or a welcome, and members in one room's view: far past the server's own bounds. */
-const MAX_LISTED_ROOMS = 100_000;
-
-function list(value: unknown, field: string): unknown[] {
-  if (!Array.isArray(value) || value.length > MAX_LISTED_ROOMS) throw invalid(field, `must be a list of at most ${MAX_LISTED_ROOMS}`);
-  return value;
-}
-
-function roomName(obj: Json, field = 'room'): string {
-  const name = string(obj, field, MAX_ROOM_NAME_CHARS);
-  if (!isValidRoomName(name)) throw invalid(field, 'is not a valid room name');
-  return name;
-}
-
-function roomView(value: unknown): RoomView {
-  const obj = object(value, 'room');
-  return {
-    name: roomName(obj, 'name'),
-    topic: string(obj, 'topic', MAX_TOPIC_CHARS),
-    inviteOnly: boolean(obj, 'inviteOnly'),
-    ...(obj['membersControlVideo'] === true ? { membersControlVideo: true } : {}),
-    members: list(obj['members'], 'members').map((item) => {
-      const member = object(item, 'member');
-      const [name] = nameList([member['name']], 'member.name');
-      return member['op'] === true ? { name: name!, op: true } : { name: name! };
-    }),
-  };
-}
-
-function roomListing(value: unknown): RoomListing {
-  const obj = object(value, 'room');
-  return {
-    name: roomName(obj, 'name'),
-    topic: string(obj, 'topic', MAX_TOPIC_CHARS),
-    members: integer(obj, 'members'),
-    inviteOnly: boolean(obj, 'inviteOnly'),
-    joined: boolean(obj, 'joined'),
-  };
-}
-
 function presenceScope(obj: Json): PresenceScope {
   const value = obj['presence'];
   if (value !== 'everyone' && value !== 'followed') throw invalid('presence', 'must be everyone or followed');
@@ -453,16 +323,4 @@ function presenceScope(obj: Json): PresenceScope {
 function census(value: unknown): Census {
   const obj = object(value, 'census');
   return { online: integer(obj, 'online'), registered: integer(obj, 'registered') };
-}
-
-function frameEncoding(obj: Json): 'jpeg' | 'png' {
-  const value = obj['encoding'];
-  if (value !== 'jpeg' && value !== 'png') throw invalid('encoding', 'must be jpeg or png');
-  return value;
-}
-
-function dimension(obj: Json, field: string): number {
-  const value = integer(obj, field);
-  if (value < 2 || value > MAX_VIDEO_DIMENSION) throw invalid(field, `must be 2-${MAX_VIDEO_DIMENSION} pixels`);
-  return value;
 }

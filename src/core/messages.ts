@@ -2,7 +2,26 @@
 
 import type { RatchetHeader } from './double-ratchet.js';
 import type { KeyRetirement } from './key-retirement.js';
+import type { RoomEventMessage, RoomRequest, RoomStateMessage, RoomView, RoomsMessage } from './room-messages.js';
 import type { SenderKeyHeader } from './sender-key.js';
+import type {
+  ListVideosMessage,
+  PauseVideoMessage,
+  PlayMessage,
+  PosterMessage,
+  PosterRequestMessage,
+  ResizeVideoMessage,
+  SeekVideoMessage,
+  StopVideoMessage,
+  StreamEndMessage,
+  StreamStartMessage,
+  StreamStatusMessage,
+  VideosMessage,
+  WatchEventMessage,
+} from './video-messages.js';
+
+export * from './room-messages.js';
+export * from './video-messages.js';
 
 /** Bumped on any incompatible change; a peer speaking another version is refused at hello. */
 export const PROTOCOL_VERSION = 4;
@@ -168,112 +187,11 @@ export interface ByeMessage {
   readonly type: 'bye';
 }
 
-// Video (docs/PROTOCOL.md, "Video"). width/height: the pixel box the client can show; the server
-// fits the video inside it keeping the aspect ratio.
-export interface ListVideosMessage {
-  readonly type: 'list-videos';
-}
-export interface PlayMessage {
-  readonly type: 'play';
-  readonly name: string;
-  readonly width: number;
-  readonly height: number;
-  /**
-   * How frames travel: 'png' (lossless, what the terminal player asks for: the picture as the
-   * source has it, scaled to the pane) or 'jpeg' (the default: small, lossy; ffplay's frames).
-   */
-  readonly encoding?: FrameEncoding;
-  /**
-   * A named room we are in: watch with the room (one shared stream; the same video already playing
-   * there is joined at its current position, another one replaces it). Frames are PNG.
-   */
-  readonly room?: string;
-}
-export type FrameEncoding = 'jpeg' | 'png';
-export interface StopVideoMessage {
-  readonly type: 'stop-video';
-  readonly stream: number;
-}
-export interface PauseVideoMessage {
-  readonly type: 'pause-video';
-  readonly stream: number;
-  readonly paused: boolean;
-}
-export interface SeekVideoMessage {
-  readonly type: 'seek-video';
-  readonly stream: number;
-  /** Relative jump in ms; negative seeks back. */
-  readonly deltaMs: number;
-}
-export interface ResizeVideoMessage {
-  readonly type: 'resize-video';
-  readonly stream: number;
-  readonly width: number;
-  readonly height: number;
-}
-
-/** A still from the video for listings; the server caps the size. */
-export interface PosterRequestMessage {
-  readonly type: 'poster';
-  readonly name: string;
-  readonly width: number;
-  readonly height: number;
-}
-
-// Named rooms (docs/PROTOCOL.md, "Rooms"). `room` is '#' and a name (core/room-names.ts).
-/** `:join #name`: joins the room, creating it (with you as its operator) if it is new. */
-export interface RoomJoinMessage {
-  readonly type: 'room-join';
-  readonly room: string;
-}
-/** `:part`: leaves the room; messages to it stop, and its chains rotate for those who stay. */
-export interface RoomPartMessage {
-  readonly type: 'room-part';
-  readonly room: string;
-}
-/** `:topic TEXT`: any member sets the topic ('' clears it). */
-export interface RoomTopicMessage {
-  readonly type: 'room-topic';
-  readonly room: string;
-  readonly topic: string;
-}
-/** `:invite NAME`: lets a user into an invite-only room (operators only there; any member elsewhere). */
-export interface RoomInviteMessage {
-  readonly type: 'room-invite';
-  readonly room: string;
-  readonly name: string;
-}
-/** `:kick NAME`: an operator removes a member. */
-export interface RoomKickMessage {
-  readonly type: 'room-kick';
-  readonly room: string;
-  readonly name: string;
-}
-/**
- * An operator's `:mode`: `+i`/`-i` makes the room invite-only or open again; `+c`/`-c` lets every
- * member control the room's shared video, or only whoever started it. One or both fields.
- */
-export interface RoomModeMessage extends RoomModeChange {
-  readonly type: 'room-mode';
-  readonly room: string;
-}
-/** What a `:mode` changes: one or both. */
-export interface RoomModeChange {
-  readonly inviteOnly?: boolean;
-  readonly membersControlVideo?: boolean;
-}
-/** `:rooms`: every room on the server, answered by `rooms`. */
-export interface ListRoomsMessage {
-  readonly type: 'list-rooms';
-}
-
 /** `:away TEXT` sets an away message; an empty one says you are back. Relayed to everyone as `away`. */
 export interface SetAwayMessage {
   readonly type: 'away';
   readonly message: string;
 }
-
-export type RoomRequest = RoomJoinMessage | RoomPartMessage | RoomTopicMessage | RoomInviteMessage | RoomKickMessage | RoomModeMessage | ListRoomsMessage;
 
 export type ClientMessage =
   | RoomRequest
@@ -328,58 +246,6 @@ export interface Census {
   readonly registered: number;
 }
 
-/** Longest room topic, in characters. */
-export const MAX_TOPIC_CHARS = 200;
-
-export interface RoomMember {
-  readonly name: string;
-  /** An operator: may kick, invite in an invite-only room, and set its mode. */
-  readonly op?: boolean;
-}
-/** A room as its members see it: sent on joining it, and in `welcome` for the rooms we are in. */
-export interface RoomView {
-  readonly name: string;
-  readonly topic: string;
-  readonly inviteOnly: boolean;
-  /** Every member may pause, seek, stop or replace the room's shared video (`+c`); absent: only who started it. */
-  readonly membersControlVideo?: boolean;
-  readonly members: readonly RoomMember[];
-}
-/** A room as `:rooms` lists it. */
-export interface RoomListing {
-  readonly name: string;
-  readonly topic: string;
-  readonly members: number;
-  readonly inviteOnly: boolean;
-  /** Whether the asker is a member. */
-  readonly joined: boolean;
-}
-/** We joined this room (or our view of it is replaced): its whole state. */
-export interface RoomStateMessage {
-  readonly type: 'room';
-  readonly room: RoomView;
-}
-export type RoomEventKind = 'join' | 'part' | 'kick' | 'topic' | 'mode' | 'invite' | 'op';
-/**
- * Something happened in a room we are in (or to us: an invite, a kick). `name` is whom it is about
- * (the member who joined, parted, was kicked, invited or made operator); `by` who did it.
- */
-export interface RoomEventMessage {
-  readonly type: 'room-event';
-  readonly room: string;
-  readonly kind: RoomEventKind;
-  readonly name: string;
-  readonly by?: string;
-  /** kind 'topic': the new topic. */
-  readonly topic?: string;
-  /** kind 'mode': what changed, as it is now. */
-  readonly inviteOnly?: boolean;
-  readonly membersControlVideo?: boolean;
-}
-export interface RoomsMessage {
-  readonly type: 'rooms';
-  readonly rooms: readonly RoomListing[];
-}
 /** The server is running short of our one-time prekeys (it handed one out): send more. */
 export interface PrekeyPoolMessage {
   readonly type: 'prekey-pool';
@@ -489,72 +355,6 @@ export interface ClusterStatusMessage {
 export interface ShutdownMessage {
   readonly type: 'shutdown';
   readonly reason: string;
-}
-
-export interface VideoInfo {
-  readonly name: string;
-  readonly durationMs: number;
-  readonly width: number;
-  readonly height: number;
-  readonly fps: number;
-  readonly bytes: number;
-}
-export interface VideosMessage {
-  readonly type: 'videos';
-  readonly videos: readonly VideoInfo[];
-}
-export interface StreamStartMessage {
-  readonly type: 'stream-start';
-  readonly stream: number;
-  readonly name: string;
-  /** Size of the frames that will arrive (fitted inside the requested box). */
-  readonly width: number;
-  readonly height: number;
-  readonly fps: number;
-  readonly durationMs: number;
-  /** A room's shared stream: the room, and who started it. */
-  readonly room?: string;
-  readonly startedBy?: string;
-}
-/**
- * Something happened to a room's shared stream, told to the room's members on this server:
- * "alice started x.mp4", "alice paused at 0:42". `positionMs`: where it was.
- */
-export interface WatchEventMessage {
-  readonly type: 'watch';
-  readonly room: string;
-  readonly stream: number;
-  readonly video: string;
-  readonly kind: 'started' | 'paused' | 'resumed' | 'seeked' | 'stopped' | 'finished';
-  /** Who did it (absent for 'finished'). */
-  readonly by?: string;
-  readonly positionMs: number;
-}
-/** Sent about once a second while a stream runs, and on pause, resume and seek. */
-export interface StreamStatusMessage {
-  readonly type: 'stream-status';
-  readonly stream: number;
-  readonly positionMs: number;
-  readonly paused: boolean;
-  readonly sent: number;
-  /** Frames the server dropped because this client was not keeping up (latest frame wins). */
-  readonly dropped: number;
-}
-export type StreamEndReason = 'finished' | 'stopped' | 'error';
-export interface StreamEndMessage {
-  readonly type: 'stream-end';
-  readonly stream: number;
-  readonly reason: StreamEndReason;
-  readonly message: string;
-  readonly sent: number;
-  readonly dropped: number;
-}
-
-export interface PosterMessage {
-  readonly type: 'poster';
-  readonly name: string;
-  /** A JPEG, base64. */
-  readonly jpeg: string;
 }
 
 export type ServerMessage =
