@@ -3,64 +3,21 @@
 // offline (up to a limit, OutgoingQueue) instead of dropping it. The TUI is a view over this.
 import { ChatError, ErrorCode } from '../core/errors.js';
 import { TypedEmitter } from '../core/typed-emitter.js';
-import { ChatSession, type ChatSessionOptions, type PeerView, type SessionEvents } from './chat-session.js';
+import { alternativeNames } from './alternative-names.js';
+import { ChatSession, type PeerView } from './chat-session.js';
+import { type ChatClientOptions, type ClientEvents, FORWARDED_EVENTS, type LinkState } from './client-events.js';
+import type { SessionEvents } from './session-events.js';
 import type { RoomModeChange, RoomView } from '../core/messages.js';
 import { type DeliverySummary, DeliveryTracker } from './delivery-tracker.js';
-import { OutgoingQueue, type QueueReason, type SendOutcome } from './outgoing-queue.js';
+import { OutgoingQueue, type SendOutcome } from './outgoing-queue.js';
 import { E2eEngine } from './e2e-engine.js';
 import { KnownPeers } from './known-peers.js';
 import { ClientState, type HistoryRecord } from './state/client-state.js';
 import { VideoRemote } from './video-remote.js';
 
-export type LinkState = 'connecting' | 'online' | 'offline' | 'stopped';
-
-export interface ClientEvents extends SessionEvents {
-  state: {
-    readonly state: LinkState;
-    readonly reason?: string;
-    readonly retryInMs?: number;
-    /** Offline: the error code of the failed attempt (SERVER_KEY_CHANGED: a certificate other than the pinned one). */
-    readonly code?: string;
-    /**
-     * Offline: whether the server was ever reached (now, or in an earlier run with this state). Only
-     * then is what the user sends queued; a server never reached promises nothing.
-     */
-    readonly reached?: boolean;
-  };
-  renamed: { readonly wanted: string; readonly got: string };
-  /**
-   * A message waits, kept on disk: for a connection ('connection'), or on a big server for the
-   * recipient, not listed yet, to be looked up ('lookup', a round trip).
-   */
-  queued: { readonly id: string; readonly to: string | null; readonly text: string; readonly queueLength: number; readonly waitingFor: QueueReason };
-  /** Messages queued while offline were handed to the new connection (failures come as errors). */
-  flushed: { readonly count: number };
-}
-
-export interface BackoffOptions {
-  /** First retry delay. Default 500 ms. */
-  readonly initialMs?: number;
-  /** Longest delay between attempts. Default 30 s. */
-  readonly maxMs?: number;
-}
-
-export interface ChatClientOptions extends Omit<ChatSessionOptions, 'knownPeers'> {
-  readonly knownPeers?: KnownPeers;
-  readonly backoff?: BackoffOptions;
-  /** Most messages held while offline. Default 100; more are refused with an error. */
-  readonly maxQueued?: number;
-  /**
-   * More servers of the same cluster, tried in turn after `host:port` when a connection is lost or
-   * refused (a node restarting sends its users to the next). Default: only `host:port`.
-   */
-  readonly alternates?: ReadonlyArray<{ readonly host: string; readonly port: number }>;
-  /** Sessions, outbox and history, kept across reconnects and restarts (default: in memory only). */
-  readonly state?: ClientState;
-}
-
+export type { BackoffOptions, ChatClientOptions, ClientEvents, LinkState } from './client-events.js';
 export type { QueueReason, SendOutcome } from './outgoing-queue.js';
 
-/** Join refusals that retrying cannot fix. */
 /** Refusals no retry can change: stop and say why (NAME_LIMIT: this key or address has its share of names). */
 const PERMANENT_REFUSALS: ReadonlySet<string> = new Set([ErrorCode.VERSION_MISMATCH, ErrorCode.AUTH_FAILED, ErrorCode.NAME_INVALID, ErrorCode.NAME_LIMIT]);
 /**
@@ -69,30 +26,6 @@ const PERMANENT_REFUSALS: ReadonlySet<string> = new Set([ErrorCode.VERSION_MISMA
  * right server (or a proxy that was in the way, gone) answers, and never sends a byte before.
  */
 const RETRIED_QUIETLY: ReadonlySet<string> = new Set([ErrorCode.NOT_CONNECTED, ErrorCode.SERVER_KEY_CHANGED]);
-const FORWARDED_EVENTS = [
-  'ready',
-  'peers',
-  'join',
-  'leave',
-  'away',
-  'message',
-  'sent',
-  'delivery',
-  'key-changed',
-  'room-change',
-  'rooms',
-  'watch',
-  'error',
-  'cluster',
-  'videos',
-  'poster',
-  'stream-start',
-  'stream-status',
-  'stream-end',
-  'video-frame',
-] as const;
-/** How many numbered alternatives to try (alice2 .. alice9) before a random suffix. */
-const NUMBERED_ALTERNATIVES = 8;
 
 export class ChatClient extends TypedEmitter<ClientEvents> {
   private readonly options: ChatClientOptions;
@@ -395,9 +328,7 @@ export class ChatClient extends TypedEmitter<ClientEvents> {
 
   /** True once joined under another name; the refusal that ended the tries, or false when the connection went. */
   private async joinUnderAnotherName(session: ChatSession): Promise<boolean | ChatError> {
-    for (let i = 0; i <= NUMBERED_ALTERNATIVES; i++) {
-      const candidate =
-        i < NUMBERED_ALTERNATIVES ? `${this.wantedName.slice(0, 31)}${i + 2}` : `${this.wantedName.slice(0, 26)}_${Math.random().toString(36).slice(2, 7)}`;
+    for (const candidate of alternativeNames(this.wantedName)) {
       try {
         await session.rejoin(candidate);
         this.lastName = candidate;
