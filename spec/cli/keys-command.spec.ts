@@ -18,6 +18,23 @@ function shownFingerprint(proc: CliProcess): string {
   return line.replace(/^(new )?fingerprint /, '').replace(/ /g, '');
 }
 
+/** A plaintext server with bob and alice joined (alice with her own config and data folders). */
+async function aliceAndBob(t: TestContext) {
+  const config = makeTempDir(t);
+  const env = { XDG_CONFIG_HOME: config, XDG_DATA_HOME: `${config}/data` };
+  const { port } = await startServeProcess(t, ['--plaintext', '--data-dir', join(config, 'server-data')]);
+  const bob = CliProcess.spawn(t, ['connect', `127.0.0.1:${port}`, '--json', '--plaintext', '--name', 'bob']);
+  await bob.waitForEvent((e) => e['type'] === 'ready', 'bob');
+  const alice = await joinAsAlice(t, port, env, 'alice');
+  return { env, port, bob, alice };
+}
+
+async function joinAsAlice(t: TestContext, port: number, env: NodeJS.ProcessEnv, what: string): Promise<CliProcess> {
+  const alice = CliProcess.spawn(t, ['connect', `127.0.0.1:${port}`, '--json', '--plaintext', '--name', 'alice'], env);
+  await alice.waitForEvent((e) => e['type'] === 'ready', what);
+  return alice;
+}
+
 describe('tui-chat keys', () => {
   it('shows the fingerprint, exports the matching public key, and rotates to a new key with a statement both keys signed', async (t) => {
     const config = makeTempDir(t);
@@ -117,13 +134,7 @@ describe('tui-chat keys', () => {
   });
 
   it('keeps the history: after a rotation, :search finds what was said before it', async (t) => {
-    const config = makeTempDir(t);
-    const env = { XDG_CONFIG_HOME: config, XDG_DATA_HOME: `${config}/data` };
-    const { port } = await startServeProcess(t, ['--plaintext', '--data-dir', join(config, 'server-data')]);
-    const bob = CliProcess.spawn(t, ['connect', `127.0.0.1:${port}`, '--json', '--plaintext', '--name', 'bob']);
-    await bob.waitForEvent((e) => e['type'] === 'ready', 'bob');
-    const first = CliProcess.spawn(t, ['connect', `127.0.0.1:${port}`, '--json', '--plaintext', '--name', 'alice'], env);
-    await first.waitForEvent((e) => e['type'] === 'ready', 'alice');
+    const { env, port, bob, alice: first } = await aliceAndBob(t);
     first.writeLine(':dm bob said-before-the-rotation');
     await bob.waitForEvent((e) => e['type'] === 'message' && e['text'] === 'said-before-the-rotation', 'bob to get it');
     first.endInput();
@@ -131,8 +142,7 @@ describe('tui-chat keys', () => {
     const rotate = await run(t, ['keys', 'rotate'], env);
     assert.equal(rotate.exitCode, 0);
     assert.match(rotate.stdoutLines.join('\n'), /your sessions and history \(\d+ files in .*\) moved to the new key/);
-    const second = CliProcess.spawn(t, ['connect', `127.0.0.1:${port}`, '--json', '--plaintext', '--name', 'alice'], env);
-    await second.waitForEvent((e) => e['type'] === 'ready', 'alice with the new key');
+    const second = await joinAsAlice(t, port, env, 'alice with the new key');
     second.writeLine(':search before-the-rotation');
     const found = await second.waitForEvent((e) => e['type'] === 'search', 'the search');
     assert.deepEqual(
@@ -144,13 +154,7 @@ describe('tui-chat keys', () => {
 
 describe('a rotation mid-conversation', () => {
   it('carries the conversation on: the next DM each way arrives, and the one sent before is delivered', async (t) => {
-    const config = makeTempDir(t);
-    const env = { XDG_CONFIG_HOME: config, XDG_DATA_HOME: `${config}/data` };
-    const { port } = await startServeProcess(t, ['--plaintext', '--data-dir', join(config, 'server-data')]);
-    const bob = CliProcess.spawn(t, ['connect', `127.0.0.1:${port}`, '--json', '--plaintext', '--name', 'bob']);
-    await bob.waitForEvent((e) => e['type'] === 'ready', 'bob');
-    const first = CliProcess.spawn(t, ['connect', `127.0.0.1:${port}`, '--json', '--plaintext', '--name', 'alice'], env);
-    await first.waitForEvent((e) => e['type'] === 'ready', 'alice');
+    const { env, port, bob, alice: first } = await aliceAndBob(t);
     first.writeLine(':dm bob before-the-rotation');
     await bob.waitForEvent((e) => e['type'] === 'message' && e['text'] === 'before-the-rotation', 'bob to get it');
     bob.writeLine(':dm alice a-reply-in-flight');
@@ -159,10 +163,9 @@ describe('a rotation mid-conversation', () => {
     await first.waitExit();
     assert.equal((await run(t, ['keys', 'rotate'], env)).exitCode, 0);
 
-    const second = CliProcess.spawn(t, ['connect', `127.0.0.1:${port}`, '--json', '--plaintext', '--name', 'alice'], env);
-    await second.waitForEvent((e) => e['type'] === 'ready', 'alice with the new key');
+    const second = await joinAsAlice(t, port, env, 'alice with the new key');
     second.writeLine(':dm bob after-the-rotation');
-    // Sealed on the old session, it could never open at bob's (he drops sessions with a changed key).
+    // Sealed on the old session it could not be opened before (bob dropped his sessions with a changed key).
     await bob.waitForEvent((e) => e['type'] === 'message' && e['text'] === 'after-the-rotation', 'bob to read the first DM under the new key');
     bob.writeLine(':trust alice');
     await bob.waitForEvent((e) => e['type'] === 'trusted', 'bob to accept the new key');
