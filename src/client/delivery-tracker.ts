@@ -117,11 +117,11 @@ export class DeliveryTracker {
    * from the outbox while tracked, from its final word kept with the history once settled;
    * undefined if never tracked.
    */
-  summaryOf(shownId: string, to: string | null, text = ''): DeliverySummary | undefined {
+  summaryOf(shownId: string, to: string | null): DeliverySummary | undefined {
     const entry = this.state.outbox.find((candidate) => (candidate.shownAs ?? candidate.id) === shownId && candidate.text !== '');
     if (entry !== undefined) return summarize(entry);
     const settled = this.state.settledRecipients(shownId);
-    return settled === undefined ? undefined : summarize({ id: shownId, to, text, createdAt: 0, recipients: { [shownId]: { ...settled } }, acked: true });
+    return settled === undefined ? undefined : summarize({ id: shownId, to, text: '', createdAt: 0, recipients: { [shownId]: { ...settled } }, acked: true });
   }
 
   /** Drops settled entries from the outbox and the index. */

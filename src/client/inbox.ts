@@ -35,8 +35,8 @@ interface PendingConfirmation {
   readonly ids: string[];
   readonly unreadable: Set<string>;
   readonly held: Set<string>;
-  /** DMs shown to the user, to tell their sender end to end. */
-  readonly receipted: string[];
+  /** A DM of theirs was shown this turn: what is owed to them goes (ClientState keeps which). */
+  owesReceipts: boolean;
 }
 
 /** How a kept envelope is confirmed: plainly, as unreadable, as held unread, or as a DM to receipt. */
@@ -242,7 +242,7 @@ export class Inbox {
     pending.ids.push(id);
     if (how === 'unreadable') pending.unreadable.add(id);
     if (how === 'held') pending.held.add(id);
-    if (how === 'receipt') pending.receipted.push(id);
+    if (how === 'receipt') pending.owesReceipts = true;
     this.scheduleConfirmations();
   }
 
@@ -250,7 +250,7 @@ export class Inbox {
     const key = nameKey(from);
     let pending = this.toConfirm.get(key);
     if (pending === undefined) {
-      pending = { from, ids: [], unreadable: new Set(), held: new Set(), receipted: [] };
+      pending = { from, ids: [], unreadable: new Set(), held: new Set(), owesReceipts: false };
       this.toConfirm.set(key, pending);
     }
     return pending;
@@ -267,7 +267,7 @@ export class Inbox {
       this.state.commit(this.engine.exportState());
       // What is owed was on disk with the history above; receipts go before the server hears we
       // kept the DMs, so a sender hears from our client first.
-      for (const { from: sender, receipted } of senders) if (receipted.length > 0) this.output.payReceipts(sender);
+      for (const { from: sender, owesReceipts } of senders) if (owesReceipts) this.output.payReceipts(sender);
       for (const { from: sender, ids, unreadable: failed, held } of senders) {
         for (let i = 0; i < ids.length; i += CONFIRM_BATCH) {
           const batch = ids.slice(i, i + CONFIRM_BATCH);
