@@ -1,6 +1,5 @@
 // The relay daemon: accepts sockets, keeps the registry of joined clients, routes envelopes it
 // cannot read, and announces joins and leaves. One event loop serves every client.
-import { createHash } from 'node:crypto';
 import { type AddressInfo, type Server, type Socket, createServer } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
 import { ChatError, ErrorCode } from '../core/errors.js';
@@ -13,6 +12,7 @@ import { NameTakenError, PeerRegistry } from '../core/peer-registry.js';
 import { shortFingerprint } from '../core/fingerprint.js';
 import { ClientConnection, type ConnectionHost, type VideoRequest } from './client-connection.js';
 import type { JoinedPeer } from './joined-peer.js';
+import { awaySummary, keyIdOf, presenceOf, registeringPeerOf, toSummary } from './peer-summaries.js';
 import { MessageRouter } from './message-router.js';
 import { ConnectionGate } from './connection-gate.js';
 import { type ServerGauges, type ServerMetrics, noMetrics } from './metrics/server-metrics.js';
@@ -26,8 +26,8 @@ import { nameKey, stripControlCharacters } from '../core/names.js';
 import { StoreAndForward } from './store-and-forward.js';
 import { OneTimePrekeyRation } from './one-time-prekey-ration.js';
 import { RoomCreationRation } from './rooms/room-creation-ration.js';
-import { NameRegistrar, type RegisteringPeer, nameUnavailable } from './name-registrar.js';
-import { DurableStore, type Registration } from './store/durable-store.js';
+import { NameRegistrar, nameUnavailable } from './name-registrar.js';
+import { DurableStore } from './store/durable-store.js';
 import { type KeyValue, LmdbKeyValue, MemoryKeyValue } from './store/key-value.js';
 import { RoomDirectory } from './rooms/room-directory.js';
 import { RoomService } from './rooms/room-service.js';
@@ -822,65 +822,4 @@ async function joinCluster(options: ClusterOptions, host: ClusterHost): Promise<
   const link = new Link(new NatsBus(options, host.logger), options, host);
   await link.start();
   return link;
-}
-
-function toSummary(peer: JoinedPeer): PeerSummary {
-  return {
-    name: peer.name,
-    publicKey: peer.publicKeyBase64,
-    prekey: peer.prekey,
-    prekeySig: peer.prekeySig,
-    keyId: peer.keyId,
-    fingerprint: peer.fingerprint,
-    joinedAt: peer.joinedAt,
-    ...(peer.away === undefined ? {} : { away: peer.away }),
-  };
-}
-
-function awaySummary(registration: Registration): PeerSummary {
-  return {
-    name: registration.name,
-    publicKey: registration.publicKey,
-    prekey: registration.prekey,
-    prekeySig: registration.prekeySig,
-    ...(registration.keyId === undefined ? {} : { keyId: registration.keyId }),
-    fingerprint: registration.fingerprint,
-    joinedAt: registration.lastSeenAt,
-    online: false,
-  };
-}
-
-/** What presence says of a user (protocol v4): no keys, only the id of their current bundle. */
-function presenceOf(summary: PeerSummary): PeerSummary {
-  return {
-    name: summary.name,
-    fingerprint: summary.fingerprint,
-    joinedAt: summary.joinedAt,
-    // Cached on the member (and carried by other nodes' summaries): a welcome lists every user.
-    keyId: summary.keyId ?? keyIdOf(summary.publicKey, summary.prekey),
-    ...(summary.online === false ? { online: false } : {}),
-    ...(summary.away === undefined || summary.online === false ? {} : { away: summary.away }),
-  };
-}
-
-/** 12 bytes of SHA-256 over the key and the prekey: a bundle's version. */
-function keyIdOf(publicKey: string | undefined, prekey: string | undefined): string {
-  return createHash('sha256')
-    .update(`${publicKey ?? ''}\u0000${prekey ?? ''}`)
-    .digest()
-    .subarray(0, 12)
-    .toString('base64url');
-}
-
-/** What a registration is made from, for a connection that has just authenticated. */
-function registeringPeerOf(connection: ClientConnection): RegisteringPeer {
-  const peer = connection.peer!;
-  return {
-    name: peer.name,
-    publicKeyBase64: peer.key.publicKeyBase64,
-    fingerprint: peer.key.fingerprint,
-    prekey: peer.prekey,
-    prekeySig: peer.prekeySig,
-    keyId: keyIdOf(peer.key.publicKeyBase64, peer.prekey),
-  };
 }
