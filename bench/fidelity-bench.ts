@@ -1,28 +1,25 @@
-// Picture fidelity, side by side in one run (issue "[5 of 7]"): the same clip, a slow pan over a
-// real photograph, drawn at the same cell geometry by tui-chat (through the server's real ffmpeg
-// pipeline, PNG or JPEG transport, each tolerance level of the quality governor), timg and mpv
+// Picture fidelity, side by side in one run: each clip of fidelity-clips.ts (photographs panned,
+// zoomed, a subject moving over a still, and an animation) drawn at the same cell geometry by
+// tui-chat (through the server's real ffmpeg pipeline and PNG transport: its default, the quality
+// governor choosing the tolerance from its byte budget, and fixed tolerances), timg and mpv
 // (from Debian: `apt-get install timg mpv`). Each renderer's bytes are replayed in a small screen
 // model (screen-model.ts) to get back every frame it drew, which is compared with the source frame
 // scaled (area averaging) to the same pixels: bytes per frame, frames shown, PSNR and SSIM.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import sharp from 'sharp';
 import { HalfBlockRenderer } from '../src/client/video/half-block-renderer.js';
-import { QUALITY_LADDER } from '../src/client/video/quality-governor.js';
+import { QUALITY_LADDER, QualityGovernor } from '../src/client/video/quality-governor.js';
 import type { VideoFrame } from '../src/core/media-frame.js';
 import type { FrameEncoding } from '../src/core/messages.js';
 import { resolveFfmpeg } from '../src/server/video/ffmpeg-path.js';
 import { probeVideo } from '../src/server/video/video-probe.js';
 import { VideoStream } from '../src/server/video/video-stream.js';
-import { BENCH_DIR } from './bench-clips.js';
+import { FIDELITY_CLIPS, type FidelityClip, makeFidelityClip } from './fidelity-clips.js';
 import { ScreenModel, crop, mse, psnrOf, ssim } from './screen-model.js';
 
 export const FIDELITY_COLS = 116;
 export const FIDELITY_ROWS = 32;
-/** The photograph: a real one that ships in the locked dependency tree (exif-parser's test image, 1278x720). */
-const PHOTO = 'node_modules/exif-parser/test/starfish.jpg';
-
 export interface FidelityResult {
   readonly renderer: string;
   readonly framesShown: number;
@@ -37,20 +34,13 @@ export interface FidelityResult {
   readonly bytesPerCell: number;
 }
 
-/** A slow pan (640x360, 30 fps, 300 frames: ~2 pixels a frame) across the photograph. */
-export function makePanClip(): string {
-  const clip = join(BENCH_DIR, 'pan-starfish-640x360-30fps.mp4');
-  if (existsSync(clip)) return clip;
-  mkdirSync(BENCH_DIR, { recursive: true });
-  execFileSync(resolveFfmpeg().path, [
-    ...['-hide_banner', '-loglevel', 'error', '-y', '-loop', '1', '-i', PHOTO],
-    ...['-vf', "crop=640:360:x='min(638,t*60)':y=180,format=yuv420p", '-r', '30', '-frames:v', '300'],
-    ...['-c:v', 'libx264', '-crf', '18', clip],
-  ]);
-  return clip;
-}
+const references = new Map<string, Uint8Array[]>();
 
+/** The clip's frames scaled by area averaging to width x height (kept: every renderer is scored on them). */
 function referenceFrames(clip: string, width: number, height: number): Uint8Array[] {
+  const key = `${clip} ${width}x${height}`;
+  const known = references.get(key);
+  if (known !== undefined) return known;
   const raw = execFileSync(
     resolveFfmpeg().path,
     ['-hide_banner', '-loglevel', 'error', '-i', clip, '-vf', `scale=${width}:${height}:flags=area`, '-pix_fmt', 'rgb24', '-f', 'rawvideo', 'pipe:1'],
@@ -59,6 +49,7 @@ function referenceFrames(clip: string, width: number, height: number): Uint8Arra
   const size = width * height * 3;
   const frames: Uint8Array[] = [];
   for (let at = 0; at + size <= raw.length; at += size) frames.push(raw.subarray(at, at + size));
+  references.set(key, frames);
   return frames;
 }
 
@@ -90,15 +81,45 @@ async function serverFrames(clip: string, encoding: FrameEncoding): Promise<Vide
   return frames;
 }
 
-/** What tui-chat's terminal player writes for those frames at one tolerance. */
-async function tuiChatBytes(frames: readonly VideoFrame[], tolerance: number): Promise<Buffer[]> {
-  const renderer = new HalfBlockRenderer({ top: 1, left: 1, cols: FIDELITY_COLS, rows: FIDELITY_ROWS, colorMode: 'truecolor', tolerance });
-  const out: Buffer[] = [];
+async function rgbFrames(frames: readonly VideoFrame[]): Promise<{ data: Buffer; width: number; height: number }[]> {
+  const out = [];
   for (const frame of frames) {
     const { data, info } = await sharp(frame.payload).removeAlpha().raw().toBuffer({ resolveWithObject: true });
-    out.push(Buffer.from(renderer.render(data, info.width, info.height)));
+    out.push({ data, width: info.width, height: info.height });
   }
   return out;
+}
+
+/**
+ * What tui-chat's terminal player writes for those frames: at a fixed tolerance, or (undefined) as
+ * the player does by default, the governor choosing the rung from each frame's bytes (the terminal
+ * here is a file, so time never runs out). Returns the bytes per frame and the rungs used.
+ */
+function tuiChatBytes(
+  frames: readonly { data: Buffer; width: number; height: number }[],
+  tolerance?: number,
+): { written: Buffer[]; levels: Map<number, number> } {
+  const governor = new QualityGovernor();
+  const renderer = new HalfBlockRenderer({
+    top: 1,
+    left: 1,
+    cols: FIDELITY_COLS,
+    rows: FIDELITY_ROWS,
+    colorMode: 'truecolor',
+    tolerance: tolerance ?? governor.current.tolerance,
+    // A fixed tolerance is the old renderer: its stale cells stay.
+    repaintEvery: tolerance === undefined ? undefined : Number.MAX_SAFE_INTEGER,
+  });
+  const written: Buffer[] = [];
+  const levels = new Map<number, number>();
+  for (const frame of frames) {
+    written.push(Buffer.from(renderer.render(frame.data, frame.width, frame.height)));
+    levels.set(governor.levelIndex, (levels.get(governor.levelIndex) ?? 0) + 1);
+    if (tolerance !== undefined) continue;
+    const drawn = { costMs: 0, frameIntervalMs: 1000 / 30, ...renderer.lastCost, cells: frame.width * Math.ceil(frame.height / 2) };
+    if (governor.record(drawn)) renderer.setTolerance(governor.current.tolerance);
+  }
+  return { written, levels };
 }
 
 function externalBytes(command: string, args: readonly string[]): Buffer | undefined {
@@ -184,32 +205,43 @@ function changedCellShare(a: Uint8Array, b: Uint8Array, width: number, height: n
   return changed / ((width * height) / 2);
 }
 
-export async function runFidelityBench(): Promise<{ results: FidelityResult[]; missing: string[] }> {
-  const clip = makePanClip();
+export interface ClipFidelity {
+  readonly clip: FidelityClip;
+  readonly results: FidelityResult[];
+  /** Frames the default drew at each rung of the ladder. */
+  readonly defaultLevels: Map<number, number>;
+}
+
+/** One clip, every renderer, in the same run. */
+export async function runClipFidelity(clip: FidelityClip, missing: Set<string>): Promise<ClipFidelity> {
+  const file = makeFidelityClip(clip);
   const results: FidelityResult[] = [];
-  const missing: string[] = [];
-  const png = await serverFrames(clip, 'png');
+  const png = await serverFrames(file, 'png');
+  const rgb = await rgbFrames(png);
   const picture = { width: png[0]!.width, height: png[0]!.height };
-  // The rate-distortion curve: each truecolor rung of the governor's ladder, and a few tolerances between.
-  const ladder = new Map(
-    QUALITY_LADDER.map((level, index) => [level, index] as const)
-      .filter(([level]) => level.colorMode === 'truecolor')
-      .map(([level, index]) => [level.tolerance, index]),
-  );
-  const tolerances = [...new Set([0, 2, 4, 8, ...ladder.keys()])].sort((a, b) => a - b);
-  for (const tolerance of tolerances) {
-    const level = ladder.get(tolerance);
-    const label = `tui-chat PNG, tolerance ${tolerance}${level === undefined ? '' : ` (level ${level})`}`;
-    results.push(score(label, clip, await tuiChatBytes(png, tolerance), picture));
+  const byDefault = tuiChatBytes(rgb);
+  results.push(score('tui-chat default (budget)', file, byDefault.written, picture));
+  const truecolorTolerances = QUALITY_LADDER.filter((level) => level.colorMode === 'truecolor').map((level) => level.tolerance);
+  for (const tolerance of [0, 2, 6].filter((t) => truecolorTolerances.includes(t))) {
+    results.push(score(`tui-chat fixed tolerance ${tolerance}`, file, tuiChatBytes(rgb, tolerance).written, picture));
   }
-  const jpeg = await serverFrames(clip, 'jpeg');
-  results.push(score('tui-chat JPEG q5, tolerance 0 (before)', clip, await tuiChatBytes(jpeg, 0), picture));
-  const timg = externalBytes('timg', [`-g${FIDELITY_COLS}x${FIDELITY_ROWS}`, '-ph', clip]);
-  if (timg === undefined) missing.push('timg');
-  else results.push(score('timg -ph', clip, timg));
+  const timg = externalBytes('timg', [`-g${FIDELITY_COLS}x${FIDELITY_ROWS}`, '-ph', file]);
+  if (timg === undefined) missing.add('timg');
+  else results.push(score('timg -ph', file, timg));
   const mpvArgs = ['--no-config', '--vo=tct', '--vo-tct-algo=half-blocks', `--vo-tct-width=${FIDELITY_COLS}`, `--vo-tct-height=${FIDELITY_ROWS}`];
-  const mpv = externalBytes('mpv', [...mpvArgs, '--really-quiet', '--no-audio', clip]);
-  if (mpv === undefined) missing.push('mpv');
-  else results.push(score('mpv --vo=tct half-blocks', clip, mpv));
-  return { results, missing };
+  const mpv = externalBytes('mpv', [...mpvArgs, '--really-quiet', '--no-audio', file]);
+  if (mpv === undefined) missing.add('mpv');
+  else results.push(score('mpv --vo=tct half-blocks', file, mpv));
+  references.clear();
+  return { clip, results, defaultLevels: byDefault.levels };
+}
+
+/** Every clip (or those named in `only`), one after another. */
+export async function* runFidelityBench(only?: readonly string[]): AsyncGenerator<ClipFidelity, string[]> {
+  const missing = new Set<string>();
+  for (const clip of FIDELITY_CLIPS) {
+    if (only !== undefined && !only.includes(clip.name)) continue;
+    yield await runClipFidelity(clip, missing);
+  }
+  return [...missing];
 }

@@ -7,7 +7,8 @@ import { runFanoutBench } from './fanout-bench.js';
 import { runWatchTogetherBench } from './watch-together-bench.js';
 import { runTuiVideoBench } from './tui-video-bench.js';
 import { canPin, runClusterBench, runCrossCostBench, runRelayPathBench } from './cluster-bench.js';
-import { FIDELITY_COLS, FIDELITY_ROWS, runFidelityBench } from './fidelity-bench.js';
+import { type ClipFidelity, FIDELITY_COLS, FIDELITY_ROWS, runFidelityBench } from './fidelity-bench.js';
+import { QUALITY_LADDER } from '../src/client/video/quality-governor.js';
 import { type JoinScaleResult, runJoinScaleBench, runStoreBench } from './store-bench.js';
 import { runLobbyBench } from './lobby-bench.js';
 
@@ -191,12 +192,27 @@ async function printStore(): Promise<void> {
 
 async function printFidelity(): Promise<void> {
   console.log(
-    `picture fidelity: a slow pan over a photograph (640x360, 30 fps, 300 frames) at ${FIDELITY_COLS}x${FIDELITY_ROWS} cells, ` +
-      'each drawn frame rebuilt from the bytes written and compared with the source scaled (area) to the same pixels\n',
+    `picture fidelity: each clip (640x360, 30 fps) at ${FIDELITY_COLS}x${FIDELITY_ROWS} cells, each drawn frame rebuilt from the bytes ` +
+      'written and compared with the source scaled (area) to the same pixels; the aim on photographic clips: default PSNR >= timg, bytes <= 0.8x timg\n',
   );
+  const clips = process.env['BENCH_FIDELITY_CLIPS']?.split(',');
+  const run = runFidelityBench(clips);
+  for (;;) {
+    const next = await run.next();
+    if (next.done === true) {
+      if (next.value.length > 0) console.log(`(not installed, so not compared: ${next.value.join(', ')}; apt-get install ${next.value.join(' ')})`);
+      break;
+    }
+    printClipFidelity(next.value);
+  }
+  console.log('');
+}
+
+function printClipFidelity({ clip, results, defaultLevels }: ClipFidelity): void {
+  console.log(`${clip.name}: ${clip.description}`);
   console.log(
     [
-      'renderer'.padEnd(40),
+      'renderer'.padEnd(28),
       'picture'.padStart(8),
       'frames'.padStart(7),
       'bytes/frame'.padStart(12),
@@ -206,11 +222,10 @@ async function printFidelity(): Promise<void> {
       'cells changed'.padStart(14),
     ].join('  '),
   );
-  const { results, missing } = await runFidelityBench();
   for (const r of results) {
     console.log(
       [
-        r.renderer.padEnd(40),
+        r.renderer.padEnd(28),
         r.picture.padStart(8),
         String(r.framesShown).padStart(7),
         Math.round(r.bytesPerFrame).toLocaleString('en-US').padStart(12),
@@ -221,7 +236,16 @@ async function printFidelity(): Promise<void> {
       ].join('  '),
     );
   }
-  if (missing.length > 0) console.log(`\n(not installed, so not compared: ${missing.join(', ')}; apt-get install ${missing.join(' ')})`);
+  const ours = results[0]!;
+  const timg = results.find((r) => r.renderer.startsWith('timg'));
+  const rungs = [...defaultLevels].map(([level, frames]) => `tolerance ${QUALITY_LADDER[level]!.tolerance}: ${frames}`).join(', ');
+  console.log(`default drew at ${rungs}`);
+  if (timg !== undefined) {
+    const ratio = ours.bytesPerCell / timg.bytesPerCell;
+    const met = ours.psnr >= timg.psnr && ratio <= 0.8;
+    const verdict = clip.photographic ? (met ? 'aim met' : 'AIM MISSED') : 'animation: shown, no aim';
+    console.log(`default against timg: ${(ours.psnr - timg.psnr).toFixed(1)} dB, ${ratio.toFixed(2)}x bytes per cell (${verdict})`);
+  }
   console.log('');
 }
 

@@ -165,4 +165,58 @@ describe('HalfBlockRenderer', () => {
       { numRuns: 300 },
     );
   });
+
+  it('repaints a cell the tolerance left stale within repaintEvery frames, then never again', () => {
+    const rows = 6;
+    const shown = image(1, rows * 2, () => [100, 100, 100]);
+    const drifted = image(1, rows * 2, () => [103, 103, 103]);
+    const renderer = new HalfBlockRenderer({ cols: 1, rows, top: 1, left: 1, colorMode: 'truecolor', tolerance: 6, repaintEvery: 3 });
+    const screen = new VirtualScreen();
+    screen.apply(renderer.render(shown, 1, rows * 2));
+    // Within the tolerance, so skipped... but each frame repaints one band of rows exactly.
+    const repainted: number[] = [];
+    for (let frame = 0; frame < 3; frame++) {
+      const out = renderer.render(drifted, 1, rows * 2);
+      screen.apply(out);
+      repainted.push(out.length === 0 ? 0 : (out.toString('utf8').match(/\u001b\[\d+;1H/g) ?? []).length);
+    }
+    assertShows(screen, drifted, 1, rows * 2, 1, 1);
+    assert.ok(
+      repainted.every((moves) => moves > 0 && moves <= rows / 3),
+      `one band a frame: ${repainted}`,
+    );
+    for (let frame = 0; frame < 3; frame++) assert.equal(renderer.render(drifted, 1, rows * 2).length, 0, 'nothing stale is left');
+  });
+
+  it('with no repaint, a fixed tolerance leaves the cell stale (what the repaint is for)', () => {
+    const renderer = new HalfBlockRenderer({ cols: 1, rows: 1, top: 1, left: 1, colorMode: 'truecolor', tolerance: 6, repaintEvery: Number.MAX_SAFE_INTEGER });
+    renderer.render(
+      image(1, 2, () => [100, 100, 100]),
+      1,
+      2,
+    );
+    for (let frame = 0; frame < 30; frame++)
+      assert.equal(
+        renderer.render(
+          image(1, 2, () => [103, 103, 103]),
+          1,
+          2,
+        ).length,
+        0,
+      );
+  });
+
+  it("reports what a plain change-only writer would write: every changed cell's colors in full, nothing for a still frame", () => {
+    const before = image(8, 8, () => [10, 20, 30]);
+    const after = Buffer.from(before);
+    after.set([200, 0, 0], (5 * 8 + 3) * 3);
+    const renderer = new HalfBlockRenderer({ cols: 8, rows: 4, top: 1, left: 1, colorMode: 'truecolor' });
+    renderer.render(before, 8, 8);
+    assert.ok(renderer.lastCost.plainBytes >= renderer.lastCost.bytes, 'a first frame: every cell, colors in full');
+    const out = renderer.render(after, 8, 8);
+    const plain = '\u001b[?2026h\u001b7\u001b[3;4H\u001b[38;2;10;20;30;48;2;200;0;0m▀\u001b8\u001b[?2026l';
+    assert.deepEqual(renderer.lastCost, { bytes: out.length, plainBytes: Buffer.byteLength(plain) });
+    renderer.render(after, 8, 8);
+    assert.deepEqual(renderer.lastCost, { bytes: 0, plainBytes: 0 });
+  });
 });

@@ -6,6 +6,10 @@
 // preallocated Buffer with a digit lookup table, and wraps it in synchronized output (DEC 2026).
 // The cursor position and attributes are saved and restored around the frame (DECSC/DECRC) so a
 // full-screen library drawing the rest of the screen keeps its idea of where the cursor is.
+// With a tolerance, a cell within it of what is shown is skipped, but not for ever: each frame
+// repaints exactly the stale cells of one band of rows, so no error outlives `repaintEvery` frames.
+// Each frame also reports what a plain writer (timg's way: every changed cell, both colors in
+// full) would have written for it, the yardstick the quality governor budgets against.
 
 export type ColorMode = 'truecolor' | '256';
 
@@ -19,6 +23,18 @@ export interface RendererOptions {
   readonly colorMode: ColorMode;
   /** Largest per-channel difference treated as "unchanged" (0 = exact). Trades fidelity for bytes. */
   readonly tolerance?: number;
+  /** A cell left stale by the tolerance is repainted exactly within this many frames. */
+  readonly repaintEvery?: number;
+}
+
+/** Half a second at 30 fps: long enough to cost little, short enough that no error lingers. */
+export const STALE_REPAINT_FRAMES = 15;
+
+export interface RenderedFrameCost {
+  /** Bytes this renderer wrote for the frame. */
+  readonly bytes: number;
+  /** Bytes a plain change-only writer would have written: every cell that changed, both colors in full. */
+  readonly plainBytes: number;
 }
 
 const ESC = 0x1b;
@@ -43,14 +59,21 @@ export class HalfBlockRenderer {
   /** Per cell, the top and bottom colors last emitted (0xRRGGBB), or NO_COLOR. */
   private lastTop: Int32Array;
   private lastBottom: Int32Array;
+  /** Per cell, the source colors of the previous frame: what a plain writer would compare with. */
+  private sourceTop: Int32Array;
+  private sourceBottom: Int32Array;
   private fg = NO_COLOR;
   private bg = NO_COLOR;
+  private frameNumber = 0;
+  private cost: RenderedFrameCost = { bytes: 0, plainBytes: 0 };
 
   constructor(options: RendererOptions) {
     this.options = options;
     this.out = Buffer.allocUnsafe(0);
     this.lastTop = new Int32Array(0);
     this.lastBottom = new Int32Array(0);
+    this.sourceTop = new Int32Array(0);
+    this.sourceBottom = new Int32Array(0);
     this.resize(options);
   }
 
@@ -69,7 +92,18 @@ export class HalfBlockRenderer {
     this.out = Buffer.allocUnsafe(SYNC_BEGIN.length + SYNC_END.length + cells * MAX_CELL_BYTES + 64);
     this.lastTop = new Int32Array(cells);
     this.lastBottom = new Int32Array(cells);
+    this.sourceTop = new Int32Array(cells).fill(NO_COLOR);
+    this.sourceBottom = new Int32Array(cells).fill(NO_COLOR);
     this.invalidate();
+  }
+
+  /** What the last render wrote, and what a plain writer would have. */
+  get lastCost(): RenderedFrameCost {
+    return this.cost;
+  }
+
+  get tolerance(): number {
+    return this.options.tolerance ?? 0;
   }
 
   setTolerance(tolerance: number): void {
@@ -90,6 +124,9 @@ export class HalfBlockRenderer {
   invalidate(): void {
     this.lastTop.fill(NO_COLOR);
     this.lastBottom.fill(NO_COLOR);
+    // A plain writer would repaint everything too.
+    this.sourceTop.fill(NO_COLOR);
+    this.sourceBottom.fill(NO_COLOR);
   }
 
   /**
@@ -102,6 +139,11 @@ export class HalfBlockRenderer {
     const is256 = this.options.colorMode === '256';
     // In 256 mode colors are palette indices already; a channel tolerance means nothing there.
     const tolerance = is256 ? 0 : (this.options.tolerance ?? 0);
+    const repaintEvery = Math.max(1, this.options.repaintEvery ?? STALE_REPAINT_FRAMES);
+    const repaintBand = this.frameNumber++ % repaintEvery;
+    let plainBytes = 0;
+    const sourceTop = this.sourceTop;
+    const sourceBottom = this.sourceBottom;
     const imageCols = Math.min(cols, width);
     const imageRows = Math.min(rows, Math.ceil(height / 2));
     const offsetX = (cols - imageCols) >> 1;
@@ -116,6 +158,8 @@ export class HalfBlockRenderer {
     for (let row = 0; row < rows; row++) {
       // The column where the terminal cursor will be after the last cell we wrote on this row.
       let cursorCol = -1;
+      let plainCursorCol = -1;
+      const rowTolerance = row % repaintEvery === repaintBand ? 0 : tolerance;
       const imageRow = row - offsetY;
       for (let col = 0; col < cols; col++) {
         const imageCol = col - offsetX;
@@ -137,7 +181,14 @@ export class HalfBlockRenderer {
           bottomColor = quantize256(bottomColor);
         }
         const cell = row * cols + col;
-        if (isClose(lastTop[cell]!, topColor, tolerance) && isClose(lastBottom[cell]!, bottomColor, tolerance)) continue;
+        if (sourceTop[cell] !== topColor || sourceBottom[cell] !== bottomColor) {
+          sourceTop[cell] = topColor;
+          sourceBottom[cell] = bottomColor;
+          if (plainCursorCol !== col) plainBytes += moveBytes(top + row, left + col);
+          plainBytes += plainCellBytes(topColor, bottomColor, is256);
+          plainCursorCol = col + 1;
+        }
+        if (isClose(lastTop[cell]!, topColor, rowTolerance) && isClose(lastBottom[cell]!, bottomColor, rowTolerance)) continue;
         lastTop[cell] = topColor;
         lastBottom[cell] = bottomColor;
         if (cursorCol !== col) this.moveTo(top + row, left + col);
@@ -161,8 +212,14 @@ export class HalfBlockRenderer {
         cursorCol = col + 1;
       }
     }
-    if (this.pos === contentStart) return this.out.subarray(0, 0);
+    // A plain writer frames its output the same way, when it writes anything.
+    if (plainBytes > 0) plainBytes += SYNC_BEGIN.length + SYNC_END.length;
+    if (this.pos === contentStart) {
+      this.cost = { bytes: 0, plainBytes };
+      return this.out.subarray(0, 0);
+    }
     this.copy(SYNC_END);
+    this.cost = { bytes: this.pos, plainBytes };
     return this.out.subarray(0, this.pos);
   }
 
@@ -232,6 +289,25 @@ export class HalfBlockRenderer {
     bytes.copy(this.out, this.pos);
     this.pos += bytes.length;
   }
+}
+
+/** "\e[ROW;COLH". */
+function moveBytes(row: number, col: number): number {
+  return 4 + digitCount(row) + digitCount(col);
+}
+
+/** "\e[38;2;R;G;B;48;2;R;G;Bm" and a 3-byte half block ("38;5;N" in 256 colors). */
+function plainCellBytes(topColor: number, bottomColor: number, is256: boolean): number {
+  if (is256) return '\u001b[38;5;;48;5;m'.length + digitCount(topColor & 0xff) + digitCount(bottomColor & 0xff) + 3;
+  return '\u001b[38;2;;;;48;2;;;m'.length + colorDigits(topColor) + colorDigits(bottomColor) + 3;
+}
+
+function colorDigits(color: number): number {
+  return digitCount((color >> 16) & 0xff) + digitCount((color >> 8) & 0xff) + digitCount(color & 0xff);
+}
+
+function digitCount(value: number): number {
+  return value < 10 ? 1 : value < 100 ? 2 : value < 1000 ? 3 : String(value).length;
 }
 
 function isClose(a: number, b: number, tolerance: number): boolean {

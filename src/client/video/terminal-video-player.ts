@@ -4,7 +4,7 @@
 import sharp from 'sharp';
 import type { VideoFrame } from '../../core/media-frame.js';
 import { type ColorMode, HalfBlockRenderer } from './half-block-renderer.js';
-import { QualityGovernor } from './quality-governor.js';
+import { FIRST_256_COLOR_LEVEL, QualityGovernor } from './quality-governor.js';
 
 export interface VideoArea {
   /** 1-based terminal coordinates of the top-left cell, and the size in cells. */
@@ -57,7 +57,7 @@ export class TerminalVideoPlayer {
   constructor(options: TerminalVideoPlayerOptions) {
     this.options = options;
     // A 256-color terminal starts at the first 256-color rung of the ladder.
-    this.governor = new QualityGovernor(options.colorMode === '256' ? 3 : 0);
+    this.governor = new QualityGovernor(options.colorMode === '256' ? FIRST_256_COLOR_LEVEL : 0);
     this.hasArea = options.area !== undefined;
     const area = options.area ?? { top: 1, left: 1, cols: 0, rows: 0 };
     this.area = area;
@@ -137,7 +137,13 @@ export class TerminalVideoPlayer {
       }
       this.bytesWritten += bytes.length;
       this.drawn++;
-      if (this.governor.record(performance.now() - started, 1000 / this.options.fps)) {
+      const drawn = {
+        costMs: performance.now() - started,
+        frameIntervalMs: 1000 / this.options.fps,
+        ...this.renderer.lastCost,
+        cells: info.width * Math.ceil(info.height / 2),
+      };
+      if (this.governor.record(drawn)) {
         const level = this.governor.current;
         this.renderer.setColorMode(level.colorMode);
         this.renderer.setTolerance(level.tolerance);
