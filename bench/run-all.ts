@@ -302,10 +302,12 @@ async function printLobby(): Promise<void> {
 }
 
 async function printWatchTogether(): Promise<void> {
-  console.log("watching together: 50 viewers in one room, 20 s at 30 fps, 80x48 px; private streams, then the room's shared one\n");
+  console.log(
+    "watching together: 50 viewers in one room, 20 s at 30 fps, 80x48 px; private streams, then the room's shared one, then the shared one with the viewers split over two clustered nodes (one nats-server)\n",
+  );
   console.log(
     [
-      'mode'.padEnd(7),
+      'mode'.padEnd(9),
       'ffmpegs'.padStart(7),
       'server CPU s'.padStart(12),
       'ffmpeg CPU s'.padStart(12),
@@ -317,7 +319,7 @@ async function printWatchTogether(): Promise<void> {
   for (const r of await runWatchTogetherBench()) {
     console.log(
       [
-        r.mode.padEnd(7),
+        r.mode.padEnd(9),
         String(r.ffmpegs).padStart(7),
         r.serverCpuS.toFixed(2).padStart(12),
         r.ffmpegCpuS.toFixed(2).padStart(12),

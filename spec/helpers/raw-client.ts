@@ -85,6 +85,21 @@ export class RawClient {
     return found as Extract<ServerMessage, { type: T }>;
   }
 
+  /** Waits for the first message of this type not yet taken that `matches`, and returns it. */
+  async nextMatching<T extends ServerMessage['type']>(
+    type: T,
+    matches: (message: Extract<ServerMessage, { type: T }>) => boolean,
+    timeoutMs = 10_000,
+  ): Promise<Extract<ServerMessage, { type: T }>> {
+    const found = await waitFor(
+      () => this.received.find((m) => m.type === type && matches(m as Extract<ServerMessage, { type: T }>)),
+      `a matching "${type}" message`,
+      timeoutMs,
+    );
+    this.received.splice(this.received.indexOf(found), 1);
+    return found as Extract<ServerMessage, { type: T }>;
+  }
+
   /**
    * Waits for word that someone went: `leave` (nothing can be kept for them) or, for a registered
    * user (protocol v4), `join` with `online: false`. Returns their name.

@@ -173,6 +173,8 @@ export class ChatServer implements ConnectionHost, ClusterHost {
     }
     if (this.clusterOptions !== undefined) {
       this.cluster = await joinCluster(this.clusterOptions, this);
+      const watch = this.cluster.watch;
+      if (watch !== undefined) this.videos.joinCluster(watch, this.cluster.nodeId);
       // Registrations and messages for away users live in the broker's JetStream, shared by every node.
       const shared = await this.cluster.openStore();
       if (shared !== undefined) {
@@ -687,6 +689,10 @@ export class ChatServer implements ConnectionHost, ClusterHost {
   }
 
   // ---- ClusterHost: what other nodes ask of this one ------------------------------------------
+
+  nodeGone(node: string): void {
+    this.videos.nodeGone(node);
+  }
 
   localMembers(): PeerSummary[] {
     return this.registry.list().map(toSummary);

@@ -20,9 +20,14 @@ class FakeHost implements ClusterHost {
   readonly admitting = new Set<string>();
   readonly events: string[] = [];
   readonly evicted: string[] = [];
+  readonly gone: string[] = [];
 
   localMembers(): PeerSummary[] {
     return [...this.members.values()];
+  }
+
+  nodeGone(node: string): void {
+    this.gone.push(node);
   }
   holdsLocally(name: string): boolean {
     return this.members.has(name.toLowerCase()) || this.admitting.has(name.toLowerCase());

@@ -3,6 +3,7 @@
 // has no bus at all, so the default path never touches any of this.
 import type { SharedKeyValue } from '../store/key-value.js';
 import type { DirectRelay, PresenceMessage, ReceiptBatch, ReceiptRelay, RoomRelay } from './cluster-wire.js';
+import type { WatchAnnouncement, WatchFrames, WatchRequest, WatchViewerMessage } from './watch-wire.js';
 
 /** A name claim either wins, or loses to the node that holds it. */
 export type ClaimOutcome = { readonly won: true } | { readonly won: false; readonly owner: string };
@@ -74,6 +75,34 @@ export interface ClusterBus {
    * shared by every node; absent on a bus that has none (the in-memory one in specs).
    */
   openStore?(): Promise<SharedKeyValue>;
+  /** Watching together across nodes; absent on a bus without it (then streams stay per node). */
+  readonly watch?: WatchChannel;
 }
 
 export type { SharedKeyValue };
+
+/** What the watch channel calls back into; everything it receives has been decoded and validated first. */
+export interface WatchHandlers {
+  announced(announcement: WatchAnnouncement): void;
+  requested(request: WatchRequest): void;
+  viewerMessage(message: WatchViewerMessage): void;
+  frames(frames: WatchFrames): void;
+}
+
+/**
+ * Watching together across nodes (watch-wire.ts says what each message is). Like the rest of the
+ * bus, at most once and never buffered while the broker is away: a lost frame is a dropped frame.
+ */
+export interface WatchChannel {
+  listen(handlers: WatchHandlers): void;
+  /** To every other node. */
+  announce(announcement: WatchAnnouncement): boolean;
+  /** To the node running the stream. */
+  request(host: string, request: WatchRequest): boolean;
+  /** To the node of one viewer. */
+  toViewer(node: string, message: WatchViewerMessage): boolean;
+  /** One frame to every node that follows the stream: the broker copies it once per node. */
+  publishFrames(frames: WatchFrames): boolean;
+  /** Start or stop receiving the frames of `host`'s stream `stream`. */
+  follow(host: string, stream: number, following: boolean): void;
+}

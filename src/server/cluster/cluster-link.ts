@@ -2,29 +2,21 @@
 // presence messages, kept only while their lease lasts), this node's own presence, room and DM
 // relays, and what to do when the broker link goes away and comes back.
 //
-// Remote members are kept apart from the server's own registry: the server owns its sockets, this
-// class owns what other nodes say. Name clashes between the two are settled by the claims bucket.
+// Remote members are kept apart from the server's own registry: the server owns its sockets,
+// remote-members.ts what other nodes say. Name clashes between the two are settled by the claims bucket.
 import { LRUCache } from 'lru-cache';
-import type { Logger } from '../../core/logger.js';
 import type { PeerSummary, Receipt } from '../../core/messages.js';
-import { nameKey } from '../../core/names.js';
-import type { ClaimOutcome, ClusterBus, HandOff, SharedKeyValue, UndeliveredNotice } from './cluster-bus.js';
+import type { ClaimOutcome, ClusterBus, HandOff, SharedKeyValue, UndeliveredNotice, WatchChannel } from './cluster-bus.js';
 import type { ClusterOptions } from './cluster-options.js';
 import type { DirectRelay, PresenceMessage, ReceiptRelay, RoomRelay } from './cluster-wire.js';
+import { RemoteMembers, type RemoteMembersHost, type RemoteNode, type RemotePeer } from './remote-members.js';
 
-/** What the link needs from the chat server it serves. */
-export interface ClusterHost {
-  readonly logger: Logger;
+export type { RemotePeer };
+
+/** What the link needs from the chat server it serves (with what the remote members tell it). */
+export interface ClusterHost extends RemoteMembersHost {
   /** This node's joined members, as the rest of the cluster should see them. */
   localMembers(): PeerSummary[];
-  /** Whether `name` is joined here or being admitted here. */
-  holdsLocally(name: string): boolean;
-  /** Whether `name` is joined here (not merely being admitted). */
-  isMember(name: string): boolean;
-  remoteJoined(peer: PeerSummary): void;
-  /** A member of another node set or cleared (empty) their away message. */
-  remoteAway(name: string, message: string): void;
-  remoteLeft(name: string): void;
   /** Delivers a relayed room message to this node's recipients; returns the names it could not reach. */
   deliverRoom(relay: RoomRelay, recipients: Readonly<Record<string, string>>): string[];
   deliverDirect(relay: DirectRelay): boolean;
@@ -36,31 +28,12 @@ export interface ClusterHost {
   evict(name: string): void;
 }
 
-export interface RemotePeer {
-  readonly peer: PeerSummary;
-  readonly node: string;
-}
-
-interface RemoteNode {
-  readonly id: string;
-  /** The node's membership version as far as we have followed it. */
-  version: number;
-  /** False until a snapshot arrives, and again after a gap in the versions. */
-  synced: boolean;
-  lastHeardAt: number;
-  syncRequestedAt: number;
-  /** What the node says it holds, name key -> summary (shown unless a clash hides one). */
-  readonly members: Map<string, PeerSummary>;
-  /** Snapshot parts received so far. */
-  partial: PeerSummary[] | undefined;
-}
-
 /** Peers per snapshot message: ~1 KB each (mostly the RSA public key), far below NATS's 1 MB payload. */
 const SNAPSHOT_PART_PEERS = 100;
 
 export class ClusterLink {
-  private readonly nodes = new Map<string, RemoteNode>();
-  private readonly remote = new Map<string, RemotePeer>();
+  /** What the other nodes hold, as their presence messages say. */
+  private readonly members: RemoteMembers;
   /** Counts this node's joins and leaves; followers spot a missed message by a gap. */
   private version = 0;
   private timer: NodeJS.Timeout | undefined;
@@ -72,7 +45,9 @@ export class ClusterLink {
     private readonly bus: ClusterBus,
     private readonly timing: Pick<ClusterOptions, 'heartbeatMs' | 'leaseMs'>,
     private readonly host: ClusterHost,
-  ) {}
+  ) {
+    this.members = new RemoteMembers(host, (name) => void this.verifyLocalClaim(name));
+  }
 
   get nodeId(): string {
     return this.bus.nodeId;
@@ -83,9 +58,14 @@ export class ClusterLink {
     return this.bus.isUp;
   }
 
+  /** Watching together across nodes, when the bus carries it. */
+  get watch(): WatchChannel | undefined {
+    return this.bus.watch;
+  }
+
   /** Nodes this one knows of, itself included. */
   get nodeCount(): number {
-    return this.nodes.size + 1;
+    return this.members.nodeCount + 1;
   }
 
   /**
@@ -94,8 +74,7 @@ export class ClusterLink {
    * both may sweep for a round: a sender may then hear of one expiry twice, never not at all.
    */
   get sweepsSharedStore(): boolean {
-    for (const id of this.nodes.keys()) if (id < this.nodeId) return false;
-    return true;
+    return this.members.nodeIds().every((id) => id > this.nodeId);
   }
 
   async start(): Promise<void> {
@@ -131,16 +110,16 @@ export class ClusterLink {
   }
 
   remotePeer(name: string): RemotePeer | undefined {
-    return this.remote.get(nameKey(name));
+    return this.members.get(name);
   }
 
   /** Users online on other nodes. */
   get remoteCount(): number {
-    return this.remote.size;
+    return this.members.count;
   }
 
   remotePeers(): PeerSummary[] {
-    return [...this.remote.values()].map((entry) => entry.peer);
+    return this.members.peers();
   }
 
   claim(name: string): Promise<ClaimOutcome> {
@@ -165,12 +144,7 @@ export class ClusterLink {
 
   /** No member of this node goes by `name` any more (it left, or its admission failed). */
   nameFreed(name: string): void {
-    // Another node's member of that name, hidden while ours held it, can show now.
-    const key = nameKey(name);
-    for (const node of this.nodes.values()) {
-      const peer = node.members.get(key);
-      if (peer !== undefined) return this.show(node, peer);
-    }
+    this.members.nameFreed(name);
   }
 
   /**
@@ -181,7 +155,7 @@ export class ClusterLink {
   relayRoom(from: string, room: string | null, id: string, envelopeJson: string, keys: ReadonlyMap<string, string>): string[] {
     const recipients: Record<string, Record<string, string>> = {};
     for (const [name, key] of keys) {
-      const node = this.remote.get(nameKey(name))?.node;
+      const node = this.members.get(name)?.node;
       if (node === undefined) continue;
       recipients[node] ??= {};
       recipients[node][name] = key;
@@ -192,14 +166,14 @@ export class ClusterLink {
 
   /** A DM to a member of another node; `envelopeJson`: the envelope, validated and serialized here. */
   sendDirect(from: string, to: string, id: string, envelopeJson: string): Promise<HandOff> {
-    const node = this.remote.get(nameKey(to))?.node;
+    const node = this.members.get(to)?.node;
     if (node === undefined) return Promise.resolve('absent');
     return this.bus.sendDirect(node, { node: this.nodeId, from, to, id, envelopeJson });
   }
 
   /** News for a sender on another node; false when no node holds them (or the link is down). */
   tellRemote(sender: string, receipt: Receipt): boolean {
-    const node = this.remote.get(nameKey(sender))?.node;
+    const node = this.members.get(sender)?.node;
     return node !== undefined && this.bus.sendReceipt(node, { to: sender, receipt });
   }
 
@@ -217,25 +191,25 @@ export class ClusterLink {
       if (message.target === undefined || message.target === this.nodeId) this.publishSnapshot();
       return;
     }
-    if (message.kind === 'bye') return this.dropNode(message.node, 'left the cluster');
-    const node = this.nodeFor(message.node);
+    if (message.kind === 'bye') return this.members.drop(message.node, 'left the cluster');
+    const node = this.members.nodeFor(message.node);
     node.lastHeardAt = Date.now();
     switch (message.kind) {
       case 'heartbeat':
         if (!node.synced || message.version !== node.version) this.requestSync(node);
         return;
       case 'join':
-        this.show(node, message.peer);
+        this.members.show(node, message.peer);
         return this.follow(node, message.version);
       case 'leave':
-        this.hide(node, message.name);
+        this.members.hide(node, message.name);
         return this.follow(node, message.version);
       case 'snapshot': {
         node.partial = [...(node.partial ?? []), ...message.peers];
         if (!message.final) return;
         const peers = node.partial;
         node.partial = undefined;
-        this.reconcile(node, peers);
+        this.members.reconcile(node, peers);
         node.version = message.version;
         node.synced = true;
         return;
@@ -251,74 +225,6 @@ export class ClusterLink {
     }
     node.synced = false;
     this.requestSync(node);
-  }
-
-  private reconcile(node: RemoteNode, peers: readonly PeerSummary[]): void {
-    const incoming = new Map(peers.map((peer) => [nameKey(peer.name), peer]));
-    for (const [key, peer] of [...node.members]) if (!incoming.has(key)) this.hide(node, peer.name);
-    for (const peer of incoming.values()) this.show(node, peer);
-  }
-
-  private show(node: RemoteNode, peer: PeerSummary): void {
-    const key = nameKey(peer.name);
-    node.members.set(key, peer);
-    if (this.host.holdsLocally(peer.name)) {
-      // Being admitted here too: our own claim settles it, and nameFreed() shows theirs if we lose.
-      if (!this.host.isMember(peer.name)) return;
-      // Two nodes say they hold one name: possible only around a broker outage. The claims
-      // bucket decides; whichever node lost it evicts its member.
-      this.host.logger.log('warn', 'cluster.name_clash', { node: node.id });
-      void this.verifyLocalClaim(peer.name);
-      return;
-    }
-    const shown = this.remote.get(key);
-    if (shown !== undefined && shown.node === node.id && samePeer(shown.peer, peer)) {
-      // The same member, re-announced: only the away message can have changed.
-      if ((shown.peer.away ?? '') !== (peer.away ?? '')) {
-        this.remote.set(key, { peer, node: node.id });
-        this.host.remoteAway(peer.name, peer.away ?? '');
-      }
-      return;
-    }
-    if (shown !== undefined && shown.node === node.id && sameConnection(shown.peer, peer)) {
-      // The same connection with a rotated signed prekey: announced again, not as a leave and a join.
-      this.remote.set(key, { peer, node: node.id });
-      this.host.remoteJoined(peer);
-      return;
-    }
-    if (shown !== undefined) {
-      // The newer announcement wins; the older record (a node that missed a leave) is dropped.
-      if (shown.node !== node.id) this.nodes.get(shown.node)?.members.delete(key);
-      this.host.remoteLeft(shown.peer.name);
-    }
-    this.remote.set(key, { peer, node: node.id });
-    this.host.remoteJoined(peer);
-  }
-
-  private hide(node: RemoteNode, name: string): void {
-    const key = nameKey(name);
-    if (!node.members.delete(key)) return;
-    const shown = this.remote.get(key);
-    if (shown?.node !== node.id) return;
-    this.remote.delete(key);
-    this.host.remoteLeft(shown.peer.name);
-  }
-
-  private dropNode(id: string, why: string): void {
-    const node = this.nodes.get(id);
-    if (node === undefined) return;
-    this.nodes.delete(id);
-    this.host.logger.log('info', 'cluster.node_gone', { node: id, members: node.members.size, why });
-    for (const peer of [...node.members.values()]) this.hide(node, peer.name);
-  }
-
-  private nodeFor(id: string): RemoteNode {
-    let node = this.nodes.get(id);
-    if (node === undefined) {
-      node = { id, version: 0, synced: false, lastHeardAt: Date.now(), syncRequestedAt: 0, members: new Map(), partial: undefined };
-      this.nodes.set(id, node);
-    }
-    return node;
   }
 
   private requestSync(node: RemoteNode): void {
@@ -340,10 +246,7 @@ export class ClusterLink {
   /** Heartbeat out; nodes not heard for a lease are presumed dead. */
   private tick(): void {
     if (this.bus.isUp) this.bus.publishPresence({ kind: 'heartbeat', node: this.nodeId, version: this.version });
-    const deadline = Date.now() - this.timing.leaseMs;
-    for (const node of [...this.nodes.values()]) {
-      if (node.lastHeardAt < deadline) this.dropNode(node.id, 'lease expired');
-    }
+    this.members.expire(Date.now() - this.timing.leaseMs);
   }
 
   // ---- broker link ---------------------------------------------------------------------------
@@ -395,7 +298,7 @@ export class ClusterLink {
 
   /** A relay must come from the node its sender is on: no node speaks for another's members. */
   private isMemberOf(name: string, node: string): boolean {
-    if (this.remote.get(nameKey(name))?.node === node) return true;
+    if (this.members.get(name)?.node === node) return true;
     this.host.logger.log('warn', 'cluster.unknown_sender', { node });
     return false;
   }
@@ -403,13 +306,4 @@ export class ClusterLink {
   private logError(event: string, error: unknown): void {
     this.host.logger.log('warn', event, { error: error instanceof Error ? error.message.slice(0, 120) : 'unknown' });
   }
-}
-
-/** The same member on the same connection (key and join time), whatever its prekey. */
-function sameConnection(a: PeerSummary, b: PeerSummary): boolean {
-  return a.name === b.name && a.publicKey === b.publicKey && a.joinedAt === b.joinedAt;
-}
-
-function samePeer(a: PeerSummary, b: PeerSummary): boolean {
-  return a.name === b.name && a.publicKey === b.publicKey && a.prekey === b.prekey && a.prekeySig === b.prekeySig && a.joinedAt === b.joinedAt;
 }

@@ -26,7 +26,8 @@ import { type KV, Kvm } from '@nats-io/kv';
 import { ChatError, ErrorCode } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
 import { nameKey } from '../../core/names.js';
-import type { ClaimOutcome, ClusterBus, ClusterHandlers, HandOff, SharedKeyValue } from './cluster-bus.js';
+import type { ClaimOutcome, ClusterBus, ClusterHandlers, HandOff, SharedKeyValue, WatchChannel } from './cluster-bus.js';
+import { NatsWatchChannel } from './nats-watch.js';
 import { JetStreamKeyValue } from './jetstream-key-value.js';
 import { RoomConfirmations } from './room-confirmations.js';
 import type { ClusterOptions } from './cluster-options.js';
@@ -91,6 +92,7 @@ export class NatsBus implements ClusterBus {
   private readonly roomBatches: TickBatcher<RoomRelay>;
   private readonly dmBatches: TickBatcher<DirectRelay>;
   private readonly receiptBatches: TickBatcher<ReceiptRelay>;
+  private watchChannel: NatsWatchChannel | undefined;
 
   constructor(
     private readonly options: ClusterOptions,
@@ -108,6 +110,10 @@ export class NatsBus implements ClusterBus {
 
   get isUp(): boolean {
     return this.up;
+  }
+
+  get watch(): WatchChannel | undefined {
+    return this.watchChannel;
   }
 
   async start(handlers: ClusterHandlers): Promise<void> {
@@ -185,6 +191,7 @@ export class NatsBus implements ClusterBus {
       callback: (_error, msg) =>
         this.guard('holds', () => msg.respond(encodeBusMessage({ holds: this.handlers?.holds(decodeHoldsQuery(msg.data).name) ?? false }))),
     });
+    this.watchChannel = new NatsWatchChannel({ connection: nc, prefix: p, nodeId: this.nodeId, logger: this.logger, publish: (s, d) => this.publish(s, d) });
     this.up = true;
     void this.followStatus(nc);
   }

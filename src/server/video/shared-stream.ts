@@ -6,9 +6,17 @@
 import { encodeFrame } from '../../core/frame-encoder.js';
 import { FrameType } from '../../core/frame-types.js';
 import { encodeVideoFrame } from '../../core/media-frame.js';
-import type { StreamEndReason, VideoInfo } from '../../core/messages.js';
-import type { ClientConnection } from '../client-connection.js';
+import type { ServerMessage, StreamEndReason, VideoInfo } from '../../core/messages.js';
 import { type FrameSize, MAX_OUTPUTS, VideoStream, fitInside } from './video-stream.js';
+
+/** Who a stream's frames go to: a member's connection here, or a viewer on another node. */
+export interface StreamViewer {
+  send(message: ServerMessage): unknown;
+  /** Sends one encoded MEDIA frame; returns how many frames were dropped for this viewer. */
+  sendMedia(frame: Buffer): number;
+  /** A viewer on another node: frames reach it in one broadcast per frame for them all (broadcastFrames). */
+  readonly onOtherNode?: boolean;
+}
 
 /** Frame widths are rounded down to a multiple of this, so panes of nearly one size share frames. */
 const SIZE_STEP = 16;
@@ -20,7 +28,7 @@ const SIZE_STEP = 16;
 export const MIN_RESTART_INTERVAL_MS = 2000;
 
 interface Viewer {
-  readonly connection: ClientConnection;
+  readonly connection: StreamViewer;
   box: FrameSize;
   /** Which of the stream's sizes this viewer is sent. */
   output: number;
@@ -39,6 +47,11 @@ export interface SharedStreamOptions {
   readonly maxFrameBytes: number;
   /** Called once when the stream is over (finished, stopped, failed): the service forgets it. */
   readonly ended: (stream: SharedStream, reason: StreamEndReason, message: string) => void;
+  /**
+   * Each frame, when viewers on other nodes watch: the frame at each size they are sent, once for
+   * all of them (the broker copies it to each node; cluster-watch.ts).
+   */
+  readonly broadcastFrames?: (frames: readonly Buffer[], sizes: readonly FrameSize[]) => void;
 }
 
 export class SharedStream {
@@ -46,7 +59,7 @@ export class SharedStream {
   readonly room: string;
   readonly startedBy: string;
   readonly info: VideoInfo;
-  private readonly viewers = new Map<ClientConnection, Viewer>();
+  private readonly viewers = new Map<StreamViewer, Viewer>();
   /** The boxes the decoder scales to (one per size in use). */
   private boxes: FrameSize[] = [];
   private readonly stream: VideoStream;
@@ -56,7 +69,7 @@ export class SharedStream {
    */
   private lastFrames: Buffer[] = [];
 
-  constructor(options: SharedStreamOptions, first: ClientConnection, box: FrameSize) {
+  constructor(options: SharedStreamOptions, first: StreamViewer, box: FrameSize) {
     this.id = options.id;
     this.room = options.room;
     this.startedBy = options.startedBy;
@@ -80,7 +93,19 @@ export class SharedStream {
           // Encoded once per size; the same bytes go to every viewer of that size.
           const encoded = frames.map((frame) => encodeFrame(FrameType.MEDIA, encodeVideoFrame(frame)));
           this.lastFrames = encoded;
-          for (const viewer of this.viewers.values()) viewer.dropped += viewer.connection.sendMedia(encoded[viewer.output]!);
+          const elsewhere = new Set<number>();
+          for (const viewer of this.viewers.values()) {
+            if (viewer.connection.onOtherNode === true) elsewhere.add(viewer.output);
+            else viewer.dropped += viewer.connection.sendMedia(encoded[viewer.output]!);
+          }
+          if (elsewhere.size > 0) {
+            const outputs = [...elsewhere].filter((output) => encoded[output] !== undefined);
+            const sizes = this.stream.frameSizes;
+            options.broadcastFrames?.(
+              outputs.map((output) => encoded[output]!),
+              outputs.map((output) => sizes[output]!),
+            );
+          }
           return 0;
         },
         status: (status) => {
@@ -118,7 +143,7 @@ export class SharedStream {
     return this.stream.frameSizes;
   }
 
-  has(connection: ClientConnection): boolean {
+  has(connection: StreamViewer): boolean {
     return this.viewers.has(connection);
   }
 
@@ -127,7 +152,7 @@ export class SharedStream {
   }
 
   /** A member opens it: from the current position, at the size nearest their pane. */
-  add(connection: ClientConnection, box: FrameSize): void {
+  add(connection: StreamViewer, box: FrameSize): void {
     const viewer: Viewer = { connection, box, output: 0, dropped: 0, restartedAt: Number.NEGATIVE_INFINITY };
     this.viewers.set(connection, viewer);
     if (this.place(viewer)) return;
@@ -138,7 +163,7 @@ export class SharedStream {
   }
 
   /** A viewer's pane changed size. */
-  resize(connection: ClientConnection, box: FrameSize): void {
+  resize(connection: StreamViewer, box: FrameSize): void {
     const viewer = this.viewers.get(connection);
     if (viewer === undefined) return;
     viewer.box = box;
@@ -147,7 +172,7 @@ export class SharedStream {
   }
 
   /** A viewer closes it for themselves; the last one out stops it. */
-  leave(connection: ClientConnection): void {
+  leave(connection: StreamViewer): void {
     const viewer = this.viewers.get(connection);
     if (viewer === undefined) return;
     this.viewers.delete(connection);

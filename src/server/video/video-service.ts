@@ -17,6 +17,8 @@ import type {
 } from '../../core/messages.js';
 import { roomKey } from '../../core/room-names.js';
 import { SharedStream } from './shared-stream.js';
+import { ClusterWatch, type RemoteControl, type RemoteStream } from './cluster-watch.js';
+import type { WatchChannel } from '../cluster/cluster-bus.js';
 import { resolveFfmpeg } from './ffmpeg-path.js';
 import { VideoLibrary } from './video-library.js';
 import { grabPoster } from './video-poster.js';
@@ -68,10 +70,33 @@ export class VideoService {
   private readonly posters: PosterQueue;
 
   private options: VideoServiceOptions;
+  /** Watching together across nodes, once the server has joined a cluster whose bus carries it. */
+  private cluster: ClusterWatch | undefined;
 
   constructor(options: VideoServiceOptions) {
     this.options = options;
     this.posters = new PosterQueue({ ...DEFAULT_POSTER_QUEUE, hasFfmpegPlace: () => this.ffmpegProcesses < this.options.maxStreams });
+  }
+
+  /** A clustered node: rooms' streams run once in the cluster and are watched from any node. */
+  joinCluster(channel: WatchChannel, nodeId: string): void {
+    this.cluster = new ClusterWatch(channel, nodeId, {
+      logger: this.options.logger,
+      localStream: (room, stream) => {
+        const shared = this.shared.get(roomKey(room));
+        return shared?.id === stream ? shared : undefined;
+      },
+      control: (shared, by, control) => {
+        this.requireControl(shared.room, shared.startedBy, by, 'everyone watching sees the same moment');
+        this.apply(shared, by, control);
+      },
+      tellRoom: (room, event) => this.options.rooms?.tell(room, event),
+    });
+  }
+
+  /** Another node is gone: viewers here of a stream it ran are told, its viewers leave streams here. */
+  nodeGone(node: string): void {
+    this.cluster?.nodeGone(node);
   }
 
   /** Streams running: private ones and rooms' shared ones (one ffmpeg each). */
@@ -170,6 +195,8 @@ export class VideoService {
     if (room === undefined) throw new ChatError(ErrorCode.NOT_IN_ROOM, `you are not in ${request.room}: :join it to watch with it`);
     const box = { width: request.width, height: request.height };
     const existing = this.shared.get(roomKey(room));
+    const remote = existing === undefined ? this.cluster?.remoteStream(room) : undefined;
+    if (remote !== undefined && this.watchRemote(connection, remote, video.info.name, box)) return;
     if (existing !== undefined && existing.info.name === video.info.name) {
       if (existing.has(connection)) return existing.resize(connection, box);
       this.stopFor(connection);
@@ -178,7 +205,7 @@ export class VideoService {
       return;
     }
     if (existing !== undefined) {
-      this.requireControl(existing, me, `${room} is watching ${existing.info.name}: :watch to join it`);
+      this.requireControl(existing.room, existing.startedBy, me, `${room} is watching ${existing.info.name}: :watch to join it`);
       this.tell(existing, 'stopped', me);
       existing.stop();
     }
@@ -196,11 +223,13 @@ export class VideoService {
         ffmpegPath: this.ffmpegPath!,
         path: video.path,
         maxFrameBytes: this.options.maxMediaFrameBytes - MEDIA_FRAME_OVERHEAD,
+        broadcastFrames: (frames, sizes) => this.cluster?.broadcast(shared, frames, sizes),
         ended: (stream, reason) => {
           if (this.shared.get(roomKey(stream.room)) === stream) this.shared.delete(roomKey(stream.room));
           for (const [viewer, watched] of this.watching) if (watched === stream) this.watching.delete(viewer);
           this.posters.wake();
           if (reason === 'finished') this.tell(stream, 'finished');
+          this.cluster?.announce(stream, undefined, false);
           this.options.logger.log('info', 'video.shared_end', { stream: stream.id, reason });
         },
       },
@@ -214,8 +243,30 @@ export class VideoService {
     this.tell(shared, 'started', me);
   }
 
+  /**
+   * The room's stream runs on another node: watch it there if it is this video (true), else stop
+   * it there for whoever may (false: the caller starts this one here).
+   */
+  private watchRemote(connection: ClientConnection, remote: RemoteStream, video: string, box: { width: number; height: number }): boolean {
+    const me = connection.peer?.name ?? '';
+    if (remote.video === video) {
+      if (this.cluster!.watched(connection, remote.stream) !== undefined) {
+        this.cluster!.resize(connection, box);
+        return true;
+      }
+      this.stopFor(connection);
+      if (connection.isJoined) this.cluster!.join(connection, remote, box);
+      return true;
+    }
+    this.requireControl(remote.room, remote.startedBy, me, `${remote.room} is watching ${remote.video}: :watch to join it`);
+    this.cluster!.control(remote, me, { kind: 'stop' });
+    return false;
+  }
+
   /** Stop, pause, seek or resize, for the connection's stream with that id; NO_SUCH_STREAM otherwise. */
   control(connection: ClientConnection, request: StreamControl): void {
+    const remote = this.cluster?.watched(connection, request.stream);
+    if (remote !== undefined) return this.controlRemote(connection, remote, request);
     const shared = this.watching.get(connection);
     if (shared !== undefined && shared.id === request.stream) return this.controlShared(connection, shared, request);
     const stream = this.streams.get(connection);
@@ -238,39 +289,51 @@ export class VideoService {
    */
   private controlShared(connection: ClientConnection, shared: SharedStream, request: StreamControl): void {
     const me = connection.peer?.name ?? '';
-    switch (request.type) {
-      case 'resize-video':
-        return shared.resize(connection, { width: request.width, height: request.height });
-      case 'stop-video':
-        if (!this.mayControl(shared, me)) return this.leaveShared(connection);
-        this.tell(shared, 'stopped', me);
+    if (request.type === 'resize-video') return shared.resize(connection, { width: request.width, height: request.height });
+    if (request.type === 'stop-video' && !this.mayControl(shared.room, shared.startedBy, me)) return this.leaveShared(connection);
+    this.requireControl(shared.room, shared.startedBy, me, 'everyone watching sees the same moment');
+    this.apply(shared, me, toRemoteControl(request));
+  }
+
+  /** The same for a stream another node runs: the host is asked, and tells every node. */
+  private controlRemote(connection: ClientConnection, remote: RemoteStream, request: StreamControl): void {
+    const me = connection.peer?.name ?? '';
+    if (request.type === 'resize-video') return this.cluster!.resize(connection, { width: request.width, height: request.height });
+    if (request.type === 'stop-video' && !this.mayControl(remote.room, remote.startedBy, me)) return this.cluster!.leave(connection);
+    this.requireControl(remote.room, remote.startedBy, me, 'everyone watching sees the same moment');
+    this.cluster!.control(remote, me, toRemoteControl(request));
+  }
+
+  /** Pause, seek or stop a stream running here, for everyone, and tell the room (on every node). */
+  private apply(shared: SharedStream, by: string, control: RemoteControl): void {
+    switch (control.kind) {
+      case 'stop':
+        this.tell(shared, 'stopped', by);
         return shared.stop();
-      case 'pause-video':
-        this.requireControl(shared, me, 'everyone watching sees the same moment');
-        if (shared.isPaused === request.paused) return;
-        shared.pause(request.paused);
-        return this.tell(shared, request.paused ? 'paused' : 'resumed', me);
-      case 'seek-video':
-        this.requireControl(shared, me, 'everyone watching sees the same moment');
-        shared.seek(request.deltaMs);
-        return this.tell(shared, 'seeked', me);
+      case 'pause':
+        if (shared.isPaused === control.paused) return;
+        shared.pause(control.paused);
+        return this.tell(shared, control.paused ? 'paused' : 'resumed', by);
+      case 'seek':
+        shared.seek(control.deltaMs);
+        return this.tell(shared, 'seeked', by);
     }
   }
 
-  private mayControl(shared: SharedStream, name: string): boolean {
-    return name.toLowerCase() === shared.startedBy.toLowerCase() || this.options.rooms?.membersControl(shared.room) === true;
+  private mayControl(room: string, startedBy: string, name: string): boolean {
+    return name.toLowerCase() === startedBy.toLowerCase() || this.options.rooms?.membersControl(room) === true;
   }
 
-  private requireControl(shared: SharedStream, name: string, why: string): void {
-    if (this.mayControl(shared, name)) return;
+  private requireControl(room: string, startedBy: string, name: string, why: string): void {
+    if (this.mayControl(room, startedBy, name)) return;
     throw new ChatError(
       ErrorCode.NOT_ROOM_OPERATOR,
-      `only ${shared.startedBy}, who started it, controls ${shared.info.name} in ${shared.room} (${why}; an operator can let every member: :mode +c)`,
+      `only ${startedBy}, who started it, controls the video in ${room} (${why}; an operator can let every member: :mode +c)`,
     );
   }
 
   private tell(shared: SharedStream, kind: WatchEventMessage['kind'], by?: string): void {
-    this.options.rooms?.tell(shared.room, {
+    const event: WatchEventMessage = {
       type: 'watch',
       room: shared.room,
       stream: shared.id,
@@ -278,7 +341,9 @@ export class VideoService {
       kind,
       ...(by === undefined ? {} : { by }),
       positionMs: shared.positionMs,
-    });
+    };
+    this.options.rooms?.tell(shared.room, event);
+    this.cluster?.announce(shared, event, kind !== 'stopped' && kind !== 'finished');
   }
 
   private leaveShared(connection: ClientConnection): void {
@@ -291,11 +356,13 @@ export class VideoService {
   /** The member left `room` (or was kicked): they stop watching its video. */
   leftRoom(connection: ClientConnection, room: string): void {
     if (this.watching.get(connection)?.room.toLowerCase() === room.toLowerCase()) this.leaveShared(connection);
+    if (this.cluster?.watched(connection)?.room.toLowerCase() === room.toLowerCase()) this.cluster?.leave(connection);
   }
 
   /** Ends the connection's private stream, and takes it out of a room's shared one. */
   stopFor(connection: ClientConnection): void {
     this.leaveShared(connection);
+    this.cluster?.leave(connection);
     const stream = this.streams.get(connection);
     if (stream === undefined) return;
     this.streams.delete(connection);
@@ -315,5 +382,16 @@ export class VideoService {
       this.library = new VideoLibrary(this.options.videosDir, this.ffmpegPath);
     }
     return this.library;
+  }
+}
+
+function toRemoteControl(request: StopVideoMessage | PauseVideoMessage | SeekVideoMessage): RemoteControl {
+  switch (request.type) {
+    case 'stop-video':
+      return { kind: 'stop' };
+    case 'pause-video':
+      return { kind: 'pause', paused: request.paused };
+    case 'seek-video':
+      return { kind: 'seek', deltaMs: request.deltaMs };
   }
 }
