@@ -26,4 +26,24 @@ describe('SenderIdMap', () => {
     assert.deepEqual(map.take(undefined, 'second'), [3]);
     assert.equal(map.size, 0);
   });
+
+  it('drops the oldest id still held, in the order ids came, however many were taken or dropped before', () => {
+    const map = new SenderIdMap<number>();
+    const held = new Set<number>();
+    // Set 5,000 ids; take every third; keep the map at 1,000 by dropping the oldest (as for a
+    // client that confirms a third of what it is sent).
+    for (let i = 0; i < 5000; i++) {
+      map.set('a', `id${i}`, i);
+      held.add(i);
+      if (i % 3 === 0) {
+        assert.deepEqual(map.take('a', `id${i}`), [i]);
+        held.delete(i);
+      }
+      while (map.size > 1000) {
+        map.dropOldest();
+        held.delete(Math.min(...held));
+      }
+    }
+    assert.deepEqual([...map.values()], [...held]);
+  });
 });

