@@ -21,6 +21,7 @@ function recordingSink() {
     welcomed: (welcome) => seen.welcomes.push(welcome),
     message: (message) => seen.messages.push(message),
     videoFrame: () => {},
+    fileChunk: () => {},
     error: (error) => seen.errors.push(error),
     closed: (reason) => seen.closed.push(reason),
   };

@@ -14,6 +14,7 @@ import { normalizeFingerprint, openTcpStream, openTlsStream } from '../client/tl
 import type { Duplex } from 'node:stream';
 import { UPGRADED_NOTICE, findRetirementChain, loadOrCreateIdentity } from '../client/identity-store.js';
 import { runJsonLineMode } from '../client/json-line-mode.js';
+import { FileShelf } from '../client/files/file-shelf.js';
 import { KnownPeers } from '../client/known-peers.js';
 import { UsageError } from '../core/errors.js';
 import { formatFingerprint } from '../core/fingerprint.js';
@@ -97,7 +98,19 @@ export async function runConnect(argv: readonly string[], io: CliIo): Promise<nu
   const stateId = stateIdOf(stateDir, `${host}:${port}`, name, loaded.identity.fingerprint);
   const state = ClientState.open(join(stateDir, stateId), loaded.identity, { historyRetentionMs: flags['history-days'] * 86_400_000 });
   if (state.historyDamage !== undefined) notices.post(historyDamageNotice(state.historyDamage));
-  const sessionOptions = { host, port, name, identity: loaded.identity, knownPeers, openStream, state, ...(retirements.length === 0 ? {} : { retirements }) };
+  // Files sent and received there, sealed like the state (client/files/file-shelf.ts).
+  const files = FileShelf.open(join(stateDir, stateId), loaded.identity);
+  const sessionOptions = {
+    host,
+    port,
+    name,
+    identity: loaded.identity,
+    knownPeers,
+    openStream,
+    state,
+    files,
+    ...(retirements.length === 0 ? {} : { retirements }),
+  };
   if (flags.json) {
     notices.subscribe((text) => io.stderr.write(`${text}\n`));
     const session = new ChatSession(sessionOptions);

@@ -40,6 +40,9 @@ import { KnownPeers } from './known-peers.js';
 import { type AddOutcome, PeerDirectory, type PeerView } from './peer-directory.js';
 import { type LinkMessage, type LinkState, ServerLink } from './server-link.js';
 import { type VideoRequest, VideoRemote } from './video-remote.js';
+import type { FileAttachment } from './files/attachment.js';
+import { FileShelf } from './files/file-shelf.js';
+import { FileTransfers } from './files/file-transfers.js';
 import { RoomRosters } from './room-rosters.js';
 import { PresenceFollower } from './presence-follower.js';
 import { ROOM_NAME_RULE, isRoomTarget, isValidRoomName } from '../core/room-names.js';
@@ -87,12 +90,16 @@ export interface ChatSessionOptions {
    * `keys rotate`): the server moves our name to the new key.
    */
   readonly retirements?: readonly KeyRetirement[];
+  /** Files sent and received (client/files/file-shelf.ts); default: kept for this run only. */
+  readonly files?: FileShelf;
 }
 
 export class ChatSession extends TypedEmitter<SessionEvents> {
   readonly identity: Identity;
   /** The server's videos: requests, and the current stream's state. */
   readonly video: VideoRemote;
+  /** Files: `:send`, `:files`, `:save` (client/files/file-transfers.ts). */
+  readonly files: FileTransfers;
   private readonly knownPeers: KnownPeers;
   private readonly directory: PeerDirectory;
   private readonly engine: E2eEngine;
@@ -148,13 +155,26 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
         welcomed: (welcome) => this.onWelcome(welcome),
         message: (message) => this.handle(message),
         videoFrame: (frame) => this.emit('video-frame', frame),
-        error: (error) => this.emit('error', error),
+        fileChunk: (chunk) => this.files.onChunk(chunk),
+        error: (error) => {
+          // A refusal about a file goes to the transfer it is about, which says it in its own words.
+          if (error.ref === undefined || !this.files.onServerError(error.ref, error.code, error.message)) this.emit('error', error);
+        },
         closed: (reason) => this.onClosed(reason),
       },
       options.name,
     );
     this.directory = new PeerDirectory(this.knownPeers, () => this.link.name, options.identity.fingerprint);
     this.video = new VideoRemote((request) => this.requestVideo(request), this);
+    this.files = new FileTransfers(
+      {
+        isReady: () => this.isReady,
+        send: (message) => this.link.sendFile(message),
+        announce: (to, text, file) => this.send(to, text, undefined, file),
+        isSelf: (name) => this.directory.isSelf(name),
+      },
+      options.files ?? FileShelf.inMemory(),
+    );
     this.keys = new KeyResolver(this.state, (names) => {
       if (this.link.state === 'ready') this.link.send({ type: 'keys', names });
     });
@@ -179,7 +199,10 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
       this.directory,
       this.state,
       {
-        message: (event) => this.emit('message', event),
+        message: (event) => {
+          this.emit('message', event);
+          if (event.file !== undefined) this.files.received(event.id, event.from, event.to, event.file);
+        },
         error: (event) => this.emit('error', event),
         confirm: (received) => {
           if (this.isReady) this.link.send(received);
@@ -304,9 +327,9 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
   }
 
   /** Sends to the lobby (null), a named room ('#name') or one user, as `to` says. */
-  send(to: string | null, text: string, shownAs?: string): SentMessage {
+  send(to: string | null, text: string, shownAs?: string, file?: FileAttachment): SentMessage {
     if (to === null) return this.sendRoom(text, shownAs);
-    return isRoomTarget(to) ? this.sendToRoom(to, text, shownAs) : this.sendDirect(to, text, shownAs);
+    return isRoomTarget(to) ? this.sendToRoom(to, text, shownAs, file) : this.sendDirect(to, text, shownAs, file);
   }
 
   /**
@@ -320,19 +343,19 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
   }
 
   /** Sends to a named room we are in: sealed for its members (those away get it stored). */
-  sendToRoom(room: string, text: string, shownAs?: string): SentMessage {
+  sendToRoom(room: string, text: string, shownAs?: string, file?: FileAttachment): SentMessage {
     const roster = this.rosters.get(room);
     if (roster === undefined) throw new ChatError(ErrorCode.NOT_IN_ROOM, `you are not in ${room}: :join ${room} first`);
     const members = roster.members.flatMap((member) => {
       const peer = this.directory.get(member.name);
       return peer === undefined || this.directory.isSelf(peer.name) ? [] : [peer];
     });
-    return this.sender.sendToRoom(roster.name, members, text, shownAs);
+    return this.sender.sendToRoom(roster.name, members, text, shownAs, false, file);
   }
 
   /** Sends to one peer. Refused for a peer whose key changed until the user trusts the new key. */
-  sendDirect(name: string, text: string, shownAs?: string): SentMessage {
-    return this.sender.sendDirect(name, text, shownAs);
+  sendDirect(name: string, text: string, shownAs?: string, file?: FileAttachment): SentMessage {
+    return this.sender.sendDirect(name, text, shownAs, file);
   }
 
   /**
@@ -472,6 +495,7 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
       await this.ensureListed(this.recentContacts());
       this.emit('ready', { name: welcome.name, fingerprint: this.identity.fingerprint, peers: this.peers() });
       this.welcomed?.();
+      this.files.resume();
     });
   }
 
@@ -647,6 +671,9 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
       case 'stream-status':
         this.emit('stream-status', message);
         return;
+      case 'file-accepted':
+      case 'file-stored':
+        return this.files.onNews(message);
       case 'stream-end':
         this.emit('stream-end', { ...message, message: stripControlCharacters(message.message) });
         return;
@@ -674,6 +701,7 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
     this.directory.clear();
     this.rosters.clear();
     this.video.reset();
+    this.files.disconnected();
     this.emit('disconnected', { reason });
   }
 

@@ -60,7 +60,25 @@ export interface CommandOutput {
 /** The commands a view runs itself: the runner leaves them alone. */
 export type ViewCommand = Extract<
   LineCommand,
-  { kind: 'say' | 'me' | 'dm' | 'room' | 'close' | 'play' | 'watch' | 'clear' | 'timestamps' | 'quit' | 'empty' | 'part' }
+  {
+    kind:
+      | 'say'
+      | 'me'
+      | 'dm'
+      | 'room'
+      | 'close'
+      | 'play'
+      | 'watch'
+      | 'clear'
+      | 'timestamps'
+      | 'quit'
+      | 'empty'
+      | 'part'
+      | 'send-file'
+      | 'files'
+      | 'save'
+      | 'open';
+  }
 >;
 
 export class CommandRunner {

@@ -18,6 +18,7 @@ import type { SenderKeyGrant as ChainState } from '../core/sender-key.js';
 import { DmSessions, type DmSessionsState } from './dm-sessions.js';
 import { type OneTimePrekeyPublic, OwnPrekeys, type OwnPrekeysState } from './own-prekeys.js';
 import type { DirectoryPeer } from './peer-directory.js';
+import type { FileAttachment } from './files/attachment.js';
 import { type MessageBody, type RoomGrant, parseBody } from './message-body.js';
 
 export type { MessageBody, RoomGrant } from './message-body.js';
@@ -94,7 +95,7 @@ export interface SealedRoom {
 
 /** What an opened envelope held, and what its sequence number says about the ones before it. */
 export type Opened =
-  | { readonly kind: 'text'; readonly text: string; readonly order: ChainObservation }
+  | { readonly kind: 'text'; readonly text: string; readonly file?: FileAttachment; readonly order: ChainObservation }
   | { readonly kind: 'handover'; readonly chain: string; readonly order: ChainObservation }
   | { readonly kind: 'key-request'; readonly chain: string; readonly n: number; readonly room: string | null; readonly order: ChainObservation }
   | { readonly kind: 'receipt'; readonly ids: readonly string[]; readonly order: ChainObservation };
@@ -187,7 +188,7 @@ export class E2eEngine {
    * newcomer is handed the current chain from the next message on, and the chain is replaced when
    * someone we knew is gone or after OPEN_CHAIN_MAX_MESSAGES.
    */
-  sealRoom(to: string | null, text: string, candidates: readonly DirectoryPeer[], check: SendCheck, open = false): SealedRoom {
+  sealRoom(to: string | null, text: string, candidates: readonly DirectoryPeer[], check: SendCheck, open = false, file?: FileAttachment): SealedRoom {
     const room = roomConversation(to);
     const sends: SendMessage[] = [];
     const unreachable: DirectoryPeer[] = [];
@@ -227,7 +228,7 @@ export class E2eEngine {
     }
     let message: SendMessage;
     try {
-      message = this.seal(to, { text }, { roomKey: chain.next() }, check);
+      message = this.seal(to, file === undefined ? { text } : { text, file }, { roomKey: chain.next() }, check);
     } catch (error) {
       if (!(error instanceof ChatError)) throw error;
       return { sends, id: '', members, unreachable, refused: error };
@@ -288,8 +289,8 @@ export class E2eEngine {
   }
 
   /** Seals a DM through the pair's Double Ratchet. */
-  sealDirect(peer: DirectoryPeer, text: string, check: SendCheck): SendMessage {
-    return this.seal(peer.name, { text }, { ratchet: this.sessions.sending(peer).nextSendingKey() }, check);
+  sealDirect(peer: DirectoryPeer, text: string, check: SendCheck, file?: FileAttachment): SendMessage {
+    return this.seal(peer.name, file === undefined ? { text } : { text, file }, { ratchet: this.sessions.sending(peer).nextSendingKey() }, check);
   }
 
   /**
@@ -318,7 +319,7 @@ export class E2eEngine {
     source.commit();
     const order = this.order.observe(sender.name, message.envelope.chain, isRoom ? roomConversation(message.to) : 'dm', message.envelope.seq);
     const body = parseBody(plaintext);
-    if ('text' in body) return { kind: 'text', text: body.text, order };
+    if ('text' in body) return { kind: 'text', text: body.text, ...(body.file === undefined ? {} : { file: body.file }), order };
     // Handovers and requests travel as DMs only.
     if (isRoom) throw failed();
     if ('receipt' in body) return { kind: 'receipt', ids: body.receipt.ids, order };

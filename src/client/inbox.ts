@@ -135,7 +135,15 @@ export class Inbox {
     // A DM shown owes its sender a receipt, in the same record (see owed-receipts.ts).
     const dm = !isRoomTarget(message.to);
     this.state.remember({ kind: 'in', id: ref, from: sender.name, to: message.to, text, ts, ...(dm ? { owesReceipt: true } : {}) });
-    this.output.message({ id: ref, from: sender.name, to: message.to, text, ts, verified: sender.trust !== 'changed' });
+    this.output.message({
+      id: ref,
+      from: sender.name,
+      to: message.to,
+      text,
+      ts,
+      verified: sender.trust !== 'changed',
+      ...(opened.file === undefined ? {} : { file: opened.file }),
+    });
     // A DM we show is receipted to its sender end to end; a room line only through the server.
     this.confirm(sender.name, ref, dm ? 'receipt' : 'kept');
   }

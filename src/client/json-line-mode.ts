@@ -106,6 +106,12 @@ export async function runJsonLineMode(session: ChatSession, input: Readable, out
   session.on('stream-start', (start) => print({ ...start }));
   session.on('stream-status', (status) => print({ ...status, received: received(status.stream) }));
   session.on('stream-end', (end) => print({ ...end, received: received(end.stream) }));
+  // Files: what arrived (checked), how far transfers are, what was sent and saved.
+  session.files.on('file', (file) => print({ type: 'file', ...file }));
+  session.files.on('file-progress', (progress) => print({ type: 'file-progress', ...progress }));
+  session.files.on('file-sent', (sent) => print({ type: 'file-sent', ...sent }));
+  session.files.on('saved', (saved) => print({ type: 'saved', ...saved }));
+  session.files.on('error', (error) => print({ type: 'error', ...error }));
 
   let quitting = false;
   const commands = new CommandRunner(session, {
@@ -193,6 +199,19 @@ async function runCommand(
       case 'play':
         if (command.ffplay) throw new ChatError(ErrorCode.USAGE, '--ffplay needs the TUI; line mode reports counts only');
         return session.video.play(command.video, JSON_MODE_VIDEO_BOX.width, JSON_MODE_VIDEO_BOX.height);
+      case 'send-file':
+        if (command.to === null) throw new ChatError(ErrorCode.USAGE, 'usage: :send NAME|#ROOM PATH');
+        if (session.needsLookup(command.to)) await session.lookup(command.to);
+        await session.files.send(command.to, command.path);
+        return;
+      case 'files':
+        print({ type: 'files', files: listFiles(session, command.from) });
+        return;
+      case 'save':
+        session.files.save(command.id, command.path ?? undefined, command.overwrite);
+        return;
+      case 'open':
+        throw new ChatError(ErrorCode.USAGE, ':open needs the TUI; line mode saves files (:save ID PATH)');
       case 'watch': {
         if (command.room === null) throw new ChatError(ErrorCode.USAGE, 'usage: :watch [VIDEO] #ROOM');
         const video = command.video ?? watching.of(command.room);
@@ -204,4 +223,22 @@ async function runCommand(
     if (!(error instanceof ChatError)) throw error;
     print({ type: 'error', code: error.code, message: error.message, fatal: false });
   }
+}
+
+/** The files received, all or those from one user or in one '#room'. */
+function listFiles(session: ChatSession, from: string | null): Record<string, unknown>[] {
+  const lowered = from?.toLowerCase();
+  return session.files.shelf.received
+    .filter((file) => lowered === undefined || file.from.toLowerCase() === lowered || file.to?.toLowerCase() === lowered)
+    .map((file) => ({
+      id: file.attachment.id,
+      name: file.attachment.name,
+      size: file.attachment.size,
+      sha256: file.attachment.sha256,
+      from: file.from,
+      to: file.to,
+      state: file.state,
+      ...(file.attachment.picture === true ? { picture: true } : {}),
+      ...(file.savedTo === undefined ? {} : { savedTo: file.savedTo }),
+    }));
 }

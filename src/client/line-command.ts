@@ -34,6 +34,12 @@ export type LineCommand =
   | { readonly kind: 'stop' }
   | { readonly kind: 'pause' }
   | { readonly kind: 'seek'; readonly seconds: number }
+  /** A file to a user or '#room' (to null: the open conversation). */
+  | { readonly kind: 'send-file'; readonly to: string | null; readonly path: string }
+  /** The files received (in one conversation, or, null, the open one). */
+  | { readonly kind: 'files'; readonly from: string | null }
+  | { readonly kind: 'save'; readonly id: string; readonly path: string | null; readonly overwrite: boolean }
+  | { readonly kind: 'open'; readonly id: string }
   | { readonly kind: 'clear' }
   | { readonly kind: 'help' }
   | { readonly kind: 'quit' }
@@ -67,6 +73,10 @@ export const LINE_COMMANDS = {
   stop: ['', 'stop the video'],
   pause: ['', 'pause or resume the video'],
   seek: ['±SECONDS', 'jump forward or back in the video, e.g. :seek -5'],
+  send: ['[NAME|#NAME] PATH', 'send a file (end to end encrypted) to this conversation, or to NAME or #NAME; quote a PATH with spaces'],
+  files: ['[NAME|#NAME]', 'list the files received in this conversation (or from NAME, or in #NAME)'],
+  save: ['ID [PATH]', 'save a received file (to your downloads folder, or PATH); :save! overwrites'],
+  open: ['ID', 'show a received picture large, in the video pane'],
   clear: ['', "clear this conversation's log"],
   timestamps: ['seconds|minutes', 'show seconds in the log, or only minutes'],
   help: ['', 'list keys and commands'],
@@ -100,6 +110,7 @@ export function parseLine(line: string): LineCommand {
   if (match === null) return { kind: 'say', text: trimmed };
   const word = match[1]!;
   const rest = match[2]!.trim();
+  if (word === 'save!') return parseSave(rest, true);
   const command = ALIASES[word] ?? word;
   const needsName = (kind: 'whois' | 'trust' | 'discard'): LineCommand => (/^\S+$/.test(rest) ? { kind, name: rest } : usage(kind));
   switch (command) {
@@ -170,6 +181,17 @@ export function parseLine(line: string): LineCommand {
       if (rooms.length > 1 || videos.length > 1) return usage('watch');
       return { kind: 'watch', video: videos[0] ?? null, room: rooms[0] ?? null };
     }
+    case 'send': {
+      const words = splitQuoted(rest);
+      if (words === undefined || words.length === 0 || words.length > 2) return usage('send');
+      return words.length === 1 ? { kind: 'send-file', to: null, path: words[0]! } : { kind: 'send-file', to: words[0]!, path: words[1]! };
+    }
+    case 'files':
+      return rest === '' ? { kind: 'files', from: null } : /^\S+$/.test(rest) ? { kind: 'files', from: rest } : usage('files');
+    case 'save':
+      return parseSave(rest, false);
+    case 'open':
+      return /^[A-Za-z0-9_-]+$/.test(rest) ? { kind: 'open', id: rest } : usage('open');
     case 'seek': {
       const seconds = /^[+-]?\d+(?:\.\d+)?$/.test(rest) ? Number(rest) : NaN;
       return Number.isFinite(seconds) ? { kind: 'seek', seconds } : usage('seek');
@@ -190,6 +212,26 @@ export function parseLine(line: string): LineCommand {
       return { kind: 'invalid', message: `unknown command :${word.slice(0, 32)} (${hint})` };
     }
   }
+}
+
+function parseSave(rest: string, overwrite: boolean): LineCommand {
+  const words = splitQuoted(rest);
+  if (words === undefined || words.length === 0 || words.length > 2 || !/^[A-Za-z0-9_-]+$/.test(words[0]!)) return usage('save');
+  return { kind: 'save', id: words[0]!, path: words[1] ?? null, overwrite };
+}
+
+/** Words split at spaces, a "quoted word" kept whole; undefined for an unclosed quote. */
+function splitQuoted(text: string): string[] | undefined {
+  const words: string[] = [];
+  const pattern = /"([^"]*)"|'([^']*)'|(\S+)/g;
+  let consumed = 0;
+  for (const match of text.matchAll(pattern)) {
+    if (text.slice(consumed, match.index).trim() !== '') return undefined;
+    words.push(match[1] ?? match[2] ?? match[3]!);
+    consumed = match.index! + match[0].length;
+  }
+  if (text.slice(consumed).trim() !== '' || /^["']/.test(words.at(-1) ?? '')) return undefined;
+  return words;
 }
 
 /** The command a mistyped word was most likely meant to be: at most two edits away. */

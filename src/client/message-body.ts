@@ -5,12 +5,14 @@
 import { CryptoError, ErrorCode } from '../core/errors.js';
 import { isValidRoomName } from '../core/room-names.js';
 import type { SenderKeyGrant } from '../core/sender-key.js';
+import { type FileAttachment, readAttachment } from './files/attachment.js';
 
 /** Most ids in one receipt: a client sends one per sender a turn, as many as it kept from them. */
 export const MAX_RECEIPT_IDS_IN_BODY = 1000;
 
 export type MessageBody =
-  | { readonly text: string }
+  /** A line; with `file`, a line that carries a file (the text says so to a client that cannot fetch it). */
+  | { readonly text: string; readonly file?: FileAttachment }
   | { readonly senderKey: RoomGrant }
   | { readonly keyRequest: { readonly chain: string; readonly n: number; readonly room?: string } }
   | { readonly receipt: { readonly ids: readonly string[] } };
@@ -27,7 +29,12 @@ export function parseBody(plaintext: Buffer): MessageBody {
     throw failed();
   }
   const obj = (typeof body === 'object' && body !== null ? body : {}) as Record<string, unknown>;
-  if (typeof obj['text'] === 'string') return { text: obj['text'] };
+  if (typeof obj['text'] === 'string') {
+    if (obj['file'] === undefined) return { text: obj['text'] };
+    const file = readAttachment(obj['file']);
+    if (file === undefined) throw failed();
+    return { text: obj['text'], file };
+  }
   const grant = obj['senderKey'] as Partial<RoomGrant> | undefined;
   if (typeof grant?.id === 'string' && typeof grant.key === 'string' && typeof grant.n === 'number' && isRoomOrAbsent(grant.room)) {
     return { senderKey: { id: grant.id, key: grant.key, n: grant.n, ...(grant.room === undefined ? {} : { room: grant.room }) } };

@@ -10,6 +10,7 @@ import type { DeliveryTracker } from './delivery-tracker.js';
 import type { E2eEngine } from './e2e-engine.js';
 import type { DirectoryPeer, PeerDirectory } from './peer-directory.js';
 import type { SentMessage, SessionErrorEvent } from './session-events.js';
+import type { FileAttachment } from './files/attachment.js';
 import type { ClientState, OutgoingEntry } from './state/client-state.js';
 
 /** Longest message text accepted for sending, in characters. Longer text is refused, not split. */
@@ -39,11 +40,11 @@ export class MessageSender {
    * out until trusted again, and so is a peer no session can start with: one bad member never
    * stops the room; those left out are told to the server and shown as not delivered.
    */
-  sendToRoom(to: string | null, everyone: readonly DirectoryPeer[], text: string, shownAs?: string, open = false): SentMessage {
+  sendToRoom(to: string | null, everyone: readonly DirectoryPeer[], text: string, shownAs?: string, open = false, file?: FileAttachment): SentMessage {
     const { engine, link } = this.parts;
     this.checkSendable(text);
     const candidates = everyone.filter((peer) => peer.trust !== 'changed' && peer.prekeyUsable);
-    const sealed = engine.sealRoom(to, text, candidates, (message) => link.checkFits(message), open);
+    const sealed = engine.sealRoom(to, text, candidates, (message) => link.checkFits(message), open, file);
     for (const peer of sealed.unreachable) this.parts.unusablePrekey(peer.name);
     if (sealed.refused !== undefined) {
       // The handovers still go: the members' copies of our chain moved.
@@ -71,7 +72,7 @@ export class MessageSender {
   }
 
   /** Sends to one peer. Refused for a peer whose key changed until the user trusts the new key. */
-  sendDirect(name: string, text: string, shownAs?: string): SentMessage {
+  sendDirect(name: string, text: string, shownAs?: string, file?: FileAttachment): SentMessage {
     const { directory, engine, link } = this.parts;
     const peer = directory.get(name);
     if (peer === undefined) throw new ChatError(ErrorCode.NO_SUCH_PEER, `nobody called ${name} is online or registered on this server`);
@@ -89,7 +90,7 @@ export class MessageSender {
       );
     }
     this.checkSendable(text);
-    const message: SendMessage = engine.sealDirect(peer, text, (sealed) => link.checkFits(sealed));
+    const message: SendMessage = engine.sealDirect(peer, text, (sealed) => link.checkFits(sealed), file);
     this.sendTracked({
       id: message.envelope.id,
       to: peer.name,

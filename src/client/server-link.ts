@@ -10,7 +10,9 @@ import type { Identity } from '../core/identity.js';
 import { signJoinChallenge } from '../core/join-proof.js';
 import { type VideoFrame, decodeVideoFrame } from '../core/media-frame.js';
 import { decodeServerMessage, encodeMessage } from '../core/message-codec.js';
-import type { AnnouncedLimits, ClientMessage, HelloMessage, ServerMessage, WelcomeMessage } from '../core/messages.js';
+import { type FileChunk, MAX_FILE_FRAME_BODY, decodeFileChunk, encodeFileChunk } from '../core/file-codec.js';
+import { encodeFrame } from '../core/frame-encoder.js';
+import type { AnnouncedLimits, ClientMessage, FileRequest, HelloMessage, ServerMessage, WelcomeMessage } from '../core/messages.js';
 import { isValidName, nameKey, stripControlCharacters } from '../core/names.js';
 import { openTcpStream } from './tls-transport.js';
 
@@ -50,6 +52,8 @@ export interface ServerLinkSink {
   /** Every message after the welcome other than errors, pongs and the shutdown notice. */
   message(message: LinkMessage): void;
   videoFrame(frame: VideoFrame): void;
+  /** One chunk of a file being downloaded (core/file-codec.ts). */
+  fileChunk(chunk: FileChunk): void;
   error(error: LinkError): void;
   closed(reason: string): void;
 }
@@ -164,6 +168,29 @@ export class ServerLink {
     }
   }
 
+  /**
+   * Writes a file message or chunk (core/file-messages.ts) and resolves once the connection can
+   * take more: an upload goes at the pace of the socket, never faster than it drains.
+   */
+  sendFile(message: FileRequest | FileChunk): Promise<void> {
+    const stream = this.stream;
+    if (this.linkState !== 'ready' || stream === undefined) return Promise.reject(new ChatError(ErrorCode.NOT_CONNECTED, 'not connected to the server'));
+    const frame = 'type' in message ? encodeMessage(message) : encodeFrame(FrameType.FILE, encodeFileChunk(message));
+    if (stream.write(frame)) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const done = (error?: Error) => {
+        stream.off('drain', drained);
+        stream.off('close', closed);
+        if (error === undefined) resolve();
+        else reject(error);
+      };
+      const drained = () => done();
+      const closed = () => done(new ChatError(ErrorCode.NOT_CONNECTED, 'the connection closed'));
+      stream.once('drain', drained);
+      stream.once('close', closed);
+    });
+  }
+
   /** Says goodbye and resolves once the connection is closed. */
   async close(reason = 'bye'): Promise<void> {
     const stream = this.stream;
@@ -210,6 +237,7 @@ export class ServerLink {
     try {
       for (const frame of this.decoder.push(chunk)) {
         if (frame.type === FrameType.CONTROL) this.handle(decodeServerMessage(frame.body));
+        else if (frame.type === FrameType.FILE) this.sink.fileChunk(decodeFileChunk(frame.body));
         else this.sink.videoFrame(decodeVideoFrame(frame.body));
       }
     } catch (error) {
@@ -269,6 +297,7 @@ export class ServerLink {
     this.decoder.setLimits({
       [FrameType.CONTROL]: MAX_FRAME_BYTES_CEILING,
       [FrameType.MEDIA]: Math.min(MAX_FRAME_BYTES_CEILING, Math.max(MIN_MEDIA_FRAME_BYTES, welcome.limits.maxMediaFrameBytes)),
+      [FrameType.FILE]: MAX_FILE_FRAME_BODY,
     });
     this.sink.welcomed(welcome);
     this.settleJoin();

@@ -1,6 +1,7 @@
 // The events a ChatSession reports, and what they carry: the TUI, the --json line mode, bots and
 // tests read these; the session's parts (inbox, sender) produce them. A module of their own, so the
 // parts import the types without importing the session.
+import type { FileAttachment } from './files/attachment.js';
 import type { VideoFrame } from '../core/media-frame.js';
 import type { RoomListing, StreamEndMessage, StreamStartMessage, StreamStatusMessage, VideoInfo, WatchEventMessage } from '../core/messages.js';
 import type { DeliverySummary } from './delivery-tracker.js';
@@ -21,6 +22,8 @@ export interface ChatMessageEvent {
   readonly verified: boolean;
   /** Held while this verified contact's key was unconfirmed, shown after :verify or :trust. */
   readonly held?: boolean;
+  /** A file the message carries (fetched by FileTransfers; `text` says so too). */
+  readonly file?: FileAttachment;
 }
 
 export interface SentMessage {

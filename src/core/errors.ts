@@ -79,6 +79,15 @@ export const ErrorCode = {
   // Command line.
   USAGE: 'CHAT_ERR_USAGE',
   FFMPEG_NOT_FOUND: 'CHAT_ERR_FFMPEG_NOT_FOUND',
+  // Files.
+  /** Larger than --max-file-bytes, or than the sender's share of the file store. */
+  FILE_TOO_LARGE: 'CHAT_ERR_FILE_TOO_LARGE',
+  /** No such file on the server (never stored, expired, or everyone it was for has it). */
+  FILE_NOT_FOUND: 'CHAT_ERR_FILE_NOT_FOUND',
+  /** A chunk out of place, of the wrong size, or failing its check; a size or hash that does not match. */
+  FILE_INVALID: 'CHAT_ERR_FILE_INVALID',
+  /** Where a file was to be saved: outside the folder, already there, or not writable. */
+  FILE_SAVE: 'CHAT_ERR_FILE_SAVE',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

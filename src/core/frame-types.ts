@@ -5,6 +5,8 @@ export const FrameType = {
   CONTROL: 0x01,
   /** Binary media payload (video frames); server to client only. */
   MEDIA: 0x02,
+  /** One encrypted chunk of a file (core/file-codec.ts), either way. */
+  FILE: 0x03,
 } as const;
 export type FrameType = (typeof FrameType)[keyof typeof FrameType];
 

@@ -15,6 +15,7 @@ import {
 import { ROOM_EVENT_KINDS, list, roomListing, roomName, roomView } from './room-codec.js';
 import { MAX_ROOM_NAME_CHARS } from './room-names.js';
 import { decodeVideoNews, decodeVideoRequest } from './video-codec.js';
+import { decodeFileNews, decodeFileRequest } from './file-codec.js';
 import {
   MAX_NAME_CHARS,
   MAX_PREKEY_CHARS,
@@ -137,7 +138,7 @@ export function decodeClientMessage(body: Buffer): ClientMessage {
     case 'bye':
       return { type: 'bye' };
     default:
-      return decodeVideoRequest(obj) ?? unknown(obj);
+      return decodeVideoRequest(obj) ?? decodeFileRequest(obj) ?? unknown(obj);
   }
 }
 
@@ -237,7 +238,7 @@ export function decodeServerMessage(body: Buffer): ServerMessage {
       return { type: 'cluster', state, message: string(obj, 'message', MAX_TEXT_CHARS) };
     }
     default:
-      return decodeVideoNews(obj) ?? unknown(obj);
+      return decodeVideoNews(obj) ?? decodeFileNews(obj) ?? unknown(obj);
   }
 }
 

@@ -1,6 +1,7 @@
 // The typed control messages carried in CONTROL frames. docs/PROTOCOL.md describes each one.
 
 import type { RatchetHeader } from './double-ratchet.js';
+import type { FileNews, FileRequest } from './file-messages.js';
 import type { KeyRetirement } from './key-retirement.js';
 import type { RoomEventMessage, RoomRequest, RoomStateMessage, RoomView, RoomsMessage } from './room-messages.js';
 import type { SenderKeyHeader } from './sender-key.js';
@@ -22,6 +23,7 @@ import type {
 
 export * from './room-messages.js';
 export * from './video-messages.js';
+export * from './file-messages.js';
 
 /** Bumped on any incompatible change; a peer speaking another version is refused at hello. */
 export const PROTOCOL_VERSION = 4;
@@ -194,6 +196,7 @@ export interface SetAwayMessage {
 }
 
 export type ClientMessage =
+  | FileRequest
   | RoomRequest
   | SetAwayMessage
   | PosterRequestMessage
@@ -358,6 +361,7 @@ export interface ShutdownMessage {
 }
 
 export type ServerMessage =
+  | FileNews
   | WatchEventMessage
   | RoomStateMessage
   | RoomEventMessage

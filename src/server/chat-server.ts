@@ -17,6 +17,9 @@ import { MessageRouter } from './message-router.js';
 import { ConnectionGate } from './connection-gate.js';
 import { type ServerGauges, type ServerMetrics, noMetrics } from './metrics/server-metrics.js';
 import { VideoService } from './video/video-service.js';
+import type { FileService } from './files/file-service.js';
+import { createServerFiles } from './files/server-files.js';
+import type { FileChunk } from '../core/file-codec.js';
 import { DEFAULT_SERVER_LIMITS, type ServerLimits } from './server-limits.js';
 import type { ClusterOptions } from './cluster/cluster-options.js';
 import type { ClusterHost, ClusterLink } from './cluster/cluster-link.js';
@@ -31,7 +34,7 @@ import { DurableStore } from './store/durable-store.js';
 import { type KeyValue, LmdbKeyValue, MemoryKeyValue } from './store/key-value.js';
 import { RoomDirectory } from './rooms/room-directory.js';
 import { RoomService } from './rooms/room-service.js';
-import type { RoomRequest, RoomView } from '../core/messages.js';
+import type { FileRequest, RoomRequest, RoomView } from '../core/messages.js';
 import { DEFAULT_HOST, DEFAULT_PORT } from '../core/network-defaults.js';
 import { PresenceAudience } from './presence-audience.js';
 
@@ -101,6 +104,7 @@ export class ChatServer implements ConnectionHost, ClusterHost {
   private readonly shutdownDrainMs: number;
   private drainWaiter: (() => void) | undefined;
   readonly videos: VideoService;
+  readonly files: FileService;
   private readonly clusterOptions: ClusterOptions | undefined;
   private cluster: ClusterLink | undefined;
   /** Who may join under which name: owners, look-alikes, and each key's and address's share of names. */
@@ -148,6 +152,14 @@ export class ChatServer implements ConnectionHost, ClusterHost {
     this.server.on('tlsClientError', (error: Error, socket: Socket) => {
       this.logger.log('warn', 'tls.client_error', { addr: `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`, error: error.message.slice(0, 120) });
       socket.destroy();
+    });
+    this.files = createServerFiles({
+      dataDir: this.dataDir,
+      limits: this.currentLimits,
+      logger: this.logger,
+      rooms: () => this.rooms.directory,
+      knowsUser: (name) => this.knowsUser(name),
+      store: () => this.forward.store,
     });
     this.videos = new VideoService({
       videosDir: this.videosDir,
@@ -214,6 +226,7 @@ export class ChatServer implements ConnectionHost, ClusterHost {
     this.currentLimits = { ...this.currentLimits, ...changes.limits };
     this.forward.store?.reconfigure(this.currentLimits);
     this.rooms.directory.reconfigure(this.currentLimits);
+    this.files.reconfigure(this.currentLimits);
     this.videos.reconfigure({
       maxStreams: this.currentLimits.maxStreams,
       maxMediaFrameBytes: this.currentLimits.maxMediaFrameBytes,
@@ -273,6 +286,7 @@ export class ChatServer implements ConnectionHost, ClusterHost {
     // On a cluster the store is shared: one node sweeps it (the lowest id this node knows of), so
     // a sender hears of an expiry once, not once per node.
     if (this.cluster !== undefined && !this.cluster.sweepsSharedStore) return Promise.resolve();
+    this.files.sweep();
     return this.forward.expire(Date.now()).then(() => this.dropReleasedMembers());
   }
 
@@ -328,6 +342,16 @@ export class ChatServer implements ConnectionHost, ClusterHost {
   /** Online here or on another node, or registered. */
   private knowsUser(name: string): boolean {
     return this.registry.has(name) || this.cluster?.remotePeer(name) !== undefined || this.forward.isRegistered(name);
+  }
+
+  file(connection: ClientConnection, message: FileRequest): void {
+    if (message.type === 'file-offer') this.files.offer(connection, message);
+    else if (message.type === 'file-get') this.files.get(connection, message);
+    else this.files.done(connection, message);
+  }
+
+  fileChunk(connection: ClientConnection, chunk: FileChunk): void {
+    this.files.chunk(connection, chunk);
   }
 
   /** A room request from a joined member (see RoomService). */
@@ -666,6 +690,7 @@ export class ChatServer implements ConnectionHost, ClusterHost {
     if (this.connections.size === 0) this.drainWaiter?.();
     // A viewer that leaves takes its stream (and that stream's ffmpeg) with it.
     this.videos.stopFor(connection);
+    this.files.closed(connection);
     const peer = connection.peer;
     if (peer === undefined || this.registry.get(peer.name)?.connection !== connection) return;
     const record = this.registry.get(peer.name)!;

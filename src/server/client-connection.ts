@@ -16,8 +16,10 @@ import { verifyJoinProof } from '../core/join-proof.js';
 import { isUsablePrekey, verifyPrekey } from '../core/prekey.js';
 import type { Logger } from '../core/logger.js';
 import { decodeClientMessage, encodeMessage } from '../core/message-codec.js';
+import { type FileChunk, MAX_FILE_FRAME_BODY, decodeFileChunk } from '../core/file-codec.js';
 import {
   type ClientMessage,
+  type FileRequest,
   type HelloMessage,
   type OneTimePrekey,
   PROTOCOL_VERSION,
@@ -79,6 +81,9 @@ export interface ConnectionHost {
   room(connection: ClientConnection, request: RoomRequest): Promise<void>;
   /** Video requests; may finish later. A ChatError it throws or rejects with is sent back, not fatal. */
   video(connection: ClientConnection, message: VideoRequest): Promise<void> | void;
+  /** File requests and uploaded chunks (files/file-service.ts); a ChatError they throw is sent back, not fatal. */
+  file(connection: ClientConnection, message: FileRequest): void;
+  fileChunk(connection: ClientConnection, chunk: FileChunk): void;
   /** Called once per connection when its socket has closed, joined or not. */
   onClosed(connection: ClientConnection): void;
 }
@@ -121,6 +126,8 @@ export class ClientConnection {
   private idleTimer: NodeJS.Timeout | undefined;
   private readonly messageBudget: TokenBucket;
   private readonly byteBudget: TokenBucket;
+  /** File chunks have their own budget: a 100 MiB upload is not chat flood. */
+  private readonly fileBudget: TokenBucket;
   private throttleTimer: NodeJS.Timeout | undefined;
   private throttledCount = 0;
   private isPaused = false;
@@ -136,7 +143,7 @@ export class ClientConnection {
   ) {
     this.remoteAddress = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
     // Clients never send MEDIA frames, so the decoder refuses that type outright.
-    this.decoder = new FrameDecoder({ [FrameType.CONTROL]: host.limits.maxControlFrameBytes });
+    this.decoder = new FrameDecoder({ [FrameType.CONTROL]: host.limits.maxControlFrameBytes, [FrameType.FILE]: MAX_FILE_FRAME_BODY });
     this.outbound = new OutboundQueue(socket, host.limits.maxQueueBytes, (pending) => this.onSlowReader(pending));
     socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
@@ -148,6 +155,13 @@ export class ClientConnection {
     const now = performance.now();
     this.messageBudget = new TokenBucket(host.limits.messagesPerSecond, host.limits.messageBurst, now);
     this.byteBudget = new TokenBucket(host.limits.bytesPerSecond, host.limits.byteBurst, now);
+    this.fileBudget = new TokenBucket(host.limits.fileBytesPerSecond, host.limits.fileByteBurst, now);
+  }
+
+  /** Calls back once the socket has written out what it holds (a download sends its next chunks then). */
+  whenDrained(callback: () => void): void {
+    if (this.socket.writableNeedDrain) this.socket.once('drain', callback);
+    else setImmediate(callback);
   }
 
   /** The peer's IP address (no port), for the per-address limit. */
@@ -240,12 +254,26 @@ export class ClientConnection {
   private processBacklog(): void {
     while (this.backlog.length > 0 && this.isOpen) {
       const now = performance.now();
-      const waitMs = Math.max(this.messageBudget.waitMs(now), this.byteBudget.waitMs(now));
+      const isFile = this.backlog[0]!.type === FrameType.FILE;
+      const waitMs = isFile ? this.fileBudget.waitMs(now) : Math.max(this.messageBudget.waitMs(now), this.byteBudget.waitMs(now));
       if (waitMs > 0) {
         this.throttle(waitMs);
         return;
       }
       const frame = this.backlog.shift()!;
+      if (isFile) {
+        this.fileBudget.take(frame.body.length, now);
+        let chunk: FileChunk;
+        try {
+          if (this.state !== 'joined') throw unexpected('a file chunk before joining');
+          chunk = decodeFileChunk(frame.body);
+        } catch (error) {
+          this.onPeerError(error);
+          return;
+        }
+        this.runRequest(() => this.host.fileChunk(this, chunk), chunk.file);
+        continue;
+      }
       this.messageBudget.take(1, now);
       this.byteBudget.take(frame.body.length, now);
       try {
@@ -358,13 +386,18 @@ export class ClientConnection {
       case 'list-rooms':
         if (this.state !== 'joined') throw unexpected(`${message.type} before joining`);
         return this.runRequest(() => this.host.room(this, message));
+      case 'file-offer':
+      case 'file-get':
+      case 'file-done':
+        if (this.state !== 'joined') throw unexpected(`${message.type} before joining`);
+        return this.runRequest(() => this.host.file(this, message), message.file);
     }
   }
 
   /** Runs a request that may finish later; a ChatError it ends with goes back to the client, not fatal. */
-  private runRequest(run: () => Promise<void> | void): void {
+  private runRequest(run: () => Promise<void> | void, ref?: string): void {
     const answer = (error: unknown) => {
-      if (error instanceof ChatError) this.reject(error, false);
+      if (error instanceof ChatError) this.reject(error, false, ref);
       else this.onPeerError(error);
     };
     try {

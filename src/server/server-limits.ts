@@ -134,6 +134,23 @@ export interface ServerLimits {
    * server's memory per connection; past it the longest-followed is let go.
    */
   readonly maxFollowed: number;
+  /** Largest file one may send (plaintext bytes). Default 100 MiB. */
+  readonly maxFileBytes: number;
+  /**
+   * Bytes of files one sender keeps on the server at once (until everyone they were for has
+   * them, or they expire after the retention time). Default 256 MiB; a newcomer (see newcomerMs)
+   * 16 MiB: a thousand fresh names could ask for 16 GiB, and the total (4 GiB) and the address's
+   * share stop them long before.
+   */
+  readonly maxFileStoreBytesPerSender: number;
+  readonly maxFileStoreBytesPerNewcomer: number;
+  /** Bytes of files kept for senders from one address. Default 512 MiB. */
+  readonly maxFileStoreBytesPerAddress: number;
+  /** Bytes of files kept for everyone together. Default 4 GiB. */
+  readonly maxFileStoreBytes: number;
+  /** File chunks one connection may upload, bytes a second (apart from chat's flood control). Default 64 MiB/s, burst 8 MiB. */
+  readonly fileBytesPerSecond: number;
+  readonly fileByteBurst: number;
 }
 
 export const DEFAULT_SERVER_LIMITS: ServerLimits = {
@@ -172,4 +189,11 @@ export const DEFAULT_SERVER_LIMITS: ServerLimits = {
   maxRooms: 10_000,
   fullPresenceMaxUsers: 500,
   maxFollowed: 1000,
+  maxFileBytes: 100 * 1024 * 1024,
+  maxFileStoreBytesPerSender: 256 * 1024 * 1024,
+  maxFileStoreBytesPerNewcomer: 16 * 1024 * 1024,
+  maxFileStoreBytesPerAddress: 512 * 1024 * 1024,
+  maxFileStoreBytes: 4 * 1024 * 1024 * 1024,
+  fileBytesPerSecond: 64 * 1024 * 1024,
+  fileByteBurst: 8 * 1024 * 1024,
 };

@@ -1,0 +1,215 @@
+// Files on the server (core/file-messages.ts says the protocol): takes uploads chunk by chunk into
+// the FileStore, within the sender's shares, and serves downloads a chunk at a time as the
+// recipient's socket drains. A file to a room is stored once, whatever the number of members; the
+// server keeps it until everyone it was for has said file-done, or until it expires (the
+// retention time of stored messages). It never sees a key, a name or a byte of plaintext.
+import { ChatError, ErrorCode } from '../../core/errors.js';
+import { encodeFrame } from '../../core/frame-encoder.js';
+import { FrameType } from '../../core/frame-types.js';
+import type { Logger } from '../../core/logger.js';
+import { FILE_CHUNK_TAG_BYTES, type FileDoneMessage, type FileGetMessage, type FileOfferMessage } from '../../core/file-messages.js';
+import { type FileChunk, encodeFileChunk } from '../../core/file-codec.js';
+import { nameKey } from '../../core/names.js';
+import type { ServerLimits } from '../server-limits.js';
+import { FileStore, STORED_CHUNK_BYTES, type StoredFile } from './file-store.js';
+
+/** What the service needs of a connection. */
+export interface FileConnection {
+  readonly isOpen: boolean;
+  readonly ipAddress: string;
+  readonly peer: { readonly name: string } | undefined;
+  readonly pendingBytes: number;
+  send(message: { type: 'file-accepted'; file: string; have: number } | { type: 'file-stored'; file: string }): unknown;
+  sendFrame(frame: Buffer): boolean;
+  /** Calls back once the socket has drained what it holds. */
+  whenDrained(callback: () => void): void;
+}
+
+export interface FileServiceHost {
+  readonly logger: Logger;
+  /** Name keys of whom a file from `sender` to `to` (a user or '#room') is for; throws ChatError when there is nobody. */
+  recipientsOf(sender: string, to: string): string[];
+  /** A hash of the address (the same as the message store's), for the address's share. */
+  originOf(address: string): string;
+  /** Registered within --newcomer-hours: a small share. */
+  isNewcomer(name: string): boolean;
+}
+
+/** A download waits for the socket below this many queued bytes before sending the next chunk. */
+const DOWNLOAD_HIGH_WATER_BYTES = 1024 * 1024;
+
+export class FileService {
+  private readonly store: FileStore;
+  /** Downloads in progress, per connection, in the order asked. */
+  private readonly downloads = new Map<FileConnection, Array<{ record: StoredFile; next: number }>>();
+
+  constructor(
+    dir: string,
+    private limits: ServerLimits,
+    private readonly host: FileServiceHost,
+  ) {
+    this.store = new FileStore(dir);
+  }
+
+  reconfigure(limits: ServerLimits): void {
+    this.limits = limits;
+  }
+
+  /** Files kept now, and their bytes (for metrics and specs). */
+  get stats(): { readonly files: number; readonly bytes: number } {
+    return { files: [...this.store.all()].length, bytes: this.store.bytes };
+  }
+
+  offer(connection: FileConnection, offer: FileOfferMessage): void {
+    const sender = senderOf(connection);
+    const known = this.store.get(offer.file);
+    if (known !== undefined) {
+      // The same upload again (a reconnect, a client restart): it resumes where the server is.
+      if (known.sender !== nameKey(sender) || known.bytes !== offer.bytes || known.chunks !== offer.chunks) {
+        throw new ChatError(ErrorCode.FILE_INVALID, 'that file id is taken: make another');
+      }
+      connection.send({ type: 'file-accepted', file: offer.file, have: known.have });
+      if (known.have === known.chunks) connection.send({ type: 'file-stored', file: offer.file });
+      return;
+    }
+    checkShape(offer);
+    const plaintext = offer.bytes - offer.chunks * FILE_CHUNK_TAG_BYTES;
+    if (plaintext > this.limits.maxFileBytes) {
+      throw new ChatError(ErrorCode.FILE_TOO_LARGE, `files are at most ${mib(this.limits.maxFileBytes)} on this server (--max-file-bytes)`);
+    }
+    const origin = this.host.originOf(connection.ipAddress);
+    this.checkShares(sender, origin, offer.bytes);
+    const waitingFor = this.host.recipientsOf(sender, offer.to);
+    this.store.create({
+      id: offer.file,
+      sender: nameKey(sender),
+      origin,
+      waitingFor,
+      bytes: offer.bytes,
+      chunks: offer.chunks,
+      have: 0,
+      expiresAt: Date.now() + this.limits.retentionMs,
+    });
+    this.host.logger.log('info', 'file.offered', { bytes: offer.bytes, recipients: waitingFor.length });
+    connection.send({ type: 'file-accepted', file: offer.file, have: 0 });
+  }
+
+  /** One uploaded chunk: the next one, of its sender, of the right size. */
+  chunk(connection: FileConnection, chunk: FileChunk): void {
+    const record = this.store.get(chunk.file);
+    if (record === undefined || record.sender !== nameKey(senderOf(connection)))
+      throw new ChatError(ErrorCode.FILE_NOT_FOUND, 'no upload of yours has that id: offer it first');
+    if (chunk.index !== record.have) throw new ChatError(ErrorCode.FILE_INVALID, `chunk ${chunk.index} out of order: the server has ${record.have}`);
+    if (chunk.data.length !== chunkLength(record, chunk.index)) {
+      throw new ChatError(
+        ErrorCode.FILE_INVALID,
+        `chunk ${chunk.index} is ${chunk.data.length} bytes, not the ${chunkLength(record, chunk.index)} the offer said`,
+      );
+    }
+    this.store.append(record, chunk.data);
+    if (record.have === record.chunks) {
+      this.host.logger.log('info', 'file.stored', { bytes: record.bytes });
+      connection.send({ type: 'file-stored', file: record.id });
+    }
+  }
+
+  /** Sends the file's chunks from `from` on, as the connection drains. Anyone who knows the id may: it is the capability, the key is elsewhere. */
+  get(connection: FileConnection, request: FileGetMessage): void {
+    const record = this.store.get(request.file);
+    if (record === undefined || record.have < record.chunks)
+      throw new ChatError(ErrorCode.FILE_NOT_FOUND, 'no such file here (it expired, or everyone it was for has it)');
+    if (request.from >= record.chunks) return;
+    const queue = this.downloads.get(connection);
+    if (queue !== undefined) {
+      queue.push({ record, next: request.from });
+      return;
+    }
+    this.downloads.set(connection, [{ record, next: request.from }]);
+    this.pump(connection);
+  }
+
+  done(connection: FileConnection, message: FileDoneMessage): void {
+    const record = this.store.get(message.file);
+    if (record === undefined || record.have < record.chunks) return;
+    if (this.store.fetched(record, nameKey(senderOf(connection)))) this.host.logger.log('info', 'file.fetched', { bytes: record.bytes });
+  }
+
+  closed(connection: FileConnection): void {
+    this.downloads.delete(connection);
+  }
+
+  /** Drops files past their time. */
+  sweep(now = Date.now()): number {
+    let dropped = 0;
+    for (const record of [...this.store.all()]) {
+      if (record.expiresAt > now) continue;
+      this.store.remove(record.id);
+      dropped++;
+    }
+    return dropped;
+  }
+
+  private pump(connection: FileConnection): void {
+    const queue = this.downloads.get(connection);
+    while (queue !== undefined && queue.length > 0) {
+      if (!connection.isOpen) {
+        this.downloads.delete(connection);
+        return;
+      }
+      if (connection.pendingBytes > DOWNLOAD_HIGH_WATER_BYTES) {
+        connection.whenDrained(() => this.pump(connection));
+        return;
+      }
+      const current = queue[0]!;
+      // Expired or fetched by everyone meanwhile: nothing more to send.
+      if (this.store.get(current.record.id) !== current.record || current.next >= current.record.chunks) {
+        queue.shift();
+        continue;
+      }
+      const data = this.store.readChunk(current.record, current.next);
+      connection.sendFrame(encodeFrame(FrameType.FILE, encodeFileChunk({ file: current.record.id, index: current.next, data })));
+      current.next++;
+    }
+    this.downloads.delete(connection);
+  }
+
+  private checkShares(sender: string, origin: string, bytes: number): void {
+    let bySender = 0;
+    let byOrigin = 0;
+    let total = 0;
+    for (const record of this.store.all()) {
+      total += record.bytes;
+      if (record.sender === nameKey(sender)) bySender += record.bytes;
+      if (record.origin === origin) byOrigin += record.bytes;
+    }
+    const senderShare = this.host.isNewcomer(sender) ? this.limits.maxFileStoreBytesPerNewcomer : this.limits.maxFileStoreBytesPerSender;
+    const full = (what: string, limit: number) =>
+      new ChatError(ErrorCode.FILE_TOO_LARGE, `${what} ${mib(limit)} of files on this server until they are fetched; this one does not fit`);
+    if (bySender + bytes > senderShare) throw full('you may keep', senderShare);
+    if (byOrigin + bytes > this.limits.maxFileStoreBytesPerAddress) throw full('your address may keep', this.limits.maxFileStoreBytesPerAddress);
+    if (total + bytes > this.limits.maxFileStoreBytes) throw full('the server keeps at most', this.limits.maxFileStoreBytes);
+  }
+}
+
+/** The size chunk `index` must have: whole chunks, the rest in the last. */
+function chunkLength(record: StoredFile, index: number): number {
+  return index < record.chunks - 1 ? STORED_CHUNK_BYTES : record.bytes - (record.chunks - 1) * STORED_CHUNK_BYTES;
+}
+
+/** Chunks and bytes that agree: whole chunks but the last, which holds at least one byte. */
+function checkShape(offer: FileOfferMessage): void {
+  const last = offer.bytes - (offer.chunks - 1) * STORED_CHUNK_BYTES;
+  if (offer.chunks < 1 || last <= FILE_CHUNK_TAG_BYTES || last > STORED_CHUNK_BYTES) {
+    throw new ChatError(ErrorCode.FILE_INVALID, `${offer.bytes} bytes cannot be ${offer.chunks} chunks`);
+  }
+}
+
+function senderOf(connection: FileConnection): string {
+  const name = connection.peer?.name;
+  if (name === undefined) throw new ChatError(ErrorCode.FILE_INVALID, 'join first');
+  return name;
+}
+
+function mib(bytes: number): string {
+  return `${Math.round(bytes / (1024 * 1024))} MiB`;
+}
