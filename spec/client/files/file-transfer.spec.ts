@@ -3,15 +3,17 @@
 // room reaches every member, stored once; the server's store and the wire never hold its bytes.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it, type TestContext } from 'node:test';
 import { CliProcess, startServeProcess } from '../../helpers/cli-process.js';
+import { waitUntil } from '../../helpers/events.js';
 import { writeTestIdentity } from '../../helpers/identities.js';
+import { StallingProxy } from '../../helpers/stalling-proxy.js';
 import { makeTempDir } from '../../helpers/temp-dir.js';
 
 /** A --json client with its own folders under `dir` (a second run finds the first one's state), downloads in `dir/<name>-downloads`. */
-async function client(t: TestContext, dir: string, port: number, name: string, index: number): Promise<CliProcess> {
+async function client(t: TestContext, dir: string, port: number, name: string, index: number, ready = true): Promise<CliProcess> {
   const identity = await writeTestIdentity(dir, index);
   const env = {
     XDG_CONFIG_HOME: join(dir, `${name}-config`),
@@ -19,8 +21,29 @@ async function client(t: TestContext, dir: string, port: number, name: string, i
     XDG_DOWNLOAD_DIR: join(dir, `${name}-downloads`),
   };
   const proc = CliProcess.spawn(t, ['connect', `127.0.0.1:${port}`, '--json', '--plaintext', '--name', name, '--identity', identity], env);
-  await proc.waitForEvent((e) => e['type'] === 'ready', `${name} to join`);
+  if (ready) await proc.waitForEvent((e) => e['type'] === 'ready', `${name} to join`);
   return proc;
+}
+
+/** Sizes of the files under `dir` whose names end with `suffix`. */
+function sizesUnder(dir: string, suffix: string): number[] {
+  try {
+    return readdirSync(dir, { recursive: true, withFileTypes: true })
+      .filter((entry) => entry.isFile() && entry.name.endsWith(suffix))
+      .map((entry) => statSync(join(entry.parentPath, entry.name)).size);
+  } catch {
+    return [];
+  }
+}
+
+async function quit(proc: CliProcess): Promise<void> {
+  proc.endInput();
+  await proc.waitExit();
+}
+
+function kill(proc: CliProcess): Promise<number> {
+  proc.child.kill('SIGKILL');
+  return proc.waitExit();
 }
 
 /** Every file under `dir`, read whole. */
@@ -35,7 +58,10 @@ describe('files, end to end', () => {
     const dir = makeTempDir(t);
     const dataDir = join(dir, 'server-data');
     const { port } = await startServeProcess(t, ['--plaintext', '--data-dir', dataDir]);
-    const alice = await client(t, dir, port, 'alice', 0);
+    // Alice through a proxy that keeps every byte of the wire (the server runs --plaintext).
+    const wire = await StallingProxy.start(port);
+    t.after(() => wire.close());
+    const alice = await client(t, dir, wire.port, 'alice', 0);
     const bob = await client(t, dir, port, 'bob', 1);
     await alice.waitForEvent((e) => e['type'] === 'join' && e['name'] === 'bob', 'alice to see bob');
     // 300 KiB and a bit: five chunks, the last one short.
@@ -63,5 +89,105 @@ describe('files, end to end', () => {
     // The server keeps ciphertext only: no file under its folder holds a 64-byte run of the plaintext.
     const probe = contents.subarray(4096, 4160);
     for (const kept of everyFileUnder(dataDir)) assert.equal(kept.indexOf(probe), -1, 'plaintext on the server');
+    assert.ok(Buffer.concat(wire.wire).length > contents.length, 'the upload went through the proxy');
+    assert.equal(Buffer.concat(wire.wire).indexOf(probe), -1, 'plaintext on the wire');
+  });
+
+  it('keeps a file for someone away, who gets it when back', async (t) => {
+    const dir = makeTempDir(t);
+    const { port } = await startServeProcess(t, ['--plaintext', '--data-dir', join(dir, 'server-data')]);
+    const bob = await client(t, dir, port, 'bob', 1);
+    await quit(bob);
+    const alice = await client(t, dir, port, 'alice', 0);
+    const contents = randomBytes(200 * 1024);
+    writeFileSync(join(dir, 'notes.txt'), contents);
+    alice.writeLine(`:send bob ${join(dir, 'notes.txt')}`);
+    await alice.waitForEvent((e) => e['type'] === 'file-sent', 'the file stored for bob');
+    const back = await client(t, dir, port, 'bob', 1);
+    const arrived = await back.waitForEvent((e) => e['type'] === 'file', 'the file, once bob is back');
+    back.writeLine(`:save ${String(arrived['id'])}`);
+    const saved = await back.waitForEvent((e) => e['type'] === 'saved', 'the file saved');
+    assert.ok(readFileSync(String(saved['path'])).equals(contents));
+  });
+
+  it('sends a file to a room once, and every member gets it', async (t) => {
+    const dir = makeTempDir(t);
+    const dataDir = join(dir, 'server-data');
+    const { port } = await startServeProcess(t, ['--plaintext', '--data-dir', dataDir]);
+    const members = [await client(t, dir, port, 'alice', 0), await client(t, dir, port, 'bob', 1), await client(t, dir, port, 'carol', 2)];
+    for (const member of members) {
+      member.writeLine(':join #team');
+      await member.waitForEvent((e) => e['type'] === 'room-event' && e['kind'] === 'join' && e['room'] === '#team', 'joined #team');
+    }
+    await members[0]!.waitForEvent((e) => e['type'] === 'room-event' && e['name'] === 'carol', 'alice to see carol join');
+    const contents = randomBytes(150 * 1024);
+    writeFileSync(join(dir, 'diagram.bin'), contents);
+    members[0]!.writeLine(`:send #team ${join(dir, 'diagram.bin')}`);
+    await members[0]!.waitForEvent((e) => e['type'] === 'file-sent', 'the file sent to the room');
+    assert.equal(sizesUnder(join(dataDir, 'files'), '.bin').length, 1, 'stored once for the room');
+    for (const member of members.slice(1)) {
+      const arrived = await member.waitForEvent((e) => e['type'] === 'file', 'the file at a member');
+      assert.equal(arrived['to'], '#team');
+      member.writeLine(`:save ${String(arrived['id'])}`);
+      const saved = await member.waitForEvent((e) => e['type'] === 'saved', 'saved');
+      assert.ok(readFileSync(String(saved['path'])).equals(contents));
+    }
+  });
+
+  it('resumes a download cut off mid-file from the chunks already here, after a restart', async (t) => {
+    const dir = makeTempDir(t);
+    const { port } = await startServeProcess(t, ['--plaintext', '--data-dir', join(dir, 'server-data')]);
+    // Bob always comes through this proxy (one server address: his state is kept across runs).
+    const link = await StallingProxy.start(port);
+    t.after(() => link.close());
+    await quit(await client(t, dir, link.port, 'bob', 1));
+    const alice = await client(t, dir, port, 'alice', 0);
+    const contents = randomBytes(3 * 1024 * 1024 + 5);
+    writeFileSync(join(dir, 'big.bin'), contents);
+    alice.writeLine(`:send bob ${join(dir, 'big.bin')}`);
+    await alice.waitForEvent((e) => e['type'] === 'file-sent', 'the file stored for bob');
+    // Bob comes back over a link that dies after 1.5 MiB from the server, mid-file.
+    link.stallAfter = 1.5 * 1024 * 1024;
+    const cut = await client(t, dir, link.port, 'bob', 1);
+    await cut.waitForEvent((e) => e['type'] === 'file-progress' && e['direction'] === 'down', `part of the file (${link.passed} bytes passed)`);
+    await kill(cut);
+    const kept = sizesUnder(join(dir, 'bob-data'), '.enc');
+    assert.ok(kept.length === 1 && kept[0]! > 0 && kept[0]! < contents.length, `part of it kept: ${kept}`);
+    link.stallAfter = Number.POSITIVE_INFINITY;
+    const again = await client(t, dir, link.port, 'bob', 1);
+    const arrived = await again.waitForEvent((e) => e['type'] === 'file', 'the whole file');
+    const first = again.events.find((e) => e['type'] === 'file-progress' && e['direction'] === 'down')!;
+    assert.ok(Number(first['bytes']) > 1024 * 1024, `resumed from where it was, not from the start (first progress at ${first['bytes']})`);
+    again.writeLine(`:save ${String(arrived['id'])}`);
+    const saved = await again.waitForEvent((e) => e['type'] === 'saved', 'saved');
+    assert.ok(readFileSync(String(saved['path'])).equals(contents));
+  });
+
+  it('resumes an upload cut off mid-file from the chunks the server has, after a restart', async (t) => {
+    const dir = makeTempDir(t);
+    const dataDir = join(dir, 'server-data');
+    // Uploads at 1 MiB/s, so one is still going when it is cut.
+    const { port } = await startServeProcess(t, ['--plaintext', '--data-dir', dataDir, '--file-rate-bytes', '1048576', '--file-burst-bytes', '1048576']);
+    const bob = await client(t, dir, port, 'bob', 1);
+    const alice = await client(t, dir, port, 'alice', 0);
+    await bob.waitForEvent((e) => e['type'] === 'join' && e['name'] === 'alice', 'bob to see alice');
+    const contents = randomBytes(4 * 1024 * 1024);
+    writeFileSync(join(dir, 'upload.bin'), contents);
+    alice.writeLine(`:send bob ${join(dir, 'upload.bin')}`);
+    await waitUntil(() => (sizesUnder(join(dataDir, 'files'), '.part')[0] ?? 0) >= 1024 * 1024, 'a MiB of it on the server');
+    await kill(alice);
+    // Her name is free again once the server has noticed she went (bob hears it).
+    await bob.waitForEvent(
+      (e) => (e['type'] === 'leave' || (e['type'] === 'join' && e['online'] === false)) && e['name'] === 'alice',
+      'the server to notice alice went',
+    );
+    const again = await client(t, dir, port, 'alice', 0);
+    await again.waitForEvent((e) => e['type'] === 'file-sent', 'the upload finished after the restart');
+    const first = again.events.find((e) => e['type'] === 'file-progress' && e['direction'] === 'up')!;
+    assert.ok(Number(first['bytes']) > 1024 * 1024, `went on from the server's chunks (first progress at ${first['bytes']})`);
+    const arrived = await bob.waitForEvent((e) => e['type'] === 'file', 'the file at bob');
+    bob.writeLine(`:save ${String(arrived['id'])}`);
+    const saved = await bob.waitForEvent((e) => e['type'] === 'saved', 'saved');
+    assert.ok(readFileSync(String(saved['path'])).equals(contents));
   });
 });
