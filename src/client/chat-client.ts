@@ -14,6 +14,8 @@ import { E2eEngine } from './e2e-engine.js';
 import { KnownPeers } from './known-peers.js';
 import { ClientState, type HistoryRecord } from './state/client-state.js';
 import { VideoRemote } from './video-remote.js';
+import { FileShelf } from './files/file-shelf.js';
+import { FileTransfers } from './files/file-transfers.js';
 
 export type { BackoffOptions, ChatClientOptions, ClientEvents, LinkState } from './client-events.js';
 export type { QueueReason, SendOutcome } from './outgoing-queue.js';
@@ -51,10 +53,21 @@ export class ChatClient extends TypedEmitter<ClientEvents> {
   private engine: E2eEngine | undefined;
   /** The server's videos over whichever connection is up (requests fail with NOT_CONNECTED offline). */
   readonly video: VideoRemote;
+  /** Files sent and received, over whichever connection is up (one set of transfers for all of them). */
+  readonly files: FileTransfers;
 
   constructor(options: ChatClientOptions) {
     super();
     this.video = new VideoRemote((request) => this.requireSession().requestVideo(request), this);
+    this.files = new FileTransfers(
+      {
+        isReady: () => this.session?.isReady === true,
+        send: (message) => this.requireSession().sendFileMessage(message),
+        announce: (to, text, file) => void this.requireSession().send(to, text, undefined, file),
+        isSelf: (name) => name.toLowerCase() === this.name.toLowerCase(),
+      },
+      options.files ?? FileShelf.inMemory(),
+    );
     this.options = options;
     this.knownPeers = options.knownPeers ?? KnownPeers.inMemory();
     this.wantedName = options.name;
@@ -289,6 +302,7 @@ export class ChatClient extends TypedEmitter<ClientEvents> {
       state: this.kept,
       engine: this.engine,
       tracker: this.tracker,
+      fileTransfers: this.files,
     });
     this.session = session;
     for (const event of FORWARDED_EVENTS) {

@@ -92,6 +92,8 @@ export interface ChatSessionOptions {
   readonly retirements?: readonly KeyRetirement[];
   /** Files sent and received (client/files/file-shelf.ts); default: kept for this run only. */
   readonly files?: FileShelf;
+  /** Transfers that outlive this connection (ChatClient keeps one for all of them); default: this session's own. */
+  readonly fileTransfers?: FileTransfers;
 }
 
 export class ChatSession extends TypedEmitter<SessionEvents> {
@@ -166,15 +168,17 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
     );
     this.directory = new PeerDirectory(this.knownPeers, () => this.link.name, options.identity.fingerprint);
     this.video = new VideoRemote((request) => this.requestVideo(request), this);
-    this.files = new FileTransfers(
-      {
-        isReady: () => this.isReady,
-        send: (message) => this.link.sendFile(message),
-        announce: (to, text, file) => this.send(to, text, undefined, file),
-        isSelf: (name) => this.directory.isSelf(name),
-      },
-      options.files ?? FileShelf.inMemory(),
-    );
+    this.files =
+      options.fileTransfers ??
+      new FileTransfers(
+        {
+          isReady: () => this.isReady,
+          send: (message) => this.sendFileMessage(message),
+          announce: (to, text, file) => this.send(to, text, undefined, file),
+          isSelf: (name) => this.directory.isSelf(name),
+        },
+        options.files ?? FileShelf.inMemory(),
+      );
     this.keys = new KeyResolver(this.state, (names) => {
       if (this.link.state === 'ready') this.link.send({ type: 'keys', names });
     });
@@ -223,6 +227,11 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
         return to === null && this.follower.followsOnly ? openLobby : closed;
       },
     );
+  }
+
+  /** Writes a file message or chunk (client/files/file-transfers.ts); resolves when the link can take more. */
+  sendFileMessage(message: Parameters<ServerLink['sendFile']>[0]): Promise<void> {
+    return this.link.sendFile(message);
   }
 
   /** Sends a video request now (NOT_CONNECTED when not joined); see VideoRemote. */

@@ -198,6 +198,14 @@ export class ChatViewModel {
     this.append(this.ensure(conversation, titleOf(conversation)), { kind, ts: this.now(), text }, false);
   }
 
+  /** A line updated in place (a transfer's progress): the one with this key, or a new one. */
+  setLine(key: string, text: string, conversation: ConversationId, kind: 'system' | 'error' = 'system'): void {
+    const entries = this.ensure(conversation, titleOf(conversation)).entries;
+    const at = entries.findIndex((entry) => entry.kind !== 'message' && entry.kind !== 'image' && entry.key === key);
+    if (at >= 0) entries[at] = { kind, ts: entries[at]!.ts, text, key };
+    else this.append(this.ensure(conversation, titleOf(conversation)), { kind, ts: this.now(), text, key }, false);
+  }
+
   addImage(caption: string, ansi: string, conversation: ConversationId = this.current): void {
     this.append(this.ensure(conversation, titleOf(conversation)), { kind: 'image', ts: this.now(), caption, ansi }, false);
   }

@@ -31,7 +31,8 @@ export type LogEntry =
       /** Someone else's line that names you (or a DM): drawn highlighted, counted apart. */
       readonly highlight?: boolean;
     }
-  | { readonly kind: 'system' | 'error' | 'warning'; readonly ts: number; readonly text: string }
+  /** `key`: a line updated in place as news comes (a file's progress bar). */
+  | { readonly kind: 'system' | 'error' | 'warning'; readonly ts: number; readonly text: string; readonly key?: string }
   /** A picture we drew ourselves (ANSI color escapes, no peer text inside), under a caption. */
   | { readonly kind: 'image'; readonly ts: number; readonly caption: string; readonly ansi: string };
 

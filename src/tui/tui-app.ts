@@ -32,6 +32,7 @@ import {
   terminalTitle,
 } from './render-panes.js';
 import { type PlayerKind, VideoPane } from './video-pane.js';
+import { TuiFiles } from './tui-files.js';
 import { PaintedBox } from './painted-box.js';
 import { BracketedPasteFilter, DISABLE_BRACKETED_PASTE, ENABLE_BRACKETED_PASTE } from './bracketed-paste.js';
 import { LogViewport } from './log-viewport.js';
@@ -120,6 +121,7 @@ class TuiApp {
   private readonly help: HelpOverlay;
   private readonly tooSmallBox: blessed.Widgets.BoxElement;
   private readonly video: VideoPane;
+  private readonly files: TuiFiles;
   private readonly commands: CommandRunner;
   private renderTimer: NodeJS.Timeout | undefined;
   private quitting = false;
@@ -201,6 +203,7 @@ class TuiApp {
       },
       changed: () => this.scheduleRender(),
     });
+    this.files = new TuiFiles(this.client, this.model, this.video, () => this.scheduleRender());
     // Declared after the video pane so that it covers the pane when shown.
     this.help.toFront();
     this.tooSmallBox = blessed.box({ parent: this.screen, hidden: true, top: 0, left: 0, width: '100%', height: '100%', tags: true });
@@ -391,6 +394,8 @@ class TuiApp {
 
   private runCommand(line: LineCommand): void {
     if (line.kind === 'search' && !line.everywhere) return this.searchConversation(line.query);
+    // :stop closes a picture :open showed (there is no stream to stop then).
+    if (line.kind === 'stop' && this.video.closeStill()) return;
     const command = this.commands.run(line, this.model.currentRoom);
     switch (command?.kind) {
       case undefined:
@@ -445,6 +450,11 @@ class TuiApp {
         return this.model.clearCurrent();
       case 'quit':
         return void this.quit();
+      case 'send-file':
+      case 'files':
+      case 'save':
+      case 'open':
+        return this.files.run(command);
     }
   }
 

@@ -4,6 +4,7 @@
 import blessed from 'blessed';
 import type { ChatClient } from '../client/chat-client.js';
 import type { StreamStartMessage, VideoInfo } from '../core/messages.js';
+import { MediaEncoding } from '../core/media-frame.js';
 import { FfplaySink, findFfplay } from '../client/video/ffplay-sink.js';
 import type { ColorMode } from '../client/video/half-block-renderer.js';
 import { TerminalVideoPlayer, type VideoArea } from '../client/video/terminal-video-player.js';
@@ -41,6 +42,8 @@ interface ActiveStream {
   ffplay: FfplaySink | undefined;
   /** The pixel box last asked of the server. */
   requested: { width: number; height: number };
+  /** A picture (`:open`), not a stream: no server to tell when it closes. */
+  readonly still?: boolean;
 }
 
 export class VideoPane {
@@ -111,6 +114,7 @@ export class VideoPane {
   /** For the status bar: "name 1.2s/5.0s", or null when nothing plays. */
   get statusText(): string | null {
     const stream = this.stream;
+    if (stream?.still === true) return `${stream.name} (:stop closes it)`;
     const state = this.options.client.video.current;
     if (stream === undefined || state === undefined) return null;
     const duration = state.start === undefined ? '…' : `${(state.start.durationMs / 1000).toFixed(1)}s`;
@@ -143,6 +147,28 @@ export class VideoPane {
     this.options.client.video.stop();
   }
 
+  /** The pixels a picture may fill in the pane. */
+  get stillBox(): { width: number; height: number } {
+    return this.pixelBox();
+  }
+
+  /** `:open`: a picture (PNG, at most stillBox) shown large in the pane until :stop or the next video. */
+  showStill(name: string, png: Buffer, width: number, height: number): void {
+    this.close(true);
+    const terminal = new TerminalVideoPlayer({ colorMode: this.options.colorMode, fps: 1, ...terminalWriter(this.options.screen) });
+    this.stream = { kind: 'terminal', ffplayPath: undefined, name, terminal, ffplay: undefined, requested: { width, height }, still: true };
+    terminal.onFrame({ stream: 0, seq: 0, ptsMs: 0, width, height, encoding: MediaEncoding.PNG, payload: png });
+    this.drawnArea = '';
+    this.options.changed();
+  }
+
+  /** Closes a picture `:open` showed; false when none shows. */
+  closeStill(): boolean {
+    if (this.stream?.still !== true) return false;
+    this.close(false);
+    return true;
+  }
+
   togglePause(): void {
     this.options.client.video.togglePause();
   }
@@ -169,8 +195,9 @@ export class VideoPane {
       this.repaintUnderFrames();
       return 0;
     }
-    const start = this.options.client.video.current?.start;
-    const rows = start === undefined ? 1 : Math.ceil(start.height / 2);
+    const start = stream.still === true ? undefined : this.options.client.video.current?.start;
+    const pictureHeight = stream.still === true ? stream.requested.height : start?.height;
+    const rows = pictureHeight === undefined ? 1 : Math.ceil(pictureHeight / 2);
     const height = Math.min(rows + 2, this.maxRows() + 2);
     this.box.left = column.left;
     this.box.top = 0;

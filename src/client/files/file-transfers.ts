@@ -277,6 +277,21 @@ export class FileTransfers extends TypedEmitter<FileEvents> {
     return found[0]!;
   }
 
+  /** The plaintext of a received file, in memory (for drawing a picture; at most `maxBytes`). */
+  read(id: string, maxBytes: number): Buffer {
+    const file = this.lookup(id);
+    const { attachment } = file;
+    if (file.state !== 'complete')
+      throw new ChatError(ErrorCode.FILE_NOT_FOUND, `${describeAttachment(attachment)} is ${file.state === 'refused' ? 'refused' : 'still on its way'}`);
+    if (attachment.size > maxBytes) throw new ChatError(ErrorCode.FILE_TOO_LARGE, `${describeAttachment(attachment)} is too large to draw here: :save it`);
+    const key = Buffer.from(attachment.key, 'base64');
+    const chunks = chunkCount(attachment.size);
+    const parts: Buffer[] = [];
+    for (const [index, sealed] of readSealedChunks(this.shelf.sealedPath(attachment.id), chunks, attachment.size))
+      parts.push(openChunk(key, attachment.id, index, chunks, sealed));
+    return Buffer.concat(parts);
+  }
+
   /** Writes the plaintext of a received file (see save-path.ts for where it may go). Returns the path. */
   save(id: string, target: string | undefined, overwrite: boolean): string {
     const file = this.lookup(id);
