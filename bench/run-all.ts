@@ -5,6 +5,7 @@ import { runRendererBench } from './renderer-bench.js';
 import { runEncodingBench } from './encoding-bench.js';
 import { runFanoutBench } from './fanout-bench.js';
 import { runWatchTogetherBench } from './watch-together-bench.js';
+import { runFilesBench } from './files-bench.js';
 import { runTuiVideoBench } from './tui-video-bench.js';
 import { canPin, runClusterBench, runCrossCostBench, runRelayPathBench } from './cluster-bench.js';
 import { type ClipFidelity, FIDELITY_COLS, FIDELITY_ROWS, runFidelityBench } from './fidelity-bench.js';
@@ -249,6 +250,31 @@ function printClipFidelity({ clip, results, defaultLevels }: ClipFidelity): void
   console.log('');
 }
 
+async function printFiles(): Promise<void> {
+  const sizes = (process.env['BENCH_FILE_MIB'] ?? '50,500').split(',').map(Number);
+  console.log(
+    'files: one file to a peer online through one server (upload, stored on disk, download, every chunk checked), beside the same bytes through the bare relay\n',
+  );
+  console.log(
+    ['target'.padEnd(11), 'MiB'.padStart(5), 'seconds'.padStart(8), 'MiB/s'.padStart(8), 'vs bare'.padStart(8), 'server memory growth'.padStart(21)].join('  '),
+  );
+  let bare = 0;
+  for (const r of await runFilesBench(sizes)) {
+    if (r.target === 'bare relay') bare = r.mibPerSecond;
+    console.log(
+      [
+        r.target.padEnd(11),
+        String(r.mib).padStart(5),
+        r.seconds.toFixed(2).padStart(8),
+        r.mibPerSecond.toFixed(0).padStart(8),
+        (r.target === 'tui-chat' ? `${Math.round((r.mibPerSecond / bare) * 100)}%` : '').padStart(8),
+        (r.serverGrowthMiB === undefined ? '' : `${r.serverGrowthMiB.toFixed(1)} MiB`).padStart(21),
+      ].join('  '),
+    );
+  }
+  console.log('');
+}
+
 async function printJoinScale(): Promise<void> {
   const sizes = (process.env['BENCH_JOIN_SIZES'] ?? '1000,5000,10000').split(',').map(Number);
   const reference = Number(process.env['BENCH_JOIN_EVERYONE'] ?? '1000');
@@ -339,6 +365,7 @@ async function main(): Promise<void> {
   if (only === undefined || only === 'encoding') await printEncoding();
   if (only === undefined || only === 'fanout') await printFanout();
   if (only === undefined || only === 'watch') await printWatchTogether();
+  if (only === undefined || only === 'files') await printFiles();
   if (only === undefined || only === 'tui') await printTuiVideo();
   if (only === undefined || only === 'cluster') await printCluster();
   if (only === undefined || only === 'cross-cost') await printCrossCost();

@@ -13,7 +13,8 @@ import { SealedSnapshot, stateKey } from '../state/sealed-files.js';
 import type { FileAttachment } from './attachment.js';
 
 export interface PendingUpload {
-  readonly attachment: FileAttachment;
+  /** Its `sha256` is filled in as the upload reads the file (it goes only in the message sent after). */
+  attachment: FileAttachment;
   /** A user, or '#room'. */
   readonly to: string;
   readonly path: string;

@@ -6,7 +6,7 @@
 // checked as it comes and kept sealed; the whole is checked against the size and hash its sender
 // gave, or refused naming them. `:save` then writes the plaintext where save-path.ts allows.
 import { createHash } from 'node:crypto';
-import { type Stats, appendFileSync, closeSync, createReadStream, fsyncSync, openSync, readSync, renameSync, statSync, writeSync } from 'node:fs';
+import { type Stats, closeSync, fsyncSync, openSync, readSync, renameSync, statSync, writeSync } from 'node:fs';
 import { basename } from 'node:path';
 import { ChatError, ErrorCode } from '../../core/errors.js';
 import type { FileChunk } from '../../core/file-codec.js';
@@ -57,7 +57,7 @@ export class FileTransfers extends TypedEmitter<FileEvents> {
   private readonly accepted = new Map<string, Pending<number>>();
   private readonly stored = new Map<string, Pending<void>>();
   /** Downloads under way: the running hash of what has been checked, and the next chunk wanted. */
-  private readonly downloads = new Map<string, { hash: ReturnType<typeof createHash>; next: number; lastSaid: number }>();
+  private readonly downloads = new Map<string, { hash: ReturnType<typeof createHash>; next: number; lastSaid: number; fd?: number }>();
   private uploading: Promise<void> = Promise.resolve();
 
   constructor(
@@ -74,14 +74,14 @@ export class FileTransfers extends TypedEmitter<FileEvents> {
     if (!this.parts.isReady()) throw new ChatError(ErrorCode.NOT_CONNECTED, 'not connected: a file goes when you are');
     const info = statOrFail(path);
     if (!info.isFile()) throw new ChatError(ErrorCode.FILE_INVALID, `${path} is not a plain file (a folder, device or pipe): not sent`);
-    const { sha256, picture } = await hashFile(path);
     const attachment: FileAttachment = {
       id: newFileId(),
       name: basename(path).slice(-200),
       size: info.size,
-      sha256,
+      // Hashed as it is uploaded: the hash goes only in the message sent once the file is stored.
+      sha256: '',
       key: newFileKey().toString('base64'),
-      ...(picture ? { picture: true } : {}),
+      ...(isPicture(readHead(path)) ? { picture: true } : {}),
     };
     const upload: PendingUpload = { attachment, to, path, mtimeMs: info.mtimeMs, stored: false };
     this.shelf.uploads.push(upload);
@@ -132,12 +132,13 @@ export class FileTransfers extends TypedEmitter<FileEvents> {
         const stored = new Promise<void>((resolve, reject) => this.stored.set(attachment.id, { resolve, reject }));
         stored.catch(() => {});
         await this.parts.send({ type: 'file-offer', file: attachment.id, to: upload.to, bytes: sealedSize(attachment.size), chunks });
-        await this.uploadChunks(upload, await accepted, chunks);
+        const sha256 = await this.uploadChunks(upload, await accepted, chunks);
         await stored;
+        upload.attachment = { ...upload.attachment, sha256 };
         upload.stored = true;
         this.shelf.save();
       }
-      this.parts.announce(upload.to, `sent a file: ${describeAttachment(attachment)}`, attachment);
+      this.parts.announce(upload.to, `sent a file: ${describeAttachment(attachment)}`, upload.attachment);
       this.shelf.uploads.splice(this.shelf.uploads.indexOf(upload), 1);
       this.shelf.save();
       this.emit('file-sent', { id: attachment.id, name: attachment.name, size: attachment.size, to: upload.to });
@@ -152,16 +153,20 @@ export class FileTransfers extends TypedEmitter<FileEvents> {
     }
   }
 
-  private async uploadChunks(upload: PendingUpload, from: number, chunks: number): Promise<void> {
+  /** Sends chunks `from` on (those before are on the server already); returns the whole file's SHA-256. */
+  private async uploadChunks(upload: PendingUpload, from: number, chunks: number): Promise<string> {
     const { attachment } = upload;
     const key = Buffer.from(attachment.key, 'base64');
+    const hash = createHash('sha256');
     const fd = openSync(upload.path, 'r');
     try {
       let lastSaid = -1;
-      for (let index = from; index < chunks; index++) {
+      for (let index = 0; index < chunks; index++) {
         const start = index * FILE_CHUNK_BYTES;
         const plaintext = Buffer.allocUnsafe(Math.min(FILE_CHUNK_BYTES, attachment.size - start));
         readSync(fd, plaintext, 0, plaintext.length, start);
+        hash.update(plaintext);
+        if (index < from) continue;
         await this.parts.send({ file: attachment.id, index, data: sealChunk(key, attachment.id, index, chunks, plaintext) });
         const done = Math.min(attachment.size, start + plaintext.length);
         if (done - lastSaid >= PROGRESS_EVERY_BYTES || index === chunks - 1) {
@@ -172,6 +177,7 @@ export class FileTransfers extends TypedEmitter<FileEvents> {
     } finally {
       closeSync(fd);
     }
+    return hash.digest('hex');
   }
 
   private fail(id: string, error: ChatError): void {
@@ -182,7 +188,13 @@ export class FileTransfers extends TypedEmitter<FileEvents> {
   /** The link went down: what was waiting on the server will be asked again. */
   disconnected(): void {
     for (const id of new Set([...this.accepted.keys(), ...this.stored.keys()])) this.fail(id, new ChatError(ErrorCode.NOT_CONNECTED, 'the connection closed'));
-    this.downloads.clear();
+    for (const id of [...this.downloads.keys()]) this.endDownload(id);
+  }
+
+  private endDownload(id: string): void {
+    const fd = this.downloads.get(id)?.fd;
+    this.downloads.delete(id);
+    if (fd !== undefined) closeSync(fd);
   }
 
   // ---- receiving -------------------------------------------------------------------------------
@@ -208,7 +220,8 @@ export class FileTransfers extends TypedEmitter<FileEvents> {
     } catch (error) {
       return this.refuse(file, `${describeAttachment(attachment)} from ${file.from} is refused: ${(error as Error).message}`);
     }
-    appendFileSync(this.shelf.sealedPath(attachment.id), chunk.data, { mode: 0o600 });
+    download.fd ??= openSync(this.shelf.sealedPath(attachment.id), 'a', 0o600);
+    writeSync(download.fd, chunk.data);
     download.next++;
     const bytes = Math.min(attachment.size, download.next * FILE_CHUNK_BYTES);
     if (bytes - download.lastSaid >= PROGRESS_EVERY_BYTES || download.next === chunks) {
@@ -235,12 +248,12 @@ export class FileTransfers extends TypedEmitter<FileEvents> {
     }
     if (here === chunks) return this.finish(file, hash.digest('hex'));
     this.downloads.set(attachment.id, { hash, next: here, lastSaid: -1 });
-    this.parts.send({ type: 'file-get', file: attachment.id, from: here }).catch(() => this.downloads.delete(attachment.id));
+    this.parts.send({ type: 'file-get', file: attachment.id, from: here }).catch(() => this.endDownload(attachment.id));
   }
 
   private finish(file: ReceivedFile, sha256: string): void {
     const { attachment } = file;
-    this.downloads.delete(attachment.id);
+    this.endDownload(attachment.id);
     if (sha256 !== attachment.sha256) {
       return this.refuse(file, `${describeAttachment(attachment)} from ${file.from} is refused: it is not the file ${file.from} described (its hash differs)`);
     }
@@ -259,7 +272,7 @@ export class FileTransfers extends TypedEmitter<FileEvents> {
   }
 
   private refuse(file: ReceivedFile, reason: string, code: string = ErrorCode.FILE_INVALID): void {
-    this.downloads.delete(file.attachment.id);
+    this.endDownload(file.attachment.id);
     file.state = 'refused';
     file.reason = reason;
     this.shelf.dropSealed(file.attachment.id);
@@ -337,14 +350,15 @@ function* readSealedChunks(path: string, count: number, size: number): Generator
   }
 }
 
-async function hashFile(path: string): Promise<{ sha256: string; picture: boolean }> {
-  const hash = createHash('sha256');
-  let head: Buffer | undefined;
-  for await (const chunk of createReadStream(path)) {
-    head ??= chunk as Buffer;
-    hash.update(chunk as Buffer);
+/** The first bytes of a file (enough to tell a picture). */
+function readHead(path: string): Buffer {
+  const head = Buffer.alloc(16);
+  const fd = openSync(path, 'r');
+  try {
+    return head.subarray(0, readSync(fd, head, 0, head.length, 0));
+  } finally {
+    closeSync(fd);
   }
-  return { sha256: hash.digest('hex'), picture: head !== undefined && isPicture(head) };
 }
 
 /** PNG, JPEG, GIF or WebP, by their first bytes. */

@@ -39,8 +39,13 @@ export interface StoredFile {
   readonly expiresAt: number;
 }
 
+/** Uploads whose file stays open between chunks; past this the longest idle is closed (reopened if it goes on). */
+const OPEN_WRITERS = 64;
+
 export class FileStore {
   private readonly records = new Map<string, StoredFile>();
+  /** Open descriptors of uploads under way, oldest first: a chunk costs one write, not an open and a close. */
+  private readonly writers = new Map<string, number>();
 
   constructor(private readonly dir: string) {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
@@ -80,14 +85,27 @@ export class FileStore {
 
   /** Appends chunk `record.have` (the caller checked its place and size) and records it. */
   append(record: StoredFile, data: Buffer): void {
-    const fd = openSync(this.partPath(record.id), 'a', 0o600);
-    try {
-      writeSync(fd, data);
-    } finally {
-      closeSync(fd);
+    let fd = this.writers.get(record.id);
+    if (fd === undefined) {
+      fd = openSync(this.partPath(record.id), 'a', 0o600);
+      if (this.writers.size >= OPEN_WRITERS) this.closeWriter(this.writers.keys().next().value!);
+    } else {
+      this.writers.delete(record.id);
     }
+    this.writers.set(record.id, fd);
+    writeSync(fd, data);
     record.have++;
-    if (record.have === record.chunks) renameSync(this.partPath(record.id), this.binPath(record.id));
+    if (record.have === record.chunks) {
+      this.closeWriter(record.id);
+      renameSync(this.partPath(record.id), this.binPath(record.id));
+    }
+  }
+
+  private closeWriter(id: string): void {
+    const fd = this.writers.get(id);
+    if (fd === undefined) return;
+    this.writers.delete(id);
+    closeSync(fd);
   }
 
   /** Chunk `index` of a complete file, read from disk. */
@@ -117,6 +135,7 @@ export class FileStore {
   }
 
   remove(id: string): void {
+    this.closeWriter(id);
     this.records.delete(id);
     for (const path of [this.partPath(id), this.binPath(id), join(this.dir, `${id}.json`)]) rmSync(path, { force: true });
   }
