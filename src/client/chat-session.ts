@@ -22,7 +22,7 @@ import {
   type WelcomeMessage,
 } from '../core/messages.js';
 import { stripControlCharacters } from '../core/names.js';
-import { buildHello, signPrekey } from '../core/prekey.js';
+import { buildHello } from '../core/prekey.js';
 import type { ReplayGuardOptions } from '../core/replay-guard.js';
 import { safetyNumber } from '../core/safety-number.js';
 import type { SenderKeyBudget } from '../core/sender-key-store.js';
@@ -32,8 +32,8 @@ import { E2eEngine } from './e2e-engine.js';
 import { Inbox, KEY_REQUEST_WAIT_MS, OPEN_LOBBY_KEY_WAIT_MS } from './inbox.js';
 import { MessageSender } from './message-sender.js';
 import type { SentMessage, SessionEvents } from './session-events.js';
-import { ONE_TIME_PREKEY_TARGET, SIGNED_PREKEY_CHECK_MS } from './own-prekeys.js';
-import { MAX_ONE_TIME_PREKEYS_PER_MESSAGE } from '../core/message-codec.js';
+import { SIGNED_PREKEY_CHECK_MS } from './own-prekeys.js';
+import { PrekeyUpkeep } from './prekey-upkeep.js';
 import { KeyResolver } from './key-resolver.js';
 import { ClientState } from './state/client-state.js';
 import { KnownPeers } from './known-peers.js';
@@ -43,6 +43,7 @@ import { type VideoRequest, VideoRemote } from './video-remote.js';
 import type { FileAttachment } from './files/attachment.js';
 import { FileShelf } from './files/file-shelf.js';
 import { FileTransfers } from './files/file-transfers.js';
+import { relayNews } from './server-news.js';
 import { RoomRosters } from './room-rosters.js';
 import { PresenceFollower } from './presence-follower.js';
 import { ROOM_NAME_RULE, isRoomTarget, isValidRoomName } from '../core/room-names.js';
@@ -105,6 +106,7 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
   private readonly knownPeers: KnownPeers;
   private readonly directory: PeerDirectory;
   private readonly engine: E2eEngine;
+  private readonly prekeys: PrekeyUpkeep;
   private readonly link: ServerLink;
   private readonly state: ClientState;
   private readonly tracker: DeliveryTracker;
@@ -168,6 +170,14 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
     );
     this.directory = new PeerDirectory(this.knownPeers, () => this.link.name, options.identity.fingerprint);
     this.video = new VideoRemote((request) => this.requestVideo(request), this);
+    this.prekeys = new PrekeyUpkeep({
+      identity: options.identity,
+      engine: this.engine,
+      state: this.state,
+      name: () => this.link.name,
+      isReady: () => this.isReady,
+      send: (message) => this.link.send(message),
+    });
     this.files =
       options.fileTransfers ??
       new FileTransfers(
@@ -367,20 +377,9 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
     return this.sender.sendDirect(name, text, shownAs, file);
   }
 
-  /**
-   * Replaces our signed prekey if it is due (checked at connect, and hourly while connected) and
-   * announces the new one; the last few are kept, so sessions started to them still open.
-   */
+  /** Replaces our signed prekey if it is due and announces it (see PrekeyUpkeep). */
   rotateSignedPrekeyIfDue(now?: number): boolean {
-    if (!this.isReady || !this.engine.rotateSignedPrekeyIfDue(now)) return false;
-    this.state.commit(this.engine.exportState());
-    const prekey = this.engine.signedPrekey.publicRaw;
-    this.link.send({
-      type: 'prekeys',
-      oneTime: [],
-      signed: { prekey: prekey.toString('base64'), prekeySig: signPrekey(this.identity.privateKey, this.link.name, prekey).toString('base64') },
-    });
-    return true;
+    return this.prekeys.rotateIfDue(now);
   }
 
   /** Sends again what never got a final word before the last disconnect, and receipts owed (see MessageSender.resend). */
@@ -493,7 +492,7 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
     this.rosters.replace(welcome.rooms ?? []);
     this.follower.reset(welcome.presence ?? 'everyone');
     this.latestCensus = welcome.census;
-    if (welcome.oneTimePrekeys !== undefined) this.topUpOneTimePrekeys(welcome.oneTimePrekeys);
+    if (welcome.oneTimePrekeys !== undefined) this.prekeys.topUp(welcome.oneTimePrekeys);
     if (this.rotationTimer === undefined) {
       this.rotationTimer = setInterval(() => this.rotateSignedPrekeyIfDue(), SIGNED_PREKEY_CHECK_MS);
       this.rotationTimer.unref();
@@ -595,7 +594,7 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
         // Not in order: a message waiting in order for its sender to be listed waits for this.
         return void this.onFollowed(message);
       case 'prekey-pool':
-        return this.topUpOneTimePrekeys(message.oneTime);
+        return this.prekeys.topUp(message.oneTime);
       case 'peers':
         return this.inOrder(async () => {
           this.replacePeers(await this.keys.resolve(message.peers));
@@ -642,15 +641,6 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
           if (change !== undefined) this.emit('room-change', change);
         });
       }
-      case 'watch':
-        this.emit('watch', { ...message, video: stripControlCharacters(message.video) });
-        return;
-      case 'rooms':
-        this.emit(
-          'rooms',
-          message.rooms.map((room) => ({ ...room, topic: stripControlCharacters(room.topic) })),
-        );
-        return;
       case 'ack': {
         // The codec let through only valid names here: nothing in them can reach a terminal raw.
         const summary = this.tracker.onAck({ ...message, refused: message.refused.map((r) => ({ ...r, reason: stripControlCharacters(r.reason) })) });
@@ -662,30 +652,9 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
           this.tracker.onReceipts(message.receipts.map((r) => (r.reason === undefined ? r : { ...r, reason: stripControlCharacters(r.reason) }))),
         );
         return;
-      case 'cluster':
-        this.emit('cluster', { state: message.state, message: stripControlCharacters(message.message) });
-        return;
-      case 'videos':
-        this.emit(
-          'videos',
-          message.videos.map((video) => ({ ...video, name: stripControlCharacters(video.name) })),
-        );
-        return;
-      case 'poster':
-        this.emit('poster', { name: stripControlCharacters(message.name), jpeg: Buffer.from(message.jpeg, 'base64') });
-        return;
-      case 'stream-start':
-        this.emit('stream-start', { ...message, name: stripControlCharacters(message.name) });
-        return;
-      case 'stream-status':
-        this.emit('stream-status', message);
-        return;
-      case 'file-accepted':
-      case 'file-stored':
-        return this.files.onNews(message);
-      case 'stream-end':
-        this.emit('stream-end', { ...message, message: stripControlCharacters(message.message) });
-        return;
+      default:
+        // The rest is news for the views, passed on cleaned (server-news.ts).
+        return relayNews(message, (event, payload) => this.emit(event, payload), this.files);
     }
   }
 
@@ -718,20 +687,6 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
 
   private replacePeers(peers: WelcomeMessage['peers']): void {
     for (const added of this.directory.replace(peers)) this.reportAdded(added);
-  }
-
-  /**
-   * Sends the server fresh one-time prekeys, up to ONE_TIME_PREKEY_TARGET; their private halves
-   * are on disk before the public ones leave (a session may start from one before our next run).
-   */
-  private topUpOneTimePrekeys(held: number): void {
-    const missing = ONE_TIME_PREKEY_TARGET - held;
-    if (missing <= 0 || !this.isReady) return;
-    const made = this.engine.makeOneTimePrekeys(Math.min(missing, MAX_ONE_TIME_PREKEYS_PER_MESSAGE));
-    // None made: every half we hold may still be in use (OwnPrekeys never drops one to make room).
-    if (made.length === 0) return;
-    this.state.commit(this.engine.exportState());
-    this.link.send({ type: 'prekeys', oneTime: made });
   }
 
   /** Says what the user must know of a peer the server announced: a changed key, a forgery, a dead prekey. */

@@ -6,13 +6,13 @@ import { ChatError, ErrorCode } from '../core/errors.js';
 import type { KeyRetirement } from '../core/key-retirement.js';
 import { type Logger, silentLogger } from '../core/logger.js';
 import { encodeMessage } from '../core/message-codec.js';
-import { ONE_TIME_PREKEYS_LOW, type OneTimePrekey, type PeerSummary, type SendMessage } from '../core/messages.js';
-import { isUsablePrekey } from '../core/prekey.js';
+import type { OneTimePrekey, PeerSummary, SendMessage } from '../core/messages.js';
 import { NameTakenError, PeerRegistry } from '../core/peer-registry.js';
 import { shortFingerprint } from '../core/fingerprint.js';
 import { ClientConnection, type ConnectionHost, type VideoRequest } from './client-connection.js';
 import type { JoinedPeer } from './joined-peer.js';
 import { awaySummary, keyIdOf, presenceOf, registeringPeerOf, toSummary } from './peer-summaries.js';
+import { KeyBundles } from './key-bundles.js';
 import { MessageRouter } from './message-router.js';
 import { ConnectionGate } from './connection-gate.js';
 import { type ServerGauges, type ServerMetrics, noMetrics } from './metrics/server-metrics.js';
@@ -71,9 +71,6 @@ export interface ChatServerOptions {
   readonly keyValue?: KeyValue;
 }
 
-/** At most one `prekey-pool` notice per user in this time: the top-up it asks for is on its way. */
-const PREKEY_NOTICE_INTERVAL_MS = 5000;
-
 /** How often stored messages and registrations are checked for expiry. */
 const EXPIRY_SWEEP_MS = 60_000;
 
@@ -117,7 +114,15 @@ export class ChatServer implements ConnectionHost, ClusterHost {
   /** Names whose cluster-wide claim is in flight: taken here already, though not yet joined. */
   private readonly admitting = new Set<string>();
   /** How many of a user's one-time prekeys each requester and address is handed a day. */
-  private readonly prekeyRation = new OneTimePrekeyRation(() => this.limits);
+  /** Key bundles and one-time prekeys, rationed per asker and address. */
+  private readonly bundles = new KeyBundles({
+    ration: new OneTimePrekeyRation(() => this.limits),
+    summaryOf: (name) => this.summaryOf(name),
+    store: () => this.forward.store,
+    online: (name) => this.registry.get(name),
+    limits: () => this.limits,
+    logger: () => this.logger,
+  });
   /** Who hears of whose joins and departures: everyone on a small server, followers on a big one. */
   private readonly presence = new PresenceAudience<ClientConnection>(() => this.limits);
 
@@ -589,41 +594,9 @@ export class ChatServer implements ConnectionHost, ClusterHost {
     return registration === undefined ? undefined : awaySummary(registration);
   }
 
-  /**
-   * The keys of these users, for a client that has not cached them: online here, on another node,
-   * or away; each with one of the user's one-time prekeys while they last (handed out once).
-   */
-  async keyBundles(asker: string, names: readonly string[], address = ''): Promise<PeerSummary[]> {
-    // Each user once, however often the request names them.
-    const unique = [...new Map(names.map((name) => [nameKey(name), name])).values()];
-    const bundles = await Promise.all(
-      unique.map(async (name): Promise<PeerSummary | undefined> => {
-        const found = this.summaryOf(name);
-        if (found === undefined) return undefined;
-        const rationed = nameKey(name) !== nameKey(asker) && this.prekeyRation.take(asker, address, name);
-        const oneTimePrekey = rationed ? await this.takeOneTimePrekey(found.name) : undefined;
-        return { ...found, keyId: found.keyId ?? keyIdOf(found.publicKey, found.prekey), ...(oneTimePrekey === undefined ? {} : { oneTimePrekey }) };
-      }),
-    );
-    return bundles.filter((bundle): bundle is PeerSummary => bundle !== undefined);
-  }
-
-  /** One of the user's one-time prekeys; the owner, if here, is told when few are left. */
-  private async takeOneTimePrekey(name: string): Promise<OneTimePrekey | undefined> {
-    const store = this.forward.store;
-    const taken = await store?.takeOneTimePrekey(name);
-    if (store === undefined || taken === undefined) return undefined;
-    const left = store.oneTimePrekeyCount(name);
-    const owner = this.registry.get(name);
-    // Once per PREKEY_NOTICE_INTERVAL_MS, not on every fetch below the mark: a burst of fetches
-    // told the owner twenty times, each time it made a pool's worth, and past the 500 it keeps it
-    // dropped the oldest, which were the very keys handed out (their sessions could not open).
-    const now = Date.now();
-    if (owner !== undefined && left <= ONE_TIME_PREKEYS_LOW && now - (owner.prekeyNoticeAt ?? 0) >= PREKEY_NOTICE_INTERVAL_MS) {
-      owner.prekeyNoticeAt = now;
-      owner.connection.send({ type: 'prekey-pool', oneTime: left });
-    }
-    return taken;
+  /** The keys of these users, each with a one-time prekey while they last (see KeyBundles). */
+  keyBundles(asker: string, names: readonly string[], address = ''): Promise<PeerSummary[]> {
+    return this.bundles.of(asker, names, address);
   }
 
   /**
@@ -641,16 +614,8 @@ export class ChatServer implements ConnectionHost, ClusterHost {
     this.cluster?.memberJoined(toSummary(record));
   }
 
-  /** A member's one-time prekeys, kept (up to the limit) for whoever fetches its bundle. */
   addOneTimePrekeys(connection: ClientConnection, keys: readonly OneTimePrekey[]): void {
-    const store = this.forward.store;
-    const name = connection.peer?.name;
-    if (store === undefined || name === undefined) return;
-    // One no session could start from is not handed out (the client's reader refuses it too).
-    const usable = keys.filter((key) => isUsablePrekey(Buffer.from(key.key, 'base64')));
-    store
-      .addOneTimePrekeys(name, usable, this.limits.maxOneTimePrekeys)
-      .catch((error: unknown) => this.logger.log('warn', 'store.prekeys_failed', { error: String(error).slice(0, 120) }));
+    if (connection.peer !== undefined) this.bundles.addOneTimePrekeys(connection.peer.name, keys);
   }
 
   received(

@@ -3,7 +3,6 @@
 // crypto code lives here.
 // Over 400 lines on purpose: the layout, the key dispatch and the render loop share one screen's
 // widgets; split further, each part would take a dozen widgets as arguments.
-import { isValidName } from '../core/names.js';
 import blessed from 'blessed';
 import type { ChatClient } from '../client/chat-client.js';
 import { ACTION_PREFIX, LINE_COMMANDS, type LineCommand, parseLine } from '../client/line-command.js';
@@ -33,6 +32,7 @@ import {
 } from './render-panes.js';
 import { type PlayerKind, VideoPane } from './video-pane.js';
 import { TuiFiles } from './tui-files.js';
+import { directMessage } from './dm-command.js';
 import { PaintedBox } from './painted-box.js';
 import { BracketedPasteFilter, DISABLE_BRACKETED_PASTE, ENABLE_BRACKETED_PASTE } from './bracketed-paste.js';
 import { LogViewport } from './log-viewport.js';
@@ -415,26 +415,13 @@ class TuiApp {
       case 'timestamps':
         this.model.showSeconds = command.seconds;
         return;
-      case 'dm': {
-        if (command.to.startsWith('#')) return this.roomMessage(command.to, command.text);
-        // Offline, the list is empty: a DM to any valid name is queued, and checked when it is sent.
-        // On a big server the list holds only those we follow: anyone else is looked up first.
-        const online = this.client.state === 'online';
-        const listed = this.model.peers.find((p) => p.name.toLowerCase() === command.to.toLowerCase());
-        const unlisted = listed === undefined && isValidName(command.to) && (!online || this.client.followsOnly);
-        const peer = listed ?? (unlisted ? { name: command.to } : undefined);
-        if (peer === undefined) throw new ChatError(ErrorCode.NO_SUCH_PEER, `nobody called ${command.to} is online or registered on this server`);
-        // :dm NAME opens the conversation; :dm NAME TEXT sends there and leaves you where you were
-        // (as /msg does), so the next plain line still goes where it went before.
-        if (command.text === null) {
-          if (listed === undefined && online) return void this.openLookedUp(command.to);
-          this.model.openDirect(peer.name);
-          return;
-        }
-        this.send(peer.name, command.text);
-        if (this.model.currentPeer?.toLowerCase() !== peer.name.toLowerCase()) this.model.addSystem(`-> *${peer.name}* ${command.text}`);
-        return;
-      }
+      case 'dm':
+        return directMessage(command, {
+          client: this.client,
+          model: this.model,
+          send: (to, text) => this.send(to, text),
+          changed: () => this.scheduleRender(),
+        });
       case 'room':
         return this.model.openRoom();
       case 'play':
@@ -480,30 +467,11 @@ class TuiApp {
     );
   }
 
-  /** `:dm #room TEXT` (IRC's /msg #chan): to a room we are in; without TEXT, open it. */
-  private roomMessage(name: string, text: string | null): void {
-    const room = this.model.rooms.find((r) => r.name.toLowerCase() === name.toLowerCase());
-    if (room === undefined) throw new ChatError(ErrorCode.NOT_IN_ROOM, `you are not in ${name}: :join ${name} first`);
-    if (text === null) return this.model.openNamedRoom(room.name);
-    this.send(room.name, text);
-    if (this.model.currentRoom?.toLowerCase() !== room.name.toLowerCase()) this.model.addSystem(`-> ${room.name} ${text}`);
-  }
-
   private send(to: string | null, text: string): void {
     const outcome = this.client.send(to, text);
     // A line waiting for its recipient's lookup (a round trip) shows as sending, not as offline.
     const offline = outcome.status === 'queued' && outcome.waitingFor === 'connection';
     this.model.addOutgoing(to, text, offline, outcome.status === 'queued' ? outcome.id : outcome.sent.id);
-  }
-
-  /** `:dm NAME` for someone not listed (a big server lists only those we follow): looked up, then opened. */
-  private async openLookedUp(name: string): Promise<void> {
-    if (!(await this.client.lookup(name))) {
-      this.model.addSystem(`nobody called ${name} is online or registered on this server`, 'error');
-    } else {
-      this.model.openDirect(this.client.peer(name)?.name ?? name);
-    }
-    this.scheduleRender();
   }
 
   private toggleHelp(visible: boolean): void {
