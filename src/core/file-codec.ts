@@ -6,7 +6,8 @@ import type { ClientMessage, ServerMessage } from './messages.js';
 import { FILE_CHUNK_BYTES, FILE_CHUNK_TAG_BYTES } from './file-messages.js';
 import { MAX_NAME_CHARS } from './field-readers.js';
 
-const FILE_ID = /^[A-Za-z0-9_-]{22}$/;
+/** 16 bytes in base64url: 22 characters, the last carrying 2 bits (so one spelling per id: A, Q, g or w). */
+const FILE_ID = /^[A-Za-z0-9_-]{21}[AQgw]$/;
 const FILE_ID_BYTES = 16;
 const CHUNK_HEADER_BYTES = FILE_ID_BYTES + 4;
 /** The most a FILE frame's body may be: a whole chunk and its header. */

@@ -17,8 +17,9 @@
 // across subjects, and batches are flushed before any presence message is published: a node's
 // "join alice" always reaches another node before alice's first message, and her last message
 // before her "leave".
-// Over 400 lines on purpose: every NATS subject, its encoding and its subscription in one file, so
-// the broker's whole surface is read in one place.
+// Over 400 lines on purpose: every chat subject, its encoding and its subscription in one file, so
+// the broker's surface for chat is read in one place (watching together has its own subjects, in
+// nats-watch.ts, opened here once connected).
 import { randomBytes } from 'node:crypto';
 import { type NatsConnection, NoRespondersError, RequestError, connect } from '@nats-io/transport-node';
 import { JetStreamApiError } from '@nats-io/jetstream';
