@@ -18,7 +18,7 @@ import { ConnectionGate } from './connection-gate.js';
 import { type ServerGauges, type ServerMetrics, noMetrics } from './metrics/server-metrics.js';
 import { VideoService } from './video/video-service.js';
 import type { FileService } from './files/file-service.js';
-import { createServerFiles } from './files/server-files.js';
+import { type ServerFilesParts, createServerFiles } from './files/server-files.js';
 import type { FileChunk } from '../core/file-codec.js';
 import { DEFAULT_SERVER_LIMITS, type ServerLimits } from './server-limits.js';
 import type { ClusterOptions } from './cluster/cluster-options.js';
@@ -101,7 +101,8 @@ export class ChatServer implements ConnectionHost, ClusterHost {
   private readonly shutdownDrainMs: number;
   private drainWaiter: (() => void) | undefined;
   readonly videos: VideoService;
-  readonly files: FileService;
+  /** Files (on a cluster, replaced once joined by one over the cluster's bucket). */
+  files: FileService;
   private readonly clusterOptions: ClusterOptions | undefined;
   private cluster: ClusterLink | undefined;
   /** Who may join under which name: owners, look-alikes, and each key's and address's share of names. */
@@ -158,14 +159,7 @@ export class ChatServer implements ConnectionHost, ClusterHost {
       this.logger.log('warn', 'tls.client_error', { addr: `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`, error: error.message.slice(0, 120) });
       socket.destroy();
     });
-    this.files = createServerFiles({
-      dataDir: this.dataDir,
-      limits: this.currentLimits,
-      logger: this.logger,
-      rooms: () => this.rooms.directory,
-      knowsUser: (name) => this.knowsUser(name),
-      store: () => this.forward.store,
-    });
+    this.files = createServerFiles(this.filesParts());
     this.videos = new VideoService({
       videosDir: this.videosDir,
       ...(options.ffmpegPath === undefined ? {} : { ffmpegPath: options.ffmpegPath }),
@@ -192,6 +186,8 @@ export class ChatServer implements ConnectionHost, ClusterHost {
       this.cluster = await joinCluster(this.clusterOptions, this);
       const watch = this.cluster.watch;
       if (watch !== undefined) this.videos.joinCluster(watch, this.cluster.nodeId);
+      const files = await this.cluster.openFiles();
+      if (files !== undefined) this.files = createServerFiles(this.filesParts(), files);
       // Registrations and messages for away users live in the broker's JetStream, shared by every node.
       const shared = await this.cluster.openStore();
       if (shared !== undefined) {
@@ -291,7 +287,7 @@ export class ChatServer implements ConnectionHost, ClusterHost {
     // On a cluster the store is shared: one node sweeps it (the lowest id this node knows of), so
     // a sender hears of an expiry once, not once per node.
     if (this.cluster !== undefined && !this.cluster.sweepsSharedStore) return Promise.resolve();
-    this.files.sweep();
+    this.files.sweep().catch((error: unknown) => this.logger.log('warn', 'files.sweep_failed', { error: String(error).slice(0, 120) }));
     return this.forward.expire(Date.now()).then(() => this.dropReleasedMembers());
   }
 
@@ -349,14 +345,23 @@ export class ChatServer implements ConnectionHost, ClusterHost {
     return this.registry.has(name) || this.cluster?.remotePeer(name) !== undefined || this.forward.isRegistered(name);
   }
 
-  file(connection: ClientConnection, message: FileRequest): void {
-    if (message.type === 'file-offer') this.files.offer(connection, message);
-    else if (message.type === 'file-get') this.files.get(connection, message);
-    else this.files.done(connection, message);
+  file(connection: ClientConnection, message: FileRequest): Promise<void> {
+    return this.files.handle(connection, message);
   }
 
-  fileChunk(connection: ClientConnection, chunk: FileChunk): void {
-    this.files.chunk(connection, chunk);
+  fileChunk(connection: ClientConnection, chunk: FileChunk): Promise<void> {
+    return this.files.chunk(connection, chunk);
+  }
+
+  private filesParts(): ServerFilesParts {
+    return {
+      dataDir: this.dataDir,
+      limits: this.currentLimits,
+      logger: this.logger,
+      rooms: () => this.rooms.directory,
+      knowsUser: (name) => this.knowsUser(name),
+      store: () => this.forward.store,
+    };
   }
 
   /** A room request from a joined member (see RoomService). */
@@ -618,16 +623,8 @@ export class ChatServer implements ConnectionHost, ClusterHost {
     if (connection.peer !== undefined) this.bundles.addOneTimePrekeys(connection.peer.name, keys);
   }
 
-  received(
-    connection: ClientConnection,
-    ids: readonly string[],
-    unreadable: readonly string[],
-    from?: string,
-    held: readonly string[] = [],
-    discarded: readonly string[] = [],
-  ): void {
-    this.forward.received(connection, ids, unreadable, from, held, discarded);
-  }
+  /** The client kept (or could not read) these envelopes: see StoreAndForward.received. */
+  readonly received: ConnectionHost['received'] = (...args) => this.forward.received(...args);
 
   route(sender: ClientConnection, message: SendMessage): void {
     this.router.route(sender, message);

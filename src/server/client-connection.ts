@@ -82,8 +82,8 @@ export interface ConnectionHost {
   /** Video requests; may finish later. A ChatError it throws or rejects with is sent back, not fatal. */
   video(connection: ClientConnection, message: VideoRequest): Promise<void> | void;
   /** File requests and uploaded chunks (files/file-service.ts); a ChatError they throw is sent back, not fatal. */
-  file(connection: ClientConnection, message: FileRequest): void;
-  fileChunk(connection: ClientConnection, chunk: FileChunk): void;
+  file(connection: ClientConnection, message: FileRequest): Promise<void> | void;
+  fileChunk(connection: ClientConnection, chunk: FileChunk): Promise<void> | void;
   /** Called once per connection when its socket has closed, joined or not. */
   onClosed(connection: ClientConnection): void;
 }

@@ -4,6 +4,7 @@
 import type { SharedKeyValue } from '../store/key-value.js';
 import type { DirectRelay, PresenceMessage, ReceiptBatch, ReceiptRelay, RoomRelay } from './cluster-wire.js';
 import type { WatchAnnouncement, WatchFrames, WatchRequest, WatchViewerMessage } from './watch-wire.js';
+import type { FileBucket } from './jetstream-files.js';
 
 /** A name claim either wins, or loses to the node that holds it. */
 export type ClaimOutcome = { readonly won: true } | { readonly won: false; readonly owner: string };
@@ -75,6 +76,8 @@ export interface ClusterBus {
    * shared by every node; absent on a bus that has none (the in-memory one in specs).
    */
   openStore?(): Promise<SharedKeyValue>;
+  /** The cluster's files (a bucket every node reads); absent on a bus that has none. */
+  openFiles?(): Promise<FileBucket>;
   /** Watching together across nodes; absent on a bus without it (then streams stay per node). */
   readonly watch?: WatchChannel;
 }

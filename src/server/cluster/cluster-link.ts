@@ -8,6 +8,8 @@ import { LRUCache } from 'lru-cache';
 import type { PeerSummary, Receipt } from '../../core/messages.js';
 import type { ClaimOutcome, ClusterBus, HandOff, SharedKeyValue, UndeliveredNotice, WatchChannel } from './cluster-bus.js';
 import type { ClusterOptions } from './cluster-options.js';
+import type { FileBackend } from '../files/file-backend.js';
+import { JetStreamFiles } from './jetstream-files.js';
 import type { DirectRelay, PresenceMessage, ReceiptRelay, RoomRelay } from './cluster-wire.js';
 import { RemoteMembers, type RemoteMembersHost, type RemoteNode, type RemotePeer } from './remote-members.js';
 
@@ -102,6 +104,12 @@ export class ClusterLink {
     this.bus.publishPresence({ kind: 'bye', node: this.nodeId });
     await Promise.all(this.host.localMembers().map((peer) => this.bus.releaseName(peer.name)));
     await this.bus.close();
+  }
+
+  /** The cluster's files (over a bucket every node reads), when the bus has one. */
+  async openFiles(): Promise<FileBackend | undefined> {
+    const bucket = await this.bus.openFiles?.();
+    return bucket === undefined ? undefined : new JetStreamFiles(bucket);
   }
 
   /** The cluster-wide store, when the bus has one. */

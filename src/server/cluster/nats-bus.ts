@@ -29,6 +29,7 @@ import type { Logger } from '../../core/logger.js';
 import { nameKey } from '../../core/names.js';
 import type { ClaimOutcome, ClusterBus, ClusterHandlers, HandOff, SharedKeyValue, WatchChannel } from './cluster-bus.js';
 import { NatsWatchChannel } from './nats-watch.js';
+import type { FileBucket } from './jetstream-files.js';
 import { JetStreamKeyValue } from './jetstream-key-value.js';
 import { RoomConfirmations } from './room-confirmations.js';
 import type { ClusterOptions } from './cluster-options.js';
@@ -306,6 +307,17 @@ export class NatsBus implements ClusterBus {
       kv = await kvm.open(bucket);
     }
     return JetStreamKeyValue.open(kv);
+  }
+
+  /** The cluster's files: bucket <cluster>_files, read on demand (jetstream-files.ts), never mirrored. */
+  async openFiles(): Promise<FileBucket> {
+    const kvm = new Kvm(this.connection!);
+    const bucket = `${this.options.name}_files`;
+    try {
+      return await kvm.create(bucket, { history: 1 });
+    } catch {
+      return kvm.open(bucket);
+    }
   }
 
   private async openClaimsBucket(): Promise<void> {

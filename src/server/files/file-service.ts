@@ -7,11 +7,12 @@ import { ChatError, ErrorCode } from '../../core/errors.js';
 import { encodeFrame } from '../../core/frame-encoder.js';
 import { FrameType } from '../../core/frame-types.js';
 import type { Logger } from '../../core/logger.js';
-import { FILE_CHUNK_TAG_BYTES, type FileDoneMessage, type FileGetMessage, type FileOfferMessage } from '../../core/file-messages.js';
+import { FILE_CHUNK_TAG_BYTES, type FileDoneMessage, type FileGetMessage, type FileOfferMessage, type FileRequest } from '../../core/file-messages.js';
 import { type FileChunk, encodeFileChunk } from '../../core/file-codec.js';
 import { nameKey } from '../../core/names.js';
 import type { ServerLimits } from '../server-limits.js';
-import { FileStore, STORED_CHUNK_BYTES, type StoredFile } from './file-store.js';
+import type { FileBackend } from './file-backend.js';
+import { STORED_CHUNK_BYTES, type StoredFile } from './file-store.js';
 
 /** What the service needs of a connection. */
 export interface FileConnection {
@@ -39,17 +40,16 @@ export interface FileServiceHost {
 const DOWNLOAD_HIGH_WATER_BYTES = 1024 * 1024;
 
 export class FileService {
-  private readonly store: FileStore;
   /** Downloads in progress, per connection, in the order asked. */
   private readonly downloads = new Map<FileConnection, Array<{ record: StoredFile; next: number }>>();
+  /** Uploads under way: the next chunk expected, and the writes in flight (stored in order, one after another). */
+  private readonly uploads = new Map<string, { readonly record: StoredFile; next: number; writing: Promise<void> }>();
 
   constructor(
-    dir: string,
+    private readonly store: FileBackend,
     private limits: ServerLimits,
     private readonly host: FileServiceHost,
-  ) {
-    this.store = new FileStore(dir);
-  }
+  ) {}
 
   reconfigure(limits: ServerLimits): void {
     this.limits = limits;
@@ -57,17 +57,27 @@ export class FileService {
 
   /** Files kept now, and their bytes (for metrics and specs). */
   get stats(): { readonly files: number; readonly bytes: number } {
-    return { files: [...this.store.all()].length, bytes: this.store.bytes };
+    const known = [...this.store.known()];
+    return { files: known.length, bytes: known.reduce((sum, record) => sum + Math.min(record.bytes, record.have * STORED_CHUNK_BYTES), 0) };
   }
 
-  offer(connection: FileConnection, offer: FileOfferMessage): void {
+  /** A file request from a member (file-offer, file-get, file-done). */
+  handle(connection: FileConnection, message: FileRequest): Promise<void> {
+    if (message.type === 'file-offer') return this.offer(connection, message);
+    if (message.type === 'file-get') return this.get(connection, message);
+    return this.done(connection, message);
+  }
+
+  async offer(connection: FileConnection, offer: FileOfferMessage): Promise<void> {
     const sender = senderOf(connection);
-    const known = this.store.get(offer.file);
+    const known = await this.store.find(offer.file);
     if (known !== undefined) {
       // The same upload again (a reconnect, a client restart): it resumes where the server is.
       if (known.sender !== nameKey(sender) || known.bytes !== offer.bytes || known.chunks !== offer.chunks) {
         throw new ChatError(ErrorCode.FILE_INVALID, 'that file id is taken: make another');
       }
+      await this.uploads.get(known.id)?.writing;
+      this.uploads.set(known.id, { record: known, next: known.have, writing: Promise.resolve() });
       connection.send({ type: 'file-accepted', file: offer.file, have: known.have });
       if (known.have === known.chunks) connection.send({ type: 'file-stored', file: offer.file });
       return;
@@ -80,7 +90,7 @@ export class FileService {
     const origin = this.host.originOf(connection.ipAddress);
     this.checkShares(sender, origin, offer.bytes);
     const waitingFor = this.host.recipientsOf(sender, offer.to);
-    this.store.create({
+    const record: StoredFile = {
       id: offer.file,
       sender: nameKey(sender),
       origin,
@@ -89,33 +99,42 @@ export class FileService {
       chunks: offer.chunks,
       have: 0,
       expiresAt: Date.now() + this.limits.retentionMs,
-    });
+    };
+    this.uploads.set(offer.file, { record, next: 0, writing: this.store.create(record) });
     this.host.logger.log('info', 'file.offered', { bytes: offer.bytes, recipients: waitingFor.length });
     connection.send({ type: 'file-accepted', file: offer.file, have: 0 });
   }
 
-  /** One uploaded chunk: the next one, of its sender, of the right size. */
-  chunk(connection: FileConnection, chunk: FileChunk): void {
-    const record = this.store.get(chunk.file);
-    if (record === undefined || record.sender !== nameKey(senderOf(connection)))
+  /**
+   * One uploaded chunk: the next one, of its sender, of the right size. Chunks are checked as they
+   * come and stored one after another (a cluster's bucket answers later than a disk).
+   */
+  async chunk(connection: FileConnection, chunk: FileChunk): Promise<void> {
+    const upload = this.uploads.get(chunk.file);
+    const record = upload?.record;
+    if (upload === undefined || record === undefined || record.sender !== nameKey(senderOf(connection))) {
       throw new ChatError(ErrorCode.FILE_NOT_FOUND, 'no upload of yours has that id: offer it first');
-    if (chunk.index !== record.have) throw new ChatError(ErrorCode.FILE_INVALID, `chunk ${chunk.index} out of order: the server has ${record.have}`);
+    }
+    if (chunk.index !== upload.next) throw new ChatError(ErrorCode.FILE_INVALID, `chunk ${chunk.index} out of order: the server expects ${upload.next}`);
     if (chunk.data.length !== chunkLength(record, chunk.index)) {
       throw new ChatError(
         ErrorCode.FILE_INVALID,
         `chunk ${chunk.index} is ${chunk.data.length} bytes, not the ${chunkLength(record, chunk.index)} the offer said`,
       );
     }
-    this.store.append(record, chunk.data);
-    if (record.have === record.chunks) {
+    upload.next++;
+    upload.writing = upload.writing.then(() => this.store.append(record, chunk.data));
+    await upload.writing;
+    if (chunk.index === record.chunks - 1) {
+      this.uploads.delete(record.id);
       this.host.logger.log('info', 'file.stored', { bytes: record.bytes });
       connection.send({ type: 'file-stored', file: record.id });
     }
   }
 
   /** Sends the file's chunks from `from` on, as the connection drains. Anyone who knows the id may: it is the capability, the key is elsewhere. */
-  get(connection: FileConnection, request: FileGetMessage): void {
-    const record = this.store.get(request.file);
+  async get(connection: FileConnection, request: FileGetMessage): Promise<void> {
+    const record = await this.store.find(request.file);
     if (record === undefined || record.have < record.chunks)
       throw new ChatError(ErrorCode.FILE_NOT_FOUND, 'no such file here (it expired, or everyone it was for has it)');
     if (request.from >= record.chunks) return;
@@ -125,13 +144,13 @@ export class FileService {
       return;
     }
     this.downloads.set(connection, [{ record, next: request.from }]);
-    this.pump(connection);
+    await this.pump(connection);
   }
 
-  done(connection: FileConnection, message: FileDoneMessage): void {
-    const record = this.store.get(message.file);
+  async done(connection: FileConnection, message: FileDoneMessage): Promise<void> {
+    const record = await this.store.find(message.file);
     if (record === undefined || record.have < record.chunks) return;
-    if (this.store.fetched(record, nameKey(senderOf(connection)))) this.host.logger.log('info', 'file.fetched', { bytes: record.bytes });
+    if (await this.store.fetched(record, nameKey(senderOf(connection)))) this.host.logger.log('info', 'file.fetched', { bytes: record.bytes });
   }
 
   closed(connection: FileConnection): void {
@@ -139,17 +158,18 @@ export class FileService {
   }
 
   /** Drops files past their time. */
-  sweep(now = Date.now()): number {
+  async sweep(now = Date.now()): Promise<number> {
     let dropped = 0;
-    for (const record of [...this.store.all()]) {
+    for (const record of [...this.store.known()]) {
       if (record.expiresAt > now) continue;
-      this.store.remove(record.id);
+      this.uploads.delete(record.id);
+      await this.store.remove(record.id);
       dropped++;
     }
     return dropped;
   }
 
-  private pump(connection: FileConnection): void {
+  private async pump(connection: FileConnection): Promise<void> {
     const queue = this.downloads.get(connection);
     while (queue !== undefined && queue.length > 0) {
       if (!connection.isOpen) {
@@ -157,16 +177,15 @@ export class FileService {
         return;
       }
       if (connection.pendingBytes > DOWNLOAD_HIGH_WATER_BYTES) {
-        connection.whenDrained(() => this.pump(connection));
+        connection.whenDrained(() => void this.pump(connection).catch(() => this.downloads.delete(connection)));
         return;
       }
       const current = queue[0]!;
-      // Expired or fetched by everyone meanwhile: nothing more to send.
-      if (this.store.get(current.record.id) !== current.record || current.next >= current.record.chunks) {
+      if (current.next >= current.record.chunks) {
         queue.shift();
         continue;
       }
-      const data = this.store.readChunk(current.record, current.next);
+      const data = await this.store.readChunk(current.record, current.next);
       connection.sendFrame(encodeFrame(FrameType.FILE, encodeFileChunk({ file: current.record.id, index: current.next, data })));
       current.next++;
     }
@@ -177,7 +196,7 @@ export class FileService {
     let bySender = 0;
     let byOrigin = 0;
     let total = 0;
-    for (const record of this.store.all()) {
+    for (const record of this.store.known()) {
       total += record.bytes;
       if (record.sender === nameKey(sender)) bySender += record.bytes;
       if (record.origin === origin) byOrigin += record.bytes;

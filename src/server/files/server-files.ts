@@ -10,6 +10,7 @@ import { isRoomTarget } from '../../core/room-names.js';
 import type { RoomDirectory } from '../rooms/room-directory.js';
 import type { ServerLimits } from '../server-limits.js';
 import type { DurableStore } from '../store/durable-store.js';
+import { DiskFileBackend, type FileBackend } from './file-backend.js';
 import { FileService } from './file-service.js';
 
 export interface ServerFilesParts {
@@ -23,9 +24,10 @@ export interface ServerFilesParts {
   store(): DurableStore | undefined;
 }
 
-export function createServerFiles(parts: ServerFilesParts): FileService {
-  const dir = parts.dataDir === undefined ? mkdtempSync(join(tmpdir(), 'tui-chat-files-')) : join(parts.dataDir, 'files');
-  return new FileService(dir, parts.limits, {
+/** `backend`: where the chunks live (a cluster's bucket); default the data folder's `files/`, or a temporary one. */
+export function createServerFiles(parts: ServerFilesParts, backend?: FileBackend): FileService {
+  const dir = () => (parts.dataDir === undefined ? mkdtempSync(join(tmpdir(), 'tui-chat-files-')) : join(parts.dataDir, 'files'));
+  return new FileService(backend ?? new DiskFileBackend(dir()), parts.limits, {
     logger: parts.logger,
     recipientsOf: (sender, to) => {
       if (isRoomTarget(to)) {

@@ -1,0 +1,67 @@
+// Files on a cluster: two real nodes on a real nats-server. A file sent through one node is kept
+// in the cluster's bucket, fetched through the other, and outlives the node it came through.
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { ChatSession } from '../../../src/client/chat-session.js';
+import { ClientState } from '../../../src/client/state/client-state.js';
+import type { FileEvents } from '../../../src/client/files/file-transfers.js';
+import type { Identity } from '../../../src/core/identity.js';
+import { ChatServer } from '../../../src/server/chat-server.js';
+import { waitFor } from '../../helpers/events.js';
+import { testIdentity } from '../../helpers/identities.js';
+import { NatsBroker } from '../../helpers/nats-broker.js';
+import { makeTempDir } from '../../helpers/temp-dir.js';
+
+const TIMING = { heartbeatMs: 200, leaseMs: 1000, requestTimeoutMs: 1000 } as const;
+
+let broker: NatsBroker;
+let ids: Identity[];
+before(async () => {
+  broker = await NatsBroker.start();
+  ids = await Promise.all([0, 1].map(testIdentity));
+});
+after(() => broker.destroy());
+
+describe('files on a cluster', () => {
+  it("keeps a file in the cluster's bucket: sent through one node, fetched through another after the first is gone", async (t) => {
+    const dir = makeTempDir(t);
+    const cluster = { url: broker.url, name: `spec-${randomBytes(4).toString('hex')}`, ...TIMING };
+    const [one, two] = [new ChatServer({ port: 0, cluster }), new ChatServer({ port: 0, cluster })];
+    const [portOne, portTwo] = [(await one.listen()).port, (await two.listen()).port];
+    t.after(() => one.close());
+    t.after(() => two.close());
+    // Bob registers through node two, then goes away.
+    // One state for both of bob's runs (his prekeys and sessions), as a real client keeps on disk.
+    const bobState = ClientState.inMemory();
+    const bobFirst = new ChatSession({ host: '127.0.0.1', port: portTwo, name: 'bob', identity: ids[1]!, state: bobState });
+    await bobFirst.connect();
+    await bobFirst.close();
+    const alice = new ChatSession({ host: '127.0.0.1', port: portOne, name: 'alice', identity: ids[0]! });
+    await alice.connect();
+    t.after(() => alice.close());
+    const contents = randomBytes(300 * 1024 + 7);
+    writeFileSync(join(dir, 'plan.bin'), contents);
+    const sent = new Promise<FileEvents['file-sent']>((resolve) => alice.files.on('file-sent', resolve));
+    await alice.files.send('bob', join(dir, 'plan.bin'));
+    await sent;
+    await alice.close();
+    await one.close();
+
+    const bob = new ChatSession({ host: '127.0.0.1', port: portTwo, name: 'bob', identity: ids[1]!, state: bobState });
+    const arrived = new Promise<FileEvents['file']>((resolve) => bob.files.on('file', resolve));
+    const errors: string[] = [];
+    bob.files.on('error', (e) => errors.push(e.message));
+    bob.on('error', (e) => errors.push(e.message));
+    await bob.connect();
+    t.after(() => bob.close());
+    const file = await Promise.race([
+      arrived,
+      waitFor(() => (errors.length > 0 ? errors : undefined), 'an error', 15_000).then((e) => assert.fail(e.join('; '))),
+    ]);
+    const path = bob.files.save(file.id, join(dir, 'saved.bin'), false);
+    assert.ok(readFileSync(path).equals(contents), 'byte for byte, through the other node');
+  });
+});

@@ -1,0 +1,87 @@
+// Files on a cluster (files/file-backend.ts): a JetStream key-value bucket, <cluster>_files,
+// that every node reads, so a file uploaded through one node is fetched from any other and
+// outlives the node it came through (the broker keeps it, with its own replication):
+//   m.<id>           the file's record (sender, size, chunks, who it is for, when it expires)
+//   c.<id>.<index>   one sealed chunk (64 KiB and its tag): at most 1 MB, NATS's payload limit
+// Unlike the message store it is not mirrored in memory: a node reads a record when asked for it
+// and a chunk when it sends it. How far an upload came is written to the record every
+// HAVE_EVERY_CHUNKS chunks: an upload resumed through another node repeats at most that many.
+import type { FileBackend } from '../files/file-backend.js';
+import type { StoredFile } from '../files/file-store.js';
+
+/** What this needs of a JetStream KV bucket (nats-bus.ts hands one over: the broker client stays there). */
+export interface FileBucket {
+  get(key: string): Promise<{ readonly value: Uint8Array; readonly operation: string } | null>;
+  put(key: string, value: Uint8Array): Promise<number>;
+  purge(key: string): Promise<void>;
+}
+
+const HAVE_EVERY_CHUNKS = 16;
+
+export class JetStreamFiles implements FileBackend {
+  /** Records this node created or looked up. */
+  private readonly records = new Map<string, StoredFile>();
+
+  constructor(private readonly bucket: FileBucket) {}
+
+  known(): Iterable<StoredFile> {
+    return this.records.values();
+  }
+
+  async find(id: string): Promise<StoredFile | undefined> {
+    const entry = await this.bucket.get(`m.${id}`);
+    if (entry === null || entry.operation !== 'PUT' || entry.value.length === 0) {
+      this.records.delete(id);
+      return undefined;
+    }
+    const stored = JSON.parse(Buffer.from(entry.value).toString('utf8')) as StoredFile;
+    // This node's own record is the live one (its `have` runs ahead of what was written).
+    const mine = this.records.get(id);
+    if (mine !== undefined && mine.have >= stored.have) return mine;
+    this.records.set(id, stored);
+    return stored;
+  }
+
+  async create(record: StoredFile): Promise<void> {
+    this.records.set(record.id, record);
+    await this.saveRecord(record);
+  }
+
+  async append(record: StoredFile, data: Buffer): Promise<void> {
+    await this.bucket.put(`c.${record.id}.${record.have}`, data);
+    record.have++;
+    if (record.have === record.chunks || record.have % HAVE_EVERY_CHUNKS === 0) await this.saveRecord(record);
+  }
+
+  async readChunk(record: StoredFile, index: number): Promise<Buffer> {
+    const entry = await this.bucket.get(`c.${record.id}.${index}`);
+    if (entry === null || entry.operation !== 'PUT') throw new Error(`chunk ${index} of a stored file is missing`);
+    return Buffer.from(entry.value);
+  }
+
+  async fetched(record: StoredFile, name: string): Promise<boolean> {
+    // Read again: members on other nodes may have fetched it meanwhile.
+    const current = (await this.find(record.id)) ?? record;
+    const waitingFor = current.waitingFor.filter((waiting) => waiting !== name);
+    if (waitingFor.length > 0) {
+      const updated = { ...current, waitingFor };
+      this.records.set(record.id, updated);
+      await this.saveRecord(updated);
+      return false;
+    }
+    await this.remove(record.id);
+    return true;
+  }
+
+  async remove(id: string): Promise<void> {
+    const record = this.records.get(id) ?? (await this.find(id));
+    this.records.delete(id);
+    await this.bucket.purge(`m.${id}`);
+    if (record === undefined) return;
+    for (let index = 0; index < record.chunks; index++) await this.bucket.purge(`c.${id}.${index}`);
+  }
+
+  private async saveRecord(record: StoredFile): Promise<void> {
+    await this.bucket.put(`m.${record.id}`, Buffer.from(JSON.stringify(record)));
+  }
+}
