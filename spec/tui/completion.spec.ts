@@ -66,4 +66,31 @@ describe('Completer', () => {
     assert.equal(new Completer().complete(input, SOURCE), false);
     assert.equal(input.text, 'zz');
   });
+
+  it('completes a path after :send (folders end in /, hidden files only when asked), and a peer before it', () => {
+    const folders: Record<string, Array<{ name: string; isFolder: boolean }>> = {
+      '~/': [
+        { name: 'Documents', isFolder: true },
+        { name: 'Downloads', isFolder: true },
+        { name: '.bashrc', isFolder: false },
+      ],
+      '~/Documents/': [{ name: 'report.pdf', isFolder: false }],
+    };
+    const source = { ...SOURCE, listDirectory: (folder: string) => folders[folder] ?? [] };
+    const completer = new Completer();
+    const input = typed(':send ~/Do');
+    completer.complete(input, source);
+    assert.equal(input.text, ':send ~/Documents/');
+    completer.complete(input, source);
+    assert.equal(input.text, ':send ~/Downloads/', 'Tab again: the next match');
+    const file = typed(':send bob ~/Documents/re');
+    new Completer().complete(file, source);
+    assert.equal(file.text, ':send bob ~/Documents/report.pdf ');
+    const hidden = typed(':send ~/');
+    new Completer().complete(hidden, source);
+    assert.equal(hidden.text, ':send ~/Documents/', 'no dot-files unless the word starts with a dot');
+    const peer = typed(':send bo');
+    new Completer().complete(peer, source);
+    assert.equal(peer.text, ':send bob ', 'the first word is a peer unless it looks like a path');
+  });
 });

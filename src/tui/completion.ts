@@ -1,4 +1,5 @@
-// Tab completion of peer names, '#' room names and ':' commands, cycling through matches on repeated Tab.
+// Tab completion of peer names, '#' room names, ':' commands, video names after :play, and file
+// paths after :send, cycling through matches on repeated Tab.
 import type { InputLine } from './input-line.js';
 
 export interface CompletionSource {
@@ -8,10 +9,14 @@ export interface CompletionSource {
   readonly videos?: readonly string[];
   /** Room names known (joined, or in the last :rooms): what a word starting with '#' completes. */
   readonly rooms?: readonly string[];
+  /** A folder's entries (`~` already expanded): what a path after `:send` completes. */
+  readonly listDirectory?: (folder: string) => ReadonlyArray<{ readonly name: string; readonly isFolder: boolean }>;
 }
 
 /** Commands whose argument is a video name, not a peer. */
 const VIDEO_COMMANDS = /^[:/](?:play|watch)\s+/;
+/** `:send PATH` or `:send NAME PATH`: the word is a path when it looks like one or is the second argument. */
+const SEND_COMMAND = /^[:/]send\s+(\S+\s+)?$/;
 
 interface Cycle {
   readonly start: number;
@@ -34,6 +39,11 @@ export class Completer {
       return true;
     }
     const { word, start } = input.wordBeforeCursor();
+    const before = input.text.slice(0, start);
+    const sendArgument = SEND_COMMAND.exec(before);
+    if (sendArgument !== null && (sendArgument[1] !== undefined || /^[~./]/.test(word)) && source.listDirectory !== undefined) {
+      return this.start(input, start, completePath(word, source.listDirectory));
+    }
     const isCommand = start === 0 && word.startsWith(':');
     const isVideo = VIDEO_COMMANDS.test(input.text.slice(0, start));
     const pool = isCommand
@@ -48,7 +58,15 @@ export class Completer {
     if (matches.length === 0 || word === '') return false;
     // A nick first on the line is an address, as weechat completes it: "bob: ".
     const addressing = start === 0 && !isCommand && !word.startsWith('#') && !isVideo;
-    const candidates = matches.map((m) => (addressing ? `${m}: ` : `${m} `));
+    return this.start(
+      input,
+      start,
+      matches.map((m) => (addressing ? `${m}: ` : `${m} `)),
+    );
+  }
+
+  private start(input: InputLine, start: number, candidates: readonly string[]): boolean {
+    if (candidates.length === 0) return false;
     input.replaceBeforeCursor(start, candidates[0]!);
     this.cycle = { start, candidates, index: 0, produced: input.text };
     return true;
@@ -58,4 +76,22 @@ export class Completer {
   reset(): void {
     this.cycle = undefined;
   }
+}
+
+/** Paths that `word` starts, as typed (a leading `~` kept): folders end in '/', files in a space. */
+function completePath(word: string, listDirectory: NonNullable<CompletionSource['listDirectory']>): string[] {
+  const slash = word.lastIndexOf('/');
+  const folderAsTyped = slash < 0 ? '' : word.slice(0, slash + 1);
+  const folder = folderAsTyped === '' ? '.' : folderAsTyped;
+  const prefix = word.slice(slash + 1);
+  let entries: ReturnType<typeof listDirectory>;
+  try {
+    entries = listDirectory(folder);
+  } catch {
+    return [];
+  }
+  return entries
+    .filter((entry) => entry.name.startsWith(prefix) && (prefix.startsWith('.') || !entry.name.startsWith('.')))
+    .map((entry) => `${folderAsTyped}${entry.name}${entry.isFolder ? '/' : ' '}`)
+    .sort();
 }

@@ -31,7 +31,7 @@ import {
   terminalTitle,
 } from './render-panes.js';
 import { type PlayerKind, VideoPane } from './video-pane.js';
-import { TuiFiles } from './tui-files.js';
+import { TuiFiles, listDirectory } from './tui-files.js';
 import { directMessage } from './dm-command.js';
 import { PaintedBox } from './painted-box.js';
 import { BracketedPasteFilter, DISABLE_BRACKETED_PASTE, ENABLE_BRACKETED_PASTE } from './bracketed-paste.js';
@@ -325,6 +325,7 @@ class TuiApp {
             commands: Object.keys(LINE_COMMANDS),
             videos: this.video.knownVideos,
             rooms: [...this.model.rooms.map((room) => room.name), ...this.model.listedRooms],
+            listDirectory,
           });
         }
         break;

@@ -2,6 +2,7 @@
 // `:save ID [PATH]` (`:save!` overwrites), `:open ID`; each transfer is one log line in its
 // conversation, updated in place with a progress bar; a picture received is drawn under its line,
 // a few rows high (picture-art.ts), and `:open` shows it large in the video pane.
+import { readdirSync } from 'node:fs';
 import { homedir } from 'node:os';
 import type { ChatClient } from '../client/chat-client.js';
 import { describeAttachment, formatBytes } from '../client/files/attachment.js';
@@ -134,6 +135,11 @@ export class TuiFiles {
     const file = this.client.files.shelf.received.find((entry) => entry.attachment.id === id);
     return file === undefined ? ROOM_ID : conversationOf(file.to, file.from).id;
   }
+}
+
+/** A folder's entries for path completion after `:send` (`~` is the home folder). */
+export function listDirectory(folder: string): Array<{ name: string; isFolder: boolean }> {
+  return readdirSync(folder.replace(/^~(?=\/|$)/, homedir()), { withFileTypes: true }).map((entry) => ({ name: entry.name, isFolder: entry.isDirectory() }));
 }
 
 function lineKey(id: string): string {
