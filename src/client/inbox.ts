@@ -142,7 +142,8 @@ export class Inbox {
       text,
       ts,
       verified: sender.trust !== 'changed',
-      ...(opened.file === undefined ? {} : { file: opened.file }),
+      // The name is the sender's: no control character or escape sequence of it reaches a terminal.
+      ...(opened.file === undefined ? {} : { file: { ...opened.file, name: stripControlCharacters(opened.file.name) || 'file' } }),
     });
     // A DM we show is receipted to its sender end to end; a room line only through the server.
     this.confirm(sender.name, ref, dm ? 'receipt' : 'kept');

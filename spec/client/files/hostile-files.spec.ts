@@ -50,14 +50,19 @@ async function upload(mallory: ChatSession, plaintext: Buffer, seal = sealChunk)
   const id = newFileId();
   const key = newFileKey();
   const chunks = chunkCount(plaintext.length);
+  // As a client must: chunks only once the server has accepted the offer.
+  let accepted: () => void = () => {};
+  const acceptedNow = new Promise<void>((resolve) => (accepted = resolve));
   const stored = new Promise<void>((resolve) => {
     const original = mallory.files.onNews.bind(mallory.files);
     mallory.files.onNews = (news) => {
+      if (news.type === 'file-accepted' && news.file === id) accepted();
       if (news.type === 'file-stored' && news.file === id) resolve();
       original(news);
     };
   });
   await mallory['link'].sendFile({ type: 'file-offer', file: id, to: 'bob', bytes: sealedSize(plaintext.length), chunks });
+  await acceptedNow;
   for (let index = 0; index < chunks; index++) {
     await mallory['link'].sendFile({
       file: id,
@@ -67,6 +72,17 @@ async function upload(mallory: ChatSession, plaintext: Buffer, seal = sealChunk)
   }
   await stored;
   return { id, key };
+}
+
+/** Resolves when the server accepts mallory's offer of `id` (chunks may go only then). */
+function acceptanceOf(mallory: ChatSession, id: string): Promise<void> {
+  return new Promise((resolve) => {
+    const original = mallory.files.onNews.bind(mallory.files);
+    mallory.files.onNews = (news) => {
+      if (news.type === 'file-accepted' && news.file === id) resolve();
+      original(news);
+    };
+  });
 }
 
 function attachmentOf(id: string, key: Buffer, plaintext: Buffer, changes: Partial<FileAttachment> = {}): FileAttachment {
@@ -96,6 +112,17 @@ describe('files from a hostile sender', () => {
       () => bob.files.save(id, undefined, false),
       (e: { code: string }) => e.code === ErrorCode.FILE_INVALID,
     );
+  });
+
+  it('takes the escape sequences and control characters out of a file name before anything shows it', async (t) => {
+    const { mallory, bob } = await pair(t);
+    const plaintext = randomBytes(1000);
+    const { id, key } = await upload(mallory, plaintext);
+    const arrived = new Promise<FileEvents['file']>((resolve) => bob.files.on('file', resolve));
+    mallory.send('bob', 'a file', undefined, attachmentOf(id, key, plaintext, { name: '\u001b]0;pwned\u0007\u001b[31mred\u001b[0m.txt' }));
+    const file = (await Promise.race([arrived, waitFor(() => undefined, 'the file', 5000)]))!;
+    assert.equal(file.name, 'red.txt');
+    assert.equal(bob.files.shelf.received[0]!.attachment.name, 'red.txt', 'kept clean too');
   });
 
   it('refuses a file that claims one size and sends another', async (t) => {
@@ -134,7 +161,9 @@ describe('files from a hostile sender', () => {
     assert.equal(await refusal(big), ErrorCode.FILE_TOO_LARGE);
 
     const ok = newFileId();
+    const accepted = acceptanceOf(mallory, ok);
     await link.sendFile({ type: 'file-offer', file: ok, to: 'bob', bytes: sealedSize(900_000), chunks: chunkCount(900_000) });
+    await accepted;
     await link.sendFile({ file: ok, index: 1, data: randomBytes(FILE_CHUNK_BYTES + 16) });
     assert.equal(await refusal(ok), ErrorCode.FILE_INVALID, 'out of order');
     errors.length = 0;

@@ -1,6 +1,7 @@
 // Sending and receiving files (core/file-messages.ts says the protocol, file-cipher.ts the
-// encryption). Sending: hash the file, offer it, upload its chunks from where the server is, at the
-// pace the socket drains, then send the end-to-end message that carries its key; an upload cut off
+// encryption). Sending: offer the file, upload its chunks from where the server is (hashing them
+// as they go), at the pace the socket drains, then send the end-to-end message that carries its
+// key and hash; an upload cut off
 // (a reconnect, a restart) goes on from the chunks the server has. Receiving: every file a message
 // brings is fetched at once (so one sent to someone away arrives when they are back), each chunk
 // checked as it comes and kept sealed; the whole is checked against the size and hash its sender

@@ -100,7 +100,10 @@ export class FileService {
       have: 0,
       expiresAt: Date.now() + this.limits.retentionMs,
     };
-    this.uploads.set(offer.file, { record, next: 0, writing: this.store.create(record) });
+    await this.store.create(record).catch((cause: unknown) => {
+      throw new ChatError(ErrorCode.STORE_FAILED, 'the server could not keep the file: try again later', { cause });
+    });
+    this.uploads.set(offer.file, { record, next: 0, writing: Promise.resolve() });
     this.host.logger.log('info', 'file.offered', { bytes: offer.bytes, recipients: waitingFor.length });
     connection.send({ type: 'file-accepted', file: offer.file, have: 0 });
   }
@@ -124,7 +127,11 @@ export class FileService {
     }
     upload.next++;
     upload.writing = upload.writing.then(() => this.store.append(record, chunk.data));
-    await upload.writing;
+    await upload.writing.catch((cause: unknown) => {
+      // A disk or a bucket that failed: the upload stops here; offering it again resumes it.
+      this.uploads.delete(record.id);
+      throw new ChatError(ErrorCode.STORE_FAILED, `the server could not keep chunk ${chunk.index}: offer the file again to go on`, { cause });
+    });
     if (chunk.index === record.chunks - 1) {
       this.uploads.delete(record.id);
       this.host.logger.log('info', 'file.stored', { bytes: record.bytes });
