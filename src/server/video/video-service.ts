@@ -87,7 +87,7 @@ export class VideoService {
         return shared?.id === stream ? shared : undefined;
       },
       control: (shared, by, control) => {
-        this.requireControl(shared.room, shared.startedBy, by, 'everyone watching sees the same moment');
+        this.requireControl(shared.room, shared.startedBy, shared.info.name, by, 'everyone watching sees the same moment');
         this.apply(shared, by, control);
       },
       tellRoom: (room, event) => this.options.rooms?.tell(room, event),
@@ -205,7 +205,7 @@ export class VideoService {
       return;
     }
     if (existing !== undefined) {
-      this.requireControl(existing.room, existing.startedBy, me, `${room} is watching ${existing.info.name}: :watch to join it`);
+      this.requireControl(existing.room, existing.startedBy, existing.info.name, me, `${room} is watching ${existing.info.name}: :watch to join it`);
       this.tell(existing, 'stopped', me);
       existing.stop();
     }
@@ -258,7 +258,7 @@ export class VideoService {
       if (connection.isJoined) this.cluster!.join(connection, remote, box);
       return true;
     }
-    this.requireControl(remote.room, remote.startedBy, me, `${remote.room} is watching ${remote.video}: :watch to join it`);
+    this.requireControl(remote.room, remote.startedBy, remote.video, me, `${remote.room} is watching ${remote.video}: :watch to join it`);
     this.cluster!.control(remote, me, { kind: 'stop' });
     return false;
   }
@@ -291,7 +291,7 @@ export class VideoService {
     const me = connection.peer?.name ?? '';
     if (request.type === 'resize-video') return shared.resize(connection, { width: request.width, height: request.height });
     if (request.type === 'stop-video' && !this.mayControl(shared.room, shared.startedBy, me)) return this.leaveShared(connection);
-    this.requireControl(shared.room, shared.startedBy, me, 'everyone watching sees the same moment');
+    this.requireControl(shared.room, shared.startedBy, shared.info.name, me, 'everyone watching sees the same moment');
     this.apply(shared, me, toRemoteControl(request));
   }
 
@@ -300,7 +300,7 @@ export class VideoService {
     const me = connection.peer?.name ?? '';
     if (request.type === 'resize-video') return this.cluster!.resize(connection, { width: request.width, height: request.height });
     if (request.type === 'stop-video' && !this.mayControl(remote.room, remote.startedBy, me)) return this.cluster!.leave(connection);
-    this.requireControl(remote.room, remote.startedBy, me, 'everyone watching sees the same moment');
+    this.requireControl(remote.room, remote.startedBy, remote.video, me, 'everyone watching sees the same moment');
     this.cluster!.control(remote, me, toRemoteControl(request));
   }
 
@@ -324,11 +324,11 @@ export class VideoService {
     return name.toLowerCase() === startedBy.toLowerCase() || this.options.rooms?.membersControl(room) === true;
   }
 
-  private requireControl(room: string, startedBy: string, name: string, why: string): void {
+  private requireControl(room: string, startedBy: string, video: string, name: string, why: string): void {
     if (this.mayControl(room, startedBy, name)) return;
     throw new ChatError(
       ErrorCode.NOT_ROOM_OPERATOR,
-      `only ${startedBy}, who started it, controls the video in ${room} (${why}; an operator can let every member: :mode +c)`,
+      `only ${startedBy}, who started it, controls ${video} in ${room} (${why}; an operator can let every member: :mode +c)`,
     );
   }
 
