@@ -28,8 +28,8 @@ async function startServer(t: TestContext, port = 0): Promise<ChatServer> {
   return server;
 }
 
-function startClient(t: TestContext, port: number, name: string, identity: Identity) {
-  const client = new ChatClient({ host: '127.0.0.1', port, name, identity, backoff: { initialMs: 50, maxMs: 200 } });
+function startClient(t: TestContext, port: number, name: string, identity: Identity, state?: ClientState) {
+  const client = new ChatClient({ host: '127.0.0.1', port, name, identity, backoff: { initialMs: 50, maxMs: 200 }, ...(state === undefined ? {} : { state }) });
   const messages: ChatMessageEvent[] = [];
   const states: Array<ClientEvents['state']['state']> = [];
   const renames: Array<ClientEvents['renamed']> = [];
@@ -54,6 +54,28 @@ describe('ChatClient', () => {
     assert.deepEqual(second.renames, [{ wanted: 'alice', got: 'alice2' }]);
     // Said once, as the rename: not also as an error before it (the TUI showed "e…: the name is taken").
     assert.deepEqual(errors, []);
+  });
+
+  it('takes its name back from a connection of its own key the server still holds, and the older one stops rather than take it back', async (t) => {
+    const server = await startServer(t);
+    // One state for both: the same client after a restart (its sessions and prekeys on disk).
+    const kept = ClientState.inMemory();
+    const older = startClient(t, server.address.port, 'alice', ids[0]!, kept);
+    await waitUntil(() => older.client.state === 'online', 'the first alice');
+    const bob = startClient(t, server.address.port, 'bob', ids[1]!);
+    await waitUntil(() => bob.client.state === 'online', 'bob');
+    // The same key again before the server noticed the first go (a restart after a crash): the
+    // same name, not alice2.
+    const newer = startClient(t, server.address.port, 'alice', ids[0]!, kept);
+    await waitUntil(() => newer.client.state === 'online', 'the second alice');
+    assert.equal(newer.client.name, 'alice');
+    assert.deepEqual(newer.renames, []);
+    await waitUntil(() => older.client.state === 'stopped', 'the older connection to stop');
+    // The older one does not reconnect (no tug of war): a line from bob reaches the newer alice.
+    bob.client.send('alice', 'to whichever alice is here');
+    await waitUntil(() => newer.messages.some((m) => m.text === 'to whichever alice is here'), 'the line at the newer alice');
+    assert.equal(older.client.state, 'stopped');
+    assert.deepEqual(server.peerNames.sort(), ['alice', 'bob']);
   });
 
   it('stops, saying why, when its key holds its share of names and its own name is taken', async (t) => {

@@ -357,8 +357,7 @@ export class ChatClient extends TypedEmitter<ClientEvents> {
   }
 
   private onJoined(session: ChatSession): void {
-    // The connection may have gone again between the welcome and now (a server restarting): then
-    // nothing can be sent, and the disconnect handler has already scheduled the next attempt.
+    // Gone again since the welcome (a server restarting)? Its disconnect handler has scheduled the next try.
     if (session !== this.session || !session.isReady) return;
     this.attempt = 0;
     this.reached = true;
@@ -376,6 +375,7 @@ export class ChatClient extends TypedEmitter<ClientEvents> {
     if (session !== this.session) return;
     this.session = undefined;
     if (this.linkState === 'stopped') return;
+    if (this.failureCode === ErrorCode.REPLACED) return this.setState('stopped', reason); // our key joined again elsewhere: no tug of war
     const { initialMs = 500, maxMs = 30_000 } = this.options.backoff ?? {};
     // Exponential backoff with +-20% jitter, so a restarted server is not hit by everyone at once.
     const base = Math.min(maxMs, initialMs * 2 ** this.attempt);

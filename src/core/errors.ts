@@ -14,6 +14,8 @@ export const ErrorCode = {
   // Joining.
   NAME_INVALID: 'CHAT_ERR_NAME_INVALID',
   NAME_TAKEN: 'CHAT_ERR_NAME_TAKEN',
+  /** The same key joined again under this name (elsewhere, or after a crash): this older connection is closed. */
+  REPLACED: 'CHAT_ERR_REPLACED',
   /** This key holds its share of names, or its address registered its share today (fair shares). */
   NAME_LIMIT: 'CHAT_ERR_NAME_LIMIT',
   AUTH_FAILED: 'CHAT_ERR_AUTH_FAILED',

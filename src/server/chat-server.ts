@@ -345,13 +345,8 @@ export class ChatServer implements ConnectionHost, ClusterHost {
     return this.registry.has(name) || this.cluster?.remotePeer(name) !== undefined || this.forward.isRegistered(name);
   }
 
-  file(connection: ClientConnection, message: FileRequest): Promise<void> {
-    return this.files.handle(connection, message);
-  }
-
-  fileChunk(connection: ClientConnection, chunk: FileChunk): Promise<void> {
-    return this.files.chunk(connection, chunk);
-  }
+  readonly file = (connection: ClientConnection, message: FileRequest): Promise<void> => this.files.handle(connection, message);
+  readonly fileChunk = (connection: ClientConnection, chunk: FileChunk): Promise<void> => this.files.chunk(connection, chunk);
 
   private filesParts(): ServerFilesParts {
     return {
@@ -407,7 +402,11 @@ export class ChatServer implements ConnectionHost, ClusterHost {
 
   // ---- ConnectionHost ------------------------------------------------------------------------
 
-  checkNameAvailable(name: string): void {
+  checkNameAvailable(name: string, fingerprint?: string): void {
+    // Held here by a connection of the same key (a client back after a crash, before the server
+    // noticed the old connection die): available; admit() closes the old one once the key is proven.
+    const held = this.registry.get(name);
+    if (held !== undefined && fingerprint !== undefined && held.fingerprint === fingerprint && this.cluster === undefined) return;
     try {
       this.registry.checkAvailable(name);
     } catch (error) {
@@ -432,7 +431,8 @@ export class ChatServer implements ConnectionHost, ClusterHost {
   /** The registration is on disk before the welcome: a crash right after it forgets no name. */
   private async admitLocal(connection: ClientConnection): Promise<void> {
     const name = connection.peer!.name;
-    this.checkNameAvailable(name);
+    this.checkNameAvailable(name, connection.peer!.key.fingerprint);
+    this.replaceStale(connection);
     const key = nameKey(name);
     this.admitting.add(key);
     try {
@@ -441,6 +441,15 @@ export class ChatServer implements ConnectionHost, ClusterHost {
       this.admitting.delete(key);
     }
     if (connection.isOpen) this.addMember(connection);
+  }
+
+  /** Closes an older connection of the same key under this name: the new one takes its place, nothing it was owed is lost (its unconfirmed deliveries are stored). */
+  private replaceStale(connection: ClientConnection): void {
+    const old = this.registry.get(connection.peer!.name)?.connection;
+    if (old === undefined || old === connection) return;
+    this.logger.log('info', 'client.replaced', { name: connection.peer!.name });
+    old.reject(new ChatError(ErrorCode.REPLACED, 'you joined again under this name (from elsewhere, or after a restart): this connection is closed'), true);
+    this.onClosed(old);
   }
 
   /**
@@ -455,7 +464,8 @@ export class ChatServer implements ConnectionHost, ClusterHost {
   /** The name must be won cluster-wide first: of two nodes admitting one name at once, one wins. */
   private async admitClustered(connection: ClientConnection, cluster: ClusterLink): Promise<void> {
     const name = connection.peer!.name;
-    this.checkNameAvailable(name);
+    this.checkNameAvailable(name, connection.peer!.key.fingerprint);
+    this.replaceStale(connection);
     const key = nameKey(name);
     this.admitting.add(key);
     let won = false;
@@ -626,9 +636,7 @@ export class ChatServer implements ConnectionHost, ClusterHost {
   /** The client kept (or could not read) these envelopes: see StoreAndForward.received. */
   readonly received: ConnectionHost['received'] = (...args) => this.forward.received(...args);
 
-  route(sender: ClientConnection, message: SendMessage): void {
-    this.router.route(sender, message);
-  }
+  readonly route = (sender: ClientConnection, message: SendMessage): void => this.router.route(sender, message);
 
   async video(connection: ClientConnection, request: VideoRequest): Promise<void> {
     switch (request.type) {
@@ -677,9 +685,7 @@ export class ChatServer implements ConnectionHost, ClusterHost {
 
   // ---- ClusterHost: what other nodes ask of this one ------------------------------------------
 
-  nodeGone(node: string): void {
-    this.videos.nodeGone(node);
-  }
+  readonly nodeGone = (node: string): void => this.videos.nodeGone(node);
 
   localMembers(): PeerSummary[] {
     return this.registry.list().map(toSummary);

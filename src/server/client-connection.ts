@@ -40,8 +40,11 @@ export interface ConnectionHost {
   readonly limits: ServerLimits;
   readonly logger: Logger;
   readonly metrics: ServerMetrics;
-  /** Throws InvalidNameError / NameTakenError. */
-  checkNameAvailable(name: string): void;
+  /**
+   * Throws InvalidNameError / NameTakenError. `fingerprint`: the joining key's; a name held here
+   * by a connection of that same key is available (that connection is replaced once the key is proven).
+   */
+  checkNameAvailable(name: string, fingerprint?: string): void;
   /**
    * Throws NAME_TAKEN when the name is registered here to another key (protocol v4), unless
    * `retirement` is a valid statement from that key naming this one, or when a new name reads like
@@ -409,8 +412,9 @@ export class ClientConnection {
   }
 
   /**
-   * The cheapest checks come first (version, name, sizes), the key parse next, and the RSA
-   * signature last, so a stranger replaying a bad hello costs no signature check. Anything wrong
+   * The cheapest checks come first (version, sizes), the key parse and the name next (a name held
+   * by a connection of this same key is free to it), and the RSA signature last, so a stranger
+   * replaying a bad hello costs no signature check. Anything wrong
    * with the key or its signature ends the connection; only a taken name may be retried, and that
    * costs nothing.
    */
@@ -425,13 +429,6 @@ export class ClientConnection {
         `this server speaks protocol version ${PROTOCOL_VERSION} and the client speaks ${hello.version}; use matching tui-chat versions`,
       );
     }
-    try {
-      this.host.checkNameAvailable(hello.name);
-    } catch (error) {
-      // Not fatal: the client may say hello again with another name.
-      if (error instanceof ChatError) return this.reject(error, false);
-      throw error;
-    }
     const prekey = Buffer.from(hello.prekey, 'base64');
     if (prekey.length !== 32) throw new ProtocolError(ErrorCode.INVALID_MESSAGE, 'the prekey must be 32 bytes');
     let key: PublicIdentity;
@@ -439,6 +436,13 @@ export class ClientConnection {
       key = parsePeerPublicKey(hello.publicKey);
     } catch (cause) {
       throw new ProtocolError(ErrorCode.INVALID_MESSAGE, cause instanceof Error ? cause.message : 'bad public key', { cause });
+    }
+    try {
+      this.host.checkNameAvailable(hello.name, key.fingerprint);
+    } catch (error) {
+      // Not fatal: the client may say hello again with another name.
+      if (error instanceof ChatError) return this.reject(error, false);
+      throw error;
     }
     try {
       this.host.checkRegistration(hello.name, key.fingerprint, hello.retirements ?? (hello.retirement === undefined ? [] : [hello.retirement]), this.ipAddress);
