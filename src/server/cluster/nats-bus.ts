@@ -298,26 +298,12 @@ export class NatsBus implements ClusterBus {
 
   /** The cluster's store (registrations, messages for away users): bucket <cluster>_store, mirrored here. */
   async openStore(): Promise<SharedKeyValue> {
-    const kvm = new Kvm(this.connection!);
-    const bucket = `${this.options.name}_store`;
-    let kv: KV;
-    try {
-      kv = await kvm.create(bucket, { history: 1 });
-    } catch {
-      kv = await kvm.open(bucket);
-    }
-    return JetStreamKeyValue.open(kv);
+    return JetStreamKeyValue.open(await createOrOpen(new Kvm(this.connection!), `${this.options.name}_store`));
   }
 
   /** The cluster's files: bucket <cluster>_files, read on demand (jetstream-files.ts), never mirrored. */
-  async openFiles(): Promise<FileBucket> {
-    const kvm = new Kvm(this.connection!);
-    const bucket = `${this.options.name}_files`;
-    try {
-      return await kvm.create(bucket, { history: 1 });
-    } catch {
-      return kvm.open(bucket);
-    }
+  openFiles(): Promise<FileBucket> {
+    return createOrOpen(new Kvm(this.connection!), `${this.options.name}_files`);
   }
 
   private async openClaimsBucket(): Promise<void> {
@@ -477,4 +463,13 @@ function isWrongLastSequence(error: unknown): boolean {
 
 function isNoResponders(error: unknown): boolean {
   return error instanceof NoRespondersError || (error instanceof RequestError && error.isNoResponders());
+}
+
+/** The bucket, made if it is not there (one value per key: no history is of use to us). */
+async function createOrOpen(kvm: Kvm, bucket: string): Promise<KV> {
+  try {
+    return await kvm.create(bucket, { history: 1 });
+  } catch {
+    return kvm.open(bucket);
+  }
 }
