@@ -31,7 +31,7 @@ import {
 
 export type VideoRequest = Extract<ClientMessage, { type: 'list-videos' | 'poster' | 'play' | 'stop-video' | 'pause-video' | 'seek-video' | 'resize-video' }>;
 import { OutboundQueue } from './outbound-queue.js';
-import { TokenBucket } from './token-bucket.js';
+import { FrameBudgets } from './frame-budgets.js';
 import type { ServerLimits } from './server-limits.js';
 import type { ServerMetrics } from './metrics/server-metrics.js';
 
@@ -127,10 +127,7 @@ export class ClientConnection {
   private readonly outbound: OutboundQueue;
   private handshakeTimer: NodeJS.Timeout | undefined;
   private idleTimer: NodeJS.Timeout | undefined;
-  private readonly messageBudget: TokenBucket;
-  private readonly byteBudget: TokenBucket;
-  /** File chunks have their own budget: a 100 MiB upload is not chat flood. */
-  private readonly fileBudget: TokenBucket;
+  private readonly budgets: FrameBudgets;
   private throttleTimer: NodeJS.Timeout | undefined;
   private throttledCount = 0;
   private isPaused = false;
@@ -156,9 +153,7 @@ export class ClientConnection {
     this.handshakeTimer = setTimeout(() => this.onHandshakeTimeout(), host.limits.handshakeTimeoutMs);
     this.handshakeTimer.unref();
     const now = performance.now();
-    this.messageBudget = new TokenBucket(host.limits.messagesPerSecond, host.limits.messageBurst, now);
-    this.byteBudget = new TokenBucket(host.limits.bytesPerSecond, host.limits.byteBurst, now);
-    this.fileBudget = new TokenBucket(host.limits.fileBytesPerSecond, host.limits.fileByteBurst, now);
+    this.budgets = new FrameBudgets(host.limits, now);
   }
 
   /** Calls back once the socket has written out what it holds (a download sends its next chunks then). */
@@ -257,15 +252,14 @@ export class ClientConnection {
   private processBacklog(): void {
     while (this.backlog.length > 0 && this.isOpen) {
       const now = performance.now();
-      const isFile = this.backlog[0]!.type === FrameType.FILE;
-      const waitMs = isFile ? this.fileBudget.waitMs(now) : Math.max(this.messageBudget.waitMs(now), this.byteBudget.waitMs(now));
+      const waitMs = this.budgets.waitMs(this.backlog[0]!, now);
       if (waitMs > 0) {
         this.throttle(waitMs);
         return;
       }
       const frame = this.backlog.shift()!;
-      if (isFile) {
-        this.fileBudget.take(frame.body.length, now);
+      this.budgets.spend(frame, now);
+      if (frame.type === FrameType.FILE) {
         let chunk: FileChunk;
         try {
           if (this.state !== 'joined') throw unexpected('a file chunk before joining');
@@ -277,8 +271,6 @@ export class ClientConnection {
         this.runRequest(() => this.host.fileChunk(this, chunk), chunk.file);
         continue;
       }
-      this.messageBudget.take(1, now);
-      this.byteBudget.take(frame.body.length, now);
       try {
         this.handle(decodeClientMessage(frame.body));
       } catch (error) {

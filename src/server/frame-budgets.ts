@@ -1,0 +1,34 @@
+// One connection's flood control, per frame: chat frames spend a message and their bytes (20 a
+// second, 256 KiB a second by default), file chunks spend bytes of their own (64 MiB a second):
+// a 100 MiB upload is not chat flood, and a chat flood gets no help from file bytes.
+import { type Frame, FrameType } from '../core/frame-types.js';
+import type { ServerLimits } from './server-limits.js';
+import { TokenBucket } from './token-bucket.js';
+
+export class FrameBudgets {
+  private readonly messages: TokenBucket;
+  private readonly bytes: TokenBucket;
+  private readonly fileBytes: TokenBucket;
+
+  constructor(limits: ServerLimits, now: number) {
+    this.messages = new TokenBucket(limits.messagesPerSecond, limits.messageBurst, now);
+    this.bytes = new TokenBucket(limits.bytesPerSecond, limits.byteBurst, now);
+    this.fileBytes = new TokenBucket(limits.fileBytesPerSecond, limits.fileByteBurst, now);
+  }
+
+  /** How long `frame` must wait before it may be handled (0: now). */
+  waitMs(frame: Frame, now: number): number {
+    if (frame.type === FrameType.FILE) return this.fileBytes.waitMs(now);
+    return Math.max(this.messages.waitMs(now), this.bytes.waitMs(now));
+  }
+
+  /** `frame` is handled now: its cost is spent. */
+  spend(frame: Frame, now: number): void {
+    if (frame.type === FrameType.FILE) {
+      this.fileBytes.take(frame.body.length, now);
+      return;
+    }
+    this.messages.take(1, now);
+    this.bytes.take(frame.body.length, now);
+  }
+}
