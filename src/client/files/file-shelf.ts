@@ -50,12 +50,14 @@ export class FileShelf {
   readonly uploads: PendingUpload[];
   readonly received: ReceivedFile[];
 
+  private folder: string | undefined;
+
   private constructor(
     private readonly snapshot: SealedSnapshot<ShelfSnapshot> | undefined,
-    private readonly dir: string,
+    /** The folder of kept files, made when a first file arrives (a temporary one for a shelf in memory). */
+    private readonly makeFolder: () => string,
     saved: ShelfSnapshot | undefined,
   ) {
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
     this.uploads = saved?.uploads ?? [];
     this.received = saved?.received ?? [];
   }
@@ -63,12 +65,17 @@ export class FileShelf {
   /** `<base>.files` and `<base>.files.d/`, sealed under the identity's state key. */
   static open(base: string, identity: Identity): FileShelf {
     const snapshot = new SealedSnapshot<ShelfSnapshot>(`${base}.files`, stateKey(identity));
-    return new FileShelf(snapshot, `${base}.files.d`, snapshot.load());
+    const folder = `${base}.files.d`;
+    const makeFolder = () => {
+      mkdirSync(folder, { recursive: true, mode: 0o700 });
+      return folder;
+    };
+    return new FileShelf(snapshot, makeFolder, snapshot.load());
   }
 
   /** Kept for this run only (specs, and a client started without a state folder). */
   static inMemory(): FileShelf {
-    return new FileShelf(undefined, mkdtempSync(join(tmpdir(), 'tui-chat-client-files-')), undefined);
+    return new FileShelf(undefined, () => mkdtempSync(join(tmpdir(), 'tui-chat-client-files-')), undefined);
   }
 
   save(): void {
@@ -77,7 +84,8 @@ export class FileShelf {
 
   /** Where a received file's ciphertext is. */
   sealedPath(id: string): string {
-    return join(this.dir, `${id}.enc`);
+    this.folder ??= this.makeFolder();
+    return join(this.folder, `${id}.enc`);
   }
 
   /** Whole chunks of `id` here (a torn last one, from a crash mid-write, is cut off). */

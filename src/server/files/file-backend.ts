@@ -17,16 +17,28 @@ export interface FileBackend {
   remove(id: string): Promise<void>;
 }
 
-/** A lone server's files: FileStore's folder, its calls made awaitable. */
+/** A lone server's files: FileStore's folder (opened at the first file request), its calls made awaitable. */
 export class DiskFileBackend implements FileBackend {
-  private readonly store: FileStore;
+  private opened: FileStore | undefined;
 
-  constructor(dir: string) {
-    this.store = new FileStore(dir);
+  /**
+   * `dir`: the folder. A server's data folder is read at once (files kept from before a restart
+   * count and expire); a temporary one (a server that keeps nothing) is made only when first needed.
+   */
+  constructor(
+    private readonly dir: () => string,
+    eager: boolean,
+  ) {
+    if (eager) this.opened = new FileStore(dir());
+  }
+
+  private get store(): FileStore {
+    this.opened ??= new FileStore(this.dir());
+    return this.opened;
   }
 
   known(): Iterable<StoredFile> {
-    return this.store.all();
+    return this.opened?.all() ?? [];
   }
 
   async find(id: string): Promise<StoredFile | undefined> {

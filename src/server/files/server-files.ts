@@ -27,7 +27,7 @@ export interface ServerFilesParts {
 /** `backend`: where the chunks live (a cluster's bucket); default the data folder's `files/`, or a temporary one. */
 export function createServerFiles(parts: ServerFilesParts, backend?: FileBackend): FileService {
   const dir = () => (parts.dataDir === undefined ? mkdtempSync(join(tmpdir(), 'tui-chat-files-')) : join(parts.dataDir, 'files'));
-  return new FileService(backend ?? new DiskFileBackend(dir()), parts.limits, {
+  return new FileService(backend ?? new DiskFileBackend(dir, parts.dataDir !== undefined), parts.limits, {
     logger: parts.logger,
     recipientsOf: (sender, to) => {
       if (isRoomTarget(to)) {
