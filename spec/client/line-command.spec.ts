@@ -89,4 +89,18 @@ describe('parseLine, IRC habits', () => {
     assert.deepEqual(parseLine('/verfy bob'), { kind: 'invalid', message: 'unknown command :verfy (did you mean :verify?)' });
     assert.deepEqual(parseLine(':xyzzy'), { kind: 'invalid', message: 'unknown command :xyzzy (try :help)' });
   });
+
+  it('reads the file commands: :send with or without a target (a quoted path kept whole), :files, :save and :save!, :open', () => {
+    assert.deepEqual(parseLine(':send ~/report.pdf'), { kind: 'send-file', to: null, path: '~/report.pdf' });
+    assert.deepEqual(parseLine(':send bob "my report.pdf"'), { kind: 'send-file', to: 'bob', path: 'my report.pdf' });
+    assert.deepEqual(parseLine(":send #team 'a b'"), { kind: 'send-file', to: '#team', path: 'a b' });
+    assert.equal(parseLine(':send "unclosed').kind, 'invalid');
+    assert.equal(parseLine(':send a b c').kind, 'invalid');
+    assert.deepEqual(parseLine(':files'), { kind: 'files', from: null });
+    assert.deepEqual(parseLine(':files #team'), { kind: 'files', from: '#team' });
+    assert.deepEqual(parseLine(':save Ab12'), { kind: 'save', id: 'Ab12', path: null, overwrite: false });
+    assert.deepEqual(parseLine(':save! Ab12 "/tmp/x y"'), { kind: 'save', id: 'Ab12', path: '/tmp/x y', overwrite: true });
+    assert.equal(parseLine(':save ../x').kind, 'invalid', 'an id, not a path');
+    assert.deepEqual(parseLine(':open Ab12'), { kind: 'open', id: 'Ab12' });
+  });
 });
