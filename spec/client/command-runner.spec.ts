@@ -139,7 +139,11 @@ describe('CommandRunner', () => {
     assert.deepEqual(run(':part'), { kind: 'part', room: null }, 'without a room open, :part is the view’s (a DM closes)');
     assert.throws(() => run(':topic new'), { code: ErrorCode.USAGE }, 'no room open, none named');
     assert.throws(() => run(':members #ops'), { code: ErrorCode.NOT_IN_ROOM });
-    assert.throws(() => run(':join dev'), { code: ErrorCode.USAGE });
+    calls.length = 0;
+    assert.equal(run(':join ops'), undefined);
+    assert.equal(run(':members'), undefined, 'in the lobby: who is on the server');
+    assert.deepEqual(calls, ['join #ops', 'peers 1']);
+    assert.throws(() => run(':join #'), { code: ErrorCode.USAGE });
   });
 
   it('refuses an unknown peer and a bad command with typed errors', () => {

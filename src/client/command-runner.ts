@@ -112,7 +112,9 @@ export class CommandRunner {
         return undefined;
       }
       case 'members':
-        this.output.members(this.joined(this.roomFor(command.room, here, ':members #NAME')));
+        // In the lobby: who is on the server (counted, past the big-server size, as :peers does).
+        if (command.room === null && here === undefined) this.output.peers(this.target.peers(), this.target.followsOnly ? this.target.census : undefined);
+        else this.output.members(this.joined(this.roomFor(command.room, here, ':members #NAME')));
         return undefined;
       case 'invite':
         this.target.invite(this.roomFor(command.room, here, ':invite NAME #ROOM'), command.name);

@@ -51,7 +51,7 @@ export const LINE_COMMANDS = {
   dm: ['NAME|#ROOM [TEXT]', 'send TEXT to NAME only (or to a room you are in); without TEXT, open that conversation'],
   me: ['ACTION', 'say what you do, shown as "* you ACTION"'],
   room: ['', 'go back to the lobby (#room, everyone on the server)'],
-  join: ['#NAME', 'join a room, creating it if new (you are then its operator)'],
+  join: ['[#]NAME', 'join a room, creating it if new (you are then its operator); :join ops is #ops'],
   part: ['[#NAME]', 'leave a room (without #NAME: the open one; in a DM, close it)'],
   rooms: ['', "list the server's rooms: topic, members, whether you are in"],
   topic: ['[#NAME] [TEXT]', "set the room's topic; without TEXT, show it"],
@@ -136,7 +136,8 @@ export function parseLine(line: string): LineCommand {
     case 'me':
       return rest === '' ? usage('me') : { kind: 'me', action: rest };
     case 'join':
-      return /^#\S+$/.test(rest) ? { kind: 'join', room: rest } : usage('join');
+      // `:join ops` means #ops, as IRC clients take it.
+      return /^#?[^\s#]\S*$/.test(rest) ? { kind: 'join', room: rest.startsWith('#') ? rest : `#${rest}` } : usage('join');
     case 'part':
       return rest === '' ? { kind: 'part', room: null } : /^#\S+$/.test(rest) ? { kind: 'part', room: rest } : usage('part');
     case 'rooms':
