@@ -156,6 +156,8 @@ export async function runJsonLineMode(session: ChatSession, input: Readable, out
   }
   quitting = true;
   lines.close();
+  // A file sent just before the input ended goes before the goodbye (`echo ":send bob x" | ...`).
+  await session.files.settled();
   await session.close('bye');
   await disconnected;
   return EXIT_OK;

@@ -101,8 +101,14 @@ describe('files, end to end', () => {
     const alice = await client(t, dir, port, 'alice', 0);
     const contents = randomBytes(200 * 1024);
     writeFileSync(join(dir, 'notes.txt'), contents);
+    // The input ends right after the command, as a script's would: the file goes before the goodbye.
     alice.writeLine(`:send bob ${join(dir, 'notes.txt')}`);
-    await alice.waitForEvent((e) => e['type'] === 'file-sent', 'the file stored for bob');
+    alice.endInput();
+    assert.equal(await alice.waitExit(), 0);
+    assert.ok(
+      alice.events.some((e) => e['type'] === 'file-sent'),
+      'sent before it left',
+    );
     const back = await client(t, dir, port, 'bob', 1);
     const arrived = await back.waitForEvent((e) => e['type'] === 'file', 'the file, once bob is back');
     back.writeLine(`:save ${String(arrived['id'])}`);

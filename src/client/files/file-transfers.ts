@@ -91,6 +91,11 @@ export class FileTransfers extends TypedEmitter<FileEvents> {
     return attachment.id;
   }
 
+  /** Resolves once the uploads queued so far have finished, failed, or been cut off (to be resumed). */
+  settled(): Promise<void> {
+    return this.uploading;
+  }
+
   /** Connected again: uploads go on from where the server is, downloads from the chunks here. */
   resume(): void {
     for (const upload of this.shelf.uploads) this.queueUpload(upload);
