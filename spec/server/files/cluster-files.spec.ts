@@ -64,4 +64,34 @@ describe('files on a cluster', () => {
     const path = bob.files.save(file.id, join(dir, 'saved.bin'), false);
     assert.ok(readFileSync(path).equals(contents), 'byte for byte, through the other node');
   });
+
+  it("counts a sender's file share across the cluster: what she keeps through one node counts on the other", async (t) => {
+    const dir = makeTempDir(t);
+    const cluster = { url: broker.url, name: `spec-${randomBytes(4).toString('hex')}`, ...TIMING };
+    const limits = { maxFileStoreBytesPerSender: 500_000, maxFileStoreBytesPerNewcomer: 500_000 };
+    const [one, two] = [new ChatServer({ port: 0, cluster, limits }), new ChatServer({ port: 0, cluster, limits })];
+    const [portOne, portTwo] = [(await one.listen()).port, (await two.listen()).port];
+    t.after(() => one.close());
+    t.after(() => two.close());
+    const bobFirst = new ChatSession({ host: '127.0.0.1', port: portTwo, name: 'bob', identity: ids[1]! });
+    await bobFirst.connect();
+    await bobFirst.close();
+    const aliceState = ClientState.inMemory();
+    const alice = new ChatSession({ host: '127.0.0.1', port: portOne, name: 'alice', identity: ids[0]!, state: aliceState });
+    await alice.connect();
+    writeFileSync(join(dir, 'first.bin'), randomBytes(300_000));
+    const sent = new Promise<void>((resolve) => alice.files.on('file-sent', () => resolve()));
+    await alice.files.send('bob', join(dir, 'first.bin'));
+    await sent;
+    await alice.close();
+    // Node two has heard of the file kept for bob (the marker: its records count it).
+    await waitFor(() => (two.files.stats.files === 1 ? true : undefined), 'node two to know the file');
+    const again = new ChatSession({ host: '127.0.0.1', port: portTwo, name: 'alice', identity: ids[0]!, state: aliceState });
+    await again.connect();
+    t.after(() => again.close());
+    writeFileSync(join(dir, 'second.bin'), randomBytes(300_000));
+    const refused = new Promise<{ code: string }>((resolve) => again.files.on('error', resolve));
+    await again.files.send('bob', join(dir, 'second.bin'));
+    assert.equal((await refused).code, 'CHAT_ERR_FILE_TOO_LARGE', 'the second 300 KB does not fit a 500 KB share, whichever node it comes through');
+  });
 });

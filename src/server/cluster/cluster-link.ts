@@ -109,7 +109,10 @@ export class ClusterLink {
   /** The cluster's files (over a bucket every node reads), when the bus has one. */
   async openFiles(): Promise<FileBackend | undefined> {
     const bucket = await this.bus.openFiles?.();
-    return bucket === undefined ? undefined : new JetStreamFiles(bucket);
+    if (bucket === undefined) return undefined;
+    const files = new JetStreamFiles(bucket);
+    await files.followRecords((error) => this.logError('cluster.files_watch_failed', error));
+    return files;
   }
 
   /** The cluster-wide store, when the bus has one. */

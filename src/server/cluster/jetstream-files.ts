@@ -3,9 +3,11 @@
 // outlives the node it came through (the broker keeps it, with its own replication):
 //   m.<id>           the file's record (sender, size, chunks, who it is for, when it expires)
 //   c.<id>.<index>   one sealed chunk (64 KiB and its tag): at most 1 MB, NATS's payload limit
-// Unlike the message store it is not mirrored in memory: a node reads a record when asked for it
-// and a chunk when it sends it. How far an upload came is written to the record every
-// HAVE_EVERY_CHUNKS chunks: an upload resumed through another node repeats at most that many.
+// Unlike the message store the chunks are not mirrored in memory: a node reads a chunk when it
+// sends it. The records are (one small value per file, followed by a watch on m.>), so every node
+// counts the file shares and sweeps expiry for the whole cluster. How far an upload came is
+// written to its record every HAVE_EVERY_CHUNKS chunks: an upload resumed through another node
+// repeats at most that many.
 import type { FileBackend } from '../files/file-backend.js';
 import type { StoredFile } from '../files/file-store.js';
 
@@ -14,15 +16,34 @@ export interface FileBucket {
   get(key: string): Promise<{ readonly value: Uint8Array; readonly operation: string } | null>;
   put(key: string, value: Uint8Array): Promise<number>;
   purge(key: string): Promise<void>;
+  watch(options: { readonly key: string }): Promise<AsyncIterable<{ readonly key: string; readonly value: Uint8Array; readonly operation: string }>>;
 }
 
 const HAVE_EVERY_CHUNKS = 16;
 
 export class JetStreamFiles implements FileBackend {
-  /** Records this node created or looked up. */
+  /** Every file's record in the cluster, as the watch reports them (this node's own uploads run ahead). */
   private readonly records = new Map<string, StoredFile>();
 
   constructor(private readonly bucket: FileBucket) {}
+
+  /** Follows every node's records from now on (the current ones first). */
+  async followRecords(onError: (error: unknown) => void): Promise<void> {
+    const watch = await this.bucket.watch({ key: 'm.>' });
+    void (async () => {
+      for await (const entry of watch) {
+        const id = entry.key.slice(2);
+        if (entry.operation !== 'PUT' || entry.value.length === 0) {
+          this.records.delete(id);
+          continue;
+        }
+        const stored = JSON.parse(Buffer.from(entry.value).toString('utf8')) as StoredFile;
+        const mine = this.records.get(id);
+        // This node's own upload runs ahead of what it wrote; anything else is news.
+        if (mine === undefined || mine.have <= stored.have) this.records.set(id, stored);
+      }
+    })().catch(onError);
+  }
 
   known(): Iterable<StoredFile> {
     return this.records.values();
