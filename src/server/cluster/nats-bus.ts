@@ -17,18 +17,16 @@
 // across subjects, and batches are flushed before any presence message is published: a node's
 // "join alice" always reaches another node before alice's first message, and her last message
 // before her "leave".
-// Over 400 lines on purpose: every chat subject, its encoding and its subscription in one file, so
-// the broker's surface for chat is read in one place (watching together has its own subjects, in
-// nats-watch.ts, opened here once connected).
+// Every chat subject, its encoding and its subscription are in this file, so the broker's surface
+// for chat is read in one place; name claims (nats-claims.ts) and watching together (nats-watch.ts)
+// get the connection from here.
 import { randomBytes } from 'node:crypto';
-import { type NatsConnection, NoRespondersError, RequestError, connect } from '@nats-io/transport-node';
-import { JetStreamApiError } from '@nats-io/jetstream';
+import { type NatsConnection, connect } from '@nats-io/transport-node';
 import { type KV, Kvm } from '@nats-io/kv';
-import { ChatError, ErrorCode } from '../../core/errors.js';
 import type { Logger } from '../../core/logger.js';
-import { nameKey } from '../../core/names.js';
 import type { ClaimOutcome, ClusterBus, ClusterHandlers, HandOff, SharedKeyValue, WatchChannel } from './cluster-bus.js';
 import { NatsWatchChannel } from './nats-watch.js';
+import { ClusterUnavailableError, NatsNameClaims } from './nats-claims.js';
 import type { FileBucket } from './jetstream-files.js';
 import { JetStreamKeyValue } from './jetstream-key-value.js';
 import { RoomConfirmations } from './room-confirmations.js';
@@ -41,9 +39,7 @@ import {
   type ReceiptRelay,
   type RoomRelay,
   decodeDirectReceipt,
-  decodeHoldsAnswer,
   decodeHoldsQuery,
-  decodeNameClaim,
   decodeReceiptBatch,
   decodePresence,
   decodeRoomBatch,
@@ -54,12 +50,8 @@ import {
   encodeDirectBatch,
 } from './cluster-wire.js';
 
-/** JetStream's "wrong last sequence": someone else wrote the key first. */
-const JS_WRONG_LAST_SEQUENCE = 10071;
 /** The status code of the broker's "no responders" answer. */
 const NO_RESPONDERS = 503;
-/** A claim can lose a race to a delete or a takeover between our read and write; try again a few times. */
-const CLAIM_ATTEMPTS = 4;
 /**
  * Bytes per batch before it is sent early: half of NATS's default 1 MB max_payload, so that one
  * more relay (64 KiB at most, the client frame limit) never pushes a batch over it.
@@ -72,23 +64,16 @@ const RECEIPT_OVERHEAD_BYTES = 256;
 /** After a broker restart JetStream may need a moment before the bucket can be made again. */
 const RESTORE_RETRY_MS = 250;
 
-export class ClusterUnavailableError extends ChatError {
-  constructor(what: string, options?: { cause?: unknown }) {
-    super(ErrorCode.CLUSTER_UNAVAILABLE, `the cluster is unreachable (${what}); try again shortly`, options);
-  }
-}
+export { ClusterUnavailableError };
 
 export class NatsBus implements ClusterBus {
   readonly nodeId = randomBytes(6).toString('hex');
   private connection: NatsConnection | undefined;
-  private claims: KV | undefined;
+  /** Name claims in the bucket <cluster>_names (nats-claims.ts). */
+  private readonly claims: NatsNameClaims;
   private handlers: ClusterHandlers | undefined;
   private up = false;
   private closing = false;
-  /** Our claims: name key -> the revision we wrote, so a release deletes only our own claim. */
-  private readonly claimRevisions = new Map<string, number>();
-  /** Releases made while the broker was away, done when it is back. */
-  private readonly pendingReleases = new Map<string, number>();
   private readonly handOffs: PendingHandOffs;
   private readonly roomConfirmations: RoomConfirmations;
   private readonly roomBatches: TickBatcher<RoomRelay>;
@@ -100,6 +85,13 @@ export class NatsBus implements ClusterBus {
     private readonly options: ClusterOptions,
     private readonly logger: Logger,
   ) {
+    this.claims = new NatsNameClaims({
+      nodeId: this.nodeId,
+      options,
+      logger,
+      connection: () => this.connection!,
+      isUp: () => this.up,
+    });
     this.handOffs = new PendingHandOffs(options.requestTimeoutMs);
     this.roomConfirmations = new RoomConfirmations(options.requestTimeoutMs, (notice) => this.handlers?.undelivered(notice));
     this.roomBatches = new TickBatcher((_room, relays) => this.publishRoomBatch(relays), MAX_BATCH_BYTES);
@@ -143,7 +135,7 @@ export class NatsBus implements ClusterBus {
       const why = cause instanceof Error ? `: ${cause.message.slice(0, 160)}` : '';
       throw new ClusterUnavailableError(`cannot connect to ${this.options.url}${why}`, { cause });
     }
-    await this.openClaimsBucket();
+    await this.claims.open();
     const nc = this.connection;
     const p = this.options.name;
     this.subscribe(`${p}.presence`, (data) => this.handlers?.presence(decodePresence(data)));
@@ -216,48 +208,12 @@ export class NatsBus implements ClusterBus {
     if (!nc.isClosed()) await nc.close().catch(() => {});
   }
 
-  async claimName(name: string): Promise<ClaimOutcome> {
-    const claims = this.requireClaims('claiming a name');
-    const key = claimKey(name);
-    const mine = encodeBusMessage({ node: this.nodeId });
-    try {
-      for (let attempt = 0; attempt < CLAIM_ATTEMPTS; attempt++) {
-        try {
-          this.recordClaim(name, await claims.create(key, mine));
-          return { won: true };
-        } catch (error) {
-          if (!isWrongLastSequence(error)) throw error;
-        }
-        // Someone holds the name, or held it: a claim outlives a node that died holding it.
-        const entry = await claims.get(key);
-        if (entry === null || entry.operation !== 'PUT') continue;
-        const owner = ownerOf(entry.value);
-        if (owner !== this.nodeId && owner !== undefined && (await this.nodeHolds(owner, name))) return { won: false, owner };
-        try {
-          this.recordClaim(name, await claims.update(key, mine, entry.revision));
-          this.logger.log('info', 'cluster.claim_taken_over', { from: owner ?? 'unreadable' });
-          return { won: true };
-        } catch (error) {
-          if (!isWrongLastSequence(error)) throw error;
-        }
-      }
-    } catch (error) {
-      throw error instanceof ChatError ? error : new ClusterUnavailableError('name claim failed', { cause: error });
-    }
-    // Lost every race in a row: another node is claiming this name right now.
-    return { won: false, owner: 'unknown' };
+  claimName(name: string): Promise<ClaimOutcome> {
+    return this.claims.claim(name);
   }
 
-  async releaseName(name: string): Promise<void> {
-    const key = claimKey(name);
-    const revision = this.claimRevisions.get(key);
-    if (revision === undefined) return;
-    this.claimRevisions.delete(key);
-    if (!this.up || this.claims === undefined) {
-      this.pendingReleases.set(key, revision);
-      return;
-    }
-    await this.deleteClaim(key, revision);
+  releaseName(name: string): Promise<void> {
+    return this.claims.release(name);
   }
 
   publishPresence(message: PresenceMessage): boolean {
@@ -304,22 +260,6 @@ export class NatsBus implements ClusterBus {
   /** The cluster's files: bucket <cluster>_files, read on demand (jetstream-files.ts), never mirrored. */
   openFiles(): Promise<FileBucket> {
     return createOrOpen(new Kvm(this.connection!), `${this.options.name}_files`);
-  }
-
-  private async openClaimsBucket(): Promise<void> {
-    const kvm = new Kvm(this.connection!);
-    const bucket = `${this.options.name}_names`;
-    try {
-      // One value per key: a claim's history is of no use, and old revisions would only cost space.
-      this.claims = await kvm.create(bucket, { history: 1 });
-    } catch (cause) {
-      try {
-        this.claims = await kvm.open(bucket);
-        await this.claims.status();
-      } catch {
-        throw new ClusterUnavailableError(`no JetStream key-value store at ${this.options.url}; start nats-server with -js`, { cause });
-      }
-    }
   }
 
   private publishRoomBatch(relays: RoomRelay[]): void {
@@ -385,7 +325,7 @@ export class NatsBus implements ClusterBus {
   private async restore(nc: NatsConnection): Promise<void> {
     while (!this.closing && !nc.isClosed()) {
       try {
-        await this.openClaimsBucket();
+        await this.claims.open();
         break;
       } catch (error) {
         this.logger.log('debug', 'cluster.restore_retry', { error: error instanceof Error ? error.message.slice(0, 120) : 'unknown' });
@@ -393,8 +333,7 @@ export class NatsBus implements ClusterBus {
       }
     }
     if (this.closing || nc.isClosed()) return;
-    for (const [key, revision] of this.pendingReleases) await this.deleteClaim(key, revision);
-    this.pendingReleases.clear();
+    await this.claims.releasePending();
     this.setUp(true);
   }
 
@@ -402,37 +341,6 @@ export class NatsBus implements ClusterBus {
     if (this.up === up) return;
     this.up = up;
     this.handlers?.linkChanged(up);
-  }
-
-  private async deleteClaim(key: string, revision: number): Promise<void> {
-    try {
-      await this.claims!.delete(key, { previousSeq: revision });
-    } catch (error) {
-      // Expected when another node has taken the name over since; nothing of ours to remove.
-      this.logger.log('debug', 'cluster.release_skipped', { error: error instanceof Error ? error.message.slice(0, 120) : 'unknown' });
-    }
-  }
-
-  private async nodeHolds(node: string, name: string): Promise<boolean> {
-    try {
-      const reply = await this.connection!.request(`${this.options.name}.node.${node}.holds`, encodeBusMessage({ name }), {
-        timeout: this.options.requestTimeoutMs,
-      });
-      return decodeHoldsAnswer(reply.data).holds;
-    } catch (error) {
-      // No such node: it died holding the claim. A node that does not answer in time may still be
-      // alive, so its claim stands (the new user is told the name is taken, never given a duplicate).
-      return !isNoResponders(error);
-    }
-  }
-
-  private requireClaims(what: string): KV {
-    if (!this.up || this.claims === undefined) throw new ClusterUnavailableError(`${what} needs the broker`);
-    return this.claims;
-  }
-
-  private recordClaim(name: string, revision: number): void {
-    this.claimRevisions.set(claimKey(name), revision);
   }
 }
 
@@ -442,27 +350,6 @@ function brokerSecurity(options: ClusterOptions): { tls?: { ca?: string }; user?
   // An empty tls object still insists on TLS, verified against the system's CAs.
   const tls: { ca?: string } | undefined = options.brokerCaPem !== undefined ? { ca: options.brokerCaPem } : requiresTls ? {} : undefined;
   return { ...(tls === undefined ? {} : { tls }), ...(options.credentials ?? {}) };
-}
-
-/** Names may hold '.' and other characters KV keys refuse; hex of the case-folded name never does. */
-function claimKey(name: string): string {
-  return Buffer.from(nameKey(name), 'utf8').toString('hex');
-}
-
-function ownerOf(value: Uint8Array): string | undefined {
-  try {
-    return decodeNameClaim(value).node;
-  } catch {
-    return undefined;
-  }
-}
-
-function isWrongLastSequence(error: unknown): boolean {
-  return error instanceof JetStreamApiError && error.code === JS_WRONG_LAST_SEQUENCE;
-}
-
-function isNoResponders(error: unknown): boolean {
-  return error instanceof NoRespondersError || (error instanceof RequestError && error.isNoResponders());
 }
 
 /** The bucket, made if it is not there (one value per key: no history is of use to us). */
