@@ -79,7 +79,7 @@ export { DEFAULT_HOST, DEFAULT_PORT };
 /** How long close() waits for clients to hang up after the shutdown notice before cutting them off. */
 const SHUTDOWN_GRACE_MS = 2000;
 
-export class ChatServer implements ConnectionHost, ClusterHost {
+export class ChatServer implements ConnectionHost<ClientConnection>, ClusterHost {
   private currentLimits: ServerLimits;
   readonly logger: Logger;
   readonly videosDir: string;
@@ -634,7 +634,7 @@ export class ChatServer implements ConnectionHost, ClusterHost {
   }
 
   /** The client kept (or could not read) these envelopes: see StoreAndForward.received. */
-  readonly received: ConnectionHost['received'] = (...args) => this.forward.received(...args);
+  readonly received: ConnectionHost<ClientConnection>['received'] = (...args) => this.forward.received(...args);
 
   readonly route = (sender: ClientConnection, message: SendMessage): void => this.router.route(sender, message);
 

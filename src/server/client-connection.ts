@@ -3,93 +3,25 @@
 // Nothing a peer sends may escape this class as an exception. Framing and protocol errors become
 // an error message to this peer and, when the stream can no longer be trusted, a disconnect of this
 // peer alone; the rest of the server never sees them.
-// Over 400 lines on purpose: the join state machine, flood control and the try/catch boundary all
-// act on one socket's state, which is what keeps a peer's error from reaching anyone else.
-import type { KeyRetirement } from '../core/key-retirement.js';
+// What it needs of the server is connection-host.ts; the stateless hello checks hello-checks.ts;
+// flood control per frame frame-budgets.ts. Still past 400 lines: the join state machine, the
+// backlog and the try/catch boundary act on one socket's state (the next cut is the backlog).
 import { randomBytes } from 'node:crypto';
 import type { Socket } from 'node:net';
 import { ChatError, ErrorCode, FrameError, ProtocolError } from '../core/errors.js';
 import { FrameDecoder } from '../core/frame-decoder.js';
 import { type Frame, FrameType } from '../core/frame-types.js';
-import { type PublicIdentity, parsePeerPublicKey } from '../core/identity.js';
+import type { PublicIdentity } from '../core/identity.js';
 import { verifyJoinProof } from '../core/join-proof.js';
-import { isUsablePrekey, verifyPrekey } from '../core/prekey.js';
-import type { Logger } from '../core/logger.js';
 import { decodeClientMessage, encodeMessage } from '../core/message-codec.js';
 import { type FileChunk, MAX_FILE_FRAME_BODY, decodeFileChunk } from '../core/file-codec.js';
-import {
-  type ClientMessage,
-  type FileRequest,
-  type HelloMessage,
-  type OneTimePrekey,
-  PROTOCOL_VERSION,
-  type PeerSummary,
-  type SendMessage,
-  type ServerMessage,
-  type RoomRequest,
-} from '../core/messages.js';
-
-export type VideoRequest = Extract<ClientMessage, { type: 'list-videos' | 'poster' | 'play' | 'stop-video' | 'pause-video' | 'seek-video' | 'resize-video' }>;
-import { OutboundQueue } from './outbound-queue.js';
+import type { ClientMessage, HelloMessage, ServerMessage } from '../core/messages.js';
+import type { ConnectionHost, JoinedClient } from './connection-host.js';
 import { FrameBudgets } from './frame-budgets.js';
-import type { ServerLimits } from './server-limits.js';
-import type { ServerMetrics } from './metrics/server-metrics.js';
+import { checkSignedPrekey, readHello } from './hello-checks.js';
+import { OutboundQueue } from './outbound-queue.js';
 
-/** What a connection needs from the server around it. */
-export interface ConnectionHost {
-  readonly limits: ServerLimits;
-  readonly logger: Logger;
-  readonly metrics: ServerMetrics;
-  /**
-   * Throws InvalidNameError / NameTakenError. `fingerprint`: the joining key's; a name held here
-   * by a connection of that same key is available (that connection is replaced once the key is proven).
-   */
-  checkNameAvailable(name: string, fingerprint?: string): void;
-  /**
-   * Throws NAME_TAKEN when the name is registered here to another key (protocol v4), unless
-   * `retirement` is a valid statement from that key naming this one, or when a new name reads like
-   * one online or registered; NAME_LIMIT when this key or `address` has its share of names.
-   */
-  checkRegistration(name: string, fingerprint: string, retirements: readonly KeyRetirement[], address: string): void;
-  /**
-   * Adds a fully authenticated client to the registry and announces it. Throws (or, clustered,
-   * rejects with) NameTakenError, or another ChatError that ends the connection.
-   */
-  admit(connection: ClientConnection): Promise<void> | void;
-  route(connection: ClientConnection, message: SendMessage): void;
-  /** The keys of these users (protocol v4: presence carries none). */
-  /** The keys of these users, each with a one-time prekey while they last (never the asker's own). */
-  /** Resolves once any one-time prekeys in them are taken (on a cluster, a round trip to the broker). */
-  /** `address`: the asker's, for the one-time prekey ration (OneTimePrekeyRation). */
-  keyBundles(asker: string, names: readonly string[], address?: string): Promise<PeerSummary[]>;
-  /** `follow`: this connection hears of these users' presence from now on; answered with `followed`. */
-  follow(connection: ClientConnection, names: readonly string[]): void;
-  /** The member announced a new signed prekey (already checked): its bundle and presence change. */
-  signedPrekeyChanged(connection: ClientConnection, signed: { readonly prekey: string; readonly prekeySig: string }): void;
-  /** The member's one-time prekeys, kept for whoever fetches its bundle. */
-  addOneTimePrekeys(connection: ClientConnection, keys: readonly OneTimePrekey[]): void;
-  /** The member on this connection set (or, with '', cleared) their away message. */
-  setAway(connection: ClientConnection, message: string): void;
-  /** The client kept these envelopes: the server may forget them and tell their senders. */
-  /** `from`: the sender of every id (ids are each sender's own); undefined: any sender's. */
-  received(
-    connection: ClientConnection,
-    ids: readonly string[],
-    unreadable: readonly string[],
-    from?: string,
-    held?: readonly string[],
-    discarded?: readonly string[],
-  ): void;
-  /** Room requests; may finish later. A ChatError it rejects with is sent back, not fatal. */
-  room(connection: ClientConnection, request: RoomRequest): Promise<void>;
-  /** Video requests; may finish later. A ChatError it throws or rejects with is sent back, not fatal. */
-  video(connection: ClientConnection, message: VideoRequest): Promise<void> | void;
-  /** File requests and uploaded chunks (files/file-service.ts); a ChatError they throw is sent back, not fatal. */
-  file(connection: ClientConnection, message: FileRequest): Promise<void> | void;
-  fileChunk(connection: ClientConnection, chunk: FileChunk): Promise<void> | void;
-  /** Called once per connection when its socket has closed, joined or not. */
-  onClosed(connection: ClientConnection): void;
-}
+export type { ConnectionHost, JoinedClient, VideoRequest } from './connection-host.js';
 
 type ConnectionState = 'awaiting-hello' | 'awaiting-auth' | 'admitting' | 'joined' | 'closing' | 'closed';
 
@@ -108,15 +40,6 @@ interface PendingJoin {
   readonly prekey: string;
   readonly prekeySig: string;
   readonly nonce: Buffer;
-}
-
-/** What the server knows of a joined client (it relays the prekey; only peers use it). */
-export interface JoinedClient {
-  readonly name: string;
-  readonly key: PublicIdentity;
-  readonly prekey: string;
-  readonly prekeySig: string;
-  readonly joinedAt: number;
 }
 
 export class ClientConnection {
@@ -139,7 +62,7 @@ export class ClientConnection {
 
   constructor(
     private readonly socket: Socket,
-    private readonly host: ConnectionHost,
+    private readonly host: ConnectionHost<ClientConnection>,
   ) {
     this.remoteAddress = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
     // Clients never send MEDIA frames, so the decoder refuses that type outright.
@@ -415,20 +338,7 @@ export class ClientConnection {
     if (++this.helloAttempts > MAX_HELLO_ATTEMPTS) {
       throw new ProtocolError(ErrorCode.UNEXPECTED_MESSAGE, `more than ${MAX_HELLO_ATTEMPTS} names tried on one connection`);
     }
-    if (hello.version !== PROTOCOL_VERSION) {
-      throw new ProtocolError(
-        ErrorCode.VERSION_MISMATCH,
-        `this server speaks protocol version ${PROTOCOL_VERSION} and the client speaks ${hello.version}; use matching tui-chat versions`,
-      );
-    }
-    const prekey = Buffer.from(hello.prekey, 'base64');
-    if (prekey.length !== 32) throw new ProtocolError(ErrorCode.INVALID_MESSAGE, 'the prekey must be 32 bytes');
-    let key: PublicIdentity;
-    try {
-      key = parsePeerPublicKey(hello.publicKey);
-    } catch (cause) {
-      throw new ProtocolError(ErrorCode.INVALID_MESSAGE, cause instanceof Error ? cause.message : 'bad public key', { cause });
-    }
+    const { key, prekey } = readHello(hello);
     try {
       this.host.checkNameAvailable(hello.name, key.fingerprint);
     } catch (error) {
@@ -540,13 +450,3 @@ function unexpected(what: string): ProtocolError {
  * every member's room re-key fail), and signed by the identity key (else anyone, the server
  * included, could sit in the middle of DMs). Throws INVALID_MESSAGE: the connection ends.
  */
-function checkSignedPrekey(key: PublicIdentity, name: string, prekey: Buffer, prekeySigBase64: string): void {
-  if (prekey.length !== 32) throw new ProtocolError(ErrorCode.INVALID_MESSAGE, 'the prekey must be 32 bytes');
-  const prekeySig = Buffer.from(prekeySigBase64, 'base64');
-  if (prekeySig.length * 8 !== key.publicKey.asymmetricKeyDetails?.modulusLength) {
-    throw new ProtocolError(ErrorCode.INVALID_MESSAGE, 'the prekey signature is not the size of the key');
-  }
-  if (!isUsablePrekey(prekey)) throw new ProtocolError(ErrorCode.INVALID_MESSAGE, 'the prekey is a low-order point: no session can start from it');
-  if (!verifyPrekey(key.publicKey, name, prekey, prekeySig))
-    throw new ProtocolError(ErrorCode.INVALID_MESSAGE, 'the prekey is not signed by the announced key');
-}
