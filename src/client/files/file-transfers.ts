@@ -58,7 +58,10 @@ export class FileTransfers extends TypedEmitter<FileEvents> {
   private readonly accepted = new Map<string, Pending<number>>();
   private readonly stored = new Map<string, Pending<void>>();
   /** Downloads under way: the running hash of what has been checked, and the next chunk wanted. */
-  private readonly downloads = new Map<string, { hash: ReturnType<typeof createHash>; next: number; lastSaid: number; fd?: number }>();
+  private readonly downloads = new Map<
+    string,
+    { readonly file: ReceivedFile; hash: ReturnType<typeof createHash>; next: number; lastSaid: number; fd?: number }
+  >();
   private uploading: Promise<void> = Promise.resolve();
 
   constructor(
@@ -215,8 +218,9 @@ export class FileTransfers extends TypedEmitter<FileEvents> {
   }
 
   onChunk(chunk: FileChunk): void {
-    const file = this.shelf.received.find((entry) => entry.attachment.id === chunk.file);
+    // Per chunk: the download knows its file (no search of everything received).
     const download = this.downloads.get(chunk.file);
+    const file = download?.file;
     if (file === undefined || download === undefined || file.state !== 'downloading') return;
     const { attachment } = file;
     const chunks = chunkCount(attachment.size);
@@ -253,7 +257,7 @@ export class FileTransfers extends TypedEmitter<FileEvents> {
       return this.refuse(file, `${describeAttachment(attachment)} from ${file.from}: what was kept of it does not check out (${(error as Error).message})`);
     }
     if (here === chunks) return this.finish(file, hash.digest('hex'));
-    this.downloads.set(attachment.id, { hash, next: here, lastSaid: -1 });
+    this.downloads.set(attachment.id, { file, hash, next: here, lastSaid: -1 });
     this.parts.send({ type: 'file-get', file: attachment.id, from: here }).catch(() => this.endDownload(attachment.id));
   }
 

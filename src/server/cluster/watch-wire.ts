@@ -15,8 +15,8 @@ import { decodeServerMessage } from '../../core/message-codec.js';
 import type { ServerMessage, WatchEventMessage } from '../../core/messages.js';
 import { isValidName } from '../../core/names.js';
 import { isValidRoomName } from '../../core/room-names.js';
+import { NODE_ID } from './relay-batches.js';
 
-const NODE_ID = /^[A-Za-z0-9_-]{1,64}$/;
 const MAX_VIDEO_NAME_CHARS = 256;
 /** The sizes a stream makes at once (video-stream.ts MAX_OUTPUTS), with room to spare. */
 const MAX_SIZES = 8;
