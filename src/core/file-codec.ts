@@ -27,6 +27,8 @@ export function decodeFileRequest(obj: Json): ClientMessage | undefined {
       return { type: 'file-get', file: fileId(obj), from: integer(obj, 'from') };
     case 'file-done':
       return { type: 'file-done', file: fileId(obj) };
+    case 'file-withdraw':
+      return { type: 'file-withdraw', file: fileId(obj) };
     default:
       return undefined;
   }

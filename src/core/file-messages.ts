@@ -5,9 +5,10 @@
 //
 // Upload: file-offer (the id the sender made, the ciphertext's size and chunk count, and who it is
 // for) -> file-accepted (how many chunks the server has already: an upload resumes there) -> FILE
-// frames -> file-stored. Download: file-get (from the first chunk the client lacks) -> FILE frames.
-// A recipient that has every chunk says file-done; the server forgets a file once everyone it was
-// for has it, or when it expires (as a stored message does).
+// frames -> file-stored. Download: file-get (from the first chunk the client lacks) -> FILE frames,
+// following an upload still under way as its chunks come. A recipient that has every chunk says
+// file-done; the server forgets a file once everyone it was for has it, when it expires (as a
+// stored message does), or when its sender withdraws it (file-withdraw: an upload that cannot go on).
 
 /** Plaintext bytes per chunk: 64 KiB (a chunk's ciphertext adds 16 bytes of tag). */
 export const FILE_CHUNK_BYTES = 64 * 1024;
@@ -37,7 +38,13 @@ export interface FileDoneMessage {
   readonly file: string;
 }
 
-export type FileRequest = FileOfferMessage | FileGetMessage | FileDoneMessage;
+/** The sender gives up an upload (the file changed, the server refused a chunk): whoever follows it is told. */
+export interface FileWithdrawMessage {
+  readonly type: 'file-withdraw';
+  readonly file: string;
+}
+
+export type FileRequest = FileOfferMessage | FileGetMessage | FileDoneMessage | FileWithdrawMessage;
 
 export interface FileAcceptedMessage {
   readonly type: 'file-accepted';

@@ -307,6 +307,7 @@ export class ClientConnection {
       case 'file-offer':
       case 'file-get':
       case 'file-done':
+      case 'file-withdraw':
         if (this.state !== 'joined') throw unexpected(`${message.type} before joining`);
         return this.runRequest(() => this.host.file(this, message), message.file);
     }

@@ -169,24 +169,10 @@ describe('files, end to end', () => {
     assert.ok(readFileSync(String(saved['path'])).equals(contents));
   });
 
-  it('resumes an upload cut off mid-file from the chunks the server has, after a restart', async (t) => {
-    const dir = makeTempDir(t);
-    const dataDir = join(dir, 'server-data');
-    // Uploads at 1 MiB/s, so one is still going when it is cut.
-    const { port } = await startServeProcess(t, ['--plaintext', '--data-dir', dataDir, '--file-rate-bytes', '1048576', '--file-burst-bytes', '1048576']);
-    const bob = await client(t, dir, port, 'bob', 1);
-    const alice = await client(t, dir, port, 'alice', 0);
-    await bob.waitForEvent((e) => e['type'] === 'join' && e['name'] === 'alice', 'bob to see alice');
-    const contents = randomBytes(4 * 1024 * 1024);
-    writeFileSync(join(dir, 'upload.bin'), contents);
-    alice.writeLine(`:send bob ${join(dir, 'upload.bin')}`);
-    await waitUntil(() => (sizesUnder(join(dataDir, 'files'), '.part')[0] ?? 0) >= 1024 * 1024, 'a MiB of it on the server');
-    await kill(alice);
-    // Her name is free again once the server has noticed she went (bob hears it).
-    await bob.waitForEvent(
-      (e) => (e['type'] === 'leave' || (e['type'] === 'join' && e['online'] === false)) && e['name'] === 'alice',
-      'the server to notice alice went',
-    );
+  it('resumes an upload cut off mid-file from the chunks the server has, after a restart; bob online follows it meanwhile', async (t) => {
+    const { dir, port, bob, contents } = await uploadCutOff(t);
+    // Bob, online, was told of the file when the server took the offer, and fetches what is there.
+    await bob.waitForEvent((e) => e['type'] === 'file-progress' && e['direction'] === 'down', 'bob following the upload while alice is away');
     const again = await client(t, dir, port, 'alice', 0);
     await again.waitForEvent((e) => e['type'] === 'file-sent', 'the upload finished after the restart');
     const first = again.events.find((e) => e['type'] === 'file-progress' && e['direction'] === 'up')!;
@@ -196,4 +182,38 @@ describe('files, end to end', () => {
     const saved = await bob.waitForEvent((e) => e['type'] === 'saved', 'saved');
     assert.ok(readFileSync(String(saved['path'])).equals(contents));
   });
+
+  it('withdraws an upload that cannot go on (its file changed), and bob, who followed it, is told why', async (t) => {
+    const { dir, port, bob } = await uploadCutOff(t);
+    writeFileSync(join(dir, 'upload.bin'), randomBytes(1024));
+    const again = await client(t, dir, port, 'alice', 0);
+    const refused = await again.waitForEvent((e) => e['type'] === 'error' && /changed since it was sent/.test(String(e['message'])), 'alice told');
+    assert.match(String(refused['message']), /withdrawn: bob is told/);
+    const told = await bob.waitForEvent((e) => e['type'] === 'error' && e['ref'] === refused['ref'], 'bob told');
+    assert.match(String(told['message']), /from alice cannot be fetched: .*its sender withdrew it/);
+  });
 });
+
+/**
+ * Alice sends bob (online) 4 MiB through a server that takes uploads at 1 MiB/s, and is killed
+ * once a MiB of it is on the server; the server has noticed she went.
+ */
+async function uploadCutOff(t: TestContext): Promise<{ dir: string; port: number; bob: CliProcess; contents: Buffer }> {
+  const dir = makeTempDir(t);
+  const dataDir = join(dir, 'server-data');
+  const { port } = await startServeProcess(t, ['--plaintext', '--data-dir', dataDir, '--file-rate-bytes', '1048576', '--file-burst-bytes', '1048576']);
+  const bob = await client(t, dir, port, 'bob', 1);
+  const alice = await client(t, dir, port, 'alice', 0);
+  await bob.waitForEvent((e) => e['type'] === 'join' && e['name'] === 'alice', 'bob to see alice');
+  const contents = randomBytes(4 * 1024 * 1024);
+  writeFileSync(join(dir, 'upload.bin'), contents);
+  alice.writeLine(`:send bob ${join(dir, 'upload.bin')}`);
+  await waitUntil(() => (sizesUnder(join(dataDir, 'files'), '.part')[0] ?? 0) >= 1024 * 1024, 'a MiB of it on the server');
+  await kill(alice);
+  // Her name is free again once the server has noticed she went (bob hears it).
+  await bob.waitForEvent(
+    (e) => (e['type'] === 'leave' || (e['type'] === 'join' && e['online'] === false)) && e['name'] === 'alice',
+    'the server to notice alice went',
+  );
+  return { dir, port, bob, contents };
+}

@@ -1,5 +1,6 @@
 // Files on a cluster: two real nodes on a real nats-server. A file sent through one node is kept
-// in the cluster's bucket, fetched through the other, and outlives the node it came through.
+// in the cluster's bucket, fetched through the other, and outlives the node it came through; a
+// member on the other node follows an upload still under way.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -10,7 +11,7 @@ import { ClientState } from '../../../src/client/state/client-state.js';
 import type { FileEvents } from '../../../src/client/files/file-transfers.js';
 import type { Identity } from '../../../src/core/identity.js';
 import { ChatServer } from '../../../src/server/chat-server.js';
-import { waitFor } from '../../helpers/events.js';
+import { waitFor, waitUntil } from '../../helpers/events.js';
 import { testIdentity } from '../../helpers/identities.js';
 import { NatsBroker } from '../../helpers/nats-broker.js';
 import { makeTempDir } from '../../helpers/temp-dir.js';
@@ -63,6 +64,39 @@ describe('files on a cluster', () => {
     ]);
     const path = bob.files.save(file.id, join(dir, 'saved.bin'), false);
     assert.ok(readFileSync(path).equals(contents), 'byte for byte, through the other node');
+  });
+
+  it('streams an upload under way through one node to a member on the other, as its chunks reach the bucket', async (t) => {
+    const dir = makeTempDir(t);
+    const cluster = { url: broker.url, name: `spec-${randomBytes(4).toString('hex')}`, ...TIMING };
+    // Uploads at 1 MiB/s on node one, so alice is still uploading when she is cut off.
+    const slow = { fileBytesPerSecond: 1024 * 1024, fileByteBurst: 1024 * 1024 };
+    const [one, two] = [new ChatServer({ port: 0, cluster, limits: slow }), new ChatServer({ port: 0, cluster })];
+    const [portOne, portTwo] = [(await one.listen()).port, (await two.listen()).port];
+    t.after(() => one.close());
+    t.after(() => two.close());
+    const bob = new ChatSession({ host: '127.0.0.1', port: portTwo, name: 'bob', identity: ids[1]! });
+    await bob.connect();
+    t.after(() => bob.close());
+    const downloaded: number[] = [];
+    bob.files.on('file-progress', (progress) => downloaded.push(progress.bytes));
+    const alice = new ChatSession({ host: '127.0.0.1', port: portOne, name: 'alice', identity: ids[0]! });
+    await alice.connect();
+    await waitUntil(() => alice.peer('bob') !== undefined, 'alice to know bob');
+    writeFileSync(join(dir, 'big.bin'), randomBytes(4 * 1024 * 1024));
+    await alice.files.send('bob', join(dir, 'big.bin'));
+    await waitUntil(() => one.files.stats.bytes >= 1.5 * 1024 * 1024, 'a MiB and a half of it in the bucket');
+    // Cut off mid-upload: what bob gets now came through node two from the bucket, before the file was whole.
+    await alice.close();
+    await waitUntil(
+      () => downloaded.length > 0,
+      () => `bob, on node two, to get part of the file (${JSON.stringify(one.files.stats)})`,
+      15_000,
+    );
+    assert.ok(
+      downloaded.every((bytes) => bytes < 4 * 1024 * 1024),
+      `only part of it: ${downloaded}`,
+    );
   });
 
   it("counts a sender's file share across the cluster: what she keeps through one node counts on the other", async (t) => {

@@ -13,15 +13,17 @@ import { SealedSnapshot, stateKey } from '../state/sealed-files.js';
 import type { FileAttachment } from './attachment.js';
 
 export interface PendingUpload {
-  /** Its `sha256` is filled in as the upload reads the file (it goes only in the message sent after). */
+  /** Its `sha256` is filled in by the upload's first pass over the file (before its message goes). */
   attachment: FileAttachment;
   /** A user, or '#room'. */
   readonly to: string;
   readonly path: string;
   /** The file as it was hashed: a changed file is not resumed. */
   readonly mtimeMs: number;
-  /** Offered and stored on the server: the message is all that is left to send. */
+  /** Stored on the server whole. */
   stored: boolean;
+  /** Its message (key, hash, name) went, once the server accepted the offer (absent: kept by an older version, not yet). */
+  announced?: boolean;
 }
 
 export type ReceivedState = 'downloading' | 'complete' | 'refused';

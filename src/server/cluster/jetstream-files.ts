@@ -24,6 +24,7 @@ const HAVE_EVERY_CHUNKS = 16;
 export class JetStreamFiles implements FileBackend {
   /** Every file's record in the cluster, as the watch reports them (this node's own uploads run ahead). */
   private readonly records = new Map<string, StoredFile>();
+  private readonly listeners: Array<(id: string) => void> = [];
 
   constructor(private readonly bucket: FileBucket) {}
 
@@ -35,14 +36,19 @@ export class JetStreamFiles implements FileBackend {
         const id = entry.key.slice(2);
         if (entry.operation !== 'PUT' || entry.value.length === 0) {
           this.records.delete(id);
-          continue;
+        } else {
+          const stored = JSON.parse(Buffer.from(entry.value).toString('utf8')) as StoredFile;
+          const mine = this.records.get(id);
+          // This node's own upload runs ahead of what it wrote; anything else is news.
+          if (mine === undefined || mine.have <= stored.have) this.records.set(id, stored);
         }
-        const stored = JSON.parse(Buffer.from(entry.value).toString('utf8')) as StoredFile;
-        const mine = this.records.get(id);
-        // This node's own upload runs ahead of what it wrote; anything else is news.
-        if (mine === undefined || mine.have <= stored.have) this.records.set(id, stored);
+        for (const listener of this.listeners) listener(id);
       }
     })().catch(onError);
+  }
+
+  onChange(listener: (id: string) => void): void {
+    this.listeners.push(listener);
   }
 
   known(): Iterable<StoredFile> {

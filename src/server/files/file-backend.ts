@@ -15,6 +15,8 @@ export interface FileBackend {
   /** Someone it was for has it all: true when that was the last, and the file is gone. */
   fetched(record: StoredFile, name: string): Promise<boolean>;
   remove(id: string): Promise<void>;
+  /** Calls back with a file's id when another node changed its record (an upload moved on, the file went). */
+  onChange?(listener: (id: string) => void): void;
 }
 
 /** A lone server's files: FileStore's folder (opened at the first file request), its calls made awaitable. */

@@ -1,13 +1,22 @@
 // Files on the server (core/file-messages.ts says the protocol): takes uploads chunk by chunk into
 // the FileStore, within the sender's shares, and serves downloads a chunk at a time as the
-// recipient's socket drains. A file to a room is stored once, whatever the number of members; the
-// server keeps it until everyone it was for has said file-done, or until it expires (the
-// retention time of stored messages). It never sees a key, a name or a byte of plaintext.
+// recipient's socket drains, following an upload still under way as its chunks come (so a file
+// to someone online streams through, rather than waiting for the whole to be stored first). A file
+// to a room is stored once, whatever the number of members; the server keeps it until everyone it
+// was for has said file-done, until it expires (the retention time of stored messages), or until
+// its sender withdraws it. It never sees a key, a name or a byte of plaintext.
 import { ChatError, ErrorCode } from '../../core/errors.js';
 import { encodeFrame } from '../../core/frame-encoder.js';
 import { FrameType } from '../../core/frame-types.js';
 import type { Logger } from '../../core/logger.js';
-import { FILE_CHUNK_TAG_BYTES, type FileDoneMessage, type FileGetMessage, type FileOfferMessage, type FileRequest } from '../../core/file-messages.js';
+import {
+  FILE_CHUNK_TAG_BYTES,
+  type FileDoneMessage,
+  type FileGetMessage,
+  type FileOfferMessage,
+  type FileRequest,
+  type FileWithdrawMessage,
+} from '../../core/file-messages.js';
 import { type FileChunk, encodeFileChunk } from '../../core/file-codec.js';
 import { nameKey } from '../../core/names.js';
 import type { ServerLimits } from '../server-limits.js';
@@ -24,6 +33,8 @@ export interface FileConnection {
   sendFrame(frame: Buffer): boolean;
   /** Calls back once the socket has drained what it holds. */
   whenDrained(callback: () => void): void;
+  /** Tells the client a request about `ref` failed later (a followed upload withdrawn or expired). */
+  reject(error: ChatError, fatal: boolean, ref?: string): void;
 }
 
 export interface FileServiceHost {
@@ -39,9 +50,19 @@ export interface FileServiceHost {
 /** A download waits for the socket below this many queued bytes before sending the next chunk. */
 const DOWNLOAD_HIGH_WATER_BYTES = 1024 * 1024;
 
+/** One file a connection is fetching: the record as last known (a cluster's changes on other nodes), and the next chunk. */
+interface Download {
+  record: StoredFile;
+  next: number;
+}
+
 export class FileService {
-  /** Downloads in progress, per connection, in the order asked. */
-  private readonly downloads = new Map<FileConnection, Array<{ record: StoredFile; next: number }>>();
+  /** Downloads in progress, per connection: served in turn, a chunk each, those with chunks to send. */
+  private readonly downloads = new Map<FileConnection, Download[]>();
+  /** Who fetches each file, by id: woken when its upload brings chunks, told when it goes. */
+  private readonly followers = new Map<string, Set<FileConnection>>();
+  /** Connections whose pump runs now (it awaits a read): a wake-up then has nothing to start. */
+  private readonly pumping = new Set<FileConnection>();
   /** Uploads under way: the next chunk expected, and the writes in flight (stored in order, one after another). */
   private readonly uploads = new Map<string, { readonly record: StoredFile; next: number; writing: Promise<void> }>();
 
@@ -49,7 +70,10 @@ export class FileService {
     private readonly store: FileBackend,
     private limits: ServerLimits,
     private readonly host: FileServiceHost,
-  ) {}
+  ) {
+    // A cluster's bucket says when another node's upload moved on, or a file went.
+    store.onChange?.((id) => void this.wake(id));
+  }
 
   reconfigure(limits: ServerLimits): void {
     this.limits = limits;
@@ -61,10 +85,11 @@ export class FileService {
     return { files: known.length, bytes: known.reduce((sum, record) => sum + Math.min(record.bytes, record.have * STORED_CHUNK_BYTES), 0) };
   }
 
-  /** A file request from a member (file-offer, file-get, file-done). */
+  /** A file request from a member (file-offer, file-get, file-done, file-withdraw). */
   handle(connection: FileConnection, message: FileRequest): Promise<void> {
     if (message.type === 'file-offer') return this.offer(connection, message);
     if (message.type === 'file-get') return this.get(connection, message);
+    if (message.type === 'file-withdraw') return this.withdraw(connection, message);
     return this.done(connection, message);
   }
 
@@ -137,20 +162,25 @@ export class FileService {
       this.host.logger.log('info', 'file.stored', { bytes: record.bytes });
       connection.send({ type: 'file-stored', file: record.id });
     }
+    await this.wake(record.id, record);
   }
 
-  /** Sends the file's chunks from `from` on, as the connection drains. Anyone who knows the id may: it is the capability, the key is elsewhere. */
+  /**
+   * Sends the file's chunks from `from` on, as the connection drains, and, while its upload is
+   * under way, as they come. Anyone who knows the id may: it is the capability, the key is elsewhere.
+   */
   async get(connection: FileConnection, request: FileGetMessage): Promise<void> {
     const record = await this.store.find(request.file);
-    if (record === undefined || record.have < record.chunks)
-      throw new ChatError(ErrorCode.FILE_NOT_FOUND, 'no such file here (it expired, or everyone it was for has it)');
+    if (record === undefined) throw new ChatError(ErrorCode.FILE_NOT_FOUND, 'no such file here (it expired, was withdrawn, or everyone it was for has it)');
     if (request.from >= record.chunks) return;
-    const queue = this.downloads.get(connection);
-    if (queue !== undefined) {
-      queue.push({ record, next: request.from });
-      return;
-    }
-    this.downloads.set(connection, [{ record, next: request.from }]);
+    // Asked again (a resumed download) replaces what was asked before.
+    const downloads = this.downloads.get(connection) ?? [];
+    this.downloads.set(connection, downloads);
+    dropDownload(downloads, record.id);
+    downloads.push({ record, next: request.from });
+    const following = this.followers.get(record.id) ?? new Set<FileConnection>();
+    this.followers.set(record.id, following);
+    following.add(connection);
     await this.pump(connection);
   }
 
@@ -160,7 +190,19 @@ export class FileService {
     if (await this.store.fetched(record, nameKey(senderOf(connection)))) this.host.logger.log('info', 'file.fetched', { bytes: record.bytes });
   }
 
+  /** Its sender gives an upload up: the file goes, and whoever was fetching it is told. */
+  async withdraw(connection: FileConnection, message: FileWithdrawMessage): Promise<void> {
+    const record = await this.store.find(message.file);
+    if (record === undefined) return;
+    if (record.sender !== nameKey(senderOf(connection))) throw new ChatError(ErrorCode.FILE_NOT_FOUND, 'no upload of yours has that id');
+    this.uploads.delete(record.id);
+    await this.store.remove(record.id);
+    this.host.logger.log('info', 'file.withdrawn', { bytes: record.bytes });
+    await this.wake(record.id, undefined, 'its sender withdrew it');
+  }
+
   closed(connection: FileConnection): void {
+    for (const download of this.downloads.get(connection) ?? []) this.unfollow(download.record.id, connection);
     this.downloads.delete(connection);
   }
 
@@ -171,32 +213,76 @@ export class FileService {
       if (record.expiresAt > now) continue;
       this.uploads.delete(record.id);
       await this.store.remove(record.id);
+      await this.wake(record.id, undefined, 'it expired before its sender finished it');
       dropped++;
     }
     return dropped;
   }
 
-  private async pump(connection: FileConnection): Promise<void> {
-    const queue = this.downloads.get(connection);
-    while (queue !== undefined && queue.length > 0) {
-      if (!connection.isOpen) {
-        this.downloads.delete(connection);
-        return;
-      }
-      if (connection.pendingBytes > DOWNLOAD_HIGH_WATER_BYTES) {
-        connection.whenDrained(() => void this.pump(connection).catch(() => this.downloads.delete(connection)));
-        return;
-      }
-      const current = queue[0]!;
-      if (current.next >= current.record.chunks) {
-        queue.shift();
+  /**
+   * File `id` changed: its upload brought chunks (`record`, this node's own), or another node's
+   * record moved on or went (read again). Its followers go on, or are told it is gone.
+   */
+  private async wake(id: string, record?: StoredFile, goneBecause = 'it is gone'): Promise<void> {
+    const following = this.followers.get(id);
+    if (following === undefined) return;
+    const current = record ?? (await this.store.find(id));
+    for (const connection of [...following]) {
+      const downloads = this.downloads.get(connection) ?? [];
+      if (current === undefined) {
+        dropDownload(downloads, id);
+        this.unfollow(id, connection);
+        connection.reject(new ChatError(ErrorCode.FILE_NOT_FOUND, `the file cannot be fetched whole: ${goneBecause}`), false, id);
         continue;
       }
-      const data = await this.store.readChunk(current.record, current.next);
-      connection.sendFrame(encodeFrame(FrameType.FILE, encodeFileChunk({ file: current.record.id, index: current.next, data })));
-      current.next++;
+      for (const download of downloads) if (download.record.id === id) download.record = current;
+      void this.pump(connection).catch(() => this.closed(connection));
     }
-    this.downloads.delete(connection);
+  }
+
+  private unfollow(id: string, connection: FileConnection): void {
+    const following = this.followers.get(id);
+    following?.delete(connection);
+    if (following?.size === 0) this.followers.delete(id);
+  }
+
+  /**
+   * Sends one chunk at a time, each time of the next file in turn that has one to send (a file
+   * whose upload stalls holds up no other), until the socket is full (then again once it drains)
+   * or every file asked for waits for its upload (then again when a chunk comes).
+   */
+  private async pump(connection: FileConnection): Promise<void> {
+    if (this.pumping.has(connection)) return;
+    this.pumping.add(connection);
+    try {
+      for (;;) {
+        const downloads = this.downloads.get(connection);
+        if (downloads === undefined || downloads.length === 0) {
+          this.downloads.delete(connection);
+          return;
+        }
+        if (!connection.isOpen) return this.closed(connection);
+        if (connection.pendingBytes > DOWNLOAD_HIGH_WATER_BYTES) {
+          connection.whenDrained(() => void this.pump(connection).catch(() => this.closed(connection)));
+          return;
+        }
+        const at = downloads.findIndex((download) => download.next < download.record.have);
+        if (at < 0) return;
+        // Taken out while it is read, put back at the end: files take turns.
+        const download = downloads.splice(at, 1)[0]!;
+        const data = await this.store.readChunk(download.record, download.next);
+        // Meanwhile the connection may have closed, the file gone, or the same file been asked again.
+        const id = download.record.id;
+        if (this.downloads.get(connection) !== downloads || !this.followers.get(id)?.has(connection) || downloads.some((other) => other.record.id === id))
+          continue;
+        connection.sendFrame(encodeFrame(FrameType.FILE, encodeFileChunk({ file: download.record.id, index: download.next, data })));
+        download.next++;
+        if (download.next < download.record.chunks) downloads.push(download);
+        else this.unfollow(download.record.id, connection);
+      }
+    } finally {
+      this.pumping.delete(connection);
+    }
   }
 
   private checkShares(sender: string, origin: string, bytes: number): void {
@@ -215,6 +301,12 @@ export class FileService {
     if (byOrigin + bytes > this.limits.maxFileStoreBytesPerAddress) throw full('your address may keep', this.limits.maxFileStoreBytesPerAddress);
     if (total + bytes > this.limits.maxFileStoreBytes) throw full('the server keeps at most', this.limits.maxFileStoreBytes);
   }
+}
+
+/** Takes file `id` out of a connection's downloads, in place (a running pump holds the same list). */
+function dropDownload(downloads: Download[], id: string): void {
+  const at = downloads.findIndex((download) => download.record.id === id);
+  if (at >= 0) downloads.splice(at, 1);
 }
 
 /** The size chunk `index` must have: whole chunks, the rest in the last. */
