@@ -1,9 +1,10 @@
 // Awaiting events instead of sleeping: every wait has a deadline so a broken test fails, not hangs.
 
-export async function waitUntil(predicate: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+/** `what` may be a function: it is asked at the timeout, so the message can say how things stood then. */
+export async function waitUntil(predicate: () => boolean, what: string | (() => string), timeoutMs = 10_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${typeof what === 'string' ? what : what()}`);
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }

@@ -285,6 +285,8 @@ describe('soak: chatting while under attack', () => {
     await honest.connect();
     const victimTexts: string[] = [];
     victim.on('message', (m) => victimTexts.push(m.text));
+    const victimErrors: string[] = [];
+    victim.on('error', (error) => victimErrors.push(`${error.code}: ${error.message}`));
 
     // A registered user who is away throughout: honest DMs and lobby lines are kept for them.
     const away = await RawClient.join(port, AWAY, malloryIdentity, TLS);
@@ -336,7 +338,17 @@ describe('soak: chatting while under attack', () => {
     }
     const expectedPerReceiver = (GOOD_CLIENTS - 1) * MESSAGES_PER_CLIENT;
     const goodMessages = (client: RawClient) => client.received.filter((m) => m.type === 'message' && m.from.startsWith('good'));
-    await waitUntil(() => clients.every((c) => goodMessages(c).length >= expectedPerReceiver), 'every delivery', 60_000);
+    // What a timeout says: who fell short, and what the server warned of about the honest (a cause, not just a symptom).
+    const honestWarnings = () => logs.filter((line) => /"name":"(good\d+|victim|honest)"/.test(line)).slice(0, 10);
+    const shortfall = () => {
+      const short = clients.flatMap((c, i) => (goodMessages(c).length < expectedPerReceiver ? [`good${i}: ${goodMessages(c).length}`] : []));
+      return `${short.length} short (${short.slice(0, 5).join(', ')}); server warnings: ${honestWarnings().join(' | ') || 'none'}`;
+    };
+    await waitUntil(
+      () => clients.every((c) => goodMessages(c).length >= expectedPerReceiver),
+      () => `every delivery: ${shortfall()}`,
+      60_000,
+    );
     const deliveredIn = Date.now() - started;
     await junkSent;
     // Every kind of attack has been seen fended off at least once before the attacks stop.
@@ -386,7 +398,12 @@ describe('soak: chatting while under attack', () => {
     back.received.length = 0;
 
     // The junk grants arrived, and the victim still reads an honest member's room message.
-    await waitUntil(() => victimTexts.includes(`junk ${JUNK_CHAINS - 1}`), 'the last junk chain at the victim', 30_000);
+    await waitUntil(
+      () => victimTexts.includes(`junk ${JUNK_CHAINS - 1}`),
+      () =>
+        `the last junk chain at the victim (has ${victimTexts.filter((text) => text.startsWith('junk')).length} of ${JUNK_CHAINS}: ${victimTexts.slice(-3).join(' / ')}); victim errors: ${victimErrors.slice(0, 5).join(' | ') || 'none'}; server warnings: ${honestWarnings().join(' | ') || 'none'}`,
+      30_000,
+    );
     honest.sendRoom('honest after the junk');
     await waitUntil(() => victimTexts.includes('honest after the junk'), 'the honest room message at the victim', 30_000);
 
