@@ -256,7 +256,16 @@ async function printFiles(): Promise<void> {
     'files: one file to a peer online through one server (upload, stored on disk, download, every chunk checked), beside the same bytes through the bare relay\n',
   );
   console.log(
-    ['target'.padEnd(11), 'MiB'.padStart(5), 'seconds'.padStart(8), 'MiB/s'.padStart(8), 'vs bare'.padStart(8), 'server memory growth'.padStart(21)].join('  '),
+    [
+      'target'.padEnd(11),
+      'MiB'.padStart(5),
+      'seconds'.padStart(8),
+      'MiB/s'.padStart(8),
+      'vs bare'.padStart(8),
+      'server memory growth'.padStart(21),
+      'cpu s: server'.padStart(14),
+      'ends'.padStart(12),
+    ].join('  '),
   );
   let bare = 0;
   for (const r of await runFilesBench(sizes)) {
@@ -269,6 +278,8 @@ async function printFiles(): Promise<void> {
         r.mibPerSecond.toFixed(0).padStart(8),
         (r.target === 'tui-chat' ? `${Math.round((r.mibPerSecond / bare) * 100)}%` : '').padStart(8),
         (r.serverGrowthMiB === undefined ? '' : `${r.serverGrowthMiB.toFixed(1)} MiB`).padStart(21),
+        r.cpu.server.toFixed(2).padStart(14),
+        r.cpu.ends.padStart(12),
       ].join('  '),
     );
   }

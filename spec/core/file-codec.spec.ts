@@ -1,13 +1,17 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { decodeFileChunk, decodeFileNews, decodeFileRequest, encodeFileChunk, isFileId } from '../../src/core/file-codec.js';
+import { FRAME_HEADER_BYTES, FrameType } from '../../src/core/frame-types.js';
+import { decodeFileChunk, decodeFileNews, decodeFileRequest, encodeFileChunkFrame, isFileId } from '../../src/core/file-codec.js';
 
 const file = 'AbCdEfGhIjKlMnOpQrStUg';
 
 describe('file-codec', () => {
   it('carries chunks and file messages both ways, and refuses a bad id', () => {
     const chunk = { file, index: 7, data: Buffer.from('sealed bytes') };
-    assert.deepEqual(decodeFileChunk(encodeFileChunk(chunk)), chunk);
+    const frame = encodeFileChunkFrame(chunk);
+    assert.equal(frame.readUInt32BE(0), frame.length - FRAME_HEADER_BYTES, 'the header counts the body');
+    assert.equal(frame[4], FrameType.FILE);
+    assert.deepEqual(decodeFileChunk(frame.subarray(FRAME_HEADER_BYTES)), chunk);
     assert.throws(() => decodeFileChunk(Buffer.alloc(20)), 'a header and nothing else');
     assert.deepEqual(decodeFileRequest({ type: 'file-offer', file, to: '#team', bytes: 100, chunks: 1 }), {
       type: 'file-offer',

@@ -10,8 +10,7 @@ import type { Identity } from '../core/identity.js';
 import { signJoinChallenge } from '../core/join-proof.js';
 import { type VideoFrame, decodeVideoFrame } from '../core/media-frame.js';
 import { decodeServerMessage, encodeMessage } from '../core/message-codec.js';
-import { type FileChunk, MAX_FILE_FRAME_BODY, decodeFileChunk, encodeFileChunk } from '../core/file-codec.js';
-import { encodeFrame } from '../core/frame-encoder.js';
+import { type FileChunk, MAX_FILE_FRAME_BODY, decodeFileChunk, encodeFileChunkFrame } from '../core/file-codec.js';
 import type { AnnouncedLimits, ClientMessage, FileRequest, HelloMessage, ServerMessage, WelcomeMessage } from '../core/messages.js';
 import { isValidName, nameKey, stripControlCharacters } from '../core/names.js';
 import { openTcpStream } from './tls-transport.js';
@@ -30,6 +29,8 @@ const MIN_MEDIA_FRAME_BYTES = 64 * 1024;
  * welcome lists everyone online) and media frames may be as large as any server may make them.
  * After the welcome, media frames are held to what this server announced.
  */
+/** File chunks an upload may have queued on the socket before it waits for it to drain (four chunks). */
+const FILE_WRITE_WINDOW_BYTES = 256 * 1024;
 const INCOMING_LIMITS_BEFORE_WELCOME = { [FrameType.CONTROL]: MAX_FRAME_BYTES_CEILING, [FrameType.MEDIA]: MAX_FRAME_BYTES_CEILING } as const;
 
 export type LinkState = 'idle' | 'connecting' | 'joining' | 'ready' | 'closed';
@@ -170,13 +171,16 @@ export class ServerLink {
 
   /**
    * Writes a file message or chunk (core/file-messages.ts) and resolves once the connection can
-   * take more: an upload goes at the pace of the socket, never faster than it drains.
+   * take more: an upload goes at the pace of the socket, never faster than it drains, with up to
+   * FILE_WRITE_WINDOW_BYTES queued (a socket's own mark, 16 KiB, is less than one chunk: waiting
+   * on it would leave the wire idle while the next chunk is read and sealed). Kept small: a chat
+   * line sent during an upload waits behind what is queued.
    */
   sendFile(message: FileRequest | FileChunk): Promise<void> {
     const stream = this.stream;
     if (this.linkState !== 'ready' || stream === undefined) return Promise.reject(new ChatError(ErrorCode.NOT_CONNECTED, 'not connected to the server'));
-    const frame = 'type' in message ? encodeMessage(message) : encodeFrame(FrameType.FILE, encodeFileChunk(message));
-    if (stream.write(frame)) return Promise.resolve();
+    const frame = 'type' in message ? encodeMessage(message) : encodeFileChunkFrame(message);
+    if (stream.write(frame) || stream.writableLength < FILE_WRITE_WINDOW_BYTES) return Promise.resolve();
     return new Promise((resolve, reject) => {
       const done = (error?: Error) => {
         stream.off('drain', drained);

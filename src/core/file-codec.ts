@@ -5,6 +5,7 @@ import { type Json, integer, invalid, string } from './field-readers.js';
 import type { ClientMessage, ServerMessage } from './messages.js';
 import { FILE_CHUNK_BYTES, FILE_CHUNK_TAG_BYTES } from './file-messages.js';
 import { MAX_NAME_CHARS } from './field-readers.js';
+import { FRAME_HEADER_BYTES, FrameType } from './frame-types.js';
 
 /** 16 bytes in base64url: 22 characters, the last carrying 2 bits (so one spelling per id: A, Q, g or w). */
 const FILE_ID = /^[A-Za-z0-9_-]{21}[AQgw]$/;
@@ -45,13 +46,20 @@ export function decodeFileNews(obj: Json): ServerMessage | undefined {
   }
 }
 
-/** A FILE frame's body. */
-export function encodeFileChunk(chunk: FileChunk): Buffer {
-  const body = Buffer.allocUnsafe(CHUNK_HEADER_BYTES + chunk.data.length);
-  Buffer.from(chunk.file, 'base64url').copy(body, 0);
-  body.writeUInt32BE(chunk.index, FILE_ID_BYTES);
-  chunk.data.copy(body, CHUNK_HEADER_BYTES);
-  return body;
+/** A whole FILE frame, header and all, in one buffer: the chunk's data copied once (64 KiB a chunk, the hot path of a transfer). */
+export function encodeFileChunkFrame(chunk: FileChunk): Buffer {
+  const bodyBytes = CHUNK_HEADER_BYTES + chunk.data.length;
+  const frame = Buffer.allocUnsafe(FRAME_HEADER_BYTES + bodyBytes);
+  frame.writeUInt32BE(bodyBytes, 0);
+  frame.writeUInt8(FrameType.FILE, 4);
+  writeChunkHeader(frame.subarray(FRAME_HEADER_BYTES), chunk);
+  chunk.data.copy(frame, FRAME_HEADER_BYTES + CHUNK_HEADER_BYTES);
+  return frame;
+}
+
+function writeChunkHeader(target: Buffer, chunk: FileChunk): void {
+  target.write(chunk.file, 0, FILE_ID_BYTES, 'base64url');
+  target.writeUInt32BE(chunk.index, FILE_ID_BYTES);
 }
 
 export function decodeFileChunk(body: Buffer): FileChunk {

@@ -9,7 +9,7 @@ import { decodeFileChunk } from '../../../src/core/file-codec.js';
 import { silentLogger } from '../../../src/core/logger.js';
 import { DiskFileBackend } from '../../../src/server/files/file-backend.js';
 import { type FileConnection, FileService } from '../../../src/server/files/file-service.js';
-import { STORED_CHUNK_BYTES } from '../../../src/server/files/file-store.js';
+import { STORED_CHUNK_BYTES, type StoredFile } from '../../../src/server/files/file-store.js';
 import { DEFAULT_SERVER_LIMITS } from '../../../src/server/server-limits.js';
 import { makeTempDir } from '../../helpers/temp-dir.js';
 
@@ -47,8 +47,18 @@ class RecordingConnection implements FileConnection {
   }
 }
 
-function service(dir: string): FileService {
-  return new FileService(new DiskFileBackend(() => dir, true), DEFAULT_SERVER_LIMITS, {
+/** The disk backend, counting the chunks read back from it. */
+class CountingBackend extends DiskFileBackend {
+  reads = 0;
+
+  override async readChunk(record: StoredFile, index: number): Promise<Buffer> {
+    this.reads++;
+    return super.readChunk(record, index);
+  }
+}
+
+function service(dir: string, backend = new CountingBackend(() => dir, true)): FileService {
+  return new FileService(backend, DEFAULT_SERVER_LIMITS, {
     logger: silentLogger,
     recipientsOf: (_sender, to) => [to],
     originOf: (address) => address,
@@ -65,8 +75,10 @@ async function offer(files: FileService, alice: RecordingConnection, file: strin
 }
 
 describe('FileService', () => {
-  it('streams an upload still under way to whoever fetches it, each chunk as it comes', async (t) => {
-    const files = service(makeTempDir(t));
+  it('streams an upload still under way to whoever fetches it, each chunk as it comes (from memory, not read back)', async (t) => {
+    const dir = makeTempDir(t);
+    const backend = new CountingBackend(() => dir, true);
+    const files = service(dir, backend);
     const alice = new RecordingConnection({ name: 'alice' });
     const bob = new RecordingConnection({ name: 'bob' });
     await offer(files, alice, A, 3);
@@ -77,6 +89,7 @@ describe('FileService', () => {
     assert.deepEqual(bob.indexesOf(A), [0, 1], 'the next chunk goes as it comes, before the upload ends');
     await files.chunk(alice, { file: A, index: 2, data: whole });
     assert.deepEqual(bob.indexesOf(A), [0, 1, 2]);
+    assert.equal(backend.reads, 1, 'only the chunk stored before bob asked was read from disk');
     assert.deepEqual(alice.news, [`file-accepted ${A}`, `file-stored ${A}`]);
     assert.deepEqual(bob.refusals, []);
   });

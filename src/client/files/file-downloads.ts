@@ -11,15 +11,14 @@ import { FILE_CHUNK_BYTES, FILE_CHUNK_TAG_BYTES } from '../../core/file-messages
 import { type FileAttachment, describeAttachment } from './attachment.js';
 import { chunkCount, openChunk } from './file-cipher.js';
 import type { FileShelf, ReceivedFile } from './file-shelf.js';
-import type { FileEventSink, FileTransferParts } from './file-transfer-parts.js';
-import { PROGRESS_EVERY_BYTES } from './file-uploads.js';
+import { type FileEventSink, type FileTransferParts, ProgressPacer } from './file-transfer-parts.js';
 
 interface Download {
   readonly file: ReceivedFile;
   /** The running hash of what has been checked, and the next chunk wanted. */
   readonly hash: ReturnType<typeof createHash>;
   next: number;
-  lastSaid: number;
+  readonly progress: ProgressPacer;
   fd?: number;
 }
 
@@ -63,8 +62,7 @@ export class FileDownloads {
     writeSync(download.fd, chunk.data);
     download.next++;
     const bytes = Math.min(attachment.size, download.next * FILE_CHUNK_BYTES);
-    if (bytes - download.lastSaid >= PROGRESS_EVERY_BYTES || download.next === chunks) {
-      download.lastSaid = bytes;
+    if (download.progress.due(bytes, download.next === chunks)) {
       this.events.emit('file-progress', { id: attachment.id, name: attachment.name, direction: 'down', bytes, size: attachment.size });
     }
     if (download.next === chunks) this.finish(file, download.hash.digest('hex'));
@@ -104,7 +102,7 @@ export class FileDownloads {
       return this.refuse(file, `${describeAttachment(attachment)} from ${file.from}: what was kept of it does not check out (${(error as Error).message})`);
     }
     if (here === chunks) return this.finish(file, hash.digest('hex'));
-    this.downloads.set(attachment.id, { file, hash, next: here, lastSaid: -1 });
+    this.downloads.set(attachment.id, { file, hash, next: here, progress: new ProgressPacer() });
     this.parts.send({ type: 'file-get', file: attachment.id, from: here }).catch(() => this.end(attachment.id));
   }
 

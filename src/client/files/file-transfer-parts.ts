@@ -1,5 +1,6 @@
 // What sending and receiving files (file-uploads.ts, file-downloads.ts) need of the client and
-// tell its user: the link, the end-to-end message, and the events FileTransfers emits.
+// tell its user: the link, the end-to-end message, the events FileTransfers emits, and how often
+// progress is said.
 import type { FileChunk } from '../../core/file-codec.js';
 import type { FileRequest } from '../../core/file-messages.js';
 import type { FileAttachment } from './attachment.js';
@@ -33,4 +34,21 @@ export interface FileTransferParts {
   /** Sends the end-to-end message that carries the file, its text for clients that cannot fetch it. */
   announce(to: string, text: string, file: FileAttachment): void;
   isSelf(name: string): boolean;
+}
+
+/** Progress is said at most every this many bytes, and this often, per file (and at the end): a terminal needs no more. */
+const PROGRESS_EVERY_BYTES = 1024 * 1024;
+const PROGRESS_EVERY_MS = 100;
+
+export class ProgressPacer {
+  private lastBytes = -1;
+  private lastAt = Number.NEGATIVE_INFINITY;
+
+  /** True when progress at `bytes` is to be said (always at the end). */
+  due(bytes: number, end: boolean, now = performance.now()): boolean {
+    if (!end && (bytes - this.lastBytes < PROGRESS_EVERY_BYTES || now - this.lastAt < PROGRESS_EVERY_MS)) return false;
+    this.lastBytes = bytes;
+    this.lastAt = now;
+    return true;
+  }
 }

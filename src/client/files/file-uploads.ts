@@ -1,22 +1,20 @@
 // Sending files (core/file-messages.ts says the protocol, file-cipher.ts the encryption): the file
-// is hashed first, then offered; once the server has accepted it, the end-to-end message that
-// carries its key and hash goes out, so a recipient online follows the upload as it goes rather
-// than waiting for the whole to be stored (the server streams the chunks through). Chunks go at
+// is offered while a worker thread hashes it (file-hash-worker.ts, so the terminal never waits);
+// once the server has accepted it and the hash is known, the end-to-end message that carries its
+// key and hash goes out, then the chunks, so a recipient online follows the upload as it goes
+// rather than waiting for the whole to be stored (the server streams the chunks through). Chunks go at
 // the pace the socket drains, from where the server is: an upload cut off (a reconnect, a
 // restart) goes on from the chunks the server has. An upload that cannot go on after its message
 // went (the file changed, the server refused it) is withdrawn, so its recipients are told.
-import { createHash } from 'node:crypto';
-import { createReadStream, closeSync, openSync, readSync, statSync, type Stats } from 'node:fs';
+import { closeSync, openSync, readSync, statSync, type Stats } from 'node:fs';
 import { basename } from 'node:path';
+import { Worker } from 'node:worker_threads';
 import { ChatError, ErrorCode } from '../../core/errors.js';
 import { FILE_CHUNK_BYTES, type FileNews } from '../../core/file-messages.js';
 import { type FileAttachment, describeAttachment } from './attachment.js';
 import { chunkCount, newFileId, newFileKey, sealChunk, sealedSize } from './file-cipher.js';
 import type { FileShelf, PendingUpload } from './file-shelf.js';
-import type { FileEventSink, FileTransferParts } from './file-transfer-parts.js';
-
-/** Progress is said at most this often per file (and at the end). */
-export const PROGRESS_EVERY_BYTES = 1024 * 1024;
+import { type FileEventSink, type FileTransferParts, ProgressPacer } from './file-transfer-parts.js';
 
 interface Pending<T> {
   readonly resolve: (value: T) => void;
@@ -96,18 +94,19 @@ export class FileUploads {
         if (info.size !== attachment.size || info.mtimeMs !== upload.mtimeMs) {
           throw new ChatError(ErrorCode.FILE_INVALID, `${upload.path} changed since it was sent: not resumed (send it again)`);
         }
-        if (upload.attachment.sha256 === '') {
-          // The hash travels in the message, which goes before the chunks: one pass over the file first.
-          upload.attachment = { ...upload.attachment, sha256: await hashFile(upload.path) };
-          this.shelf.save();
-        }
+        // The hash travels in the message: made on another thread while the offer is answered.
+        const hashed = upload.attachment.sha256 === '' ? hashOffThread(upload.path) : Promise.resolve(upload.attachment.sha256);
+        hashed.catch(() => {});
         const chunks = chunkCount(attachment.size);
         // Both answers are awaited from before the offer: they may come in one read.
         const accepted = new Promise<number>((resolve, reject) => this.accepted.set(attachment.id, { resolve, reject }));
         const stored = new Promise<void>((resolve, reject) => this.stored.set(attachment.id, { resolve, reject }));
         stored.catch(() => {});
         await this.parts.send({ type: 'file-offer', file: attachment.id, to: upload.to, bytes: sealedSize(attachment.size), chunks });
-        const have = await accepted;
+        // The message goes before the first chunk: anything sent after chunks waits behind them on
+        // the wire (and behind the server's file flood control). The hash is made meanwhile.
+        const [have, sha256] = await Promise.all([accepted, hashed]);
+        upload.attachment = { ...upload.attachment, sha256 };
         // The server holds the file's place now: recipients may fetch it while it comes.
         this.announce(upload);
         await this.uploadChunks(upload, have, chunks);
@@ -126,8 +125,8 @@ export class FileUploads {
       if (error.code === ErrorCode.NOT_CONNECTED) return;
       this.shelf.uploads.splice(this.shelf.uploads.indexOf(upload), 1);
       this.shelf.save();
-      // Its message went already: the server drops what it has, and tells whoever follows it.
-      if (upload.announced) this.parts.send({ type: 'file-withdraw', file: attachment.id }).catch(() => {});
+      // The server drops what it has of it (freeing the share), and tells whoever follows it.
+      this.parts.send({ type: 'file-withdraw', file: attachment.id }).catch(() => {});
       const told = upload.announced ? ` (withdrawn: ${upload.to} is told)` : '';
       this.events.emit('error', {
         code: error.code,
@@ -152,15 +151,14 @@ export class FileUploads {
     const key = Buffer.from(attachment.key, 'base64');
     const fd = openSync(upload.path, 'r');
     try {
-      let lastSaid = -1;
+      const progress = new ProgressPacer();
       for (let index = from; index < chunks; index++) {
         const start = index * FILE_CHUNK_BYTES;
         const plaintext = Buffer.allocUnsafe(Math.min(FILE_CHUNK_BYTES, attachment.size - start));
         readSync(fd, plaintext, 0, plaintext.length, start);
         await this.parts.send({ file: attachment.id, index, data: sealChunk(key, attachment.id, index, chunks, plaintext) });
         const done = Math.min(attachment.size, start + plaintext.length);
-        if (done - lastSaid >= PROGRESS_EVERY_BYTES || index === chunks - 1) {
-          lastSaid = done;
+        if (progress.due(done, index === chunks - 1)) {
           this.events.emit('file-progress', { id: attachment.id, name: attachment.name, direction: 'up', bytes: done, size: attachment.size });
         }
       }
@@ -175,11 +173,15 @@ export class FileUploads {
   }
 }
 
-/** The SHA-256 of a file, read as a stream (a large file does not hold up the terminal). */
-async function hashFile(path: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const piece of createReadStream(path, { highWaterMark: 1024 * 1024 })) hash.update(piece as Buffer);
-  return hash.digest('hex');
+/** The SHA-256 of a file, hex, made on a worker thread (neither the terminal nor the upload waits for it). */
+function hashOffThread(path: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(new URL('./file-hash-worker.js', import.meta.url), { workerData: { path } });
+    const failed = (why: string) => reject(new ChatError(ErrorCode.FILE_INVALID, `${path} could not be read to the end: ${why}`));
+    worker.once('message', (sha256: string) => resolve(sha256));
+    worker.once('error', (error) => failed(error.message));
+    worker.once('exit', (code) => failed(`the hashing thread ended (${code})`));
+  });
 }
 
 /** The first bytes of a file (enough to tell a picture). */

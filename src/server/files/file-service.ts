@@ -6,8 +6,6 @@
 // was for has said file-done, until it expires (the retention time of stored messages), or until
 // its sender withdraws it. It never sees a key, a name or a byte of plaintext.
 import { ChatError, ErrorCode } from '../../core/errors.js';
-import { encodeFrame } from '../../core/frame-encoder.js';
-import { FrameType } from '../../core/frame-types.js';
 import type { Logger } from '../../core/logger.js';
 import {
   FILE_CHUNK_TAG_BYTES,
@@ -17,7 +15,7 @@ import {
   type FileRequest,
   type FileWithdrawMessage,
 } from '../../core/file-messages.js';
-import { type FileChunk, encodeFileChunk } from '../../core/file-codec.js';
+import { type FileChunk, encodeFileChunkFrame } from '../../core/file-codec.js';
 import { nameKey } from '../../core/names.js';
 import type { ServerLimits } from '../server-limits.js';
 import type { FileBackend } from './file-backend.js';
@@ -162,7 +160,8 @@ export class FileService {
       this.host.logger.log('info', 'file.stored', { bytes: record.bytes });
       connection.send({ type: 'file-stored', file: record.id });
     }
-    await this.wake(record.id, record);
+    // Followers caught up take this chunk as it is, not read back from the store.
+    await this.wake(record.id, record, chunk);
   }
 
   /**
@@ -198,7 +197,7 @@ export class FileService {
     this.uploads.delete(record.id);
     await this.store.remove(record.id);
     this.host.logger.log('info', 'file.withdrawn', { bytes: record.bytes });
-    await this.wake(record.id, undefined, 'its sender withdrew it');
+    await this.wake(record.id, undefined, undefined, 'its sender withdrew it');
   }
 
   closed(connection: FileConnection): void {
@@ -213,7 +212,7 @@ export class FileService {
       if (record.expiresAt > now) continue;
       this.uploads.delete(record.id);
       await this.store.remove(record.id);
-      await this.wake(record.id, undefined, 'it expired before its sender finished it');
+      await this.wake(record.id, undefined, undefined, 'it expired before its sender finished it');
       dropped++;
     }
     return dropped;
@@ -223,7 +222,7 @@ export class FileService {
    * File `id` changed: its upload brought chunks (`record`, this node's own), or another node's
    * record moved on or went (read again). Its followers go on, or are told it is gone.
    */
-  private async wake(id: string, record?: StoredFile, goneBecause = 'it is gone'): Promise<void> {
+  private async wake(id: string, record?: StoredFile, fresh?: FileChunk, goneBecause = 'it is gone'): Promise<void> {
     const following = this.followers.get(id);
     if (following === undefined) return;
     const current = record ?? (await this.store.find(id));
@@ -236,7 +235,7 @@ export class FileService {
         continue;
       }
       for (const download of downloads) if (download.record.id === id) download.record = current;
-      void this.pump(connection).catch(() => this.closed(connection));
+      void this.pump(connection, fresh).catch(() => this.closed(connection));
     }
   }
 
@@ -249,9 +248,10 @@ export class FileService {
   /**
    * Sends one chunk at a time, each time of the next file in turn that has one to send (a file
    * whose upload stalls holds up no other), until the socket is full (then again once it drains)
-   * or every file asked for waits for its upload (then again when a chunk comes).
+   * or every file asked for waits for its upload (then again when a chunk comes). `fresh`: a
+   * chunk just uploaded, sent from memory to a download that wants it next.
    */
-  private async pump(connection: FileConnection): Promise<void> {
+  private async pump(connection: FileConnection, fresh?: FileChunk): Promise<void> {
     if (this.pumping.has(connection)) return;
     this.pumping.add(connection);
     try {
@@ -270,12 +270,13 @@ export class FileService {
         if (at < 0) return;
         // Taken out while it is read, put back at the end: files take turns.
         const download = downloads.splice(at, 1)[0]!;
-        const data = await this.store.readChunk(download.record, download.next);
+        const data =
+          fresh?.file === download.record.id && fresh.index === download.next ? fresh.data : await this.store.readChunk(download.record, download.next);
         // Meanwhile the connection may have closed, the file gone, or the same file been asked again.
         const id = download.record.id;
         if (this.downloads.get(connection) !== downloads || !this.followers.get(id)?.has(connection) || downloads.some((other) => other.record.id === id))
           continue;
-        connection.sendFrame(encodeFrame(FrameType.FILE, encodeFileChunk({ file: download.record.id, index: download.next, data })));
+        connection.sendFrame(encodeFileChunkFrame({ file: download.record.id, index: download.next, data }));
         download.next++;
         if (download.next < download.record.chunks) downloads.push(download);
         else this.unfollow(download.record.id, connection);
