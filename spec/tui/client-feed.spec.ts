@@ -120,9 +120,9 @@ describe('feedClientToModel', () => {
     assert.match(log().at(-1)!, /bob set the topic of #dev: friday/);
     client.joined = [];
     const lobbyLines = model.conversations.get('room')!.entries.length;
-    client.fire('room-change', { event: { type: 'room-event', room: '#dev', kind: 'kick', name: 'alice', by: 'bob' }, room: undefined });
+    client.fire('room-change', { event: { type: 'room-event', room: '#dev', kind: 'kick', name: 'alice', by: 'bob', reason: 'spam' }, room: undefined });
     assert.equal(model.current, roomId('#dev'), "the room's window stays open");
-    assert.match(log().at(-1)!, /bob removed you from #dev/, 'the kick is said in the room itself');
+    assert.match(log().at(-1)!, /bob removed you from #dev \(spam\)/, 'the kick is said in the room itself, with its reason');
     assert.equal(model.conversations.get('room')!.entries.length, lobbyLines, 'and not in the lobby');
     assert.equal(model.isInRoom('#dev'), false, 'no longer a room we are in');
     // Back in: one "you joined", and the kick line still there above it.

@@ -14,6 +14,7 @@ import {
   type Census,
   type FollowedMessage,
   MAX_AWAY_CHARS,
+  MAX_KICK_REASON_CHARS,
   MAX_TOPIC_CHARS,
   type PeerSummary,
   type RoomRequest,
@@ -415,8 +416,13 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
     this.sendRoomRequest({ type: 'room-invite', room: this.requireRoom(room), name });
   }
 
-  kick(room: string, name: string): void {
-    this.sendRoomRequest({ type: 'room-kick', room: this.requireRoom(room), name });
+  kick(room: string, name: string, reason = ''): void {
+    this.sendRoomRequest({
+      type: 'room-kick',
+      room: this.requireRoom(room),
+      name,
+      ...(reason === '' ? {} : { reason: reason.slice(0, MAX_KICK_REASON_CHARS) }),
+    });
   }
 
   setMode(room: string, mode: RoomModeChange): void {

@@ -28,7 +28,7 @@ export interface CommandTarget {
   partRoom(room: string): void;
   setTopic(room: string, topic: string): void;
   invite(room: string, name: string): void;
-  kick(room: string, name: string): void;
+  kick(room: string, name: string, reason?: string): void;
   setMode(room: string, mode: RoomModeChange): void;
   listRooms(): void;
   /** True on a big server, which lists only those we follow: anyone else is looked up first. */
@@ -120,7 +120,7 @@ export class CommandRunner {
         this.target.invite(this.roomFor(command.room, here, ':invite NAME #ROOM'), command.name);
         return undefined;
       case 'kick':
-        this.target.kick(this.roomFor(command.room, here, ':kick NAME #ROOM'), command.name);
+        this.target.kick(this.roomFor(command.room, here, ':kick NAME #ROOM'), command.name, command.reason);
         return undefined;
       case 'mode':
         this.target.setMode(

@@ -17,7 +17,7 @@ export type LineCommand =
   /** text null: show the topic. room null: the open room's. */
   | { readonly kind: 'topic'; readonly room: string | null; readonly text: string | null }
   | { readonly kind: 'invite'; readonly room: string | null; readonly name: string }
-  | { readonly kind: 'kick'; readonly room: string | null; readonly name: string }
+  | { readonly kind: 'kick'; readonly room: string | null; readonly name: string; readonly reason: string }
   /** +i/-i: invite-only; +c/-c: every member controls the room's shared video. */
   | { readonly kind: 'mode'; readonly room: string | null; readonly flag: 'i' | 'c'; readonly on: boolean }
   | { readonly kind: 'members'; readonly room: string | null }
@@ -57,7 +57,7 @@ export const LINE_COMMANDS = {
   topic: ['[#NAME] [TEXT]', "set the room's topic; without TEXT, show it"],
   members: ['[#NAME]', "list the room's members (@ marks operators)"],
   invite: ['NAME [#NAME]', 'let NAME into the room (in an invite-only room: operators only)'],
-  kick: ['NAME [#NAME]', 'remove NAME from the room (operators)'],
+  kick: ['NAME [#NAME] [REASON]', 'remove NAME from the room, saying why (operators)'],
   mode: ['[#NAME] +i|-i|+c|-c', 'invite-only (+i) or open (-i); every member (+c) or only who started it (-c) controls the video watched together (operators)'],
   close: ['', 'close this DM conversation (its messages stay kept; a new one reopens it)'],
   peers: ['', 'list who is online, and who is away (past 500 users: those you follow, and how many in all)'],
@@ -150,8 +150,13 @@ export function parseLine(line: string): LineCommand {
       const topic = /^(#\S+)?\s*(.*)$/s.exec(rest)!;
       return { kind: 'topic', room: topic[1] ?? null, text: topic[2] === '' ? null : topic[2]! };
     }
-    case 'invite':
     case 'kick': {
+      // The room if one is named (before or after NAME), NAME, then the reason: the rest of the line, as irssi's /kick.
+      const kick = /^(?:(#\S+)\s+)?([^#\s]\S*)(?:\s+(#\S+))?(?:\s+(.*))?$/s.exec(rest);
+      if (kick === null || (kick[1] !== undefined && kick[3] !== undefined)) return usage('kick');
+      return { kind: 'kick', room: kick[1] ?? kick[3] ?? null, name: kick[2]!, reason: (kick[4] ?? '').trim() };
+    }
+    case 'invite': {
       const words = rest.split(/\s+/).filter((w) => w !== '');
       const rooms = words.filter((w) => w.startsWith('#'));
       const names = words.filter((w) => !w.startsWith('#'));

@@ -7,6 +7,7 @@ import {
   type ClientMessage,
   MAX_AWAY_CHARS,
   type PresenceScope,
+  MAX_KICK_REASON_CHARS,
   MAX_TOPIC_CHARS,
   type Receipt,
   type RoomEventKind,
@@ -94,10 +95,14 @@ export function decodeClientMessage(body: Buffer): ClientMessage {
       return { type: obj['type'], room: roomName(obj) };
     case 'room-topic':
       return { type: 'room-topic', room: roomName(obj), topic: string(obj, 'topic', MAX_TOPIC_CHARS) };
-    case 'room-invite':
+    case 'room-invite': {
+      const [name] = nameList([obj['name']], 'name');
+      return { type: 'room-invite', room: roomName(obj), name: name! };
+    }
     case 'room-kick': {
       const [name] = nameList([obj['name']], 'name');
-      return { type: obj['type'], room: roomName(obj), name: name! };
+      const reason = obj['reason'] === undefined ? {} : { reason: string(obj, 'reason', MAX_KICK_REASON_CHARS) };
+      return { type: 'room-kick', room: roomName(obj), name: name!, ...reason };
     }
     case 'room-mode':
       if (obj['inviteOnly'] === undefined && obj['membersControlVideo'] === undefined) throw invalid('inviteOnly', 'or membersControlVideo must be given');
@@ -177,6 +182,7 @@ export function decodeServerMessage(body: Buffer): ServerMessage {
         name: name!,
         ...(by === undefined ? {} : { by }),
         ...(obj['topic'] === undefined ? {} : { topic: string(obj, 'topic', MAX_TOPIC_CHARS) }),
+        ...(obj['reason'] === undefined ? {} : { reason: string(obj, 'reason', MAX_KICK_REASON_CHARS) }),
         ...(obj['inviteOnly'] === undefined ? {} : { inviteOnly: boolean(obj, 'inviteOnly') }),
         ...(obj['membersControlVideo'] === undefined ? {} : { membersControlVideo: boolean(obj, 'membersControlVideo') }),
       };

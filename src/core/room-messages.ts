@@ -24,11 +24,13 @@ export interface RoomInviteMessage {
   readonly room: string;
   readonly name: string;
 }
-/** `:kick NAME`: an operator removes a member. */
+/** `:kick NAME [REASON]`: an operator removes a member, saying why or not. */
 export interface RoomKickMessage {
   readonly type: 'room-kick';
   readonly room: string;
   readonly name: string;
+  /** At most MAX_KICK_REASON_CHARS; what the room and the member kicked are told. */
+  readonly reason?: string;
 }
 /**
  * An operator's `:mode`: `+i`/`-i` makes the room invite-only or open again; `+c`/`-c` lets every
@@ -52,6 +54,8 @@ export type RoomRequest = RoomJoinMessage | RoomPartMessage | RoomTopicMessage |
 
 /** Longest room topic, in characters. */
 export const MAX_TOPIC_CHARS = 200;
+/** A kick's reason, as long as a topic. */
+export const MAX_KICK_REASON_CHARS = 200;
 
 export interface RoomMember {
   readonly name: string;
@@ -94,6 +98,8 @@ export interface RoomEventMessage {
   readonly by?: string;
   /** kind 'topic': the new topic. */
   readonly topic?: string;
+  /** kind 'kick': why, when the operator said. */
+  readonly reason?: string;
   /** kind 'mode': what changed, as it is now. */
   readonly inviteOnly?: boolean;
   readonly membersControlVideo?: boolean;

@@ -17,7 +17,7 @@ export function describeRoomChange({ event, room }: RoomChange, selfName: string
     case 'part':
       return `${you(event.name)} left ${event.room}`;
     case 'kick':
-      return `${by} removed ${you(event.name)} from ${event.room}`;
+      return `${by} removed ${you(event.name)} from ${event.room}${event.reason === undefined ? '' : ` (${event.reason})`}`;
     case 'topic':
       return event.topic === '' ? `${by} cleared the topic of ${event.room}` : `${by} set the topic of ${event.room}: ${event.topic}`;
     case 'mode':

@@ -130,8 +130,12 @@ describe('RoomService (named rooms on one server)', () => {
     assert.equal((await b.next('error')).code, ErrorCode.NOT_ROOM_OPERATOR);
     b.send({ type: 'room-invite', room: '#ops', name: 'carol' });
     assert.equal((await b.next('error')).code, ErrorCode.NOT_ROOM_OPERATOR, 'only operators invite to an invite-only room');
-    a.send({ type: 'room-kick', room: '#ops', name: 'bob' });
-    assert.deepEqual(await b.next('room-event'), { type: 'room-event', room: '#ops', kind: 'kick', name: 'bob', by: 'alice' });
+    a.send({ type: 'room-kick', room: '#ops', name: 'bob', reason: 'off \u001b[31mtopic ' });
+    assert.deepEqual(
+      await b.next('room-event'),
+      { type: 'room-event', room: '#ops', kind: 'kick', name: 'bob', by: 'alice', reason: 'off topic' },
+      'told why, the reason cleaned of control characters',
+    );
     b.send({ type: 'room-join', room: '#ops' });
     assert.equal((await b.next('error')).code, ErrorCode.ROOM_INVITE_ONLY, 'an invite is used up by the join');
     c.send({ type: 'room-topic', room: '#ops', topic: 'x' });

@@ -220,15 +220,16 @@ export class RoomDirectory {
     return this.removeMember(key, found, nameKey(user), event);
   }
 
-  kick(room: string, by: string, name: string): Promise<RoomEvent[]> {
-    return this.serially(() => this.changeKick(room, by, name));
+  /** `reason`: said to the room and to whom it kicks ('' for none). */
+  kick(room: string, by: string, name: string, reason: string): Promise<RoomEvent[]> {
+    return this.serially(() => this.changeKick(room, by, name, reason));
   }
 
-  private async changeKick(room: string, by: string, name: string): Promise<RoomEvent[]> {
+  private async changeKick(room: string, by: string, name: string, reason: string): Promise<RoomEvent[]> {
     const found = this.requireOperator(room, by);
     const target = found.members.get(nameKey(name));
     if (target === undefined) throw new RoomError(ErrorCode.NOT_IN_ROOM, `${name} is not in ${found.settings.name}`);
-    const event: RoomEvent = { room: found.settings.name, kind: 'kick', name: target.name, by };
+    const event: RoomEvent = { room: found.settings.name, kind: 'kick', name: target.name, by, ...(reason === '' ? {} : { reason }) };
     return this.removeMember(roomKey(room), found, nameKey(name), event);
   }
 

@@ -54,7 +54,8 @@ export class RoomService {
       case 'room-mode':
         return this.announceAll(await this.directory.setMode(request.room, me, request));
       case 'room-kick':
-        return this.announceAll(await this.directory.kick(request.room, me, request.name));
+        // The reason reaches every member's terminal: control characters go here.
+        return this.announceAll(await this.directory.kick(request.room, me, request.name, stripControlCharacters(request.reason ?? '').trim()));
       case 'room-invite':
         if (!this.knows(request.name)) throw new ChatError(ErrorCode.NO_SUCH_PEER, `nobody called ${request.name} is online or registered on this server`);
         return this.announceAll(await this.directory.invite(request.room, me, request.name));
