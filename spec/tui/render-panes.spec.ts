@@ -11,6 +11,7 @@ import {
   terminalTitle,
   renderLog,
   renderLogEntry,
+  peerListLabel,
   renderPeerList,
   renderRoomList,
   renderStatus,
@@ -100,6 +101,34 @@ describe('pane rendering', () => {
     model.openDirect('talked');
     model.setPeers([peer('talked', { online: false, joinedAt: now - 60 * day })], now);
     assert.deepEqual(visible(renderPeerList(model)).split('\n'), ['▸? talked (offline)'], 'a DM open keeps its peer listed');
+  });
+
+  it("lists the open room's members as a nicklist: operators first (@), then who is here, away, offline; Enter opens a DM", () => {
+    const model = new ChatViewModel('me');
+    const now = Date.now();
+    model.setPeers(
+      [
+        peer('me', { isSelf: true }),
+        peer('zed', { awayMessage: 'lunch' }),
+        peer('amy'),
+        peer('bob'),
+        peer('old', { online: false, joinedAt: now - 60 * 24 * 3600_000 }),
+        peer('outsider'),
+      ],
+      now,
+    );
+    model.setRooms([
+      { name: '#dev', topic: '', inviteOnly: false, members: [{ name: 'zed' }, { name: 'me' }, { name: 'bob', op: true }, { name: 'old' }, { name: 'amy' }] },
+    ]);
+    model.openNamedRoom('#dev');
+    assert.deepEqual(visible(renderPeerList(model)).split('\n'), [' ? @bob', ' ? amy', '   me (you)', ' ? zed (away)', ' ? old (offline)']);
+    assert.equal(peerListLabel(model), ' #dev: 5 members ', 'whose list it is, not "peers"; long-gone members too, and no outsider');
+    model.focus = 'peers';
+    model.movePeerCursor(1);
+    model.openSelectedPeer();
+    assert.equal(model.currentPeer, 'amy', 'the row under the cursor, in the room list');
+    assert.equal(peerListLabel(model), ' peers ', 'a DM lists everyone again');
+    assert.match(visible(renderPeerList(model)), /outsider/);
   });
 
   it('gives the left column a quarter of the screen, between 16 and 30 columns', () => {

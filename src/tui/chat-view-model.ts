@@ -1,6 +1,7 @@
 // Everything the TUI shows, as plain data: conversations (the lobby, each named room we are in, and
-// one per DM peer) with their logs, unread counts and unread markers, the rooms and peer lists, the
-// peer cursor, focus, and the status line.
+// one per DM peer) with their logs, unread counts and unread markers, the rooms and peer lists
+// (peer-lists.ts: the server's, or the open room's members), the peer cursor, focus, and the
+// status line.
 // Pure and synchronous; tui-app.ts feeds it session events and draws it.
 import type { ChatMessageEvent, PeerView } from '../client/chat-session.js';
 import type { RoomView } from '../core/messages.js';
@@ -23,10 +24,10 @@ import {
   titleOf,
 } from './conversations.js';
 
-export * from './conversations.js';
+import { type ListedPeer, roomMembers, serverPeers } from './peer-lists.js';
 
-/** An offline user not seen for this long (14 days) leaves the peer list (the list says how many). */
-export const LONG_GONE_MS = 14 * 24 * 3600_000;
+export * from './conversations.js';
+export { LONG_GONE_MS } from './peer-lists.js';
 
 export class ChatViewModel {
   readonly conversations = new Map<ConversationId, Conversation>();
@@ -35,6 +36,8 @@ export class ChatViewModel {
   current: ConversationId = ROOM_ID;
   focus: Focus = 'input';
   peers: PeerView[] = [];
+  /** Everyone the client knows of, long gone too (a room's members are looked up here). */
+  private everyone: readonly PeerView[] = [];
   /** Registered users left out of `peers`: not seen for LONG_GONE_MS, no DM open with them. */
   longGone = 0;
   /** The named rooms we are in (the lobby is always there, above them). */
@@ -254,18 +257,19 @@ export class ChatViewModel {
   }
 
   setPeers(peers: PeerView[], now = Date.now()): void {
-    // Someone registered who has not been seen for LONG_GONE_MS is left out of the list (counted in
-    // longGone), unless a DM with them is open: otherwise users who never came back stayed listed
-    // for as long as the server kept their names.
-    const listed = peers.filter((peer) => peer.isSelf || peer.online || now - peer.joinedAt < LONG_GONE_MS || this.conversations.has(dmId(peer.name)));
-    this.longGone = peers.length - listed.length;
-    // You first, then who is online, then who is away; by name within each.
-    this.peers = listed.sort((a, b) => Number(b.isSelf) - Number(a.isSelf) || Number(b.online) - Number(a.online) || a.name.localeCompare(b.name));
-    this.peerCursor = Math.min(this.peerCursor, Math.max(0, this.peers.length - 1));
+    this.everyone = peers;
+    ({ listed: this.peers, longGone: this.longGone } = serverPeers(peers, now, (name) => this.conversations.has(dmId(name))));
+    this.peerCursor = Math.min(this.peerCursor, Math.max(0, this.listed.length - 1));
     for (const peer of peers) {
       const dm = this.conversations.get(dmId(peer.name));
       if (dm !== undefined) dm.title = peer.name;
     }
+  }
+
+  /** What the left column lists now: the open named room's members (a nicklist), else everyone. */
+  get listed(): readonly ListedPeer[] {
+    const room = this.currentRoom === undefined ? undefined : this.rooms.find((r) => r.name === this.currentRoom);
+    return room === undefined ? this.peers : roomMembers(room, this.everyone);
   }
 
   unreadFor(name: string): number {
@@ -289,7 +293,7 @@ export class ChatViewModel {
 
   /** A click on the peer list: open the DM with the peer on that row (yourself: the room). */
   openPeerAt(row: number): void {
-    if (row < 0 || row >= this.peers.length) return;
+    if (row < 0 || row >= this.listed.length) return;
     this.peerCursor = row;
     this.openSelectedPeer();
   }
@@ -308,13 +312,14 @@ export class ChatViewModel {
   }
 
   movePeerCursor(step: number): void {
-    if (this.peers.length === 0) return;
-    this.peerCursor = (this.peerCursor + step + this.peers.length) % this.peers.length;
+    const count = this.listed.length;
+    if (count === 0) return;
+    this.peerCursor = (Math.min(this.peerCursor, count - 1) + step + count) % count;
   }
 
   /** Enter on the peer list: open the DM with the selected peer (or the room, for yourself). */
   openSelectedPeer(): void {
-    const peer = this.peers[this.peerCursor];
+    const peer = this.listed[this.peerCursor];
     if (peer === undefined) return;
     if (peer.isSelf) this.openRoom();
     else this.openDirect(peer.name);

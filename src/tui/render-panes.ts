@@ -231,11 +231,13 @@ function fitName(name: string, columns: number): string {
 }
 
 /**
- * One row per peer: cursor, marks, name, unread count, within `width` columns: a long name is cut
- * with "…" so that what follows it ((you), (away), the unread count) still shows.
+ * One row per peer listed (everyone, or the open room's members: model.listed): cursor, marks, @
+ * for a room's operator, name, unread count, within `width` columns: a long name is cut with "…"
+ * so that what follows it ((you), (away), the unread count) still shows.
  */
 export function renderPeerList(model: ChatViewModel, width = Number.POSITIVE_INFINITY): string {
-  return model.peers
+  const inRoom = model.listed !== model.peers;
+  return model.listed
     .map((peer, index) => {
       // Three states that never look alike: verified, changed (loud), and trusted on first use only.
       const [mark, markWidth] =
@@ -256,7 +258,8 @@ export function renderPeerList(model: ChatViewModel, width = Number.POSITIVE_INF
       const isOpen = !peer.isSelf && model.currentPeer?.toLowerCase() === peer.name.toLowerCase();
       const pointer = isOpen ? '{cyan-fg}▸{/cyan-fg}' : ' ';
       const stateText = !peer.online ? ' (offline)' : peer.awayMessage !== undefined ? ' (away)' : '';
-      const fixed = 1 + markWidth + 1 + stateText.length + (peer.isSelf ? ' (you)'.length : 0) + lookalikeText.length + countText.length;
+      const op = peer.op === true ? '{green-fg}{bold}@{/bold}{/green-fg}' : '';
+      const fixed = 1 + markWidth + 1 + (op === '' ? 0 : 1) + stateText.length + (peer.isSelf ? ' (you)'.length : 0) + lookalikeText.length + countText.length;
       const fitted = fitName(peer.name, Math.max(3, width - fixed));
       // Offline users (registered, not connected) are listed dimmed: messages to them wait on the
       // server. Someone who set an away message is online but says they are not there.
@@ -265,12 +268,19 @@ export function renderPeerList(model: ChatViewModel, width = Number.POSITIVE_INF
         : peer.awayMessage !== undefined
           ? `${coloredName(peer.name, fitted)} {yellow-fg}(away){/yellow-fg}`
           : coloredName(peer.name, fitted);
-      const row = `${pointer}${mark} ${name}${self}${lookalike}${count}`;
+      const row = `${pointer}${mark} ${op}${name}${self}${lookalike}${count}`;
       const selected = model.focus === 'peers' && index === model.peerCursor;
       return selected ? `{inverse}${row}{/inverse}` : row;
     })
-    .concat(model.longGone > 0 ? [`{gray-fg}  +${model.longGone} not seen in 14 days{/gray-fg}`] : [])
+    .concat(!inRoom && model.longGone > 0 ? [`{gray-fg}  +${model.longGone} not seen in 14 days{/gray-fg}`] : [])
     .join('\n');
+}
+
+/** The peer list's title: whose list it is (the room's members, counted, or everyone's), and its keys when focused. */
+export function peerListLabel(model: ChatViewModel): string {
+  const room = model.listed === model.peers ? undefined : model.currentRoom;
+  const whose = room === undefined ? 'peers' : `${escapeTags(room)}: ${model.listed.length} ${model.listed.length === 1 ? 'member' : 'members'}`;
+  return model.focus === 'peers' ? ` ${whose}: ↑↓ Enter, Esc ` : ` ${whose} `;
 }
 
 export interface StatusInfo {

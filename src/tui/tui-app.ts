@@ -23,6 +23,7 @@ import {
   renderActivityBar,
   renderInput,
   renderLog,
+  peerListLabel,
   renderPeerList,
   sidebarColumns,
   renderRoomList,
@@ -569,7 +570,7 @@ class TuiApp {
     this.peerBox.setContent(renderPeerList(this.model, sidebar - 2));
     this.peerBox.style.border = { fg: this.model.focus === 'peers' ? 'cyan' : 'gray' };
     // Focus on the list shows in words too (a border color is easy to miss): the keys it takes.
-    this.peerBox.setLabel(this.model.focus === 'peers' ? ' peers: ↑↓ Enter, Esc ' : ' peers ');
+    this.peerBox.setLabel(peerListLabel(this.model));
     const conversation = this.model.currentConversation;
     this.logBox.setLabel(logLabel(this.model));
     // One column stays free for the scrollbar.
