@@ -54,4 +54,26 @@ describe('the log viewport', () => {
     assert.equal(text(top.rows[0]!), 'line 0');
     assert.equal(top.thumb?.from, 0);
   });
+
+  it('says where the picture rows on view are, and what they hold as the picture made them', () => {
+    const view = new LogViewport(plainTokens);
+    const red = '\u001b[38;2;255;0;0;48;2;255;0;0m▀';
+    const picture: LogLine[] = [
+      { prefix: '', body: 'caption' },
+      { prefix: '      ', body: red.repeat(3), preformatted: true },
+      { prefix: '      ', body: red.repeat(2), preformatted: true },
+    ];
+    const shown = view.layout('room', 12, [...lines(10), ...picture], 40, 4);
+    assert.deepEqual(shown.pictures, [
+      { row: 2, column: 6, ansi: red.repeat(3) },
+      { row: 3, column: 6, ansi: red.repeat(2) },
+    ]);
+    view.scrollBy(-1);
+    const scrolled = view.layout('room', 12, [...lines(10), ...picture], 40, 4);
+    assert.deepEqual(
+      scrolled.pictures.map((p) => p.row),
+      [2],
+      'scrolled up one: the last picture row is below the view (the marker row takes the bottom)',
+    );
+  });
 });

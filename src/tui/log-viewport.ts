@@ -6,6 +6,11 @@
 import type { LogLine } from './render-panes.js';
 import { type StyledRow, type StyledToken, clipRow, wrapRows } from './styled-rows.js';
 
+/** Columns a row of tokens takes. */
+function rowWidth(tokens: readonly StyledToken[]): number {
+  return tokens.reduce((sum, token) => sum + ('sgr' in token ? 0 : token.width), 0);
+}
+
 /** Wrapped lines kept between renders; past this the cache starts over (a log holds 5,000 entries). */
 const MAX_CACHED_LINES = 20_000;
 
@@ -13,6 +18,16 @@ export interface LogView {
   readonly rows: StyledRow[];
   /** The scrollbar thumb, in rows from the top, when the log is taller than the pane. */
   readonly thumb: { readonly from: number; readonly to: number } | null;
+  /** The picture rows among `rows` (preformatted lines), as drawn: their ANSI and the column they start at. */
+  readonly pictures: readonly PictureRow[];
+}
+
+export interface PictureRow {
+  /** Row in the pane, from its top. */
+  readonly row: number;
+  readonly column: number;
+  /** The row as the picture made it (24-bit escapes): what a truecolor terminal can show as it is. */
+  readonly ansi: string;
 }
 
 export class LogViewport {
@@ -50,7 +65,12 @@ export class LogViewport {
   /** The rows to show for `lines` (a conversation with `entryCount` entries) in a width x height pane. */
   layout(conversation: string, entryCount: number, lines: readonly LogLine[], width: number, height: number): LogView {
     if (conversation !== this.conversation) this.toBottom();
-    const rows = lines.flatMap((line) => this.wrap(line, width));
+    const rows: StyledRow[] = [];
+    const pictureAt = new Map<number, Omit<PictureRow, 'row'>>();
+    for (const line of lines) {
+      if (line.preformatted === true) pictureAt.set(rows.length, { column: rowWidth(this.toTokens(line.prefix)), ansi: line.body });
+      rows.push(...this.wrap(line, width));
+    }
     if (this.fromBottom > 0 && conversation === this.conversation) {
       // Keep the same rows in view as lines arrive below; a resize keeps the distance instead.
       if (width === this.width && rows.length > this.total) this.fromBottom += rows.length - this.total;
@@ -68,7 +88,9 @@ export class LogViewport {
     const start = Math.max(0, end - viewHeight);
     const shown = rows.slice(start, end);
     if (this.fromBottom > 0) shown.push(this.toTokens(this.belowMarker()));
-    return { rows: shown, thumb: this.thumb(start, viewHeight) };
+    const pictures: PictureRow[] = [];
+    for (const [index, picture] of pictureAt) if (index >= start && index < end) pictures.push({ row: index - start, ...picture });
+    return { rows: shown, thumb: this.thumb(start, viewHeight), pictures };
   }
 
   private maxFromBottom(): number {

@@ -19,10 +19,8 @@ import { createScreen, screenColors, screenText } from './blessed-internals.js';
 import { useNamePaletteFor } from './markup.js';
 import {
   activityAt,
-  logLabel,
   renderActivityBar,
   renderInput,
-  renderLog,
   peerListLabel,
   renderPeerList,
   sidebarColumns,
@@ -36,7 +34,7 @@ import { TuiFiles, listDirectory } from './tui-files.js';
 import { directMessage } from './dm-command.js';
 import { PaintedBox } from './painted-box.js';
 import { BracketedPasteFilter, DISABLE_BRACKETED_PASTE, ENABLE_BRACKETED_PASTE } from './bracketed-paste.js';
-import { LogViewport } from './log-viewport.js';
+import { LogPane } from './log-pane.js';
 import type { ColorMode } from '../client/video/half-block-renderer.js';
 import { detectColorMode } from '../client/video/terminal-video-player.js';
 import type { NoticeBoard } from '../client/notice-board.js';
@@ -108,9 +106,7 @@ class TuiApp {
   private readonly peerBox: blessed.Widgets.BoxElement;
   /** The lobby and the rooms we are in, above the peers. */
   private readonly roomBox: blessed.Widgets.BoxElement;
-  private readonly log: PaintedBox;
-  private readonly logBox: blessed.Widgets.BoxElement;
-  private readonly logView: LogViewport;
+  private readonly log: LogPane;
   private readonly input: PaintedBox;
   private readonly activity: PaintedBox;
   private readonly activityBox: blessed.Widgets.BoxElement;
@@ -177,10 +173,8 @@ class TuiApp {
       border,
       style,
     });
-    // Widths are set on each render (sidebarColumns): these are only where the first one starts.
-    this.log = new PaintedBox({ parent: this.main, top: 0, left: '25%', width: '75%', height: '100%', label: ' #room ', mouse: true, border, style });
-    this.logBox = this.log.box;
-    this.logView = new LogViewport((tagged) => this.log.tokens(tagged));
+    const colorMode = options.colorMode ?? detectColorMode();
+    this.log = new LogPane(this.main, this.screen, colorMode);
     this.input = new PaintedBox({ parent: this.screen, bottom: 1, left: 0, width: '100%', height: 1 });
     this.activity = new PaintedBox({ parent: this.screen, bottom: 2, left: 0, width: '100%', height: 1, mouse: true });
     this.activityBox = this.activity.box;
@@ -193,7 +187,7 @@ class TuiApp {
       client: this.client,
       defaultPlayer: options.defaultPlayer ?? 'terminal',
       ffplayPath: options.ffplayPath,
-      colorMode: options.colorMode ?? detectColorMode(),
+      colorMode,
       say: (text, kind = 'system') => {
         this.model.addSystem(text, kind);
         this.scheduleRender();
@@ -228,8 +222,8 @@ class TuiApp {
       if (id !== undefined) this.model.openConversation(id);
       this.scheduleRender();
     });
-    this.logBox.on('wheelup', () => this.scrollLog(-3));
-    this.logBox.on('wheeldown', () => this.scrollLog(3));
+    this.log.box.on('wheelup', () => this.scrollLog(-3));
+    this.log.box.on('wheeldown', () => this.scrollLog(3));
     this.bindClient();
     this.options.notices?.subscribe((text) => {
       this.model.addSystem(text, 'warning', ROOM_ID);
@@ -280,9 +274,9 @@ class TuiApp {
         this.model.cycle(-1);
         break;
       case 'scroll-up':
-        return this.scrollLog(-this.logView.page);
+        return this.scrollLog(-this.log.view.page);
       case 'scroll-down':
-        return this.scrollLog(this.logView.page);
+        return this.scrollLog(this.log.view.page);
       case 'redraw':
         this.screen.realloc();
         this.render(true);
@@ -344,11 +338,11 @@ class TuiApp {
         break;
       // On an empty line there is no cursor to move: Home and End go to the top and end of the log.
       case 'home':
-        if (this.line.isEmpty) this.logView.toTop();
+        if (this.line.isEmpty) this.log.view.toTop();
         else this.line.home();
         break;
       case 'end':
-        if (this.line.isEmpty) this.logView.toBottom();
+        if (this.line.isEmpty) this.log.view.toBottom();
         else this.line.end();
         break;
       case 'kill-to-start':
@@ -385,12 +379,12 @@ class TuiApp {
       if (!(error instanceof ChatError)) throw error;
       this.model.addSystem(error.message, 'error');
     }
-    this.logView.toBottom();
+    this.log.view.toBottom();
   }
 
   /** Rows down (positive) or up (negative) in the open conversation's log. */
   private scrollLog(rows: number): void {
-    this.logView.scrollBy(rows);
+    this.log.view.scrollBy(rows);
     this.scheduleRender();
   }
 
@@ -551,13 +545,13 @@ class TuiApp {
     const sidebar = sidebarColumns(this.screen.width as number);
     this.roomBox.width = sidebar;
     this.peerBox.width = sidebar;
-    this.logBox.left = sidebar;
-    this.logBox.width = Math.max(1, (this.screen.width as number) - sidebar);
+    this.log.box.left = sidebar;
+    this.log.box.width = Math.max(1, (this.screen.width as number) - sidebar);
 
     // The video pane, when playing, takes the top of the right column; the log gets the rest.
-    const videoRows = this.video.layout({ left: this.logBox.aleft as number, width: this.logBox.width as number, height: mainHeight });
-    this.logBox.top = videoRows;
-    this.logBox.height = mainHeight - videoRows;
+    const videoRows = this.video.layout({ left: this.log.box.aleft as number, width: this.log.box.width as number, height: mainHeight });
+    this.log.box.top = videoRows;
+    this.log.box.height = mainHeight - videoRows;
     this.model.playing = this.video.statusText;
 
     // Rooms above the peers: as many rows as there are rooms, up to two fifths of the column.
@@ -571,23 +565,13 @@ class TuiApp {
     this.peerBox.style.border = { fg: this.model.focus === 'peers' ? 'cyan' : 'gray' };
     // Focus on the list shows in words too (a border color is easy to miss): the keys it takes.
     this.peerBox.setLabel(peerListLabel(this.model));
-    const conversation = this.model.currentConversation;
-    this.logBox.setLabel(logLabel(this.model));
-    // One column stays free for the scrollbar.
-    const logWidth = Math.max(1, this.log.innerWidth - 1);
-    const view = this.logView.layout(
-      conversation.id,
-      conversation.entries.length,
-      renderLog(conversation, this.model.showSeconds),
-      logWidth,
-      this.log.innerHeight,
-    );
-    this.log.setRows(view.rows, view.thumb);
+    this.log.show(this.model);
     this.statusBox.setContent(
       renderStatus(this.model, { server: this.options.serverLabel, fingerprint: this.client.fingerprint }, this.screen.width as number),
     );
     this.help.place(this.model.helpVisible);
     this.screen.render();
     this.video.afterRender(force);
+    this.log.afterRender(this.model.helpVisible, force);
   }
 }
