@@ -1,7 +1,6 @@
 // The relay daemon: accepts sockets, keeps the registry of joined clients, routes envelopes it
 // cannot read, and announces joins and leaves. One event loop serves every client.
-import { type AddressInfo, type Server, type Socket, createServer } from 'node:net';
-import { createServer as createTlsServer } from 'node:tls';
+import type { AddressInfo, Socket } from 'node:net';
 import { ChatError, ErrorCode } from '../core/errors.js';
 import type { KeyRetirement } from '../core/key-retirement.js';
 import { type Logger, silentLogger } from '../core/logger.js';
@@ -14,7 +13,7 @@ import type { JoinedPeer } from './joined-peer.js';
 import { awaySummary, keyIdOf, presenceOf, registeringPeerOf, toSummary } from './peer-summaries.js';
 import { KeyBundles } from './key-bundles.js';
 import { MessageRouter } from './message-router.js';
-import { ConnectionGate } from './connection-gate.js';
+import { ChatListener } from './chat-listener.js';
 import { type ServerGauges, type ServerMetrics, noMetrics } from './metrics/server-metrics.js';
 import { VideoService } from './video/video-service.js';
 import type { FileService } from './files/file-service.js';
@@ -85,11 +84,9 @@ export class ChatServer implements ConnectionHost<ClientConnection>, ClusterHost
   readonly videosDir: string;
   private readonly host: string;
   private readonly port: number;
-  private readonly server: Server;
+  /** The listening socket, and the count of every socket against the connection limits. */
+  private readonly listener: ChatListener;
   private readonly connections = new Set<ClientConnection>();
-  private readonly isTls: boolean;
-  /** Counts sockets from accept to close, TLS handshakes included, against the connection limits. */
-  private readonly gate = new ConnectionGate(() => this.limits);
   private readonly registry = new PeerRegistry<JoinedPeer>();
   readonly metrics: ServerMetrics;
   private router!: MessageRouter;
@@ -137,27 +134,13 @@ export class ChatServer implements ConnectionHost<ClientConnection>, ClusterHost
     this.dataDir = options.dataDir;
     this.useStore(options.cluster === undefined ? (options.keyValue ?? new MemoryKeyValue()) : undefined);
     this.videosDir = options.videosDir ?? 'videos';
-    this.isTls = options.tls !== undefined;
-    this.server =
-      options.tls === undefined
-        ? createServer()
-        : createTlsServer(
-            {
-              key: options.tls.keyPem,
-              cert: options.tls.certPem,
-              minVersion: 'TLSv1.3',
-              // A client that never finishes the TLS handshake is cut off like one that never joins.
-              handshakeTimeout: this.limits.handshakeTimeoutMs,
-            },
-            (socket) => this.onSocket(socket),
-          );
-    // Every accepted socket is counted from here, before any TLS, until it closes.
-    this.server.on('connection', (socket: Socket) => this.onAccepted(socket));
-    // Garbage before or during the TLS handshake, or a handshake that times out: Node reports it
-    // here but leaves the socket open, so closing it is ours to do.
-    this.server.on('tlsClientError', (error: Error, socket: Socket) => {
-      this.logger.log('warn', 'tls.client_error', { addr: `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`, error: error.message.slice(0, 120) });
-      socket.destroy();
+    this.listener = new ChatListener(options.tls, {
+      logger: this.logger,
+      metrics: this.metrics,
+      limits: () => this.limits,
+      isClosing: () => this.closing,
+      onStream: (socket) => this.onStream(socket),
+      refuse: (socket, refusal) => new ClientConnection(socket, this).reject(refusal, true),
     });
     this.files = createServerFiles(this.filesParts());
     this.videos = new VideoService({
@@ -200,16 +183,7 @@ export class ChatServer implements ConnectionHost<ClientConnection>, ClusterHost
       this.expiryTimer.unref();
       await this.sweepExpired();
     }
-    return new Promise((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen(this.port, this.host, () => {
-        this.server.off('error', reject);
-        this.server.on('error', (error) => this.logger.log('error', 'server.error', { error: error.message }));
-        const address = this.address;
-        this.logger.log('info', 'server.listening', { host: address.address, port: address.port });
-        resolve(address);
-      });
-    });
+    return this.listener.listen(this.port, this.host);
   }
 
   /** The limits in force (reload() replaces them; a connection reads them when it needs one). */
@@ -237,7 +211,7 @@ export class ChatServer implements ConnectionHost<ClientConnection>, ClusterHost
   }
 
   get address(): AddressInfo {
-    return this.server.address() as AddressInfo;
+    return this.listener.address;
   }
 
   /** Names of joined clients, in join order, then (when clustered) those on other nodes. */
@@ -252,14 +226,14 @@ export class ChatServer implements ConnectionHost<ClientConnection>, ClusterHost
 
   /** Sockets open right now, in any state: joined, joining, or still in the TLS handshake. */
   get connectionCount(): number {
-    return this.gate.count;
+    return this.listener.count;
   }
 
   /** What a metrics scrape reads at that moment. */
   gauges(): ServerGauges {
     const joined = this.registry.size;
     return {
-      connectionsHandshaking: Math.max(0, this.gate.count - joined),
+      connectionsHandshaking: Math.max(0, this.listener.count - joined),
       connectionsJoined: joined,
       maxClients: this.limits.maxClients,
       videoStreams: this.videos.activeStreams,
@@ -374,7 +348,7 @@ export class ChatServer implements ConnectionHost<ClientConnection>, ClusterHost
     this.closing = true;
     this.logger.log('info', 'server.closing', { clients: this.connections.size, drainMs: this.shutdownDrainMs });
     this.videos.stopAll();
-    const stopped = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    const stopped = this.listener.close();
     for (const connection of this.connections) connection.send({ type: 'shutdown', reason });
     if (this.shutdownDrainMs > 0 && this.connections.size > 0) await this.drained(this.shutdownDrainMs);
     await this.cluster?.close().catch((error: unknown) => this.logger.log('warn', 'cluster.close_failed', { error: String(error).slice(0, 120) }));
@@ -771,37 +745,8 @@ export class ChatServer implements ConnectionHost<ClientConnection>, ClusterHost
 
   // ---- internals -----------------------------------------------------------------------------
 
-  /** A TCP socket accepted: counted against the limits, or refused, before any TLS work is spent on it. */
-  private onAccepted(socket: Socket): void {
-    // Every socket gets an error listener from birth: an unhandled 'error' would crash the daemon.
-    socket.on('error', () => {});
-    if (this.closing) {
-      socket.destroy();
-      return;
-    }
-    const refusal = this.gate.enter(socket);
-    if (refusal !== undefined) {
-      this.metrics.refused(refusal.code === ErrorCode.SERVER_FULL ? 'max_clients' : 'max_clients_per_address');
-      this.logger.log('warn', refusal.code === ErrorCode.SERVER_FULL ? 'client.refused_full' : 'client.refused_address', {
-        addr: `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`,
-        max: refusal.code === ErrorCode.SERVER_FULL ? this.limits.maxClients : this.limits.maxClientsPerAddress,
-      });
-      // Before a TLS handshake nothing can be said: the client reports a connection closed during
-      // the handshake. Over plain TCP the reason goes out as an error frame.
-      if (this.isTls) socket.destroy();
-      else new ClientConnection(socket, this).reject(refusal, true);
-      return;
-    }
-    if (!this.isTls) this.onSocket(socket);
-  }
-
-  /** The byte stream is ready (TCP accepted, or the TLS handshake finished) and already counted. */
-  private onSocket(socket: Socket): void {
-    socket.on('error', () => {});
-    if (this.closing) {
-      socket.destroy();
-      return;
-    }
+  /** A byte stream ready for the protocol (the listener counted it): a connection, until it joins or goes. */
+  private onStream(socket: Socket): void {
     const connection = new ClientConnection(socket, this);
     this.connections.add(connection);
     this.logger.log('debug', 'client.connected', { addr: connection.remoteAddress });
