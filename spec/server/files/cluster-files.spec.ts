@@ -120,6 +120,8 @@ describe('files on a cluster', () => {
     await alice.close();
     // Node two has heard of the file kept for bob (the marker: its records count it).
     await waitFor(() => (two.files.stats.files === 1 ? true : undefined), 'node two to know the file');
+    // And that she left node one: until then her name is held there (a cluster's claim decides).
+    await waitFor(() => (two.peerNames.includes('alice') ? undefined : true), 'node two to hear alice left');
     const again = new ChatSession({ host: '127.0.0.1', port: portTwo, name: 'alice', identity: ids[0]!, state: aliceState });
     await again.connect();
     t.after(() => again.close());
