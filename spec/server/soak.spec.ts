@@ -339,10 +339,18 @@ describe('soak: chatting while under attack', () => {
     const expectedPerReceiver = (GOOD_CLIENTS - 1) * MESSAGES_PER_CLIENT;
     const goodMessages = (client: RawClient) => client.received.filter((m) => m.type === 'message' && m.from.startsWith('good'));
     // What a timeout says: who fell short, and what the server warned of about the honest (a cause, not just a symptom).
-    const honestWarnings = () => logs.filter((line) => /"name":"(good\d+|victim|honest)"/.test(line)).slice(0, 10);
+    const honestWarnings = () => logs.filter((line) => /\bname=(good\d+|victim|honest)\b/.test(line)).slice(0, 10);
     const shortfall = () => {
       const short = clients.flatMap((c, i) => (goodMessages(c).length < expectedPerReceiver ? [`good${i}: ${goodMessages(c).length}`] : []));
-      return `${short.length} short (${short.slice(0, 5).join(', ')}); server warnings: ${honestWarnings().join(' | ') || 'none'}`;
+      // Did the server take the missing lines (acked to their senders), and who holds bytes unsent?
+      const acked = (c: RawClient) => c.received.filter((m) => m.type === 'ack' && m.id.startsWith('m')).map((m) => (m.type === 'ack' ? m.id : ''));
+      const pending = Object.entries(server.pendingBytesByClient()).filter(([, bytes]) => bytes > 0);
+      return (
+        `${short.length} short (${short.slice(0, 5).join(', ')}); good0 acked ${acked(clients[0]!).length} (last ${acked(clients[0]!).at(-1)}), ` +
+        `closed ${clients.filter((c) => c.closed).length}; stored for good0 ${server.store?.hasWaiting('good0') === true}; ` +
+        `unsent at the server: ${JSON.stringify(pending.slice(0, 8))}; ` +
+        `${JSON.stringify(server.gauges())}; server warnings: ${honestWarnings().join(' | ') || 'none'}`
+      );
     };
     await waitUntil(
       () => clients.every((c) => goodMessages(c).length >= expectedPerReceiver),
