@@ -404,6 +404,28 @@ describe('ChatServer flood control and timeouts', () => {
     b.close();
   });
 
+  it('gives a connection that hangs up and comes back no fresh burst, under another name too', async (t) => {
+    // A slow refill (2 a second), so what a connection starts with is plain to see.
+    const { server, port, logs } = await startServer(t, { messagesPerSecond: 2, messageBurst: 12 });
+    const a = await RawClient.join(port, 'alice', alice);
+    const b = await RawClient.join(port, 'bob', bob);
+    for (let i = 0; i < 10; i++) a.send({ type: 'send', to: null, envelope: envelope(`burst${i}`) });
+    await waitUntil(() => b.received.filter((m) => m.type === 'message').length === 10, 'the burst');
+    a.close();
+    // The server has closed her connection (and kept what it had left) once only bob's is open.
+    await waitUntil(() => server.connectionCount === 1, 'alice gone');
+    // Another name from the same address: it starts where alice left off (about empty), so even
+    // its join waits for the refill; with a fresh burst of 12 it would not wait at all.
+    const again = await RawClient.join(port, 'mallet', carol);
+    const port2 = again.socket.localPort;
+    assert.ok(
+      logs.some((line) => line.includes('client.throttled') && line.includes(`:${port2} `)),
+      `the new connection was made to wait (${logs.filter((line) => line.includes('throttled')).join(' | ')})`,
+    );
+    again.close();
+    b.close();
+  });
+
   it('drops a joined client that stays silent past the idle timeout', async (t) => {
     const { port } = await startServer(t, { idleTimeoutMs: 300 });
     const a = await RawClient.join(port, 'alice', alice);

@@ -13,6 +13,7 @@ import type { JoinedPeer } from './joined-peer.js';
 import { awaySummary, keyIdOf, presenceOf, registeringPeerOf, toSummary } from './peer-summaries.js';
 import { KeyBundles } from './key-bundles.js';
 import { MessageRouter } from './message-router.js';
+import { BudgetCarryover } from './budget-carryover.js';
 import { ChatListener } from './chat-listener.js';
 import { type ServerGauges, type ServerMetrics, noMetrics } from './metrics/server-metrics.js';
 import { VideoService } from './video/video-service.js';
@@ -87,6 +88,8 @@ export class ChatServer implements ConnectionHost<ClientConnection>, ClusterHost
   /** The listening socket, and the count of every socket against the connection limits. */
   private readonly listener: ChatListener;
   private readonly connections = new Set<ClientConnection>();
+  /** Flood control that outlives a connection: hanging up and coming back buys no fresh burst. */
+  readonly budgetCarryover = new BudgetCarryover(() => this.limits);
   private readonly registry = new PeerRegistry<JoinedPeer>();
   readonly metrics: ServerMetrics;
   private router!: MessageRouter;

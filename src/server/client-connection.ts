@@ -14,11 +14,13 @@ import { type Frame, FrameType } from '../core/frame-types.js';
 import type { PublicIdentity } from '../core/identity.js';
 import { verifyJoinProof } from '../core/join-proof.js';
 import { decodeClientMessage, encodeMessage } from '../core/message-codec.js';
-import { type FileChunk, MAX_FILE_FRAME_BODY, decodeFileChunk } from '../core/file-codec.js';
+import { MAX_FILE_FRAME_BODY, decodeFileChunk } from '../core/file-codec.js';
+import { nameKey } from '../core/names.js';
 import type { ClientMessage, HelloMessage, ServerMessage } from '../core/messages.js';
 import type { ConnectionHost, JoinedClient } from './connection-host.js';
 import { FrameBudgets } from './frame-budgets.js';
 import { checkSignedPrekey, readHello } from './hello-checks.js';
+import { InboundPacer } from './inbound-pacer.js';
 import { OutboundQueue } from './outbound-queue.js';
 
 export type { ConnectionHost, JoinedClient, VideoRequest } from './connection-host.js';
@@ -50,12 +52,9 @@ export class ClientConnection {
   private readonly outbound: OutboundQueue;
   private handshakeTimer: NodeJS.Timeout | undefined;
   private idleTimer: NodeJS.Timeout | undefined;
-  private readonly budgets: FrameBudgets;
-  private throttleTimer: NodeJS.Timeout | undefined;
+  /** Hands on what was read at the pace of the flood control (which starts where this address left it). */
+  private readonly pacer: InboundPacer;
   private throttledCount = 0;
-  private isPaused = false;
-  /** Frames read but not yet handled because the peer is over its flood-control budget. */
-  private readonly backlog: Frame[] = [];
   private pending: PendingJoin | undefined;
   private helloAttempts = 0;
   private joined: JoinedClient | undefined;
@@ -76,7 +75,17 @@ export class ClientConnection {
     this.handshakeTimer = setTimeout(() => this.onHandshakeTimeout(), host.limits.handshakeTimeoutMs);
     this.handshakeTimer.unref();
     const now = performance.now();
-    this.budgets = new FrameBudgets(host.limits, now);
+    const budgets = new FrameBudgets(host.limits, now, host.budgetCarryover.startFor([this.addressKey], now));
+    this.pacer = new InboundPacer(socket, budgets, {
+      isOpen: () => this.isOpen,
+      handle: (frame) => this.handleFrame(frame),
+      throttled: (waitMs) => this.onThrottled(waitMs),
+    });
+  }
+
+  /** This connection's address, as the flood control remembers it. */
+  private get addressKey(): string {
+    return `a:${this.socket.remoteAddress ?? '?'}`;
   }
 
   /** Calls back once the socket has written out what it holds (a download sends its next chunks then). */
@@ -157,68 +166,38 @@ export class ClientConnection {
     if (!this.isOpen) return;
     this.host.metrics.bytesIn(chunk.length);
     this.armIdleTimer();
+    let frames: Frame[];
     try {
-      for (const frame of this.decoder.push(chunk)) this.backlog.push(frame);
+      frames = [...this.decoder.push(chunk)];
     } catch (error) {
       this.onPeerError(error);
       return;
     }
-    this.processBacklog();
+    this.pacer.push(frames);
   }
 
-  /**
-   * Handles decoded frames while the flood-control budgets allow. When a budget is overdrawn the
-   * rest wait, and the socket stops being read, until it has refilled: the peer is slowed by TCP,
-   * never kicked, and none of what it sent is dropped. What waits here is at most one read's worth
-   * of frames; everything else stays in the kernel.
-   */
-  private processBacklog(): void {
-    while (this.backlog.length > 0 && this.isOpen) {
-      const now = performance.now();
-      const waitMs = this.budgets.waitMs(this.backlog[0]!, now);
-      if (waitMs > 0) {
-        this.throttle(waitMs);
-        return;
-      }
-      const frame = this.backlog.shift()!;
-      this.budgets.spend(frame, now);
+  /** One frame the pacer lets through; false when the connection is ending. */
+  private handleFrame(frame: Frame): boolean {
+    try {
       if (frame.type === FrameType.FILE) {
-        let chunk: FileChunk;
-        try {
-          if (this.state !== 'joined') throw unexpected('a file chunk before joining');
-          chunk = decodeFileChunk(frame.body);
-        } catch (error) {
-          this.onPeerError(error);
-          return;
-        }
+        if (this.state !== 'joined') throw unexpected('a file chunk before joining');
+        const chunk = decodeFileChunk(frame.body);
         this.runRequest(() => this.host.fileChunk(this, chunk), chunk.file);
-        continue;
+        return true;
       }
-      try {
-        this.handle(decodeClientMessage(frame.body));
-      } catch (error) {
-        this.onPeerError(error);
-        return;
-      }
-    }
-    if (this.isPaused && this.isOpen) {
-      this.isPaused = false;
-      this.socket.resume();
+      this.handle(decodeClientMessage(frame.body));
+      return true;
+    } catch (error) {
+      this.onPeerError(error);
+      return false;
     }
   }
 
-  private throttle(waitMs: number): void {
-    if (this.throttleTimer !== undefined) return;
+  private onThrottled(waitMs: number): void {
     this.host.metrics.throttled();
     if (this.throttledCount++ === 0) {
       this.host.logger.log('info', 'client.throttled', { addr: this.remoteAddress, name: this.joined?.name ?? null, waitMs });
     }
-    this.isPaused = true;
-    this.socket.pause();
-    this.throttleTimer = setTimeout(() => {
-      this.throttleTimer = undefined;
-      this.processBacklog();
-    }, waitMs);
   }
 
   private armIdleTimer(): void {
@@ -372,6 +351,10 @@ export class ClientConnection {
     }
     this.pending = undefined;
     this.joined = { name: pending.name, key: pending.key, prekey: pending.prekey, prekeySig: pending.prekeySig, joinedAt: Date.now() };
+    // What this name had left when it last hung up counts too (another address buys no fresh burst).
+    const now = performance.now();
+    const left = this.host.budgetCarryover.startFor([`n:${nameKey(pending.name)}`], now);
+    if (left !== undefined) this.pacer.budgets.lowerTo(left, now);
     // A clustered server claims the name across nodes first, so admission may finish later.
     this.state = 'admitting';
     let admitted: Promise<void> | void;
@@ -432,7 +415,10 @@ export class ClientConnection {
     this.state = 'closed';
     this.clearHandshakeTimer();
     clearTimeout(this.idleTimer);
-    clearTimeout(this.throttleTimer);
+    this.pacer.stop();
+    const now = performance.now();
+    const name = this.joined?.name;
+    this.host.budgetCarryover.remember([this.addressKey, ...(name === undefined ? [] : [`n:${nameKey(name)}`])], this.pacer.budgets.levels(now), now);
     this.host.onClosed(this);
   }
 

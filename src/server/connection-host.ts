@@ -6,6 +6,7 @@ import type { Logger } from '../core/logger.js';
 import type { PublicIdentity } from '../core/identity.js';
 import type { ClientMessage, FileRequest, OneTimePrekey, PeerSummary, RoomRequest, SendMessage } from '../core/messages.js';
 import type { ServerMetrics } from './metrics/server-metrics.js';
+import type { BudgetCarryover } from './budget-carryover.js';
 import type { ServerLimits } from './server-limits.js';
 
 export type VideoRequest = Extract<ClientMessage, { type: 'list-videos' | 'poster' | 'play' | 'stop-video' | 'pause-video' | 'seek-video' | 'resize-video' }>;
@@ -16,6 +17,8 @@ export interface ConnectionHost<Connection> {
   readonly limits: ServerLimits;
   readonly logger: Logger;
   readonly metrics: ServerMetrics;
+  /** What addresses and names had left of their flood control when their last connection closed. */
+  readonly budgetCarryover: BudgetCarryover;
   /**
    * Throws InvalidNameError / NameTakenError. `fingerprint`: the joining key's; a name held here
    * by a connection of that same key is available (that connection is replaced once the key is proven).

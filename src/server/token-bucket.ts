@@ -9,9 +9,23 @@ export class TokenBucket {
     private readonly rate: number,
     private readonly burst: number,
     now: number,
+    /** Where it starts (default: full); never above the burst. */
+    start = burst,
   ) {
-    this.tokens = burst;
+    this.tokens = Math.min(burst, start);
     this.updatedAt = now;
+  }
+
+  /** The balance now (negative: in debt). */
+  level(now: number): number {
+    this.refill(now);
+    return this.tokens;
+  }
+
+  /** Brings the balance down to `tokens` if it is above (never up). */
+  lowerTo(tokens: number, now: number): void {
+    this.refill(now);
+    this.tokens = Math.min(this.tokens, tokens);
   }
 
   /** Spends n tokens (going into debt if need be); returns the balance after. */
