@@ -190,7 +190,7 @@ describe('the TUI, in-process on a fake terminal', () => {
     await alice.waitForScreen(/needs a terminal of at least 80x24/, 'the too-small notice');
   });
 
-  it('joins a room with :join, lists it above the peers with its number and unread count, and leaves it with :part', async (t) => {
+  it('joins a room with :join, lists it above the peers with its number and unread count, lists its members, kicks with a reason, and leaves it with :part', async (t) => {
     const port = await startServer(t);
     const alice = await openInProcessTui(t, port, 'alice', ids[0]!, 100, 30);
     const bob = await member(t, port, 'bob', ids[1]!);
@@ -209,6 +209,11 @@ describe('the TUI, in-process on a fake terminal', () => {
     await alice.waitForScreen(/│2 #dev 1!1/, 'one unread line in #dev, naming alice');
     alice.terminal.press('M-2');
     await alice.waitForScreen(/<bob> alice, look/, 'the line in #dev');
+    const nicklist = await alice.waitForScreen(/#dev: 2 members/, "the peer list titled as the room's members");
+    assert.match(nicklist, /@alice/, 'the operator marked @');
+    alice.terminal.type(':kick bob too noisy');
+    alice.terminal.press('Enter');
+    await alice.waitForScreen(/you removed bob from #dev \(too noisy\)/, 'the kick, with its reason, in the room');
     alice.terminal.type(':part');
     alice.terminal.press('Enter');
     const lobby = await alice.waitForScreen(/you left #dev[\s\S]*\n\[#room\]/, 'back in the lobby');

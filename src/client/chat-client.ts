@@ -216,8 +216,8 @@ export class ChatClient extends TypedEmitter<ClientEvents> {
     this.requireSession().invite(room, name);
   }
 
-  kick(room: string, name: string): void {
-    this.requireSession().kick(room, name);
+  kick(room: string, name: string, reason = ''): void {
+    this.requireSession().kick(room, name, reason);
   }
 
   setMode(room: string, mode: RoomModeChange): void {

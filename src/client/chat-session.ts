@@ -14,10 +14,7 @@ import {
   type Census,
   type FollowedMessage,
   MAX_AWAY_CHARS,
-  MAX_KICK_REASON_CHARS,
-  MAX_TOPIC_CHARS,
   type PeerSummary,
-  type RoomRequest,
   type RoomModeChange,
   type RoomView,
   type WelcomeMessage,
@@ -45,9 +42,10 @@ import type { FileAttachment } from './files/attachment.js';
 import { FileShelf } from './files/file-shelf.js';
 import { FileTransfers } from './files/file-transfers.js';
 import { relayNews } from './server-news.js';
+import { RoomRequests } from './room-requests.js';
 import { RoomRosters } from './room-rosters.js';
 import { PresenceFollower } from './presence-follower.js';
-import { ROOM_NAME_RULE, isRoomTarget, isValidRoomName } from '../core/room-names.js';
+import { isRoomTarget } from '../core/room-names.js';
 
 export type { RoomChange } from './room-rosters.js';
 
@@ -125,6 +123,10 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
   private rotationTimer: NodeJS.Timeout | undefined;
   /** The named rooms we are in, with their members: who a room message is sealed for. */
   private readonly rosters = new RoomRosters();
+  private readonly roomRequests = new RoomRequests(this.rosters, (request) => {
+    if (!this.isReady) throw new ChatError(ErrorCode.NOT_CONNECTED, 'not connected');
+    this.link.send(request);
+  });
   /** On a big server, whose presence we follow (and so who is listed): see PresenceFollower. */
   private readonly follower: PresenceFollower;
   private latestCensus: Census | undefined;
@@ -399,50 +401,34 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
     return this.rosters.get(name);
   }
 
-  /** `:join #name`: the server answers with the room (a 'room-change'), or an error. */
+  /** Room commands (room-requests.ts checks them first). */
   joinRoom(room: string): void {
-    this.sendRoomRequest({ type: 'room-join', room: checkRoomName(room) });
+    this.roomRequests.join(room);
   }
 
   partRoom(room: string): void {
-    this.sendRoomRequest({ type: 'room-part', room: this.requireRoom(room) });
+    this.roomRequests.part(room);
   }
 
   setTopic(room: string, topic: string): void {
-    this.sendRoomRequest({ type: 'room-topic', room: this.requireRoom(room), topic: topic.slice(0, MAX_TOPIC_CHARS) });
+    this.roomRequests.setTopic(room, topic);
   }
 
   invite(room: string, name: string): void {
-    this.sendRoomRequest({ type: 'room-invite', room: this.requireRoom(room), name });
+    this.roomRequests.invite(room, name);
   }
 
   kick(room: string, name: string, reason = ''): void {
-    this.sendRoomRequest({
-      type: 'room-kick',
-      room: this.requireRoom(room),
-      name,
-      ...(reason === '' ? {} : { reason: reason.slice(0, MAX_KICK_REASON_CHARS) }),
-    });
+    this.roomRequests.kick(room, name, reason);
   }
 
   setMode(room: string, mode: RoomModeChange): void {
-    this.sendRoomRequest({ type: 'room-mode', room: this.requireRoom(room), ...mode });
+    this.roomRequests.setMode(room, mode);
   }
 
   /** `:rooms`: answered with a 'rooms' event. */
   listRooms(): void {
-    this.sendRoomRequest({ type: 'list-rooms' });
-  }
-
-  private sendRoomRequest(request: RoomRequest): void {
-    if (!this.isReady) throw new ChatError(ErrorCode.NOT_CONNECTED, 'not connected');
-    this.link.send(request);
-  }
-
-  private requireRoom(room: string): string {
-    const roster = this.rosters.get(checkRoomName(room));
-    if (roster === undefined) throw new ChatError(ErrorCode.NOT_IN_ROOM, `you are not in ${room}`);
-    return roster.name;
+    this.roomRequests.list();
   }
 
   // ---- trust ---------------------------------------------------------------------------------
@@ -720,9 +706,4 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
       peer: name,
     });
   }
-}
-
-function checkRoomName(room: string): string {
-  if (!isValidRoomName(room)) throw new ChatError(ErrorCode.ROOM_NAME_INVALID, `room names are ${ROOM_NAME_RULE} (and not #room, the lobby)`);
-  return room;
 }
