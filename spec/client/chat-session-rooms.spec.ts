@@ -4,6 +4,7 @@ import { type ChatMessageEvent, ChatSession, type SessionEvents } from '../../sr
 import { ClientState } from '../../src/client/state/client-state.js';
 import { ErrorCode } from '../../src/core/errors.js';
 import type { Identity } from '../../src/core/identity.js';
+import { createLineLogger } from '../../src/core/logger.js';
 import { ChatServer } from '../../src/server/chat-server.js';
 import { waitUntil } from '../helpers/events.js';
 import { testIdentity } from '../helpers/identities.js';
@@ -55,6 +56,31 @@ async function inRoom(room: string, ...members: Joined[]): Promise<void> {
 }
 
 describe('ChatSession in named rooms', () => {
+  it("hands its chain to a room's members in batches: a first line to 24 costs a few messages of flood control, not 24", async (t) => {
+    const logs: string[] = [];
+    // A burst of 12 at three a second: the sender's key fetch, handovers and line fit it at once
+    // only if the handovers go in one frame (one each would be 24 more).
+    const limits = { messagesPerSecond: 3, messageBurst: 12, maxNamesPerKey: 100, maxNamesPerAddress: 100, maxClientsPerAddress: 100 };
+    const server = new ChatServer({ port: 0, limits, logger: createLineLogger((line) => logs.push(line), 'info') });
+    const { port } = await server.listen();
+    t.after(() => server.close());
+    const members: Joined[] = [];
+    for (let i = 0; i < 24; i++) members.push(await join(t, port, `m${i}`, ids[1 + (i % 2)]!));
+    const alice = await join(t, port, 'alice', ids[0]!);
+    await inRoom('#big', alice, ...members);
+    alice.session.send('#big', 'first line to everyone');
+    await waitUntil(
+      () => members.every((member) => member.messages().some((m) => m.text === 'first line to everyone')),
+      () => `every member to read it (${members.filter((m) => m.messages().some((x) => x.text === 'first line to everyone')).length} of 24)`,
+      30_000,
+    );
+    assert.deepEqual(
+      logs.filter((line) => line.includes('client.throttled') && line.includes('name=alice')),
+      [],
+      'the sender was never held back',
+    );
+  });
+
   it('seals a room message for its members only: a member reads it, an outsider never gets it', async (t) => {
     const port = await startServer(t);
     const alice = await join(t, port, 'alice', ids[0]!);

@@ -13,6 +13,13 @@ const CLIENT_MESSAGES: ClientMessage[] = [
   { type: 'auth', signature: 'c2ln' },
   { type: 'send', to: null, envelope: ENVELOPE },
   { type: 'send', to: 'bob', envelope: ENVELOPE },
+  {
+    type: 'send-batch',
+    sends: [
+      { type: 'send', to: 'bob', envelope: ENVELOPE },
+      { type: 'send', to: 'carol', envelope: ENVELOPE },
+    ],
+  },
   { type: 'ping', nonce: 7 },
   { type: 'bye' },
 ];
@@ -23,7 +30,7 @@ const SERVER_MESSAGES: ServerMessage[] = [
     type: 'welcome',
     name: 'alice',
     peers: [{ name: 'alice', publicKey: 'AAAA', prekey: 'AAAA', prekeySig: 'c2ln', fingerprint: 'ab', joinedAt: 1 }],
-    limits: { maxControlFrameBytes: 10, maxMediaFrameBytes: 20 },
+    limits: { maxControlFrameBytes: 10, maxMediaFrameBytes: 20, maxBatchSends: 64 },
   },
   { type: 'join', peer: { name: 'bob', publicKey: 'AAAA', prekey: 'AAAA', prekeySig: 'c2ln', fingerprint: 'cd', joinedAt: 2 } },
   { type: 'message', from: 'bob', to: 'alice', envelope: { ...ENVELOPE, ratchet: { sid: 'BBBB', dh: 'AAAA', pn: 1, n: 2 } } },
@@ -96,6 +103,18 @@ describe('message codec', () => {
     ['a send with a negative timestamp', json({ type: 'send', to: null, envelope: { ...ENVELOPE, ts: -1 } }), ErrorCode.INVALID_MESSAGE],
     ['a send whose only is not a list of names', json({ type: 'send', to: null, envelope: ENVELOPE, only: ['a b'] }), ErrorCode.INVALID_MESSAGE],
     ['a received with an id that is not base64url', json({ type: 'received', ids: ['a b'] }), ErrorCode.INVALID_MESSAGE],
+    [
+      'a batch holding a lobby line (fan-out for one message of flood control)',
+      json({ type: 'send-batch', sends: [{ type: 'send', to: null, envelope: ENVELOPE }] }),
+      ErrorCode.INVALID_MESSAGE,
+    ],
+    ['a batch holding a room line', json({ type: 'send-batch', sends: [{ type: 'send', to: '#dev', envelope: ENVELOPE }] }), ErrorCode.INVALID_MESSAGE],
+    ['an empty batch', json({ type: 'send-batch', sends: [] }), ErrorCode.INVALID_MESSAGE],
+    [
+      'a batch of 65 DMs',
+      json({ type: 'send-batch', sends: Array.from({ length: 65 }, () => ({ type: 'send', to: 'bob', envelope: ENVELOPE })) }),
+      ErrorCode.INVALID_MESSAGE,
+    ],
   ];
   for (const [what, bytes, code] of BAD) {
     it(`rejects ${what} with ${code}`, () => {

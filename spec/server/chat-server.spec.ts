@@ -404,6 +404,24 @@ describe('ChatServer flood control and timeouts', () => {
     b.close();
   });
 
+  it('handles a batch of DMs as one message of flood control, each DM acked and delivered in order', async (t) => {
+    const { port, logs } = await startServer(t, { messagesPerSecond: 1, messageBurst: 6 });
+    const a = await RawClient.join(port, 'alice', alice);
+    const b = await RawClient.join(port, 'bob', bob);
+    const sends = Array.from({ length: 20 }, (_, i) => ({ type: 'send' as const, to: 'bob', envelope: envelope(`batched${i}`) }));
+    a.send({ type: 'send-batch', sends });
+    await waitUntil(() => b.received.filter((m) => m.type === 'message').length === 20, 'the 20 DMs');
+    assert.deepEqual(
+      b.received.flatMap((m) => (m.type === 'message' ? [m.envelope.id] : [])),
+      sends.map((send) => send.envelope.id),
+      'in order',
+    );
+    await waitUntil(() => a.received.filter((m) => m.type === 'ack').length === 20, 'an ack for each');
+    assert.ok(!logs.some((line) => line.includes('client.throttled') && line.includes('name=alice')), 'one frame, not 20 messages of flood control');
+    a.close();
+    b.close();
+  });
+
   it('gives a connection that hangs up and comes back no fresh burst, under another name too', async (t) => {
     // A slow refill (2 a second), so what a connection starts with is plain to see.
     const { server, port, logs } = await startServer(t, { messagesPerSecond: 2, messageBurst: 12 });

@@ -14,6 +14,7 @@ import { type FileChunk, MAX_FILE_FRAME_BODY, decodeFileChunk, encodeFileChunkFr
 import type { AnnouncedLimits, ClientMessage, FileRequest, HelloMessage, ServerMessage, WelcomeMessage } from '../core/messages.js';
 import { isValidName, nameKey, stripControlCharacters } from '../core/names.js';
 import { openTcpStream } from './tls-transport.js';
+import { SendBatcher } from './send-batcher.js';
 
 /** A ping this often keeps the server's idle timeout (120 s by default) from dropping a quiet client. */
 export const KEEPALIVE_INTERVAL_MS = 30_000;
@@ -81,6 +82,11 @@ export class ServerLink {
   private announced: AnnouncedLimits | undefined;
   /** Frames checkFits encoded, by message: sent as they are (messages are never changed once sealed). */
   private readonly measured = new WeakMap<ClientMessage, Buffer>();
+  /** DMs written in one turn go as `send-batch` frames (send-batcher.ts). */
+  private readonly batcher = new SendBatcher(
+    (message) => this.write(message),
+    () => this.announced,
+  );
   private joinWaiter: { resolve: () => void; reject: (error: ChatError) => void } | undefined;
   private closeReason: string | undefined;
   private keepalive: NodeJS.Timeout | undefined;
@@ -151,7 +157,7 @@ export class ServerLink {
   /** Writes one message; refused (NOT_CONNECTED) unless joined. */
   send(message: ClientMessage): void {
     if (this.state !== 'ready') throw new ChatError(ErrorCode.NOT_CONNECTED, 'not connected');
-    this.write(message);
+    this.batcher.send(message);
   }
 
   /**
@@ -204,7 +210,7 @@ export class ServerLink {
     }
     this.closeReason = reason;
     const closed = new Promise<void>((resolve) => stream.once('close', () => resolve()));
-    if (this.linkState === 'ready') this.write({ type: 'bye' });
+    if (this.linkState === 'ready') this.batcher.send({ type: 'bye' });
     stream.end();
     const timer = setTimeout(() => stream.destroy(), 2000);
     await closed;
@@ -336,6 +342,7 @@ export class ServerLink {
   private onStreamClosed(reason: string): void {
     clearInterval(this.keepalive);
     clearTimeout(this.joinTimer);
+    this.batcher.clear();
     if (this.linkState === 'closed') return;
     const wasJoining = this.linkState !== 'ready';
     this.linkState = 'closed';

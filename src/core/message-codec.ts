@@ -6,13 +6,16 @@ import {
   type Census,
   type ClientMessage,
   MAX_AWAY_CHARS,
+  MAX_BATCH_SENDS,
   type PresenceScope,
   MAX_KICK_REASON_CHARS,
   MAX_TOPIC_CHARS,
   type Receipt,
   type RoomEventKind,
+  type SendMessage,
   type ServerMessage,
 } from './messages.js';
+import { isValidName } from './names.js';
 import { ROOM_EVENT_KINDS, list, roomListing, roomName, roomView } from './room-codec.js';
 import { MAX_ROOM_NAME_CHARS } from './room-names.js';
 import { decodeVideoNews, decodeVideoRequest } from './video-codec.js';
@@ -79,13 +82,20 @@ export function decodeClientMessage(body: Buffer): ClientMessage {
     case 'auth':
       return { type: 'auth', signature: base64(obj, 'signature', MAX_RSA_BLOCK_CHARS) };
     case 'send':
+      return sendMessage(obj);
+    case 'send-batch': {
+      const sends = obj['sends'];
+      if (!Array.isArray(sends) || sends.length === 0 || sends.length > MAX_BATCH_SENDS) throw invalid('sends', `must list 1 to ${MAX_BATCH_SENDS} DMs`);
       return {
-        type: 'send',
-        to: nullableString(obj, 'to', MAX_ROOM_NAME_CHARS),
-        envelope: envelope(obj['envelope']),
-        ...(obj['only'] === undefined ? {} : { only: boundedNameList(obj['only'], 'only', MAX_LISTED_NAMES) }),
-        ...(obj['except'] === undefined ? {} : { except: boundedNameList(obj['except'], 'except', MAX_LISTED_NAMES) }),
+        type: 'send-batch',
+        sends: sends.map((entry) => {
+          const send = sendMessage(object(entry, 'sends'));
+          // DMs only: a room line in a batch would fan out to every member for one message of flood control.
+          if (send.to === null || !isValidName(send.to)) throw invalid('sends', 'holds DMs only');
+          return send;
+        }),
       };
+    }
     case 'keys':
       return { type: 'keys', names: boundedNameList(obj['names'], 'names', MAX_KEY_REQUEST) };
     case 'follow':
@@ -161,6 +171,7 @@ export function decodeServerMessage(body: Buffer): ServerMessage {
         limits: {
           maxControlFrameBytes: integer(limits, 'maxControlFrameBytes'),
           maxMediaFrameBytes: integer(limits, 'maxMediaFrameBytes'),
+          ...(limits['maxBatchSends'] === undefined ? {} : { maxBatchSends: integer(limits, 'maxBatchSends') }),
         },
         ...(obj['oneTimePrekeys'] === undefined ? {} : { oneTimePrekeys: integer(obj, 'oneTimePrekeys') }),
         ...(obj['rooms'] === undefined ? {} : { rooms: list(obj['rooms'], 'rooms').map(roomView) }),
@@ -330,4 +341,14 @@ function presenceScope(obj: Json): PresenceScope {
 function census(value: unknown): Census {
   const obj = object(value, 'census');
   return { online: integer(obj, 'online'), registered: integer(obj, 'registered') };
+}
+
+function sendMessage(obj: Json): SendMessage {
+  return {
+    type: 'send',
+    to: nullableString(obj, 'to', MAX_ROOM_NAME_CHARS),
+    envelope: envelope(obj['envelope']),
+    ...(obj['only'] === undefined ? {} : { only: boundedNameList(obj['only'], 'only', MAX_LISTED_NAMES) }),
+    ...(obj['except'] === undefined ? {} : { except: boundedNameList(obj['except'], 'except', MAX_LISTED_NAMES) }),
+  };
 }

@@ -101,7 +101,12 @@ export const MAX_AWAY_CHARS = 120;
 export interface AnnouncedLimits {
   readonly maxControlFrameBytes: number;
   readonly maxMediaFrameBytes: number;
+  /** DMs one `send-batch` may carry; absent: the server takes no batches (send them one by one). */
+  readonly maxBatchSends?: number;
 }
+
+/** DMs in one `send-batch` (a room's key handovers go 64 to a frame, within the frame limit). */
+export const MAX_BATCH_SENDS = 64;
 
 // ---- client -> server -------------------------------------------------------------------------
 
@@ -140,6 +145,15 @@ export interface SendMessage {
   readonly only?: readonly string[];
   /** Room members the sender left out (their key changed, or no session can start): not sent, not stored. */
   readonly except?: readonly string[];
+}
+/**
+ * DMs written together (a room's key handovers, resends after a reconnect): each handled as its
+ * own `send` (its own ack), the frame counted once by flood control (its bytes in full). DMs only:
+ * each goes to one user, so a batch amplifies nothing; a room line is never batched.
+ */
+export interface SendBatchMessage {
+  readonly type: 'send-batch';
+  readonly sends: readonly SendMessage[];
 }
 /** The recipient has kept these envelopes (its state is on disk): the server may forget them. */
 export interface ReceivedMessage {
@@ -203,6 +217,7 @@ export type ClientMessage =
   | HelloMessage
   | AuthMessage
   | SendMessage
+  | SendBatchMessage
   | ReceivedMessage
   | KeysRequestMessage
   | FollowMessage

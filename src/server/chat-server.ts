@@ -5,7 +5,7 @@ import { ChatError, ErrorCode } from '../core/errors.js';
 import type { KeyRetirement } from '../core/key-retirement.js';
 import { type Logger, silentLogger } from '../core/logger.js';
 import { encodeMessage } from '../core/message-codec.js';
-import type { OneTimePrekey, PeerSummary, SendMessage } from '../core/messages.js';
+import { MAX_BATCH_SENDS, type OneTimePrekey, type PeerSummary, type SendMessage } from '../core/messages.js';
 import { NameTakenError, PeerRegistry } from '../core/peer-registry.js';
 import { shortFingerprint } from '../core/fingerprint.js';
 import { ClientConnection, type ConnectionHost, type VideoRequest } from './client-connection.js';
@@ -491,7 +491,7 @@ export class ChatServer implements ConnectionHost<ClientConnection>, ClusterHost
       type: 'welcome',
       name: peer.name,
       peers: (everyone ? [...this.allPeers(), ...this.awayPeers()] : [toSummary(record), ...this.followRoomMates(connection, rooms)]).map(presenceOf),
-      limits: { maxControlFrameBytes: this.limits.maxControlFrameBytes, maxMediaFrameBytes: this.limits.maxMediaFrameBytes },
+      limits: { maxControlFrameBytes: this.limits.maxControlFrameBytes, maxMediaFrameBytes: this.limits.maxMediaFrameBytes, maxBatchSends: MAX_BATCH_SENDS },
       ...(this.forward.store === undefined ? {} : { oneTimePrekeys: this.forward.store.oneTimePrekeyCount(peer.name) }),
       rooms,
       presence: everyone ? 'everyone' : 'followed',

@@ -233,22 +233,30 @@ export class ClientConnection {
         return this.onHello(message);
       case 'auth':
         return this.onAuth(message.signature);
+      case 'ping':
+        this.send({ type: 'pong', nonce: message.nonce });
+        return;
+      case 'bye':
+        return this.close('bye');
+    }
+    // Everything else is for members only.
+    if (this.state !== 'joined') throw unexpected(`${message.type} before joining`);
+    switch (message.type) {
       case 'send':
-        if (this.state !== 'joined') throw unexpected('send before joining');
         return this.host.route(this, message);
+      case 'send-batch':
+        // Each DM as its own send (and ack), in order; flood control counted the frame once.
+        for (const send of message.sends) this.host.route(this, send);
+        return;
       case 'away':
-        if (this.state !== 'joined') throw unexpected('away before joining');
         return this.host.setAway(this, message.message);
       case 'keys':
-        if (this.state !== 'joined') throw unexpected('keys before joining');
         return this.runRequest(async () => {
           this.send({ type: 'key-bundles', bundles: await this.host.keyBundles(this.joined!.name, message.names, this.ipAddress) });
         });
       case 'follow':
-        if (this.state !== 'joined') throw unexpected('follow before joining');
         return this.host.follow(this, message.names);
       case 'prekeys':
-        if (this.state !== 'joined') throw unexpected('prekeys before joining');
         if (message.signed !== undefined) {
           // A rotated signed prekey (a client connected past its rotation): checked as at hello.
           const joined = this.joined!;
@@ -258,13 +266,7 @@ export class ClientConnection {
         }
         return this.host.addOneTimePrekeys(this, message.oneTime);
       case 'received':
-        if (this.state !== 'joined') throw unexpected('received before joining');
         return this.host.received(this, message.ids, message.unreadable ?? [], message.from, message.held ?? [], message.discarded ?? []);
-      case 'ping':
-        this.send({ type: 'pong', nonce: message.nonce });
-        return;
-      case 'bye':
-        return this.close('bye');
       case 'list-videos':
       case 'poster':
       case 'play':
@@ -272,7 +274,6 @@ export class ClientConnection {
       case 'pause-video':
       case 'seek-video':
       case 'resize-video':
-        if (this.state !== 'joined') throw unexpected(`${message.type} before joining`);
         return this.runRequest(() => this.host.video(this, message));
       case 'room-join':
       case 'room-part':
@@ -281,13 +282,11 @@ export class ClientConnection {
       case 'room-kick':
       case 'room-mode':
       case 'list-rooms':
-        if (this.state !== 'joined') throw unexpected(`${message.type} before joining`);
         return this.runRequest(() => this.host.room(this, message));
       case 'file-offer':
       case 'file-get':
       case 'file-done':
       case 'file-withdraw':
-        if (this.state !== 'joined') throw unexpected(`${message.type} before joining`);
         return this.runRequest(() => this.host.file(this, message), message.file);
     }
   }

@@ -1,0 +1,53 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { ClientMessage, SendMessage } from '../../src/core/messages.js';
+import { SendBatcher } from '../../src/client/send-batcher.js';
+
+const ENVELOPE = { id: 'AAAAAAAAAAAAAAAAAAAAAA', ts: 1, chain: 'c', seq: 0, iv: 'AAAAAAAAAAAAAAAA', ct: 'YWJj', sig: 'c2ln' };
+const dm = (to: string): SendMessage => ({ type: 'send', to, envelope: ENVELOPE });
+const shape = (message: ClientMessage) =>
+  message.type === 'send-batch' ? `batch(${message.sends.map((s) => s.to).join(',')})` : message.type === 'send' ? `send(${message.to})` : message.type;
+
+function batcher(limits: { maxControlFrameBytes: number; maxMediaFrameBytes: number; maxBatchSends?: number } | undefined) {
+  const written: string[] = [];
+  return {
+    written,
+    batcher: new SendBatcher(
+      (message) => written.push(shape(message)),
+      () => limits,
+    ),
+  };
+}
+
+const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+describe('SendBatcher', () => {
+  it('sends the DMs of one turn as one batch, and anything else after what waits, in order', async () => {
+    const { written, batcher: b } = batcher({ maxControlFrameBytes: 65_536, maxMediaFrameBytes: 1, maxBatchSends: 64 });
+    b.send(dm('bob'));
+    b.send(dm('carol'));
+    b.send({ type: 'send', to: '#dev', envelope: ENVELOPE });
+    b.send(dm('dan'));
+    assert.deepEqual(written, ['batch(bob,carol)', 'send(#dev)'], 'the handovers before the room line they key');
+    await turn();
+    assert.deepEqual(written, ['batch(bob,carol)', 'send(#dev)', 'send(dan)'], 'a lone DM goes as itself, at the end of the turn');
+  });
+
+  it("splits at the server's count and frame limit", async () => {
+    const { written, batcher: b } = batcher({ maxControlFrameBytes: 700, maxMediaFrameBytes: 1, maxBatchSends: 3 });
+    for (const to of ['a1', 'a2', 'a3', 'a4', 'a5']) b.send(dm(to));
+    await turn();
+    assert.deepEqual(written, ['batch(a1,a2,a3)', 'batch(a4,a5)']);
+    const small = batcher({ maxControlFrameBytes: 400, maxMediaFrameBytes: 1, maxBatchSends: 64 });
+    for (const to of ['b1', 'b2', 'b3', 'b4']) small.batcher.send(dm(to));
+    await turn();
+    assert.deepEqual(small.written, ['batch(b1,b2)', 'batch(b3,b4)'], 'two DMs of ~170 bytes fit a 400-byte frame, three do not');
+  });
+
+  it('sends one by one to a server that takes no batches', () => {
+    const { written, batcher: b } = batcher({ maxControlFrameBytes: 65_536, maxMediaFrameBytes: 1 });
+    b.send(dm('bob'));
+    b.send(dm('carol'));
+    assert.deepEqual(written, ['send(bob)', 'send(carol)']);
+  });
+});
