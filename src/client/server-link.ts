@@ -186,6 +186,8 @@ export class ServerLink {
     const stream = this.stream;
     if (this.linkState !== 'ready' || stream === undefined) return Promise.reject(new ChatError(ErrorCode.NOT_CONNECTED, 'not connected to the server'));
     const frame = 'type' in message ? encodeMessage(message) : encodeFileChunkFrame(message);
+    // What waits to be batched goes first (a file's message before its chunks).
+    this.batcher.flush();
     if (stream.write(frame) || stream.writableLength < FILE_WRITE_WINDOW_BYTES) return Promise.resolve();
     return new Promise((resolve, reject) => {
       const done = (error?: Error) => {
