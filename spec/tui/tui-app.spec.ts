@@ -238,6 +238,9 @@ describe('the TUI, in-process on a fake terminal', () => {
     alice.terminal.type(':watch');
     alice.terminal.press('Enter');
     await alice.waitForScreen(/─ ▶ testsrc2-320x240-30fps\.mp4 ─/, 'the video pane, on the room’s stream');
+    // The pane opens as :watch is asked; the stream is alice's once the server said it started
+    // (its length is in the status bar): a :pause before that finds nothing playing.
+    await alice.waitForScreen(/testsrc2-320x240-30fps\.mp4 \d+\.\ds\/\d+\.\ds/, 'the stream started for alice');
     alice.terminal.type(':pause');
     alice.terminal.press('Enter');
     await alice.waitForScreen(/only bob, who started it, controls/, 'alice may not pause it for everyone');
