@@ -217,3 +217,40 @@ export async function runFilesBench(sizes: readonly number[] = [50, 500]): Promi
   }
   return results;
 }
+
+/** Runs the files bench (BENCH_FILE_MIB, default 50,500) and prints its table. */
+export async function printFiles(): Promise<void> {
+  const sizes = (process.env['BENCH_FILE_MIB'] ?? '50,500').split(',').map(Number);
+  console.log(
+    'files: one file to a peer online through one server (upload, stored on disk, download, every chunk checked), beside the same bytes through the bare relay\n',
+  );
+  console.log(
+    [
+      'target'.padEnd(11),
+      'MiB'.padStart(5),
+      'seconds'.padStart(8),
+      'MiB/s'.padStart(8),
+      'vs bare'.padStart(8),
+      'server memory growth'.padStart(21),
+      'cpu s: server'.padStart(14),
+      'ends'.padStart(12),
+    ].join('  '),
+  );
+  let bare = 0;
+  for (const r of await runFilesBench(sizes)) {
+    if (r.target === 'bare relay') bare = r.mibPerSecond;
+    console.log(
+      [
+        r.target.padEnd(11),
+        String(r.mib).padStart(5),
+        r.seconds.toFixed(2).padStart(8),
+        r.mibPerSecond.toFixed(0).padStart(8),
+        (r.target === 'tui-chat' ? `${Math.round((r.mibPerSecond / bare) * 100)}%` : '').padStart(8),
+        (r.serverGrowthMiB === undefined ? '' : `${r.serverGrowthMiB.toFixed(1)} MiB`).padStart(21),
+        r.cpu.server.toFixed(2).padStart(14),
+        r.cpu.ends.padStart(12),
+      ].join('  '),
+    );
+  }
+  console.log('');
+}

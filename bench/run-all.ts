@@ -5,7 +5,7 @@ import { runRendererBench } from './renderer-bench.js';
 import { runEncodingBench } from './encoding-bench.js';
 import { runFanoutBench } from './fanout-bench.js';
 import { runWatchTogetherBench } from './watch-together-bench.js';
-import { runFilesBench } from './files-bench.js';
+import { printFiles } from './files-bench.js';
 import { runTuiVideoBench } from './tui-video-bench.js';
 import { canPin, runClusterBench, runCrossCostBench, runRelayPathBench } from './cluster-bench.js';
 import { type ClipFidelity, FIDELITY_COLS, FIDELITY_ROWS, runFidelityBench } from './fidelity-bench.js';
@@ -246,42 +246,6 @@ function printClipFidelity({ clip, results, defaultLevels }: ClipFidelity): void
     const met = ours.psnr >= timg.psnr && ratio <= 0.8;
     const verdict = clip.photographic ? (met ? 'aim met' : 'AIM MISSED') : 'animation: shown, no aim';
     console.log(`default against timg: ${(ours.psnr - timg.psnr).toFixed(1)} dB, ${ratio.toFixed(2)}x bytes per cell (${verdict})`);
-  }
-  console.log('');
-}
-
-async function printFiles(): Promise<void> {
-  const sizes = (process.env['BENCH_FILE_MIB'] ?? '50,500').split(',').map(Number);
-  console.log(
-    'files: one file to a peer online through one server (upload, stored on disk, download, every chunk checked), beside the same bytes through the bare relay\n',
-  );
-  console.log(
-    [
-      'target'.padEnd(11),
-      'MiB'.padStart(5),
-      'seconds'.padStart(8),
-      'MiB/s'.padStart(8),
-      'vs bare'.padStart(8),
-      'server memory growth'.padStart(21),
-      'cpu s: server'.padStart(14),
-      'ends'.padStart(12),
-    ].join('  '),
-  );
-  let bare = 0;
-  for (const r of await runFilesBench(sizes)) {
-    if (r.target === 'bare relay') bare = r.mibPerSecond;
-    console.log(
-      [
-        r.target.padEnd(11),
-        String(r.mib).padStart(5),
-        r.seconds.toFixed(2).padStart(8),
-        r.mibPerSecond.toFixed(0).padStart(8),
-        (r.target === 'tui-chat' ? `${Math.round((r.mibPerSecond / bare) * 100)}%` : '').padStart(8),
-        (r.serverGrowthMiB === undefined ? '' : `${r.serverGrowthMiB.toFixed(1)} MiB`).padStart(21),
-        r.cpu.server.toFixed(2).padStart(14),
-        r.cpu.ends.padStart(12),
-      ].join('  '),
-    );
   }
   console.log('');
 }

@@ -24,6 +24,8 @@ import type {
 export * from './room-messages.js';
 export * from './video-messages.js';
 export * from './file-messages.js';
+export * from './delivery-messages.js';
+import type { AckMessage, ReceiptsMessage } from './delivery-messages.js';
 
 /** Bumped on any incompatible change; a peer speaking another version is refused at hello. */
 export const PROTOCOL_VERSION = 4;
@@ -297,45 +299,6 @@ export interface DeliverMessage {
   readonly stored?: boolean;
 }
 
-/** Where one recipient's copy of a message stands. */
-/**
- * Where a message stands for one recipient. On the wire (receipts) every state is the server's
- * word, `delivered` included: the recipient's client told the server it kept it. A client keeps
- * that as `confirmed`, and says `delivered` only on a receipt the recipient's client sealed to it
- * end to end (a DM); `held` (the recipient's client holds it unread: the sender's key changed for a
- * contact they verified) and `discarded` (the recipient threw it away unread) come from the
- * recipient's client through the server.
- */
-export type DeliveryState = 'sent' | 'delivered' | 'confirmed' | 'stored' | 'expired' | 'refused' | 'held' | 'discarded';
-
-/** A refusal, per recipient: a code from ErrorCode and a reason for the user. */
-export interface RecipientRefusal {
-  readonly name: string;
-  readonly code: string;
-  readonly reason: string;
-}
-
-/**
- * The server took a message: who got it live (`sent`, a receipt follows when they have kept it),
- * who it was stored for (away), and who it was refused for and why. Together they name every
- * recipient, so nothing is lost without its sender hearing of it.
- */
-export interface AckMessage {
-  readonly type: 'ack';
-  readonly id: string;
-  readonly sent: readonly string[];
-  readonly stored: readonly string[];
-  readonly refused: readonly RecipientRefusal[];
-}
-
-/** Later news of messages acknowledged before: delivered (kept by the recipient), stored, expired, refused. */
-export interface Receipt {
-  readonly id: string;
-  readonly name: string;
-  readonly state: Exclude<DeliveryState, 'sent' | 'confirmed'>;
-  /** Why, for expired, refused and held. */
-  readonly reason?: string;
-}
 /** The keys asked for: one full summary per name the server knows (unknown names are left out). */
 /** The answer to `follow`: the users found (presence, no keys), and the names nobody has. */
 export interface FollowedMessage {
@@ -346,10 +309,6 @@ export interface FollowedMessage {
 export interface KeyBundlesMessage {
   readonly type: 'key-bundles';
   readonly bundles: readonly PeerSummary[];
-}
-export interface ReceiptsMessage {
-  readonly type: 'receipts';
-  readonly receipts: readonly Receipt[];
 }
 export interface ErrorMessage {
   readonly type: 'error';
