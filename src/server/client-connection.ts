@@ -21,6 +21,7 @@ import type { ConnectionHost, JoinedClient } from './connection-host.js';
 import { FrameBudgets } from './frame-budgets.js';
 import { checkSignedPrekey, readHello } from './hello-checks.js';
 import { InboundPacer } from './inbound-pacer.js';
+import { handleMemberRequest } from './member-requests.js';
 import { OutboundQueue } from './outbound-queue.js';
 
 export type { ConnectionHost, JoinedClient, VideoRequest } from './connection-host.js';
@@ -241,58 +242,18 @@ export class ClientConnection {
     }
     // Everything else is for members only.
     if (this.state !== 'joined') throw unexpected(`${message.type} before joining`);
-    switch (message.type) {
-      case 'send':
-        return this.host.route(this, message);
-      case 'send-batch':
-        // Each DM as its own send (and ack), in order; flood control counted the frame once.
-        for (const send of message.sends) this.host.route(this, send);
-        return;
-      case 'away':
-        return this.host.setAway(this, message.message);
-      case 'keys':
-        return this.runRequest(async () => {
-          this.send({ type: 'key-bundles', bundles: await this.host.keyBundles(this.joined!.name, message.names, this.ipAddress) });
-        });
-      case 'follow':
-        return this.host.follow(this, message.names);
-      case 'prekeys':
-        if (message.signed !== undefined) {
-          // A rotated signed prekey (a client connected past its rotation): checked as at hello.
-          const joined = this.joined!;
-          checkSignedPrekey(joined.key, joined.name, Buffer.from(message.signed.prekey, 'base64'), message.signed.prekeySig);
-          this.joined = { ...joined, prekey: message.signed.prekey, prekeySig: message.signed.prekeySig };
-          this.host.signedPrekeyChanged(this, message.signed);
-        }
-        return this.host.addOneTimePrekeys(this, message.oneTime);
-      case 'received':
-        return this.host.received(this, message.ids, message.unreadable ?? [], message.from, message.held ?? [], message.discarded ?? []);
-      case 'list-videos':
-      case 'poster':
-      case 'play':
-      case 'stop-video':
-      case 'pause-video':
-      case 'seek-video':
-      case 'resize-video':
-        return this.runRequest(() => this.host.video(this, message));
-      case 'room-join':
-      case 'room-part':
-      case 'room-topic':
-      case 'room-invite':
-      case 'room-kick':
-      case 'room-mode':
-      case 'list-rooms':
-        return this.runRequest(() => this.host.room(this, message));
-      case 'file-offer':
-      case 'file-get':
-      case 'file-done':
-      case 'file-withdraw':
-        return this.runRequest(() => this.host.file(this, message), message.file);
-    }
+    handleMemberRequest(this, this.host, message);
+  }
+
+  /** A rotated signed prekey (a client connected past its rotation): checked as at hello. */
+  rotateSignedPrekey(signed: { readonly prekey: string; readonly prekeySig: string }): void {
+    const joined = this.joined!;
+    checkSignedPrekey(joined.key, joined.name, Buffer.from(signed.prekey, 'base64'), signed.prekeySig);
+    this.joined = { ...joined, prekey: signed.prekey, prekeySig: signed.prekeySig };
   }
 
   /** Runs a request that may finish later; a ChatError it ends with goes back to the client, not fatal. */
-  private runRequest(run: () => Promise<void> | void, ref?: string): void {
+  runRequest(run: () => Promise<void> | void, ref?: string): void {
     const answer = (error: unknown) => {
       if (error instanceof ChatError) this.reject(error, false, ref);
       else this.onPeerError(error);
