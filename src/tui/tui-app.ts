@@ -5,34 +5,25 @@
 // widgets; split further, each part would take a dozen widgets as arguments.
 import blessed from 'blessed';
 import type { ChatClient } from '../client/chat-client.js';
-import { ACTION_PREFIX, LINE_COMMANDS, type LineCommand, parseLine } from '../client/line-command.js';
-import { ChatError, ErrorCode } from '../core/errors.js';
+import { LINE_COMMANDS, parseLine } from '../client/line-command.js';
+import { ChatError } from '../core/errors.js';
 import { type CommandOutput, CommandRunner } from '../client/command-runner.js';
 import { ChatViewModel, ROOM_ID } from './chat-view-model.js';
 import { Completer } from './completion.js';
 import { InputLine } from './input-line.js';
-import { GLOBAL_KEYS, INPUT_KEYS, PEER_LIST_KEYS, conversationNumberFor } from './key-map.js';
+import { GLOBAL_KEYS, conversationNumberFor } from './key-map.js';
+import { inputKey, peerListKey } from './input-keys.js';
 import { feedClientToModel } from './client-feed.js';
 import { commandOutputFor } from './command-output.js';
 import { HelpOverlay } from './help-overlay.js';
 import { createScreen, screenColors, screenText } from './blessed-internals.js';
 import { useNamePaletteFor } from './markup.js';
-import {
-  activityAt,
-  renderActivityBar,
-  renderInput,
-  peerListLabel,
-  renderPeerList,
-  sidebarColumns,
-  renderRoomList,
-  renderStatus,
-  roomAtRow,
-  terminalTitle,
-} from './render-panes.js';
+import { sidebarColumns, terminalTitle } from './render-panes.js';
+import { SidePanes } from './side-panes.js';
+import { BottomBars } from './bottom-bars.js';
 import { type PlayerKind, VideoPane } from './video-pane.js';
 import { TuiFiles, listDirectory } from './tui-files.js';
-import { directMessage } from './dm-command.js';
-import { PaintedBox } from './painted-box.js';
+import { TuiCommands } from './tui-commands.js';
 import { BracketedPasteFilter, DISABLE_BRACKETED_PASTE, ENABLE_BRACKETED_PASTE } from './bracketed-paste.js';
 import { LogPane } from './log-pane.js';
 import type { ColorMode } from '../client/video/half-block-renderer.js';
@@ -43,7 +34,6 @@ export const MIN_COLUMNS = 80;
 export const MIN_ROWS = 24;
 /** Redraws at most this often: bursts of messages coalesce into one frame (ink uses 30 fps too). */
 const RENDER_INTERVAL_MS = 33;
-const MAX_INPUT_ROWS = 4;
 
 export interface TuiOptions {
   readonly client: ChatClient;
@@ -103,23 +93,20 @@ class TuiApp {
   private readonly screen: blessed.Widgets.Screen;
   private readonly paste: BracketedPasteFilter;
   private readonly main: blessed.Widgets.BoxElement;
-  private readonly peerBox: blessed.Widgets.BoxElement;
-  /** The lobby and the rooms we are in, above the peers. */
-  private readonly roomBox: blessed.Widgets.BoxElement;
+  /** Rooms and peers on the left, the log on the right, the activity, input and status rows below. */
+  private readonly sides: SidePanes;
   private readonly log: LogPane;
-  private readonly input: PaintedBox;
-  private readonly activity: PaintedBox;
-  private readonly activityBox: blessed.Widgets.BoxElement;
+  private readonly bars: BottomBars;
   private title = 'tui-chat';
   /** A DM or a mention arrived since the last frame: ring once per frame, however many came. */
   private bellDue = false;
-  private readonly inputBox: blessed.Widgets.BoxElement;
-  private readonly statusBox: blessed.Widgets.BoxElement;
   private readonly help: HelpOverlay;
   private readonly tooSmallBox: blessed.Widgets.BoxElement;
   private readonly video: VideoPane;
   private readonly files: TuiFiles;
   private readonly commands: CommandRunner;
+  /** The `:` commands as this screen runs them. */
+  private readonly tuiCommands: TuiCommands;
   private renderTimer: NodeJS.Timeout | undefined;
   private quitting = false;
 
@@ -145,41 +132,10 @@ class TuiApp {
     // where that is acceptable, and the daemon never loads this file (spec/architecture.spec.ts).
     this.main = blessed.box({ parent: this.screen, top: 0, left: 0, width: '100%', height: this.mainHeight(1) });
     // The main area: peers a quarter, the log the rest (percentages of the parent, as blessed does).
-    const border = { type: 'line' } as const;
-    const style = { border: { fg: 'cyan' } };
-    this.roomBox = blessed.box({
-      parent: this.main,
-      top: 0,
-      left: 0,
-      width: '25%',
-      height: 3,
-      label: ' rooms ',
-      tags: true,
-      mouse: true,
-      wrap: false,
-      border,
-      style: { border: { fg: 'gray' } },
-    });
-    this.peerBox = blessed.box({
-      parent: this.main,
-      top: 3,
-      left: 0,
-      width: '25%',
-      height: '100%-3',
-      label: ' peers ',
-      tags: true,
-      mouse: true,
-      wrap: false,
-      border,
-      style,
-    });
+    this.sides = new SidePanes(this.main);
     const colorMode = options.colorMode ?? detectColorMode();
     this.log = new LogPane(this.main, this.screen, colorMode);
-    this.input = new PaintedBox({ parent: this.screen, bottom: 1, left: 0, width: '100%', height: 1 });
-    this.activity = new PaintedBox({ parent: this.screen, bottom: 2, left: 0, width: '100%', height: 1, mouse: true });
-    this.activityBox = this.activity.box;
-    this.inputBox = this.input.box;
-    this.statusBox = blessed.box({ parent: this.screen, bottom: 0, left: 0, width: '100%', height: 1, tags: true, style: { bg: 'blue', fg: 'white' } });
+    this.bars = new BottomBars(this.screen);
     this.help = new HelpOverlay(this.screen);
     this.commands = new CommandRunner(this.client, this.commandOutput());
     this.video = new VideoPane({
@@ -199,6 +155,16 @@ class TuiApp {
       changed: () => this.scheduleRender(),
     });
     this.files = new TuiFiles(this.client, this.model, this.video, () => this.scheduleRender());
+    this.tuiCommands = new TuiCommands({
+      client: this.client,
+      model: this.model,
+      commands: this.commands,
+      video: this.video,
+      files: this.files,
+      send: (to, text) => this.send(to, text),
+      quit: () => this.quit(),
+      changed: () => this.scheduleRender(),
+    });
     // Declared after the video pane so that it covers the pane when shown.
     this.help.toFront();
     this.tooSmallBox = blessed.box({ parent: this.screen, hidden: true, top: 0, left: 0, width: '100%', height: '100%', tags: true });
@@ -207,21 +173,9 @@ class TuiApp {
   start(): void {
     this.screen.on('keypress', (ch: string | undefined, key: blessed.Widgets.Events.IKeyEventArg) => this.onKey(ch, key));
     this.screen.on('resize', () => this.render(true));
-    // Clicks: a peer opens its DM, a conversation on the activity bar opens it.
-    this.peerBox.on('click', (mouse: { y: number }) => {
-      this.model.openPeerAt(mouse.y - (this.peerBox.atop as number) - 1);
-      this.scheduleRender();
-    });
-    this.roomBox.on('click', (mouse: { y: number }) => {
-      const id = roomAtRow(this.model, mouse.y - (this.roomBox.atop as number) - 1);
-      if (id !== undefined) this.model.openConversation(id);
-      this.scheduleRender();
-    });
-    this.activityBox.on('click', (mouse: { x: number }) => {
-      const id = activityAt(this.model, mouse.x - (this.activityBox.aleft as number) - 1);
-      if (id !== undefined) this.model.openConversation(id);
-      this.scheduleRender();
-    });
+    // Clicks: a peer opens its DM, a room or a conversation on the activity bar opens it.
+    this.sides.bindClicks(this.model, () => this.scheduleRender());
+    this.bars.bindClicks(this.model, () => this.scheduleRender());
     this.log.box.on('wheelup', () => this.scrollLog(-3));
     this.log.box.on('wheeldown', () => this.scrollLog(3));
     this.bindClient();
@@ -257,7 +211,10 @@ class TuiApp {
       this.model.switchToIndex(conversation);
       return this.scheduleRender();
     }
-    if (this.model.focus === 'peers') return this.onPeerListKey(name);
+    if (this.model.focus === 'peers') {
+      if (peerListKey(this.model, name)) this.scheduleRender();
+      return;
+    }
     this.onInputKey(ch, name);
   }
 
@@ -285,87 +242,27 @@ class TuiApp {
     this.scheduleRender();
   }
 
-  private onPeerListKey(name: string): void {
-    switch (PEER_LIST_KEYS[name]) {
-      case 'peer-up':
-        this.model.movePeerCursor(-1);
-        break;
-      case 'peer-down':
-        this.model.movePeerCursor(1);
-        break;
-      case 'open-peer':
-        this.model.openSelectedPeer();
-        break;
-      case 'back-to-input':
-        this.model.focus = 'input';
-        break;
-      default:
-        return;
-    }
-    this.scheduleRender();
-  }
-
   private onInputKey(ch: string | undefined, name: string): void {
-    const action = INPUT_KEYS[name];
-    if (action !== 'complete-or-focus-peers') this.completer.reset();
-    switch (action) {
-      case 'submit':
-        this.onLine(this.line.submit());
-        break;
-      case 'complete-or-focus-peers':
-        if (this.line.isEmpty) this.model.focus = 'peers';
-        else {
-          this.completer.complete(this.line, {
-            peers: this.model.peers.map((p) => p.name),
-            commands: Object.keys(LINE_COMMANDS),
-            videos: this.video.knownVideos,
-            rooms: [...this.model.rooms.map((room) => room.name), ...this.model.listedRooms],
-            listDirectory,
-          });
-        }
-        break;
-      case 'history-previous':
-        this.line.historyPrevious();
-        break;
-      case 'history-next':
-        this.line.historyNext();
-        break;
-      case 'left':
-        this.line.left();
-        break;
-      case 'right':
-        this.line.right();
-        break;
-      // On an empty line there is no cursor to move: Home and End go to the top and end of the log.
-      case 'home':
-        if (this.line.isEmpty) this.log.view.toTop();
-        else this.line.home();
-        break;
-      case 'end':
-        if (this.line.isEmpty) this.log.view.toBottom();
-        else this.line.end();
-        break;
-      case 'kill-to-start':
-        this.line.killToStart();
-        break;
-      case 'kill-to-end':
-        this.line.killToEnd();
-        break;
-      case 'kill-word':
-        this.line.killWordBack();
-        break;
-      case 'backspace':
-        this.line.backspace();
-        break;
-      case 'delete':
-        this.line.deleteForward();
-        break;
-      default:
-        if (name === 'escape') break;
-        if (ch === '?' && this.line.isEmpty) return this.toggleHelp(true);
-        if (ch !== undefined && ch.length > 0 && !name.startsWith('C-') && !name.startsWith('M-')) this.line.insert(ch);
-        else return;
-    }
+    const outcome = inputKey(
+      {
+        line: this.line,
+        completer: this.completer,
+        model: this.model,
+        log: this.log.view,
+        completions: () => ({
+          peers: this.model.peers.map((p) => p.name),
+          commands: Object.keys(LINE_COMMANDS),
+          videos: this.video.knownVideos,
+          rooms: [...this.model.rooms.map((room) => room.name), ...this.model.listedRooms],
+          listDirectory,
+        }),
+      },
+      ch,
+      name,
+    );
+    if (outcome.kind === 'help') return this.toggleHelp(true);
+    if (outcome.kind === 'ignored') return;
+    if (outcome.kind === 'submit') this.onLine(outcome.line);
     this.scheduleRender();
   }
 
@@ -374,7 +271,7 @@ class TuiApp {
   private onLine(line: string): void {
     const command = parseLine(line);
     try {
-      this.runCommand(command);
+      this.tuiCommands.run(command);
     } catch (error) {
       if (!(error instanceof ChatError)) throw error;
       this.model.addSystem(error.message, 'error');
@@ -386,71 +283,6 @@ class TuiApp {
   private scrollLog(rows: number): void {
     this.log.view.scrollBy(rows);
     this.scheduleRender();
-  }
-
-  private runCommand(line: LineCommand): void {
-    if (line.kind === 'search' && !line.everywhere) return this.searchConversation(line.query);
-    // :stop closes a picture :open showed (there is no stream to stop then).
-    if (line.kind === 'stop' && this.video.closeStill()) return;
-    const command = this.commands.run(line, this.model.currentRoom);
-    switch (command?.kind) {
-      case undefined:
-      case 'empty':
-        return;
-      case 'say':
-        return this.send(this.model.currentTarget, command.text);
-      case 'me':
-        return this.send(this.model.currentTarget, `${ACTION_PREFIX}${command.action}`);
-      case 'part':
-        // No room open and none named: in a DM it closes the conversation, as irssi's /part does a query.
-        if (!this.model.closeCurrent()) throw new ChatError(ErrorCode.USAGE, 'the lobby stays: :part #NAME leaves a room');
-        return;
-      case 'close':
-        if (!this.model.closeCurrent()) throw new ChatError(ErrorCode.USAGE, 'the room stays open: :close closes a DM conversation');
-        return;
-      case 'timestamps':
-        this.model.showSeconds = command.seconds;
-        return;
-      case 'dm':
-        return directMessage(command, {
-          client: this.client,
-          model: this.model,
-          send: (to, text) => this.send(to, text),
-          changed: () => this.scheduleRender(),
-        });
-      case 'room':
-        return this.model.openRoom();
-      case 'play':
-        return this.video.play(command.video, command.ffplay, this.model.currentRoom);
-      case 'watch': {
-        const room = command.room ?? this.model.currentRoom;
-        if (room === undefined) throw new ChatError(ErrorCode.USAGE, 'watch with which room? open it, or :watch VIDEO #ROOM');
-        const video = command.video ?? this.model.watching.of(room);
-        if (video === undefined) throw new ChatError(ErrorCode.USAGE, `nothing is playing in ${room}: :watch VIDEO starts one for it`);
-        return this.video.play(video, false, room);
-      }
-      case 'clear':
-        return this.model.clearCurrent();
-      case 'quit':
-        return void this.quit();
-      case 'send-file':
-      case 'files':
-      case 'save':
-      case 'open':
-        return this.files.run(command);
-    }
-  }
-
-  /** `:search TEXT` without --all: the open conversation's log (which holds the kept history too). */
-  private searchConversation(query: string): void {
-    const found = this.model.searchCurrent(query);
-    const elsewhere = `:search --all ${query} looks in every conversation kept on this device`;
-    if (found.length === 0) {
-      this.model.addSystem(`nothing in this conversation contains "${query}" (${elsewhere})`);
-      return;
-    }
-    const lines = found.map((entry) => `${new Date(entry.ts).toTimeString().slice(0, 5)} <${entry.from}> ${entry.text}`);
-    this.model.addSystem(`${found.length} line${found.length === 1 ? '' : 's'} here containing "${query}", oldest first (${elsewhere}):\n${lines.join('\n')}`);
   }
 
   /** How the shared commands (CommandRunner) show their results here: as log lines. */
@@ -524,11 +356,7 @@ class TuiApp {
       this.screen.render();
       return;
     }
-    const prompt = `[${this.model.currentPeer ?? this.model.currentLabel}] `;
-    const inputView = renderInput(this.line, prompt, width, MAX_INPUT_ROWS);
-    this.inputBox.height = inputView.rows;
-    this.activityBox.bottom = 1 + inputView.rows;
-    this.activity.setRows([this.activity.tokens(` ${renderActivityBar(this.model)}`)]);
+    const inputRows = this.bars.drawInput(this.model, this.line, width);
     const title = terminalTitle(this.model);
     if (title !== this.title) {
       this.title = title;
@@ -538,13 +366,10 @@ class TuiApp {
       this.bellDue = false;
       this.screen.program.bell();
     }
-    this.input.setRows(inputView.content.split('\n').map((row) => this.input.tokens(row)));
-    const mainHeight = this.mainHeight(inputView.rows);
+    const mainHeight = this.mainHeight(inputRows);
     this.main.height = mainHeight;
     // The left column: rooms above peers; the log and the video pane take the rest.
     const sidebar = sidebarColumns(this.screen.width as number);
-    this.roomBox.width = sidebar;
-    this.peerBox.width = sidebar;
     this.log.box.left = sidebar;
     this.log.box.width = Math.max(1, (this.screen.width as number) - sidebar);
 
@@ -554,21 +379,9 @@ class TuiApp {
     this.log.box.height = mainHeight - videoRows;
     this.model.playing = this.video.statusText;
 
-    // Rooms above the peers: as many rows as there are rooms, up to two fifths of the column.
-    const roomsHeight = Math.max(3, Math.min(this.model.rooms.length + 3, Math.floor(mainHeight * 0.4)));
-    this.roomBox.height = roomsHeight;
-    this.roomBox.setContent(renderRoomList(this.model, sidebar - 2));
-    this.peerBox.top = roomsHeight;
-    this.peerBox.height = Math.max(1, mainHeight - roomsHeight);
-    // Inside the borders.
-    this.peerBox.setContent(renderPeerList(this.model, sidebar - 2));
-    this.peerBox.style.border = { fg: this.model.focus === 'peers' ? 'cyan' : 'gray' };
-    // Focus on the list shows in words too (a border color is easy to miss): the keys it takes.
-    this.peerBox.setLabel(peerListLabel(this.model));
+    this.sides.draw(this.model, sidebar, mainHeight);
     this.log.show(this.model);
-    this.statusBox.setContent(
-      renderStatus(this.model, { server: this.options.serverLabel, fingerprint: this.client.fingerprint }, this.screen.width as number),
-    );
+    this.bars.drawStatus(this.model, { server: this.options.serverLabel, fingerprint: this.client.fingerprint }, this.screen.width as number);
     this.help.place(this.model.helpVisible);
     this.screen.render();
     this.video.afterRender(force);
