@@ -61,8 +61,20 @@ export interface RatchetState {
   readonly init?: SessionInit;
 }
 
+/**
+ * Exported forms of key pairs already exported: a pair never changes, and a client's state is
+ * exported after every turn that moved it, with its hundred one-time prekeys each time (on a
+ * room's first line every member's client does that at once).
+ */
+const exported = new WeakMap<X25519KeyPair, string>();
+
 export function exportX25519(pair: X25519KeyPair): string {
-  return pair.privateKey.export({ type: 'pkcs8', format: 'der' }).toString('base64');
+  let pkcs8 = exported.get(pair);
+  if (pkcs8 === undefined) {
+    pkcs8 = pair.privateKey.export({ type: 'pkcs8', format: 'der' }).toString('base64');
+    exported.set(pair, pkcs8);
+  }
+  return pkcs8;
 }
 
 export function importX25519(pkcs8: string): X25519KeyPair {
