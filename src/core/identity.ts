@@ -2,6 +2,7 @@
 // uses node:crypto (OpenSSL): ~100x faster than pure-JS node-forge on this machine (see the brief).
 import { type KeyObject, constants, createPrivateKey, createPublicKey, generateKeyPair, sign, verify } from 'node:crypto';
 import { promisify } from 'node:util';
+import { LRUCache } from 'lru-cache';
 import { CryptoError, ErrorCode } from './errors.js';
 import { fingerprintOf } from './fingerprint.js';
 
@@ -76,7 +77,24 @@ export function exportPrivateKeyPem(identity: Identity): string {
  * Parses a peer's announced public key (SPKI DER, base64) and checks it is RSA of a sane size.
  * Throws CryptoError; callers turn that into a protocol error for the peer.
  */
+/**
+ * Keys already parsed, by their encoding: the same key comes again with every announce of its
+ * user (a rotated prekey, back from away, each room joined), and parsing and re-encoding an RSA
+ * key costs ~0.1 ms. Bounded; only keys that parsed are kept, so junk cannot fill it.
+ */
+const PARSED_KEYS_KEPT = 4096;
+const parsedKeys = new LRUCache<string, PublicIdentity>({ max: PARSED_KEYS_KEPT });
+
 export function parsePeerPublicKey(publicKeyBase64: string): PublicIdentity {
+  let parsed = parsedKeys.get(publicKeyBase64);
+  if (parsed === undefined) {
+    parsed = parseKey(publicKeyBase64);
+    parsedKeys.set(publicKeyBase64, parsed);
+  }
+  return parsed;
+}
+
+function parseKey(publicKeyBase64: string): PublicIdentity {
   let publicKey: KeyObject;
   const der = Buffer.from(publicKeyBase64, 'base64');
   // An SPKI RSA key of 4096 bits with e = 65537 is 550 bytes: refuse anything larger before parsing.
