@@ -6,6 +6,7 @@ import { type PublicIdentity, parsePeerPublicKey } from '../core/identity.js';
 import type { PeerSummary } from '../core/messages.js';
 import { isValidName, nameKey, nameSkeleton, stripControlCharacters } from '../core/names.js';
 import { isUsablePrekey, verifyPrekey } from '../core/prekey.js';
+import { LRUCache } from 'lru-cache';
 import { PeerRegistry, type PeerRecord } from '../core/peer-registry.js';
 import type { KnownPeers, TrustState } from './known-peers.js';
 
@@ -140,7 +141,8 @@ export class PeerDirectory {
     }
     const prekey = Buffer.from(summary.prekey, 'base64');
     // A prekey its owner did not sign may be the server's own: such a peer is not listed at all.
-    if (!verifyPrekey(key.publicKey, summary.name, prekey, Buffer.from(summary.prekeySig, 'base64'))) return { kind: 'skipped' };
+    const checked = checkPrekey(key, summary.name, summary.prekey, summary.prekeySig);
+    if (!checked.signed) return { kind: 'skipped' };
     const isSelf = this.isSelf(summary.name);
     // Only we hold our key: the server listing itself (or anyone) under our name is refused, or
     // its messages would show as ours.
@@ -156,7 +158,7 @@ export class PeerDirectory {
       trust,
       online: summary.online !== false,
       awayMessage: awayText(summary.away),
-      prekeyUsable: isUsablePrekey(prekey),
+      prekeyUsable: checked.usable,
       oneTimePrekey: usableOneTimePrekey(summary),
     };
     this.remove(peer.name);
@@ -257,4 +259,24 @@ function usableOneTimePrekey(summary: PeerSummary): DirectoryPeer['oneTimePrekey
   if (summary.oneTimePrekey === undefined) return undefined;
   const key = Buffer.from(summary.oneTimePrekey.key, 'base64');
   return isUsablePrekey(key) ? { id: summary.oneTimePrekey.id, key } : undefined;
+}
+
+/**
+ * Prekeys already checked (the owner's signature, and not a low-order point), by what was checked:
+ * a user is announced again with the same prekey each time they come back or join a room, and
+ * each check costs an RSA verify and a Diffie-Hellman (~0.15 ms). A pure result; bounded.
+ */
+const CHECKED_PREKEYS_KEPT = 8192;
+const checkedPrekeys = new LRUCache<string, { signed: boolean; usable: boolean }>({ max: CHECKED_PREKEYS_KEPT });
+
+function checkPrekey(key: PublicIdentity, name: string, prekeyBase64: string, signatureBase64: string): { signed: boolean; usable: boolean } {
+  const id = `${key.publicKeyBase64}\u0000${name.toLowerCase()}\u0000${prekeyBase64}\u0000${signatureBase64}`;
+  let checked = checkedPrekeys.get(id);
+  if (checked === undefined) {
+    const prekey = Buffer.from(prekeyBase64, 'base64');
+    const signed = verifyPrekey(key.publicKey, name, prekey, Buffer.from(signatureBase64, 'base64'));
+    checked = { signed, usable: signed && isUsablePrekey(prekey) };
+    checkedPrekeys.set(id, checked);
+  }
+  return checked;
 }
