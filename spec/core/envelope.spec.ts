@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import fc from 'fast-check';
 import { generateX25519 } from '../../src/core/double-ratchet.js';
-import { type MessageKeySource, openEnvelope, sealEnvelope } from '../../src/core/envelope.js';
+import { type MessageKeySource, type SealInput, openEnvelope, sealEnvelope, sealEnvelopes } from '../../src/core/envelope.js';
+import { MAX_BATCH_LEAVES } from '../../src/core/batch-signature.js';
 import { CryptoError, ErrorCode } from '../../src/core/errors.js';
 import type { Identity } from '../../src/core/identity.js';
 import type { Envelope } from '../../src/core/messages.js';
@@ -108,6 +109,49 @@ describe('envelopes', () => {
 
   it('rejects a message signed by someone other than the claimed sender', () => {
     assert.throws(() => open(seal('bob', 'hi', carol)), isInvalid);
+  });
+});
+
+describe('envelopes sealed as a batch (one signature for many)', () => {
+  const input = (to: string, text: string, signer: Identity = alice): SealInput => ({
+    senderName: 'alice',
+    senderKey: signer.privateKey,
+    chain: 'chain1',
+    seq: 0,
+    to,
+    plaintext: Buffer.from(text),
+    ...DM_KEY,
+  });
+  const names = (n: number) => Array.from({ length: n }, (_, i) => `m${i}`);
+
+  it('each member opens its own envelope; the batch shares one signature per MAX_BATCH_LEAVES', () => {
+    const to = names(MAX_BATCH_LEAVES + 3);
+    const sealed = sealEnvelopes(to.map((name) => input(name, `for ${name}`)));
+    for (const [i, name] of to.entries()) assert.equal(open(sealed[i]!, {}, name), `for ${name}`);
+    assert.equal(new Set(sealed.map((e) => e.sig)).size, 2);
+    assert.equal(sealed[0]!.batch?.n, MAX_BATCH_LEAVES);
+    assert.equal(sealed.at(-1)!.batch?.n, 3);
+  });
+
+  it('a lone envelope is signed as one, without a proof', () => {
+    const [only] = sealEnvelopes([input('bob', 'hi')]);
+    assert.equal(only!.batch, undefined);
+    assert.equal(open(only!), 'hi');
+  });
+
+  it('an envelope moved to another member, given another place, or signed by someone else does not open', () => {
+    const sealed = sealEnvelopes(names(5).map((name) => input(name, 'key')));
+    const first = sealed[0]!;
+    assert.throws(() => open(first, {}, 'm1'), isInvalid);
+    assert.throws(() => open({ ...first, batch: { ...first.batch!, i: 1 } }, {}, 'm0'), isInvalid);
+    assert.throws(() => open({ ...first, batch: { ...first.batch!, path: first.batch!.path.slice(1) } }, {}, 'm0'), isInvalid);
+    // Another member's signature and proof on this envelope: its bytes are not that leaf.
+    assert.throws(() => open({ ...first, sig: sealed[1]!.sig, batch: sealed[1]!.batch! }, {}, 'm0'), isInvalid);
+    const forged = sealEnvelopes(names(5).map((name) => input(name, 'key', carol)));
+    assert.throws(() => open(forged[0]!, {}, 'm0'), isInvalid);
+    // Without its proof, the batch's signature is not a signature of the envelope.
+    const { batch: _, ...bare } = first;
+    assert.throws(() => open(bare, {}, 'm0'), isInvalid);
   });
 });
 

@@ -3,8 +3,10 @@
 // The message key comes from the pair's Double Ratchet (a direct message) or the sender's
 // sender-key chain (the room); it encrypts the plaintext with AES-256-GCM under the envelope
 // header as associated data, and the sender signs (RSA-PSS-SHA256) the header and ciphertext, so
-// the server can neither read, alter, re-address nor attribute a message to someone else.
+// the server can neither read, alter, re-address nor attribute a message to someone else. Many
+// envelopes sealed at once (a room's key handovers) share one signature over a Merkle root.
 import { type KeyObject, createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { MAX_BATCH_LEAVES, batchSignedBytes, buildBatch, rootFromProof } from './batch-signature.js';
 import type { RatchetHeader } from './double-ratchet.js';
 import { CryptoError, ErrorCode } from './errors.js';
 import { signBytes, verifyBytes } from './identity.js';
@@ -75,11 +77,39 @@ function ratchetFields(ratchet: RatchetHeader): string[] {
   return [ratchet.sid, ...init, ratchet.dh, String(ratchet.pn), String(ratchet.n)];
 }
 
-function signedBytes(from: string, to: string | null, envelope: Omit<Envelope, 'sig'>): Buffer {
+function signedBytes(from: string, to: string | null, envelope: UnsignedEnvelope): Buffer {
   return Buffer.concat([headerBytes(from, to, envelope), lengthPrefixed([Buffer.from(envelope.iv, 'base64'), Buffer.from(envelope.ct, 'base64')])]);
 }
 
+type UnsignedEnvelope = Omit<Envelope, 'sig' | 'batch'>;
+
 export function sealEnvelope(input: SealInput): Envelope {
+  const { unsigned, signed } = encryptEnvelope(input);
+  return { ...unsigned, sig: signBytes(input.senderKey, signed).toString('base64') };
+}
+
+/**
+ * Seals many envelopes of one sender (a room's key handovers) under one signature per
+ * MAX_BATCH_LEAVES (batch-signature.ts): each carries its proof; a lone one is signed as usual.
+ */
+export function sealEnvelopes(inputs: readonly SealInput[]): Envelope[] {
+  const sealed: Envelope[] = [];
+  for (let start = 0; start < inputs.length; start += MAX_BATCH_LEAVES) {
+    const group = inputs.slice(start, start + MAX_BATCH_LEAVES);
+    if (group.length === 1) {
+      sealed.push(sealEnvelope(group[0]!));
+      continue;
+    }
+    const encrypted = group.map(encryptEnvelope);
+    const { root, proofs } = buildBatch(encrypted.map((e) => e.signed));
+    const sig = signBytes(group[0]!.senderKey, batchSignedBytes(group.length, root)).toString('base64');
+    sealed.push(...encrypted.map(({ unsigned }, k) => ({ ...unsigned, sig, batch: proofs[k]! })));
+  }
+  return sealed;
+}
+
+/** Encrypts under the message key; returns the envelope without its signature, and the bytes to sign. */
+function encryptEnvelope(input: SealInput): { unsigned: UnsignedEnvelope; signed: Buffer } {
   const id = randomBytes(MESSAGE_ID_BYTES).toString('base64url');
   const ts = input.now ?? Date.now();
   const { messageKey } = 'ratchet' in input ? input.ratchet : input.roomKey;
@@ -96,8 +126,7 @@ export function sealEnvelope(input: SealInput): Envelope {
   cipher.setAAD(headerBytes(input.senderName, input.to, header));
   const ct = Buffer.concat([cipher.update(input.plaintext), cipher.final(), cipher.getAuthTag()]);
   const unsigned = { ...header, iv: iv.toString('base64'), ct: ct.toString('base64') };
-  const sig = signBytes(input.senderKey, signedBytes(input.senderName, input.to, unsigned)).toString('base64');
-  return { ...unsigned, sig };
+  return { unsigned, signed: signedBytes(input.senderName, input.to, unsigned) };
 }
 
 /**
@@ -107,7 +136,12 @@ export function sealEnvelope(input: SealInput): Envelope {
 export function openEnvelope(input: OpenInput): Buffer {
   const { envelope } = input;
   const signature = Buffer.from(envelope.sig, 'base64');
-  if (!verifyBytes(input.senderPublicKey, signedBytes(input.from, input.to, envelope), signature)) {
+  const signed = signedBytes(input.from, input.to, envelope);
+  // In a batch, the signature is over the root its proof leads to from this envelope.
+  const root = envelope.batch === undefined ? undefined : rootFromProof(signed, envelope.batch);
+  if (envelope.batch !== undefined && root === undefined) throw envelopeInvalid();
+  const message = root === undefined ? signed : batchSignedBytes(envelope.batch!.n, root);
+  if (!verifyBytes(input.senderPublicKey, message, signature)) {
     throw envelopeInvalid();
   }
   try {

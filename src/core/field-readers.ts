@@ -1,6 +1,7 @@
 // Readers for untrusted JSON: each checks one field's type and bounds and throws a ProtocolError
 // naming the field. The client protocol (message-codec.ts) and the cluster wire
 // (server/cluster/cluster-wire.ts) both decode with them, so a bound is written once.
+import { type BatchProof, MAX_BATCH_LEAVES } from './batch-signature.js';
 import { ErrorCode, ProtocolError } from './errors.js';
 import type { RatchetHeader } from './double-ratchet.js';
 import type { SessionInit } from './double-ratchet.js';
@@ -112,7 +113,23 @@ export function envelope(value: unknown): Envelope {
     // The frame limit bounds the ciphertext; no second, smaller limit is useful here.
     ct: base64(obj, 'ct', Number.MAX_SAFE_INTEGER),
     sig: base64(obj, 'sig', MAX_RSA_BLOCK_CHARS),
+    ...(obj['batch'] === undefined ? {} : { batch: batchProof(obj['batch']) }),
   };
+}
+
+/** A batch of MAX_BATCH_LEAVES has paths of at most this many hashes. */
+const MAX_BATCH_PATH = Math.ceil(Math.log2(MAX_BATCH_LEAVES));
+/** A SHA-256 hash in base64. */
+const HASH_CHARS = 44;
+
+function batchProof(value: unknown): BatchProof {
+  const obj = object(value, 'batch');
+  const i = integer(obj, 'i');
+  const n = integer(obj, 'n');
+  if (n < 2 || n > MAX_BATCH_LEAVES || i >= n) throw invalid('batch', `must be a place in a batch of 2 to ${MAX_BATCH_LEAVES}`);
+  const path = obj['path'];
+  if (!Array.isArray(path) || path.length > MAX_BATCH_PATH) throw invalid('batch.path', `must be a list of at most ${MAX_BATCH_PATH} hashes`);
+  return { i, n, path: path.map((_, k) => base64(path as unknown as Json, String(k), HASH_CHARS)) };
 }
 
 export function ratchetHeader(value: unknown): RatchetHeader {

@@ -1,5 +1,6 @@
 // The typed control messages carried in CONTROL frames. docs/PROTOCOL.md describes each one.
 
+import type { BatchProof } from './batch-signature.js';
 import type { RatchetHeader } from './double-ratchet.js';
 import type { FileNews, FileRequest } from './file-messages.js';
 import type { KeyRetirement } from './key-retirement.js';
@@ -48,8 +49,13 @@ export interface Envelope {
   readonly iv: string;
   /** AES-256-GCM ciphertext followed by its 16-byte tag, base64. */
   readonly ct: string;
-  /** RSA-PSS-SHA256 signature by the sender over the envelope header and ciphertext, base64. */
+  /**
+   * RSA-PSS-SHA256 signature by the sender over the envelope header and ciphertext, base64; with
+   * `batch`, over the root of the batch this envelope is one of (batch-signature.ts).
+   */
   readonly sig: string;
+  /** Sealed with others under one signature: where this envelope sits in the batch. */
+  readonly batch?: BatchProof;
 }
 
 /**
