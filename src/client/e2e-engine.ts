@@ -5,17 +5,17 @@
 import { randomBytes } from 'node:crypto';
 import { type ChainObservation, ChainTracker } from '../core/chain-tracker.js';
 import type { RatchetHeader, X25519KeyPair } from '../core/double-ratchet.js';
-import { type MessageKeySource, openEnvelope, sealEnvelope } from '../core/envelope.js';
+import { type MessageKeySource, type SealInput, openEnvelope, sealEnvelope, sealEnvelopes } from '../core/envelope.js';
 import { ChatError, CryptoError, ErrorCode } from '../core/errors.js';
 import type { Identity } from '../core/identity.js';
 import type { DeliverMessage, SendMessage } from '../core/messages.js';
 import { ReplayGuard, type ReplayGuardOptions } from '../core/replay-guard.js';
-import { type SenderKeyGrant, SenderKeyChain, grantFrom } from '../core/sender-key.js';
+import { SenderKeyChain, grantFrom } from '../core/sender-key.js';
 import { type SenderKeyBudget, SenderKeyStore, type SenderKeyStoreState, senderKeySlot } from '../core/sender-key-store.js';
 import { LOBBY_NAME, isRoomTarget, roomConversation } from '../core/room-names.js';
 import { nameKey } from '../core/names.js';
-import type { SenderKeyGrant as ChainState } from '../core/sender-key.js';
 import { DmSessions, type DmSessionsState } from './dm-sessions.js';
+import { type OurChain, type PastChain, type RoomChainState, chainState, joinedOnly, membershipOf, ourChainFrom, withMember } from './room-chains.js';
 import { type OneTimePrekeyPublic, OwnPrekeys, type OwnPrekeysState } from './own-prekeys.js';
 import type { DirectoryPeer } from './peer-directory.js';
 import type { FileAttachment } from './files/attachment.js';
@@ -50,21 +50,6 @@ export interface EngineState {
   /** Our previous room chains (newest last), kept to answer members whose handover never came. */
   readonly pastChains?: readonly PastChain[];
   readonly roomKeys: SenderKeyStoreState;
-}
-
-export interface RoomChainState {
-  readonly chain: ChainState;
-  readonly membership: string;
-  readonly first?: ChainState;
-}
-
-/** One of our earlier room chains: its first grant, who held it, how many messages it sealed, and its room. */
-export interface PastChain {
-  readonly first: ChainState;
-  readonly membership: string;
-  readonly sent: number;
-  /** The named room's lowercase name; absent for the lobby. */
-  readonly room?: string;
 }
 
 /** Earlier room chains kept to answer key requests: as many as a receiver keeps per sender, for a few rooms. */
@@ -198,32 +183,19 @@ export class E2eEngine {
     const newcomers = open && current !== undefined ? joinedOnly(current.membership, candidates) : undefined;
     if (chain !== undefined && newcomers !== undefined && newcomers.length > 0 && chain.sent < OPEN_CHAIN_MAX_MESSAGES) {
       const grant: RoomGrant = to === null ? chain.grant() : { ...chain.grant(), room };
-      for (const member of newcomers) {
-        try {
-          sends.push(this.seal(member.name, { senderKey: grant }, { ratchet: this.sessions.sending(member).nextSendingKey() }, check));
-        } catch (error) {
-          if (!(error instanceof CryptoError)) throw error;
-          member.prekeyUsable = false;
-          unreachable.push(member);
-        }
-      }
+      const handed = this.sealHandovers(newcomers, grant, check);
+      sends.push(...handed.sends);
+      unreachable.push(...handed.unreachable);
       members = candidates.filter((member) => !unreachable.includes(member));
       this.roomChains.set(room, { ...current!, membership: membershipOf(members) });
     } else if (chain === undefined || current!.membership !== membershipOf(candidates) || (open && chain.sent >= OPEN_CHAIN_MAX_MESSAGES)) {
       this.retireRoomChain(room);
       chain = new SenderKeyChain();
       const grant: RoomGrant = to === null ? chain.grant() : { ...chain.grant(), room };
-      members = [];
-      for (const member of candidates) {
-        try {
-          sends.push(this.seal(member.name, { senderKey: grant }, { ratchet: this.sessions.sending(member).nextSendingKey() }, check));
-          members.push(member);
-        } catch (error) {
-          if (!(error instanceof CryptoError)) throw error;
-          member.prekeyUsable = false;
-          unreachable.push(member);
-        }
-      }
+      const handed = this.sealHandovers(candidates, grant, check);
+      sends.push(...handed.sends);
+      unreachable.push(...handed.unreachable);
+      members = handed.reached;
       this.roomChains.set(room, { chain, membership: membershipOf(members), first: grant });
     }
     let message: SendMessage;
@@ -334,58 +306,66 @@ export class E2eEngine {
     return this.sessions.receiving(sender, header);
   }
 
-  /** Seals one envelope; the server fans a room message out to the members. The counter moves only once `check` accepted it. */
-  private seal(to: string | null, body: MessageBody, key: MessageKeySource, check: SendCheck): SendMessage {
-    const conversation = to === null ? LOBBY_NAME : to.toLowerCase();
-    const seq = this.sendCounters.get(conversation) ?? 0;
-    const envelope = sealEnvelope({
+  /**
+   * Hands `grant` to each member through the pair's ratchet, all under one signature per batch
+   * (sealEnvelopes): a room's first line costs one RSA signature per 64 members, not one each. A
+   * member no session can start with (an unusable prekey) is marked so and left out.
+   */
+  private sealHandovers(
+    members: readonly DirectoryPeer[],
+    grant: RoomGrant,
+    check: SendCheck,
+  ): { sends: SendMessage[]; reached: DirectoryPeer[]; unreachable: DirectoryPeer[] } {
+    const reached: DirectoryPeer[] = [];
+    const unreachable: DirectoryPeer[] = [];
+    const inputs: SealInput[] = [];
+    const plaintext = Buffer.from(JSON.stringify({ senderKey: grant } satisfies MessageBody), 'utf8');
+    for (const member of members) {
+      let ratchet: { header: RatchetHeader; messageKey: Buffer };
+      try {
+        ratchet = this.sessions.sending(member).nextSendingKey();
+      } catch (error) {
+        if (!(error instanceof CryptoError)) throw error;
+        member.prekeyUsable = false;
+        unreachable.push(member);
+        continue;
+      }
+      reached.push(member);
+      inputs.push(this.sealInput(member.name, plaintext, { ratchet }));
+    }
+    const sends = sealEnvelopes(inputs).map((envelope, k): SendMessage => {
+      const message: SendMessage = { type: 'send', to: reached[k]!.name, envelope };
+      check(message);
+      this.countSent(reached[k]!.name);
+      return message;
+    });
+    return { sends, reached, unreachable };
+  }
+
+  /** What sealing a message to `to` (null: the lobby) needs, with the conversation's next number. */
+  private sealInput(to: string | null, plaintext: Buffer, key: MessageKeySource): SealInput {
+    return {
       senderName: this.options.selfName(),
       senderKey: this.options.identity.privateKey,
       chain: this.chainId,
-      seq,
+      seq: this.sendCounters.get(to === null ? LOBBY_NAME : to.toLowerCase()) ?? 0,
       to,
-      plaintext: Buffer.from(JSON.stringify(body), 'utf8'),
+      plaintext,
       ...key,
-    });
+    };
+  }
+
+  private countSent(to: string | null): void {
+    const conversation = to === null ? LOBBY_NAME : to.toLowerCase();
+    this.sendCounters.set(conversation, (this.sendCounters.get(conversation) ?? 0) + 1);
+  }
+
+  /** Seals one envelope; the server fans a room message out to the members. The counter moves only once `check` accepted it. */
+  private seal(to: string | null, body: MessageBody, key: MessageKeySource, check: SendCheck): SendMessage {
+    const envelope = sealEnvelope(this.sealInput(to, Buffer.from(JSON.stringify(body), 'utf8'), key));
     const message: SendMessage = { type: 'send', to, envelope };
     check(message);
-    this.sendCounters.set(conversation, seq + 1);
+    this.countSent(to);
     return message;
   }
-}
-
-interface OurChain {
-  readonly chain: SenderKeyChain;
-  readonly membership: string;
-  readonly first: SenderKeyGrant | undefined;
-}
-
-function ourChainFrom(state: RoomChainState): OurChain {
-  return { chain: SenderKeyChain.fromState(state.chain), membership: state.membership, first: state.first };
-}
-
-function chainState(chain: OurChain): RoomChainState {
-  return { chain: chain.chain.toState(), membership: chain.membership, ...(chain.first === undefined ? {} : { first: chain.first }) };
-}
-
-/** The candidates not in `membership`, when none of its members is missing from them; else undefined. */
-function joinedOnly(membership: string, candidates: readonly DirectoryPeer[]): DirectoryPeer[] | undefined {
-  const held = new Set(membership === '' ? [] : membership.split('\u0000'));
-  const names = new Set(candidates.map((peer) => peer.name.toLowerCase()));
-  for (const name of held) if (!names.has(name)) return undefined;
-  return candidates.filter((peer) => !held.has(peer.name.toLowerCase()));
-}
-
-/** `membership` with `name` in it (names lowercased and sorted, as membershipOf makes them). */
-function withMember(membership: string, name: string): string {
-  const names = new Set(membership === '' ? [] : membership.split('\u0000'));
-  names.add(name.toLowerCase());
-  return [...names].sort().join('\u0000');
-}
-
-function membershipOf(members: readonly DirectoryPeer[]): string {
-  return members
-    .map((peer) => peer.name.toLowerCase())
-    .sort()
-    .join('\u0000');
 }
