@@ -123,6 +123,14 @@ export const SERVE_FLAGS = {
   'max-file-store-bytes': { kind: 'integer', value: 'N', min: 0, default: L.maxFileStoreBytes, description: 'bytes of files kept for everyone together' },
   'file-rate-bytes': { kind: 'integer', value: 'N', min: 1, default: L.fileBytesPerSecond, description: 'file bytes one connection may upload a second' },
   'file-burst-bytes': { kind: 'integer', value: 'N', min: 1, default: L.fileByteBurst, description: 'file bytes one connection may upload at once' },
+  'batch-rate-bytes': {
+    kind: 'integer',
+    value: 'N',
+    min: 1024,
+    default: L.batchBytesPerSecond,
+    description: "bytes a second of DMs sent in batches (a room's key handovers) per client, apart from chat",
+  },
+  'batch-burst-bytes': { kind: 'integer', value: 'N', min: 1024, default: L.batchByteBurst, description: 'bytes of batched DMs a client may send at once' },
   'retention-hours': {
     kind: 'integer',
     value: 'H',
@@ -283,5 +291,7 @@ export function limitsFrom(flags: ServeFlags): ServerLimits {
     maxFileStoreBytes: flags['max-file-store-bytes'],
     fileBytesPerSecond: flags['file-rate-bytes'],
     fileByteBurst: flags['file-burst-bytes'],
+    batchBytesPerSecond: flags['batch-rate-bytes'],
+    batchByteBurst: flags['batch-burst-bytes'],
   };
 }

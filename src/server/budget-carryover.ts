@@ -35,7 +35,7 @@ export class BudgetCarryover {
   /** Where a connection known by `keys` starts: the lowest of what they had left, refilled since; undefined: full. */
   startFor(keys: readonly string[], now: number): BudgetLevels | undefined {
     const limits = this.limits();
-    let start: { messages: number; bytes: number; fileBytes: number } | undefined;
+    let start: BudgetLevels | undefined;
     for (const key of keys) {
       const saved = this.saved.get(key);
       if (saved === undefined) continue;
@@ -44,8 +44,14 @@ export class BudgetCarryover {
         messages: refilled(saved.levels.messages, limits.messagesPerSecond, limits.messageBurst, seconds),
         bytes: refilled(saved.levels.bytes, limits.bytesPerSecond, limits.byteBurst, seconds),
         fileBytes: refilled(saved.levels.fileBytes, limits.fileBytesPerSecond, limits.fileByteBurst, seconds),
+        batchBytes: refilled(saved.levels.batchBytes, limits.batchBytesPerSecond, limits.batchByteBurst, seconds),
       };
-      if (levels.messages >= limits.messageBurst && levels.bytes >= limits.byteBurst && levels.fileBytes >= limits.fileByteBurst) {
+      const full =
+        levels.messages >= limits.messageBurst &&
+        levels.bytes >= limits.byteBurst &&
+        levels.fileBytes >= limits.fileByteBurst &&
+        levels.batchBytes >= limits.batchByteBurst;
+      if (full) {
         this.saved.delete(key);
         continue;
       }
@@ -64,6 +70,11 @@ function refilled(level: number, rate: number, burst: number, seconds: number): 
   return Math.max(0, Math.min(burst, level + rate * seconds));
 }
 
-function minOf(a: BudgetLevels, b: BudgetLevels): { messages: number; bytes: number; fileBytes: number } {
-  return { messages: Math.min(a.messages, b.messages), bytes: Math.min(a.bytes, b.bytes), fileBytes: Math.min(a.fileBytes, b.fileBytes) };
+function minOf(a: BudgetLevels, b: BudgetLevels): BudgetLevels {
+  return {
+    messages: Math.min(a.messages, b.messages),
+    bytes: Math.min(a.bytes, b.bytes),
+    fileBytes: Math.min(a.fileBytes, b.fileBytes),
+    batchBytes: Math.min(a.batchBytes, b.batchBytes),
+  };
 }

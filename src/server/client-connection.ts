@@ -10,15 +10,15 @@ import { randomBytes } from 'node:crypto';
 import type { Socket } from 'node:net';
 import { ChatError, ErrorCode, FrameError, ProtocolError } from '../core/errors.js';
 import { FrameDecoder } from '../core/frame-decoder.js';
-import { type Frame, FrameType } from '../core/frame-types.js';
+import { FrameType } from '../core/frame-types.js';
 import type { PublicIdentity } from '../core/identity.js';
 import { verifyJoinProof } from '../core/join-proof.js';
-import { decodeClientMessage, encodeMessage } from '../core/message-codec.js';
+import { encodeMessage } from '../core/message-codec.js';
 import { MAX_FILE_FRAME_BODY, decodeFileChunk } from '../core/file-codec.js';
 import { nameKey } from '../core/names.js';
 import type { ClientMessage, HelloMessage, ServerMessage } from '../core/messages.js';
 import type { ConnectionHost, JoinedClient } from './connection-host.js';
-import { FrameBudgets } from './frame-budgets.js';
+import { FrameBudgets, type InboundFrame, withBudgets } from './frame-budgets.js';
 import { checkSignedPrekey, readHello } from './hello-checks.js';
 import { InboundPacer } from './inbound-pacer.js';
 import { handleMemberRequest } from './member-requests.js';
@@ -79,7 +79,7 @@ export class ClientConnection {
     const budgets = new FrameBudgets(host.limits, now, host.budgetCarryover.startFor([this.addressKey], now));
     this.pacer = new InboundPacer(socket, budgets, {
       isOpen: () => this.isOpen,
-      handle: (frame) => this.handleFrame(frame),
+      handle: (inbound) => this.handleFrame(inbound),
       throttled: (waitMs) => this.onThrottled(waitMs),
     });
   }
@@ -167,9 +167,9 @@ export class ClientConnection {
     if (!this.isOpen) return;
     this.host.metrics.bytesIn(chunk.length);
     this.armIdleTimer();
-    let frames: Frame[];
+    let frames: InboundFrame[];
     try {
-      frames = [...this.decoder.push(chunk)];
+      frames = withBudgets(this.decoder.push(chunk));
     } catch (error) {
       this.onPeerError(error);
       return;
@@ -178,15 +178,15 @@ export class ClientConnection {
   }
 
   /** One frame the pacer lets through; false when the connection is ending. */
-  private handleFrame(frame: Frame): boolean {
+  private handleFrame({ frame, message }: InboundFrame): boolean {
     try {
-      if (frame.type === FrameType.FILE) {
+      if (message === undefined) {
         if (this.state !== 'joined') throw unexpected('a file chunk before joining');
         const chunk = decodeFileChunk(frame.body);
         this.runRequest(() => this.host.fileChunk(this, chunk), chunk.file);
         return true;
       }
-      this.handle(decodeClientMessage(frame.body));
+      this.handle(message);
       return true;
     } catch (error) {
       this.onPeerError(error);

@@ -3,20 +3,19 @@
 // refilled: the peer is slowed by TCP, never kicked, and none of what it sent is dropped. What
 // waits here is at most one read's worth of frames; everything else stays in the kernel.
 import type { Socket } from 'node:net';
-import type { Frame } from '../core/frame-types.js';
-import type { FrameBudgets } from './frame-budgets.js';
+import type { FrameBudgets, InboundFrame } from './frame-budgets.js';
 
 export interface PacerParts {
   isOpen(): boolean;
   /** Handles one frame; false stops the pacer (the connection is ending). */
-  handle(frame: Frame): boolean;
+  handle(inbound: InboundFrame): boolean;
   /** The peer is made to wait `waitMs` (said once per connection, counted each time). */
   throttled(waitMs: number): void;
 }
 
 export class InboundPacer {
   /** Frames read but not yet handled because the peer is over its flood-control budget. */
-  private readonly backlog: Frame[] = [];
+  private readonly backlog: InboundFrame[] = [];
   private timer: NodeJS.Timeout | undefined;
   private isPaused = false;
 
@@ -27,7 +26,7 @@ export class InboundPacer {
   ) {}
 
   /** Frames just read, handled now as far as the budgets allow. */
-  push(frames: Iterable<Frame>): void {
+  push(frames: Iterable<InboundFrame>): void {
     for (const frame of frames) this.backlog.push(frame);
     this.run();
   }
@@ -39,14 +38,14 @@ export class InboundPacer {
   private run(): void {
     while (this.backlog.length > 0 && this.parts.isOpen()) {
       const now = performance.now();
-      const waitMs = this.budgets.waitMs(this.backlog[0]!, now);
+      const waitMs = this.budgets.waitMs(this.backlog[0]!.budget, now);
       if (waitMs > 0) {
         this.throttle(waitMs);
         return;
       }
-      const frame = this.backlog.shift()!;
-      this.budgets.spend(frame, now);
-      if (!this.parts.handle(frame)) return;
+      const inbound = this.backlog.shift()!;
+      this.budgets.spend(inbound.budget, inbound.frame.body.length, now);
+      if (!this.parts.handle(inbound)) return;
     }
     if (this.isPaused && this.parts.isOpen()) {
       this.isPaused = false;

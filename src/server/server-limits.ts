@@ -151,6 +151,13 @@ export interface ServerLimits {
   /** File chunks one connection may upload, bytes a second (apart from chat's flood control). Default 64 MiB/s, burst 8 MiB. */
   readonly fileBytesPerSecond: number;
   readonly fileByteBurst: number;
+  /**
+   * Bytes of `send-batch` frames (DMs written in one turn: a room's key handovers, ~1.4 KB a
+   * member) one connection may send a second, apart from chat's. Default 1 MiB/s, burst 8 MiB: a
+   * 5,000-member room's handovers at once. Each entry goes to one member (no fan-out).
+   */
+  readonly batchBytesPerSecond: number;
+  readonly batchByteBurst: number;
 }
 
 export const DEFAULT_SERVER_LIMITS: ServerLimits = {
@@ -196,4 +203,6 @@ export const DEFAULT_SERVER_LIMITS: ServerLimits = {
   maxFileStoreBytes: 4 * 1024 * 1024 * 1024,
   fileBytesPerSecond: 64 * 1024 * 1024,
   fileByteBurst: 8 * 1024 * 1024,
+  batchBytesPerSecond: 1024 * 1024,
+  batchByteBurst: 8 * 1024 * 1024,
 };
