@@ -17,6 +17,10 @@ describe('parsePeerPublicKey', () => {
     assert.equal(parsed.fingerprint, alice.fingerprint);
   });
 
+  it('parses a key once: the same key announced again is the same parsed key', () => {
+    assert.equal(parsePeerPublicKey(alice.publicKeyBase64), parsePeerPublicKey(alice.publicKeyBase64));
+  });
+
   it('refuses a key whose exponent is as long as its modulus (each check would cost ~140x more)', () => {
     assert.throws(
       () => parsePeerPublicKey(rsaKeyWithExponent(alice, hugeExponent())),
