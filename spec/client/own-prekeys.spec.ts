@@ -25,4 +25,19 @@ describe('OwnPrekeys', () => {
     assert.equal(fresh.length, 100);
     assert.equal(restored.oneTimeById(stale[0]!.id), undefined, 'the stale ones went');
   });
+
+  it('exports its state once until it changes, and every change shows in the next export', () => {
+    const prekeys = new OwnPrekeys();
+    const [made] = prekeys.makeOneTime(1);
+    const first = prekeys.toState();
+    assert.equal(prekeys.toState(), first, 'nothing changed: the same export');
+    prekeys.useOneTime(made!.id);
+    assert.deepEqual(Object.keys(prekeys.toState().oneTime), [], 'a used half is gone from the export');
+    prekeys.makeOneTime(2);
+    assert.equal(Object.keys(prekeys.toState().oneTime).length, 2);
+    const signed = prekeys.toState().signed;
+    assert.equal(prekeys.rotateIfDue(Date.now(), 0), true);
+    assert.notEqual(prekeys.toState().signed, signed, 'a rotated signed prekey shows');
+    assert.deepEqual(prekeys.toState().past, [signed]);
+  });
 });

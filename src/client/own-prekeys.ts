@@ -48,6 +48,8 @@ export class OwnPrekeys {
   private past: X25519KeyPair[];
   private readonly oneTime = new Map<string, X25519KeyPair>();
   private readonly oneTimeAt = new Map<string, number>();
+  /** The state as last exported, until something changes: exported after every turn that moved the client's state. */
+  private exported: OwnPrekeysState | undefined;
 
   constructor(state?: OwnPrekeysState, now = Date.now()) {
     this.signedPair = state === undefined ? generateX25519() : importX25519(state.signed);
@@ -60,13 +62,14 @@ export class OwnPrekeys {
   }
 
   toState(): OwnPrekeysState {
-    return {
+    this.exported ??= {
       signed: exportX25519(this.signedPair),
       signedAt: this.signedAt,
       past: this.past.map(exportX25519),
       oneTime: Object.fromEntries([...this.oneTime].map(([id, pair]) => [id, exportX25519(pair)])),
       oneTimeAt: Object.fromEntries(this.oneTimeAt),
     };
+    return this.exported;
   }
 
   /** The signed prekey we announce now. */
@@ -81,6 +84,7 @@ export class OwnPrekeys {
     while (this.past.length > PAST_SIGNED_PREKEYS_KEPT) this.past.shift();
     this.signedPair = generateX25519();
     this.signedAt = now;
+    this.exported = undefined;
     return true;
   }
 
@@ -105,6 +109,7 @@ export class OwnPrekeys {
       this.oneTimeAt.set(id, now);
       made.push({ id, key: pair.publicRaw.toString('base64') });
     }
+    if (made.length > 0) this.exported = undefined;
     return made;
   }
 
@@ -115,7 +120,7 @@ export class OwnPrekeys {
 
   /** A session started from it: the private half goes for good. */
   useOneTime(id: string): void {
-    this.oneTime.delete(id);
+    if (this.oneTime.delete(id)) this.exported = undefined;
     this.oneTimeAt.delete(id);
   }
 }
