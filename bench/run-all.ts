@@ -12,6 +12,7 @@ import { type ClipFidelity, FIDELITY_COLS, FIDELITY_ROWS, runFidelityBench } fro
 import { QUALITY_LADDER } from '../src/client/video/quality-governor.js';
 import { type JoinScaleResult, runJoinScaleBench, runStoreBench } from './store-bench.js';
 import { runLobbyBench } from './lobby-bench.js';
+import { printRooms } from './rooms-table.js';
 
 const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 5);
 
@@ -347,6 +348,7 @@ async function main(): Promise<void> {
   if (only === undefined || only === 'store') await printStore();
   if (only === undefined || only === 'join') await printJoinScale();
   if (only === undefined || only === 'lobby') await printLobby();
+  if (only === undefined || only === 'rooms') await printRooms();
   if (only === undefined || only === 'fidelity') await printFidelity();
   if (only !== undefined && only !== 'relay') return;
   console.log(`relay throughput: ${SECONDS} s per run, one server process, load generated from this process\n`);

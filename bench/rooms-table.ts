@@ -1,0 +1,29 @@
+// The rooms bench's table (`npm run bench -- rooms`; BENCH_ROOM_MEMBERS=100,1000,5000 by default).
+import { runRoomsBench } from './rooms-bench.js';
+
+export async function printRooms(): Promise<void> {
+  const sizes = (process.env['BENCH_ROOM_MEMBERS'] ?? '100,1000,5000').split(',').map(Number);
+  console.log('a named room: lines from a sender none of its members heard from (default flood control, one server, every client in this process)\n');
+  const header = [
+    'members'.padStart(7),
+    'first line ms'.padStart(14),
+    'second line ms'.padStart(15),
+    'after a leave ms'.padStart(17),
+    'unreadable'.padStart(12),
+  ];
+  console.log(header.join('  '));
+  for (const members of sizes) {
+    const r = await runRoomsBench(members);
+    console.log(
+      [
+        String(r.members).padStart(7),
+        Math.round(r.firstLineMs).toLocaleString('en-US').padStart(14),
+        Math.round(r.secondLineMs).toLocaleString('en-US').padStart(15),
+        Math.round(r.afterLeaveMs).toLocaleString('en-US').padStart(17),
+        r.unreadable.join(' / ').padStart(12),
+        r.sealMs.map((ms) => Math.round(ms)).join(' / ').padStart(18),
+      ].join('  '),
+    );
+  }
+  console.log('');
+}
