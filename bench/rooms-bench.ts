@@ -61,10 +61,21 @@ export async function runRoomsBench(members: number): Promise<RoomsResult> {
         if (e.message.includes('no key for it came')) unreadable.set(name, (unreadable.get(name) ?? 0) + 1);
       });
       sessions.push(session);
-      await session.connect();
-      const joined = new Promise<void>((resolve) => session.on('room-change', () => session.room(ROOM) !== undefined && resolve()));
+      let connected = false;
+      void session.connect().then(() => {
+        connected = true;
+      });
+      await until(
+        () => connected,
+        20,
+        () => `${name} never finished connecting (link ${session.connectionState})`,
+      );
       session.joinRoom(ROOM);
-      await joined;
+      await until(
+        () => session.room(ROOM) !== undefined,
+        20,
+        () => `${name} never joined ${ROOM}`,
+      );
       return session;
     };
     for (let i = 0; i < members; i += JOINING_AT_ONCE) {
@@ -72,11 +83,19 @@ export async function runRoomsBench(members: number): Promise<RoomsResult> {
       readers.push(...(await Promise.all(batch)));
     }
     const sender = await join('sender', identities[0]!);
-    await until(() => (sender.room(ROOM)?.members.length ?? 0) === members + 1);
+    await until(
+      () => (sender.room(ROOM)?.members.length ?? 0) === members + 1,
+      10,
+      () => `the sender's roster: ${sender.room(ROOM)?.members.length} of ${members + 1}`,
+    );
     // Timing starts once every member has taken in every join: in this one process their backlog
     // of presence would be timed as the line's. Joins are taken in order, so a member who lists
     // the sender (the last to join) has taken in all of them.
-    await until(() => readers.every((reader) => reader.peer('sender') !== undefined), 200);
+    await until(
+      () => readers.every((reader) => reader.peer('sender') !== undefined),
+      200,
+      () => `${readers.filter((reader) => reader.peer('sender') === undefined).length} members never listed the sender`,
+    );
     let unreadableBefore = 0;
     const timeLine = async (text: string, audience: readonly ChatSession[]): Promise<{ ms: number; unreadable: number; sealMs: number }> => {
       const started = performance.now();
@@ -84,7 +103,11 @@ export async function runRoomsBench(members: number): Promise<RoomsResult> {
       const sealMs = performance.now() - started;
       if (process.env.BENCH_DEBUG) console.log(text, 'send took', (performance.now() - started).toFixed(0));
       const gaveUp = (): number => [...unreadable.values()].reduce((a, b) => a + b, 0) - unreadableBefore;
-      await until(() => (read.get(text)?.size ?? 0) + gaveUp() >= audience.length);
+      await until(
+        () => (read.get(text)?.size ?? 0) + gaveUp() >= audience.length,
+        10,
+        () => `"${text}": ${audience.filter((reader) => !read.get(text)?.has(reader.name)).length} of ${audience.length} members neither read it nor gave up`,
+      );
       const ms = performance.now() - started;
       const failed = gaveUp();
       unreadableBefore += failed;
@@ -94,7 +117,11 @@ export async function runRoomsBench(members: number): Promise<RoomsResult> {
     const second = await timeLine('second line', readers);
     const leaver = readers.pop()!;
     leaver.partRoom(ROOM);
-    await until(() => sender.room(ROOM)?.members.length === members);
+    await until(
+      () => sender.room(ROOM)?.members.length === members,
+      10,
+      () => "the sender's roster to lose the leaver",
+    );
     const afterLeave = await timeLine('after a leave', readers);
     return {
       members,
@@ -110,6 +137,13 @@ export async function runRoomsBench(members: number): Promise<RoomsResult> {
   }
 }
 
-async function until(done: () => boolean, everyMs = 10): Promise<void> {
-  while (!done()) await new Promise((resolve) => setTimeout(resolve, everyMs));
+/** A bench that waits forever tells nothing: past this, it says what it was waiting for. */
+const GIVE_UP_MS = 120_000;
+
+async function until(done: () => boolean, everyMs = 10, waitingFor = () => 'a condition'): Promise<void> {
+  const started = performance.now();
+  while (!done()) {
+    if (performance.now() - started > GIVE_UP_MS) throw new Error(`rooms bench: gave up after ${GIVE_UP_MS / 1000} s: ${waitingFor()}`);
+    await new Promise((resolve) => setTimeout(resolve, everyMs));
+  }
 }

@@ -21,7 +21,10 @@ export async function printRooms(): Promise<void> {
         Math.round(r.secondLineMs).toLocaleString('en-US').padStart(15),
         Math.round(r.afterLeaveMs).toLocaleString('en-US').padStart(17),
         r.unreadable.join(' / ').padStart(12),
-        r.sealMs.map((ms) => Math.round(ms)).join(' / ').padStart(18),
+        r.sealMs
+          .map((ms) => Math.round(ms))
+          .join(' / ')
+          .padStart(18),
       ].join('  '),
     );
   }
