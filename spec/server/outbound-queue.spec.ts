@@ -52,4 +52,33 @@ describe('OutboundQueue', () => {
     far.resume();
     await waitUntil(() => queue.pendingBytes === 0, 'the backlog to drain once the reader reads');
   });
+
+  it('writes a frame in parts back to back, in order with whole frames, even once the socket pushes back', async (t) => {
+    const { near, far } = await socketPair(t);
+    const queue = new OutboundQueue(near, 64 * 1024 * 1024, () => assert.fail('no overflow here'));
+    const received: Buffer[] = [];
+    far.on('data', (chunk: Buffer) => received.push(chunk));
+    far.pause();
+    const frames: Buffer[] = [];
+    // ~19 MB: far more than the kernel's buffers take, so most of it waits in the queue.
+    for (let i = 0; i < 300; i++) {
+      const head = Buffer.from([i % 256, 0xaa]);
+      const body = Buffer.alloc(64 * 1024, i % 256);
+      frames.push(head, body);
+      // Every other frame in parts: they must come out exactly as if sent whole.
+      assert.equal(i % 2 === 0 ? queue.send([head, body]) : queue.send(Buffer.concat([head, body])), true);
+    }
+    assert.ok(near.writableNeedDrain, 'the socket pushed back while the parts were queued');
+    far.resume();
+    const expected = Buffer.concat(frames);
+    await waitUntil(() => received.reduce((sum, chunk) => sum + chunk.length, 0) >= expected.length, 'every byte to arrive');
+    assert.ok(Buffer.concat(received).equals(expected));
+  });
+
+  it('refuses a frame in parts whole when it would pass the cap, not its first part', async (t) => {
+    const { near } = await socketPair(t);
+    const queue = new OutboundQueue(near, 1024, () => undefined);
+    assert.equal(queue.send([Buffer.alloc(600), Buffer.alloc(600)]), false);
+    assert.equal(queue.pendingBytes, 0, 'nothing of it was written');
+  });
 });

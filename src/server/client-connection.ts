@@ -130,11 +130,11 @@ export class ClientConnection {
     return this.outbound.sendMedia(frame);
   }
 
-  /** Sends an already-encoded frame (the server encodes a broadcast once for everyone). */
-  sendFrame(frame: Buffer): boolean {
+  /** Sends an already-encoded frame (a broadcast encoded once for everyone), or one in parts (a file chunk passed on). */
+  sendFrame(frame: Buffer | readonly Buffer[]): boolean {
     if (!this.isOpen) return false;
     const sent = this.outbound.send(frame);
-    if (sent) this.host.metrics.bytesOut(frame.length);
+    if (sent) this.host.metrics.bytesOut(Buffer.isBuffer(frame) ? frame.length : frame.reduce((sum, part) => sum + part.length, 0));
     return sent;
   }
 

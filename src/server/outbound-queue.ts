@@ -27,10 +27,26 @@ export class OutboundQueue {
     return this.socket.writableLength + this.heldBytes;
   }
 
-  /** Queues one frame; returns false if the client is over its cap (the frame is discarded). */
-  send(frame: Buffer): boolean {
+  /**
+   * Queues one frame (or one frame in parts, written back to back); returns false if the client
+   * is over its cap (the frame is discarded, all of it).
+   */
+  send(frame: Buffer | readonly Buffer[]): boolean {
     if (this.overflowed || this.socket.destroyed || !this.socket.writable) return false;
-    const wouldBe = this.pendingBytes + frame.length;
+    if (!Buffer.isBuffer(frame)) {
+      const bytes = frame.reduce((sum, part) => sum + part.length, 0);
+      if (!this.fits(bytes)) return false;
+      for (const part of frame) this.queue(part);
+      return true;
+    }
+    if (!this.fits(frame.length)) return false;
+    this.queue(frame);
+    return true;
+  }
+
+  /** Whether `bytes` more fit under the cap; once they do not, the queue overflows for good. */
+  private fits(bytes: number): boolean {
+    const wouldBe = this.pendingBytes + bytes;
     if (wouldBe > this.maxBytes) {
       this.overflowed = true;
       this.held.length = 0;
@@ -39,13 +55,16 @@ export class OutboundQueue {
       this.onOverflow(wouldBe);
       return false;
     }
+    return true;
+  }
+
+  private queue(frame: Buffer): void {
     if (this.held.length > 0 || this.socket.writableNeedDrain) {
       this.held.push(frame);
       this.heldBytes += frame.length;
     } else {
       this.writeCorked(frame);
     }
-    return true;
   }
 
   /**

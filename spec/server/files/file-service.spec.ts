@@ -28,8 +28,8 @@ class RecordingConnection implements FileConnection {
     this.news.push(`${message.type} ${message.file}`);
   }
 
-  sendFrame(frame: Buffer): boolean {
-    const { file, index } = decodeFileChunk(frame.subarray(5));
+  sendFrame(frame: Buffer | readonly Buffer[]): boolean {
+    const { file, index } = decodeFileChunk((Buffer.isBuffer(frame) ? frame : Buffer.concat(frame)).subarray(5));
     this.chunks.push({ file, index });
     return true;
   }

@@ -15,7 +15,7 @@ import {
   type FileRequest,
   type FileWithdrawMessage,
 } from '../../core/file-messages.js';
-import { type FileChunk, encodeFileChunkFrame } from '../../core/file-codec.js';
+import { type FileChunk, encodeFileChunkFrameParts } from '../../core/file-codec.js';
 import { nameKey } from '../../core/names.js';
 import type { ServerLimits } from '../server-limits.js';
 import type { FileBackend } from './file-backend.js';
@@ -28,7 +28,8 @@ export interface FileConnection {
   readonly peer: { readonly name: string } | undefined;
   readonly pendingBytes: number;
   send(message: { type: 'file-accepted'; file: string; have: number } | { type: 'file-stored'; file: string }): unknown;
-  sendFrame(frame: Buffer): boolean;
+  /** A frame whole, or in parts written back to back. */
+  sendFrame(frame: Buffer | readonly Buffer[]): boolean;
   /** Calls back once the socket has drained what it holds. */
   whenDrained(callback: () => void): void;
   /** Tells the client a request about `ref` failed later (a followed upload withdrawn or expired). */
@@ -276,7 +277,7 @@ export class FileService {
         const id = download.record.id;
         if (this.downloads.get(connection) !== downloads || !this.followers.get(id)?.has(connection) || downloads.some((other) => other.record.id === id))
           continue;
-        connection.sendFrame(encodeFileChunkFrame({ file: download.record.id, index: download.next, data }));
+        connection.sendFrame(encodeFileChunkFrameParts({ file: download.record.id, index: download.next, data }));
         download.next++;
         if (download.next < download.record.chunks) downloads.push(download);
         else this.unfollow(download.record.id, connection);
