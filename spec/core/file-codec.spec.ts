@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { FRAME_HEADER_BYTES, FrameType } from '../../src/core/frame-types.js';
-import { decodeFileChunk, decodeFileNews, decodeFileRequest, encodeFileChunkFrame, isFileId } from '../../src/core/file-codec.js';
+import { decodeFileChunk, decodeFileNews, decodeFileRequest, encodeFileChunkFrameParts, isFileId } from '../../src/core/file-codec.js';
 
 const file = 'AbCdEfGhIjKlMnOpQrStUg';
 
 describe('file-codec', () => {
   it('carries chunks and file messages both ways, and refuses a bad id', () => {
     const chunk = { file, index: 7, data: Buffer.from('sealed bytes') };
-    const frame = encodeFileChunkFrame(chunk);
+    const frame = Buffer.concat(encodeFileChunkFrameParts(chunk));
     assert.equal(frame.readUInt32BE(0), frame.length - FRAME_HEADER_BYTES, 'the header counts the body');
     assert.equal(frame[4], FrameType.FILE);
     assert.deepEqual(decodeFileChunk(frame.subarray(FRAME_HEADER_BYTES)), chunk);

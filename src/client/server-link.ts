@@ -10,7 +10,7 @@ import type { Identity } from '../core/identity.js';
 import { signJoinChallenge } from '../core/join-proof.js';
 import { type VideoFrame, decodeVideoFrame } from '../core/media-frame.js';
 import { decodeServerMessage, encodeMessage } from '../core/message-codec.js';
-import { type FileChunk, MAX_FILE_FRAME_BODY, decodeFileChunk, encodeFileChunkFrame } from '../core/file-codec.js';
+import { type FileChunk, MAX_FILE_FRAME_BODY, decodeFileChunk, encodeFileChunkFrameParts } from '../core/file-codec.js';
 import type { AnnouncedLimits, ClientMessage, FileRequest, HelloMessage, ServerMessage, WelcomeMessage } from '../core/messages.js';
 import { isValidName, nameKey, stripControlCharacters } from '../core/names.js';
 import { openTcpStream } from './tls-transport.js';
@@ -185,10 +185,15 @@ export class ServerLink {
   sendFile(message: FileRequest | FileChunk): Promise<void> {
     const stream = this.stream;
     if (this.linkState !== 'ready' || stream === undefined) return Promise.reject(new ChatError(ErrorCode.NOT_CONNECTED, 'not connected to the server'));
-    const frame = 'type' in message ? encodeMessage(message) : encodeFileChunkFrame(message);
+    // A chunk goes as its headers and its sealed data, written together (one writev), not copied into one buffer.
+    const parts = 'type' in message ? [encodeMessage(message)] : encodeFileChunkFrameParts(message);
     // What waits to be batched goes first (a file's message before its chunks).
     this.batcher.flush();
-    if (stream.write(frame) || stream.writableLength < FILE_WRITE_WINDOW_BYTES) return Promise.resolve();
+    stream.cork();
+    let accepted = true;
+    for (const part of parts) accepted = stream.write(part);
+    stream.uncork();
+    if (accepted || stream.writableLength < FILE_WRITE_WINDOW_BYTES) return Promise.resolve();
     return new Promise((resolve, reject) => {
       const done = (error?: Error) => {
         stream.off('drain', drained);

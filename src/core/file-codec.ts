@@ -46,17 +46,6 @@ export function decodeFileNews(obj: Json): ServerMessage | undefined {
   }
 }
 
-/** A whole FILE frame, header and all, in one buffer: the chunk's data copied once (64 KiB a chunk, the hot path of a transfer). */
-export function encodeFileChunkFrame(chunk: FileChunk): Buffer {
-  const bodyBytes = CHUNK_HEADER_BYTES + chunk.data.length;
-  const frame = Buffer.allocUnsafe(FRAME_HEADER_BYTES + bodyBytes);
-  frame.writeUInt32BE(bodyBytes, 0);
-  frame.writeUInt8(FrameType.FILE, 4);
-  writeChunkHeader(frame.subarray(FRAME_HEADER_BYTES), chunk);
-  chunk.data.copy(frame, FRAME_HEADER_BYTES + CHUNK_HEADER_BYTES);
-  return frame;
-}
-
 /**
  * A FILE frame as two buffers: the headers, and the chunk's data as it is (not copied). A
  * server passing a chunk on writes both at once (one writev), where one buffer would copy 64 KiB.
