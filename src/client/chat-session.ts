@@ -2,99 +2,43 @@
 // (sealing and opening, no I/O), a PeerDirectory (who is online, and the trust in each key) and a
 // VideoRemote, reported as typed events. The TUI, the --json line mode, bots and tests are all
 // views over this one object.
-// Its parts do the work: receiving in inbox.ts, sealing and sending in message-sender.ts,
+// Its parts do the work: what comes from the server in session-receiver.ts (messages opened in
+// inbox.ts), who is listed in session-presence.ts, sealing and sending in message-sender.ts,
 // delivery states in delivery-tracker.ts; the events it reports are typed in session-events.ts.
-// (Still past 400 lines: presence, rooms and trust are the next to leave.)
-import type { Duplex } from 'node:stream';
-import type { KeyRetirement } from '../core/key-retirement.js';
 import { ChatError, ErrorCode } from '../core/errors.js';
-import { shortFingerprint } from '../core/fingerprint.js';
 import type { Identity } from '../core/identity.js';
-import {
-  type Census,
-  type FollowedMessage,
-  MAX_AWAY_CHARS,
-  type PeerSummary,
-  type RoomModeChange,
-  type RoomView,
-  type WelcomeMessage,
-} from '../core/messages.js';
-import { stripControlCharacters } from '../core/names.js';
+import { type Census, MAX_AWAY_CHARS, type RoomModeChange, type RoomView } from '../core/messages.js';
 import { buildHello } from '../core/prekey.js';
-import type { ReplayGuardOptions } from '../core/replay-guard.js';
-import { safetyNumber } from '../core/safety-number.js';
-import type { SenderKeyBudget } from '../core/sender-key-store.js';
 import { TypedEmitter } from '../core/typed-emitter.js';
-import { DeliveryTracker, type DeliverySummary } from './delivery-tracker.js';
+import { DeliveryTracker } from './delivery-tracker.js';
 import { E2eEngine } from './e2e-engine.js';
-import { Inbox, KEY_REQUEST_WAIT_MS, OPEN_LOBBY_KEY_WAIT_MS } from './inbox.js';
+import { SessionReceiver } from './session-receiver.js';
 import { MessageSender } from './message-sender.js';
 import type { SentMessage, SessionEvents } from './session-events.js';
-import { SIGNED_PREKEY_CHECK_MS } from './own-prekeys.js';
 import { PrekeyUpkeep } from './prekey-upkeep.js';
-import { KeyResolver } from './key-resolver.js';
 import { ClientState } from './state/client-state.js';
 import { KnownPeers } from './known-peers.js';
-import { type AddOutcome, PeerDirectory, type PeerView } from './peer-directory.js';
-import { type LinkMessage, type LinkState, ServerLink } from './server-link.js';
+import { PeerDirectory, type PeerView } from './peer-directory.js';
+import { type LinkState, ServerLink } from './server-link.js';
 import { type VideoRequest, VideoRemote } from './video-remote.js';
 import type { FileAttachment } from './files/attachment.js';
 import { FileShelf } from './files/file-shelf.js';
 import { FileTransfers } from './files/file-transfers.js';
-import { relayNews } from './server-news.js';
 import { RoomRequests } from './room-requests.js';
 import { RoomRosters } from './room-rosters.js';
-import { PresenceFollower } from './presence-follower.js';
+import { SessionPresence } from './session-presence.js';
+import { SessionTrust } from './session-trust.js';
 import { isRoomTarget } from '../core/room-names.js';
 
 export type { RoomChange } from './room-rosters.js';
+import type { ChatSessionOptions } from './chat-session-options.js';
+export type { ChatSessionOptions } from './chat-session-options.js';
 
 export type { PeerView } from './peer-directory.js';
 export { JOIN_TIMEOUT_MS, KEEPALIVE_INTERVAL_MS } from './server-link.js';
 
 export { MAX_MESSAGE_CHARS } from './message-sender.js';
 export type { ChatMessageEvent, SentMessage, SessionErrorEvent, SessionEvents } from './session-events.js';
-/** On a big server, how many of our latest DM partners we follow on joining (see recentContacts). */
-const RECENT_CONTACTS = 200;
-
-export interface ChatSessionOptions {
-  readonly host: string;
-  readonly port: number;
-  readonly name: string;
-  readonly identity: Identity;
-  /** TOFU store; default: in memory only. */
-  readonly knownPeers?: KnownPeers;
-  readonly replay?: ReplayGuardOptions;
-  /**
-   * Opens the byte stream to the server and resolves once it may carry our bytes (TCP connected;
-   * for TLS, the certificate checked against its pin). Default plain TCP.
-   */
-  readonly openStream?: (host: string, port: number) => Promise<Duplex>;
-  /**
-   * How long a room message waits for a key asked of its sender: default KEY_REQUEST_WAIT_MS, and
-   * OPEN_LOBBY_KEY_WAIT_MS for the lobby of a server that tells us only of whom we follow.
-   */
-  readonly keyWaitMs?: { readonly closed: number; readonly openLobby: number };
-  /** Ping interval; default KEEPALIVE_INTERVAL_MS. */
-  readonly keepaliveMs?: number;
-  /** Time allowed from the opened connection to the welcome; default JOIN_TIMEOUT_MS. */
-  readonly joinTimeoutMs?: number;
-  /** Budget for other members' room sender keys; default DEFAULT_SENDER_KEY_BUDGET. */
-  readonly senderKeyBudget?: SenderKeyBudget;
-  /** What survives this connection (ChatClient keeps one for all of them); default: fresh, in memory. */
-  readonly state?: ClientState;
-  readonly engine?: E2eEngine;
-  readonly tracker?: DeliveryTracker;
-  /**
-   * The statements by which our earlier keys retired, oldest first, ending at this one (after
-   * `keys rotate`): the server moves our name to the new key.
-   */
-  readonly retirements?: readonly KeyRetirement[];
-  /** Files sent and received (client/files/file-shelf.ts); default: kept for this run only. */
-  readonly files?: FileShelf;
-  /** Transfers that outlive this connection (ChatClient keeps one for all of them); default: this session's own. */
-  readonly fileTransfers?: FileTransfers;
-}
 
 export class ChatSession extends TypedEmitter<SessionEvents> {
   readonly identity: Identity;
@@ -109,29 +53,22 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
   private readonly link: ServerLink;
   private readonly state: ClientState;
   private readonly tracker: DeliveryTracker;
-  private readonly inbox: Inbox;
+  /** What comes from the server, handled in order (session-receiver.ts). */
+  private readonly receiver: SessionReceiver;
   /** Seals, tracks and sends what the user writes and what we owe peers (receipts, keys). */
   private readonly sender: MessageSender;
-  /** Keys on demand: presence carries none (protocol v4). */
-  private readonly keys: KeyResolver;
-  /** The chain presence and messages are handled on, in order (see inOrder). */
-  private ordered: Promise<void> = Promise.resolve();
   /** Settles the current connect() or rejoin() once the welcome's peers are listed. */
   private welcomed: (() => void) | undefined;
-  private newsScheduled = false;
-  /** Checks hourly, while connected, whether the signed prekey is due for rotation. */
-  private rotationTimer: NodeJS.Timeout | undefined;
   /** The named rooms we are in, with their members: who a room message is sealed for. */
   private readonly rosters = new RoomRosters();
   private readonly roomRequests = new RoomRequests(this.rosters, (request) => {
     if (!this.isReady) throw new ChatError(ErrorCode.NOT_CONNECTED, 'not connected');
     this.link.send(request);
   });
-  /** On a big server, whose presence we follow (and so who is listed): see PresenceFollower. */
-  private readonly follower: PresenceFollower;
-  private latestCensus: Census | undefined;
-  /** Names to follow at the end of this turn, all in one request (see ensureListed). */
-  private nextFollow: { readonly names: Set<string>; readonly done: Promise<void> } | undefined;
+  /** Who is listed, as the server tells it (session-presence.ts). */
+  private readonly presence: SessionPresence;
+  /** Accepting and verifying peers' keys (session-trust.ts). */
+  private readonly trustKeeper: SessionTrust;
 
   constructor(options: ChatSessionOptions) {
     super();
@@ -159,15 +96,15 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
         ...(options.joinTimeoutMs === undefined ? {} : { joinTimeoutMs: options.joinTimeoutMs }),
       },
       {
-        welcomed: (welcome) => this.onWelcome(welcome),
-        message: (message) => this.handle(message),
+        welcomed: (welcome) => this.receiver.welcomed(welcome, () => this.welcomed?.()),
+        message: (message) => this.receiver.handle(message),
         videoFrame: (frame) => this.emit('video-frame', frame),
         fileChunk: (chunk) => this.files.onChunk(chunk),
         error: (error) => {
           // A refusal about a file goes to the transfer it is about, which says it in its own words.
           if (error.ref === undefined || !this.files.onServerError(error.ref, error.code, error.message)) this.emit('error', error);
         },
-        closed: (reason) => this.onClosed(reason),
+        closed: (reason) => this.receiver.closed(reason),
       },
       options.name,
     );
@@ -192,13 +129,15 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
         },
         options.files ?? FileShelf.inMemory(),
       );
-    this.keys = new KeyResolver(this.state, (names) => {
-      if (this.link.state === 'ready') this.link.send({ type: 'keys', names });
-    });
-    this.follower = new PresenceFollower((names) => {
-      if (this.link.state !== 'ready') return false;
-      this.link.send({ type: 'follow', names });
-      return true;
+    this.presence = new SessionPresence({
+      directory: this.directory,
+      state: this.state,
+      send: (message) => {
+        if (this.link.state !== 'ready') return false;
+        this.link.send(message);
+        return true;
+      },
+      emit: this.emit.bind(this),
     });
     this.sender = new MessageSender({
       engine: this.engine,
@@ -209,37 +148,34 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
       isReady: () => this.isReady,
       sent: (sent) => this.emit('sent', sent),
       error: (event) => this.emit('error', event),
-      unusablePrekey: (name) => this.reportUnusablePrekey(name),
+      unusablePrekey: (name) => this.presence.reportUnusablePrekey(name),
     });
-    this.inbox = new Inbox(
-      this.engine,
-      this.directory,
-      this.state,
-      {
-        message: (event) => {
-          this.emit('message', event);
-          if (event.file !== undefined) this.files.received(event.id, event.from, event.to, event.file);
-        },
-        error: (event) => this.emit('error', event),
-        confirm: (received) => {
-          if (this.isReady) this.link.send(received);
-        },
-        requestKey: (sender, chain, n, room) => this.sender.requestKey(sender, chain, n, room),
-        answerKeyRequest: (sender, chain, n, room) => this.sender.answerKeyRequest(sender, chain, n, room, room === null && this.follower.followsOnly),
-        payReceipts: (sender) => this.sender.payReceipts(sender),
-        receiptArrived: (sender, ids) => {
-          // On disk before anyone is told: this news comes once (the receipt is confirmed with the
-          // turn), so "delivered" shown and then lost to a crash would never come back.
-          const news = this.tracker.onEndToEndReceipt(sender, ids);
-          if (news.length > 0) this.state.commit(undefined);
-          this.afterDeliveryNews(news);
-        },
+    this.receiver = new SessionReceiver({
+      engine: this.engine,
+      directory: this.directory,
+      state: this.state,
+      tracker: this.tracker,
+      presence: this.presence,
+      prekeys: this.prekeys,
+      rosters: this.rosters,
+      files: this.files,
+      sender: this.sender,
+      selfName: () => this.link.name,
+      confirm: (received) => {
+        if (this.isReady) this.link.send(received);
       },
-      (to) => {
-        const { closed, openLobby } = options.keyWaitMs ?? { closed: KEY_REQUEST_WAIT_MS, openLobby: OPEN_LOBBY_KEY_WAIT_MS };
-        return to === null && this.follower.followsOnly ? openLobby : closed;
-      },
-    );
+      ...(options.keyWaitMs === undefined ? {} : { keyWaitMs: options.keyWaitMs }),
+      video: this.video,
+      fingerprint: options.identity.fingerprint,
+      emit: this.emit.bind(this),
+    });
+    this.trustKeeper = new SessionTrust({
+      identity: options.identity,
+      directory: this.directory,
+      sender: this.sender,
+      inbox: this.receiver.inbox,
+      selfName: () => this.link.name,
+    });
   }
 
   /** Writes a file message or chunk (client/files/file-transfers.ts); resolves when the link can take more. */
@@ -270,12 +206,12 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
    * one, or from an older server. On a big server the peer list holds only those we follow.
    */
   get census(): Census | undefined {
-    return this.latestCensus;
+    return this.receiver.census;
   }
 
   /** True when the server tells us only of users we follow (a big server): the rest are not listed. */
   get followsOnly(): boolean {
-    return this.follower.followsOnly;
+    return this.presence.follower.followsOnly;
   }
 
   /**
@@ -283,13 +219,13 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
    * nobody has that name. Used before writing to someone not listed yet.
    */
   async lookup(name: string): Promise<boolean> {
-    await this.ensureListed([name]);
+    await this.presence.ensureListed([name]);
     return this.directory.get(name) !== undefined;
   }
 
   /** True when a DM to `to` must wait for lookup() first: a big server, and nobody listed by that name. */
   needsLookup(to: string | null): boolean {
-    return to !== null && !isRoomTarget(to) && this.follower.followsOnly && this.directory.get(to) === undefined && !this.directory.isSelf(to);
+    return to !== null && !isRoomTarget(to) && this.presence.follower.followsOnly && this.directory.get(to) === undefined && !this.directory.isSelf(to);
   }
 
   /** Sender-key chains held for other members, for tests and the memory bound in SECURITY.md. */
@@ -361,7 +297,7 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
    */
   sendRoom(text: string, shownAs?: string): SentMessage {
     // Members away count too (protocol v4): what they miss is stored for them.
-    return this.sender.sendToRoom(null, this.directory.others(), text, shownAs, this.follower.followsOnly);
+    return this.sender.sendToRoom(null, this.directory.others(), text, shownAs, this.presence.follower.followsOnly);
   }
 
   /** Sends to a named room we are in: sealed for its members (those away get it stored). */
@@ -431,23 +367,18 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
     this.roomRequests.list();
   }
 
-  // ---- trust ---------------------------------------------------------------------------------
+  // ---- trust (session-trust.ts) --------------------------------------------------------------
 
-  /** Accepts the key a peer now announces, unverified (refused for a contact you had verified). */
   trust(name: string): PeerView {
-    return this.accepted(this.directory.accept(name, false));
+    return this.trustKeeper.trust(name);
   }
 
-  /** The user compared the safety number out of band and it matched: accept and mark verified. */
   verify(name: string): PeerView {
-    return this.accepted(this.directory.accept(name, true));
+    return this.trustKeeper.verify(name);
   }
 
-  /** A peer's new key accepted: what was held from them is shown, what was read is receipted. */
-  private accepted(view: PeerView): PeerView {
-    this.showHeld(view.name);
-    this.sender.payReceipts(view.name);
-    return view;
+  safetyNumberWith(name: string): string {
+    return this.trustKeeper.safetyNumberWith(name);
   }
 
   /** Kept messages containing `query` (any case), newest first. */
@@ -457,253 +388,6 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
 
   /** Drops the messages held from a contact whose key changed, unread. Returns how many. */
   discardHeld(name: string): number {
-    return this.inbox.discardHeld(name);
-  }
-
-  /** Messages held from `name` while its new key was unconfirmed: shown now, marked so. */
-  private showHeld(name: string): void {
-    this.inbox.showHeld(name);
-  }
-
-  /**
-   * The number to compare with that peer; the same on both sides (see core/safety-number.ts).
-   * verify() afterwards confirms exactly the key this number was computed from.
-   */
-  safetyNumberWith(name: string): string {
-    const peer = this.directory.requireOther(name);
-    this.directory.markNumberShown(peer);
-    return safetyNumber(
-      { name: this.link.name, publicKeyDer: this.identity.publicKeyDer },
-      { name: peer.name, publicKeyDer: Buffer.from(peer.publicKeyBase64, 'base64') },
-    );
-  }
-
-  // ---- receiving -----------------------------------------------------------------------------
-
-  private onWelcome(welcome: WelcomeMessage): void {
-    this.rosters.replace(welcome.rooms ?? []);
-    this.follower.reset(welcome.presence ?? 'everyone');
-    this.latestCensus = welcome.census;
-    if (welcome.oneTimePrekeys !== undefined) this.prekeys.topUp(welcome.oneTimePrekeys);
-    if (this.rotationTimer === undefined) {
-      this.rotationTimer = setInterval(() => this.rotateSignedPrekeyIfDue(), SIGNED_PREKEY_CHECK_MS);
-      this.rotationTimer.unref();
-    }
-    this.inOrder(async () => {
-      this.replacePeers(await this.keys.resolve(welcome.peers));
-      // On a big server the welcome lists our room-mates only: follow whom we wrote with, too.
-      await this.ensureListed(this.recentContacts());
-      this.emit('ready', { name: welcome.name, fingerprint: this.identity.fingerprint, peers: this.peers() });
-      this.welcomed?.();
-      this.files.resume();
-    });
-  }
-
-  /**
-   * Presence and messages are handled one after another, in the order they came: one that needs
-   * keys fetched first holds back those behind it (a message from a user who just joined must
-   * find them listed).
-   */
-  private inOrder(step: () => Promise<void> | void): void {
-    this.ordered = this.ordered.then(step).catch((error: unknown) => {
-      if (!(error instanceof ChatError)) throw error;
-      this.emit('error', { code: error.code, message: error.message, fatal: false });
-    });
-  }
-
-  /**
-   * On a big server, follows those of `names` not listed yet (they are listed once the server
-   * answered, their keys fetched); elsewhere everyone is listed already and this does nothing.
-   * Names asked for in one turn go in one `follow`: a burst of messages from strangers (a lobby
-   * line's readers all asking for its chain) costs one round trip and one request against our
-   * flood-control budget, not one each.
-   */
-  private ensureListed(names: readonly string[]): Promise<void> {
-    if (!this.follower.followsOnly) return Promise.resolve();
-    const missing = names.filter((name) => this.directory.get(name) === undefined && !this.directory.isSelf(name));
-    if (missing.length === 0) return Promise.resolve();
-    if (this.nextFollow === undefined) {
-      const batch = new Set<string>();
-      const done = new Promise<void>((resolve) => setImmediate(resolve)).then(async () => {
-        this.nextFollow = undefined;
-        await this.follower.follow([...batch].filter((name) => this.directory.get(name) === undefined));
-      });
-      this.nextFollow = { names: batch, done };
-    }
-    for (const name of missing) this.nextFollow.names.add(name);
-    return this.nextFollow.done;
-  }
-
-  /** The users we last had DMs with (newest first, at most RECENT_CONTACTS), from the kept history. */
-  private recentContacts(): string[] {
-    const contacts = new Set<string>();
-    const history = this.state.history();
-    for (let i = history.length - 1; i >= 0 && contacts.size < RECENT_CONTACTS; i--) {
-      const record = history[i]!;
-      if (record.kind === 'in' && record.to !== null && !isRoomTarget(record.to)) contacts.add(record.from);
-      if (record.kind === 'out' && record.to !== null && !isRoomTarget(record.to)) contacts.add(record.to);
-    }
-    return [...contacts];
-  }
-
-  /** The server's answer to a `follow`: those found are listed (keys cached or fetched), then the asker goes on. */
-  private async onFollowed(message: FollowedMessage): Promise<void> {
-    const waiter = this.follower.answered();
-    try {
-      for (const summary of await this.keys.resolve(message.peers)) {
-        const added = this.directory.add(summary);
-        this.reportAdded(added);
-      }
-      this.emit('peers', this.peers());
-    } finally {
-      waiter?.(message.unknown);
-    }
-  }
-
-  private onJoin(summary: PeerSummary): void {
-    const wasOnline = this.directory.get(summary.name)?.online === true;
-    const added = this.directory.add(summary);
-    this.reportAdded(added);
-    if (added.kind !== 'added') return;
-    // v4 presence: a registered user going away stays listed, as away.
-    if (!added.peer.online) {
-      if (wasOnline) this.emit('leave', { name: added.peer.name });
-      return;
-    }
-    // Someone online announced again (a rotated signed prekey): their keys are updated, nobody joined.
-    if (wasOnline) {
-      this.emit('peers', this.peers());
-      return;
-    }
-    this.emit('join', this.directory.view(added.peer));
-  }
-
-  private handle(message: LinkMessage): void {
-    switch (message.type) {
-      case 'key-bundles':
-        return this.keys.received(message.bundles);
-      case 'followed':
-        // Not in order: a message waiting in order for its sender to be listed waits for this.
-        return void this.onFollowed(message);
-      case 'prekey-pool':
-        return this.prekeys.topUp(message.oneTime);
-      case 'peers':
-        return this.inOrder(async () => {
-          this.replacePeers(await this.keys.resolve(message.peers));
-          this.emit('peers', this.peers());
-        });
-      case 'join':
-        return this.inOrder(async () => {
-          const [peer] = await this.keys.resolve([message.peer]);
-          if (peer !== undefined) this.onJoin(peer);
-        });
-      case 'leave':
-        return this.inOrder(() => {
-          if (this.directory.remove(message.name)) this.emit('leave', { name: message.name });
-        });
-      case 'away':
-        return this.inOrder(() => {
-          if (this.directory.setAway(message.name, message.message)) {
-            this.emit('away', { name: message.name, message: this.directory.get(message.name)?.awayMessage ?? '' });
-          }
-        });
-      case 'message': {
-        // On a big server a sender may not be listed yet (someone we never heard of): followed
-        // from now, with any other stranger of this turn, so the message finds them listed.
-        const listed = this.ensureListed([message.from]);
-        return this.inOrder(async () => {
-          await listed;
-          this.inbox.receive(message);
-        });
-      }
-      case 'room': {
-        // In order with presence and messages: a room message after it is sealed for these members.
-        const listed = this.ensureListed(message.room.members.map((member) => member.name));
-        return this.inOrder(async () => {
-          await listed;
-          const room = this.rosters.set(message.room);
-          this.emit('room-change', { event: { type: 'room-event', room: room.name, kind: 'join', name: this.link.name }, room });
-        });
-      }
-      case 'room-event': {
-        const listed = message.kind === 'join' ? this.ensureListed([message.name]) : undefined;
-        return this.inOrder(async () => {
-          await listed;
-          const change = this.rosters.apply(message, this.link.name);
-          if (change !== undefined) this.emit('room-change', change);
-        });
-      }
-      case 'ack': {
-        // The codec let through only valid names here: nothing in them can reach a terminal raw.
-        const summary = this.tracker.onAck({ ...message, refused: message.refused.map((r) => ({ ...r, reason: stripControlCharacters(r.reason) })) });
-        this.afterDeliveryNews(summary === undefined ? [] : [summary]);
-        return;
-      }
-      case 'receipts':
-        this.afterDeliveryNews(
-          this.tracker.onReceipts(message.receipts.map((r) => (r.reason === undefined ? r : { ...r, reason: stripControlCharacters(r.reason) }))),
-        );
-        return;
-      default:
-        // The rest is news for the views, passed on cleaned (server-news.ts).
-        return relayNews(message, (event, payload) => this.emit(event, payload), this.files);
-    }
-  }
-
-  private afterDeliveryNews(summaries: readonly DeliverySummary[]): void {
-    for (const summary of summaries) this.emit('delivery', summary);
-    // Written once per turn of the event loop, not per ack: news lost in a crash only means a
-    // resend, which recipients drop by id.
-    if (this.newsScheduled) return;
-    this.newsScheduled = true;
-    setImmediate(() => {
-      this.newsScheduled = false;
-      this.tracker.prune();
-      this.state.commit(undefined);
-    });
-  }
-
-  private onClosed(reason: string): void {
-    this.follower.reset(this.follower.scope);
-    clearInterval(this.rotationTimer);
-    this.rotationTimer = undefined;
-    this.inbox.reset();
-    this.directory.clear();
-    this.rosters.clear();
-    this.video.reset();
-    this.files.disconnected();
-    this.emit('disconnected', { reason });
-  }
-
-  // ---- peers ---------------------------------------------------------------------------------
-
-  private replacePeers(peers: WelcomeMessage['peers']): void {
-    for (const added of this.directory.replace(peers)) this.reportAdded(added);
-  }
-
-  /** Says what the user must know of a peer the server announced: a changed key, a forgery, a dead prekey. */
-  private reportAdded(added: AddOutcome): void {
-    if (added.kind === 'impostor') {
-      this.emit('error', {
-        code: ErrorCode.IMPERSONATION,
-        message:
-          `the server listed someone under YOUR name with another key (${shortFingerprint(added.fingerprint)}): ` +
-          'refused; anything it sends as you is not shown',
-        fatal: false,
-      });
-      return;
-    }
-    if (added.kind !== 'added') return;
-    if (added.keyChange !== undefined) this.emit('key-changed', added.keyChange);
-    if (!added.peer.prekeyUsable) this.reportUnusablePrekey(added.peer.name);
-  }
-
-  private reportUnusablePrekey(name: string): void {
-    this.emit('error', {
-      code: ErrorCode.PEER_PREKEY_INVALID,
-      message: `${name} announced a key no session can start from (a low-order prekey): nothing is sent to ${name}; everyone else still gets your messages`,
-      fatal: false,
-      peer: name,
-    });
+    return this.receiver.inbox.discardHeld(name);
   }
 }

@@ -7,7 +7,7 @@ import { MAX_ONE_TIME_PREKEYS_PER_MESSAGE } from '../core/message-codec.js';
 import type { PrekeysMessage } from '../core/messages.js';
 import { signPrekey } from '../core/prekey.js';
 import type { E2eEngine } from './e2e-engine.js';
-import { ONE_TIME_PREKEY_TARGET } from './own-prekeys.js';
+import { ONE_TIME_PREKEY_TARGET, SIGNED_PREKEY_CHECK_MS } from './own-prekeys.js';
 import type { ClientState } from './state/client-state.js';
 
 export interface PrekeyUpkeepParts {
@@ -21,7 +21,22 @@ export interface PrekeyUpkeepParts {
 }
 
 export class PrekeyUpkeep {
+  /** Checks hourly, while connected, whether the signed prekey is due for rotation. */
+  private rotationTimer: NodeJS.Timeout | undefined;
+
   constructor(private readonly parts: PrekeyUpkeepParts) {}
+
+  /** Joined: the signed prekey is checked every SIGNED_PREKEY_CHECK_MS until disconnected. */
+  startRotationChecks(): void {
+    if (this.rotationTimer !== undefined) return;
+    this.rotationTimer = setInterval(() => this.rotateIfDue(), SIGNED_PREKEY_CHECK_MS);
+    this.rotationTimer.unref();
+  }
+
+  stopRotationChecks(): void {
+    clearInterval(this.rotationTimer);
+    this.rotationTimer = undefined;
+  }
 
   /** Replaces the signed prekey if it is due and announces it; the last few are kept, so sessions started to them still open. */
   rotateIfDue(now?: number): boolean {
