@@ -35,6 +35,30 @@ export async function startProcess(args: readonly string[], ready: RegExp = SERV
   return { child, port };
 }
 
+/**
+ * `tui-chat serve` over plain TCP on a free port, logging warnings only, with room for `users`
+ * clients and names from one address (every bench client connects from 127.0.0.1); `extra`: more flags.
+ */
+export function startBenchServer(users: number, extra: readonly string[] = []): Promise<{ child: ChildProcess; port: number }> {
+  const limit = String(users);
+  return startProcess([
+    'bin/tui-chat',
+    'serve',
+    '--plaintext',
+    '--port',
+    '0',
+    '--log-level',
+    'warn',
+    '--max-clients-per-address',
+    limit,
+    '--max-names-per-key',
+    limit,
+    '--max-names-per-address',
+    limit,
+    ...extra,
+  ]);
+}
+
 export async function stopProcess(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise((resolve) => child.once('exit', resolve));

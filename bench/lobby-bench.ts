@@ -5,7 +5,7 @@
 // hands its chain to every member before the line. The second line needs no handover in either.
 import { ChatSession } from '../src/client/chat-session.js';
 import { type Identity, generateIdentity } from '../src/core/identity.js';
-import { startProcess, stopProcess } from './bench-process.js';
+import { startBenchServer, stopProcess } from './bench-process.js';
 
 export interface LobbyResult {
   readonly presence: 'followed' | 'everyone';
@@ -23,23 +23,7 @@ const IDENTITIES = 4;
 
 export async function runLobbyBench(readers: number, presence: LobbyResult['presence']): Promise<LobbyResult> {
   const identities: Identity[] = await Promise.all(Array.from({ length: IDENTITIES }, () => generateIdentity()));
-  const { child, port } = await startProcess([
-    'bin/tui-chat',
-    'serve',
-    '--plaintext',
-    '--port',
-    '0',
-    '--log-level',
-    'warn',
-    '--max-clients-per-address',
-    String(readers + 10),
-    '--max-names-per-key',
-    String(readers + 10),
-    '--max-names-per-address',
-    String(readers + 10),
-    '--full-presence-max-users',
-    presence === 'followed' ? '0' : String(readers + 10),
-  ]);
+  const { child, port } = await startBenchServer(readers + 10, ['--full-presence-max-users', presence === 'followed' ? '0' : String(readers + 10)]);
   const sessions: ChatSession[] = [];
   try {
     const read = new Map<string, number>();

@@ -5,7 +5,7 @@
 // one member left (a new chain for the rest, which the one who left does not get).
 import { ChatSession } from '../src/client/chat-session.js';
 import { type Identity, generateIdentity } from '../src/core/identity.js';
-import { startProcess, stopProcess } from './bench-process.js';
+import { startBenchServer, stopProcess } from './bench-process.js';
 
 export interface RoomsResult {
   readonly members: number;
@@ -27,25 +27,7 @@ const JOINING_AT_ONCE = 50;
 export async function runRoomsBench(members: number): Promise<RoomsResult> {
   const identities: Identity[] = await Promise.all(Array.from({ length: IDENTITIES }, () => generateIdentity()));
   const room = members + 10;
-  const { child, port } = await startProcess([
-    'bin/tui-chat',
-    'serve',
-    '--plaintext',
-    '--port',
-    '0',
-    '--log-level',
-    'warn',
-    '--max-clients',
-    String(room + 10),
-    '--max-clients-per-address',
-    String(room),
-    '--max-names-per-key',
-    String(room),
-    '--max-names-per-address',
-    String(room),
-    '--max-room-members',
-    String(room),
-  ]);
+  const { child, port } = await startBenchServer(room, ['--max-clients', String(room + 10), '--max-room-members', String(room)]);
   const sessions: ChatSession[] = [];
   try {
     const read = new Map<string, Set<string>>();

@@ -7,7 +7,8 @@ import { type DirectoryPeer, PeerDirectory } from '../../src/client/peer-directo
 import { ChatError, ErrorCode } from '../../src/core/errors.js';
 import type { Identity } from '../../src/core/identity.js';
 import type { DeliverMessage, PeerSummary, SendMessage } from '../../src/core/messages.js';
-import { buildHello, signPrekey } from '../../src/core/prekey.js';
+import { buildHello } from '../../src/core/prekey.js';
+import { lowOrderSummary } from '../helpers/hostile-keys.js';
 import { MissingSenderKeyError } from '../../src/core/sender-key-store.js';
 import { testIdentity } from '../helpers/identities.js';
 
@@ -117,15 +118,7 @@ describe('E2eEngine', () => {
   });
 
   it('leaves out a member whose prekey is a low-order point, and keys the rest', () => {
-    const zeros = Buffer.alloc(32);
-    alice.directory.add({
-      name: 'dave',
-      publicKey: ids[2]!.publicKeyBase64,
-      prekey: zeros.toString('base64'),
-      prekeySig: signPrekey(ids[2]!.privateKey, 'dave', zeros).toString('base64'),
-      fingerprint: ids[2]!.fingerprint,
-      joinedAt: 1,
-    });
+    alice.directory.add(lowOrderSummary(ids[2]!, 'dave'));
     const davePeer = peerIn(alice, 'dave');
     davePeer.prekeyUsable = true; // as if the directory had not noticed: the engine must cope on its own
     const sealed = alice.engine.sealRoom(null, 'room', [peerIn(alice, 'bob'), davePeer], accept);

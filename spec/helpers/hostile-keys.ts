@@ -3,7 +3,7 @@
 import { randomBytes } from 'node:crypto';
 import { DerTag, der, derSequence, derUnsigned } from '../../src/core/der.js';
 import type { Identity } from '../../src/core/identity.js';
-import type { HelloMessage } from '../../src/core/messages.js';
+import type { HelloMessage, PeerSummary } from '../../src/core/messages.js';
 import { PROTOCOL_VERSION } from '../../src/core/messages.js';
 import { signPrekey } from '../../src/core/prekey.js';
 
@@ -37,4 +37,10 @@ export function lowOrderHello(identity: Identity, name: string): HelloMessage {
     prekey: zeros.toString('base64'),
     prekeySig: signPrekey(identity.privateKey, name, zeros).toString('base64'),
   };
+}
+
+/** The same low-order prekey as a peer summary the server would list (see lowOrderHello). */
+export function lowOrderSummary(identity: Identity, name: string): PeerSummary {
+  const { publicKey, prekey, prekeySig } = lowOrderHello(identity, name);
+  return { name, publicKey, prekey, prekeySig, fingerprint: identity.fingerprint, joinedAt: 1 };
 }

@@ -348,7 +348,7 @@ export class E2eEngine {
       senderName: this.options.selfName(),
       senderKey: this.options.identity.privateKey,
       chain: this.chainId,
-      seq: this.sendCounters.get(to === null ? LOBBY_NAME : to.toLowerCase()) ?? 0,
+      seq: this.sendCounters.get(sendConversation(to)) ?? 0,
       to,
       plaintext,
       ...key,
@@ -356,7 +356,7 @@ export class E2eEngine {
   }
 
   private countSent(to: string | null): void {
-    const conversation = to === null ? LOBBY_NAME : to.toLowerCase();
+    const conversation = sendConversation(to);
     this.sendCounters.set(conversation, (this.sendCounters.get(conversation) ?? 0) + 1);
   }
 
@@ -368,4 +368,9 @@ export class E2eEngine {
     this.countSent(to);
     return message;
   }
+}
+
+/** Where a message to `to` (null: the lobby) is counted: sendCounters' key. */
+function sendConversation(to: string | null): string {
+  return to === null ? LOBBY_NAME : to.toLowerCase();
 }

@@ -43,7 +43,7 @@ export interface InboundFrame {
  */
 export function withBudgets(frames: readonly Frame[]): InboundFrame[] {
   return frames.map((frame) => {
-    if (frame.type === FrameType.FILE) return { frame, budget: 'file' };
+    if (frame.type === FrameType.FILE) return { frame, budget: budgetOf(frame) };
     const message = decodeClientMessage(frame.body);
     return { frame, budget: budgetOf(frame, message.type), message };
   });
