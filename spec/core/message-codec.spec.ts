@@ -20,6 +20,13 @@ const CLIENT_MESSAGES: ClientMessage[] = [
       { type: 'send', to: 'carol', envelope: ENVELOPE },
     ],
   },
+  {
+    type: 'received-batch',
+    received: [
+      { type: 'received', ids: ['AAAAAAAAAAAAAAAAAAAAAA'], from: 'bob' },
+      { type: 'received', ids: [], from: 'carol', discarded: ['AAAAAAAAAAAAAAAAAAAAAA'] },
+    ],
+  },
   { type: 'ping', nonce: 7 },
   { type: 'bye' },
 ];
@@ -30,7 +37,7 @@ const SERVER_MESSAGES: ServerMessage[] = [
     type: 'welcome',
     name: 'alice',
     peers: [{ name: 'alice', publicKey: 'AAAA', prekey: 'AAAA', prekeySig: 'c2ln', fingerprint: 'ab', joinedAt: 1 }],
-    limits: { maxControlFrameBytes: 10, maxMediaFrameBytes: 20, maxBatchSends: 64 },
+    limits: { maxControlFrameBytes: 10, maxMediaFrameBytes: 20, maxBatchSends: 64, maxBatchReceived: 64 },
   },
   { type: 'join', peer: { name: 'bob', publicKey: 'AAAA', prekey: 'AAAA', prekeySig: 'c2ln', fingerprint: 'cd', joinedAt: 2 } },
   { type: 'message', from: 'bob', to: 'alice', envelope: { ...ENVELOPE, ratchet: { sid: 'BBBB', dh: 'AAAA', pn: 1, n: 2 } } },
@@ -113,6 +120,17 @@ describe('message codec', () => {
     [
       'a batch of 65 DMs',
       json({ type: 'send-batch', sends: Array.from({ length: 65 }, () => ({ type: 'send', to: 'bob', envelope: ENVELOPE })) }),
+      ErrorCode.INVALID_MESSAGE,
+    ],
+    ['an empty batch of confirmations', json({ type: 'received-batch', received: [] }), ErrorCode.INVALID_MESSAGE],
+    [
+      'a batch of 65 confirmations',
+      json({ type: 'received-batch', received: Array.from({ length: 65 }, () => ({ type: 'received', ids: [] })) }),
+      ErrorCode.INVALID_MESSAGE,
+    ],
+    [
+      'a batch of confirmations holding a send (a line for one message of flood control)',
+      json({ type: 'received-batch', received: [{ type: 'send', to: null, envelope: ENVELOPE }] }),
       ErrorCode.INVALID_MESSAGE,
     ],
   ];

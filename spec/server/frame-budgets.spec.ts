@@ -33,6 +33,7 @@ describe('FrameBudgets', () => {
 
   it("spends a send-batch from bytes of its own and one message: a room's handovers leave chat bytes alone", () => {
     assert.equal(budgetOf(control, 'send-batch'), 'batch');
+    assert.equal(budgetOf(control, 'received-batch'), 'batch', 'confirmations to many senders too');
     const budgets = new FrameBudgets(limits, 0);
     budgets.spend('batch', 3000, 0);
     assert.equal(budgets.waitMs('batch', 0), 0, 'within the batch burst, though over the chat burst');

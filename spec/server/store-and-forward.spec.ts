@@ -197,6 +197,36 @@ describe('store-and-forward', () => {
     assert.match(receipts.receipts[1]!.reason ?? '', /could not open it/);
   });
 
+  it('takes confirmations to many senders in one `received-batch`, each sender told of its own', async (t) => {
+    const { port } = await startServer(t);
+    const a = await RawClient.join(port, 'alice', alice);
+    t.after(() => a.close());
+    const c = await RawClient.join(port, 'carol', carol);
+    t.after(() => c.close());
+    const b = await RawClient.join(port, 'bob', bob);
+    t.after(() => b.close());
+    assert.deepEqual(b.welcome?.limits.maxBatchReceived, 64, 'announced');
+    a.send({ type: 'send', to: 'bob', envelope: envelope('from-alice') });
+    c.send({ type: 'send', to: 'bob', envelope: envelope('from-carol') });
+    await b.next('message');
+    await b.next('message');
+    b.send({
+      type: 'received-batch',
+      received: [
+        { type: 'received', ids: ['from-alice'], from: 'alice' },
+        { type: 'received', ids: ['from-carol'], from: 'carol', unreadable: ['from-carol'] },
+      ],
+    });
+    assert.deepEqual(
+      (await a.next('receipts')).receipts.map((r) => [r.id, r.name, r.state]),
+      [['from-alice', 'bob', 'delivered']],
+    );
+    assert.deepEqual(
+      (await c.next('receipts')).receipts.map((r) => [r.id, r.name, r.state]),
+      [['from-carol', 'bob', 'refused']],
+    );
+  });
+
   it('announces users without their keys, and hands the keys out on request (online or away)', async (t) => {
     const { port } = await startServer(t);
     const a = await aliceWithBobAway(t, port);

@@ -14,7 +14,7 @@ import { type FileChunk, MAX_FILE_FRAME_BODY, decodeFileChunk, encodeFileChunkFr
 import type { AnnouncedLimits, ClientMessage, FileRequest, HelloMessage, ServerMessage, WelcomeMessage } from '../core/messages.js';
 import { isValidName, nameKey, stripControlCharacters } from '../core/names.js';
 import { openTcpStream } from './tls-transport.js';
-import { SendBatcher } from './send-batcher.js';
+import { BatchWriter } from './batch-writer.js';
 
 /** A ping this often keeps the server's idle timeout (120 s by default) from dropping a quiet client. */
 export const KEEPALIVE_INTERVAL_MS = 30_000;
@@ -82,8 +82,8 @@ export class ServerLink {
   private announced: AnnouncedLimits | undefined;
   /** Frames checkFits encoded, by message: sent as they are (messages are never changed once sealed). */
   private readonly measured = new WeakMap<ClientMessage, Buffer>();
-  /** DMs written in one turn go as `send-batch` frames (send-batcher.ts). */
-  private readonly batcher = new SendBatcher(
+  /** DMs and confirmations written in one turn go as batch frames (batch-writer.ts). */
+  private readonly batcher = new BatchWriter(
     (message) => this.write(message),
     () => this.announced,
   );

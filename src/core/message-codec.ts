@@ -6,11 +6,13 @@ import {
   type Census,
   type ClientMessage,
   MAX_AWAY_CHARS,
+  MAX_BATCH_RECEIVED,
   MAX_BATCH_SENDS,
   type PresenceScope,
   MAX_KICK_REASON_CHARS,
   MAX_TOPIC_CHARS,
   type Receipt,
+  type ReceivedMessage,
   type RoomEventKind,
   type SendMessage,
   type ServerMessage,
@@ -140,14 +142,20 @@ export function decodeClientMessage(body: Buffer): ClientMessage {
       };
     }
     case 'received':
+      return receivedMessage(obj);
+    case 'received-batch': {
+      const list = obj['received'];
+      if (!Array.isArray(list) || list.length === 0 || list.length > MAX_BATCH_RECEIVED)
+        throw invalid('received', `must list 1 to ${MAX_BATCH_RECEIVED} confirmations`);
       return {
-        type: 'received',
-        ids: idList(obj['ids']),
-        ...(obj['unreadable'] === undefined ? {} : { unreadable: idList(obj['unreadable']) }),
-        ...(obj['from'] === undefined ? {} : { from: nameList([obj['from']], 'from')[0]! }),
-        ...(obj['held'] === undefined ? {} : { held: idList(obj['held']) }),
-        ...(obj['discarded'] === undefined ? {} : { discarded: idList(obj['discarded']) }),
+        type: 'received-batch',
+        received: list.map((entry) => {
+          const each = object(entry, 'received');
+          if (each['type'] !== 'received') throw invalid('received', 'holds `received` only');
+          return receivedMessage(each);
+        }),
       };
+    }
     case 'ping':
       return { type: 'ping', nonce: integer(obj, 'nonce') };
     case 'bye':
@@ -172,6 +180,7 @@ export function decodeServerMessage(body: Buffer): ServerMessage {
           maxControlFrameBytes: integer(limits, 'maxControlFrameBytes'),
           maxMediaFrameBytes: integer(limits, 'maxMediaFrameBytes'),
           ...(limits['maxBatchSends'] === undefined ? {} : { maxBatchSends: integer(limits, 'maxBatchSends') }),
+          ...(limits['maxBatchReceived'] === undefined ? {} : { maxBatchReceived: integer(limits, 'maxBatchReceived') }),
         },
         ...(obj['oneTimePrekeys'] === undefined ? {} : { oneTimePrekeys: integer(obj, 'oneTimePrekeys') }),
         ...(obj['rooms'] === undefined ? {} : { rooms: list(obj['rooms'], 'rooms').map(roomView) }),
@@ -341,6 +350,17 @@ function presenceScope(obj: Json): PresenceScope {
 function census(value: unknown): Census {
   const obj = object(value, 'census');
   return { online: integer(obj, 'online'), registered: integer(obj, 'registered') };
+}
+
+function receivedMessage(obj: Json): ReceivedMessage {
+  return {
+    type: 'received',
+    ids: idList(obj['ids']),
+    ...(obj['unreadable'] === undefined ? {} : { unreadable: idList(obj['unreadable']) }),
+    ...(obj['from'] === undefined ? {} : { from: nameList([obj['from']], 'from')[0]! }),
+    ...(obj['held'] === undefined ? {} : { held: idList(obj['held']) }),
+    ...(obj['discarded'] === undefined ? {} : { discarded: idList(obj['discarded']) }),
+  };
 }
 
 function sendMessage(obj: Json): SendMessage {

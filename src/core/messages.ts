@@ -111,10 +111,14 @@ export interface AnnouncedLimits {
   readonly maxMediaFrameBytes: number;
   /** DMs one `send-batch` may carry; absent: the server takes no batches (send them one by one). */
   readonly maxBatchSends?: number;
+  /** `received` one `received-batch` may carry; absent: the server takes none (confirm one sender a frame). */
+  readonly maxBatchReceived?: number;
 }
 
 /** DMs in one `send-batch` (a room's key handovers go 64 to a frame, within the frame limit). */
 export const MAX_BATCH_SENDS = 64;
+/** Confirmations in one `received-batch` (one per sender: an open lobby's askers, each confirmed at once). */
+export const MAX_BATCH_RECEIVED = 64;
 
 // ---- client -> server -------------------------------------------------------------------------
 
@@ -179,6 +183,15 @@ export interface ReceivedMessage {
   /** Ids from `from` (not in `ids`: confirmed earlier, held) the user threw away unread; the sender is told. */
   readonly discarded?: readonly string[];
 }
+/**
+ * Confirmations written together, one `received` per sender (a line's hundreds of readers asking
+ * for its chain, each confirmed in one turn): each handled as its own `received`, the frame counted
+ * once by flood control, its bytes against the batch budget, as a `send-batch`.
+ */
+export interface ReceivedBatchMessage {
+  readonly type: 'received-batch';
+  readonly received: readonly ReceivedMessage[];
+}
 /** Asks for the keys of these users (protocol v4); at most MAX_KEY_REQUEST names. */
 export interface KeysRequestMessage {
   readonly type: 'keys';
@@ -227,6 +240,7 @@ export type ClientMessage =
   | SendMessage
   | SendBatchMessage
   | ReceivedMessage
+  | ReceivedBatchMessage
   | KeysRequestMessage
   | FollowMessage
   | PrekeysMessage

@@ -4,7 +4,8 @@
 // `send-batch` (DMs written in one turn: a room's key handovers) spends one message and bytes of
 // its own (1 MiB a second, 8 MiB at once): its entries each go to one member, so unlike a room
 // line its bytes are not multiplied by the room, and a 5,000-member room's handovers (7 MB) do
-// not wait half a minute on the chat budget. A connection
+// not wait half a minute on the chat budget. A `received-batch` (confirmations to many senders at
+// once: an open lobby's askers) spends the same way. A connection
 // may start below full: what its address or name had left when their last connection closed
 // (budget-carryover.ts), so hanging up and coming back buys no fresh burst.
 import { type Frame, FrameType } from '../core/frame-types.js';
@@ -21,13 +22,13 @@ export interface BudgetLevels {
   readonly batchBytes: number;
 }
 
-/** Which budget a frame spends from: file chunks and `send-batch` frames have bytes of their own. */
+/** Which budget a frame spends from: file chunks and batches (`send-batch`, `received-batch`) have bytes of their own. */
 export type FrameBudget = 'chat' | 'batch' | 'file';
 
 /** A frame's budget: `messageType` is the decoded type of a control frame. */
 export function budgetOf(frame: Frame, messageType?: string): FrameBudget {
   if (frame.type === FrameType.FILE) return 'file';
-  return messageType === 'send-batch' ? 'batch' : 'chat';
+  return messageType === 'send-batch' || messageType === 'received-batch' ? 'batch' : 'chat';
 }
 
 /** A frame read, with the budget it spends from and, for a control frame, its message. */
@@ -39,7 +40,7 @@ export interface InboundFrame {
 
 /**
  * Frames just read, each with its budget. Control frames are decoded here, before flood control
- * (only a decoded type says `send-batch`); throws the codec's ProtocolError on a bad one.
+ * (only a decoded type says it is a batch); throws the codec's ProtocolError on a bad one.
  */
 export function withBudgets(frames: readonly Frame[]): InboundFrame[] {
   return frames.map((frame) => {

@@ -43,6 +43,10 @@ export function handleMemberRequest<C extends MemberSide>(connection: C, host: C
       return host.addOneTimePrekeys(connection, message.oneTime);
     case 'received':
       return host.received(connection, message.ids, message.unreadable ?? [], message.from, message.held ?? [], message.discarded ?? []);
+    case 'received-batch':
+      // Each as its own `received`, in order; flood control counted the frame once.
+      for (const each of message.received) host.received(connection, each.ids, each.unreadable ?? [], each.from, each.held ?? [], each.discarded ?? []);
+      return;
     case 'list-videos':
     case 'poster':
     case 'play':

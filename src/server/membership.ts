@@ -6,7 +6,7 @@ import { ChatError, ErrorCode } from '../core/errors.js';
 import { shortFingerprint } from '../core/fingerprint.js';
 import type { KeyRetirement } from '../core/key-retirement.js';
 import type { Logger } from '../core/logger.js';
-import { MAX_BATCH_SENDS } from '../core/messages.js';
+import { MAX_BATCH_RECEIVED, MAX_BATCH_SENDS } from '../core/messages.js';
 import { nameKey } from '../core/names.js';
 import { NameTakenError, type PeerRegistry } from '../core/peer-registry.js';
 import type { ClientConnection } from './client-connection.js';
@@ -197,7 +197,12 @@ export class Membership {
       type: 'welcome',
       name: peer.name,
       ...presence.welcome(connection, record, rooms),
-      limits: { maxControlFrameBytes: limits.maxControlFrameBytes, maxMediaFrameBytes: limits.maxMediaFrameBytes, maxBatchSends: MAX_BATCH_SENDS },
+      limits: {
+        maxControlFrameBytes: limits.maxControlFrameBytes,
+        maxMediaFrameBytes: limits.maxMediaFrameBytes,
+        maxBatchSends: MAX_BATCH_SENDS,
+        maxBatchReceived: MAX_BATCH_RECEIVED,
+      },
       ...(store === undefined ? {} : { oneTimePrekeys: store.oneTimePrekeyCount(peer.name) }),
       rooms,
     });
