@@ -256,6 +256,46 @@ describe('E2eEngine key requests (a handover that never came)', () => {
     assert.equal(alice.engine.answerKeyRequest(peerIn(alice, 'bob'), chain, 1, null, accept), undefined, 'message 1 was never sealed on it');
   });
 
+  it('answers the requests of one turn under one signature, a member asking for two chains given both', () => {
+    const [alice, bob, carol] = threeParties();
+    const lobby = alice.engine.sealRoom(null, 'in the lobby', [], accept, true);
+    const dev = alice.engine.sealRoom('#dev', 'in dev', [peerIn(alice, 'bob')], accept);
+    const lobbyChain = lobby.sends.at(-1)!.envelope.senderKey!.id;
+    const devChain = dev.sends.at(-1)!.envelope.senderKey!.id;
+    const answers = alice.engine.answerKeyRequests(
+      [
+        { peer: peerIn(alice, 'bob'), chain: lobbyChain, n: 0, room: null, open: true },
+        { peer: peerIn(alice, 'carol'), chain: lobbyChain, n: 0, room: null, open: true },
+        { peer: peerIn(alice, 'bob'), chain: devChain, n: 0, room: '#dev', open: false },
+        { peer: peerIn(alice, 'carol'), chain: devChain, n: 0, room: '#dev', open: false },
+        { peer: peerIn(alice, 'bob'), chain: lobbyChain, n: 0, room: null, open: true },
+      ],
+      accept,
+    );
+    assert.deepEqual(
+      answers.map((answer) => answer.to),
+      ['bob', 'carol', 'bob'],
+      'carol was no member of #dev, and bob asked twice for the lobby: answered once',
+    );
+    assert.ok(
+      answers.every((answer) => answer.envelope.batch?.n === 3 && answer.envelope.sig === answers[0]!.envelope.sig),
+      'one signature over the three',
+    );
+    assert.deepEqual(
+      answers.filter((answer) => answer.to === 'bob').map((answer) => answer.envelope.seq),
+      [answers[0]!.envelope.seq, answers[0]!.envelope.seq + 1],
+      "bob's two answers numbered one after the other",
+    );
+    for (const answer of answers) {
+      const reader = answer.to === 'bob' ? bob : carol;
+      assert.equal(reader.engine.open(deliver('alice', answer), peerIn(reader, 'alice'), true).kind, 'handover');
+    }
+    const bobReads = bob.engine.open(deliver('alice', dev.sends.at(-1)!), peerIn(bob, 'alice'), true);
+    assert.deepEqual(bobReads.kind === 'text' && bobReads.text, 'in dev');
+    const carolReads = carol.engine.open(deliver('alice', lobby.sends.at(-1)!), peerIn(carol, 'alice'), true);
+    assert.deepEqual(carolReads.kind === 'text' && carolReads.text, 'in the lobby');
+  });
+
   it('keeps the chains it can answer for across a restart', () => {
     const [alice, bob] = threeParties();
     const sealed = alice.engine.sealRoom(null, 'before the restart', [peerIn(alice, 'bob')], accept);

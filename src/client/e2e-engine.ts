@@ -10,12 +10,12 @@ import { ChatError, CryptoError, ErrorCode } from '../core/errors.js';
 import type { Identity } from '../core/identity.js';
 import type { DeliverMessage, SendMessage } from '../core/messages.js';
 import { ReplayGuard, type ReplayGuardOptions } from '../core/replay-guard.js';
-import { SenderKeyChain, grantFrom } from '../core/sender-key.js';
+import { SenderKeyChain } from '../core/sender-key.js';
 import { type SenderKeyBudget, SenderKeyStore, type SenderKeyStoreState, senderKeySlot } from '../core/sender-key-store.js';
 import { LOBBY_NAME, isRoomTarget, roomConversation } from '../core/room-names.js';
 import { nameKey } from '../core/names.js';
 import { DmSessions, type DmSessionsState } from './dm-sessions.js';
-import { type OurChain, type PastChain, type RoomChainState, chainState, joinedOnly, membershipOf, ourChainFrom, withMember } from './room-chains.js';
+import { type OurChainsState, OurRoomChains, joinedOnly, membershipOf } from './room-chains.js';
 import { type OneTimePrekeyPublic, OwnPrekeys, type OwnPrekeysState } from './own-prekeys.js';
 import type { DirectoryPeer } from './peer-directory.js';
 import type { FileAttachment } from './files/attachment.js';
@@ -38,24 +38,23 @@ export interface E2eEngineOptions {
  * Everything the engine must keep across restarts (protocol v4): our signed prekey and chain id,
  * counters, the ratchets, our room chain and the members' chains. Secret: kept encrypted at rest.
  */
-export interface EngineState {
+export interface EngineState extends OurChainsState {
   readonly prekeys: OwnPrekeysState;
   readonly chainId: string;
   readonly sendCounters: Record<string, number>;
   readonly sessions: DmSessionsState;
-  /** Our lobby chain (as kept before named rooms). */
-  readonly roomChain?: RoomChainState;
-  /** Our chain in each named room, by the room's lowercase name. */
-  readonly roomChains?: Readonly<Record<string, RoomChainState>>;
-  /** Our previous room chains (newest last), kept to answer members whose handover never came. */
-  readonly pastChains?: readonly PastChain[];
   readonly roomKeys: SenderKeyStoreState;
 }
 
-/** Earlier room chains kept to answer key requests: as many as a receiver keeps per sender, for a few rooms. */
-const PAST_CHAINS_KEPT = 16;
-/** Key requests answered, remembered so that one member cannot have the same chain re-sent in a loop. */
-const MAX_ANSWERED_REQUESTS = 1000;
+/** A member's request for one of our chains (protocol v4, part 8): `room` null is the lobby. */
+export interface KeyRequest {
+  readonly peer: DirectoryPeer;
+  readonly chain: string;
+  readonly n: number;
+  readonly room: string | null;
+  /** The room is open (see sealRoom): anyone on the server may ask. */
+  readonly open: boolean;
+}
 /**
  * An open room's chain (the lobby on a server past its full-presence size, see sealRoom) is
  * replaced after this many messages: how far back someone who asks for it can read.
@@ -85,6 +84,13 @@ export type Opened =
   | { readonly kind: 'key-request'; readonly chain: string; readonly n: number; readonly room: string | null; readonly order: ChainObservation }
   | { readonly kind: 'receipt'; readonly ids: readonly string[]; readonly order: ChainObservation };
 
+/** DMs sealed together, with the members they reached and those no session could start with. */
+interface SealedBatch {
+  readonly sends: SendMessage[];
+  readonly reached: DirectoryPeer[];
+  readonly unreachable: DirectoryPeer[];
+}
+
 /** Checks a sealed message before it counts as sent (the server's frame limit); throws to refuse it. */
 export type SendCheck = (message: SendMessage) => void;
 
@@ -102,11 +108,8 @@ export class E2eEngine {
   private readonly order = new ChainTracker();
   /** Next seq per conversation we send in ('#room' for the lobby, a room's or the recipient's lowercase name). */
   private readonly sendCounters = new Map<string, number>();
-  /** Our current sender-key chain per room ('#room': the lobby), and the members who hold it. */
-  private readonly roomChains = new Map<string, OurChain>();
-  private pastChains: PastChain[] = [];
-  /** "peer\0chain" for requests already answered (in memory: a restart allows one more). */
-  private readonly answered = new Set<string>();
+  /** Our current sender-key chain per room ('#room': the lobby) and who holds it, the earlier ones, what was answered. */
+  private readonly roomChains: OurRoomChains;
   /** Members' sender-key chains, with a budget per sender. */
   private readonly roomKeys: SenderKeyStore;
 
@@ -118,25 +121,20 @@ export class E2eEngine {
     this.prekeys = new OwnPrekeys(state?.prekeys);
     this.sessions = new DmSessions(this.prekeys, options.selfName, state?.sessions);
     this.chainId = state?.chainId ?? randomBytes(9).toString('base64url');
+    this.roomChains = new OurRoomChains(state);
     if (state === undefined) return;
     for (const [conversation, next] of Object.entries(state.sendCounters)) this.sendCounters.set(conversation, next);
-    if (state.roomChain !== undefined) this.roomChains.set(LOBBY_NAME, ourChainFrom(state.roomChain));
-    for (const [room, chain] of Object.entries(state.roomChains ?? {})) this.roomChains.set(room, ourChainFrom(chain));
-    this.pastChains = [...(state.pastChains ?? [])];
     this.roomKeys.restore(state.roomKeys);
   }
 
   /** What to save so a reconnect or restart continues the same sessions. */
   exportState(): EngineState {
-    const lobby = this.roomChains.get(LOBBY_NAME);
     return {
       prekeys: this.prekeys.toState(),
       chainId: this.chainId,
       sendCounters: Object.fromEntries(this.sendCounters),
       sessions: this.sessions.toState(),
-      ...(lobby === undefined ? {} : { roomChain: chainState(lobby) }),
-      roomChains: Object.fromEntries([...this.roomChains].filter(([room]) => room !== LOBBY_NAME).map(([room, chain]) => [room, chainState(chain)])),
-      pastChains: this.pastChains,
+      ...this.roomChains.toState(),
       roomKeys: this.roomKeys.toState(),
     };
   }
@@ -189,7 +187,7 @@ export class E2eEngine {
       members = candidates.filter((member) => !unreachable.includes(member));
       this.roomChains.set(room, { ...current!, membership: membershipOf(members) });
     } else if (chain === undefined || current!.membership !== membershipOf(candidates) || (open && chain.sent >= OPEN_CHAIN_MAX_MESSAGES)) {
-      this.retireRoomChain(room);
+      this.roomChains.retire(room);
       chain = new SenderKeyChain();
       const grant: RoomGrant = to === null ? chain.grant() : { ...chain.grant(), room };
       const handed = this.sealHandovers(candidates, grant, check);
@@ -219,45 +217,28 @@ export class E2eEngine {
     return this.seal(peer.name, { receipt: { ids } }, { ratchet: this.sessions.sending(peer).nextSendingKey() }, check);
   }
 
-  /**
-   * The handover a member asked for, or undefined when it is not theirs to have: only one of our
-   * recent chains, only to someone who was a member when it was made (so no newcomer reads back),
-   * from the message asked for on, and once per member and chain.
-   */
+  /** The handover one member asked for, or undefined when it is not theirs to have (see answerKeyRequests). */
   answerKeyRequest(peer: DirectoryPeer, chain: string, n: number, room: string | null, check: SendCheck, open = false): SendMessage | undefined {
-    const conversation = roomConversation(room);
-    const current = this.roomChains.get(conversation);
-    const known =
-      current?.first?.id === chain
-        ? { first: current.first, membership: current.membership, sent: current.chain.sent }
-        : this.pastChains.find((past) => past.first.id === chain && (past.room ?? LOBBY_NAME) === conversation);
-    const answer = `${peer.name.toLowerCase()}\u0000${chain}`;
-    if (known === undefined || n >= known.sent || this.answered.has(answer)) return undefined;
-    // An open room (see sealRoom) has members we never heard of: anyone on the server may ask.
-    if (!open && !known.membership.split('\u0000').includes(peer.name.toLowerCase())) return undefined;
-    const from = grantFrom(known.first, Math.max(n, known.first.n));
-    const grant: RoomGrant = room === null ? from : { ...from, room: conversation };
-    const message = this.seal(peer.name, { senderKey: grant }, { ratchet: this.sessions.sending(peer).nextSendingKey() }, check);
-    // They hold our current chain now: the next line must not hand it to them again.
-    if (open && current !== undefined && current.first?.id === chain) {
-      this.roomChains.set(conversation, { ...current, membership: withMember(current.membership, peer.name) });
-    }
-    this.answered.add(answer);
-    if (this.answered.size > MAX_ANSWERED_REQUESTS) this.answered.delete(this.answered.values().next().value as string);
-    return message;
+    return this.answerKeyRequests([{ peer, chain, n, room, open }], check)[0];
   }
 
-  /** Our current chain in `room` becomes a past one (kept to answer requests), the oldest past one goes. */
-  private retireRoomChain(room: string): void {
-    const current = this.roomChains.get(room);
-    if (current?.first === undefined) return;
-    this.pastChains.push({
-      first: current.first,
-      membership: current.membership,
-      sent: current.chain.sent,
-      ...(room === LOBBY_NAME ? {} : { room }),
-    });
-    while (this.pastChains.length > PAST_CHAINS_KEPT) this.pastChains.shift();
+  /**
+   * The handovers members asked for (those not theirs to have left out: see OurRoomChains.grantFor),
+   * all under one signature per batch, as a room's first line: a lobby line's thousand askers cost
+   * sixteen signatures, not a thousand.
+   */
+  answerKeyRequests(requests: readonly KeyRequest[], check: SendCheck): SendMessage[] {
+    const answers: Array<{ readonly member: DirectoryPeer; readonly plaintext: Buffer; readonly request: KeyRequest }> = [];
+    for (const request of requests) {
+      const room = roomConversation(request.room);
+      const from = this.roomChains.grantFor(request.peer.name, request.chain, request.n, room, request.open);
+      if (from === undefined) continue;
+      const grant: RoomGrant = request.room === null ? from : { ...from, room };
+      answers.push({ member: request.peer, plaintext: Buffer.from(JSON.stringify({ senderKey: grant } satisfies MessageBody), 'utf8'), request });
+      // Marked before sealing: a second request from the same member in this batch gets nothing.
+      this.roomChains.markAnswered(request.peer.name, request.chain, room, request.open);
+    }
+    return this.sealBatch(answers, check).sends;
   }
 
   /** Seals a DM through the pair's Double Ratchet. */
@@ -308,19 +289,27 @@ export class E2eEngine {
 
   /**
    * Hands `grant` to each member through the pair's ratchet, all under one signature per batch
-   * (sealEnvelopes): a room's first line costs one RSA signature per 64 members, not one each. A
-   * member no session can start with (an unusable prekey) is marked so and left out.
+   * (sealEnvelopes): a room's first line costs one RSA signature per 64 members, not one each.
    */
-  private sealHandovers(
-    members: readonly DirectoryPeer[],
-    grant: RoomGrant,
-    check: SendCheck,
-  ): { sends: SendMessage[]; reached: DirectoryPeer[]; unreachable: DirectoryPeer[] } {
+  private sealHandovers(members: readonly DirectoryPeer[], grant: RoomGrant, check: SendCheck): SealedBatch {
+    const plaintext = Buffer.from(JSON.stringify({ senderKey: grant } satisfies MessageBody), 'utf8');
+    return this.sealBatch(
+      members.map((member) => ({ member, plaintext })),
+      check,
+    );
+  }
+
+  /**
+   * Seals each plaintext to its member through the pair's ratchet, all under one signature per
+   * batch. A member no session can start with (an unusable prekey) is marked so and left out. A
+   * member may appear more than once (two chains asked for in one turn): each gets the next number.
+   */
+  private sealBatch(items: ReadonlyArray<{ readonly member: DirectoryPeer; readonly plaintext: Buffer }>, check: SendCheck): SealedBatch {
     const reached: DirectoryPeer[] = [];
     const unreachable: DirectoryPeer[] = [];
     const inputs: SealInput[] = [];
-    const plaintext = Buffer.from(JSON.stringify({ senderKey: grant } satisfies MessageBody), 'utf8');
-    for (const member of members) {
+    const earlierInBatch = new Map<string, number>();
+    for (const { member, plaintext } of items) {
       let ratchet: { header: RatchetHeader; messageKey: Buffer };
       try {
         ratchet = this.sessions.sending(member).nextSendingKey();
@@ -330,8 +319,12 @@ export class E2eEngine {
         unreachable.push(member);
         continue;
       }
+      const conversation = sendConversation(member.name);
+      const earlier = earlierInBatch.get(conversation) ?? 0;
+      earlierInBatch.set(conversation, earlier + 1);
       reached.push(member);
-      inputs.push(this.sealInput(member.name, plaintext, { ratchet }));
+      const input = this.sealInput(member.name, plaintext, { ratchet });
+      inputs.push({ ...input, seq: input.seq + earlier });
     }
     const sends = sealEnvelopes(inputs).map((envelope, k): SendMessage => {
       const message: SendMessage = { type: 'send', to: reached[k]!.name, envelope };

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { ChatError, ErrorCode } from '../core/errors.js';
 import type { SendMessage } from '../core/messages.js';
 import type { DeliveryTracker } from './delivery-tracker.js';
-import type { E2eEngine } from './e2e-engine.js';
+import type { E2eEngine, KeyRequest } from './e2e-engine.js';
 import type { DirectoryPeer, PeerDirectory } from './peer-directory.js';
 import type { SentMessage, SessionErrorEvent } from './session-events.js';
 import type { FileAttachment } from './files/attachment.js';
@@ -33,6 +33,10 @@ export interface SenderParts {
 }
 
 export class MessageSender {
+  /** Key requests of this turn, answered together at its end (see answerKeyRequest). */
+  private pendingAnswers: Array<{ readonly sender: string; readonly chain: string; readonly n: number; readonly room: string | null; readonly open: boolean }> =
+    [];
+
   constructor(private readonly parts: SenderParts) {}
 
   /**
@@ -111,11 +115,37 @@ export class MessageSender {
     if (peer !== undefined) this.sendKeyMessage((check) => this.parts.engine.requestKey(peer, chain, n, room, check));
   }
 
-  /** Hands `sender` the chain it asked for, if it is theirs to have. */
+  /**
+   * Hands `sender` the chain it asked for, if it is theirs to have: at the end of the turn, with
+   * every other request of the turn, sealed under one signature per batch and made durable in one
+   * write (a lobby line's thousand askers, each answered alone, cost the sender seconds).
+   */
   answerKeyRequest(sender: string, chain: string, n: number, room: string | null, open: boolean): void {
-    // Never to a key the user has not accepted: the chain would go to whoever holds it now.
-    const peer = this.sealableTo(sender);
-    if (peer !== undefined) this.sendKeyMessage((check) => this.parts.engine.answerKeyRequest(peer, chain, n, room, check, open));
+    if (this.pendingAnswers.length === 0) setImmediate(() => this.answerPending());
+    this.pendingAnswers.push({ sender, chain, n, room, open });
+  }
+
+  private answerPending(): void {
+    const pending = this.pendingAnswers;
+    this.pendingAnswers = [];
+    // Not connected: nothing is sealed (a request is sent once; its asker asks again when it next needs the key).
+    if (!this.parts.isReady()) return;
+    const requests: KeyRequest[] = [];
+    for (const { sender, ...request } of pending) {
+      // Never to a key the user has not accepted: the chain would go to whoever holds it now.
+      const peer = this.sealableTo(sender);
+      if (peer !== undefined) requests.push({ peer, ...request });
+    }
+    const { state, engine, link } = this.parts;
+    try {
+      const answers = engine.answerKeyRequests(requests, (sealed) => link.checkFits(sealed));
+      if (answers.length === 0) return;
+      state.commit(engine.exportState());
+      for (const message of answers) link.send(message);
+    } catch (error) {
+      if (!(error instanceof ChatError)) throw error;
+      this.parts.error({ code: error.code, message: error.message, fatal: false });
+    }
   }
 
   /**
@@ -169,16 +199,15 @@ export class MessageSender {
   }
 
   /**
-   * A key request or its answer (sent once: asked again if lost), or a receipt for `receiptFor`
+   * A key request (sent once: asked again if lost), or a receipt for `receiptFor`
    * (tracked, resent until the server has a final word). Either way the ratchet step that sealed
    * it is on disk before it goes. False when it could not be sealed (the error is reported).
    */
-  private sendKeyMessage(seal: (check: (message: SendMessage) => void) => SendMessage | undefined, receiptFor?: readonly string[]): boolean {
+  private sendKeyMessage(seal: (check: (message: SendMessage) => void) => SendMessage, receiptFor?: readonly string[]): boolean {
     if (!this.parts.isReady()) return false;
     const { state, engine, link } = this.parts;
     try {
       const message = seal((sealed) => link.checkFits(sealed));
-      if (message === undefined) return false;
       if (receiptFor !== undefined) {
         this.sendTracked({
           id: `receipt-${message.envelope.id}`,
