@@ -34,8 +34,10 @@ export class SessionPresence {
   readonly keys: KeyResolver;
   /** On a big server, whose presence we follow (and so who is listed). */
   readonly follower: PresenceFollower;
-  /** Names to follow at the end of this turn, all in one request (see ensureListed). */
+  /** Names to follow next, all in one request, once the one on its way is answered (see ensureListed). */
   private nextFollow: { readonly names: Set<string>; readonly done: Promise<void> } | undefined;
+  /** The `follow` on its way (settled once answered, or given up on after FOLLOW_TIMEOUT_MS). */
+  private followInFlight: Promise<void> = Promise.resolve();
 
   constructor(private readonly parts: SessionPresenceParts) {
     this.keys = new KeyResolver(parts.state, (names) => void parts.send({ type: 'keys', names }));
@@ -51,9 +53,11 @@ export class SessionPresence {
   /**
    * On a big server, follows those of `names` not listed yet (they are listed once the server
    * answered, their keys fetched); elsewhere everyone is listed already and this does nothing.
-   * Names asked for in one turn go in one `follow`: a burst of messages from strangers (a lobby
-   * line's readers all asking for its chain) costs one round trip and one request against our
-   * flood-control budget, not one each.
+   * One `follow` at a time: names asked for while one is on its way (and in the turn it is sent)
+   * wait and go together in the next, once it is answered. A burst of messages from strangers (a
+   * lobby line's readers all asking for its chain) so costs a request per round trip, not one per
+   * turn, against our flood-control budget: at twenty a turn the budget ran out, and every follow
+   * behind it waited seconds.
    */
   ensureListed(names: readonly string[]): Promise<void> {
     const { directory } = this.parts;
@@ -63,9 +67,12 @@ export class SessionPresence {
     if (missing.length === 0) return Promise.resolve();
     if (this.nextFollow === undefined) {
       const batch = new Set<string>();
-      const done = new Promise<void>((resolve) => setImmediate(resolve)).then(async () => {
+      const ahead = this.followInFlight;
+      const done = Promise.all([ahead, new Promise<void>((resolve) => setImmediate(resolve))]).then(async () => {
         this.nextFollow = undefined;
-        await follower.follow([...batch].filter((name) => directory.get(name) === undefined));
+        const asked = follower.follow([...batch].filter((name) => directory.get(name) === undefined)).then(() => undefined);
+        this.followInFlight = asked;
+        await asked;
       });
       this.nextFollow = { names: batch, done };
     }
