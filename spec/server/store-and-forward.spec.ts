@@ -12,6 +12,7 @@ import { type Key, type KeyValue, MemoryKeyValue } from '../../src/server/store/
 import { waitUntil } from '../helpers/events.js';
 import { testIdentity } from '../helpers/identities.js';
 import { RawClient } from '../helpers/raw-client.js';
+import { FakeMemberLink, fakeMembers, servicesOverMemory } from '../helpers/fake-member-link.js';
 
 let alice: Identity;
 let bob: Identity;
@@ -433,5 +434,46 @@ describe('store-and-forward', () => {
     assert.equal(server.store!.stats.messages, 0);
     a.send({ type: 'send', to: 'bob', envelope: envelope('dm-kept') });
     assert.deepEqual((await a.next('ack')).stored, ['bob'], 'DMs are kept as ever');
+  });
+});
+
+describe('StoreAndForward without sockets (members as MemberLinks)', () => {
+  const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+  it("stores what a member's link was sent and never confirmed when it closes, and hands it over when the member is back", async () => {
+    const { registry, links } = fakeMembers('alice', 'bob');
+    const { router, forward, store } = servicesOverMemory(registry);
+    const now = Date.now();
+    await store!.register({ name: 'bob', publicKey: 'key-bob', fingerprint: 'fp-1', prekey: 'AAAA', prekeySig: 'c2ln', registeredAt: now, lastSeenAt: now });
+    const alice = links.get('alice')!;
+    const bob = links.get('bob')!;
+    await forward.joined(bob);
+    router.route(alice, { type: 'send', to: 'bob', envelope: envelope('unconfirmed') });
+    await settle();
+    assert.deepEqual(alice.of('ack')[0]?.sent, ['bob'], 'sent live');
+    bob.isOpen = false;
+    registry.remove('bob');
+    forward.closed(bob);
+    while (alice.of('receipts').length === 0) await settle();
+    assert.deepEqual(
+      alice.of('receipts')[0]!.receipts.map((r) => [r.id, r.name, r.state]),
+      [['unconfirmed', 'bob', 'stored']],
+    );
+
+    const back = new FakeMemberLink(bob.peer);
+    registry.add({ ...registry.get('alice')!, name: 'bob', fingerprint: 'fp-1', publicKeyBase64: 'key-bob', connection: back });
+    await forward.joined(back);
+    assert.deepEqual(
+      back.of('message').map((m) => [m.envelope.id, m.stored]),
+      [['unconfirmed', true]],
+      'handed over as stored',
+    );
+    forward.received(back, ['unconfirmed'], [], 'alice');
+    while (alice.of('receipts').length < 2) await settle();
+    assert.deepEqual(
+      alice.of('receipts')[1]!.receipts.map((r) => [r.id, r.state]),
+      [['unconfirmed', 'delivered']],
+    );
+    assert.deepEqual(store!.waiting('bob'), [], 'and forgotten');
   });
 });

@@ -52,7 +52,7 @@ export class ChatServer implements ConnectionHost<ClientConnection> {
   private readonly connections = new Set<ClientConnection>();
   /** Flood control that outlives a connection: hanging up and coming back buys no fresh burst. */
   readonly budgetCarryover = new BudgetCarryover(() => this.limits);
-  private readonly registry = new PeerRegistry<JoinedPeer>();
+  private readonly registry = new PeerRegistry<JoinedPeer<ClientConnection>>();
   readonly metrics: ServerMetrics;
   /** The store for away users, the rooms and the router (replaced when the store changes). */
   private services!: StoreServices;

@@ -5,7 +5,7 @@ import type { PeerSummary, RoomView } from '../core/messages.js';
 import { encodeMessage } from '../core/message-codec.js';
 import { nameKey, stripControlCharacters } from '../core/names.js';
 import type { PeerRegistry } from '../core/peer-registry.js';
-import type { ClientConnection } from './client-connection.js';
+import type { MemberLink } from './member-link.js';
 import type { ClusterLink } from './cluster/cluster-link.js';
 import type { JoinedPeer } from './joined-peer.js';
 import { awaySummary, presenceOf, toSummary } from './peer-summaries.js';
@@ -33,10 +33,10 @@ export interface WelcomePresence {
 
 export class MemberPresence {
   /** Who hears of whose joins and departures: everyone on a small server, followers on a big one. */
-  private readonly audience: PresenceAudience<ClientConnection>;
+  private readonly audience: PresenceAudience<MemberLink>;
 
   constructor(private readonly parts: MemberPresenceParts) {
-    this.audience = new PresenceAudience<ClientConnection>(() => parts.limits());
+    this.audience = new PresenceAudience<MemberLink>(() => parts.limits());
   }
 
   /** Users online (here and on other nodes) and registered: the welcome's census, and what decides full presence. */
@@ -72,7 +72,7 @@ export class MemberPresence {
    * A member joined here: what its welcome lists (everyone, or itself and its room-mates, whom it
    * follows from now). Those who hear of it are told after its welcome (announceSummary).
    */
-  welcome(connection: ClientConnection, record: JoinedPeer, rooms: readonly RoomView[]): WelcomePresence {
+  welcome(connection: MemberLink, record: JoinedPeer, rooms: readonly RoomView[]): WelcomePresence {
     const census = this.census();
     const everyone = this.audience.admit(connection, Math.max(census.online, census.registered));
     const peers = everyone ? [...this.allPeers(), ...this.awayPeers()] : [toSummary(record), ...this.followRoomMates(connection, rooms)];
@@ -99,7 +99,7 @@ export class MemberPresence {
    * `follow`: the connection hears of these users' presence from now on (a connection told of
    * everyone hears of them already); the answer lists them as they are now, and names nobody has.
    */
-  follow(connection: ClientConnection, names: readonly string[]): void {
+  follow(connection: MemberLink, names: readonly string[]): void {
     const peers: PeerSummary[] = [];
     const unknown: string[] = [];
     for (const name of names) {
@@ -115,12 +115,12 @@ export class MemberPresence {
   }
 
   /** A user joined, came back or changed keys (here, `except` being their connection, or on another node). */
-  announceSummary(summary: PeerSummary, except?: ClientConnection): void {
+  announceSummary(summary: PeerSummary, except?: MemberLink): void {
     this.audience.announce(encodeMessage({ type: 'join', peer: presenceOf(summary) }), summary.name, except);
   }
 
   /** A member's connection here closed (and was forgotten): listed as away when registered, else gone. */
-  left(record: JoinedPeer, connection: ClientConnection, registered: boolean): void {
+  left(record: JoinedPeer, connection: MemberLink, registered: boolean): void {
     if (this.parts.isClosing()) return;
     const news = registered
       ? { type: 'join' as const, peer: presenceOf({ ...toSummary(record), joinedAt: Date.now(), online: false }) }
@@ -129,7 +129,7 @@ export class MemberPresence {
   }
 
   /** A connection closed (joined or not): it hears of nobody any more. */
-  forget(connection: ClientConnection): void {
+  forget(connection: MemberLink): void {
     this.audience.forget(connection);
   }
 
@@ -148,7 +148,7 @@ export class MemberPresence {
    * told to everyone now. Control characters are dropped here: the text reaches every member's
    * terminal. Returns the member when it changed (the cluster is told of it), else undefined.
    */
-  setAway(connection: ClientConnection, message: string): JoinedPeer | undefined {
+  setAway(connection: MemberLink, message: string): JoinedPeer | undefined {
     const record = connection.peer === undefined ? undefined : this.parts.registry.get(connection.peer.name);
     if (record === undefined) return undefined;
     const text = stripControlCharacters(message).trim();
@@ -162,7 +162,7 @@ export class MemberPresence {
   }
 
   /** A connection told only of whom it follows starts by following its room-mates; their presence now. */
-  private followRoomMates(connection: ClientConnection, rooms: readonly RoomView[]): PeerSummary[] {
+  private followRoomMates(connection: MemberLink, rooms: readonly RoomView[]): PeerSummary[] {
     const self = nameKey(connection.peer!.name);
     const names = new Set<string>();
     for (const room of rooms) {

@@ -21,7 +21,7 @@ import type { ServerLimits } from './server-limits.js';
 import type { StoreAndForward } from './store-and-forward.js';
 
 export interface MembershipParts {
-  readonly registry: PeerRegistry<JoinedPeer>;
+  readonly registry: PeerRegistry<JoinedPeer<ClientConnection>>;
   readonly names: NameRegistrar;
   readonly presence: MemberPresence;
   readonly metrics: ServerMetrics;
@@ -171,7 +171,7 @@ export class Membership {
   private addMember(connection: ClientConnection): void {
     const { registry, presence, logger } = this.parts;
     const peer = connection.peer!;
-    const record: JoinedPeer = {
+    const record: JoinedPeer<ClientConnection> = {
       name: peer.name,
       publicKeyBase64: peer.key.publicKeyBase64,
       fingerprint: peer.key.fingerprint,

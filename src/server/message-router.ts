@@ -11,7 +11,7 @@ import type { UndeliveredNotice } from './cluster/cluster-bus.js';
 import type { ClusterLink } from './cluster/cluster-link.js';
 import type { DirectRelay, RoomRelay } from './cluster/cluster-wire.js';
 import { type ServerMetrics, noMetrics } from './metrics/server-metrics.js';
-import type { ClientConnection } from './client-connection.js';
+import type { MemberLink } from './member-link.js';
 import type { JoinedPeer } from './joined-peer.js';
 import type { StoreAndForward } from './store-and-forward.js';
 import { isValidRoomName } from '../core/room-names.js';
@@ -30,7 +30,7 @@ export class MessageRouter {
     private readonly metrics: ServerMetrics = noMetrics,
   ) {}
 
-  route(sender: ClientConnection, message: SendMessage): void {
+  route(sender: MemberLink, message: SendMessage): void {
     const from = sender.peer!.name;
     const { envelope } = message;
     if (message.to !== null && !isValidName(message.to) && !isValidRoomName(message.to)) {

@@ -2,7 +2,7 @@
 // user's registration, and what presence says (keys left out: only the id of their bundle).
 import { createHash } from 'node:crypto';
 import type { PeerSummary } from '../core/messages.js';
-import type { ClientConnection } from './client-connection.js';
+import type { MemberLink } from './member-link.js';
 import type { JoinedPeer } from './joined-peer.js';
 import type { RegisteringPeer } from './name-registrar.js';
 import type { Registration } from './store/durable-store.js';
@@ -56,7 +56,7 @@ export function keyIdOf(publicKey: string | undefined, prekey: string | undefine
 }
 
 /** What a registration is made from, for a connection that has just authenticated. */
-export function registeringPeerOf(connection: ClientConnection): RegisteringPeer {
+export function registeringPeerOf(connection: MemberLink): RegisteringPeer {
   const peer = connection.peer!;
   return {
     name: peer.name,

@@ -1,13 +1,13 @@
 // Receipts to senders, gathered per sender and written once per event-loop turn: a room message
 // read by fifty members costs its sender one frame of receipts, not fifty.
 import type { Receipt } from '../core/messages.js';
-import type { ClientConnection } from './client-connection.js';
+import type { MemberLink } from './member-link.js';
 
 export class ReceiptBatcher {
-  private readonly pending = new Map<ClientConnection, Receipt[]>();
+  private readonly pending = new Map<MemberLink, Receipt[]>();
   private scheduled = false;
 
-  add(to: ClientConnection, receipt: Receipt): void {
+  add(to: MemberLink, receipt: Receipt): void {
     const list = this.pending.get(to);
     if (list === undefined) this.pending.set(to, [receipt]);
     else list.push(receipt);

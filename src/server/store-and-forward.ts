@@ -8,7 +8,7 @@ import type { Logger } from '../core/logger.js';
 import type { Envelope, Receipt } from '../core/messages.js';
 import { nameKey } from '../core/names.js';
 import type { PeerRegistry } from '../core/peer-registry.js';
-import type { ClientConnection } from './client-connection.js';
+import type { MemberLink } from './member-link.js';
 import type { JoinedPeer } from './joined-peer.js';
 import { ReceiptBatcher } from './receipt-batcher.js';
 import { SenderIdMap } from './sender-id-map.js';
@@ -58,7 +58,7 @@ interface Pending {
 }
 
 export class StoreAndForward {
-  private readonly pending = new WeakMap<ClientConnection, Pending>();
+  private readonly pending = new WeakMap<MemberLink, Pending>();
   private readonly receipts = new ReceiptBatcher();
 
   constructor(
@@ -153,7 +153,7 @@ export class StoreAndForward {
   }
 
   /** A client joined: what waits for it goes out, and what its sent messages came to while it was away. */
-  async joined(connection: ClientConnection): Promise<void> {
+  async joined(connection: MemberLink): Promise<void> {
     const name = connection.peer!.name;
     this.pendingOf(connection);
     this.pump(connection);
@@ -170,7 +170,7 @@ export class StoreAndForward {
    * (confirmed earlier, so nothing is kept here): told to `from` as they are.
    */
   received(
-    connection: ClientConnection,
+    connection: MemberLink,
     ids: readonly string[],
     unreadable: readonly string[] = [],
     from?: string,
@@ -214,7 +214,7 @@ export class StoreAndForward {
    * The connection closed: what it was sent live and never confirmed is stored for it (its sender
    * is told), or, where nothing can be stored, reported to the sender as perhaps not delivered.
    */
-  closed(connection: ClientConnection): void {
+  closed(connection: MemberLink): void {
     const pending = this.pending.get(connection);
     const recipient = connection.peer?.name;
     if (pending === undefined || recipient === undefined) return;
@@ -295,7 +295,7 @@ export class StoreAndForward {
   }
 
   /** Sends the next stored envelopes to a connected recipient, keeping at most a window in flight. */
-  private pump(connection: ClientConnection): void {
+  private pump(connection: MemberLink): void {
     const pending = this.pending.get(connection);
     const name = connection.peer?.name;
     if (pending === undefined || name === undefined || this.store === undefined || !connection.isOpen) return;
@@ -312,7 +312,7 @@ export class StoreAndForward {
     }
   }
 
-  private pendingOf(connection: ClientConnection): Pending {
+  private pendingOf(connection: MemberLink): Pending {
     let pending = this.pending.get(connection);
     if (pending === undefined) {
       pending = { live: new SenderIdMap(), relayed: new SenderIdMap(), stored: new SenderIdMap(), cursor: -1 };

@@ -6,6 +6,7 @@ import type { Identity } from '../../../src/core/identity.js';
 import { ChatServer } from '../../../src/server/chat-server.js';
 import { testIdentity } from '../../helpers/identities.js';
 import { RawClient } from '../../helpers/raw-client.js';
+import { fakeMembers, servicesOverMemory } from '../../helpers/fake-member-link.js';
 
 let alice: Identity;
 let bob: Identity;
@@ -270,5 +271,45 @@ describe('RoomService (named rooms on one server)', () => {
     a.send({ type: 'room-join', room: '#room' });
     await b.waitClosed();
     assert.equal((await a.next('error')).code, ErrorCode.INVALID_MESSAGE, '#room is the lobby: no named room takes it');
+  });
+});
+
+describe('RoomService without sockets (members as MemberLinks)', () => {
+  it('tells members who joins and who was kicked, and a room line reaches its members only', async () => {
+    const { registry, links } = fakeMembers('alice', 'bob', 'carol');
+    const { rooms, router } = servicesOverMemory(registry);
+    const [a, b, c] = ['alice', 'bob', 'carol'].map((name) => links.get(name)!);
+    await rooms.handle(a!, { type: 'room-join', room: '#dev' });
+    await rooms.handle(b!, { type: 'room-join', room: '#dev' });
+    assert.deepEqual(
+      a!.of('room-event').map((event) => [event.kind, event.name]),
+      [['join', 'bob']],
+      'alice hears bob join',
+    );
+    assert.deepEqual(
+      b!
+        .of('room')
+        .at(-1)
+        ?.room.members.map((member) => [member.name, member.op === true]),
+      [
+        ['alice', true],
+        ['bob', false],
+      ],
+      'bob gets the room, alice its operator',
+    );
+    router.route(a!, { type: 'send', to: '#dev', envelope: envelope('in-dev') });
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    assert.deepEqual(
+      b!.of('message').map((m) => m.envelope.id),
+      ['in-dev'],
+    );
+    assert.deepEqual(c!.of('message'), [], 'carol is in no room');
+    await rooms.handle(a!, { type: 'room-kick', room: '#dev', name: 'bob', reason: 'spec' });
+    assert.deepEqual(
+      b!.of('room-event').map((event) => [event.kind, event.name, event.by]),
+      [['kick', 'bob', 'alice']],
+      'bob is told he was kicked, and by whom',
+    );
+    await assert.rejects(rooms.handle(c!, { type: 'room-kick', room: '#dev', name: 'alice' }), (error: { code?: string }) => error.code !== undefined);
   });
 });

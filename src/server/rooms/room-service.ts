@@ -6,7 +6,7 @@ import { encodeMessage } from '../../core/message-codec.js';
 import type { RoomRequest } from '../../core/messages.js';
 import { nameKey, stripControlCharacters } from '../../core/names.js';
 import type { PeerRegistry } from '../../core/peer-registry.js';
-import type { ClientConnection } from '../client-connection.js';
+import type { MemberLink } from '../member-link.js';
 import type { JoinedPeer } from '../joined-peer.js';
 import type { RoomDirectory, RoomEvent } from './room-directory.js';
 import { RoomCreationRation } from './room-creation-ration.js';
@@ -28,7 +28,7 @@ export class RoomService {
   }
 
   /** One request from a joined member; a ChatError it rejects with goes back to them, not fatal. */
-  async handle(connection: ClientConnection, request: RoomRequest): Promise<void> {
+  async handle(connection: MemberLink, request: RoomRequest): Promise<void> {
     const me = connection.peer!.name;
     switch (request.type) {
       case 'list-rooms':
