@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
-import { chmodSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, symlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { ErrorCode } from '../../src/core/errors.js';
-import { assertPrivateFileMode, tightenPrivateDir, writePrivateFile, writePrivateFileSync } from '../../src/storage/private-file.js';
+import { assertPrivateFileMode, tightenPrivateDir, writeFileAtomically, writePrivateFile, writePrivateFileSync } from '../../src/storage/private-file.js';
 import { makeTempDir } from '../helpers/temp-dir.js';
 
 describe('private files', () => {
@@ -29,6 +29,34 @@ describe('private files', () => {
     writePrivateFileSync(path, Buffer.from('again'));
     assert.equal(readFileSync(path, 'utf8'), 'again');
     assert.equal(statSync(path).mode & 0o777, 0o600);
+  });
+
+  it('are written whole or not at all: a failed fill or last check leaves the old file and no temporary behind', (t) => {
+    const dir = makeTempDir(t);
+    const path = join(dir, 'saved.bin');
+    writeFileSync(path, 'old');
+    assert.throws(() =>
+      writeFileAtomically(path, (fd) => {
+        writeSync(fd, 'half');
+        throw new Error('the disk filled');
+      }),
+    );
+    assert.throws(
+      () =>
+        writeFileAtomically(
+          path,
+          (fd) => writeSync(fd, 'new'),
+          () => {
+            throw new Error('something appeared there meanwhile');
+          },
+        ),
+      /appeared/,
+    );
+    assert.equal(readFileSync(path, 'utf8'), 'old');
+    assert.deepEqual(readdirSync(dir), ['saved.bin'], 'no temporary left');
+    writeFileAtomically(path, (fd) => writeSync(fd, 'new'));
+    assert.equal(readFileSync(path, 'utf8'), 'new');
+    assert.equal(existsSync(`${path}.${process.pid}.tmp`), false);
   });
 
   it('are refused when group or others can read them, with the chmod to run', async (t) => {

@@ -2,17 +2,18 @@
 // connection ("chain") and conversation, inside the signed header, so a recipient sees when the
 // server (or the network) dropped, held back or reordered messages. Duplicates are the replay
 // guard's job; what is reported here is a gap (messages missing) or a late arrival.
+import { LRUCache } from 'lru-cache';
 
 export type ChainObservation =
   | { readonly kind: 'in-order' }
   | { readonly kind: 'gap'; readonly missing: number }
   | { readonly kind: 'late'; readonly behindBy: number };
 
-/** Chains remembered at once; the oldest is forgotten first (its next message then starts fresh). */
-const MAX_CHAINS = 10_000;
+/** Chains remembered at once; the longest silent is forgotten first (its next message then starts fresh). */
+export const MAX_CHAINS = 10_000;
 
 export class ChainTracker {
-  private readonly next = new Map<string, number>();
+  private readonly next = new LRUCache<string, number>({ max: MAX_CHAINS });
 
   /** Records message `seq` of a chain; the first message seen from a chain sets the baseline. */
   observe(from: string, chain: string, conversation: string, seq: number): ChainObservation {
@@ -30,8 +31,6 @@ export class ChainTracker {
   }
 
   private remember(key: string, next: number): void {
-    this.next.delete(key);
     this.next.set(key, next);
-    if (this.next.size > MAX_CHAINS) this.next.delete(this.next.keys().next().value as string);
   }
 }

@@ -7,6 +7,7 @@
 // name's, never in debt (so a neighbour behind the same NAT waits at most for the rate, never for
 // someone else's debt). Entries go once they would be full again, and past MAX_REMEMBERED the
 // oldest go first.
+import { LRUCache } from 'lru-cache';
 import type { BudgetLevels } from './frame-budgets.js';
 import type { ServerLimits } from './server-limits.js';
 
@@ -19,16 +20,15 @@ interface Saved {
 }
 
 export class BudgetCarryover {
-  private readonly saved = new Map<string, Saved>();
+  /** Bounded: the longest unused go first. */
+  private readonly saved = new LRUCache<string, Saved>({ max: MAX_REMEMBERED });
 
   constructor(private readonly limits: () => ServerLimits) {}
 
   /** Keys: 'a:ADDRESS' and 'n:NAMEKEY'. */
   remember(keys: readonly string[], levels: BudgetLevels, now: number): void {
     for (const key of keys) {
-      this.saved.delete(key);
       this.saved.set(key, { levels, at: now });
-      if (this.saved.size > MAX_REMEMBERED) this.saved.delete(this.saved.keys().next().value!);
     }
   }
 

@@ -1,6 +1,7 @@
 // Files that must stay private to the user (keys, pins, the client's sealed state): created 0600
 // inside a 0700 folder, written atomically and durably. The one writer of the project's private
-// files: the client (identity, pins, state) and the server (its TLS key) both write through it.
+// files: the client (identity, pins, state) and the server (its TLS key) both write through it,
+// and the one atomic writer (writeFileAtomically), which saving a received file uses too.
 import { chmodSync, closeSync, fsyncSync, mkdirSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { chmod, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
@@ -10,30 +11,43 @@ export const PRIVATE_FILE_MODE = 0o600;
 export const PRIVATE_DIR_MODE = 0o700;
 
 /**
- * Writes `contents` to `path` so that a crash leaves the old file or the new one, never half of
- * either: a temporary file beside it, created afresh ('wx': never through a link planted there,
- * never into a file someone else made readable) with mode 0600, fsynced, renamed over `path`, and
- * the folder fsynced so the rename itself survives a power cut.
+ * Writes `path` so that a crash leaves the old file or the new one, never half of either: `fill`
+ * writes the contents to a temporary file beside it, created afresh ('wx': never through a link
+ * planted there, never into a file someone else made readable) with mode 0600; it is fsynced,
+ * `beforeRename` runs (a last check, which may throw), it is renamed over `path`, and the folder
+ * is fsynced so the rename itself survives a power cut. On any failure the temporary file goes.
+ * The one atomic writer of the project: private files below, and received files saved (`:save`).
  */
-export function writePrivateFileSync(path: string, contents: string | Buffer): void {
-  mkdirSync(dirname(path), { recursive: true, mode: PRIVATE_DIR_MODE });
+export function writeFileAtomically(path: string, fill: (fd: number) => void, beforeRename: () => void = () => {}): void {
   const temporary = `${path}.${process.pid}.tmp`;
   const fd = openFresh(temporary);
   try {
-    writeSync(fd, typeof contents === 'string' ? Buffer.from(contents, 'utf8') : contents);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
+    try {
+      fill(fd);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    // The umask may have narrowed the mode further, never widened it; make it exact.
+    chmodSync(temporary, PRIVATE_FILE_MODE);
+    beforeRename();
+    renameSync(temporary, path);
+  } catch (error) {
+    unlinkSync(temporary);
+    throw error;
   }
-  // The umask may have narrowed the mode further, never widened it; make it exact.
-  chmodSync(temporary, PRIVATE_FILE_MODE);
-  renameSync(temporary, path);
   const folder = openSync(dirname(path), 'r');
   try {
     fsyncSync(folder);
   } finally {
     closeSync(folder);
   }
+}
+
+/** Writes `contents` to the private file `path` (its folder made 0700 if new), atomically: see writeFileAtomically. */
+export function writePrivateFileSync(path: string, contents: string | Buffer): void {
+  mkdirSync(dirname(path), { recursive: true, mode: PRIVATE_DIR_MODE });
+  writeFileAtomically(path, (fd) => writeSync(fd, typeof contents === 'string' ? Buffer.from(contents, 'utf8') : contents));
 }
 
 /** The same, for callers in async code (keys and pins: small, rare writes). */

@@ -1,7 +1,7 @@
 // A client's files: sending (file-uploads.ts) and receiving (file-downloads.ts) behind one
 // emitter the session, the TUI and --json listen to, and what a user does with a received file:
 // look it up, read it (to draw a picture), `:save` it where save-path.ts allows.
-import { closeSync, fsyncSync, openSync, renameSync, writeSync } from 'node:fs';
+import { writeSync } from 'node:fs';
 import { ChatError, ErrorCode } from '../../core/errors.js';
 import type { FileChunk } from '../../core/file-codec.js';
 import type { FileNews } from '../../core/file-messages.js';
@@ -13,6 +13,7 @@ import type { FileShelf, ReceivedFile } from './file-shelf.js';
 import type { FileEvents, FileTransferParts } from './file-transfer-parts.js';
 import { FileUploads } from './file-uploads.js';
 import { savePath } from './save-path.js';
+import { writeFileAtomically } from '../../storage/private-file.js';
 
 export type { FileEvents, FileTransferParts } from './file-transfer-parts.js';
 
@@ -100,21 +101,18 @@ export class FileTransfers extends TypedEmitter<FileEvents> {
     if (file.state === 'refused') throw new ChatError(ErrorCode.FILE_INVALID, file.reason ?? 'that file was refused');
     if (file.state !== 'complete') throw new ChatError(ErrorCode.FILE_NOT_FOUND, `${describeAttachment(attachment)} is still on its way`);
     const path = savePath(attachment.name, target, overwrite);
-    const temporary = `${path}.part-${process.pid}`;
-    const fd = openSync(temporary, 'wx', 0o600);
-    try {
-      const key = Buffer.from(attachment.key, 'base64');
-      const chunks = chunkCount(attachment.size);
-      for (const [index, sealed] of readSealedChunks(this.shelf.sealedPath(attachment.id), chunks, attachment.size)) {
-        writeSync(fd, openChunk(key, attachment.id, index, chunks, sealed));
-      }
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    // Checked again at the last moment: nothing may have appeared there meanwhile unless allowed.
-    savePath(attachment.name, target, overwrite);
-    renameSync(temporary, path);
+    const key = Buffer.from(attachment.key, 'base64');
+    const chunks = chunkCount(attachment.size);
+    writeFileAtomically(
+      path,
+      (fd) => {
+        for (const [index, sealed] of readSealedChunks(this.shelf.sealedPath(attachment.id), chunks, attachment.size)) {
+          writeSync(fd, openChunk(key, attachment.id, index, chunks, sealed));
+        }
+      },
+      // Checked again at the last moment: nothing may have appeared there meanwhile unless allowed.
+      () => savePath(attachment.name, target, overwrite),
+    );
     file.savedTo = path;
     this.shelf.save();
     this.emit('saved', { id: attachment.id, path });

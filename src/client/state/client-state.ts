@@ -4,6 +4,7 @@
 // whose key changed, and the history of every conversation. The ids of everything received are
 // kept with the history, so a message delivered twice (a retry, a server restart) is shown once.
 // Without a path (tests, bots) all of it lives in memory only.
+import { LRUCache } from 'lru-cache';
 import { ChatError, ErrorCode } from '../../core/errors.js';
 import type { Identity } from '../../core/identity.js';
 import type { DeliveryState, PeerSummary, SendMessage } from '../../core/messages.js';
@@ -118,7 +119,8 @@ export class ClientState {
   readonly held: HeldMessage[];
   /** End-to-end receipts owed for DMs shown, rebuilt from the files at open. */
   readonly owedReceipts = new OwedReceipts();
-  private readonly bundles: Map<string, PeerSummary>;
+  /** Bounded: the longest unused go first. */
+  private readonly bundles = new LRUCache<string, PeerSummary>({ max: MAX_BUNDLES });
   private bundlesChanged = false;
   private readonly records: HistoryRecord[];
   /** Final recipient states of our lines no longer in the outbox, by the id they are shown under. */
@@ -144,7 +146,8 @@ export class ClientState {
     this.engine = snapshot?.engine;
     this.outbox = snapshot?.outbox ?? [];
     this.held = snapshot?.held ?? [];
-    this.bundles = new Map(Object.entries(keyCache ?? {}));
+    // Written oldest first (see commit), so the order of use survives a restart.
+    for (const [key, bundle] of Object.entries(keyCache ?? {})) this.bundles.set(key, bundle);
     this.records = [];
     for (const record of records) {
       if (record.kind === 'settled') {
@@ -244,9 +247,7 @@ export class ClientState {
   /** Keeps a user's keys (written at the next commit). */
   cacheBundle(bundle: PeerSummary): void {
     const key = nameKey(bundle.name);
-    this.bundles.delete(key);
     this.bundles.set(key, bundle);
-    if (this.bundles.size > MAX_BUNDLES) this.bundles.delete(this.bundles.keys().next().value as string);
     this.bundlesChanged = true;
   }
 
@@ -323,7 +324,7 @@ export class ClientState {
     this.files.journal.append(this.unwritten);
     this.unwritten.length = 0;
     // The key cache can hold thousands of users: rewritten only when it changed, not on every send.
-    if (this.bundlesChanged) this.files.keys.save(Object.fromEntries(this.bundles));
+    if (this.bundlesChanged) this.files.keys.save(Object.fromEntries([...this.bundles.entries()].reverse()));
     this.bundlesChanged = false;
     this.files.snapshot.save({
       version: 1,

@@ -4,6 +4,7 @@
 // has fetched it). Nothing is held in memory but the
 // records: chunks go to disk as they come and are read back one at a time, so the server's memory
 // does not grow with a file's size. The store cannot read what it keeps (end-to-end encrypted).
+import { LRUCache } from 'lru-cache';
 import {
   closeSync,
   existsSync,
@@ -44,8 +45,8 @@ const OPEN_WRITERS = 64;
 
 export class FileStore {
   private readonly records = new Map<string, StoredFile>();
-  /** Open descriptors of uploads under way, oldest first: a chunk costs one write, not an open and a close. */
-  private readonly writers = new Map<string, number>();
+  /** Open descriptors of uploads under way: a chunk costs one write, not an open and a close; past the bound the longest idle is closed. */
+  private readonly writers = new LRUCache<string, number>({ max: OPEN_WRITERS, dispose: (fd) => closeSync(fd) });
 
   constructor(private readonly dir: string) {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
@@ -88,11 +89,8 @@ export class FileStore {
     let fd = this.writers.get(record.id);
     if (fd === undefined) {
       fd = openSync(this.partPath(record.id), 'a', 0o600);
-      if (this.writers.size >= OPEN_WRITERS) this.closeWriter(this.writers.keys().next().value!);
-    } else {
-      this.writers.delete(record.id);
+      this.writers.set(record.id, fd);
     }
-    this.writers.set(record.id, fd);
     writeSync(fd, data);
     record.have++;
     if (record.have === record.chunks) {
@@ -101,11 +99,9 @@ export class FileStore {
     }
   }
 
+  /** Closes the upload's descriptor, if open (the cache's dispose closes it). */
   private closeWriter(id: string): void {
-    const fd = this.writers.get(id);
-    if (fd === undefined) return;
     this.writers.delete(id);
-    closeSync(fd);
   }
 
   /** Chunk `index` of a complete file, read from disk. */
