@@ -6,7 +6,7 @@ import { before, describe, it } from 'node:test';
 import { E2eEngine } from '../../src/client/e2e-engine.js';
 import { KnownPeers } from '../../src/client/known-peers.js';
 import { type DirectoryPeer, PeerDirectory } from '../../src/client/peer-directory.js';
-import { joinedOnly, membershipOf, withMember } from '../../src/client/room-chains.js';
+import { joinedOnly, membershipOf, withMembers } from '../../src/client/room-chains.js';
 import { MAX_BATCH_LEAVES } from '../../src/core/batch-signature.js';
 import { CryptoError } from '../../src/core/errors.js';
 import type { Identity } from '../../src/core/identity.js';
@@ -74,7 +74,7 @@ describe('room chains: membership strings', () => {
       ['dave'],
     );
     assert.equal(joinedOnly(held, [peer('bob'), peer('dave')]), undefined, 'carol is gone: not only a newcomer');
-    assert.equal(withMember(held, 'Anna'), 'anna\u0000bob\u0000carol');
+    assert.equal(withMembers(held, ['Anna']), 'anna\u0000bob\u0000carol');
   });
 });
 

@@ -55,7 +55,8 @@ export class DeliveryTracker {
   }
 
   onReceipts(receipts: readonly Receipt[]): DeliverySummary[] {
-    const changed = new Map<string, DeliverySummary>();
+    // Summarized once each, after the whole batch: a lobby line's thousand receipts are one summary, not a thousand.
+    const changed = new Map<string, OutgoingEntry>();
     for (const receipt of receipts) {
       const entry = this.byEnvelope.get(receipt.id);
       if (entry === undefined) continue;
@@ -67,10 +68,10 @@ export class DeliveryTracker {
       // The server's "delivered" is its word that their client kept it: confirmed, not delivered.
       const state = receipt.state === 'delivered' ? 'confirmed' : receipt.state;
       states[receipt.name] = { state, ...(receipt.reason === undefined ? {} : { reason: receipt.reason }) };
-      const summary = this.summaryIfMessage(entry, receipt.id);
-      if (summary !== undefined) changed.set(summary.id, summary);
+      // Handovers are not shown; only the message's own envelope changes what the user sees.
+      if (receipt.id === entry.id) changed.set(entry.id, entry);
     }
-    return [...changed.values()];
+    return [...changed.values()].map(summarize);
   }
 
   /**

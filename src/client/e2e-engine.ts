@@ -236,9 +236,22 @@ export class E2eEngine {
       const grant: RoomGrant = request.room === null ? from : { ...from, room };
       answers.push({ member: request.peer, plaintext: Buffer.from(JSON.stringify({ senderKey: grant } satisfies MessageBody), 'utf8'), request });
       // Marked before sealing: a second request from the same member in this batch gets nothing.
-      this.roomChains.markAnswered(request.peer.name, request.chain, room, request.open);
+      this.roomChains.markAnswered(request.peer.name, request.chain);
     }
-    return this.sealBatch(answers, check).sends;
+    const sealed = this.sealBatch(answers, check);
+    // In an open room those answered hold our current chain now (see sealRoom): one update per chain.
+    const reached = new Set(sealed.reached);
+    const holders = new Map<string, { readonly room: string; readonly chain: string; readonly names: string[] }>();
+    for (const { member, request } of answers) {
+      if (!request.open || !reached.has(member)) continue;
+      const room = roomConversation(request.room);
+      const key = `${room}\u0000${request.chain}`;
+      const entry = holders.get(key) ?? { room, chain: request.chain, names: [] };
+      entry.names.push(member.name);
+      holders.set(key, entry);
+    }
+    for (const { room, chain, names } of holders.values()) this.roomChains.heldBy(room, chain, names);
+    return sealed.sends;
   }
 
   /** Seals a DM through the pair's Double Ratchet. */

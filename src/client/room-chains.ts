@@ -59,10 +59,10 @@ export function joinedOnly(membership: string, candidates: readonly DirectoryPee
   return candidates.filter((peer) => !held.has(peer.name.toLowerCase()));
 }
 
-/** `membership` with `name` in it (names lowercased and sorted, as membershipOf makes them). */
-export function withMember(membership: string, name: string): string {
+/** `membership` with `added` in it (names lowercased and sorted, as membershipOf makes them). */
+export function withMembers(membership: string, added: readonly string[]): string {
   const names = new Set(membership === '' ? [] : membership.split('\u0000'));
-  names.add(name.toLowerCase());
+  for (const name of added) names.add(name.toLowerCase());
   return [...names].sort().join('\u0000');
 }
 
@@ -119,12 +119,20 @@ export class OurRoomChains {
     return grantFrom(known.first, Math.max(n, known.first.n));
   }
 
-  /** `peer` was sent chain `chain` of `room`: never again, and in an open room it holds our current chain now. */
-  markAnswered(peer: string, chain: string, room: string, open: boolean): void {
+  /** `peer` was sent chain `chain`: never again. */
+  markAnswered(peer: string, chain: string): void {
     this.answered.set(answerKey(peer, chain), true);
+  }
+
+  /**
+   * In an open room, `peers` were sent our chain `chain` of `room`: if it is our current one they
+   * hold it now, and the next line must not hand it to them again. Once per batch of answers: the
+   * membership is rebuilt whole each time.
+   */
+  heldBy(room: string, chain: string, peers: readonly string[]): void {
     const current = this.current.get(room);
-    // They hold our current chain now: the next line must not hand it to them again.
-    if (open && current !== undefined && current.first?.id === chain) this.current.set(room, { ...current, membership: withMember(current.membership, peer) });
+    if (current === undefined || current.first?.id !== chain || peers.length === 0) return;
+    this.current.set(room, { ...current, membership: withMembers(current.membership, peers) });
   }
 
   toState(): OurChainsState {

@@ -7,7 +7,6 @@
 // Start (protocol v4): the session's shared secret comes from session-start.ts (X3DH's shape); the
 // initiator sends first, the responder's first ratchet key is its signed prekey, as in Signal.
 import { type KeyObject, createPrivateKey, createPublicKey, diffieHellman, generateKeyPairSync, hkdfSync, timingSafeEqual } from 'node:crypto';
-import { LRUCache } from 'lru-cache';
 import { CryptoError, ErrorCode } from './errors.js';
 import { stepChain } from './hash-chain.js';
 
@@ -133,8 +132,11 @@ export class DoubleRatchet {
   private sent = 0;
   private received = 0;
   private previousSent = 0;
-  /** Keys of messages skipped over, by "dh:n"; bounded, the oldest go first. */
-  private readonly skipped = new LRUCache<string, Buffer>({ max: MAX_SKIPPED_KEYS });
+  /**
+   * Keys of messages skipped over, by "dh:n"; bounded, the oldest go first. A Map, not an LRU
+   * cache: lru-cache preallocates its `max` (2,000) for every ratchet, and a client has one per peer.
+   */
+  private readonly skipped = new Map<string, Buffer>();
   /** The session id every header carries (the initiator's base key). */
   private sid = '';
   /** Carried in our headers until the responder has answered (the initiator's side only). */
@@ -186,8 +188,7 @@ export class DoubleRatchet {
       sent: this.sent,
       received: this.received,
       previousSent: this.previousSent,
-      // Oldest first, as restored: the same ones go first after a restart.
-      skipped: [...this.skipped.entries()].reverse().map(([id, key]) => [id, key.toString('base64')] as const),
+      skipped: [...this.skipped].map(([id, key]) => [id, key.toString('base64')] as const),
       sid: this.sid,
       ...(this.init === undefined ? {} : { init: this.init }),
     };
@@ -289,6 +290,7 @@ export class DoubleRatchet {
         // The responder has answered: it holds the session, our headers need not start it again.
         this.init = undefined;
         for (const [id, key] of newlySkipped) this.skipped.set(id, key);
+        while (this.skipped.size > MAX_SKIPPED_KEYS) this.skipped.delete(this.skipped.keys().next().value as string);
       },
     };
   }
