@@ -1,11 +1,13 @@
 // A lobby line on a big server: N readers who never heard of its sender, with the server's
 // default flood control. Past --full-presence-max-users the lobby is open: every reader asks the
-// sender for its chain, and the sender answers each (a follow, a key fetch and a signed handover).
-// The reference, in the same run, is the server telling everyone of everyone, where the sender
-// hands its chain to every member before the line. The second line needs no handover in either.
+// sender for its chain, and the sender answers (a follow, a key fetch and handovers, many to a
+// signature). The reference, in the same run, is the server telling everyone of everyone, where
+// the sender hands its chain to every member before the line. The second line needs no handover
+// in either. The readers run in a few child processes (bench-members.ts), the sender in this one.
 import { ChatSession } from '../src/client/chat-session.js';
-import { type Identity, generateIdentity } from '../src/core/identity.js';
+import { generateIdentity } from '../src/core/identity.js';
 import { startBenchServer, stopProcess } from './bench-process.js';
+import { MemberProcesses, until } from './member-processes.js';
 
 export interface LobbyResult {
   readonly presence: 'followed' | 'everyone';
@@ -18,40 +20,38 @@ export interface LobbyResult {
   readonly unreadable: number;
 }
 
-/** Readers share a few identities (key generation would otherwise dominate the set-up). */
-const IDENTITIES = 4;
+/** Readers connecting at once (the server paces each connection, not the bench). */
+const CONNECTING_AT_ONCE = 50;
 
-export async function runLobbyBench(readers: number, presence: LobbyResult['presence']): Promise<LobbyResult> {
-  const identities: Identity[] = await Promise.all(Array.from({ length: IDENTITIES }, () => generateIdentity()));
+/** `processes`: how many child processes run the readers (BENCH_MEMBER_PROCESSES, 4 by default). */
+export async function runLobbyBench(readers: number, presence: LobbyResult['presence'], processes: number): Promise<LobbyResult> {
   const { child, port } = await startBenchServer(readers + 10, ['--full-presence-max-users', presence === 'followed' ? '0' : String(readers + 10)]);
-  const sessions: ChatSession[] = [];
+  const crowd = await MemberProcesses.start(processes);
+  let sender: ChatSession | undefined;
   try {
-    const read = new Map<string, number>();
-    let unreadable = 0;
-    for (let i = 0; i < readers; i++) {
-      const session = new ChatSession({ host: '127.0.0.1', port, name: `r${i}`, identity: identities[i % IDENTITIES]! });
-      session.on('message', (m) => read.set(m.text, (read.get(m.text) ?? 0) + 1));
-      session.on('error', (e) => {
-        if (e.message.includes('no key for it came')) unreadable++;
-      });
-      await session.connect();
-      sessions.push(session);
-    }
-    const sender = new ChatSession({ host: '127.0.0.1', port, name: 'sender', identity: identities[0]! });
-    await sender.connect();
-    sessions.push(sender);
-    const timeLine = async (text: string, counted: () => number): Promise<number> => {
+    const names = Array.from({ length: readers }, (_, i) => `r${i}`);
+    for (let i = 0; i < readers; i += CONNECTING_AT_ONCE) await crowd.join(port, names.slice(i, i + CONNECTING_AT_ONCE));
+    const joined = new ChatSession({ host: '127.0.0.1', port, name: 'sender', identity: await generateIdentity() });
+    sender = joined;
+    await joined.connect();
+    // Told of everyone, every reader lists the sender once it has taken in every join before it.
+    if (presence === 'everyone') await crowd.everyoneLists('sender');
+    const timeLine = async (text: string, unreadableBefore: number): Promise<number> => {
       const started = performance.now();
-      sender.send(null, text);
-      while ((read.get(text) ?? 0) + counted() < readers) await new Promise((resolve) => setTimeout(resolve, 20));
+      joined.send(null, text);
+      await until(
+        () => (crowd.read.get(text)?.size ?? 0) + crowd.unreadable - unreadableBefore >= readers,
+        () => `"${text}": ${readers - (crowd.read.get(text)?.size ?? 0)} of ${readers} readers to read it or give up`,
+      );
       return performance.now() - started;
     };
-    const firstLineMs = await timeLine('first line', () => unreadable);
-    const unreadableFirst = unreadable;
-    const secondLineMs = await timeLine('second line', () => unreadable - unreadableFirst);
-    return { presence, readers, firstLineMs, secondLineMs, unreadable: unreadableFirst };
+    const firstLineMs = await timeLine('first line', 0);
+    const unreadable = crowd.unreadable;
+    const secondLineMs = await timeLine('second line', unreadable);
+    return { presence, readers, firstLineMs, secondLineMs, unreadable };
   } finally {
     await stopProcess(child);
-    for (const session of sessions) await session.close('bye');
+    await crowd.close();
+    await sender?.close('bye');
   }
 }

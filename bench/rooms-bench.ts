@@ -1,11 +1,13 @@
 // Lines in a big named room: N members who never heard from its sender, one server with its
-// default flood control, every client a real ChatSession of the project (all in this process).
-// Timed from the sender's send until every member read the line (or gave up on it): the first
-// line (a new chain handed to every member), the second (no handover), and the next line after
-// one member left (a new chain for the rest, which the one who left does not get).
+// default flood control, every client a real ChatSession of the project: the members spread
+// over a few child processes (bench-members.ts), the sender in this one. Timed from the sender's
+// send until every member read the line (or gave up on it): the first line (a new chain handed
+// to every member), the second (no handover), and the next line after one member left (a new
+// chain for the rest, which the one who left does not get).
 import { ChatSession } from '../src/client/chat-session.js';
-import { type Identity, generateIdentity } from '../src/core/identity.js';
+import { generateIdentity } from '../src/core/identity.js';
 import { startBenchServer, stopProcess } from './bench-process.js';
+import { MemberProcesses, until } from './member-processes.js';
 
 export interface RoomsResult {
   readonly members: number;
@@ -18,93 +20,53 @@ export interface RoomsResult {
   readonly unreadable: readonly [number, number, number];
 }
 
-/** Members share a few identities (key generation would otherwise dominate the set-up). */
-const IDENTITIES = 4;
 const ROOM = '#bench';
 /** Members joining at once while the room fills (the server paces each connection, not the bench). */
 const JOINING_AT_ONCE = 50;
 
-export async function runRoomsBench(members: number): Promise<RoomsResult> {
-  const identities: Identity[] = await Promise.all(Array.from({ length: IDENTITIES }, () => generateIdentity()));
+/** `processes`: how many child processes run the members (BENCH_MEMBER_PROCESSES, 4 by default). */
+export async function runRoomsBench(members: number, processes: number): Promise<RoomsResult> {
   const room = members + 10;
   const { child, port } = await startBenchServer(room, ['--max-clients', String(room + 10), '--max-room-members', String(room)]);
-  const sessions: ChatSession[] = [];
+  const crowd = await MemberProcesses.start(processes);
+  let sender: ChatSession | undefined;
   try {
-    const read = new Map<string, Set<string>>();
-    const unreadable = new Map<string, number>();
-    const readers: ChatSession[] = [];
-    const join = async (name: string, identity: Identity): Promise<ChatSession> => {
-      const session = new ChatSession({ host: '127.0.0.1', port, name, identity });
-      session.on('message', (m) => {
-        const readBy = read.get(m.text) ?? new Set<string>();
-        read.set(m.text, readBy.add(name));
-      });
-      session.on('error', (e) => {
-        if (e.message.includes('no key for it came')) unreadable.set(name, (unreadable.get(name) ?? 0) + 1);
-      });
-      sessions.push(session);
-      let connected = false;
-      void session.connect().then(() => {
-        connected = true;
-      });
-      await until(
-        () => connected,
-        20,
-        () => `${name} never finished connecting (link ${session.connectionState})`,
-      );
-      session.joinRoom(ROOM);
-      await until(
-        () => session.room(ROOM) !== undefined,
-        20,
-        () => `${name} never joined ${ROOM}`,
-      );
-      return session;
-    };
-    for (let i = 0; i < members; i += JOINING_AT_ONCE) {
-      const batch = Array.from({ length: Math.min(JOINING_AT_ONCE, members - i) }, (_, k) => join(`m${i + k}`, identities[(i + k) % IDENTITIES]!));
-      readers.push(...(await Promise.all(batch)));
-    }
-    const sender = await join('sender', identities[0]!);
+    const names = Array.from({ length: members }, (_, i) => `m${i}`);
+    for (let i = 0; i < members; i += JOINING_AT_ONCE) await crowd.join(port, names.slice(i, i + JOINING_AT_ONCE), ROOM);
+    const joined = new ChatSession({ host: '127.0.0.1', port, name: 'sender', identity: await generateIdentity() });
+    sender = joined;
+    await joined.connect();
+    joined.joinRoom(ROOM);
     await until(
-      () => (sender.room(ROOM)?.members.length ?? 0) === members + 1,
-      10,
-      () => `the sender's roster: ${sender.room(ROOM)?.members.length} of ${members + 1}`,
+      () => (joined.room(ROOM)?.members.length ?? 0) === members + 1,
+      () => `the sender's roster: ${joined.room(ROOM)?.members.length} of ${members + 1}`,
     );
-    // Timing starts once every member has taken in every join: in this one process their backlog
-    // of presence would be timed as the line's. Joins are taken in order, so a member who lists
-    // the sender (the last to join) has taken in all of them.
-    await until(
-      () => readers.every((reader) => reader.peer('sender') !== undefined),
-      200,
-      () => `${readers.filter((reader) => reader.peer('sender') === undefined).length} members never listed the sender`,
-    );
+    // Timing starts once every member has taken in every join, or their backlog of presence
+    // would be timed as the line's. Joins are taken in order, so a member who lists the sender
+    // (the last to join) has taken in all of them.
+    await crowd.everyoneLists('sender');
     let unreadableBefore = 0;
-    const timeLine = async (text: string, audience: readonly ChatSession[]): Promise<{ ms: number; unreadable: number; sealMs: number }> => {
+    const timeLine = async (text: string, audience: number): Promise<{ ms: number; unreadable: number; sealMs: number }> => {
       const started = performance.now();
-      sender.sendToRoom(ROOM, text);
+      joined.sendToRoom(ROOM, text);
       const sealMs = performance.now() - started;
-      if (process.env.BENCH_DEBUG) console.log(text, 'send took', (performance.now() - started).toFixed(0));
-      const gaveUp = (): number => [...unreadable.values()].reduce((a, b) => a + b, 0) - unreadableBefore;
       await until(
-        () => (read.get(text)?.size ?? 0) + gaveUp() >= audience.length,
-        10,
-        () => `"${text}": ${audience.filter((reader) => !read.get(text)?.has(reader.name)).length} of ${audience.length} members neither read it nor gave up`,
+        () => (crowd.read.get(text)?.size ?? 0) + crowd.unreadable - unreadableBefore >= audience,
+        () => `"${text}": ${audience - (crowd.read.get(text)?.size ?? 0)} of ${audience} members to read it or give up`,
       );
-      const ms = performance.now() - started;
-      const failed = gaveUp();
-      unreadableBefore += failed;
-      return { ms, unreadable: failed, sealMs };
+      const failed = crowd.unreadable - unreadableBefore;
+      unreadableBefore = crowd.unreadable;
+      return { ms: performance.now() - started, unreadable: failed, sealMs };
     };
-    const first = await timeLine('first line', readers);
-    const second = await timeLine('second line', readers);
-    const leaver = readers.pop()!;
-    leaver.partRoom(ROOM);
+    const first = await timeLine('first line', members);
+    const second = await timeLine('second line', members);
+    crowd.part(names.at(-1)!, ROOM);
     await until(
-      () => sender.room(ROOM)?.members.length === members,
-      10,
+      () => joined.room(ROOM)?.members.length === members,
       () => "the sender's roster to lose the leaver",
     );
-    const afterLeave = await timeLine('after a leave', readers);
+    const afterLeave = await timeLine('after a leave', members - 1);
+    if (crowd.read.get('after a leave')?.has(names.at(-1)!) === true) throw new Error('the member who left read the line after it');
     return {
       members,
       firstLineMs: first.ms,
@@ -115,17 +77,7 @@ export async function runRoomsBench(members: number): Promise<RoomsResult> {
     };
   } finally {
     await stopProcess(child);
-    for (const session of sessions) await session.close('bye');
-  }
-}
-
-/** A bench that waits forever tells nothing: past this, it says what it was waiting for. */
-const GIVE_UP_MS = 120_000;
-
-async function until(done: () => boolean, everyMs = 10, waitingFor = () => 'a condition'): Promise<void> {
-  const started = performance.now();
-  while (!done()) {
-    if (performance.now() - started > GIVE_UP_MS) throw new Error(`rooms bench: gave up after ${GIVE_UP_MS / 1000} s: ${waitingFor()}`);
-    await new Promise((resolve) => setTimeout(resolve, everyMs));
+    await crowd.close();
+    await sender?.close('bye');
   }
 }

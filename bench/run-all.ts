@@ -284,11 +284,12 @@ async function printJoinScale(): Promise<void> {
 
 async function printLobby(): Promise<void> {
   const sizes = (process.env['BENCH_LOBBY_READERS'] ?? '100,300').split(',').map(Number);
-  console.log('a lobby line to readers who never heard of its sender (default flood control, one machine)\n');
+  const processes = Number(process.env['BENCH_MEMBER_PROCESSES'] ?? 4);
+  console.log(`a lobby line to readers who never heard of its sender (default flood control, one machine, the readers in ${processes} processes)\n`);
   console.log(['presence'.padEnd(8), 'readers'.padStart(7), 'first line ms'.padStart(14), 'unreadable'.padStart(10), 'second line ms'.padStart(15)].join('  '));
   for (const readers of sizes) {
     for (const presence of ['followed', 'everyone'] as const) {
-      const r = await runLobbyBench(readers, presence);
+      const r = await runLobbyBench(readers, presence, processes);
       console.log(
         [
           r.presence.padEnd(8),
