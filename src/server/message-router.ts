@@ -3,6 +3,7 @@
 // link, and the ack that tells the sender, per recipient, where each one went. Nothing is dropped
 // without its sender hearing of it.
 import { ChatError, ErrorCode } from '../core/errors.js';
+import { encodeEnvelopeJson } from '../core/envelope-json.js';
 import { encodeDeliveryFrame } from '../core/message-codec.js';
 import type { RecipientRefusal, SendMessage } from '../core/messages.js';
 import { isValidName, nameKey } from '../core/names.js';
@@ -40,7 +41,7 @@ export class MessageRouter {
     const isRoom = message.to === null || message.to.startsWith('#');
     // Serialized once, on first need, for every use: live frames, relays to other nodes, the store's count.
     let serialized: string | undefined;
-    const envelopeJson = () => (serialized ??= JSON.stringify(envelope));
+    const envelopeJson = () => (serialized ??= encodeEnvelopeJson(envelope));
     const frame = deliveryFrame(from, message.to, envelopeJson);
     const sent: string[] = [];
     const stored: string[] = [];
