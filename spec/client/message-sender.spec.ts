@@ -11,11 +11,15 @@ import { ClientState } from '../../src/client/state/client-state.js';
 import { ErrorCode } from '../../src/core/errors.js';
 import type { Identity } from '../../src/core/identity.js';
 import type { SendMessage } from '../../src/core/messages.js';
+import { buildHello } from '../../src/core/prekey.js';
 import { testIdentity } from '../helpers/identities.js';
 
 let alice: Identity;
+let others: Identity[];
 before(async () => {
-  alice = await testIdentity(0);
+  const [first, ...rest] = await Promise.all([0, 1, 2].map(testIdentity));
+  alice = first!;
+  others = rest;
 });
 
 function sender(ready: { value: boolean }) {
@@ -33,7 +37,7 @@ function sender(ready: { value: boolean }) {
     error: () => {},
     unusablePrekey: () => {},
   };
-  return { sender: new MessageSender(parts), state, wire };
+  return { sender: new MessageSender(parts), state, wire, directory, engine: parts.engine };
 }
 
 describe('MessageSender', () => {
@@ -56,5 +60,38 @@ describe('MessageSender', () => {
     mail.resend();
     assert.equal(wire.length, 0, 'bob is not listed: nothing sealed');
     assert.deepEqual(state.owedReceipts.take('bob'), ['m1'], 'still owed');
+  });
+
+  it('answers the key requests of one turn together, under one signature, once the turn is over', async () => {
+    const { sender: mail, wire, directory, engine } = sender({ value: true });
+    for (const [i, name] of ['bob', 'carol'].entries()) {
+      const identity = others[i]!;
+      const hello = buildHello(identity, name, new E2eEngine({ identity, selfName: () => name }).signedPrekey);
+      directory.add({
+        name,
+        publicKey: identity.publicKeyBase64,
+        prekey: hello.prekey,
+        prekeySig: hello.prekeySig,
+        fingerprint: identity.fingerprint,
+        joinedAt: 1,
+      });
+    }
+    // An open lobby: a line no one was handed the chain for; both ask for it in the same turn.
+    const line = engine.sealRoom(null, 'hello strangers', [], () => undefined, true);
+    const chain = line.sends.at(-1)!.envelope.senderKey!.id;
+    mail.answerKeyRequest('bob', chain, 0, null, true);
+    mail.answerKeyRequest('carol', chain, 0, null, true);
+    mail.answerKeyRequest('bob', chain, 0, null, true);
+    assert.equal(wire.length, 0, 'nothing before the turn is over');
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    assert.deepEqual(
+      wire.map((send) => send.to),
+      ['bob', 'carol'],
+      'one answer each, bob once',
+    );
+    assert.ok(
+      wire.every((send) => send.envelope.batch?.n === 2 && send.envelope.sig === wire[0]!.envelope.sig),
+      'one signature for both',
+    );
   });
 });

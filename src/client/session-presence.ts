@@ -56,8 +56,8 @@ export class SessionPresence {
    * One `follow` at a time: names asked for while one is on its way (and in the turn it is sent)
    * wait and go together in the next, once it is answered. A burst of messages from strangers (a
    * lobby line's readers all asking for its chain) so costs a request per round trip, not one per
-   * turn, against our flood-control budget: at twenty a turn the budget ran out, and every follow
-   * behind it waited seconds.
+   * turn, against our flood-control budget: a follow each turn ran past it (twenty a second after
+   * a burst of sixty), and every request behind them waited seconds.
    */
   ensureListed(names: readonly string[]): Promise<void> {
     const { directory } = this.parts;
