@@ -3,9 +3,8 @@
 // per sender and recipient (one sender cannot fill a mailbox; less for a sender the recipient
 // never wrote to), per sender across all recipients (less for a newcomer), per address, and the
 // total. Counters only: what a write costs is decided here, the write itself is StoredMessages'.
-import { ErrorCode } from '../../core/errors.js';
 import type { ServerLimits } from '../server-limits.js';
-import { StoreWriteError } from './store-errors.js';
+import { storeFull } from './store-errors.js';
 
 /** The shares this counts, as `tui-chat serve` sets them (each field's reason is in ServerLimits). */
 export type StoreShareLimits = Pick<
@@ -86,16 +85,15 @@ export class StoreShares {
     const limits = this.limits;
     const box = this.mailbox(charge.recipient);
     if (box.count >= limits.maxStoredPerUser) {
-      throw new StoreWriteError(ErrorCode.STORE_FULL, `${shown} has ${box.count} messages waiting already (the most the server keeps for one user)`);
+      throw storeFull(`${shown} has ${box.count} messages waiting already (the most the server keeps for one user)`);
     }
     if (box.bytes + charge.mailboxBytes > limits.maxStoredBytesPerUser) {
-      throw new StoreWriteError(ErrorCode.STORE_FULL, `the messages waiting for ${shown} fill their share of the server's store`);
+      throw storeFull(`the messages waiting for ${shown} fill their share of the server's store`);
     }
     const pair = this.pairs.get(pairKey(charge)) ?? { count: 0, bytes: 0 };
     const pairMax = standing.isContact ? limits.maxStoredPerSender : limits.maxStoredFromStranger;
     if (pair.count >= pairMax) {
-      throw new StoreWriteError(
-        ErrorCode.STORE_FULL,
+      throw storeFull(
         standing.isContact
           ? `${pairMax} of your messages wait for ${shown} already (the most one sender may keep for one user)`
           : `${pairMax} of your messages wait for ${shown} already (the most kept from someone ${shown} has not written to)`,
@@ -104,16 +102,13 @@ export class StoreShares {
     const added = charge.storeBytes + bodyBytes;
     const senderMax = standing.isNewcomer ? limits.maxStoredBytesPerNewcomer : limits.maxStoredBytesPerSender;
     if (this.senderBytes(charge.sender) + added > senderMax) {
-      throw new StoreWriteError(
-        ErrorCode.STORE_FULL,
-        `your messages waiting on this server fill your share of its store${standing.isNewcomer ? ' (small while your name is new here)' : ''}`,
-      );
+      throw storeFull(`your messages waiting on this server fill your share of its store${standing.isNewcomer ? ' (small while your name is new here)' : ''}`);
     }
     if (charge.origin !== undefined && (this.origins.get(charge.origin)?.bytes ?? 0) + added > limits.maxStoredBytesPerAddress) {
-      throw new StoreWriteError(ErrorCode.STORE_FULL, "the messages waiting from your address fill its share of the server's store");
+      throw storeFull("the messages waiting from your address fill its share of the server's store");
     }
     if (this.total.bytes + added > limits.maxStoreBytes) {
-      throw new StoreWriteError(ErrorCode.STORE_FULL, "the server's store for away users is full");
+      throw storeFull("the server's store for away users is full");
     }
   }
 
