@@ -20,6 +20,7 @@ function batcher(limits: { maxControlFrameBytes: number; maxMediaFrameBytes: num
     batcher: new BatchWriter(
       (message) => written.push(shape(message)),
       () => limits,
+      (message) => Buffer.byteLength(JSON.stringify(message)),
     ),
   };
 }

@@ -25,6 +25,8 @@ export class BatchWriter {
     private readonly write: (message: ClientMessage) => void,
     /** What the server announced; no `maxBatchSends` / `maxBatchReceived`: it takes no batches of that kind. */
     private readonly limits: () => AnnouncedLimits | undefined,
+    /** A message's size as a frame body (the link's own encoding, kept for when it is written alone). */
+    private readonly bytesOf: (message: ClientMessage) => number,
   ) {}
 
   send(message: ClientMessage): void {
@@ -36,7 +38,8 @@ export class BatchWriter {
       this.write(message);
       return;
     }
-    const bytes = Buffer.byteLength(JSON.stringify(message)) + 1;
+    // Plus the comma between entries.
+    const bytes = this.bytesOf(message) + 1;
     const kind = this.waiting[0]?.kind;
     if (
       (kind !== undefined && kind !== entry.kind) ||

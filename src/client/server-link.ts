@@ -80,12 +80,13 @@ export class ServerLink {
   private linkState: LinkState = 'idle';
   private joinName: string;
   private announced: AnnouncedLimits | undefined;
-  /** Frames checkFits encoded, by message: sent as they are (messages are never changed once sealed). */
+  /** Frames encoded, by message (measured by checkFits or the batch writer, then written as they are): messages are never changed once sealed. */
   private readonly measured = new WeakMap<ClientMessage, Buffer>();
   /** DMs and confirmations written in one turn go as batch frames (batch-writer.ts). */
   private readonly batcher = new BatchWriter(
     (message) => this.write(message),
     () => this.announced,
+    (message) => this.encoded(message).length - FRAME_HEADER_BYTES,
   );
   private joinWaiter: { resolve: () => void; reject: (error: ChatError) => void } | undefined;
   private closeReason: string | undefined;
@@ -166,9 +167,8 @@ export class ServerLink {
    * it counts a message as sent.
    */
   checkFits(message: ClientMessage): void {
-    const frame = encodeMessage(message);
     // Kept for write(): a sealed message is measured here and sent moments later, encoded once.
-    this.measured.set(message, frame);
+    const frame = this.encoded(message);
     const bytes = frame.length - FRAME_HEADER_BYTES;
     if (this.announced !== undefined && bytes > this.announced.maxControlFrameBytes) {
       throw new ChatError(ErrorCode.MESSAGE_TOO_LARGE, `the sealed message (${bytes} bytes) is over the server's frame limit`);
@@ -232,7 +232,17 @@ export class ServerLink {
   }
 
   private write(message: ClientMessage): void {
-    this.stream?.write(this.measured.get(message) ?? encodeMessage(message));
+    this.stream?.write(this.encoded(message));
+  }
+
+  /** The message's frame, encoded on first need and kept (messages are never changed once sealed). */
+  private encoded(message: ClientMessage): Buffer {
+    let frame = this.measured.get(message);
+    if (frame === undefined) {
+      frame = encodeMessage(message);
+      this.measured.set(message, frame);
+    }
+    return frame;
   }
 
   private waitForJoin(): Promise<void> {
