@@ -40,6 +40,19 @@ function peerIn(viewer: Party, name: string): DirectoryPeer {
   return viewer.directory.get(name)!;
 }
 
+/** `engine`'s answer to one member's request for a chain, or undefined when it is not theirs to have. */
+function answerOne(
+  engine: E2eEngine,
+  peer: DirectoryPeer,
+  chain: string,
+  n: number,
+  room: string | null,
+  check: () => undefined,
+  open = false,
+): SendMessage | undefined {
+  return engine.answerKeyRequests([{ peer, chain, n, room, open }], check)[0];
+}
+
 /** What the server would deliver of a send, to `to` (or the room). */
 function deliver(from: string, send: SendMessage): DeliverMessage {
   return { type: 'message', from, to: send.to, envelope: send.envelope };
@@ -175,18 +188,18 @@ describe('E2eEngine key requests (a handover that never came)', () => {
     const request = bob.engine.requestKey(peerIn(bob, 'alice'), missing.chain, missing.n, null, accept);
     const asked = alice.engine.open(deliver('bob', request), peerIn(alice, 'bob'), true);
     assert.deepEqual(asked.kind === 'key-request' && [asked.chain, asked.n], [missing.chain, 1]);
-    const answer = alice.engine.answerKeyRequest(peerIn(alice, 'bob'), missing.chain, 1, null, accept);
+    const answer = answerOne(alice.engine, peerIn(alice, 'bob'), missing.chain, 1, null, accept);
     assert.ok(answer !== undefined);
-    assert.equal(alice.engine.answerKeyRequest(peerIn(alice, 'bob'), missing.chain, 1, null, accept), undefined, 'answered once');
+    assert.equal(answerOne(alice.engine, peerIn(alice, 'bob'), missing.chain, 1, null, accept), undefined, 'answered once');
     assert.equal(bob.engine.open(deliver('alice', answer), peerIn(bob, 'alice'), true).kind, 'handover');
     const opened = bob.engine.open(room, peerIn(bob, 'alice'), true);
     assert.deepEqual(opened.kind === 'text' && opened.text, 'second');
     // The grant starts at message 1: the first message stays closed to bob's copy.
 
     // carol was not a member when the chain was made: asking gets her nothing.
-    assert.equal(alice.engine.answerKeyRequest(peerIn(alice, 'carol'), missing.chain, 0, null, accept), undefined);
+    assert.equal(answerOne(alice.engine, peerIn(alice, 'carol'), missing.chain, 0, null, accept), undefined);
     // Nor does asking for a message the chain has not sealed yet, or a chain alice never had.
-    assert.equal(alice.engine.answerKeyRequest(peerIn(alice, 'bob'), 'no-such-chain', 0, null, accept), undefined);
+    assert.equal(answerOne(alice.engine, peerIn(alice, 'bob'), 'no-such-chain', 0, null, accept), undefined);
   });
 
   it('in an open lobby answers anyone who asks, and hands a newcomer the current chain, never twice', () => {
@@ -195,8 +208,8 @@ describe('E2eEngine key requests (a handover that never came)', () => {
     const first = alice.engine.sealRoom(null, 'hello strangers', [], accept, true);
     assert.equal(first.sends.length, 1);
     const chain = first.sends[0]!.envelope.senderKey!.id;
-    assert.equal(alice.engine.answerKeyRequest(peerIn(alice, 'bob'), chain, 0, null, accept), undefined, 'closed: bob was no member');
-    const answer = alice.engine.answerKeyRequest(peerIn(alice, 'bob'), chain, 0, null, accept, true);
+    assert.equal(answerOne(alice.engine, peerIn(alice, 'bob'), chain, 0, null, accept), undefined, 'closed: bob was no member');
+    const answer = answerOne(alice.engine, peerIn(alice, 'bob'), chain, 0, null, accept, true);
     assert.ok(answer !== undefined, 'open: anyone on the server may ask');
     assert.equal(bob.engine.open(deliver('alice', answer), peerIn(bob, 'alice'), true).kind, 'handover');
     // bob holds the chain now; carol is new to alice: only she is handed it, and the chain stays.
@@ -234,8 +247,8 @@ describe('E2eEngine key requests (a handover that never came)', () => {
     const request = bob.engine.requestKey(peerIn(bob, 'alice'), missing.chain, missing.n, '#ops', accept);
     const asked = alice.engine.open(deliver('bob', request), peerIn(alice, 'bob'), true);
     assert.deepEqual(asked.kind === 'key-request' && [asked.chain, asked.room], [missing.chain, '#ops']);
-    assert.equal(alice.engine.answerKeyRequest(peerIn(alice, 'bob'), missing.chain, 0, '#dev', accept), undefined, 'not a #dev chain');
-    const answer = alice.engine.answerKeyRequest(peerIn(alice, 'bob'), missing.chain, 0, '#ops', accept);
+    assert.equal(answerOne(alice.engine, peerIn(alice, 'bob'), missing.chain, 0, '#dev', accept), undefined, 'not a #dev chain');
+    const answer = answerOne(alice.engine, peerIn(alice, 'bob'), missing.chain, 0, '#ops', accept);
     assert.ok(answer !== undefined);
     assert.equal(bob.engine.open(deliver('alice', answer), peerIn(bob, 'alice'), true).kind, 'handover');
     const opsLine = bob.engine.open(deliver('alice', ops.sends[1]!), peerIn(bob, 'alice'), true);
@@ -248,12 +261,12 @@ describe('E2eEngine key requests (a handover that never came)', () => {
     alice.engine.sealRoom(null, 'on a new chain', [peerIn(alice, 'bob'), peerIn(alice, 'carol')], accept);
     const room = deliver('alice', old.sends.at(-1)!);
     const chain = old.sends.at(-1)!.envelope.senderKey!.id;
-    const answer = alice.engine.answerKeyRequest(peerIn(alice, 'bob'), chain, 0, null, accept);
+    const answer = answerOne(alice.engine, peerIn(alice, 'bob'), chain, 0, null, accept);
     assert.ok(answer !== undefined);
     bob.engine.open(deliver('alice', answer), peerIn(bob, 'alice'), true);
     const opened = bob.engine.open(room, peerIn(bob, 'alice'), true);
     assert.deepEqual(opened.kind === 'text' && opened.text, 'on the old chain');
-    assert.equal(alice.engine.answerKeyRequest(peerIn(alice, 'bob'), chain, 1, null, accept), undefined, 'message 1 was never sealed on it');
+    assert.equal(answerOne(alice.engine, peerIn(alice, 'bob'), chain, 1, null, accept), undefined, 'message 1 was never sealed on it');
   });
 
   it('answers the requests of one turn under one signature, a member asking for two chains given both', () => {
@@ -301,7 +314,7 @@ describe('E2eEngine key requests (a handover that never came)', () => {
     const sealed = alice.engine.sealRoom(null, 'before the restart', [peerIn(alice, 'bob')], accept);
     const restarted = new E2eEngine({ identity: ids[0]!, selfName: () => 'alice', state: alice.engine.exportState() });
     const chain = sealed.sends.at(-1)!.envelope.senderKey!.id;
-    const answer = restarted.answerKeyRequest(peerIn(alice, 'bob'), chain, 0, null, accept);
+    const answer = answerOne(restarted, peerIn(alice, 'bob'), chain, 0, null, accept);
     assert.ok(answer !== undefined);
     assert.equal(bob.engine.open(deliver('alice', answer), peerIn(bob, 'alice'), true).kind, 'handover');
     const opened = bob.engine.open(deliver('alice', sealed.sends.at(-1)!), peerIn(bob, 'alice'), true);

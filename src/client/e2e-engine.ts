@@ -217,11 +217,6 @@ export class E2eEngine {
     return this.seal(peer.name, { receipt: { ids } }, { ratchet: this.sessions.sending(peer).nextSendingKey() }, check);
   }
 
-  /** The handover one member asked for, or undefined when it is not theirs to have (see answerKeyRequests). */
-  answerKeyRequest(peer: DirectoryPeer, chain: string, n: number, room: string | null, check: SendCheck, open = false): SendMessage | undefined {
-    return this.answerKeyRequests([{ peer, chain, n, room, open }], check)[0];
-  }
-
   /**
    * The handovers members asked for (those not theirs to have left out: see OurRoomChains.grantFor),
    * all under one signature per batch, as a room's first line: a lobby line's thousand askers cost
