@@ -58,23 +58,26 @@ export class FakeMemberLink implements MemberLink {
 export function fakeMembers(...names: string[]): { registry: PeerRegistry<JoinedPeer>; links: Map<string, FakeMemberLink> } {
   const registry = new PeerRegistry<JoinedPeer>();
   const links = new Map<string, FakeMemberLink>();
-  for (const [i, name] of names.entries()) {
-    // The key is never used by routing: the server relays envelopes it cannot open.
-    const key = { publicKeyBase64: `key-${name}`, fingerprint: `fp-${i}` } as unknown as PublicIdentity;
-    const link = new FakeMemberLink({ name, key, prekey: 'AAAA', prekeySig: 'c2ln', joinedAt: i });
-    links.set(name, link);
-    registry.add({
-      name,
-      publicKeyBase64: `key-${name}`,
-      fingerprint: `fp-${i}`,
-      joinedAt: i,
-      prekey: 'AAAA',
-      prekeySig: 'c2ln',
-      keyId: `k${i}`,
-      connection: link,
-    });
-  }
+  for (const [i, name] of names.entries()) links.set(name, joinFake(registry, name, i));
   return { registry, links };
+}
+
+/** Joins `name` (the `i`th member: its key and fingerprint) to `registry` through a new fake link. */
+export function joinFake(registry: PeerRegistry<JoinedPeer>, name: string, i: number): FakeMemberLink {
+  // The key is never used by routing: the server relays envelopes it cannot open.
+  const key = { publicKeyBase64: `key-${name}`, fingerprint: `fp-${i}` } as unknown as PublicIdentity;
+  const link = new FakeMemberLink({ name, key, prekey: 'AAAA', prekeySig: 'c2ln', joinedAt: i });
+  registry.add({
+    name,
+    publicKeyBase64: `key-${name}`,
+    fingerprint: `fp-${i}`,
+    joinedAt: i,
+    prekey: 'AAAA',
+    prekeySig: 'c2ln',
+    keyId: `k${i}`,
+    connection: link,
+  });
+  return link;
 }
 
 /** The store, rooms, store-and-forward and router of a lone server with default limits, over memory. */

@@ -12,7 +12,7 @@ import { type Key, type KeyValue, MemoryKeyValue } from '../../src/server/store/
 import { waitUntil } from '../helpers/events.js';
 import { testIdentity } from '../helpers/identities.js';
 import { RawClient } from '../helpers/raw-client.js';
-import { FakeMemberLink, fakeMembers, servicesOverMemory } from '../helpers/fake-member-link.js';
+import { fakeMembers, joinFake, servicesOverMemory } from '../helpers/fake-member-link.js';
 
 let alice: Identity;
 let bob: Identity;
@@ -460,8 +460,7 @@ describe('StoreAndForward without sockets (members as MemberLinks)', () => {
       [['unconfirmed', 'bob', 'stored']],
     );
 
-    const back = new FakeMemberLink(bob.peer);
-    registry.add({ ...registry.get('alice')!, name: 'bob', fingerprint: 'fp-1', publicKeyBase64: 'key-bob', connection: back });
+    const back = joinFake(registry, 'bob', 1);
     await forward.joined(back);
     assert.deepEqual(
       back.of('message').map((m) => [m.envelope.id, m.stored]),
