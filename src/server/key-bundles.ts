@@ -62,13 +62,15 @@ export class KeyBundles {
     const store = this.parts.store();
     const taken = await store?.takeOneTimePrekey(name);
     if (store === undefined || taken === undefined) return undefined;
-    const left = store.oneTimePrekeyCount(name);
     const owner = this.parts.online(name);
     // Once per PREKEY_NOTICE_INTERVAL_MS, not on every fetch below the mark: a burst of fetches
     // told the owner twenty times, each time it made a pool's worth, and past the 500 it keeps it
     // dropped the oldest, which were the very keys handed out (their sessions could not open).
     const now = Date.now();
-    if (owner !== undefined && left <= ONE_TIME_PREKEYS_LOW && now - (owner.prekeyNoticeAt ?? 0) >= PREKEY_NOTICE_INTERVAL_MS) {
+    if (owner === undefined || now - (owner.prekeyNoticeAt ?? 0) < PREKEY_NOTICE_INTERVAL_MS) return taken;
+    // Counted only as far as the mark: "few left?" needs no more.
+    const left = store.oneTimePrekeyCount(name, ONE_TIME_PREKEYS_LOW + 1);
+    if (left <= ONE_TIME_PREKEYS_LOW) {
       owner.prekeyNoticeAt = now;
       owner.connection.send({ type: 'prekey-pool', oneTime: left });
     }

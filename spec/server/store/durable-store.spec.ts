@@ -4,7 +4,7 @@ import { describe, it } from 'node:test';
 import { ErrorCode } from '../../../src/core/errors.js';
 import { DEFAULT_SERVER_LIMITS } from '../../../src/server/server-limits.js';
 import { DurableStore, type Registration } from '../../../src/server/store/durable-store.js';
-import { MemoryKeyValue } from '../../../src/server/store/key-value.js';
+import { type Key, MemoryKeyValue } from '../../../src/server/store/key-value.js';
 import { ONE_TIME_PREKEY_TTL_MS } from '../../../src/server/store/one-time-prekey-pool.js';
 
 const DAY = 86_400_000;
@@ -63,5 +63,34 @@ describe('DurableStore', () => {
     assert.equal(store.oneTimePrekeyCount('bob'), 1);
     await store.expire(Date.now() + ONE_TIME_PREKEY_TTL_MS + 1000, () => false);
     assert.equal(store.oneTimePrekeyCount('bob'), 0);
+  });
+
+  it('hands each one-time prekey out once, reading only as far as it needs (not the whole pool per bundle)', async () => {
+    /** Counts the records a range hands out, as LMDB decodes them one by one. */
+    class CountingKeyValue extends MemoryKeyValue {
+      read = 0;
+      override *range<T>(prefix: Key): Iterable<{ key: Key; value: T }> {
+        for (const entry of super.range<T>(prefix)) {
+          this.read++;
+          yield entry;
+        }
+      }
+    }
+    const kv = new CountingKeyValue();
+    const store = new DurableStore(kv, DEFAULT_SERVER_LIMITS);
+    await store.addOneTimePrekeys(
+      'bob',
+      Array.from({ length: 100 }, (_, i) => ({ id: `k${i}`, key: 'a2V5' })),
+      100,
+    );
+    kv.read = 0;
+    const taken = await Promise.all([1, 2, 3].map(() => store.takeOneTimePrekey('bob')));
+    assert.equal(new Set(taken.map((key) => key?.id)).size, 3, 'three different keys');
+    assert.ok(kv.read <= 6, `a take reads the few records before the first free one (read ${kv.read})`);
+    kv.read = 0;
+    assert.equal(store.oneTimePrekeyCount('bob', 21), 21, 'counted up to the mark asked for');
+    assert.ok(kv.read <= 24, `and no further (read ${kv.read})`);
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(store.oneTimePrekeyCount('bob'), 97);
   });
 });

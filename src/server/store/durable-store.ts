@@ -210,9 +210,9 @@ export class DurableStore {
 
   // ---- one-time prekeys (OneTimePrekeyPool) ---------------------------------------------------
 
-  /** How many one-time prekeys wait for this user (not counting those being taken). */
-  oneTimePrekeyCount(name: string): number {
-    return this.prekeys.count(name);
+  /** How many one-time prekeys wait for this user (not counting those being taken), counted up to `atMost`. */
+  oneTimePrekeyCount(name: string, atMost?: number): number {
+    return this.prekeys.count(name, atMost);
   }
 
   /** Keeps uploaded one-time prekeys, up to `max` per user (the rest are ignored); returns how many are held now. */
