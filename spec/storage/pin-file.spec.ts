@@ -28,6 +28,31 @@ describe('PinFile', () => {
     assert.deepEqual(JSON.parse(readFileSync(path, 'utf8')).version, 1);
   });
 
+  it('writes a thousand pins made in one turn once, and pins made during a write in one more', async (t) => {
+    const path = join(makeTempDir(t), 'pins.json');
+    const written: string[] = [];
+    const pins = new PinFile<{ fingerprint: string }>(path, 'peers', async (_path, text) => {
+      written.push(text);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    });
+    const live = new Map<string, { fingerprint: string }>();
+    const saves: Array<Promise<void>> = [];
+    for (let i = 0; i < 1000; i++) {
+      live.set(`p${i}`, { fingerprint: String(i) });
+      saves.push(pins.save(live));
+    }
+    await saves[0];
+    assert.equal(written.length, 1, 'one write for the turn');
+    assert.equal(Object.keys(JSON.parse(written[0]!).peers).length, 1000, 'holding every pin of it');
+    // While that write is on disk, two more pins: they wait, together, for the next one.
+    const during = pins.save(live.set('late1', { fingerprint: 'x' }));
+    const alsoDuring = pins.save(live.set('late2', { fingerprint: 'y' }));
+    assert.equal(during, alsoDuring, 'the pins made during a write share the next one');
+    await Promise.all([...saves, during]);
+    assert.equal(written.length, 2);
+    assert.equal(Object.keys(JSON.parse(written[1]!).peers).length, 1002);
+  });
+
   it('refuses a damaged file with a config error and leaves it as it was', async (t) => {
     const path = join(makeTempDir(t), 'pins.json');
     writeFileSync(path, '{"version": 1, "servers": [');
