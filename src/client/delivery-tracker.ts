@@ -127,7 +127,9 @@ export class DeliveryTracker {
 
   /** Drops settled entries from the outbox and the index. */
   prune(): void {
-    this.state.pruneOutbox();
+    // The index is rebuilt only when something went: a room's first line to 1,000 members is one
+    // entry with 1,000 handovers, re-indexed on every turn that brought receipts.
+    if (this.state.pruneOutbox() === 0) return;
     this.byEnvelope.clear();
     for (const entry of this.state.outbox) this.index(entry);
   }

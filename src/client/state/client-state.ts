@@ -290,8 +290,9 @@ export class ClientState {
   /**
    * Drops entries whose every recipient has a final word other than "stored" (stored ones may still
    * turn delivered or expired); a line's final word is kept with the history (settledRecipients).
+   * Returns how many went.
    */
-  pruneOutbox(): void {
+  pruneOutbox(): number {
     const keep: OutgoingEntry[] = [];
     for (const entry of this.outbox) {
       if (!isDone(entry)) keep.push(entry);
@@ -303,7 +304,9 @@ export class ClientState {
         this.unwritten.push({ kind: 'receipted', from: entry.to, ids: entry.receiptFor, ts: Date.now() });
       }
     }
-    this.outbox.splice(0, this.outbox.length, ...keep);
+    const pruned = this.outbox.length - keep.length;
+    if (pruned > 0) this.outbox.splice(0, this.outbox.length, ...keep);
+    return pruned;
   }
 
   /** The final recipient states of a line of ours that left the outbox (undefined: never settled here). */
