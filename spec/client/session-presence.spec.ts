@@ -4,6 +4,10 @@ import { KnownPeers } from '../../src/client/known-peers.js';
 import { PeerDirectory } from '../../src/client/peer-directory.js';
 import { SessionPresence } from '../../src/client/session-presence.js';
 import { ClientState } from '../../src/client/state/client-state.js';
+import { generateX25519 } from '../../src/core/double-ratchet.js';
+import type { PeerSummary } from '../../src/core/messages.js';
+import { signPrekey } from '../../src/core/prekey.js';
+import { testIdentity } from '../helpers/identities.js';
 
 const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
@@ -17,6 +21,8 @@ function followingPresence() {
       if (message.type === 'follow') follows.push(message.names);
       return true;
     },
+    keysOnSight: () => false,
+    isRoomMate: () => false,
     emit: () => {},
   });
   presence.follower.reset('followed');
@@ -50,5 +56,64 @@ describe('SessionPresence', () => {
     );
     await presence.onFollowed({ type: 'followed', peers: [], unknown: ['r3', 'r4', 'r5'] });
     await Promise.all(waiting);
+  });
+
+  it("lists a big room's member from presence without keys, and fetches them in one request, no follow, once needed", async () => {
+    const requests: Array<{ type: string; names: string[] }> = [];
+    const presence = new SessionPresence({
+      directory: new PeerDirectory(KnownPeers.inMemory(), () => 'me', 'ff'),
+      state: ClientState.inMemory(),
+      send: (message) => {
+        requests.push(message);
+        return true;
+      },
+      keysOnSight: (name) => name === 'teammate',
+      isRoomMate: (name) => name === 'teammate' || name === 'carol',
+      emit: () => {},
+    });
+    presence.follower.reset('followed');
+    const bob = await testIdentity(1);
+    const prekey = generateX25519().publicRaw;
+    const presenceOf = (name: string): PeerSummary => ({ name, fingerprint: bob.fingerprint, joinedAt: 1, keyId: 'k1' });
+    await presence.step({ type: 'join', peer: presenceOf('bob') })();
+    assert.deepEqual(requests, [], 'no keys fetched for a member of a big room');
+    assert.deepEqual(
+      presence.views().map((view) => [view.name, view.fingerprint]),
+      [['bob', '']],
+      "listed, without a fingerprint taken on the server's word",
+    );
+    const teammate = presence.step({ type: 'join', peer: presenceOf('teammate') })();
+    assert.deepEqual(requests, [{ type: 'keys', names: ['teammate'] }], 'one we share a small room with: keys on sight');
+    requests.length = 0;
+    const listed = presence.ensureListed(['bob']);
+    presence.ensureListed(['bob']);
+    await turn();
+    assert.deepEqual(requests, [{ type: 'keys', names: ['bob'] }], 'the keys of the one listed, once, and no follow');
+    const bundleOf = (name: string): PeerSummary => ({
+      ...presenceOf(name),
+      publicKey: bob.publicKeyBase64,
+      prekey: prekey.toString('base64'),
+      prekeySig: signPrekey(bob.privateKey, name, prekey).toString('base64'),
+    });
+    presence.keys.received([bundleOf('bob'), bundleOf('teammate')]);
+    await Promise.all([listed, teammate]);
+    requests.length = 0;
+    const carol = presence.ensureListed(['carol']);
+    await turn();
+    assert.deepEqual(requests, [{ type: 'keys', names: ['carol'] }], 'a room-mate we have no presence of: her keys, no follow');
+    presence.keys.received([bundleOf('carol')]);
+    await carol;
+    assert.deepEqual(
+      presence
+        .views()
+        .map((view) => [view.name, view.fingerprint])
+        .sort(),
+      [
+        ['bob', bob.fingerprint],
+        ['carol', bob.fingerprint],
+        ['teammate', bob.fingerprint],
+      ],
+      'each listed with their keys, once',
+    );
   });
 });

@@ -30,6 +30,8 @@ export interface ChatSessionOptions {
    * OPEN_LOBBY_KEY_WAIT_MS for the lobby of a server that tells us only of whom we follow.
    */
   readonly keyWaitMs?: { readonly closed: number; readonly openLobby: number };
+  /** On a big server, rooms up to this many members get their members' keys as we hear of them; default KEYS_ON_SIGHT_MAX_ROOM_MEMBERS. */
+  readonly keysOnSightMaxRoomMembers?: number;
   /** Ping interval; default KEEPALIVE_INTERVAL_MS. */
   readonly keepaliveMs?: number;
   /** Time allowed from the opened connection to the welcome; default JOIN_TIMEOUT_MS. */

@@ -19,6 +19,7 @@ import { PrekeyUpkeep } from './prekey-upkeep.js';
 import { ClientState } from './state/client-state.js';
 import { KnownPeers } from './known-peers.js';
 import { PeerDirectory, type PeerView } from './peer-directory.js';
+import { Recipients } from './recipients.js';
 import { type LinkState, ServerLink } from './server-link.js';
 import { type VideoRequest, VideoRemote } from './video-remote.js';
 import type { FileAttachment } from './files/attachment.js';
@@ -60,13 +61,12 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
   /** Settles the current connect() or rejoin() once the welcome's peers are listed. */
   private welcomed: (() => void) | undefined;
   /** The named rooms we are in, with their members: who a room message is sealed for. */
-  private readonly rosters = new RoomRosters();
-  private readonly roomRequests = new RoomRequests(this.rosters, (request) => {
-    if (!this.isReady) throw new ChatError(ErrorCode.NOT_CONNECTED, 'not connected');
-    this.link.send(request);
-  });
+  private readonly rosters: RoomRosters;
+  private readonly roomRequests: RoomRequests;
   /** Who is listed, as the server tells it (session-presence.ts). */
   private readonly presence: SessionPresence;
+  /** Whom a line goes to, and whether it must wait for their keys (recipients.ts). */
+  private readonly recipients: Recipients;
   /** Accepting and verifying peers' keys (session-trust.ts). */
   private readonly trustKeeper: SessionTrust;
 
@@ -129,6 +129,11 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
         },
         options.files ?? FileShelf.inMemory(),
       );
+    this.rosters = new RoomRosters(options.keysOnSightMaxRoomMembers);
+    this.roomRequests = new RoomRequests(this.rosters, (request) => {
+      if (!this.isReady) throw new ChatError(ErrorCode.NOT_CONNECTED, 'not connected');
+      this.link.send(request);
+    });
     this.presence = new SessionPresence({
       directory: this.directory,
       state: this.state,
@@ -137,8 +142,11 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
         this.link.send(message);
         return true;
       },
+      keysOnSight: (name) => this.rosters.sharesSmallRoom(name),
+      isRoomMate: (name) => this.rosters.isMember(name),
       emit: this.emit.bind(this),
     });
+    this.recipients = new Recipients(this.directory, this.rosters, this.presence);
     this.sender = new MessageSender({
       engine: this.engine,
       directory: this.directory,
@@ -214,18 +222,14 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
     return this.presence.follower.followsOnly;
   }
 
-  /**
-   * Lists `name` if the server has such a user (on a big server, by following them); false when
-   * nobody has that name. Used before writing to someone not listed yet.
-   */
-  async lookup(name: string): Promise<boolean> {
-    await this.presence.ensureListed([name]);
-    return this.directory.get(name) !== undefined;
+  /** See Recipients.lookup: lists `to` (a user, or a room's members) with keys; false when there is no such user or room. */
+  lookup(to: string): Promise<boolean> {
+    return this.recipients.lookup(to);
   }
 
-  /** True when a DM to `to` must wait for lookup() first: a big server, and nobody listed by that name. */
+  /** See Recipients.needsLookup: a line to `to` must wait for lookup() first. */
   needsLookup(to: string | null): boolean {
-    return to !== null && !isRoomTarget(to) && this.presence.follower.followsOnly && this.directory.get(to) === undefined && !this.directory.isSelf(to);
+    return this.recipients.needsLookup(to);
   }
 
   /** Sender-key chains held for other members, for tests and the memory bound in SECURITY.md. */
@@ -268,7 +272,7 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
   }
 
   peers(): PeerView[] {
-    return this.directory.views();
+    return this.presence.views();
   }
 
   peer(name: string): PeerView | undefined {
@@ -303,12 +307,10 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
   /** Sends to a named room we are in: sealed for its members (those away get it stored). */
   sendToRoom(room: string, text: string, shownAs?: string, file?: FileAttachment): SentMessage {
     const roster = this.rosters.get(room);
-    if (roster === undefined) throw new ChatError(ErrorCode.NOT_IN_ROOM, `you are not in ${room}: :join ${room} first`);
-    const members = roster.members.flatMap((member) => {
-      const peer = this.directory.get(member.name);
-      return peer === undefined || this.directory.isSelf(peer.name) ? [] : [peer];
-    });
-    return this.sender.sendToRoom(roster.name, members, text, shownAs, false, file);
+    const recipients = this.recipients.ofRoom(room);
+    if (roster === undefined || recipients === undefined) throw new ChatError(ErrorCode.NOT_IN_ROOM, `you are not in ${room}: :join ${room} first`);
+    // Members whose keys never came (lookup first: see needsLookup) are told as not delivered.
+    return this.sender.sendToRoom(roster.name, recipients.members, text, shownAs, false, file, recipients.unkeyed);
   }
 
   /** Sends to one peer. Refused for a peer whose key changed until the user trusts the new key. */

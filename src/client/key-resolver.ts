@@ -41,6 +41,18 @@ export class KeyResolver {
     return all.filter((summary): summary is PeerSummary => summary !== undefined);
   }
 
+  /**
+   * The bundles of these users, as the server gives them (each a full summary: online, joined,
+   * key id), for users we have no presence of to merge: a big room's members. Users the server
+   * has no bundle for are left out once KEY_REQUEST_TIMEOUT_MS has passed.
+   */
+  async fetch(names: readonly string[]): Promise<PeerSummary[]> {
+    const waiting = names.map((name) => this.wait(name, undefined));
+    for (let i = 0; i < names.length; i += REQUEST_BATCH) this.request(names.slice(i, i + REQUEST_BATCH));
+    const all = await Promise.all(waiting);
+    return all.filter((bundle): bundle is PeerSummary => bundle !== undefined);
+  }
+
   /** Bundles from the server: cached, and handed to whoever waits for them. */
   received(bundles: readonly PeerSummary[]): void {
     for (const bundle of bundles) {

@@ -42,9 +42,18 @@ export class MessageSender {
   /**
    * Seals a line for a room (null: the lobby) and everyone in it. Peers whose key changed are left
    * out until trusted again, and so is a peer no session can start with: one bad member never
-   * stops the room; those left out are told to the server and shown as not delivered.
+   * stops the room; those left out are told to the server and shown as not delivered, and so are
+   * `unkeyed`: members whose keys we do not have (the server gave none when asked).
    */
-  sendToRoom(to: string | null, everyone: readonly DirectoryPeer[], text: string, shownAs?: string, open = false, file?: FileAttachment): SentMessage {
+  sendToRoom(
+    to: string | null,
+    everyone: readonly DirectoryPeer[],
+    text: string,
+    shownAs?: string,
+    open = false,
+    file?: FileAttachment,
+    unkeyed: readonly string[] = [],
+  ): SentMessage {
     const { engine, link } = this.parts;
     this.checkSendable(text);
     const candidates = everyone.filter((peer) => peer.trust !== 'changed' && peer.prekeyUsable);
@@ -56,11 +65,14 @@ export class MessageSender {
       throw sealed.refused;
     }
     const keyed = new Set(sealed.members.map((peer) => peer.name));
-    const withheld = everyone.filter((peer) => !keyed.has(peer.name));
+    const withheld = [
+      ...everyone.filter((peer) => !keyed.has(peer.name)).map((peer) => ({ name: peer.name, reason: leftOutBecause(peer) })),
+      ...unkeyed.map((name) => ({ name, reason: `left out: the server gave no keys for ${name}` })),
+    ];
     const sends = [...sealed.sends];
     const room = sends.pop()!;
     sends.push(withheld.length === 0 ? room : { ...room, except: withheld.map((peer) => peer.name) });
-    const leftOut = Object.fromEntries(withheld.map((peer) => [peer.name, { state: 'refused' as const, reason: leftOutBecause(peer) }]));
+    const leftOut = Object.fromEntries(withheld.map((peer) => [peer.name, { state: 'refused' as const, reason: peer.reason }]));
     this.sendTracked({
       id: sealed.id,
       to,

@@ -1,18 +1,21 @@
 // Who a session lists, as the server tells it: the welcome's peers, joins, leaves and away
 // messages, each listed with its keys (KeyResolver) and its trust (PeerDirectory); on a big server
 // (presence of followed users only) the follows that list someone before what needs them is
-// handled. What the user must hear of a listing (a changed key, an impostor under our name, a dead
-// prekey) is said here.
+// handled. On a big server, a user presence tells us of is listed without keys (UnkeyedPeers)
+// unless a session with them is likely: we share a small room, or we asked for them; keys come
+// when one is needed. What the user must hear of a listing (a changed key, an impostor under our
+// name, a dead prekey) is said here.
 import { ErrorCode } from '../core/errors.js';
 import { shortFingerprint } from '../core/fingerprint.js';
 import type { FollowedMessage, PeerSummary, WelcomeMessage } from '../core/messages.js';
 import { isRoomTarget } from '../core/room-names.js';
 import { KeyResolver } from './key-resolver.js';
-import type { AddOutcome, PeerDirectory } from './peer-directory.js';
+import type { AddOutcome, PeerDirectory, PeerView } from './peer-directory.js';
 import { PresenceFollower } from './presence-follower.js';
 import type { LinkMessage } from './server-link.js';
 import type { SessionEvents } from './session-events.js';
 import type { ClientState } from './state/client-state.js';
+import { UnkeyedPeers } from './unkeyed-peers.js';
 
 /** On a big server, how many of our latest DM partners we follow on joining (see recentContacts). */
 const RECENT_CONTACTS = 200;
@@ -26,6 +29,10 @@ export interface SessionPresenceParts {
   readonly state: ClientState;
   /** Puts a `keys` or `follow` request on the wire; false when not joined. */
   send(message: { type: 'keys' | 'follow'; names: string[] }): boolean;
+  /** On a big server, whether a user presence tells us of gets their keys now (we share a small room). */
+  keysOnSight(name: string): boolean;
+  /** Whether `name` is in one of our rooms: the server tells us of them already, no follow needed. */
+  isRoomMate(name: string): boolean;
   emit<K extends keyof SessionEvents & string>(event: K, payload: SessionEvents[K]): void;
 }
 
@@ -38,6 +45,10 @@ export class SessionPresence {
   private nextFollow: { readonly names: Set<string>; readonly done: Promise<void> } | undefined;
   /** The `follow` on its way (settled once answered, or given up on after FOLLOW_TIMEOUT_MS). */
   private followInFlight: Promise<void> = Promise.resolve();
+  /** On a big server, users listed from presence alone, their keys not fetched yet. */
+  private readonly unkeyed = new UnkeyedPeers();
+  /** Unkeyed users whose keys are needed, all fetched in one request at the end of the turn. */
+  private nextKeys: { readonly names: Set<string>; readonly done: Promise<void> } | undefined;
 
   constructor(private readonly parts: SessionPresenceParts) {
     this.keys = new KeyResolver(parts.state, (names) => void parts.send({ type: 'keys', names }));
@@ -46,8 +57,22 @@ export class SessionPresence {
 
   /** The welcome's peers listed (keys cached or fetched), and on a big server whom we wrote with followed. */
   async listWelcomed(peers: WelcomeMessage['peers']): Promise<void> {
-    this.replace(await this.keys.resolve(peers));
+    this.unkeyed.clear();
+    this.replace(await this.keys.resolve(this.keyedOnSight(peers)));
     await this.ensureListed(this.recentContacts());
+  }
+
+  /** Everyone listed, with keys or (on a big server) from presence alone: what the views show. */
+  views(): PeerView[] {
+    const { directory } = this.parts;
+    const views = directory.views();
+    return this.unkeyed.size === 0 ? views : [...views, ...this.unkeyed.views((name) => directory.lookalikeOf(name))];
+  }
+
+  /** Forgets who was listed (the link closed). */
+  clear(): void {
+    this.parts.directory.clear();
+    this.unkeyed.clear();
   }
 
   /**
@@ -65,6 +90,21 @@ export class SessionPresence {
     if (!follower.followsOnly) return Promise.resolve();
     const missing = names.filter((name) => directory.get(name) === undefined && !directory.isSelf(name));
     if (missing.length === 0) return Promise.resolve();
+    // Listed from presence already, or a room-mate (whom the server has us follow): only their
+    // keys are missing, one request, no follow.
+    const known = (name: string) => this.unkeyed.get(name) !== undefined || this.parts.isRoomMate(name);
+    const unkeyed = missing.filter(known);
+    const keyed = unkeyed.length === 0 ? undefined : this.fetchKeys(unkeyed);
+    const strangers = unkeyed.length === 0 ? missing : missing.filter((name) => !known(name));
+    const followed = strangers.length === 0 ? undefined : this.followNext(strangers);
+    if (keyed === undefined) return followed!;
+    return followed === undefined ? keyed : Promise.all([keyed, followed]).then(() => undefined);
+  }
+
+  /** Queues names for the next `follow` (one on its way at a time: see ensureListed). */
+  private followNext(missing: readonly string[]): Promise<void> {
+    const { directory } = this.parts;
+    const follower = this.follower;
     if (this.nextFollow === undefined) {
       const batch = new Set<string>();
       const ahead = this.followInFlight;
@@ -80,12 +120,57 @@ export class SessionPresence {
     return this.nextFollow.done;
   }
 
+  /**
+   * Fetches the keys of users listed from presence alone (cached ones need no request) and of
+   * room-mates we have no presence of, those asked for in one turn in one request, and lists them
+   * with their keys (the presence we had of them kept: away, online).
+   */
+  private fetchKeys(names: readonly string[]): Promise<void> {
+    if (this.nextKeys === undefined) {
+      const batch = new Set<string>();
+      const done = new Promise<void>((resolve) => setImmediate(resolve)).then(async () => {
+        this.nextKeys = undefined;
+        const names = [...batch];
+        const summaries = names.flatMap((name) => this.unkeyed.get(name) ?? []);
+        const bare = names.filter((name) => this.unkeyed.get(name) === undefined);
+        const [fromPresence, fetched] = await Promise.all([this.keys.resolve(summaries), this.keys.fetch(bare)]);
+        for (const bundle of [...fromPresence, ...fetched]) {
+          const presence = this.unkeyed.get(bundle.name);
+          this.unkeyed.remove(bundle.name);
+          this.report(this.parts.directory.add(presence?.away === undefined ? bundle : { ...bundle, away: presence.away }));
+        }
+      });
+      this.nextKeys = { names: batch, done };
+    }
+    for (const name of names) this.nextKeys.names.add(name);
+    return this.nextKeys.done;
+  }
+
+  /**
+   * Of what presence says, those listed with keys now: all of them on a small server; on a big one
+   * those whose keys are cached (no request), or we share a small room with (a line there will
+   * need them). The rest are listed from presence alone, their keys fetched when needed.
+   */
+  private keyedOnSight(summaries: readonly PeerSummary[]): PeerSummary[] {
+    if (!this.follower.followsOnly) return [...summaries];
+    const { directory, state, keysOnSight } = this.parts;
+    return summaries.filter((summary) => {
+      if (summary.publicKey !== undefined || directory.get(summary.name) !== undefined || directory.isSelf(summary.name)) return true;
+      if (state.cachedBundle(summary.name, summary.keyId) !== undefined || keysOnSight(summary.name)) return true;
+      this.unkeyed.set(summary);
+      return false;
+    });
+  }
+
   /** The server's answer to a `follow`: those found are listed (keys cached or fetched), then the asker goes on. */
   async onFollowed(message: FollowedMessage): Promise<void> {
     const waiter = this.follower.answered();
     try {
-      for (const summary of await this.keys.resolve(message.peers)) this.report(this.parts.directory.add(summary));
-      this.parts.emit('peers', this.parts.directory.views());
+      for (const summary of await this.keys.resolve(message.peers)) {
+        this.unkeyed.remove(summary.name);
+        this.report(this.parts.directory.add(summary));
+      }
+      this.parts.emit('peers', this.views());
     } finally {
       waiter?.(message.unknown);
     }
@@ -98,21 +183,28 @@ export class SessionPresence {
     switch (message.type) {
       case 'peers':
         return async () => {
-          this.replace(await keys.resolve(message.peers));
-          emit('peers', directory.views());
+          this.unkeyed.clear();
+          this.replace(await keys.resolve(this.keyedOnSight(message.peers)));
+          emit('peers', this.views());
         };
       case 'join':
         return async () => {
-          const [peer] = await keys.resolve([message.peer]);
+          const wasListed = this.unkeyed.get(message.peer.name);
+          const onSight = this.keyedOnSight([message.peer]);
+          if (onSight.length === 0) return this.onUnkeyedJoin(message.peer, wasListed);
+          const [peer] = await keys.resolve(onSight);
           if (peer !== undefined) this.onJoin(peer);
         };
       case 'leave':
         return () => {
-          if (directory.remove(message.name)) emit('leave', { name: message.name });
+          if (directory.remove(message.name) || this.unkeyed.remove(message.name)) emit('leave', { name: message.name });
         };
       case 'away':
         return () => {
           if (directory.setAway(message.name, message.message)) emit('away', { name: message.name, message: directory.get(message.name)?.awayMessage ?? '' });
+          else if (this.unkeyed.setAway(message.name, message.message)) {
+            emit('away', { name: message.name, message: this.unkeyed.view(this.unkeyed.get(message.name)!, () => undefined).awayMessage ?? '' });
+          }
         };
     }
   }
@@ -125,6 +217,18 @@ export class SessionPresence {
       fatal: false,
       peer: name,
     });
+  }
+
+  /** Someone listed from presence alone joined, came back or went away (see onJoin). */
+  private onUnkeyedJoin(summary: PeerSummary, before: PeerSummary | undefined): void {
+    const { directory, emit } = this.parts;
+    const wasOnline = before !== undefined && before.online !== false;
+    const view = this.unkeyed.view(summary, (name) => directory.lookalikeOf(name));
+    if (!view.online) {
+      if (wasOnline) emit('leave', { name: summary.name });
+      return;
+    }
+    if (!wasOnline) emit('join', view);
   }
 
   private onJoin(summary: PeerSummary): void {
@@ -140,7 +244,7 @@ export class SessionPresence {
     }
     // Someone online announced again (a rotated signed prekey): their keys are updated, nobody joined.
     if (wasOnline) {
-      emit('peers', directory.views());
+      emit('peers', this.views());
       return;
     }
     emit('join', directory.view(added.peer));

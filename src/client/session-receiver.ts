@@ -93,7 +93,7 @@ export class SessionReceiver {
     this.inOrder(async () => {
       // On a big server the welcome lists our room-mates only: whom we wrote with is followed too.
       await presence.listWelcomed(welcome.peers);
-      emit('ready', { name: welcome.name, fingerprint: this.parts.fingerprint, peers: this.parts.directory.views() });
+      emit('ready', { name: welcome.name, fingerprint: this.parts.fingerprint, peers: presence.views() });
       ready();
       this.parts.files.resume();
     });
@@ -101,12 +101,12 @@ export class SessionReceiver {
 
   /** The link closed: what was known of this connection goes (it comes again with the next welcome). */
   closed(reason: string): void {
-    const { prekeys, directory, rosters, video, files, emit } = this.parts;
+    const { prekeys, rosters, video, files, emit } = this.parts;
     const follower = this.parts.presence.follower;
     follower.reset(follower.scope);
     prekeys.stopRotationChecks();
     this.inbox.reset();
-    directory.clear();
+    this.parts.presence.clear();
     rosters.clear();
     video.reset();
     files.disconnected();
@@ -151,7 +151,8 @@ export class SessionReceiver {
       }
       case 'room': {
         // In order with presence and messages: a room message after it is sealed for these members.
-        const listed = presence.ensureListed(message.room.members.map((member) => member.name));
+        // A big room's members get their keys when a line there needs them (RoomRosters.isSmall).
+        const listed = rosters.isSmall(message.room.members.length) ? presence.ensureListed(message.room.members.map((member) => member.name)) : undefined;
         return this.inOrder(async () => {
           await listed;
           const room = rosters.set(message.room);
@@ -159,7 +160,10 @@ export class SessionReceiver {
         });
       }
       case 'room-event': {
-        const listed = message.kind === 'join' ? presence.ensureListed([message.name]) : undefined;
+        // The room's size with the joiner counts: past the limit, the joiner's keys wait for a line.
+        const room = rosters.get(message.room);
+        const listed =
+          message.kind === 'join' && room !== undefined && rosters.isSmall(room.members.length + 1) ? presence.ensureListed([message.name]) : undefined;
         return this.inOrder(async () => {
           await listed;
           const change = rosters.apply(message, this.parts.selfName());
