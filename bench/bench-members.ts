@@ -32,9 +32,11 @@ async function join(port: number, name: string, room: string | undefined): Promi
   report({ type: 'joined', name });
 }
 
-async function waitListing(peer: string, token: number): Promise<void> {
+async function waitListing(peer: string, room: string | undefined, token: number): Promise<void> {
+  const lists = (session: ChatSession) =>
+    room === undefined ? session.peer(peer) !== undefined : session.room(room)?.members.some((member) => member.name === peer) === true;
   for (;;) {
-    if ([...sessions.values()].every((session) => session.peer(peer) !== undefined)) break;
+    if ([...sessions.values()].every(lists)) break;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   report({ type: 'listed', token });
@@ -48,7 +50,7 @@ process.on('message', (command: MemberCommand) => {
       }
       return;
     case 'wait-listing':
-      void waitListing(command.peer, command.token);
+      void waitListing(command.peer, command.room, command.token);
       return;
     case 'part':
       sessions.get(command.name)?.partRoom(command.room);

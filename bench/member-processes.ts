@@ -6,7 +6,8 @@ import { fileURLToPath } from 'node:url';
 
 export type MemberCommand =
   | { readonly type: 'join'; readonly port: number; readonly names: readonly string[]; readonly room?: string }
-  | { readonly type: 'wait-listing'; readonly peer: string; readonly token: number }
+  /** Until every member lists `peer` (with `room`: has it in that room's roster). */
+  | { readonly type: 'wait-listing'; readonly peer: string; readonly room?: string; readonly token: number }
   | { readonly type: 'part'; readonly name: string; readonly room: string }
   | { readonly type: 'close' };
 
@@ -44,7 +45,7 @@ export class MemberProcesses {
         () =>
           new Promise<ChildProcess>((resolve, reject) => {
             // A heap large enough for a few hundred clients each listing a thousand peers.
-            const child = fork(CHILD, [], { execArgv: ['--max-old-space-size=8192'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+            const child = fork(CHILD, [], { execArgv: ['--max-old-space-size=8192', ...cpuProfile()], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
             child.once('message', () => resolve(child));
             child.once('exit', (code) => reject(new Error(`a member process exited early (${code})`)));
           }),
@@ -69,11 +70,15 @@ export class MemberProcesses {
     if (this.failed.length > 0) throw new Error(`members failed to join: ${this.failed.slice(0, 3).join('; ')}`);
   }
 
-  /** Resolves once every member lists `peer` (has taken in everything before its join). */
-  async everyoneLists(peer: string): Promise<void> {
+  /**
+   * Resolves once every member lists `peer` (has taken in everything before its join); with
+   * `room`, once every member has `peer` in that room's roster (a big room's members are not
+   * listed before a session with them is needed).
+   */
+  async everyoneLists(peer: string, room?: string): Promise<void> {
     const token = this.nextToken++;
     this.listings.set(token, 0);
-    for (const child of this.children) child.send({ type: 'wait-listing', peer, token } satisfies MemberCommand);
+    for (const child of this.children) child.send({ type: 'wait-listing', peer, token, ...(room === undefined ? {} : { room }) } satisfies MemberCommand);
     await until(
       () => this.listings.get(token) === this.children.length,
       () => `members to list ${peer}`,
@@ -130,4 +135,10 @@ export async function until(done: () => boolean, waitingFor: () => string, every
     if (performance.now() - started > GIVE_UP_MS) throw new Error(`bench: gave up after ${GIVE_UP_MS / 1000} s waiting for ${waitingFor()}`);
     await new Promise((resolve) => setTimeout(resolve, everyMs));
   }
+}
+
+/** BENCH_CPU_PROF=DIR: each member process writes a V8 CPU profile there when it exits, as the server does (bench-process.ts). */
+function cpuProfile(): string[] {
+  const dir = process.env['BENCH_CPU_PROF'];
+  return dir ? ['--cpu-prof', '--cpu-prof-dir', dir] : [];
 }
