@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { KnownPeers } from '../../src/client/known-peers.js';
-import { PeerDirectory } from '../../src/client/peer-directory.js';
+import { PeerDirectory, type PeerView } from '../../src/client/peer-directory.js';
 import { SessionPresence } from '../../src/client/session-presence.js';
 import { ClientState } from '../../src/client/state/client-state.js';
 import { generateX25519 } from '../../src/core/double-ratchet.js';
@@ -60,6 +60,7 @@ describe('SessionPresence', () => {
 
   it("lists a big room's member from presence without keys, and fetches them in one request, no follow, once needed", async () => {
     const requests: Array<{ type: string; names: string[] }> = [];
+    const shown: PeerView[][] = [];
     const presence = new SessionPresence({
       directory: new PeerDirectory(KnownPeers.inMemory(), () => 'me', 'ff'),
       state: ClientState.inMemory(),
@@ -69,7 +70,9 @@ describe('SessionPresence', () => {
       },
       keysOnSight: (name) => name === 'teammate',
       isRoomMate: (name) => name === 'teammate' || name === 'carol',
-      emit: () => {},
+      emit: (event, payload) => {
+        if (event === 'peers') shown.push(payload as PeerView[]);
+      },
     });
     presence.follower.reset('followed');
     const bob = await testIdentity(1);
@@ -97,6 +100,7 @@ describe('SessionPresence', () => {
     });
     presence.keys.received([bundleOf('bob'), bundleOf('teammate')]);
     await Promise.all([listed, teammate]);
+    assert.equal(shown.at(-1)?.find((view) => view.name === 'bob')?.fingerprint, bob.fingerprint, 'the views are told bob is listed with his key now');
     requests.length = 0;
     const carol = presence.ensureListed(['carol']);
     await turn();

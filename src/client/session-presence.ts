@@ -139,6 +139,8 @@ export class SessionPresence {
           this.unkeyed.remove(bundle.name);
           this.report(this.parts.directory.add(presence?.away === undefined ? bundle : { ...bundle, away: presence.away }));
         }
+        // The views show them with their keys now (fingerprint, trust).
+        if (fromPresence.length + fetched.length > 0) this.parts.emit('peers', this.views());
       });
       this.nextKeys = { names: batch, done };
     }
