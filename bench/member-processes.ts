@@ -34,7 +34,8 @@ export class MemberProcesses {
   private dealt = 0;
 
   private constructor(private readonly children: readonly ChildProcess[]) {
-    for (const child of children) child.on('message', (report: MemberReport) => this.take(report));
+    // Reports come a turn's worth at a time (bench-members.ts).
+    for (const child of children) child.on('message', (reports: readonly MemberReport[]) => reports.forEach((report) => this.take(report)));
   }
 
   /** Starts `count` member processes, each with identities of its own. */
