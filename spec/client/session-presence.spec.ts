@@ -85,24 +85,29 @@ describe('SessionPresence', () => {
       [['bob', '']],
       "listed, without a fingerprint taken on the server's word",
     );
-    const teammate = presence.step({ type: 'join', peer: presenceOf('teammate') })();
-    assert.deepEqual(requests, [{ type: 'keys', names: ['teammate'] }], 'one we share a small room with: keys on sight');
-    requests.length = 0;
-    const listed = presence.ensureListed(['bob']);
-    presence.ensureListed(['bob']);
-    await turn();
-    assert.deepEqual(requests, [{ type: 'keys', names: ['bob'] }], 'the keys of the one listed, once, and no follow');
     const bundleOf = (name: string): PeerSummary => ({
       ...presenceOf(name),
       publicKey: bob.publicKeyBase64,
       prekey: prekey.toString('base64'),
       prekeySig: signPrekey(bob.privateKey, name, prekey).toString('base64'),
     });
-    presence.keys.received([bundleOf('bob'), bundleOf('teammate')]);
-    await Promise.all([listed, teammate]);
+    const teammate = presence.step({ type: 'join', peer: presenceOf('teammate') })();
+    await turn();
+    assert.deepEqual(requests, [{ type: 'keys', names: ['teammate'] }], 'one we share a small room with: keys on sight');
+    presence.keys.received([bundleOf('teammate')]);
+    await teammate;
+    requests.length = 0;
+    const listed = presence.ensureListed(['bob']);
+    presence.ensureListed(['bob']);
+    await turn();
+    await turn();
+    assert.deepEqual(requests, [{ type: 'keys', names: ['bob'] }], 'the keys of the one listed, once, and no follow');
+    presence.keys.received([bundleOf('bob')]);
+    await listed;
     assert.equal(shown.at(-1)?.find((view) => view.name === 'bob')?.fingerprint, bob.fingerprint, 'the views are told bob is listed with his key now');
     requests.length = 0;
     const carol = presence.ensureListed(['carol']);
+    await turn();
     await turn();
     assert.deepEqual(requests, [{ type: 'keys', names: ['carol'] }], 'a room-mate we have no presence of: her keys, no follow');
     presence.keys.received([bundleOf('carol')]);
