@@ -35,7 +35,11 @@ export class MemberProcesses {
 
   private constructor(private readonly children: readonly ChildProcess[]) {
     // Reports come a turn's worth at a time (bench-members.ts).
-    for (const child of children) child.on('message', (reports: readonly MemberReport[]) => reports.forEach((report) => this.take(report)));
+    for (const child of children) {
+      child.on('message', (reports: readonly MemberReport[]) => {
+        for (const report of reports) this.take(report);
+      });
+    }
   }
 
   /** Starts `count` member processes, each with identities of its own. */
