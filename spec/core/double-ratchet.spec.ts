@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createPublicKey, randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
-import { DoubleRatchet, MAX_SKIPPED_KEYS, type RatchetHeader, generateX25519, x25519 } from '../../src/core/double-ratchet.js';
+import { DoubleRatchet, MAX_SKIPPED_KEYS, type RatchetHeader, exportX25519, generateX25519, importX25519, x25519 } from '../../src/core/double-ratchet.js';
 import { ErrorCode } from '../../src/core/errors.js';
 import { initiateSession, responderSecret } from '../../src/core/session-start.js';
 
@@ -43,6 +43,17 @@ function receive(to: DoubleRatchet, sealed: Sealed): string {
   commit();
   return text;
 }
+
+describe('X25519 key pairs', () => {
+  it('take the raw public key node:crypto exports (computed as a Diffie-Hellman with the base point), fresh or imported', () => {
+    for (let i = 0; i < 200; i++) {
+      const pair = generateX25519();
+      const exported = createPublicKey(pair.privateKey).export({ type: 'spki', format: 'der' }).subarray(12);
+      assert.deepEqual(pair.publicRaw, exported);
+      assert.deepEqual(importX25519(exportX25519(pair)).publicRaw, exported);
+    }
+  });
+});
 
 describe('DoubleRatchet', () => {
   it("starts from the initiator's first message, with or without a one-time prekey; then both may send at once", () => {
