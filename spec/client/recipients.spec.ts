@@ -3,6 +3,7 @@
 // (keysOnSightMaxRoomMembers: 1), so three real sessions show what a room of thousands does.
 import assert from 'node:assert/strict';
 import { before, describe, it, type TestContext } from 'node:test';
+import { ChatClient } from '../../src/client/chat-client.js';
 import { type ChatMessageEvent, ChatSession, type SessionEvents } from '../../src/client/chat-session.js';
 import type { Identity } from '../../src/core/identity.js';
 import { ChatServer } from '../../src/server/chat-server.js';
@@ -34,7 +35,7 @@ async function bigRoom(t: TestContext, keysOnSightMaxRoomMembers: number) {
   const [alice, bob, carol] = members as [(typeof members)[0], (typeof members)[0], (typeof members)[0]];
   // The marker: carol's join is in alice's roster, so alice has handled it (in order) already.
   await waitUntil(() => alice.session.room('#big')?.members.length === 3, "alice's roster to hold all three");
-  return { alice, bob, carol };
+  return { alice, bob, carol, port };
 }
 
 describe('Recipients (a big room on a big server)', () => {
@@ -74,5 +75,26 @@ describe('Recipients (a big room on a big server)', () => {
       bob.messages.some((m) => m.text === 'sealed too soon'),
       false,
     );
+  });
+
+  it('sends a line typed into a big room once its members are looked up, as the TUI sends it (through the client)', async (t) => {
+    const { bob, carol, port } = await bigRoom(t, 1);
+    const dave = new ChatClient({
+      host: '127.0.0.1',
+      port,
+      name: 'dave',
+      identity: ids[0]!,
+      keysOnSightMaxRoomMembers: 1,
+      backoff: { initialMs: 50, maxMs: 200 },
+    });
+    dave.start();
+    t.after(() => dave.stop());
+    await waitUntil(() => dave.state === 'online', 'dave to be connected');
+    dave.joinRoom('#big');
+    await waitUntil(() => dave.room('#big')?.members.length === 4, "dave's roster to hold all four");
+    const outcome = dave.send('#big', 'typed in the big room');
+    assert.equal(outcome.status, 'queued', 'it waits for the members to be looked up, it is not sealed without them');
+    await waitUntil(() => bob.messages.some((m) => m.text === 'typed in the big room'), 'bob to read it');
+    await waitUntil(() => carol.messages.some((m) => m.text === 'typed in the big room'), 'carol to read it');
   });
 });
