@@ -67,7 +67,7 @@ export class MessageSender {
     const keyed = new Set(sealed.members.map((peer) => peer.name));
     const withheld = [
       ...everyone.filter((peer) => !keyed.has(peer.name)).map((peer) => ({ name: peer.name, reason: leftOutBecause(peer) })),
-      ...unkeyed.map((name) => ({ name, reason: `left out: the server gave no keys for ${name}` })),
+      ...unkeyed.map((name) => ({ name, reason: `left out: no keys for ${name} were fetched` })),
     ];
     const sends = [...sealed.sends];
     const room = sends.pop()!;

@@ -2,7 +2,7 @@
 // members of a big room. Their keys come when a session with them is needed (a message from
 // them, a line to their room, a DM: SessionPresence.ensureListed), not when they join. Fetched on
 // joining, a room of 5,000 cost every joiner 5,000 bundles (and one of each member's one-time
-// prekeys), and the room's filling up 25 million; a member reads only the few who write.
+// prekeys), and the room's filling up 12.5 million; a member reads only the few who write.
 import type { PeerSummary } from '../core/messages.js';
 import { isValidName, nameKey, stripControlCharacters } from '../core/names.js';
 import type { PeerView } from './peer-directory.js';
