@@ -306,11 +306,10 @@ export class ChatSession extends TypedEmitter<SessionEvents> {
 
   /** Sends to a named room we are in: sealed for its members (those away get it stored). */
   sendToRoom(room: string, text: string, shownAs?: string, file?: FileAttachment): SentMessage {
-    const roster = this.rosters.get(room);
     const recipients = this.recipients.ofRoom(room);
-    if (roster === undefined || recipients === undefined) throw new ChatError(ErrorCode.NOT_IN_ROOM, `you are not in ${room}: :join ${room} first`);
+    if (recipients === undefined) throw new ChatError(ErrorCode.NOT_IN_ROOM, `you are not in ${room}: :join ${room} first`);
     // Members whose keys never came (lookup first: see needsLookup) are told as not delivered.
-    return this.sender.sendToRoom(roster.name, recipients.members, text, shownAs, false, file, recipients.unkeyed);
+    return this.sender.sendToRoom(recipients.room, recipients.members, text, shownAs, false, file, recipients.unkeyed);
   }
 
   /** Sends to one peer. Refused for a peer whose key changed until the user trusts the new key. */

@@ -249,7 +249,7 @@ export class PeerDirectory {
 }
 
 /** An away message as shown: control characters out (it reaches terminals), empty means none. */
-function awayText(message: string | undefined): string | undefined {
+export function awayText(message: string | undefined): string | undefined {
   const text = stripControlCharacters(message ?? '').trim();
   return text === '' ? undefined : text;
 }

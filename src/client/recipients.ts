@@ -8,6 +8,8 @@ import type { RoomRosters } from './room-rosters.js';
 import type { SessionPresence } from './session-presence.js';
 
 export interface RoomRecipients {
+  /** The room's name as the server spells it. */
+  readonly room: string;
   /** Members listed with keys (we excluded). */
   readonly members: DirectoryPeer[];
   /** Members whose keys we do not have: told as not delivered. */
@@ -49,7 +51,7 @@ export class Recipients {
       if (peer === undefined) unkeyed.push(member.name);
       else members.push(peer);
     }
-    return { members, unkeyed };
+    return { room: roster.name, members, unkeyed };
   }
 
   private namesOf(to: string): string[] {

@@ -10,7 +10,7 @@ import { shortFingerprint } from '../core/fingerprint.js';
 import type { FollowedMessage, PeerSummary, WelcomeMessage } from '../core/messages.js';
 import { isRoomTarget } from '../core/room-names.js';
 import { KeyResolver } from './key-resolver.js';
-import type { AddOutcome, PeerDirectory, PeerView } from './peer-directory.js';
+import { type AddOutcome, type PeerDirectory, type PeerView, awayText } from './peer-directory.js';
 import { PresenceFollower } from './presence-follower.js';
 import type { LinkMessage } from './server-link.js';
 import type { SessionEvents } from './session-events.js';
@@ -205,7 +205,7 @@ export class SessionPresence {
         return () => {
           if (directory.setAway(message.name, message.message)) emit('away', { name: message.name, message: directory.get(message.name)?.awayMessage ?? '' });
           else if (this.unkeyed.setAway(message.name, message.message)) {
-            emit('away', { name: message.name, message: this.unkeyed.view(this.unkeyed.get(message.name)!, () => undefined).awayMessage ?? '' });
+            emit('away', { name: message.name, message: awayText(message.message) ?? '' });
           }
         };
     }

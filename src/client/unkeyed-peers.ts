@@ -4,8 +4,8 @@
 // joining, a room of 5,000 cost every joiner 5,000 bundles (and one of each member's one-time
 // prekeys), and the room's filling up 12.5 million; a member reads only the few who write.
 import type { PeerSummary } from '../core/messages.js';
-import { isValidName, nameKey, stripControlCharacters } from '../core/names.js';
-import type { PeerView } from './peer-directory.js';
+import { isValidName, nameKey } from '../core/names.js';
+import { type PeerView, awayText } from './peer-directory.js';
 
 export class UnkeyedPeers {
   private readonly peers = new Map<string, PeerSummary>();
@@ -47,7 +47,6 @@ export class UnkeyedPeers {
    * before the keys themselves are fetched and checked.
    */
   view(summary: PeerSummary, lookalikeOf: (name: string) => string | undefined): PeerView {
-    const away = stripControlCharacters(summary.away ?? '').trim();
     return {
       name: summary.name,
       fingerprint: '',
@@ -58,7 +57,7 @@ export class UnkeyedPeers {
       isSelf: false,
       online: summary.online !== false,
       lookalikeOf: lookalikeOf(summary.name),
-      awayMessage: away === '' ? undefined : away,
+      awayMessage: awayText(summary.away),
     };
   }
 
